@@ -1,0 +1,35 @@
+# Quick start: `make demo` (set-up + the main job) and `make test` (set-up + the tests).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup libreoffice lint bench clean
+
+# One-time set-up: a virtual environment with the package and its test tools.
+$(BIN)/billing-model: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/billing-model
+
+# The workbook tests recalculate in LibreOffice headless; install it when it is missing.
+libreoffice:
+	@sh scripts/ensure-libreoffice.sh
+
+# The main job: build every example scenario into workbooks/ and print where they are.
+demo: setup
+	$(BIN)/billing-model demo
+
+test: setup libreoffice
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check billing_model udfs tests benchmarks
+
+bench: setup
+	$(BIN)/python benchmarks/bench_usage.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

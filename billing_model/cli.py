@@ -1,0 +1,72 @@
+"""The ``billing-model`` command line.
+
+Each subcommand lives in its own module under :mod:`billing_model.commands` with two functions:
+``add_parser(subparsers)`` (registers its arguments) and ``run(args) -> int``. Bad input raises
+:class:`~billing_model.errors.BillingInputError`; :func:`main` prints it as one line and returns 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from .errors import BillingInputError
+
+#: subcommand modules, in the order ``--help`` lists them
+COMMANDS = ("usage", "invoices", "compare", "storage", "build", "demo")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 (argparse's own code for them)."""
+
+    def error(self, message: str):  # noqa: D401
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"billing-model: warning: {message}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="billing-model",
+        description="Model how a Genesys Cloud (PureCloud) subscription is billed.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"billing_model.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command still being written
+            if exc.name != f"billing_model.commands.{name}":
+                raise
+            continue
+        command = module.add_parser(sub)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
+    try:
+        return int(args._run(args) or 0)
+    except BillingInputError as exc:
+        print(f"billing-model: error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"billing-model: error: {exc.filename}: no such file or directory", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("billing-model: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `billing-model usage ... | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Money: exact decimals, rounded half up per currency.
+
+Source: ``shared/reference/RULES.md`` ("Invoices"): the accepted currencies are AUD, BRL, CAD, EUR,
+GBP, JPY, NZD, USD; JPY has no minor unit, the others two decimals. Each invoice line is rounded
+half up to the minor unit; totals add the rounded lines. Fees exclude all taxes.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .errors import BillingInputError
+
+#: decimals of each accepted currency's minor unit (ISO 4217)
+CURRENCIES: dict[str, int] = {
+    "AUD": 2, "BRL": 2, "CAD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "NZD": 2, "USD": 2,
+}
+
+TAX_NOTE = "All amounts exclude taxes, levies and duties (billing FAQ)."
+
+
+def check_currency(currency: object, *, where: str = "currency") -> str:
+    """Return the upper-case ISO code, or raise naming what is accepted."""
+    code = str(currency).strip().upper()
+    if code not in CURRENCIES:
+        raise BillingInputError(
+            f"{where}: unknown currency {currency!r}; accepted: {', '.join(CURRENCIES)}"
+        )
+    return code
+
+
+def minor_units(currency: str) -> int:
+    """Decimals of the currency's minor unit: ``minor_units("JPY") == 0``."""
+    return CURRENCIES[check_currency(currency)]
+
+
+def to_decimal(value: object, *, where: str = "amount") -> Decimal:
+    """Exact decimal of a number as the user wrote it (floats go through ``repr``: 171.115 stays
+    171.115, not 171.11499999...)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise BillingInputError(f"{where}: expected a number, got {value!r}")
+    try:
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise InvalidOperation
+            return Decimal(repr(value))
+        return Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise BillingInputError(f"{where}: expected a number, got {value!r}") from None
+
+
+def round_money(amount: object, currency: str) -> Decimal:
+    """Round half up to the currency's minor unit.
+
+    >>> round_money("9411.325", "EUR"), round_money(1234.5, "JPY")
+    (Decimal('9411.33'), Decimal('1235'))
+    """
+    places = minor_units(currency)
+    quantum = Decimal(1).scaleb(-places)
+    return to_decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def line_amount(quantity: object, rate: object, currency: str) -> Decimal:
+    """One invoice line: quantity x rate computed exactly, rounded half up.
+
+    >>> line_amount(55, 171.115, "EUR")
+    Decimal('9411.33')
+    """
+    return round_money(to_decimal(quantity, where="quantity") * to_decimal(rate, where="rate"),
+                       currency)

@@ -1,0 +1,62 @@
+"""Writing results: CSV for machines, a readable table for people, files written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` only on success.
+
+    A failure leaves whatever was at ``target`` untouched and removes the temporary file.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_csv(frame: pd.DataFrame, out=None) -> None:
+    """CSV on stdout (or ``out``), dates as YYYY-MM-DD, no index."""
+    (out or sys.stdout).write(frame.to_csv(index=False, lineterminator="\n"))
+
+
+def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | None = None,
+                out=None) -> None:
+    """A readable table for a terminal (rich when available and output is a terminal)."""
+    out = out or sys.stdout
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # pragma: no cover - rich is a dependency
+        if title:
+            print(title, file=out)
+        print(frame.to_string(index=False), file=out)
+        if footer:
+            print(footer, file=out)
+        return
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for col in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[col])
+        table.add_column(str(col), justify="right" if numeric else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    console = Console(file=out, width=max(100, min(200, len(frame.columns) * 16)))
+    console.print(table)
+    if footer:
+        console.print(footer)

@@ -1,0 +1,196 @@
+"""The billing-period calendar.
+
+Source: ``shared/reference/RULES.md`` ("Billing periods") and the billing FAQ: periods are monthly
+from the contract effective (order) date; an order on January 15 bills January 15 through
+February 14 23:59:59 in the billing time zone. Period ``k`` starts at local midnight of the order
+day's anchor ``k`` months later. Anchor days 29-31 clamp to the month's last day and return the
+month after (Jan 31 -> Feb 28 -> Mar 31): every anchor is computed from the original order date,
+never chained from the previous one. Negative ``k`` goes back before the order date. A DST change
+moves no boundary: each boundary is local midnight of its own day.
+
+Instants are UTC nanoseconds since the epoch (``int64``); dates are ``datetime64[D]``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from .errors import BillingInputError
+
+DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
+NS_PER_MINUTE = 60_000_000_000
+NS_PER_DAY = 86_400_000_000_000
+
+
+@lru_cache(maxsize=64)
+def get_timezone(name: str) -> ZoneInfo:
+    """An IANA zone by name (``UTC`` included), or a one-line error."""
+    try:
+        return ZoneInfo(str(name).strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise BillingInputError(
+            f"timezone: unknown time zone {name!r}; accepted: an IANA name such as "
+            "'America/New_York', 'Europe/Berlin' or 'UTC'"
+        ) from None
+
+
+def to_date(value: object, *, where: str = "order_date") -> dt.date:
+    """A date from a ``date``, ``datetime``, ``numpy.datetime64`` or ISO ``YYYY-MM-DD`` text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).date()
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise BillingInputError(
+            f"{where}: {value!r} is not a date; accepted: YYYY-MM-DD"
+        ) from None
+
+
+def anchor_dates(order_date: object, ks) -> np.ndarray:
+    """Local first day of periods ``ks`` (vectorized), clamping anchor days 29-31.
+
+    >>> anchor_dates("2026-01-31", [0, 1, 2, -1]).astype(str).tolist()
+    ['2026-01-31', '2026-02-28', '2026-03-31', '2025-12-31']
+    """
+    d = to_date(order_date)
+    ks = np.asarray(ks, dtype=np.int64)
+    months = np.datetime64(f"{d.year:04d}-{d.month:02d}", "M") + ks
+    first = months.astype("datetime64[D]")
+    days_in_month = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    return first + (np.minimum(d.day, days_in_month) - 1)
+
+
+def local_midnight_ns(dates, tz: str) -> np.ndarray:
+    """UTC instants (ns) of local midnight of each date in ``tz``.
+
+    An ambiguous midnight takes its first occurrence; a midnight skipped by a DST change takes the
+    first instant of that day.
+    """
+    zone = get_timezone(tz)
+    dates = np.asarray(dates, dtype="datetime64[D]")
+    out = np.empty(dates.shape, dtype=np.int64)
+    flat = out.reshape(-1)
+    # a loop over periods (dozens), not over sessions or minutes
+    for i, day in enumerate(dates.reshape(-1).astype(object)):
+        local = dt.datetime.combine(day, dt.time(0), tzinfo=zone)  # fold=0: first occurrence
+        flat[i] = int(local.astimezone(dt.UTC).timestamp()) * 1_000_000_000
+    return out
+
+
+@dataclass(frozen=True)
+class BillingCalendar:
+    """Billing periods anchored on an order date in a billing time zone.
+
+    Examples
+    --------
+    When does the second period of an order placed on 15 January 2026 end?
+
+    >>> cal = BillingCalendar("2026-01-15")
+    >>> cal.last_day(1)
+    datetime.date(2026, 3, 14)
+    """
+
+    order_date: dt.date
+    timezone: str = DEFAULT_TIMEZONE
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __init__(self, order_date: object, timezone: str = DEFAULT_TIMEZONE):
+        object.__setattr__(self, "order_date", to_date(order_date))
+        get_timezone(timezone)
+        object.__setattr__(self, "timezone", str(timezone).strip())
+        object.__setattr__(self, "_cache", {})
+
+    # --- dates -------------------------------------------------------------------------------
+    def first_days(self, ks) -> np.ndarray:
+        """Local first day of each period ``k`` (``datetime64[D]``)."""
+        return anchor_dates(self.order_date, ks)
+
+    def first_day(self, k: int) -> dt.date:
+        return self.first_days([k])[0].astype(object)
+
+    def last_day(self, k: int) -> dt.date:
+        """Local last day of period ``k`` (the day before period ``k + 1`` starts)."""
+        return (self.first_days([k + 1])[0] - 1).astype(object)
+
+    def days(self, ks) -> np.ndarray:
+        """Number of days in each period."""
+        ks = np.asarray(ks, dtype=np.int64)
+        return (self.first_days(ks + 1) - self.first_days(ks)).astype(np.int64)
+
+    # --- instants ----------------------------------------------------------------------------
+    def starts_ns(self, ks) -> np.ndarray:
+        """UTC instant (ns) at which each period ``k`` starts."""
+        return local_midnight_ns(self.first_days(ks), self.timezone)
+
+    def bounds_ns(self, k0: int, k1: int) -> np.ndarray:
+        """Boundaries of periods ``k0 .. k1 - 1``: ``k1 - k0 + 1`` instants."""
+        return self.starts_ns(np.arange(k0, k1 + 1))
+
+    def period_of_ns(self, t_ns) -> np.ndarray:
+        """Index ``k`` of the period holding each UTC instant (ns)."""
+        t_ns = np.asarray(t_ns, dtype=np.int64)
+        if t_ns.size == 0:
+            return np.zeros(t_ns.shape, dtype=np.int64)
+        k0, k1 = self._span(int(t_ns.min()), int(t_ns.max()))
+        bounds = self.bounds_ns(k0, k1)
+        return np.searchsorted(bounds, t_ns, side="right") - 1 + k0
+
+    def covering(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
+        """Smallest ``(k0, k1)`` such that periods ``k0 .. k1 - 1`` hold ``[t_min, t_max)``."""
+        k0, k1 = self._span(t_min_ns, t_max_ns)
+        bounds = self.bounds_ns(k0, k1)
+        first = int(np.searchsorted(bounds, t_min_ns, side="right")) - 1 + k0
+        last = int(np.searchsorted(bounds, max(t_max_ns - 1, t_min_ns), side="right")) - 1 + k0
+        return first, last + 1
+
+    def _span(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
+        """Period indices safely around two instants (a month of slack each side)."""
+        def month_index(t_ns: int) -> int:
+            day = np.datetime64(t_ns // NS_PER_DAY, "D").astype(object)
+            return (day.year - self.order_date.year) * 12 + day.month - self.order_date.month
+        return month_index(t_min_ns) - 2, month_index(t_max_ns) + 2
+
+    def frame(self, count: int, start: int = 0) -> pd.DataFrame:
+        """The periods ``start .. start + count - 1`` as a table.
+
+        Columns: ``period`` (k), ``first_day``, ``last_day`` (dates), ``days``, ``start_utc``,
+        ``end_utc`` (tz-aware UTC timestamps, end exclusive).
+        """
+        ks = np.arange(start, start + count)
+        first = self.first_days(ks)
+        nxt = self.first_days(ks + 1)
+        bounds = self.starts_ns(np.append(ks, start + count))
+        return pd.DataFrame({
+            "period": ks,
+            "first_day": first.astype(object),
+            "last_day": (nxt - 1).astype(object),
+            "days": (nxt - first).astype(np.int64),
+            "start_utc": pd.to_datetime(bounds[:-1], utc=True),
+            "end_utc": pd.to_datetime(bounds[1:], utc=True),
+        })
+
+
+def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIMEZONE,
+                    *, start: int = 0) -> pd.DataFrame:
+    """The first ``count`` billing periods from an order date (see :meth:`BillingCalendar.frame`).
+
+    Examples
+    --------
+    An order on 31 January: which days does each of the first three invoices cover?
+
+    >>> billing_periods("2026-01-31", 3)[["first_day", "last_day", "days"]].astype(str).values.tolist()
+    [['2026-01-31', '2026-02-27', '28'], ['2026-02-28', '2026-03-30', '31'], ['2026-03-31', '2026-04-29', '30']]
+    """
+    if int(count) != count or count < 0:
+        raise BillingInputError(f"count: {count!r} is not a whole number of periods >= 0")
+    return BillingCalendar(order_date, timezone).frame(int(count), start)
