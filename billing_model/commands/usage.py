@@ -1,0 +1,92 @@
+"""``billing-model usage``: billable named users and concurrent peaks from session data."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES
+from ..output import print_table, write_csv
+from ..periods import DEFAULT_TIMEZONE, get_timezone, to_date
+from ..usage import COLUMNS
+
+
+def add_session_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that reads session data."""
+    parser.add_argument("sessions", metavar="PATH",
+                        help="CSV, Parquet or user-details JSON file, a folder of parts, or a glob")
+    parser.add_argument("--order-date", metavar="YYYY-MM-DD",
+                        help="contract order date anchoring the billing periods "
+                             "(default: the date of the earliest session)")
+    parser.add_argument("--timezone", default=DEFAULT_TIMEZONE, metavar="ZONE",
+                        help=f"billing time zone, any IANA name (default {DEFAULT_TIMEZONE})")
+    parser.add_argument("--license", metavar="LICENSE",
+                        help="license for rows without one (collaborate, communicate, pc1-pc3, "
+                             "'PureCloud 2', 'CX 2', ...)")
+    parser.add_argument("--input-timezone", metavar="ZONE",
+                        help="zone of timestamps written without a UTC offset")
+    parser.add_argument("--org", metavar="NAME", help="org name for rows without one")
+    parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
+                        help="cumulative: the vendor's method (30 minutes in total); "
+                             "contiguous: 30 consecutive minutes")
+    parser.add_argument("--min-minutes", type=int, default=DEFAULT_MIN_MINUTES, metavar="N",
+                        help=f"minutes a level must accrue to bill (default {DEFAULT_MIN_MINUTES})")
+    parser.add_argument("--engine", choices=("numpy", "dask"), default="numpy",
+                        help="numpy: in memory (default); dask: partitioned, for large inputs")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="with --engine dask: a Dask distributed scheduler (tcp://host:8786)")
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "usage", help="billable named users and concurrent peaks per org, period and license",
+        description="Billable named users and the billable concurrent peak per org, billing "
+                    "period and license, from minute-level session data, by the vendor's rules.")
+    add_session_options(parser)
+    parser.add_argument("--format", choices=("table", "csv"), default="table",
+                        help="table for people (default) or csv")
+    return parser
+
+
+def usage_from_args(args) -> "pd.DataFrame":  # noqa: F821
+    """Run the usage engine the options ask for (shared with ``compare``)."""
+    get_timezone(args.timezone)
+    order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
+    if args.min_minutes < 1:
+        from ..errors import BillingInputError
+        raise BillingInputError(f"--min-minutes: {args.min_minutes} is not >= 1")
+    if args.engine == "dask":
+        from ..dask_engine import compute_usage_dask
+        return compute_usage_dask(args.sessions, order_date=order_date, timezone=args.timezone,
+                                  peak_rule=args.peak_rule, min_minutes=args.min_minutes,
+                                  license=args.license, input_timezone=args.input_timezone,
+                                  org=args.org, scheduler=args.scheduler)
+    if args.scheduler:
+        from ..errors import BillingInputError
+        raise BillingInputError("--scheduler: only with --engine dask")
+    from ..iotools import read_sessions
+    from ..usage import compute_usage
+    sessions = read_sessions(args.sessions, license=args.license,
+                             input_timezone=args.input_timezone, org=args.org)
+    return compute_usage(sessions, order_date=order_date, timezone=args.timezone,
+                         peak_rule=args.peak_rule, min_minutes=args.min_minutes)
+
+
+def run(args) -> int:
+    frame = usage_from_args(args)
+    if args.format == "csv":
+        out = frame[COLUMNS].copy()
+        for col in ("period_start", "period_end"):
+            out[col] = out[col].astype(str)
+        write_csv(out)
+        return 0
+    rule = (f"{args.peak_rule} rule, {args.min_minutes} minutes"
+            + (" in total" if args.peak_rule == "cumulative" else " in a row"))
+    shown = frame[COLUMNS].rename(columns={"period_start": "from", "period_end": "to",
+                                           "named_users": "named", "concurrent_users":
+                                           "concurrent", "peak_concurrent": "billable peak",
+                                           "raw_peak": "highest minute"})
+    print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
+                footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
+                       f"their highest license; concurrent: the billable peak ({rule}) split by "
+                       "the licenses of the users present longest.")
+    return 0

@@ -1,0 +1,174 @@
+"""Reading session data: CSV, Parquet, the vendor's user-details JSON; files, folders, globs.
+
+All file input of the usage engine lives here (STYLE.md: I/O in one place). Files are read in
+Arrow record batches and encoded straight into integer arrays (:mod:`billing_model.sessions`):
+no Python object per row, so memory grows with the sessions, not with their text.
+
+Source for the JSON export: ``shared/reference/RULES.md`` ("Session data the vendor's API
+returns"): ``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId``
+and ``primaryPresence[]`` records (``startTime``, ``endTime``, ``systemPresence``); a user is logged
+in while the presence is anything but OFFLINE. Records repeated across pages or days are harmless:
+a user's overlapping minutes count once.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .errors import BillingInputError
+from .sessions import Sessions, combine, normalize_table
+
+SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+BATCH_ROWS = 1 << 20  # rows per Arrow batch: bounds the memory of the text columns
+
+
+def session_files(path: str | Path) -> list[Path]:
+    """The files a path names: a file, every session file in a folder (sorted), or a glob."""
+    text = str(path)
+    if any(ch in text for ch in "*?["):
+        files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not files:
+            raise BillingInputError(f"{text}: no file matches this pattern")
+        return files
+    p = Path(text)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                       and not f.name.startswith((".", "_")))
+        if not files:
+            raise BillingInputError(f"{p}: folder holds no session files; accepted: "
+                                    f"{', '.join(SUFFIXES)}")
+        return files
+    if not p.exists():
+        raise BillingInputError(f"{p}: no such file or directory")
+    return [p]
+
+
+def read_sessions(path: str | Path, *, license: str | None = None,
+                  input_timezone: str | None = None, org: str | None = None) -> Sessions:
+    """Read sessions from a file, a folder of parts, or a glob.
+
+    Parameters
+    ----------
+    path : CSV, Parquet or user-details JSON file, a folder of them, or a glob pattern.
+    license : license for rows without one (files without a ``license`` column, the JSON export).
+    input_timezone : IANA zone of timestamps written without an offset (refused otherwise).
+    org : org name for rows without one (default ``"default"``).
+    """
+    files = session_files(path)
+    chunks = [chunk for f in files for chunk in iter_chunks(f, license=license,
+                                                           input_timezone=input_timezone,
+                                                           org=org)]
+    return combine(chunks, source=str(path))
+
+
+def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
+                org: str | None = None) -> Iterator[dict]:
+    """Encoded chunks (see :func:`billing_model.sessions.normalize_table`) of one file."""
+    suffix = file.suffix.lower()
+    opts = {"default_license": license, "input_timezone": input_timezone}
+    if org:
+        opts["default_org"] = org
+    if suffix == ".json":
+        table = read_user_details(file)
+        yield normalize_table(table, where=lambda i: f"{file}: presence record {i + 1}",
+                              source=str(file), **opts)
+        return
+    offset = 0
+    for batch in _batches(file, suffix):
+        base = offset
+        if suffix == ".csv":
+            def where(i, base=base):
+                return f"{file}: line {base + i + 2}"
+        else:
+            def where(i, base=base):
+                return f"{file}: row {base + i + 1}"
+        yield normalize_table(pa.Table.from_batches([batch]), where=where, source=str(file),
+                              **opts)
+        offset += batch.num_rows
+
+
+def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
+    if suffix in (".parquet", ".pq"):
+        try:
+            pf = pq.ParquetFile(file)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise BillingInputError(f"{file}: not a readable Parquet file ({exc})") from None
+        if pf.metadata.num_rows == 0:
+            return
+        yield from pf.iter_batches(batch_size=BATCH_ROWS)
+        return
+    if suffix != ".csv":
+        raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
+                                f"{', '.join(SUFFIXES)}")
+    with open(file, newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), None)
+    if not header:
+        return  # empty file: combine() reports it
+    # every column as text: the engine parses and validates them itself, naming the row
+    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
+                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8")
+    try:
+        reader = pacsv.open_csv(file, read_options=read, convert_options=convert,
+                                parse_options=pacsv.ParseOptions(newlines_in_values=False))
+        for batch in reader:
+            if batch.num_rows:
+                yield batch
+    except pa.ArrowInvalid as exc:
+        raise BillingInputError(f"{file}: not a readable CSV file ({str(exc).splitlines()[0]})"
+                                ) from None
+
+
+def read_user_details(file: Path) -> pa.Table:
+    """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
+
+    Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
+    ``endTime`` is still open: it ends at the latest time the export mentions.
+    """
+    try:
+        with open(file, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BillingInputError(f"{file}: not valid JSON ({exc})") from None
+    pages = data if isinstance(data, list) else [data]
+    if not pages or not all(isinstance(p, dict) and isinstance(p.get("userDetails"), list)
+                            for p in pages):
+        raise BillingInputError(
+            f"{file}: not a user-details export; accepted: the JSON of POST "
+            "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
+            "'primaryPresence': [...]}]}) or a list of such pages")
+    users, starts, ends = [], [], []
+    for p, page in enumerate(pages):
+        for u, detail in enumerate(page["userDetails"]):
+            where = f"{file}: userDetails[{u}]" + (f" of page {p + 1}" if len(pages) > 1 else "")
+            if not isinstance(detail, dict) or not detail.get("userId"):
+                raise BillingInputError(f"{where}: no 'userId'; every user detail needs one")
+            records = detail.get("primaryPresence") or []
+            if not isinstance(records, list):
+                raise BillingInputError(f"{where}: 'primaryPresence' is not a list")
+            for r, rec in enumerate(records):
+                if not isinstance(rec, dict) or "startTime" not in rec:
+                    raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'")
+                if str(rec.get("systemPresence", "")).strip().upper() == "OFFLINE":
+                    continue
+                users.append(str(detail["userId"]))
+                starts.append(str(rec["startTime"]))
+                ends.append(rec.get("endTime"))
+    if any(e is None for e in ends):
+        stamps = starts + [e for e in ends if e is not None]
+        latest = pa.array(stamps).cast(pa.timestamp("ns", tz="UTC"))
+        last = np.datetime_as_string(np.datetime64(int(pa.compute.max(latest).cast(pa.int64())
+                                                       .as_py()), "ns"), unit="ms") + "Z"
+        ends = [last if e is None else str(e) for e in ends]
+    return pa.table({"user_id": pa.array(users, pa.string()),
+                     "start": pa.array(starts, pa.string()),
+                     "end": pa.array(ends, pa.string())})

@@ -1,0 +1,334 @@
+"""Session data as columns of NumPy arrays, and their validation.
+
+A session is one login of one user: ``user_id``, ``start``, ``end`` (UTC instants), the ``org``
+it belongs to, the ``license`` the user held, and the ``client`` (``desktop``, ``web`` and
+``mobile`` are billable; anything else, such as ``api``, is not — RULES.md "Who is billable").
+
+:class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
+sorted name arrays, so code order is name order. :func:`normalize_table` turns any Arrow table
+(from CSV, Parquet, JSON or Python lists) into that form; every error names the source, the row,
+the column and the value.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import BillingInputError, BillingWarning
+from .licenses import ACCEPTED as LICENSE_ACCEPTED
+from .licenses import BY_KEY, normalize_license
+from .periods import get_timezone
+
+REQUIRED = ("user_id", "start", "end")
+OPTIONAL = ("org", "license", "client")
+BILLABLE_CLIENTS = frozenset({"desktop", "web", "mobile"})
+DEFAULT_ORG = "default"
+_OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+
+
+@dataclass
+class Sessions:
+    """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
+    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.licenses`)."""
+
+    user: np.ndarray        # int64 codes into user_ids
+    org: np.ndarray         # int64 codes into org_names
+    rank: np.ndarray        # int8 license rank
+    start_ns: np.ndarray    # int64 UTC ns
+    end_ns: np.ndarray      # int64 UTC ns
+    billable: np.ndarray    # bool: client is desktop, web or mobile
+    user_ids: np.ndarray    # sorted unique user ids (str, object array)
+    org_names: np.ndarray   # sorted unique org names (str, object array)
+
+    def __len__(self) -> int:
+        return len(self.start_ns)
+
+    def take(self, index) -> Sessions:
+        """A subset of rows (names kept)."""
+        return Sessions(self.user[index], self.org[index], self.rank[index],
+                        self.start_ns[index], self.end_ns[index], self.billable[index],
+                        self.user_ids, self.org_names)
+
+    @classmethod
+    def from_columns(cls, user_id: Sequence, start: Sequence, end: Sequence, *,
+                     org: Sequence | None = None, license: Sequence | str | None = None,
+                     client: Sequence | None = None, input_timezone: str | None = None,
+                     source: str = "sessions") -> Sessions:
+        """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
+
+        ``license`` may be one name for all rows. Naive datetimes are refused unless
+        ``input_timezone`` names their zone.
+
+        Examples
+        --------
+        >>> s = Sessions.from_columns(["ann", "bob"], ["2026-01-05T08:00Z", "2026-01-05T08:10Z"],
+        ...                           ["2026-01-05T16:00Z", "2026-01-05T16:30Z"], license="pc2")
+        >>> len(s), s.user_ids.tolist()
+        (2, ['ann', 'bob'])
+        """
+        columns = {"user_id": _to_arrow(user_id, "user_id"), "start": _to_arrow(start, "start"),
+                   "end": _to_arrow(end, "end")}
+        default_license = None
+        if isinstance(license, str):
+            default_license = license
+        elif license is not None:
+            columns["license"] = _to_arrow(license, "license")
+        if org is not None:
+            columns["org"] = _to_arrow(org, "org")
+        if client is not None:
+            columns["client"] = _to_arrow(client, "client")
+        lengths = {name: len(col) for name, col in columns.items()}
+        if len(set(lengths.values())) > 1:
+            raise BillingInputError(f"{source}: columns have different lengths {lengths}")
+        table = pa.table(columns)
+        chunk = normalize_table(table, where=lambda i: f"{source}: row {i + 1}",
+                                source=source, default_license=default_license,
+                                input_timezone=input_timezone)
+        return combine([chunk])
+
+
+def _to_arrow(values, name: str) -> pa.Array:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values
+    arr = np.asarray(values)
+    if arr.dtype.kind == "M":
+        return pa.array(arr)
+    try:
+        return pa.array(list(arr) if arr.dtype == object else arr, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in arr.tolist()])
+
+
+# --- normalizing one table ------------------------------------------------------------------
+
+def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
+                    default_license: str | None = None, input_timezone: str | None = None,
+                    default_org: str = DEFAULT_ORG) -> dict:
+    """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
+
+    ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
+    blank are refused; zero-length sessions are kept here and dropped by :func:`combine`.
+    """
+    names = {name.strip().lower(): name for name in table.column_names}
+    missing = [c for c in REQUIRED if c not in names]
+    if missing:
+        raise BillingInputError(
+            f"{source}: missing column {', '.join(repr(m) for m in missing)}; required: "
+            f"{', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)} (found: "
+            f"{', '.join(table.column_names) or 'none'})")
+    n = table.num_rows
+
+    def column(name):
+        col = table.column(names[name])
+        return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+
+    user_dict, user_idx = _encode(column("user_id"), "user_id", where, required=True)
+    start = parse_instants(column("start"), "start", where, input_timezone)
+    end = parse_instants(column("end"), "end", where, input_timezone)
+    bad = np.flatnonzero(end < start)
+    if len(bad):
+        i = int(bad[0])
+        raise BillingInputError(
+            f"{where(i)}: end {_show(column('end'), i)} is before start "
+            f"{_show(column('start'), i)}; accepted: end at or after start")
+
+    if "org" in names:
+        org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
+    else:
+        org_dict, org_idx = np.array([default_org], dtype=object), np.zeros(n, dtype=np.int64)
+
+    if "license" in names:
+        lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
+    elif default_license is not None:
+        lic_dict, lic_idx = np.array([default_license], dtype=object), np.zeros(n, np.int64)
+    else:
+        raise BillingInputError(
+            f"{source}: no 'license' column; add one or pass --license (accepted: "
+            f"{LICENSE_ACCEPTED})")
+    lic_rank = np.empty(len(lic_dict), dtype=np.int8)
+    for j, name in enumerate(lic_dict):  # distinct license names only
+        try:
+            lic_rank[j] = BY_KEY[normalize_license(name)].rank
+        except BillingInputError:
+            i = int(np.flatnonzero(lic_idx == j)[0])
+            raise BillingInputError(f"{where(i)}, column 'license': unknown license {name!r}; "
+                                    f"accepted: {LICENSE_ACCEPTED}") from None
+
+    if "client" in names:
+        # a blank client is taken as a user-interface login (billable): it is the safe estimate
+        cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
+        ok = np.array([str(c).strip().lower() in BILLABLE_CLIENTS for c in cl_dict], dtype=bool)
+        billable = ok[cl_idx] if len(cl_dict) else np.ones(n, dtype=bool)
+    else:
+        billable = np.ones(n, dtype=bool)
+
+    return {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
+            "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
+            "start": start, "end": end, "billable": billable}
+
+
+def _show(col: pa.Array, i: int) -> str:
+    return repr(col[i].as_py()) if not isinstance(col[i].as_py(), str) else repr(col[i].as_py())
+
+
+def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None):
+    """Dictionary-encode a text column: (values as object array, int64 codes)."""
+    if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        col = col.cast(pa.string())
+    col = pc.utf8_trim_whitespace(col)
+    blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
+    blank = pc.fill_null(blank, True)
+    if pc.any(blank).as_py():
+        if required or fill is None:
+            i = int(np.flatnonzero(blank.to_numpy(zero_copy_only=False))[0])
+            what = "is blank" if not required else "is blank; every session needs a user_id"
+            extra = "" if required else " (or pass a default, e.g. --license)"
+            raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
+        col = pc.if_else(blank, pa.scalar(fill, pa.string()), col)
+    enc = pc.dictionary_encode(col)
+    return (np.asarray(enc.dictionary.to_pylist(), dtype=object),
+            enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) -> np.ndarray:
+    """UTC nanoseconds from ISO 8601 text with an offset or ``Z``, or tz-aware timestamps.
+
+    Text or timestamps without an offset are refused unless ``input_timezone`` names their zone.
+    """
+    t = col.type
+    if pa.types.is_dictionary(t):
+        col = col.cast(t.value_type)
+        t = col.type
+    if pc.any(pc.is_null(col)).as_py():
+        i = int(np.flatnonzero(pc.is_null(col).to_numpy(zero_copy_only=False))[0])
+        raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
+                                "timestamp with an offset, e.g. 2026-01-05T08:00:00Z")
+    if pa.types.is_timestamp(t):
+        if t.tz is None:
+            col = _localize(col, name, where, input_timezone)
+        return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
+            zero_copy_only=False)
+    if pa.types.is_date(t):
+        col = col.cast(pa.timestamp("ns"))
+        col = _localize(col, name, where, input_timezone)
+        return col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        i = 0
+        raise BillingInputError(f"{where(i)}, column {name!r}: values of type {t} are not "
+                                "timestamps; accepted: ISO 8601 text with an offset or "
+                                "timezone-aware timestamps")
+    col = pc.utf8_trim_whitespace(col)
+    has_offset = pc.match_substring_regex(col, _OFFSET)
+    if pc.all(has_offset).as_py():
+        try:
+            return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
+                zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            _raise_unparseable(col, name, where)
+    # some or all values lack an offset
+    if input_timezone is None:
+        i = int(np.flatnonzero(~has_offset.to_numpy(zero_copy_only=False))[0])
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: {col[i].as_py()!r} has no UTC offset; accepted: "
+            "ISO 8601 with an offset or 'Z' (2026-01-05T08:00:00Z), or say the zone with "
+            "--input-timezone ZONE")
+    out = np.empty(len(col), dtype=np.int64)
+    mask = has_offset.to_numpy(zero_copy_only=False)
+    for sel, aware in ((mask, True), (~mask, False)):
+        if not sel.any():
+            continue
+        part = col.filter(pa.array(sel))
+        try:
+            if aware:
+                ts = part.cast(pa.timestamp("ns", tz="UTC"))
+            else:
+                ts = _localize(part.cast(pa.timestamp("ns")), name,
+                               _subset_where(where, sel), input_timezone)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            _raise_unparseable(col, name, where)
+        out[sel] = ts.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return out
+
+
+def _subset_where(where, sel: np.ndarray):
+    rows = np.flatnonzero(sel)
+    return lambda i: where(int(rows[i]))
+
+
+def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa.Array:
+    if input_timezone is None:
+        raise BillingInputError(
+            f"{where(0)}, column {name!r}: timestamps have no time zone; accepted: "
+            "timezone-aware timestamps, or say the zone with --input-timezone ZONE")
+    zone = get_timezone(input_timezone).key
+    try:
+        return pc.assume_timezone(col, timezone=zone, ambiguous="raise", nonexistent="raise")
+    except pa.ArrowInvalid:
+        for i in range(len(col)):  # error path only: find the first offending row
+            try:
+                pc.assume_timezone(col.slice(i, 1), timezone=zone, ambiguous="raise",
+                                   nonexistent="raise")
+            except pa.ArrowInvalid:
+                raise BillingInputError(
+                    f"{where(i)}, column {name!r}: {str(col[i].as_py())!r} is ambiguous or does "
+                    f"not exist in {zone} (a DST change); write it with a UTC offset") from None
+        raise
+
+
+def _raise_unparseable(col: pa.Array, name: str, where):
+    import pandas as pd  # error path only
+
+    values = col.to_pandas()
+    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    bad = np.flatnonzero(parsed.isna().to_numpy())
+    i = int(bad[0]) if len(bad) else 0
+    raise BillingInputError(
+        f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not an ISO 8601 timestamp; "
+        "accepted: e.g. 2026-01-05T08:00:00Z or 2026-01-05T09:00:00+01:00")
+
+
+# --- combining chunks ------------------------------------------------------------------------
+
+def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
+    """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
+
+    Zero-length sessions (end == start) are dropped with one warning giving their count.
+    """
+    chunks = [c for c in chunks if len(c["start"])]
+    if not chunks:
+        raise BillingInputError(f"{source}: no sessions found (the input is empty)")
+
+    def recode(dict_key, idx_key):
+        values = np.concatenate([c[dict_key].astype(str) for c in chunks]) \
+            if chunks else np.zeros(0, dtype=str)
+        names, inverse = np.unique(values, return_inverse=True)
+        offsets = np.cumsum([0] + [len(c[dict_key]) for c in chunks])
+        codes = np.concatenate([inverse.reshape(-1)[offsets[j] + c[idx_key]]
+                                for j, c in enumerate(chunks)])
+        return names.astype(object), codes.astype(np.int64)
+
+    user_ids, user = recode("user_dict", "user_idx")
+    org_names, org = recode("org_dict", "org_idx")
+    sessions = Sessions(
+        user=user, org=org,
+        rank=np.concatenate([c["rank"] for c in chunks]).astype(np.int8),
+        start_ns=np.concatenate([c["start"] for c in chunks]),
+        end_ns=np.concatenate([c["end"] for c in chunks]),
+        billable=np.concatenate([c["billable"] for c in chunks]),
+        user_ids=user_ids, org_names=org_names)
+    zero = sessions.end_ns == sessions.start_ns
+    if zero.any():
+        warnings.warn(f"{source}: skipped {int(zero.sum())} zero-length session(s) "
+                      "(end equals start)", BillingWarning, stacklevel=2)
+        sessions = sessions.take(~zero)
+        if len(sessions) == 0:
+            raise BillingInputError(f"{source}: every session has zero length")
+    return sessions
