@@ -1,0 +1,178 @@
+"""Recalculate workbooks in LibreOffice headless, the spreadsheet engine the tests trust.
+
+openpyxl writes formulas without results. Opening such a file in LibreOffice Calc (headless) and
+saving it again as ``.xlsx`` stores every formula's computed value, which openpyxl then reads with
+``load_workbook(path, data_only=True)``. That is how the tests prove the workbooks compute the same
+figures as the Python engines, and what ``billing-model build --recalc`` does so that viewers which
+do not calculate (previewers, mail clients) show numbers.
+
+Each Python process uses its own LibreOffice profile directory (two LibreOffice instances sharing
+a profile block each other), configured to recalculate every formula on load.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import BillingInputError
+
+#: seconds one LibreOffice run may take before it is stopped
+DEFAULT_TIMEOUT = 180.0
+
+SOFFICE_HELP = ("install LibreOffice Calc (Debian package libreoffice-calc; `make libreoffice` "
+                "runs scripts/ensure-libreoffice.sh) or set BILLING_MODEL_SOFFICE to its path")
+
+# Calc settings for the profile: recalculate always on load (Excel 2007+ files and ODF), so no
+# stale cached value survives a conversion.
+_ITEM = ('<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+         '<value>{value}</value></prop></item>')
+_REGISTRY = "\n".join([
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<oor:items xmlns:oor="http://openoffice.org/2001/registry"'
+    ' xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="OOXMLRecalcMode",
+                 value=0),
+    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="ODFRecalcMode", value=0),
+    _ITEM.format(path="/org.openoffice.Office.Common/Misc", name="FirstRun", value="false"),
+    "</oor:items>", ""])
+
+_PROFILES: dict[int, Path] = {}
+
+
+class RecalcError(RuntimeError):
+    """LibreOffice is missing, failed, or took too long."""
+
+
+def find_soffice() -> str:
+    """Path of the ``soffice`` program, or a :class:`RecalcError` saying how to install it."""
+    candidates = [os.environ.get("BILLING_MODEL_SOFFICE"), shutil.which("soffice"),
+                  shutil.which("libreoffice"), "/usr/bin/soffice",
+                  "/Applications/LibreOffice.app/Contents/MacOS/soffice"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise RecalcError(f"LibreOffice (soffice) was not found; {SOFFICE_HELP}")
+
+
+def _profile_dir() -> Path:
+    """This process's LibreOffice profile (created once, reused by later runs)."""
+    pid = os.getpid()
+    profile = _PROFILES.get(pid)
+    if profile is None or not profile.exists():
+        profile = Path(tempfile.mkdtemp(prefix=f"billing-model-lo-{pid}-"))
+        user = profile / "user"
+        user.mkdir()
+        (user / "registrymodifications.xcu").write_text(_REGISTRY, encoding="utf-8")
+        _PROFILES[pid] = profile
+        atexit.register(shutil.rmtree, profile, True)
+    return profile
+
+
+def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
+            to: str = "xlsx", timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Open ``paths`` in LibreOffice headless and save them into ``outdir`` in format ``to``.
+
+    ``to`` is ``"xlsx"`` (recalculated workbook) or ``"pdf"``. One LibreOffice run converts all
+    the files (each start costs seconds). Returns the output paths, in the order of ``paths``.
+    """
+    paths = [Path(p).resolve() for p in paths]
+    for path in paths:
+        if not path.is_file():
+            raise BillingInputError(f"{path}: no such workbook to recalculate")
+    outdir = Path(outdir).resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    if any(p.parent == outdir for p in paths):
+        raise BillingInputError(f"{outdir}: the output folder must differ from the input's")
+    if not paths:
+        return []
+    soffice = find_soffice()
+    target = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf"}.get(to, to)
+    cmd = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
+           f"-env:UserInstallation={_profile_dir().as_uri()}",
+           "--convert-to", target, "--outdir", str(outdir), *map(str, paths)]
+    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise RecalcError(f"LibreOffice did not finish converting {len(paths)} file(s) within "
+                          f"{timeout:.0f} s; is another soffice hanging?") from None
+    suffix = "." + to.split(":")[0]
+    outputs = [outdir / (p.stem + suffix) for p in paths]
+    missing = [str(o) for o in outputs if not o.is_file()]
+    if proc.returncode != 0 or missing:
+        detail = " ".join((proc.stderr or proc.stdout or "").split())[:300]
+        raise RecalcError(f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
+                          f"missing {', '.join(missing) or 'nothing'}: {detail}")
+    return outputs
+
+
+def recalculate(path: str | os.PathLike, out: str | os.PathLike | None = None, *,
+                timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Recalculate one workbook with LibreOffice and store the results in the file.
+
+    Parameters
+    ----------
+    path : workbook to recalculate.
+    out : where to write the recalculated workbook; default: replace ``path`` (atomically).
+    timeout : seconds before LibreOffice is stopped.
+
+    Examples
+    --------
+    >>> import openpyxl, tempfile, pathlib                       # doctest: +SKIP
+    >>> wb = openpyxl.Workbook(); wb.active["A1"] = "=2*21"      # doctest: +SKIP
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"; wb.save(p)  # doctest: +SKIP
+    >>> openpyxl.load_workbook(recalculate(p), data_only=True).active["A1"].value  # doctest: +SKIP
+    42
+    """
+    return recalculate_many([path], [out] if out is not None else None, timeout=timeout)[0]
+
+
+def recalculate_many(paths: Iterable[str | os.PathLike],
+                     outs: Iterable[str | os.PathLike] | None = None, *,
+                     timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+    """Recalculate several workbooks in one LibreOffice run (see :func:`recalculate`)."""
+    paths = [Path(p) for p in paths]
+    outs = [Path(o) for o in outs] if outs is not None else list(paths)
+    if len(outs) != len(paths):
+        raise ValueError("recalculate_many: one output per input")
+    with tempfile.TemporaryDirectory(prefix="billing-model-recalc-") as tmp:
+        staged = []
+        for i, path in enumerate(paths):  # distinct names even when two inputs share a stem
+            if not path.is_file():
+                raise BillingInputError(f"{path}: no such workbook to recalculate")
+            stage = Path(tmp) / "in" / f"{i:03d}-{path.stem}.xlsx"
+            stage.parent.mkdir(exist_ok=True)
+            shutil.copyfile(path, stage)
+            staged.append(stage)
+        results = convert(staged, Path(tmp) / "out", to="xlsx", timeout=timeout)
+        for result, out in zip(results, outs, strict=True):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            _copy_replace(result, out)
+    return outs
+
+
+def _copy_replace(src: Path, dst: Path) -> None:
+    from .output import atomic_path
+    with atomic_path(dst) as tmp:
+        shutil.copyfile(src, tmp)
+
+
+def to_pdf(path: str | os.PathLike, outdir: str | os.PathLike, *,
+           timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Render a workbook to PDF with LibreOffice (what a user would print)."""
+    with tempfile.TemporaryDirectory(prefix="billing-model-pdf-") as tmp:
+        stage = Path(tmp) / Path(path).name
+        shutil.copyfile(path, stage)
+        result = convert([stage], Path(tmp) / "out", to="pdf", timeout=timeout)[0]
+        target = Path(outdir) / result.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result, target)
+    return target

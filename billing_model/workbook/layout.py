@@ -1,0 +1,196 @@
+"""A workbook described as plain data: sheets, cells, styles, names, tables, charts, validations.
+
+The builder (:mod:`billing_model.workbook.build`) decides *what* goes where and returns a
+:class:`Book`; the one writer (:mod:`billing_model.workbook.writer`) turns it into an ``.xlsx``
+file. Tests read the layout without writing a file (formulas, names, which cells are inputs).
+
+Addresses are 1-based ``(row, column)`` pairs; :func:`a1` and :func:`ref` turn them into the
+``$B$4`` / ``Sheet!$B$4:$B$9`` text formulas need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+#: style names the writer knows (see ``writer.STYLES``)
+STYLE_NAMES = ("title", "subtitle", "header", "label", "input", "calc", "total", "note", "link",
+               "check", "muted")
+
+
+@dataclass
+class Cell:
+    """One cell: a value (number, date, text, bool) or a formula (text starting with ``=``).
+
+    ``text=True`` (the default for ``str`` values passed through :meth:`Sheet.text`) stores the
+    value as text even when it starts with ``=``, ``+``, ``-`` or ``@``.
+    """
+
+    value: Any = None
+    formula: str | None = None
+    style: str | None = None
+    number_format: str | None = None
+    comment: str | None = None
+    text: bool = False
+    bold: bool = False
+
+
+@dataclass
+class Series:
+    """A chart series: values (and categories) as ``Sheet!$B$2:$B$9`` ranges."""
+
+    title: str
+    values: str
+    categories: str | None = None
+    color: str | None = None
+    dash: bool = False
+
+
+@dataclass
+class Chart:
+    kind: str  # "line", "bar", "scatter"
+    title: str
+    anchor: str  # top-left cell, "H3"
+    series: list[Series]
+    x_title: str | None = None
+    y_title: str | None = None
+    width_cm: float = 18.0
+    height_cm: float = 8.0
+    y_number_format: str | None = None
+    x_number_format: str | None = None
+    stacked: bool = False
+
+
+@dataclass
+class Table:
+    """An Excel table (ListObject) over a header row and its data rows."""
+
+    name: str
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    style: str = "TableStyleLight9"
+
+    @property
+    def ref(self) -> str:
+        return f"{a1(self.first_row, self.first_col, absolute=False)}:" \
+               f"{a1(self.last_row, self.last_col, absolute=False)}"
+
+
+@dataclass
+class Validation:
+    """A drop-down list (``options``) or a whole/decimal number range on ``cells`` (A1 text)."""
+
+    cells: str
+    options: tuple[str, ...] | None = None
+    kind: str = "list"  # "list", "whole", "decimal", "date"
+    minimum: float | None = None
+    maximum: float | None = None
+    prompt: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Highlight:
+    """Conditional formatting: ``style`` applies to ``cells`` where ``formula`` is true."""
+
+    cells: str
+    formula: str
+    style: str = "muted"
+
+
+@dataclass
+class Sheet:
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    widths: dict[int, float] = field(default_factory=dict)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    validations: list[Validation] = field(default_factory=list)
+    highlights: list[Highlight] = field(default_factory=list)
+    freeze: str | None = None
+    tab_color: str | None = None
+    landscape: bool = True
+    fit_width: bool = True
+    hidden: bool = False
+
+    # --- helpers the builder uses -------------------------------------------------------------
+    def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
+            fmt: str | None = None, comment: str | None = None, bold: bool = False) -> Cell:
+        """Set a value or, when ``value`` is text starting with ``=``, a formula."""
+        if isinstance(value, str) and value.startswith("="):
+            cell = Cell(formula=value, style=style, number_format=fmt, comment=comment, bold=bold)
+        else:
+            cell = Cell(value=value, style=style, number_format=fmt, comment=comment, bold=bold)
+        self.cells[(row, col)] = cell
+        return cell
+
+    def text(self, row: int, col: int, value: object, *, style: str | None = None,
+             comment: str | None = None, bold: bool = False) -> Cell:
+        """Set text that is never read as a formula (data from scenarios and files)."""
+        cell = Cell(value="" if value is None else str(value), style=style, comment=comment,
+                    text=True, bold=bold)
+        self.cells[(row, col)] = cell
+        return cell
+
+    def value(self, row: int, col: int) -> Any:
+        cell = self.cells.get((row, col))
+        if cell is None:
+            return None
+        return cell.formula if cell.formula is not None else cell.value
+
+    def formulas(self) -> dict[str, str]:
+        """``{"B4": "=..."}`` for every formula cell (handy in tests)."""
+        return {a1(r, c, absolute=False): cell.formula
+                for (r, c), cell in sorted(self.cells.items()) if cell.formula is not None}
+
+
+@dataclass
+class Book:
+    sheets: list[Sheet]
+    names: dict[str, str] = field(default_factory=dict)  # name -> "Sheet!$B$4"
+    title: str = ""
+    subject: str = ""
+    created: dt.datetime = dt.datetime(2026, 1, 1)
+    active: int = 0
+
+    def sheet(self, name: str) -> Sheet:
+        for sheet in self.sheets:
+            if sheet.name == name:
+                return sheet
+        raise KeyError(name)
+
+    def add_sheet(self, name: str, **kwargs) -> Sheet:
+        sheet = Sheet(name, **kwargs)
+        self.sheets.append(sheet)
+        return sheet
+
+    def name(self, name: str, sheet: Sheet | str, row: int, col: int,
+             last_row: int | None = None, last_col: int | None = None) -> str:
+        """Define ``name`` over a cell (or a range) and return it for use in formulas."""
+        self.names[name] = ref(sheet, row, col, last_row, last_col)
+        return name
+
+
+def a1(row: int, col: int, *, absolute: bool = True) -> str:
+    """``a1(4, 2) == "$B$4"``."""
+    letter = get_column_letter(col)
+    return f"${letter}${row}" if absolute else f"{letter}{row}"
+
+
+def quote_sheet(name: str) -> str:
+    return f"'{name}'" if not name.replace("_", "").isalnum() else name
+
+
+def ref(sheet: Sheet | str, row: int, col: int, last_row: int | None = None,
+        last_col: int | None = None) -> str:
+    """``Sheet!$B$4`` or ``Sheet!$B$4:$B$9``."""
+    name = sheet.name if isinstance(sheet, Sheet) else sheet
+    text = f"{quote_sheet(name)}!{a1(row, col)}"
+    if last_row is not None or last_col is not None:
+        text += f":{a1(last_row or row, last_col or col)}"
+    return text

@@ -1,0 +1,111 @@
+"""The layout -> xlsx writer and the LibreOffice recalculation harness.
+
+Checked in a real spreadsheet engine: a workbook is written, recalculated by LibreOffice headless
+and read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from billing_model.money import line_amount
+from billing_model.recalc import RecalcError, convert, find_soffice, recalculate
+from billing_model.workbook.layout import Book, a1, ref
+from billing_model.workbook.writer import write_book
+
+# (quantity, rate) pairs whose exact product sits on or next to a half-cent: Excel-style ROUND on
+# binary doubles must give what exact decimal rounding gives (the engine's line_amount)
+ROUNDING_CASES = [
+    (55, 171.115), (1, 0.005), (3, 0.335), (7, 1.105), (1, 1.005), (1, 2.675), (1, 1.115),
+    (10.02, 0.25), (123.458, 0.25), (58, 130.0), (1, 1200.505), (100, 0.125), (33, 1.015),
+    (1, 1234.5), (0.1 + 0.2, 1), (2.5, 1), (12.345, 1),
+]
+TRICKY_TEXT = ["=1+1", "+49 30 1234", "-5 users", "@SUM(A1)", "=HYPERLINK(\"x\")", "plain"]
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, soffice):
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Data")
+    sheet.put(1, 1, dt.date(2026, 1, 31))
+    book.name("OrderDate", sheet, 1, 1)
+    sheet.put(1, 2, "=EDATE(OrderDate,1)", fmt="yyyy-mm-dd")
+    sheet.put(1, 3, "=EDATE(OrderDate,2)", fmt="yyyy-mm-dd")
+    for i, (qty, rate) in enumerate(ROUNDING_CASES, start=3):
+        sheet.put(i, 1, qty)
+        sheet.put(i, 2, rate)
+        sheet.put(i, 3, f"=ROUND({a1(i, 1)}*{a1(i, 2)},2)")
+        sheet.put(i, 4, f"=ROUND({a1(i, 1)}*{a1(i, 2)},0)")
+    start = 3 + len(ROUNDING_CASES) + 1
+    for i, text in enumerate(TRICKY_TEXT, start=start):
+        sheet.text(i, 1, text)
+    path = tmp_path_factory.mktemp("writer") / "w.xlsx"
+    write_book(book, path)
+    out = recalculate(path, path.with_name("w-recalc.xlsx"))
+    return openpyxl.load_workbook(out, data_only=True)["Data"], start
+
+
+def test_excel_round_matches_exact_decimal_rounding(recalculated):
+    ws, _ = recalculated
+    for i, (qty, rate) in enumerate(ROUNDING_CASES, start=3):
+        assert Decimal(repr(ws.cell(i, 3).value)) == line_amount(qty, rate, "EUR"), (qty, rate)
+        assert Decimal(repr(ws.cell(i, 4).value)) == line_amount(qty, rate, "JPY"), (qty, rate)
+
+
+def test_edate_clamps_month_end_from_the_original_anchor(recalculated):
+    ws, _ = recalculated
+    assert ws["B1"].value.date() == dt.date(2026, 2, 28)
+    assert ws["C1"].value.date() == dt.date(2026, 3, 31)
+
+
+def test_text_is_never_a_formula(recalculated, tmp_path):
+    ws, start = recalculated
+    assert [ws.cell(i, 1).value for i in range(start, start + len(TRICKY_TEXT))] == TRICKY_TEXT
+
+
+def test_text_cells_are_written_as_strings(tmp_path):
+    book = Book(sheets=[])
+    sheet = book.add_sheet("S")
+    for i, text in enumerate(TRICKY_TEXT, start=1):
+        sheet.text(i, 1, text)
+    write_book(book, tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")["S"]
+    for i, text in enumerate(TRICKY_TEXT, start=1):
+        assert ws.cell(i, 1).value == text
+        assert ws.cell(i, 1).data_type == "s"
+
+
+def test_a_failed_write_leaves_the_old_file(tmp_path):
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"old")
+    book = Book(sheets=[])
+    book.add_sheet("S").put(1, 1, object())  # openpyxl cannot store an arbitrary object
+    with pytest.raises(ValueError):
+        write_book(book, target)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
+
+
+def test_ref_quotes_sheet_names_with_spaces():
+    assert ref("Ramp study", 2, 3, 9) == "'Ramp study'!$C$2:$C$9"
+    assert ref("Inputs", 4, 2) == "Inputs!$B$4"
+
+
+def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("BILLING_MODEL_SOFFICE", "")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("billing_model.recalc.Path.is_file", lambda self: False)
+    with pytest.raises(RecalcError, match="LibreOffice .soffice. was not found; install"):
+        find_soffice()
+
+
+def test_convert_refuses_writing_over_its_input(tmp_path):
+    from billing_model.errors import BillingInputError
+
+    (tmp_path / "a.xlsx").write_bytes(b"")
+    with pytest.raises(BillingInputError, match="must differ"):
+        convert([tmp_path / "a.xlsx"], tmp_path)
