@@ -471,6 +471,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                                                    where="storage")
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
+    contract = _storage_rate(c, contract, data, storage, orgs)
     return Scenario(name=name, contract=contract, products=products, orgs=tuple(orgs),
                     one_time=one_time, hardware=hardware, storage=storage, source=source)
 
@@ -647,7 +648,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     if key not in cache:
         from .iotools import read_sessions
         from .usage import compute_usage
-        sessions = read_sessions(path, input_timezone=input_tz)
+        sessions = read_sessions(path, license=contract.license, input_timezone=input_tz)
         cache[key] = compute_usage(sessions, order_date=contract.order_date,
                                    timezone=contract.billing_timezone, peak_rule=peak_rule,
                                    min_minutes=min_minutes)
@@ -694,11 +695,25 @@ def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
         if any(getattr(o, key) is not None for o in orgs) and getattr(contract, rate_key) is None:
             c.fail(f"contract.{rate_key}", f"missing while usage gives {key}; accepted: the "
                    "contract's rate, a number >= 0 (no published default)")
-    if (any(o.storage_gb is not None for o in orgs)
-            and contract.storage_overage_rate is None and contract.currency != "USD"):
-        c.fail("contract.storage_overage_rate", "missing while usage gives storage_gb in "
+
+
+def _storage_rate(c: _Checker, contract: Contract, data: Mapping[str, Any], storage: Any,
+                  orgs: list[Org]) -> Contract:
+    """The storage overage rate: ``contract.storage_overage_rate``, else ``[storage]``'s
+    ``overage_rate``, else the published 0.25 per GB, which is a USD figure (RULES.md)."""
+    given = any(o.storage_gb is not None for o in orgs)
+    if storage is not None and given:
+        c.fail("storage", "given together with usage storage_gb; accepted: either measured "
+               "storage_gb per period or a [storage] forecast")
+    if contract.storage_overage_rate is not None or not (given or storage is not None):
+        return contract
+    if storage is not None and "overage_rate" in data["storage"]:
+        return replace(contract, storage_overage_rate=to_decimal(storage.overage_rate))
+    if contract.currency != "USD" and not contract.partner:
+        c.fail("contract.storage_overage_rate", "missing while storage is billed in "
                f"{contract.currency}; accepted: a number >= 0 (the published "
                f"{STORAGE_OVERAGE_USD_PER_GB} per GB is in USD)")
+    return replace(contract, storage_overage_rate=Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)))
 
 
 def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *,

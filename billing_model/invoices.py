@@ -1,0 +1,343 @@
+"""Invoice schedules: which invoice bills what, when, for which service dates.
+
+Source: ``shared/reference/RULES.md`` ("Invoices", "Fair use allowances") and the billing FAQ
+("How do I know which service period is included on my invoice?", "Why do I see both charges for
+both users and prepay users on my invoice?"). Periods ``k = 0, 1, ...`` are the billing periods
+of :class:`~billing_model.periods.BillingCalendar` from the order date; the invoice "on the start
+of period k" is dated the first day of period ``k``.
+
+The rules, as implemented:
+
+- One-time items (enablement packages) are invoiced on the order date; hardware on its ship date.
+  Their service dates are the invoice date.
+- Ramp periods (``k < ramp_months``): under ``actual-usage``, ``users[k] x prepay_rate`` in
+  arrears on the start of period ``k + 1``; under ``no-software-charges``, no user lines.
+- Term periods: ``committed_users x prepay_rate`` in advance on the start of period ``k``; users
+  above the commitment, ``max(0, users[k] - committed_users) x overage_rate``, in arrears on the
+  start of period ``k + 1``. So the last ramp invoice carries both the ramp actuals and the first
+  prepay, as the FAQ says; the invoice after the term's last period carries its arrears.
+- Telephony (quantity 1, the period's charge as rate) and fair-use overages in arrears on the
+  start of period ``k + 1``. Fair-use allowance per period = sum over license lines of
+  ``max(commitment, users[k]) x`` the per-user allowance (no commitment applies during the ramp,
+  so ramp periods use the actual users); overage = usage above it x the contract's rate.
+- Lines with a zero quantity or a zero (rounded) charge are left out.
+- Due date = invoice date + ``payment_terms_days``.
+- Each line is ``quantity x rate`` computed exactly and rounded half up to the currency's minor
+  unit (:func:`billing_model.money.line_amount`); totals add rounded lines. Fees exclude taxes.
+- Partner channel: quantities only; ``rate`` and ``amount`` are empty (``None``).
+
+Lines of one invoice are ordered by service start (a period's arrears come before the next
+period's prepay), then by :data:`KINDS` order, then by license line and file order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from .allowances import per_user_allowance
+from .errors import BillingInputError
+from .money import line_amount, to_decimal
+from .periods import DEFAULT_TIMEZONE, BillingCalendar
+from .scenario import Scenario, scenario_from_mapping
+
+COLUMNS: tuple[str, ...] = (
+    "invoice_date", "due_date", "description", "timing", "service_start", "service_end",
+    "quantity", "rate", "amount", "currency",
+)
+
+#: line kinds in the order they appear within one invoice and service start
+KINDS: tuple[str, ...] = (
+    "one-time", "hardware", "prepay", "ramp", "overage", "telephony", "ivr_minutes",
+    "api_requests", "storage_gb",
+)
+
+#: descriptions of the fair-use overage lines (unit in the text)
+FAIR_USE_LABELS: dict[str, str] = {
+    "ivr_minutes": "Basic routing/IVR minutes above the fair-use allowance",
+    "api_requests": "API requests above the fair-use allowance",
+    "storage_gb": "Data storage GB above the fair-use allowance",
+}
+_RATE_KEYS = {"ivr_minutes": "ivr_overage_rate", "api_requests": "api_overage_rate",
+              "storage_gb": "storage_overage_rate"}
+
+
+def _periods(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """First day of periods 0..n (n + 1 dates) and last day of periods 0..n-1, as dates."""
+    cal = BillingCalendar(scenario.contract.order_date, scenario.contract.billing_timezone)
+    first = cal.first_days(np.arange(scenario.periods + 1))
+    return first.astype(object), (first[1:] - 1).astype(object)
+
+
+def storage_usage(scenario: Scenario) -> tuple[Decimal, ...] | None:
+    """Billed storage GB per period: measured ``storage_gb`` or the ``[storage]`` forecast's
+    ``stored_gb`` (the storage engine's per-period peak, to whole MB)."""
+    measured = scenario.usage("storage_gb")
+    if measured is not None or scenario.storage is None:
+        return measured
+    from .storage import storage_forecast
+
+    forecast = storage_forecast(scenario.storage, scenario.contract.order_date, scenario.periods,
+                                timezone=scenario.contract.billing_timezone)
+    return tuple(to_decimal(float(v)) for v in forecast["stored_gb"].to_numpy())
+
+
+def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
+    """Allowance per period for one fair-use feature (float; units of the feature).
+
+    ``sum over license lines of max(commitment, users[k]) x per-user allowance``; during the ramp
+    the commitment is 0 (no minimum commitment applies), so the actual users count.
+
+    Examples
+    --------
+    100 committed PureCloud 2 named users, 104 active: how many IVR minutes are included?
+
+    >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
+    ...     "committed_users": 100, "prepay_rate": 110, "term_months": 2},
+    ...     "usage": {"users": [104, 90]}})
+    >>> fair_use_allowances(s, "ivr_minutes").tolist()
+    [260000.0, 250000.0]
+    """
+    ramp = scenario.contract.ramp_months
+    in_term = np.arange(scenario.periods) >= ramp
+    total = np.zeros(scenario.periods)
+    for product in scenario.products:  # a loop over license lines
+        users = scenario.users(product.license).astype(float)
+        committed = np.where(in_term, float(product.committed_users), 0.0)
+        per_user = per_user_allowance(product.license, product.license_model, feature)
+        total += np.maximum(users, committed) * per_user
+    return total
+
+
+def _charges(scenario: Scenario) -> list[dict]:
+    """Every charge before rounding: kind, period k (or None), invoice date, quantity, rate."""
+    contract = scenario.contract
+    n, ramp = scenario.periods, contract.ramp_months
+    first, last = _periods(scenario)
+    lines: list[dict] = []
+
+    def add(kind: str, order: int, k: int, invoice: dt.date, timing: str, description: str,
+            quantity: Decimal, rate: Decimal | None) -> None:
+        lines.append({"kind": kind, "order": order, "invoice_date": invoice, "timing": timing,
+                      "description": description, "service_start": first[k],
+                      "service_end": last[k], "quantity": quantity, "rate": rate})
+
+    for i, item in enumerate(scenario.one_time):
+        lines.append({"kind": "one-time", "order": i, "invoice_date": contract.order_date,
+                      "timing": "one-time", "description": item.description,
+                      "service_start": contract.order_date, "service_end": contract.order_date,
+                      "quantity": item.quantity, "rate": item.rate})
+    for i, item in enumerate(scenario.hardware):
+        lines.append({"kind": "hardware", "order": i, "invoice_date": item.ship_date,
+                      "timing": "one-time", "description": item.description,
+                      "service_start": item.ship_date, "service_end": item.ship_date,
+                      "quantity": item.quantity, "rate": item.rate})
+
+    for j, product in enumerate(scenario.products):  # a loop over license lines and periods
+        users = scenario.users(product.license)
+        label = product.label
+        if contract.ramp_policy == "actual-usage":
+            for k in range(ramp):
+                add("ramp", j, k, first[k + 1], "arrears", f"{label} users, ramp (actual usage)",
+                    Decimal(int(users[k])), product.prepay_rate)
+        above = np.maximum(users - product.committed_users, 0)
+        for k in range(ramp, n):
+            add("prepay", j, k, first[k], "advance", f"{label} users, prepay (committed)",
+                Decimal(product.committed_users), product.prepay_rate)
+            add("overage", j, k, first[k + 1], "arrears", f"{label} users above the commitment",
+                Decimal(int(above[k])), product.overage_rate)
+
+    telephony = scenario.usage("telephony") or ()
+    for k, charge in enumerate(telephony):
+        add("telephony", 0, k, first[k + 1], "arrears", "Telephony", Decimal(1), charge)
+
+    for feature, label in FAIR_USE_LABELS.items():
+        used = storage_usage(scenario) if feature == "storage_gb" else scenario.usage(feature)
+        if used is None:
+            continue
+        allowance = fair_use_allowances(scenario, feature)
+        rate = getattr(contract, _RATE_KEYS[feature])
+        for k in range(n):
+            over = max(used[k] - to_decimal(float(allowance[k])), Decimal(0))
+            add(feature, 0, k, first[k + 1], "arrears",
+                f"{label} ({float(allowance[k]):,.10g} included)", over, rate)
+    return lines
+
+
+def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
+    """Every invoice line of a scenario, ordered by invoice date.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`billing_model.scenario.load_scenario` or ``scenario_from_mapping``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`: dates as ``datetime.date``; ``timing`` is ``advance``,
+        ``arrears`` or ``one-time``; ``quantity`` float; ``rate`` and ``amount`` ``Decimal``
+        (``None`` for the partner channel); ``currency`` the ISO code. Lines of one invoice are
+        ordered by service start, then by :data:`KINDS`.
+
+    Examples
+    --------
+    An order on January 15 with a one-month ramp: what does the second invoice hold?
+
+    >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
+    ...     "committed_users": 100, "prepay_rate": 110, "ramp_months": 1, "term_months": 2},
+    ...     "usage": {"users": [40, 100, 112]}})
+    >>> lines = invoice_schedule(s)
+    >>> print(lines[lines.invoice_date == dt.date(2026, 2, 15)][
+    ...     ["timing", "service_start", "quantity", "rate", "amount"]].to_string(index=False))
+     timing service_start  quantity rate   amount
+    arrears    2026-01-15      40.0  110  4400.00
+    advance    2026-02-15     100.0  110 11000.00
+    """
+    contract = scenario.contract
+    raw = _charges(scenario)
+    rows = []
+    for line in raw:  # a loop over invoice lines (a few per period)
+        quantity, rate = line["quantity"], line["rate"]
+        if quantity == 0:
+            continue
+        amount = None
+        if rate is not None:
+            amount = line_amount(quantity, rate, contract.currency)
+            if amount == 0:
+                continue
+        if contract.partner:
+            rate = amount = None
+        rows.append({
+            "invoice_date": line["invoice_date"],
+            "due_date": line["invoice_date"] + dt.timedelta(days=contract.payment_terms_days),
+            "description": line["description"], "timing": line["timing"],
+            "service_start": line["service_start"], "service_end": line["service_end"],
+            "quantity": float(quantity), "rate": rate, "amount": amount,
+            "currency": contract.currency,
+            "_key": (line["invoice_date"], line["service_start"], KINDS.index(line["kind"]),
+                     line["order"]),
+        })
+    rows.sort(key=lambda r: r["_key"])
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "_key"]).drop(columns="_key")
+    frame["quantity"] = frame["quantity"].astype(float)
+    for col in ("description", "timing", "currency", "rate", "amount", "invoice_date",
+                "due_date", "service_start", "service_end"):
+        frame[col] = frame[col].astype(object)
+    return frame.reset_index(drop=True)
+
+
+def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
+    """One row per invoice: ``invoice_date, due_date, lines, amount, currency``.
+
+    ``amount`` adds the invoice's rounded lines exactly (``Decimal``; ``None`` when the schedule
+    has no amounts, as for the partner channel).
+
+    Examples
+    --------
+    Ten committed users at 99.99, twelve active in the second period:
+
+    >>> s = schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12])
+    >>> print(invoice_totals(s)[["invoice_date", "lines", "amount"]].to_string(index=False))
+    invoice_date  lines amount
+      2026-01-15      1 999.90
+      2026-02-15      1 999.90
+      2026-03-15      1 199.98
+    """
+    rows = []
+    for (invoice, due), group in schedule.groupby(["invoice_date", "due_date"], sort=True):
+        amounts = [a for a in group["amount"] if a is not None and not pd.isna(a)]
+        rows.append({
+            "invoice_date": invoice, "due_date": due, "lines": len(group),
+            "amount": sum(amounts, Decimal(0)) if amounts else None,
+            "currency": group["currency"].iloc[0],
+        })
+    frame = pd.DataFrame(rows, columns=["invoice_date", "due_date", "lines", "amount",
+                                        "currency"])
+    frame["lines"] = frame["lines"].astype(np.int64)
+    for col in ("invoice_date", "due_date", "amount", "currency"):
+        frame[col] = frame[col].astype(object)
+    return frame
+
+
+def grand_total(schedule: pd.DataFrame) -> Decimal | None:
+    """Sum of all rounded lines (``None`` without amounts)."""
+    amounts = [a for a in schedule["amount"] if a is not None and not pd.isna(a)]
+    return sum(amounts, Decimal(0)) if amounts else None
+
+
+def _plain(values: object, where: str) -> list | None:
+    """A sequence of numbers as a list (Excel ranges arrive as lists, arrays or columns)."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    out = []
+    for v in arr:  # a loop over periods
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, float) and v != v):
+            raise BillingInputError(f"{where}: an empty value; accepted: one number per period")
+        out.append(v)
+    return out
+
+
+def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
+                         ramp_months: int, term_months: int, users: Sequence[float], *,
+                         overage_rate: object = None, currency: str = "USD",
+                         ramp_policy: str = "actual-usage",
+                         telephony: Sequence[object] | None = None,
+                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
+                         license: str = "pc2", license_model: str = "named",
+                         channel: str = "direct") -> pd.DataFrame:
+    """The invoice schedule of a single-license contract from plain values.
+
+    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
+    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
+
+    Parameters
+    ----------
+    order_date : date or ``YYYY-MM-DD``
+    committed_users : int
+        Prepay quantity.
+    prepay_rate : number
+        Price per committed user per month.
+    ramp_months, term_months : int
+    users : sequence of numbers
+        Billable users per period (named users or the concurrent peak), at least
+        ``ramp_months + term_months`` values.
+    overage_rate : number, optional
+        Price per user above the commitment; defaults to ``prepay_rate``.
+    currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
+        As in the scenario file's ``[contract]`` table.
+    telephony : sequence of numbers, optional
+        Telephony charge per period in the contract currency.
+
+    Examples
+    --------
+    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
+
+    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
+    >>> s["amount"].tolist()
+    [Decimal('9411.33')]
+    """
+    contract = {
+        "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
+        "committed_users": committed_users, "prepay_rate": prepay_rate,
+        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
+        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
+        "billing_timezone": timezone, "license": license, "license_model": license_model,
+        "channel": channel,
+    }
+    if overage_rate is not None:
+        contract["overage_rate"] = overage_rate
+    contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
+    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
+    if telephony is not None:
+        usage["telephony"] = _plain(telephony, "usage.telephony")
+    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
+    return invoice_schedule(scenario)
+
