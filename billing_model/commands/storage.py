@@ -228,9 +228,10 @@ def _footer(settings: StorageSettings, forecast: pd.DataFrame, months: int,
     steady = steady_state_gb(settings, per_day)
     lines = [
         f"Steady state at the last period's volume: {per_day:,.2f} calls/day x "
-        f"{settings.audio_life_days} days x {settings.audio_gb_per_call * 1000:g} MB audio"
-        + (f" + {per_day:,.2f} x {settings.screen_life_days} days x "
-           f"{settings.screen_gb_per_call * 1000:g} MB screen" if settings.screen_share else "")
+        + (f"({settings.audio_life_days} days x {settings.audio_gb_per_call * 1000:g} MB audio"
+           f" + {settings.screen_life_days} days x {settings.screen_gb_per_call * 1000:g} MB "
+           "screen per call)" if settings.screen_share else
+           f"{settings.audio_life_days} days x {settings.audio_gb_per_call * 1000:g} MB per call")
         + f" = {steady:,.3f} GB"
         + (" (not reached within the horizon)"
            if max(settings.audio_life_days, settings.screen_life_days)
