@@ -1,0 +1,279 @@
+"""The usage rules as literal tests, and the engine against the slow reference (Hypothesis)."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing_model.errors import BillingInputError, BillingWarning
+from billing_model.sessions import Sessions
+from billing_model.usage import COLUMNS, compute_usage, concurrency_profile
+from tests.reference_usage import reference_usage
+
+T0 = pd.Timestamp("2026-01-05T14:00:00Z")  # a Monday, well inside the period from 2026-01-01
+
+
+def at(minutes, seconds=0):
+    return T0 + pd.Timedelta(minutes=minutes, seconds=seconds)
+
+
+def sessions(rows, **kw):
+    """rows: (user, start, end[, license[, client[, org]]]) with starts/ends as Timestamps."""
+    user = [r[0] for r in rows]
+    start = [r[1].isoformat() for r in rows]
+    end = [r[2].isoformat() for r in rows]
+    lic = [r[3] if len(r) > 3 else "pc2" for r in rows]
+    client = [r[4] if len(r) > 4 else "desktop" for r in rows]
+    org = [r[5] if len(r) > 5 else "prod" for r in rows]
+    return Sessions.from_columns(user, start, end, license=lic, client=client, org=org, **kw)
+
+
+def usage(rows, **kw):
+    kw.setdefault("order_date", "2026-01-01")
+    return compute_usage(sessions(rows), **kw)
+
+
+def crowd(n, start_min, end_min, prefix, license="pc2"):
+    return [(f"{prefix}{i:04d}", at(start_min), at(end_min), license) for i in range(n)]
+
+
+# --- the vendor's published method -----------------------------------------------------------
+
+def test_vendor_example_500_for_31_minutes_and_503_for_6():
+    # RULES.md: "500 users for 31 minutes, 503 users for 6 minutes -> 500 is billed"
+    rows = crowd(500, 0, 31, "a") + crowd(3, 10, 16, "b")
+    for rule in ("cumulative", "contiguous"):
+        out = usage(rows, peak_rule=rule)
+        assert out["peak_concurrent"].tolist() == [500]
+        assert out["raw_peak"].tolist() == [503]
+        assert out["named_users"].tolist() == [503]
+        assert out["concurrent_users"].tolist() == [500]
+
+
+@pytest.mark.parametrize("spike, expected", [(29, 10), (30, 15)])
+def test_spike_of_29_vs_30_minutes_under_each_rule(spike, expected):
+    rows = crowd(10, 0, 600, "base") + crowd(5, 100, 100 + spike, "spike")
+    for rule in ("cumulative", "contiguous"):
+        assert usage(rows, peak_rule=rule)["peak_concurrent"].iloc[0] == expected
+
+
+def test_non_contiguous_minutes_add_up_only_under_the_cumulative_rule():
+    # two 15-minute shift overlaps: 30 minutes in total, never 30 in a row
+    rows = (crowd(10, 0, 600, "base") + crowd(5, 60, 75, "x")
+            + crowd(5, 300, 315, "y"))
+    assert usage(rows, peak_rule="cumulative")["peak_concurrent"].iloc[0] == 15
+    assert usage(rows, peak_rule="contiguous")["peak_concurrent"].iloc[0] == 10
+
+
+def test_min_minutes_is_a_setting():
+    rows = crowd(10, 0, 600, "base") + crowd(5, 100, 110, "spike")
+    assert usage(rows, min_minutes=10)["peak_concurrent"].iloc[0] == 15
+    assert usage(rows, min_minutes=11)["peak_concurrent"].iloc[0] == 10
+
+
+def test_peak_users_are_those_present_longest_with_their_licenses():
+    # 3 pc3 users for 40 minutes, 2 pc2 users all day: peak 2 at level >= 30 min... the level-5
+    # minutes are 40, so the peak is 5 and everyone is billed; then drop to a 3-peak case
+    rows = crowd(3, 0, 40, "p3-", "pc3") + crowd(2, 0, 600, "p2-", "pc2")
+    out = usage(rows)
+    assert out["peak_concurrent"].tolist() == [5, 5]
+    assert dict(zip(out["license"], out["concurrent_users"], strict=True)) == {"pc2": 2, "pc3": 3}
+    rows = crowd(3, 0, 20, "p3-", "pc3") + crowd(2, 0, 600, "p2-", "pc2")
+    out = usage(rows)
+    assert out["peak_concurrent"].tolist() == [2, 2]
+    assert dict(zip(out["license"], out["concurrent_users"], strict=True)) == {"pc2": 2, "pc3": 0}
+
+
+def test_ties_go_to_the_higher_license_then_user_id():
+    # four users present exactly as long; the peak is 3 over 60 minutes of 4... make it 3:
+    rows = [("d", at(0), at(60), "pc1"), ("c", at(0), at(60), "pc3"),
+            ("b", at(0), at(60), "pc1"), ("a", at(0), at(60), "pc2")]
+    out = usage(rows, min_minutes=30)
+    assert out["peak_concurrent"].iloc[0] == 4
+    # with only 3 billable (one leaves at minute 45 -> ties broken among the rest)
+    rows = [("d", at(0), at(60), "pc1"), ("c", at(0), at(60), "pc3"),
+            ("b", at(0), at(60), "pc1"), ("a", at(0), at(60), "pc2"), ("e", at(0), at(20), "pc3")]
+    out = usage(rows, min_minutes=61)  # nothing reaches 61 minutes: peak 0
+    assert out["peak_concurrent"].iloc[0] == 0
+    assert out["concurrent_users"].sum() == 0
+    rows = [("d", at(0), at(30)), ("c", at(0), at(30)), ("b", at(0), at(30)),
+            ("a", at(0), at(30))]
+    rows = [(u, s, e, lic) for (u, s, e), lic in zip(rows, ["pc1", "pc1", "pc1", "pc1"],
+                                                      strict=True)]
+    rows.append(("z", at(100), at(130), "pc1"))  # present as long as the others, later
+    out = usage(rows)
+    assert out["peak_concurrent"].iloc[0] == 4
+    assert out["concurrent_users"].iloc[0] == 4  # a, b, c, d: 'z' loses the user_id tie
+
+
+def test_tie_break_prefers_higher_license_over_user_id():
+    rows = [("a", at(0), at(30), "pc1"), ("b", at(0), at(30), "pc3"),
+            ("c", at(100), at(130), "pc1")]
+    out = usage(rows, min_minutes=30)
+    # levels: 2 users for 30 minutes, then 1 -> peak 2; a, b, c present 30 minutes each
+    got = dict(zip(out["license"], out["concurrent_users"], strict=True))
+    assert got == {"pc1": 1, "pc3": 1}  # b (pc3) first, then a beats c on user_id
+
+
+# --- who is billable -------------------------------------------------------------------------
+
+def test_overlapping_devices_count_once():
+    rows = [("ann", at(0), at(60), "pc2", "desktop"), ("ann", at(10), at(50), "pc2", "mobile"),
+            ("ann", at(30), at(90), "pc2", "web")]
+    out = usage(rows)
+    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[1, 1, 1]]
+
+
+def test_api_sessions_are_not_billable():
+    rows = [("bot", at(0), at(600), "pc2", "api"), ("ann", at(0), at(60), "pc2", "web"),
+            ("ann", at(100), at(200), "pc2", "api")]
+    out = usage(rows)
+    assert out["named_users"].tolist() == [1]
+    assert out["raw_peak"].tolist() == [1]
+    prof = concurrency_profile(sessions(rows), at(0).value, at(300).value)
+    assert prof["users"].max() == 1 and prof["users"].iloc[150] == 0
+
+
+def test_a_20_second_login_counts():
+    rows = [("ann", at(0, 10), at(0, 30), "pc1")]
+    out = usage(rows, min_minutes=1)
+    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[1, 1, 1]]
+
+
+def test_upgrade_mid_period_bills_the_higher_license_for_the_whole_period():
+    rows = [("ann", at(0), at(60), "communicate"), ("ann", at(60 * 24 * 3), at(60 * 24 * 3 + 60),
+                                                    "pc2")]
+    out = usage(rows)
+    assert out["license"].tolist() == ["pc2"]
+    assert out["named_users"].tolist() == [1]
+    # she is in the pool, and her communicate-era minutes count towards her presence
+    assert out["concurrent_users"].tolist() == [1]
+
+
+def test_communicate_users_are_named_only():
+    rows = crowd(5, 0, 600, "sup", "communicate") + crowd(2, 0, 600, "ag", "pc2")
+    out = usage(rows)
+    got = out.set_index("license")[["named_users", "concurrent_users"]].to_dict("index")
+    assert got == {"communicate": {"named_users": 5, "concurrent_users": 0},
+                   "pc2": {"named_users": 2, "concurrent_users": 2}}
+    assert out["peak_concurrent"].tolist() == [2, 2]
+
+
+def test_orgs_are_billed_separately():
+    rows = crowd(4, 0, 120, "p") + [(f"t{i}", at(0), at(120), "pc2", "web", "training")
+                                    for i in range(3)]
+    out = usage(rows)
+    assert out[["org", "named_users", "peak_concurrent"]].values.tolist() == [
+        ["prod", 4, 4], ["training", 3, 3]]
+
+
+def test_session_crossing_a_period_boundary_counts_in_both():
+    # order date 2026-01-15: the boundary is 2026-02-15 05:00 UTC (local midnight EST)
+    rows = [("ann", pd.Timestamp("2026-02-15T04:00Z"), pd.Timestamp("2026-02-15T06:00Z"), "pc2")]
+    out = compute_usage(sessions(rows), order_date="2026-01-15", min_minutes=60)
+    assert out["period_start"].astype(str).tolist() == ["2026-01-15", "2026-02-15"]
+    assert out["period_end"].astype(str).tolist() == ["2026-02-14", "2026-03-14"]
+    assert out["named_users"].tolist() == [1, 1]
+    assert out["peak_concurrent"].tolist() == [1, 1]  # 60 minutes on each side
+
+
+def test_session_ending_exactly_at_the_boundary_stays_in_its_period():
+    rows = [("ann", pd.Timestamp("2026-02-15T04:00Z"), pd.Timestamp("2026-02-15T05:00Z"), "pc2")]
+    out = compute_usage(sessions(rows), order_date="2026-01-15")
+    assert out["period_start"].astype(str).tolist() == ["2026-01-15"]
+
+
+def test_deleted_user_still_counts_for_the_period():
+    # a user who logged in on day 1 and was deleted on day 2 is named for the whole period
+    rows = [("gone", at(0), at(30), "pc2"), ("ann", at(60 * 24 * 10), at(60 * 24 * 10 + 30))]
+    assert usage(rows)["named_users"].tolist() == [2]
+
+
+def test_history_before_the_order_date():
+    rows = [("ann", pd.Timestamp("2025-12-20T15:00Z"), pd.Timestamp("2025-12-20T16:00Z"), "pc2")]
+    out = compute_usage(sessions(rows), order_date="2026-01-15")
+    assert out["period_start"].astype(str).tolist() == ["2025-12-15"]
+    assert out["period"].tolist() == [-1]
+
+
+def test_mixing_pc_tiers_in_one_org_warns():
+    rows = [("a", at(0), at(60), "pc1"), ("b", at(0), at(60), "pc2")]
+    with pytest.warns(BillingWarning, match="mixes pc1, pc2"):
+        usage(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        usage([("a", at(0), at(60), "pc2"), ("b", at(0), at(60), "communicate")])
+
+
+def test_zero_length_sessions_are_skipped_with_a_count():
+    rows = [("a", at(0), at(0)), ("b", at(0), at(0)), ("c", at(0), at(60))]
+    with pytest.warns(BillingWarning, match="skipped 2 zero-length"):
+        out = usage(rows)
+    assert out["named_users"].tolist() == [1]
+
+
+def test_output_columns_and_order():
+    rows = ([("s", at(0), at(60), "communicate", "web", "b-org")] + crowd(2, 0, 60, "x")
+            + [("t", pd.Timestamp("2026-02-02T15:00Z"), pd.Timestamp("2026-02-02T16:00Z"),
+                "pc3", "web", "a-org")])
+    out = usage(rows)
+    assert list(out.columns[: len(COLUMNS)]) == COLUMNS
+    assert out[["period_start", "org", "license"]].astype(str).values.tolist() == [
+        ["2026-01-01", "b-org", "communicate"], ["2026-01-01", "prod", "pc2"],
+        ["2026-02-01", "a-org", "pc3"]]
+
+
+def test_bad_peak_rule_and_min_minutes():
+    rows = crowd(1, 0, 60, "a")
+    with pytest.raises(BillingInputError, match="accepted: cumulative"):
+        usage(rows, peak_rule="longest")
+    with pytest.raises(BillingInputError, match="whole number"):
+        usage(rows, min_minutes=0)
+
+
+# --- the engine against the reference --------------------------------------------------------
+
+BASE = pd.Timestamp("2026-03-08T00:00Z").value  # DST weekend; periods from 2026-03-08 or -31
+LICENSES = ["collaborate", "communicate", "pc1", "pc2", "pc3"]
+CLIENTS = ["desktop", "web", "mobile", "api"]
+
+session_rows = st.lists(
+    st.tuples(st.sampled_from(["u1", "u2", "u3", "u4", "u5", "u6"]),
+              st.sampled_from(["a", "b"]),
+              st.sampled_from(LICENSES),
+              st.sampled_from(CLIENTS),
+              st.integers(-3 * 86400, 3 * 86400),   # start, seconds from BASE
+              st.integers(0, 400 * 60)),             # duration, seconds
+    min_size=1, max_size=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=session_rows, order_date=st.sampled_from(["2026-03-08", "2026-01-31", "2026-02-09"]),
+       timezone=st.sampled_from(["America/New_York", "UTC", "Asia/Kolkata"]),
+       rule=st.sampled_from(["cumulative", "contiguous"]), min_minutes=st.integers(1, 45))
+def test_engine_matches_reference(rows, order_date, timezone, rule, min_minutes):
+    ns = 1_000_000_000
+    rows = [(u, o, lic, c, BASE + s * ns, BASE + (s + d) * ns) for u, o, lic, c, s, d in rows]
+    expected = reference_usage(rows, order_date, timezone, rule, min_minutes)
+    if all(r[5] == r[4] for r in rows):
+        with pytest.raises(BillingInputError):
+            Sessions.from_columns([r[0] for r in rows], np.array([r[4] for r in rows], "M8[ns]"),
+                                  np.array([r[5] for r in rows], "M8[ns]"),
+                                  input_timezone="UTC", license="pc1")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        s = Sessions.from_columns(
+            [r[0] for r in rows],
+            pd.to_datetime([r[4] for r in rows], utc=True),
+            pd.to_datetime([r[5] for r in rows], utc=True),
+            org=[r[1] for r in rows], license=[r[2] for r in rows],
+            client=[r[3] for r in rows])
+        got = compute_usage(s, order_date=order_date, timezone=timezone, peak_rule=rule,
+                            min_minutes=min_minutes)
+    got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
+                for o, a, b, lic, n, c, p, r in got[COLUMNS].itertuples(index=False)]
+    assert got_rows == expected
