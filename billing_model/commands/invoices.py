@@ -1,0 +1,109 @@
+"""``billing-model invoices``: the invoice schedule of a scenario file."""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+
+import pandas as pd
+
+from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
+from ..money import TAX_NOTE
+from ..output import print_table, write_csv
+from ..scenario import Scenario, load_scenario
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "invoices", help="invoice schedule of a contract scenario (ramp, prepay, overage, usage)",
+        description="Every invoice line of a contract scenario (TOML): one-time and hardware "
+                    "charges, ramp usage, prepay in advance, overage, telephony and fair-use "
+                    "overages in arrears, with due dates and exact amounts.")
+    parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
+    parser.add_argument("--format", choices=("table", "csv"), default="table",
+                        help="table for people (default) or csv (one row per invoice line)")
+    parser.add_argument("--variant", metavar="NAME",
+                        help="a [[variant]] of the scenario by name (default: the scenario "
+                             "itself, 'base')")
+    return parser
+
+
+def format_quantity(value: float) -> str:
+    """``100.0`` -> ``100``; other values as the shortest exact float text."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _text(value: object) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def schedule_csv(schedule: pd.DataFrame) -> pd.DataFrame:
+    """The schedule as text columns for CSV: ISO dates, exact decimals, empty for no amount."""
+    out = schedule[list(COLUMNS)].copy()
+    for col in ("invoice_date", "due_date", "service_start", "service_end", "rate", "amount"):
+        out[col] = [_text(v) for v in out[col]]
+    out["quantity"] = [format_quantity(v) for v in out["quantity"]]
+    return out
+
+
+def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> None:
+    """One section per invoice (its lines, then its total and due date), a grand total and the
+    tax note."""
+    from rich.console import Console
+    from rich.table import Table
+
+    contract = scenario.contract
+    totals = invoice_totals(schedule).set_index("invoice_date")
+    table = Table(title=f"Invoice schedule: {name} ({contract.currency}; ramp "
+                        f"{contract.ramp_months} months, {contract.ramp_policy}; term "
+                        f"{contract.term_months} months; net {contract.payment_terms_days})",
+                  title_justify="left")
+    for col, justify in (("invoice", "left"), ("description", "left"), ("timing", "left"),
+                         ("service dates", "left"), ("quantity", "right"), ("rate", "right"),
+                         ("amount", "right")):
+        table.add_column(col, justify=justify)
+    for invoice, group in schedule.groupby("invoice_date", sort=True):  # a loop over invoices
+        for line in group.itertuples(index=False):
+            table.add_row(str(invoice), line.description, line.timing,
+                          f"{line.service_start} .. {line.service_end}",
+                          format_quantity(line.quantity), _text(line.rate), _text(line.amount))
+        due = totals.loc[invoice, "due_date"]
+        table.add_row("", f"[bold]Invoice {invoice} total[/bold] (due {due})", "", "", "", "",
+                      f"[bold]{_text(totals.loc[invoice, 'amount'])}[/bold]", end_section=True)
+    grand = grand_total(schedule)
+    partner = ("Partner channel: quantities only; billing and cost details come through the "
+               "partner. ") if contract.partner else ""
+    grand_text = (f"Grand total: {grand} {contract.currency} over {len(totals)} invoices. "
+                  if grand is not None else "")
+    console = Console(file=out, width=None if Console(file=out).is_terminal else 150)
+    console.print(table)
+    console.print(f"{grand_text}{partner}{TAX_NOTE}")
+
+
+def _variants_summary(scenario: Scenario) -> None:
+    """Side by side: each variant's ramp, policy and totals (a finance ramp study)."""
+    rows = []
+    for name, variant in scenario.variants():  # a loop over variants
+        schedule = invoice_schedule(variant)
+        software = schedule[schedule["description"].str.contains(" users")]
+        c = variant.contract
+        rows.append({"variant": name, "ramp months": c.ramp_months,
+                     "ramp policy": c.ramp_policy, "term months": c.term_months,
+                     "user charges": _text(grand_total(software) or Decimal(0)),
+                     "grand total": _text(grand_total(schedule))})
+    print_table(pd.DataFrame(rows), title=f"Variants of {scenario.name} "
+                f"({scenario.contract.currency}); pick one with --variant NAME")
+
+
+def run(args) -> int:
+    scenario = load_scenario(args.scenario)
+    chosen = scenario.variant(args.variant) if args.variant else scenario
+    schedule = invoice_schedule(chosen)
+    if args.format == "csv":
+        write_csv(schedule_csv(schedule))
+        return 0
+    name = scenario.name + (f", variant {args.variant!r}" if args.variant else "")
+    _table(schedule, chosen, name)
+    if len(scenario.variants()) > 1 and not chosen.contract.partner:
+        _variants_summary(scenario)
+    return 0
