@@ -1,0 +1,97 @@
+"""Benchmark: the usage engine end to end through the CLI, against the pandas baseline.
+
+Run by hand (`make bench` or `python benchmarks/bench_usage.py [--agents N]`); not part of the
+tests. Generates a shuffled month of N agents (three shifts, breaks) as Parquet once, then
+reports for the CLI (a fresh process: start-up, reading, computing, printing) the wall time and
+peak memory, the engine alone in-process, and the pandas baseline, and checks they agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+
+def dataset(agents: int, days: int) -> Path:
+    from billing_model.synthetic import generate_sessions, write_sessions
+
+    path = HERE / "data" / f"month_{agents}_{days}d.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_sessions(generate_sessions(agents, "2026-01-01", days, seed=7), str(path))
+    return path
+
+
+def best_of(n, fn):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--agents", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=31)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+
+    import pyarrow.parquet as pq
+
+    path = dataset(args.agents, args.days)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    print(f"machine: {os.cpu_count()} cores; data: {args.agents:,} agents, {rows:,} sessions "
+          f"({path.stat().st_size / 1e6:.1f} MB Parquet)")
+
+    cli = [sys.executable, "-m", "billing_model", "usage", str(path), "--format", "csv",
+           "--order-date", "2026-01-01"]
+    walls = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - t)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"CLI end to end (fresh process): best {min(walls):.2f} s of {args.repeat}, "
+          f"peak RSS {peak_mb:.0f} MB, {rows / min(walls) / 1e6:.2f} M sessions/s")
+
+    from billing_model.iotools import read_sessions
+    from billing_model.usage import compute_usage
+
+    t_read, sessions = best_of(args.repeat, lambda: read_sessions(path))
+    t_eng, engine = best_of(args.repeat,
+                            lambda: compute_usage(sessions, order_date="2026-01-01"))
+    print(f"in process: read {t_read:.2f} s, compute {t_eng:.2f} s, "
+          f"together {t_read + t_eng:.2f} s")
+    if args.skip_baseline:
+        return
+    import pandas as pd
+    from pandas_baseline import pandas_usage
+
+    frame = pd.read_parquet(path)
+    t_pd, baseline = best_of(1, lambda: pandas_usage(frame, "2026-01-01"))
+    print(f"pandas baseline (compute only, data already in memory): {t_pd:.2f} s -> engine "
+          f"read+compute is {t_pd / (t_read + t_eng):.1f}x faster, compute alone "
+          f"{t_pd / t_eng:.1f}x")
+    cols = list(baseline.columns)
+    same = (engine[cols].astype(str).reset_index(drop=True)
+            .equals(baseline[cols].astype(str).reset_index(drop=True)))
+    print(f"results identical: {same}")
+    if not same:
+        print(engine[cols].to_string(), baseline.to_string(), sep="\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
