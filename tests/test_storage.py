@@ -483,3 +483,10 @@ def test_max_retention_beyond_a_year_keeps_screen_at_the_cap():
     # 12 x 100 x 3.75 MB = 4.5 GB, whatever the audio retention
     s = settings_with(s, audio_mb_per_minute=0.0)
     assert max_retention(s, 4.5 + 0.01, "2026-01-01", 24) == 730
+
+
+def test_max_retention_of_the_published_agents_over_a_year():
+    # 620,000 calls a month of 2.5 min (1.2 MB each): February's 28 days carry 22,142.86 calls a
+    # day; 18 days of them are 478.3 GB, 19 days 504.9 GB > 500 GB (docs/storage.md example)
+    s = StorageSettings(calls_per_month=620_000, avg_minutes=2.5, retention_days=25)
+    assert max_retention(s, 500, "2026-01-01", 12) == 18
