@@ -1,0 +1,104 @@
+"""``billing-model compare``: named or concurrent licensing, priced on the same session data."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from ..compare import PERIOD_COLUMNS, Comparison, compare_models
+from ..money import TAX_NOTE
+from ..output import print_table, write_csv
+from .usage import add_session_options, usage_from_args
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "compare", help="named vs concurrent: both models priced on the same sessions",
+        description="Run the named and the concurrent license model on the same session data and "
+                    "price both per billing period: billable quantities, costs, the cheaper "
+                    "model and by how much, and the break-even concurrent rate. Communicate and "
+                    "Collaborate users are always named (same cost under both models) and are "
+                    "left out.")
+    add_session_options(parser)
+    parser.add_argument("--named-rate", required=True, metavar="PRICE",
+                        help="price per named user per month")
+    parser.add_argument("--concurrent-rate", required=True, metavar="PRICE",
+                        help="price per concurrent user per month")
+    parser.add_argument("--currency", default="USD",
+                        help="currency of the rates (AUD BRL CAD EUR GBP JPY NZD USD; default "
+                             "USD)")
+    parser.add_argument("--format", choices=("table", "csv"), default="table",
+                        help="table for people (default) or csv (one row per period + total)")
+    return parser
+
+
+def comparison_csv(result: Comparison) -> pd.DataFrame:
+    """Per-period rows and a ``total`` row, all as text (exact decimals, ISO dates)."""
+    rows = result.periods.astype(object).map(lambda v: "" if v is None else str(v))
+    total = {
+        "period": "total", "period_start": str(rows["period_start"].iloc[0]) if len(rows) else "",
+        "period_end": str(rows["period_end"].iloc[-1]) if len(rows) else "",
+        "named_users": str(result.named_users), "named_cost": str(result.named_cost),
+        "concurrent_users": str(result.concurrent_users),
+        "concurrent_cost": str(result.concurrent_cost), "cheaper": result.cheaper,
+        "difference": str(result.named_cost - result.concurrent_cost),
+        "always_named_users": str(int(result.periods["always_named_users"].sum())),
+    }
+    out = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+    out.insert(len(out.columns), "currency", result.currency)
+    return out[[*PERIOD_COLUMNS, "currency"]]
+
+
+def verdict(result: Comparison) -> str:
+    """The answer in words: which model, by how much, and the break-even concurrent rate."""
+    cur = result.currency
+    n = len(result.periods)
+    if result.cheaper == "equal":
+        head = f"Both models cost {result.named_cost} {cur} over {n} periods."
+    else:
+        dearer = "named" if result.cheaper == "concurrent" else "concurrent"
+        head = (f"{result.cheaper.capitalize()} is cheaper by {result.saving} {cur} over {n} "
+                f"periods ({result.saving_share:.1%} less than {dearer}).")
+    rate = result.break_even_concurrent_rate
+    if rate is None:
+        tail = "No concurrent users in these periods: no break-even rate."
+    else:
+        tail = (f"Break-even concurrent rate: {rate} {cur} per user per month (concurrent is "
+                f"cheaper below it; {result.users_ratio:.2f} x the named rate).")
+    return f"{head} {tail}"
+
+
+def run(args) -> int:
+    usage = usage_from_args(args)
+    result = compare_models(usage, named_rate=args.named_rate,
+                            concurrent_rate=args.concurrent_rate, currency=args.currency)
+    if args.format == "csv":
+        write_csv(comparison_csv(result))
+        return 0
+    per = result.periods
+    shown = pd.DataFrame({
+        "period": per["period"].astype(str),
+        "from": per["period_start"].astype(str), "to": per["period_end"].astype(str),
+        "named users": per["named_users"].astype(str),
+        "named cost": per["named_cost"].astype(str),
+        "concurrent users": per["concurrent_users"].astype(str),
+        "concurrent cost": per["concurrent_cost"].astype(str),
+        "cheaper": per["cheaper"].astype(str),
+        "saving": [str(abs(d)) for d in per["difference"]],
+    })
+    total = pd.DataFrame([{
+        "period": "total", "from": "", "to": "", "named users": str(result.named_users),
+        "named cost": str(result.named_cost), "concurrent users": str(result.concurrent_users),
+        "concurrent cost": str(result.concurrent_cost), "cheaper": result.cheaper,
+        "saving": str(result.saving)}])
+    always = int(per["always_named_users"].sum())
+    note = (" Communicate/Collaborate users are always named: the same cost under both models, "
+            f"left out here ({always} user-periods).")
+    print_table(pd.concat([shown, total], ignore_index=True),
+                title=f"Named at {result.named_rate} vs concurrent at {result.concurrent_rate} "
+                      f"{result.currency} per user per month ({args.timezone}; "
+                      f"{args.peak_rule} peaks, {args.min_minutes} minutes)",
+                footer=f"{verdict(result)}{note} Concurrent users are the billable peaks, per "
+                       f"org, added up. {TAX_NOTE}")
+    return 0
