@@ -135,8 +135,8 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     (Decimal('5175.00'), Decimal('4200.00'), 'concurrent', Decimal('975.00'), Decimal('215.63'))
     """
     currency = check_currency(currency)
-    named_rate = _rate(named_rate, "--named-rate")
-    concurrent_rate = _rate(concurrent_rate, "--concurrent-rate")
+    named_rate = check_rate(named_rate, "named_rate")
+    concurrent_rate = check_rate(concurrent_rate, "concurrent_rate")
     needed = {"period", "period_start", "period_end", "license", "named_users",
               "concurrent_users"}
     missing = sorted(needed - set(usage.columns))
@@ -180,7 +180,8 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
                       concurrent_cost=sum(conc_cost, Decimal(0)))
 
 
-def _rate(value: object, where: str) -> Decimal:
+def check_rate(value: object, where: str) -> Decimal:
+    """A price >= 0 as an exact decimal, or a one-line error naming ``where``."""
     try:
         rate = to_decimal(value, where=where)
     except BillingInputError:

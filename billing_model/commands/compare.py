@@ -6,8 +6,8 @@ import argparse
 
 import pandas as pd
 
-from ..compare import PERIOD_COLUMNS, Comparison, compare_models
-from ..money import TAX_NOTE
+from ..compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
+from ..money import TAX_NOTE, check_currency
 from ..output import print_table, write_csv
 from .usage import add_session_options, usage_from_args
 
@@ -70,9 +70,12 @@ def verdict(result: Comparison) -> str:
 
 
 def run(args) -> int:
+    named_rate = check_rate(args.named_rate, "--named-rate")
+    concurrent_rate = check_rate(args.concurrent_rate, "--concurrent-rate")
+    currency = check_currency(args.currency, where="--currency")
     usage = usage_from_args(args)
-    result = compare_models(usage, named_rate=args.named_rate,
-                            concurrent_rate=args.concurrent_rate, currency=args.currency)
+    result = compare_models(usage, named_rate=named_rate, concurrent_rate=concurrent_rate,
+                            currency=currency)
     if args.format == "csv":
         write_csv(comparison_csv(result))
         return 0
