@@ -424,6 +424,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     assert "Traceback" not in captured.err
 
 
+@pytest.mark.filterwarnings("always::billing_model.errors.BillingWarning")  # pyproject ignores it
 def test_cli_warns_when_retention_outlives_the_horizon(capsys):
     code = main(CLI[:6] + ["400"] + CLI[7:] + ["--format", "csv"])
     captured = capsys.readouterr()
