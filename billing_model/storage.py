@@ -300,10 +300,12 @@ def _daily_arrays(settings: StorageSettings, start_date: object, months: object,
     days_in = calendar.days(ks)
     horizon = int(days_in.sum())
     if warn:
-        longest = max(settings.retention_days, settings.screen_retention_days or 0)
+        key, longest = max(("retention_days", settings.retention_days),
+                           ("screen_retention_days", settings.screen_retention_days or 0),
+                           key=lambda item: item[1])
         if longest > horizon:
             warnings.warn(
-                f"retention_days: {longest} days is longer than the {horizon}-day horizon "
+                f"{key}: {longest} days is longer than the {horizon}-day horizon "
                 f"({months} billing periods, the contract term); data may stay only for the "
                 "term of the agreement", BillingWarning, stacklevel=3)
     period = np.repeat(ks, days_in)

@@ -408,7 +408,8 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--allowance-gb", "5", "--license", "pc2"], "either --allowance-gb or --license"),
     (["--license", "pc2"], "--users: missing"),
     (["--license", "pc9", "--users", "3"], "unknown license 'pc9'"),
-    (["--users", "-3", "--license", "pc2"], "--users: '-3' is negative"),
+    (["--users", "-3", "--license", "pc2"], "--users: '-3' is not valid"),
+    (["--users", "2.5", "--license", "pc2"], "--users: '2.5' is not valid"),
     (["--currency", "EUR"], "--overage-rate: missing"),
     (["--max-retention"], "--max-retention: needs an allowance"),
     (["--months", "1.5"], "--months: '1.5' is not valid"),
@@ -491,3 +492,22 @@ def test_max_retention_of_the_published_agents_over_a_year():
     # day; 18 days of them are 478.3 GB, 19 days 504.9 GB > 500 GB (docs/storage.md example)
     s = StorageSettings(calls_per_month=620_000, avg_minutes=2.5, retention_days=25)
     assert max_retention(s, 500, "2026-01-01", 12) == 18
+
+
+def test_scenario_table_values_as_toml_gives_them():
+    # TOML gives ints, floats, lists and strings; a rate as text stays exact
+    s = StorageSettings.from_mapping({"calls_per_month": [1000, 1100.5], "avg_minutes": 3,
+                                      "retention_days": 30.0, "overage_rate": "0.30",
+                                      "screen_share": 0, "archive_after_days": 10})
+    assert s.calls_per_month == (1000.0, 1100.5)
+    assert s.retention_days == 30 and isinstance(s.retention_days, int)
+    assert s.overage_rate == Decimal("0.30")
+    assert s.audio_life_days == 10 and s.screen_life_days == 10
+
+
+def test_screen_retention_beyond_the_horizon_warns_naming_it():
+    s = StorageSettings(calls_per_month=100, avg_minutes=1, retention_days=10, screen_share=0.5,
+                        screen_retention_days=90)
+    with pytest.warns(BillingWarning, match="screen_retention_days: 90 days is longer than the "
+                                            "31-day horizon"):
+        storage_daily(s, "2026-01-01", 1)

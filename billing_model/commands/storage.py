@@ -158,10 +158,10 @@ def _allowance(args: argparse.Namespace) -> float | None:
         missing = "--users" if args.users is None else "--license"
         raise BillingInputError(f"{missing}: missing; the allowance from a license needs "
                                 "--license, --license-model and --users")
-    users = _number(args.users, "--users", "a number of billable users >= 0")
-    if users < 0:
-        raise BillingInputError(f"--users: {args.users!r} is negative; accepted: a number of "
-                                "billable users >= 0")
+    accepted = "a whole number of billable users >= 0"
+    users = _number(args.users, "--users", accepted)
+    if users < 0 or users != int(users):
+        raise BillingInputError(f"--users: {args.users!r} is not valid; accepted: {accepted}")
     return float(fair_use_allowance(args.license, args.license_model, "storage_gb", users))
 
 
