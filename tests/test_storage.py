@@ -511,3 +511,32 @@ def test_screen_retention_beyond_the_horizon_warns_naming_it():
     with pytest.warns(BillingWarning, match="screen_retention_days: 90 days is longer than the "
                                             "31-day horizon"):
         storage_daily(s, "2026-01-01", 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenarios(max_months=14), st.integers(0, 450), st.integers(0, 450))
+def test_identities(case, days_a, days_b):
+    s, start, months = case
+    s = settings_with(s, screen_retention_days=s.screen_retention_days or 365)
+    short, long_ = sorted((days_a, days_b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        a = storage_daily(settings_with(s, retention_days=short), start, months)
+        b = storage_daily(settings_with(s, retention_days=long_), start, months)
+    # keeping recordings longer never stores less (max_retention's bisection relies on it);
+    # 1e-9 relative: cumulative-sum differences
+    assert np.all(a["stored_gb"].to_numpy() <= b["stored_gb"].to_numpy() * (1 + 1e-9) + 1e-9)
+    # every period's days share exactly its calls per month
+    expected = s.calls_by_period(months)
+    # (1e-9 relative: float division and sum; 1e-9 absolute: subnormal volumes underflow to 0)
+    np.testing.assert_allclose(a.groupby("period")["calls"].sum(), expected, rtol=1e-9,
+                               atol=1e-9)
+    # kept the whole horizon and never archived: the last day holds everything recorded
+    keep_all = settings_with(s, retention_days=len(a), screen_retention_days=min(len(a), 365),
+                             archive_after_days=None)
+    if len(a) <= 365 or s.screen_share == 0:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BillingWarning)
+            c = storage_daily(keep_all, start, months)
+        total = (c["new_audio_gb"] + c["new_screen_gb"]).sum()
+        assert c["stored_gb"].iloc[-1] == pytest.approx(total, rel=1e-9, abs=1e-9)
