@@ -557,7 +557,7 @@ def _products(c: _Checker, contract: Contract,
                    "per license")
         model = c.choice(t.get("license_model", contract.license_model),
                          f"{where}.license_model", ("named", "concurrent"))
-        if model == "concurrent" and not BY_KEY[lic].concurrent:
+        if "license_model" in t and model == "concurrent" and not BY_KEY[lic].concurrent:
             c.fail(f"{where}.license_model", f"'concurrent' is not accepted for {lic}: "
                    "Communicate and Collaborate users are always named; accepted: named")
         prepay = _rate(c, t, "prepay_rate", where, required=not contract.partner)
