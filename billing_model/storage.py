@@ -485,12 +485,12 @@ def max_retention(settings: StorageSettings, allowance_gb: object, start_date: o
         stored = np.round(np.maximum.reduceat(arrays["stored_gb"], starts), GB_DECIMALS)
         return bool(np.all(stored <= allowance))
 
-    # stored storage never falls as retention grows: bisect (about 11 vectorized runs)
+    # storage never falls as retention grows: bisect (about 11 vectorized runs, not a day loop)
     if fits(horizon):
         return horizon
-    low, high = 0, horizon  # fits(low) is assumed (0 days keeps nothing); fits(high) is False
-    if not fits(0):
+    if not fits(0):  # an explicit screen retention alone can exceed the allowance
         return 0
+    low, high = 0, horizon  # invariant: fits(low), not fits(high)
     while high - low > 1:
         mid = (low + high) // 2
         if fits(mid):
