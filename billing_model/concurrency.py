@@ -46,14 +46,18 @@ def split_by_bounds(a: np.ndarray, b: np.ndarray, bounds: np.ndarray):
     """
     p0 = np.searchsorted(bounds, a, side="right") - 1
     p1 = np.searchsorted(bounds, b, side="right") - 1
-    n = p1 - p0 + 1
-    if np.all(n == 1):  # the common case: no session crosses a boundary
+    crossing = np.flatnonzero(p1 > p0)
+    if len(crossing) == 0:  # the common case: no session crosses a boundary
         return np.arange(len(a)), p0, a, b
-    source = np.repeat(np.arange(len(a)), n)
-    step = np.arange(len(source)) - np.repeat(np.cumsum(n) - n, n)
+    # the first piece of every range ends at its period's end; crossing ranges get more pieces
+    first_b = np.minimum(b, bounds[p0 + 1] - 1)
+    n = p1[crossing] - p0[crossing]
+    source = np.repeat(crossing, n)
+    step = np.arange(len(source)) - np.repeat(np.cumsum(n) - n, n) + 1
     period = p0[source] + step
-    return (source, period, np.maximum(a[source], bounds[period]),
-            np.minimum(b[source], bounds[period + 1] - 1))
+    return (np.concatenate([np.arange(len(a)), source]), np.concatenate([p0, period]),
+            np.concatenate([a, bounds[period]]),
+            np.concatenate([first_b, np.minimum(b[source], bounds[period + 1] - 1)]))
 
 
 def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool = False):
@@ -72,16 +76,20 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
         return empty, empty, empty
     base = int(a.min())
     width = int(b.max()) - base + 2  # +2: a new key never merges with the previous key's run
-    lo = key.astype(np.int64) * width + (a - base)
-    hi = key.astype(np.int64) * width + (b - base)
+    lo = key.astype(np.int64) * width
+    hi = lo + (b - base)
+    lo += a - base
     if not presorted:
         order = np.argsort(lo)
         lo, hi = lo[order], hi[order]
+        del order
     reach = np.maximum.accumulate(hi)
+    del hi
     new = np.empty(len(lo), dtype=bool)
     new[0] = True
     np.greater(lo[1:], reach[:-1] + 1, out=new[1:])
     starts = np.flatnonzero(new)
+    del new
     ends = np.append(starts[1:], len(lo)) - 1
     run_lo, run_hi = lo[starts], reach[ends]
     run_key = run_lo // width

@@ -28,7 +28,7 @@ from .errors import BillingInputError
 from .sessions import Sessions, combine, normalize_table
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
-BATCH_ROWS = 1 << 20  # rows per Arrow batch: bounds the memory of the text columns
+BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
 
 
 def session_files(path: str | Path) -> list[Path]:

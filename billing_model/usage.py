@@ -109,26 +109,40 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     # minute ranges clipped to the window, cut at period boundaries
     a, b = minute_span(sessions.start_ns, sessions.end_ns)
     inside = (b >= window.bounds[0]) & (a < window.bounds[-1])
-    rows = np.flatnonzero(inside)
-    a = np.maximum(a[rows], window.bounds[0])
-    b = np.minimum(b[rows], window.bounds[-1] - 1)
+    rows = np.flatnonzero(inside) if not inside.all() else None
+    if rows is not None:
+        a, b = a[rows], b[rows]
+    np.maximum(a, window.bounds[0], out=a)
+    np.minimum(b, window.bounds[-1] - 1, out=b)
     src, per, a, b = split_by_bounds(a, b, window.bounds)
-    rows = rows[src]
-    org = org_code[sessions.org[rows]]
-    # one group per org, period and user; sorted by group, then start minute
-    key = (org * n_per + per) * n_users + sessions.user[rows]
-    base = int(a.min()) if len(a) else 0
-    width = int(b.max()) - base + 2 if len(b) else 2
+    if rows is not None:
+        src = rows[src]
+    del rows, inside
+    # one group per org, period and user, sorted by group then start minute (one sort)
+    key = org_code[sessions.org[src]].astype(np.int64)
+    key *= n_per
+    key += per
+    key *= n_users
+    key += sessions.user[src]
+    del per
+    base = int(a.min())
+    width = int(b.max()) - base + 2
     order = np.argsort(key * width + (a - base))
-    key, a, b = key[order], a[order], b[order]
-    rank, billable = sessions.rank[rows][order], sessions.billable[rows][order]
+    key, a, b, src = key[order], a[order], b[order], src[order]
+    del order
+    rank, billable = sessions.rank[src], sessions.billable[src]
+    del src
 
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     g_key = key[first]
     g_rank = np.maximum.reduceat(rank, first)  # highest license held in the period
     g_bill = np.logical_or.reduceat(billable, first)
+    del rank, first
 
-    run_key, run_a, run_b = merge_runs(key[billable], a[billable], b[billable], presorted=True)
+    if not billable.all():
+        key, a, b = key[billable], a[billable], b[billable]
+    run_key, run_a, run_b = merge_runs(key, a, b, presorted=True)
+    del key, a, b, billable
     run_len = run_b - run_a + 1
     run_group = np.searchsorted(g_key, run_key)
     g_minutes = np.bincount(run_group, weights=run_len, minlength=len(g_key)).astype(np.int64)
