@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    warnings.showwarning = _show_warning
+    previous, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         return int(args._run(args) or 0)
     except BillingInputError as exc:
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `billing-model usage ... | head`
         sys.stderr.close()
         return 0
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":  # pragma: no cover
