@@ -54,12 +54,13 @@ def verdict(result: Comparison) -> str:
     """The answer in words: which model, by how much, and the break-even concurrent rate."""
     cur = result.currency
     n = len(result.periods)
+    span = f"{n} period" + ("" if n == 1 else "s")
     if result.cheaper == "equal":
-        head = f"Both models cost {result.named_cost} {cur} over {n} periods."
+        head = f"Both models cost {result.named_cost} {cur} over {span}."
     else:
         dearer = "named" if result.cheaper == "concurrent" else "concurrent"
-        head = (f"{result.cheaper.capitalize()} is cheaper by {result.saving} {cur} over {n} "
-                f"periods ({result.saving_share:.1%} less than {dearer}).")
+        head = (f"{result.cheaper.capitalize()} is cheaper by {result.saving} {cur} over {span} "
+                f"({result.saving_share:.1%} less than {dearer}).")
     rate = result.break_even_concurrent_rate
     if rate is None:
         tail = "No concurrent users in these periods: no break-even rate."
