@@ -277,3 +277,19 @@ def test_engine_matches_reference(rows, order_date, timezone, rule, min_minutes)
     got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
                 for o, a, b, lic, n, c, p, r in got[COLUMNS].itertuples(index=False)]
     assert got_rows == expected
+
+
+def test_dst_weekends_count_real_minutes():
+    # 2026-11-01: 01:00-02:00 EDT happens twice; a login from 01:30 EDT to 01:30 EST lasts
+    # 60 real minutes (05:30Z-06:30Z), and the period from 2026-11-01 starts at 04:00Z
+    rows = [("ann", pd.Timestamp("2026-11-01T01:30-04:00"), pd.Timestamp("2026-11-01T01:30-05:00"),
+             "pc1"),
+            ("bob", pd.Timestamp("2026-11-01T03:50Z"), pd.Timestamp("2026-11-01T04:10Z"), "pc1")]
+    out = compute_usage(sessions(rows), order_date="2026-11-01", min_minutes=60)
+    assert out[["period_start", "named_users", "peak_concurrent"]].astype(str).values.tolist() == [
+        ["2026-10-01", "1", "0"], ["2026-11-01", "2", "1"]]
+    # 2026-03-08: the day has 23 hours; the period from 03-08 starts at 05:00Z (EST midnight)
+    rows = [("cat", pd.Timestamp("2026-03-08T04:45Z"), pd.Timestamp("2026-03-08T05:15Z"), "pc1")]
+    out = compute_usage(sessions(rows), order_date="2026-03-08", min_minutes=15)
+    assert out[["period_start", "peak_concurrent"]].astype(str).values.tolist() == [
+        ["2026-02-08", "1"], ["2026-03-08", "1"]]
