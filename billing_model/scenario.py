@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -48,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
-from .errors import BillingInputError
+from .errors import BillingInputError, BillingWarning
 from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
 from .money import CURRENCIES, to_decimal
 from .periods import DEFAULT_TIMEZONE, get_timezone, to_date
@@ -383,8 +384,10 @@ class _Checker:
         return text
 
     def whole(self, value: Any, where: str, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int | Decimal | float) or (
-                int(value) != value) or value < minimum:
+        ok = not isinstance(value, bool) and isinstance(value, int | Decimal | float)
+        if ok and not isinstance(value, int):
+            ok = _finite(value) and int(value) == value
+        if not ok or value < minimum:
             self.fail(where, f"{value!r} is not accepted; accepted: a whole number >= {minimum}")
         return int(value)
 
@@ -420,10 +423,16 @@ class _Checker:
             if whole:
                 out.append(self.whole(v, f"{where}[{i}]"))
             else:
-                if isinstance(v, bool) or not isinstance(v, int | float | Decimal) or v < 0:
+                if (isinstance(v, bool) or not isinstance(v, int | float | Decimal)
+                        or not _finite(v) or v < 0):
                     self.fail(f"{where}[{i}]", f"{v!r} is not accepted; accepted: a number >= 0")
                 out.append(to_decimal(v, where=f"{where}[{i}]"))
         return tuple(out)
+
+
+def _finite(value: int | float | Decimal) -> bool:
+    return value.is_finite() if isinstance(value, Decimal) else value == value and abs(
+        value) != float("inf")
 
 
 def _tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -644,7 +653,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     peak_rule = c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES)
     min_minutes = c.whole(t.get("min_minutes", 30), f"{where}.min_minutes")
     key = (str(path.resolve()), input_tz, peak_rule, min_minutes, contract.order_date,
-           contract.billing_timezone)
+           contract.billing_timezone, contract.license)
     if key not in cache:
         from .iotools import read_sessions
         from .usage import compute_usage
@@ -654,6 +663,11 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                                    min_minutes=min_minutes)
     frame = cache[key]
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
+    if len(frame) == 0 or int(frame["period"].max()) < n - 1:
+        last = "no period" if len(frame) == 0 else f"periods up to {int(frame['period'].max())}"
+        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {last} of the "
+                      f"{n} billed; the periods after it count 0 users", BillingWarning,
+                      stacklevel=2)
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
     if name is not None and len(org_names) > 1:

@@ -120,6 +120,10 @@ def test_longer_series_keep_the_billed_periods():
      "basic: usage.users[1]: -1 is not accepted; accepted: a whole number >= 0"),
     (dict(usage__users=[40, 1.5, 100]),
      "basic: usage.users[1]: 1.5 is not accepted; accepted: a whole number >= 0"),
+    (dict(usage__users=[40, float("nan"), 100]),
+     "basic: usage.users[1]: nan is not accepted; accepted: a whole number >= 0"),
+    (dict(usage__telephony=[1, float("inf"), 3]),
+     "basic: usage.telephony[1]: inf is not accepted; accepted: a number >= 0"),
     (dict(usage__telephony=[1, -2, 3]),
      "basic: usage.telephony[1]: -2 is not accepted; accepted: a number >= 0"),
     (dict(contract__committed_users=-5),
@@ -257,6 +261,19 @@ def test_sessions_path_is_relative_to_the_scenario_file(tmp_path):
     assert sorted(o.name for o in named.orgs) == ["dev", "prod"]
     assert named.users("pc2").tolist() == [2, 1]  # a and b logged in; c in period 1
     assert conc.users("pc2").tolist() == [1, 1]   # a and b never overlap: peak 1
+
+
+def test_sessions_short_of_the_term_warn(tmp_path):
+    from billing_model.errors import BillingWarning
+
+    (tmp_path / "s.csv").write_text(
+        "user_id,org,license,client,start,end\n"
+        "a,prod,pc2,desktop,2026-01-16T14:00:00Z,2026-01-16T16:00:00Z\n")
+    data = build(usage__users=None, usage__sessions="s.csv")
+    with pytest.warns(BillingWarning, match=r"usage\.sessions: s\.csv covers periods up to 0 "
+                      r"of the 3 billed; the periods after it count 0 users"):
+        s = scenario_from_mapping(data, base_dir=tmp_path)
+    assert s.users("pc2").tolist() == [1, 0, 0]
 
 
 def test_missing_sessions_file_names_the_key(tmp_path):
