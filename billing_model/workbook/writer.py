@@ -54,6 +54,9 @@ def write_book(book: Book, target: str | os.PathLike) -> Path:
     target = Path(target)
     with atomic_path(target) as tmp:
         wb.save(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a normal file, not the temp file's private mode
     return target
 
 

@@ -1,0 +1,49 @@
+"""``billing-model build``: a scenario's live Excel workbook."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..scenario import load_scenario
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    parser = sub.add_parser(
+        "build", help="build a scenario's live Excel workbook (.xlsx)",
+        description="Build the live Excel model of a scenario: named inputs, invoice lines as "
+                    "formulas, usage, storage forecast, variants, sources. Excel recalculates "
+                    "every line when an input changes.")
+    parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
+    parser.add_argument("-o", "--output", metavar="OUT.xlsx",
+                        help="workbook to write (default: the scenario's name .xlsx here)")
+    parser.add_argument("--variant", metavar="NAME",
+                        help="build one variant of the scenario as the live model")
+    parser.add_argument("--recalc", action="store_true",
+                        help="also recalculate in LibreOffice headless, so viewers that do not "
+                             "calculate show values")
+    return parser
+
+
+def run(args) -> int:
+    from ..money import TAX_NOTE
+    from ..workbook import build_workbook, scenario_figures
+
+    scenario = load_scenario(args.scenario)
+    if args.variant:
+        scenario = scenario.variant(args.variant)
+    out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}.xlsx")
+    if args.recalc:
+        from ..recalc import RecalcError, find_soffice
+        try:
+            find_soffice()
+        except RecalcError as exc:
+            from ..errors import BillingInputError
+            raise BillingInputError(f"--recalc: {exc}") from None
+    build_workbook(scenario, out, recalc=args.recalc)
+    figures = scenario_figures(scenario)
+    cur = scenario.contract.currency
+    print(f"{out}: workbook of {scenario.name}")
+    print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
+          f"{figures['total']:,} {cur}. {TAX_NOTE}")
+    return 0

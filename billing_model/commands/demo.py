@@ -1,0 +1,68 @@
+"""``billing-model demo``: build every example scenario into ``workbooks/`` (the main job)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    from ..workbook import SCENARIOS_DIR, WORKBOOKS_DIR
+
+    parser = sub.add_parser(
+        "demo", help="build every example scenario's workbook into workbooks/",
+        description="Build the example scenarios (a sales quote, a storage estimate, a finance "
+                    "ramp study, a EUR contract) into live Excel workbooks and say where they "
+                    "are and what each shows.")
+    parser.add_argument("--scenarios", metavar="DIR", default=str(SCENARIOS_DIR),
+                        help="folder of the example scenarios (default: the repository's)")
+    parser.add_argument("--out-dir", metavar="DIR", default=str(WORKBOOKS_DIR),
+                        help="folder for the workbooks (default: the repository's workbooks/)")
+    parser.add_argument("--recalc", action="store_true",
+                        help="also recalculate them in LibreOffice headless")
+    return parser
+
+
+def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
+                recalc: bool = False) -> list[dict]:
+    """Build every demo scenario; return one row per workbook (file, what, figures)."""
+    from ..scenario import load_scenario
+    from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
+
+    rows = []
+    for stem, what in DEMO_SCENARIOS:  # a loop over four example files
+        scenario = load_scenario(Path(scenarios_dir) / f"{stem}.toml")
+        out = build_workbook(scenario, Path(out_dir) / f"{stem}.xlsx")
+        figures = scenario_figures(scenario)
+        rows.append({"workbook": out, "what": what, "currency": scenario.contract.currency,
+                     "first_year": figures["first_year"], "total": figures["total"],
+                     "variants": len(scenario.variants()) - 1})
+    if recalc:
+        from ..recalc import recalculate_many
+        recalculate_many([row["workbook"] for row in rows])
+    return rows
+
+
+def run(args) -> int:
+    from ..money import TAX_NOTE
+
+    rows = build_demos(args.scenarios, args.out_dir, recalc=args.recalc)
+    folder = _short(Path(args.out_dir), Path.cwd())
+    print(f"Built {len(rows)} live workbooks in {folder}/ (open them in Excel or LibreOffice):")
+    width = max(len(r["workbook"].name) for r in rows)
+    for r in rows:
+        print(f"  {r['workbook'].name:<{width}}  {r['what']}")
+        print(f"  {'':<{width}}  first-year cost {r['first_year']:,} {r['currency']}, "
+              f"contract value {r['total']:,} {r['currency']}"
+              + (f", base and {r['variants']} {'variant' if r['variants'] == 1 else 'variants'}"
+                 " side by side" if r["variants"] else ""))
+    print("Edit the yellow cells on a workbook's Inputs sheet: every invoice line recalculates. "
+          "First-year cost = invoiced in the 12 months from the order date. " + TAX_NOTE)
+    return 0
+
+
+def _short(path: Path, cwd: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,31 @@
+"""Live Excel workbooks built from scenarios.
+
+:func:`build_layout` describes the workbook as plain data, :func:`write_book` writes it with
+openpyxl, :func:`build_workbook` does both. :data:`DEMO_SCENARIOS` are the examples
+``billing-model demo`` builds into ``workbooks/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import build_layout, build_workbook, money_format, scenario_figures
+from .layout import Book, Cell, Chart, Sheet
+from .writer import to_openpyxl, write_book
+
+#: the demo scenarios (file stem in ``scenarios/``) and what each workbook shows
+DEMO_SCENARIOS: tuple[tuple[str, str], ...] = (
+    ("sales_quote", "named vs concurrent on sample sessions, 1-month ramp, quote"),
+    ("storage_estimate", "storage against the allowance: retention, screen recording"),
+    ("finance_ramp_study", "ramp lengths and policies side by side"),
+    ("eur_contract", "EUR, anchor day 31, two license lines, dev org, fair-use overage"),
+)
+
+#: the repository's ``scenarios/`` and ``workbooks/`` folders (next to the package)
+REPO = Path(__file__).resolve().parents[2]
+SCENARIOS_DIR = REPO / "scenarios"
+WORKBOOKS_DIR = REPO / "workbooks"
+
+__all__ = ["Book", "Cell", "Chart", "Sheet", "DEMO_SCENARIOS", "SCENARIOS_DIR", "WORKBOOKS_DIR",
+           "build_layout", "build_workbook", "money_format", "scenario_figures", "to_openpyxl",
+           "write_book"]
