@@ -1,0 +1,1 @@
+"""Excel functions (xlwings UDFs); the module is :mod:`udfs.billing_udfs` (``billing_udfs``)."""
