@@ -26,10 +26,12 @@ xlwings Lite: see ``docs/excel-functions.md``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import logging
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -43,6 +45,8 @@ import xlwings as xw
 
 from billing_model.allowances import fair_use_allowance
 from billing_model.errors import BillingInputError
+from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.invoices import schedule_from_values
 from billing_model.money import round_money, to_decimal
 from billing_model.periods import (
     NS_PER_DAY,
@@ -597,6 +601,73 @@ def _order_date(value: Cell, name: str = "order_date") -> dt.date:
 
 @xw.func(category=CATEGORY)
 @_excel_safe
+def BM_INVOICE_SCHEDULE(
+    order_date: Annotated[Cell, _help("The contract's order (effective) date.")],
+    committed_users: Annotated[Cell, _help("Prepay (committed) users, invoiced in advance "
+                                           "each period of the term.")],
+    prepay_rate: Annotated[Cell, _help("Price per committed user per month.")],
+    ramp_months: Annotated[Cell, _help("Months of ramp before the term (0 for none).")],
+    term_months: Annotated[Cell, _help("Months of the subscription term.")],
+    users: Annotated[Cell, _help("Column of billable users per period (named users or the "
+                                 "concurrent peak), ramp and term periods.")],
+    overage_rate: Annotated[Cell, _help("Optional: price per user above the commitment "
+                                        "(default: the prepay rate).")] = None,
+    currency_code: Annotated[Cell, _help("Optional: AUD, BRL, CAD, EUR, GBP, JPY, NZD or USD "
+                                         "(default USD).")] = None,
+    ramp_policy: Annotated[Cell, _help("Optional: actual-usage (FAQ, default) or "
+                                       "no-software-charges.")] = None,
+    telephony: Annotated[Cell, _help("Optional: column of telephony charges per period, in "
+                                     "arrears.")] = None,
+    payment_terms_days: Annotated[Cell, _help("Optional: days from invoice to due date "
+                                              "(default 30).")] = None,
+) -> Result:
+    ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
+     "service period, quantity, rate, amount rounded half up). Prepay in advance; ramp, "
+     "overage and telephony in arrears.")
+    with _argument_names():
+        schedule = schedule_from_values(
+            _order_date(order_date),
+            _whole(committed_users, "committed_users"),
+            _decimal_amount(_scalar(prepay_rate), "prepay_rate"),
+            _whole(ramp_months, "ramp_months"),
+            _whole(term_months, "term_months"),
+            _numbers(users, "users"),
+            overage_rate=(None if _scalar(overage_rate) is None
+                          else _decimal_amount(_scalar(overage_rate), "overage_rate")),
+            currency=_text(currency_code, "currency_code", "USD"),
+            ramp_policy=_text(ramp_policy, "ramp_policy", "actual-usage"),
+            telephony=None if telephony is None else _numbers(telephony, "telephony", money=True),
+            payment_terms_days=_whole(payment_terms_days, "payment_terms_days", 30))
+    return _rows(schedule, INVOICE_COLUMNS)
+
+
+@contextlib.contextmanager
+def _argument_names():
+    """Engine messages name scenario keys (``values: contract.ramp_policy``); in a cell the
+    argument's name reads better (``ramp_policy``)."""
+    try:
+        yield
+    except BillingInputError as exc:
+        text = re.sub(r"^values: ", "", str(exc))
+        raise BillingInputError(re.sub(r"\b(?:contract|usage)\.", "", text)) from None
+
+
+def _numbers(values: Cell, name: str, *, money: bool = False) -> list:
+    """A column of numbers, trailing blanks dropped (money as exact decimals)."""
+    cells = _trim_trailing({name: _column(values, name)})[name]
+    if not cells:
+        raise BillingInputError(f"{name}: no values; accepted: one number per period")
+    out = []
+    for i, cell in enumerate(cells):  # a loop over billing periods
+        where = f"{name}: row {i + 1}"
+        if _is_blank(cell):
+            raise BillingInputError(f"{where} is blank; accepted: one number per period")
+        out.append(_decimal_amount(cell, where) if money else _number(cell, where))
+    return out
+
+
+@xw.func(category=CATEGORY)
+@_excel_safe
 def BM_STORAGE_FORECAST(
     calls_per_month: Annotated[Cell, _help("Recorded calls per month: one number, or a "
                                            "column with one value per period.")],
@@ -686,5 +757,5 @@ def BM_ROUND_CURRENCY(
 #: every Excel function of this module, for tests and the sample sheet
 EXCEL_FUNCTIONS: tuple[Callable, ...] = (
     BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_CONCURRENCY_PROFILE, BM_BILLING_PERIODS,
-    BM_STORAGE_FORECAST, BM_FAIR_USE, BM_ROUND_CURRENCY,
+    BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE, BM_ROUND_CURRENCY,
 )
