@@ -64,6 +64,9 @@ CHANNELS: tuple[str, ...] = ("direct", "partner")
 no cost?"): the schedule keeps quantities and leaves rates and amounts empty."""
 
 PEAK_RULES: tuple[str, ...] = ("cumulative", "contiguous")
+AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
+"""What billed periods after the last period of session data hold: ``zero`` users, or the
+``repeat-last`` period's users (a quote from one measured month). Unset: zero, with a warning."""
 FAIR_USE_KEYS: tuple[str, ...] = ("ivr_minutes", "api_requests", "storage_gb")
 
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
@@ -77,7 +80,8 @@ PRODUCT_KEYS: tuple[str, ...] = (
     "license", "license_model", "committed_users", "prepay_rate", "overage_rate",
 )
 USAGE_KEYS: tuple[str, ...] = (
-    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "telephony",
+    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
+    "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
@@ -594,7 +598,7 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         c.fail(f"{where}.sessions", "given together with users; accepted: either users or "
                "sessions")
     if "sessions" not in t:
-        for key in ("input_timezone", "peak_rule", "min_minutes"):
+        for key in ("input_timezone", "peak_rule", "min_minutes", "after_data"):
             if key in t:
                 c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
                        "give sessions")
@@ -661,13 +665,18 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         cache[key] = compute_usage(sessions, order_date=contract.order_date,
                                    timezone=contract.billing_timezone, peak_rule=peak_rule,
                                    min_minutes=min_minutes)
+    after = (c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
+             if "after_data" in t else None)
     frame = cache[key]
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
-    if len(frame) == 0 or int(frame["period"].max()) < n - 1:
-        last = "no period" if len(frame) == 0 else f"periods up to {int(frame['period'].max())}"
-        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {last} of the "
-                      f"{n} billed; the periods after it count 0 users", BillingWarning,
-                      stacklevel=2)
+    last_k = int(frame["period"].max()) if len(frame) else -1
+    warned = cache.setdefault("_warned", set())
+    if last_k < n - 1 and after is None and (key, where) not in warned:
+        warned.add((key, where))  # once per file and table, not again for each variant
+        covers = "no period" if last_k < 0 else f"periods up to {last_k}"
+        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
+                      f"{n} billed; the periods after it count 0 users (set {where}.after_data "
+                      "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
     if name is not None and len(org_names) > 1:
@@ -685,6 +694,8 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
             per = np.zeros(n, dtype=np.int64)
             np.add.at(per, sub["period"].to_numpy(dtype=np.int64),
                       sub[column].fillna(0).to_numpy(dtype=np.int64))
+            if after == "repeat-last" and 0 <= last_k < n - 1:
+                per[last_k + 1:] = per[last_k]
             if per.any():
                 users[lic] = tuple(int(v) for v in per)
         _check_org_users(c, by_license, users,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import warnings
 from decimal import Decimal
 
 import pytest
@@ -274,6 +275,18 @@ def test_sessions_short_of_the_term_warn(tmp_path):
                       r"of the 3 billed; the periods after it count 0 users"):
         s = scenario_from_mapping(data, base_dir=tmp_path)
     assert s.users("pc2").tolist() == [1, 0, 0]
+    # said explicitly: no warning; repeat-last carries the last measured period forward
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zero = scenario_from_mapping(build(usage__users=None, usage__sessions="s.csv",
+                                           usage__after_data="zero"), base_dir=tmp_path)
+        last = scenario_from_mapping(build(usage__users=None, usage__sessions="s.csv",
+                                           usage__after_data="repeat-last"), base_dir=tmp_path)
+    assert zero.users("pc2").tolist() == [1, 0, 0]
+    assert last.users("pc2").tolist() == [1, 1, 1]
+    assert error_of(build(usage__users=None, usage__sessions="s.csv", usage__after_data="x"),
+                    base_dir=tmp_path) == ("basic: usage.after_data: 'x' is not accepted; "
+                                           "accepted: zero, repeat-last")
 
 
 def test_missing_sessions_file_names_the_key(tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
 from ..money import TAX_NOTE
-from ..output import print_table, write_csv
+from ..output import write_csv
 from ..scenario import Scenario, load_scenario
 
 
@@ -49,7 +49,6 @@ def schedule_csv(schedule: pd.DataFrame) -> pd.DataFrame:
 def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> None:
     """One section per invoice (its lines, then its total and due date), a grand total and the
     tax note."""
-    from rich.console import Console
     from rich.table import Table
 
     contract = scenario.contract
@@ -75,12 +74,19 @@ def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> N
                "partner. ") if contract.partner else ""
     grand_text = (f"Grand total: {grand} {contract.currency} over {len(totals)} invoices. "
                   if grand is not None else "")
-    console = Console(file=out, width=None if Console(file=out).is_terminal else 150)
+    console = _console(out)
     console.print(table)
     console.print(f"{grand_text}{partner}{TAX_NOTE}")
 
 
-def _variants_summary(scenario: Scenario) -> None:
+def _console(out=None):
+    """A rich console: the terminal's width, or 150 columns when writing to a pipe or file."""
+    from rich.console import Console
+
+    return Console(file=out, width=None if Console(file=out).is_terminal else 150)
+
+
+def _variants_summary(scenario: Scenario, out=None) -> None:
     """Side by side: each variant's ramp, policy and totals (a finance ramp study)."""
     rows = []
     for name, variant in scenario.variants():  # a loop over variants
@@ -91,8 +97,15 @@ def _variants_summary(scenario: Scenario) -> None:
                      "ramp policy": c.ramp_policy, "term months": c.term_months,
                      "user charges": _text(grand_total(software) or Decimal(0)),
                      "grand total": _text(grand_total(schedule))})
-    print_table(pd.DataFrame(rows), title=f"Variants of {scenario.name} "
-                f"({scenario.contract.currency}); pick one with --variant NAME")
+    from rich.table import Table
+
+    table = Table(title=f"Variants of {scenario.name} ({scenario.contract.currency}); pick one "
+                        "with --variant NAME", title_justify="left")
+    for col in rows[0]:
+        table.add_column(col, justify="left" if col in ("variant", "ramp policy") else "right")
+    for row in rows:
+        table.add_row(*[str(v) for v in row.values()])
+    _console(out).print(table)
 
 
 def run(args) -> int:
