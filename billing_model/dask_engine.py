@@ -1,0 +1,312 @@
+"""Usage on Dask: the in-memory engine's rows, for inputs larger than one machine's memory.
+
+The computation is the in-memory engine's (:mod:`billing_model.usage`) cut along users, so no
+rule is implemented twice:
+
+1. **Scan** (one task per part file): read and validate the part exactly as the in-memory engine
+   does (:func:`billing_model.iotools.iter_chunks`, i.e. :func:`~billing_model.sessions.
+   normalize_table` per batch) and keep only what the whole run needs: row counts, the earliest
+   start and latest end, the org names, the first bad-input message. The client then raises the
+   error of the first bad file (in file order, as the in-memory engine would), fixes the billing
+   calendar, the :class:`~billing_model.usage.Window` and the sorted org list.
+2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
+   sorted names the scan found, license rank, UTC start and end, billable: 24 bytes a session)
+   and Dask moves every row to partition ``hash(org, user) % N``
+   (``dask.dataframe`` shuffle: on disk with the local scheduler, peer to peer on a cluster), so
+   that every session of one user meets in one partition.
+3. **Partials**: :func:`~billing_model.usage.partial_usage` per partition with the shared window
+   and org list: per-minute pool counts and per-user present minutes.
+4. **Reduce**: the partials are added in a tree (counts add, user tables concatenate) and
+   :func:`~billing_model.usage.finalize_usage` picks the peaks and the billed users once.
+
+Memory: a task holds one part file (scan, read) or one partition (about ``partition_rows``
+sessions); the shuffle spills to disk. Write large inputs as several parts (a month each).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import types
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .concurrency import DEFAULT_MIN_MINUTES, check_peak_rule
+from .errors import BillingInputError, BillingWarning
+from .iotools import iter_chunks, session_files
+from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
+from .progress import dask_progress, wait_distributed
+from .sessions import Sessions
+from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
+
+#: sessions per shuffled partition (about 50 MB of compact columns); bounds a task's memory
+PARTITION_ROWS = 1 << 20
+#: partials added per reduction task
+FAN_IN = 4
+#: how long to try reaching a distributed scheduler before giving up
+CONNECT_TIMEOUT = "10s"
+
+_META = pd.DataFrame({
+    "user": pd.Series([], dtype=np.int64),
+    "org": pd.Series([], dtype=np.int32),
+    "rank": pd.Series([], dtype=np.int8),
+    "start": pd.Series([], dtype=np.int64),
+    "end": pd.Series([], dtype=np.int64),
+    "billable": pd.Series([], dtype=bool),
+})
+
+
+def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+                       peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
+                       license: str | None = None, input_timezone: str | None = None,
+                       org: str | None = None, scheduler: Any = None,
+                       partition_rows: int = PARTITION_ROWS,
+                       progress: bool | None = None) -> pd.DataFrame:
+    """Billable named users and concurrent peaks, computed with Dask over part files.
+
+    The same rows (and the same errors and warnings) as
+    ``compute_usage(read_sessions(path, ...), ...)``, without holding every session in one
+    process.
+
+    Parameters
+    ----------
+    path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
+    order_date, timezone, peak_rule, min_minutes : as :func:`billing_model.usage.compute_usage`.
+    license, input_timezone, org : as :func:`billing_model.iotools.read_sessions`.
+    scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
+        ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
+    partition_rows : about how many sessions each shuffled partition holds (memory per task).
+    progress : draw progress bars on standard error (default: when it is a terminal).
+
+    Returns
+    -------
+    DataFrame: the columns of :func:`billing_model.usage.compute_usage`.
+
+    Examples
+    --------
+    Two parts of one month; ann's sessions are split across them:
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> header = "user_id,start,end,license\\n"
+    >>> _ = (folder / "a.csv").write_text(header + "ann,2026-01-05T13:00Z,2026-01-05T14:00Z,pc2\\n"
+    ...                                   "bob,2026-01-05T13:00Z,2026-01-05T23:00Z,pc2\\n")
+    >>> _ = (folder / "b.csv").write_text(header + "ann,2026-01-05T14:00Z,2026-01-05T17:00Z,pc2\\n")
+    >>> frame = compute_usage_dask(folder, order_date="2026-01-01", progress=False)
+    >>> frame[["license", "named_users", "peak_concurrent"]]
+      license  named_users  peak_concurrent
+    0     pc2            2                2
+    """
+    peak_rule = check_peak_rule(peak_rule)
+    get_timezone(timezone)
+    if int(partition_rows) != partition_rows or partition_rows < 1:
+        raise BillingInputError(f"partition rows: {partition_rows!r} is not a whole number >= 1")
+    source = str(path)
+    files = session_files(path)
+    options = {"license": license, "input_timezone": input_timezone, "org": org}
+
+    with _connect(scheduler) as client:
+        scans = _run(client, [_delayed(scan_part)(f, options) for f in files],
+                     "Checking session files", progress)
+        summary = summarize_scans(scans, source=source)
+        calendar = BillingCalendar(order_date if order_date is not None else
+                                   default_order_date(types.SimpleNamespace(
+                                       start_ns=np.array([summary.start_min])), timezone),
+                                   timezone)
+        window = Window.covering(calendar, summary.start_min, summary.end_max)
+        n_parts = max(1, math.ceil(summary.rows / partition_rows))
+        root = usage_graph(files, options, window, summary.user_ids, summary.org_names, n_parts,
+                           shuffle_method="p2p" if client is not None else "disk")
+        (partial,) = _run(client, [root], "Computing usage", progress)
+    return finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
+
+
+# --- pass 1: scan ---------------------------------------------------------------------------
+
+def scan_part(file: Path, options: dict) -> dict:
+    """What the run needs to know of one part, reading it as the in-memory engine does.
+
+    Returns ``rows`` (sessions with a positive length), ``zero_length``, ``start_min`` and
+    ``end_max`` (UTC ns, of the positive-length sessions, ``None`` without any), the sorted
+    ``org_names`` and ``user_ids`` it holds, and ``error`` (the one-line message of the first
+    bad input, or ``None``). Memory: one batch of the part, plus its distinct names.
+    """
+    rows = zero = 0
+    start_min = end_max = None
+    orgs: set[str] = set()
+    users: set[str] = set()
+    try:
+        for chunk in iter_chunks(Path(file), **options):
+            if not len(chunk["start"]):
+                continue
+            keep = chunk["end"] != chunk["start"]
+            n = int(keep.sum())
+            rows += n
+            zero += len(keep) - n
+            orgs.update(chunk["org_dict"].astype(str).tolist())  # distinct names only
+            users.update(chunk["user_dict"].astype(str).tolist())
+            if n:
+                lo, hi = int(chunk["start"][keep].min()), int(chunk["end"][keep].max())
+                start_min = lo if start_min is None else min(start_min, lo)
+                end_max = hi if end_max is None else max(end_max, hi)
+    except BillingInputError as exc:
+        return {"error": str(exc)}
+    return {"rows": rows, "zero_length": zero, "start_min": start_min, "end_max": end_max,
+            "org_names": sorted(orgs), "user_ids": sorted(users), "error": None}
+
+
+def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamespace:
+    """Totals of the scans; raises the first part's error, warns about zero-length sessions.
+
+    Messages are those of :func:`billing_model.sessions.combine` for the same input.
+    """
+    for scan in scans:
+        if scan["error"] is not None:
+            raise BillingInputError(scan["error"])
+    rows = sum(s["rows"] for s in scans)
+    zero = sum(s["zero_length"] for s in scans)
+    if rows + zero == 0:
+        raise BillingInputError(f"{source}: no sessions found (the input is empty)")
+    if zero:
+        warnings.warn(f"{source}: skipped {zero} zero-length session(s) (end equals start)",
+                      BillingWarning, stacklevel=3)
+    if rows == 0:
+        raise BillingInputError(f"{source}: every session has zero length")
+
+    def names(key):
+        return np.array(sorted(set().union(*(s[key] for s in scans))), dtype=object)
+
+    return types.SimpleNamespace(
+        rows=rows,
+        start_min=min(s["start_min"] for s in scans if s["start_min"] is not None),
+        end_max=max(s["end_max"] for s in scans if s["end_max"] is not None),
+        org_names=names("org_names"), user_ids=names("user_ids"))
+
+
+# --- pass 2: shuffle by user, partials, tree reduction ---------------------------------------
+
+def read_part(file: Path, options: dict, user_ids: np.ndarray, org_names: np.ndarray
+              ) -> pd.DataFrame:
+    """One part as compact integer columns for the shuffle (zero-length sessions dropped).
+
+    ``user`` and ``org`` are codes into the run's sorted ``user_ids`` and ``org_names`` (from the
+    scan), so the shuffle moves no text.
+    """
+    users, orgs = user_ids.astype(str), org_names.astype(str)
+    frames = []
+    for chunk in iter_chunks(Path(file), **options):
+        keep = chunk["end"] != chunk["start"]
+        if not keep.any():
+            continue
+        user_code = np.searchsorted(users, chunk["user_dict"].astype(str))  # distinct names
+        org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
+        frames.append(pd.DataFrame({
+            "user": user_code[chunk["user_idx"][keep]].astype(np.int64),
+            "org": org_code[chunk["org_idx"][keep]].astype(np.int32),
+            "rank": chunk["rank"][keep].astype(np.int8),
+            "start": chunk["start"][keep],
+            "end": chunk["end"][keep],
+            "billable": chunk["billable"][keep],
+        }))
+    if not frames:
+        return _META.copy()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np.ndarray
+                        ) -> Sessions:
+    """:class:`~billing_model.sessions.Sessions` from a partition's compact columns."""
+    users, user = np.unique(frame["user"].to_numpy(), return_inverse=True)
+    orgs, org = np.unique(frame["org"].to_numpy(), return_inverse=True)
+    return Sessions(user=user.reshape(-1).astype(np.int64), org=org.reshape(-1).astype(np.int64),
+                    rank=frame["rank"].to_numpy(np.int8),
+                    start_ns=frame["start"].to_numpy(np.int64),
+                    end_ns=frame["end"].to_numpy(np.int64),
+                    billable=frame["billable"].to_numpy(bool),
+                    user_ids=user_ids[users], org_names=org_names[orgs])
+
+
+def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
+                      org_names: np.ndarray) -> UsagePartial:
+    """:func:`~billing_model.usage.partial_usage` of one partition (every session of its users)."""
+    return partial_usage(sessions_from_frame(frame, user_ids, org_names), window, org_names)
+
+
+def add_partials(*partials: UsagePartial) -> UsagePartial:
+    """The sum of partials (counts add, user tables concatenate)."""
+    total = partials[0]
+    for other in partials[1:]:  # a handful per reduction task
+        total = total + other
+    return total
+
+
+def usage_graph(files: Sequence[Path], options: dict, window: Window, user_ids: np.ndarray,
+                org_names: np.ndarray, n_parts: int, *, shuffle_method: str = "disk",
+                fan_in: int = FAN_IN):
+    """The Dask graph of passes 2-4: a delayed :class:`~billing_model.usage.UsagePartial`."""
+    import dask.dataframe as dd
+    from dask import delayed
+
+    frame = dd.from_map(read_part, [Path(f) for f in files], options=options,
+                        user_ids=user_ids, org_names=org_names, meta=_META,
+                        label="read-sessions", enforce_metadata=False)
+    if n_parts > 1 or frame.npartitions > 1:
+        frame = frame.shuffle(on=["org", "user"], npartitions=n_parts, ignore_index=True,
+                              method=shuffle_method)
+    window_d = delayed(window, name="usage-window")
+    users_d = delayed(user_ids, name="usage-user-ids")  # one key, not a copy per task
+    orgs_d = delayed(org_names, name="usage-org-names")
+    level = [delayed(partition_partial, pure=True)(part, window_d, users_d, orgs_d)
+             for part in frame.to_delayed()]
+    while len(level) > 1:  # a loop over reduction levels (a few), each a set of tasks
+        level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
+                 for i in range(0, len(level), fan_in)]
+    return level[0]
+
+
+# --- running ----------------------------------------------------------------------------------
+
+def _delayed(func):
+    from dask import delayed
+
+    return delayed(func, pure=True)
+
+
+@contextlib.contextmanager
+def _connect(scheduler: Any) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``scheduler`` (an address or a client), or ``None``."""
+    if scheduler is None:
+        yield None
+        return
+    from distributed import Client
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    address = str(scheduler).strip()
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, ValueError, TimeoutError) as exc:
+        raise BillingInputError(
+            f"--scheduler: cannot reach a Dask scheduler at {address!r} "
+            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); accepted: the "
+            "address `dask scheduler` prints, e.g. tcp://127.0.0.1:8786") from None
+    with client:
+        yield client
+
+
+def _run(client: Any, tasks: list, description: str, progress: bool | None) -> list:
+    """Compute delayed objects locally or on ``client``, with a progress bar."""
+    import dask
+
+    with dask_progress(description, enabled=progress) as bar:
+        if client is None:
+            return list(dask.compute(*tasks))
+        futures = client.compute(tasks)
+        wait_distributed(futures, bar)
+        return client.gather(futures)

@@ -1,0 +1,289 @@
+"""The Dask engine gives the in-memory engine's rows, errors and warnings.
+
+* a literal example worked by hand (users split across parts, a session crossing a period
+  boundary, overlapping sessions of one user, an API account, a zero-length session);
+* Hypothesis: random sessions written as several Parquet and CSV parts, users split across parts,
+  sessions crossing period boundaries; both engines must agree row for row;
+* bad input gives the in-memory engine's one-line error (first bad file wins), CLI exit 2;
+* at least one run on a ``distributed.LocalCluster`` (in-process workers, quick), through the
+  API and through ``billing-model usage --engine dask --scheduler ADDRESS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billing_model import dask_engine
+from billing_model.cli import main
+from billing_model.dask_engine import compute_usage_dask
+from billing_model.errors import BillingInputError
+from billing_model.iotools import read_sessions
+from billing_model.synthetic import generate_sessions, write_sessions
+from billing_model.usage import compute_usage
+
+COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
+           "peak_concurrent", "raw_peak"]
+
+
+def numpy_usage(path, **kw):
+    """The in-memory engine on the same input (the reference for the Dask engine)."""
+    read = {k: kw.pop(k) for k in ("license", "input_timezone", "org") if k in kw}
+    return compute_usage(read_sessions(path, **read), **kw)
+
+
+def both(path, partition_rows=dask_engine.PARTITION_ROWS, **kw):
+    """Both engines' rows and warning messages."""
+    with warnings.catch_warnings(record=True) as w_np:
+        warnings.simplefilter("always")
+        expected = numpy_usage(path, **dict(kw))
+    with warnings.catch_warnings(record=True) as w_dask:
+        warnings.simplefilter("always")
+        got = compute_usage_dask(path, progress=False, partition_rows=partition_rows, **kw)
+    return expected, got, sorted(str(w.message) for w in w_np), sorted(str(w.message)
+                                                                      for w in w_dask)
+
+
+def write_csv_part(path: Path, rows: list[tuple]) -> None:
+    text = "user_id,org,license,client,start,end\n" + "".join(",".join(r) + "\n" for r in rows)
+    path.write_text(text)
+
+
+# --- literal ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def literal_parts(tmp_path) -> Path:
+    """Worked by hand; order date 2026-01-15 in UTC: period 0 is Jan 15 - Feb 14, period 1
+    Feb 15 - Mar 14 (the boundary is 2026-02-15T00:00Z)."""
+    write_csv_part(tmp_path / "a.csv", [
+        # ann: 20:00 -> 02:00 across the period boundary
+        ("ann", "east", "pc1", "desktop", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
+        ("cyd", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:20:00Z"),
+        ("bot", "east", "pc1", "api", "2026-02-14T21:00:00Z", "2026-02-14T23:00:00Z"),
+        ("eve", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:00:00Z"),
+    ])
+    pd.DataFrame({
+        "user_id": ["ann", "bob", "dan"], "org": ["east", "east", "east"],
+        "license": ["pc1", "pc1", "communicate"], "client": ["web", "mobile", "web"],
+        # ann again (inside her other session: counted once), bob for 40 minutes, dan named
+        "start": pd.to_datetime(["2026-02-14T21:00Z", "2026-02-14T21:00Z",
+                                 "2026-02-20T10:00Z"], utc=True),
+        "end": pd.to_datetime(["2026-02-14T22:00Z", "2026-02-14T21:40Z",
+                               "2026-02-20T11:00Z"], utc=True),
+    }).to_parquet(tmp_path / "b.parquet", index=False)
+    sub = tmp_path / "west"
+    sub.mkdir()
+    write_csv_part(sub / "c.csv", [  # fay: 29 minutes, one short of the 30-minute rule
+        ("fay", "west", "pc3", "desktop", "2026-01-20T09:00:00Z", "2026-01-20T09:29:00Z")])
+    return tmp_path
+
+
+def test_literal_worked_example(literal_parts):
+    # period 0, east: ann 20:00-24:00 (240 min), bob 21:00-21:40, cyd 21:00-21:20 -> 3 users
+    # for 20 minutes, >= 2 for 40 minutes: raw peak 3, billable peak 2 (40 >= 30 minutes),
+    # billed: the two present longest (ann, bob), both pc1. eve (zero length) and bot (API) are
+    # not billable. west: fay 29 minutes -> raw 1, billable 0.
+    # period 1, east: ann 00:00-02:00 -> peak 1; dan is a named Communicate user.
+    expected = pd.DataFrame(
+        [["east", "2026-01-15", "2026-02-14", "pc1", 3, 2, 2, 3],
+         ["west", "2026-01-15", "2026-02-14", "pc3", 1, 0, 0, 1],
+         ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1],
+         ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1]], columns=COLUMNS)
+    with pytest.warns(UserWarning, match=r"skipped 1 zero-length session"):
+        got = compute_usage_dask(literal_parts, order_date="2026-01-15", timezone="UTC",
+                                 partition_rows=2, progress=False)
+    shown = got[COLUMNS].astype({"period_start": str, "period_end": str})
+    pd.testing.assert_frame_equal(shown, expected, check_dtype=False)
+    assert got["period"].tolist() == [0, 0, 1, 1]
+    reference = numpy_usage(literal_parts, order_date="2026-01-15", timezone="UTC")
+    pd.testing.assert_frame_equal(got, reference)
+
+
+def test_literal_default_order_date_is_earliest_session(literal_parts):
+    # the earliest positive-length session is fay's, 2026-01-20 09:00Z = 04:00 in New York
+    expected, got, w_np, w_dask = both(literal_parts)
+    assert got["period_start"].iloc[0] == dt.date(2026, 1, 20)
+    pd.testing.assert_frame_equal(got, expected)
+    assert w_dask == w_np
+
+
+# --- Hypothesis: the engines agree on random partitioned inputs -------------------------------
+
+BOUNDARY = pd.Timestamp("2026-03-01T05:00Z")  # local midnight, America/New_York, order Feb 1
+
+
+@st.composite
+def partitioned_sessions(draw):
+    """Random sessions near a period boundary, scattered over 1-4 parts of mixed formats."""
+    n_users = draw(st.integers(1, 8))
+    n = draw(st.integers(1, 40))
+    user = draw(st.lists(st.integers(0, n_users - 1), min_size=n, max_size=n))
+    org = draw(st.lists(st.sampled_from(["east", "west"]), min_size=n, max_size=n))
+    lic = draw(st.lists(st.sampled_from(["communicate", "pc1", "pc2"]), min_size=n, max_size=n))
+    client = draw(st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n,
+                           max_size=n))
+    # starts within three hours of the boundary, lengths 0 to 4 hours (some cross it)
+    start = draw(st.lists(st.integers(-180, 180), min_size=n, max_size=n))
+    length = draw(st.lists(st.integers(0, 240), min_size=n, max_size=n))
+    n_parts = draw(st.integers(1, 4))
+    part = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
+    formats = draw(st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts,
+                            max_size=n_parts))
+    frame = pd.DataFrame({
+        "user_id": [f"u{u}" for u in user], "org": org, "license": lic, "client": client,
+        "start": BOUNDARY + pd.to_timedelta(start, unit="min"),
+        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="min"),
+    })
+    return frame, part, formats
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=partitioned_sessions(), peak_rule=st.sampled_from(["cumulative", "contiguous"]),
+       min_minutes=st.integers(1, 45), partition_rows=st.integers(1, 10))
+def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, min_minutes,
+                                            partition_rows):
+    frame, part, formats = data
+    folder = tmp_path_factory.mktemp("parts")
+    for j, fmt in enumerate(formats):
+        rows = frame[np.asarray(part) == j]
+        if len(rows) or fmt == "parquet":  # an empty CSV part would have no header
+            write_sessions(rows, str(folder / f"part{j}.{fmt}"))
+    opts = {"order_date": "2026-02-01", "peak_rule": peak_rule, "min_minutes": min_minutes}
+    try:
+        expected, got, w_np, w_dask = both(folder, partition_rows=partition_rows, **opts)
+    except BillingInputError as exc:  # every session has zero length: the same error
+        with pytest.raises(BillingInputError) as again:
+            numpy_usage(folder, **opts)
+        assert str(exc) == str(again.value)
+        return
+    pd.testing.assert_frame_equal(got, expected)
+    assert w_dask == w_np
+
+
+def test_engines_agree_on_generated_months(tmp_path):
+    # two months of 60 agents on three shifts (night shifts cross the day and period
+    # boundaries), parts cut by week so that every agent's sessions are in several parts
+    frame = generate_sessions(60, "2026-01-25", days=14, seed=3, orgs=("prod", "dev"),
+                              org_weights=(0.7, 0.3), upgrades=5)
+    week = ((frame["start"] - frame["start"].min()).dt.days // 7).to_numpy()
+    for w in np.unique(week):
+        fmt = "csv" if w % 2 else "parquet"
+        write_sessions(frame[week == w], str(tmp_path / f"week{w}.{fmt}"))
+    expected, got, w_np, w_dask = both(tmp_path, order_date="2026-02-01", partition_rows=500)
+    assert len(got) >= 4  # two periods, two orgs
+    pd.testing.assert_frame_equal(got, expected)
+    assert w_dask == w_np
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+def test_first_bad_part_gives_the_in_memory_engines_error(tmp_path):
+    write_csv_part(tmp_path / "a.csv", [
+        ("ann", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z")])
+    write_csv_part(tmp_path / "b.csv", [
+        ("bob", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
+        ("cyd", "east", "pc9", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z")])
+    write_csv_part(tmp_path / "c.csv", [
+        ("dan", "east", "pc1", "web", "2026-02-14T20:00:00Z", "yesterday")])
+    with pytest.raises(BillingInputError) as reference:
+        numpy_usage(tmp_path)
+    with pytest.raises(BillingInputError) as got:
+        compute_usage_dask(tmp_path, progress=False)
+    assert str(got.value) == str(reference.value)
+    assert "b.csv: line 3" in str(got.value) and "pc9" in str(got.value)
+
+
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
+    write_csv_part(tmp_path / "a.csv", [
+        ("ann", "east", "pc1", "web", "2026-02-14T20:00:00", "2026-02-15T02:00:00Z")])
+    assert main(["usage", str(tmp_path), "--engine", "dask"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a.csv: line 2, column 'start'" in err
+
+
+def test_empty_and_missing_inputs(tmp_path):
+    pd.DataFrame({"user_id": pd.Series([], dtype=str),
+                  "start": pd.Series([], dtype="datetime64[ns, UTC]"),
+                  "end": pd.Series([], dtype="datetime64[ns, UTC]")}).to_parquet(
+        tmp_path / "empty.parquet", index=False)
+    with pytest.raises(BillingInputError, match="no sessions found") as got:
+        compute_usage_dask(tmp_path, license="pc1", progress=False)
+    with pytest.raises(BillingInputError) as reference:
+        numpy_usage(tmp_path, license="pc1")
+    assert str(got.value) == str(reference.value)
+    with pytest.raises(BillingInputError, match="no such file"):
+        compute_usage_dask(tmp_path / "nothing-here", progress=False)
+    with pytest.raises(BillingInputError, match="partition rows"):
+        compute_usage_dask(tmp_path, partition_rows=0, progress=False)
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, literal_parts):
+    monkeypatch.setattr(dask_engine, "CONNECT_TIMEOUT", "1s")
+    with pytest.raises(BillingInputError, match=r"--scheduler: cannot reach") as got:
+        compute_usage_dask(literal_parts, scheduler="tcp://127.0.0.1:9", progress=False)
+    assert "\n" not in str(got.value)
+
+
+# --- a distributed cluster --------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def generated_parts(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("generated")
+    frame = generate_sessions(40, "2026-01-20", days=20, seed=11, orgs=("prod", "qa"),
+                              org_weights=(0.5, 0.5))
+    part = np.random.default_rng(1).integers(0, 3, len(frame))  # users split across parts
+    for j in range(3):
+        write_sessions(frame[part == j], str(folder / f"part{j}.{'csv' if j == 1 else 'parquet'}"))
+    return folder
+
+
+def test_local_cluster_gives_the_same_rows(cluster, generated_parts):
+    expected = numpy_usage(generated_parts, order_date="2026-01-20")
+    got = compute_usage_dask(generated_parts, order_date="2026-01-20", partition_rows=300,
+                             scheduler=cluster.scheduler_address, progress=False)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_cli_scheduler_option(cluster, generated_parts, capsys):
+    args = ["usage", str(generated_parts), "--format", "csv", "--order-date", "2026-01-20"]
+    assert main(args) == 0
+    expected = capsys.readouterr().out
+    assert main(args + ["--engine", "dask", "--scheduler", cluster.scheduler_address]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == expected and len(expected.splitlines()) >= 3
+    assert captured.err == ""  # stderr is not a terminal here: no progress bar
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_on_a_terminal(cluster, generated_parts, monkeypatch):
+    # a terminal on stderr gets bars, locally and from the cluster's progress feed
+    monkeypatch.delenv("BILLING_MODEL_PROGRESS", raising=False)
+    for scheduler in (None, cluster.scheduler_address):
+        fake = _Terminal()
+        monkeypatch.setattr(sys, "stderr", fake)
+        compute_usage_dask(generated_parts, scheduler=scheduler)
+        monkeypatch.undo()
+        assert "Checking session files" in fake.getvalue()
+        assert "Computing usage" in fake.getvalue()
