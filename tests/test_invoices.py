@@ -459,3 +459,80 @@ def test_cli_bad_scenario_is_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == ("billing-model: error: bad.toml: contract.currency: 'XYZ' is not accepted; "
                    "accepted: AUD, BRL, CAD, EUR, GBP, JPY, NZD, USD\n")
+
+
+@st.composite
+def multi_org_scenarios(draw):
+    ramp = draw(st.integers(0, 3))
+    term = draw(st.integers(1, 4))
+    n = ramp + term
+
+    def series(elements):
+        return draw(st.lists(elements, min_size=n, max_size=n))
+
+    orgs = [{"name": f"org{i}", "users": {"pc2": series(st.integers(0, 40)),
+                                          "communicate": series(st.integers(0, 10))},
+             "ivr_minutes": series(st.integers(0, 200_000))}
+            for i in range(draw(st.integers(1, 3)))]
+    return {
+        "contract": {"order_date": "2026-01-30", "license": "pc2",
+                     "committed_users": draw(st.integers(0, 60)), "prepay_rate": draw(money),
+                     "overage_rate": draw(money), "ramp_months": ramp, "term_months": term,
+                     "ivr_overage_rate": draw(money),
+                     "ramp_policy": draw(st.sampled_from(["actual-usage",
+                                                          "no-software-charges"]))},
+        "product": [{"license": "communicate", "committed_users": draw(st.integers(0, 10)),
+                     "prepay_rate": draw(money)}],
+        "usage": orgs[0], "org": orgs[1:],
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(multi_org_scenarios())
+def test_orgs_license_lines_and_fair_use_match_the_reference(data):
+    c = data["contract"]
+    orgs = [data["usage"], *data["org"]]
+    ramp, n = c["ramp_months"], c["ramp_months"] + c["term_months"]
+    comm = data["product"][0]
+    s = invoice_schedule(scenario_from_mapping(data))
+    cent = Decimal("0.01")
+
+    def amount(q, r):
+        return (Decimal(q) * r).quantize(cent, rounding=ROUND_HALF_UP)
+
+    expected = []
+    for k in range(n):
+        pc2 = sum(o["users"]["pc2"][k] for o in orgs)
+        com = sum(o["users"]["communicate"][k] for o in orgs)
+        for key, users, committed, rate, over_rate in (
+                ("pc2", pc2, c["committed_users"], c["prepay_rate"], c["overage_rate"]),
+                ("com", com, comm["committed_users"], comm["prepay_rate"], comm["prepay_rate"])):
+            if k < ramp:
+                if c["ramp_policy"] == "actual-usage":
+                    expected.append((key + "-ramp", k, users, amount(users, rate)))
+            else:
+                expected.append((key + "-prepay", k, committed, amount(committed, rate)))
+                over = max(0, users - committed)
+                expected.append((key + "-over", k, over, amount(over, over_rate)))
+        # allowance: pc2 named 2,500 and Communicate 500 minutes per billable user, the
+        # commitment counting only in the term
+        commit_pc2 = c["committed_users"] if k >= ramp else 0
+        commit_com = comm["committed_users"] if k >= ramp else 0
+        allowance = max(commit_pc2, pc2) * 2500 + max(commit_com, com) * 500
+        over = max(0, sum(o["ivr_minutes"][k] for o in orgs) - allowance)
+        expected.append(("ivr", k, over, amount(over, c["ivr_overage_rate"])))
+    expected = sorted(e for e in expected if e[2] != 0 and e[3] != 0)
+
+    starts = {D(2026, 1, 30): 0}
+    for k in range(1, n + 1):
+        starts[ref_first_day(D(2026, 1, 30), k)] = k
+    got = []
+    for line in s.itertuples(index=False):
+        d = line.description
+        key = ("ivr" if d.startswith("Basic routing") else
+               ("pc2" if d.startswith("PureCloud 2") else "com") + (
+                   "-ramp" if "ramp" in d else "-prepay" if "prepay" in d else "-over"))
+        got.append((key, starts[line.service_start], int(line.quantity), line.amount))
+    assert sorted(got) == expected
+    assert len({(key, k) for key, k, *_ in got}) == len(got)  # each charge once per period
+    assert sum(invoice_totals(s)["amount"], Decimal(0)) == sum(e[3] for e in expected)
