@@ -8,6 +8,7 @@ follow the FAQ's example (an order on January 15 bills January 15 through Februa
 from __future__ import annotations
 
 import calendar
+import io
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -536,3 +537,16 @@ def test_orgs_license_lines_and_fair_use_match_the_reference(data):
     assert sorted(got) == expected
     assert len({(key, k) for key, k, *_ in got}) == len(got)  # each charge once per period
     assert sum(invoice_totals(s)["amount"], Decimal(0)) == sum(e[3] for e in expected)
+
+
+def test_cli_totals_csv_adds_each_invoices_lines(capsys):
+    assert main(["invoices", "scenarios/basic_contract.toml", "--format", "csv"]) == 0
+    lines = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert main(["invoices", "scenarios/basic_contract.toml", "--totals", "--format",
+                 "csv"]) == 0
+    totals = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
+    assert list(totals.columns) == ["invoice_date", "due_date", "lines", "amount", "currency"]
+    for row in totals.itertuples(index=False):
+        mine = lines[lines["invoice_date"] == row.invoice_date]
+        assert int(row.lines) == len(mine)
+        assert Decimal(row.amount) == sum(map(Decimal, mine["amount"]), Decimal(0))

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
 from ..money import TAX_NOTE
-from ..output import write_csv
+from ..output import print_table, write_csv
 from ..scenario import Scenario, load_scenario
 
 
@@ -22,6 +22,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
     parser.add_argument("--format", choices=("table", "csv"), default="table",
                         help="table for people (default) or csv (one row per invoice line)")
+    parser.add_argument("--totals", action="store_true",
+                        help="one row per invoice (date, due date, lines, total) instead of "
+                             "the lines")
     parser.add_argument("--variant", metavar="NAME",
                         help="a [[variant]] of the scenario by name (default: the scenario "
                              "itself, 'base')")
@@ -112,6 +115,19 @@ def run(args) -> int:
     scenario = load_scenario(args.scenario)
     chosen = scenario.variant(args.variant) if args.variant else scenario
     schedule = invoice_schedule(chosen)
+    if args.totals:
+        totals = invoice_totals(schedule)
+        text = totals.astype(object).map(_text)
+        text["lines"] = totals["lines"].astype(str)
+        if args.format == "csv":
+            write_csv(text)
+        else:
+            grand = grand_total(schedule)
+            print_table(text, title=f"Invoices of {chosen.name}"
+                        + (f", variant {args.variant!r}" if args.variant else ""),
+                        footer=(f"Grand total: {grand} {chosen.contract.currency}. "
+                                if grand is not None else "") + TAX_NOTE)
+        return 0
     if args.format == "csv":
         write_csv(schedule_csv(schedule))
         return 0
