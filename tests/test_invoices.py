@@ -8,8 +8,8 @@ follow the FAQ's example (an order on January 15 bills January 15 through Februa
 from __future__ import annotations
 
 import calendar
-import io
 import datetime as dt
+import io
 from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
