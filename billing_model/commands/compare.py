@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
 from ..money import TAX_NOTE, check_currency
-from ..output import print_table, write_csv
+from ..output import write_csv
 from .usage import add_session_options, usage_from_args
 
 
@@ -99,10 +99,30 @@ def run(args) -> int:
     always = int(per["always_named_users"].sum())
     note = (" Communicate/Collaborate users are always named: the same cost under both models, "
             f"left out here ({always} user-periods).")
-    print_table(pd.concat([shown, total], ignore_index=True),
-                title=f"Named at {result.named_rate} vs concurrent at {result.concurrent_rate} "
-                      f"{result.currency} per user per month ({args.timezone}; "
-                      f"{args.peak_rule} peaks, {args.min_minutes} minutes)",
-                footer=f"{verdict(result)}{note} Concurrent users are the billable peaks, per "
-                       f"org, added up. {TAX_NOTE}")
+    _print(pd.concat([shown, total], ignore_index=True),
+           title=f"Named at {result.named_rate} vs concurrent at {result.concurrent_rate} "
+                 f"{result.currency} per user per month ({args.timezone}; "
+                 f"{args.peak_rule} peaks, {args.min_minutes} minutes)",
+           footer=f"{verdict(result)}{note} Concurrent users are the billable peaks, per org, "
+                  f"added up. {TAX_NOTE}")
     return 0
+
+
+def _print(frame: pd.DataFrame, *, title: str, footer: str, out=None) -> None:
+    """Numbers right-aligned, the total row set apart, the verdict under the table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(col, justify="left" if col in ("period", "from", "to", "cheaper")
+                         else "right")
+    last = len(frame) - 1
+    for i, row in enumerate(frame.itertuples(index=False)):
+        cells = [str(v) for v in row]
+        if i == last:
+            cells = [f"[bold]{v}[/bold]" if v else v for v in cells]
+        table.add_row(*cells, end_section=(i == last - 1))
+    console = Console(file=out, width=None if Console(file=out).is_terminal else 150)
+    console.print(table)
+    console.print(footer)
