@@ -8,10 +8,12 @@ does what every wrapper needs:
 * **columns**: Excel hands a column as a 1-D list, as a 2-D list of one-element rows, or as a
   single value; trailing blank cells (``None``) are dropped, and rows blank in every column are
   skipped anywhere;
-* **dates and times**: naive datetimes, Excel serial numbers (1900 date system) or ISO 8601 text,
-  read in the zone of the ``timezone`` argument (UTC when there is none); text with an offset
-  (``...Z``, ``+01:00``) keeps it. Datetimes and serial numbers are rounded to the millisecond,
-  so that Excel's floating-point times (08:00 stored as 0.33333...) land on the exact minute;
+* **dates and times**: naive datetimes, Excel serial numbers (1900 date system) or ISO 8601 text.
+  Session starts and ends without an offset are UTC (the vendor's exports are UTC); period
+  bounds are read in the zone of the ``timezone`` argument (UTC when there is none), which is
+  the billing time zone. Text with an offset (``...Z``, ``+01:00``) keeps it. Datetimes and
+  serial numbers are rounded to the millisecond, so that Excel's floating-point times (08:00
+  stored as 0.33333...) land on the exact minute;
 * **numbers**: counts arrive as floats (``30.0``) and must be whole where a count is meant;
 * **errors**: bad input gives the cell a short text saying what is wrong (the engine's
   :class:`~billing_model.errors.BillingInputError` message), never an exception into Excel.
@@ -44,6 +46,7 @@ import pyarrow.compute as pc
 import xlwings as xw
 
 from billing_model.allowances import fair_use_allowance
+from billing_model.concurrency import check_peak_rule, minute_span
 from billing_model.errors import BillingInputError
 from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.invoices import schedule_from_values
@@ -71,6 +74,9 @@ NS_PER_MS = 1_000_000
 #: a blank optional license column: every user counts as concurrent-eligible (any of PureCloud
 #: 1-3 gives the same peak; the tier only decides which licenses a peak bills)
 DEFAULT_LICENSE = "pc1"
+#: session times without an offset are UTC, as the vendor's API and exports give them; the
+#: ``timezone`` arguments place the period bounds (and the profile's times) in a local zone
+SESSION_TIMEZONE = "UTC"
 #: longest error text returned to a cell
 MAX_ERROR_CHARS = 255
 
@@ -420,10 +426,14 @@ def _window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, peri
                   min_minutes: int = 30) -> pd.DataFrame | None:
     """The usage engine's rows for one window (None when there are no sessions)."""
     tz = _timezone(timezone)
-    sessions = _sessions(user_ids, starts, ends, licenses, tz)
+    sessions = _sessions(user_ids, starts, ends, licenses, SESSION_TIMEZONE)
     if sessions is None:
         return None
     window = _period_window(sessions, period_start, period_end, tz)
+    check_peak_rule(rule, where="rule")
+    first, last = minute_span(sessions.start_ns, sessions.end_ns)
+    if not np.any((last >= window.bounds[0]) & (first < window.bounds[-1])):
+        return None  # no session in the period (partial_usage needs at least one)
     return finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
                           min_minutes=min_minutes)
 
@@ -487,9 +497,9 @@ def _map_column(values: Cell, func: Callable[[object], object]) -> Result:
 @_excel_safe
 def BM_CONCURRENT_PEAK(
     user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts (dates and times, UTC unless "
-                                  "timezone says otherwise).")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts.")],
+    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
+                                  "vendor exports them) or text with an offset.")],
+    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
     licenses: Annotated[Cell, _help("Optional: column of licenses (pc1, pc2, pc3, "
                                     "communicate, ...) or one for all. Default: all PureCloud "
                                     "1-3.")] = None,
@@ -501,8 +511,8 @@ def BM_CONCURRENT_PEAK(
                                 "contiguous.")] = None,
     min_minutes: Annotated[Cell, _help("Optional: minutes a level must last to be billed "
                                        "(default 30).")] = None,
-    timezone: Annotated[Cell, _help("Optional: IANA zone of dates and times without an offset "
-                                    "(default UTC).")] = None,
+    timezone: Annotated[Cell, _help("Optional: IANA zone of period_start and period_end "
+                                    "(default UTC). Session times are UTC.")] = None,
 ) -> Result:
     ("Billable concurrent peak of one org's sessions: the highest number of users logged in at"
      " once for 30 minutes (cumulative by default), PureCloud 1-3 users only.")
@@ -518,17 +528,17 @@ def BM_CONCURRENT_PEAK(
 @_excel_safe
 def BM_NAMED_USERS(
     user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts (dates and times, UTC unless "
-                                  "timezone says otherwise).")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts.")],
+    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
+                                  "vendor exports them) or text with an offset.")],
+    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
     licenses: Annotated[Cell, _help("Optional: column of licenses or one for all (only "
                                     "checked here: every license counts).")] = None,
     period_start: Annotated[Cell, _help("Optional: first instant of the period. Default: "
                                         "the first session start.")] = None,
     period_end: Annotated[Cell, _help("Optional: end of the period; a date alone is the last "
                                       "day included. Default: the last session end.")] = None,
-    timezone: Annotated[Cell, _help("Optional: IANA zone of dates and times without an offset "
-                                    "(default UTC).")] = None,
+    timezone: Annotated[Cell, _help("Optional: IANA zone of period_start and period_end "
+                                    "(default UTC). Session times are UTC.")] = None,
 ) -> Result:
     """Billable named users: how many different users logged in during the period (all licenses)."""
     frame = _window_usage(user_ids, starts, ends, licenses, period_start, period_end, timezone)
@@ -541,23 +551,23 @@ def BM_NAMED_USERS(
 @_excel_safe
 def BM_CONCURRENCY_PROFILE(
     user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts (dates and times, UTC unless "
-                                  "timezone says otherwise).")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts.")],
+    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
+                                  "vendor exports them) or text with an offset.")],
+    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
     period_start: Annotated[Cell, _help("Optional: first instant to show. Default: the first "
                                         "session start.")] = None,
     period_end: Annotated[Cell, _help("Optional: end of the chart; a date alone is the last "
                                       "day included. Default: the last session end.")] = None,
     step_minutes: Annotated[Cell, _help("Optional: minutes per row (default 1); each row "
                                         "shows the most users in any minute of it.")] = None,
-    timezone: Annotated[Cell, _help("Optional: IANA zone of the input and of the times shown "
-                                    "(default UTC).")] = None,
+    timezone: Annotated[Cell, _help("Optional: IANA zone of the period and of the times shown "
+                                    "(default UTC). Session times are UTC.")] = None,
 ) -> Result:
     ("Users logged in over time, for a chart: spills a header and one row per step (time, "
      "users).")
     tz = _timezone(timezone)
     step = _whole(step_minutes, "step_minutes", 1, minimum=1)
-    sessions = _sessions(user_ids, starts, ends, None, tz)
+    sessions = _sessions(user_ids, starts, ends, None, SESSION_TIMEZONE)
     if sessions is None:
         raise BillingInputError("sessions: no sessions found (every row is blank)")
     window = _period_window(sessions, period_start, period_end, tz)

@@ -1,0 +1,512 @@
+"""The Excel functions (``udfs/billing_udfs.py``) called as Excel calls them.
+
+Every function is called as plain Python with the shapes xlwings hands over: columns as 1-D
+lists or 2-D lists of one-element rows with trailing blanks (None), counts as floats (30.0),
+dates as naive datetimes, Excel serial numbers or text, optional arguments as None. Results are
+compared with the engines called directly, and the peak rules with a plain slow reference
+written below. The xlwings metadata (``__xlfunc__``) is checked with xlwings' own classic
+decorators, loaded in a subprocess with the Windows-only modules stubbed out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billing_model.allowances import fair_use_allowance
+from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.invoices import schedule_from_values
+from billing_model.periods import billing_periods
+from billing_model.sessions import Sessions
+from billing_model.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
+from billing_model.usage import compute_usage, concurrency_profile
+from udfs import billing_udfs as udf
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "scenarios" / "sample_sessions.csv"
+ISSUE_FUNCTIONS = {
+    "BM_CONCURRENT_PEAK", "BM_NAMED_USERS", "BM_CONCURRENCY_PROFILE", "BM_BILLING_PERIODS",
+    "BM_INVOICE_SCHEDULE", "BM_STORAGE_FORECAST", "BM_FAIR_USE", "BM_ROUND_CURRENCY",
+}
+# VBA keywords and type names: classic xlwings writes a VBA function whose parameters carry the
+# Python argument names, so none of these may be an argument name (VBA is case-insensitive)
+VBA_RESERVED = {
+    "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "close", "const",
+    "currency", "date", "decimal", "declare", "dim", "do", "double", "each", "else", "elseif",
+    "empty", "end", "enum", "eqv", "erase", "error", "event", "exit", "false", "for", "friend",
+    "function", "get", "global", "gosub", "goto", "if", "imp", "implements", "in", "input",
+    "integer", "is", "let", "like", "line", "lock", "long", "longlong", "longptr", "loop",
+    "lset", "me", "mod", "name", "new", "next", "not", "nothing", "null", "object", "on",
+    "open", "option", "optional", "or", "paramarray", "preserve", "print", "private",
+    "property", "public", "put", "raiseevent", "redim", "rem", "resume", "return", "rset",
+    "seek", "select", "set", "single", "static", "step", "stop", "string", "sub", "then", "to",
+    "true", "type", "typeof", "unlock", "until", "variant", "wend", "while", "with",
+    "withevents", "write", "xor",
+}
+
+
+# --- xlwings metadata --------------------------------------------------------------------------
+
+METADATA_SCRIPT = textwrap.dedent("""
+    import io, json, sys, types
+    # xlwings' classic UDF decorators live in xlwings.udfs, which imports Windows-only modules at
+    # the top; they are not used by the decorators themselves
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        sys.modules[name] = types.ModuleType(name)
+    sys.modules["pythoncom"].CoInitialize = lambda: None
+    sys.modules["win32com.client"].Dispatch = None
+    sys.modules["win32com"].client = sys.modules["win32com.client"]
+    import xlwings as xw
+    from xlwings import udfs as classic
+    xw.func, xw.arg, xw.ret = classic.xlfunc, classic.xlarg, classic.xlret
+    sys.path.insert(0, sys.argv[1])
+    import billing_udfs
+    functions = {}
+    for name in dir(billing_udfs):
+        obj = getattr(billing_udfs, name)
+        if name.startswith("BM_") and callable(obj):
+            meta = getattr(obj, "__xlfunc__", None)
+            functions[name] = None if meta is None else {
+                "category": meta["category"], "doc": meta["ret"]["doc"],
+                "ret_options": sorted(meta["ret"]["options"]),
+                "args": [{"name": a["name"], "doc": a["doc"], "optional": "optional" in a}
+                         for a in meta["args"]]}
+    class Workbook:
+        Name = "udf_sample.xlsm"
+    vba = io.StringIO()
+    classic.generate_vba_wrapper("billing_udfs", billing_udfs, vba, Workbook())
+    print(json.dumps({"functions": functions, "vba": vba.getvalue()}))
+""")
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict:
+    done = subprocess.run([sys.executable, "-c", METADATA_SCRIPT, str(ROOT / "udfs")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_every_issue_function_exists():
+    assert ISSUE_FUNCTIONS <= {f.__name__ for f in udf.EXCEL_FUNCTIONS}
+    assert {f.__name__ for f in udf.EXCEL_FUNCTIONS} == {
+        name for name in dir(udf) if name.startswith("BM_")}
+
+
+def test_every_function_is_decorated_with_help(metadata):
+    functions = metadata["functions"]
+    assert set(functions) == {f.__name__ for f in udf.EXCEL_FUNCTIONS}
+    for name, meta in functions.items():
+        assert meta is not None, f"{name} lacks @xw.func"
+        assert meta["category"] == "Billing Model", name
+        doc = meta["doc"]
+        assert doc and not doc.startswith("Python function"), f"{name} has no docstring"
+        assert len(doc) < 255 and "\n" not in doc, f"{name}: the Function Wizard text"
+        assert "expand" not in meta["ret_options"], f"{name}: arrays spill, no expand="
+        for arg in meta["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            assert len(arg["doc"]) < 255, (name, arg["name"])
+            assert arg["name"].lower() not in VBA_RESERVED, (name, arg["name"])
+
+
+def test_optional_arguments_are_optional_in_excel(metadata):
+    peak = {a["name"]: a["optional"] for a in metadata["functions"]["BM_CONCURRENT_PEAK"]["args"]}
+    assert peak == {"user_ids": False, "starts": False, "ends": False, "licenses": True,
+                    "period_start": True, "period_end": True, "rule": True,
+                    "min_minutes": True, "timezone": True}
+
+
+def test_classic_xlwings_writes_a_vba_wrapper_per_function(metadata):
+    vba = metadata["vba"]
+    for name in ISSUE_FUNCTIONS:
+        assert f"Function {name}(" in vba
+        assert f'XLPy.CallUDF("billing_udfs", "{name}"' in vba
+
+
+# --- sessions in every shape Excel hands them ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    """Interactive logins of org ``prod`` in the bundled sample (what a sheet would hold)."""
+    frame = pd.read_csv(SAMPLE)
+    frame = frame[(frame["org"] == "prod") & (frame["client"] != "api")]
+    frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True),
+                         end=pd.to_datetime(frame["end"], utc=True))
+    return frame.reset_index(drop=True)
+
+
+def naive(values: pd.Series) -> list:
+    return [t.to_pydatetime() for t in values.dt.tz_localize(None)]
+
+
+def serials(values: pd.Series) -> list:
+    """Excel serial numbers (1900 date system), as a float64 sheet stores them."""
+    ns = values.dt.tz_localize(None).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    return (ns / 86_400e9 + 25569).tolist()
+
+
+def as_rows(values: list, blanks: int = 3) -> list:
+    """A 2-D range of one-element rows with trailing blank cells."""
+    return [[v] for v in values] + [[None]] * blanks
+
+
+SHAPES = {
+    "1-D datetimes": lambda s: (s["user_id"].tolist(), naive(s["start"]), naive(s["end"])),
+    "2-D rows with blanks": lambda s: (as_rows(s["user_id"].tolist()),
+                                       as_rows(naive(s["start"])), as_rows(naive(s["end"]))),
+    "serial numbers": lambda s: (s["user_id"].tolist(), serials(s["start"]),
+                                 serials(s["end"])),
+    "ISO text with Z": lambda s: (s["user_id"].tolist(),
+                                  s["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist(),
+                                  s["end"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist()),
+    "naive text": lambda s: (s["user_id"].tolist(),
+                             s["start"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [None],
+                             s["end"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [""]),
+}
+
+
+def engine_month(sample: pd.DataFrame, *, rule: str = "cumulative") -> pd.DataFrame:
+    """compute_usage on March 2026 in New York (the sample's billing month)."""
+    sessions = Sessions.from_columns(sample["user_id"].tolist(),
+                                     sample["start"].to_numpy(), sample["end"].to_numpy(),
+                                     license=sample["license"].tolist())
+    frame = compute_usage(sessions, order_date="2026-03-01", timezone="America/New_York",
+                          peak_rule=rule, periods=(0, 1))
+    return frame
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("rule", ["cumulative", "contiguous"])
+def test_peak_of_a_billing_period_matches_the_engine(sample, shape, rule):
+    users, starts, ends = SHAPES[shape](sample)
+    expected = engine_month(sample, rule=rule)
+    got = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist(),
+                                 dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 31), rule, 30.0,
+                                 "America/New_York")
+    assert got == int(expected["peak_concurrent"].iloc[0])
+    named = udf.BM_NAMED_USERS(users, starts, ends, sample["license"].tolist(),
+                               "2026-03-01", "2026-03-31", "America/New_York")
+    assert named == int(expected["named_users"].sum())
+
+
+def test_timezone_moves_the_period_bounds(sample):
+    """The same dates read in UTC are another window: 4-5 hours earlier than New York."""
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    ny = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
+                            dt.datetime(2026, 3, 2), "America/New_York")
+    utc = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
+                             dt.datetime(2026, 3, 2))
+    utc_shifted = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2, 5),
+                                     dt.datetime(2026, 3, 3, 5))
+    assert ny == utc_shifted  # 2 March in New York (EST, UTC-5) is 05:00-05:00 UTC
+    assert isinstance(utc, int)
+
+
+def test_period_end_date_is_the_last_day_included(sample):
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    by_date = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
+                                 dt.datetime(2026, 3, 2))
+    by_instant = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
+                                    dt.datetime(2026, 3, 2, 23, 59, 59))
+    assert by_date == by_instant > 0
+
+
+def test_without_period_the_whole_data_span(sample):
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    span = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist())
+    wide = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist(),
+                                  dt.datetime(2026, 2, 1), dt.datetime(2026, 4, 30))
+    assert span == wide > 0
+    assert udf.BM_NAMED_USERS(users, starts, ends) == sample["user_id"].nunique()
+
+
+def test_licenses_one_for_all_and_communicate_outside_the_pool(sample):
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    pool = udf.BM_CONCURRENT_PEAK(users, starts, ends, "pc2")
+    assert pool == udf.BM_CONCURRENT_PEAK(users, starts, ends)  # default: all PureCloud 1-3
+    assert udf.BM_CONCURRENT_PEAK(users, starts, ends, "Communicate") == 0
+    assert udf.BM_NAMED_USERS(users, starts, ends, "communicate") == sample["user_id"].nunique()
+
+
+def test_serial_times_land_on_the_exact_minute():
+    """08:00 is stored as 0.3333...: rounded to the millisecond it is not 07:59:59.999."""
+    day = 46082.0  # 2026-03-01
+    users = ["ann", "bob"]
+    starts = [day + 8 / 24, day + 8.5 / 24]
+    ends = [day + 8.5 / 24, day + 9 / 24]
+    # back to back: never two at once, even for a 1-minute rule
+    assert udf.BM_CONCURRENT_PEAK(users, starts, ends, None, None, None, None, 1.0) == 1
+
+
+def test_blank_rows_are_skipped_anywhere():
+    t = dt.datetime(2026, 3, 2, 8)
+    users = ["ann", None, "bob", None, None]
+    starts = [t, None, t, None, None]
+    ends = [t + dt.timedelta(hours=1), None, t + dt.timedelta(hours=1), "", None]
+    assert udf.BM_CONCURRENT_PEAK(users, starts, ends) == 2
+    assert udf.BM_NAMED_USERS(users, starts, ends) == 2
+
+
+def test_numeric_user_ids_are_text():
+    t = dt.datetime(2026, 3, 2, 8)
+    hour = dt.timedelta(hours=1)
+    assert udf.BM_NAMED_USERS([1001.0, "1001", 1002.0], [t] * 3, [t + hour] * 3) == 2
+
+
+def test_no_sessions_in_the_period_is_zero(sample):
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    assert udf.BM_CONCURRENT_PEAK(users, starts, ends, None, "2027-01-01", "2027-01-31") == 0
+    assert udf.BM_NAMED_USERS(users, starts, ends, None, "2027-01-01", "2027-01-31") == 0
+    assert udf.BM_NAMED_USERS([None, None], [None, None], [None, None]) == 0
+
+
+# --- a plain slow reference of the peak rules -------------------------------------------------
+
+def reference_peak(sessions, m0, m1, rule, min_minutes):
+    """Users present per minute of [m0, m1) (positive overlap), then the rule, by counting."""
+    counts = []
+    for m in range(m0, m1):
+        present = {u for u, a, b in sessions if a < (m + 1) * 60 and b > m * 60}
+        counts.append(len(present))
+    best = 0
+    for level in range(max(counts, default=0), 0, -1):
+        if rule == "cumulative":
+            held = sum(1 for c in counts if c >= level) >= min_minutes
+        else:
+            run = longest = 0
+            for c in counts:
+                run = run + 1 if c >= level else 0
+                longest = max(longest, run)
+            held = longest >= min_minutes
+        if held:
+            best = level
+            break
+    return best
+
+
+session_lists = st.lists(
+    st.tuples(st.sampled_from(["ann", "bob", "cy", "dee", "eve"]),
+              st.integers(0, 300), st.integers(1, 200)),  # user, start second/10, length
+    min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=session_lists, rule=st.sampled_from(["cumulative", "contiguous"]),
+       min_minutes=st.integers(1, 40), window=st.tuples(st.integers(0, 40), st.integers(1, 80)))
+def test_peak_matches_a_slow_reference(rows, rule, min_minutes, window):
+    base = dt.datetime(2026, 3, 2, 8)
+    sessions = [(u, a * 10, a * 10 + n * 10) for u, a, n in rows]  # seconds after 08:00
+    starts = [base + dt.timedelta(seconds=a) for _, a, _ in sessions]
+    ends = [base + dt.timedelta(seconds=b) for _, _, b in sessions]
+    users = [u for u, _, _ in sessions]
+    first, length = window
+    got = udf.BM_CONCURRENT_PEAK(users, starts, ends, None,
+                                 base + dt.timedelta(minutes=first),
+                                 base + dt.timedelta(minutes=first + length), rule,
+                                 float(min_minutes))
+    assert got == reference_peak(sessions, first, first + length, rule, min_minutes)
+    named = udf.BM_NAMED_USERS(users, starts, ends, None, base + dt.timedelta(minutes=first),
+                               base + dt.timedelta(minutes=first + length))
+    assert named == len({u for u, a, b in sessions
+                         if a < (first + length) * 60 and b > first * 60})
+
+
+# --- profile, periods, invoices, storage, fair use, money -----------------------------------------
+
+def test_profile_matches_the_engine(sample):
+    users, starts, ends = SHAPES["2-D rows with blanks"](sample)
+    rows = udf.BM_CONCURRENCY_PROFILE(users, starts, ends, dt.datetime(2026, 3, 2),
+                                      dt.datetime(2026, 3, 2), 15.0, "America/New_York")
+    sessions = Sessions.from_columns(sample["user_id"].tolist(), sample["start"].to_numpy(),
+                                     sample["end"].to_numpy(), license="pc2")
+    t0 = pd.Timestamp("2026-03-02", tz="America/New_York")
+    expected = concurrency_profile(sessions, t0.value, (t0 + pd.Timedelta(days=1)).value,
+                                   step_minutes=15)
+    assert rows[0] == ["time", "users"]
+    assert len(rows) - 1 == len(expected) == 96
+    assert [r[1] for r in rows[1:]] == expected["users"].tolist()
+    assert rows[1][0] == dt.datetime(2026, 3, 2, 0, 0)  # local time, for the chart's axis
+    assert rows[2][0] - rows[1][0] == dt.timedelta(minutes=15)
+
+
+@pytest.mark.parametrize("order_date", [dt.datetime(2026, 1, 31), 46053.0, "2026-01-31",
+                                        [[dt.datetime(2026, 1, 31)]]])
+def test_billing_periods_match_the_engine(order_date):
+    rows = udf.BM_BILLING_PERIODS(order_date, 13.0, None)
+    expected = billing_periods("2026-01-31", 13)
+    assert rows[0] == ["period_start", "last_day"]
+    assert [r[0].date() for r in rows[1:]] == expected["first_day"].tolist()
+    assert [r[1].date() for r in rows[1:]] == expected["last_day"].tolist()
+    assert rows[2] == [dt.datetime(2026, 2, 28), dt.datetime(2026, 3, 30)]  # anchor clamps
+
+
+def test_invoice_schedule_matches_the_engine():
+    users = [[20.0], [40.0], [60.0], [55.0], [70.0], [None], [None]]
+    rows = udf.BM_INVOICE_SCHEDULE(dt.datetime(2026, 1, 15), 50.0, 115.0, 2.0, 3.0, users,
+                                   130.0, "EUR", None, [12.5, 0, 0, 0, 7.25], 45.0)
+    expected = schedule_from_values("2026-01-15", 50, 115, 2, 3, [20, 40, 60, 55, 70],
+                                    overage_rate=130, currency="EUR",
+                                    telephony=[Decimal("12.5"), 0, 0, 0, Decimal("7.25")],
+                                    payment_terms_days=45)
+    assert rows[0] == list(INVOICE_COLUMNS)
+    assert len(rows) - 1 == len(expected)
+    for row, (_, line) in zip(rows[1:], expected.iterrows(), strict=True):
+        assert row[0].date() == line["invoice_date"] and row[1].date() == line["due_date"]
+        assert row[2:4] == [line["description"], line["timing"]]
+        assert row[6] == line["quantity"]
+        assert Decimal(str(row[8])) == line["amount"]  # exact cents survive as a float
+        assert row[9] == "EUR"
+
+
+def test_storage_forecast_matches_the_engine_and_blanks_nan():
+    rows = udf.BM_STORAGE_FORECAST(620_000.0, 2.5, 25.0, dt.datetime(2026, 1, 1), 3.0,
+                                   None, None, None, None, None)
+    settings_ = StorageSettings(calls_per_month=620_000, avg_minutes=2.5, retention_days=25)
+    expected = storage_forecast(settings_, "2026-01-01", 3)
+    assert rows[0] == list(FORECAST_COLUMNS)
+    assert [r[3] for r in rows[1:]] == expected["stored_gb"].tolist()
+    # no allowance: the allowance, overage and cost cells are blank, never NaN
+    assert all(r[4] is None and r[5] is None and r[6] is None for r in rows[1:])
+    assert not any(isinstance(v, float) and math.isnan(v) for r in rows for v in r)
+
+    priced = udf.BM_STORAGE_FORECAST([[600_000.0], [620_000.0], [None]], 2.5, 25.0,
+                                     "2026-01-01", 2.0, 0.48, 0.0, None, None, 500.0)
+    expected = storage_forecast(StorageSettings(calls_per_month=(600_000, 620_000),
+                                                avg_minutes=2.5, retention_days=25),
+                                "2026-01-01", 2, allowance_gb=500)
+    assert [Decimal(str(r[6])) for r in priced[1:]] == expected["overage_cost"].tolist()
+
+
+def test_fair_use_published_example_and_columns():
+    # RULES.md: 20 PureCloud 2 named agents bring a 500 GB storage allowance
+    assert udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0) == 500.0
+    assert udf.BM_FAIR_USE("PureCloud 2", "named", "storage_gb", [[20.0]]) == 500.0
+    column = udf.BM_FAIR_USE("pc3", "concurrent", "api_requests", [[10.0], [None], [2.0]])
+    assert column == [[float(fair_use_allowance("pc3", "concurrent", "api_requests", 10))],
+                      [None],
+                      [float(fair_use_allowance("pc3", "concurrent", "api_requests", 2))]]
+
+
+def test_round_currency_half_up_as_excel_shows_the_amount():
+    # money.py's worked example: 55 x 171.115 EUR = 9411.325 -> 9411.33; the float product
+    # 9411.324999999999 is what a cell holds and shows as 9411.325
+    assert udf.BM_ROUND_CURRENCY(55 * 171.115, "EUR") == 9411.33
+    assert udf.BM_ROUND_CURRENCY(2.675, "USD") == 2.68  # 2.67499999... in binary
+    assert udf.BM_ROUND_CURRENCY(1234.5, "JPY") == 1235.0
+    assert udf.BM_ROUND_CURRENCY("0.125", "gbp") == 0.13
+    assert udf.BM_ROUND_CURRENCY([1.005, None, 2.5], "USD") == [[1.01], [None], [2.5]]
+    assert udf.BM_ROUND_CURRENCY([[1.005, 2.345]], "USD") == [[1.01, 2.35]]  # a row stays a row
+
+
+# --- bad input: a short readable text, never an exception ----------------------------------------
+
+T = dt.datetime(2026, 3, 2, 8)
+H = dt.timedelta(hours=1)
+BAD_INPUT = [
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], ["yesterday"], [T]), "'yesterday' is not an ISO"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a", "b"], [T, None], [T + H, T + H]),
+     "row 2: the start is blank"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T + H], [T]), "is before start"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [-2146826246.0], [T]), "Excel error value"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], "pc9"), "unknown license 'pc9'"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, "max"),
+     "rule: unknown rule 'max'"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, None, 30.5),
+     "min_minutes: 30.5 is not valid"),
+    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, None, None,
+                                    "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
+    (lambda: udf.BM_CONCURRENT_PEAK([["a", "b"], ["c", "d"]], [T, T], [T + H, T + H]),
+     "user_ids: a range 2 columns wide"),
+    (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, T, T - H), "is not after"),
+    (lambda: udf.BM_NAMED_USERS(["a", "b"], [T, T], [T + H, T + H], ["pc1", None, "pc2"]),
+     "licenses: row 2 is blank"),
+    (lambda: udf.BM_CONCURRENCY_PROFILE(["a"], [T], [T + H], None, None, 0.0),
+     "step_minutes: 0 is not valid"),
+    (lambda: udf.BM_CONCURRENCY_PROFILE([None], [None], [None]), "no sessions"),
+    (lambda: udf.BM_BILLING_PERIODS("31/01/2026", 3.0), "is not a date"),
+    (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), 2.5), "count: 2.5 is not valid"),
+    (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), None), "count: is blank"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 2.0, 3.0, [1.0, 2.0]),
+     "users: 2 values, but the contract bills 5 periods"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 2.0, [1.0, None, 2.0]),
+     "users: row 2 is blank"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, "XXX"),
+     "currency: 'XXX' is not accepted"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, None, "free"),
+     "ramp_policy: 'free' is not accepted"),
+    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 400.0, T, 12.0, None, 0.5),
+     "screen_retention_days: not given"),
+    (lambda: udf.BM_STORAGE_FORECAST(1000.0, -3.0, 30.0, T, 12.0), "avg_minutes: -3.0 is"),
+    (lambda: udf.BM_FAIR_USE("pc2", "named", "disk", 20.0), "unknown fair-use feature 'disk'"),
+    (lambda: udf.BM_FAIR_USE("pc2", "hourly", "storage_gb", 20.0), "unknown license model"),
+    (lambda: udf.BM_FAIR_USE("pc2", "named", "storage_gb", -1.0), "negative number of users"),
+    (lambda: udf.BM_ROUND_CURRENCY("ten", "USD"), "amount: expected a number, got 'ten'"),
+    (lambda: udf.BM_ROUND_CURRENCY(1.0, "XYZ"), "unknown currency 'XYZ'"),
+    (lambda: udf.BM_ROUND_CURRENCY(1.0, None), "currency_code: is blank"),
+]
+
+
+@pytest.mark.parametrize("call,expected", BAD_INPUT, ids=[e for _, e in BAD_INPUT])
+def test_bad_input_gives_a_short_error_text(call, expected):
+    result = call()
+    assert isinstance(result, str), result
+    assert expected in result
+    assert "\n" not in result and len(result) <= udf.MAX_ERROR_CHARS
+    assert "Traceback" not in result
+
+
+def test_an_unexpected_failure_is_a_text_too(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(udf, "billing_periods", broken)
+    result = udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), 3.0)
+    assert result == "unexpected error in BM_BILLING_PERIODS: ZeroDivisionError: boom"
+
+
+# --- the sample sheet ---------------------------------------------------------------------------
+
+def test_sample_sheet_calls_the_functions_on_its_data():
+    """workbooks/udf_sample.xlsx: formulas call BM_ functions on the sheet's sessions, and the
+    expected values written beside them are what the functions give for those cells."""
+    openpyxl = pytest.importorskip("openpyxl")
+    path = ROOT / "workbooks" / "udf_sample.xlsx"
+    book = openpyxl.load_workbook(path)
+    data = book["Sessions"]
+    rows = list(data.iter_rows(min_row=2, values_only=True))
+    users = [r[0] for r in rows]
+    starts = [r[1] for r in rows]
+    ends = [r[2] for r in rows]
+    licenses = [r[3] for r in rows]
+    assert 200 <= len(rows) <= 1000 and all(isinstance(s, dt.datetime) for s in starts)
+    sheet = book["Functions"]
+    formulas = {}
+    for row in sheet.iter_rows(min_row=1):
+        for cell in row:
+            text = cell.value.text if hasattr(cell.value, "text") else cell.value
+            if isinstance(text, str) and text.startswith("=BM_"):
+                formulas[text.split("(")[0][1:]] = cell
+    assert ISSUE_FUNCTIONS <= set(formulas)
+    checked = 0
+    for row in sheet.iter_rows(min_row=2, values_only=True):
+        label, expected = row[0], row[3] if len(row) > 3 else None
+        if label == "Concurrent peak, whole span":
+            assert expected == udf.BM_CONCURRENT_PEAK(users, starts, ends, licenses)
+            checked += 1
+        elif label == "Named users, whole span":
+            assert expected == udf.BM_NAMED_USERS(users, starts, ends, licenses)
+            checked += 1
+    assert checked == 2
+    assert np.isfinite(float(sheet["D2"].value))
