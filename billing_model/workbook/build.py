@@ -103,12 +103,14 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     _inputs(ctx, book.add_sheet("Inputs", tab_color="FFC000"))
     invoices = book.add_sheet("Invoices", tab_color="70AD47")
+    cash = book.add_sheet("Cash flow", tab_color="70AD47", landscape=False)
     usage = book.add_sheet("Usage", tab_color="5B9BD5")
     storage = book.add_sheet("Storage", tab_color="A5A5A5")
     sources = _sources(ctx)  # its allowance table's names are used by the usage formulas
     _usage(ctx, usage)
     _storage(ctx, storage)
     _invoices(ctx, invoices)
+    _invoice_totals(ctx, cash)
     if variants is None:
         variants = scenario.variants() if len(scenario.variants()) > 1 else []
     if variants:
@@ -148,7 +150,7 @@ def _num(value):
 def _title(sheet: Sheet, title: str, subtitle: str | None = None) -> None:
     sheet.text(1, 1, title, style="title")
     if subtitle:
-        sheet.text(2, 1, subtitle, style="note")
+        sheet.text(2, 1, subtitle, style="intro")
 
 
 def _header(sheet: Sheet, row: int, col: int, labels: list[str]) -> None:
@@ -180,7 +182,7 @@ class _InputWriter:
             sheet.text(row, 2, value, style="input", comment=note or None)
         else:
             sheet.put(row, 2, _num(value), style="input", fmt=fmt, comment=note or None)
-        sheet.text(row, 3, unit, style="note")
+        sheet.text(row, 3, unit, style="intro")
         sheet.text(row, 4, note, style="note")
         cell = a1(row, 2, absolute=False)
         if options:
@@ -206,7 +208,7 @@ def _inputs(ctx: _Ctx, sheet: Sheet) -> None:
     _title(sheet, "Inputs",
            "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
            "(Formulas > Name Manager) make the formulas readable.")
-    sheet.widths.update({1: 34, 2: 22, 3: 14, 4: 90})
+    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 90})
     w = _InputWriter(ctx, sheet, 3)
     _header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
@@ -310,14 +312,14 @@ def _inputs(ctx: _Ctx, sheet: Sheet) -> None:
         ctx.product_names.append(names)
     if len(s.products) == 1:
         sheet.text(w.row, 1, "The contract's license line is above (License, CommittedUsers, "
-                   "PrepayRate, OverageRate).", style="note")
+                   "PrepayRate, OverageRate).", style="intro")
         w.row += 1
 
     _storage_inputs(ctx, w)
 
     w.section("One-time charges and hardware")
     if not s.one_time and not s.hardware:
-        sheet.text(w.row, 1, "None in this scenario.", style="note")
+        sheet.text(w.row, 1, "None in this scenario.", style="intro")
         w.row += 1
     for charge in (*s.one_time, *s.hardware):
         hw = charge.ship_date is not None
@@ -416,7 +418,7 @@ def _sources(ctx: _Ctx) -> Sheet:
     sheet = Sheet("Sources", tab_color="808080", landscape=False)
     _title(sheet, "Sources and assumptions",
            "Rules and figures the formulas use, with where they come from.")
-    sheet.widths.update({1: 26, 2: 20, 3: 16, 4: 16, 5: 16, 6: 60})
+    sheet.widths.update({1: 24, 2: 52, 3: 13, 4: 13, 5: 14, 6: 46})
     row = 4
     sheet.text(row, 1, "Fair-use allowances per billable user per month", style="subtitle")
     row += 1
@@ -431,7 +433,7 @@ def _sources(ctx: _Ctx) -> Sheet:
         sheet.put(row, 4, ivr, fmt=INT)
         sheet.put(row, 5, api, fmt=INT)
         sheet.text(row, 6, "Vendor fair use policy; data storage usage and charges (RULES.md)",
-                   style="note")
+                   style="intro")
     last = row
     book = ctx.book
     book.name("FairUseKey", sheet, first, 1, last, 1)
@@ -442,7 +444,7 @@ def _sources(ctx: _Ctx) -> Sheet:
     row += 1
     sheet.text(row, 1, "Collaborate has no allowance; Communicate and Collaborate are always "
                "named. Allowances count max(commitment, actual users) per license line.",
-               style="note")
+               style="intro")
     row += 2
     sheet.text(row, 1, "Rules", style="subtitle")
     rules = [
@@ -490,7 +492,7 @@ def _sources(ctx: _Ctx) -> Sheet:
     row += 2
     sheet.text(row, 1, "Built by billing_model from " + (
         ctx.scenario.source.name if ctx.scenario.source else ctx.scenario.name) +
-        ". Excel recalculates on open; LibreOffice computes the same values.", style="note")
+        ". Excel recalculates on open; LibreOffice computes the same values.", style="intro")
     row += 2
     sheet.text(row, 1, "License labels", style="subtitle")
     row += 1
@@ -513,23 +515,33 @@ def _session_data(scenario: Scenario) -> dict | None:
     paths = {org.sessions for org in scenario.orgs if org.sessions is not None}
     if not paths:
         return None
+    import numpy as np
+
     from ..iotools import read_sessions
     from ..periods import BillingCalendar
     from ..usage import compute_usage, concurrency_profile
     c = scenario.contract
-    opts = {}
+    opts, raw = {}, {}
     if scenario.source is not None:
         with open(scenario.source, "rb") as fh:
             raw = tomllib.load(fh).get("usage", {})
         opts = {k: raw[k] for k in ("peak_rule", "min_minutes") if k in raw}
-        tz = raw.get("input_timezone")
-    else:
-        tz = None
     path = sorted(paths)[0]
-    sessions = read_sessions(path, license=c.license, input_timezone=tz)
+    sessions = read_sessions(path, license=c.license, input_timezone=raw.get("input_timezone"))
     usage = compute_usage(sessions, order_date=c.order_date, timezone=c.billing_timezone,
                           **opts)
-    usage = usage[(usage["period"] >= 0) & (usage["period"] < scenario.periods)]
+    n = scenario.periods
+    usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
+    last_k = int(usage["period"].max()) if len(usage) else -1
+    series: dict[tuple[str, str, str], np.ndarray] = {}  # (org, license, column) -> per period
+    for (org, lic), sub in usage.groupby(["org", "license"]):  # a loop over orgs and licenses
+        for column in ("named_users", "concurrent_users"):
+            per = np.zeros(n, dtype=np.int64)
+            np.add.at(per, sub["period"].to_numpy(dtype=np.int64),
+                      sub[column].fillna(0).to_numpy(dtype=np.int64))
+            if raw.get("after_data") == "repeat-last" and 0 <= last_k < n - 1:
+                per[last_k + 1:] = per[last_k]  # as the scenario loader projects a quote
+            series[(str(org), str(lic), column)] = per
     pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent)]
     by_period = pool.groupby("period")["peak_concurrent"].sum()
     busiest = int(by_period.idxmax()) if len(by_period) else 0
@@ -537,7 +549,8 @@ def _session_data(scenario: Scenario) -> dict | None:
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
     profile = concurrency_profile(sessions, start, end, step_minutes=15, pool_only=True)
     return {"usage": usage, "busiest": busiest, "profile": profile, "path": Path(path),
-            "peak": int(by_period.get(busiest, 0)), "options": opts}
+            "peak": int(by_period.get(busiest, 0)), "options": opts, "series": series,
+            "after_data": raw.get("after_data")}
 
 
 def _usage(ctx: _Ctx, sheet: Sheet) -> None:
@@ -565,36 +578,34 @@ def _usage(ctx: _Ctx, sheet: Sheet) -> None:
         for lic in licenses:
             if lic not in org.users:
                 continue
-            label = f"{org.name}: {BY_KEY[lic].label} users"
+            label = f"{org.name} {lic} users"
             cols.append(label)
             values = org.users[lic]
             named = conc = None
             if sess is not None and org.sessions is not None:
-                u = sess["usage"]
-                sub = u[(u["org"].astype(str) == org.name) & (u["license"] == lic)]
-                named = sub.groupby("period")["named_users"].sum()
-                conc = sub.groupby("period")["concurrent_users"].sum()
+                named = sess["series"].get((org.name, lic, "named_users"))
+                conc = sess["series"].get((org.name, lic, "concurrent_users"))
             for i in range(P):
                 if named is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
                     n_col, c_col = col + 1, col + 2
                     sheet.put(first + i, col, f'=IF({_model_name(ctx, lic)}="concurrent",'
                               f"{a1(first + i, c_col)},{a1(first + i, n_col)})", fmt=INT)
-                    sheet.put(first + i, n_col, int(named.get(i, 0)), style="input", fmt=INT)
-                    sheet.put(first + i, c_col, int(conc.get(i, 0)), style="input", fmt=INT)
+                    sheet.put(first + i, n_col, int(named[i]), style="input", fmt=INT)
+                    sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
                 else:
                     sheet.put(first + i, col, int(values[i]), style="input", fmt=INT)
             org_cols[lic].append(col)
             sheet.widths[col] = 14
             col += 1
             if named is not None and BY_KEY[lic].concurrent:
-                cols += [f"{org.name}: named (sessions)", f"{org.name}: concurrent peak "
-                         "(sessions)"]
+                cols += [f"{org.name} {lic} named (sessions)",
+                         f"{org.name} {lic} concurrent (sessions)"]
                 sheet.widths[col] = sheet.widths[col + 1] = 14
                 col += 2
     for _j, lic in enumerate(licenses):
         name = "Users_" + lic
-        cols.append(f"Billable {BY_KEY[lic].label} users")
+        cols.append(f"Billable {lic} users (all orgs)")
         for i in range(P):
             parts = "+".join(a1(first + i, cc) for cc in org_cols[lic]) or "0"
             sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc")
@@ -638,8 +649,10 @@ def _usage(ctx: _Ctx, sheet: Sheet) -> None:
     _header(sheet, head, 1, cols)
     sheet.freeze = a1(first, 4, absolute=False)
     sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
+    bottom = last
     if sess is not None:
-        _profile(ctx, sheet, last + 3)
+        bottom = _profile(ctx, sheet, last + 3, col + 1)
+    sheet.print_area = f"A1:{get_column_letter(col - 1)}{bottom}"
 
 
 def _model_name(ctx: _Ctx, lic: str) -> str:
@@ -657,31 +670,36 @@ def _per_user(names: dict[str, str], table: str) -> str:
             f'IFERROR(INDEX({table},MATCH({lic}&"|named",FairUseKey,0)),0))')
 
 
-def _profile(ctx: _Ctx, sheet: Sheet, row: int) -> None:
+def _profile(ctx: _Ctx, sheet: Sheet, row: int, col: int) -> int:
+    """The concurrency profile: data from column ``col``, the chart below the table at ``row``.
+    Returns the last row the chart covers."""
     sess = ctx.sessions
+    tz = ctx.scenario.contract.billing_timezone
     profile = sess["profile"]
     k = sess["busiest"]
-    sheet.text(row, 1, f"Concurrency profile of period {k} (the busiest): PureCloud 1-3 users "
-               "logged in, most in any minute of each 15 minutes, and the billable peak "
-               f"(30 minutes in total, {sess['options'].get('peak_rule', 'cumulative')} rule).",
-               style="subtitle")
-    head = row + 1
-    _header(sheet, head, 1, ["Time (UTC)", "Users logged in", "Billable peak"])
+    rule = sess["options"].get("peak_rule", "cumulative")
+    sheet.text(row, 1, f"Concurrency profile of period {k}, the busiest: PureCloud 1-3 users "
+               "logged in (the most in any minute of each 15 minutes) and the billable peak "
+               f"({rule} rule: reached for 30 minutes).", style="subtitle")
+    head = 4
+    _header(sheet, head, col, [f"Time ({tz})", "Users logged in", "Billable peak"])
+    sheet.widths.update({col: 17, col + 1: 10, col + 2: 10})
     first = head + 1
-    times = profile["time"].dt.tz_localize(None)
+    times = profile["time"].dt.tz_convert(tz).dt.tz_localize(None)
     for i, (t, users) in enumerate(zip(times, profile["users"], strict=True)):
-        sheet.put(first + i, 1, t.to_pydatetime(), fmt="yyyy-mm-dd hh:mm")
-        sheet.put(first + i, 2, int(users), fmt=INT)
-        sheet.put(first + i, 3, sess["peak"], fmt=INT)
+        sheet.put(first + i, col, t.to_pydatetime(), fmt="yyyy-mm-dd hh:mm")
+        sheet.put(first + i, col + 1, int(users), fmt=INT)
+        sheet.put(first + i, col + 2, sess["peak"], fmt=INT)
     last = first + len(profile) - 1
     sheet.charts.append(Chart(
-        "line", f"Users logged in, period {k}, with the billable peak",
-        a1(row + 1, 5, absolute=False),
-        [Series("Users logged in", ref(sheet, first, 2, last), ref(sheet, first, 1, last),
-                color="5B9BD5"),
-         Series("Billable peak", ref(sheet, first, 3, last), ref(sheet, first, 1, last),
-                color="C00000", dash=True)],
-        y_title="users", width_cm=24, height_cm=9, x_number_format="mm-dd"))
+        "line", f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
+        a1(row + 1, 1, absolute=False),
+        [Series("Users logged in", ref(sheet, first, col + 1, last),
+                ref(sheet, first, col, last), color="5B9BD5"),
+         Series("Billable peak", ref(sheet, first, col + 2, last),
+                ref(sheet, first, col, last), color="C00000", dash=True)],
+        y_title="users", width_cm=32, height_cm=11, x_number_format="mm-dd"))
+    return row + 24
 
 
 # ----------------------------------------------------------------------------------------------
@@ -690,9 +708,10 @@ def _profile(ctx: _Ctx, sheet: Sheet, row: int) -> None:
 def _storage(ctx: _Ctx, sheet: Sheet) -> None:
     s, book, P = ctx.scenario, ctx.book, ctx.periods
     _title(sheet, "Storage forecast",
-           "Daily model as formulas over the Inputs: each day of period k gets calls/days "
-           "calls; a day's recordings count for the retention (or until archived). A period "
-           "bills its largest daily total.")
+           "Daily model (columns N onwards) as formulas over the Inputs: each day of period k "
+           "gets calls / days calls;")
+    sheet.text(3, 1, "a day's recordings count for the retention (or until archived); a period "
+               "bills its largest daily total.", style="intro")
     head = 4
     first, last = head + 1, head + P
     days_cap = 31 * P
@@ -735,13 +754,12 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
     book.name("StorageCallsPerDay", sheet, first, 6, last, 6)
     sheet.tables.append(Table("StorageByPeriod", head, 1, last, len(cols)))
     tot = last + 1
-    sheet.text(tot, 1, "Largest", style="total")
+    sheet.text(tot, 1, "Largest / total", style="total")
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
     sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total")
     sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total")
     sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total")
-    sheet.text(tot, 12, "(overage cost: total)", style="note")
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
@@ -753,7 +771,10 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
                 color="70AD47", dash=True),
          Series("Overage GB", ref(sheet, first, 10, last), ref(sheet, first, 2, last),
                 color="C00000")],
-        y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm"))
+        y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
+        y_number_format="#,##0"))
+    bottom = _retention_choices(ctx, sheet, tot + 22)
+    sheet.print_area = f"A1:L{bottom}"
     # the daily model, to the right
     dcols = ["Day", "Date", "Period k", "Calls", "New audio GB", "New screen GB",
              "Audio sum GB", "Screen sum GB", "Stored audio GB", "Stored screen GB",
@@ -798,6 +819,63 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
     sheet.freeze = a1(head + 1, 1, absolute=False)
 
 
+RETENTION_CHOICES = (30, 90, 180, 365, 730)
+
+
+def _retention_choices(ctx: _Ctx, sheet: Sheet, row: int) -> int:
+    """Steady-state storage for a few retention choices against the committed allowance."""
+    s = ctx.scenario
+    sheet.text(row, 1, "Retention choices: storage once a steady volume has run longer than the "
+               "retention (calls per day x days kept x GB per call)", style="subtitle")
+    row += 1
+    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365. Allowance = the committed users' "
+               "(Inputs). Edit the yellow retention days to try others.", style="intro")
+    row += 1
+    cols = (1, 2, 3, 5, 6, 8, 9)  # beside the per-period table: skip its narrow Days column
+    for col, label in zip(cols, ["Retention days", "Audio GB", "Screen GB", "Stored GB",
+                                 "Allowance GB", "Over by GB", "Overage per month"], strict=True):
+        sheet.text(row, col, label, style="header")
+    for col in (4, 7):
+        sheet.put(row, col, None, style="header")
+    sheet.heights[row] = 30
+    allowance = "+".join(f"{n['committed']}*{_per_user(n, 'FairUseStorageGB')}"
+                         for n in ctx.product_names)
+    c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
+    first = row + 1
+    for i, days in enumerate(("=RetentionDays", *RETENTION_CHOICES)):
+        r = first + i
+        ret = a1(r, c_ret)
+        sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input")
+        cpd = "(CallsPerMonth*12/365)"
+        audio_days = f'IF(ArchiveAfterDays="",{ret},MIN({ret},ArchiveAfterDays))'
+        screen_keep = f'IF(ScreenRetentionDays="",MIN({ret},365),ScreenRetentionDays)'
+        screen_days = f'IF(ArchiveAfterDays="",{screen_keep},MIN({screen_keep},ArchiveAfterDays))'
+        sheet.put(r, c_audio, f"={cpd}*{audio_days}*AudioGBPerCall", fmt=GB)
+        sheet.put(r, c_screen, f"={cpd}*{screen_days}*ScreenGBPerCall", fmt=GB)
+        sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc")
+        sheet.put(r, c_allow, f"={allowance}", fmt=GB)
+        sheet.put(r, c_over, f"=MAX({a1(r, c_total)}-{a1(r, c_allow)},0)", fmt=GB)
+        sheet.put(r, c_cost, f"=ROUND({a1(r, c_over)}*StorageOverageRate,MoneyDecimals)",
+                  fmt=ctx.money)
+    sheet.text(first, 10, "(the Inputs' retention)", style="intro")
+    row = first + len(RETENTION_CHOICES) + 1
+    if s.storage is not None:
+        from ..invoices import fair_use_allowances
+        from ..storage import max_retention
+        longest = max_retention(s.storage, fair_use_allowances(s, "storage_gb"),
+                                s.contract.order_date, s.periods,
+                                timezone=s.contract.billing_timezone)
+        row += 1
+        sheet.text(row, 1, "Longest retention that stays within every period's allowance over "
+                   "ramp + term:", bold=True)
+        sheet.put(row, 9, longest, fmt='#,##0 "days"', style="total")
+        row += 1
+        sheet.text(row, 1, "Computed by billing_model (storage.max_retention) when the workbook "
+                   "was built, for the scenario's inputs; it does not follow edits.",
+                   style="intro")
+    return row
+
+
 # ----------------------------------------------------------------------------------------------
 # Invoices
 # ----------------------------------------------------------------------------------------------
@@ -814,10 +892,12 @@ def _invoices(ctx: _Ctx, sheet: Sheet) -> None:
            "ROUND(quantity x rate, currency decimals), half up. " + TAX_NOTE)
     head = 4
     _header(sheet, head, 1, INVOICE_COLUMNS)
-    widths = [12, 12, 58, 10, 12, 12, 12, 14, 16, 9, 9, 11]
+    widths = [12, 12, 74, 10, 12, 12, 12, 11, 14, 9, 9, 12]
     sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
     row = head
-    money, rate_fmt = ctx.money, ctx.rate
+    decimals = CURRENCIES.get(s.contract.currency, 2)
+    money = "#,##0." + "0" * decimals if decimals else "#,##0"
+    rate_fmt = "#,##0.00###"
 
     def line(invoice: str, desc: str, timing: str, start: str, end: str, qty: str, rate: str,
              k: int | None, kind: str, *, desc_text: bool = False) -> None:
@@ -839,7 +919,7 @@ def _invoices(ctx: _Ctx, sheet: Sheet) -> None:
                   fmt=money)
         sheet.put(r, 10, "=Currency")
         if k is not None:
-            sheet.put(r, 11, k, fmt="0")
+            sheet.put(r, 11, k, fmt="0", style="center")
         sheet.text(r, 12, kind)
 
     # one-time charges and hardware: static rows
@@ -901,16 +981,19 @@ def _invoices(ctx: _Ctx, sheet: Sheet) -> None:
     sheet.put(tot, 9, f"=SUM({ref(sheet, first, 9, last)})", fmt=money, style="total")
     book.name("InvoiceTotal", sheet, tot, 9)
     sheet.freeze = a1(head + 1, 1, absolute=False)
-    _invoice_totals(ctx, sheet, 14)
 
 
-def _invoice_totals(ctx: _Ctx, sheet: Sheet, col: int) -> None:
-    """Per-invoice totals and the cash flow by due date, beside the lines."""
+def _invoice_totals(ctx: _Ctx, sheet: Sheet) -> None:
+    """Per-invoice totals and the cash flow by due date."""
     s, book, P = ctx.scenario, ctx.book, ctx.periods
+    col = 1
+    _title(sheet, "Invoices and cash flow by due date",
+           "One row per invoice: the total of its lines (Invoices sheet) and when it is due. "
+           + TAX_NOTE)
     head = 4
-    sheet.text(head - 1, col, "Invoices and cash flow by due date", style="subtitle")
-    _header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date"])
-    for j, w in enumerate([12, 12, 16, 16]):
+    _header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date",
+                               "Due", "Kind"])
+    for j, w in enumerate([13, 13, 18, 18, 11, 11]):
         sheet.widths[col + j] = w
     dates: list[tuple[dt.date, str, str | None]] = []  # (build-time date, formula, hardware)
     for m in range(P + 1):
@@ -920,34 +1003,40 @@ def _invoice_totals(ctx: _Ctx, sheet: Sheet, col: int) -> None:
             dates.append((charge.ship_date, f"={names['date']}", names["date"]))
     dates.sort(key=lambda d: (d[0], d[2] is not None))
     first = head + 1
-    periodic = f"{ref(sheet, first, col, first + len(dates) - 1)}"
+    last = first + len(dates) - 1
+    all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 5, last)
     for i, (_when, formula, hardware) in enumerate(dates):
         r = first + i
         sheet.put(r, col, formula, fmt=DATE)
         sheet.put(r, col + 1, f"={a1(r, col)}+PaymentTermsDays", fmt=DATE)
+        sheet.text(r, col + 5, "hardware" if hardware else "periodic", style="muted")
         total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
         if hardware:
-            # a hardware invoice on the same day as another invoice is counted there once
-            total = f"IF(COUNTIF({periodic},{a1(r, col)})>1,0,{total})"
-        else:
-            total = (f"IF(COUNTIF({ref(sheet, first, col, r)},{a1(r, col)})>1,0,{total})"
-                     if i else total)
+            # hardware shipped on the day of another invoice is on that invoice: count it once
+            above = (f"+COUNTIFS({ref(sheet, first, col + 5, r - 1)},\"hardware\","
+                     f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
+            total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
+                     f"{above}>0,0,{total})")
         sheet.put(r, col + 2, "=" + total, fmt=ctx.money)
         prev = "0" if i == 0 else a1(r - 1, col + 3)
         sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money)
-    last = first + len(dates) - 1
+        sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted")
     book.name("InvoiceDates", sheet, first, col, last, col)
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
-    sheet.tables.append(Table("Invoices", head, col, last, col + 3, style="TableStyleLight11"))
+    sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
     total_col = get_column_letter(col + 2)
     sheet.highlights.append(Highlight(f"{a1(first, col, absolute=False)}:"
                                       f"{a1(last, col + 3, absolute=False)}",
                                       f"=N(${total_col}{first})=0", "muted"))
+    sheet.text(last + 1, col, "Total", style="total")
+    sheet.put(last + 1, col + 1, None, style="total")
+    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total")
+    sheet.put(last + 1, col + 3, None, style="total")
     sheet.charts.append(Chart(
         "bar", "Cash due by due date", a1(last + 3, col, absolute=False),
         [Series("Invoice total", ref(sheet, first, col + 2, last),
-                ref(sheet, first, col + 1, last), color="1F4E79")],
-        y_title=s.contract.currency, width_cm=16, height_cm=8, x_number_format="yyyy-mm-dd"))
+                ref(sheet, first, col + 4, last), color="1F4E79")],
+        y_title=s.contract.currency, width_cm=24, height_cm=9, y_number_format="#,##0"))
 
 
 def _edate(date: dt.date, months: int) -> dt.date:
@@ -998,6 +1087,8 @@ def _variants(ctx: _Ctx, sheet: Sheet, variants: list) -> None:
         ("First-year cost (invoiced in 12 months)", lambda sc, f: _num(f["first_year"]),
          ctx.money),
         ("Total contract value", lambda sc, f: _num(f["total"]), ctx.money),
+        ("Contract value minus the base's",
+         lambda sc, f: _num(f["total"] - figures[0][2]["total"]), ctx.money),
     ]
     r = head
     for label, getter, fmt in rows:
@@ -1030,7 +1121,8 @@ def _variants(ctx: _Ctx, sheet: Sheet, variants: list) -> None:
         "line", "Invoiced to date by variant", a1(head, 3 + len(figures), absolute=False),
         [Series(name, ref(sheet, chart_head + 1, 2 + j, last),
                 ref(sheet, chart_head + 1, 1, last)) for j, (name, _s, _f) in enumerate(figures)],
-        y_title=s.contract.currency, width_cm=20, height_cm=10, x_number_format="yyyy-mm"))
+        y_title=s.contract.currency, width_cm=20, height_cm=10, x_number_format="yyyy-mm",
+        y_number_format="#,##0"))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1038,10 +1130,10 @@ def _variants(ctx: _Ctx, sheet: Sheet, variants: list) -> None:
 # ----------------------------------------------------------------------------------------------
 def _summary(ctx: _Ctx, sheet: Sheet, has_variants: bool) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
-    _title(sheet, f"{s.name.replace('_', ' ').capitalize()}: billing model",
+    _title(sheet, f"Billing model: {s.name}",
            "A live model: edit the yellow cells on the Inputs sheet; Excel recalculates every "
            "invoice line. " + TAX_NOTE)
-    sheet.widths.update({1: 44, 2: 22, 3: 70})
+    sheet.widths.update({1: 40, 2: 20, 3: 64})
     r = 4
     _header(sheet, r, 1, ["Figure", "Value", "How it is computed"])
 
@@ -1054,10 +1146,11 @@ def _summary(ctx: _Ctx, sheet: Sheet, has_variants: bool) -> None:
         return r
 
     lic = BY_KEY[c.license].label
+    ramp = (f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp")
     sheet.text(3, 1, f"{lic} {c.license_model}, {c.committed_users} committed users, "
-               f"{c.ramp_months}-month ramp ({c.ramp_policy}) + {c.term_months}-month term, "
+               f"{ramp} + {c.term_months}-month term, "
                f"{c.currency}, order date {c.order_date.isoformat()} (as built; the figures "
-               "below follow the inputs)", style="note")
+               "below follow the inputs)", style="intro")
     first_year = fig("First-year cost", "=SUMIF(LineInvoiceDate,\"<\"&EDATE(OrderDate,12),"
                      "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
                      "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
@@ -1109,12 +1202,13 @@ def _summary(ctx: _Ctx, sheet: Sheet, has_variants: bool) -> None:
         sheet.text(r + 1, 1, "Variants", style="subtitle")
         r += 1
         sheet.text(r + 1, 1, "The Variants sheet compares the scenario's variants side by side "
-                   "(first-year cost, total contract value, invoiced to date).", style="note")
+                   "(first-year cost, total contract value, invoiced to date).", style="intro")
         r += 1
     r += 2
     sheet.text(r, 1, "Sheets", style="subtitle")
     for name, what in (("Inputs", "every scenario value as a named input cell"),
-                       ("Invoices", "invoice lines (formulas), totals per invoice, cash flow"),
+                       ("Invoices", "every invoice line, as formulas over the inputs"),
+                       ("Cash flow", "totals per invoice by due date, with a chart"),
                        ("Usage", "users and usage per period, allowances" + (
                            ", concurrency profile" if sess is not None else "")),
                        ("Storage", "daily storage model, billed storage and overage"),
@@ -1122,7 +1216,7 @@ def _summary(ctx: _Ctx, sheet: Sheet, has_variants: bool) -> None:
                        ("Sources", "rules, allowance figures, assumptions, sources")):
         r += 1
         sheet.text(r, 1, name, bold=True)
-        sheet.text(r, 2, what, style="note")
+        sheet.text(r, 2, what, style="intro")
     sheet.landscape = False
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 #: style names the writer knows (see ``writer.STYLES``)
-STYLE_NAMES = ("title", "subtitle", "header", "label", "input", "calc", "total", "note", "link",
-               "check", "muted")
+STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
+               "link", "check", "muted", "center")
 
 
 @dataclass
@@ -113,6 +113,8 @@ class Sheet:
     validations: list[Validation] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
     freeze: str | None = None
+    print_area: str | None = None  # "A1:L40"; default: every used cell
+    heights: dict[int, float] = field(default_factory=dict)
     tab_color: str | None = None
     landscape: bool = True
     fit_width: bool = True

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart
 from openpyxl.chart import Series as XlSeries
+from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -33,16 +36,21 @@ STYLES: dict[str, dict] = {
     "subtitle": {"font": Font(bold=True, size=12, color="1F4E79")},
     "header": {"font": Font(bold=True, color="FFFFFF"), "fill": _HEADER_FILL,
                "alignment": Alignment(wrap_text=True, vertical="center")},
-    "label": {"font": Font(bold=False)},
+    "label": {"font": Font(bold=False), "alignment": Alignment(vertical="center")},
     "input": {"font": Font(color="0000CC"), "fill": _INPUT_FILL,
-              "border": Border(_THIN, _THIN, _THIN, _THIN), "protection": Protection(locked=False)},
-    "calc": {},
-    "total": {"font": Font(bold=True), "fill": _TOTAL_FILL, "border": Border(top=_THIN)},
+              "border": Border(_THIN, _THIN, _THIN, _THIN), "protection": Protection(locked=False),
+              "alignment": Alignment(vertical="center")},
+    "calc": {"alignment": Alignment(vertical="center")},
+    "total": {"font": Font(bold=True), "fill": _TOTAL_FILL, "border": Border(top=_THIN),
+              "alignment": Alignment(vertical="center")},
+    "intro": {"font": Font(italic=True, color="595959"),
+              "alignment": Alignment(vertical="center")},
     "note": {"font": Font(italic=True, color="595959"),
-             "alignment": Alignment(wrap_text=True, vertical="top")},
+             "alignment": Alignment(wrap_text=True, vertical="center")},
     "link": {"font": Font(color="0563C1", underline="single")},
     "check": {"font": Font(bold=True, color="375623"), "fill": _CHECK_FILL},
     "muted": {"font": Font(color="A6A6A6")},
+    "center": {"alignment": Alignment(horizontal="center")},
 }
 
 _CM = 360000  # EMU per cm
@@ -110,8 +118,9 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
             comment.width, comment.height = 320, 110
             xc.comment = comment
     for col, width in sorted(sheet.widths.items()):
-        from openpyxl.utils import get_column_letter
         ws.column_dimensions[get_column_letter(col)].width = width
+    for row, height in sorted(_row_heights(sheet).items()):
+        ws.row_dimensions[row].height = height
     for table in sheet.tables:
         xt = XlTable(displayName=table.name, ref=table.ref)
         xt.tableStyleInfo = TableStyleInfo(name=table.style, showRowStripes=True)
@@ -140,6 +149,8 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
         ws.add_chart(_chart(wb, chart), chart.anchor)
     if sheet.freeze:
         ws.freeze_panes = sheet.freeze
+    if sheet.print_area:
+        ws.print_area = sheet.print_area
     ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if sheet.fit_width:
@@ -149,6 +160,24 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
     ws.print_options.gridLines = False
     if sheet.hidden:
         ws.sheet_state = "hidden"
+
+
+def _row_heights(sheet: Sheet) -> dict[int, float]:
+    """Explicit heights, plus enough lines for wrapped text (spreadsheets do not grow rows of a
+    file on open): characters / column width, rounded up."""
+    heights = dict(sheet.heights)
+    for (row, col), cell in sheet.cells.items():
+        style = STYLES.get(cell.style or "", {})
+        align = style.get("alignment")
+        if align is None or not align.wrap_text or not isinstance(cell.value, str):
+            continue
+        width = sheet.widths.get(col, 8.43)
+        per_line = max(width * (1.2 if cell.style == "note" else 1.0) - 2, 1)  # italic is narrow
+        lines = sum(max(1, math.ceil(len(part) / per_line))
+                    for part in cell.value.split("\n"))
+        if lines > 1:
+            heights[row] = max(heights.get(row, 15.0), 13.0 * lines + 3)
+    return heights
 
 
 def _num(value: float | None) -> str | None:
@@ -200,9 +229,10 @@ def _chart(wb: Workbook, spec: Chart):
             chart.series.append(xl)
         else:
             xl = XlSeries(values, title=series.title)
-            if series.categories:
-                from openpyxl.chart.data_source import AxDataSource, StrRef
-                xl.cat = AxDataSource(numRef=None, strRef=StrRef(f=series.categories))
+            if series.categories and spec.x_number_format:  # numbers or dates on the axis
+                xl.cat = AxDataSource(numRef=NumRef(f=series.categories))
+            elif series.categories:
+                xl.cat = AxDataSource(strRef=StrRef(f=series.categories))
             chart.series.append(xl)
         if spec.kind != "bar":
             xl.smooth = False
