@@ -188,8 +188,12 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     --------
     An order on 31 January: which days does each of the first three invoices cover?
 
-    >>> billing_periods("2026-01-31", 3)[["first_day", "last_day", "days"]].astype(str).values.tolist()
-    [['2026-01-31', '2026-02-27', '28'], ['2026-02-28', '2026-03-30', '31'], ['2026-03-31', '2026-04-29', '30']]
+    >>> frame = billing_periods("2026-01-31", 3)
+    >>> for row in frame[["first_day", "last_day", "days"]].astype(str).values.tolist():
+    ...     print(*row)
+    2026-01-31 2026-02-27 28
+    2026-02-28 2026-03-30 31
+    2026-03-31 2026-04-29 30
     """
     if int(count) != count or count < 0:
         raise BillingInputError(f"count: {count!r} is not a whole number of periods >= 0")

@@ -39,7 +39,6 @@ def generate_sessions(n_agents: int, start_date: str = "2026-01-01", days: int =
     (['client', 'end', 'license', 'org', 'start', 'user_id'], True)
     """
     rng = np.random.default_rng(seed)
-    agents = np.arange(n_agents)
     shift = rng.integers(0, 3, n_agents)
     weights = np.asarray(org_weights, dtype=float)
     org = rng.choice(len(orgs), n_agents, p=weights / weights.sum())

@@ -27,8 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .concurrency import (DEFAULT_MIN_MINUTES, add_runs, billable_peak, check_peak_rule,
-                          merge_runs, minute_span, split_by_bounds)
+from .concurrency import (
+    DEFAULT_MIN_MINUTES,
+    add_runs,
+    billable_peak,
+    check_peak_rule,
+    merge_runs,
+    minute_span,
+    split_by_bounds,
+)
 from .errors import BillingInputError, BillingWarning
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
 from .periods import DEFAULT_TIMEZONE, NS_PER_MINUTE, BillingCalendar
@@ -249,7 +256,8 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
 
     Parameters
     ----------
-    sessions : :class:`~billing_model.sessions.Sessions` (see :func:`billing_model.iotools.read_sessions`).
+    sessions : :class:`~billing_model.sessions.Sessions`, e.g. from
+        :func:`billing_model.iotools.read_sessions`.
     order_date : the contract's order date, which anchors the periods (default: the local date
         of the earliest session).
     timezone : billing time zone (default America/New_York, RULES.md).

@@ -47,7 +47,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return parser
 
 
-def usage_from_args(args) -> "pd.DataFrame":  # noqa: F821
+def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
     """Run the usage engine the options ask for (shared with ``compare``)."""
     get_timezone(args.timezone)
     order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
