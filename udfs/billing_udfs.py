@@ -152,10 +152,11 @@ def _column(values: Cell, name: str) -> list:
 def _trim_trailing(columns: dict[str, list]) -> dict[str, list]:
     """Pad the columns to one length, then drop the rows blank in all of them at the end."""
     n = max((len(col) for col in columns.values()), default=0)
-    padded = {name: col + [None] * (n - len(col)) for name, col in columns.items()}
+    padded = {name: col if len(col) == n else col + [None] * (n - len(col))
+              for name, col in columns.items()}
     while n and all(_is_blank(col[n - 1]) for col in padded.values()):
         n -= 1
-    return {name: col[:n] for name, col in padded.items()}
+    return {name: col if len(col) == n else col[:n] for name, col in padded.items()}
 
 
 def _scalar(value: Cell) -> Cell:
@@ -238,7 +239,7 @@ def _instant_column(values: list, name: str) -> tuple[pa.Array, bool]:
     timestamps are local wall times and text is passed on to the session parser, which reads
     offsets and localizes the rest.
     """
-    kinds = {type(v) for v in values}
+    kinds = set(map(type, values))
     kinds.discard(type(None))
     if not kinds:
         return pa.nulls(len(values), pa.timestamp("ns")), False
@@ -249,14 +250,15 @@ def _instant_column(values: list, name: str) -> tuple[pa.Array, bool]:
         blank = pc.equal(stripped, "")
         return pc.if_else(blank, pa.scalar(None, pa.string()), stripped), False
     if all(issubclass(k, dt.datetime) for k in kinds):
-        first = next(v for v in values if v is not None)
-        aware = first.tzinfo is not None
         try:
-            arr = pa.array(values, type=pa.timestamp("us", tz="UTC" if aware else None))
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            index = pd.DatetimeIndex(values)  # the fastest path from datetime objects
+        except (TypeError, ValueError):
             return _mixed_column(values, name), False
-        mask = arr.is_null().to_numpy(zero_copy_only=False)
-        ns = _round_ms(pc.fill_null(arr.cast(pa.int64()), 0).to_numpy() * 1000)
+        aware = index.tz is not None
+        if aware:
+            index = index.tz_convert("UTC").tz_localize(None)
+        mask = np.asarray(index.isna())
+        ns = _round_ms(np.where(mask, 0, index.as_unit("ns").asi8))
         return pa.array(ns, type=pa.timestamp("ns", tz="UTC" if aware else None),
                         mask=mask if mask.any() else None), aware
     return _mixed_column(values, name), False

@@ -1,0 +1,105 @@
+"""Benchmark: BM_CONCURRENT_PEAK on a full sheet of sessions, as Excel hands them over.
+
+Run by hand (``python benchmarks/bench_udf.py [--rows N] [--repeat R]``); not part of the
+tests. A full sheet is 1,048,575 data rows under a header. The sessions are a synthetic month
+(three shifts with breaks, :mod:`billing_model.synthetic`) cut to that many rows, turned into
+what xlwings passes a Python function: a list of user-id strings, and the start and end
+columns as
+
+* ``datetimes``: naive ``datetime.datetime`` objects (classic xlwings on Windows, cells
+  formatted as dates),
+* ``serials``: Excel serial numbers as floats (xlwings Lite, or cells not formatted as dates),
+* ``iso text``: ISO 8601 text with ``Z`` (an export pasted as text),
+* ``2-D rows``: datetimes as one-element rows ``[[v], [v], ...]``.
+
+Reported, best of ``--repeat`` runs each: the whole UDF call, and its parts: the adapter (lists
+to validated :class:`~billing_model.sessions.Sessions`) and the engine (``partial_usage`` and
+``finalize_usage`` on the whole span, the kernels that also serve ``compute_usage``). The time
+xlwings itself takes to move a million cells between Excel and Python is not included (it
+depends on Excel and the machine); neither is Excel's recalculation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from billing_model.synthetic import generate_sessions  # noqa: E402
+from billing_model.usage import finalize_usage, partial_usage  # noqa: E402
+from udfs import billing_udfs as udf  # noqa: E402
+
+FULL_SHEET = 1_048_575
+
+
+def best_of(repeat: int, fn):
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), result
+
+
+def sheet_columns(rows: int) -> dict[str, tuple[list, list, list]]:
+    """The sheet's three columns in each form Excel may hand them over."""
+    agents = int(rows / (31 * 5 / 7 * 4)) + 200
+    frame = generate_sessions(agents, "2026-03-01", 31, seed=11).iloc[:rows]
+    if len(frame) < rows:
+        raise SystemExit(f"generated {len(frame)} rows, fewer than {rows}")
+    users = frame["user_id"].tolist()
+    start_ns = frame["start"].dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    end_ns = frame["end"].dt.tz_localize(None).to_numpy().astype("datetime64[ns]")
+    starts = start_ns.astype("datetime64[us]").astype(object).tolist()
+    ends = end_ns.astype("datetime64[us]").astype(object).tolist()
+
+    def serial(values: np.ndarray) -> list:
+        return (values.astype(np.int64) / 86_400e9 + 25569).tolist()
+
+    def iso(values: np.ndarray) -> list:
+        return [f"{v}Z" for v in np.datetime_as_string(values, unit="s")]
+
+    return {
+        "datetimes": (users, starts, ends),
+        "serials": (users, serial(start_ns), serial(end_ns)),
+        "iso text": (users, iso(start_ns), iso(end_ns)),
+        "2-D rows": ([[u] for u in users], [[s] for s in starts], [[e] for e in ends]),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=FULL_SHEET)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    t = time.perf_counter()
+    forms = sheet_columns(args.rows)
+    print(f"{args.rows:,} sessions generated in {time.perf_counter() - t:.1f} s "
+          f"({platform.processor() or platform.machine()}, Python {platform.python_version()}, "
+          f"NumPy {np.__version__})")
+    print(f"{'input form':<12} {'UDF call':>9} {'adapter':>9} {'engine':>9}  peak")
+    answers = set()
+    for name, (users, starts, ends) in forms.items():
+        call, peak = best_of(args.repeat, lambda u=users, s=starts, e=ends:
+                             udf.BM_CONCURRENT_PEAK(u, s, e))
+        adapter, sessions = best_of(args.repeat, lambda u=users, s=starts, e=ends:
+                                    udf._sessions(u, s, e, None, udf.SESSION_TIMEZONE))
+        window = udf._period_window(sessions, None, None, "UTC")
+        engine, frame = best_of(args.repeat, lambda s=sessions, w=window: finalize_usage(
+            partial_usage(s, w), w))
+        assert int(frame["peak_concurrent"].iloc[0]) == peak, (name, peak)
+        answers.add(peak)
+        print(f"{name:<12} {call:>8.3f}s {adapter:>8.3f}s {engine:>8.3f}s  {peak}")
+    assert len(answers) == 1, f"the input forms disagree: {answers}"
+
+
+if __name__ == "__main__":
+    main()
