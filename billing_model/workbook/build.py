@@ -719,9 +719,10 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
     d_first, d_last = d_head + 1, d_head + days_cap
     DC = 14  # first column of the daily model
     cols = ["Period k", "Start", "End", "Days", "Calls", "Calls per day", "New GB",
-            "Billed GB", "Allowance GB", "Overage GB", "Overage cost"]
+            "Billed GB", "Allowance GB", "Overage GB", "Overage cost", "Largest day GB",
+            "New GB, unrounded"]
     _header(sheet, head, 1, cols)
-    widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14]
+    widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
     sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
     calls = s.storage.calls_per_month if s.storage is not None else None
     for i in range(P):
@@ -741,12 +742,14 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
         sheet.put(r, 6, f"={a1(r, 5)}/{a1(r, 4)}", fmt=NUM)
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
         live = f"{k}<Periods"
-        sheet.put(r, 7, f"=IF({live},ROUND(SUM(INDEX(DailyNewGB,{day0}):"
-                  f"INDEX(DailyNewGB,{day1})),3),0)", fmt=GB)
-        sheet.put(r, 8, f"=IF({live},ROUND(MAX(INDEX(DailyStoredGB,{day0}):"
-                  f"INDEX(DailyStoredGB,{day1})),3),0)", fmt=GB, style="calc")
+        sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
+                  f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted")
+        sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
+                  fmt="0.000000", style="muted")
+        sheet.put(r, 7, "=" + _round_gb(a1(r, 13)), fmt=GB)
+        sheet.put(r, 8, "=" + _round_gb(a1(r, 12)), fmt=GB, style="calc")
         sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB)
-        sheet.put(r, 10, f"=IF({live},ROUND(MAX({a1(r, 8)}-{a1(r, 9)},0),3),0)", fmt=GB)
+        sheet.put(r, 10, "=" + _round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB)
         sheet.put(r, 11, f"=ROUND({a1(r, 10)}*StorageOverageRate,MoneyDecimals)", fmt=ctx.money)
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
@@ -774,7 +777,7 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
         y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
         y_number_format="#,##0"))
     bottom = _retention_choices(ctx, sheet, tot + 22)
-    sheet.print_area = f"A1:L{bottom}"
+    sheet.print_area = f"A1:K{bottom}"
     # the daily model, to the right
     dcols = ["Day", "Date", "Period k", "Calls", "New audio GB", "New screen GB",
              "Audio sum GB", "Screen sum GB", "Stored audio GB", "Stored screen GB",
@@ -820,6 +823,13 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
 
 
 RETENTION_CHOICES = (30, 90, 180, 365, 730)
+
+
+def _round_gb(x: str) -> str:
+    """GB to 3 decimals exactly as the storage engine does (``numpy.round``: x * 1000 rounded
+    half to even, / 1000), so a period at exactly half a MB bills the same GB in both."""
+    y = f"({x})*1000"
+    return (f"IF({y}-INT({y})=0.5,INT({y})+MOD(INT({y}),2),ROUND({y},0))/1000")
 
 
 def _retention_choices(ctx: _Ctx, sheet: Sheet, row: int) -> int:

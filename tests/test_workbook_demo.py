@@ -1,0 +1,120 @@
+"""The committed demo workbooks and the ``build`` / ``demo`` commands.
+
+``workbooks/`` holds the workbooks ``billing-model demo`` builds from ``scenarios/``; a test
+rebuilds them and compares every sheet's cells (values and formulas), the defined names, tables
+and charts, so a change to the builder or a scenario without ``billing-model demo`` fails here.
+"""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from billing_model.cli import main
+from billing_model.commands.demo import build_demos
+from billing_model.workbook import DEMO_SCENARIOS, SCENARIOS_DIR, WORKBOOKS_DIR
+
+
+def _content(path) -> dict:
+    """What a workbook says: cells, names, tables, charts, validations (not zip bytes)."""
+    wb = openpyxl.load_workbook(path)
+    out = {"sheets": wb.sheetnames,
+           "names": {n: d.attr_text for n, d in wb.defined_names.items()}}
+    for ws in wb:
+        out[ws.title] = {
+            "cells": {c.coordinate: (c.value, c.number_format) for row in ws.iter_rows()
+                      for c in row if c.value is not None},
+            "tables": dict(ws.tables.items()),
+            "charts": len(ws._charts),
+            "validations": sorted(str(v.sqref) for v in ws.data_validations.dataValidation),
+        }
+    return out
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    rows = build_demos(SCENARIOS_DIR, folder)
+    return {row["workbook"].name: row for row in rows}
+
+
+@pytest.mark.parametrize("stem", [stem for stem, _what in DEMO_SCENARIOS])
+def test_committed_workbooks_are_up_to_date(rebuilt, stem):
+    committed = WORKBOOKS_DIR / f"{stem}.xlsx"
+    assert committed.is_file(), f"{committed} is missing: run `billing-model demo`"
+    fresh = _content(rebuilt[f"{stem}.xlsx"]["workbook"])
+    old = _content(committed)
+    assert old == fresh, f"{committed} is stale: run `billing-model demo` and commit workbooks/"
+
+
+def test_demo_figures_come_from_the_engine(rebuilt):
+    from billing_model.invoices import grand_total, invoice_schedule
+    from billing_model.scenario import load_scenario
+
+    for stem, _what in DEMO_SCENARIOS:
+        scenario = load_scenario(SCENARIOS_DIR / f"{stem}.toml")
+        row = rebuilt[f"{stem}.xlsx"]
+        assert row["total"] == grand_total(invoice_schedule(scenario))
+        assert 0 < row["first_year"] <= row["total"]
+
+
+def test_demo_command_says_where_the_workbooks_are(tmp_path, capsys):
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for stem, what in DEMO_SCENARIOS:
+        assert (tmp_path / f"{stem}.xlsx").is_file()
+        assert f"{stem}.xlsx" in out and what in out
+    assert "first-year cost" in out and "exclude taxes" in out
+
+
+def test_build_command(tmp_path, capsys):
+    out = tmp_path / "quote.xlsx"
+    assert main(["build", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)]) == 0
+    assert openpyxl.load_workbook(out).sheetnames[:3] == ["Summary", "Inputs", "Invoices"]
+    printed = capsys.readouterr().out
+    assert str(out) in printed and "EUR" in printed
+
+
+def test_build_command_variant(tmp_path):
+    out = tmp_path / "v.xlsx"
+    assert main(["build", str(SCENARIOS_DIR / "finance_ramp_study.toml"), "--variant",
+                 "6-month ramp", "-o", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    sheet, cell = next(iter(wb.defined_names["RampMonths"].destinations))
+    assert wb[sheet][cell.replace("$", "")].value == 6
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["build", "missing.toml"], "missing.toml: no such scenario file"),
+    (["build", "SCEN", "-o", "out.csv"], "must be an .xlsx file"),
+    (["build", "SCEN", "--variant", "nope"], "variant 'nope' is not defined"),
+])
+def test_build_errors_are_one_line(tmp_path, capsys, argv, message):
+    argv = [str(SCENARIOS_DIR / "storage_estimate.toml") if a == "SCEN" else
+            str(tmp_path / a) if a == "out.csv" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_a_failed_build_keeps_the_old_workbook(tmp_path, monkeypatch):
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"previous")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken)
+    with pytest.raises(RuntimeError):
+        main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target)])
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
+
+
+@pytest.mark.libreoffice
+def test_build_recalc_stores_values(tmp_path, soffice):
+    out = tmp_path / "r.xlsx"
+    assert main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(out),
+                 "--recalc"]) == 0
+    wb = openpyxl.load_workbook(out, data_only=True)
+    sheet, cell = next(iter(wb.defined_names["InvoiceTotal"].destinations))
+    assert isinstance(wb[sheet][cell.replace("$", "")].value, float)
