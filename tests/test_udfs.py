@@ -481,35 +481,56 @@ def test_an_unexpected_failure_is_a_text_too(monkeypatch):
 
 # --- the sample sheet ---------------------------------------------------------------------------
 
-def test_sample_sheet_calls_the_functions_on_its_data():
-    """workbooks/udf_sample.xlsx: formulas call BM_ functions on the sheet's sessions, and the
-    expected values written beside them are what the functions give for those cells."""
-    openpyxl = pytest.importorskip("openpyxl")
-    path = ROOT / "workbooks" / "udf_sample.xlsx"
-    book = openpyxl.load_workbook(path)
-    data = book["Sessions"]
-    rows = list(data.iter_rows(min_row=2, values_only=True))
-    users = [r[0] for r in rows]
-    starts = [r[1] for r in rows]
-    ends = [r[2] for r in rows]
-    licenses = [r[3] for r in rows]
-    assert 200 <= len(rows) <= 1000 and all(isinstance(s, dt.datetime) for s in starts)
-    sheet = book["Functions"]
-    formulas = {}
-    for row in sheet.iter_rows(min_row=1):
-        for cell in row:
-            text = cell.value.text if hasattr(cell.value, "text") else cell.value
-            if isinstance(text, str) and text.startswith("=BM_"):
-                formulas[text.split("(")[0][1:]] = cell
-    assert ISSUE_FUNCTIONS <= set(formulas)
-    checked = 0
-    for row in sheet.iter_rows(min_row=2, values_only=True):
-        label, expected = row[0], row[3] if len(row) > 3 else None
-        if label == "Concurrent peak, whole span":
-            assert expected == udf.BM_CONCURRENT_PEAK(users, starts, ends, licenses)
-            checked += 1
-        elif label == "Named users, whole span":
-            assert expected == udf.BM_NAMED_USERS(users, starts, ends, licenses)
-            checked += 1
-    assert checked == 2
-    assert np.isfinite(float(sheet["D2"].value))
+def evaluate(formula: str, book) -> object:
+    """A BM_ formula of the sample sheet evaluated in Python: defined names become the values
+    Excel would pass (a column as a 1-D list, a cell as its value), DATE(y,m,d) a datetime and
+    an omitted argument None."""
+    text = formula.lstrip("=")
+    for _ in range(3):
+        text = text.replace("(,", "(None,").replace(",,", ",None,").replace(",)", ",None)")
+    names: dict[str, object] = {"DATE": lambda y, m, d: dt.datetime(y, m, d)}
+    names.update({f.__name__: f for f in udf.EXCEL_FUNCTIONS})
+    for label, defined in book.defined_names.items():
+        (sheet, ref), = defined.destinations
+        cells = book[sheet][ref.replace("$", "")]
+        names[label] = ([row[0].value for row in cells] if isinstance(cells, tuple)
+                        else cells.value)
+    return eval(text, {"__builtins__": {}}, names)  # noqa: S307 - our own sample's formulas
+
+
+def test_sample_sheet_calls_every_function_on_its_data():
+    """workbooks/udf_sample.xlsx (scripts/make_udf_sample.py): its formulas call every BM_
+    function on the sheet's sessions and inputs, and the expected values written beside them
+    are what the functions give for those cells."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    book = openpyxl.load_workbook(ROOT / "workbooks" / "udf_sample.xlsx")
+    sessions = book["Sessions"]
+    assert 200 <= sessions.max_row - 1 <= 1000
+    assert all(isinstance(c.value, dt.datetime) for c in sessions["B"][1:])
+    called = set()
+
+    singles = book["Functions"]
+    for row in singles.iter_rows(min_row=2):
+        formula = row[1].value
+        if isinstance(formula, str) and formula.startswith("=BM_"):
+            called.add(formula[1:].split("(")[0])
+            assert evaluate(formula, book) == row[3].value, formula
+
+    for sheet in book.worksheets:
+        label = next((c for r in sheet.iter_rows() for c in r
+                      if c.value == "Expected (Python, when the sheet was built):"), None)
+        arrays = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, ArrayFormula)]
+        if not arrays:
+            continue
+        (cell,) = arrays
+        called.add(cell.value.text[1:].split("(")[0])
+        result = evaluate(cell.value.text, book)
+        block = sheet[cell.value.ref]
+        assert (len(block), len(block[0])) == (len(result), len(result[0]))  # sized to fit
+        top, left = label.row + 1, label.column
+        expected = [[sheet.cell(top + i, left + j).value for j in range(len(result[0]))]
+                    for i in range(len(result))]
+        assert expected == result, sheet.title
+    assert called == ISSUE_FUNCTIONS
