@@ -185,6 +185,22 @@ def test_engines_agree_on_generated_months(tmp_path):
     assert w_dask == w_np
 
 
+def test_defaults_for_missing_columns_reach_every_part(tmp_path):
+    # no license or org column, local times without an offset: the options fill them in
+    (tmp_path / "a.csv").write_text("user_id,start,end\n"
+                                    "ann,2026-03-29 01:30,2026-03-29 04:00\n"
+                                    "bob,2026-03-28 23:00,2026-03-29 03:00\n")
+    (tmp_path / "b.csv").write_text("user_id,start,end\nann,2026-03-29 03:30,2026-03-29 05:00\n")
+    opts = {"license": "CX 1", "org": "acme", "input_timezone": "Europe/Berlin",
+            "timezone": "Europe/Berlin", "order_date": "2026-03-01"}
+    expected, got, w_np, w_dask = both(tmp_path, partition_rows=1, **opts)
+    pd.testing.assert_frame_equal(got, expected)
+    # clocks jump 02:00 -> 03:00 in Berlin on 29 March: ann is present 00:30-03:00 UTC, bob
+    # 22:00-01:00 UTC; both present 00:30-01:00 UTC (30 minutes): peak 2
+    assert got[["org", "license", "named_users", "peak_concurrent"]].values.tolist() == [
+        ["acme", "pc1", 2, 2]]
+
+
 # --- errors -----------------------------------------------------------------------------------
 
 def test_first_bad_part_gives_the_in_memory_engines_error(tmp_path):

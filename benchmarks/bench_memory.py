@@ -1,0 +1,66 @@
+"""Benchmark: peak memory of the usage engines on the month of 20,000 agents (1.77M sessions).
+
+Run by hand (`python benchmarks/bench_memory.py`); not part of the tests. Generates
+``generate_sessions(20000, "2026-01-01", 31, seed=7)`` as one Parquet file once (the file
+``bench_usage.py`` uses too), then runs the CLI in a fresh process for each engine and reports its
+wall time and peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a throw-away
+parent, what ``/usr/bin/time -v`` calls "Maximum resident set size"), next to the peak of a
+process that only imports the libraries (the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from bench_dask import run_child  # noqa: E402
+
+
+def dataset(agents: int, days: int) -> Path:
+    from billing_model.synthetic import generate_sessions, write_sessions
+
+    path = HERE / "data" / f"month_{agents}_{days}d.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.partial.parquet")
+        write_sessions(generate_sessions(agents, "2026-01-01", days, seed=7), str(tmp))
+        os.replace(tmp, path)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agents", type=int, default=20_000)
+    parser.add_argument("--days", type=int, default=31)
+    args = parser.parse_args()
+
+    import pyarrow.parquet as pq
+
+    path = dataset(args.agents, args.days)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    print(f"machine: {os.cpu_count()} cores (nproc); data: {args.agents:,} agents, {args.days} "
+          f"days, {rows:,} sessions, {path.stat().st_size / 1e6:.1f} MB Parquet")
+    floor = [sys.executable, "-c", "import numpy, pandas, pyarrow, pyarrow.parquet, "
+             "billing_model.usage, billing_model.iotools"]
+    out = path.parent / "bench_memory.csv"
+    _, floor_mb = run_child(floor, out)
+    print(f"imports only (the floor): peak RSS {floor_mb:.0f} MB")
+    outputs = {}
+    for engine in ("numpy", "dask"):
+        command = [sys.executable, "-m", "billing_model", "usage", str(path), "--format", "csv",
+                   "--order-date", "2026-01-01", "--engine", engine]
+        wall, peak = run_child(command, out)
+        outputs[engine] = out.read_text()
+        print(f"billing-model usage --engine {engine}: {wall:.1f} s, peak RSS {peak:.0f} MB "
+              f"({(peak - floor_mb) * 2**20 / rows:.0f} bytes per session above the floor)")
+    print(f"rows identical: {outputs['numpy'] == outputs['dask']}")
+
+
+if __name__ == "__main__":
+    main()
