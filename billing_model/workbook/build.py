@@ -90,7 +90,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     ...     "usage": {"users": [100] * 12}}, name="quote")
     >>> book = build_layout(s)
     >>> [sheet.name for sheet in book.sheets]
-    ['Summary', 'Inputs', 'Invoices', 'Usage', 'Storage', 'Sources']
+    ['Summary', 'Inputs', 'Invoices', 'Cash flow', 'Usage', 'Storage', 'Sources']
     >>> book.names["CommittedUsers"]
     'Inputs!$B$11'
     """
