@@ -52,8 +52,8 @@ FAN_IN = 4
 CONNECT_TIMEOUT = "10s"
 
 _META = pd.DataFrame({
-    "user": pd.Series([], dtype=np.int64),
-    "org": pd.Series([], dtype=np.int32),
+    "user": pd.Series([], dtype=np.int32),
+    "org": pd.Series([], dtype=np.int16),
     "rank": pd.Series([], dtype=np.int8),
     "start": pd.Series([], dtype=np.int64),
     "end": pd.Series([], dtype=np.int64),
@@ -181,11 +181,15 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     def names(key):
         return np.array(sorted(set().union(*(s[key] for s in scans))), dtype=object)
 
+    org_names, user_ids = names("org_names"), names("user_ids")
+    if len(user_ids) >= 2**31 or len(org_names) >= 2**15:  # the shuffle's int32/int16 codes
+        raise BillingInputError(f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
+                                "accepted: fewer than 2**31 users and 2**15 orgs")
     return types.SimpleNamespace(
         rows=rows,
         start_min=min(s["start_min"] for s in scans if s["start_min"] is not None),
         end_max=max(s["end_max"] for s in scans if s["end_max"] is not None),
-        org_names=names("org_names"), user_ids=names("user_ids"))
+        org_names=org_names, user_ids=user_ids)
 
 
 # --- pass 2: shuffle by user, partials, tree reduction ---------------------------------------
@@ -206,8 +210,8 @@ def read_part(file: Path, options: dict, user_ids: np.ndarray, org_names: np.nda
         user_code = np.searchsorted(users, chunk["user_dict"].astype(str))  # distinct names
         org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
         frames.append(pd.DataFrame({
-            "user": user_code[chunk["user_idx"][keep]].astype(np.int64),
-            "org": org_code[chunk["org_idx"][keep]].astype(np.int32),
+            "user": user_code[chunk["user_idx"][keep]].astype(np.int32),
+            "org": org_code[chunk["org_idx"][keep]].astype(np.int16),
             "rank": chunk["rank"][keep].astype(np.int8),
             "start": chunk["start"][keep],
             "end": chunk["end"][keep],
