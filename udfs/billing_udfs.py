@@ -344,12 +344,10 @@ def _sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
             license_one = _text(lic[0], "licenses")
         else:
             cols["licenses"] = lic
-    lengths = {k: len(v) for k, v in cols.items()}
-    required = {k: cols[k] for k in ("user_ids", "starts", "ends")}
-    trimmed = _trim_trailing(required)
+    trimmed = _trim_trailing({k: cols[k] for k in ("user_ids", "starts", "ends")})
     n = len(trimmed["user_ids"])
-    if "licenses" in cols:
-        lic = cols["licenses"][:n] + [None] * max(0, n - lengths["licenses"])
+    if "licenses" in cols:  # as many rows as the sessions: cut, or padded with blanks
+        lic = cols["licenses"][:n] + [None] * max(0, n - len(cols["licenses"]))
     if n == 0:
         return None
 
