@@ -126,11 +126,13 @@ def recalculate(path: str | os.PathLike, out: str | os.PathLike | None = None, *
 
     Examples
     --------
-    >>> import openpyxl, tempfile, pathlib                       # doctest: +SKIP
-    >>> wb = openpyxl.Workbook(); wb.active["A1"] = "=2*21"      # doctest: +SKIP
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"; wb.save(p)  # doctest: +SKIP
-    >>> openpyxl.load_workbook(recalculate(p), data_only=True).active["A1"].value  # doctest: +SKIP
-    42
+    openpyxl stores a formula without its result; what does it compute?
+
+    >>> import openpyxl, pathlib, tempfile
+    >>> wb = openpyxl.Workbook(); wb.active["A1"] = "=ROUND(55*171.115,2)"
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "x.xlsx"; wb.save(path)
+    >>> openpyxl.load_workbook(recalculate(path), data_only=True).active["A1"].value
+    9411.33
     """
     return recalculate_many([path], [out] if out is not None else None, timeout=timeout)[0]
 

@@ -776,7 +776,7 @@ def _storage(ctx: _Ctx, sheet: Sheet) -> None:
                 color="C00000")],
         y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
         y_number_format="#,##0"))
-    bottom = _retention_choices(ctx, sheet, tot + 22)
+    bottom = _retention_choices(ctx, sheet, tot + 24)
     sheet.print_area = f"A1:K{bottom}"
     # the daily model, to the right
     dcols = ["Day", "Date", "Period k", "Calls", "New audio GB", "New screen GB",
@@ -1131,7 +1131,7 @@ def _variants(ctx: _Ctx, sheet: Sheet, variants: list) -> None:
         "line", "Invoiced to date by variant", a1(head, 3 + len(figures), absolute=False),
         [Series(name, ref(sheet, chart_head + 1, 2 + j, last),
                 ref(sheet, chart_head + 1, 1, last)) for j, (name, _s, _f) in enumerate(figures)],
-        y_title=s.contract.currency, width_cm=20, height_cm=10, x_number_format="yyyy-mm",
+        y_title=s.contract.currency, width_cm=24, height_cm=12, x_number_format="yyyy-mm",
         y_number_format="#,##0"))
 
 
