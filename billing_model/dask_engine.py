@@ -19,8 +19,10 @@ rule is implemented twice:
 4. **Reduce**: the partials are added in a tree (counts add, user tables concatenate) and
    :func:`~billing_model.usage.finalize_usage` picks the peaks and the billed users once.
 
-Memory: a task holds one part file (scan, read) or one partition (about ``partition_rows``
-sessions); the shuffle spills to disk. Write large inputs as several parts (a month each).
+Memory: a scan task holds one batch of a part; a read task one part, or one run of row groups
+of a Parquet part (about ``partition_rows`` sessions); a partial one partition (about
+``partition_rows`` sessions). The shuffle spills to disk (partd's buffer keeps up to 1 GB in
+memory first on the local scheduler; a cluster's workers spill at their memory limit).
 """
 
 from __future__ import annotations
@@ -35,13 +37,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .concurrency import DEFAULT_MIN_MINUTES, check_peak_rule
 from .errors import BillingInputError, BillingWarning
-from .iotools import iter_chunks, session_files
+from .iotools import BATCH_ROWS, iter_chunks, session_files
 from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
 from .progress import dask_progress, wait_distributed
-from .sessions import Sessions
+from .sessions import Sessions, normalize_table
 from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
 
 #: sessions per shuffled partition (about 50 MB of compact columns); bounds a task's memory
@@ -120,7 +124,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                                    timezone)
         window = Window.covering(calendar, summary.start_min, summary.end_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
-        root = usage_graph(files, options, window, summary.user_ids, summary.org_names, n_parts,
+        pieces = read_pieces(files, scans, partition_rows)
+        root = usage_graph(pieces, options, window, summary.user_ids, summary.org_names, n_parts,
                            shuffle_method="p2p" if client is not None else "disk")
         (partial,) = _run(client, [root], "Computing usage", progress)
     return finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
@@ -133,8 +138,9 @@ def scan_part(file: Path, options: dict) -> dict:
 
     Returns ``rows`` (sessions with a positive length), ``zero_length``, ``start_min`` and
     ``end_max`` (UTC ns, of the positive-length sessions, ``None`` without any), the sorted
-    ``org_names`` and ``user_ids`` it holds, and ``error`` (the one-line message of the first
-    bad input, or ``None``). Memory: one batch of the part, plus its distinct names.
+    ``org_names`` and ``user_ids`` it holds, the sizes of its Parquet ``row_groups`` (``None``
+    for other formats) and ``error`` (the one-line message of the first bad input, or
+    ``None``). Memory: one batch of the part, plus its distinct names.
     """
     rows = zero = 0
     start_min = end_max = None
@@ -157,7 +163,16 @@ def scan_part(file: Path, options: dict) -> dict:
     except BillingInputError as exc:
         return {"error": str(exc)}
     return {"rows": rows, "zero_length": zero, "start_min": start_min, "end_max": end_max,
-            "org_names": sorted(orgs), "user_ids": sorted(users), "error": None}
+            "org_names": sorted(orgs), "user_ids": sorted(users),
+            "row_groups": _row_groups(Path(file)), "error": None}
+
+
+def _row_groups(file: Path) -> list[int] | None:
+    """Rows in each row group of a Parquet file (``None`` for other formats)."""
+    if file.suffix.lower() not in (".parquet", ".pq"):
+        return None
+    metadata = pq.ParquetFile(file).metadata
+    return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
 
 
 def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamespace:
@@ -194,16 +209,60 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
 
 # --- pass 2: shuffle by user, partials, tree reduction ---------------------------------------
 
-def read_part(file: Path, options: dict, user_ids: np.ndarray, org_names: np.ndarray
-              ) -> pd.DataFrame:
-    """One part as compact integer columns for the shuffle (zero-length sessions dropped).
+def read_pieces(files: Sequence[Path], scans: Sequence[dict], rows_per_piece: int
+                ) -> list[tuple[Path, tuple[int, ...] | None]]:
+    """What each read task of the shuffle reads: a whole file, or consecutive row groups of a
+    Parquet file adding up to about ``rows_per_piece`` rows (``(file, row_groups)``)."""
+    pieces: list[tuple[Path, tuple[int, ...] | None]] = []
+    for file, scan in zip(files, scans, strict=True):
+        sizes = scan.get("row_groups")
+        if not sizes or len(sizes) == 1:
+            pieces.append((Path(file), None))
+            continue
+        group: list[int] = []
+        rows = 0
+        for i, n in enumerate(sizes):  # a loop over row groups (metadata), not rows
+            if group and rows + n > rows_per_piece:
+                pieces.append((Path(file), tuple(group)))
+                group, rows = [], 0
+            group.append(i)
+            rows += n
+        pieces.append((Path(file), tuple(group)))
+    return pieces
+
+
+def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[dict]:
+    """Encoded chunks of a piece. A file is read by :func:`~billing_model.iotools.iter_chunks`;
+    row groups of a Parquet file (validated by the scan already) batch by batch alike."""
+    file, groups = piece
+    if groups is None:
+        yield from iter_chunks(file, **options)
+        return
+    opts = {"default_license": options.get("license"),
+            "input_timezone": options.get("input_timezone")}
+    if options.get("org"):
+        opts["default_org"] = options["org"]
+    parquet = pq.ParquetFile(file)
+    offset = sum(parquet.metadata.row_group(i).num_rows for i in range(groups[0]))
+    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=list(groups)):
+        def where(i, base=offset):
+            return f"{file}: row {base + i + 1}"
+        yield normalize_table(pa.Table.from_batches([batch]), where=where, source=str(file),
+                              **opts)
+        offset += batch.num_rows
+
+
+def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_ids: np.ndarray,
+              org_names: np.ndarray) -> pd.DataFrame:
+    """One piece (see :func:`read_pieces`) as compact integer columns for the shuffle
+    (zero-length sessions dropped).
 
     ``user`` and ``org`` are codes into the run's sorted ``user_ids`` and ``org_names`` (from the
     scan), so the shuffle moves no text.
     """
     users, orgs = user_ids.astype(str), org_names.astype(str)
     frames = []
-    for chunk in iter_chunks(Path(file), **options):
+    for chunk in _piece_chunks(piece, options):
         keep = chunk["end"] != chunk["start"]
         if not keep.any():
             continue
@@ -249,14 +308,14 @@ def add_partials(*partials: UsagePartial) -> UsagePartial:
     return total
 
 
-def usage_graph(files: Sequence[Path], options: dict, window: Window, user_ids: np.ndarray,
-                org_names: np.ndarray, n_parts: int, *, shuffle_method: str = "disk",
-                fan_in: int = FAN_IN):
+def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
+                window: Window, user_ids: np.ndarray, org_names: np.ndarray, n_parts: int, *,
+                shuffle_method: str = "disk", fan_in: int = FAN_IN):
     """The Dask graph of passes 2-4: a delayed :class:`~billing_model.usage.UsagePartial`."""
     import dask.dataframe as dd
     from dask import delayed
 
-    frame = dd.from_map(read_part, [Path(f) for f in files], options=options,
+    frame = dd.from_map(read_part, list(pieces), options=options,
                         user_ids=user_ids, org_names=org_names, meta=_META,
                         label="read-sessions", enforce_metadata=False)
     if n_parts > 1 or frame.npartitions > 1:

@@ -177,9 +177,11 @@ def test_engines_agree_on_generated_months(tmp_path):
                               org_weights=(0.7, 0.3), upgrades=5)
     week = ((frame["start"] - frame["start"].min()).dt.days // 7).to_numpy()
     for w in np.unique(week):
-        fmt = "csv" if w % 2 else "parquet"
-        write_sessions(frame[week == w], str(tmp_path / f"week{w}.{fmt}"))
-    expected, got, w_np, w_dask = both(tmp_path, order_date="2026-02-01", partition_rows=500)
+        if w % 2:
+            write_sessions(frame[week == w], str(tmp_path / f"week{w}.csv"))
+        else:  # Parquet in row groups of 300 rows: the shuffle reads runs of row groups
+            frame[week == w].to_parquet(tmp_path / f"week{w}.parquet", row_group_size=300)
+    expected, got, w_np, w_dask = both(tmp_path, order_date="2026-02-01", partition_rows=700)
     assert len(got) >= 4  # two periods, two orgs
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np
@@ -199,6 +201,29 @@ def test_defaults_for_missing_columns_reach_every_part(tmp_path):
     # 22:00-01:00 UTC; both present 00:30-01:00 UTC (30 minutes): peak 2
     assert got[["org", "license", "named_users", "peak_concurrent"]].values.tolist() == [
         ["acme", "pc1", 2, 2]]
+
+
+def test_read_pieces_group_parquet_row_groups(tmp_path):
+    frame = generate_sessions(5, "2026-01-01", days=10, seed=2)
+    frame.to_parquet(tmp_path / "a.parquet", row_group_size=40)
+    write_sessions(frame, str(tmp_path / "b.csv"))
+    files = [tmp_path / "a.parquet", tmp_path / "b.csv"]
+    scans = [dask_engine.scan_part(f, {}) for f in files]
+    sizes = scans[0]["row_groups"]
+    assert sum(sizes) == len(frame) and scans[1]["row_groups"] is None
+    pieces = dask_engine.read_pieces(files, scans, rows_per_piece=100)
+    groups = [g for f, g in pieces if f == files[0]]
+    # every row group read once, in order, at most 100 rows a piece (row groups hold 40)
+    assert [i for g in groups for i in g] == list(range(len(sizes)))
+    assert all(sum(sizes[i] for i in g) <= 100 for g in groups)
+    assert pieces[-1] == (files[1], None)
+    # the rows of the pieces are the rows of the file
+    users = np.unique(frame["user_id"].to_numpy(str)).astype(object)
+    read = pd.concat([dask_engine.read_part(p, {}, users, np.array(["prod"], object))
+                      for p in pieces[:-1]])
+    starts = frame["start"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
+    np.testing.assert_array_equal(np.sort(read["start"].to_numpy()), np.sort(starts))
+    assert sorted(users[read["user"]]) == sorted(frame["user_id"])
 
 
 # --- errors -----------------------------------------------------------------------------------
