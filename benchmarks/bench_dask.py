@@ -107,6 +107,7 @@ def main() -> None:
 
     print(f"machine: {os.cpu_count()} cores (nproc), "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM; "
+          f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
           f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", flush=True)
     t = time.perf_counter()
     path = dataset(args.agents, args.months)

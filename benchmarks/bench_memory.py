@@ -44,8 +44,9 @@ def main() -> None:
 
     path = dataset(args.agents, args.days)
     rows = pq.ParquetFile(path).metadata.num_rows
-    print(f"machine: {os.cpu_count()} cores (nproc); data: {args.agents:,} agents, {args.days} "
-          f"days, {rows:,} sessions, {path.stat().st_size / 1e6:.1f} MB Parquet")
+    print(f"machine: {os.cpu_count()} cores (nproc), load average {os.getloadavg()[0]:.1f}; "
+          f"data: {args.agents:,} agents, {args.days} days, {rows:,} sessions, "
+          f"{path.stat().st_size / 1e6:.1f} MB Parquet")
     floor = [sys.executable, "-c", "import numpy, pandas, pyarrow, pyarrow.parquet, "
              "billing_model.usage, billing_model.iotools"]
     out = path.parent / "bench_memory.csv"
