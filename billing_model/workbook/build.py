@@ -1178,7 +1178,9 @@ def _summary(ctx: _Ctx, sheet: Sheet, has_variants: bool) -> None:
     fig("Billed periods", "=Periods", INT, "Ramp + term.")
     fig("Grid check", "=GridOK", None, "The grids cover the periods the inputs ask for.")
     r += 1
-    sheet.text(r + 1, 1, "Storage", style="subtitle")
+    sheet.text(r + 1, 1, "Storage" + ("" if s.storage is not None else
+                                      " (what-if: the scenario has no [storage] forecast)"),
+               style="subtitle")
     r += 1
     fig("Largest billed storage (StorageMaxGB)", "=StorageMaxGB", GB,
         "Largest daily total of any period of ramp + term (Storage sheet).")
