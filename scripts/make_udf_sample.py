@@ -1,6 +1,7 @@
 """Build workbooks/udf_sample.xlsx: a sheet that calls every BM_ Excel function on sample data.
 
-Run ``python scripts/make_udf_sample.py`` (deterministic). The workbook holds:
+Run ``python scripts/make_udf_sample.py`` (deterministic: the same data gives the same bytes).
+The workbook holds:
 
 * ``Sessions``: three days of org ``prod`` interactive logins from scenarios/sample_sessions.csv
   (start and end in UTC, as the vendor exports them), with the names ``Users``, ``Starts``,
@@ -19,7 +20,10 @@ shows #NAME?. LibreOffice cannot run them.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -40,6 +44,7 @@ TARGET = ROOT / "workbooks" / "udf_sample.xlsx"
 LAST_START = "2026-03-04T00:00:00Z"  # three days of sessions: about 400 rows
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
+STAMP = b"2026-03-01T00:00:00Z"  # document dates, fixed
 BOLD = Font(bold=True)
 TITLE = Font(bold=True, size=13)
 INPUT = PatternFill("solid", fgColor="FFF2CC")
@@ -254,13 +259,27 @@ def build() -> Workbook:
                  ("ScreenDays", "Screen retention days", 30, ""),
                  ("AllowanceGB", "Allowance GB (20 pc2 named)", 500, "")])
     book.active = 1
+    book.properties.created = dt.datetime(2026, 3, 1)  # fixed: the same data, the same file
     return book
 
 
+def save(book: Workbook, target: Path) -> None:
+    """Save with fixed zip entry dates, so that the same data gives the same bytes."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with atomic_path(target) as tmp:
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w") as dst:
+            for info in src.infolist():
+                fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 3, 1, 0, 0, 0))
+                fixed.compress_type = zipfile.ZIP_DEFLATED
+                data = src.read(info.filename)
+                if info.filename == "docProps/core.xml":  # openpyxl stamps the save time
+                    data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + STAMP, data)
+                dst.writestr(fixed, data)
+
+
 def main() -> None:
-    book = build()
-    with atomic_path(TARGET) as tmp:
-        book.save(tmp)
+    save(build(), TARGET)
     print(f"{TARGET.relative_to(ROOT)} written")
 
 

@@ -534,3 +534,18 @@ def test_sample_sheet_calls_every_function_on_its_data():
                     for i in range(len(result))]
         assert expected == result, sheet.title
     assert called == ISSUE_FUNCTIONS
+
+
+def test_sample_sheet_is_up_to_date(tmp_path):
+    """The committed workbook is what scripts/make_udf_sample.py builds now (byte for byte)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_udf_sample",
+                                                  ROOT / "scripts" / "make_udf_sample.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    fresh = tmp_path / "udf_sample.xlsx"
+    script.save(script.build(), fresh)
+    committed = ROOT / "workbooks" / "udf_sample.xlsx"
+    assert fresh.read_bytes() == committed.read_bytes(), (
+        "workbooks/udf_sample.xlsx is stale: run python scripts/make_udf_sample.py")
