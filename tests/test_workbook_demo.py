@@ -47,6 +47,14 @@ def test_committed_workbooks_are_up_to_date(rebuilt, stem):
     assert old == fresh, f"{committed} is stale: run `billing-model demo` and commit workbooks/"
 
 
+@pytest.mark.parametrize("stem", [stem for stem, _what in DEMO_SCENARIOS])
+def test_the_same_scenario_gives_the_same_bytes(rebuilt, stem):
+    # so `make demo` leaves a clean git tree when nothing changed
+    committed = WORKBOOKS_DIR / f"{stem}.xlsx"
+    assert rebuilt[f"{stem}.xlsx"]["workbook"].read_bytes() == committed.read_bytes(), (
+        f"{committed} differs byte for byte: run `billing-model demo` and commit workbooks/")
+
+
 def test_demo_figures_come_from_the_engine(rebuilt):
     from billing_model.invoices import grand_total, invoice_schedule
     from billing_model.scenario import load_scenario

@@ -62,10 +62,29 @@ def write_book(book: Book, target: str | os.PathLike) -> Path:
     target = Path(target)
     with atomic_path(target) as tmp:
         wb.save(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # a normal file, not the temp file's private mode
+        _make_reproducible(tmp, book.created)
     return target
+
+
+def _make_reproducible(path: Path, when) -> None:
+    """Rewrite the saved zip so the same book gives the same bytes: openpyxl stamps the save
+    time into ``docProps/core.xml`` and into every zip entry; use ``when`` for both."""
+    import re
+    import zipfile
+
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
+    with zipfile.ZipFile(path) as src:
+        entries = [(info, src.read(info)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in entries:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            out.writestr(fixed, data)
 
 
 def to_openpyxl(book: Book) -> Workbook:
