@@ -174,7 +174,11 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
 
 def _show(col: pa.Array, i: int) -> str:
-    return repr(col[i].as_py()) if not isinstance(col[i].as_py(), str) else repr(col[i].as_py())
+    """A cell as the user wrote it: text quoted, timestamps in ISO 8601."""
+    value = col[i].as_py()
+    if hasattr(value, "isoformat"):
+        return repr(value.isoformat())
+    return repr(value)
 
 
 def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None):

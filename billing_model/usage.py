@@ -110,12 +110,11 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     empty = pd.DataFrame({"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                           "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
                           "minutes": np.zeros(0, np.int64)})
-    if len(sessions) == 0:
-        return UsagePartial(counts, empty, org_names)
-
     # minute ranges clipped to the window, cut at period boundaries
     a, b = minute_span(sessions.start_ns, sessions.end_ns)
     inside = (b >= window.bounds[0]) & (a < window.bounds[-1])
+    if not inside.any():
+        return UsagePartial(counts, empty, org_names)
     rows = np.flatnonzero(inside) if not inside.all() else None
     if rows is not None:
         a, b = a[rows], b[rows]

@@ -57,7 +57,7 @@ def test_end_before_start_names_the_line(tmp_path):
     f = write(tmp_path / "s.csv", HEADER
               + "ann,p,pc1,web,2026-01-05T08:00:00Z,2026-01-05T09:00:00Z\n"
               + "bob,p,pc1,web,2026-01-05T10:00:00Z,2026-01-05T09:00:00Z\n")
-    with pytest.raises(BillingInputError, match=r"s.csv: line 3: end '2026-01-05T09:00:00Z' is "
+    with pytest.raises(BillingInputError, match=r"s.csv: line 3: end .2026-01-05T09:00:00Z. is "
                                                 r"before start"):
         read_sessions(f)
 
@@ -197,3 +197,13 @@ def test_cli_usage_error_exit_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["usage", "scenarios/sample_sessions.csv", "--peak-rule", "longest"])
     assert exc.value.code == 2
+
+
+def test_end_before_start_in_parquet_shows_iso_timestamps(tmp_path):
+    frame = pd.DataFrame({"user_id": ["ann"], "license": ["pc2"],
+                          "start": pd.to_datetime(["2026-01-05T09:00Z"]),
+                          "end": pd.to_datetime(["2026-01-05T08:00Z"])})
+    frame.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(BillingInputError, match=r"s.parquet: row 1: end '2026-01-05T08:00:00"
+                                                r"\+00:00' is before start '2026-01-05T09"):
+        read_sessions(tmp_path / "s.parquet")

@@ -293,3 +293,9 @@ def test_dst_weekends_count_real_minutes():
     out = compute_usage(sessions(rows), order_date="2026-03-08", min_minutes=15)
     assert out[["period_start", "peak_concurrent"]].astype(str).values.tolist() == [
         ["2026-02-08", "1"], ["2026-03-08", "1"]]
+
+
+def test_periods_without_any_session_give_no_rows():
+    rows = [("ann", at(0), at(60), "pc2")]
+    out = compute_usage(sessions(rows), order_date="2026-01-01", periods=(3, 5))
+    assert out.empty and list(out.columns[: len(COLUMNS)]) == COLUMNS

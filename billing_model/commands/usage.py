@@ -55,6 +55,13 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
         from ..errors import BillingInputError
         raise BillingInputError(f"--min-minutes: {args.min_minutes} is not >= 1")
     if args.engine == "dask":
+        try:
+            import dask  # noqa: F401
+            import distributed  # noqa: F401
+        except ModuleNotFoundError:
+            from ..errors import BillingInputError
+            raise BillingInputError("--engine dask: Dask is not installed; accepted: install it "
+                                    "with pip install 'billing_model[scale]'") from None
         from ..dask_engine import compute_usage_dask
         return compute_usage_dask(args.sessions, order_date=order_date, timezone=args.timezone,
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
