@@ -203,6 +203,24 @@ def test_defaults_for_missing_columns_reach_every_part(tmp_path):
         ["acme", "pc1", 2, 2]]
 
 
+def test_user_details_json_part(tmp_path):
+    # the vendor's export beside a CSV part; OFFLINE records are not logged in
+    import json
+
+    (tmp_path / "a.json").write_text(json.dumps({"userDetails": [
+        {"userId": "ann", "primaryPresence": [
+            {"startTime": "2026-01-05T13:00:00Z", "endTime": "2026-01-05T15:00:00Z",
+             "systemPresence": "AVAILABLE"},
+            {"startTime": "2026-01-05T15:00:00Z", "endTime": "2026-01-05T18:00:00Z",
+             "systemPresence": "OFFLINE"}]}]}))
+    (tmp_path / "b.csv").write_text("user_id,start,end\nann,2026-01-05T14:00Z,2026-01-05T16:00Z\n"
+                                    "bob,2026-01-05T14:30Z,2026-01-05T15:30Z\n")
+    expected, got, _, _ = both(tmp_path, partition_rows=1, license="pc3", order_date="2026-01-01")
+    pd.testing.assert_frame_equal(got, expected)
+    # ann 13:00-16:00, bob 14:30-15:30: two users for 60 minutes
+    assert got[["named_users", "peak_concurrent"]].values.tolist() == [[2, 2]]
+
+
 def test_read_pieces_group_parquet_row_groups(tmp_path):
     frame = generate_sessions(5, "2026-01-01", days=10, seed=2)
     frame.to_parquet(tmp_path / "a.parquet", row_group_size=40)
