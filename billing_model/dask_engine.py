@@ -6,9 +6,10 @@ rule is implemented twice:
 1. **Scan** (one task per part file): read and validate the part exactly as the in-memory engine
    does (:func:`billing_model.iotools.iter_chunks`, i.e. :func:`~billing_model.sessions.
    normalize_table` per batch) and keep only what the whole run needs: row counts, the earliest
-   start and latest end, the org names, the first bad-input message. The client then raises the
-   error of the first bad file (in file order, as the in-memory engine would), fixes the billing
-   calendar, the :class:`~billing_model.usage.Window` and the sorted org list.
+   start and latest end, the org names and user ids, the first bad-input message. The client
+   then raises the error of the first bad file (in file order, as the in-memory engine would),
+   fixes the billing calendar, the :class:`~billing_model.usage.Window` and the sorted org and
+   user lists.
 2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
    sorted names the scan found, license rank, UTC start and end, billable: 24 bytes a session)
    and Dask moves every row to partition ``hash(org, user) % N``
@@ -40,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .concurrency import DEFAULT_MIN_MINUTES, check_peak_rule
+from .concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
 from .errors import BillingInputError, BillingWarning
 from .iotools import BATCH_ROWS, iter_chunks, session_files
 from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
@@ -48,7 +49,7 @@ from .progress import dask_progress, wait_distributed
 from .sessions import Sessions, normalize_table
 from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
 
-#: sessions per shuffled partition (about 50 MB of compact columns); bounds a task's memory
+#: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
 PARTITION_ROWS = 1 << 20
 #: partials added per reduction task
 FAN_IN = 4
@@ -107,6 +108,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     0     pc2            2                2
     """
     peak_rule = check_peak_rule(peak_rule)
+    billable_peak(np.zeros(0, np.int64), min_minutes, peak_rule)  # checks min_minutes now
     get_timezone(timezone)
     if int(partition_rows) != partition_rows or partition_rows < 1:
         raise BillingInputError(f"partition rows: {partition_rows!r} is not a whole number >= 1")

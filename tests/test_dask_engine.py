@@ -284,6 +284,10 @@ def test_empty_and_missing_inputs(tmp_path):
         compute_usage_dask(tmp_path / "nothing-here", progress=False)
     with pytest.raises(BillingInputError, match="partition rows"):
         compute_usage_dask(tmp_path, partition_rows=0, progress=False)
+    with pytest.raises(BillingInputError, match="min minutes: 0 is not"):
+        compute_usage_dask(tmp_path, min_minutes=0, progress=False)
+    with pytest.raises(BillingInputError, match="unknown rule 'longest'"):
+        compute_usage_dask(tmp_path, peak_rule="longest", progress=False)
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, literal_parts):
