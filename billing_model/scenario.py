@@ -178,6 +178,43 @@ class Product:
 
 
 @dataclass(frozen=True)
+class SessionSource:
+    """Where an org's users per period came from: a session file and the usage options.
+
+    ``after_data`` says what the periods after the data hold: ``None`` or ``"zero"`` (no users)
+    or ``"repeat-last"`` (the last measured period again, for a quote from one measured month).
+    """
+
+    path: Path
+    input_timezone: str | None = None
+    peak_rule: str = "cumulative"
+    min_minutes: int = 30
+    after_data: str | None = None
+
+    def usage(self, contract: Contract):
+        """The usage engine's rows for this file on the contract's calendar."""
+        from .iotools import read_sessions
+        from .usage import compute_usage
+
+        sessions = read_sessions(self.path, license=contract.license,
+                                 input_timezone=self.input_timezone)
+        return compute_usage(sessions, order_date=contract.order_date,
+                             timezone=contract.billing_timezone, peak_rule=self.peak_rule,
+                             min_minutes=self.min_minutes)
+
+    def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
+        """``column`` of usage ``rows`` summed per period ``0 .. n-1``; the periods after
+        ``last_k`` (the data's last period) filled as ``after_data`` says."""
+        per = np.zeros(n, dtype=np.int64)
+        rows = rows[(rows["period"] >= 0) & (rows["period"] < n)]
+        np.add.at(per, rows["period"].to_numpy(dtype=np.int64),
+                  rows[column].fillna(0).to_numpy(dtype=np.int64))
+        if self.after_data == "repeat-last" and 0 <= last_k < n - 1:
+            per[last_k + 1:] = per[last_k]
+        return per
+
+
+@dataclass(frozen=True)
 class Org:
     """One organization's usage per billing period (dev, QA and training orgs are billed exactly
     like production: their users and usage add to the contract's).
@@ -193,8 +230,8 @@ class Org:
         Telephony charges per period in the contract currency (zeros when not given).
     ivr_minutes, api_requests, storage_gb : tuple[Decimal, ...] or None
         Fair-use usage per period (``None`` when not given).
-    sessions : pathlib.Path or None
-        The session file ``users`` came from, when it came from one.
+    sessions : SessionSource or None
+        The session file ``users`` came from and its options, when it came from one.
     """
 
     name: str
@@ -203,7 +240,7 @@ class Org:
     ivr_minutes: tuple[Decimal, ...] | None = None
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
-    sessions: Path | None = None
+    sessions: SessionSource | None = None
 
 
 @dataclass(frozen=True)
@@ -653,25 +690,21 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     if not path.exists():
         c.fail(f"{where}.sessions", f"{str(path)!r}: no such file; accepted: a session file "
                "(CSV, Parquet or the analytics API's JSON) relative to the scenario file")
-    input_tz = t.get("input_timezone")
-    peak_rule = c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES)
-    min_minutes = c.whole(t.get("min_minutes", 30), f"{where}.min_minutes")
-    key = (str(path.resolve()), input_tz, peak_rule, min_minutes, contract.order_date,
-           contract.billing_timezone, contract.license)
+    source = SessionSource(
+        path=path, input_timezone=t.get("input_timezone"),
+        peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
+        min_minutes=c.whole(t.get("min_minutes", 30), f"{where}.min_minutes"),
+        after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
+                    if "after_data" in t else None))
+    key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
+           contract.license)
     if key not in cache:
-        from .iotools import read_sessions
-        from .usage import compute_usage
-        sessions = read_sessions(path, license=contract.license, input_timezone=input_tz)
-        cache[key] = compute_usage(sessions, order_date=contract.order_date,
-                                   timezone=contract.billing_timezone, peak_rule=peak_rule,
-                                   min_minutes=min_minutes)
-    after = (c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-             if "after_data" in t else None)
+        cache[key] = source.usage(contract)
     frame = cache[key]
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     last_k = int(frame["period"].max()) if len(frame) else -1
     warned = cache.setdefault("_warned", set())
-    if last_k < n - 1 and after is None and (key, where) not in warned:
+    if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
         warned.add((key, where))  # once per file and table, not again for each variant
         covers = "no period" if last_k < 0 else f"periods up to {last_k}"
         warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
@@ -691,11 +724,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
             product = by_license.get(lic)
             column = ("concurrent_users" if product is not None
                       and product.license_model == "concurrent" else "named_users")
-            per = np.zeros(n, dtype=np.int64)
-            np.add.at(per, sub["period"].to_numpy(dtype=np.int64),
-                      sub[column].fillna(0).to_numpy(dtype=np.int64))
-            if after == "repeat-last" and 0 <= last_k < n - 1:
-                per[last_k + 1:] = per[last_k]
+            per = source.per_period(sub, n, column, last_k)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)
         _check_org_users(c, by_license, users,
@@ -704,9 +733,9 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         org_extra = extra if i == 0 else {  # telephony and fair use count once, on the first
             "telephony": tuple(Decimal(0) for _ in range(n)),
             **{k: None for k in FAIR_USE_KEYS}}
-        orgs.append(Org(name=name or org_name, users=users, sessions=path, **org_extra))
+        orgs.append(Org(name=name or org_name, users=users, sessions=source, **org_extra))
     if not orgs:
-        orgs.append(Org(name=name or "production", users={}, sessions=path, **extra))
+        orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
     return orgs
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -512,45 +511,31 @@ def _sources(ctx: _Ctx) -> Sheet:
 def _session_data(scenario: Scenario) -> dict | None:
     """Named and concurrent users per period and license from the scenario's session file(s),
     and a concurrency profile of the busiest period (for the chart)."""
-    paths = {org.sessions for org in scenario.orgs if org.sessions is not None}
-    if not paths:
+    sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
+    if not sources:
         return None
-    import numpy as np
-
     from ..iotools import read_sessions
     from ..periods import BillingCalendar
-    from ..usage import compute_usage, concurrency_profile
+    from ..usage import concurrency_profile
     c = scenario.contract
-    opts, raw = {}, {}
-    if scenario.source is not None:
-        with open(scenario.source, "rb") as fh:
-            raw = tomllib.load(fh).get("usage", {})
-        opts = {k: raw[k] for k in ("peak_rule", "min_minutes") if k in raw}
-    path = sorted(paths)[0]
-    sessions = read_sessions(path, license=c.license, input_timezone=raw.get("input_timezone"))
-    usage = compute_usage(sessions, order_date=c.order_date, timezone=c.billing_timezone,
-                          **opts)
+    source = sources[0]
+    usage = source.usage(c)
     n = scenario.periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
     last_k = int(usage["period"].max()) if len(usage) else -1
-    series: dict[tuple[str, str, str], np.ndarray] = {}  # (org, license, column) -> per period
-    for (org, lic), sub in usage.groupby(["org", "license"]):  # a loop over orgs and licenses
-        for column in ("named_users", "concurrent_users"):
-            per = np.zeros(n, dtype=np.int64)
-            np.add.at(per, sub["period"].to_numpy(dtype=np.int64),
-                      sub[column].fillna(0).to_numpy(dtype=np.int64))
-            if raw.get("after_data") == "repeat-last" and 0 <= last_k < n - 1:
-                per[last_k + 1:] = per[last_k]  # as the scenario loader projects a quote
-            series[(str(org), str(lic), column)] = per
+    series = {(str(org), str(lic), column): source.per_period(sub, n, column, last_k)
+              for (org, lic), sub in usage.groupby(["org", "license"])  # orgs and licenses
+              for column in ("named_users", "concurrent_users")}
     pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent)]
     by_period = pool.groupby("period")["peak_concurrent"].sum()
     busiest = int(by_period.idxmax()) if len(by_period) else 0
     cal = BillingCalendar(c.order_date, c.billing_timezone)
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
+    sessions = read_sessions(source.path, license=c.license,
+                             input_timezone=source.input_timezone)
     profile = concurrency_profile(sessions, start, end, step_minutes=15, pool_only=True)
-    return {"usage": usage, "busiest": busiest, "profile": profile, "path": Path(path),
-            "peak": int(by_period.get(busiest, 0)), "options": opts, "series": series,
-            "after_data": raw.get("after_data")}
+    return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
+            "peak": int(by_period.get(busiest, 0)), "source": source, "series": series}
 
 
 def _usage(ctx: _Ctx, sheet: Sheet) -> None:
@@ -677,10 +662,12 @@ def _profile(ctx: _Ctx, sheet: Sheet, row: int, col: int) -> int:
     tz = ctx.scenario.contract.billing_timezone
     profile = sess["profile"]
     k = sess["busiest"]
-    rule = sess["options"].get("peak_rule", "cumulative")
+    source = sess["source"]
+    reached = "in total" if source.peak_rule == "cumulative" else "in a row"
     sheet.text(row, 1, f"Concurrency profile of period {k}, the busiest: PureCloud 1-3 users "
                "logged in (the most in any minute of each 15 minutes) and the billable peak "
-               f"({rule} rule: reached for 30 minutes).", style="subtitle")
+               f"({source.peak_rule} rule: reached for {source.min_minutes} minutes {reached}).",
+               style="subtitle")
     head = 4
     _header(sheet, head, col, [f"Time ({tz})", "Users logged in", "Billable peak"])
     sheet.widths.update({col: 17, col + 1: 10, col + 2: 10})
