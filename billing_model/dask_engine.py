@@ -12,9 +12,10 @@ rule is implemented twice:
    user lists.
 2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
    sorted names the scan found, license rank, UTC start and end, billable: 24 bytes a session)
-   and Dask moves every row to partition ``hash(org, user) % N``
-   (``dask.dataframe`` shuffle: on disk with the local scheduler, peer to peer on a cluster), so
-   that every session of one user meets in one partition.
+   and every row moves to partition ``user % N`` (one machine: each read task writes its rows to
+   one file per partition, each partition task reads its files; a cluster: ``dask.dataframe``'s
+   peer-to-peer shuffle on ``hash(org, user)``), so that every session of one user meets in one
+   partition.
 3. **Partials**: :func:`~billing_model.usage.partial_usage` per partition with the shared window
    and org list: per-minute pool counts and per-user present minutes.
 4. **Reduce**: the partials are added in a tree (counts add, user tables concatenate) and
@@ -22,14 +23,17 @@ rule is implemented twice:
 
 Memory: a scan task holds one batch of a part; a read task one part, or one run of row groups
 of a Parquet part (about ``partition_rows`` sessions); a partial one partition (about
-``partition_rows`` sessions). The shuffle spills to disk (partd's buffer keeps up to 1 GB in
-memory first on the local scheduler; a cluster's workers spill at their memory limit).
+``partition_rows`` sessions). The shuffled sessions wait on disk: in files on one machine, in
+the peer-to-peer shuffle's buffers and spill files on a cluster (bounded by each worker's memory
+limit).
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import shutil
+import tempfile
 import types
 import warnings
 from collections.abc import Iterator, Sequence
@@ -127,9 +131,14 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
         window = Window.covering(calendar, summary.start_min, summary.end_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
-        root = usage_graph(pieces, options, window, summary.user_ids, summary.org_names, n_parts,
-                           shuffle_method="p2p" if client is not None else "disk")
-        (partial,) = _run(client, [root], "Computing usage", progress)
+        with _scratch(client) as directory:
+            if directory is None:  # a cluster: Dask's peer-to-peer shuffle between workers
+                root = usage_graph(pieces, options, window, summary.user_ids,
+                                   summary.org_names, n_parts, shuffle_method="p2p")
+            else:  # one machine: each piece's buckets go to files, each partition reads its own
+                root = local_usage_graph(pieces, options, window, summary.user_ids,
+                                         summary.org_names, n_parts, directory)
+            (partial,) = _run(client, [root], "Computing usage", progress)
     return finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
 
 
@@ -312,8 +321,9 @@ def add_partials(*partials: UsagePartial) -> UsagePartial:
 
 def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
                 window: Window, user_ids: np.ndarray, org_names: np.ndarray, n_parts: int, *,
-                shuffle_method: str = "disk", fan_in: int = FAN_IN):
-    """The Dask graph of passes 2-4: a delayed :class:`~billing_model.usage.UsagePartial`."""
+                shuffle_method: str = "p2p", fan_in: int = FAN_IN):
+    """Passes 2-4 with a ``dask.dataframe`` shuffle (for a cluster): a delayed
+    :class:`~billing_model.usage.UsagePartial`."""
     import dask.dataframe as dd
     from dask import delayed
 
@@ -332,6 +342,83 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
         level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
                  for i in range(0, len(level), fan_in)]
     return level[0]
+
+
+# --- the local shuffle: through files, no buffer ------------------------------------------------
+
+#: one shuffled session on disk: 24 bytes
+_RECORD = np.dtype([("user", np.int32), ("org", np.int16), ("rank", np.int8),
+                    ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
+
+
+def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, options: dict,
+                  user_ids: np.ndarray, org_names: np.ndarray, n_parts: int,
+                  directory: Path) -> int:
+    """Read a piece and write its sessions to ``directory/<bucket>/<index>.npy`` by bucket
+    ``user % n_parts`` (all of a user's sessions land in one bucket). Returns the rows written."""
+    frame = read_part(piece, options, user_ids, org_names)
+    records = np.empty(len(frame), dtype=_RECORD)
+    for name in _RECORD.names:  # six columns
+        records[name] = frame[name].to_numpy()
+    bucket = records["user"].astype(np.int64) % n_parts
+    order = np.argsort(bucket, kind="stable")
+    cuts = np.searchsorted(bucket[order], np.arange(n_parts + 1))
+    for b in np.flatnonzero(np.diff(cuts)):  # a loop over buckets (tens), each one write
+        np.save(directory / str(b) / f"{index}.npy", records[order[cuts[b]:cuts[b + 1]]])
+    return len(records)
+
+
+def bucket_partial(written: list[int], bucket: int, directory: Path, window: Window,
+                   user_ids: np.ndarray, org_names: np.ndarray) -> UsagePartial:
+    """:func:`~billing_model.usage.partial_usage` of one bucket (after every piece is written)."""
+    files = sorted((directory / str(bucket)).glob("*.npy"))
+    records = (np.concatenate([np.load(f) for f in files]) if files
+               else np.empty(0, dtype=_RECORD))
+    frame = pd.DataFrame({name: records[name] for name in _RECORD.names})
+    return partition_partial(frame, window, user_ids, org_names)
+
+
+def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
+                      window: Window, user_ids: np.ndarray, org_names: np.ndarray,
+                      n_parts: int, directory: Path, *, fan_in: int = FAN_IN):
+    """Passes 2-4 for one machine: a delayed :class:`~billing_model.usage.UsagePartial`.
+
+    The shuffle goes through ``directory`` (one ``.npy`` file per piece and bucket) so that no
+    task, and no buffer, holds more than one piece or one bucket.
+    """
+    from dask import delayed
+
+    for b in range(n_parts):  # a loop over buckets: their folders
+        (directory / str(b)).mkdir()
+    window_d = delayed(window, name="usage-window")
+    users_d = delayed(user_ids, name="usage-user-ids")
+    orgs_d = delayed(org_names, name="usage-org-names")
+    written = [delayed(write_buckets, pure=True)(piece, i, options, users_d, orgs_d, n_parts,
+                                                 directory)
+               for i, piece in enumerate(pieces)]
+    level = [delayed(bucket_partial, pure=True)(written, b, directory, window_d, users_d,
+                                                orgs_d)
+             for b in range(n_parts)]
+    while len(level) > 1:
+        level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
+                 for i in range(0, len(level), fan_in)]
+    return level[0]
+
+
+@contextlib.contextmanager
+def _scratch(client: Any) -> Iterator[Path | None]:
+    """A temporary folder for the local shuffle (removed afterwards); ``None`` on a cluster."""
+    if client is not None:
+        yield None
+        return
+    import dask
+
+    directory = Path(tempfile.mkdtemp(prefix="billing-model-shuffle-",
+                                      dir=dask.config.get("temporary_directory", None)))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 # --- running ----------------------------------------------------------------------------------
