@@ -9,8 +9,9 @@ Three ways in:
 * :func:`progress_bar`: a context manager yielding a :class:`Bar` (``update(done, total)``,
   ``advance(n)``);
 * :func:`track`: wrap an iterable (files, batches) in a bar;
-* :func:`dask_progress`: show the tasks of a Dask computation, on the local scheduler (a Dask
-  callback) or on a distributed cluster (Dask's scheduler progress feed).
+* :func:`dask_progress`: show the tasks of a Dask computation on the local scheduler (a Dask
+  callback), and :func:`wait_distributed` for one on a distributed cluster (the scheduler's
+  progress feed, what ``distributed.progress`` uses).
 """
 
 from __future__ import annotations
