@@ -77,19 +77,24 @@ class Window:
 class UsagePartial:
     """What one partition of users contributes.
 
-    ``counts[o, m]``: pool users of org ``org_names[o]`` present in minute ``m`` of the window.
+    ``counts[o][m]``: pool users of org ``org_names[o]`` present in minute ``m`` of the window,
+    only for the orgs that have pool users in this partition (memory grows with the orgs a
+    partition holds, not with every org of the input).
     ``users``: one row per org, period and billable user: ``org`` (code into ``org_names``),
     ``period`` (k), ``user_id``, ``rank`` (highest license rank), ``minutes`` (slices present).
     """
 
-    counts: np.ndarray
+    counts: dict[int, np.ndarray]
     users: pd.DataFrame
     org_names: np.ndarray
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
         if not np.array_equal(self.org_names, other.org_names):
             raise ValueError("partials of different org lists")
-        return UsagePartial(self.counts + other.counts,
+        counts = dict(self.counts)
+        for org, minutes in other.counts.items():
+            counts[org] = counts[org] + minutes if org in counts else minutes
+        return UsagePartial(counts,
                             pd.concat([self.users, other.users], ignore_index=True),
                             self.org_names)
 
@@ -105,8 +110,8 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
         org_names = sessions.org_names
     org_names = np.asarray(org_names, dtype=object)
     org_code = np.searchsorted(org_names.astype(str), sessions.org_names.astype(str))
-    n_org, n_per, n_users = len(org_names), window.n_periods, len(sessions.user_ids)
-    counts = np.zeros((n_org, window.minutes), dtype=np.int32)
+    n_per, n_users = window.n_periods, len(sessions.user_ids)
+    counts: dict[int, np.ndarray] = {}
     empty = pd.DataFrame({"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                           "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
                           "minutes": np.zeros(0, np.int64)})
@@ -156,8 +161,12 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     # per-minute counts of the pool (users whose highest license is concurrent-eligible)
     pool_run = g_rank[run_group] >= POOL_MIN_RANK
     r_org = run_key[pool_run] // (n_per * n_users)
-    flat = r_org * window.minutes + (run_a[pool_run] - window.bounds[0])
-    add_runs(counts.reshape(-1), flat, run_len[pool_run])
+    present, slot = np.unique(r_org, return_inverse=True)
+    flat = np.zeros(len(present) * window.minutes, dtype=np.int32)
+    add_runs(flat, slot.reshape(-1) * window.minutes + (run_a[pool_run] - window.bounds[0]),
+             run_len[pool_run])
+    counts = dict(zip(present.tolist(), flat.reshape(len(present), window.minutes),
+                      strict=True))
 
     keep = g_bill
     g_key, g_rank, g_minutes = g_key[keep], g_rank[keep], g_minutes[keep]
@@ -186,8 +195,8 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
         for p in range(n_per):
             if not named[o, p, POOL_MIN_RANK:].any():
                 continue
-            c = partial.counts[o, window.bounds[p] - window.bounds[0]:
-                               window.bounds[p + 1] - window.bounds[0]]
+            c = partial.counts[o][window.bounds[p] - window.bounds[0]:
+                                  window.bounds[p + 1] - window.bounds[0]]
             raw[o, p] = c.max()
             peak[o, p] = billable_peak(c, min_minutes, peak_rule)
 

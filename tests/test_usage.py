@@ -299,3 +299,20 @@ def test_periods_without_any_session_give_no_rows():
     rows = [("ann", at(0), at(60), "pc2")]
     out = compute_usage(sessions(rows), order_date="2026-01-01", periods=(3, 5))
     assert out.empty and list(out.columns[: len(COLUMNS)]) == COLUMNS
+
+
+def test_partials_hold_counts_only_for_their_orgs_and_add_up():
+    from billing_model.periods import BillingCalendar
+    from billing_model.usage import Window, finalize_usage, partial_usage
+
+    rows = ([(f"a{i}", at(0), at(40 + i), "pc2", "web", "org-a") for i in range(3)]
+            + [(f"b{i}", at(10), at(90), "pc1", "web", "org-b") for i in range(2)]
+            + [("c0", at(0), at(60), "communicate", "web", "org-c")])
+    s = sessions(rows)
+    window = Window.covering(BillingCalendar("2026-01-01"), int(s.start_ns.min()),
+                             int(s.end_ns.max()))
+    names = s.org_names
+    first = partial_usage(s.take(s.org == 0), window, names)
+    second = partial_usage(s.take(s.org != 0), window, names)
+    assert sorted(first.counts) == [0] and sorted(second.counts) == [1]  # org-c has no pool
+    assert finalize_usage(first + second, window).equals(compute_usage(s, order_date="2026-01-01"))
