@@ -42,15 +42,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
 from .errors import BillingInputError, BillingWarning
-from .iotools import BATCH_ROWS, iter_chunks, session_files
+from .iotools import iter_chunks, session_files
 from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
 from .progress import dask_progress, wait_distributed
-from .sessions import Sessions, normalize_table
+from .sessions import Sessions
 from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
 
 #: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
@@ -246,21 +245,7 @@ def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> 
     """Encoded chunks of a piece. A file is read by :func:`~billing_model.iotools.iter_chunks`;
     row groups of a Parquet file (validated by the scan already) batch by batch alike."""
     file, groups = piece
-    if groups is None:
-        yield from iter_chunks(file, **options)
-        return
-    opts = {"default_license": options.get("license"),
-            "input_timezone": options.get("input_timezone")}
-    if options.get("org"):
-        opts["default_org"] = options["org"]
-    parquet = pq.ParquetFile(file)
-    offset = sum(parquet.metadata.row_group(i).num_rows for i in range(groups[0]))
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, row_groups=list(groups)):
-        def where(i, base=offset):
-            return f"{file}: row {base + i + 1}"
-        yield normalize_table(pa.Table.from_batches([batch]), where=where, source=str(file),
-                              **opts)
-        offset += batch.num_rows
+    yield from iter_chunks(file, **options, row_groups=groups)
 
 
 def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_ids: np.ndarray,

@@ -71,8 +71,13 @@ def read_sessions(path: str | Path, *, license: str | None = None,
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
-                org: str | None = None) -> Iterator[dict]:
-    """Encoded chunks (see :func:`billing_model.sessions.normalize_table`) of one file."""
+                org: str | None = None, row_groups: tuple[int, ...] | None = None
+                ) -> Iterator[dict]:
+    """Encoded chunks (see :func:`billing_model.sessions.normalize_table`) of one file.
+
+    ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
+    file read in parallel); row numbers in messages still count from the file's first row.
+    """
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone}
     if org:
@@ -83,7 +88,10 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                               source=str(file), **opts)
         return
     offset = 0
-    for batch in _batches(file, suffix):
+    if row_groups is not None:
+        meta = pq.ParquetFile(file).metadata
+        offset = sum(meta.row_group(i).num_rows for i in range(row_groups[0]))
+    for batch in _batches(file, suffix, row_groups):
         base = offset
         if suffix == ".csv":
             def where(i, base=base):
@@ -96,7 +104,8 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
         offset += batch.num_rows
 
 
-def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
+def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
+             ) -> Iterator[pa.RecordBatch]:
     if suffix in (".parquet", ".pq"):
         try:
             pf = pq.ParquetFile(file)
@@ -104,7 +113,8 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
             raise BillingInputError(f"{file}: not a readable Parquet file ({exc})") from None
         if pf.metadata.num_rows == 0:
             return
-        yield from pf.iter_batches(batch_size=BATCH_ROWS)
+        yield from pf.iter_batches(batch_size=BATCH_ROWS,
+                                   row_groups=None if row_groups is None else list(row_groups))
         return
     if suffix != ".csv":
         raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
