@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import BillingInputError
+from .progress import track
 from .sessions import Sessions, combine, normalize_table
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
@@ -64,6 +65,8 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     org : org name for rows without one (default ``"default"``).
     """
     files = session_files(path)
+    if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
+        files = track(files, "Reading session files")
     chunks = [chunk for f in files for chunk in iter_chunks(f, license=license,
                                                            input_timezone=input_timezone,
                                                            org=org)]
