@@ -493,13 +493,19 @@ def _map_column(values: Cell, func: Callable[[object], object]) -> Result:
 
 # === the Excel functions =====================================================================
 
+# the session columns, the same three arguments of every session function
+UserIds = Annotated[Cell, _help("Column of user ids, one session per row.")]
+Starts = Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the vendor "
+                               "exports them) or text with an offset.")]
+Ends = Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")]
+
+
 @xw.func(category=CATEGORY)
 @_excel_safe
 def BM_CONCURRENT_PEAK(
-    user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
-                                  "vendor exports them) or text with an offset.")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
     licenses: Annotated[Cell, _help("Optional: column of licenses (pc1, pc2, pc3, "
                                     "communicate, ...) or one for all. Default: all PureCloud "
                                     "1-3.")] = None,
@@ -527,10 +533,9 @@ def BM_CONCURRENT_PEAK(
 @xw.func(category=CATEGORY)
 @_excel_safe
 def BM_NAMED_USERS(
-    user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
-                                  "vendor exports them) or text with an offset.")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
     licenses: Annotated[Cell, _help("Optional: column of licenses or one for all (only "
                                     "checked here: every license counts).")] = None,
     period_start: Annotated[Cell, _help("Optional: first instant of the period. Default: "
@@ -550,10 +555,9 @@ def BM_NAMED_USERS(
 @xw.func(category=CATEGORY)
 @_excel_safe
 def BM_CONCURRENCY_PROFILE(
-    user_ids: Annotated[Cell, _help("Column of user ids, one session per row.")],
-    starts: Annotated[Cell, _help("Column of session starts: dates and times in UTC (as the "
-                                  "vendor exports them) or text with an offset.")],
-    ends: Annotated[Cell, _help("Column of session ends, same rows as starts (UTC).")],
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
     period_start: Annotated[Cell, _help("Optional: first instant to show. Default: the first "
                                         "session start.")] = None,
     period_end: Annotated[Cell, _help("Optional: end of the chart; a date alone is the last "
