@@ -50,20 +50,7 @@ def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=3
             all_minutes = range(p_start // MINUTE, p_end // MINUTE)
             c = [counts.get(m, 0) for m in all_minutes]
             raw = max(c) if pool else 0
-            peak = 0
-            if pool:
-                for level in range(raw, 0, -1):
-                    if rule == "cumulative":
-                        ok = sum(1 for x in c if x >= level) >= min_minutes
-                    else:
-                        run = best = 0
-                        for x in c:
-                            run = run + 1 if x >= level else 0
-                            best = max(best, run)
-                        ok = best >= min_minutes
-                    if ok:
-                        peak = level
-                        break
+            peak = reference_peak(c, rule, min_minutes) if pool else 0
             chosen = sorted(pool, key=lambda u: (-len(present[u]), -highest[u], u))[:peak]
             for rank in sorted({highest[u] for u in billed}):
                 named = sum(1 for u in billed if highest[u] == rank)
@@ -72,3 +59,19 @@ def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=3
                             conc, peak, raw))
     # ordered by period, org, license rank (the engine's order)
     return out
+
+
+def reference_peak(counts, rule="cumulative", min_minutes=30):
+    """The billable peak of per-minute counts, by trying every level from the top."""
+    for level in range(max(counts, default=0), 0, -1):
+        if rule == "cumulative":
+            held = sum(1 for x in counts if x >= level) >= min_minutes
+        else:
+            run = longest = 0
+            for x in counts:
+                run = run + 1 if x >= level else 0
+                longest = max(longest, run)
+            held = longest >= min_minutes
+        if held:
+            return level
+    return 0

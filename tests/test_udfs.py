@@ -32,6 +32,7 @@ from billing_model.periods import billing_periods
 from billing_model.sessions import Sessions
 from billing_model.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
 from billing_model.usage import compute_usage, concurrency_profile
+from tests.reference_usage import reference_peak as peak_of_counts
 from udfs import billing_udfs as udf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,20 +284,7 @@ def reference_peak(sessions, m0, m1, rule, min_minutes):
     for m in range(m0, m1):
         present = {u for u, a, b in sessions if a < (m + 1) * 60 and b > m * 60}
         counts.append(len(present))
-    best = 0
-    for level in range(max(counts, default=0), 0, -1):
-        if rule == "cumulative":
-            held = sum(1 for c in counts if c >= level) >= min_minutes
-        else:
-            run = longest = 0
-            for c in counts:
-                run = run + 1 if c >= level else 0
-                longest = max(longest, run)
-            held = longest >= min_minutes
-        if held:
-            best = level
-            break
-    return best
+    return peak_of_counts(counts, rule, min_minutes)
 
 
 session_lists = st.lists(
