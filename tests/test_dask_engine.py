@@ -301,7 +301,8 @@ def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, literal_parts)
 
 @pytest.fixture(scope="module")
 def cluster():
-    distributed = pytest.importorskip("distributed")
+    import distributed  # the 'scale' extra, installed by make test: fail rather than skip
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as local:
         yield local
