@@ -29,6 +29,7 @@ from .progress import track
 from .sessions import Sessions, combine, normalize_table
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+TEXT_COLUMNS = ("user_id", "org", "license", "client")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
 
 
@@ -112,6 +113,12 @@ def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
     if suffix in (".parquet", ".pq"):
         try:
             pf = pq.ParquetFile(file)
+            # text columns straight to dictionary arrays: codes, not a string per row
+            text = [f.name for f in pf.schema_arrow
+                    if f.name.strip().lower() in TEXT_COLUMNS
+                    and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+            if text:
+                pf = pq.ParquetFile(file, read_dictionary=text)
         except (pa.ArrowInvalid, OSError) as exc:
             raise BillingInputError(f"{file}: not a readable Parquet file ({exc})") from None
         if pf.metadata.num_rows == 0:

@@ -182,24 +182,45 @@ def _show(col: pa.Array, i: int) -> str:
 
 
 def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None):
-    """Dictionary-encode a text column: (values as object array, int64 codes)."""
+    """Dictionary-encode a text column: (values as object array, int64 codes).
+
+    A column that is already dictionary-encoded (Parquet read with ``read_dictionary``) keeps
+    its codes: only its few distinct values are trimmed and checked, no string per row is made.
+    The values may repeat after trimming; :func:`combine` maps equal names to one code.
+    """
+    if pa.types.is_dictionary(col.type):
+        values = pc.utf8_trim_whitespace(col.dictionary.cast(pa.string()))
+        codes = col.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        blank_value = pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
+        blank = col.is_null().to_numpy(zero_copy_only=False)
+        if len(values):
+            blank = blank | blank_value[codes]
+        values = np.asarray(values.to_pylist(), dtype=object)
+        if blank.any():
+            _blank_error(blank, name, where, required, fill)
+            values = np.append(values, fill)
+            codes[blank] = len(values) - 1
+        return values, codes
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
         col = col.cast(pa.string())
     col = pc.utf8_trim_whitespace(col)
     blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
     blank = pc.fill_null(blank, True)
     if pc.any(blank).as_py():
-        if required or fill is None:
-            i = int(np.flatnonzero(blank.to_numpy(zero_copy_only=False))[0])
-            what = "is blank" if not required else "is blank; every session needs a user_id"
-            extra = "" if required else " (or pass a default, e.g. --license)"
-            raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
+        _blank_error(blank.to_numpy(zero_copy_only=False), name, where, required, fill)
         col = pc.if_else(blank, pa.scalar(fill, pa.string()), col)
     enc = pc.dictionary_encode(col)
     return (np.asarray(enc.dictionary.to_pylist(), dtype=object),
             enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
+    """Raise for the first blank cell unless blanks take ``fill``."""
+    if required or fill is None:
+        i = int(np.flatnonzero(blank)[0])
+        what = "is blank" if not required else "is blank; every session needs a user_id"
+        extra = "" if required else " (or pass a default, e.g. --license)"
+        raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
 
 
 def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) -> np.ndarray:

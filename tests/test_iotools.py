@@ -207,3 +207,17 @@ def test_end_before_start_in_parquet_shows_iso_timestamps(tmp_path):
     with pytest.raises(BillingInputError, match=r"s.parquet: row 1: end '2026-01-05T08:00:00"
                                                 r"\+00:00' is before start '2026-01-05T09"):
         read_sessions(tmp_path / "s.parquet")
+
+
+def test_parquet_text_columns_read_as_dictionaries_keep_names_and_blanks(tmp_path):
+    # Parquet text columns come in as dictionary arrays: trimmed values must merge, and blank
+    # licenses still take --license (or are refused naming the row)
+    frame = pd.DataFrame({"user_id": ["ann", " ann", "bob"], "license": ["pc2", "pc2", None],
+                          "start": pd.to_datetime(["2026-01-05T08:00Z"] * 3),
+                          "end": pd.to_datetime(["2026-01-05T09:00Z"] * 3)})
+    frame.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(BillingInputError, match=r"s.parquet: row 3, column 'license': is blank"):
+        read_sessions(tmp_path / "s.parquet")
+    s = read_sessions(tmp_path / "s.parquet", license="pc1")
+    assert s.user_ids.tolist() == ["ann", "bob"]
+    assert s.rank.tolist() == [3, 3, 2]
