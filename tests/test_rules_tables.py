@@ -36,7 +36,6 @@ def test_unknown_license_lists_what_is_accepted():
 def test_money_is_exact_and_half_up_per_currency():
     # issue 3: 171.115 x 55 EUR is 9411.33 (9411.325 exactly), not 9411.32 (binary floats)
     assert line_amount(55, 171.115, "EUR") == Decimal("9411.33")
-    assert round(171.115 * 55, 2) == 9411.32  # what binary floats give
     assert round_money("0.125", "USD") == Decimal("0.13")
     assert round_money("-0.125", "USD") == Decimal("-0.13")
     assert round_money(1234.5, "JPY") == Decimal("1235")
