@@ -20,15 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-
-def dataset(agents: int, days: int) -> Path:
-    from billing_model.synthetic import generate_sessions, write_sessions
-
-    path = HERE / "data" / f"month_{agents}_{days}d.parquet"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_sessions(generate_sessions(agents, "2026-01-01", days, seed=7), str(path))
-    return path
+from bench_memory import dataset  # noqa: E402  (the same generated month, written atomically)
 
 
 def best_of(n, fn):
