@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `billing-model usage ... | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # a path the user gave: a folder for a file, no permission, ...
+        if exc.filename is None:
+            raise
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"billing-model: error: {exc.filename}: {reason}; accepted: a path that can be "
+              "read (input) or written (output)", file=sys.stderr)
+        return 2
     finally:
         warnings.showwarning = previous
 

@@ -1,0 +1,36 @@
+"""The command line's shared error handling: bad paths are one line and exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from billing_model.cli import main
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_a_folder_given_as_the_scenario_file(tmp_path, capsys):
+    assert main(["invoices", str(tmp_path)]) == 2
+    line = _one_line_error(capsys)
+    assert str(tmp_path) in line and "directory" in line
+
+
+def test_build_output_under_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "plain.txt").write_text("not a folder")
+    out = tmp_path / "plain.txt" / "quote.xlsx"
+    assert main(["build", "scenarios/basic_contract.toml", "-o", str(out)]) == 2
+    assert "plain.txt" in _one_line_error(capsys)
+    assert (tmp_path / "plain.txt").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("command", ["usage", "compare"])
+def test_sessions_path_that_is_a_special_file(command, capsys):
+    extra = ["--named-rate", "1", "--concurrent-rate", "2"] if command == "compare" else []
+    assert main([command, "/dev/null/x.csv", *extra]) == 2
+    _one_line_error(capsys)
