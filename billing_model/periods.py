@@ -26,6 +26,13 @@ from .errors import BillingInputError
 DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
+#: dates the model accepts: wide enough for any contract, narrow enough that every period of it
+#: (and its invoice due dates) stays within the nanosecond timestamps the engines use (to 2262)
+MIN_DATE = dt.date(1900, 1, 1)
+MAX_DATE = dt.date(2199, 12, 31)
+#: most billing periods one contract or forecast may span (ramp + term): 20 years. A limit, so
+#: that a typo such as ``term_months = 1200000`` is an error, not minutes of work and gigabytes
+MAX_PERIODS = 240
 
 
 @lru_cache(maxsize=64)
@@ -41,19 +48,37 @@ def get_timezone(name: str) -> ZoneInfo:
 
 
 def to_date(value: object, *, where: str = "order_date") -> dt.date:
-    """A date from a ``date``, ``datetime``, ``numpy.datetime64`` or ISO ``YYYY-MM-DD`` text."""
+    """A date from a ``date``, ``datetime``, ``numpy.datetime64`` or ISO ``YYYY-MM-DD`` text.
+
+    Text may carry a time (``2026-01-15T00:00``), which is dropped; anything else after the date
+    is an error (``2026-01-155`` is not read as the 15th). Dates outside :data:`MIN_DATE` ..
+    :data:`MAX_DATE` are refused.
+
+    >>> to_date("2026-01-15"), to_date("2026-01-15T09:30")
+    (datetime.date(2026, 1, 15), datetime.date(2026, 1, 15))
+    """
+    accepted = f"YYYY-MM-DD from {MIN_DATE} to {MAX_DATE}"
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, np.datetime64):
-        return pd.Timestamp(value).date()
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise BillingInputError(
-            f"{where}: {value!r} is not a date; accepted: YYYY-MM-DD"
-        ) from None
+        date = value.date()
+    elif isinstance(value, dt.date):
+        date = value
+    elif isinstance(value, np.datetime64):
+        try:
+            date = pd.Timestamp(value).date()
+        except (ValueError, OverflowError):
+            raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
+                                    f"{accepted}") from None
+    else:
+        text = str(value).strip()
+        try:
+            date = (dt.date.fromisoformat(text) if len(text) <= 10
+                    else dt.datetime.fromisoformat(text).date())
+        except ValueError:
+            raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
+                                    f"{accepted}") from None
+    if not MIN_DATE <= date <= MAX_DATE:
+        raise BillingInputError(f"{where}: {date} is out of range; accepted: {accepted}")
+    return date
 
 
 def anchor_dates(order_date: object, ks) -> np.ndarray:
@@ -195,6 +220,7 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     2026-02-28 2026-03-30 31
     2026-03-31 2026-04-29 30
     """
-    if int(count) != count or count < 0:
-        raise BillingInputError(f"count: {count!r} is not a whole number of periods >= 0")
+    if int(count) != count or not 0 <= count <= MAX_PERIODS:
+        raise BillingInputError(f"count: {count!r} is not valid; accepted: a whole number of "
+                                f"periods from 0 to {MAX_PERIODS}")
     return BillingCalendar(order_date, timezone).frame(int(count), start)

@@ -52,7 +52,14 @@ from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from .errors import BillingInputError, BillingWarning
 from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
 from .money import CURRENCIES, to_decimal
-from .periods import DEFAULT_TIMEZONE, get_timezone, to_date
+from .periods import (
+    DEFAULT_TIMEZONE,
+    MAX_DATE,
+    MAX_PERIODS,
+    MIN_DATE,
+    get_timezone,
+    to_date,
+)
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
@@ -86,6 +93,10 @@ USAGE_KEYS: tuple[str, ...] = (
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
 HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
+#: largest count (users, days) a scenario takes; larger is a typo and would overflow int64 sums
+MAX_WHOLE = 1_000_000_000
+#: longest payment terms, in days
+MAX_PAYMENT_TERMS_DAYS = 365
 TOP_KEYS: tuple[str, ...] = (
     "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant",
 )
@@ -424,12 +435,16 @@ class _Checker:
             self.fail(where, f"{value!r} is not accepted; accepted: {', '.join(accepted)}")
         return text
 
-    def whole(self, value: Any, where: str, minimum: int = 0) -> int:
+    def whole(self, value: Any, where: str, minimum: int = 0,
+              maximum: int = MAX_WHOLE) -> int:
         ok = not isinstance(value, bool) and isinstance(value, int | Decimal | float)
         if ok and not isinstance(value, int):
             ok = _finite(value) and int(value) == value
         if not ok or value < minimum:
             self.fail(where, f"{value!r} is not accepted; accepted: a whole number >= {minimum}")
+        if value > maximum:  # a typo; past int64 it would overflow the engines
+            self.fail(where, f"{value!r} is too large; accepted: a whole number from {minimum} "
+                      f"to {maximum:,}")
         return int(value)
 
     def money(self, value: Any, where: str) -> Decimal:
@@ -441,16 +456,22 @@ class _Checker:
         return number
 
     def date(self, value: Any, where: str) -> dt.date:
+        date = None
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, str):
+            date = value.date()
+        elif isinstance(value, dt.date):
+            date = value
+        elif isinstance(value, str):
             try:
-                return dt.date.fromisoformat(value.strip())
+                date = dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.fail(where, f"{value!r} is not accepted; accepted: a date YYYY-MM-DD")
+        if date is None:
+            self.fail(where, f"{value!r} is not accepted; accepted: a date YYYY-MM-DD")
+        if not MIN_DATE <= date <= MAX_DATE:  # every period and due date must stay computable
+            self.fail(where, f"{date} is out of range; accepted: a date from {MIN_DATE} to "
+                      f"{MAX_DATE}")
+        return date
 
     def series(self, value: Any, where: str, periods: int, *, whole: bool) -> tuple:
         """One non-negative value per period, exactly ``periods`` of them."""
@@ -549,9 +570,12 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     channel = c.choice(t.get("channel", "direct"), w + "channel", CHANNELS)
     prepay = _rate(c, t, "prepay_rate", "contract", required=channel == "direct")
     overage = _rate(c, t, "overage_rate", "contract", required=False)
-    ramp = c.whole(t.get("ramp_months", 0), w + "ramp_months")
+    ramp = c.whole(t.get("ramp_months", 0), w + "ramp_months", maximum=MAX_PERIODS)
     term = c.whole(c.required(t, "term_months", "contract", "a whole number >= 1"),
-                   w + "term_months", minimum=1)
+                   w + "term_months", minimum=1, maximum=MAX_PERIODS)
+    if ramp + term > MAX_PERIODS:
+        c.fail(w + "term_months", f"ramp_months + term_months = {ramp + term} periods; accepted: "
+               f"at most {MAX_PERIODS} (20 years)")
     return Contract(
         order_date=order_date, currency=currency, billing_timezone=str(tz).strip(),
         license_model=_model_for(c, lic, model, w + "license_model"), license=lic,
@@ -561,7 +585,8 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
         ramp_months=ramp, ramp_policy=c.choice(t.get("ramp_policy", "actual-usage"),
                                                w + "ramp_policy", RAMP_POLICIES),
         term_months=term,
-        payment_terms_days=c.whole(t.get("payment_terms_days", 30), w + "payment_terms_days"),
+        payment_terms_days=c.whole(t.get("payment_terms_days", 30), w + "payment_terms_days",
+                                   maximum=MAX_PAYMENT_TERMS_DAYS),
         channel=channel,
         ivr_overage_rate=_rate(c, t, "ivr_overage_rate", "contract", required=False),
         api_overage_rate=_rate(c, t, "api_overage_rate", "contract", required=False),

@@ -36,7 +36,7 @@ import pandas as pd
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
 from .errors import BillingInputError, BillingWarning
 from .money import check_currency, line_amount, to_decimal
-from .periods import DEFAULT_TIMEZONE, BillingCalendar, to_date
+from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
 
 #: MB per GB: storage is counted in decimal units (GB = 1000 MB, MB = 10**6 bytes)
 MB_PER_GB = 1000.0
@@ -53,6 +53,8 @@ DEFAULT_SCREEN_MB_PER_MINUTE: float = 500_000 * 60 / 8 / 1e6
 
 #: The vendor keeps screen recordings at most one year (RULES.md, "Storage").
 MAX_SCREEN_RETENTION_DAYS = 365
+#: longest retention the model takes (100 years): beyond any contract, below integer overflow
+MAX_RETENTION_DAYS = 36_500
 
 #: decimals of the GB figures in the per-period forecast (3 = whole MB)
 GB_DECIMALS = 3
@@ -100,9 +102,9 @@ def _share(value: object, label: str) -> float:
 
 
 def _days(value: object, label: str) -> int:
-    accepted = "a whole number of days >= 0"
+    accepted = f"a whole number of days from 0 to {MAX_RETENTION_DAYS}"
     number = _number(value, label, accepted=accepted)
-    if number != int(number) or number < 0:
+    if number != int(number) or not 0 <= number <= MAX_RETENTION_DAYS:
         raise BillingInputError(f"{label}: {value!r} is not valid; accepted: {accepted}")
     return int(number)
 
@@ -274,10 +276,10 @@ def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[s
 
 
 def _check_months(months: object) -> int:
-    number = _number(months, "months", accepted="a whole number of billing periods >= 1")
-    if number != int(number) or number < 1:
-        raise BillingInputError(
-            f"months: {months!r} is not valid; accepted: a whole number of billing periods >= 1")
+    accepted = f"a whole number of billing periods from 1 to {MAX_PERIODS}"
+    number = _number(months, "months", accepted=accepted)
+    if number != int(number) or not 1 <= number <= MAX_PERIODS:
+        raise BillingInputError(f"months: {months!r} is not valid; accepted: {accepted}")
     return int(number)
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from billing_model.errors import BillingInputError
-from billing_model.periods import BillingCalendar, anchor_dates, billing_periods
+from billing_model.periods import BillingCalendar, anchor_dates, billing_periods, to_date
 
 
 def utc(text):
@@ -96,3 +96,27 @@ def test_unknown_timezone_is_one_clear_error(bad):
 def test_bad_order_date():
     with pytest.raises(BillingInputError, match="YYYY-MM-DD"):
         BillingCalendar("15/01/2026")
+
+
+@pytest.mark.parametrize("typo", ["2026-01-155", "2026-01-15garbage", "2026-01-15T"])
+def test_text_after_the_date_is_an_error_not_dropped(typo):
+    # '2026-01-155' was read as 2026-01-15: a typo silently became another date
+    with pytest.raises(BillingInputError, match="is not a date; accepted: YYYY-MM-DD"):
+        to_date(typo, where="--order-date")
+
+
+def test_a_time_after_the_date_is_dropped():
+    assert to_date("2026-01-15T09:30:00+01:00") == dt.date(2026, 1, 15)
+
+
+@pytest.mark.parametrize("far", ["9999-12-15", "0001-01-01", dt.date(2262, 5, 1)])
+def test_dates_outside_the_model_range_are_one_line(far):
+    # 9999-12-15 overflowed the calendar (OverflowError) a few periods on
+    with pytest.raises(BillingInputError, match="out of range; accepted: YYYY-MM-DD from "
+                                                "1900-01-01 to 2199-12-31"):
+        to_date(far, where="--order-date")
+
+
+def test_billing_periods_count_is_bounded():
+    with pytest.raises(BillingInputError, match="from 0 to 240"):
+        billing_periods("2026-01-15", 10**9)

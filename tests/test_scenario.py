@@ -156,6 +156,22 @@ def test_longer_series_keep_the_billed_periods():
      "[[product]] table for pc3)"),
     (dict(usage__peak_rule="contiguous"),
      "basic: usage.peak_rule: only applies with sessions"),
+    # typos of extra digits: they hung the loader for minutes and gigabytes, or overflowed
+    (dict(contract__term_months=99999999999999999999),
+     "basic: contract.term_months: 99999999999999999999 is too large; accepted: a whole number "
+     "from 1 to 240"),
+    (dict(contract__ramp_months=200, contract__term_months=100),
+     "basic: contract.term_months: ramp_months + term_months = 300 periods; accepted: at most "
+     "240"),
+    (dict(usage__users=[40, 10**20, 100]),
+     "basic: usage.users[1]: 100000000000000000000 is too large; accepted: a whole number from "
+     "0 to 1,000,000,000"),
+    (dict(contract__payment_terms_days=999999999),
+     "basic: contract.payment_terms_days: 999999999 is too large; accepted: a whole number from "
+     "0 to 365"),
+    (dict(contract__order_date="9999-12-15"),
+     "basic: contract.order_date: 9999-12-15 is out of range; accepted: a date from 1900-01-01 "
+     "to 2199-12-31"),
 ])
 def test_validation_errors_name_the_key_and_what_is_accepted(changes, expected):
     assert error_of(build(**changes)).startswith(expected)

@@ -413,7 +413,12 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--currency", "EUR"], "--overage-rate: missing"),
     (["--max-retention"], "--max-retention: needs an allowance"),
     (["--months", "1.5"], "--months: '1.5' is not valid"),
-    (["--start-date", "2026-13-01"], "start_date: '2026-13-01' is not a date"),
+    (["--start-date", "2026-13-01"], "--start-date: '2026-13-01' is not a date"),
+    (["--start-date", "9999-12-01"], "--start-date: 9999-12-01 is out of range"),
+    (["--months", "1e9"], "--months: '1e9' is not valid; accepted: a whole number of billing "
+                          "periods from 1 to 240"),
+    (["--retention-days", "999999999999999999999"], "--retention-days: '999999999999999999999' "
+                                                    "is not valid"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     code = main(CLI + extra)

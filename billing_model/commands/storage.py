@@ -13,7 +13,7 @@ from ..allowances import fair_use_allowance
 from ..errors import BillingInputError
 from ..money import check_currency, round_money
 from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE
+from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, to_date
 from ..storage import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
@@ -111,9 +111,9 @@ def _number(text: str, option: str, accepted: str) -> float:
 
 
 def _months(text: str) -> int:
-    accepted = "a whole number of billing periods >= 1"
+    accepted = f"a whole number of billing periods from 1 to {MAX_PERIODS}"
     value = _number(text, "--months", accepted)
-    if value != int(value) or value < 1:
+    if value != int(value) or not 1 <= value <= MAX_PERIODS:
         raise BillingInputError(f"--months: {text!r} is not valid; accepted: {accepted}")
     return int(value)
 
@@ -175,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         raise BillingInputError(f"--overage-rate: missing; the default 0.25 is a USD rate, give "
                                 f"the contract's rate per GB in {currency}")
     months = _months(args.months)
+    args.start_date = to_date(args.start_date, where="--start-date")
     settings = _settings(args, months)
     allowance = _allowance(args)
 
