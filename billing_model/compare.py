@@ -24,7 +24,7 @@ import pandas as pd
 
 from .errors import BillingInputError
 from .licenses import BY_KEY, normalize_license
-from .money import check_currency, line_amount, minor_units, to_decimal
+from .money import MAX_PRICE, check_currency, line_amount, minor_units, to_decimal
 
 PERIOD_COLUMNS: tuple[str, ...] = (
     "period", "period_start", "period_end", "named_users", "named_cost", "concurrent_users",
@@ -186,7 +186,7 @@ def check_rate(value: object, where: str) -> Decimal:
         rate = to_decimal(value, where=where)
     except BillingInputError:
         rate = Decimal("NaN")
-    if not rate.is_finite() or rate < 0:
+    if not rate.is_finite() or not 0 <= rate <= MAX_PRICE:
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: a price per user "
-                                "per month >= 0")
+                                f"per month from 0 to {MAX_PRICE:,}")
     return rate

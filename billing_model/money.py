@@ -18,6 +18,10 @@ CURRENCIES: dict[str, int] = {
 
 TAX_NOTE = "All amounts exclude taxes, levies and duties (billing FAQ)."
 
+#: largest price, rate or charge the model takes: no real one is near it; a larger one is a typo
+#: whose products would pass the 28 digits of exact decimal arithmetic
+MAX_PRICE = Decimal(10) ** 12
+
 
 def check_currency(currency: object, *, where: str = "currency") -> str:
     """Return the upper-case ISO code, or raise naming what is accepted."""
@@ -59,7 +63,13 @@ def round_money(amount: object, currency: str) -> Decimal:
     """
     places = minor_units(currency)
     quantum = Decimal(1).scaleb(-places)
-    return to_decimal(amount).quantize(quantum, rounding=ROUND_HALF_UP)
+    value = to_decimal(amount)
+    try:
+        return value.quantize(quantum, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than exact arithmetic holds: an absurd input
+        raise BillingInputError(
+            f"amount: {value:.3E} {currency} is too large to bill exactly; accepted: amounts "
+            "below 10^25 (check the rates and quantities for a typo)") from None
 
 
 def line_amount(quantity: object, rate: object, currency: str) -> Decimal:

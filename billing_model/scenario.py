@@ -51,7 +51,7 @@ import numpy as np
 from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from .errors import BillingInputError, BillingWarning
 from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
-from .money import CURRENCIES, to_decimal
+from .money import CURRENCIES, MAX_PRICE, to_decimal
 from .periods import (
     DEFAULT_TIMEZONE,
     MAX_DATE,
@@ -453,6 +453,9 @@ class _Checker:
         number = to_decimal(value, where=where)
         if not number.is_finite() or number < 0:
             self.fail(where, f"{value!r} is not accepted; accepted: a number >= 0")
+        if number > MAX_PRICE:
+            self.fail(where, f"{value!r} is too large; accepted: a number from 0 to "
+                      f"{MAX_PRICE:,}")
         return number
 
     def date(self, value: Any, where: str) -> dt.date:

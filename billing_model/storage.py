@@ -35,7 +35,7 @@ import pandas as pd
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
 from .errors import BillingInputError, BillingWarning
-from .money import check_currency, line_amount, to_decimal
+from .money import MAX_PRICE, check_currency, line_amount, to_decimal
 from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
 
 #: MB per GB: storage is counted in decimal units (GB = 1000 MB, MB = 10**6 bytes)
@@ -259,6 +259,10 @@ def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[s
         if not rate.is_finite() or rate < 0:
             raise BillingInputError(f"{label('overage_rate')}: {values['overage_rate']!r} is "
                                     "not valid; accepted: a price per GB >= 0")
+        if rate > MAX_PRICE:
+            raise BillingInputError(f"{label('overage_rate')}: {values['overage_rate']!r} is "
+                                    f"too large; accepted: a price per GB from 0 to "
+                                    f"{MAX_PRICE:,}")
         out["overage_rate"] = rate
     screen = out.get("screen_retention_days")
     share = out.get("screen_share", 0.0)

@@ -161,6 +161,10 @@ def test_cli_compare_table_states_the_answer(tmp_path, capsys):
      "--currency: unknown currency 'EURO'"),
     (["--named-rate", "1", "--concurrent-rate", "1", "--timezone", "Nowhere/City"],
      "unknown time zone 'Nowhere/City'"),
+    # a rate with a typo of many zeros: it was a decimal.InvalidOperation traceback
+    (["--named-rate", "1e300", "--concurrent-rate", "1"],
+     "--named-rate: '1e300' is not accepted; accepted: a price per user per month from 0 to "
+     "1,000,000,000,000"),
 ])
 def test_cli_compare_errors_are_one_line_exit_2(tmp_path, capsys, extra, message):
     (tmp_path / "s.csv").write_text(SESSIONS)

@@ -44,6 +44,13 @@ def test_money_is_exact_and_half_up_per_currency():
         2, 2, 2, 2, 2, 0, 2, 2]
 
 
+def test_an_amount_too_large_for_exact_rounding_is_one_line():
+    # 1e300 x 10 used to raise decimal.InvalidOperation, a traceback in the CLI
+    with pytest.raises(BillingInputError, match=r"amount: 1\.000E\+301 USD is too large to bill "
+                                                "exactly"):
+        line_amount(10, "1e300", "USD")
+
+
 def test_unknown_currency():
     assert check_currency(" eur ") == "EUR"
     with pytest.raises(BillingInputError, match="accepted: AUD, BRL, CAD, EUR, GBP, JPY, NZD, USD"):

@@ -169,6 +169,9 @@ def test_longer_series_keep_the_billed_periods():
     (dict(contract__payment_terms_days=999999999),
      "basic: contract.payment_terms_days: 999999999 is too large; accepted: a whole number from "
      "0 to 365"),
+    (dict(contract__prepay_rate=Decimal("1e300")),
+     "basic: contract.prepay_rate: Decimal('1E+300') is too large; accepted: a number from 0 to "
+     "1,000,000,000,000"),
     (dict(contract__order_date="9999-12-15"),
      "basic: contract.order_date: 9999-12-15 is out of range; accepted: a date from 1900-01-01 "
      "to 2199-12-31"),

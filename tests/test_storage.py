@@ -415,6 +415,7 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--months", "1.5"], "--months: '1.5' is not valid"),
     (["--start-date", "2026-13-01"], "--start-date: '2026-13-01' is not a date"),
     (["--start-date", "9999-12-01"], "--start-date: 9999-12-01 is out of range"),
+    (["--overage-rate", "1e300", "--allowance-gb", "0"], "--overage-rate: '1e300' is too large"),
     (["--months", "1e9"], "--months: '1e9' is not valid; accepted: a whole number of billing "
                           "periods from 1 to 240"),
     (["--retention-days", "999999999999999999999"], "--retention-days: '999999999999999999999' "
