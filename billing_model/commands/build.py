@@ -40,8 +40,8 @@ def run(args) -> int:
         except RecalcError as exc:
             from ..errors import BillingInputError
             raise BillingInputError(f"--recalc: {exc}") from None
+    figures = scenario_figures(scenario)  # before writing: a failure must leave `out` as it was
     build_workbook(scenario, out, recalc=args.recalc)
-    figures = scenario_figures(scenario)
     cur = scenario.contract.currency
     print(f"{out}: workbook of {scenario.name}")
     print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
