@@ -116,6 +116,16 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     blank are refused; zero-length sessions are kept here and dropped by :func:`combine`.
     """
     names = {name.strip().lower(): name for name in table.column_names}
+    if len(names) < len(table.column_names):
+        seen: dict[str, str] = {}
+        for name in table.column_names:  # a loop over columns
+            key = name.strip().lower()
+            if key in seen:
+                also = "" if seen[key] == name else (f" (also as {seen[key]!r}: names are read "
+                                                     "without case and spaces)")
+                raise BillingInputError(f"{source}: column {name!r} appears twice{also}; "
+                                        "accepted: each column once")
+            seen[key] = name
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise BillingInputError(
@@ -202,7 +212,11 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
             codes[blank] = len(values) - 1
         return values, codes
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
-        col = col.cast(pa.string())
+        try:
+            col = col.cast(pa.string())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
+                                    "not text; accepted: text or whole numbers") from None
     col = pc.utf8_trim_whitespace(col)
     blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
     blank = pc.fill_null(blank, True)
@@ -232,6 +246,8 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
     if pa.types.is_dictionary(t):
         col = col.cast(t.value_type)
         t = col.type
+    if len(col) == 0:  # a header without rows, a JSON export without presence
+        return np.zeros(0, dtype=np.int64)
     if pc.any(pc.is_null(col)).as_py():
         i = int(np.flatnonzero(pc.is_null(col).to_numpy(zero_copy_only=False))[0])
         raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
@@ -239,8 +255,17 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
     if pa.types.is_timestamp(t):
         if t.tz is None:
             col = _localize(col, name, where, input_timezone)
-        return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
-            zero_copy_only=False)
+        try:
+            return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
+                zero_copy_only=False)
+        except pa.ArrowInvalid:  # beyond the years 1677-2262 of nanosecond timestamps
+            per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[t.unit]
+            raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+            limit = np.iinfo(np.int64).max // per
+            i = int(np.flatnonzero((raw > limit) | (raw < -limit))[0])
+            raise BillingInputError(
+                f"{where(i)}, column {name!r}: {int(raw[i])} {t.unit} since 1970 is out of range;"
+                " accepted: timestamps between the years 1678 and 2261") from None
     if pa.types.is_date(t):
         col = col.cast(pa.timestamp("ns"))
         col = _localize(col, name, where, input_timezone)

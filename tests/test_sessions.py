@@ -1,0 +1,76 @@
+"""Validation of session tables (:func:`billing_model.sessions.normalize_table`): odd tables are
+one-line errors naming the source, row and column, never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from billing_model.errors import BillingInputError
+from billing_model.sessions import Sessions, combine, normalize_table
+
+
+def normalize(table: pa.Table, **kwargs) -> dict:
+    return normalize_table(table, where=lambda i: f"t.csv: line {i + 2}", source="t.csv",
+                           default_license="pc2", **kwargs)
+
+
+def message(table: pa.Table, **kwargs) -> str:
+    with pytest.raises(BillingInputError) as info:
+        normalize(table, **kwargs)
+    text = str(info.value)
+    assert "\n" not in text
+    return text
+
+
+START, END = "2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z"
+
+
+@pytest.mark.parametrize("names, expected", [
+    (["user_id", "start", "end", "start"], "t.csv: column 'start' appears twice; accepted: each "
+                                           "column once"),
+    (["user_id", "start", "end", " Start "], "t.csv: column ' Start ' appears twice (also as "
+                                             "'start'"),
+])
+def test_a_column_twice_is_an_error_not_a_silent_choice(names, expected):
+    # exact duplicates were a KeyError traceback; 'start' and 'Start' silently used the last
+    table = pa.Table.from_arrays([pa.array(["ann"]), pa.array([START]), pa.array([END]),
+                                  pa.array([START])], names=names)
+    assert message(table).startswith(expected)
+
+
+def test_a_column_of_lists_is_not_text():
+    # a Parquet list column was an ArrowNotImplementedError traceback
+    table = pa.table({"user_id": pa.array([["ann"]]), "start": [START], "end": [END]})
+    text = message(table)
+    assert text.startswith("t.csv: line 2, column 'user_id': values of type list<")
+    assert text.endswith("> are not text; accepted: text or whole numbers")
+
+
+def test_timestamps_beyond_nanosecond_range_name_the_row():
+    # year 3000 in a millisecond Parquet column was an ArrowInvalid traceback
+    far = dt.datetime(3000, 1, 1, tzinfo=dt.UTC)
+    ok = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    table = pa.table({"user_id": ["ann", "bob"],
+                      "start": pa.array([ok, ok], pa.timestamp("ms", tz="UTC")),
+                      "end": pa.array([ok, far], pa.timestamp("ms", tz="UTC"))})
+    text = message(table)
+    assert text.startswith("t.csv: line 3, column 'end': 32503680000000 ms since 1970 is out "
+                           "of range; accepted: timestamps between")
+
+
+def test_a_table_without_rows_is_an_empty_chunk():
+    # an empty text column was an IndexError in parse_instants (a JSON export with no presence)
+    table = pa.table({"user_id": pa.array([], pa.string()), "start": pa.array([], pa.string()),
+                      "end": pa.array([], pa.string())})
+    chunk = normalize(table)
+    assert len(chunk["start"]) == 0
+    with pytest.raises(BillingInputError, match="no sessions found"):
+        combine([chunk], source="t.csv")
+
+
+def test_from_columns_with_no_rows():
+    with pytest.raises(BillingInputError, match="no sessions found"):
+        Sessions.from_columns([], [], [], license="pc2")
