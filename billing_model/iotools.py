@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 
 from .errors import BillingInputError
 from .progress import track
-from .sessions import Sessions, combine, normalize_table
+from .sessions import Sessions, combine, normalize_table, parse_instants
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client")
@@ -87,9 +87,9 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     if org:
         opts["default_org"] = org
     if suffix == ".json":
-        table = read_user_details(file)
-        yield normalize_table(table, where=lambda i: f"{file}: presence record {i + 1}",
-                              source=str(file), **opts)
+        table, places = _user_details(file, input_timezone)
+        yield normalize_table(table, where=lambda i: f"{file}: {places[i]}", source=str(file),
+                              **opts)
         return
     offset = 0
     if row_groups is not None:
@@ -120,40 +120,94 @@ def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
             if text:
                 pf = pq.ParquetFile(file, read_dictionary=text)
         except (pa.ArrowInvalid, OSError) as exc:
-            raise BillingInputError(f"{file}: not a readable Parquet file ({exc})") from None
+            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                    ) from None
         if pf.metadata.num_rows == 0:
+            yield pa.RecordBatch.from_pylist([], schema=pf.schema_arrow)  # columns still checked
             return
-        yield from pf.iter_batches(batch_size=BATCH_ROWS,
-                                   row_groups=None if row_groups is None else list(row_groups))
+        try:
+            for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=None if row_groups
+                                         is None else list(row_groups)):
+                batch.validate(full=True)  # a corrupt page can decode to codes past the values
+                yield batch
+        except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
+            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                    ) from None
         return
     if suffix != ".csv":
         raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
                                 f"{', '.join(SUFFIXES)}")
-    with open(file, newline="", encoding="utf-8-sig") as fh:
-        header = next(csv.reader(fh), None)
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            first = fh.readline()
+            more = fh.read(1) != ""
+    except UnicodeDecodeError:
+        _raise_not_utf8(file)
+    delimiter = _delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter), None)
     if not header:
         return  # empty file: combine() reports it
+    if not more:  # a header and no rows: its columns are still checked
+        yield pa.RecordBatch.from_pydict({name: pa.array([], pa.string()) for name in header})
+        return
     # every column as text: the engine parses and validates them itself, naming the row
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
     read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8")
     try:
         reader = pacsv.open_csv(file, read_options=read, convert_options=convert,
-                                parse_options=pacsv.ParseOptions(newlines_in_values=False))
+                                parse_options=pacsv.ParseOptions(delimiter=delimiter,
+                                                                 newlines_in_values=False))
         for batch in reader:
             if batch.num_rows:
                 yield batch
     except pa.ArrowInvalid as exc:
-        raise BillingInputError(f"{file}: not a readable CSV file ({str(exc).splitlines()[0]})"
-                                ) from None
+        if "invalid UTF8" in str(exc):
+            _raise_not_utf8(file)
+        raise BillingInputError(f"{file}: not a readable CSV file ({_one_line(exc)})") from None
 
 
-def read_user_details(file: Path) -> pa.Table:
+def _one_line(exc: BaseException) -> str:
+    """An exception's text on one line (Arrow's messages can span several)."""
+    return " ".join(str(exc).split())
+
+
+def _delimiter(header: str) -> str:
+    """The header line's separator: a comma, or a semicolon or tab when the header has no comma
+    (Excel writes semicolons where the decimal separator is a comma)."""
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
+
+
+def _raise_not_utf8(file: Path) -> None:
+    """Name the first line that is not UTF-8 (error path only: a loop over the file's lines)."""
+    with open(file, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise BillingInputError(
+                    f"{file}: line {number}, column {exc.start + 1}: byte "
+                    f"0x{line[exc.start]:02x} is not UTF-8 text; accepted: a CSV saved as "
+                    "UTF-8 (Excel: 'CSV UTF-8')") from None
+    raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")
+
+
+def read_user_details(file: Path, *, input_timezone: str | None = None) -> pa.Table:
     """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
 
     Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
     ``endTime`` is still open: it ends at the latest time the export mentions.
     """
+    return _user_details(file, input_timezone)[0]
+
+
+def _user_details(file: Path, input_timezone: str | None) -> tuple[pa.Table, list[str]]:
+    """The table of :func:`read_user_details` and where each of its rows is in the file
+    (``userDetails[0].primaryPresence[3]``), for messages."""
     try:
         with open(file, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -166,29 +220,44 @@ def read_user_details(file: Path) -> pa.Table:
             f"{file}: not a user-details export; accepted: the JSON of POST "
             "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
             "'primaryPresence': [...]}]}) or a list of such pages")
-    users, starts, ends = [], [], []
+    users, starts, ends, places = [], [], [], []
     for p, page in enumerate(pages):
         for u, detail in enumerate(page["userDetails"]):
-            where = f"{file}: userDetails[{u}]" + (f" of page {p + 1}" if len(pages) > 1 else "")
+            page_name = f" of page {p + 1}" if len(pages) > 1 else ""
+            where = f"{file}: userDetails[{u}]" + page_name
             if not isinstance(detail, dict) or not detail.get("userId"):
                 raise BillingInputError(f"{where}: no 'userId'; every user detail needs one")
             records = detail.get("primaryPresence") or []
             if not isinstance(records, list):
                 raise BillingInputError(f"{where}: 'primaryPresence' is not a list")
             for r, rec in enumerate(records):
-                if not isinstance(rec, dict) or "startTime" not in rec:
-                    raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'")
+                if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
+                    raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'; "
+                                            "every presence record needs one")
                 if str(rec.get("systemPresence", "")).strip().upper() == "OFFLINE":
                     continue
+                for key in ("startTime", "endTime"):
+                    if rec.get(key) is not None and not isinstance(rec[key], str):
+                        raise BillingInputError(
+                            f"{where}.primaryPresence[{r}].{key}: {rec[key]!r} is not a "
+                            "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z")
                 users.append(str(detail["userId"]))
-                starts.append(str(rec["startTime"]))
+                starts.append(rec["startTime"])
                 ends.append(rec.get("endTime"))
+                places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
     if any(e is None for e in ends):
-        stamps = starts + [e for e in ends if e is not None]
-        latest = pa.array(stamps).cast(pa.timestamp("ns", tz="UTC"))
-        last = np.datetime_as_string(np.datetime64(int(pa.compute.max(latest).cast(pa.int64())
-                                                       .as_py()), "ns"), unit="ms") + "Z"
-        ends = [last if e is None else str(e) for e in ends]
-    return pa.table({"user_id": pa.array(users, pa.string()),
-                     "start": pa.array(starts, pa.string()),
-                     "end": pa.array(ends, pa.string())})
+        # open records end at the latest time the export mentions; the stamps are checked
+        # here, so a bad one is named like any other (the engine checks them again)
+        closed = [i for i, e in enumerate(ends) if e is not None]
+        stamps = pa.array(starts + [ends[i] for i in closed], pa.string())
+
+        def where_stamp(i: int) -> str:
+            return f"{file}: {places[i if i < len(starts) else closed[i - len(starts)]]}"
+
+        latest = parse_instants(stamps, "startTime/endTime", where_stamp, input_timezone).max()
+        last = np.datetime_as_string(np.datetime64(int(latest), "ns"), unit="ms") + "Z"
+        ends = [last if e is None else e for e in ends]
+    table = pa.table({"user_id": pa.array(users, pa.string()),
+                      "start": pa.array(starts, pa.string()),
+                      "end": pa.array(ends, pa.string())})
+    return table, places

@@ -221,3 +221,121 @@ def test_parquet_text_columns_read_as_dictionaries_keep_names_and_blanks(tmp_pat
     s = read_sessions(tmp_path / "s.parquet", license="pc1")
     assert s.user_ids.tolist() == ["ann", "bob"]
     assert s.rank.tolist() == [3, 3, 2]
+
+
+# --- odd files a customer sends ---------------------------------------------------------------
+
+ROW = "ann,prod,pc2,desktop,2026-01-05T08:00:00Z,2026-01-05T09:00:00Z\n"
+
+
+def one_line_error(call) -> str:
+    with pytest.raises(BillingInputError) as info:
+        call()
+    text = str(info.value)
+    assert "\n" not in text
+    return text
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_csv_are_read(tmp_path, sep):
+    # Excel in comma-decimal locales saves ';': it was "missing column 'user_id', 'start', ..."
+    f = write(tmp_path / "s.csv", (HEADER + ROW).replace(",", sep))
+    assert read_sessions(f).user_ids.tolist() == ["ann"]
+
+
+def test_windows_line_endings_bom_and_quotes(tmp_path):
+    f = tmp_path / "s.csv"
+    f.write_bytes(b"\xef\xbb\xbf" + (HEADER + '"ann","prod","pc2","desktop",'
+                                     '"2026-01-05T08:00:00Z","2026-01-05T09:00:00Z"\n')
+                  .replace("\n", "\r\n").encode())
+    assert read_sessions(f).user_ids.tolist() == ["ann"]
+
+
+@pytest.mark.parametrize("rows_before", [0, 3])
+def test_csv_that_is_not_utf8_names_the_line(tmp_path, rows_before):
+    # latin-1 bytes in the first row were a UnicodeDecodeError traceback; further down, an
+    # Arrow message without a line
+    f = tmp_path / "s.csv"
+    f.write_bytes((HEADER + ROW * rows_before).encode() + "jos\xe9,prod,pc2,desktop,"
+                  "2026-01-05T08:00:00Z,2026-01-05T09:00:00Z\n".encode("latin-1"))
+    text = one_line_error(lambda: read_sessions(f))
+    assert text == (f"{f}: line {rows_before + 2}, column 4: byte 0xe9 is not UTF-8 text; "
+                    "accepted: a CSV saved as UTF-8 (Excel: 'CSV UTF-8')")
+
+
+def test_header_only_files_are_checked_for_their_columns(tmp_path):
+    # a folder with a stray 'notes.csv' holding one line was silently skipped
+    write(tmp_path / "a.csv", HEADER + ROW)
+    write(tmp_path / "notes.csv", "hello")
+    text = one_line_error(lambda: read_sessions(tmp_path))
+    assert text.startswith(f"{tmp_path / 'notes.csv'}: missing column 'user_id', 'start', 'end'")
+    # a header without a final newline was "not a readable CSV file (Empty CSV file ...)"
+    with pytest.raises(BillingInputError, match="no sessions found"):
+        read_sessions(write(tmp_path / "h.csv", HEADER.strip()))
+
+
+def test_parquet_with_a_corrupt_page_is_one_line(tmp_path):
+    # the footer is intact, a data page is not: the error came while reading, as a traceback
+    f = tmp_path / "s.parquet"
+    n = 5000
+    pq.write_table(pa.table({"user_id": [f"user{i % 97}" for i in range(n)],
+                             "start": ["2026-01-05T08:00:00Z"] * n,
+                             "end": [f"2026-01-05T{9 + i % 10:02d}:00:00Z" for i in range(n)],
+                             "license": ["pc2"] * n}), f, compression="snappy")
+    data = bytearray(f.read_bytes())
+    data[len(data) // 4: len(data) // 4 + 400] = b"A" * 400
+    f.write_bytes(bytes(data))
+    assert one_line_error(lambda: read_sessions(f)).startswith(
+        f"{f}: not a readable Parquet file (")
+
+
+def test_empty_parquet_is_checked_for_its_columns(tmp_path):
+    f = tmp_path / "s.parquet"
+    pq.write_table(pa.table({"name": pa.array([], pa.string())}), f)
+    assert "missing column 'user_id'" in one_line_error(lambda: read_sessions(f))
+
+
+@pytest.mark.parametrize("record, expected", [
+    # a number was an ArrowTypeError traceback; null was read as the text 'None'
+    ({"startTime": "2026-01-05T08:00:00Z", "endTime": 1767603600000},
+     "userDetails[0].primaryPresence[0].endTime: 1767603600000 is not a timestamp; accepted: "
+     "ISO 8601 text"),
+    ({"startTime": None, "endTime": "2026-01-05T09:00:00Z"},
+     "userDetails[0].primaryPresence[0]: no 'startTime'; every presence record needs one"),
+    # an open record and a bad start was an ArrowInvalid traceback
+    ({"startTime": "yesterday"},
+     "userDetails[0].primaryPresence[0], column 'startTime/endTime': 'yesterday'"),
+])
+def test_user_details_bad_timestamps_name_the_record(tmp_path, record, expected):
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps({"userDetails": [{"userId": "u1", "primaryPresence": [record]}]}))
+    assert one_line_error(lambda: read_sessions(f, license="pc2")).startswith(f"{f}: {expected}")
+
+
+def test_user_details_rows_are_named_by_their_place_in_the_export(tmp_path):
+    data = export({"u1": [rec("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z"),
+                          rec("2026-01-05T10:00:00Z", "2026-01-05T09:00:00Z")]})
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps(data))
+    assert one_line_error(lambda: read_sessions(f, license="pc2")).startswith(
+        f"{f}: userDetails[0].primaryPresence[1]: end '2026-01-05T09:00:00Z' is before start")
+
+
+@pytest.mark.parametrize("details", [[], [{"userId": "u1", "primaryPresence": [
+    rec("2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z", "OFFLINE")]}]])
+def test_user_details_without_a_login_is_no_sessions(tmp_path, details):
+    # an empty export or one only OFFLINE was an IndexError traceback
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps({"userDetails": details}))
+    with pytest.raises(BillingInputError, match="no sessions found"):
+        read_sessions(f, license="pc2")
+
+
+def test_user_details_open_record_with_input_timezone(tmp_path):
+    data = export({"u1": [rec("2026-01-05T08:00:00", "2026-01-05T09:00:00"),
+                          rec("2026-01-05T08:30:00", None)]})
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps(data))
+    s = read_sessions(f, license="pc2", input_timezone="Europe/Berlin")
+    # the open record ends at the latest time in the export: 09:00 Berlin = 08:00 UTC
+    assert pd.to_datetime(s.end_ns, utc=True).strftime("%H:%M").tolist() == ["08:00", "08:00"]
