@@ -22,6 +22,8 @@ from .periods import NS_PER_MINUTE
 
 PEAK_RULES = ("cumulative", "contiguous")
 DEFAULT_MIN_MINUTES = 30  # RULES.md: peaks shorter than 30 minutes are disregarded
+#: the minutes of the longest billing period (31 days): a level can accrue no more in a period
+MAX_MIN_MINUTES = 31 * 24 * 60
 
 
 def minute_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +155,12 @@ def check_peak_rule(rule: object, *, where: str = "peak rule") -> str:
     return text
 
 
-def _check_min_minutes(min_minutes: object) -> int:
+def _check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
     try:
         m = float(min_minutes)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         m = float("nan")
-    if not (m >= 1 and m == int(m)):
-        raise BillingInputError(f"min minutes: {min_minutes!r} is not a whole number of minutes "
-                                ">= 1")
+    if not (1 <= m <= MAX_MIN_MINUTES and m == int(m)):
+        raise BillingInputError(f"{where}: {min_minutes!r} is not valid; accepted: a whole number "
+                                f"of minutes from 1 to {MAX_MIN_MINUTES} (a 31-day period)")
     return int(m)

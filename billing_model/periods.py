@@ -36,13 +36,13 @@ MAX_PERIODS = 240
 
 
 @lru_cache(maxsize=64)
-def get_timezone(name: str) -> ZoneInfo:
-    """An IANA zone by name (``UTC`` included), or a one-line error."""
+def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
+    """An IANA zone by name (``UTC`` included), or a one-line error naming ``where``."""
     try:
         return ZoneInfo(str(name).strip())
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise BillingInputError(
-            f"timezone: unknown time zone {name!r}; accepted: an IANA name such as "
+            f"{where}: unknown time zone {name!r}; accepted: an IANA name such as "
             "'America/New_York', 'Europe/Berlin' or 'UTC'"
         ) from None
 

@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
+from .concurrency import MAX_MIN_MINUTES
 from .errors import BillingInputError, BillingWarning
 from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
 from .money import CURRENCIES, MAX_PRICE, to_decimal
@@ -718,10 +719,18 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     if not path.exists():
         c.fail(f"{where}.sessions", f"{str(path)!r}: no such file; accepted: a session file "
                "(CSV, Parquet or the analytics API's JSON) relative to the scenario file")
+    zone = t.get("input_timezone")
+    if zone is not None:
+        try:
+            get_timezone(zone if isinstance(zone, str) else repr(zone))
+        except BillingInputError:
+            c.fail(f"{where}.input_timezone", f"{zone!r} is not accepted; accepted: an IANA zone "
+                   "such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
     source = SessionSource(
-        path=path, input_timezone=t.get("input_timezone"),
+        path=path, input_timezone=zone,
         peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(t.get("min_minutes", 30), f"{where}.min_minutes"),
+        min_minutes=c.whole(t.get("min_minutes", 30), f"{where}.min_minutes", minimum=1,
+                            maximum=MAX_MIN_MINUTES),
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
                     if "after_data" in t else None))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,

@@ -176,6 +176,18 @@ def test_cli_csv_output_on_the_bundled_sample(capsys):
     (["usage", "scenarios/sample_sessions.csv", "--order-date", "tomorrow"], "YYYY-MM-DD"),
     (["usage", "scenarios/sample_sessions.csv", "--min-minutes", "0"], "--min-minutes"),
     (["usage", "scenarios/sample_sessions.csv", "--scheduler", "tcp://x:1"], "--engine dask"),
+    # each option is named as typed: both zones were reported as 'timezone:', and a blank
+    # --license as "line 2, column 'license'" of a file that has no such column
+    (["usage", "scenarios/sample_sessions.csv", "--timezone", "Mars/Base"],
+     "error: --timezone: unknown time zone 'Mars/Base'"),
+    (["usage", "scenarios/sample_sessions.csv", "--input-timezone", "Mars/Base"],
+     "error: --input-timezone: unknown time zone 'Mars/Base'"),
+    (["usage", "scenarios/sample_sessions.csv", "--license", ""],
+     "error: --license: unknown license ''; accepted: collaborate"),
+    # a level cannot accrue more minutes than a period has: 10^20 silently billed nobody
+    (["usage", "scenarios/sample_sessions.csv", "--min-minutes", "100000000000000000000"],
+     "error: --min-minutes: 100000000000000000000 is not valid; accepted: a whole number of "
+     "minutes from 1 to 44640"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(args, expected, capsys):
     assert main(args) == 2

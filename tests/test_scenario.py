@@ -308,6 +308,24 @@ def test_sessions_short_of_the_term_warn(tmp_path):
                                            "accepted: zero, repeat-last")
 
 
+@pytest.mark.parametrize("key, value, expected", [
+    # the engine's own messages ('timezone:', 'min minutes:') named neither file nor key
+    ("input_timezone", "Mars/Olympus", "basic: usage.input_timezone: 'Mars/Olympus' is not "
+                                       "accepted; accepted: an IANA zone"),
+    ("min_minutes", 0, "basic: usage.min_minutes: 0 is not accepted; accepted: a whole number "
+                       ">= 1"),
+    ("min_minutes", 10**6, "basic: usage.min_minutes: 1000000 is too large; accepted: a whole "
+                           "number from 1 to 44,640"),
+])
+def test_session_options_are_checked_with_the_key(tmp_path, key, value, expected):
+    (tmp_path / "s.csv").write_text(
+        "user_id,org,license,client,start,end\n"
+        "a,prod,pc2,desktop,2026-01-16T14:00:00Z,2026-01-16T16:00:00Z\n")
+    data = build(usage__users=None, usage__sessions="s.csv", usage__after_data="zero",
+                 **{f"usage__{key}": value})
+    assert error_of(data, base_dir=tmp_path).startswith(expected)
+
+
 def test_missing_sessions_file_names_the_key(tmp_path):
     data = build(usage__users=None, usage__sessions="none.csv")
     assert error_of(data, base_dir=tmp_path).startswith("basic: usage.sessions: ")

@@ -9,11 +9,12 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..allowances import fair_use_allowance
+from ..allowances import check_model, fair_use_allowance
 from ..errors import BillingInputError
+from ..licenses import normalize_license
 from ..money import check_currency, round_money
 from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, to_date
+from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, get_timezone, to_date
 from ..storage import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
@@ -158,6 +159,8 @@ def _allowance(args: argparse.Namespace) -> float | None:
         missing = "--users" if args.users is None else "--license"
         raise BillingInputError(f"{missing}: missing; the allowance from a license needs "
                                 "--license, --license-model and --users")
+    normalize_license(args.license, where="--license")
+    check_model(args.license_model, where="--license-model")
     accepted = "a whole number of billable users >= 0"
     users = _number(args.users, "--users", accepted)
     if users < 0 or users != int(users):
@@ -176,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
                                 f"the contract's rate per GB in {currency}")
     months = _months(args.months)
     args.start_date = to_date(args.start_date, where="--start-date")
+    get_timezone(args.timezone, where="--timezone")
     settings = _settings(args, months)
     allowance = _allowance(args)
 

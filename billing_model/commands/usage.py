@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES
+from ..concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
+from ..licenses import normalize_license
 from ..output import print_table, write_csv
 from ..periods import DEFAULT_TIMEZONE, get_timezone, to_date
 from ..usage import COLUMNS
@@ -49,11 +50,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
     """Run the usage engine the options ask for (shared with ``compare``)."""
-    get_timezone(args.timezone)
+    get_timezone(args.timezone, where="--timezone")
+    if args.input_timezone is not None:  # checked even when every timestamp has an offset
+        get_timezone(args.input_timezone, where="--input-timezone")
+    if args.license is not None:  # named as typed, not as a column the file may not have
+        normalize_license(args.license, where="--license")
     order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
-    if args.min_minutes < 1:
-        from ..errors import BillingInputError
-        raise BillingInputError(f"--min-minutes: {args.min_minutes} is not >= 1")
+    _check_min_minutes(args.min_minutes, where="--min-minutes")
     if args.engine == "dask":
         try:
             import dask  # noqa: F401
