@@ -12,6 +12,7 @@ the column and the value.
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ OPTIONAL = ("org", "license", "client")
 BILLABLE_CLIENTS = frozenset({"desktop", "web", "mobile"})
 DEFAULT_ORG = "default"
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+_LOOKS_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a date and a time, offset or not
 
 
 @dataclass
@@ -286,6 +288,8 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
     # some or all values lack an offset
     if input_timezone is None:
         i = int(np.flatnonzero(~has_offset.to_numpy(zero_copy_only=False))[0])
+        if not _LOOKS_ISO.match(str(col[i].as_py())):  # 'yesterday', '03/08/2026 10:00'
+            _raise_unparseable(col.slice(i, 1), name, lambda _: where(i))
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {col[i].as_py()!r} has no UTC offset; accepted: "
             "ISO 8601 with an offset or 'Z' (2026-01-05T08:00:00Z), or say the zone with "
@@ -338,7 +342,11 @@ def _raise_unparseable(col: pa.Array, name: str, where):
 
     values = col.to_pandas()
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-    bad = np.flatnonzero(parsed.isna().to_numpy())
+    # pandas also takes a bare date ('2026-03-08', whose '-08' looks like an offset): Arrow
+    # does not, so a value without a time is bad too
+    timed = pc.match_substring_regex(col, "^" + _LOOKS_ISO.pattern).to_numpy(
+        zero_copy_only=False)
+    bad = np.flatnonzero(parsed.isna().to_numpy() | ~timed)
     i = int(bad[0]) if len(bad) else 0
     raise BillingInputError(
         f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not an ISO 8601 timestamp; "

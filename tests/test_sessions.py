@@ -74,3 +74,17 @@ def test_a_table_without_rows_is_an_empty_chunk():
 def test_from_columns_with_no_rows():
     with pytest.raises(BillingInputError, match="no sessions found"):
         Sessions.from_columns([], [], [], license="pc2")
+
+
+@pytest.mark.parametrize("value", ["yesterday", "03/08/2026 10:00", "2026-03-08"])
+def test_text_that_is_no_timestamp_is_not_blamed_on_a_missing_offset(value):
+    # 'yesterday' was reported as "has no UTC offset ... or say --input-timezone"
+    table = pa.table({"user_id": ["ann", "bob"], "start": [START, value], "end": [END, END]})
+    assert message(table) == (
+        f"t.csv: line 3, column 'start': {value!r} is not an ISO 8601 timestamp; accepted: e.g. "
+        "2026-01-05T08:00:00Z or 2026-01-05T09:00:00+01:00")
+
+
+def test_a_local_timestamp_still_asks_for_the_zone():
+    table = pa.table({"user_id": ["ann"], "start": ["2026-01-05 08:00"], "end": [END]})
+    assert "has no UTC offset" in message(table) and "--input-timezone" in message(table)
