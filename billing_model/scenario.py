@@ -713,7 +713,10 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                   extra: dict[str, Any], name: str | None) -> list[Org]:
     """Users per period from session data through the usage engine, one org per org found."""
     n = contract.periods
-    path = Path(str(t["sessions"]))
+    if not isinstance(t["sessions"], str) or not t["sessions"].strip():
+        c.fail(f"{where}.sessions", f"{t['sessions']!r} is not accepted; accepted: the path of a "
+               "session file or folder as text, e.g. 'sessions.csv'")
+    path = Path(t["sessions"])
     if not path.is_absolute():
         path = base / path
     if not path.exists():
@@ -736,7 +739,10 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
     if key not in cache:
-        cache[key] = source.usage(contract)
+        try:
+            cache[key] = source.usage(contract)
+        except BillingInputError as exc:  # say which scenario and key the file came from
+            c.fail(f"{where}.sessions", str(exc))
     frame = cache[key]
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     last_k = int(frame["period"].max()) if len(frame) else -1

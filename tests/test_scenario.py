@@ -326,6 +326,20 @@ def test_session_options_are_checked_with_the_key(tmp_path, key, value, expected
     assert error_of(data, base_dir=tmp_path).startswith(expected)
 
 
+def test_errors_in_the_session_file_name_the_scenario_key(tmp_path):
+    # they named only the session file: which scenario and which org table was not said
+    (tmp_path / "s.csv").write_text("user_id,org,license,client,start,end\n"
+                                    "a,prod,pc9,desktop,2026-01-16T14:00:00Z,"
+                                    "2026-01-16T16:00:00Z\n")
+    data = build(usage__users=None, usage__sessions="s.csv")
+    assert error_of(data, base_dir=tmp_path).startswith(
+        f"basic: usage.sessions: {tmp_path / 's.csv'}: line 2, column 'license': unknown "
+        "license 'pc9'")
+    assert error_of(build(usage__users=None, usage__sessions=5), base_dir=tmp_path) == (
+        "basic: usage.sessions: 5 is not accepted; accepted: the path of a session file or "
+        "folder as text, e.g. 'sessions.csv'")
+
+
 def test_missing_sessions_file_names_the_key(tmp_path):
     data = build(usage__users=None, usage__sessions="none.csv")
     assert error_of(data, base_dir=tmp_path).startswith("basic: usage.sessions: ")
