@@ -341,10 +341,20 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh, parse_float=Decimal)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise BillingInputError(f"{path}: no such scenario file") from None
+    try:
+        # Windows editors (Notepad) may start the file with a byte-order mark: TOML is UTF-8
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BillingInputError(f"{path.name}: line {line}, column {column}: byte "
+                                f"0x{raw[exc.start]:02x} is not UTF-8 text; accepted: a TOML "
+                                "file saved as UTF-8") from None
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
     return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path)

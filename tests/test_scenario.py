@@ -7,6 +7,7 @@ import copy
 import datetime as dt
 import warnings
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -261,6 +262,20 @@ def test_file_errors_name_the_file(tmp_path):
         load_scenario(bad)
     with pytest.raises(BillingInputError, match=r"nope\.toml: no such scenario file"):
         load_scenario(tmp_path / "nope.toml")
+
+
+def test_scenario_saved_with_a_bom_or_not_in_utf8(tmp_path):
+    # Notepad's UTF-8 starts with a byte-order mark: it was "Invalid statement (line 1)"
+    text = Path("scenarios/basic_contract.toml").read_text()
+    (tmp_path / "bom.toml").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_scenario(tmp_path / "bom.toml").contract.committed_users == 100
+    # latin-1 was a UnicodeDecodeError traceback
+    (tmp_path / "latin.toml").write_bytes(text.encode() + '\n# Fran\xe7ois\n'.encode("latin-1"))
+    line = text.count("\n") + 2
+    with pytest.raises(BillingInputError) as info:
+        load_scenario(tmp_path / "latin.toml")
+    assert str(info.value) == (f"latin.toml: line {line}, column 8: byte 0xe7 is not UTF-8 text; "
+                               "accepted: a TOML file saved as UTF-8")
 
 
 def test_sessions_path_is_relative_to_the_scenario_file(tmp_path):
