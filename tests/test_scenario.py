@@ -274,7 +274,7 @@ def test_scenario_saved_with_a_bom_or_not_in_utf8(tmp_path):
     line = text.count("\n") + 2
     with pytest.raises(BillingInputError) as info:
         load_scenario(tmp_path / "latin.toml")
-    assert str(info.value) == (f"latin.toml: line {line}, column 8: byte 0xe7 is not UTF-8 text; "
+    assert str(info.value) == (f"latin.toml: line {line}, column 7: byte 0xe7 is not UTF-8 text; "
                                "accepted: a TOML file saved as UTF-8")
 
 
