@@ -554,6 +554,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
         try:
             storage = StorageSettings.from_mapping(c.table(data["storage"], "storage"),
                                                    where="storage")
+            storage.calls_by_period(contract.periods)  # a list must match the periods: say so now
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
     contract = _storage_rate(c, contract, data, storage, orgs)

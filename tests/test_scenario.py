@@ -243,6 +243,9 @@ def test_communicate_cannot_be_concurrent():
     ({"variant": [{"name": "base"}]}, "basic: variant[1].name: 'base' is empty or used twice"),
     ({"storage": {"calls_per_month": 10, "avg_minutes": 3}},
      "basic: storage.retention_days: missing"),
+    # found only when invoicing before, without the file's name
+    ({"storage": {"calls_per_month": [10, 20], "avg_minutes": 3, "retention_days": 30}},
+     "basic: storage.calls_per_month: 2 values for 3 periods"),
 ])
 def test_table_errors(extra, expected):
     data = build()
