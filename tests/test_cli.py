@@ -51,3 +51,14 @@ def test_build_that_fails_leaves_the_existing_workbook_untouched(tmp_path, capsy
     assert main(["build", "scenarios/basic_contract.toml", "-o", str(out)]) == 2
     assert out.read_bytes() == b"the user's own workbook"
     assert _one_line_error(capsys).endswith("amount: too large")
+
+
+@pytest.mark.parametrize("option", ["--scenarios", "--out-dir"])
+def test_demo_folder_options_given_a_file(tmp_path, capsys, option):
+    # --out-dir FILE said only "FILE: file exists"
+    f = tmp_path / "notes.txt"
+    f.write_text("mine")
+    assert main(["demo", option, str(f)]) == 2
+    assert _one_line_error(capsys) == (f"billing-model: error: {option}: {f} is a file; "
+                                       "accepted: a folder")
+    assert f.read_text() == "mine"

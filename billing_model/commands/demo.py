@@ -44,8 +44,12 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
 
 
 def run(args) -> int:
+    from ..errors import BillingInputError
     from ..money import TAX_NOTE
 
+    for option, folder in (("--scenarios", args.scenarios), ("--out-dir", args.out_dir)):
+        if Path(folder).exists() and not Path(folder).is_dir():
+            raise BillingInputError(f"{option}: {folder} is a file; accepted: a folder")
     rows = build_demos(args.scenarios, args.out_dir, recalc=args.recalc)
     folder = _short(Path(args.out_dir), Path.cwd())
     print(f"Built {len(rows)} live workbooks in {folder}/ (open them in Excel or LibreOffice):")
