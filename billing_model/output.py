@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import BillingInputError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
@@ -19,8 +21,18 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     A failure leaves whatever was at ``target`` untouched and removes the temporary file.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    if target.is_dir():
+        raise BillingInputError(f"{target}: is a folder; accepted: a file name to write")
+    for parent in target.parents:
+        if parent.exists() and not parent.is_dir():
+            raise BillingInputError(f"{target}: {parent} is a file, not a folder; accepted: a "
+                                    "file in a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # a parent that is a file, no permission, a read-only disk
+        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
+                                "file in a folder you can write to") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -35,9 +47,16 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
             mode = 0o666 & ~umask
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
+    except OSError as exc:  # name the user's file, not the temporary one (a full disk, ...)
+        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
+                                "file in a folder you can write to") from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or type(exc).__name__).lower()
 
 
 def write_csv(frame: pd.DataFrame, out=None) -> None:

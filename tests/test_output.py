@@ -32,3 +32,43 @@ def test_success_replaces_and_keeps_an_ordinary_mode(tmp_path):
     with atomic_path(target) as tmp:
         tmp.write_text("again")
     assert stat.S_IMODE(target.stat().st_mode) == 0o640
+
+
+def _error(target) -> str:
+    from billing_model.errors import BillingInputError
+
+    with pytest.raises(BillingInputError) as info, atomic_path(target) as tmp:
+        tmp.write_text("new")
+    return str(info.value)
+
+
+def test_a_folder_as_the_target_names_the_target(tmp_path):
+    # was "/…/.out.xlsx.<random>.tmp: is a directory": the temporary file's name
+    (tmp_path / "out.xlsx").mkdir()
+    assert _error(tmp_path / "out.xlsx") == (f"{tmp_path / 'out.xlsx'}: is a folder; accepted: "
+                                             "a file name to write")
+    assert list((tmp_path / "out.xlsx").iterdir()) == []
+
+
+def test_a_file_where_a_folder_is_needed(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    target = tmp_path / "notes.txt" / "deeper" / "x.xlsx"
+    assert _error(target) == (f"{target}: {tmp_path / 'notes.txt'} is a file, not a folder; "
+                              "accepted: a file in a folder")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_failed_rename_names_the_target_and_keeps_the_old_file(tmp_path, monkeypatch):
+    import errno
+
+    target = tmp_path / "quote.xlsx"
+    target.write_text("the user's file")
+
+    def full(src, dst):
+        raise OSError(errno.ENOSPC, "No space left on device", str(src))
+
+    monkeypatch.setattr(os, "replace", full)
+    assert _error(target) == (f"{target}: cannot be written (no space left on device); "
+                              "accepted: a file in a folder you can write to")
+    assert target.read_text() == "the user's file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["quote.xlsx"]
