@@ -24,12 +24,15 @@ import pyarrow.compute as pc
 from .errors import BillingInputError, BillingWarning
 from .licenses import ACCEPTED as LICENSE_ACCEPTED
 from .licenses import BY_KEY, normalize_license
-from .periods import get_timezone
+from .periods import NS_PER_DAY, get_timezone
 
 REQUIRED = ("user_id", "start", "end")
 OPTIONAL = ("org", "license", "client")
 BILLABLE_CLIENTS = frozenset({"desktop", "web", "mobile"})
 DEFAULT_ORG = "default"
+#: longest session taken: a login cannot last longer; a longer one is a typo in a year, and its
+#: per-minute counts (decades of minutes) would exhaust the memory
+MAX_SESSION_DAYS = 366
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _LOOKS_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a date and a time, offset or not
 
@@ -149,6 +152,13 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is before start "
             f"{_show(column('start'), i)}; accepted: end at or after start")
+    bad = np.flatnonzero(end - start > MAX_SESSION_DAYS * NS_PER_DAY)
+    if len(bad):  # a typo in a year: the engine would count every minute of the decades between
+        i = int(bad[0])
+        raise BillingInputError(
+            f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
+            f"after start {_show(column('start'), i)}; accepted: sessions of up to "
+            f"{MAX_SESSION_DAYS} days (check the year)")
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -382,6 +392,10 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
         end_ns=np.concatenate([c["end"] for c in chunks]),
         billable=np.concatenate([c["billable"] for c in chunks]),
         user_ids=user_ids, org_names=org_names)
+    if not sessions.billable.any():
+        warnings.warn(f"{source}: no billable session: every login is from a client other than "
+                      f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed",
+                      BillingWarning, stacklevel=2)
     zero = sessions.end_ns == sessions.start_ns
     if zero.any():
         warnings.warn(f"{source}: skipped {int(zero.sum())} zero-length session(s) "

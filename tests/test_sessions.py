@@ -88,3 +88,25 @@ def test_text_that_is_no_timestamp_is_not_blamed_on_a_missing_offset(value):
 def test_a_local_timestamp_still_asks_for_the_zone():
     table = pa.table({"user_id": ["ann"], "start": ["2026-01-05 08:00"], "end": [END]})
     assert "has no UTC offset" in message(table) and "--input-timezone" in message(table)
+
+
+def test_a_session_of_decades_is_a_typo_not_gigabytes_of_minutes():
+    # end 2200 for start 1990 took 2.3 GB and 7 s to count every minute between
+    table = pa.table({"user_id": ["ann", "bob"], "start": [START, "1990-03-01T10:00Z"],
+                      "end": [END, "2200-03-01T12:00Z"]})
+    assert message(table) == ("t.csv: line 3: end '2200-03-01T12:00Z' is more than 366 days "
+                              "after start '1990-03-01T10:00Z'; accepted: sessions of up to 366 "
+                              "days (check the year)")
+    # a year is still a session (a user never logged out)
+    year = pa.table({"user_id": ["ann"], "start": ["2026-01-01T00:00Z"],
+                     "end": ["2027-01-01T00:00Z"]})
+    assert len(normalize(year)["start"]) == 1
+
+
+def test_no_billable_client_warns_instead_of_an_empty_table():
+    from billing_model.errors import BillingWarning
+
+    s = pa.table({"user_id": ["bot"], "start": [START], "end": [END], "client": ["api"]})
+    with pytest.warns(BillingWarning, match="no billable session: every login is from a client "
+                                            "other than desktop, mobile, web"):
+        combine([normalize(s)], source="t.csv")
