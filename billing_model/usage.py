@@ -38,7 +38,14 @@ from .concurrency import (
 )
 from .errors import BillingInputError, BillingWarning
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
-from .periods import DEFAULT_TIMEZONE, NS_PER_MINUTE, BillingCalendar
+from .periods import (
+    DEFAULT_TIMEZONE,
+    MAX_DATE,
+    MAX_PERIODS,
+    MIN_DATE,
+    NS_PER_MINUTE,
+    BillingCalendar,
+)
 from .sessions import Sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
@@ -57,6 +64,15 @@ class Window:
 
     @classmethod
     def covering(cls, calendar: BillingCalendar, t_min_ns: int, t_max_ns: int) -> Window:
+        # a wrong year in some rows would mean decades of per-minute counts, or dates past
+        # the calendar's range: checked on the dates first
+        first, last = (np.datetime64(t, "ns").astype("datetime64[D]").astype(object)
+                       for t in (t_min_ns, t_max_ns))
+        months = (last.year - first.year) * 12 + last.month - first.month + 1
+        if months > MAX_PERIODS or first < MIN_DATE or last > MAX_DATE:
+            raise BillingInputError(
+                f"sessions: they run from {first} to {last}; accepted: at most {MAX_PERIODS} "
+                f"months of data, from {MIN_DATE} to {MAX_DATE} (check for a wrong year)")
         k0, k1 = calendar.covering(t_min_ns, t_max_ns)
         return cls.for_periods(calendar, k0, k1)
 

@@ -316,3 +316,14 @@ def test_partials_hold_counts_only_for_their_orgs_and_add_up():
     second = partial_usage(s.take(s.org != 0), window, names)
     assert sorted(first.counts) == [0] and sorted(second.counts) == [1]  # org-c has no pool
     assert finalize_usage(first + second, window).equals(compute_usage(s, order_date="2026-01-01"))
+
+
+@pytest.mark.parametrize("late", ["2062-03-01T10:00Z", "2262-03-01T10:00Z"])
+def test_data_over_decades_is_refused_before_counting_minutes(late):
+    # one row with a wrong year: 36 years took 0.5 GB of per-minute counts, 2262 overflowed the
+    # calendar (an OverflowError traceback)
+    s = Sessions.from_columns(["a", "b"], ["2026-03-01T10:00Z", late],
+                              ["2026-03-01T12:00Z", late[:11] + "12:00Z"], license="pc2")
+    with pytest.raises(BillingInputError, match=rf"sessions: they run from 2026-03-01 to "
+                                                rf"{late[:10]}; accepted: at most 240 months"):
+        compute_usage(s, order_date="2026-03-01")
