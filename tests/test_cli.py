@@ -62,3 +62,13 @@ def test_demo_folder_options_given_a_file(tmp_path, capsys, option):
     assert _one_line_error(capsys) == (f"billing-model: error: {option}: {f} is a file; "
                                        "accepted: a folder")
     assert f.read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", ["invoices", "build"])
+def test_an_empty_variant_name_is_not_the_base(tmp_path, capsys, command):
+    # --variant "" (an unset shell variable) silently gave the base scenario
+    out = ["-o", str(tmp_path / "x.xlsx")] if command == "build" else []
+    assert main([command, "scenarios/basic_contract.toml", "--variant", "", *out]) == 2
+    assert _one_line_error(capsys).endswith("variant '' is not defined; accepted: base, no ramp "
+                                            "charges, 1-month ramp")
+    assert not (tmp_path / "x.xlsx").exists()

@@ -30,7 +30,7 @@ def run(args) -> int:
     from ..workbook import build_workbook, scenario_figures
 
     scenario = load_scenario(args.scenario)
-    if args.variant:
+    if args.variant is not None:  # --variant "" is an unknown variant, not the base
         scenario = scenario.variant(args.variant)
     out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}.xlsx")
     if args.recalc:

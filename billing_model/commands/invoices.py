@@ -113,7 +113,8 @@ def _variants_summary(scenario: Scenario, out=None) -> None:
 
 def run(args) -> int:
     scenario = load_scenario(args.scenario)
-    chosen = scenario.variant(args.variant) if args.variant else scenario
+    # --variant "" is an unknown variant, not the base
+    chosen = scenario.variant(args.variant) if args.variant is not None else scenario
     schedule = invoice_schedule(chosen)
     if args.totals:
         totals = invoice_totals(schedule)
