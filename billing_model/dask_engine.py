@@ -49,7 +49,7 @@ from .errors import BillingInputError, BillingWarning
 from .iotools import iter_chunks, session_files
 from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
 from .progress import dask_progress, wait_distributed
-from .sessions import Sessions
+from .sessions import Sessions, no_billable_message
 from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
 
 #: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
@@ -152,7 +152,7 @@ def scan_part(file: Path, options: dict) -> dict:
     for other formats) and ``error`` (the one-line message of the first bad input, or
     ``None``). Memory: one batch of the part, plus its distinct names.
     """
-    rows = zero = 0
+    rows = zero = billable = 0
     start_min = end_max = None
     orgs: set[str] = set()
     users: set[str] = set()
@@ -164,6 +164,7 @@ def scan_part(file: Path, options: dict) -> dict:
             n = int(keep.sum())
             rows += n
             zero += len(keep) - n
+            billable += int(chunk["billable"].sum())
             orgs.update(chunk["org_dict"].astype(str).tolist())  # distinct names only
             users.update(chunk["user_dict"].astype(str).tolist())
             if n:
@@ -172,7 +173,8 @@ def scan_part(file: Path, options: dict) -> dict:
                 end_max = hi if end_max is None else max(end_max, hi)
     except BillingInputError as exc:
         return {"error": str(exc)}
-    return {"rows": rows, "zero_length": zero, "start_min": start_min, "end_max": end_max,
+    return {"rows": rows, "zero_length": zero, "billable": billable,
+            "start_min": start_min, "end_max": end_max,
             "org_names": sorted(orgs), "user_ids": sorted(users),
             "row_groups": _row_groups(Path(file)), "error": None}
 
@@ -197,6 +199,8 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     zero = sum(s["zero_length"] for s in scans)
     if rows + zero == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
+    if not sum(s["billable"] for s in scans):
+        warnings.warn(no_billable_message(source), BillingWarning, stacklevel=3)
     if zero:
         warnings.warn(f"{source}: skipped {zero} zero-length session(s) (end equals start)",
                       BillingWarning, stacklevel=3)

@@ -365,6 +365,12 @@ def _raise_unparseable(col: pa.Array, name: str, where):
 
 # --- combining chunks ------------------------------------------------------------------------
 
+def no_billable_message(source: str) -> str:
+    """The warning for input in which no session is billable (shared with the Dask engine)."""
+    return (f"{source}: no billable session: every login is from a client other than "
+            f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed")
+
+
 def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
@@ -393,9 +399,7 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
         billable=np.concatenate([c["billable"] for c in chunks]),
         user_ids=user_ids, org_names=org_names)
     if not sessions.billable.any():
-        warnings.warn(f"{source}: no billable session: every login is from a client other than "
-                      f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed",
-                      BillingWarning, stacklevel=2)
+        warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
     zero = sessions.end_ns == sessions.start_ns
     if zero.any():
         warnings.warn(f"{source}: skipped {int(zero.sum())} zero-length session(s) "

@@ -351,3 +351,15 @@ def test_progress_bar_on_a_terminal(cluster, generated_parts, monkeypatch):
         monkeypatch.undo()
         assert "Checking session files" in fake.getvalue()
         assert "Computing usage" in fake.getvalue()
+
+
+def test_no_billable_client_warns_in_both_engines(tmp_path):
+    # the in-memory engine warned that api logins bill nobody; the Dask engine must say the same
+    (tmp_path / "parts").mkdir()
+    write_csv_part(tmp_path / "parts" / "a.csv",
+                   [("bot", "prod", "pc2", "api", "2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z")])
+    write_csv_part(tmp_path / "parts" / "b.csv",
+                   [("bot", "prod", "pc2", "api", "2026-01-06T08:00:00Z", "2026-01-06T09:00:00Z")])
+    expected, got, w_np, w_dask = both(tmp_path / "parts", order_date="2026-01-01")
+    pd.testing.assert_frame_equal(got, expected)
+    assert w_dask == w_np and any("no billable session" in w for w in w_np)
