@@ -55,6 +55,11 @@ DEFAULT_SCREEN_MB_PER_MINUTE: float = 500_000 * 60 / 8 / 1e6
 MAX_SCREEN_RETENTION_DAYS = 365
 #: longest retention the model takes (100 years): beyond any contract, below integer overflow
 MAX_RETENTION_DAYS = 36_500
+#: upper bounds that catch typos (1e308 calls of 1e308 minutes gave 'inf' GB): a billion
+#: recorded calls a month, a call of a day, 1,000 MB a minute (beyond 4K screen video)
+MAX_CALLS_PER_MONTH = 1e9
+MAX_AVG_MINUTES = 1440
+MAX_MB_PER_MINUTE = 1000
 
 #: decimals of the GB figures in the per-period forecast (3 = whole MB)
 GB_DECIMALS = 3
@@ -86,10 +91,13 @@ def _number(value: object, label: str, *, accepted: str = "a number >= 0") -> fl
     return number
 
 
-def _non_negative(value: object, label: str) -> float:
+def _non_negative(value: object, label: str, maximum: float | None = None) -> float:
     number = _number(value, label)
     if number < 0:
         raise BillingInputError(f"{label}: {value!r} is negative; accepted: a number >= 0")
+    if maximum is not None and number > maximum:  # a typo: the volumes overflow to inf
+        raise BillingInputError(f"{label}: {value!r} is too large; accepted: a number from 0 "
+                                f"to {maximum:,.0f}")
     return number
 
 
@@ -115,8 +123,9 @@ def _calls(value: object, label: str) -> float | tuple[float, ...]:
         if not values:
             raise BillingInputError(
                 f"{label}: an empty list; accepted: a number >= 0 or one value per period")
-        return tuple(_non_negative(v, f"{label}[{i}]") for i, v in enumerate(values))
-    return _non_negative(value, label)
+        return tuple(_non_negative(v, f"{label}[{i}]", MAX_CALLS_PER_MONTH)
+                     for i, v in enumerate(values))
+    return _non_negative(value, label, MAX_CALLS_PER_MONTH)
 
 
 @dataclass(frozen=True)
@@ -244,9 +253,11 @@ def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[s
     """Checked and converted settings; errors name the key through ``label``."""
     out = dict(values)
     out["calls_per_month"] = _calls(values["calls_per_month"], label("calls_per_month"))
-    for key in ("avg_minutes", "audio_mb_per_minute", "screen_mb_per_minute"):
+    for key, maximum in (("avg_minutes", MAX_AVG_MINUTES),
+                         ("audio_mb_per_minute", MAX_MB_PER_MINUTE),
+                         ("screen_mb_per_minute", MAX_MB_PER_MINUTE)):
         if key in values:
-            out[key] = _non_negative(values[key], label(key))
+            out[key] = _non_negative(values[key], label(key), maximum)
     for key in ("recorded_share", "screen_share"):
         if key in values:
             out[key] = _share(values[key], label(key))

@@ -361,6 +361,14 @@ BASE = {"calls_per_month": 1000, "avg_minutes": 3, "retention_days": 30}
     ({"avg_minutes": "abc"}, "storage.avg_minutes: 'abc' is not a number"),
     ({"overage_rate": -1}, "storage.overage_rate: -1 is not valid"),
     ({"retention_days_typo": 3}, "storage.retention_days_typo: unknown storage setting"),
+    # typos of many digits: 1e308 calls of 1e308 minutes printed 'inf' GB, then a NaN error
+    ({"calls_per_month": 1e308}, "storage.calls_per_month: 1e[+]308 is too large; accepted: a "
+                                 "number from 0 to 1,000,000,000"),
+    ({"calls_per_month": [10, 1e12]}, r"storage.calls_per_month\[1\]: 1000000000000.0 is too "
+                                      "large"),
+    ({"avg_minutes": 1e308}, "storage.avg_minutes: 1e[+]308 is too large; accepted: a number "
+                             "from 0 to 1,440"),
+    ({"screen_mb_per_minute": 5000}, "storage.screen_mb_per_minute: 5000 is too large"),
 ])
 def test_bad_settings_name_the_key(change, message):
     with pytest.raises(BillingInputError, match=message) as info:
@@ -404,6 +412,10 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--avg-minutes", "-3"], "--avg-minutes: '-3' is negative"),
     (["--calls-per-month", "lots"], "--calls-per-month: 'lots' is not a number"),
     (["--growth-rate", "-1"], "--growth-rate: '-1' is not valid"),
+    (["--growth-rate", "10", "--months", "240"], "--growth-rate: '10' grows 3,100 calls to "
+                                                 "2.42e+252 a month by period 240; accepted: "
+                                                 "a rate that keeps the volume within "
+                                                 "1,000,000,000 calls a month"),
     (["--allowance-gb", "-5"], "--allowance-gb: '-5' is negative"),
     (["--allowance-gb", "5", "--license", "pc2"], "either --allowance-gb or --license"),
     (["--license", "pc2"], "--users: missing"),

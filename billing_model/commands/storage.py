@@ -20,6 +20,7 @@ from ..storage import (
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
     GB_DECIMALS,
+    MAX_CALLS_PER_MONTH,
     StorageSettings,
     max_retention,
     steady_state_gb,
@@ -127,7 +128,14 @@ def _calls_per_month(args: argparse.Namespace, months: int) -> float | tuple[flo
     if growth == 0:
         return args.calls_per_month  # validated with the other settings
     first = _number(args.calls_per_month, "--calls-per-month", "a number >= 0")
-    return tuple(first * (1.0 + growth) ** np.arange(months))
+    with np.errstate(over="ignore"):
+        calls = first * (1.0 + growth) ** np.arange(months)
+    if calls[-1] > MAX_CALLS_PER_MONTH:
+        raise BillingInputError(
+            f"--growth-rate: {args.growth_rate!r} grows {first:,g} calls to {calls[-1]:,.3g} a "
+            f"month by period {months}; accepted: a rate that keeps the volume within "
+            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month")
+    return tuple(calls)
 
 
 def _settings(args: argparse.Namespace, months: int) -> StorageSettings:
