@@ -34,6 +34,7 @@ DEFAULT_ORG = "default"
 #: per-minute counts (decades of minutes) would exhaust the memory
 MAX_SESSION_DAYS = 366
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
+_UTC_WORD = r"\s*(?:UTC|GMT)$"
 _LOOKS_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a date and a time, offset or not
 
 
@@ -289,6 +290,10 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
                                 "timezone-aware timestamps")
     col = pc.utf8_trim_whitespace(col)
     has_offset = pc.match_substring_regex(col, _OFFSET)
+    if not pc.all(has_offset).as_py() and pc.any(pc.match_substring_regex(col, _UTC_WORD)).as_py():
+        # '2026-03-01 10:00:00 UTC' (SQL and BI exports): the zone written as a word is 'Z'
+        col = pc.replace_substring_regex(col, _UTC_WORD, "Z")
+        has_offset = pc.match_substring_regex(col, _OFFSET)
     if pc.all(has_offset).as_py():
         try:
             return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(

@@ -110,3 +110,12 @@ def test_no_billable_client_warns_instead_of_an_empty_table():
     with pytest.warns(BillingWarning, match="no billable session: every login is from a client "
                                             "other than desktop, mobile, web"):
         combine([normalize(s)], source="t.csv")
+
+
+def test_utc_written_as_a_word_is_utc():
+    # SQL and BI tools export '2026-01-05 08:00:00 UTC': it was refused as 'has no UTC offset'
+    table = pa.table({"user_id": ["ann", "bob"], "start": ["2026-01-05 08:00:00 UTC", START],
+                      "end": ["2026-01-05 09:00:00 GMT", END]})
+    chunk = normalize(table)
+    assert chunk["start"].tolist() == [chunk["start"][1]] * 2
+    assert chunk["end"].tolist() == [chunk["end"][1]] * 2
