@@ -683,8 +683,13 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         raw = t["users"]
         if isinstance(raw, Mapping):
             users = {}
+            given: dict[str, str] = {}
             for lic_name, values in raw.items():
                 lic = _license(c, lic_name, f"{where}.users.{lic_name}")
+                if lic in given:  # 'pc2' and 'CX 2': the second list replaced the first
+                    c.fail(f"{where}.users.{lic_name}", f"{lic_name!r} is {lic}, given already "
+                           f"as {given[lic]!r}; accepted: one list per license")
+                given[lic] = lic_name
                 users[lic] = c.series(values, f"{where}.users.{lic_name}", n, whole=True)
             users_where = {lic: f"{where}.users.{lic}" for lic in users}
         else:

@@ -157,6 +157,10 @@ def test_longer_series_keep_the_billed_periods():
      "[[product]] table for pc3)"),
     (dict(usage__peak_rule="contiguous"),
      "basic: usage.peak_rule: only applies with sessions"),
+    # two names of one license: the second list silently replaced the first
+    (dict(usage__users={"pc2": [1, 2, 3], "CX 2": [50, 50, 50]}),
+     "basic: usage.users.CX 2: 'CX 2' is pc2, given already as 'pc2'; accepted: one list per "
+     "license"),
     # typos of extra digits: they hung the loader for minutes and gigabytes, or overflowed
     (dict(contract__term_months=99999999999999999999),
      "basic: contract.term_months: 99999999999999999999 is too large; accepted: a whole number "
