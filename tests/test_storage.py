@@ -477,6 +477,12 @@ def test_cli_max_retention(capsys):
     assert capsys.readouterr().out.splitlines() == ["max_retention_days", "25"]
     assert main(args) == 0
     assert "25 days" in capsys.readouterr().out
+    # an allowance that holds everything: the answer is the horizon, which must be said (a bare
+    # '31 days' read as a limit), and the allowance is not shown as 1e+09
+    assert main(args[:-3] + ["--allowance-gb", "1e9", "--max-retention"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Longest retention within 1,000,000,000 GB over 1 billing periods: 31 days (the whole "
+        "31-day horizon: any longer retention fits too)")
 
 
 def test_cli_table_shows_steady_state_and_totals(capsys):

@@ -14,7 +14,7 @@ from ..errors import BillingInputError
 from ..licenses import normalize_license
 from ..money import check_currency, round_money
 from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, get_timezone, to_date
+from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, get_timezone, to_date
 from ..storage import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
@@ -200,8 +200,12 @@ def run(args: argparse.Namespace) -> int:
         if args.format == "csv":
             write_csv(pd.DataFrame({"max_retention_days": [days]}))
         else:
-            print(f"Longest retention within {allowance:g} GB over {months} billing periods: "
-                  f"{days} days")
+            horizon = int(BillingCalendar(args.start_date, args.timezone)
+                          .days(np.arange(months)).sum())
+            gb = f"{allowance:,.3f}".rstrip("0").rstrip(".")
+            print(f"Longest retention within {gb} GB over {months} billing periods: "
+                  f"{days} days" + (f" (the whole {horizon}-day horizon: any longer retention "
+                                    "fits too)" if days >= horizon else ""))
         return 0
 
     if args.daily:
