@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -55,6 +56,17 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+_NUMBER_TEXT = re.compile(r"-?[\d,]*\.?\d+( [A-Z]{3})?")
+
+
+def _numeric(column: pd.Series) -> bool:
+    """Numbers, or numbers already formatted as text ('12,500.00', '0.25 USD'): right-aligned."""
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    cells = [str(v) for v in column if not pd.isna(v) and str(v) != ""]
+    return bool(cells) and all(_NUMBER_TEXT.fullmatch(c) for c in cells)
+
+
 def _reason(exc: OSError) -> str:
     return (exc.strerror or type(exc).__name__).lower()
 
@@ -80,8 +92,7 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
         return
     table = Table(title=title, title_justify="left", show_lines=False)
     for col in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[col])
-        table.add_column(str(col), justify="right" if numeric else "left")
+        table.add_column(str(col), justify="right" if _numeric(frame[col]) else "left")
     for row in frame.itertuples(index=False):
         table.add_row(*["" if pd.isna(v) else str(v) for v in row])
     console = Console(file=out, width=max(100, min(200, len(frame.columns) * 16)))

@@ -72,3 +72,22 @@ def test_a_failed_rename_names_the_target_and_keeps_the_old_file(tmp_path, monke
                               "accepted: a file in a folder you can write to")
     assert target.read_text() == "the user's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quote.xlsx"]
+
+
+def test_amounts_formatted_as_text_are_right_aligned():
+    # invoice and storage tables pass exact decimals as text: they were left-aligned, so the
+    # digits of 3560.00 and 12500.00 did not line up
+    import io
+
+    import pandas as pd
+
+    from billing_model.output import print_table
+
+    out = io.StringIO()
+    print_table(pd.DataFrame({"invoice": ["2026-03-01", "2026-03-10"],
+                              "amount": ["12500.00", "3560.00"],
+                              "cost": ["0.00 USD", "1,250.50 USD"]}), out=out)
+    rows = [line for line in out.getvalue().splitlines() if "2026-03-10" in line]
+    assert "│  3560.00 │" in rows[0]
+    assert "│     0.00 USD │" in out.getvalue()
+    assert "│ 2026-03-10 │" in rows[0]  # dates stay left-aligned
