@@ -45,6 +45,7 @@ from .periods import (
     MIN_DATE,
     NS_PER_MINUTE,
     BillingCalendar,
+    to_date,
 )
 from .sessions import Sessions
 
@@ -270,7 +271,9 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
 def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
     """The local date of the earliest session: periods then start with the data."""
     first = pd.Timestamp(int(sessions.start_ns.min()), unit="ns", tz="UTC")
-    return first.tz_convert(timezone).date()
+    # checked here, so that a date out of range is not blamed on an order date nobody gave
+    return to_date(first.tz_convert(timezone).date(),
+                   where="sessions: the earliest session (the default order date)")
 
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,

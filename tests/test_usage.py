@@ -327,3 +327,11 @@ def test_data_over_decades_is_refused_before_counting_minutes(late):
     with pytest.raises(BillingInputError, match=rf"sessions: they run from 2026-03-01 to "
                                                 rf"{late[:10]}; accepted: at most 240 months"):
         compute_usage(s, order_date="2026-03-01")
+
+
+def test_data_past_the_calendar_without_an_order_date_names_the_sessions():
+    # it said "order_date: 2262-03-01 is out of range" though no order date was given
+    s = Sessions.from_columns(["a"], ["2262-03-01T10:00Z"], ["2262-03-01T12:00Z"], license="pc2")
+    with pytest.raises(BillingInputError, match=r"^sessions: the earliest session \(the default "
+                                                r"order date\): 2262-03-01 is out of range"):
+        compute_usage(s)
