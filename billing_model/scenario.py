@@ -58,6 +58,7 @@ from .periods import (
     MAX_DATE,
     MAX_PERIODS,
     MIN_DATE,
+    anchor_dates,
     get_timezone,
     to_date,
 )
@@ -849,9 +850,13 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
     if hardware:
         ship = c.date(c.required(t, "ship_date", where, "a date YYYY-MM-DD"),
                       f"{where}.ship_date")
+        end = (anchor_dates(contract.order_date, [contract.periods])[0] - 1).astype(object)
         if ship < contract.order_date:
             c.fail(f"{where}.ship_date", f"{ship} is before the order date "
                    f"{contract.order_date}; accepted: the order date or later")
+        if ship > end:  # 2099 for 2026: a typo that put an invoice decades after the contract
+            c.fail(f"{where}.ship_date", f"{ship} is after the contract's last billed day {end}; "
+                   f"accepted: a date from {contract.order_date} to {end}")
     return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 

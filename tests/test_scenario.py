@@ -247,6 +247,10 @@ def test_communicate_cannot_be_concurrent():
     ({"variant": [{"name": "base"}]}, "basic: variant[1].name: 'base' is empty or used twice"),
     ({"storage": {"calls_per_month": 10, "avg_minutes": 3}},
      "basic: storage.retention_days: missing"),
+    # a typo of a year put an invoice decades after the contract, silently
+    ({"hardware": [{"description": "Phones", "amount": 10, "ship_date": "2099-02-01"}]},
+     "basic: hardware[1].ship_date: 2099-02-01 is after the contract's last billed day "
+     "2026-04-14; accepted: a date from 2026-01-15 to 2026-04-14"),
     # found only when invoicing before, without the file's name
     ({"storage": {"calls_per_month": [10, 20], "avg_minutes": 3, "retention_days": 30}},
      "basic: storage.calls_per_month: 2 values for 3 periods"),
