@@ -14,6 +14,7 @@ Instants are UTC nanoseconds since the epoch (``int64``); dates are ``datetime64
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from .errors import BillingInputError
+from .errors import BillingInputError, BillingWarning
 
 DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
@@ -35,16 +36,36 @@ MAX_DATE = dt.date(2199, 12, 31)
 MAX_PERIODS = 240
 
 
-@lru_cache(maxsize=64)
 def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
-    """An IANA zone by name (``UTC`` included), or a one-line error naming ``where``."""
+    """An IANA zone by name (``UTC`` included), or a one-line error naming ``where``.
+
+    ``EST``, ``MST`` and ``HST`` are valid but fixed offsets without daylight saving time: a
+    warning says so once (the FAQ's "EST" means US Eastern, ``America/New_York``).
+    """
     try:
-        return ZoneInfo(str(name).strip())
+        zone = _zone_info(str(name).strip())
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise BillingInputError(
             f"{where}: unknown time zone {name!r}; accepted: an IANA name such as "
             "'America/New_York', 'Europe/Berlin' or 'UTC'"
         ) from None
+    if zone.key in _FIXED_US_ZONES and zone.key not in _WARNED:
+        _WARNED.add(zone.key)
+        warnings.warn(f"{where}: {zone.key!r} is a fixed UTC offset without daylight saving time, "
+                      f"so summer periods start an hour off; for the region's clock use "
+                      f"{_FIXED_US_ZONES[zone.key]!r}", BillingWarning, stacklevel=2)
+    return zone
+
+
+@lru_cache(maxsize=64)
+def _zone_info(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+_WARNED: set[str] = set()
+#: fixed-offset zone names people write for a US region's clock (which has daylight saving)
+_FIXED_US_ZONES = {"EST": "America/New_York", "MST": "America/Denver",
+                   "HST": "Pacific/Honolulu"}
 
 
 def to_date(value: object, *, where: str = "order_date") -> dt.date:

@@ -120,3 +120,21 @@ def test_dates_outside_the_model_range_are_one_line(far):
 def test_billing_periods_count_is_bounded():
     with pytest.raises(BillingInputError, match="from 0 to 240"):
         billing_periods("2026-01-15", 10**9)
+
+
+def test_fixed_offset_us_zone_names_warn_once(monkeypatch):
+    # 'EST' is valid but has no daylight saving: periods then start at 01:00 New York time in
+    # summer, silently; the FAQ's "EST" means America/New_York
+    import billing_model.periods as periods
+    from billing_model.errors import BillingWarning
+
+    monkeypatch.setattr(periods, "_WARNED", set())
+    with pytest.warns(BillingWarning, match="--timezone: 'EST' is a fixed UTC offset without "
+                                            "daylight saving time.*'America/New_York'"):
+        assert periods.get_timezone("EST", where="--timezone").key == "EST"
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        periods.get_timezone("EST")  # once is enough
+        periods.get_timezone("America/New_York")
