@@ -351,3 +351,11 @@ def test_user_details_open_record_with_input_timezone(tmp_path):
     s = read_sessions(f, license="pc2", input_timezone="Europe/Berlin")
     # the open record ends at the latest time in the export: 09:00 Berlin = 08:00 UTC
     assert pd.to_datetime(s.end_ns, utc=True).strftime("%H:%M").tolist() == ["08:00", "08:00"]
+
+
+def test_cli_table_says_the_peaks_are_the_orgs(capsys):
+    # a Communicate row showed 'concurrent 0' beside 'billable peak 26' without a word
+    assert main(["usage", "scenarios/sample_sessions.csv"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "billable peak and highest minute are the org's whole PureCloud pool, repeated on " \
+           "each of its rows" in out

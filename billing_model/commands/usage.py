@@ -98,5 +98,7 @@ def run(args) -> int:
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
-                       "the licenses of the users present longest.")
+                       "the licenses of the users present longest; billable peak and highest "
+                       "minute are the org's whole PureCloud pool, repeated on each of its rows "
+                       "(a Communicate row shows them too).")
     return 0
