@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:  # data larger than this machine's memory: not a traceback either
+        print("billing-model: error: out of memory; for large session data use --engine dask "
+              "(partitioned; see docs/scale.md)", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `billing-model usage ... | head`
         sys.stderr.close()
         return 0

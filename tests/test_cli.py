@@ -72,3 +72,15 @@ def test_an_empty_variant_name_is_not_the_base(tmp_path, capsys, command):
     assert _one_line_error(capsys).endswith("variant '' is not defined; accepted: base, no ramp "
                                             "charges, 1-month ramp")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_out_of_memory_is_one_line(capsys, monkeypatch):
+    import billing_model.commands.usage as usage
+
+    def huge(args):
+        raise MemoryError
+
+    monkeypatch.setattr(usage, "usage_from_args", huge)
+    assert main(["usage", "scenarios/sample_sessions.csv"]) == 1
+    assert _one_line_error(capsys) == ("billing-model: error: out of memory; for large session "
+                                       "data use --engine dask (partitioned; see docs/scale.md)")
