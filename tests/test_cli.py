@@ -84,3 +84,16 @@ def test_out_of_memory_is_one_line(capsys, monkeypatch):
     assert main(["usage", "scenarios/sample_sessions.csv"]) == 1
     assert _one_line_error(capsys) == ("billing-model: error: out of memory; for large session "
                                        "data use --engine dask (partitioned; see docs/scale.md)")
+
+
+def test_a_schedule_without_lines_says_so(tmp_path, capsys):
+    # every rate 0: the table printed empty, without a word
+    f = tmp_path / "free.toml"
+    f.write_text('[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 10\n'
+                 'prepay_rate = 0\nterm_months = 3\n[usage]\nusers = [1, 2, 3]\n')
+    for extra in ([], ["--totals"]):
+        assert main(["invoices", str(f), *extra]) == 0
+        assert capsys.readouterr().out.startswith("No invoice lines for free: every charge is "
+                                                  "zero")
+    assert main(["invoices", str(f), "--format", "csv"]) == 0  # csv: the header, for machines
+    assert capsys.readouterr().out.startswith("invoice_date,due_date,")

@@ -116,6 +116,10 @@ def run(args) -> int:
     # --variant "" is an unknown variant, not the base
     chosen = scenario.variant(args.variant) if args.variant is not None else scenario
     schedule = invoice_schedule(chosen)
+    if schedule.empty and args.format == "table":  # an empty table said nothing
+        print(f"No invoice lines for {chosen.name}: every charge is zero (lines with a zero "
+              "quantity or a zero rounded amount are left out; check the rates).")
+        return 0
     if args.totals:
         totals = invoice_totals(schedule)
         text = totals.astype(object).map(_text)
