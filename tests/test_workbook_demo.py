@@ -118,6 +118,23 @@ def test_a_failed_build_keeps_the_old_workbook(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
 
 
+def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
+    from billing_model.recalc import RecalcError
+
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"previous")
+
+    def broken(*args, **kwargs):
+        raise RecalcError("LibreOffice failed (exit 1)")
+    monkeypatch.setattr("billing_model.recalc.recalculate", broken)
+    assert main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target),
+                 "--recalc"]) == 1
+    err = capsys.readouterr().err
+    assert "LibreOffice failed" in err and "left as it was" in err and err.count("\n") == 1
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
+
+
 @pytest.mark.libreoffice
 def test_build_recalc_stores_values(tmp_path, soffice):
     out = tmp_path / "r.xlsx"

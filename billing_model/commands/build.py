@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..scenario import load_scenario
@@ -41,7 +42,15 @@ def run(args) -> int:
             from ..errors import BillingInputError
             raise BillingInputError(f"--recalc: {exc}") from None
     figures = scenario_figures(scenario)  # before writing: a failure must leave `out` as it was
-    build_workbook(scenario, out, recalc=args.recalc)
+    try:
+        build_workbook(scenario, out, recalc=args.recalc)
+    except RuntimeError as exc:  # LibreOffice failed or hung: not bad input, but one line
+        from ..recalc import RecalcError
+        if not isinstance(exc, RecalcError):
+            raise
+        print(f"billing-model: error: --recalc: {exc}; {out} was left as it was",
+              file=sys.stderr)
+        return 1
     cur = scenario.contract.currency
     print(f"{out}: workbook of {scenario.name}")
     print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "

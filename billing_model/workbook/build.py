@@ -129,10 +129,15 @@ def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
     target = Path(target)
     if target.suffix.lower() != ".xlsx":
         raise BillingInputError(f"{target}: the output must be an .xlsx file")
-    write_book(build_layout(scenario), target)
-    if recalc:
-        from ..recalc import recalculate
-        recalculate(target)
+    layout = build_layout(scenario)
+    if not recalc:
+        write_book(layout, target)
+        return target
+    from ..output import atomic_path
+    from ..recalc import recalculate
+    with atomic_path(target) as tmp:  # the user's file stays until LibreOffice has succeeded
+        write_book(layout, tmp)
+        recalculate(tmp)
     return target
 
 
