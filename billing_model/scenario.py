@@ -503,6 +503,9 @@ class _Checker:
                 if (isinstance(v, bool) or not isinstance(v, int | float | Decimal)
                         or not _finite(v) or v < 0):
                     self.fail(f"{where}[{i}]", f"{v!r} is not accepted; accepted: a number >= 0")
+                if v > MAX_PRICE:  # a typo: no month has 10^12 minutes, requests, GB or dollars
+                    self.fail(f"{where}[{i}]", f"{v!r} is too large; accepted: a number from 0 "
+                              f"to {MAX_PRICE:,}")
                 out.append(to_decimal(v, where=f"{where}[{i}]"))
         return tuple(out)
 

@@ -171,6 +171,9 @@ def test_longer_series_keep_the_billed_periods():
     (dict(usage__users=[40, 10**20, 100]),
      "basic: usage.users[1]: 100000000000000000000 is too large; accepted: a whole number from "
      "0 to 1,000,000,000"),
+    (dict(usage__telephony=[10.5, 6e25, 1]),
+     "basic: usage.telephony[1]: 6e+25 is too large; accepted: a number from 0 to "
+     "1,000,000,000,000"),
     (dict(contract__payment_terms_days=999999999),
      "basic: contract.payment_terms_days: 999999999 is too large; accepted: a whole number from "
      "0 to 365"),
