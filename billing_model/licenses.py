@@ -71,24 +71,3 @@ def normalize_license(value: object, *, where: str = "") -> str:
         raise BillingInputError(
             f"{prefix}unknown license {value!r}; accepted: {ACCEPTED}"
         ) from None
-
-
-def license_ranks(values: np.ndarray | list, *, where: str = "") -> np.ndarray:
-    """Vectorized :func:`normalize_license` returning ranks (int8); only unique values are parsed.
-
-    Raises :class:`BillingInputError` naming the first row (0-based ``row`` in the message is
-    1-based data row) that holds an unknown license.
-    """
-    arr = np.asarray(values, dtype=object)
-    uniq, inverse = np.unique(arr.astype(str), return_inverse=True)
-    ranks = np.empty(len(uniq), dtype=np.int8)
-    for i, u in enumerate(uniq):  # loop over distinct license names, not rows
-        try:
-            ranks[i] = BY_KEY[normalize_license(u)].rank
-        except BillingInputError:
-            row = int(np.flatnonzero(inverse == i)[0])
-            raise BillingInputError(
-                f"{where}row {row + 1}, column 'license': unknown license {u!r}; "
-                f"accepted: {ACCEPTED}"
-            ) from None
-    return ranks[inverse.reshape(-1)]
