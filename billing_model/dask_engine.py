@@ -11,14 +11,14 @@ rule is implemented twice:
    fixes the billing calendar, the :class:`~billing_model.usage.Window` and the sorted org and
    user lists.
 2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
-   sorted names the scan found, license rank, UTC start and end, billable: 24 bytes a session)
+   sorted names the scan found, license rank, UTC start and end, billable: 26 bytes a session)
    and every row moves to partition ``user % N`` (one machine: each read task writes its rows to
    one file per partition, each partition task reads its files; a cluster: ``dask.dataframe``'s
    peer-to-peer shuffle on ``hash(org, user)``), so that every session of one user meets in one
    partition.
 3. **Partials**: :func:`~billing_model.usage.partial_usage` per partition with the shared window
-   and org list: per-minute pool counts and per-user present minutes.
-4. **Reduce**: the partials are added in a tree (counts add, user tables concatenate) and
+   and org list: the pool's +1/-1 presence events per org and period, and per-user minutes.
+4. **Reduce**: the partials are added in a tree (events merge, user tables concatenate) and
    :func:`~billing_model.usage.finalize_usage` picks the peaks and the billed users once.
 
 Memory: a scan task holds one batch of a part; a read task one part, or one run of row groups
@@ -61,7 +61,7 @@ CONNECT_TIMEOUT = "10s"
 
 _META = pd.DataFrame({
     "user": pd.Series([], dtype=np.int32),
-    "org": pd.Series([], dtype=np.int16),
+    "org": pd.Series([], dtype=np.int32),
     "rank": pd.Series([], dtype=np.int8),
     "start": pd.Series([], dtype=np.int64),
     "end": pd.Series([], dtype=np.int64),
@@ -211,9 +211,9 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
         return np.array(sorted(set().union(*(s[key] for s in scans))), dtype=object)
 
     org_names, user_ids = names("org_names"), names("user_ids")
-    if len(user_ids) >= 2**31 or len(org_names) >= 2**15:  # the shuffle's int32/int16 codes
+    if len(user_ids) >= 2**31 or len(org_names) >= 2**31:  # the shuffle's int32 codes
         raise BillingInputError(f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
-                                "accepted: fewer than 2**31 users and 2**15 orgs")
+                                "accepted: fewer than 2**31 users and 2**31 orgs")
     return types.SimpleNamespace(
         rows=rows,
         start_min=min(s["start_min"] for s in scans if s["start_min"] is not None),
@@ -270,7 +270,7 @@ def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_id
         org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
         frames.append(pd.DataFrame({
             "user": user_code[chunk["user_idx"][keep]].astype(np.int32),
-            "org": org_code[chunk["org_idx"][keep]].astype(np.int16),
+            "org": org_code[chunk["org_idx"][keep]].astype(np.int32),
             "rank": chunk["rank"][keep].astype(np.int8),
             "start": chunk["start"][keep],
             "end": chunk["end"][keep],
@@ -301,7 +301,7 @@ def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
 
 
 def add_partials(*partials: UsagePartial) -> UsagePartial:
-    """The sum of partials (counts add, user tables concatenate)."""
+    """The sum of partials (events merge, user tables concatenate)."""
     total = partials[0]
     for other in partials[1:]:  # a handful per reduction task
         total = total + other
@@ -335,8 +335,8 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
 
 # --- the local shuffle: through files, no buffer ------------------------------------------------
 
-#: one shuffled session on disk: 24 bytes
-_RECORD = np.dtype([("user", np.int32), ("org", np.int16), ("rank", np.int8),
+#: one shuffled session on disk: 26 bytes
+_RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("rank", np.int8),
                     ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
 
 

@@ -30,6 +30,7 @@ from billing_model.errors import BillingInputError
 from billing_model.iotools import read_sessions
 from billing_model.synthetic import generate_sessions, write_sessions
 from billing_model.usage import compute_usage
+from tests.reference_usage import reference_usage
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
            "peak_concurrent", "raw_peak"]
@@ -131,17 +132,19 @@ def partitioned_sessions(draw):
     lic = draw(st.lists(st.sampled_from(["communicate", "pc1", "pc2"]), min_size=n, max_size=n))
     client = draw(st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n,
                            max_size=n))
-    # starts within three hours of the boundary, lengths 0 to 4 hours (some cross it)
-    start = draw(st.lists(st.integers(-180, 180), min_size=n, max_size=n))
-    length = draw(st.lists(st.integers(0, 240), min_size=n, max_size=n))
+    # starts within three hours of the boundary, to the second; lengths 0 to 4 hours (some
+    # cross it), some under two minutes (within or across one minute mark)
+    start = draw(st.lists(st.integers(-180 * 60, 180 * 60), min_size=n, max_size=n))
+    length = draw(st.lists(st.one_of(st.integers(0, 240 * 60), st.integers(0, 130)),
+                           min_size=n, max_size=n))
     n_parts = draw(st.integers(1, 4))
     part = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
     formats = draw(st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts,
                             max_size=n_parts))
     frame = pd.DataFrame({
         "user_id": [f"u{u}" for u in user], "org": org, "license": lic, "client": client,
-        "start": BOUNDARY + pd.to_timedelta(start, unit="min"),
-        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="min"),
+        "start": BOUNDARY + pd.to_timedelta(start, unit="s"),
+        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="s"),
     })
     return frame, part, formats
 
@@ -168,6 +171,14 @@ def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, m
         return
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np
+    # and both give the slow reference's rows (docs/rules.md, written independently)
+    ns = frame.assign(start=frame["start"].dt.as_unit("ns").astype("int64"),
+                      end=frame["end"].dt.as_unit("ns").astype("int64"))
+    rows = list(ns[["user_id", "org", "license", "client", "start", "end"]]
+                .itertuples(index=False, name=None))
+    reference = reference_usage(rows, "2026-02-01", "America/New_York", peak_rule, min_minutes)
+    assert [tuple(str(v) if i in (1, 2) else v for i, v in enumerate(r))
+            for r in got[COLUMNS].itertuples(index=False, name=None)] == reference
 
 
 def test_engines_agree_on_generated_months(tmp_path):

@@ -415,3 +415,57 @@ def test_data_past_the_calendar_without_an_order_date_names_the_sessions():
     with pytest.raises(BillingInputError, match=r"^sessions: the earliest session \(the default "
                                                 r"order date\): 2262-03-01 is out of range"):
         compute_usage(s)
+
+
+# --- memory follows the sessions, not orgs x minutes --------------------------------------------
+
+def many_orgs(n_orgs, months=1, users_per_org=2):
+    """Each org's agents log in for an hour on the 5th of every month, from 2026-01."""
+    org = np.repeat(np.arange(n_orgs), users_per_org * months)
+    month = np.tile(np.repeat(np.arange(months), users_per_org), n_orgs)
+    user = np.tile(np.arange(users_per_org), n_orgs * months)
+    start = (pd.Timestamp("2026-01-05T14:00Z") + pd.to_timedelta(0, unit="s")).value
+    first = (np.datetime64("2026-01", "M") + month).astype("datetime64[D]") + 4
+    start = first.astype("datetime64[ns]").astype(np.int64) + 14 * 3600 * 10**9 + user * 60 * 10**9
+    return pd.DataFrame({"user_id": [f"o{o}-u{u}" for o, u in zip(org, user, strict=True)],
+                         "org": [f"org{o:05d}" for o in org], "license": "pc2",
+                         "start": pd.to_datetime(start, utc=True),
+                         "end": pd.to_datetime(start + 3600 * 10**9, utc=True)})
+
+
+def engine_rows(frame, **kw):
+    s = Sessions.from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
+                              license=frame["license"])
+    return compute_usage(s, order_date="2026-01-01", **kw)
+
+
+def test_3000_orgs_in_a_month_take_memory_of_their_sessions():
+    import tracemalloc
+
+    frame = many_orgs(3000)
+    tracemalloc.start()
+    try:
+        out = engine_rows(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(out) == 3000
+    assert out[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+               ].drop_duplicates().values.tolist() == [[2, 2, 2, 2]]
+    # one minute grid per org took 2.7 GB; the sweep holds a few arrays of 6,000 sessions
+    assert peak < 100 * 2**20
+
+
+def test_200_orgs_over_20_years():
+    frame = many_orgs(200, months=240, users_per_org=1)
+    out = engine_rows(frame)
+    assert len(out) == 200 * 240
+    assert out["period"].min() == 0 and out["period"].max() == 239
+    assert (out["peak_concurrent"] == 1).all() and (out["named_users"] == 1).all()
+
+
+def test_40000_orgs():
+    frame = many_orgs(40_000, users_per_org=1)
+    out = engine_rows(frame)
+    assert len(out) == 40_000 and out["org"].is_unique
+    assert (out["peak_concurrent"] == 1).all()
