@@ -3,6 +3,9 @@
 Source: ``shared/reference/RULES.md`` ("Invoices"): the accepted currencies are AUD, BRL, CAD, EUR,
 GBP, JPY, NZD, USD; JPY has no minor unit, the others two decimals. Each invoice line is rounded
 half up to the minor unit; totals add the rounded lines. Fees exclude all taxes.
+
+Excel twin: :mod:`billing_model.formulas.money` (decimals looked up in the currency table the
+workbook writes from :data:`CURRENCIES`), tested against this module in ``tests/test_formulas.py``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ never chained from the previous one. Negative ``k`` goes back before the order d
 moves no boundary: each boundary is local midnight of its own day.
 
 Instants are UTC nanoseconds since the epoch (``int64``); dates are ``datetime64[D]``.
+
+Excel twin: :mod:`billing_model.formulas.periods` (``EDATE`` in whole days). Limits: rows of
+:data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations

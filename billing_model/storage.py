@@ -20,6 +20,10 @@ The model is daily and vectorized (cumulative sums, no loop over days):
 
 GB figures of the per-period forecast are rounded to 3 decimals (whole MB), and overage is priced
 on that rounded quantity, so ``overage_cost == overage_gb x rate`` can be checked from the output.
+
+Excel twin: :mod:`billing_model.formulas.storage` (GB per call, life days, window sums, GB
+rounding, steady state), tested against this module in ``tests/test_formulas.py``. Limits and
+defaults of the settings: rows of :data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations
