@@ -97,8 +97,9 @@ def sources_sheet(ctx: Ctx) -> Sheet:
         ("One-time, hardware", "Enablement packages right after the order; hardware when it "
          "ships.", "Billing FAQ 'When are enablement service packages billed?'"),
         ("Payment", "Net 30 days, by ACH/EFT, wire or check.", "Billing FAQ"),
-        ("Rounding", "Each line rounded half up to the currency's minor unit (JPY 0 "
-         "decimals, others 2); totals add the rounded lines.", "RULES.md 'Invoices'"),
+        ("Rounding", "Each line rounded half up to the currency's minor unit (the currency "
+         "table below: JPY 0 decimals, others 2); totals add the rounded lines.",
+         "RULES.md 'Invoices'"),
         ("Concurrent peak", "The highest user count reached for at least 30 minutes in total "
          "(not necessarily contiguous).", "Vendor 'Concurrent licensing model billing "
          "overview'"),
