@@ -9,6 +9,9 @@ never chained from the previous one. Negative ``k`` goes back before the order d
 moves no boundary: each boundary is local midnight of its own day.
 
 Instants are UTC nanoseconds since the epoch (``int64``); dates are ``datetime64[D]``.
+
+Excel twin: :mod:`billing_model.formulas.periods` (``EDATE`` in whole days). Limits: rows of
+:data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations
@@ -22,18 +25,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from .core.limits import LIMITS
 from .errors import BillingInputError, BillingWarning
 
 DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
-#: dates the model accepts: wide enough for any contract, narrow enough that every period of it
-#: (and its invoice due dates) stays within the nanosecond timestamps the engines use (to 2262)
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2199, 12, 31)
-#: most billing periods one contract or forecast may span (ramp + term): 20 years. A limit, so
-#: that a typo such as ``term_months = 1200000`` is an error, not minutes of work and gigabytes
-MAX_PERIODS = 240
+#: dates and most periods (ramp + term) the model accepts: rows of :data:`core.limits.LIMITS`,
+#: where their reasons are
+MIN_DATE: dt.date = LIMITS["order_date"].minimum  # type: ignore[assignment]
+MAX_DATE: dt.date = LIMITS["order_date"].maximum  # type: ignore[assignment]
+MAX_PERIODS: int = LIMITS["periods"].maximum  # type: ignore[assignment]
 
 
 def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
