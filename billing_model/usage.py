@@ -45,12 +45,13 @@ from .periods import (
     MIN_DATE,
     NS_PER_MINUTE,
     BillingCalendar,
+    mark_coverage,
     to_date,
 )
 from .sessions import Sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak"]
+           "peak_concurrent", "raw_peak", "coverage"]
 N_RANKS = len(LICENSES)
 
 
@@ -278,7 +279,8 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None) -> pd.DataFrame:
+                  periods: tuple[int, int] | None = None, as_of: int | None = None
+                  ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
     Parameters
@@ -291,12 +293,16 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     peak_rule : ``"cumulative"`` (the vendor's method) or ``"contiguous"``.
     min_minutes : minutes a level must accrue to be billable (30, RULES.md).
     periods : ``(k0, k1)``: analyse periods ``k0 .. k1 - 1`` only (default: all the data touches).
+    as_of : UTC ns when the data was exported: the data's window runs to it (default: to the
+        latest end).
 
     Returns
     -------
     DataFrame with columns ``org, period_start, period_end, license, named_users,
-    concurrent_users, peak_concurrent, raw_peak, period`` (``period`` is k), one row per org,
-    period and license with named or concurrent users, ordered by period, org and license rank.
+    concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
+    ``coverage`` the share of the period the data's window covers, see
+    :func:`billing_model.periods.mark_coverage`), one row per org, period and license with
+    named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
@@ -312,8 +318,11 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    return finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                          min_minutes=min_minutes)
+    frame = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
+                           min_minutes=min_minutes)
+    start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
+    return mark_coverage(frame, calendar, window.k0, window.k1, start,
+                         end if as_of is None else max(end, int(as_of)))[[*COLUMNS, "period"]]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
