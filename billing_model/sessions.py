@@ -445,9 +445,12 @@ def _raise_unparseable(col: pa.Array, name: str, where):
     # does not, so a value without a time is bad too
     timed = pc.match_substring_regex(col, "^" + _LOOKS_ISO.pattern).to_numpy(
         zero_copy_only=False)
-    bad = np.flatnonzero(parsed.isna().to_numpy() | ~timed)
+    # a date pandas reads (to the microsecond) but nanosecond timestamps cannot hold
+    years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    beyond = (years < 1678) | (years > 2261)
+    bad = np.flatnonzero(parsed.isna().to_numpy() | ~timed | beyond)
     i = int(bad[0]) if len(bad) else 0
-    if timed[i] and _valid_iso(str(values.iloc[i])):  # a real date past nanosecond timestamps
+    if timed[i] and (beyond[i] or _valid_iso(str(values.iloc[i]))):  # a real date, out of range
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {values.iloc[i]!r} is out of range; accepted: "
             "timestamps between the years 1678 and 2261 (check the year)")
