@@ -212,8 +212,12 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
     """``--as-of``: an ISO 8601 instant with an offset (or UTC ns) as UTC ns, or ``None``."""
     if value is None or isinstance(value, int | np.integer):
         return None if value is None else int(value)
-    return int(parse_instants(pa.array([str(value)], pa.string()), "as-of",
-                              lambda _: where, None)[0])
+    try:
+        return int(parse_instants(pa.array([str(value).strip()], pa.string()), "as-of",
+                                  lambda _: where, None)[0])
+    except BillingInputError:
+        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
+                                "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
 
 
 def read_user_details(file: Path, *, input_timezone: str | None = None,
@@ -296,6 +300,16 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
                                      input_timezone).max())
         else:
             end = as_of
+            opened_at = [i for i, e in enumerate(ends) if e is None]
+            begins = parse_instants(pa.array([starts[i] for i in opened_at], pa.string()),
+                                    "startTime", lambda j: f"{file}: {places[opened_at[j]]}",
+                                    input_timezone)
+            late = np.flatnonzero(begins > as_of)
+            if len(late):
+                i = opened_at[int(late[0])]
+                raise BillingInputError(
+                    f"{file}: {places[i]}: open record starts at {starts[i]!r}, after --as-of; "
+                    "accepted: an --as-of at or after every open record's startTime")
         last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
         ends = [last if e is None else e for e in ends]
         opened = (n_open, end, as_of is not None)

@@ -362,3 +362,33 @@ def test_choice_typos_are_refused(capsys, args):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert any(typo in err for typo in ("concurent", "cumulativ", "dsak", "tabel"))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("as_of, expected", [
+    ("2026-03-10T12:00:00Z", "open_presence.json: userDetails[0].primaryPresence[0]: open record "
+                             "starts at '2026-03-10T13:00:00.000Z', after --as-of; accepted: an "
+                             "--as-of at or after every open record's startTime"),
+    ("yesterday", "error: --as-of: 'yesterday' is not accepted; accepted: an ISO 8601 instant "
+                  "with an offset, e.g. 2026-03-10T18:00:00Z"),
+])
+def test_bad_as_of_is_one_line(capsys, engine, as_of, expected):
+    assert expected in usage_error(capsys, DATA / "open_presence.json", "--license", "pc2",
+                                   "--as-of", as_of, engine=engine)
+
+
+def test_sessions_from_columns_unify_ids_and_refuse_null_markers():
+    from billing_model.sessions import Sessions
+
+    s = Sessions.from_columns([" Bob", "bob ", "ann"], ["2026-03-10T13:00Z"] * 3,
+                              ["2026-03-10T14:00Z"] * 3, license="pc2")
+    assert s.user_ids.tolist() == ["Bob", "ann"] and s.user.tolist() == [0, 0, 1]
+    for marker in ("NaN", "null", "None", "#N/A", "n/a"):
+        with pytest.raises(BillingInputError, match=rf"^sessions: row 2, column 'user_id': "
+                                                    rf"'{marker}' is a null marker"):
+            Sessions.from_columns(["ann", marker], ["2026-03-10T13:00Z"] * 2,
+                                  ["2026-03-10T14:00Z"] * 2, license="pc2")
+    with pytest.raises(BillingInputError, match=r"^sessions: row 2, column 'user_id': 'nan' is "
+                                                r"a null marker"):  # a float NaN in a list
+        Sessions.from_columns(["ann", float("nan")], ["2026-03-10T13:00Z"] * 2,
+                              ["2026-03-10T14:00Z"] * 2, license="pc2")
