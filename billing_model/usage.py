@@ -55,13 +55,14 @@ from .periods import (
     MIN_DATE,
     NS_PER_MINUTE,
     BillingCalendar,
+    mark_coverage,
     to_date,
 )
 from .sessions import Sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak"]
-#: ``usage --by-user``: one row per org, period and user (reconciles the vendor's report)
+           "peak_concurrent", "raw_peak", "coverage"]
+#: ``usage --by-user``: one row per org, period and user (reconciles the vendor's usage report)
 USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
                 "named", "billed_concurrent"]
 N_RANKS = len(LICENSES)
@@ -365,7 +366,8 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None, by_user: bool = False
+                  periods: tuple[int, int] | None = None, as_of: int | None = None,
+                  by_user: bool = False
                   ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
@@ -381,12 +383,16 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     periods : ``(k0, k1)``: analyse periods ``k0 .. k1 - 1`` only (default: all the data touches).
     by_user : return one row per org, period and user instead (:data:`USER_COLUMNS`: minutes
         present, named, billed as concurrent), to reconcile the vendor's usage report.
+    as_of : UTC ns when the data was exported: the data's window runs to it (default: to the
+        latest end).
 
     Returns
     -------
     DataFrame with columns ``org, period_start, period_end, license, named_users,
-    concurrent_users, peak_concurrent, raw_peak, period`` (``period`` is k), one row per org,
-    period and license with named or concurrent users, ordered by period, org and license rank.
+    concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
+    ``coverage`` the share of the period the data's window covers, see
+    :func:`billing_model.periods.mark_coverage`), one row per org, period and license with
+    named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
@@ -402,8 +408,13 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    return finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                          min_minutes=min_minutes, by_user=by_user)
+    frame = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
+                           min_minutes=min_minutes, by_user=by_user)
+    if by_user:
+        return frame
+    start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
+    return mark_coverage(frame, calendar, window.k0, window.k1, start,
+                         end if as_of is None else max(end, int(as_of)))[[*COLUMNS, "period"]]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
