@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -440,9 +441,8 @@ def many_orgs(n_orgs, months=1, users_per_org=2):
     org = np.repeat(np.arange(n_orgs), users_per_org * months)
     month = np.tile(np.repeat(np.arange(months), users_per_org), n_orgs)
     user = np.tile(np.arange(users_per_org), n_orgs * months)
-    start = (pd.Timestamp("2026-01-05T14:00Z") + pd.to_timedelta(0, unit="s")).value
     first = (np.datetime64("2026-01", "M") + month).astype("datetime64[D]") + 4
-    start = first.astype("datetime64[ns]").astype(np.int64) + 14 * 3600 * 10**9 + user * 60 * 10**9
+    start = first.astype("datetime64[ns]").astype(np.int64) + (14 * 60 + user) * 60 * 10**9
     return pd.DataFrame({"user_id": [f"o{o}-u{u}" for o, u in zip(org, user, strict=True)],
                          "org": [f"org{o:05d}" for o in org], "license": "pc2",
                          "start": pd.to_datetime(start, utc=True),
