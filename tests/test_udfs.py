@@ -279,10 +279,10 @@ def test_no_sessions_in_the_period_is_zero(sample):
 # --- a plain slow reference of the peak rules -------------------------------------------------
 
 def reference_peak(sessions, m0, m1, rule, min_minutes):
-    """Users present per minute of [m0, m1) (positive overlap), then the rule, by counting."""
+    """Users present at each minute mark of [m0, m1) (a session holds m:00), then the rule."""
     counts = []
     for m in range(m0, m1):
-        present = {u for u, a, b in sessions if a < (m + 1) * 60 and b > m * 60}
+        present = {u for u, a, b in sessions if a <= m * 60 < b}
         counts.append(len(present))
     return peak_of_counts(counts, rule, min_minutes)
 
