@@ -83,7 +83,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                        org: str | None = None, other_clients: str | None = None,
                        as_of: int | str | None = None, scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
-                       progress: bool | None = None) -> pd.DataFrame:
+                       progress: bool | None = None, by_user: bool = False) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
 
     The same rows (and the same errors and warnings) as
@@ -101,6 +101,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
     progress : draw progress bars on standard error (default: when it is a terminal).
+    by_user : one row per org, period and user instead (as :func:`~billing_model.usage.
+        compute_usage`).
 
     Returns
     -------
@@ -151,7 +153,10 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                 root = local_usage_graph(pieces, options, window, summary.user_ids,
                                          summary.org_names, n_parts, directory)
             (partial,) = _run(client, [root], "Computing usage", progress)
-    frame = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
+    frame = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
+                           by_user=by_user)
+    if by_user:
+        return frame
     return mark_coverage(frame, calendar, window.k0, window.k1, summary.start_min,
                          summary.end_max if as_of is None else max(summary.end_max, as_of)
                          )[[*COLUMNS, "period"]]

@@ -485,3 +485,25 @@ def test_40000_orgs():
     out = engine_rows(frame)
     assert len(out) == 40_000 and out["org"].is_unique
     assert (out["peak_concurrent"] == 1).all()
+
+
+# --- usage --by-user through the command line ---------------------------------------------------
+
+@pytest.mark.parametrize("engine", ["numpy", "dask"])
+def test_cli_by_user_rows(tmp_path, capsys, engine):
+    from billing_model.cli import main
+
+    path = tmp_path / "handover.csv"
+    path.write_text("user_id,start,end,license,client\n"
+                    "amy,2026-01-05T06:00:40Z,2026-01-05T14:00:20Z,pc2,desktop\n"
+                    "ben,2026-01-05T14:00:40Z,2026-01-05T22:00:20Z,pc2,web\n"
+                    "bot,2026-01-05T06:00:00Z,2026-01-05T22:00:00Z,pc2,api\n")
+    assert main(["usage", str(path), "--by-user", "--format", "csv", "--engine", engine,
+                 "--order-date", "2026-01-01", "--timezone", "UTC"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines == [
+        "org,period_start,period_end,user_id,license,minutes_present,named,billed_concurrent",
+        # amy holds the marks 06:01 .. 14:00 (480), ben 14:01 .. 22:00 (480): never together
+        "default,2026-01-01,2026-01-31,amy,pc2,480,true,true",
+        "default,2026-01-01,2026-01-31,ben,pc2,480,true,false",
+        "default,2026-01-01,2026-01-31,bot,pc2,0,false,false"]

@@ -9,7 +9,7 @@ from ..licenses import normalize_license
 from ..output import print_table, write_csv
 from ..periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
 from ..sessions import OTHER_CLIENTS
-from ..usage import COLUMNS
+from ..usage import COLUMNS, USER_COLUMNS
 
 
 def _lower(text: str) -> str:
@@ -57,6 +57,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
     add_session_options(parser)
     parser.add_argument("--format", choices=("table", "csv"), default="table",
                         help="table for people (default) or csv")
+    parser.add_argument("--by-user", action="store_true",
+                        help="one row per org, period and user: minutes present at the minute "
+                             "marks, named, billed as concurrent (to reconcile the vendor's "
+                             "concurrent usage report)")
     return parser
 
 
@@ -84,7 +88,8 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
-                                  as_of=as_of, scheduler=args.scheduler)
+                                  as_of=as_of, scheduler=args.scheduler,
+                                  by_user=getattr(args, "by_user", False))
     if args.scheduler:
         from ..errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
@@ -94,11 +99,14 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of)
     return compute_usage(sessions, order_date=order_date, timezone=args.timezone,
-                         peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of)
+                         peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
+                         by_user=getattr(args, "by_user", False))
 
 
 def run(args) -> int:
     frame = usage_from_args(args)
+    if args.by_user:
+        return _run_by_user(frame, args)
     if args.format == "csv":
         out = frame[COLUMNS].copy()
         for col in ("period_start", "period_end"):
@@ -120,4 +128,25 @@ def run(args) -> int:
                        "minute are the org's whole PureCloud pool, repeated on each of its rows "
                        "(a Communicate row shows them too). coverage: the share of the period "
                        "the data covers; * partial: less than half, not a month's users.")
+    return 0
+
+
+def _run_by_user(frame, args) -> int:
+    """``usage --by-user``: one row per org, period and user."""
+    out = frame[USER_COLUMNS].copy()
+    for col in ("period_start", "period_end"):
+        out[col] = out[col].astype(str)
+    for col in ("named", "billed_concurrent"):
+        out[col] = out[col].map({True: "true", False: "false"})
+    if args.format == "csv":
+        write_csv(out)
+        return 0
+    print_table(out.rename(columns={"period_start": "from", "period_end": "to",
+                                    "minutes_present": "minutes present",
+                                    "billed_concurrent": "billed concurrent"}),
+                title=f"Users per org and period ({args.timezone})",
+                footer="minutes present: the minute marks (m:00) at which one of the user's "
+                       "desktop, web or mobile sessions was open; named: logged in to a user "
+                       "interface in the period; billed concurrent: among the users present "
+                       "longest, up to the billable peak (ties: higher license, then user id)")
     return 0
