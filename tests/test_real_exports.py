@@ -392,3 +392,13 @@ def test_sessions_from_columns_unify_ids_and_refuse_null_markers():
                                                 r"a null marker"):  # a float NaN in a list
         Sessions.from_columns(["ann", float("nan")], ["2026-03-10T13:00Z"] * 2,
                               ["2026-03-10T14:00Z"] * 2, license="pc2")
+
+
+def test_workbook_usage_series_repeat_the_last_measured_period():
+    # the Usage sheet fed the workbook's invoices from the last period with any data (April's
+    # one night-shift user) while the invoices engine billed March's 21
+    from billing_model.workbook.usage import session_data
+
+    data = session_data(load_scenario(DATA / "one_month_quote.toml"))
+    named = [v for (org, lic, col), v in data["series"].items() if col == "named_users"]
+    assert [list(v) for v in named] == [[21] * 12]

@@ -24,14 +24,17 @@ def session_data(scenario: Scenario) -> dict | None:
     if not sources:
         return None
     from ..iotools import read_sessions
-    from ..periods import BillingCalendar
+    from ..periods import MEASURED_SHARE, BillingCalendar
     from ..usage import concurrency_profile
     c = scenario.contract
     source = sources[0]
     usage = source.usage(c)
     n = scenario.periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
-    last_k = int(usage["period"].max()) if len(usage) else -1
+    # repeat-last repeats the last *measured* period (the data covers at least half of it),
+    # as the invoices do: never a partial one (docs/rules.md, coverage)
+    measured = usage["period"][usage["coverage"] >= MEASURED_SHARE]
+    last_k = int(measured.max()) if len(measured) else -1
     series = {(str(org), str(lic), column): source.per_period(sub, n, column, last_k)
               for (org, lic), sub in usage.groupby(["org", "license"])  # orgs and licenses
               for column in ("named_users", "concurrent_users")}
