@@ -29,14 +29,16 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"billing-model: warning: {message}", file=sys.stderr)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of ``only`` that one (the others' modules, and what
+    they import, such as openpyxl for ``build``, are then never loaded: faster start-up)."""
     parser = _Parser(
         prog="billing-model",
         description="Model how a Genesys Cloud (PureCloud) subscription is billed.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else (only,):
         try:
             module = importlib.import_module(f"billing_model.commands.{name}")
         except ModuleNotFoundError as exc:  # a command still being written
@@ -50,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:  # Ctrl-C while the commands import (pandas, pyarrow) is one line too
-        parser = build_parser()
+        words = sys.argv[1:] if argv is None else list(argv)
+        first = next((w for w in words if not w.startswith("-")), None)
+        parser = build_parser(first if first in COMMANDS else None)
         args = parser.parse_args(argv)
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)

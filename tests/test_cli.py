@@ -97,3 +97,18 @@ def test_a_schedule_without_lines_says_so(tmp_path, capsys):
                                                   "zero")
     assert main(["invoices", str(f), "--format", "csv"]) == 0  # csv: the header, for machines
     assert capsys.readouterr().out.startswith("invoice_date,due_date,")
+
+
+def test_a_command_loads_only_its_own_module():
+    # every command imported every other (build's openpyxl and workbook builder included) before
+    # `usage` read a line: start-up time that DuckDB and Polars users do not pay
+    import subprocess
+    import sys
+
+    code = ("import sys; from billing_model.cli import main; "
+            "main(['usage', 'scenarios/sample_sessions.csv', '--format', 'csv']); "
+            "print('LOADED', 'billing_model.workbook' in sys.modules, "
+            "'billing_model.commands.build' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "LOADED False False" in done.stderr
