@@ -493,24 +493,37 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     check_span(*span_of_chunks(chunks))
 
     def recode(dict_key, idx_key, fold: bool):
-        values = np.concatenate([c[dict_key].astype(str) for c in chunks])
-        keys = fold_ids(values) if fold else values
-        key_names, inverse = np.unique(keys, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        offsets = np.cumsum([0] + [len(c[dict_key]) for c in chunks])
-        if fold:  # each user named as first seen: by chunk, then by first row in the chunk
-            seen = np.concatenate([first_rows(c[idx_key], len(c[dict_key])) for c in chunks])
-            order = np.lexsort((seen, np.repeat(np.arange(len(chunks)), np.diff(offsets)),
-                                inverse))
-            lead = order[np.r_[True, inverse[order][1:] != inverse[order][:-1]]]
-            display = values[lead]                       # one per key, in key order
-            names, rank = np.unique(display, return_inverse=True)
-            inverse = rank.reshape(-1)[inverse]
+        # every chunk's dictionary in one Arrow array, unified by hashing (no sort, no Python
+        # string per row: only each batch's distinct values, and the sorted names at the end)
+        sizes = [len(c[dict_key]) for c in chunks]
+        offsets = np.cumsum([0] + sizes)
+        values = pa.array(np.concatenate([np.asarray(c[dict_key], dtype=object)
+                                          for c in chunks]), pa.string())
+        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
+        encoded = pc.dictionary_encode(keys)
+        inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        n_keys = len(encoded.dictionary)
+        if fold:  # each user named as first seen: the entry of the earliest row overall
+            rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
+            seen = np.concatenate([first_rows(c[idx_key], n) + rows[j]
+                                   for j, (c, n) in enumerate(zip(chunks, sizes, strict=True))])
+            unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
+            seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
+            best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
+            np.minimum.at(best, inverse, seen)
+            lead = np.flatnonzero(seen == best[inverse])   # one entry per key
+            lead = lead[np.argsort(inverse[lead])]          # in key order
+            display = values.take(pa.array(lead))
         else:
-            names = key_names
+            display = encoded.dictionary
+        order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
+        rank = np.empty(n_keys, dtype=np.int64)
+        rank[order] = np.arange(n_keys)
+        names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
+        inverse = rank[inverse]
         codes = np.concatenate([inverse[offsets[j] + c[idx_key]]
                                 for j, c in enumerate(chunks)])
-        return names.astype(object), codes.astype(np.int64)
+        return names, codes.astype(np.int64)
 
     user_ids, user = recode("user_dict", "user_idx", True)
     org_names, org = recode("org_dict", "org_idx", False)

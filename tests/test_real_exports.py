@@ -332,7 +332,7 @@ def test_json_user_errors(capsys, engine, name, expected):
 
 
 def test_ctrl_c_while_the_commands_load_is_one_line(capsys, monkeypatch):
-    def interrupted():
+    def interrupted(only=None):
         raise KeyboardInterrupt
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert main(["usage", "x.csv"]) == 130
