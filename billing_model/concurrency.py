@@ -1,40 +1,74 @@
-"""Vectorized kernels for presence and concurrency on the UTC minute grid.
+"""Presence sampled at minute marks, and the billable concurrent peak, by sweeping events.
 
-Source: ``shared/reference/RULES.md`` ("The vendor's published concurrency method"). Time is cut
-into one-minute slices of the UTC minute grid; a user is present in a slice when any billable
-session of theirs overlaps it for a positive length (a 20-second login counts; two overlapping
-sessions of one user count once).
+Source: ``docs/rules.md#concurrency`` (the vendor's article "Concurrent licensing model billing
+overview"): for each time slice, count how many users of the pool "were logged in at that
+moment". The slices are the whole UTC minutes and the moment is the minute mark: a user is
+present in slice ``m`` when one of their billable sessions holds the instant ``m:00``
+(``start <= m < end``). A logout at 14:00:20 and a login at 14:00:40 (a shift handover) never
+count together; a session that holds no minute mark is in no slice (its user is still a billable
+named user).
 
-Minutes are integers: epoch minutes (``t_ns // 60e9``). A session ``[start, end)`` covers the
-inclusive minute range ``[floor(start), ceil(end) - 1]``.
+Minutes are integers: epoch minutes (``t_ns // 60e9``). A session ``[start, end)`` holds the
+marks ``ceil(start) .. ceil(end) - 1`` (:func:`sampled_span`); it overlaps the whole minutes
+``floor(start) .. ceil(end) - 1`` (:func:`touched_span`, which decides the billing periods a
+session belongs to, since period bounds are whole minutes).
 
-These kernels are shared by the in-memory engine (:mod:`billing_model.usage`) and the Dask engine:
-no other module implements the rules.
+The kernel's cost follows the sessions, never orgs x minutes: each user's marks are merged into
+runs (:func:`merge_runs`), the runs become +1/-1 events per group (an org and period), and one
+sorted sweep (:func:`sweep`) turns them into *segments*: stretches of minutes at a constant
+level. The peaks are read off the segments (:func:`cumulative_peaks`, :func:`contiguous_peaks`).
+
+These kernels are shared by the in-memory engine (:mod:`billing_model.usage`), the Dask engine
+and the Excel functions: no other module implements the rules. The slow reference that checks
+them is ``tests/reference_usage.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import BillingInputError
 from .periods import NS_PER_MINUTE
 
 PEAK_RULES = ("cumulative", "contiguous")
-DEFAULT_MIN_MINUTES = 30  # RULES.md: peaks shorter than 30 minutes are disregarded
+DEFAULT_MIN_MINUTES = 30  # docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped
 #: the minutes of the longest billing period (31 days): a level can accrue no more in a period
 MAX_MIN_MINUTES = 31 * 24 * 60
 
 
-def minute_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inclusive first and last minute each session overlaps for a positive length.
+def sampled_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusive first and last minute mark each session holds (``start <= m:00 < end``).
 
-    >>> a, b = minute_span(np.array([0, 20 * 10**9]), np.array([60 * 10**9, 80 * 10**9]))
-    >>> a.tolist(), b.tolist()
-    ([0, 0], [0, 1])
+    The first is after the last when the session holds no mark.
+
+    Examples
+    --------
+    A login from 14:00:40 to 14:31:10 holds the marks 14:01 .. 14:31; one from 14:00:00 to
+    14:00:20 holds 14:00; one from 14:00:20 to 14:00:40 holds none.
+
+    >>> s = np.array([40, 0, 20]) * 10**9 + 14 * 60 * NS_PER_MINUTE
+    >>> e = np.array([31 * 60 + 10, 20, 40]) * 10**9 + 14 * 60 * NS_PER_MINUTE
+    >>> a, b = sampled_span(s, e)
+    >>> (a - 14 * 60).tolist(), (b - 14 * 60).tolist()
+    ([1, 0, 1], [31, 0, 0])
     """
     start_ns = np.asarray(start_ns, dtype=np.int64)
     end_ns = np.asarray(end_ns, dtype=np.int64)
+    return -((-start_ns) // NS_PER_MINUTE), -((-end_ns) // NS_PER_MINUTE) - 1
+
+
+def touched_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Inclusive first and last whole minute each session overlaps (a zero-length session: the
+    minute holding its instant). Billing periods start on whole minutes, so a session belongs to
+    the periods its touched minutes fall in.
+
+    >>> a, b = touched_span(np.array([0, 20 * 10**9, 60 * 10**9]),
+    ...                     np.array([60 * 10**9, 80 * 10**9, 60 * 10**9]))
+    >>> a.tolist(), b.tolist()
+    ([0, 0, 1], [0, 1, 1])
+    """
+    start_ns = np.asarray(start_ns, dtype=np.int64)
+    end_ns = np.maximum(np.asarray(end_ns, dtype=np.int64), start_ns + 1)
     return start_ns // NS_PER_MINUTE, -((-end_ns) // NS_PER_MINUTE) - 1
 
 
@@ -62,6 +96,20 @@ def split_by_bounds(a: np.ndarray, b: np.ndarray, bounds: np.ndarray):
             np.concatenate([first_b, np.minimum(b[source], bounds[period + 1] - 1)]))
 
 
+def sort_by_key_and_start(key: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """The order that sorts rows by ``key`` (int64 >= 0), then by ``a``: one ``argsort`` of a
+    combined integer when it fits in 63 bits, else a two-key ``lexsort``."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.int64)
+    base = int(a.min())
+    width = int(a.max()) - base + 1
+    if int(key.max()) < (2**62) // width:
+        combined = key.astype(np.int64) * width
+        combined += a - base
+        return np.argsort(combined)
+    return np.lexsort((a, key))
+
+
 def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool = False):
     """Union of inclusive minute ranges per group ``key`` (int64 >= 0).
 
@@ -76,75 +124,202 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
     if len(a) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
-    base = int(a.min())
-    width = int(b.max()) - base + 2  # +2: a new key never merges with the previous key's run
-    lo = key.astype(np.int64) * width
-    hi = lo + (b - base)
-    lo += a - base
     if not presorted:
-        order = np.argsort(lo)
-        lo, hi = lo[order], hi[order]
+        order = sort_by_key_and_start(key, a)
+        key, a, b = key[order], a[order], b[order]
         del order
-    reach = np.maximum.accumulate(hi)
-    del hi
-    new = np.empty(len(lo), dtype=bool)
-    new[0] = True
-    np.greater(lo[1:], reach[:-1] + 1, out=new[1:])
+    # the furthest end so far within each key: a running maximum that restarts at every key
+    new_key = np.empty(len(a), dtype=bool)
+    new_key[0] = True
+    np.not_equal(key[1:], key[:-1], out=new_key[1:])
+    base = int(a.min())
+    span = int(b.max()) - base + 2  # +2: a new key's run never merges into the previous one
+    group = np.cumsum(new_key) - 1
+    reach = np.maximum.accumulate((b - base) + group * span) - group * span + base
+    new = new_key
+    np.logical_or(new_key[1:], a[1:] > reach[:-1] + 1, out=new[1:])
     starts = np.flatnonzero(new)
-    del new
-    ends = np.append(starts[1:], len(lo)) - 1
-    run_lo, run_hi = lo[starts], reach[ends]
-    run_key = run_lo // width
-    return run_key, run_lo - run_key * width + base, run_hi - run_key * width + base
+    ends = np.append(starts[1:], len(a)) - 1
+    return key[starts], a[starts], reach[ends]
+
+
+def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """How many runs hold each minute, per group, as segments of constant level.
+
+    ``group`` (int64 >= 0), ``a``, ``b``: inclusive minute runs. Returns
+    ``(seg_group, seg_start, seg_level, seg_minutes)``, sorted by group then start: every
+    stretch of minutes at one positive level (levels change between consecutive segments of a
+    group or a gap separates them). Memory and time follow the number of runs, not the minutes
+    they span: +1 at each run's first minute, -1 after its last, one sort, one cumulative sum.
+
+    Examples
+    --------
+    Two runs overlapping in minutes 5-9 of group 0, one run in group 3:
+
+    >>> g, s, level, minutes = sweep(np.array([0, 0, 3]), np.array([0, 5, 2]),
+    ...                              np.array([9, 14, 2]))
+    >>> g.tolist(), s.tolist(), level.tolist(), minutes.tolist()
+    ([0, 0, 0, 3], [0, 5, 10, 2], [1, 2, 1, 1], [5, 5, 5, 1])
+    """
+    group = np.asarray(group, dtype=np.int64)
+    if len(group) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    g = np.concatenate([group, group])
+    t = np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64) + 1])
+    delta = np.ones(len(t), dtype=np.int64)
+    delta[len(group):] = -1
+    return _segments(g, t, delta)
+
+
+def _segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
+    """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`)."""
+    order = sort_by_key_and_start(g, t)
+    g, t, delta = g[order], t[order], delta[order]
+    del order
+    level = np.cumsum(delta)  # each group's events add up to zero, so one sum serves all
+    # a segment runs from an event to the next event of the same group
+    follows = np.empty(len(t), dtype=bool)
+    follows[-1] = False
+    np.equal(g[1:], g[:-1], out=follows[:-1])
+    minutes = np.zeros(len(t), dtype=np.int64)
+    np.subtract(t[1:], t[:-1], out=minutes[:-1])
+    keep = follows & (minutes > 0) & (level > 0)
+    return g[keep], t[keep], level[keep], minutes[keep]
+
+
+def compact_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
+    """Events with equal ``(group, minute)`` added together, zero sums dropped: the smallest
+    set of events with the same segments (what a partition of the Dask engine hands on)."""
+    if len(g) == 0:
+        return g, t, delta
+    order = sort_by_key_and_start(g, t)
+    g, t, delta = g[order], t[order], delta[order]
+    first = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (t[1:] != t[:-1])])
+    total = np.add.reduceat(delta, first)
+    keep = total != 0
+    return g[first][keep], t[first][keep], total[keep]
+
+
+def events_from_runs(group: np.ndarray, a: np.ndarray, b: np.ndarray):
+    """The +1/-1 events of inclusive runs (``(group, minute, delta)``), compacted."""
+    group = np.asarray(group, dtype=np.int64)
+    delta = np.ones(2 * len(group), dtype=np.int64)
+    delta[len(group):] = -1
+    return compact_events(np.concatenate([group, group]),
+                          np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64) + 1]),
+                          delta)
+
+
+def cumulative_peaks(seg_group: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray,
+                     n_groups: int, min_minutes: int = DEFAULT_MIN_MINUTES) -> np.ndarray:
+    """Per group, the largest level ``k`` such that the minutes at level ``k`` or more add up to
+    ``min_minutes``: the vendor's method (the minutes need not be contiguous).
+
+    Segments of each group sorted by level, highest first: the level of the segment at which the
+    running total of minutes first reaches ``min_minutes``.
+
+    Examples
+    --------
+    The vendor's worked example: 500 users for 31 minutes and 503 for 6 minutes bills 500.
+
+    >>> cumulative_peaks(np.array([0, 0]), np.array([500, 503]), np.array([31, 6]), 1).tolist()
+    [500]
+    """
+    m = check_min_minutes(min_minutes)
+    peak = np.zeros(n_groups, dtype=np.int64)
+    if len(seg_group) == 0:
+        return peak
+    order = np.lexsort((-seg_level, seg_group))
+    g, level = seg_group[order], seg_level[order]
+    total = np.cumsum(seg_minutes[order])
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    before = np.repeat(total[first] - seg_minutes[order][first], np.diff(np.r_[first, len(g)]))
+    reached = np.flatnonzero(total - before >= m)
+    groups, at = np.unique(g[reached], return_index=True)
+    peak[groups] = level[reached[at]]
+    return peak
+
+
+def contiguous_peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
+                     seg_minutes: np.ndarray, n_groups: int,
+                     min_minutes: int = DEFAULT_MIN_MINUTES) -> np.ndarray:
+    """Per group, the largest level held for ``min_minutes`` consecutive minutes (the FAQ read
+    literally). Segments sorted by group then start, as :func:`sweep` returns them.
+
+    A binary search over the level, run for every group at once: for a candidate level ``k``,
+    the stretches of adjacent segments at ``k`` or more are summed; about ``log2(max level)``
+    vectorized passes over the segments, never a window over every minute.
+
+    >>> contiguous_peaks(np.array([0, 0, 0]), np.array([0, 15, 16]), np.array([10, 3, 10]),
+    ...                  np.array([15, 1, 15]), 1).tolist()
+    [3]
+    """
+    m = check_min_minutes(min_minutes)
+    lo = np.zeros(n_groups, dtype=np.int64)
+    if len(seg_group) == 0:
+        return lo
+    hi = np.zeros(n_groups, dtype=np.int64)
+    np.maximum.at(hi, seg_group, seg_level)
+    # a segment continues the previous one's stretch when it is of the same group and adjacent
+    adjacent = np.zeros(len(seg_group), dtype=bool)
+    adjacent[1:] = ((seg_group[1:] == seg_group[:-1])
+                    & (seg_start[1:] == seg_start[:-1] + seg_minutes[:-1]))
+    while True:  # about log2(highest level) passes, each vectorized over all segments
+        todo = lo < hi
+        if not todo.any():
+            return lo
+        mid = (lo + hi + 1) // 2
+        ok = seg_level >= mid[seg_group]
+        begins = ok & ~(adjacent & np.r_[False, ok[:-1]])
+        stretch = np.cumsum(begins) - 1
+        held = np.zeros(n_groups, dtype=np.int64)
+        if begins.any():
+            minutes = np.bincount(stretch[ok], weights=seg_minutes[ok],
+                                  minlength=int(stretch[-1]) + 1)
+            np.maximum.at(held, seg_group[begins], minutes[stretch[begins]].astype(np.int64))
+        good = held >= m
+        lo = np.where(todo & good, mid, lo)
+        hi = np.where(todo & ~good, mid - 1, hi)
+
+
+def peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
+          seg_minutes: np.ndarray, n_groups: int, min_minutes: int = DEFAULT_MIN_MINUTES,
+          rule: str = "cumulative") -> np.ndarray:
+    """The billable concurrent peak of each group under ``rule``."""
+    if check_peak_rule(rule) == "cumulative":
+        return cumulative_peaks(seg_group, seg_level, seg_minutes, n_groups, min_minutes)
+    return contiguous_peaks(seg_group, seg_start, seg_level, seg_minutes, n_groups, min_minutes)
+
+
+def billable_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES,
+                  rule: str = "cumulative") -> int:
+    """The billable peak of per-minute counts (one level a minute) under ``rule``.
+
+    Examples
+    --------
+    >>> billable_peak(np.array([500] * 31 + [503] * 6 + [0] * 100))
+    500
+    >>> billable_peak(np.array([10] * 15 + [3] + [10] * 15), rule="contiguous")
+    3
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    minutes = np.flatnonzero(counts > 0)
+    one = np.ones(len(minutes), dtype=np.int64)
+    return int(peaks(np.zeros(len(minutes), np.int64), minutes, counts[minutes], one, 1,
+                     min_minutes, rule)[0])
 
 
 def add_runs(counts: np.ndarray, offset: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Add 1 to ``counts[offset : offset + length]`` for every run (in place) and return it."""
+    """Add 1 to ``counts[offset : offset + length]`` for every run (in place) and return it.
+
+    Used for charts over a requested span only (the engines never build per-minute arrays).
+    """
     n = len(counts)
     diff = np.bincount(offset, minlength=n + 1)[: n + 1].astype(np.int64)
     diff -= np.bincount(offset + length, minlength=n + 1)[: n + 1]
     counts += np.cumsum(diff[:n]).astype(counts.dtype)
     return counts
-
-
-def cumulative_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES) -> int:
-    """Largest ``k`` such that the slices with ``counts >= k`` add up to ``min_minutes``.
-
-    The vendor's published method: the slices need not be contiguous. That ``k`` is the
-    ``min_minutes``-th largest count.
-
-    Examples
-    --------
-    The vendor's worked example: 500 users for 31 minutes and 503 for 6 minutes.
-
-    >>> cumulative_peak(np.array([500] * 31 + [503] * 6 + [0] * 100))
-    500
-    """
-    counts = np.asarray(counts)
-    m = _check_min_minutes(min_minutes)
-    if len(counts) < m:
-        return 0
-    return int(np.partition(counts, len(counts) - m)[len(counts) - m])
-
-
-def contiguous_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES) -> int:
-    """Largest level held for ``min_minutes`` consecutive slices (the FAQ read literally).
-
-    >>> contiguous_peak(np.array([10] * 15 + [3] + [10] * 15))
-    3
-    """
-    counts = np.asarray(counts)
-    m = _check_min_minutes(min_minutes)
-    if len(counts) < m:
-        return 0
-    return int(sliding_window_view(counts, m).min(axis=1).max())
-
-
-def billable_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES,
-                  rule: str = "cumulative") -> int:
-    """The billable concurrent peak of per-minute counts under ``rule``."""
-    rule = check_peak_rule(rule)
-    return (cumulative_peak if rule == "cumulative" else contiguous_peak)(counts, min_minutes)
 
 
 def check_peak_rule(rule: object, *, where: str = "peak rule") -> str:
@@ -155,7 +330,7 @@ def check_peak_rule(rule: object, *, where: str = "peak rule") -> str:
     return text
 
 
-def _check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
+def check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
     try:
         m = float(min_minutes)
     except (TypeError, ValueError, OverflowError):
@@ -164,3 +339,6 @@ def _check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
         raise BillingInputError(f"{where}: {min_minutes!r} is not valid; accepted: a whole number "
                                 f"of minutes from 1 to {MAX_MIN_MINUTES} (a 31-day period)")
     return int(m)
+
+
+_check_min_minutes = check_min_minutes  # the name the commands import

@@ -1,22 +1,26 @@
 """Billable named users and concurrent peaks per org, billing period and license.
 
-The rules (``shared/reference/RULES.md``, "Who is billable" and "The vendor's published
-concurrency method"):
+The rules (``docs/rules.md``, "Who is billable" and "Concurrency"):
 
 * **Named**: per org and period, every user with a billable session (desktop, web, mobile)
-  overlapping the period, under the highest license they held in that period.
+  in the period (a zero-length login too), under the highest license they held in that period.
+* **Presence** is sampled: a user is present in UTC minute slice ``m`` when one of their
+  billable sessions holds the instant ``m:00`` (:func:`billing_model.concurrency.sampled_span`).
 * **Concurrent**: the pool is the users whose highest license in the period is PureCloud 1-3.
-  ``c[m]`` is the number of pool users present in UTC minute slice ``m`` of the period. The
-  billable peak under ``cumulative`` (default, the vendor's method) is the largest ``k`` such that
-  the slices with ``c >= k`` add up to ``min_minutes`` (30), contiguous or not; under
-  ``contiguous`` the largest level held for ``min_minutes`` consecutive slices.
+  ``c[m]`` is the number of pool users present in slice ``m`` of the period. The billable peak
+  under ``cumulative`` (default, the vendor's method) is the largest ``k`` such that the slices
+  with ``c >= k`` add up to ``min_minutes`` (30), contiguous or not; under ``contiguous`` the
+  largest level held for ``min_minutes`` consecutive slices.
 * **Which licenses the peak bills**: the ``peak`` pool users present in the most slices of the
   period (ties: higher license first, then ``user_id`` ascending); their licenses are counted.
 
 The work is split in two so that it can run on partitions of users (the Dask engine):
-:func:`partial_usage` turns sessions (every session of each user it sees) into per-minute pool
-counts and a per-user table; :func:`finalize_usage` adds what the partitions give and picks the
-peaks and billed users. :func:`compute_usage` is both on all sessions at once.
+:func:`partial_usage` turns sessions (every session of each user it sees) into the pool's
++1/-1 presence events per org and period and a per-user table; :func:`finalize_usage` adds what
+the partitions give, sweeps the events and picks the peaks and billed users.
+:func:`compute_usage` is both on all sessions at once. Memory follows the sessions: no array of
+orgs x minutes is ever made. The Excel functions call the same kernels (``udfs/``); the
+workbook's Usage sheet shows this engine's results.
 """
 
 from __future__ import annotations
@@ -30,11 +34,15 @@ import pandas as pd
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
     add_runs,
-    billable_peak,
+    check_min_minutes,
     check_peak_rule,
+    compact_events,
     merge_runs,
-    minute_span,
+    peaks,
+    sampled_span,
+    sort_by_key_and_start,
     split_by_bounds,
+    touched_span,
 )
 from .errors import BillingInputError, BillingWarning
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
@@ -51,6 +59,9 @@ from .sessions import Sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
            "peak_concurrent", "raw_peak"]
+#: ``usage --by-user``: one row per org, period and user (reconciles the vendor's report)
+USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
+                "named", "billed_concurrent"]
 N_RANKS = len(LICENSES)
 
 
@@ -94,31 +105,34 @@ class Window:
 class UsagePartial:
     """What one partition of users contributes.
 
-    ``counts[o][m]``: pool users of org ``org_names[o]`` present in minute ``m`` of the window,
-    only for the orgs that have pool users in this partition (memory grows with the orgs a
-    partition holds, not with every org of the input).
-    ``users``: one row per org, period and billable user: ``org`` (code into ``org_names``),
-    ``period`` (k), ``user_id``, ``rank`` (highest license rank), ``minutes`` (slices present).
+    ``events``: the pool's presence as compacted +1/-1 events, three int64 arrays ``(group,
+    minute, delta)``: ``group`` is ``org * n_periods + period - k0`` (org codes index
+    ``org_names``), ``minute`` an epoch minute. Partials add by concatenating and compacting.
+    ``users``: one row per org, period and user with a session there: ``org`` (code into
+    ``org_names``), ``period`` (k), ``user_id``, ``rank`` (highest license rank), ``minutes``
+    (slices present), ``named`` (a billable session in the period).
     """
 
-    counts: dict[int, np.ndarray]
+    events: tuple[np.ndarray, np.ndarray, np.ndarray]
     users: pd.DataFrame
     org_names: np.ndarray
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
         if not np.array_equal(self.org_names, other.org_names):
             raise ValueError("partials of different org lists")
-        counts = dict(self.counts)
-        for org, minutes in other.counts.items():
-            counts[org] = counts[org] + minutes if org in counts else minutes
-        return UsagePartial(counts,
-                            pd.concat([self.users, other.users], ignore_index=True),
+        events = compact_events(*(np.concatenate([x, y]) for x, y in
+                                  zip(self.events, other.events, strict=True)))
+        return UsagePartial(events, pd.concat([self.users, other.users], ignore_index=True),
                             self.org_names)
+
+
+def _no_events() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
 
 
 def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None
                   ) -> UsagePartial:
-    """Per-minute pool counts and per-user totals of ``sessions`` within ``window``.
+    """Pool presence events and per-user totals of ``sessions`` within ``window``.
 
     Every session of a user must be in the same call (a user's sessions are merged here).
     ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own.
@@ -128,15 +142,14 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     org_names = np.asarray(org_names, dtype=object)
     org_code = np.searchsorted(org_names.astype(str), sessions.org_names.astype(str))
     n_per, n_users = window.n_periods, len(sessions.user_ids)
-    counts: dict[int, np.ndarray] = {}
     empty = pd.DataFrame({"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                           "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
-                          "minutes": np.zeros(0, np.int64)})
-    # minute ranges clipped to the window, cut at period boundaries
-    a, b = minute_span(sessions.start_ns, sessions.end_ns)
+                          "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)})
+    # the periods each session is in: the whole minutes it touches, clipped to the window
+    a, b = touched_span(sessions.start_ns, sessions.end_ns)
     inside = (b >= window.bounds[0]) & (a < window.bounds[-1])
     if not inside.any():
-        return UsagePartial(counts, empty, org_names)
+        return UsagePartial(_no_events(), empty, org_names)
     rows = np.flatnonzero(inside) if not inside.all() else None
     if rows is not None:
         a, b = a[rows], b[rows]
@@ -153,110 +166,178 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     key *= n_users
     key += sessions.user[src]
     del per
-    base = int(a.min())
-    width = int(b.max()) - base + 2
-    order = np.argsort(key * width + (a - base))
+    order = sort_by_key_and_start(key, a)
     key, a, b, src = key[order], a[order], b[order], src[order]
     del order
     rank, billable = sessions.rank[src], sessions.billable[src]
-    del src
 
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     g_key = key[first]
     g_rank = np.maximum.reduceat(rank, first)  # highest license held in the period
-    g_bill = np.logical_or.reduceat(billable, first)
+    g_named = np.logical_or.reduceat(billable, first)
     del rank, first
 
-    if not billable.all():
-        key, a, b = key[billable], a[billable], b[billable]
-    run_key, run_a, run_b = merge_runs(key, a, b, presorted=True)
-    del key, a, b, billable
-    run_len = run_b - run_a + 1
+    # the minute marks each billable piece holds: its sampled span within its touched minutes
+    sa, sb = sampled_span(sessions.start_ns[src], sessions.end_ns[src])
+    np.maximum(sa, a, out=sa)
+    np.minimum(sb, b, out=sb)
+    del src, a, b
+    holds = billable & (sa <= sb)
+    if not holds.all():
+        key, sa, sb = key[holds], sa[holds], sb[holds]
+    del billable, holds
+    run_key, run_a, run_b = merge_runs(key, sa, sb)  # still sorted by (key, start)
+    del key, sa, sb
     run_group = np.searchsorted(g_key, run_key)
-    g_minutes = np.bincount(run_group, weights=run_len, minlength=len(g_key)).astype(np.int64)
+    g_minutes = np.bincount(run_group, weights=run_b - run_a + 1,
+                            minlength=len(g_key)).astype(np.int64)
 
-    # per-minute counts of the pool (users whose highest license is concurrent-eligible)
+    # the pool's presence (users whose highest license is concurrent-eligible) as events
     pool_run = g_rank[run_group] >= POOL_MIN_RANK
-    r_org = run_key[pool_run] // (n_per * n_users)
-    present, slot = np.unique(r_org, return_inverse=True)
-    flat = np.zeros(len(present) * window.minutes, dtype=np.int32)
-    add_runs(flat, slot.reshape(-1) * window.minutes + (run_a[pool_run] - window.bounds[0]),
-             run_len[pool_run])
-    counts = dict(zip(present.tolist(), flat.reshape(len(present), window.minutes),
-                      strict=True))
+    group = run_key[pool_run] // n_users
+    delta = np.ones(2 * len(group), dtype=np.int64)
+    delta[len(group):] = -1
+    events = compact_events(np.concatenate([group, group]),
+                            np.concatenate([run_a[pool_run], run_b[pool_run] + 1]), delta)
+    del run_key, run_a, run_b, run_group, pool_run, group, delta
 
-    keep = g_bill
-    g_key, g_rank, g_minutes = g_key[keep], g_rank[keep], g_minutes[keep]
     g_user = g_key % n_users
     g_op = g_key // n_users
     users = pd.DataFrame({"org": g_op // n_per, "period": g_op % n_per + window.k0,
                           "user_id": sessions.user_ids[g_user], "rank": g_rank,
-                          "minutes": g_minutes})
-    return UsagePartial(counts, users, org_names)
+                          "minutes": g_minutes, "named": g_named})
+    return UsagePartial(events, users, org_names)
+
+
+@dataclass
+class Settled:
+    """Peaks and billed users of every org and period (:func:`settle`)."""
+
+    group: np.ndarray       # sorted groups (org * n_periods + period - k0) with named users
+    peak: np.ndarray        # billable peak per group
+    raw: np.ndarray         # highest level per group
+    users: pd.DataFrame     # the partial's users, with ``billed`` (bool) and ``group``
+
+
+def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
+           min_minutes: int = DEFAULT_MIN_MINUTES) -> Settled:
+    """Sweep the pool's events into levels, take the peaks and pick the billed users."""
+    peak_rule = check_peak_rule(peak_rule)
+    check_min_minutes(min_minutes)
+    n_per = window.n_periods
+    users = partial.users
+    u_group = users["org"].to_numpy() * n_per + users["period"].to_numpy() - window.k0
+    named = users["named"].to_numpy(bool)
+    groups = np.unique(u_group[named])
+
+    seg_group, seg_start, seg_level, seg_minutes = _sweep_events(*partial.events)
+    # sparse: segments and peaks per group index into ``groups``
+    g_index = np.searchsorted(groups, seg_group)
+    peak = peaks(g_index, seg_start, seg_level, seg_minutes, len(groups), min_minutes, peak_rule)
+    raw = np.zeros(len(groups), dtype=np.int64)
+    if len(seg_group):
+        starts = np.flatnonzero(np.r_[True, g_index[1:] != g_index[:-1]])
+        raw[g_index[starts]] = np.maximum.reduceat(seg_level, starts)
+
+    # the peak's people: most minutes first, then higher license, then user_id ascending
+    rank = users["rank"].to_numpy().astype(np.int64)
+    pool = np.flatnonzero(named & (rank >= POOL_MIN_RANK))
+    p_group = np.searchsorted(groups, u_group[pool])
+    p_user = np.unique(users["user_id"].to_numpy()[pool].astype(str), return_inverse=True)[1]
+    order = np.lexsort((p_user.reshape(-1), -rank[pool], -users["minutes"].to_numpy()[pool],
+                        p_group))
+    p_group = p_group[order]
+    first = np.searchsorted(p_group, p_group, side="left")
+    position = np.arange(len(p_group)) - first
+    billed = np.zeros(len(users), dtype=bool)
+    billed[pool[order]] = position < peak[p_group]
+    return Settled(groups, peak, raw, users.assign(billed=billed, group=u_group))
+
+
+def _sweep_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
+    """Segments (see :func:`billing_model.concurrency.sweep`) of compacted events."""
+    from .concurrency import _segments
+
+    if len(g) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    return _segments(g, t, delta)
 
 
 def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
-                   min_minutes: int = DEFAULT_MIN_MINUTES) -> pd.DataFrame:
-    """The usage rows from the sum of all partitions' partials (see module docstring)."""
-    peak_rule = check_peak_rule(peak_rule)
-    users = partial.users
-    n_org, n_per = len(partial.org_names), window.n_periods
-    op = (users["org"].to_numpy() * n_per + users["period"].to_numpy() - window.k0)
-    rank = users["rank"].to_numpy().astype(np.int64)
-    named = np.bincount(op * N_RANKS + rank, minlength=n_org * n_per * N_RANKS)
-    named = named.reshape(n_org, n_per, N_RANKS)
+                   min_minutes: int = DEFAULT_MIN_MINUTES, by_user: bool = False
+                   ) -> pd.DataFrame:
+    """The usage rows from the sum of all partitions' partials (see module docstring).
 
-    peak = np.zeros((n_org, n_per), dtype=np.int64)
-    raw = np.zeros((n_org, n_per), dtype=np.int64)
-    for o in range(n_org):  # a loop over orgs and periods; each step is vectorized
-        for p in range(n_per):
-            if not named[o, p, POOL_MIN_RANK:].any():
-                continue
-            c = partial.counts[o][window.bounds[p] - window.bounds[0]:
-                                  window.bounds[p + 1] - window.bounds[0]]
-            raw[o, p] = c.max()
-            peak[o, p] = billable_peak(c, min_minutes, peak_rule)
+    ``by_user``: one row per org, period and user instead (:data:`USER_COLUMNS`).
+    """
+    s = settle(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
+    n_per = window.n_periods
+    users = s.users
+    if by_user:
+        return _user_rows(s, partial.org_names, window)
+    named = users[users["named"].to_numpy(bool)]
+    rank = named["rank"].to_numpy().astype(np.int64)
+    key = named["group"].to_numpy() * N_RANKS + rank
+    keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    billed = np.bincount(inverse.reshape(-1), weights=named["billed"].to_numpy(),
+                         minlength=len(keys)).astype(np.int64)
+    group, r_idx = keys // N_RANKS, keys % N_RANKS
+    g_index = np.searchsorted(s.group, group)
+    _warn_mixed_tiers(group, r_idx, partial.org_names, window)
 
-    # the peak's people: most minutes first, then higher license, then user_id ascending
-    pool = rank >= POOL_MIN_RANK
-    p_op, p_rank = op[pool], rank[pool]
-    p_min = users["minutes"].to_numpy()[pool]
-    p_user = np.unique(users["user_id"].to_numpy()[pool].astype(str), return_inverse=True)[1]
-    order = np.lexsort((p_user.reshape(-1), -p_rank, -p_min, p_op))
-    p_op, p_rank = p_op[order], p_rank[order]
-    starts = np.searchsorted(p_op, np.arange(n_org * n_per))
-    position = np.arange(len(p_op)) - starts[p_op] if len(p_op) else np.zeros(0, np.int64)
-    billed = position < peak.reshape(-1)[p_op]
-    concurrent = np.bincount(p_op[billed] * N_RANKS + p_rank[billed],
-                             minlength=n_org * n_per * N_RANKS).reshape(n_org, n_per, N_RANKS)
-
-    _warn_mixed_tiers(named, partial.org_names, window)
-
-    o_idx, p_idx, r_idx = np.nonzero((named > 0) | (concurrent > 0))
-    ks = p_idx + window.k0
+    ks = group % n_per + window.k0
     first = window.calendar.first_days(ks)
     last = window.calendar.first_days(ks + 1) - 1
     frame = pd.DataFrame({
-        "org": partial.org_names[o_idx].astype(str),
+        "org": partial.org_names[group // n_per].astype(str),
         "period_start": first.astype(object),
         "period_end": last.astype(object),
         "license": KEY_BY_RANK[r_idx].astype(str),
-        "named_users": named[o_idx, p_idx, r_idx],
-        "concurrent_users": concurrent[o_idx, p_idx, r_idx],
-        "peak_concurrent": peak[o_idx, p_idx],
-        "raw_peak": raw[o_idx, p_idx],
+        "named_users": counts.astype(np.int64),
+        "concurrent_users": billed,
+        "peak_concurrent": s.peak[g_index],
+        "raw_peak": s.raw[g_index],
         "period": ks,
     })
     frame = frame.assign(_rank=r_idx).sort_values(["period", "org", "_rank"], kind="stable")
     return frame.drop(columns="_rank").reset_index(drop=True)
 
 
-def _warn_mixed_tiers(named: np.ndarray, org_names: np.ndarray, window: Window) -> None:
-    mixed = (named[:, :, POOL_MIN_RANK:] > 0).sum(axis=2) > 1
-    for o, p in zip(*np.nonzero(mixed), strict=True):
-        tiers = ", ".join(KEY_BY_RANK[POOL_MIN_RANK + np.flatnonzero(named[o, p, POOL_MIN_RANK:])])
+def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> pd.DataFrame:
+    """One row per org, period and user (``usage --by-user``), ordered like the usage rows and
+    then by user id."""
+    users = s.users
+    n_per = window.n_periods
+    group = users["group"].to_numpy()
+    ks = group % n_per + window.k0
+    frame = pd.DataFrame({
+        "org": org_names[group // n_per].astype(str),
+        "period_start": window.calendar.first_days(ks).astype(object),
+        "period_end": (window.calendar.first_days(ks + 1) - 1).astype(object),
+        "user_id": users["user_id"].to_numpy().astype(str),
+        "license": KEY_BY_RANK[users["rank"].to_numpy().astype(np.int64)].astype(str),
+        "minutes_present": users["minutes"].to_numpy().astype(np.int64),
+        "named": users["named"].to_numpy(bool),
+        "billed_concurrent": users["billed"].to_numpy(bool),
+        "period": ks,
+    })
+    frame = frame.sort_values(["period", "org", "user_id"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray,
+                      window: Window) -> None:
+    """Warn for each org and period whose named users hold more than one of PureCloud 1-3
+    (``group`` and ``rank``: the distinct pairs, sorted)."""
+    pool = rank >= POOL_MIN_RANK
+    g, r = group[pool], rank[pool]
+    mixed = np.unique(g[1:][g[1:] == g[:-1]])
+    for one in mixed.tolist():  # a loop over the orgs and periods that mix tiers (a few)
+        tiers = ", ".join(KEY_BY_RANK[r[g == one]])
+        org, k = divmod(one, window.n_periods)
         warnings.warn(
-            f"org {org_names[o]!s}, period from {window.calendar.first_day(p + window.k0)}: "
+            f"org {org_names[org]!s}, period from {window.calendar.first_day(k + window.k0)}: "
             f"mixes {tiers} users; the FAQ says one org cannot mix PureCloud 1, 2 and 3",
             BillingWarning, stacklevel=3)
 
@@ -265,7 +346,9 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
     """The periods that the sessions touch."""
     if len(sessions) == 0:
         raise BillingInputError("sessions: no sessions to analyse")
-    return Window.covering(calendar, int(sessions.start_ns.min()), int(sessions.end_ns.max()))
+    # a zero-length login at the latest instant still belongs to the period holding it
+    end = int(np.maximum(sessions.end_ns, sessions.start_ns + 1).max())
+    return Window.covering(calendar, int(sessions.start_ns.min()), end)
 
 
 def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
@@ -278,7 +361,8 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None) -> pd.DataFrame:
+                  periods: tuple[int, int] | None = None, by_user: bool = False
+                  ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
     Parameters
@@ -287,10 +371,12 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
         :func:`billing_model.iotools.read_sessions`.
     order_date : the contract's order date, which anchors the periods (default: the local date
         of the earliest session).
-    timezone : billing time zone (default America/New_York, RULES.md).
+    timezone : billing time zone (default America/New_York, docs/rules.md#billing-periods).
     peak_rule : ``"cumulative"`` (the vendor's method) or ``"contiguous"``.
-    min_minutes : minutes a level must accrue to be billable (30, RULES.md).
+    min_minutes : minutes a level must accrue to be billable (30, docs/rules.md#concurrency).
     periods : ``(k0, k1)``: analyse periods ``k0 .. k1 - 1`` only (default: all the data touches).
+    by_user : return one row per org, period and user instead (:data:`USER_COLUMNS`: minutes
+        present, named, billed as concurrent), to reconcile the vendor's usage report.
 
     Returns
     -------
@@ -313,23 +399,25 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
     return finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                          min_minutes=min_minutes)
+                          min_minutes=min_minutes, by_user=by_user)
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
                         step_minutes: int = 1, pool_only: bool = False) -> pd.DataFrame:
-    """Users logged in per minute between two instants (for charts).
+    """Users present at each minute mark between two instants (for charts): the sampled
+    presence the peaks are computed from.
 
-    Returns ``time`` (UTC, start of each step) and ``users`` (the most present in any minute of
-    the step). ``pool_only`` counts only PureCloud 1-3 sessions' users.
+    Returns ``time`` (UTC, start of each step) and ``users`` (the most present at any minute
+    mark of the step). ``pool_only`` counts only PureCloud 1-3 sessions' users. One array of the
+    requested span's minutes: for a chart, not a whole data set.
     """
     if step_minutes < 1 or int(step_minutes) != step_minutes:
         raise BillingInputError(f"step minutes: {step_minutes!r} is not a whole number >= 1")
     m0, m1 = start_ns // NS_PER_MINUTE, -((-end_ns) // NS_PER_MINUTE)
     if m1 <= m0:
         raise BillingInputError("profile: the end is not after the start")
-    a, b = minute_span(sessions.start_ns, sessions.end_ns)
-    sel = sessions.billable & (b >= m0) & (a < m1)
+    a, b = sampled_span(sessions.start_ns, sessions.end_ns)
+    sel = sessions.billable & (b >= m0) & (a < m1) & (a <= b)
     if pool_only:
         sel &= sessions.rank >= POOL_MIN_RANK
     key = sessions.org[sel] * len(sessions.user_ids) + sessions.user[sel]

@@ -1,7 +1,13 @@
-"""A plain, slow reference of the usage rules: Python sets of minutes, no NumPy tricks.
+"""A plain, slow reference of the usage rules: Python sets of minute marks, no NumPy tricks.
 
-Written from RULES.md independently of the engine, to check it with Hypothesis. Rows are
-``(user_id, org, license_key, client, start_ns, end_ns)``.
+Written from docs/rules.md ("Who is billable", "Concurrency") independently of the engine's
+kernel, to check it with Hypothesis. Rows are ``(user_id, org, license_key, client, start_ns,
+end_ns)``.
+
+- A session is in a period when it overlaps it (``start < period end`` and ``end > period
+  start``); a zero-length session is in the period holding its instant.
+- A user is present at minute mark ``m`` when a billable session holds that instant:
+  ``start <= m * 60 s < end``; marks are counted per period, ``period start <= m < period end``.
 """
 
 from billing_model.licenses import BY_KEY
@@ -13,50 +19,69 @@ KEY = {lic.rank: k for k, lic in BY_KEY.items()}
 BILLABLE = {"desktop", "web", "mobile"}
 
 
-def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=30):
-    rows = [r for r in rows if r[5] > r[4]]  # zero-length sessions are skipped
+def in_period(row, p_start, p_end):
+    start, end = row[4], row[5]
+    if end == start:
+        return p_start <= start < p_end
+    return start < p_end and end > p_start
+
+
+def marks(row, p_start, p_end):
+    """The minute marks (epoch minutes) of the period that the session holds."""
+    start, end = row[4], row[5]
+    first = -(-max(start, p_start) // MINUTE)  # the first mark at or after the later start
+    out = set()
+    m = first
+    while m * MINUTE < end and m * MINUTE < p_end:
+        out.add(m)
+        m += 1
+    return out
+
+
+def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=30,
+                    by_user=False):
     cal = BillingCalendar(order_date, timezone)
     ks = set()
     for r in rows:
         first = int(cal.period_of_ns([r[4]])[0])
-        last = int(cal.period_of_ns([r[5] - 1])[0])
+        last = int(cal.period_of_ns([max(r[5] - 1, r[4])])[0])
         ks.update(range(first, last + 1))
-    out = []
+    out, per_user = [], []
     for k in sorted(ks):
         p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
         for org in sorted({r[1] for r in rows}):
-            in_period = [r for r in rows if r[1] == org and r[4] < p_end and r[5] > p_start]
-            billed = sorted({r[0] for r in in_period if r[3] in BILLABLE})
-            if not billed:
-                continue
-            highest = {u: max(RANK[r[2]] for r in in_period if r[0] == u) for u in billed}
-            pool = [u for u in billed if BY_KEY[KEY[highest[u]]].concurrent]
+            here = [r for r in rows if r[1] == org and in_period(r, p_start, p_end)]
+            everyone = sorted({r[0] for r in here})
+            billed = [u for u in everyone if any(r[0] == u and r[3] in BILLABLE for r in here)]
+            highest = {u: max(RANK[r[2]] for r in here if r[0] == u) for u in everyone}
             present = {}
-            for u in pool:
+            for u in everyone:
                 minutes = set()
-                for r in in_period:
+                for r in here:
                     if r[0] == u and r[3] in BILLABLE:
-                        lo = max(r[4], p_start)
-                        hi = min(r[5], p_end)
-                        m = lo // MINUTE
-                        while m * MINUTE < hi:
-                            minutes.add(m)
-                            m += 1
+                        minutes |= marks(r, p_start, p_end)
                 present[u] = minutes
+            pool = [u for u in billed if BY_KEY[KEY[highest[u]]].concurrent]
             counts = {}
-            for minutes in present.values():
-                for m in minutes:
+            for u in pool:
+                for m in present[u]:
                     counts[m] = counts.get(m, 0) + 1
             all_minutes = range(p_start // MINUTE, p_end // MINUTE)
             c = [counts.get(m, 0) for m in all_minutes]
             raw = max(c) if pool else 0
             peak = reference_peak(c, rule, min_minutes) if pool else 0
             chosen = sorted(pool, key=lambda u: (-len(present[u]), -highest[u], u))[:peak]
+            # every user with a session here has a by-user row; API-only users: named false
+            for u in everyone:
+                per_user.append((org, str(cal.first_day(k)), str(cal.last_day(k)), u,
+                                 KEY[highest[u]], len(present[u]), u in billed, u in chosen))
             for rank in sorted({highest[u] for u in billed}):
                 named = sum(1 for u in billed if highest[u] == rank)
                 conc = sum(1 for u in chosen if highest[u] == rank)
                 out.append((org, str(cal.first_day(k)), str(cal.last_day(k)), KEY[rank], named,
                             conc, peak, raw))
+    if by_user:
+        return per_user
     # ordered by period, org, license rank (the engine's order)
     return out
 

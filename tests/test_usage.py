@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from billing_model.errors import BillingInputError, BillingWarning
 from billing_model.sessions import Sessions
-from billing_model.usage import COLUMNS, compute_usage, concurrency_profile
+from billing_model.usage import COLUMNS, USER_COLUMNS, compute_usage, concurrency_profile
 from tests.reference_usage import reference_usage
 
 T0 = pd.Timestamp("2026-01-05T14:00:00Z")  # a Monday, well inside the period from 2026-01-01
@@ -137,10 +137,99 @@ def test_api_sessions_are_not_billable():
     assert prof["users"].max() == 1 and prof["users"].iloc[150] == 0
 
 
-def test_a_20_second_login_counts():
+# --- presence is sampled at minute marks (docs/rules.md#concurrency) -----------------------------
+
+def test_shift_handover_within_a_minute_counts_nobody_twice():
+    # three shifts of 20 agents: each logs out at hh:00:20, the next shift logs in at hh:00:40;
+    # every minute mark sees 20 (touching the minute billed 40, +3,200 USD at 160 USD)
+    rows = []
+    for day in range(30):
+        for shift, (h0, h1) in enumerate([(0, 8), (8, 16), (16, 24)]):
+            start = at(day * 1440 + h0 * 60, 40)
+            end = at(day * 1440 + h1 * 60, 20)
+            rows += [(f"s{shift}-{i:02d}", start, end, "pc2") for i in range(20)]
+    for rule in ("cumulative", "contiguous"):  # one period: 2026-01-05 to 2026-02-04
+        out = usage(rows, peak_rule=rule, order_date="2026-01-05")
+        assert out[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+                   ].values.tolist() == [[60, 20, 20, 20]]
+
+
+@pytest.mark.parametrize("minutes, billed", [(29, 1), (30, 2)])
+def test_a_burst_from_30_seconds_past_holds_as_many_marks_as_whole_minutes(minutes, billed):
+    # one agent all day, a second from 10:00:30 for 29 (not billed) or 30 minutes (billed)
+    rows = [("all-day", at(0), at(600), "pc1"), ("burst", at(60, 30), at(60 + minutes, 30), "pc1")]
+    for rule in ("cumulative", "contiguous"):
+        out = usage(rows, peak_rule=rule)
+        assert out["peak_concurrent"].tolist() == [billed]
+        assert out["raw_peak"].tolist() == [2]
+
+
+def test_fifteen_two_second_logins_across_a_minute_mark_are_not_a_peak():
+    # each login (hh:mm:59 to hh:mm+1:01) holds one mark: 15 marks at level 2, under 30
+    rows = [("all-day", at(0), at(600), "pc1")]
+    rows += [(f"blip{i}", at(10 * i, 59), at(10 * i + 1, 1), "pc1") for i in range(15)]
+    out = usage(rows)
+    assert out[["named_users", "peak_concurrent", "raw_peak", "concurrent_users"]
+               ].values.tolist() == [[16, 1, 2, 1]]
+
+
+def test_a_login_inside_one_minute_is_named_and_in_no_slice():
     rows = [("ann", at(0, 10), at(0, 30), "pc1")]
     out = usage(rows, min_minutes=1)
-    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[1, 1, 1]]
+    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[1, 0, 0]]
+    frame = compute_usage(sessions(rows), order_date="2026-01-01", by_user=True)
+    assert frame[["user_id", "minutes_present", "named", "billed_concurrent"]
+                 ].values.tolist() == [["ann", 0, True, False]]
+
+
+def test_a_session_holds_its_start_mark_but_not_its_end_mark():
+    # 14:00:00 to 14:30:00 holds 14:00 .. 14:29: 30 marks, billed at 30 minutes
+    rows = [("ann", at(0), at(30), "pc1")]
+    assert usage(rows)["peak_concurrent"].tolist() == [1]
+    assert usage(rows, min_minutes=31)["peak_concurrent"].tolist() == [0]
+
+
+def test_zero_length_logins_are_named_users_in_no_slice():
+    s = direct_sessions([("a", "prod", "pc2", "desktop", at(0).value, at(0).value),
+                         ("b", "prod", "pc2", "web", at(5).value, at(5).value),
+                         ("c", "prod", "pc2", "desktop", at(0).value, at(60).value)])
+    out = compute_usage(s, order_date="2026-01-01")
+    assert out[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+               ].values.tolist() == [[3, 1, 1, 1]]
+
+
+def test_by_user_rows_reconcile_the_usage_rows():
+    rows = (crowd(3, 0, 40, "p3-", "pc3") + crowd(2, 0, 600, "p2-", "pc2")
+            + [("sup", at(0), at(600), "communicate"), ("bot", at(0), at(600), "pc2", "api")])
+    frame = compute_usage(sessions(rows), order_date="2026-01-01", by_user=True)
+    assert list(frame.columns[:8]) == ["org", "period_start", "period_end", "user_id", "license",
+                                       "minutes_present", "named", "billed_concurrent"]
+    got = {u: (lic, m, n, b) for u, lic, m, n, b in
+           frame[["user_id", "license", "minutes_present", "named", "billed_concurrent"]]
+           .itertuples(index=False)}
+    assert got == {"p3-0000": ("pc3", 40, True, True), "p3-0001": ("pc3", 40, True, True),
+                   "p3-0002": ("pc3", 40, True, True), "p2-0000": ("pc2", 600, True, True),
+                   "p2-0001": ("pc2", 600, True, True), "sup": ("communicate", 600, True, False),
+                   "bot": ("pc2", 0, False, False)}
+    summary = usage(rows)
+    assert frame["named"].sum() == summary["named_users"].sum()
+    assert frame["billed_concurrent"].sum() == summary["concurrent_users"].sum()
+
+
+def direct_sessions(rows):
+    """Sessions straight from ``(user, org, license, client, start_ns, end_ns)`` rows, with no
+    reader in between (zero-length sessions kept, as the readers keep them)."""
+    from billing_model.licenses import BY_KEY
+    from billing_model.sessions import BILLABLE_CLIENTS
+
+    user_ids, user = np.unique([r[0] for r in rows], return_inverse=True)
+    org_names, org = np.unique([r[1] for r in rows], return_inverse=True)
+    return Sessions(user=user.astype(np.int64), org=org.astype(np.int64),
+                    rank=np.array([BY_KEY[r[2]].rank for r in rows], np.int8),
+                    start_ns=np.array([r[4] for r in rows], np.int64),
+                    end_ns=np.array([r[5] for r in rows], np.int64),
+                    billable=np.array([r[3] in BILLABLE_CLIENTS for r in rows]),
+                    user_ids=user_ids.astype(object), org_names=org_names.astype(object))
 
 
 def test_upgrade_mid_period_bills_the_higher_license_for_the_whole_period():
@@ -208,13 +297,6 @@ def test_mixing_pc_tiers_in_one_org_warns():
         usage([("a", at(0), at(60), "pc2"), ("b", at(0), at(60), "communicate")])
 
 
-def test_zero_length_sessions_are_skipped_with_a_count():
-    rows = [("a", at(0), at(0)), ("b", at(0), at(0)), ("c", at(0), at(60))]
-    with pytest.warns(BillingWarning, match="skipped 2 zero-length"):
-        out = usage(rows)
-    assert out["named_users"].tolist() == [1]
-
-
 def test_output_columns_and_order():
     rows = ([("s", at(0), at(60), "communicate", "web", "b-org")] + crowd(2, 0, 60, "x")
             + [("t", pd.Timestamp("2026-02-02T15:00Z"), pd.Timestamp("2026-02-02T16:00Z"),
@@ -246,7 +328,8 @@ session_rows = st.lists(
               st.sampled_from(LICENSES),
               st.sampled_from(CLIENTS),
               st.integers(-3 * 86400, 3 * 86400),   # start, seconds from BASE
-              st.integers(0, 400 * 60)),             # duration, seconds
+              st.one_of(st.integers(0, 400 * 60),    # duration, seconds
+                        st.integers(0, 130))),       # short: within or across a minute mark
     min_size=1, max_size=25)
 
 
@@ -257,26 +340,20 @@ session_rows = st.lists(
 def test_engine_matches_reference(rows, order_date, timezone, rule, min_minutes):
     ns = 1_000_000_000
     rows = [(u, o, lic, c, BASE + s * ns, BASE + (s + d) * ns) for u, o, lic, c, s, d in rows]
-    expected = reference_usage(rows, order_date, timezone, rule, min_minutes)
-    if all(r[5] == r[4] for r in rows):
-        with pytest.raises(BillingInputError):
-            Sessions.from_columns([r[0] for r in rows], np.array([r[4] for r in rows], "M8[ns]"),
-                                  np.array([r[5] for r in rows], "M8[ns]"),
-                                  input_timezone="UTC", license="pc1")
-        return
+    s = direct_sessions(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BillingWarning)
-        s = Sessions.from_columns(
-            [r[0] for r in rows],
-            pd.to_datetime([r[4] for r in rows], utc=True),
-            pd.to_datetime([r[5] for r in rows], utc=True),
-            org=[r[1] for r in rows], license=[r[2] for r in rows],
-            client=[r[3] for r in rows])
         got = compute_usage(s, order_date=order_date, timezone=timezone, peak_rule=rule,
                             min_minutes=min_minutes)
+        by_user = compute_usage(s, order_date=order_date, timezone=timezone, peak_rule=rule,
+                                min_minutes=min_minutes, by_user=True)
     got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
                 for o, a, b, lic, n, c, p, r in got[COLUMNS].itertuples(index=False)]
-    assert got_rows == expected
+    assert got_rows == reference_usage(rows, order_date, timezone, rule, min_minutes)
+    expected_users = reference_usage(rows, order_date, timezone, rule, min_minutes, by_user=True)
+    got_users = [(o, str(a), str(b), u, lic, int(m), bool(n), bool(c)) for o, a, b, u, lic, m, n, c
+                 in by_user[USER_COLUMNS].itertuples(index=False)]
+    assert sorted(got_users) == sorted(expected_users)
 
 
 def test_dst_weekends_count_real_minutes():
@@ -301,7 +378,7 @@ def test_periods_without_any_session_give_no_rows():
     assert out.empty and list(out.columns[: len(COLUMNS)]) == COLUMNS
 
 
-def test_partials_hold_counts_only_for_their_orgs_and_add_up():
+def test_partials_hold_events_only_for_their_orgs_and_add_up():
     from billing_model.periods import BillingCalendar
     from billing_model.usage import Window, finalize_usage, partial_usage
 
@@ -314,7 +391,10 @@ def test_partials_hold_counts_only_for_their_orgs_and_add_up():
     names = s.org_names
     first = partial_usage(s.take(s.org == 0), window, names)
     second = partial_usage(s.take(s.org != 0), window, names)
-    assert sorted(first.counts) == [0] and sorted(second.counts) == [1]  # org-c has no pool
+    n_per = window.n_periods
+    # events are grouped by org and period: org-a's in the first, org-b's in the second only
+    assert set((first.events[0] // n_per).tolist()) == {0}
+    assert set((second.events[0] // n_per).tolist()) == {1}  # org-c has no pool
     assert finalize_usage(first + second, window).equals(compute_usage(s, order_date="2026-01-01"))
 
 

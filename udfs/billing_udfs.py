@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 import xlwings as xw
 
 from billing_model.allowances import fair_use_allowance
-from billing_model.concurrency import check_peak_rule, minute_span
+from billing_model.concurrency import check_peak_rule, touched_span
 from billing_model.errors import BillingInputError
 from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.invoices import schedule_from_values
@@ -431,7 +431,7 @@ def _window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, peri
         return None
     window = _period_window(sessions, period_start, period_end, tz)
     check_peak_rule(rule, where="rule")
-    first, last = minute_span(sessions.start_ns, sessions.end_ns)
+    first, last = touched_span(sessions.start_ns, sessions.end_ns)
     if not np.any((last >= window.bounds[0]) & (first < window.bounds[-1])):
         return None  # no session in the period (partial_usage needs at least one)
     return finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
