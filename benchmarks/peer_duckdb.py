@@ -53,26 +53,30 @@ sp AS (  -- one row per session and period it overlaps (most sessions stay in on
   SELECT org, user_id, rank, billable, p.m, greatest(a, p.p0), least(b, p.p1)
   FROM s JOIN periods p ON p.m BETWEEN s.m0 AND s.m1 WHERE s.m0 < s.m1
 ),
-users AS (  -- highest license over all the user's sessions; named if one is billable
-  SELECT org, m, user_id, max(rank) AS rank, bool_or(billable) AS named
+users AS (  -- highest license over all the user's sessions; named if one is billable;
+            -- uid: an integer key, cheaper to partition the windows by than the strings
+  SELECT org, m, user_id, max(rank) AS rank, bool_or(billable) AS named,
+         row_number() OVER () AS uid
   FROM sp GROUP BY ALL
 ),
 iv AS (  -- sampled intervals of the pool's billable sessions
-  SELECT org, m, user_id, a, b
+  SELECT u.uid, sp.a, sp.b
   FROM sp JOIN users u USING (org, m, user_id)
-  WHERE sp.billable AND b > a AND u.rank >= 2
+  WHERE sp.billable AND sp.b > sp.a AND u.rank >= 2
 ),
 flagged AS (  -- gaps and islands: a fresh interval begins after every earlier end
-  SELECT *, max(b) OVER (PARTITION BY org, m, user_id ORDER BY a, b
+  SELECT *, max(b) OVER (PARTITION BY uid ORDER BY a, b
                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach,
-         max(b) OVER (PARTITION BY org, m, user_id) AS last_end
+         max(b) OVER (PARTITION BY uid) AS last_end
   FROM iv
 ),
-merged AS (  -- fresh intervals have strictly increasing starts; an island ends where the
-             -- next one's earlier reach stops
-  SELECT org, m, user_id, a, coalesce(lead(reach) OVER (PARTITION BY org, m, user_id
-                                                          ORDER BY a), last_end) AS b
+islands AS (  -- fresh intervals have strictly increasing starts; an island ends where the
+              -- next one's earlier reach stops
+  SELECT uid, a, coalesce(lead(reach) OVER (PARTITION BY uid ORDER BY a), last_end) AS b
   FROM flagged WHERE reach IS NULL OR a > reach
+),
+merged AS (
+  SELECT u.org, u.m, u.user_id, u.rank, i.a, i.b FROM islands i JOIN users u USING (uid)
 ),
 events AS (
   SELECT org, m, t, sum(d) AS d FROM (
@@ -94,8 +98,7 @@ peaks AS (
   GROUP BY ALL
 ),
 presence AS (
-  SELECT m.org, m.m, m.user_id, u.rank, sum(m.b - m.a) AS minutes
-  FROM merged m JOIN users u USING (org, m, user_id) GROUP BY ALL
+  SELECT org, m, user_id, rank, sum(b - a) AS minutes FROM merged GROUP BY ALL
 ),
 billed AS (
   SELECT org, m, rank, count(*) AS concurrent_users FROM (

@@ -20,6 +20,7 @@ BILLABLE = ("desktop", "web", "mobile")
 MIN_MINUTES = 30
 NS_PER_MIN = 60_000_000_000
 KEY = ["org", "m", "user_id"]
+SPAN = 1 << 26  # minutes, about 127 years
 
 
 def _month(col: pl.Expr) -> pl.Expr:
@@ -33,6 +34,11 @@ def _month_start_min(m: pl.Expr) -> pl.Expr:
 
 
 def usage(path: str | Path) -> pl.DataFrame:
+    return plan(path).collect()
+
+
+def plan(path: str | Path) -> pl.LazyFrame:
+    """The query, lazily (``plan(path).profile()`` shows where the time goes)."""
     source = Path(path)
     scan = pl.scan_parquet(str(source / "*.parquet") if source.is_dir() else str(source))
     # nanoseconds, so that "end minus one tick" is the last instant the session holds
@@ -59,18 +65,23 @@ def usage(path: str | Path) -> pl.DataFrame:
              .select("org", "user_id", "rank", "billable", "m", "a", "b"))
     sp = pl.concat([single, multi])
 
-    users = sp.group_by(KEY).agg(pl.col("rank").max(), pl.col("billable").any().alias("named"))
+    # uid: an integer key per user and period, cheaper to sort and group by than the strings
+    users = (sp.group_by(KEY).agg(pl.col("rank").max(), pl.col("billable").any().alias("named"))
+             .with_row_index("uid").cache())
     iv = (sp.filter(pl.col("billable") & (pl.col("b") > pl.col("a"))).select(KEY + ["a", "b"])
-          .join(users.filter(pl.col("rank") >= 2).select(KEY + ["rank"]), on=KEY)
-          .sort(KEY + ["a"]))
+          .join(users.filter(pl.col("rank") >= 2).select(KEY + ["uid"]), on=KEY)
+          .select(pl.col("uid").cast(pl.Int64), "a", "b")
+          .sort("uid", "a"))
     # gaps and islands: an interval starts a new island when it begins after every earlier end
-    new_group = pl.any_horizontal([pl.col(k) != pl.col(k).shift(1) for k in KEY]).fill_null(True)
-    merged = (iv.with_columns(pl.col("b").cum_max().shift(1).over(KEY).alias("reach"))
-              .with_columns((new_group | (pl.col("a") > pl.col("reach"))).cum_sum()
-                            .alias("island"))
+    # of its user; offsetting each user's minutes by uid * SPAN lets one running maximum serve
+    # every user at once (minutes since 1970 stay below SPAN until the 2090s)
+    offset = pl.col("uid") * SPAN
+    merged = (iv.with_columns((pl.col("a") + offset
+                               > (pl.col("b") + offset).cum_max().shift(1).fill_null(-1))
+                              .cum_sum().alias("island"))
               .group_by("island")
-              .agg(pl.col("org").first(), pl.col("m").first(), pl.col("user_id").first(),
-                   pl.col("rank").first(), pl.col("a").min(), pl.col("b").max()))
+              .agg(pl.col("uid").first(), pl.col("a").min(), pl.col("b").max())
+              .join(users.select(pl.col("uid").cast(pl.Int64), "org", "m"), on="uid"))
     merged = merged.cache()
     events = (pl.concat([merged.select("org", "m", pl.col("a").alias("t"), pl.lit(1).alias("d")),
                          merged.select("org", "m", pl.col("b").alias("t"), pl.lit(-1).alias("d"))])
@@ -87,8 +98,9 @@ def usage(path: str | Path) -> pl.DataFrame:
         pl.col("level").max().alias("raw_peak"),
         pl.col("level").filter(pl.col("reached") >= MIN_MINUTES).max().fill_null(0)
         .alias("peak"))
-    presence = merged.group_by(KEY).agg(pl.col("rank").first(),
-                                        (pl.col("b") - pl.col("a")).sum().alias("minutes"))
+    presence = (merged.group_by("uid").agg((pl.col("b") - pl.col("a")).sum().alias("minutes"))
+                .join(users.select(pl.col("uid").cast(pl.Int64), "org", "m", "user_id", "rank"),
+                      on="uid"))
     billed = (presence.join(peaks, on=["org", "m"])
               .sort(["org", "m", "minutes", "rank", "user_id"],
                     descending=[False, False, True, True, False])
@@ -108,7 +120,7 @@ def usage(path: str | Path) -> pl.DataFrame:
                    pl.col("concurrent_users").fill_null(0),
                    pl.col("peak").fill_null(0).alias("peak_concurrent"),
                    pl.col("raw_peak").fill_null(0)))
-    return out.collect()
+    return out
 
 
 def _date(m: pl.Expr) -> pl.Expr:
