@@ -4,6 +4,9 @@ Source: ``shared/reference/RULES.md`` ("Fair use allowances"), from the vendor's
 and "data storage usage and charges" pages. Allowances count the billable users of each license in
 the period, using the greater of the commitment and the actual usage. Collaborate carries no
 allowance. Communicate is always named, so its named row serves both models.
+
+Excel twin: :mod:`billing_model.formulas.allowances` (looks up the FairUse table the workbook
+writes from :data:`FAIR_USE`), tested against this module in ``tests/test_formulas.py``.
 """
 
 from __future__ import annotations

@@ -49,8 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:  # Ctrl-C while the commands import (pandas, pyarrow) is one line too
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("billing-model: interrupted", file=sys.stderr)
+        return 130
     previous, warnings.showwarning = warnings.showwarning, _show_warning
     try:
         return int(args._run(args) or 0)

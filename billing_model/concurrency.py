@@ -169,14 +169,29 @@ def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
     t = np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64) + 1])
     delta = np.ones(len(t), dtype=np.int64)
     delta[len(group):] = -1
-    return _segments(g, t, delta)
+    return segments(g, t, delta)
 
 
-def _segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
+def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
     """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`)."""
-    order = sort_by_key_and_start(g, t)
-    g, t, delta = g[order], t[order], delta[order]
-    del order
+    t0 = int(t.min()) if len(t) else 0
+    width = int(t.max()) - t0 + 2 if len(t) else 1
+    if len(g) and np.abs(delta).max() == 1 and int(g.max()) < 2**61 // width:
+        # +1/-1 events: one value sort of (group, minute, sign) packed in an integer (no
+        # argsort and no gathers; the order of a +1 and a -1 at one minute does not matter)
+        packed = g * width + (t - t0)
+        packed <<= 1
+        packed |= delta > 0
+        packed.sort()
+        delta = (packed & 1) * 2 - 1
+        packed >>= 1
+        g = packed // width
+        t = packed - g * width + t0
+        del packed
+    else:
+        order = sort_by_key_and_start(g, t)
+        g, t, delta = g[order], t[order], delta[order]
+        del order
     level = np.cumsum(delta)  # each group's events add up to zero, so one sum serves all
     # a segment runs from an event to the next event of the same group
     follows = np.empty(len(t), dtype=bool)
@@ -199,16 +214,6 @@ def compact_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
     total = np.add.reduceat(delta, first)
     keep = total != 0
     return g[first][keep], t[first][keep], total[keep]
-
-
-def events_from_runs(group: np.ndarray, a: np.ndarray, b: np.ndarray):
-    """The +1/-1 events of inclusive runs (``(group, minute, delta)``), compacted."""
-    group = np.asarray(group, dtype=np.int64)
-    delta = np.ones(2 * len(group), dtype=np.int64)
-    delta[len(group):] = -1
-    return compact_events(np.concatenate([group, group]),
-                          np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64) + 1]),
-                          delta)
 
 
 def cumulative_peaks(seg_group: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray,
@@ -310,15 +315,18 @@ def billable_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES,
                      min_minutes, rule)[0])
 
 
-def add_runs(counts: np.ndarray, offset: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Add 1 to ``counts[offset : offset + length]`` for every run (in place) and return it.
+def per_minute(seg_start: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray,
+               first: int, n: int) -> np.ndarray:
+    """The level of each of the minutes ``first .. first + n - 1`` from one group's segments
+    (for charts over a requested span; the engines never build per-minute arrays).
 
-    Used for charts over a requested span only (the engines never build per-minute arrays).
+    >>> per_minute(np.array([2, 5]), np.array([1, 3]), np.array([2, 1]), 0, 7).tolist()
+    [0, 0, 1, 1, 0, 3, 0]
     """
-    n = len(counts)
-    diff = np.bincount(offset, minlength=n + 1)[: n + 1].astype(np.int64)
-    diff -= np.bincount(offset + length, minlength=n + 1)[: n + 1]
-    counts += np.cumsum(diff[:n]).astype(counts.dtype)
+    counts = np.zeros(n, dtype=np.int64)
+    total = int(seg_minutes.sum())
+    offset = np.repeat(seg_start - first - np.cumsum(seg_minutes) + seg_minutes, seg_minutes)
+    counts[offset + np.arange(total)] = np.repeat(seg_level, seg_minutes)
     return counts
 
 

@@ -11,14 +11,14 @@ rule is implemented twice:
    fixes the billing calendar, the :class:`~billing_model.usage.Window` and the sorted org and
    user lists.
 2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
-   sorted names the scan found, license rank, UTC start and end, billable: 24 bytes a session)
+   sorted names the scan found, license rank, UTC start and end, billable: 26 bytes a session)
    and every row moves to partition ``user % N`` (one machine: each read task writes its rows to
    one file per partition, each partition task reads its files; a cluster: ``dask.dataframe``'s
    peer-to-peer shuffle on ``hash(org, user)``), so that every session of one user meets in one
    partition.
 3. **Partials**: :func:`~billing_model.usage.partial_usage` per partition with the shared window
-   and org list: per-minute pool counts and per-user present minutes.
-4. **Reduce**: the partials are added in a tree (counts add, user tables concatenate) and
+   and org list: the pool's +1/-1 presence events per org and period, and per-user minutes.
+4. **Reduce**: the partials are added in a tree (events merge, user tables concatenate) and
    :func:`~billing_model.usage.finalize_usage` picks the peaks and the billed users once.
 
 Memory: a scan task holds one batch of a part; a read task one part, or one run of row groups
@@ -46,11 +46,19 @@ import pyarrow.parquet as pq
 
 from .concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
 from .errors import BillingInputError, BillingWarning
-from .iotools import iter_chunks, session_files
-from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone
+from .iotools import iter_chunks, parse_as_of, session_files
+from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .progress import dask_progress, wait_distributed
-from .sessions import Sessions, no_billable_message
-from .usage import UsagePartial, Window, default_order_date, finalize_usage, partial_usage
+from .sessions import (
+    Sessions,
+    check_other_clients,
+    check_span,
+    first_rows,
+    fold_ids,
+    no_billable_message,
+    warn_open,
+)
+from .usage import COLUMNS, UsagePartial, Window, default_order_date, finalize_usage, partial_usage
 
 #: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
 PARTITION_ROWS = 1 << 20
@@ -61,7 +69,7 @@ CONNECT_TIMEOUT = "10s"
 
 _META = pd.DataFrame({
     "user": pd.Series([], dtype=np.int32),
-    "org": pd.Series([], dtype=np.int16),
+    "org": pd.Series([], dtype=np.int32),
     "rank": pd.Series([], dtype=np.int8),
     "start": pd.Series([], dtype=np.int64),
     "end": pd.Series([], dtype=np.int64),
@@ -72,7 +80,8 @@ _META = pd.DataFrame({
 def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                        peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                        license: str | None = None, input_timezone: str | None = None,
-                       org: str | None = None, scheduler: Any = None,
+                       org: str | None = None, other_clients: str | None = None,
+                       as_of: int | str | None = None, scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
                        progress: bool | None = None) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
@@ -85,7 +94,9 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     ----------
     path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
     order_date, timezone, peak_rule, min_minutes : as :func:`billing_model.usage.compute_usage`.
-    license, input_timezone, org : as :func:`billing_model.iotools.read_sessions`.
+    license, input_timezone, org, other_clients, as_of : as
+        :func:`billing_model.iotools.read_sessions` (``as_of`` also ends the data's window, as
+        :func:`billing_model.usage.compute_usage`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
@@ -117,7 +128,9 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
         raise BillingInputError(f"partition rows: {partition_rows!r} is not a whole number >= 1")
     source = str(path)
     files = session_files(path)
-    options = {"license": license, "input_timezone": input_timezone, "org": org}
+    as_of = parse_as_of(as_of)
+    options = {"license": license, "input_timezone": input_timezone, "org": org,
+               "other_clients": check_other_clients(other_clients), "as_of": as_of}
 
     with _connect(scheduler) as client:
         scans = _run(client, [_delayed(scan_part)(f, options) for f in files],
@@ -138,7 +151,10 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                 root = local_usage_graph(pieces, options, window, summary.user_ids,
                                          summary.org_names, n_parts, directory)
             (partial,) = _run(client, [root], "Computing usage", progress)
-    return finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
+    frame = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes)
+    return mark_coverage(frame, calendar, window.k0, window.k1, summary.start_min,
+                         summary.end_max if as_of is None else max(summary.end_max, as_of)
+                         )[[*COLUMNS, "period"]]
 
 
 # --- pass 1: scan ---------------------------------------------------------------------------
@@ -146,36 +162,50 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
 def scan_part(file: Path, options: dict) -> dict:
     """What the run needs to know of one part, reading it as the in-memory engine does.
 
-    Returns ``rows`` (sessions with a positive length), ``zero_length``, ``start_min`` and
-    ``end_max`` (UTC ns, of the positive-length sessions, ``None`` without any), the sorted
-    ``org_names`` and ``user_ids`` it holds, the sizes of its Parquet ``row_groups`` (``None``
-    for other formats) and ``error`` (the one-line message of the first bad input, or
-    ``None``). Memory: one batch of the part, plus its distinct names.
+    Returns ``rows`` (sessions, zero-length ones included: each is a login), ``start_min`` and
+    ``end_max`` (UTC ns, ``None`` without any) with ``start_where`` and ``end_where`` (the
+    places of their rows, for messages), the sorted ``org_names``, ``user_keys`` (user ids as
+    compared: trimmed, without case) with ``user_names`` (each as first seen in the part),
+    ``open`` (the JSON records without ``endTime``: ``(count, end_ns, as_of given)`` or
+    ``None``), the sizes of its Parquet ``row_groups`` (``None`` for other formats) and ``error``
+    (the one-line message of the first bad input, or ``None``). Memory: one batch of the part,
+    plus its distinct names.
     """
-    rows = zero = billable = 0
+    rows = billable = 0
     start_min = end_max = None
+    start_where = end_where = None
     orgs: set[str] = set()
-    users: set[str] = set()
+    users: dict[str, str] = {}  # key -> name as first seen
+    opened = []
     try:
         for chunk in iter_chunks(Path(file), **options):
+            if chunk.get("open"):
+                opened.append(chunk["open"])
             if not len(chunk["start"]):
                 continue
-            keep = chunk["end"] != chunk["start"]
-            n = int(keep.sum())
-            rows += n
-            zero += len(keep) - n
+            rows += len(chunk["start"])
             billable += int(chunk["billable"].sum())
             orgs.update(chunk["org_dict"].astype(str).tolist())  # distinct names only
-            users.update(chunk["user_dict"].astype(str).tolist())
-            if n:
-                lo, hi = int(chunk["start"][keep].min()), int(chunk["end"][keep].max())
-                start_min = lo if start_min is None else min(start_min, lo)
-                end_max = hi if end_max is None else max(end_max, hi)
+            seen = first_rows(chunk["user_idx"], len(chunk["user_dict"]))
+            order = np.argsort(seen, kind="stable")
+            names = chunk["user_dict"].astype(str)[order]
+            for key, name in zip(fold_ids(names).tolist(), names.tolist(), strict=True):
+                users.setdefault(key, name)  # distinct ids of the batch
+            lo, hi = int(np.argmin(chunk["start"])), int(np.argmax(chunk["end"]))
+            if start_min is None or chunk["start"][lo] < start_min:
+                start_min, start_where = int(chunk["start"][lo]), chunk["where"](lo)
+            if end_max is None or chunk["end"][hi] > end_max:
+                end_max, end_where = int(chunk["end"][hi]), chunk["where"](hi)
     except BillingInputError as exc:
         return {"error": str(exc)}
-    return {"rows": rows, "zero_length": zero, "billable": billable,
+    keys = sorted(users)
+    return {"rows": rows, "billable": billable,
             "start_min": start_min, "end_max": end_max,
-            "org_names": sorted(orgs), "user_ids": sorted(users),
+            "start_where": start_where, "end_where": end_where,
+            "org_names": sorted(orgs), "user_keys": keys,
+            "user_names": [users[k] for k in keys],
+            "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
+            if opened else None,
             "row_groups": _row_groups(Path(file)), "error": None}
 
 
@@ -188,36 +218,36 @@ def _row_groups(file: Path) -> list[int] | None:
 
 
 def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamespace:
-    """Totals of the scans; raises the first part's error, warns about zero-length sessions.
+    """Totals of the scans; raises the first part's error, warns about open JSON records.
 
-    Messages are those of :func:`billing_model.sessions.combine` for the same input.
+    Messages are those of :func:`billing_model.sessions.combine` for the same input. User ids
+    are unified across parts as there: equal without case and spaces, named as first seen (in
+    file order).
     """
     for scan in scans:
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
+    warn_open([{"open": s["open"]} for s in scans], source)
     rows = sum(s["rows"] for s in scans)
-    zero = sum(s["zero_length"] for s in scans)
-    if rows + zero == 0:
+    if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
     if not sum(s["billable"] for s in scans):
         warnings.warn(no_billable_message(source), BillingWarning, stacklevel=3)
-    if zero:
-        warnings.warn(f"{source}: skipped {zero} zero-length session(s) (end equals start)",
-                      BillingWarning, stacklevel=3)
-    if rows == 0:
-        raise BillingInputError(f"{source}: every session has zero length")
+    lo = min((s for s in scans if s["start_min"] is not None), key=lambda s: s["start_min"])
+    hi = max((s for s in scans if s["end_max"] is not None), key=lambda s: s["end_max"])
+    check_span(lo["start_min"], lo["start_where"], hi["end_max"], hi["end_where"])
 
-    def names(key):
-        return np.array(sorted(set().union(*(s[key] for s in scans))), dtype=object)
-
-    org_names, user_ids = names("org_names"), names("user_ids")
-    if len(user_ids) >= 2**31 or len(org_names) >= 2**15:  # the shuffle's int32/int16 codes
+    users: dict[str, str] = {}
+    for scan in scans:  # a loop over parts; each adds its distinct users
+        for key, name in zip(scan["user_keys"], scan["user_names"], strict=True):
+            users.setdefault(key, name)
+    user_ids = np.array(sorted(users.values()), dtype=object)  # in name order, as combine's
+    org_names = np.array(sorted(set().union(*(s["org_names"] for s in scans))), dtype=object)
+    if len(user_ids) >= 2**31 or len(org_names) >= 2**31:  # the shuffle's int32 codes
         raise BillingInputError(f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
-                                "accepted: fewer than 2**31 users and 2**15 orgs")
+                                "accepted: fewer than 2**31 users and 2**31 orgs")
     return types.SimpleNamespace(
-        rows=rows,
-        start_min=min(s["start_min"] for s in scans if s["start_min"] is not None),
-        end_max=max(s["end_max"] for s in scans if s["end_max"] is not None),
+        rows=rows, start_min=lo["start_min"], end_max=hi["end_max"],
         org_names=org_names, user_ids=user_ids)
 
 
@@ -255,26 +285,29 @@ def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> 
 def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_ids: np.ndarray,
               org_names: np.ndarray) -> pd.DataFrame:
     """One piece (see :func:`read_pieces`) as compact integer columns for the shuffle
-    (zero-length sessions dropped).
+    (zero-length sessions kept: each is a login).
 
     ``user`` and ``org`` are codes into the run's sorted ``user_ids`` and ``org_names`` (from the
-    scan), so the shuffle moves no text.
+    scan), so the shuffle moves no text. A chunk's ids are looked up as compared (trimmed,
+    without case): ``user_ids`` holds one name per such id.
     """
-    users, orgs = user_ids.astype(str), org_names.astype(str)
+    folded = fold_ids(user_ids)
+    codes = np.argsort(folded, kind="stable")
+    keys = folded[codes]
+    orgs = org_names.astype(str)
     frames = []
     for chunk in _piece_chunks(piece, options):
-        keep = chunk["end"] != chunk["start"]
-        if not keep.any():
+        if not len(chunk["start"]):
             continue
-        user_code = np.searchsorted(users, chunk["user_dict"].astype(str))  # distinct names
+        user_code = codes[np.searchsorted(keys, fold_ids(chunk["user_dict"]))]  # distinct ids
         org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
         frames.append(pd.DataFrame({
-            "user": user_code[chunk["user_idx"][keep]].astype(np.int32),
-            "org": org_code[chunk["org_idx"][keep]].astype(np.int16),
-            "rank": chunk["rank"][keep].astype(np.int8),
-            "start": chunk["start"][keep],
-            "end": chunk["end"][keep],
-            "billable": chunk["billable"][keep],
+            "user": user_code[chunk["user_idx"]].astype(np.int32),
+            "org": org_code[chunk["org_idx"]].astype(np.int32),
+            "rank": chunk["rank"].astype(np.int8),
+            "start": chunk["start"],
+            "end": chunk["end"],
+            "billable": chunk["billable"],
         }))
     if not frames:
         return _META.copy()
@@ -301,7 +334,7 @@ def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
 
 
 def add_partials(*partials: UsagePartial) -> UsagePartial:
-    """The sum of partials (counts add, user tables concatenate)."""
+    """The sum of partials (events merge, user tables concatenate)."""
     total = partials[0]
     for other in partials[1:]:  # a handful per reduction task
         total = total + other
@@ -335,8 +368,8 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
 
 # --- the local shuffle: through files, no buffer ------------------------------------------------
 
-#: one shuffled session on disk: 24 bytes
-_RECORD = np.dtype([("user", np.int32), ("org", np.int16), ("rank", np.int8),
+#: one shuffled session on disk: 26 bytes
+_RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("rank", np.int8),
                     ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
 
 

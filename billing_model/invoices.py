@@ -28,6 +28,10 @@ The rules, as implemented:
 
 Lines of one invoice are ordered by service start (a period's arrears come before the next
 period's prepay), then by :data:`KINDS` order, then by license line and file order.
+
+Excel twin: :mod:`billing_model.formulas.invoices` (invoice and due dates, the ramp, prepay,
+overage and fair-use quantities, the partner rule), tested against this module in
+``tests/test_formulas.py``.
 """
 
 from __future__ import annotations
@@ -62,6 +66,60 @@ FAIR_USE_LABELS: dict[str, str] = {
     "api_requests": "API requests above the fair-use allowance",
     "storage_gb": "Data storage GB above the fair-use allowance",
 }
+#: when each kind of line is invoiced (the FAQ's "in advance" / "in arrears")
+TIMING: dict[str, str] = {
+    "one-time": "one-time", "hardware": "one-time", "prepay": "advance", "ramp": "arrears",
+    "overage": "arrears", "telephony": "arrears", "ivr_minutes": "arrears",
+    "api_requests": "arrears", "storage_gb": "arrears",
+}
+#: a line of period k is on the invoice dated the first day of period k + this
+INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
+
+
+def invoice_period(kind: str, k):
+    """Period whose first day dates the invoice of kind ``kind``'s line of period ``k``.
+
+    >>> invoice_period("prepay", 3), invoice_period("overage", 3)
+    (3, 4)
+    """
+    return k + INVOICE_OFFSET[TIMING[kind]]
+
+
+def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
+    """Invoice date + the payment terms in days (net 30 by default)."""
+    return invoice_date + dt.timedelta(days=payment_terms_days)
+
+
+def user_quantities(users, committed_users: int, ramp_months: int, periods: int,
+                    ramp_policy: str) -> dict[str, np.ndarray]:
+    """Quantity of the ramp, prepay and overage user lines per period ``k = 0 .. len(users)-1``.
+
+    Ramp periods (``k < ramp_months``) bill the actual users under ``actual-usage``, nothing
+    under ``no-software-charges``; term periods bill the commitment in advance and the users
+    above it in arrears; periods from ``periods`` on bill nothing.
+
+    Examples
+    --------
+    One ramp month, then two term months of 100 committed users:
+
+    >>> q = user_quantities([40, 100, 112, 90], 100, 1, 3, "actual-usage")
+    >>> q["ramp"].tolist(), q["prepay"].tolist(), q["overage"].tolist()
+    ([40, 0, 0, 0], [0, 100, 100, 0], [0, 0, 12, 0])
+    """
+    users = np.asarray(users, dtype=np.int64)
+    k = np.arange(users.size)
+    live = k < periods
+    ramp, term = live & (k < ramp_months), live & (k >= ramp_months)
+    return {"ramp": np.where(ramp & (ramp_policy == "actual-usage"), users, 0),
+            "prepay": np.where(term, committed_users, 0),
+            "overage": np.where(term, np.maximum(users - committed_users, 0), 0)}
+
+
+def fair_use_overage(used: Decimal, allowance: float) -> Decimal:
+    """Usage above the fair-use allowance, never negative."""
+    return max(to_decimal(used) - to_decimal(float(allowance)), Decimal(0))
+
+
 _RATE_KEYS = {"ivr_minutes": "ivr_overage_rate", "api_requests": "api_overage_rate",
               "storage_gb": "storage_overage_rate"}
 
@@ -120,9 +178,10 @@ def _charges(scenario: Scenario) -> list[dict]:
     first, last = _periods(scenario)
     lines: list[dict] = []
 
-    def add(kind: str, order: int, k: int, invoice: dt.date, timing: str, description: str,
-            quantity: Decimal, rate: Decimal | None) -> None:
-        lines.append({"kind": kind, "order": order, "invoice_date": invoice, "timing": timing,
+    def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
+            rate: Decimal | None) -> None:
+        lines.append({"kind": kind, "order": order, "invoice_date": first[invoice_period(kind, k)],
+                      "timing": TIMING[kind],
                       "description": description, "service_start": first[k],
                       "service_end": last[k], "quantity": quantity, "rate": rate})
 
@@ -138,22 +197,22 @@ def _charges(scenario: Scenario) -> list[dict]:
                       "quantity": item.quantity, "rate": item.rate})
 
     for j, product in enumerate(scenario.products):  # a loop over license lines and periods
-        users = scenario.users(product.license)
+        q = user_quantities(scenario.users(product.license), product.committed_users, ramp, n,
+                            contract.ramp_policy)
         label = product.label
         if contract.ramp_policy == "actual-usage":
             for k in range(ramp):
-                add("ramp", j, k, first[k + 1], "arrears", f"{label} users, ramp (actual usage)",
-                    Decimal(int(users[k])), product.prepay_rate)
-        above = np.maximum(users - product.committed_users, 0)
+                add("ramp", j, k, f"{label} users, ramp (actual usage)", Decimal(int(q["ramp"][k])),
+                    product.prepay_rate)
         for k in range(ramp, n):
-            add("prepay", j, k, first[k], "advance", f"{label} users, prepay (committed)",
-                Decimal(product.committed_users), product.prepay_rate)
-            add("overage", j, k, first[k + 1], "arrears", f"{label} users above the commitment",
-                Decimal(int(above[k])), product.overage_rate)
+            add("prepay", j, k, f"{label} users, prepay (committed)",
+                Decimal(int(q["prepay"][k])), product.prepay_rate)
+            add("overage", j, k, f"{label} users above the commitment",
+                Decimal(int(q["overage"][k])), product.overage_rate)
 
     telephony = scenario.usage("telephony") or ()
     for k, charge in enumerate(telephony):
-        add("telephony", 0, k, first[k + 1], "arrears", "Telephony", Decimal(1), charge)
+        add("telephony", 0, k, "Telephony", Decimal(1), charge)
 
     for feature, label in FAIR_USE_LABELS.items():
         used = storage_usage(scenario) if feature == "storage_gb" else scenario.usage(feature)
@@ -162,9 +221,8 @@ def _charges(scenario: Scenario) -> list[dict]:
         allowance = fair_use_allowances(scenario, feature)
         rate = getattr(contract, _RATE_KEYS[feature])
         for k in range(n):
-            over = max(used[k] - to_decimal(float(allowance[k])), Decimal(0))
-            add(feature, 0, k, first[k + 1], "arrears",
-                f"{label} ({float(allowance[k]):,.10g} included)", over, rate)
+            add(feature, 0, k, f"{label} ({float(allowance[k]):,.10g} included)",
+                fair_use_overage(used[k], allowance[k]), rate)
     return lines
 
 
@@ -214,7 +272,7 @@ def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
             rate = amount = None
         rows.append({
             "invoice_date": line["invoice_date"],
-            "due_date": line["invoice_date"] + dt.timedelta(days=contract.payment_terms_days),
+            "due_date": due_date(line["invoice_date"], contract.payment_terms_days),
             "description": line["description"], "timing": line["timing"],
             "service_start": line["service_start"], "service_end": line["service_end"],
             "quantity": float(quantity), "rate": rate, "amount": amount,

@@ -8,7 +8,9 @@ Source for the JSON export: ``shared/reference/RULES.md`` ("Session data the ven
 returns"): ``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId``
 and ``primaryPresence[]`` records (``startTime``, ``endTime``, ``systemPresence``); a user is logged
 in while the presence is anything but OFFLINE. Records repeated across pages or days are harmless:
-a user's overlapping minutes count once.
+a user's overlapping minutes count once. A record without ``endTime`` is a user still logged in
+when the export was taken: it is a login, running until ``as_of`` when given, else until the
+latest start or end anywhere in the export (OFFLINE records included).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pyarrow.parquet as pq
 
 from .errors import BillingInputError
 from .progress import track
-from .sessions import Sessions, combine, normalize_table, parse_instants
+from .sessions import Sessions, check_other_clients, combine, normalize_table, parse_instants
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client")
@@ -36,7 +38,8 @@ BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text colu
 def session_files(path: str | Path) -> list[Path]:
     """The files a path names: a file, every session file in a folder (sorted), or a glob."""
     text = str(path)
-    if any(ch in text for ch in "*?["):
+    if any(ch in text for ch in "*?[") and not Path(text).exists():  # 'sessions [v2].csv'
+
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
             raise BillingInputError(f"{text}: no file matches this pattern")
@@ -55,7 +58,9 @@ def session_files(path: str | Path) -> list[Path]:
 
 
 def read_sessions(path: str | Path, *, license: str | None = None,
-                  input_timezone: str | None = None, org: str | None = None) -> Sessions:
+                  input_timezone: str | None = None, org: str | None = None,
+                  other_clients: str | None = None, as_of: int | str | None = None
+                  ) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
     Parameters
@@ -64,18 +69,22 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     license : license for rows without one (files without a ``license`` column, the JSON export).
     input_timezone : IANA zone of timestamps written without an offset (refused otherwise).
     org : org name for rows without one (default ``"default"``).
+    other_clients : ``"billable"`` or ``"not-billable"``: what a client value outside
+        :data:`~billing_model.sessions.CLIENTS` is (default: refused).
+    as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
     """
     files = session_files(path)
     if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
         files = track(files, "Reading session files")
-    chunks = [chunk for f in files for chunk in iter_chunks(f, license=license,
-                                                           input_timezone=input_timezone,
-                                                           org=org)]
+    chunks = [chunk for f in files for chunk in iter_chunks(
+        f, license=license, input_timezone=input_timezone, org=org,
+        other_clients=other_clients, as_of=as_of)]
     return combine(chunks, source=str(path))
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
-                org: str | None = None, row_groups: tuple[int, ...] | None = None
+                org: str | None = None, row_groups: tuple[int, ...] | None = None,
+                other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[dict]:
     """Encoded chunks (see :func:`billing_model.sessions.normalize_table`) of one file.
 
@@ -83,13 +92,16 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     file read in parallel); row numbers in messages still count from the file's first row.
     """
     suffix = file.suffix.lower()
-    opts = {"default_license": license, "input_timezone": input_timezone}
+    opts = {"default_license": license, "input_timezone": input_timezone,
+            "other_clients": check_other_clients(other_clients)}
     if org:
         opts["default_org"] = org
     if suffix == ".json":
-        table, places = _user_details(file, input_timezone)
-        yield normalize_table(table, where=lambda i: f"{file}: {places[i]}", source=str(file),
-                              **opts)
+        table, places, opened = _user_details(file, input_timezone, parse_as_of(as_of))
+        chunk = normalize_table(table, where=lambda i: f"{file}: {places[i]}", source=str(file),
+                                **opts)
+        chunk["open"] = opened
+        yield chunk
         return
     offset = 0
     if row_groups is not None:
@@ -196,23 +208,43 @@ def _raise_not_utf8(file: Path) -> None:
     raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")
 
 
-def read_user_details(file: Path, *, input_timezone: str | None = None) -> pa.Table:
+def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | None:
+    """``--as-of``: an ISO 8601 instant with an offset (or UTC ns) as UTC ns, or ``None``."""
+    if value is None or isinstance(value, int | np.integer):
+        return None if value is None else int(value)
+    try:
+        return int(parse_instants(pa.array([str(value).strip()], pa.string()), "as-of",
+                                  lambda _: where, None)[0])
+    except BillingInputError:
+        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
+                                "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
+
+
+def read_user_details(file: Path, *, input_timezone: str | None = None,
+                      as_of: int | str | None = None) -> pa.Table:
     """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
 
     Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
-    ``endTime`` is still open: it ends at the latest time the export mentions.
+    ``endTime`` is still open: it ends at ``as_of``, else at the latest start or end in the
+    export.
     """
-    return _user_details(file, input_timezone)[0]
+    return _user_details(file, input_timezone, parse_as_of(as_of))[0]
 
 
-def _user_details(file: Path, input_timezone: str | None) -> tuple[pa.Table, list[str]]:
-    """The table of :func:`read_user_details` and where each of its rows is in the file
-    (``userDetails[0].primaryPresence[3]``), for messages."""
+def _user_details(file: Path, input_timezone: str | None, as_of: int | None = None
+                  ) -> tuple[pa.Table, list[str], tuple | None]:
+    """The table of :func:`read_user_details`, where each of its rows is in the file
+    (``userDetails[0].primaryPresence[3]``), for messages, and the open records
+    (``(count, end_ns, as_of given)``, or ``None`` when every record has an end)."""
     try:
-        with open(file, encoding="utf-8") as fh:
+        with open(file, encoding="utf-8-sig") as fh:  # a byte-order mark (Windows tools) too
             data = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BillingInputError(f"{file}: not valid JSON ({exc})") from None
+        raise BillingInputError(f"{file}: not valid JSON ({_one_line(exc)})") from None
+    except RecursionError:
+        raise BillingInputError(f"{file}: not a user-details export (JSON nested too deeply); "
+                                "accepted: the JSON of POST /api/v2/analytics/users/details/query"
+                                ) from None
     pages = data if isinstance(data, list) else [data]
     if not pages or not all(isinstance(p, dict) and isinstance(p.get("userDetails"), list)
                             for p in pages):
@@ -221,43 +253,67 @@ def _user_details(file: Path, input_timezone: str | None) -> tuple[pa.Table, lis
             "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
             "'primaryPresence': [...]}]}) or a list of such pages")
     users, starts, ends, places = [], [], [], []
+    stamps, stamp_places = [], []  # every time the export mentions, OFFLINE records included
     for p, page in enumerate(pages):
         for u, detail in enumerate(page["userDetails"]):
             page_name = f" of page {p + 1}" if len(pages) > 1 else ""
             where = f"{file}: userDetails[{u}]" + page_name
-            if not isinstance(detail, dict) or not detail.get("userId"):
+            if not isinstance(detail, dict) or detail.get("userId") in (None, ""):
                 raise BillingInputError(f"{where}: no 'userId'; every user detail needs one")
-            records = detail.get("primaryPresence") or []
+            if not isinstance(detail["userId"], str):
+                raise BillingInputError(f"{where}.userId: {detail['userId']!r} is not text; "
+                                        "accepted: the user's id as text (a GUID)")
+            if "primaryPresence" not in detail:
+                raise BillingInputError(
+                    f"{where} (userId {detail['userId']!r}): no 'primaryPresence'; accepted: "
+                    "an export whose query asks for presence (a list, empty for a user who "
+                    "never logged in)")
+            records = detail["primaryPresence"]
             if not isinstance(records, list):
-                raise BillingInputError(f"{where}: 'primaryPresence' is not a list")
+                raise BillingInputError(f"{where}.primaryPresence: is not a list")
             for r, rec in enumerate(records):
                 if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
                     raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'; "
                                             "every presence record needs one")
-                if str(rec.get("systemPresence", "")).strip().upper() == "OFFLINE":
-                    continue
                 for key in ("startTime", "endTime"):
                     if rec.get(key) is not None and not isinstance(rec[key], str):
                         raise BillingInputError(
                             f"{where}.primaryPresence[{r}].{key}: {rec[key]!r} is not a "
                             "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z")
-                users.append(str(detail["userId"]))
+                    if rec.get(key) is not None:
+                        stamps.append(rec[key])
+                        stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
+                if str(rec.get("systemPresence", "")).strip().upper() == "OFFLINE":
+                    continue
+                users.append(detail["userId"])
                 starts.append(rec["startTime"])
                 ends.append(rec.get("endTime"))
                 places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
-    if any(e is None for e in ends):
-        # open records end at the latest time the export mentions; the stamps are checked
-        # here, so a bad one is named like any other (the engine checks them again)
-        closed = [i for i, e in enumerate(ends) if e is not None]
-        stamps = pa.array(starts + [ends[i] for i in closed], pa.string())
-
-        def where_stamp(i: int) -> str:
-            return f"{file}: {places[i if i < len(starts) else closed[i - len(starts)]]}"
-
-        latest = parse_instants(stamps, "startTime/endTime", where_stamp, input_timezone).max()
-        last = np.datetime_as_string(np.datetime64(int(latest), "ns"), unit="ms") + "Z"
+    opened = None
+    n_open = sum(e is None for e in ends)
+    if n_open:
+        if as_of is None:
+            # the latest time the export mentions: the stamps are checked here, so a bad one
+            # is named like any other (the engine checks them again)
+            end = int(parse_instants(pa.array(stamps, pa.string()), "startTime/endTime",
+                                     lambda i: f"{file}: {stamp_places[i]}",
+                                     input_timezone).max())
+        else:
+            end = as_of
+            opened_at = [i for i, e in enumerate(ends) if e is None]
+            begins = parse_instants(pa.array([starts[i] for i in opened_at], pa.string()),
+                                    "startTime", lambda j: f"{file}: {places[opened_at[j]]}",
+                                    input_timezone)
+            late = np.flatnonzero(begins > as_of)
+            if len(late):
+                i = opened_at[int(late[0])]
+                raise BillingInputError(
+                    f"{file}: {places[i]}: open record starts at {starts[i]!r}, after --as-of; "
+                    "accepted: an --as-of at or after every open record's startTime")
+        last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
         ends = [last if e is None else e for e in ends]
+        opened = (n_open, end, as_of is not None)
     table = pa.table({"user_id": pa.array(users, pa.string()),
                       "start": pa.array(starts, pa.string()),
                       "end": pa.array(ends, pa.string())})
-    return table, places
+    return table, places, opened

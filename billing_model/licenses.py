@@ -7,6 +7,9 @@ in PureCloud services, as named or concurrent?"). A new tier is a row of :data:`
 highest rank (FAQ: "The user type billed is the highest level license assigned to that user during
 the billing period"). ``concurrent`` says whether the tier may be licensed concurrently (only
 PureCloud 1, 2, 3 / CX 1, 2, 3; Communicate and Collaborate users are always named).
+
+Excel twin: :mod:`billing_model.formulas.licenses` (labels looked up in the license table the
+workbook writes from :data:`LICENSES`).
 """
 
 from __future__ import annotations

@@ -3,12 +3,16 @@
 Source: ``shared/reference/RULES.md`` ("Invoices"): the accepted currencies are AUD, BRL, CAD, EUR,
 GBP, JPY, NZD, USD; JPY has no minor unit, the others two decimals. Each invoice line is rounded
 half up to the minor unit; totals add the rounded lines. Fees exclude all taxes.
+
+Excel twin: :mod:`billing_model.formulas.money` (decimals looked up in the currency table the
+workbook writes from :data:`CURRENCIES`), tested against this module in ``tests/test_formulas.py``.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from .core.limits import LIMITS
 from .errors import BillingInputError
 
 #: decimals of each accepted currency's minor unit (ISO 4217)
@@ -18,9 +22,8 @@ CURRENCIES: dict[str, int] = {
 
 TAX_NOTE = "All amounts exclude taxes, levies and duties (billing FAQ)."
 
-#: largest price, rate or charge the model takes: no real one is near it; a larger one is a typo
-#: whose products would pass the 28 digits of exact decimal arithmetic
-MAX_PRICE = Decimal(10) ** 12
+#: largest price, rate or charge the model takes (``core.limits.LIMITS["price"]``, with its reason)
+MAX_PRICE: Decimal = LIMITS["price"].maximum  # type: ignore[assignment]
 
 
 def check_currency(currency: object, *, where: str = "currency") -> str:

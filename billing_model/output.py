@@ -90,12 +90,15 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
         if footer:
             print(footer, file=out)
         return
-    table = Table(title=title, title_justify="left", show_lines=False)
+    from rich.text import Text
+
+    # every value is data, never markup: an org named 'prod [EU]' or '[/]' prints as written
+    table = Table(title=Text(title) if title else None, title_justify="left", show_lines=False)
     for col in frame.columns:
-        table.add_column(str(col), justify="right" if _numeric(frame[col]) else "left")
+        table.add_column(Text(str(col)), justify="right" if _numeric(frame[col]) else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+        table.add_row(*[Text("" if pd.isna(v) else str(v)) for v in row])
     console = Console(file=out, width=max(100, min(200, len(frame.columns) * 16)))
     console.print(table)
     if footer:
-        console.print(footer)
+        console.print(Text(footer))

@@ -9,6 +9,9 @@ never chained from the previous one. Negative ``k`` goes back before the order d
 moves no boundary: each boundary is local midnight of its own day.
 
 Instants are UTC nanoseconds since the epoch (``int64``); dates are ``datetime64[D]``.
+
+Excel twin: :mod:`billing_model.formulas.periods` (``EDATE`` in whole days). Limits: rows of
+:data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations
@@ -22,18 +25,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
+from .core.limits import LIMITS
 from .errors import BillingInputError, BillingWarning
 
 DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
-#: dates the model accepts: wide enough for any contract, narrow enough that every period of it
-#: (and its invoice due dates) stays within the nanosecond timestamps the engines use (to 2262)
-MIN_DATE = dt.date(1900, 1, 1)
-MAX_DATE = dt.date(2199, 12, 31)
-#: most billing periods one contract or forecast may span (ramp + term): 20 years. A limit, so
-#: that a typo such as ``term_months = 1200000`` is an error, not minutes of work and gigabytes
-MAX_PERIODS = 240
+#: dates and most periods (ramp + term) the model accepts: rows of :data:`core.limits.LIMITS`,
+#: where their reasons are
+MIN_DATE: dt.date = LIMITS["order_date"].minimum  # type: ignore[assignment]
+MAX_DATE: dt.date = LIMITS["order_date"].maximum  # type: ignore[assignment]
+MAX_PERIODS: int = LIMITS["periods"].maximum  # type: ignore[assignment]
+#: share of a billing period the session data must cover for the period to be *measured*; a
+#: period covered less is *partial* (its users are not a month's users)
+MEASURED_SHARE = 0.5
 
 
 def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
@@ -199,6 +204,30 @@ class BillingCalendar:
         last = int(np.searchsorted(bounds, max(t_max_ns - 1, t_min_ns), side="right")) - 1 + k0
         return first, last + 1
 
+    def coverage(self, ks, start_ns: int, end_ns: int) -> np.ndarray:
+        """The share (0-1) of each period ``k`` that the instants ``[start_ns, end_ns)`` cover.
+
+        A period is *measured* when data covers at least half of it (:data:`MEASURED_SHARE`).
+
+        Examples
+        --------
+        Data from 10 January to the end of February, on calendar months: how much of January,
+        February and March does it measure?
+
+        >>> cal = BillingCalendar("2026-01-01", "UTC")
+        >>> lo, hi = cal.starts_ns([0])[0] + 9 * NS_PER_DAY, cal.starts_ns([2])[0]
+        >>> cal.coverage([0, 1, 2], lo, hi).round(3).tolist()
+        [0.71, 1.0, 0.0]
+        """
+        ks = np.asarray(ks, dtype=np.int64)
+        if ks.size == 0:
+            return np.zeros(0, dtype=float)
+        k0, k1 = int(ks.min()), int(ks.max()) + 1
+        bounds = self.bounds_ns(k0, k1)
+        a, b = bounds[ks - k0], bounds[ks - k0 + 1]
+        covered = np.clip(np.minimum(b, end_ns) - np.maximum(a, start_ns), 0, None)
+        return covered / (b - a)
+
     def _span(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
         """Period indices safely around two instants (a month of slack each side)."""
         def month_index(t_ns: int) -> int:
@@ -245,3 +274,29 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
         raise BillingInputError(f"count: {count!r} is not valid; accepted: a whole number of "
                                 f"periods from 0 to {MAX_PERIODS}")
     return BillingCalendar(order_date, timezone).frame(int(count), start)
+
+
+def mark_coverage(frame: pd.DataFrame, calendar: BillingCalendar, k0: int, k1: int,
+                  start_ns: int, end_ns: int, *, source: str = "sessions") -> pd.DataFrame:
+    """Usage rows (a ``period`` column of k) with ``coverage``: the share of each row's period
+    that the data window ``[start_ns, end_ns)`` covers. Warns once naming the partial periods
+    among ``k0 .. k1 - 1`` (covered less than :data:`MEASURED_SHARE`) and their covered days.
+    Both usage engines call this after their kernel."""
+    ks = np.arange(k0, k1)
+    share = calendar.coverage(ks, start_ns, end_ns)
+    partial = np.flatnonzero(share < MEASURED_SHARE)
+    if len(partial):
+        days = calendar.days(ks[partial]) * share[partial]
+        listed = "; ".join(
+            f"{calendar.first_day(int(ks[j]))} to {calendar.last_day(int(ks[j]))} "
+            f"({d:.1f} of {int(n)} days)"
+            for j, d, n in zip(partial, days, calendar.days(ks[partial]), strict=True))
+        first, last = (np.datetime_as_string(np.datetime64(int(t), "ns"), unit="m") + "Z"
+                       for t in (start_ns, end_ns))
+        warnings.warn(f"{source}: the data runs from {first} to {last}, less than half of "
+                      f"{len(partial)} billing period(s): {listed}; their users are partial "
+                      f"(coverage column), not a month's", BillingWarning, stacklevel=3)
+    out = frame.copy()
+    out["coverage"] = (calendar.coverage(out["period"].to_numpy(np.int64), start_ns, end_ns)
+                       if len(out) else np.zeros(0))
+    return out

@@ -57,11 +57,13 @@ from .periods import (
     DEFAULT_TIMEZONE,
     MAX_DATE,
     MAX_PERIODS,
+    MEASURED_SHARE,
     MIN_DATE,
     anchor_dates,
     get_timezone,
     to_date,
 )
+from .sessions import OTHER_CLIENTS
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
@@ -90,7 +92,7 @@ PRODUCT_KEYS: tuple[str, ...] = (
 )
 USAGE_KEYS: tuple[str, ...] = (
     "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
-    "telephony",
+    "other_clients", "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
@@ -203,6 +205,7 @@ class SessionSource:
     peak_rule: str = "cumulative"
     min_minutes: int = 30
     after_data: str | None = None
+    other_clients: str | None = None
 
     def usage(self, contract: Contract):
         """The usage engine's rows for this file on the contract's calendar."""
@@ -210,14 +213,16 @@ class SessionSource:
         from .usage import compute_usage
 
         sessions = read_sessions(self.path, license=contract.license,
-                                 input_timezone=self.input_timezone)
+                                 input_timezone=self.input_timezone,
+                                 other_clients=self.other_clients)
         return compute_usage(sessions, order_date=contract.order_date,
                              timezone=contract.billing_timezone, peak_rule=self.peak_rule,
                              min_minutes=self.min_minutes)
 
     def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
-        """``column`` of usage ``rows`` summed per period ``0 .. n-1``; the periods after
-        ``last_k`` (the data's last period) filled as ``after_data`` says."""
+        """``column`` of usage ``rows`` summed per period ``0 .. n-1``. Under ``repeat-last``
+        every period after ``last_k`` (the last *measured* period: the data covers at least half
+        of it), a partial one included, holds ``last_k``'s users: never a partial period's."""
         per = np.zeros(n, dtype=np.int64)
         rows = rows[(rows["period"] >= 0) & (rows["period"] < n)]
         np.add.at(per, rows["period"].to_numpy(dtype=np.int64),
@@ -679,7 +684,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         c.fail(f"{where}.sessions", "given together with users; accepted: either users or "
                "sessions")
     if "sessions" not in t:
-        for key in ("input_timezone", "peak_rule", "min_minutes", "after_data"):
+        for key in ("input_timezone", "peak_rule", "min_minutes", "after_data",
+                    "other_clients"):
             if key in t:
                 c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
                        "give sessions")
@@ -755,7 +761,9 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         min_minutes=c.whole(t.get("min_minutes", 30), f"{where}.min_minutes", minimum=1,
                             maximum=MAX_MIN_MINUTES),
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-                    if "after_data" in t else None))
+                    if "after_data" in t else None),
+        other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
+                       if "other_clients" in t else None))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
     if key not in cache:
@@ -766,6 +774,12 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     frame = cache[key]
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     last_k = int(frame["period"].max()) if len(frame) else -1
+    measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
+    last_measured = int(measured.max()) if len(measured) else -1
+    if source.after_data == "repeat-last" and last_measured < 0 and len(frame):
+        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
+               f"{path.name} covers less than half of every billing period it touches; "
+               "accepted: session data covering at least half a period, or 'zero'")
     warned = cache.setdefault("_warned", set())
     if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
         warned.add((key, where))  # once per file and table, not again for each variant
@@ -787,7 +801,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
             product = by_license.get(lic)
             column = ("concurrent_users" if product is not None
                       and product.license_model == "concurrent" else "named_users")
-            per = source.per_period(sub, n, column, last_k)
+            per = source.per_period(sub, n, column, last_measured)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)
         _check_org_users(c, by_license, users,

@@ -20,6 +20,10 @@ The model is daily and vectorized (cumulative sums, no loop over days):
 
 GB figures of the per-period forecast are rounded to 3 decimals (whole MB), and overage is priced
 on that rounded quantity, so ``overage_cost == overage_gb x rate`` can be checked from the output.
+
+Excel twin: :mod:`billing_model.formulas.storage` (GB per call, life days, window sums, GB
+rounding, steady state), tested against this module in ``tests/test_formulas.py``. Limits and
+defaults of the settings: rows of :data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
+from .core.limits import LIMITS
 from .errors import BillingInputError, BillingWarning
 from .money import MAX_PRICE, check_currency, line_amount, to_decimal
 from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
@@ -41,25 +46,16 @@ from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
 #: MB per GB: storage is counted in decimal units (GB = 1000 MB, MB = 10**6 bytes)
 MB_PER_GB = 1000.0
 
-#: Audio MB per recorded minute. Assumption (the vendor publishes no size): 64 kbit/s, the
-#: G.711 telephony codec of one call leg stored as is, which is also two Opus channels (agent and
-#: customer apart) at 32 kbit/s each: 64,000 bit/s x 60 s / 8 = 480,000 bytes = 0.48 MB.
-DEFAULT_AUDIO_MB_PER_MINUTE: float = 64_000 * 60 / 8 / 1e6
-
-#: Screen MB per recorded minute. Assumption (the vendor publishes no size): one monitor recorded
-#: as VP8/H.264 video at 500 kbit/s, a usual rate for a 1080p desktop at a low frame rate:
-#: 500,000 bit/s x 60 s / 8 = 3,750,000 bytes = 3.75 MB.
-DEFAULT_SCREEN_MB_PER_MINUTE: float = 500_000 * 60 / 8 / 1e6
-
+#: Audio and screen MB per recorded minute: assumptions (the vendor publishes no size), and the
+#: limits of every storage setting, are rows of ``core.limits.LIMITS`` with their reasons.
+DEFAULT_AUDIO_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].default  # type: ignore
+DEFAULT_SCREEN_MB_PER_MINUTE: float = LIMITS["screen_mb_per_minute"].default  # type: ignore
 #: The vendor keeps screen recordings at most one year (RULES.md, "Storage").
-MAX_SCREEN_RETENTION_DAYS = 365
-#: longest retention the model takes (100 years): beyond any contract, below integer overflow
-MAX_RETENTION_DAYS = 36_500
-#: upper bounds that catch typos (1e308 calls of 1e308 minutes gave 'inf' GB): a billion
-#: recorded calls a month, a call of a day, 1,000 MB a minute (beyond 4K screen video)
-MAX_CALLS_PER_MONTH = 1e9
-MAX_AVG_MINUTES = 1440
-MAX_MB_PER_MINUTE = 1000
+MAX_SCREEN_RETENTION_DAYS: int = LIMITS["screen_retention_days"].maximum  # type: ignore
+MAX_RETENTION_DAYS: int = LIMITS["retention_days"].maximum  # type: ignore
+MAX_CALLS_PER_MONTH: float = LIMITS["calls_per_month"].maximum  # type: ignore
+MAX_AVG_MINUTES: float = LIMITS["avg_minutes"].maximum  # type: ignore
+MAX_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].maximum  # type: ignore
 
 #: decimals of the GB figures in the per-period forecast (3 = whole MB)
 GB_DECIMALS = 3

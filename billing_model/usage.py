@@ -33,15 +33,17 @@ import pandas as pd
 
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
-    add_runs,
     check_min_minutes,
     check_peak_rule,
     compact_events,
     merge_runs,
     peaks,
+    per_minute,
     sampled_span,
+    segments,
     sort_by_key_and_start,
     split_by_bounds,
+    sweep,
     touched_span,
 )
 from .errors import BillingInputError, BillingWarning
@@ -53,13 +55,14 @@ from .periods import (
     MIN_DATE,
     NS_PER_MINUTE,
     BillingCalendar,
+    mark_coverage,
     to_date,
 )
 from .sessions import Sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak"]
-#: ``usage --by-user``: one row per org, period and user (reconciles the vendor's report)
+           "peak_concurrent", "raw_peak", "coverage"]
+#: ``usage --by-user``: one row per org, period and user (reconciles the vendor's usage report)
 USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
                 "named", "billed_concurrent"]
 N_RANKS = len(LICENSES)
@@ -105,9 +108,10 @@ class Window:
 class UsagePartial:
     """What one partition of users contributes.
 
-    ``events``: the pool's presence as compacted +1/-1 events, three int64 arrays ``(group,
-    minute, delta)``: ``group`` is ``org * n_periods + period - k0`` (org codes index
-    ``org_names``), ``minute`` an epoch minute. Partials add by concatenating and compacting.
+    ``events``: the pool's presence as +1/-1 events, three int64 arrays ``(group, minute,
+    delta)`` in any order: ``group`` is ``org * n_periods + period - k0`` (org codes index
+    ``org_names``), ``minute`` an epoch minute. Partials add by concatenating and compacting
+    (equal group and minute summed), so a reduction tree stays small.
     ``users``: one row per org, period and user with a session there: ``org`` (code into
     ``org_names``), ``period`` (k), ``user_id``, ``rank`` (highest license rank), ``minutes``
     (slices present), ``named`` (a billable session in the period).
@@ -159,17 +163,24 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     if rows is not None:
         src = rows[src]
     del rows, inside
-    # one group per org, period and user, sorted by group then start minute (one sort)
+    # the minute marks each piece holds: its sampled span within its touched minutes (a piece
+    # holding none has first > last)
+    sa, sb = sampled_span(sessions.start_ns[src], sessions.end_ns[src])
+    np.maximum(sa, a, out=sa)
+    np.minimum(sb, b, out=sb)
+    del a, b
+    # one group per org, period and user, sorted by group then first mark (the one sort)
     key = org_code[sessions.org[src]].astype(np.int64)
     key *= n_per
     key += per
     key *= n_users
     key += sessions.user[src]
     del per
-    order = sort_by_key_and_start(key, a)
-    key, a, b, src = key[order], a[order], b[order], src[order]
+    order = sort_by_key_and_start(key, sa)
+    key, sa, sb, src = key[order], sa[order], sb[order], src[order]
     del order
     rank, billable = sessions.rank[src], sessions.billable[src]
+    del src
 
     first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     g_key = key[first]
@@ -177,28 +188,24 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     g_named = np.logical_or.reduceat(billable, first)
     del rank, first
 
-    # the minute marks each billable piece holds: its sampled span within its touched minutes
-    sa, sb = sampled_span(sessions.start_ns[src], sessions.end_ns[src])
-    np.maximum(sa, a, out=sa)
-    np.minimum(sb, b, out=sb)
-    del src, a, b
     holds = billable & (sa <= sb)
     if not holds.all():
         key, sa, sb = key[holds], sa[holds], sb[holds]
     del billable, holds
-    run_key, run_a, run_b = merge_runs(key, sa, sb)  # still sorted by (key, start)
+    run_key, run_a, run_b = merge_runs(key, sa, sb, presorted=True)
     del key, sa, sb
     run_group = np.searchsorted(g_key, run_key)
     g_minutes = np.bincount(run_group, weights=run_b - run_a + 1,
                             minlength=len(g_key)).astype(np.int64)
 
-    # the pool's presence (users whose highest license is concurrent-eligible) as events
+    # the pool's presence (users whose highest license is concurrent-eligible) as +1/-1 events
+    # per org and period; sorted once, when they are swept (settle)
     pool_run = g_rank[run_group] >= POOL_MIN_RANK
     group = run_key[pool_run] // n_users
     delta = np.ones(2 * len(group), dtype=np.int64)
     delta[len(group):] = -1
-    events = compact_events(np.concatenate([group, group]),
-                            np.concatenate([run_a[pool_run], run_b[pool_run] + 1]), delta)
+    events = (np.concatenate([group, group]),
+              np.concatenate([run_a[pool_run], run_b[pool_run] + 1]), delta)
     del run_key, run_a, run_b, run_group, pool_run, group, delta
 
     g_user = g_key % n_users
@@ -255,13 +262,11 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
 
 
 def _sweep_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
-    """Segments (see :func:`billing_model.concurrency.sweep`) of compacted events."""
-    from .concurrency import _segments
-
+    """Segments (see :func:`billing_model.concurrency.sweep`) of events."""
     if len(g) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
-    return _segments(g, t, delta)
+    return segments(g, t, delta)
 
 
 def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
@@ -361,7 +366,8 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None, by_user: bool = False
+                  periods: tuple[int, int] | None = None, as_of: int | None = None,
+                  by_user: bool = False
                   ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
@@ -377,12 +383,16 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     periods : ``(k0, k1)``: analyse periods ``k0 .. k1 - 1`` only (default: all the data touches).
     by_user : return one row per org, period and user instead (:data:`USER_COLUMNS`: minutes
         present, named, billed as concurrent), to reconcile the vendor's usage report.
+    as_of : UTC ns when the data was exported: the data's window runs to it (default: to the
+        latest end).
 
     Returns
     -------
     DataFrame with columns ``org, period_start, period_end, license, named_users,
-    concurrent_users, peak_concurrent, raw_peak, period`` (``period`` is k), one row per org,
-    period and license with named or concurrent users, ordered by period, org and license rank.
+    concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
+    ``coverage`` the share of the period the data's window covers, see
+    :func:`billing_model.periods.mark_coverage`), one row per org, period and license with
+    named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
@@ -398,8 +408,13 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    return finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                          min_minutes=min_minutes, by_user=by_user)
+    frame = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
+                           min_minutes=min_minutes, by_user=by_user)
+    if by_user:
+        return frame
+    start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
+    return mark_coverage(frame, calendar, window.k0, window.k1, start,
+                         end if as_of is None else max(end, int(as_of)))[[*COLUMNS, "period"]]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
@@ -422,7 +437,8 @@ def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
         sel &= sessions.rank >= POOL_MIN_RANK
     key = sessions.org[sel] * len(sessions.user_ids) + sessions.user[sel]
     run_key, ra, rb = merge_runs(key, np.maximum(a[sel], m0), np.minimum(b[sel], m1 - 1))
-    counts = add_runs(np.zeros(int(m1 - m0), dtype=np.int64), ra - m0, rb - ra + 1)
+    _, start, level, minutes = sweep(np.zeros(len(ra), np.int64), ra, rb)
+    counts = per_minute(start, level, minutes, int(m0), int(m1 - m0))
     steps = int(np.ceil(len(counts) / step_minutes))
     padded = np.zeros(steps * step_minutes, dtype=np.int64)
     padded[: len(counts)] = counts

@@ -30,9 +30,10 @@ from billing_model.errors import BillingInputError
 from billing_model.iotools import read_sessions
 from billing_model.synthetic import generate_sessions, write_sessions
 from billing_model.usage import compute_usage
+from tests.reference_usage import reference_usage
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak"]
+           "peak_concurrent", "raw_peak", "coverage"]
 
 
 def numpy_usage(path, **kw):
@@ -90,17 +91,23 @@ def literal_parts(tmp_path) -> Path:
 def test_literal_worked_example(literal_parts):
     # period 0, east: ann 20:00-24:00 (240 min), bob 21:00-21:40, cyd 21:00-21:20 -> 3 users
     # for 20 minutes, >= 2 for 40 minutes: raw peak 3, billable peak 2 (40 >= 30 minutes),
-    # billed: the two present longest (ann, bob), both pc1. eve (zero length) and bot (API) are
-    # not billable. west: fay 29 minutes -> raw 1, billable 0.
+    # billed: the two present longest (ann, bob), both pc1. eve (zero length) logged in: a
+    # named user in no slice (issue #11; needs the event-sweep kernel of issue #10); bot (API)
+    # is not billable. west: fay 29 minutes -> raw 1, billable 0.
     # period 1, east: ann 00:00-02:00 -> peak 1; dan is a named Communicate user.
+    # coverage: the data runs from Jan 20 09:00 to Feb 20 11:00: 25 d 15 h of period 0's 31 days,
+    # 5 d 11 h of period 1's 28 days (partial: one warning)
+    p0, p1 = (25 + 15 / 24) / 31, (5 + 11 / 24) / 28
     expected = pd.DataFrame(
-        [["east", "2026-01-15", "2026-02-14", "pc1", 3, 2, 2, 3],
-         ["west", "2026-01-15", "2026-02-14", "pc3", 1, 0, 0, 1],
-         ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1],
-         ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1]], columns=COLUMNS)
-    with pytest.warns(UserWarning, match=r"skipped 1 zero-length session"):
+        [["east", "2026-01-15", "2026-02-14", "pc1", 4, 2, 2, 3, p0],
+         ["west", "2026-01-15", "2026-02-14", "pc3", 1, 0, 0, 1, p0],
+         ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1, p1],
+         ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1, p1]], columns=COLUMNS)
+    with pytest.warns(UserWarning, match=r"less than half of 1 billing period\(s\): 2026-02-15 "
+                      r"to 2026-03-14 \(5\.5 of 28 days\)") as caught:
         got = compute_usage_dask(literal_parts, order_date="2026-01-15", timezone="UTC",
                                  partition_rows=2, progress=False)
+    assert not [w for w in caught if "zero" in str(w.message)]
     shown = got[COLUMNS].astype({"period_start": str, "period_end": str})
     pd.testing.assert_frame_equal(shown, expected, check_dtype=False)
     assert got["period"].tolist() == [0, 0, 1, 1]
@@ -131,17 +138,19 @@ def partitioned_sessions(draw):
     lic = draw(st.lists(st.sampled_from(["communicate", "pc1", "pc2"]), min_size=n, max_size=n))
     client = draw(st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n,
                            max_size=n))
-    # starts within three hours of the boundary, lengths 0 to 4 hours (some cross it)
-    start = draw(st.lists(st.integers(-180, 180), min_size=n, max_size=n))
-    length = draw(st.lists(st.integers(0, 240), min_size=n, max_size=n))
+    # starts within three hours of the boundary, to the second; lengths 0 to 4 hours (some
+    # cross it), some under two minutes (within or across one minute mark)
+    start = draw(st.lists(st.integers(-180 * 60, 180 * 60), min_size=n, max_size=n))
+    length = draw(st.lists(st.one_of(st.integers(0, 240 * 60), st.integers(0, 130)),
+                           min_size=n, max_size=n))
     n_parts = draw(st.integers(1, 4))
     part = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
     formats = draw(st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts,
                             max_size=n_parts))
     frame = pd.DataFrame({
         "user_id": [f"u{u}" for u in user], "org": org, "license": lic, "client": client,
-        "start": BOUNDARY + pd.to_timedelta(start, unit="min"),
-        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="min"),
+        "start": BOUNDARY + pd.to_timedelta(start, unit="s"),
+        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="s"),
     })
     return frame, part, formats
 
@@ -161,13 +170,21 @@ def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, m
     opts = {"order_date": "2026-02-01", "peak_rule": peak_rule, "min_minutes": min_minutes}
     try:
         expected, got, w_np, w_dask = both(folder, partition_rows=partition_rows, **opts)
-    except BillingInputError as exc:  # every session has zero length: the same error
+    except BillingInputError as exc:  # bad input: the same error
         with pytest.raises(BillingInputError) as again:
             numpy_usage(folder, **opts)
         assert str(exc) == str(again.value)
         return
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np
+    # and both give the slow reference's rows (docs/rules.md, written independently)
+    ns = frame.assign(start=frame["start"].dt.as_unit("ns").astype("int64"),
+                      end=frame["end"].dt.as_unit("ns").astype("int64"))
+    rows = list(ns[["user_id", "org", "license", "client", "start", "end"]]
+                .itertuples(index=False, name=None))
+    reference = reference_usage(rows, "2026-02-01", "America/New_York", peak_rule, min_minutes)
+    assert [tuple(str(v) if i in (1, 2) else v for i, v in enumerate(r))
+            for r in got[COLUMNS].itertuples(index=False, name=None)] == reference
 
 
 def test_engines_agree_on_generated_months(tmp_path):

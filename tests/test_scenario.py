@@ -315,9 +315,10 @@ def test_sessions_path_is_relative_to_the_scenario_file(tmp_path):
 def test_sessions_short_of_the_term_warn(tmp_path):
     from billing_model.errors import BillingWarning
 
-    (tmp_path / "s.csv").write_text(
+    (tmp_path / "s.csv").write_text(  # Jan 16 to Feb 5: 20 days of period 0, measured
         "user_id,org,license,client,start,end\n"
-        "a,prod,pc2,desktop,2026-01-16T14:00:00Z,2026-01-16T16:00:00Z\n")
+        "a,prod,pc2,desktop,2026-01-16T14:00:00Z,2026-01-16T16:00:00Z\n"
+        "a,prod,pc2,desktop,2026-02-05T14:00:00Z,2026-02-05T16:00:00Z\n")
     data = build(usage__users=None, usage__sessions="s.csv")
     with pytest.warns(BillingWarning, match=r"usage\.sessions: s\.csv covers periods up to 0 "
                       r"of the 3 billed; the periods after it count 0 users"):

@@ -294,7 +294,20 @@ def test_mixing_pc_tiers_in_one_org_warns():
         usage(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # an hour of data is a partial period (its own warning); no tier warning
+        warnings.filterwarnings("ignore", message=".*less than half of 1 billing period")
         usage([("a", at(0), at(60), "pc2"), ("b", at(0), at(60), "communicate")])
+
+
+def test_zero_length_sessions_are_logins_in_no_slice():
+    # the FAQ bills anyone who logged in: a and b are named users; only c is ever present
+    # (needs the event-sweep kernel of issue #10)
+    rows = [("a", at(0), at(0)), ("b", at(0), at(0)), ("c", at(0), at(60))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = usage(rows)
+    assert not [w for w in caught if "zero" in str(w.message)]
+    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[3, 1, 1]]
 
 
 def test_output_columns_and_order():
@@ -348,7 +361,7 @@ def test_engine_matches_reference(rows, order_date, timezone, rule, min_minutes)
         by_user = compute_usage(s, order_date=order_date, timezone=timezone, peak_rule=rule,
                                 min_minutes=min_minutes, by_user=True)
     got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
-                for o, a, b, lic, n, c, p, r in got[COLUMNS].itertuples(index=False)]
+                for o, a, b, lic, n, c, p, r in got[COLUMNS[:8]].itertuples(index=False)]
     assert got_rows == reference_usage(rows, order_date, timezone, rule, min_minutes)
     expected_users = reference_usage(rows, order_date, timezone, rule, min_minutes, by_user=True)
     got_users = [(o, str(a), str(b), u, lic, int(m), bool(n), bool(c)) for o, a, b, u, lic, m, n, c
@@ -395,23 +408,80 @@ def test_partials_hold_events_only_for_their_orgs_and_add_up():
     # events are grouped by org and period: org-a's in the first, org-b's in the second only
     assert set((first.events[0] // n_per).tolist()) == {0}
     assert set((second.events[0] // n_per).tolist()) == {1}  # org-c has no pool
-    assert finalize_usage(first + second, window).equals(compute_usage(s, order_date="2026-01-01"))
+    assert finalize_usage(first + second, window)[[*COLUMNS[:8], "period"]].equals(
+        compute_usage(s, order_date="2026-01-01").drop(columns="coverage"))
 
 
 @pytest.mark.parametrize("late", ["2062-03-01T10:00Z", "2262-03-01T10:00Z"])
 def test_data_over_decades_is_refused_before_counting_minutes(late):
     # one row with a wrong year: 36 years took 0.5 GB of per-minute counts, 2262 overflowed the
     # calendar (an OverflowError traceback)
-    s = Sessions.from_columns(["a", "b"], ["2026-03-01T10:00Z", late],
+    # refused as the rows are read, naming them (it named neither row nor column)
+    expected = (r"sessions run from 2026-03-01 \(sessions: row 1, column 'start'\) to 2062-03-01 "
+                r"\(sessions: row 2, column 'end'\): 433 months; accepted: at most 240 months"
+                if late.startswith("2062") else
+                r"^sessions: row 2, column 'end': 2262-03-01 is out of range; accepted")
+    with pytest.raises(BillingInputError, match=expected):
+        Sessions.from_columns(["a", "b"], ["2026-03-01T10:00Z", late],
                               ["2026-03-01T12:00Z", late[:11] + "12:00Z"], license="pc2")
-    with pytest.raises(BillingInputError, match=rf"sessions: they run from 2026-03-01 to "
-                                                rf"{late[:10]}; accepted: at most 240 months"):
-        compute_usage(s, order_date="2026-03-01")
 
 
 def test_data_past_the_calendar_without_an_order_date_names_the_sessions():
     # it said "order_date: 2262-03-01 is out of range" though no order date was given
-    s = Sessions.from_columns(["a"], ["2262-03-01T10:00Z"], ["2262-03-01T12:00Z"], license="pc2")
-    with pytest.raises(BillingInputError, match=r"^sessions: the earliest session \(the default "
-                                                r"order date\): 2262-03-01 is out of range"):
-        compute_usage(s)
+    # and now the row is named, as it is read
+    with pytest.raises(BillingInputError, match=r"^sessions: row 1, column 'start': 2262-03-01 is "
+                                                r"out of range"):
+        Sessions.from_columns(["a"], ["2262-03-01T10:00Z"], ["2262-03-01T12:00Z"], license="pc2")
+
+
+# --- memory follows the sessions, not orgs x minutes --------------------------------------------
+
+def many_orgs(n_orgs, months=1, users_per_org=2):
+    """Each org's agents log in for an hour on the 5th of every month, from 2026-01."""
+    org = np.repeat(np.arange(n_orgs), users_per_org * months)
+    month = np.tile(np.repeat(np.arange(months), users_per_org), n_orgs)
+    user = np.tile(np.arange(users_per_org), n_orgs * months)
+    first = (np.datetime64("2026-01", "M") + month).astype("datetime64[D]") + 4
+    start = first.astype("datetime64[ns]").astype(np.int64) + (14 * 60 + user) * 60 * 10**9
+    return pd.DataFrame({"user_id": [f"o{o}-u{u}" for o, u in zip(org, user, strict=True)],
+                         "org": [f"org{o:05d}" for o in org], "license": "pc2",
+                         "start": pd.to_datetime(start, utc=True),
+                         "end": pd.to_datetime(start + 3600 * 10**9, utc=True)})
+
+
+def engine_rows(frame, **kw):
+    s = Sessions.from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
+                              license=frame["license"])
+    return compute_usage(s, order_date="2026-01-01", **kw)
+
+
+def test_3000_orgs_in_a_month_take_memory_of_their_sessions():
+    import tracemalloc
+
+    frame = many_orgs(3000)
+    tracemalloc.start()
+    try:
+        out = engine_rows(frame)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(out) == 3000
+    assert out[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+               ].drop_duplicates().values.tolist() == [[2, 2, 2, 2]]
+    # one minute grid per org took 2.7 GB; the sweep holds a few arrays of 6,000 sessions
+    assert peak < 100 * 2**20
+
+
+def test_200_orgs_over_20_years():
+    frame = many_orgs(200, months=240, users_per_org=1)
+    out = engine_rows(frame)
+    assert len(out) == 200 * 240
+    assert out["period"].min() == 0 and out["period"].max() == 239
+    assert (out["peak_concurrent"] == 1).all() and (out["named_users"] == 1).all()
+
+
+def test_40000_orgs():
+    frame = many_orgs(40_000, users_per_org=1)
+    out = engine_rows(frame)
+    assert len(out) == 40_000 and out["org"].is_unique
+    assert (out["peak_concurrent"] == 1).all()

@@ -185,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
     if currency != "USD" and args.overage_rate is None:
         raise BillingInputError(f"--overage-rate: missing; the default 0.25 is a USD rate, give "
                                 f"the contract's rate per GB in {currency}")
+    check_model(args.license_model, where="--license-model")  # a typo, even when unused
     months = _months(args.months)
     args.start_date = to_date(args.start_date, where="--start-date")
     get_timezone(args.timezone, where="--timezone")

@@ -7,8 +7,13 @@ import argparse
 from ..concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
 from ..licenses import normalize_license
 from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE, get_timezone, to_date
+from ..periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
+from ..sessions import OTHER_CLIENTS
 from ..usage import COLUMNS
+
+
+def _lower(text: str) -> str:
+    return text.strip().lower()
 
 
 def add_session_options(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +31,13 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-timezone", metavar="ZONE",
                         help="zone of timestamps written without a UTC offset")
     parser.add_argument("--org", metavar="NAME", help="org name for rows without one")
+    parser.add_argument("--other-clients", choices=OTHER_CLIENTS, type=_lower,
+                        help="what client values other than desktop, web, mobile (billable) and "
+                             "api, integration, bot, ... (not billable) are; default: refused")
+    parser.add_argument("--as-of", metavar="TIMESTAMP",
+                        help="when the export was taken (ISO 8601 with an offset): JSON presence "
+                             "records without endTime run until then, and the data's window "
+                             "ends there (default: the latest time in the data)")
     parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
                         help="cumulative: the vendor's method (30 minutes in total); "
                              "contiguous: 30 consecutive minutes")
@@ -57,6 +69,8 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
         normalize_license(args.license, where="--license")
     order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
     _check_min_minutes(args.min_minutes, where="--min-minutes")
+    from ..iotools import parse_as_of
+    as_of = parse_as_of(args.as_of, where="--as-of")
     if args.engine == "dask":
         try:
             import dask  # noqa: F401
@@ -69,16 +83,18 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
         return compute_usage_dask(args.sessions, order_date=order_date, timezone=args.timezone,
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
-                                  org=args.org, scheduler=args.scheduler)
+                                  org=args.org, other_clients=args.other_clients,
+                                  as_of=as_of, scheduler=args.scheduler)
     if args.scheduler:
         from ..errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
     from ..iotools import read_sessions
     from ..usage import compute_usage
     sessions = read_sessions(args.sessions, license=args.license,
-                             input_timezone=args.input_timezone, org=args.org)
+                             input_timezone=args.input_timezone, org=args.org,
+                             other_clients=args.other_clients, as_of=as_of)
     return compute_usage(sessions, order_date=order_date, timezone=args.timezone,
-                         peak_rule=args.peak_rule, min_minutes=args.min_minutes)
+                         peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of)
 
 
 def run(args) -> int:
@@ -95,10 +111,13 @@ def run(args) -> int:
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
                                            "raw_peak": "highest minute"})
+    shown["coverage"] = [f"{c:.0%}" + ("" if c >= MEASURED_SHARE else " partial*")
+                         for c in frame["coverage"]]
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
                        "the licenses of the users present longest; billable peak and highest "
                        "minute are the org's whole PureCloud pool, repeated on each of its rows "
-                       "(a Communicate row shows them too).")
+                       "(a Communicate row shows them too). coverage: the share of the period "
+                       "the data covers; * partial: less than half, not a month's users.")
     return 0

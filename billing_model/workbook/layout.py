@@ -83,13 +83,14 @@ class Table:
 
 @dataclass
 class Validation:
-    """A drop-down list (``options``) or a whole/decimal number range on ``cells`` (A1 text)."""
+    """A drop-down list (``options``) or a whole/decimal number or date range on ``cells`` (A1
+    text); a bound is a number or a formula such as ``DATE(1900,1,1)``."""
 
     cells: str
     options: tuple[str, ...] | None = None
     kind: str = "list"  # "list", "whole", "decimal", "date"
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: float | str | None = None
+    maximum: float | str | None = None
     prompt: str | None = None
     error: str | None = None
 

@@ -199,8 +199,10 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
     return heights
 
 
-def _num(value: float | None) -> str | None:
-    return None if value is None else repr(float(value)) if value != int(value) else str(int(value))
+def _num(value: float | str | None) -> str | None:
+    if value is None or isinstance(value, str):  # a formula such as DATE(1900,1,1)
+        return value
+    return repr(float(value)) if value != int(value) else str(int(value))
 
 
 def _reference(wb: Workbook, text: str) -> Reference:

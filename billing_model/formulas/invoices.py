@@ -1,0 +1,73 @@
+"""Excel twin of :mod:`billing_model.invoices`: which invoice bills what, in which quantity.
+
+Each function names the engine rule it computes; the timing comes from the engine's own tables
+(:data:`billing_model.invoices.TIMING`, :data:`~billing_model.invoices.INVOICE_OFFSET`), so an
+arrears line is dated the start of the next period in both languages by one definition.
+``k`` is the period: a literal ``int`` (the invoice grid's rows) or a formula.
+"""
+
+from __future__ import annotations
+
+from ..invoices import INVOICE_OFFSET, TIMING
+from .periods import period_start
+
+
+def _plus(k: int | str, n: int) -> int | str:
+    if isinstance(k, int):
+        return k + n
+    return k if n == 0 else f"{k}+{n}"
+
+
+def invoice_date(kind: str, k: int | str, order_date: str = "OrderDate") -> str:
+    """Date of the invoice that bills kind ``kind``'s line of period ``k`` (twin of
+    :func:`billing_model.invoices.invoice_period`).
+
+    >>> invoice_date("prepay", 2), invoice_date("overage", 2)
+    ('EDATE(OrderDate,2)', 'EDATE(OrderDate,3)')
+    """
+    return period_start(str(_plus(k, INVOICE_OFFSET[TIMING[kind]])), order_date)
+
+
+def due_date(invoice: str, payment_terms_days: str = "PaymentTermsDays") -> str:
+    """Invoice date + payment terms (twin of :func:`billing_model.invoices.due_date`)."""
+    return f"{invoice}+{payment_terms_days}"
+
+
+def ramp_quantity(k: int | str, users: str, *, ramp_months: str = "RampMonths",
+                  periods: str = "Periods", ramp_policy: str = "RampPolicy") -> str:
+    """Users billed for ramp period ``k`` (``user_quantities(...)["ramp"]``)."""
+    return (f'IF(AND({k}<{ramp_months},{k}<{periods},{ramp_policy}="actual-usage"),'
+            f"{users},0)")
+
+
+def prepay_quantity(k: int | str, committed: str, *, ramp_months: str = "RampMonths",
+                    periods: str = "Periods") -> str:
+    """Committed users billed in advance for term period ``k``
+    (``user_quantities(...)["prepay"]``)."""
+    return f"IF(AND({k}>={ramp_months},{k}<{periods}),{committed},0)"
+
+
+def overage_quantity(k: int | str, users: str, committed: str, *,
+                     ramp_months: str = "RampMonths", periods: str = "Periods") -> str:
+    """Users above the commitment in term period ``k`` (``user_quantities(...)["overage"]``)."""
+    return f"IF(AND({k}>={ramp_months},{k}<{periods}),MAX({users}-{committed},0),0)"
+
+
+def telephony_quantity(k: int | str, charge: str, *, periods: str = "Periods") -> str:
+    """1 when period ``k`` has a telephony charge (the engine's telephony line: quantity 1,
+    the charge as the rate)."""
+    return f"IF(AND({k}<{periods},{charge}<>0),1,0)"
+
+
+def fair_use_overage(k: int | str, used: str, allowance: str, *,
+                     periods: str = "Periods") -> str:
+    """Usage above the allowance in period ``k`` (twin of
+    :func:`billing_model.invoices.fair_use_overage`); rounded to 9 decimals so float noise of
+    the sheet's sums does not bill a line the engine's exact decimals leave out."""
+    return f"IF({k}<{periods},ROUND(MAX({used}-{allowance},0),9),0)"
+
+
+def partner_blank(value: str, channel: str = "Channel") -> str:
+    """Empty for the partner channel, whose invoices show quantities but no rates or amounts
+    (``invoice_schedule``'s partner rule)."""
+    return f'IF({channel}="partner","",{value})'

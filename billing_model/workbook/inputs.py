@@ -1,0 +1,276 @@
+"""The Inputs sheet: every scenario value as a named, validated input cell.
+
+Each number's data validation is formatted from its row of
+:data:`billing_model.core.limits.LIMITS`, the table the engines check against, so Excel accepts
+what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMonths`` and
+``TermMonths`` stop at the periods the grids hold). Calculated inputs (``MoneyDecimals``,
+``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..core.limits import LIMITS, Limit
+from ..formulas import money as fm
+from ..formulas import storage as fs
+from ..licenses import BY_KEY, LICENSE_KEYS
+from ..money import CURRENCIES
+from ..scenario import CHANNELS, RAMP_POLICIES
+from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
+from .layout import Sheet, Validation, a1, ref
+
+
+def _bound(value: object) -> float | str:
+    """A validation bound: dates as ``DATE(y,m,d)`` (no serial-number epoch to get wrong)."""
+    if isinstance(value, dt.date):
+        return f"DATE({value.year},{value.month},{value.day})"
+    return float(value)  # type: ignore[arg-type]
+
+
+def validation(cell: str, limit: Limit, prompt: str, maximum: object = None) -> Validation:
+    """The data validation of one input from its limit (``maximum`` narrows it)."""
+    top = limit.maximum if maximum is None else min(limit.maximum, maximum)  # type: ignore
+    shown = limit if maximum is None else Limit(limit.key, limit.kind, limit.minimum, top,
+                                                limit.default, limit.unit, limit.source)
+    return Validation(cell, kind=limit.kind, minimum=_bound(limit.minimum), maximum=_bound(top),
+                      prompt=prompt, error=f"Accepted: {shown.accepted()}.")
+
+
+
+class _InputWriter:
+    def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
+        self.ctx, self.sheet, self.row = ctx, sheet, row
+
+    def section(self, title: str) -> None:
+        self.row += 1
+        self.sheet.text(self.row, 1, title, style="subtitle")
+        self.row += 1
+
+    def add(self, name: str | None, label: str, value, *, fmt: str | None = None,
+            unit: str = "", note: str = "", options: tuple[str, ...] | None = None,
+            limit: str | None = None, maximum: float | None = None, text: bool = False,
+            calc: bool = False) -> str:
+        sheet, row = self.sheet, self.row
+        sheet.text(row, 1, label, style="label")
+        if calc:
+            sheet.put(row, 2, value, style="calc", fmt=fmt)
+        elif text or isinstance(value, str) and not str(value).startswith("="):
+            sheet.text(row, 2, value, style="input", comment=note or None)
+        else:
+            sheet.put(row, 2, num(value), style="input", fmt=fmt, comment=note or None)
+        sheet.text(row, 3, unit, style="intro")
+        sheet.text(row, 4, note, style="note")
+        cell = a1(row, 2, absolute=False)
+        if options:
+            sheet.validations.append(Validation(cell, options=options, prompt=note,
+                                                error="Pick a value from the list."))
+        elif limit:
+            sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
+        self.row += 1
+        if name:
+            self.ctx.book.name(name, sheet, row, 2)
+        return name or ref(sheet, row, 2)
+
+
+def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
+    s, c = ctx.scenario, ctx.scenario.contract
+    cur = c.currency
+    title(sheet, "Inputs",
+           "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
+           "(Formulas > Name Manager) make the formulas readable.")
+    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 90})
+    w = _InputWriter(ctx, sheet, 3)
+    header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
+    w.row += 1
+    w.section("Contract")
+    w.add("OrderDate", "Order date", c.order_date, fmt=DATE, unit="date",
+          note="Contract effective date: period k starts on this day k months later (days 29-31 "
+               "clamp to the month's end). RULES.md 'Billing periods'.",
+          limit="order_date")
+    w.add("Currency", "Currency", cur, options=tuple(CURRENCIES), unit="ISO code",
+          note="AUD BRL CAD EUR GBP JPY NZD USD (billing FAQ). JPY lines round to whole yen, the "
+               "others to cents. Number formats show the scenario's currency.")
+    w.add("BillingTimezone", "Billing time zone", c.billing_timezone, unit="IANA zone",
+          note="Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when "
+               "sessions are counted; the formulas here work in whole days.", text=True)
+    w.add("LicenseModel", "License model", c.license_model, options=("named", "concurrent"),
+          note="named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 "
+               "only). RULES.md 'Who is billable'." + (
+              " With sessions, switching it picks the other user count on the Usage sheet."
+              if ctx.sessions else ""))
+    w.add("License", "License", c.license, options=LICENSE_KEYS, unit="license key",
+          note="pc1/pc2/pc3 = PureCloud 1-3 (CX 1-3), communicate, collaborate. Decides the "
+               "fair-use allowances (Sources sheet).")
+    w.add("CommittedUsers", "Committed users", c.committed_users, fmt=INT, unit="users",
+          limit="count",
+          note="Prepay quantity, invoiced in advance at the start of each term period.")
+    w.add("PrepayRate", "Prepay rate", c.prepay_rate or 0, fmt=ctx.rate, unit="per user-month",
+          limit="price", note="Contract rate per committed user per "
+          "month; ramp actuals are billed at it too (FAQ: 'at the rates contracted').")
+    w.add("OverageRate", "Overage rate", c.overage_rate or 0, fmt=ctx.rate,
+          unit="per user-month", limit="price",
+          note="Per user above the commitment, invoiced in arrears (defaults to the prepay "
+               "rate).")
+    w.add("RampMonths", "Ramp months", c.ramp_months, fmt=INT, unit="periods",
+          limit="ramp_months", maximum=ctx.periods - 1,
+          note=f"Ramp periods before the term. Ramp + term may not exceed the {ctx.periods} "
+               "periods of usage this workbook was built with.")
+    w.add("RampPolicy", "Ramp policy", c.ramp_policy, options=RAMP_POLICIES,
+          note="actual-usage: users billed on actual usage at the contract rate (the FAQ); "
+               "no-software-charges: no user charges during the ramp (the vendor's current "
+               "FAQ). RULES.md 'Invoices'.")
+    w.add("TermMonths", "Term months", c.term_months, fmt=INT, unit="periods",
+          limit="term_months", maximum=ctx.periods, note="Subscription term; it begins right "
+          "after the ramp. After it the contract runs month to month at published rates (not "
+          "modelled).")
+    w.add("PaymentTermsDays", "Payment terms", c.payment_terms_days, fmt=INT, unit="days",
+          limit="payment_terms_days",
+          note="Due date = invoice date + these days (net 30, billing FAQ).")
+    w.add("Channel", "Channel", c.channel, options=CHANNELS,
+          note="partner: bought through a partner, whose billing report shows usage but no cost "
+               "(FAQ): amounts are 0 here.")
+    w.add("IvrOverageRate", "IVR overage rate", c.ivr_overage_rate or 0, fmt=ctx.rate,
+          unit="per minute", limit="price",
+          note="Per basic routing/IVR minute above the fair-use allowance; contract-specific, "
+               "no published default (RULES.md).")
+    w.add("ApiOverageRate", "API overage rate", c.api_overage_rate or 0, fmt=ctx.rate,
+          unit="per request", limit="price",
+          note="Per API request above the fair-use allowance; contract-specific, no published "
+               "default (RULES.md).")
+    w.add("StorageOverageRate", "Storage overage rate", c.storage_overage_rate or 0,
+          fmt=ctx.rate, unit="per GB-month", limit="price",
+          note="Per GB-month of storage above the allowance; published example 0.25 USD/GB "
+               "(RULES.md 'Fair use allowances').")
+    w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
+          unit="calculated", note="Decimals each line is rounded to, half up: the currency's "
+          "row of the currency table (Sources sheet).",
+          calc=True)
+    w.add("Periods", "Ramp + term", "=RampMonths+TermMonths", fmt=INT, unit="calculated",
+          note="Billed periods.", calc=True)
+    w.add("GridOK", "Grid covers ramp + term", f"=IF(Periods<={ctx.periods},\"yes\",\"NO: "
+          f"rebuild with billing-model build (usage covers {ctx.periods} periods)\")",
+          unit="check", note="The usage, storage and invoice grids hold "
+          f"{ctx.periods} periods.", calc=True)
+
+    w.section("License lines")
+    for i, p in enumerate(s.products):
+        n = "" if i == 0 else f"_{i + 1}"
+        if i == 0:
+            ctx.product_names.append({"license": "License", "model": "LicenseModel",
+                                      "committed": "CommittedUsers", "prepay": "PrepayRate",
+                                      "overage": "OverageRate", "label": BY_KEY[p.license].label})
+            continue
+        names = {"license": "License" + n, "model": "LicenseModel" + n,
+                 "committed": "CommittedUsers" + n, "prepay": "PrepayRate" + n,
+                 "overage": "OverageRate" + n, "label": BY_KEY[p.license].label}
+        w.add(names["license"], f"License line {i + 1}: license", p.license,
+              options=LICENSE_KEYS, note="A further license line of the contract.")
+        w.add(names["model"], f"License line {i + 1}: model", p.license_model,
+              options=("named", "concurrent"),
+              note="Communicate and Collaborate are always named.")
+        w.add(names["committed"], f"License line {i + 1}: committed users", p.committed_users,
+              fmt=INT, limit="count", unit="users",
+              note="Prepay quantity of this line.")
+        w.add(names["prepay"], f"License line {i + 1}: prepay rate", p.prepay_rate or 0,
+              fmt=ctx.rate, limit="price", unit="per user-month",
+              note="Rate per committed user per month.")
+        w.add(names["overage"], f"License line {i + 1}: overage rate", p.overage_rate or 0,
+              fmt=ctx.rate, limit="price", unit="per user-month",
+              note="Rate per user above the commitment.")
+        ctx.product_names.append(names)
+    if len(s.products) == 1:
+        sheet.text(w.row, 1, "The contract's license line is above (License, CommittedUsers, "
+                   "PrepayRate, OverageRate).", style="intro")
+        w.row += 1
+
+    _storage_inputs(ctx, w)
+
+    w.section("One-time charges and hardware")
+    if not s.one_time and not s.hardware:
+        sheet.text(w.row, 1, "None in this scenario.", style="intro")
+        w.row += 1
+    for charge in (*s.one_time, *s.hardware):
+        hw = charge.ship_date is not None
+        kind = "Hardware" if hw else "One-time"
+        k = len(ctx.charge_names) + 1
+        names = {"description": f"ChargeText_{k}", "quantity": f"ChargeQty_{k}",
+                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}", "hardware": hw}
+        w.add(names["description"], f"{kind} {k}: description", charge.description, text=True,
+              note="Invoice line text.")
+        w.add(names["quantity"], f"{kind} {k}: quantity", charge.quantity, fmt=NUM,
+              limit="price", note="Quantity.")
+        w.add(names["rate"], f"{kind} {k}: rate", charge.rate, fmt=ctx.rate, limit="price",
+              unit=cur, note="Price per unit.")
+        if hw:
+            w.add(names["date"], f"{kind} {k}: ship date", charge.ship_date, fmt=DATE,
+                  unit="date", note="Hardware is invoiced when it ships (billing FAQ).")
+        else:
+            w.add(names["date"], f"{kind} {k}: invoice date", "=OrderDate", fmt=DATE,
+                  unit="calculated", calc=True,
+                  note="Enablement packages are invoiced right after the order (billing FAQ).")
+        ctx.charge_names.append(names)
+
+
+def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
+    st = ctx.scenario.storage
+    w.section("Storage forecast" + ("" if st is not None else " (what-if: the scenario has no "
+                                    "[storage] table)"))
+    calls = 0 if st is None else st.calls_per_month
+    per_period = isinstance(calls, tuple)
+    w.add("CallsPerMonth", "Calls per month", calls[0] if per_period else calls, fmt=INT,
+          unit="calls", limit="calls_per_month",
+          note=("Recorded-call volume per period. The scenario gives one value per period: "
+                "edit them in the Storage sheet's 'calls' column (this is the first)."
+                if per_period else "Recorded-call volume per billing period."))
+    w.add("AvgMinutes", "Average call minutes", 0 if st is None else st.avg_minutes, fmt=NUM,
+          unit="minutes", limit="avg_minutes", note="Average call duration.")
+    w.add("RetentionDays", "Retention", 0 if st is None else st.retention_days, fmt=INT,
+          unit="days", limit="retention_days",
+          note="Days a call's audio is kept, the day of the call included. Data may stay for the "
+               "term of the agreement (FAQ).")
+    w.add("RecordedShare", "Recorded share", 1 if st is None else st.recorded_share, fmt=PCT,
+          unit="share", limit="recorded_share", note="Share of calls recorded.")
+    w.add("AudioMBPerMinute", "Audio MB per minute",
+          LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
+          fmt="0.000", unit="MB/minute", limit="audio_mb_per_minute",
+          note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
+               "Override with your measured size.")
+    w.add("ScreenShare", "Screen-recorded share", 0 if st is None else st.screen_share, fmt=PCT,
+          unit="share", limit="screen_share",
+          note="Share of calls with a screen recording.")
+    w.add("ScreenMBPerMinute", "Screen MB per minute",
+          LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
+          fmt="0.000", unit="MB/minute", limit="screen_mb_per_minute",
+          note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 "
+               "MB/minute.")
+    screen_days = None if st is None else st.screen_retention_days
+    w.add("ScreenRetentionDays", "Screen retention", "" if screen_days is None else screen_days,
+          fmt=INT, unit="days (blank = as audio)",
+          limit="screen_retention_days",
+          note="Screen recordings can be kept at most one year (RULES.md 'Storage'); blank keeps "
+               "them as long as the audio.")
+    archive = None if st is None else st.archive_after_days
+    w.add("ArchiveAfterDays", "Archive after", "" if archive is None else archive, fmt=INT,
+          unit="days (blank = never)", limit="archive_after_days",
+          note="Archived recordings do not count against the allowance (FAQ).")
+    w.add("AudioGBPerCall", "Audio GB per call",
+          "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
+          fmt="0.000000", unit="calculated",
+          note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).", calc=True)
+    w.add("ScreenGBPerCall", "Screen GB per call",
+          "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
+          fmt="0.000000", unit="calculated",
+          note="screen share x minutes x MB/minute / 1000.", calc=True)
+    w.add("AudioLifeDays", "Audio counted for",
+          "=" + fs.audio_life_days(),
+          fmt=INT, unit="days", note="Retention, or until archived.", calc=True)
+    w.add("ScreenLifeDays", "Screen counted for",
+          "=" + fs.screen_life_days(),
+          fmt=INT, unit="days", note="Screen retention (or audio's), or until archived.",
+          calc=True)
+    w.add("StorageBilled", "Storage forecast billed", "yes" if st is not None else "no",
+          options=("yes", "no"),
+          note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "
+               "the measured storage_gb of the Usage sheet (if any) is billed.")
+

@@ -1,0 +1,180 @@
+"""The Invoices sheet (every possible line) and the Cash flow sheet.
+
+Which invoice bills a line, its quantity, due date, partner rule and rounding are formulas of
+:mod:`billing_model.formulas.invoices` and :mod:`billing_model.formulas.money`, the twins of the
+invoice engine; this module places one row per charge that can occur.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openpyxl.utils import get_column_letter
+
+from ..formulas import invoices as fi
+from ..formulas import licenses as fl
+from ..formulas import money as fm
+from ..formulas import periods as fp
+from ..invoices import FAIR_USE_LABELS
+from ..money import TAX_NOTE, minor_units
+from .context import DATE, FEATURES, Ctx, edate, header, title
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
+
+#: the overage rate input of each fair-use feature
+FAIR_USE_RATES = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
+                  "storage_gb": "StorageOverageRate"}
+
+INVOICE_COLUMNS = ["Invoice date", "Due date", "Description", "Timing", "Service start",
+                   "Service end", "Quantity", "Rate", "Amount", "Currency", "Period k", "Kind"]
+
+
+def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
+    """A fixed grid: every charge that can occur gets a row whose formulas give 0 when it does
+    not apply, so changing any input (commitment, rates, ramp, term, usage) recomputes it."""
+    s, book, P = ctx.scenario, ctx.book, ctx.periods
+    title(sheet, "Invoice schedule",
+           "Every possible line; lines that do not apply compute 0 and are greyed. Amounts = "
+           "ROUND(quantity x rate, currency decimals), half up. " + TAX_NOTE)
+    head = 4
+    header(sheet, head, 1, INVOICE_COLUMNS)
+    widths = [12, 12, 74, 10, 12, 12, 12, 11, 14, 9, 9, 12]
+    sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
+    row = head
+    decimals = minor_units(s.contract.currency)
+    money = "#,##0." + "0" * decimals if decimals else "#,##0"
+    rate_fmt = "#,##0.00###"
+
+    def line(invoice: str, desc: str, timing: str, start: str, end: str, qty: str, rate: str,
+             k: int | None, kind: str, *, desc_text: bool = False) -> None:
+        nonlocal row
+        row += 1
+        r = row
+        sheet.put(r, 1, invoice, fmt=DATE)
+        sheet.put(r, 2, "=" + fi.due_date(a1(r, 1)), fmt=DATE)
+        if desc_text:
+            sheet.text(r, 3, desc)
+        else:
+            sheet.put(r, 3, desc)
+        sheet.text(r, 4, timing)
+        sheet.put(r, 5, start, fmt=DATE)
+        sheet.put(r, 6, end, fmt=DATE)
+        sheet.put(r, 7, qty, fmt="#,##0.###")
+        sheet.put(r, 8, "=" + fi.partner_blank(rate.lstrip("=")), fmt=rate_fmt)
+        sheet.put(r, 9, "=" + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))), fmt=money)
+        sheet.put(r, 10, "=Currency")
+        if k is not None:
+            sheet.put(r, 11, k, fmt="0", style="center")
+        sheet.text(r, 12, kind)
+
+    # one-time charges and hardware: static rows
+    for names in ctx.charge_names:
+        line(f"={names['date']}", f"={names['description']}", "one-time",
+             f"={names['date']}", f"={names['date']}", f"={names['quantity']}",
+             f"={names['rate']}", None, "hardware" if names["hardware"] else "one-time")
+    # per invoice m = 0..P: the arrears of period m - 1, then the prepay of period m
+    for m in range(P + 1):
+        k = m - 1
+        if k >= 0:
+            start, end = "=" + fp.period_start(k), "=" + fp.period_end(k)
+            for p, names in zip(s.products, ctx.product_names, strict=True):
+                users = f"INDEX({ctx.usage_cols['users:' + p.license]},{k + 1})"
+                label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
+                line("=" + fi.invoice_date("ramp", k), f'={label}&" users, ramp (actual usage)"',
+                     "arrears", start, end, "=" + fi.ramp_quantity(k, users),
+                     f"={names['prepay']}", k, "ramp")
+                line("=" + fi.invoice_date("overage", k),
+                     f'={label}&" users above the commitment"', "arrears", start, end,
+                     "=" + fi.overage_quantity(k, users, names["committed"]),
+                     f"={names['overage']}", k, "overage")
+            charge = f"INDEX(Telephony,{k + 1})"
+            line("=" + fi.invoice_date("telephony", k), "Telephony", "arrears", start, end,
+                 "=" + fi.telephony_quantity(k, charge), f"={charge}", k, "telephony",
+                 desc_text=True)
+            for key, _short, _label in (FEATURES[1], FEATURES[2], FEATURES[0]):
+                used = f"INDEX({ctx.usage_cols[key]},{k + 1})"
+                allowance = f"INDEX({ctx.usage_cols['allowance:' + key]},{k + 1})"
+                shown = (f'IF({allowance}=INT({allowance}),TEXT({allowance},"#,##0"),'
+                         f'TEXT({allowance},"#,##0.###"))')
+                line("=" + fi.invoice_date(key, k),
+                     f'="{FAIR_USE_LABELS[key]} ("&{shown}&" included)"', "arrears", start, end,
+                     "=" + fi.fair_use_overage(k, used, allowance), f"={FAIR_USE_RATES[key]}",
+                     k, key)
+        if m < P:
+            inv = "=" + fi.invoice_date("prepay", m)
+            for names in ctx.product_names:
+                label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
+                line(inv, f'={label}&" users, prepay (committed)"', "advance",
+                     "=" + fp.period_start(m), "=" + fp.period_end(m),
+                     "=" + fi.prepay_quantity(m, names["committed"]),
+                     f"={names['prepay']}", m, "prepay")
+    first, last = head + 1, row
+    sheet.tables.append(Table("InvoiceLines", head, 1, last, len(INVOICE_COLUMNS)))
+    for col, name in ((1, "LineInvoiceDate"), (2, "LineDueDate"), (7, "LineQuantity"),
+                      (9, "LineAmount"), (12, "LineKind")):
+        book.name(name, sheet, first, col, last, col)
+    sheet.highlights.append(Highlight(f"A{first}:L{last}", f"=N($I{first})=0", "muted"))
+    tot = last + 1
+    sheet.text(tot, 3, "Total (all invoices)", style="total")
+    for cc in range(1, 13):
+        if cc not in (3, 9):
+            sheet.put(tot, cc, None, style="total")
+    sheet.put(tot, 9, f"=SUM({ref(sheet, first, 9, last)})", fmt=money, style="total")
+    book.name("InvoiceTotal", sheet, tot, 9)
+    sheet.freeze = a1(head + 1, 1, absolute=False)
+
+
+def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
+    """Per-invoice totals and the cash flow by due date."""
+    s, book, P = ctx.scenario, ctx.book, ctx.periods
+    col = 1
+    title(sheet, "Invoices and cash flow by due date",
+           "One row per invoice: the total of its lines (Invoices sheet) and when it is due. "
+           + TAX_NOTE)
+    head = 4
+    header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date",
+                               "Due", "Kind"])
+    for j, w in enumerate([13, 13, 18, 18, 11, 11]):
+        sheet.widths[col + j] = w
+    dates: list[tuple[dt.date, str, str | None]] = []  # (build-time date, formula, hardware)
+    for m in range(P + 1):
+        dates.append((edate(s.contract.order_date, m), "=" + fp.period_start(m), None))
+    for names, charge in zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True):
+        if names["hardware"]:
+            dates.append((charge.ship_date, f"={names['date']}", names["date"]))
+    dates.sort(key=lambda d: (d[0], d[2] is not None))
+    first = head + 1
+    last = first + len(dates) - 1
+    all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 5, last)
+    for i, (_when, formula, hardware) in enumerate(dates):
+        r = first + i
+        sheet.put(r, col, formula, fmt=DATE)
+        sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE)
+        sheet.text(r, col + 5, "hardware" if hardware else "periodic", style="muted")
+        total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
+        if hardware:
+            # hardware shipped on the day of another invoice is on that invoice: count it once
+            above = (f"+COUNTIFS({ref(sheet, first, col + 5, r - 1)},\"hardware\","
+                     f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
+            total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
+                     f"{above}>0,0,{total})")
+        sheet.put(r, col + 2, "=" + total, fmt=ctx.money)
+        prev = "0" if i == 0 else a1(r - 1, col + 3)
+        sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money)
+        sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted")
+    book.name("InvoiceDates", sheet, first, col, last, col)
+    book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
+    sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
+    total_col = get_column_letter(col + 2)
+    sheet.highlights.append(Highlight(f"{a1(first, col, absolute=False)}:"
+                                      f"{a1(last, col + 3, absolute=False)}",
+                                      f"=N(${total_col}{first})=0", "muted"))
+    sheet.text(last + 1, col, "Total", style="total")
+    sheet.put(last + 1, col + 1, None, style="total")
+    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total")
+    sheet.put(last + 1, col + 3, None, style="total")
+    sheet.charts.append(Chart(
+        "bar", "Cash due by due date", a1(last + 3, col, absolute=False),
+        [Series("Invoice total", ref(sheet, first, col + 2, last),
+                ref(sheet, first, col + 4, last), color="1F4E79")],
+        y_title=s.contract.currency, width_cm=24, height_cm=9, y_number_format="#,##0"))
+

@@ -1,0 +1,195 @@
+"""The Storage sheet: the daily storage model, billed storage, retention choices.
+
+The rules are formulas of :mod:`billing_model.formulas.storage` (window sums, GB rounding, life
+days, steady state), :mod:`~billing_model.formulas.periods` and
+:mod:`~billing_model.formulas.money`; this module places them.
+"""
+
+from __future__ import annotations
+
+from ..core.limits import LIMITS
+from ..formulas import allowances as fa
+from ..formulas import money as fm
+from ..formulas import periods as fp
+from ..formulas import storage as fs
+from .context import DATE, GB, INT, NUM, Ctx, header, num, title
+from .layout import Chart, Series, Sheet, Table, a1, ref
+
+
+def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
+    s, book, P = ctx.scenario, ctx.book, ctx.periods
+    title(sheet, "Storage forecast",
+           "Daily model (columns N onwards) as formulas over the Inputs: each day of period k "
+           "gets calls / days calls;")
+    sheet.text(3, 1, "a day's recordings count for the retention (or until archived); a period "
+               "bills its largest daily total.", style="intro")
+    head = 4
+    first, last = head + 1, head + P
+    days_cap = 31 * P
+    d_head = head
+    d_first, d_last = d_head + 1, d_head + days_cap
+    DC = 14  # first column of the daily model
+    cols = ["Period k", "Start", "End", "Days", "Calls", "Calls per day", "New GB",
+            "Billed GB", "Allowance GB", "Overage GB", "Overage cost", "Largest day GB",
+            "New GB, unrounded"]
+    header(sheet, head, 1, cols)
+    widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
+    sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
+    calls = s.storage.calls_per_month if s.storage is not None else None
+    for i in range(P):
+        r = first + i
+        k = a1(r, 1)
+        sheet.put(r, 1, i, fmt="0")
+        sheet.put(r, 2, "=" + fp.period_start(k), fmt=DATE)
+        sheet.put(r, 3, "=" + fp.period_end(k), fmt=DATE)
+        sheet.put(r, 4, f"={a1(r, 3)}-{a1(r, 2)}+1", fmt="0")
+        if isinstance(calls, tuple):
+            if i == 0:
+                sheet.put(r, 5, "=CallsPerMonth", fmt=INT)
+            else:
+                sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
+        else:
+            sheet.put(r, 5, "=CallsPerMonth", fmt=INT)
+        sheet.put(r, 6, f"={a1(r, 5)}/{a1(r, 4)}", fmt=NUM)
+        day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
+        live = f"{k}<Periods"
+        sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
+                  f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted")
+        sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
+                  fmt="0.000000", style="muted")
+        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB)
+        sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc")
+        sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB)
+        sheet.put(r, 10, "=" + fs.round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB)
+        sheet.put(r, 11, "=" + fm.line_amount(a1(r, 10), "StorageOverageRate"), fmt=ctx.money)
+    book.name("StorageBilledGB", sheet, first, 8, last, 8)
+    book.name("StorageOverageGB", sheet, first, 10, last, 10)
+    book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
+    book.name("StorageCallsPerDay", sheet, first, 6, last, 6)
+    sheet.tables.append(Table("StorageByPeriod", head, 1, last, len(cols)))
+    tot = last + 1
+    sheet.text(tot, 1, "Largest / total", style="total")
+    for cc in range(2, 12):
+        sheet.put(tot, cc, None, style="total")
+    sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total")
+    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total")
+    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total")
+    book.name("StorageMaxGB", sheet, tot, 8)
+    book.name("StorageMaxOverageGB", sheet, tot, 10)
+    book.name("StorageOverageCost", sheet, tot, 11)
+    sheet.charts.append(Chart(
+        "line", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
+        [Series("Billed GB", ref(sheet, first, 8, last), ref(sheet, first, 2, last),
+                color="5B9BD5"),
+         Series("Allowance GB", ref(sheet, first, 9, last), ref(sheet, first, 2, last),
+                color="70AD47", dash=True),
+         Series("Overage GB", ref(sheet, first, 10, last), ref(sheet, first, 2, last),
+                color="C00000")],
+        y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
+        y_number_format="#,##0"))
+    bottom = _retention_choices(ctx, sheet, tot + 24)
+    sheet.print_area = f"A1:K{bottom}"
+    # the daily model, to the right
+    dcols = ["Day", "Date", "Period k", "Calls", "New audio GB", "New screen GB",
+             "Audio sum GB", "Screen sum GB", "Stored audio GB", "Stored screen GB",
+             "Stored GB"]
+    sheet.text(d_head - 1, DC, "Daily model (one row per day from the order date; rows after "
+               "the last period stay 0)", style="subtitle")
+    header(sheet, d_head, DC, dcols)
+    for j, w_ in enumerate([7, 12, 9, 10, 12, 12, 12, 12, 12, 12, 12]):
+        sheet.widths[DC + j] = w_
+    c_day, c_date, c_k, c_calls, c_na, c_ns, c_ca, c_cs, c_sa, c_ss, c_st = range(DC, DC + 11)
+    for d in range(days_cap):
+        r = d_first + d
+        day = a1(r, c_day)
+        sheet.put(r, c_day, d, fmt="0")
+        sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE)
+        sheet.put(r, c_k, f"=MATCH({a1(r, c_date)},PeriodStart,1)-1", fmt="0")
+        sheet.put(r, c_calls, f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
+                  f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM)
+        sheet.put(r, c_na, f"={a1(r, c_calls)}*AudioGBPerCall", fmt="0.0000")
+        sheet.put(r, c_ns, f"={a1(r, c_calls)}*ScreenGBPerCall", fmt="0.0000")
+        prev_a = "0" if d == 0 else a1(r - 1, c_ca)
+        prev_s = "0" if d == 0 else a1(r - 1, c_cs)
+        sheet.put(r, c_ca, f"={prev_a}+{a1(r, c_na)}", fmt="0.000")
+        sheet.put(r, c_cs, f"={prev_s}+{a1(r, c_ns)}", fmt="0.000")
+        # sum over the last `life` days, this one included: cumulative(d) - cumulative(d - life)
+        sheet.put(r, c_sa, "=" + fs.window_sum(a1(r, c_ca), day, "AudioLifeDays",
+                                               "DailyAudioSum"), fmt="0.000")
+        sheet.put(r, c_ss, "=" + fs.window_sum(a1(r, c_cs), day, "ScreenLifeDays",
+                                               "DailyScreenSum"), fmt="0.000")
+        sheet.put(r, c_st, f"={a1(r, c_sa)}+{a1(r, c_ss)}", fmt="0.000")
+    book.name("DailyAudioSum", sheet, d_first, c_ca, d_last, c_ca)
+    book.name("DailyScreenSum", sheet, d_first, c_cs, d_last, c_cs)
+    book.name("DailyStoredGB", sheet, d_first, c_st, d_last, c_st)
+    # New GB of a period = audio + screen: a helper column keeps the SUM a single range
+    c_new = c_st + 1
+    sheet.text(d_head, c_new, "New GB", style="header")
+    sheet.widths[c_new] = 10
+    for d in range(days_cap):
+        r = d_first + d
+        sheet.put(r, c_new, f"={a1(r, c_na)}+{a1(r, c_ns)}", fmt="0.0000")
+    book.names["DailyNewGB"] = ref(sheet, d_first, c_new, d_last, c_new)
+    sheet.freeze = a1(head + 1, 1, absolute=False)
+
+
+RETENTION_CHOICES = (30, 90, 180, 365, 730)
+
+
+def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
+    """Steady-state storage for a few retention choices against the committed allowance."""
+    s = ctx.scenario
+    sheet.text(row, 1, "Retention choices: storage once a steady volume has run longer than the "
+               "retention (calls per day x days kept x GB per call)", style="subtitle")
+    row += 1
+    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365. Allowance = the committed users' "
+               "(Inputs). Edit the yellow retention days to try others.", style="intro")
+    row += 1
+    cols = (1, 2, 3, 5, 6, 8, 9)  # beside the per-period table: skip its narrow Days column
+    for col, label in zip(cols, ["Retention days", "Audio GB", "Screen GB", "Stored GB",
+                                 "Allowance GB", "Over by GB", "Overage per month"], strict=True):
+        sheet.text(row, col, label, style="header")
+    for col in (4, 7):
+        sheet.put(row, col, None, style="header")
+    sheet.heights[row] = 30
+    allowance = "+".join(f"{n['committed']}*"
+                         f"{fa.per_user_allowance(n['license'], n['model'], 'storage_gb')}"
+                         for n in ctx.product_names)
+    c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
+    screen_cap = LIMITS["screen_retention_days"].maximum
+    first = row + 1
+    for i, days in enumerate(("=RetentionDays", *RETENTION_CHOICES)):
+        r = first + i
+        ret = a1(r, c_ret)
+        sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input")
+        cpd = "(CallsPerMonth*12/365)"
+        audio_days = fs.audio_life_days(ret)
+        # a screen recording kept "as the audio" stops at the vendor's one-year cap
+        screen_days = fs.screen_life_days(f"MIN({ret},{screen_cap})")
+        sheet.put(r, c_audio, "=" + fs.steady_state_gb(cpd, audio_days, "AudioGBPerCall"),
+                  fmt=GB)
+        sheet.put(r, c_screen, "=" + fs.steady_state_gb(cpd, screen_days, "ScreenGBPerCall"),
+                  fmt=GB)
+        sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc")
+        sheet.put(r, c_allow, f"={allowance}", fmt=GB)
+        sheet.put(r, c_over, f"=MAX({a1(r, c_total)}-{a1(r, c_allow)},0)", fmt=GB)
+        sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
+                  fmt=ctx.money)
+    sheet.text(first, 10, "(the Inputs' retention)", style="intro")
+    row = first + len(RETENTION_CHOICES) + 1
+    if s.storage is not None:
+        from ..invoices import fair_use_allowances
+        from ..storage import max_retention
+        longest = max_retention(s.storage, fair_use_allowances(s, "storage_gb"),
+                                s.contract.order_date, s.periods,
+                                timezone=s.contract.billing_timezone)
+        row += 1
+        sheet.text(row, 1, "Longest retention that stays within every period's allowance over "
+                   "ramp + term:", bold=True)
+        sheet.put(row, 9, longest, fmt='#,##0 "days"', style="total")
+        row += 1
+        sheet.text(row, 1, "Computed by billing_model (storage.max_retention) when the workbook "
+                   "was built, for the scenario's inputs; it does not follow edits.",
+                   style="intro")
+    return row
+

@@ -1,0 +1,104 @@
+"""The Summary sheet: the headline figures as formulas over the other sheets."""
+
+from __future__ import annotations
+
+from ..formulas import periods as fp
+from ..licenses import BY_KEY
+from ..money import TAX_NOTE
+from .context import GB, INT, PCT, Ctx, header, title
+from .layout import Sheet
+
+
+def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
+    s, c = ctx.scenario, ctx.scenario.contract
+    title(sheet, f"Billing model: {s.name}",
+           "A live model: edit the yellow cells on the Inputs sheet; Excel recalculates every "
+           "invoice line. " + TAX_NOTE)
+    sheet.widths.update({1: 40, 2: 20, 3: 64})
+    r = 4
+    header(sheet, r, 1, ["Figure", "Value", "How it is computed"])
+
+    def fig(label: str, formula: str, fmt: str | None, how: str, *, style: str = "calc"):
+        nonlocal r
+        r += 1
+        sheet.text(r, 1, label, bold=style == "total")
+        sheet.put(r, 2, formula, fmt=fmt, style=style)
+        sheet.text(r, 3, how, style="note")
+        return r
+
+    lic = BY_KEY[c.license].label
+    ramp = (f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp")
+    sheet.text(3, 1, f"{lic} {c.license_model}, {c.committed_users} committed users, "
+               f"{ramp} + {c.term_months}-month term, "
+               f"{c.currency}, order date {c.order_date.isoformat()} (as built; the figures "
+               "below follow the inputs)", style="intro")
+    first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
+                     "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
+                     "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
+                     style="total")
+    fig("Total contract value", "=InvoiceTotal", ctx.money,
+        "Every invoice of ramp + term, the arrears invoice after the term included.",
+        style="total")
+    ctx.book.name("FirstYearCost", sheet, first_year, 2)
+    fig("Invoices", "=SUMPRODUCT((InvoiceTotals<>0)*1)", INT, "Invoices with a non-zero "
+        "total.")
+    fig("Largest invoice", "=MAX(InvoiceTotals)", ctx.money, "")
+    fig("Monthly prepay (term)", "=CommittedUsers*PrepayRate" + "".join(
+        f"+{n['committed']}*{n['prepay']}" for n in ctx.product_names[1:]), ctx.money,
+        "Committed users x prepay rate, per term period.")
+    fig("Billed periods", "=Periods", INT, "Ramp + term.")
+    fig("Grid check", "=GridOK", None, "The grids cover the periods the inputs ask for.")
+    r += 1
+    sheet.text(r + 1, 1, "Storage" + ("" if s.storage is not None else
+                                      " (what-if: the scenario has no [storage] forecast)"),
+               style="subtitle")
+    r += 1
+    fig("Largest billed storage (StorageMaxGB)", "=StorageMaxGB", GB,
+        "Largest daily total of any period of ramp + term (Storage sheet).")
+    fig("Biggest storage overage", "=StorageMaxOverageGB", GB,
+        "GB above the fair-use allowance in the worst period.")
+    fig("Storage overage cost (forecast)", "=StorageOverageCost", ctx.money,
+        "Sum over periods of overage GB x storage overage rate.")
+    sess = ctx.sessions
+    if sess is not None:
+        r += 1
+        sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
+        r += 1
+        u = sess["usage"]
+        pool = u[u["license"].map(lambda k: BY_KEY[k].concurrent)]
+        per = pool.groupby("period")[["named_users", "peak_concurrent"]].sum()
+        measured = per[(per["named_users"] > 0)]
+        k = int(measured.index[0]) if len(measured) else 0
+        named = int(measured["named_users"].iloc[0]) if len(measured) else 0
+        peak = int(measured["peak_concurrent"].iloc[0]) if len(measured) else 0
+        fig(f"Named PureCloud users, period {k}", named, INT,
+            f"Distinct users who logged in ({sess['path'].name}).")
+        fig(f"Concurrent peak, period {k}", peak, INT,
+            "Highest count reached for 30 minutes in total (vendor method).")
+        fig("Concurrent / named", f"={peak}/MAX({named},1)", PCT,
+            "A concurrent license pays off when its price is below named price / this ratio.")
+        fig("Break-even concurrent rate", f"=PrepayRate*{named}/MAX({peak},1)", ctx.rate,
+            "Concurrent rate at which both models cost the same for this period, from the "
+            "prepay rate on the Inputs sheet.")
+    if has_variants:
+        r += 1
+        sheet.text(r + 1, 1, "Variants", style="subtitle")
+        r += 1
+        sheet.text(r + 1, 1, "The Variants sheet compares the scenario's variants side by side "
+                   "(first-year cost, total contract value, invoiced to date).", style="intro")
+        r += 1
+    r += 2
+    sheet.text(r, 1, "Sheets", style="subtitle")
+    for name, what in (("Inputs", "every scenario value as a named input cell"),
+                       ("Invoices", "every invoice line, as formulas over the inputs"),
+                       ("Cash flow", "totals per invoice by due date, with a chart"),
+                       ("Usage", "users and usage per period, allowances" + (
+                           ", concurrency profile" if sess is not None else "")),
+                       ("Storage", "daily storage model, billed storage and overage"),
+                       *([("Variants", "variants side by side")] if has_variants else []),
+                       ("Sources", "rules, allowance figures, assumptions, sources")):
+        r += 1
+        sheet.text(r, 1, name, bold=True)
+        sheet.text(r, 2, what, style="intro")
+    sheet.landscape = False
+

@@ -1,0 +1,191 @@
+"""The Usage sheet: users and usage per period, allowances, the concurrency profile.
+
+Period dates and fair-use allowances are formulas of :mod:`billing_model.formulas.periods` and
+:mod:`billing_model.formulas.allowances`; the named and concurrent counts come from the usage
+engine when the scenario has session files.
+"""
+
+from __future__ import annotations
+
+from openpyxl.utils import get_column_letter
+
+from ..formulas import allowances as fa
+from ..formulas import periods as fp
+from ..licenses import BY_KEY
+from ..scenario import Scenario
+from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
+from .layout import Chart, Series, Sheet, Table, a1, ref
+
+
+def session_data(scenario: Scenario) -> dict | None:
+    """Named and concurrent users per period and license from the scenario's session file(s),
+    and a concurrency profile of the busiest period (for the chart)."""
+    sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
+    if not sources:
+        return None
+    from ..iotools import read_sessions
+    from ..periods import BillingCalendar
+    from ..usage import concurrency_profile
+    c = scenario.contract
+    source = sources[0]
+    usage = source.usage(c)
+    n = scenario.periods
+    usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
+    last_k = int(usage["period"].max()) if len(usage) else -1
+    series = {(str(org), str(lic), column): source.per_period(sub, n, column, last_k)
+              for (org, lic), sub in usage.groupby(["org", "license"])  # orgs and licenses
+              for column in ("named_users", "concurrent_users")}
+    pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent)]
+    by_period = pool.groupby("period")["peak_concurrent"].sum()
+    busiest = int(by_period.idxmax()) if len(by_period) else 0
+    cal = BillingCalendar(c.order_date, c.billing_timezone)
+    start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
+    sessions = read_sessions(source.path, license=c.license,
+                             input_timezone=source.input_timezone)
+    profile = concurrency_profile(sessions, start, end, step_minutes=15, pool_only=True)
+    return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
+            "peak": int(by_period.get(busiest, 0)), "source": source, "series": series}
+
+
+def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
+    s, book, P = ctx.scenario, ctx.book, ctx.periods
+    title(sheet, "Usage per billing period",
+           "Billable users per org and license (inputs: edit them to try other volumes), "
+           "usage, and the fair-use allowances the formulas compute from them.")
+    head = 4
+    first = head + 1
+    last = head + P
+    cols = ["Period k", "Period start", "Period end"]
+    sheet.widths.update({1: 9, 2: 12, 3: 12})
+    for i in range(P):
+        r = first + i
+        sheet.put(r, 1, i, fmt="0")
+        sheet.put(r, 2, "=" + fp.period_start(a1(r, 1)), fmt=DATE)
+        sheet.put(r, 3, "=" + fp.period_end(a1(r, 1)), fmt=DATE)
+    book.name("PeriodK", sheet, first, 1, last, 1)
+    book.name("PeriodStart", sheet, first, 2, last, 2)
+    col = 4
+    licenses = [p.license for p in s.products]
+    org_cols: dict[str, list[int]] = {lic: [] for lic in licenses}
+    sess = ctx.sessions
+    for org in s.orgs:
+        for lic in licenses:
+            if lic not in org.users:
+                continue
+            label = f"{org.name} {lic} users"
+            cols.append(label)
+            values = org.users[lic]
+            named = conc = None
+            if sess is not None and org.sessions is not None:
+                named = sess["series"].get((org.name, lic, "named_users"))
+                conc = sess["series"].get((org.name, lic, "concurrent_users"))
+            for i in range(P):
+                if named is not None and BY_KEY[lic].concurrent:
+                    # the session file gives both counts: the License model input picks one
+                    n_col, c_col = col + 1, col + 2
+                    sheet.put(first + i, col, f'=IF({_model_name(ctx, lic)}="concurrent",'
+                              f"{a1(first + i, c_col)},{a1(first + i, n_col)})", fmt=INT)
+                    sheet.put(first + i, n_col, int(named[i]), style="input", fmt=INT)
+                    sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
+                else:
+                    sheet.put(first + i, col, int(values[i]), style="input", fmt=INT)
+            org_cols[lic].append(col)
+            sheet.widths[col] = 14
+            col += 1
+            if named is not None and BY_KEY[lic].concurrent:
+                cols += [f"{org.name} {lic} named (sessions)",
+                         f"{org.name} {lic} concurrent (sessions)"]
+                sheet.widths[col] = sheet.widths[col + 1] = 14
+                col += 2
+    for _j, lic in enumerate(licenses):
+        name = "Users_" + lic
+        cols.append(f"Billable {lic} users (all orgs)")
+        for i in range(P):
+            parts = "+".join(a1(first + i, cc) for cc in org_cols[lic]) or "0"
+            sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc")
+        book.name(name, sheet, first, col, last, col)
+        ctx.usage_cols["users:" + lic] = name
+        sheet.widths[col] = 14
+        col += 1
+    series = [("telephony", "Telephony", "Telephony charges", ctx.money)]
+    for key, short, label in FEATURES:
+        series.append((key, short + "Used", "Used " + label, GB if key == "storage_gb" else INT))
+    for key, name, label, fmt in series:
+        cols.append(label)
+        values = s.usage(key)
+        for i in range(P):
+            if key == "storage_gb":
+                measured = 0 if values is None else num(values[i])
+                sheet.put(first + i, col, f'=IF(StorageBilled="yes",INDEX(StorageBilledGB,'
+                          f'{a1(first + i, 1)}+1),{measured})', fmt=fmt)
+            else:
+                sheet.put(first + i, col, 0 if values is None else num(values[i]),
+                          style="input", fmt=fmt)
+        book.name(name, sheet, first, col, last, col)
+        ctx.usage_cols[key] = name
+        sheet.widths[col] = 14
+        col += 1
+    for key, short, label in FEATURES:
+        cols.append("Allowance " + label)
+        for i in range(P):
+            r = first + i
+            terms = []
+            for p, names in zip(s.products, ctx.product_names, strict=True):
+                users = f"INDEX({ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
+                committed = f"IF({a1(r, 1)}<RampMonths,0,{names['committed']})"
+                terms.append(fa.fair_use_allowance(users, committed, names["license"],
+                                                   names["model"], key))
+            sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT)
+        book.name("Allowance" + short, sheet, first, col, last, col)
+        ctx.usage_cols["allowance:" + key] = "Allowance" + short
+        sheet.widths[col] = 14
+        col += 1
+    header(sheet, head, 1, cols)
+    sheet.freeze = a1(first, 4, absolute=False)
+    sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
+    bottom = last
+    if sess is not None:
+        bottom = _profile(ctx, sheet, last + 3, col + 1)
+    sheet.print_area = f"A1:{get_column_letter(col - 1)}{bottom}"
+
+
+def _model_name(ctx: Ctx, lic: str) -> str:
+    for p, names in zip(ctx.scenario.products, ctx.product_names, strict=True):
+        if p.license == lic:
+            return names["model"]
+    return "LicenseModel"
+
+
+def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
+    """The concurrency profile: data from column ``col``, the chart below the table at ``row``.
+    Returns the last row the chart covers."""
+    sess = ctx.sessions
+    tz = ctx.scenario.contract.billing_timezone
+    profile = sess["profile"]
+    k = sess["busiest"]
+    source = sess["source"]
+    reached = "in total" if source.peak_rule == "cumulative" else "in a row"
+    sheet.text(row, 1, f"Concurrency profile of period {k}, the busiest: PureCloud 1-3 users "
+               "logged in (the most in any minute of each 15 minutes) and the billable peak "
+               f"({source.peak_rule} rule: reached for {source.min_minutes} minutes {reached}).",
+               style="subtitle")
+    head = 4
+    header(sheet, head, col, [f"Time ({tz})", "Users logged in", "Billable peak"])
+    sheet.widths.update({col: 17, col + 1: 10, col + 2: 10})
+    first = head + 1
+    times = profile["time"].dt.tz_convert(tz).dt.tz_localize(None)
+    for i, (t, users) in enumerate(zip(times, profile["users"], strict=True)):
+        sheet.put(first + i, col, t.to_pydatetime(), fmt="yyyy-mm-dd hh:mm")
+        sheet.put(first + i, col + 1, int(users), fmt=INT)
+        sheet.put(first + i, col + 2, sess["peak"], fmt=INT)
+    last = first + len(profile) - 1
+    sheet.charts.append(Chart(
+        "line", f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
+        a1(row + 1, 1, absolute=False),
+        [Series("Users logged in", ref(sheet, first, col + 1, last),
+                ref(sheet, first, col, last), color="5B9BD5"),
+         Series("Billable peak", ref(sheet, first, col + 2, last),
+                ref(sheet, first, col, last), color="C00000", dash=True)],
+        y_title="users", width_cm=32, height_cm=11, x_number_format="mm-dd"))
+    return row + 24
+
