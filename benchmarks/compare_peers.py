@@ -203,21 +203,23 @@ def main() -> None:
         for name, command in COMMANDS.items():
             best = None
             for _ in range(args.repeat):
+                load = os.getloadavg()[0]  # the machine is shared: say how busy it was
                 wall, peak, out = run_measured(command(path))
                 if best is None or wall < best[0]:
-                    best = (wall, peak, out)
+                    best = (wall, peak, out, load)
             results[name] = best
-        outputs = {name: rows(out) for name, (_, _, out) in results.items()}
+        outputs = {name: rows(r[2]) for name, r in results.items()}
         peers_agree = outputs["duckdb"] == outputs["polars"]
         engine_same = outputs["billing-model"] == outputs["duckdb"]
         if not peers_agree:
             sys.exit(f"duckdb and polars differ on {path}:\n"
                      f"{diff(outputs['duckdb'], outputs['polars'])}")
         best_peer = min(results["duckdb"][0], results["polars"][0])
-        for name, (wall, peak, _) in results.items():
+        for name, (wall, peak, _, load) in results.items():
             ratio = "" if name != "billing-model" else f", {best_peer / wall:.1f}x the best peer"
             print(f"  {name:14s} {wall:7.2f} s  peak RSS {peak:6.0f} MB  "
-                  f"{n / wall / 1e6:5.2f} M sessions/s{ratio}", flush=True)
+                  f"{n / wall / 1e6:5.2f} M sessions/s  (load {load:.1f} at start){ratio}",
+                  flush=True)
         print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
               f"engine = peers: {engine_same}", flush=True)
         if not engine_same:
