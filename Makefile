@@ -28,8 +28,11 @@ test: setup libreoffice
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks
 
+# The engine against DuckDB and Polars peers of its rules, fresh processes, at 150k sessions;
+# larger: `$(BIN)/python benchmarks/compare_peers.py --sizes 1.5M,7.5M,year`.
 bench: setup
-	$(BIN)/python benchmarks/bench_usage.py
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/compare_peers.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,7 +1,10 @@
 """Benchmark: the usage engine end to end through the CLI, against the pandas baseline.
 
-Run by hand (`make bench` or `python benchmarks/bench_usage.py [--agents N]`); not part of the
-tests. Generates a shuffled month of N agents (three shifts, breaks) as Parquet once, then
+Run by hand (`python benchmarks/bench_usage.py [--agents N]`); not part of the tests. Its pandas
+baseline predates sampled presence (it floors session starts to the minute); `make bench` now
+runs `compare_peers.py`, against DuckDB and Polars peers of the current rules.
+
+Generates a shuffled month of N agents (three shifts, breaks) as Parquet once, then
 reports for the CLI (a fresh process: start-up, reading, computing, printing) the wall time and
 peak memory, the engine alone in-process, and the pandas baseline, and checks they agree.
 """

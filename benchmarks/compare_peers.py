@@ -1,0 +1,232 @@
+"""Benchmark: `billing-model usage` end to end against DuckDB SQL and Polars peers of its rules.
+
+Run by hand (`make bench`, or `python benchmarks/compare_peers.py --sizes 150k,1.5M`); needs the
+``bench`` extra (`pip install -e '.[bench]'`). Not part of the tests.
+
+Every timed run is a fresh process, Parquet in, CSV out: the CLI
+(`billing-model usage PATH --timezone UTC --order-date 2026-01-01 --format csv`),
+`peer_duckdb.py PATH` and `peer_polars.py PATH`. The peers only implement calendar months in UTC
+and the cumulative 30-minute rule, so the CLI is run fixed to ``--timezone UTC`` and an order
+date on the 1st of a month: its periods are then calendar months in UTC too. Reported per
+process: wall time and peak RSS (``os.wait4`` resource usage of that child alone).
+
+Before any timing:
+
+1. validation on small random data (second-resolution starts and ends, handovers within a
+   minute, zero-length sessions, sessions crossing month ends): the DuckDB peer, the Polars peer
+   and a minute-by-minute brute-force reading of the rules (``rules_bruteforce.py``) must give
+   identical rows; the engine's rows are compared too and any disagreement is printed with the
+   input file kept (``benchmarks/data/validate_<seed>.parquet``);
+2. on each benchmark file, the peers' rows must equal each other and the engine's.
+
+Sizes (generated once under ``benchmarks/data/``, git-ignored, by the same generators as
+``bench_memory.py`` and ``bench_dask.py``): ``150k``, ``1.5M``, ``7.5M`` sessions in a month of
+one org, and ``year``: about 20M sessions in 12 monthly Parquet parts of two orgs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import os
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from bench_dask import dataset as year_dataset  # noqa: E402
+from bench_memory import dataset as month_dataset  # noqa: E402
+
+#: size name -> (kind, agents); a month of the generator is about 88.5 sessions per agent,
+#: a year about 1,040
+SIZES = {"150k": ("month", 1_700), "1.5M": ("month", 17_000), "7.5M": ("month", 85_000),
+         "year": ("year", 19_200)}
+SHARED = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
+          "peak_concurrent", "raw_peak"]
+
+
+def engine_command(path: Path) -> list[str]:
+    return [sys.executable, "-m", "billing_model", "usage", str(path), "--timezone", "UTC",
+            "--order-date", "2026-01-01", "--format", "csv"]
+
+
+COMMANDS = {
+    "billing-model": engine_command,
+    "duckdb": lambda path: [sys.executable, str(HERE / "peer_duckdb.py"), str(path)],
+    "polars": lambda path: [sys.executable, str(HERE / "peer_polars.py"), str(path)],
+}
+
+
+#: a small launcher: forks and execs the command, reaps it with os.wait4 and prints its wall time
+#: and peak RSS. The runner itself holds DuckDB, Polars and pandas; a child spawned straight
+#: from it would inherit that high-water mark (Linux keeps the parent's peak across exec).
+PROBE = """
+import os, sys, time
+t = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {time.perf_counter() - t} {usage.ru_maxrss}")
+"""
+
+
+def run_measured(command: list[str]) -> tuple[float, float, str]:
+    """Wall time (s), peak RSS (MB) and standard output of one fresh process (its own peak,
+    through the launcher)."""
+    import subprocess
+    import tempfile
+
+    env = dict(os.environ, BILLING_MODEL_PROGRESS="0")
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as metrics:
+        done = subprocess.run([sys.executable, "-S", "-c", PROBE, metrics.name, *command],
+                              capture_output=True, env=env)
+        code, wall, rss_kb = metrics.read().split()
+    if int(code) or done.returncode:
+        sys.exit(f"{' '.join(command)} failed with exit code {code}: "
+                 f"{done.stderr.decode()[-2000:]}")
+    return float(wall), int(rss_kb) / 1024, done.stdout.decode()
+
+
+def rows(csv_text: str) -> list[tuple[str, ...]]:
+    """The rows on the columns every implementation writes (the engine may add more)."""
+    reader = csv.DictReader(io.StringIO(csv_text))
+    return [tuple(row[c] for c in SHARED) for row in reader]
+
+
+def diff(a: list, b: list, limit: int = 4) -> str:
+    lines = [f"  only in first:  {r}" for r in a if r not in b][:limit]
+    lines += [f"  only in second: {r}" for r in b if r not in a][:limit]
+    return "\n".join(lines) or "  (same rows, different order)"
+
+
+def validate(seeds: int) -> bool:
+    """Peers vs brute force (must agree) and the engine vs them (reported) on random data."""
+    import peer_duckdb
+    import peer_polars
+    import rules_bruteforce as brute
+
+    folder = HERE / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    engine_ok = engine_ok_nonzero = 0
+    for seed in range(seeds):
+        frame = brute.random_sessions(seed)
+        path = folder / f"validate_{seed}.parquet"
+        frame.to_parquet(path, index=False)
+        expected = [tuple(str(v) for v in r) for r in brute.usage_rows(frame)]
+        for name, module in (("duckdb", peer_duckdb), ("polars", peer_polars)):
+            got = [tuple(str(v) for v in r) for r in module.usage_rows(path)]
+            if got != expected:
+                sys.exit(f"validation: {name} differs from the brute-force rules on {path}:\n"
+                         f"{diff(got, expected)}")
+        _, _, out = run_measured(engine_command(path))
+        engine = rows(out)
+        if engine == expected:
+            engine_ok += 1
+            path.unlink()
+        else:
+            print(f"validation: the engine differs from the peers and the brute-force rules "
+                  f"on {path} (kept):\n{diff(engine, expected)}", flush=True)
+            # the same input without its zero-length sessions, to tell that case apart
+            kept = frame[frame["end"] > frame["start"]]
+            nonzero = folder / f"validate_{seed}_nonzero.parquet"
+            kept.to_parquet(nonzero, index=False)
+            same = rows(run_measured(engine_command(nonzero))[2]) == [
+                tuple(str(v) for v in r) for r in brute.usage_rows(kept)]
+            engine_ok_nonzero += same
+            if same:
+                nonzero.unlink()
+            print(f"  without its {len(frame) - len(kept)} zero-length sessions the engine "
+                  f"{'agrees' if same else f'still differs ({nonzero} kept)'}", flush=True)
+    print(f"validation on {seeds} random inputs: duckdb = polars = brute force on all; "
+          f"engine agrees on {engine_ok} of {seeds}"
+          + (f" ({engine_ok + engine_ok_nonzero} of {seeds} once zero-length sessions are "
+             "removed)" if engine_ok < seeds else ""), flush=True)
+    return engine_ok == seeds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="150k",
+                        help=f"comma-separated, of {', '.join(SIZES)} (default 150k)")
+    parser.add_argument("--seeds", type=int, default=20,
+                        help="random inputs to validate on first (0 skips)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per implementation; the best wall time is reported")
+    parser.add_argument("--allow-engine-mismatch", action="store_true",
+                        help="time even when the engine's rows differ from the peers'")
+    args = parser.parse_args()
+
+    import duckdb
+    import polars
+
+    print(f"machine: {os.cpu_count()} cores (nproc), "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM, "
+          f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
+          f"python {sys.version.split()[0]}, duckdb {duckdb.__version__}, "
+          f"polars {polars.__version__}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+          flush=True)
+    print("rules fixed to --timezone UTC --order-date 2026-01-01: calendar months in UTC, "
+          "cumulative 30-minute rule", flush=True)
+    floors = {name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
+              for name, module in (("billing-model", "billing_model.cli"),
+                                   ("duckdb", "duckdb"), ("polars", "polars"))}
+    print("start-up floor (a fresh process importing only): " + ", ".join(
+        f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()),
+        flush=True)
+    engine_agrees = validate(args.seeds) if args.seeds else True
+    if not engine_agrees and not args.allow_engine_mismatch:
+        sys.exit("stopping before timing: the engine's rows differ (--allow-engine-mismatch "
+                 "times anyway)")
+
+    import pyarrow.parquet as pq
+
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        if size not in SIZES:
+            sys.exit(f"unknown size {size!r}; accepted: {', '.join(SIZES)}")
+        kind, agents = SIZES[size]
+        t = time.perf_counter()
+        path = month_dataset(agents, 31) if kind == "month" else year_dataset(agents, 12)
+        parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
+        n = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
+        mb = sum(p.stat().st_size for p in parts) / 1e6
+        print(f"\n{size}: {n:,} sessions, {agents:,} agents, {len(parts)} Parquet "
+              f"part(s), {mb:.0f} MB (ready in {time.perf_counter() - t:.0f} s); "
+              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        results = {}
+        for name, command in COMMANDS.items():
+            best = None
+            for _ in range(args.repeat):
+                load = os.getloadavg()[0]  # the machine is shared: say how busy it was
+                wall, peak, out = run_measured(command(path))
+                if best is None or wall < best[0]:
+                    best = (wall, peak, out, load)
+            results[name] = best
+        outputs = {name: rows(r[2]) for name, r in results.items()}
+        peers_agree = outputs["duckdb"] == outputs["polars"]
+        engine_same = outputs["billing-model"] == outputs["duckdb"]
+        if not peers_agree:
+            sys.exit(f"duckdb and polars differ on {path}:\n"
+                     f"{diff(outputs['duckdb'], outputs['polars'])}")
+        best_peer = min(results["duckdb"][0], results["polars"][0])
+        for name, (wall, peak, _, load) in results.items():
+            ratio = "" if name != "billing-model" else f", {best_peer / wall:.1f}x the best peer"
+            print(f"  {name:14s} {wall:7.2f} s  peak RSS {peak:6.0f} MB  "
+                  f"{n / wall / 1e6:5.2f} M sessions/s  (load {load:.1f} at start){ratio}",
+                  flush=True)
+        print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
+              f"engine = peers: {engine_same}", flush=True)
+        if not engine_same:
+            print(diff(outputs["billing-model"], outputs["duckdb"]), flush=True)
+            if not args.allow_engine_mismatch:
+                sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
