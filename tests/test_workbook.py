@@ -23,8 +23,8 @@ import openpyxl
 import pytest
 
 from billing_model.invoices import fair_use_allowances, invoice_schedule, invoice_totals
+from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.recalc import recalculate_many
-from billing_model.scenario import load_scenario, scenario_from_mapping
 from billing_model.storage import storage_forecast
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 
