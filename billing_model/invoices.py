@@ -37,17 +37,15 @@ overage and fair-use quantities, the partner rule), tested against this module i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
 from .allowances import per_user_allowance
-from .errors import BillingInputError
+from .core.contract import Scenario
 from .money import line_amount, to_decimal
-from .periods import DEFAULT_TIMEZONE, BillingCalendar
-from .scenario import Scenario, scenario_from_mapping
+from .periods import BillingCalendar
 
 COLUMNS: tuple[str, ...] = (
     "invoice_date", "due_date", "description", "timing", "service_start", "service_end",
@@ -154,6 +152,7 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     --------
     100 committed PureCloud 2 named users, 104 active: how many IVR minutes are included?
 
+    >>> from billing_model.io.scenario import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "term_months": 2},
     ...     "usage": {"users": [104, 90]}})
@@ -232,7 +231,7 @@ def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
     Parameters
     ----------
     scenario : Scenario
-        From :func:`billing_model.scenario.load_scenario` or ``scenario_from_mapping``.
+        From :func:`billing_model.io.scenario.load_scenario` or ``scenario_from_mapping``.
 
     Returns
     -------
@@ -246,6 +245,7 @@ def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
     --------
     An order on January 15 with a one-month ramp: what does the second invoice hold?
 
+    >>> from billing_model.io.scenario import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "ramp_months": 1, "term_months": 2},
     ...     "usage": {"users": [40, 100, 112]}})
@@ -299,6 +299,7 @@ def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
     --------
     Ten committed users at 99.99, twelve active in the second period:
 
+    >>> from billing_model.io.scenario import schedule_from_values
     >>> s = schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12])
     >>> print(invoice_totals(s)[["invoice_date", "lines", "amount"]].to_string(index=False))
     invoice_date  lines amount
@@ -326,76 +327,3 @@ def grand_total(schedule: pd.DataFrame) -> Decimal | None:
     """Sum of all rounded lines (``None`` without amounts)."""
     amounts = [a for a in schedule["amount"] if a is not None and not pd.isna(a)]
     return sum(amounts, Decimal(0)) if amounts else None
-
-
-def _plain(values: object, where: str) -> list | None:
-    """A sequence of numbers as a list (Excel ranges arrive as lists, arrays or columns)."""
-    if values is None:
-        return None
-    arr = np.asarray(values, dtype=object).reshape(-1)
-    out = []
-    for v in arr:  # a loop over periods
-        if isinstance(v, np.generic):
-            v = v.item()
-        if v is None or (isinstance(v, float) and v != v):
-            raise BillingInputError(f"{where}: an empty value; accepted: one number per period")
-        out.append(v)
-    return out
-
-
-def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
-                         ramp_months: int, term_months: int, users: Sequence[float], *,
-                         overage_rate: object = None, currency: str = "USD",
-                         ramp_policy: str = "actual-usage",
-                         telephony: Sequence[object] | None = None,
-                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
-                         license: str = "pc2", license_model: str = "named",
-                         channel: str = "direct") -> pd.DataFrame:
-    """The invoice schedule of a single-license contract from plain values.
-
-    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
-    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
-
-    Parameters
-    ----------
-    order_date : date or ``YYYY-MM-DD``
-    committed_users : int
-        Prepay quantity.
-    prepay_rate : number
-        Price per committed user per month.
-    ramp_months, term_months : int
-    users : sequence of numbers
-        Billable users per period (named users or the concurrent peak), at least
-        ``ramp_months + term_months`` values.
-    overage_rate : number, optional
-        Price per user above the commitment; defaults to ``prepay_rate``.
-    currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
-        As in the scenario file's ``[contract]`` table.
-    telephony : sequence of numbers, optional
-        Telephony charge per period in the contract currency.
-
-    Examples
-    --------
-    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
-
-    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
-    >>> s["amount"].tolist()
-    [Decimal('9411.33')]
-    """
-    contract = {
-        "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
-        "committed_users": committed_users, "prepay_rate": prepay_rate,
-        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
-        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
-        "billing_timezone": timezone, "license": license, "license_model": license_model,
-        "channel": channel,
-    }
-    if overage_rate is not None:
-        contract["overage_rate"] = overage_rate
-    contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
-    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
-    if telephony is not None:
-        usage["telephony"] = _plain(telephony, "usage.telephony")
-    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
-    return invoice_schedule(scenario)
-

@@ -31,6 +31,7 @@ from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
+from billing_model.io.scenario import schedule_from_values
 from billing_model.recalc import recalculate_many
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
@@ -172,7 +173,7 @@ def _invoices(g: Grid) -> None:
               lambda kk, c, p: fi.telephony_quantity(kk, c, periods=p),
               int(charge != 0 and k < 3))
     for channel in ("direct", "partner"):
-        lines = invoices.schedule_from_values("2026-01-15", 10, 99.99, 0, 1, [10],
+        lines = schedule_from_values("2026-01-15", 10, 99.99, 0, 1, [10],
                                               channel=channel)
         rate = lines["rate"].iloc[0]
         g.add("invoices", f"partner rule {channel}", (channel, 99.99),

@@ -25,10 +25,9 @@ from billing_model.invoices import (
     grand_total,
     invoice_schedule,
     invoice_totals,
-    schedule_from_values,
 )
+from billing_model.io.scenario import load_scenario, scenario_from_mapping, schedule_from_values
 from billing_model.money import CURRENCIES, TAX_NOTE
-from billing_model.scenario import load_scenario, scenario_from_mapping
 
 D = dt.date
 

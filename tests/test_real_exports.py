@@ -17,10 +17,10 @@ from billing_model import cli
 from billing_model.cli import main
 from billing_model.dask_engine import compute_usage_dask
 from billing_model.errors import BillingInputError
+from billing_model.io.scenario import load_scenario
 from billing_model.iotools import read_sessions
 from billing_model.output import print_table
 from billing_model.periods import BillingCalendar
-from billing_model.scenario import load_scenario
 from billing_model.usage import compute_usage
 
 DATA = Path(__file__).parent / "data"

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from billing_model.allowances import fair_use_allowance
 from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
-from billing_model.invoices import schedule_from_values
+from billing_model.io.scenario import schedule_from_values
 from billing_model.periods import billing_periods
 from billing_model.sessions import Sessions
 from billing_model.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast

@@ -23,8 +23,8 @@ import openpyxl
 import pytest
 
 from billing_model.invoices import fair_use_allowances, invoice_schedule, invoice_totals
+from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.recalc import recalculate_many
-from billing_model.scenario import load_scenario, scenario_from_mapping
 from billing_model.storage import storage_forecast
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 
@@ -382,3 +382,28 @@ def test_only_xlsx_outputs(tmp_path):
     scenario = load_scenario(SCENARIOS_DIR / "storage_estimate.toml")
     with pytest.raises(BillingInputError, match="must be an .xlsx file"):
         build_workbook(scenario, tmp_path / "x.csv")
+
+
+def test_building_sales_quote_reads_its_session_file_once(monkeypatch):
+    """The loader reads and counts each session file once (base and variants share it), and the
+    workbook's usage sheet and concurrency profile take the loaded sessions instead of reading
+    the file again (it read sales_quote's file three times)."""
+    import billing_model.io.scenario as io_scenario
+    import billing_model.iotools as iotools
+    from billing_model.iotools import read_sessions
+
+    reads = []
+
+    def counting(path, **kwargs):
+        reads.append(Path(path).name)
+        return read_sessions(path, **kwargs)
+
+    monkeypatch.setattr(io_scenario, "read_sessions", counting)
+    monkeypatch.setattr(iotools, "read_sessions", counting)  # any other reader
+    quote = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
+    book = build_layout(quote, variants=quote.variants())
+    assert reads == ["sample_sessions.csv"]
+    assert "Usage" in [sheet.name for sheet in book.sheets]
+    # the variants share the file's rows: one read, one count per calendar
+    assert all(org.sessions.records is quote.orgs[0].sessions.records
+               for _, scen in quote.variants() for org in scen.orgs)

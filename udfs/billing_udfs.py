@@ -49,7 +49,7 @@ from billing_model.allowances import fair_use_allowance
 from billing_model.concurrency import check_peak_rule, touched_span
 from billing_model.errors import BillingInputError
 from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
-from billing_model.invoices import schedule_from_values
+from billing_model.io.scenario import schedule_from_values
 from billing_model.money import round_money, to_decimal
 from billing_model.periods import (
     NS_PER_DAY,

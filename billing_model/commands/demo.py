@@ -26,7 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                 recalc: bool = False) -> list[dict]:
     """Build every demo scenario; return one row per workbook (file, what, figures)."""
-    from ..scenario import load_scenario
+    from ..io.scenario import load_scenario
     from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
 
     rows = []

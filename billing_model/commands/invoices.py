@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pandas as pd
 
+from ..core.contract import Scenario
 from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
+from ..io.scenario import load_scenario
 from ..money import TAX_NOTE
 from ..output import print_table, write_csv
-from ..scenario import Scenario, load_scenario
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 """Scenario -> workbook layout: the live Excel model of a contract.
 
-:func:`build_layout` turns a :class:`~billing_model.scenario.Scenario` into a plain
+:func:`build_layout` turns a :class:`~billing_model.core.contract.Scenario` into a plain
 :class:`~billing_model.workbook.layout.Book`; :func:`build_workbook` writes it (and optionally
 recalculates it in LibreOffice so viewers that do not calculate show numbers).
 
@@ -25,8 +25,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ..core.contract import Scenario
 from ..errors import BillingInputError
-from ..scenario import Scenario
 from .context import BASIS, Ctx, money_format, rate_format
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
@@ -44,13 +44,13 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
 
     Parameters
     ----------
-    scenario : the contract and its usage (:func:`billing_model.scenario.load_scenario`).
+    scenario : the contract and its usage (:func:`billing_model.io.scenario.load_scenario`).
     variants : ``[(name, Scenario), ...]`` to compare on a Variants sheet; default
         ``scenario.variants()`` when it has more than the base.
 
     Examples
     --------
-    >>> from billing_model.scenario import scenario_from_mapping
+    >>> from billing_model.io.scenario import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "term_months": 12},
     ...     "usage": {"users": [100] * 12}}, name="quote")

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..core.contract import Scenario
 from ..money import minor_units
-from ..scenario import Scenario
 from .layout import Book, Sheet
 
 DATE = "yyyy-mm-dd"

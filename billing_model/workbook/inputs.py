@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..core.contract import CHANNELS, RAMP_POLICIES
 from ..core.limits import LIMITS, Limit
 from ..formulas import money as fm
 from ..formulas import storage as fs
 from ..licenses import BY_KEY, LICENSE_KEYS
 from ..money import CURRENCIES
-from ..scenario import CHANNELS, RAMP_POLICIES
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 

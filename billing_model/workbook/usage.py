@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 
+from ..core.contract import Scenario
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
 from ..licenses import BY_KEY
-from ..scenario import Scenario
 from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
 from .layout import Chart, Series, Sheet, Table, a1, ref
 
@@ -23,12 +23,11 @@ def session_data(scenario: Scenario) -> dict | None:
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
-    from ..iotools import read_sessions
     from ..periods import MEASURED_SHARE, BillingCalendar
     from ..usage import concurrency_profile
     c = scenario.contract
-    source = sources[0]
-    usage = source.usage(c)
+    source = sources[0]  # read and counted once, by the loader
+    usage = source.usage
     n = scenario.periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
     # repeat-last repeats the last *measured* period (the data covers at least half of it),
@@ -43,9 +42,7 @@ def session_data(scenario: Scenario) -> dict | None:
     busiest = int(by_period.idxmax()) if len(by_period) else 0
     cal = BillingCalendar(c.order_date, c.billing_timezone)
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
-    sessions = read_sessions(source.path, license=c.license,
-                             input_timezone=source.input_timezone)
-    profile = concurrency_profile(sessions, start, end, step_minutes=15, pool_only=True)
+    profile = concurrency_profile(source.records, start, end, step_minutes=15, pool_only=True)
     return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
             "peak": int(by_period.get(busiest, 0)), "source": source, "series": series}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..scenario import Scenario
+from ..core.contract import Scenario
 from .context import DATE, INT, Ctx, edate, header, num, title
 from .layout import Chart, Series, Sheet, a1, ref
 

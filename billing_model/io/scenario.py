@@ -1,26 +1,11 @@
-"""Contract scenarios: the data model and the TOML loader.
+"""Scenario TOML files into the typed data model of :mod:`billing_model.core.contract`.
 
-A scenario is a contract (order date, currency, license lines, commitment, rates, ramp, term,
-payment terms, channel), the usage of each organization per billing period, one-time and hardware
-charges, optionally a storage forecast, and named variants of itself (a finance ramp study
-compares the same contract under several ramp lengths and policies side by side).
-
-Sources for the rules checked here: ``shared/reference/RULES.md`` ("Invoices", "Who is billable",
-"Fair use allowances"). Everything the loader accepts is documented in ``docs/invoices.md``.
-
-Data model (all frozen dataclasses; money as :class:`decimal.Decimal`, dates as
-:class:`datetime.date`):
-
-- :class:`Scenario` -- ``name``, ``contract`` (:class:`Contract`), ``products`` (tuple of
-  :class:`Product`: the contract's license lines, the first one from ``[contract]``), ``orgs``
-  (tuple of :class:`Org`: the production org from ``[usage]`` first, then each ``[[org]]``),
-  ``one_time`` and ``hardware`` (tuples of :class:`Charge`), ``storage`` (the storage engine's
-  ``StorageSettings`` or ``None``), ``source`` (the file), and :meth:`Scenario.variants`.
-- Per-period sequences hold one value per calendar period ``k = 0, 1, ...`` from the order date
-  and must cover ``ramp_months + term_months`` periods; the loader keeps exactly that many
-  (values past the term are not billed: after the term the contract runs month to month at
-  published rates, which the model does not price). So a variant with a shorter ramp can keep
-  the same usage series.
+Everything the boundary does happens here, once: the file's bytes (a byte-order mark is
+skipped; bad UTF-8 and bad TOML are one-line errors), unknown keys (a typo is never ignored),
+every value through :mod:`billing_model.core.validate`, and each session file read and run
+through the usage engine once per load (:func:`session_usage`), its rows kept on the
+scenario's :class:`~billing_model.core.contract.SessionSource` for the workbook. Everything the
+loader accepts is documented in ``docs/invoices.md``.
 
 Examples
 --------
@@ -40,45 +25,45 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
+import pandas as pd
 
-from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
-from .concurrency import MAX_MIN_MINUTES
-from .errors import BillingInputError, BillingWarning
-from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
-from .money import CURRENCIES, MAX_PRICE, to_decimal
-from .periods import (
+from ..allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
+from ..core import validate
+from ..core.contract import (
+    AFTER_DATA,
+    CHANNELS,
+    FAIR_USE_KEYS,
+    PEAK_RULES,
+    RAMP_POLICIES,
+    Charge,
+    Contract,
+    Org,
+    Product,
+    Scenario,
+    SessionSource,
+)
+from ..core.limits import LIMITS
+from ..errors import BillingInputError, BillingWarning
+from ..iotools import read_sessions
+from ..licenses import BY_KEY, LICENSE_KEYS, normalize_license
+from ..money import CURRENCIES, to_decimal
+from ..periods import (
     DEFAULT_TIMEZONE,
-    MAX_DATE,
     MAX_PERIODS,
     MEASURED_SHARE,
-    MIN_DATE,
     anchor_dates,
     get_timezone,
     to_date,
 )
-from .sessions import OTHER_CLIENTS
-
-RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
-"""``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
-contracted"); ``no-software-charges``: the vendor's current FAQ (no user charges during the ramp;
-telephony and fair-use overages still bill). Source: RULES.md, "Invoices"."""
-
-CHANNELS: tuple[str, ...] = ("direct", "partner")
-"""``partner``: the billing report shows usage but no cost (FAQ, "Why does my billing report show
-no cost?"): the schedule keeps quantities and leaves rates and amounts empty."""
-
-PEAK_RULES: tuple[str, ...] = ("cumulative", "contiguous")
-AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
-"""What billed periods after the last period of session data hold: ``zero`` users, or the
-``repeat-last`` period's users (a quote from one measured month). Unset: zero, with a warning."""
-FAIR_USE_KEYS: tuple[str, ...] = ("ivr_minutes", "api_requests", "storage_gb")
+from ..sessions import OTHER_CLIENTS
+from ..usage import compute_usage
 
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
 CONTRACT_KEYS: tuple[str, ...] = (
@@ -97,243 +82,12 @@ USAGE_KEYS: tuple[str, ...] = (
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
 HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-#: largest count (users, days) a scenario takes; larger is a typo and would overflow int64 sums
-MAX_WHOLE = 1_000_000_000
-#: longest payment terms, in days
-MAX_PAYMENT_TERMS_DAYS = 365
 TOP_KEYS: tuple[str, ...] = (
     "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant",
 )
 
 
-@dataclass(frozen=True)
-class Contract:
-    """The commercial terms of a subscription.
 
-    Attributes
-    ----------
-    order_date : datetime.date
-        Contract effective date; period ``k`` starts on its anchor day ``k`` months later.
-    currency : str
-        ISO code, one of :data:`billing_model.money.CURRENCIES` (default ``USD``).
-    billing_timezone : str
-        IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST").
-    license_model : str
-        ``named`` or ``concurrent`` for the PureCloud 1-3 license lines (default ``named``).
-    license : str
-        License key of the main license line (``pc1``, ``pc2``, ``pc3``, ``communicate``, ...).
-    committed_users : int
-        Prepay (committed) quantity of the main license line.
-    prepay_rate : Decimal or None
-        Price per committed user per month (``None`` only for the partner channel).
-    overage_rate : Decimal or None
-        Price per user above the commitment per month; defaults to ``prepay_rate``.
-    ramp_months : int
-        Number of ramp periods before the term (default 0).
-    ramp_policy : str
-        One of :data:`RAMP_POLICIES` (default ``actual-usage``).
-    term_months : int
-        Number of term periods (at least 1).
-    payment_terms_days : int
-        Days from invoice date to due date (default 30: "net 30", RULES.md).
-    channel : str
-        ``direct`` or ``partner`` (default ``direct``).
-    ivr_overage_rate, api_overage_rate, storage_overage_rate : Decimal or None
-        Contract rates per basic routing/IVR minute, per API request and per GB-month of storage
-        above the fair-use allowance. Contract-specific inputs with no default (RULES.md), except
-        storage in USD, which defaults to the published 0.25 USD/GB.
-    """
-
-    order_date: dt.date
-    license: str
-    committed_users: int
-    term_months: int
-    prepay_rate: Decimal | None = None
-    overage_rate: Decimal | None = None
-    currency: str = "USD"
-    billing_timezone: str = DEFAULT_TIMEZONE
-    license_model: str = "named"
-    ramp_months: int = 0
-    ramp_policy: str = "actual-usage"
-    payment_terms_days: int = 30
-    channel: str = "direct"
-    ivr_overage_rate: Decimal | None = None
-    api_overage_rate: Decimal | None = None
-    storage_overage_rate: Decimal | None = None
-
-    @property
-    def periods(self) -> int:
-        """Ramp plus term periods."""
-        return self.ramp_months + self.term_months
-
-    @property
-    def partner(self) -> bool:
-        return self.channel == "partner"
-
-
-@dataclass(frozen=True)
-class Product:
-    """One license line of the contract: what is committed and at which rates.
-
-    ``license_model`` is the model the line is billed under (Communicate and Collaborate are
-    always ``named``). The first product comes from ``[contract]``, further ones from
-    ``[[product]]`` tables (e.g. Communicate seats beside PureCloud 2 agents).
-    """
-
-    license: str
-    license_model: str
-    committed_users: int
-    prepay_rate: Decimal | None
-    overage_rate: Decimal | None
-
-    @property
-    def label(self) -> str:
-        """``PureCloud 2 / CX 2 named`` -- used in invoice line descriptions."""
-        return f"{BY_KEY[self.license].label} {self.license_model}"
-
-
-@dataclass(frozen=True)
-class SessionSource:
-    """Where an org's users per period came from: a session file and the usage options.
-
-    ``after_data`` says what the periods after the data hold: ``None`` or ``"zero"`` (no users)
-    or ``"repeat-last"`` (the last measured period again, for a quote from one measured month).
-    """
-
-    path: Path
-    input_timezone: str | None = None
-    peak_rule: str = "cumulative"
-    min_minutes: int = 30
-    after_data: str | None = None
-    other_clients: str | None = None
-
-    def usage(self, contract: Contract):
-        """The usage engine's rows for this file on the contract's calendar."""
-        from .iotools import read_sessions
-        from .usage import compute_usage
-
-        sessions = read_sessions(self.path, license=contract.license,
-                                 input_timezone=self.input_timezone,
-                                 other_clients=self.other_clients)
-        return compute_usage(sessions, order_date=contract.order_date,
-                             timezone=contract.billing_timezone, peak_rule=self.peak_rule,
-                             min_minutes=self.min_minutes)
-
-    def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
-        """``column`` of usage ``rows`` summed per period ``0 .. n-1``. Under ``repeat-last``
-        every period after ``last_k`` (the last *measured* period: the data covers at least half
-        of it), a partial one included, holds ``last_k``'s users: never a partial period's."""
-        per = np.zeros(n, dtype=np.int64)
-        rows = rows[(rows["period"] >= 0) & (rows["period"] < n)]
-        np.add.at(per, rows["period"].to_numpy(dtype=np.int64),
-                  rows[column].fillna(0).to_numpy(dtype=np.int64))
-        if self.after_data == "repeat-last" and 0 <= last_k < n - 1:
-            per[last_k + 1:] = per[last_k]
-        return per
-
-
-@dataclass(frozen=True)
-class Org:
-    """One organization's usage per billing period (dev, QA and training orgs are billed exactly
-    like production: their users and usage add to the contract's).
-
-    Attributes
-    ----------
-    name : str
-        Org name (``production`` for ``[usage]`` unless it sets ``name``).
-    users : dict[str, tuple[int, ...]]
-        Billable users per period for each license key: named users for named lines, the
-        concurrent peak for concurrent lines.
-    telephony : tuple[Decimal, ...]
-        Telephony charges per period in the contract currency (zeros when not given).
-    ivr_minutes, api_requests, storage_gb : tuple[Decimal, ...] or None
-        Fair-use usage per period (``None`` when not given).
-    sessions : SessionSource or None
-        The session file ``users`` came from and its options, when it came from one.
-    """
-
-    name: str
-    users: Mapping[str, tuple[int, ...]]
-    telephony: tuple[Decimal, ...]
-    ivr_minutes: tuple[Decimal, ...] | None = None
-    api_requests: tuple[Decimal, ...] | None = None
-    storage_gb: tuple[Decimal, ...] | None = None
-    sessions: SessionSource | None = None
-
-
-@dataclass(frozen=True)
-class Charge:
-    """A one-time charge (enablement package) or a hardware shipment.
-
-    ``quantity`` x ``rate`` (``amount = 15000`` is quantity 1 at rate 15000). ``ship_date`` is
-    the hardware's invoice date; ``None`` for one-time charges (invoiced on the order date).
-    """
-
-    description: str
-    quantity: Decimal
-    rate: Decimal
-    ship_date: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A contract with its usage: everything the invoice schedule needs.
-
-    Build one with :func:`load_scenario` (a TOML file) or :func:`scenario_from_mapping`.
-    """
-
-    name: str
-    contract: Contract
-    products: tuple[Product, ...]
-    orgs: tuple[Org, ...]
-    one_time: tuple[Charge, ...] = ()
-    hardware: tuple[Charge, ...] = ()
-    storage: Any = None
-    source: Path | None = None
-    variant_of: str | None = None
-    _variants: tuple[tuple[str, Scenario], ...] = field(default=(), repr=False, compare=False)
-
-    @property
-    def periods(self) -> int:
-        """Number of billed periods: ramp plus term."""
-        return self.contract.periods
-
-    def variants(self) -> list[tuple[str, Scenario]]:
-        """``[("base", self), (name, variant scenario), ...]`` in file order.
-
-        Each ``[[variant]]`` table is the whole scenario with its overrides applied (validated on
-        load like the base).
-        """
-        return [("base", self), *self._variants]
-
-    def variant(self, name: str) -> Scenario:
-        """The variant called ``name`` (``base`` is the scenario itself), or a one-line error."""
-        for vname, scen in self.variants():
-            if vname == name:
-                return scen
-        accepted = ", ".join(n for n, _ in self.variants())
-        raise BillingInputError(f"{self.name}: variant {name!r} is not defined; accepted: "
-                                f"{accepted}")
-
-    def users(self, license: str) -> np.ndarray:
-        """Billable users of one license per period, summed over orgs (int64)."""
-        total = np.zeros(self.periods, dtype=np.int64)
-        for org in self.orgs:  # a loop over orgs
-            if license in org.users:
-                total += np.asarray(org.users[license], dtype=np.int64)
-        return total
-
-    def usage(self, key: str) -> tuple[Decimal, ...] | None:
-        """Telephony or a fair-use usage per period, summed over orgs (``None`` if none given)."""
-        series = [getattr(org, key) for org in self.orgs if getattr(org, key) is not None]
-        if not series:
-            return None
-        return tuple(sum(vals, Decimal(0)) for vals in zip(*series, strict=True))
-
-
-# --------------------------------------------------------------------------------------------
-# loading
-# --------------------------------------------------------------------------------------------
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file.
 
@@ -427,7 +181,7 @@ class _Checker:
     def __init__(self, label: str):
         self.label = label
 
-    def fail(self, where: str, message: str):
+    def fail(self, where: str, message: str) -> NoReturn:
         raise BillingInputError(f"{self.label}: {where}: {message}")
 
     def table(self, value: Any, where: str) -> Mapping[str, Any]:
@@ -447,77 +201,29 @@ class _Checker:
         return table[key]
 
     def choice(self, value: Any, where: str, accepted: tuple[str, ...]) -> str:
-        text = str(value).strip().lower() if isinstance(value, str) else None
-        if text not in accepted:
-            self.fail(where, f"{value!r} is not accepted; accepted: {', '.join(accepted)}")
-        return text
+        return validate.choice(value, f"{self.label}: {where}", accepted)
 
-    def whole(self, value: Any, where: str, minimum: int = 0,
-              maximum: int = MAX_WHOLE) -> int:
-        ok = not isinstance(value, bool) and isinstance(value, int | Decimal | float)
-        if ok and not isinstance(value, int):
-            ok = _finite(value) and int(value) == value
-        if not ok or value < minimum:
-            self.fail(where, f"{value!r} is not accepted; accepted: a whole number >= {minimum}")
-        if value > maximum:  # a typo; past int64 it would overflow the engines
-            self.fail(where, f"{value!r} is too large; accepted: a whole number from {minimum} "
-                      f"to {maximum:,}")
-        return int(value)
+    def whole(self, value: Any, where: str, key: str = "count", *, minimum: int | None = None,
+              maximum: int | None = None) -> int:
+        return validate.whole(value, f"{self.label}: {where}", key, minimum=minimum,
+                              maximum=maximum)
 
     def money(self, value: Any, where: str) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            self.fail(where, f"{value!r} is not accepted; accepted: a number >= 0")
-        number = to_decimal(value, where=where)
-        if not number.is_finite() or number < 0:
-            self.fail(where, f"{value!r} is not accepted; accepted: a number >= 0")
-        if number > MAX_PRICE:
-            self.fail(where, f"{value!r} is too large; accepted: a number from 0 to "
-                      f"{MAX_PRICE:,}")
-        return number
+        return validate.number(value, f"{self.label}: {where}")
 
     def date(self, value: Any, where: str) -> dt.date:
-        date = None
-        if isinstance(value, dt.datetime):
-            date = value.date()
-        elif isinstance(value, dt.date):
-            date = value
-        elif isinstance(value, str):
-            try:
-                date = dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
-        if date is None:
-            self.fail(where, f"{value!r} is not accepted; accepted: a date YYYY-MM-DD")
-        if not MIN_DATE <= date <= MAX_DATE:  # every period and due date must stay computable
-            self.fail(where, f"{date} is out of range; accepted: a date from {MIN_DATE} to "
-                      f"{MAX_DATE}")
-        return date
+        return validate.date(value, f"{self.label}: {where}")
 
     def series(self, value: Any, where: str, periods: int, *, whole: bool) -> tuple:
-        """One non-negative value per period, exactly ``periods`` of them."""
+        """One value per period (whole counts or exact decimals), exactly ``periods`` of them."""
         if not isinstance(value, list | tuple):
             self.fail(where, f"expected a list with one value per period, got {value!r}")
         if len(value) < periods:
             self.fail(where, f"{len(value)} values, but the contract bills {periods} periods "
                       "(ramp_months + term_months); accepted: one value per period")
-        out = []
-        for i, v in enumerate(value[:periods]):  # a loop over periods
-            if whole:
-                out.append(self.whole(v, f"{where}[{i}]"))
-            else:
-                if (isinstance(v, bool) or not isinstance(v, int | float | Decimal)
-                        or not _finite(v) or v < 0):
-                    self.fail(f"{where}[{i}]", f"{v!r} is not accepted; accepted: a number >= 0")
-                if v > MAX_PRICE:  # a typo: no month has 10^12 minutes, requests, GB or dollars
-                    self.fail(f"{where}[{i}]", f"{v!r} is too large; accepted: a number from 0 "
-                              f"to {MAX_PRICE:,}")
-                out.append(to_decimal(v, where=f"{where}[{i}]"))
-        return tuple(out)
-
-
-def _finite(value: int | float | Decimal) -> bool:
-    return value.is_finite() if isinstance(value, Decimal) else value == value and abs(
-        value) != float("inf")
+        check = self.whole if whole else self.money
+        return tuple(check(v, f"{where}[{i}]")  # a loop over periods
+                     for i, v in enumerate(value[:periods]))
 
 
 def _tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -559,7 +265,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                      for i, t in enumerate(_tables(data, "hardware", label)))
     storage = None
     if "storage" in data:
-        from .storage import StorageSettings  # the storage engine (issue 4)
+        from ..storage import StorageSettings  # the storage engine (issue 4)
         try:
             storage = StorageSettings.from_mapping(c.table(data["storage"], "storage"),
                                                    where="storage")
@@ -594,23 +300,25 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     channel = c.choice(t.get("channel", "direct"), w + "channel", CHANNELS)
     prepay = _rate(c, t, "prepay_rate", "contract", required=channel == "direct")
     overage = _rate(c, t, "overage_rate", "contract", required=False)
-    ramp = c.whole(t.get("ramp_months", 0), w + "ramp_months", maximum=MAX_PERIODS)
-    term = c.whole(c.required(t, "term_months", "contract", "a whole number >= 1"),
-                   w + "term_months", minimum=1, maximum=MAX_PERIODS)
+    ramp = c.whole(t.get("ramp_months", LIMITS["ramp_months"].default), w + "ramp_months",
+                   "ramp_months")
+    term = c.whole(c.required(t, "term_months", "contract", LIMITS["term_months"].accepted()),
+                   w + "term_months", "term_months")
     if ramp + term > MAX_PERIODS:
         c.fail(w + "term_months", f"ramp_months + term_months = {ramp + term} periods; accepted: "
                f"at most {MAX_PERIODS} (20 years)")
     return Contract(
         order_date=order_date, currency=currency, billing_timezone=str(tz).strip(),
         license_model=_model_for(c, lic, model, w + "license_model"), license=lic,
-        committed_users=c.whole(c.required(t, "committed_users", "contract", "a whole number "
-                                           ">= 0"), w + "committed_users"),
+        committed_users=c.whole(c.required(t, "committed_users", "contract",
+                                           LIMITS["count"].accepted()), w + "committed_users"),
         prepay_rate=prepay, overage_rate=overage if overage is not None else prepay,
         ramp_months=ramp, ramp_policy=c.choice(t.get("ramp_policy", "actual-usage"),
                                                w + "ramp_policy", RAMP_POLICIES),
         term_months=term,
-        payment_terms_days=c.whole(t.get("payment_terms_days", 30), w + "payment_terms_days",
-                                   maximum=MAX_PAYMENT_TERMS_DAYS),
+        payment_terms_days=c.whole(t.get("payment_terms_days",
+                                         LIMITS["payment_terms_days"].default),
+                                   w + "payment_terms_days", "payment_terms_days"),
         channel=channel,
         ivr_overage_rate=_rate(c, t, "ivr_overage_rate", "contract", required=False),
         api_overage_rate=_rate(c, t, "api_overage_rate", "contract", required=False),
@@ -758,20 +466,19 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     source = SessionSource(
         path=path, input_timezone=zone,
         peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(t.get("min_minutes", 30), f"{where}.min_minutes", minimum=1,
-                            maximum=MAX_MIN_MINUTES),
+        min_minutes=c.whole(t.get("min_minutes", LIMITS["min_minutes"].default),
+                            f"{where}.min_minutes", "min_minutes"),
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
                     if "after_data" in t else None),
         other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
                        if "other_clients" in t else None))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
-    if key not in cache:
-        try:
-            cache[key] = source.usage(contract)
-        except BillingInputError as exc:  # say which scenario and key the file came from
-            c.fail(f"{where}.sessions", str(exc))
-    frame = cache[key]
+    try:
+        source = session_usage(source, contract, cache)
+    except BillingInputError as exc:  # say which scenario and key the file came from
+        c.fail(f"{where}.sessions", str(exc))
+    frame = source.usage
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     last_k = int(frame["period"].max()) if len(frame) else -1
     measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
@@ -780,7 +487,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
                f"{path.name} covers less than half of every billing period it touches; "
                "accepted: session data covering at least half a period, or 'zero'")
-    warned = cache.setdefault("_warned", set())
+    warned = cache.setdefault("warned", set())
     if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
         warned.add((key, where))  # once per file and table, not again for each variant
         covers = "no period" if last_k < 0 else f"periods up to {last_k}"
@@ -814,6 +521,34 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     if not orgs:
         orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
     return orgs
+
+
+def session_usage(source: SessionSource, contract: Contract,
+                  cache: dict | None = None) -> SessionSource:
+    """``source`` with its file read (``records``) and counted on the contract's calendar
+    (``usage``: the usage engine's rows).
+
+    ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
+    calendar's usage, so a scenario and its variants read a session file once; the workbook
+    takes both from the loaded scenario instead of reading the file again.
+    """
+    cache = {} if cache is None else cache
+    reads = cache.setdefault("reads", {})
+    counts = cache.setdefault("usage", {})
+    read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
+                contract.license)
+    if read_key not in reads:
+        reads[read_key] = read_sessions(source.path, license=contract.license,
+                                        input_timezone=source.input_timezone,
+                                        other_clients=source.other_clients)
+    count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
+                 source.min_minutes)
+    if count_key not in counts:
+        counts[count_key] = compute_usage(reads[read_key], order_date=contract.order_date,
+                                          timezone=contract.billing_timezone,
+                                          peak_rule=source.peak_rule,
+                                          min_minutes=source.min_minutes)
+    return replace(source, records=reads[read_key], usage=counts[count_key])
 
 
 def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
@@ -886,3 +621,78 @@ def contract_from_values(order_date: object, license: str, committed_users: int,
     raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
                 for k, v in kwargs.items() if v is not None})
     return _contract(_Checker("contract"), raw)
+
+
+def _plain(values: object, where: str) -> list | None:
+    """A sequence of numbers as a list (Excel ranges arrive as lists, arrays or columns)."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    out = []
+    for v in arr:  # a loop over periods
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, float) and v != v):
+            raise BillingInputError(f"{where}: an empty value; accepted: one number per period")
+        out.append(v)
+    return out
+
+
+def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
+                         ramp_months: int, term_months: int, users: Sequence[float], *,
+                         overage_rate: object = None, currency: str = "USD",
+                         ramp_policy: str = "actual-usage",
+                         telephony: Sequence[object] | None = None,
+                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
+                         license: str = "pc2", license_model: str = "named",
+                         channel: str = "direct") -> pd.DataFrame:
+    """The invoice schedule of a single-license contract from plain values.
+
+    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
+    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
+
+    Parameters
+    ----------
+    order_date : date or ``YYYY-MM-DD``
+    committed_users : int
+        Prepay quantity.
+    prepay_rate : number
+        Price per committed user per month.
+    ramp_months, term_months : int
+    users : sequence of numbers
+        Billable users per period (named users or the concurrent peak), at least
+        ``ramp_months + term_months`` values.
+    overage_rate : number, optional
+        Price per user above the commitment; defaults to ``prepay_rate``.
+    currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
+        As in the scenario file's ``[contract]`` table.
+    telephony : sequence of numbers, optional
+        Telephony charge per period in the contract currency.
+
+    Examples
+    --------
+    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
+
+    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
+    >>> s["amount"].tolist()
+    [Decimal('9411.33')]
+    """
+    contract = {
+        "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
+        "committed_users": committed_users, "prepay_rate": prepay_rate,
+        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
+        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
+        "billing_timezone": timezone, "license": license, "license_model": license_model,
+        "channel": channel,
+    }
+    if overage_rate is not None:
+        contract["overage_rate"] = overage_rate
+    contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
+    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
+    if telephony is not None:
+        usage["telephony"] = _plain(telephony, "usage.telephony")
+    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
+    from ..invoices import invoice_schedule
+
+    return invoice_schedule(scenario)
+

@@ -1,0 +1,106 @@
+"""One set of validators for user input, with one message template.
+
+Every refusal is one line, ``<where>: <value> is not accepted; accepted: <what>`` (see
+:func:`refuse`), and numeric limits come from :data:`billing_model.core.limits.LIMITS`, so the
+scenario loader, the UDFs and the workbook's data validations accept the same values.
+
+Examples
+--------
+>>> whole(45, "contract.payment_terms_days", "payment_terms_days")
+45
+>>> whole(400, "contract.payment_terms_days", "payment_terms_days")
+Traceback (most recent call last):
+...
+billing_model.errors.BillingInputError: contract.payment_terms_days: 400 is not accepted; \
+accepted: a whole number from 0 to 365
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+
+from ..errors import BillingInputError
+from .limits import LIMITS, Limit
+
+
+def refuse(where: str, value: Any, accepted: str) -> NoReturn:
+    """Raise the one message template: ``{where}: {value!r} is not accepted; accepted: ...``."""
+    raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: {accepted}")
+
+
+def _finite(value: int | float | Decimal) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return value == value and abs(value) != float("inf")
+
+
+def _bounds(key: str, minimum: int | None, maximum: int | None) -> tuple[Any, Any]:
+    limit: Limit = LIMITS[key]
+    return (limit.minimum if minimum is None else minimum,
+            limit.maximum if maximum is None else maximum)
+
+
+def _range(noun: str, low: Any, high: Any) -> str:
+    show = Limit("", "", low, high, None, "", "").accepted()  # formats numbers as LIMITS does
+    return show.replace("a whole number", noun, 1).replace("a number", noun, 1)
+
+
+def whole(value: Any, where: str, key: str = "count", *, minimum: int | None = None,
+          maximum: int | None = None) -> int:
+    """A whole number within ``LIMITS[key]`` (``minimum``/``maximum`` narrow it)."""
+    low, high = _bounds(key, minimum, maximum)
+    ok = not isinstance(value, bool) and isinstance(value, int | Decimal | float)
+    if ok and not isinstance(value, int):
+        ok = _finite(value) and int(value) == value
+    if not ok or not low <= value <= high:
+        refuse(where, value, _range("a whole number", low, high))
+    return int(value)
+
+
+def number(value: Any, where: str, key: str = "price") -> Decimal:
+    """An exact decimal within ``LIMITS[key]`` (money, rates, usage figures); floats keep the
+    digits they print with (``0.1`` is ``Decimal('0.1')``)."""
+    low, high = _bounds(key, None, None)
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        refuse(where, value, _range("a number", low, high))
+    try:
+        exact = value if isinstance(value, Decimal) else Decimal(
+            str(value) if isinstance(value, int) else repr(value))
+    except (InvalidOperation, ValueError):
+        refuse(where, value, _range("a number", low, high))
+    if not exact.is_finite() or not low <= exact <= high:
+        refuse(where, value, _range("a number", low, high))
+    return exact
+
+
+def date(value: Any, where: str, key: str = "order_date") -> dt.date:
+    """A ``datetime.date`` (or ``YYYY-MM-DD`` text) within ``LIMITS[key]``."""
+    low, high = _bounds(key, None, None)
+    accepted = f"a date YYYY-MM-DD from {low} to {high}"
+    parsed = None
+    if isinstance(value, dt.datetime):
+        parsed = value.date()
+    elif isinstance(value, dt.date):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if parsed is None or not low <= parsed <= high:
+        refuse(where, value if not isinstance(value, dt.date) else str(value), accepted)
+    return parsed
+
+
+def choice(value: Any, where: str, accepted: Sequence[str]) -> str:
+    """One of ``accepted`` (case and surrounding spaces ignored), returned as written there."""
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in accepted:
+        refuse(where, value, ", ".join(accepted))
+    return text
+
+
+__all__ = ["choice", "date", "number", "refuse", "whole"]
