@@ -1,0 +1,1 @@
+"""Every boundary: files, TOML, Excel cells, LibreOffice."""
