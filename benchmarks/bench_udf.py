@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from billing_model.io import cells  # noqa: E402
 from billing_model.synthetic import generate_sessions  # noqa: E402
 from billing_model.usage import finalize_usage, partial_usage  # noqa: E402
 from udfs import billing_udfs as udf  # noqa: E402
@@ -91,8 +92,8 @@ def main() -> None:
         call, peak = best_of(args.repeat, lambda u=users, s=starts, e=ends:
                              udf.BM_CONCURRENT_PEAK(u, s, e))
         adapter, sessions = best_of(args.repeat, lambda u=users, s=starts, e=ends:
-                                    udf._sessions(u, s, e, None, udf.SESSION_TIMEZONE))
-        window = udf._period_window(sessions, None, None, "UTC")
+                                    cells.read_sessions(u, s, e, None, cells.SESSION_TIMEZONE))
+        window = cells.period_window(sessions, None, None, "UTC")
         engine, frame = best_of(args.repeat, lambda s=sessions, w=window: finalize_usage(
             partial_usage(s, w), w))
         assert int(frame["peak_concurrent"].iloc[0]) == peak, (name, peak)

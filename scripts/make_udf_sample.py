@@ -217,24 +217,27 @@ def build() -> Workbook:
 
     invoice_users = [40.0, 52.0, 61.0, 58.0, 66.0, 71.0]
     invoices = udf.BM_INVOICE_SCHEDULE(dt.datetime(2026, 3, 1), 60.0, 115.0, 2.0, 4.0,
-                                       invoice_users, 130.0, "USD")
+                                       invoice_users, 130.0, "USD", None, None, None, "pc3",
+                                       "concurrent")
     ws = book.create_sheet("Invoices")
-    ws["A1"] = "BM_INVOICE_SCHEDULE: 2 ramp months, 4 term months, 60 committed users"
+    ws["A1"] = ("BM_INVOICE_SCHEDULE: 2 ramp months, 4 term months, 60 committed PureCloud 3 "
+                "concurrent users")
     ws["A1"].font = TITLE
     inputs(book, ws, 3, [
         ("InvOrderDate", "Order date", dt.datetime(2026, 3, 1), DATE),
         ("Committed", "Committed users", 60, ""), ("PrepayRate", "Prepay rate", 115, "0.00"),
         ("RampMonths", "Ramp months", 2, ""), ("TermMonths", "Term months", 4, ""),
         ("OverageRate", "Overage rate", 130, "0.00"), ("Currency", "Currency", "USD", ""),
+        ("License", "License", "pc3", ""), ("LicenseModel", "License model", "concurrent", ""),
     ])
     ws["D3"] = "Users per period"
     ws["D3"].font = BOLD
     for i, value in enumerate(invoice_users):
         ws.cell(4 + i, 4, value).fill = INPUT
     name(book, "PeriodUsers", "Invoices", f"$D$4:$D${3 + len(invoice_users)}")
-    top = 12
+    top = 14
     formula = ("=BM_INVOICE_SCHEDULE(InvOrderDate,Committed,PrepayRate,RampMonths,TermMonths,"
-               "PeriodUsers,OverageRate,Currency)")
+               "PeriodUsers,OverageRate,Currency,,,,License,LicenseModel)")
     ws.cell(top, 1, "Formula:").font = BOLD
     ws.cell(top, 2, formula[1:])  # as text
     formats = {0: DATE, 1: DATE, 4: DATE, 5: DATE, 7: "0.00", 8: "#,##0.00"}
@@ -246,10 +249,10 @@ def build() -> Workbook:
         ws.column_dimensions[col].width = width
 
     storage = udf.BM_STORAGE_FORECAST(30_000.0, 5.0, 90.0, dt.datetime(2026, 1, 1), 6.0,
-                                      None, 0.1, None, 30.0, 500.0)
+                                      None, 0.1, None, 30.0, 500.0, 0.25, "USD")
     spill_sheet(book, "Storage", "BM_STORAGE_FORECAST: 30,000 calls a month, kept 90 days",
                 "=BM_STORAGE_FORECAST(Calls,AvgMinutes,RetentionDays,StorageStart,Months,,"
-                "ScreenShare,,ScreenDays,AllowanceGB)", storage,
+                "ScreenShare,,ScreenDays,AllowanceGB,GbRate,StorageCurrency)", storage,
                 {0: DATE, 1: DATE, 6: "#,##0.00"},
                 [("Calls", "Calls per month", 30_000, "#,##0"),
                  ("AvgMinutes", "Average minutes", 5, ""),
@@ -257,7 +260,9 @@ def build() -> Workbook:
                  ("StorageStart", "Start date", dt.datetime(2026, 1, 1), DATE),
                  ("Months", "Months", 6, ""), ("ScreenShare", "Screen share", 0.1, "0%"),
                  ("ScreenDays", "Screen retention days", 30, ""),
-                 ("AllowanceGB", "Allowance GB (20 pc2 named)", 500, "")])
+                 ("AllowanceGB", "Allowance GB (20 pc2 named)", 500, ""),
+                 ("GbRate", "Overage rate per GB", 0.25, "0.00"),
+                 ("StorageCurrency", "Currency", "USD", "")])
     book.active = 1
     book.properties.created = dt.datetime(2026, 3, 1)  # fixed: the same data, the same file
     return book

@@ -227,6 +227,22 @@ def test_period_end_date_is_the_last_day_included(sample):
     assert by_date == by_instant > 0
 
 
+def test_period_bounds_are_read_like_session_times(sample):
+    """Period bounds go through the session reader's parser: text with an offset, the 'UTC'
+    word of SQL exports, Excel serials and datetimes are one instant (05:00 UTC on 2 March)."""
+    users, starts, ends = SHAPES["1-D datetimes"](sample)
+    bounds = [dt.datetime(2026, 3, 2, 5), "2026-03-02T05:00:00Z", "2026-03-02 00:00:00-05:00",
+              "2026-03-02 05:00:00 UTC", 46083 + 5 / 24]
+    counts = {udf.BM_NAMED_USERS(users, starts, ends, None, b, dt.datetime(2026, 3, 3, 5))
+              for b in bounds}
+    assert len(counts) == 1 and counts.pop() > 0
+    # a text bound without an offset is in the timezone argument, as a session's would be
+    assert (udf.BM_NAMED_USERS(users, starts, ends, None, "2026-03-02T00:00", "2026-03-02",
+                               "America/New_York")
+            == udf.BM_NAMED_USERS(users, starts, ends, None, "2026-03-02T05:00Z",
+                                  "2026-03-03T05:00Z"))
+
+
 def test_without_period_the_whole_data_span(sample):
     users, starts, ends = SHAPES["1-D datetimes"](sample)
     span = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist())
@@ -380,6 +396,44 @@ def test_storage_forecast_matches_the_engine_and_blanks_nan():
     assert [Decimal(str(r[6])) for r in priced[1:]] == expected["overage_cost"].tolist()
 
 
+def test_invoice_schedule_lines_say_the_license_billed():
+    # 10 committed at 100 USD, 1 ramp month then 2 term months, users 5, 12, 8: the ramp bills
+    # the 5 used (in arrears), each term month the 10 committed (in advance), and month 2 the
+    # 2 above the commitment (in arrears); month 3 (8 users) is within it. Due 30 days later.
+    rows = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 1.0, 2.0, [[5.0], [12.0], [8.0]],
+                                   None, None, None, None, None, "pc3", "concurrent")
+    d = dt.datetime
+    assert rows[1:] == [
+        [d(2026, 2, 15), d(2026, 3, 17), "PureCloud 3 / CX 3 concurrent users, ramp (actual usage)",
+         "arrears", d(2026, 1, 15), d(2026, 2, 14), 5.0, 100.0, 500.0, "USD"],
+        [d(2026, 2, 15), d(2026, 3, 17), "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
+         "advance", d(2026, 2, 15), d(2026, 3, 14), 10.0, 100.0, 1000.0, "USD"],
+        [d(2026, 3, 15), d(2026, 4, 14), "PureCloud 3 / CX 3 concurrent users above the commitment",
+         "arrears", d(2026, 2, 15), d(2026, 3, 14), 2.0, 100.0, 200.0, "USD"],
+        [d(2026, 3, 15), d(2026, 4, 14), "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
+         "advance", d(2026, 3, 15), d(2026, 4, 14), 10.0, 100.0, 1000.0, "USD"],
+    ]
+    # left out, the license is PureCloud 2 named (the engine's default); names as on the price list
+    default = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 1.0, 2.0, [5.0, 12.0, 8.0])
+    assert [r[2] for r in default[1:3]] == ["PureCloud 2 / CX 2 named users, ramp (actual usage)",
+                                           "PureCloud 2 / CX 2 named users, prepay (committed)"]
+    communicate = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 0.0, 1.0, [10.0], None,
+                                          None, None, None, None, "Communicate", "named")
+    assert communicate[1][2].startswith("Communicate") and "named" in communicate[1][2]
+
+
+def test_storage_forecast_prices_the_overage_in_the_currency():
+    # RULES.md's example: 620,000 calls in January (20,000 a day) of 2.5 minutes at 0.48 MB,
+    # kept 25 days, hold 25 days x 24 GB = 600 GB; above a 499.5 GB allowance that is 100.5 GB
+    args = (620_000.0, 2.5, 25.0, "2026-01-01", 1.0, None, None, None, None, 499.5)
+    head, row = udf.BM_STORAGE_FORECAST(*args)
+    assert head == list(FORECAST_COLUMNS)
+    assert row[3:] == [600.0, 499.5, 100.5, 25.13]  # default USD 0.25/GB: 25.125 half up
+    assert udf.BM_STORAGE_FORECAST(*args, 0.3, "EUR")[1][6] == 30.15  # 100.5 x 0.30
+    assert udf.BM_STORAGE_FORECAST(*args, 37.0, "jpy")[1][6] == 3719.0  # 3718.5 yen half up
+    assert udf.BM_STORAGE_FORECAST(*args, None, "GBP")[1][6] == 25.13  # the rate's default
+
+
 def test_fair_use_published_example_and_columns():
     # RULES.md: 20 PureCloud 2 named agents bring a 500 GB storage allowance
     assert udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0) == 500.0
@@ -440,6 +494,20 @@ BAD_INPUT = [
     (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 400.0, T, 12.0, None, 0.5),
      "screen_retention_days: not given"),
     (lambda: udf.BM_STORAGE_FORECAST(1000.0, -3.0, 30.0, T, 12.0), "avg_minutes: -3.0 is"),
+    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
+                                     "free"), "overage_rate: expected a number, got 'free'"),
+    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
+                                     -1.0), "overage_rate: Decimal('-1') is not valid"),
+    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
+                                     None, "XXX"), "currency_code: unknown currency 'XXX'"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
+                                     None, "pc9"), "license: 'pc9' is not accepted"),
+    (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
+                                     None, None, "hourly"), "license_model: 'hourly' is not"),
+    (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, "yesterday"),
+     "period_start: 'yesterday' is not a date"),
+    (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, dt.datetime(2026, 3, 8, 2, 30), None,
+                                "America/New_York"), "does not exist in America/New_York"),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "disk", 20.0), "unknown fair-use feature 'disk'"),
     (lambda: udf.BM_FAIR_USE("pc2", "hourly", "storage_gb", 20.0), "unknown license model"),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "storage_gb", -1.0), "negative number of users"),
