@@ -48,12 +48,12 @@ from typing import Any
 
 import numpy as np
 
-from .allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
-from .concurrency import MAX_MIN_MINUTES
-from .errors import BillingInputError, BillingWarning
-from .licenses import BY_KEY, LICENSE_KEYS, normalize_license
-from .money import CURRENCIES, MAX_PRICE, to_decimal
-from .periods import (
+from .core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
+from .core.concurrency import MAX_MIN_MINUTES
+from .core.errors import BillingInputError, BillingWarning
+from .core.licenses import BY_KEY, LICENSE_KEYS, normalize_license
+from .core.money import CURRENCIES, MAX_PRICE, to_decimal
+from .core.periods import (
     DEFAULT_TIMEZONE,
     MAX_DATE,
     MAX_PERIODS,
@@ -63,7 +63,7 @@ from .periods import (
     get_timezone,
     to_date,
 )
-from .sessions import OTHER_CLIENTS
+from .core.sessions import OTHER_CLIENTS
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
@@ -209,8 +209,8 @@ class SessionSource:
 
     def usage(self, contract: Contract):
         """The usage engine's rows for this file on the contract's calendar."""
-        from .iotools import read_sessions
-        from .usage import compute_usage
+        from .core.usage import compute_usage
+        from .io.sessions import read_sessions
 
         sessions = read_sessions(self.path, license=contract.license,
                                  input_timezone=self.input_timezone,
@@ -559,7 +559,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                      for i, t in enumerate(_tables(data, "hardware", label)))
     storage = None
     if "storage" in data:
-        from .storage import StorageSettings  # the storage engine (issue 4)
+        from .core.storage import StorageSettings  # the storage engine (issue 4)
         try:
             storage = StorageSettings.from_mapping(c.table(data["storage"], "storage"),
                                                    where="storage")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_model.errors import BillingInputError
+from billing_model.core.errors import BillingInputError
 from billing_model.scenario import (
     Contract,
     Scenario,
@@ -313,7 +313,7 @@ def test_sessions_path_is_relative_to_the_scenario_file(tmp_path):
 
 
 def test_sessions_short_of_the_term_warn(tmp_path):
-    from billing_model.errors import BillingWarning
+    from billing_model.core.errors import BillingWarning
 
     (tmp_path / "s.csv").write_text(  # Jan 16 to Feb 5: 20 days of period 0, measured
         "user_id,org,license,client,start,end\n"

@@ -45,13 +45,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlwings as xw
 
-from billing_model.allowances import fair_use_allowance
-from billing_model.concurrency import check_peak_rule, touched_span
-from billing_model.errors import BillingInputError
-from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
-from billing_model.invoices import schedule_from_values
-from billing_model.money import round_money, to_decimal
-from billing_model.periods import (
+from billing_model.core.allowances import fair_use_allowance
+from billing_model.core.concurrency import check_peak_rule, touched_span
+from billing_model.core.errors import BillingInputError
+from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.invoices import schedule_from_values
+from billing_model.core.money import round_money, to_decimal
+from billing_model.core.periods import (
     NS_PER_DAY,
     NS_PER_MINUTE,
     BillingCalendar,
@@ -59,9 +59,10 @@ from billing_model.periods import (
     get_timezone,
     to_date,
 )
-from billing_model.sessions import Sessions, combine, normalize_table
-from billing_model.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
-from billing_model.usage import Window, concurrency_profile, finalize_usage, partial_usage
+from billing_model.core.sessions import Sessions, combine
+from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
+from billing_model.core.usage import Window, concurrency_profile, finalize_usage, partial_usage
+from billing_model.io.tables import normalize_table
 
 CATEGORY = "Billing Model"
 #: the largest number of rows a spill may have (Excel's sheet height minus a header row)

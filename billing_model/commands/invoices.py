@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
-from ..money import TAX_NOTE
+from ..core.invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
+from ..core.money import TAX_NOTE
 from ..output import print_table, write_csv
 from ..scenario import Scenario, load_scenario
 

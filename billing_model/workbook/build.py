@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import BillingInputError
+from ..core.errors import BillingInputError
 from ..scenario import Scenario
 from .context import BASIS, Ctx, money_format, rate_format
 from .inputs import inputs_sheet
@@ -100,8 +100,8 @@ def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
     if not recalc:
         write_book(layout, target)
         return target
-    from ..output import atomic_path
-    from ..recalc import recalculate
+    from ..io.atomic import atomic_path
+    from ..io.libreoffice import recalculate
     with atomic_path(target) as tmp:  # the user's file stays until LibreOffice has succeeded
         write_book(layout, tmp)
         recalculate(tmp)

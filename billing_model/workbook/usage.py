@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from openpyxl.utils import get_column_letter
 
+from ..core.licenses import BY_KEY
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
-from ..licenses import BY_KEY
 from ..scenario import Scenario
 from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
 from .layout import Chart, Series, Sheet, Table, a1, ref
@@ -23,9 +23,9 @@ def session_data(scenario: Scenario) -> dict | None:
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
-    from ..iotools import read_sessions
-    from ..periods import BillingCalendar
-    from ..usage import concurrency_profile
+    from ..core.periods import BillingCalendar
+    from ..core.usage import concurrency_profile
+    from ..io.sessions import read_sessions
     c = scenario.contract
     source = sources[0]
     usage = source.usage(c)
