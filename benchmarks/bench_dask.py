@@ -32,7 +32,7 @@ def dataset(agents: int, months: int, start: str = "2026-01-01") -> Path:
     """The folder of monthly Parquet parts (generated when missing, one month at a time)."""
     import pandas as pd
 
-    from billing_model.synthetic import generate_sessions, write_sessions
+    from billing_model.io.synthetic import generate_sessions, write_sessions
 
     folder = HERE / "data" / f"year_{agents}_{months}m"
     folder.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ from bench_dask import run_child  # noqa: E402
 
 
 def dataset(agents: int, days: int) -> Path:
-    from billing_model.synthetic import generate_sessions, write_sessions
+    from billing_model.io.synthetic import generate_sessions, write_sessions
 
     path = HERE / "data" / f"month_{agents}_{days}d.parquet"
     if not path.exists():
@@ -48,7 +48,7 @@ def main() -> None:
           f"data: {args.agents:,} agents, {args.days} days, {rows:,} sessions, "
           f"{path.stat().st_size / 1e6:.1f} MB Parquet")
     floor = [sys.executable, "-c", "import numpy, pandas, pyarrow, pyarrow.parquet, "
-             "billing_model.usage, billing_model.iotools"]
+             "billing_model.core.usage, billing_model.io.sessions"]
     out = path.parent / "bench_memory.csv"
     _, floor_mb = run_child(floor, out)
     print(f"imports only (the floor): peak RSS {floor_mb:.0f} MB")

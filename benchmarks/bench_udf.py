@@ -2,7 +2,7 @@
 
 Run by hand (``python benchmarks/bench_udf.py [--rows N] [--repeat R]``); not part of the
 tests. A full sheet is 1,048,575 data rows under a header. The sessions are a synthetic month
-(three shifts with breaks, :mod:`billing_model.synthetic`) cut to that many rows, turned into
+(three shifts with breaks, :mod:`billing_model.io.synthetic`) cut to that many rows, turned into
 what xlwings passes a Python function: a list of user-id strings, and the start and end
 columns as
 
@@ -13,7 +13,7 @@ columns as
 * ``2-D rows``: datetimes as one-element rows ``[[v], [v], ...]``.
 
 Reported, best of ``--repeat`` runs each: the whole UDF call, and its parts: the adapter (lists
-to validated :class:`~billing_model.sessions.Sessions`) and the engine (``partial_usage`` and
+to validated :class:`~billing_model.core.sessions.Sessions`) and the engine (``partial_usage`` and
 ``finalize_usage`` on the whole span, the kernels that also serve ``compute_usage``). The time
 xlwings itself takes to move a million cells between Excel and Python is not included (it
 depends on Excel and the machine); neither is Excel's recalculation.
@@ -31,9 +31,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from billing_model.core.usage import finalize_usage, partial_usage  # noqa: E402
 from billing_model.io import cells  # noqa: E402
-from billing_model.synthetic import generate_sessions  # noqa: E402
-from billing_model.usage import finalize_usage, partial_usage  # noqa: E402
+from billing_model.io.synthetic import generate_sessions  # noqa: E402
 from udfs import billing_udfs as udf  # noqa: E402
 
 FULL_SHEET = 1_048_575

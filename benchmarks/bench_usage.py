@@ -61,8 +61,8 @@ def main() -> None:
     print(f"CLI end to end (fresh process): best {min(walls):.2f} s of {args.repeat}, "
           f"peak RSS {peak_mb:.0f} MB, {rows / min(walls) / 1e6:.2f} M sessions/s")
 
-    from billing_model.iotools import read_sessions
-    from billing_model.usage import compute_usage
+    from billing_model.core.usage import compute_usage
+    from billing_model.io.sessions import read_sessions
 
     t_read, sessions = best_of(args.repeat, lambda: read_sessions(path))
     t_eng, engine = best_of(args.repeat,

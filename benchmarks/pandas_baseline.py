@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from billing_model.licenses import BY_KEY, KEY_BY_RANK, normalize_license
-from billing_model.periods import BillingCalendar
+from billing_model.core.licenses import BY_KEY, KEY_BY_RANK, normalize_license  # noqa: E402
+from billing_model.core.periods import BillingCalendar  # noqa: E402
 
 BILLABLE = ["desktop", "web", "mobile"]
 

@@ -2,7 +2,8 @@
 
 Each subcommand lives in its own module under :mod:`billing_model.commands` with two functions:
 ``add_parser(subparsers)`` (registers its arguments) and ``run(args) -> int``. Bad input raises
-:class:`~billing_model.errors.BillingInputError`; :func:`main` prints it as one line and returns 2.
+:class:`~billing_model.core.errors.BillingInputError`; :func:`main` prints it as one line and
+returns 2.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import importlib
 import sys
 import warnings
 
-from .errors import BillingInputError
+from .core.errors import BillingInputError
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = ("usage", "invoices", "compare", "storage", "build", "demo")

@@ -1,14 +1,14 @@
 """Usage on Dask: the in-memory engine's rows, for inputs larger than one machine's memory.
 
-The computation is the in-memory engine's (:mod:`billing_model.usage`) cut along users, so no
+The computation is the in-memory engine's (:mod:`billing_model.core.usage`) cut along users, so no
 rule is implemented twice:
 
 1. **Scan** (one task per part file): read and validate the part exactly as the in-memory engine
-   does (:func:`billing_model.iotools.iter_chunks`, i.e. :func:`~billing_model.sessions.
+   does (:func:`billing_model.io.sessions.iter_chunks`, i.e. :func:`~billing_model.core.sessions.
    normalize_table` per batch) and keep only what the whole run needs: row counts, the earliest
    start and latest end, the org names and user ids, the first bad-input message. The client
    then raises the error of the first bad file (in file order, as the in-memory engine would),
-   fixes the billing calendar, the :class:`~billing_model.usage.Window` and the sorted org and
+   fixes the billing calendar, the :class:`~billing_model.core.usage.Window` and the sorted org and
    user lists.
 2. **Shuffle**: each part is read again as compact integer columns (user and org codes into the
    sorted names the scan found, license rank, UTC start and end, billable: 26 bytes a session)
@@ -16,10 +16,10 @@ rule is implemented twice:
    one file per partition, each partition task reads its files; a cluster: ``dask.dataframe``'s
    peer-to-peer shuffle on ``hash(org, user)``), so that every session of one user meets in one
    partition.
-3. **Partials**: :func:`~billing_model.usage.partial_usage` per partition with the shared window
-   and org list: the pool's +1/-1 presence events per org and period, and per-user minutes.
+3. **Partials**: :func:`~billing_model.core.usage.partial_usage` per partition with the shared
+window and org list: the pool's +1/-1 presence events per org and period, and per-user minutes.
 4. **Reduce**: the partials are added in a tree (events merge, user tables concatenate) and
-   :func:`~billing_model.usage.finalize_usage` picks the peaks and the billed users once.
+   :func:`~billing_model.core.usage.finalize_usage` picks the peaks and the billed users once.
 
 Memory: a scan task holds one batch of a part; a read task one part, or one run of row groups
 of a Parquet part (about ``partition_rows`` sessions); a partial one partition (about
@@ -44,21 +44,28 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
-from .errors import BillingInputError, BillingWarning
-from .iotools import iter_chunks, parse_as_of, session_files
-from .periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
-from .progress import dask_progress, wait_distributed
-from .sessions import (
+from .core.concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
+from .core.errors import BillingInputError, BillingWarning
+from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
+from .core.sessions import (
     Sessions,
     check_other_clients,
     check_span,
     first_rows,
-    fold_ids,
     no_billable_message,
     warn_open,
 )
-from .usage import COLUMNS, UsagePartial, Window, default_order_date, finalize_usage, partial_usage
+from .core.usage import (
+    COLUMNS,
+    UsagePartial,
+    Window,
+    default_order_date,
+    finalize_usage,
+    partial_usage,
+)
+from .io.sessions import iter_chunks, parse_as_of, session_files
+from .io.tables import fold_ids
+from .progress import dask_progress, wait_distributed
 
 #: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
 PARTITION_ROWS = 1 << 20
@@ -93,20 +100,21 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     Parameters
     ----------
     path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
-    order_date, timezone, peak_rule, min_minutes : as :func:`billing_model.usage.compute_usage`.
+    order_date, timezone, peak_rule, min_minutes : as
+        :func:`billing_model.core.usage.compute_usage`.
     license, input_timezone, org, other_clients, as_of : as
-        :func:`billing_model.iotools.read_sessions` (``as_of`` also ends the data's window, as
-        :func:`billing_model.usage.compute_usage`).
+        :func:`billing_model.io.sessions.read_sessions` (``as_of`` also ends the data's window, as
+        :func:`billing_model.core.usage.compute_usage`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
     progress : draw progress bars on standard error (default: when it is a terminal).
-    by_user : one row per org, period and user instead (as :func:`~billing_model.usage.
+    by_user : one row per org, period and user instead (as :func:`~billing_model.core.usage.
         compute_usage`).
 
     Returns
     -------
-    DataFrame: the columns of :func:`billing_model.usage.compute_usage`.
+    DataFrame: the columns of :func:`billing_model.core.usage.compute_usage`.
 
     Examples
     --------
@@ -225,7 +233,7 @@ def _row_groups(file: Path) -> list[int] | None:
 def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamespace:
     """Totals of the scans; raises the first part's error, warns about open JSON records.
 
-    Messages are those of :func:`billing_model.sessions.combine` for the same input. User ids
+    Messages are those of :func:`billing_model.core.sessions.combine` for the same input. User ids
     are unified across parts as there: equal without case and spaces, named as first seen (in
     file order).
     """
@@ -281,7 +289,7 @@ def read_pieces(files: Sequence[Path], scans: Sequence[dict], rows_per_piece: in
 
 
 def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[dict]:
-    """Encoded chunks of a piece. A file is read by :func:`~billing_model.iotools.iter_chunks`;
+    """Encoded chunks of a piece. A file is read by :func:`~billing_model.io.sessions.iter_chunks`;
     row groups of a Parquet file (validated by the scan already) batch by batch alike."""
     file, groups = piece
     yield from iter_chunks(file, **options, row_groups=groups)
@@ -321,7 +329,7 @@ def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_id
 
 def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np.ndarray
                         ) -> Sessions:
-    """:class:`~billing_model.sessions.Sessions` from a partition's compact columns."""
+    """:class:`~billing_model.core.sessions.Sessions` from a partition's compact columns."""
     users, user = np.unique(frame["user"].to_numpy(), return_inverse=True)
     orgs, org = np.unique(frame["org"].to_numpy(), return_inverse=True)
     return Sessions(user=user.reshape(-1).astype(np.int64), org=org.reshape(-1).astype(np.int64),
@@ -334,7 +342,8 @@ def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np
 
 def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
                       org_names: np.ndarray) -> UsagePartial:
-    """:func:`~billing_model.usage.partial_usage` of one partition (every session of its users)."""
+    """:func:`~billing_model.core.usage.partial_usage` of one partition (every session of its
+    users)."""
     return partial_usage(sessions_from_frame(frame, user_ids, org_names), window, org_names)
 
 
@@ -350,7 +359,7 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
                 window: Window, user_ids: np.ndarray, org_names: np.ndarray, n_parts: int, *,
                 shuffle_method: str = "p2p", fan_in: int = FAN_IN):
     """Passes 2-4 with a ``dask.dataframe`` shuffle (for a cluster): a delayed
-    :class:`~billing_model.usage.UsagePartial`."""
+    :class:`~billing_model.core.usage.UsagePartial`."""
     import dask.dataframe as dd
     from dask import delayed
 
@@ -397,7 +406,8 @@ def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, option
 
 def bucket_partial(written: list[int], bucket: int, directory: Path, window: Window,
                    user_ids: np.ndarray, org_names: np.ndarray) -> UsagePartial:
-    """:func:`~billing_model.usage.partial_usage` of one bucket (after every piece is written)."""
+    """:func:`~billing_model.core.usage.partial_usage` of one bucket (after every piece is
+    written)."""
     files = sorted((directory / str(bucket)).glob("*.npy"))
     records = (np.concatenate([np.load(f) for f in files]) if files
                else np.empty(0, dtype=_RECORD))
@@ -408,7 +418,7 @@ def bucket_partial(written: list[int], bucket: int, directory: Path, window: Win
 def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
                       window: Window, user_ids: np.ndarray, org_names: np.ndarray,
                       n_parts: int, directory: Path, *, fan_in: int = FAN_IN):
-    """Passes 2-4 for one machine: a delayed :class:`~billing_model.usage.UsagePartial`.
+    """Passes 2-4 for one machine: a delayed :class:`~billing_model.core.usage.UsagePartial`.
 
     The shuffle goes through ``directory`` (one ``.npy`` file per piece and bucket) so that no
     task, and no buffer, holds more than one piece or one bucket.

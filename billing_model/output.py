@@ -2,59 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import sys
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pandas as pd
-
-from .errors import BillingInputError
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it over ``target`` only on success.
-
-    A failure leaves whatever was at ``target`` untouched and removes the temporary file.
-    """
-    target = Path(target)
-    if target.is_dir():
-        raise BillingInputError(f"{target}: is a folder; accepted: a file name to write")
-    for parent in target.parents:
-        if parent.exists() and not parent.is_dir():
-            raise BillingInputError(f"{target}: {parent} is a file, not a folder; accepted: a "
-                                    "file in a folder")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:  # a parent that is a file, no permission, a read-only disk
-        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
-                                "file in a folder you can write to") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        # mkstemp makes the file private (0600): give it the mode a new file would get, or the
-        # mode of the file it replaces
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, target)
-    except OSError as exc:  # name the user's file, not the temporary one (a full disk, ...)
-        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
-                                "file in a folder you can write to") from None
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
 
 _NUMBER_TEXT = re.compile(r"-?[\d,]*\.?\d+( [A-Z]{3})?")
 
@@ -66,9 +17,6 @@ def _numeric(column: pd.Series) -> bool:
     cells = [str(v) for v in column if not pd.isna(v) and str(v) != ""]
     return bool(cells) and all(_NUMBER_TEXT.fullmatch(c) for c in cells)
 
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or type(exc).__name__).lower()
 
 
 def write_csv(frame: pd.DataFrame, out=None) -> None:

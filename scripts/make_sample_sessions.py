@@ -12,7 +12,7 @@ import sys
 import pandas as pd
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from billing_model.synthetic import generate_sessions, write_sessions  # noqa: E402
+from billing_model.io.synthetic import generate_sessions, write_sessions  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parents[1] / "scenarios"
 

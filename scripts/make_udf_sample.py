@@ -36,7 +36,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from billing_model.output import atomic_path  # noqa: E402
+from billing_model.io.atomic import atomic_path  # noqa: E402
 from udfs import billing_udfs as udf  # noqa: E402
 
 SAMPLE = ROOT / "scenarios" / "sample_sessions.csv"
@@ -173,7 +173,7 @@ def build() -> Workbook:
          udf.BM_NAMED_USERS(users, starts, ends, licenses, ny_day, ny_day, "America/New_York"),
          ""),
         ("Fair use: storage of 20 pc2 named users", '=BM_FAIR_USE("pc2","named","storage_gb",20)',
-         udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0), "GB; RULES.md published example"),
+         udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0), "GB; docs/rules.md#storage-overage"),
         ("Round 55 x 171.115 EUR", '=BM_ROUND_CURRENCY(55*171.115,"EUR")',
          udf.BM_ROUND_CURRENCY(55 * 171.115, "EUR"), "half up to the cent"),
         ("Round 1234.5 JPY", '=BM_ROUND_CURRENCY(1234.5,"JPY")',

@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of ``soffice``; fails (does not skip) when LibreOffice is not installed."""
-    from billing_model.recalc import RecalcError, find_soffice
+    from billing_model.io.libreoffice import RecalcError, find_soffice
 
     try:
         return find_soffice()

@@ -10,8 +10,8 @@ end_ns)``.
   ``start <= m * 60 s < end``; marks are counted per period, ``period start <= m < period end``.
 """
 
-from billing_model.licenses import BY_KEY
-from billing_model.periods import BillingCalendar
+from billing_model.core.licenses import BY_KEY
+from billing_model.core.periods import BillingCalendar
 
 MINUTE = 60_000_000_000
 RANK = {k: lic.rank for k, lic in BY_KEY.items()}

@@ -40,7 +40,7 @@ def test_build_that_fails_leaves_the_existing_workbook_untouched(tmp_path, capsy
     # the figures printed after writing used to be computed after the file was replaced: a
     # failure there left the user's workbook overwritten and the command failed
     import billing_model.workbook as workbook
-    from billing_model.errors import BillingInputError
+    from billing_model.core.errors import BillingInputError
 
     def fail(scenario):
         raise BillingInputError("amount: too large")

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_model.cli import main
-from billing_model.compare import PERIOD_COLUMNS, compare_models
-from billing_model.errors import BillingInputError
-from billing_model.money import CURRENCIES
+from billing_model.core.compare import PERIOD_COLUMNS, compare_models
+from billing_model.core.errors import BillingInputError
+from billing_model.core.money import CURRENCIES
 
 
 def usage(rows):

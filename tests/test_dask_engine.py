@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 
 from billing_model import dask_engine
 from billing_model.cli import main
+from billing_model.core.errors import BillingInputError
+from billing_model.core.usage import compute_usage
 from billing_model.dask_engine import compute_usage_dask
-from billing_model.errors import BillingInputError
-from billing_model.iotools import read_sessions
-from billing_model.synthetic import generate_sessions, write_sessions
-from billing_model.usage import compute_usage
+from billing_model.io.sessions import read_sessions
+from billing_model.io.synthetic import generate_sessions, write_sessions
 from tests.reference_usage import reference_usage
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",

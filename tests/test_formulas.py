@@ -23,7 +23,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from billing_model import allowances, invoices, licenses, money, periods, storage
+from billing_model.core import allowances, invoices, licenses, money, periods, storage
 from billing_model.core.limits import LIMITS
 from billing_model.formulas import allowances as fa
 from billing_model.formulas import invoices as fi
@@ -31,8 +31,8 @@ from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
+from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import schedule_from_values
-from billing_model.recalc import recalculate_many
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
 from billing_model.workbook.writer import write_book

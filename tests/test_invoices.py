@@ -1,7 +1,7 @@
 """Invoice schedules: literal schedules for the FAQ's statements, exact money, both ramp policies,
 partner channel, fair use, and Hypothesis invariants against a plain reference written here.
 
-Expected values are worked out by hand from RULES.md ("Invoices") and the billing FAQ; the dates
+Expected values are worked out by hand from docs/rules.md#invoices and the billing FAQ; the dates
 follow the FAQ's example (an order on January 15 bills January 15 through February 14).
 """
 
@@ -18,16 +18,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_model.cli import main
-from billing_model.errors import BillingInputError, BillingWarning
-from billing_model.invoices import (
+from billing_model.core.errors import BillingInputError, BillingWarning
+from billing_model.core.invoices import (
     COLUMNS,
     fair_use_allowances,
     grand_total,
     invoice_schedule,
     invoice_totals,
 )
+from billing_model.core.money import CURRENCIES, TAX_NOTE
 from billing_model.io.scenario import load_scenario, scenario_from_mapping, schedule_from_values
-from billing_model.money import CURRENCIES, TAX_NOTE
 
 D = dt.date
 
@@ -149,7 +149,8 @@ def test_eur_line_is_computed_exactly():
 
 
 def test_anchor_day_31_clamps_and_returns():
-    # RULES.md: Jan 31 -> Feb 28 -> Mar 31 -> Apr 30, each from the original anchor.
+    # docs/rules.md#anchor-days: Jan 31 -> Feb 28 -> Mar 31 -> Apr 30, each from the original
+    # anchor.
     s = schedule_from_values("2026-01-31", 10, 100, 0, 4, [10, 10, 10, 10])
     assert rows(s, "invoice_date", "service_start", "service_end") == [
         (D(2026, 1, 31), D(2026, 1, 31), D(2026, 2, 27)),
@@ -266,7 +267,7 @@ def test_a_communicate_license_line_bills_beside_pc2():
 
 
 def test_storage_forecast_becomes_an_arrears_line():
-    from billing_model.storage import StorageSettings, storage_forecast
+    from billing_model.core.storage import StorageSettings, storage_forecast
 
     table = {"calls_per_month": 300000, "avg_minutes": 5, "retention_days": 90}
     data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 20,

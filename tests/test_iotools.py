@@ -8,9 +8,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from billing_model.cli import main
-from billing_model.errors import BillingInputError
-from billing_model.iotools import read_sessions
-from billing_model.usage import compute_usage
+from billing_model.core.errors import BillingInputError
+from billing_model.core.usage import compute_usage
+from billing_model.io.sessions import read_sessions
 
 HEADER = "user_id,org,license,client,start,end\n"
 

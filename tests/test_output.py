@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from billing_model.output import atomic_path
+from billing_model.io.atomic import atomic_path
 
 
 def test_failure_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
@@ -35,7 +35,7 @@ def test_success_replaces_and_keeps_an_ordinary_mode(tmp_path):
 
 
 def _error(target) -> str:
-    from billing_model.errors import BillingInputError
+    from billing_model.core.errors import BillingInputError
 
     with pytest.raises(BillingInputError) as info, atomic_path(target) as tmp:
         tmp.write_text("new")

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from billing_model.errors import BillingInputError
-from billing_model.periods import BillingCalendar, anchor_dates, billing_periods, to_date
+from billing_model.core.errors import BillingInputError
+from billing_model.core.periods import BillingCalendar, anchor_dates, billing_periods, to_date
 
 
 def utc(text):
@@ -26,7 +26,8 @@ def test_faq_order_on_the_15th():
 
 
 def test_month_end_anchor_clamps_and_returns():
-    # RULES.md: Jan 31 -> Feb 28 -> Mar 31, computed from the original anchor, never chained
+    # docs/rules.md#anchor-days: Jan 31 -> Feb 28 -> Mar 31, computed from the original anchor,
+    # never chained
     got = anchor_dates("2026-01-31", range(0, 6)).astype(str).tolist()
     assert got == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31",
                    "2026-06-30"]
@@ -125,8 +126,8 @@ def test_billing_periods_count_is_bounded():
 def test_fixed_offset_us_zone_names_warn_once(monkeypatch):
     # 'EST' is valid but has no daylight saving: periods then start at 01:00 New York time in
     # summer, silently; the FAQ's "EST" means America/New_York
-    import billing_model.periods as periods
-    from billing_model.errors import BillingWarning
+    import billing_model.core.periods as periods
+    from billing_model.core.errors import BillingWarning
 
     monkeypatch.setattr(periods, "_WARNED", set())
     with pytest.warns(BillingWarning, match="--timezone: 'EST' is a fixed UTC offset without "

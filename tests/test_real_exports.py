@@ -15,17 +15,17 @@ import pytest
 
 from billing_model import cli
 from billing_model.cli import main
+from billing_model.core.errors import BillingInputError
+from billing_model.core.periods import BillingCalendar
+from billing_model.core.usage import compute_usage
 from billing_model.dask_engine import compute_usage_dask
-from billing_model.errors import BillingInputError
 from billing_model.io.scenario import load_scenario
-from billing_model.iotools import read_sessions
+from billing_model.io.sessions import read_sessions
 from billing_model.output import print_table
-from billing_model.periods import BillingCalendar
-from billing_model.usage import compute_usage
 
 DATA = Path(__file__).parent / "data"
 # the warnings are part of what is tested: shown (pyproject ignores them elsewhere)
-pytestmark = pytest.mark.filterwarnings("always::billing_model.errors.BillingWarning")
+pytestmark = pytest.mark.filterwarnings("always::billing_model.core.errors.BillingWarning")
 ENGINES = ["numpy", "dask"]
 
 
@@ -340,7 +340,7 @@ def test_ctrl_c_while_the_commands_load_is_one_line(capsys, monkeypatch):
 
 
 def test_ctrl_c_while_reading_is_one_line(capsys, monkeypatch):
-    import billing_model.iotools as iotools
+    import billing_model.io.sessions as iotools
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -378,19 +378,19 @@ def test_bad_as_of_is_one_line(capsys, engine, as_of, expected):
 
 
 def test_sessions_from_columns_unify_ids_and_refuse_null_markers():
-    from billing_model.sessions import Sessions
+    from billing_model.io.sessions import sessions_from_columns
 
-    s = Sessions.from_columns([" Bob", "bob ", "ann"], ["2026-03-10T13:00Z"] * 3,
+    s = sessions_from_columns([" Bob", "bob ", "ann"], ["2026-03-10T13:00Z"] * 3,
                               ["2026-03-10T14:00Z"] * 3, license="pc2")
     assert s.user_ids.tolist() == ["Bob", "ann"] and s.user.tolist() == [0, 0, 1]
     for marker in ("NaN", "null", "None", "#N/A", "n/a"):
         with pytest.raises(BillingInputError, match=rf"^sessions: row 2, column 'user_id': "
                                                     rf"'{marker}' is a null marker"):
-            Sessions.from_columns(["ann", marker], ["2026-03-10T13:00Z"] * 2,
+            sessions_from_columns(["ann", marker], ["2026-03-10T13:00Z"] * 2,
                                   ["2026-03-10T14:00Z"] * 2, license="pc2")
     with pytest.raises(BillingInputError, match=r"^sessions: row 2, column 'user_id': 'nan' is "
                                                 r"a null marker"):  # a float NaN in a list
-        Sessions.from_columns(["ann", float("nan")], ["2026-03-10T13:00Z"] * 2,
+        sessions_from_columns(["ann", float("nan")], ["2026-03-10T13:00Z"] * 2,
                               ["2026-03-10T14:00Z"] * 2, license="pc2")
 
 

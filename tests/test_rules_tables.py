@@ -1,16 +1,16 @@
 """The rules-as-data tables: licenses, currencies and money rounding, fair-use allowances.
 
-Expected values are the figures of shared/reference/RULES.md, typed in from its tables.
+Expected values are the figures of docs/rules.md, typed in from its tables.
 """
 
 from decimal import Decimal
 
 import pytest
 
-from billing_model.allowances import fair_use_allowance, per_user_allowance
-from billing_model.errors import BillingInputError
-from billing_model.licenses import BY_KEY, normalize_license
-from billing_model.money import check_currency, line_amount, minor_units, round_money
+from billing_model.core.allowances import fair_use_allowance, per_user_allowance
+from billing_model.core.errors import BillingInputError
+from billing_model.core.licenses import BY_KEY, normalize_license
+from billing_model.core.money import check_currency, line_amount, minor_units, round_money
 
 
 @pytest.mark.parametrize("text, key", [
@@ -73,7 +73,7 @@ def test_fair_use_table(license, model, storage, ivr, api):
 
 
 def test_fair_use_published_example_and_commitment():
-    # RULES.md: 20 PureCloud 2 named agents -> 500 GB
+    # docs/rules.md#storage-overage: 20 PureCloud 2 named agents -> 500 GB
     assert fair_use_allowance("pc2", "named", "storage_gb", 20) == 500
     # the greater of the commitment and the actual usage
     assert fair_use_allowance("pc2", "named", "storage_gb", [10, 30], committed=20).tolist() == [

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from billing_model.core.contract import Contract, Scenario
-from billing_model.errors import BillingInputError
+from billing_model.core.errors import BillingInputError
 from billing_model.io.scenario import (
     contract_from_values,
     load_scenario,
@@ -215,7 +215,8 @@ def test_mixing_pc_tiers_in_one_org_is_an_error_but_not_across_orgs():
     data = build(usage__users={"pc2": [1, 2, 3], "pc1": [1, 1, 1]})
     data["product"] = [{"license": "pc1", "prepay_rate": 50}]
     assert error_of(data) == ("basic: usage.users.pc1: org 'production' mixes PureCloud tiers "
-                              "(pc2 and pc1); accepted: one of pc1, pc2, pc3 per org (RULES.md)")
+                              "(pc2 and pc1); accepted: one of pc1, pc2, pc3 per org "
+                              "(docs/rules.md#license-models)")
     # the same two tiers in two orgs are fine
     data = build()
     data["product"] = [{"license": "pc1", "prepay_rate": 50}]
@@ -320,7 +321,7 @@ def test_sessions_path_is_relative_to_the_scenario_file(tmp_path):
 
 
 def test_sessions_short_of_the_term_warn(tmp_path):
-    from billing_model.errors import BillingWarning
+    from billing_model.core.errors import BillingWarning
 
     (tmp_path / "s.csv").write_text(  # Jan 16 to Feb 5: 20 days of period 0, measured
         "user_id,org,license,client,start,end\n"

@@ -1,4 +1,4 @@
-"""Validation of session tables (:func:`billing_model.sessions.normalize_table`): odd tables are
+"""Validation of session tables (:func:`billing_model.io.tables.normalize_table`): odd tables are
 one-line errors naming the source, row and column, never a traceback."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ import datetime as dt
 import pyarrow as pa
 import pytest
 
-from billing_model.errors import BillingInputError
-from billing_model.sessions import Sessions, combine, normalize_table
+from billing_model.core.errors import BillingInputError
+from billing_model.io.sessions import sessions_from_columns
+from billing_model.io.tables import combine, normalize_table
 
 
 def normalize(table: pa.Table, **kwargs) -> dict:
@@ -73,7 +74,7 @@ def test_a_table_without_rows_is_an_empty_chunk():
 
 def test_from_columns_with_no_rows():
     with pytest.raises(BillingInputError, match="no sessions found"):
-        Sessions.from_columns([], [], [], license="pc2")
+        sessions_from_columns([], [], [], license="pc2")
 
 
 @pytest.mark.parametrize("value", ["yesterday", "03/08/2026 10:00", "2026-03-08"])
@@ -104,7 +105,7 @@ def test_a_session_of_decades_is_a_typo_not_gigabytes_of_minutes():
 
 
 def test_no_billable_client_warns_instead_of_an_empty_table():
-    from billing_model.errors import BillingWarning
+    from billing_model.core.errors import BillingWarning
 
     s = pa.table({"user_id": ["bot"], "start": [START], "end": [END], "client": ["api"]})
     with pytest.warns(BillingWarning, match="no billable session: every login is from a client "

@@ -1,6 +1,6 @@
-"""Tests of the storage forecast (``billing_model.storage``) and ``billing-model storage``.
+"""Tests of the storage forecast (``billing_model.core.storage``) and ``billing-model storage``.
 
-Literal figures come from RULES.md ("Fair use allowances": 20 PureCloud 2 named agents -> 500 GB,
+Literal figures come from docs/rules.md#storage-overage ( 20 PureCloud 2 named agents -> 500 GB,
 0.25 USD per GB above it; the vendor's page: 600 GB stored -> 100 GB overage) or from arithmetic
 written out beside each test. The fast engine is checked against a plain day-by-day reference
 written here, with its own billing-period arithmetic (``calendar.monthrange``), not the package's.
@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_model.allowances import fair_use_allowance
 from billing_model.cli import main
-from billing_model.errors import BillingInputError, BillingWarning
-from billing_model.money import line_amount
-from billing_model.storage import (
+from billing_model.core.allowances import fair_use_allowance
+from billing_model.core.errors import BillingInputError, BillingWarning
+from billing_model.core.money import line_amount
+from billing_model.core.storage import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
@@ -202,7 +202,8 @@ def test_max_retention_matches_a_brute_force_search(case, allowance):
 
 
 def test_published_20_agent_example():
-    # RULES.md / vendor "Data storage charge examples": 20 PureCloud 2 named agents -> 500 GB;
+    # docs/rules.md#storage-overage / vendor "Data storage charge examples": 20 PureCloud 2 named
+    # agents -> 500 GB;
     # 600 GB stored -> 100 GB above it at 0.25 USD/GB = 25.00 USD.
     allowance = float(fair_use_allowance("pc2", "named", "storage_gb", 20))
     assert allowance == 500.0
@@ -446,7 +447,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     assert "Traceback" not in captured.err
 
 
-@pytest.mark.filterwarnings("always::billing_model.errors.BillingWarning")  # pyproject ignores it
+@pytest.mark.filterwarnings("always::billing_model.core.errors.BillingWarning")  # pyproject ignores
 def test_cli_warns_when_retention_outlives_the_horizon(capsys):
     code = main(CLI[:6] + ["400"] + CLI[7:] + ["--format", "csv"])
     captured = capsys.readouterr()

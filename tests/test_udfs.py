@@ -25,13 +25,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing_model.allowances import fair_use_allowance
-from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.allowances import fair_use_allowance
+from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.periods import billing_periods
+from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
+from billing_model.core.usage import compute_usage, concurrency_profile
 from billing_model.io.scenario import schedule_from_values
-from billing_model.periods import billing_periods
-from billing_model.sessions import Sessions
-from billing_model.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
-from billing_model.usage import compute_usage, concurrency_profile
+from billing_model.io.sessions import sessions_from_columns
 from tests.reference_usage import reference_peak as peak_of_counts
 from udfs import billing_udfs as udf
 
@@ -183,7 +183,7 @@ SHAPES = {
 
 def engine_month(sample: pd.DataFrame, *, rule: str = "cumulative") -> pd.DataFrame:
     """compute_usage on March 2026 in New York (the sample's billing month)."""
-    sessions = Sessions.from_columns(sample["user_id"].tolist(),
+    sessions = sessions_from_columns(sample["user_id"].tolist(),
                                      sample["start"].to_numpy(), sample["end"].to_numpy(),
                                      license=sample["license"].tolist())
     frame = compute_usage(sessions, order_date="2026-03-01", timezone="America/New_York",
@@ -336,7 +336,7 @@ def test_profile_matches_the_engine(sample):
     users, starts, ends = SHAPES["2-D rows with blanks"](sample)
     rows = udf.BM_CONCURRENCY_PROFILE(users, starts, ends, dt.datetime(2026, 3, 2),
                                       dt.datetime(2026, 3, 2), 15.0, "America/New_York")
-    sessions = Sessions.from_columns(sample["user_id"].tolist(), sample["start"].to_numpy(),
+    sessions = sessions_from_columns(sample["user_id"].tolist(), sample["start"].to_numpy(),
                                      sample["end"].to_numpy(), license="pc2")
     t0 = pd.Timestamp("2026-03-02", tz="America/New_York")
     expected = concurrency_profile(sessions, t0.value, (t0 + pd.Timedelta(days=1)).value,
@@ -423,7 +423,8 @@ def test_invoice_schedule_lines_say_the_license_billed():
 
 
 def test_storage_forecast_prices_the_overage_in_the_currency():
-    # RULES.md's example: 620,000 calls in January (20,000 a day) of 2.5 minutes at 0.48 MB,
+    # docs/rules.md#storage-overage example: 620,000 calls in January (20,000 a day) of 2.5
+    # minutes at 0.48 MB,
     # kept 25 days, hold 25 days x 24 GB = 600 GB; above a 499.5 GB allowance that is 100.5 GB
     args = (620_000.0, 2.5, 25.0, "2026-01-01", 1.0, None, None, None, None, 499.5)
     head, row = udf.BM_STORAGE_FORECAST(*args)
@@ -435,7 +436,7 @@ def test_storage_forecast_prices_the_overage_in_the_currency():
 
 
 def test_fair_use_published_example_and_columns():
-    # RULES.md: 20 PureCloud 2 named agents bring a 500 GB storage allowance
+    # docs/rules.md#storage-overage: 20 PureCloud 2 named agents bring a 500 GB storage allowance
     assert udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0) == 500.0
     assert udf.BM_FAIR_USE("PureCloud 2", "named", "storage_gb", [[20.0]]) == 500.0
     column = udf.BM_FAIR_USE("pc3", "concurrent", "api_requests", [[10.0], [None], [2.0]])

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing_model.errors import BillingInputError, BillingWarning
-from billing_model.sessions import Sessions
-from billing_model.usage import COLUMNS, USER_COLUMNS, compute_usage, concurrency_profile
+from billing_model.core.errors import BillingInputError, BillingWarning
+from billing_model.core.sessions import Sessions
+from billing_model.core.usage import COLUMNS, USER_COLUMNS, compute_usage, concurrency_profile
+from billing_model.io.sessions import sessions_from_columns
 from tests.reference_usage import reference_usage
 
 T0 = pd.Timestamp("2026-01-05T14:00:00Z")  # a Monday, well inside the period from 2026-01-01
@@ -28,7 +29,7 @@ def sessions(rows, **kw):
     lic = [r[3] if len(r) > 3 else "pc2" for r in rows]
     client = [r[4] if len(r) > 4 else "desktop" for r in rows]
     org = [r[5] if len(r) > 5 else "prod" for r in rows]
-    return Sessions.from_columns(user, start, end, license=lic, client=client, org=org, **kw)
+    return sessions_from_columns(user, start, end, license=lic, client=client, org=org, **kw)
 
 
 def usage(rows, **kw):
@@ -43,7 +44,8 @@ def crowd(n, start_min, end_min, prefix, license="pc2"):
 # --- the vendor's published method -----------------------------------------------------------
 
 def test_vendor_example_500_for_31_minutes_and_503_for_6():
-    # RULES.md: "500 users for 31 minutes, 503 users for 6 minutes -> 500 is billed"
+    # docs/rules.md#cumulative-rule: "500 users for 31 minutes, 503 users for 6 minutes -> 500 is
+    # billed"
     rows = crowd(500, 0, 31, "a") + crowd(3, 10, 16, "b")
     for rule in ("cumulative", "contiguous"):
         out = usage(rows, peak_rule=rule)
@@ -219,8 +221,8 @@ def test_by_user_rows_reconcile_the_usage_rows():
 def direct_sessions(rows):
     """Sessions straight from ``(user, org, license, client, start_ns, end_ns)`` rows, with no
     reader in between (zero-length sessions kept, as the readers keep them)."""
-    from billing_model.licenses import BY_KEY
-    from billing_model.sessions import BILLABLE_CLIENTS
+    from billing_model.core.licenses import BY_KEY
+    from billing_model.core.sessions import BILLABLE_CLIENTS
 
     user_ids, user = np.unique([r[0] for r in rows], return_inverse=True)
     org_names, org = np.unique([r[1] for r in rows], return_inverse=True)
@@ -392,8 +394,8 @@ def test_periods_without_any_session_give_no_rows():
 
 
 def test_partials_hold_events_only_for_their_orgs_and_add_up():
-    from billing_model.periods import BillingCalendar
-    from billing_model.usage import Window, finalize_usage, partial_usage
+    from billing_model.core.periods import BillingCalendar
+    from billing_model.core.usage import Window, finalize_usage, partial_usage
 
     rows = ([(f"a{i}", at(0), at(40 + i), "pc2", "web", "org-a") for i in range(3)]
             + [(f"b{i}", at(10), at(90), "pc1", "web", "org-b") for i in range(2)]
@@ -422,7 +424,7 @@ def test_data_over_decades_is_refused_before_counting_minutes(late):
                 if late.startswith("2062") else
                 r"^sessions: row 2, column 'end': 2262-03-01 is out of range; accepted")
     with pytest.raises(BillingInputError, match=expected):
-        Sessions.from_columns(["a", "b"], ["2026-03-01T10:00Z", late],
+        sessions_from_columns(["a", "b"], ["2026-03-01T10:00Z", late],
                               ["2026-03-01T12:00Z", late[:11] + "12:00Z"], license="pc2")
 
 
@@ -431,7 +433,7 @@ def test_data_past_the_calendar_without_an_order_date_names_the_sessions():
     # and now the row is named, as it is read
     with pytest.raises(BillingInputError, match=r"^sessions: row 1, column 'start': 2262-03-01 is "
                                                 r"out of range"):
-        Sessions.from_columns(["a"], ["2262-03-01T10:00Z"], ["2262-03-01T12:00Z"], license="pc2")
+        sessions_from_columns(["a"], ["2262-03-01T10:00Z"], ["2262-03-01T12:00Z"], license="pc2")
 
 
 # --- memory follows the sessions, not orgs x minutes --------------------------------------------
@@ -450,7 +452,7 @@ def many_orgs(n_orgs, months=1, users_per_org=2):
 
 
 def engine_rows(frame, **kw):
-    s = Sessions.from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
+    s = sessions_from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
                               license=frame["license"])
     return compute_usage(s, order_date="2026-01-01", **kw)
 

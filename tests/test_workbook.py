@@ -22,10 +22,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from billing_model.invoices import fair_use_allowances, invoice_schedule, invoice_totals
+from billing_model.core.invoices import fair_use_allowances, invoice_schedule, invoice_totals
+from billing_model.core.storage import storage_forecast
+from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.recalc import recalculate_many
-from billing_model.storage import storage_forecast
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 
 EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
@@ -377,7 +377,7 @@ def test_a_tricky_description_is_written_as_text(tmp_path):
 
 
 def test_only_xlsx_outputs(tmp_path):
-    from billing_model.errors import BillingInputError
+    from billing_model.core.errors import BillingInputError
 
     scenario = load_scenario(SCENARIOS_DIR / "storage_estimate.toml")
     with pytest.raises(BillingInputError, match="must be an .xlsx file"):
@@ -389,8 +389,8 @@ def test_building_sales_quote_reads_its_session_file_once(monkeypatch):
     workbook's usage sheet and concurrency profile take the loaded sessions instead of reading
     the file again (it read sales_quote's file three times)."""
     import billing_model.io.scenario as io_scenario
-    import billing_model.iotools as iotools
-    from billing_model.iotools import read_sessions
+    import billing_model.io.sessions as iotools
+    from billing_model.io.sessions import read_sessions
 
     reads = []
 

@@ -56,7 +56,7 @@ def test_the_same_scenario_gives_the_same_bytes(rebuilt, stem):
 
 
 def test_demo_figures_come_from_the_engine(rebuilt):
-    from billing_model.invoices import grand_total, invoice_schedule
+    from billing_model.core.invoices import grand_total, invoice_schedule
     from billing_model.io.scenario import load_scenario
 
     for stem, _what in DEMO_SCENARIOS:
@@ -119,14 +119,14 @@ def test_a_failed_build_keeps_the_old_workbook(tmp_path, monkeypatch):
 
 
 def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
-    from billing_model.recalc import RecalcError
+    from billing_model.io.libreoffice import RecalcError
 
     target = tmp_path / "keep.xlsx"
     target.write_bytes(b"previous")
 
     def broken(*args, **kwargs):
         raise RecalcError("LibreOffice failed (exit 1)")
-    monkeypatch.setattr("billing_model.recalc.recalculate", broken)
+    monkeypatch.setattr("billing_model.io.libreoffice.recalculate", broken)
     assert main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target),
                  "--recalc"]) == 1
     err = capsys.readouterr().err

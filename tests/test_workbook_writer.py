@@ -12,8 +12,8 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from billing_model.money import line_amount
-from billing_model.recalc import RecalcError, convert, find_soffice, recalculate
+from billing_model.core.money import line_amount
+from billing_model.io.libreoffice import RecalcError, convert, find_soffice, recalculate
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.writer import write_book
 
@@ -98,13 +98,13 @@ def test_ref_quotes_sheet_names_with_spaces():
 def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", "")
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("billing_model.recalc.Path.is_file", lambda self: False)
+    monkeypatch.setattr("billing_model.io.libreoffice.Path.is_file", lambda self: False)
     with pytest.raises(RecalcError, match="LibreOffice .soffice. was not found; install"):
         find_soffice()
 
 
 def test_convert_refuses_writing_over_its_input(tmp_path):
-    from billing_model.errors import BillingInputError
+    from billing_model.core.errors import BillingInputError
 
     (tmp_path / "a.xlsx").write_bytes(b"")
     with pytest.raises(BillingInputError, match="must differ"):

@@ -20,15 +20,15 @@ from typing import Annotated
 
 import xlwings as xw
 
-from billing_model.allowances import fair_use_allowance
-from billing_model.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.allowances import fair_use_allowance
+from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.money import round_money
+from billing_model.core.periods import billing_periods
+from billing_model.core.storage import FORECAST_COLUMNS, storage_forecast
+from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
 from billing_model.io.scenario import schedule_from_values
-from billing_model.money import round_money
-from billing_model.periods import billing_periods
-from billing_model.storage import FORECAST_COLUMNS, storage_forecast
-from billing_model.usage import concurrency_profile
 
 __all__ = ["EXCEL_FUNCTIONS", "MAX_ERROR_CHARS"]
 

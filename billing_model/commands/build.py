@@ -27,7 +27,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from ..money import TAX_NOTE
+    from ..core.money import TAX_NOTE
     from ..workbook import build_workbook, scenario_figures
 
     scenario = load_scenario(args.scenario)
@@ -35,17 +35,17 @@ def run(args) -> int:
         scenario = scenario.variant(args.variant)
     out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}.xlsx")
     if args.recalc:
-        from ..recalc import RecalcError, find_soffice
+        from ..io.libreoffice import RecalcError, find_soffice
         try:
             find_soffice()
         except RecalcError as exc:
-            from ..errors import BillingInputError
+            from ..core.errors import BillingInputError
             raise BillingInputError(f"--recalc: {exc}") from None
     figures = scenario_figures(scenario)  # before writing: a failure must leave `out` as it was
     try:
         build_workbook(scenario, out, recalc=args.recalc)
     except RuntimeError as exc:  # LibreOffice failed or hung: not bad input, but one line
-        from ..recalc import RecalcError
+        from ..io.libreoffice import RecalcError
         if not isinstance(exc, RecalcError):
             raise
         print(f"billing-model: error: --recalc: {exc}; {out} was left as it was",

@@ -6,8 +6,8 @@ import argparse
 
 import pandas as pd
 
-from ..compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
-from ..money import TAX_NOTE, check_currency
+from ..core.compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
+from ..core.money import TAX_NOTE, check_currency
 from ..output import write_csv
 from .usage import add_session_options, usage_from_args
 

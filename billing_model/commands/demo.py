@@ -38,14 +38,14 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                      "first_year": figures["first_year"], "total": figures["total"],
                      "variants": len(scenario.variants()) - 1})
     if recalc:
-        from ..recalc import recalculate_many
+        from ..io.libreoffice import recalculate_many
         recalculate_many([row["workbook"] for row in rows])
     return rows
 
 
 def run(args) -> int:
-    from ..errors import BillingInputError
-    from ..money import TAX_NOTE
+    from ..core.errors import BillingInputError
+    from ..core.money import TAX_NOTE
 
     for option, folder in (("--scenarios", args.scenarios), ("--out-dir", args.out_dir)):
         if Path(folder).exists() and not Path(folder).is_dir():

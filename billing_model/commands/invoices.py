@@ -8,9 +8,9 @@ from decimal import Decimal
 import pandas as pd
 
 from ..core.contract import Scenario
-from ..invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
+from ..core.invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
+from ..core.money import TAX_NOTE
 from ..io.scenario import load_scenario
-from ..money import TAX_NOTE
 from ..output import print_table, write_csv
 
 

@@ -9,13 +9,12 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..allowances import check_model, fair_use_allowance
-from ..errors import BillingInputError
-from ..licenses import normalize_license
-from ..money import check_currency, round_money
-from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, get_timezone, to_date
-from ..storage import (
+from ..core.allowances import check_model, fair_use_allowance
+from ..core.errors import BillingInputError
+from ..core.licenses import normalize_license
+from ..core.money import check_currency, round_money
+from ..core.periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, get_timezone, to_date
+from ..core.storage import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
@@ -27,6 +26,7 @@ from ..storage import (
     storage_daily,
     storage_forecast,
 )
+from ..output import print_table, write_csv
 
 #: scenario key -> CLI option, so that errors name what the user typed
 OPTIONS = {

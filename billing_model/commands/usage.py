@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
-from ..licenses import normalize_license
+from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
+from ..core.licenses import normalize_license
+from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
+from ..core.sessions import OTHER_CLIENTS
+from ..core.usage import COLUMNS, USER_COLUMNS
 from ..output import print_table, write_csv
-from ..periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
-from ..sessions import OTHER_CLIENTS
-from ..usage import COLUMNS, USER_COLUMNS
 
 
 def _lower(text: str) -> str:
@@ -73,14 +73,14 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
         normalize_license(args.license, where="--license")
     order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
     _check_min_minutes(args.min_minutes, where="--min-minutes")
-    from ..iotools import parse_as_of
+    from ..io.sessions import parse_as_of
     as_of = parse_as_of(args.as_of, where="--as-of")
     if args.engine == "dask":
         try:
             import dask  # noqa: F401
             import distributed  # noqa: F401
         except ModuleNotFoundError:
-            from ..errors import BillingInputError
+            from ..core.errors import BillingInputError
             raise BillingInputError("--engine dask: Dask is not installed; accepted: install it "
                                     "with pip install 'billing_model[scale]'") from None
         from ..dask_engine import compute_usage_dask
@@ -91,10 +91,10 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
                                   as_of=as_of, scheduler=args.scheduler,
                                   by_user=getattr(args, "by_user", False))
     if args.scheduler:
-        from ..errors import BillingInputError
+        from ..core.errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
-    from ..iotools import read_sessions
-    from ..usage import compute_usage
+    from ..core.usage import compute_usage
+    from ..io.sessions import read_sessions
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of)

@@ -40,15 +40,15 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BillingInputError
-from ..licenses import BY_KEY
-from ..periods import DEFAULT_TIMEZONE
+from .errors import BillingInputError
+from .licenses import BY_KEY
 from .limits import LIMITS
+from .periods import DEFAULT_TIMEZONE
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
 contracted"); ``no-software-charges``: the vendor's current FAQ (no user charges during the ramp;
-telephony and fair-use overages still bill). Source: RULES.md, "Invoices"."""
+telephony and fair-use overages still bill). Source: docs/rules.md#ramp."""
 
 CHANNELS: tuple[str, ...] = ("direct", "partner")
 """``partner``: the billing report shows usage but no cost (FAQ, "Why does my billing report show
@@ -70,7 +70,7 @@ class Contract:
     order_date : datetime.date
         Contract effective date; period ``k`` starts on its anchor day ``k`` months later.
     currency : str
-        ISO code, one of :data:`billing_model.money.CURRENCIES` (default ``USD``).
+        ISO code, one of :data:`billing_model.core.money.CURRENCIES` (default ``USD``).
     billing_timezone : str
         IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST").
     license_model : str
@@ -90,13 +90,14 @@ class Contract:
     term_months : int
         Number of term periods (at least 1).
     payment_terms_days : int
-        Days from invoice date to due date (default 30: "net 30", RULES.md).
+        Days from invoice date to due date (default 30: "net 30", docs/rules.md#payment-terms).
     channel : str
         ``direct`` or ``partner`` (default ``direct``).
     ivr_overage_rate, api_overage_rate, storage_overage_rate : Decimal or None
         Contract rates per basic routing/IVR minute, per API request and per GB-month of storage
-        above the fair-use allowance. Contract-specific inputs with no default (RULES.md), except
-        storage in USD, which defaults to the published 0.25 USD/GB.
+        above the fair-use allowance. Contract-specific inputs with no default
+        (docs/rules.md#ivr-and-api), except storage in USD, which defaults to the published
+        0.25 USD/GB.
     """
 
     order_date: dt.date
@@ -154,7 +155,7 @@ class SessionSource:
     ``after_data`` says what the periods after the data hold: ``None`` or ``"zero"`` (no users)
     or ``"repeat-last"`` (the last measured period again, for a quote from one measured month).
 
-    ``records`` (the file's :class:`~billing_model.sessions.Sessions`) and ``usage`` (the usage
+    ``records`` (the file's :class:`~billing_model.core.sessions.Sessions`) and ``usage`` (the usage
     engine's rows on the contract's calendar) are filled once by the loader
     (:func:`billing_model.io.scenario.session_usage`), so a build reads each file once.
     """

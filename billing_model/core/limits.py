@@ -90,7 +90,7 @@ _ROWS: tuple[Limit, ...] = (
           "100 years: beyond any contract, below integer overflow"),
     Limit("archive_after_days", "whole", 0, 36_500, None, "days", "as retention_days"),
     Limit("screen_retention_days", "whole", 0, 365, None, "days",
-          "the vendor keeps screen recordings at most one year (RULES.md 'Storage')"),
+          "the vendor keeps screen recordings at most one year (docs/rules.md#retention)"),
     # --- sessions and concurrency (used by their engines) --------------------------------------
     Limit("min_minutes", "whole", 1, 31 * 24 * 60, 30, "minutes",
           "the vendor's concurrent peak counts 30 minutes; at most a 31-day period"),

@@ -11,7 +11,7 @@ Examples
 >>> whole(400, "contract.payment_terms_days", "payment_terms_days")
 Traceback (most recent call last):
 ...
-billing_model.errors.BillingInputError: contract.payment_terms_days: 400 is not accepted; \
+billing_model.core.errors.BillingInputError: contract.payment_terms_days: 400 is not accepted; \
 accepted: a whole number from 0 to 365
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
-from ..errors import BillingInputError
+from .errors import BillingInputError
 from .limits import LIMITS, Limit
 
 

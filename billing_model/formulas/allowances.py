@@ -1,9 +1,9 @@
-"""Excel twin of :mod:`billing_model.allowances`: fair-use allowances from the FairUse table.
+"""Excel twin of :mod:`billing_model.core.allowances`: fair-use allowances from the FairUse table.
 
 The table (``FairUseKey`` = ``license|model`` and one column per feature) is written on the
-Sources sheet from :data:`billing_model.allowances.FAIR_USE`. A license without a row of its own
-model falls back to its named row (Communicate is always named), then to 0 (Collaborate), as
-:func:`billing_model.allowances.per_user_allowance` does.
+Sources sheet from :data:`billing_model.core.allowances.FAIR_USE`. A license without a row of its
+own model falls back to its named row (Communicate is always named), then to 0 (Collaborate), as
+:func:`billing_model.core.allowances.per_user_allowance` does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ KEY = "FairUseKey"
 def per_user_allowance(license: str = "License", license_model: str = "LicenseModel",
                        feature: str = "storage_gb") -> str:
     """What one billable user brings per month (twin of
-    :func:`billing_model.allowances.per_user_allowance`).
+    :func:`billing_model.core.allowances.per_user_allowance`).
 
     >>> per_user_allowance("License_2", "LicenseModel_2", "ivr_minutes").startswith(
     ...     'IFERROR(INDEX(FairUseIvrMinutes,MATCH(License_2&"|"&LicenseModel_2,FairUseKey,0))')
@@ -31,5 +31,5 @@ def per_user_allowance(license: str = "License", license_model: str = "LicenseMo
 def fair_use_allowance(users: str, committed: str = "0", license: str = "License",
                        license_model: str = "LicenseModel", feature: str = "storage_gb") -> str:
     """max(committed, users) x the per-user allowance (twin of
-    :func:`billing_model.allowances.fair_use_allowance`)."""
+    :func:`billing_model.core.allowances.fair_use_allowance`)."""
     return f"MAX({committed},{users})*{per_user_allowance(license, license_model, feature)}"

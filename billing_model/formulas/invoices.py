@@ -1,14 +1,14 @@
-"""Excel twin of :mod:`billing_model.invoices`: which invoice bills what, in which quantity.
+"""Excel twin of :mod:`billing_model.core.invoices`: which invoice bills what, in which quantity.
 
 Each function names the engine rule it computes; the timing comes from the engine's own tables
-(:data:`billing_model.invoices.TIMING`, :data:`~billing_model.invoices.INVOICE_OFFSET`), so an
-arrears line is dated the start of the next period in both languages by one definition.
+(:data:`billing_model.core.invoices.TIMING`, :data:`~billing_model.core.invoices.INVOICE_OFFSET`),
+so an arrears line is dated the start of the next period in both languages by one definition.
 ``k`` is the period: a literal ``int`` (the invoice grid's rows) or a formula.
 """
 
 from __future__ import annotations
 
-from ..invoices import INVOICE_OFFSET, TIMING
+from ..core.invoices import INVOICE_OFFSET, TIMING
 from .periods import period_start
 
 
@@ -20,7 +20,7 @@ def _plus(k: int | str, n: int) -> int | str:
 
 def invoice_date(kind: str, k: int | str, order_date: str = "OrderDate") -> str:
     """Date of the invoice that bills kind ``kind``'s line of period ``k`` (twin of
-    :func:`billing_model.invoices.invoice_period`).
+    :func:`billing_model.core.invoices.invoice_period`).
 
     >>> invoice_date("prepay", 2), invoice_date("overage", 2)
     ('EDATE(OrderDate,2)', 'EDATE(OrderDate,3)')
@@ -29,7 +29,7 @@ def invoice_date(kind: str, k: int | str, order_date: str = "OrderDate") -> str:
 
 
 def due_date(invoice: str, payment_terms_days: str = "PaymentTermsDays") -> str:
-    """Invoice date + payment terms (twin of :func:`billing_model.invoices.due_date`)."""
+    """Invoice date + payment terms (twin of :func:`billing_model.core.invoices.due_date`)."""
     return f"{invoice}+{payment_terms_days}"
 
 
@@ -62,7 +62,7 @@ def telephony_quantity(k: int | str, charge: str, *, periods: str = "Periods") -
 def fair_use_overage(k: int | str, used: str, allowance: str, *,
                      periods: str = "Periods") -> str:
     """Usage above the allowance in period ``k`` (twin of
-    :func:`billing_model.invoices.fair_use_overage`); rounded to 9 decimals so float noise of
+    :func:`billing_model.core.invoices.fair_use_overage`); rounded to 9 decimals so float noise of
     the sheet's sums does not bill a line the engine's exact decimals leave out."""
     return f"IF({k}<{periods},ROUND(MAX({used}-{allowance},0),9),0)"
 

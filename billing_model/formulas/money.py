@@ -1,7 +1,7 @@
-"""Excel twin of :mod:`billing_model.money`: currency decimals and half-up rounding.
+"""Excel twin of :mod:`billing_model.core.money`: currency decimals and half-up rounding.
 
 The decimals are looked up in the currency table (``CurrencyCodes``, ``CurrencyDecimals`` on
-the Sources sheet, written from :data:`billing_model.money.CURRENCIES`): a new currency is a
+the Sources sheet, written from :data:`billing_model.core.money.CURRENCIES`): a new currency is a
 row there, not an ``IF`` here. Excel's and LibreOffice's ``ROUND`` round half away from zero,
 as ``ROUND_HALF_UP`` does.
 """
@@ -13,7 +13,7 @@ CODES, DECIMALS = "CurrencyCodes", "CurrencyDecimals"
 
 
 def minor_units(currency: str = "Currency") -> str:
-    """Decimals of the currency's minor unit (twin of :func:`billing_model.money.minor_units`).
+    """Decimals of the currency's minor unit (twin of :func:`billing_model.core.money.minor_units`).
 
     >>> minor_units()
     'INDEX(CurrencyDecimals,MATCH(Currency,CurrencyCodes,0))'
@@ -22,7 +22,7 @@ def minor_units(currency: str = "Currency") -> str:
 
 
 def round_money(amount: str, decimals: str = "MoneyDecimals") -> str:
-    """Half up to the minor unit (twin of :func:`billing_model.money.round_money`).
+    """Half up to the minor unit (twin of :func:`billing_model.core.money.round_money`).
 
     >>> round_money("B4*C4")
     'ROUND(B4*C4,MoneyDecimals)'
@@ -31,5 +31,5 @@ def round_money(amount: str, decimals: str = "MoneyDecimals") -> str:
 
 
 def line_amount(quantity: str, rate: str, decimals: str = "MoneyDecimals") -> str:
-    """quantity x rate rounded half up (twin of :func:`billing_model.money.line_amount`)."""
+    """quantity x rate rounded half up (twin of :func:`billing_model.core.money.line_amount`)."""
     return round_money(f"{quantity}*{rate}", decimals)

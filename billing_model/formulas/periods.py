@@ -1,14 +1,14 @@
-"""Excel twin of :mod:`billing_model.periods`: the billing-period calendar in whole days.
+"""Excel twin of :mod:`billing_model.core.periods`: the billing-period calendar in whole days.
 
 ``EDATE`` computes each anchor from the original order date and clamps days 29-31 to the
-month's end, as :func:`billing_model.periods.anchor_dates` does (Jan 31 -> Feb 28 -> Mar 31).
+month's end, as :func:`billing_model.core.periods.anchor_dates` does (Jan 31 -> Feb 28 -> Mar 31).
 """
 
 from __future__ import annotations
 
 
 def period_start(k: int | str, order_date: str = "OrderDate") -> str:
-    """First day of period ``k`` (twin of :func:`billing_model.periods.anchor_dates`).
+    """First day of period ``k`` (twin of :func:`billing_model.core.periods.anchor_dates`).
 
     >>> period_start("A5")
     'EDATE(OrderDate,A5)'

@@ -1,4 +1,4 @@
-"""Excel twin of :mod:`billing_model.storage`: the storage forecast's rules as formulas.
+"""Excel twin of :mod:`billing_model.core.storage`: the storage forecast's rules as formulas.
 
 GB per call, how long a recording counts, the trailing-window sum of a daily model, the GB
 rounding of the forecast and the steady state of a retention choice. Every function names the
@@ -7,7 +7,7 @@ engine figure it computes.
 
 from __future__ import annotations
 
-#: MB per GB, as :data:`billing_model.storage.MB_PER_GB`
+#: MB per GB, as :data:`billing_model.core.storage.MB_PER_GB`
 MB_PER_GB = 1000
 
 
@@ -51,5 +51,5 @@ def round_gb(x: str) -> str:
 def steady_state_gb(calls_per_day: str, life_days: str, gb_per_call: str) -> str:
     """One recording kind's storage once a steady volume has run longer than it is kept:
     calls/day x days x GB per call. Audio's plus screen's is
-    :func:`billing_model.storage.steady_state_gb`."""
+    :func:`billing_model.core.storage.steady_state_gb`."""
     return f"{calls_per_day}*{life_days}*{gb_per_call}"

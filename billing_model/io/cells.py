@@ -8,15 +8,15 @@ Every ``BM_`` function hands its arguments here once; the engines get typed, val
 * **dates and times**: naive datetimes, Excel serial numbers (1900 date system) or ISO 8601 text.
   Serial numbers and datetimes become Arrow timestamps (rounded to the millisecond, so that
   Excel's floating-point times, 08:00 stored as 0.33333..., land on the exact minute); then the
-  session reader's own parser (:func:`billing_model.sessions.parse_instants`, through
-  :func:`~billing_model.sessions.normalize_table` for sessions) reads them and any text. Session
+  session reader's own parser (:func:`billing_model.io.tables.parse_instants`, through
+  :func:`~billing_model.io.tables.normalize_table` for sessions) reads them and any text. Session
   starts and ends without an offset are UTC (the vendor's exports are UTC); period bounds are
   read in the zone of the ``timezone`` argument (UTC when there is none), the billing time zone.
   Text with an offset (``...Z``, ``+01:00``) keeps it;
 * **numbers**: counts arrive as floats (``30.0``) and must be whole where a count is meant;
   money is read as Excel shows it (15 significant digits) into ``Decimal``;
 * **errors**: bad input gives the cell a short text saying what is wrong (the engine's
-  :class:`~billing_model.errors.BillingInputError` message), never an exception into Excel;
+  :class:`~billing_model.core.errors.BillingInputError` message), never an exception into Excel;
 * **results**: frames become a header row and rows that spill, NaN as blank cells.
 """
 
@@ -38,19 +38,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from billing_model.concurrency import check_peak_rule, touched_span
-from billing_model.errors import BillingInputError
-from billing_model.money import check_currency, to_decimal
-from billing_model.periods import (
+from billing_model.core.concurrency import check_peak_rule, touched_span
+from billing_model.core.errors import BillingInputError
+from billing_model.core.money import check_currency, to_decimal
+from billing_model.core.periods import (
     NS_PER_DAY,
     NS_PER_MINUTE,
     BillingCalendar,
     get_timezone,
     to_date,
 )
-from billing_model.sessions import Sessions, combine, normalize_table, parse_instants
-from billing_model.storage import StorageSettings
-from billing_model.usage import Window, finalize_usage, partial_usage
+from billing_model.core.sessions import Sessions
+from billing_model.core.storage import StorageSettings
+from billing_model.core.usage import Window, finalize_usage, partial_usage
+from billing_model.io.tables import combine, normalize_table, parse_instants
 
 #: no default: the value is required
 _REQUIRED = object()

@@ -34,8 +34,8 @@ from typing import Any, NoReturn
 import numpy as np
 import pandas as pd
 
-from ..allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from ..core import validate
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from ..core.contract import (
     AFTER_DATA,
     CHANNELS,
@@ -49,12 +49,11 @@ from ..core.contract import (
     Scenario,
     SessionSource,
 )
+from ..core.errors import BillingInputError, BillingWarning
+from ..core.licenses import BY_KEY, LICENSE_KEYS, normalize_license
 from ..core.limits import LIMITS
-from ..errors import BillingInputError, BillingWarning
-from ..iotools import read_sessions
-from ..licenses import BY_KEY, LICENSE_KEYS, normalize_license
-from ..money import CURRENCIES, to_decimal
-from ..periods import (
+from ..core.money import CURRENCIES, to_decimal
+from ..core.periods import (
     DEFAULT_TIMEZONE,
     MAX_PERIODS,
     MEASURED_SHARE,
@@ -62,8 +61,9 @@ from ..periods import (
     get_timezone,
     to_date,
 )
-from ..sessions import OTHER_CLIENTS
-from ..usage import compute_usage
+from ..core.sessions import OTHER_CLIENTS
+from ..core.usage import compute_usage
+from .sessions import read_sessions
 
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
 CONTRACT_KEYS: tuple[str, ...] = (
@@ -265,7 +265,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                      for i, t in enumerate(_tables(data, "hardware", label)))
     storage = None
     if "storage" in data:
-        from ..storage import StorageSettings  # the storage engine (issue 4)
+        from ..core.storage import StorageSettings  # the storage engine (issue 4)
         try:
             storage = StorageSettings.from_mapping(c.table(data["storage"], "storage"),
                                                    where="storage")
@@ -439,7 +439,7 @@ def _check_org_users(c: _Checker, by_license: Mapping[str, Product],
                    f"({first} {by_license[first].license_model}, {second} "
                    f"{by_license[second].license_model}); accepted: one model per org")
         c.fail(where[second], f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
-               "accepted: one of pc1, pc2, pc3 per org (RULES.md)")
+               "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
 
 
 def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
@@ -553,7 +553,7 @@ def session_usage(source: SessionSource, contract: Contract,
 
 def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
                  orgs: list[Org]) -> None:
-    """Fair-use usage needs the contract's overage rate (no defaults, RULES.md)."""
+    """Fair-use usage needs the contract's overage rate (no defaults, docs/rules.md#ivr-and-api)."""
     if contract.partner:
         return
     for key, rate_key in (("ivr_minutes", "ivr_overage_rate"),
@@ -566,7 +566,8 @@ def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
 def _storage_rate(c: _Checker, contract: Contract, data: Mapping[str, Any], storage: Any,
                   orgs: list[Org]) -> Contract:
     """The storage overage rate: ``contract.storage_overage_rate``, else ``[storage]``'s
-    ``overage_rate``, else the published 0.25 per GB, which is a USD figure (RULES.md)."""
+    ``overage_rate``, else the published 0.25 per GB, which is a USD figure
+    (docs/rules.md#storage-overage)."""
     given = any(o.storage_gb is not None for o in orgs)
     if storage is not None and given:
         c.fail("storage", "given together with usage storage_gb; accepted: either measured "
@@ -692,7 +693,7 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     if telephony is not None:
         usage["telephony"] = _plain(telephony, "usage.telephony")
     scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
-    from ..invoices import invoice_schedule
+    from ..core.invoices import invoice_schedule
 
     return invoice_schedule(scenario)
 

@@ -26,7 +26,7 @@ import os
 from pathlib import Path
 
 from ..core.contract import Scenario
-from ..errors import BillingInputError
+from ..core.errors import BillingInputError
 from .context import BASIS, Ctx, money_format, rate_format
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
@@ -100,8 +100,8 @@ def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
     if not recalc:
         write_book(layout, target)
         return target
-    from ..output import atomic_path
-    from ..recalc import recalculate
+    from ..io.atomic import atomic_path
+    from ..io.libreoffice import recalculate
     with atomic_path(target) as tmp:  # the user's file stays until LibreOffice has succeeded
         write_book(layout, tmp)
         recalculate(tmp)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.contract import Scenario
-from ..money import minor_units
+from ..core.money import minor_units
 from .layout import Book, Sheet
 
 DATE = "yyyy-mm-dd"
@@ -66,6 +66,6 @@ def header(sheet: Sheet, row: int, col: int, labels: list[str]) -> None:
 
 
 def edate(date: dt.date, months: int) -> dt.date:
-    from ..periods import anchor_dates
+    from ..core.periods import anchor_dates
     return anchor_dates(date, [months])[0].astype(object)
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.contract import CHANNELS, RAMP_POLICIES
+from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Limit
+from ..core.money import CURRENCIES
 from ..formulas import money as fm
 from ..formulas import storage as fs
-from ..licenses import BY_KEY, LICENSE_KEYS
-from ..money import CURRENCIES
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 
@@ -86,7 +86,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     w.section("Contract")
     w.add("OrderDate", "Order date", c.order_date, fmt=DATE, unit="date",
           note="Contract effective date: period k starts on this day k months later (days 29-31 "
-               "clamp to the month's end). RULES.md 'Billing periods'.",
+               "clamp to the month's end). docs/rules.md#anchor-days.",
           limit="order_date")
     w.add("Currency", "Currency", cur, options=tuple(CURRENCIES), unit="ISO code",
           note="AUD BRL CAD EUR GBP JPY NZD USD (billing FAQ). JPY lines round to whole yen, the "
@@ -96,7 +96,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                "sessions are counted; the formulas here work in whole days.", text=True)
     w.add("LicenseModel", "License model", c.license_model, options=("named", "concurrent"),
           note="named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 "
-               "only). RULES.md 'Who is billable'." + (
+               "only). docs/rules.md#who-is-billable." + (
               " With sessions, switching it picks the other user count on the Usage sheet."
               if ctx.sessions else ""))
     w.add("License", "License", c.license, options=LICENSE_KEYS, unit="license key",
@@ -119,7 +119,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     w.add("RampPolicy", "Ramp policy", c.ramp_policy, options=RAMP_POLICIES,
           note="actual-usage: users billed on actual usage at the contract rate (the FAQ); "
                "no-software-charges: no user charges during the ramp (the vendor's current "
-               "FAQ). RULES.md 'Invoices'.")
+               "FAQ). docs/rules.md#invoices.")
     w.add("TermMonths", "Term months", c.term_months, fmt=INT, unit="periods",
           limit="term_months", maximum=ctx.periods, note="Subscription term; it begins right "
           "after the ramp. After it the contract runs month to month at published rates (not "
@@ -133,15 +133,15 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     w.add("IvrOverageRate", "IVR overage rate", c.ivr_overage_rate or 0, fmt=ctx.rate,
           unit="per minute", limit="price",
           note="Per basic routing/IVR minute above the fair-use allowance; contract-specific, "
-               "no published default (RULES.md).")
+               "no published default (docs/rules.md#storage-overage).")
     w.add("ApiOverageRate", "API overage rate", c.api_overage_rate or 0, fmt=ctx.rate,
           unit="per request", limit="price",
           note="Per API request above the fair-use allowance; contract-specific, no published "
-               "default (RULES.md).")
+               "default (docs/rules.md#invoices).")
     w.add("StorageOverageRate", "Storage overage rate", c.storage_overage_rate or 0,
           fmt=ctx.rate, unit="per GB-month", limit="price",
           note="Per GB-month of storage above the allowance; published example 0.25 USD/GB "
-               "(RULES.md 'Fair use allowances').")
+               "(docs/rules.md#allowances).")
     w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
           unit="calculated", note="Decimals each line is rounded to, half up: the currency's "
           "row of the currency table (Sources sheet).",
@@ -248,8 +248,8 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.add("ScreenRetentionDays", "Screen retention", "" if screen_days is None else screen_days,
           fmt=INT, unit="days (blank = as audio)",
           limit="screen_retention_days",
-          note="Screen recordings can be kept at most one year (RULES.md 'Storage'); blank keeps "
-               "them as long as the audio.")
+          note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
+               "blank keeps them as long as the audio.")
     archive = None if st is None else st.archive_after_days
     w.add("ArchiveAfterDays", "Archive after", "" if archive is None else archive, fmt=INT,
           unit="days (blank = never)", limit="archive_after_days",

@@ -11,12 +11,12 @@ import datetime as dt
 
 from openpyxl.utils import get_column_letter
 
+from ..core.invoices import FAIR_USE_LABELS
+from ..core.money import TAX_NOTE, minor_units
 from ..formulas import invoices as fi
 from ..formulas import licenses as fl
 from ..formulas import money as fm
 from ..formulas import periods as fp
-from ..invoices import FAIR_USE_LABELS
-from ..money import TAX_NOTE, minor_units
 from .context import DATE, FEATURES, Ctx, edate, header, title
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 

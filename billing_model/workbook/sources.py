@@ -2,22 +2,22 @@
 
 The tables are written from the engines' own tables, one row each, with a defined name per
 column: currencies (``CurrencyCodes``, ``CurrencyDecimals`` from
-:data:`billing_model.money.CURRENCIES`), fair use (``FairUseKey``, ``FairUseStorageGB``, ... from
-:data:`billing_model.allowances.FAIR_USE`) and licenses (``LicenseKeys``, ``LicenseLabels`` from
-:data:`billing_model.licenses.LICENSES`). A new currency, tier or allowance is a row in the
-engine's table and, through these writers, in every workbook. ``tests/test_formulas.py`` writes
-the same tables to check the formula twins.
+:data:`billing_model.core.money.CURRENCIES`), fair use (``FairUseKey``, ``FairUseStorageGB``, ...
+from :data:`billing_model.core.allowances.FAIR_USE`) and licenses (``LicenseKeys``,
+``LicenseLabels`` from :data:`billing_model.core.licenses.LICENSES`). A new currency, tier or
+allowance is a row in the engine's table and, through these writers, in every workbook.
+``tests/test_formulas.py`` writes the same tables to check the formula twins.
 """
 
 from __future__ import annotations
 
-from ..allowances import FAIR_USE
+from ..core.allowances import FAIR_USE
+from ..core.licenses import BY_KEY, LICENSES
 from ..core.limits import LIMITS
+from ..core.money import CURRENCIES, TAX_NOTE
 from ..formulas import allowances as fa
 from ..formulas import licenses as fl
 from ..formulas import money as fm
-from ..licenses import BY_KEY, LICENSES
-from ..money import CURRENCIES, TAX_NOTE
 from .context import INT, Ctx, header, title
 from .layout import Book, Sheet, Table
 
@@ -34,7 +34,8 @@ def fair_use_table(book: Book, sheet: Sheet, row: int) -> int:
         sheet.put(row, 3, gb, fmt="#,##0.00")
         sheet.put(row, 4, ivr, fmt=INT)
         sheet.put(row, 5, api, fmt=INT)
-        sheet.text(row, 6, "Vendor fair use policy; data storage usage and charges (RULES.md)",
+        sheet.text(row, 6, "Vendor fair use policy; data storage usage and charges "
+                   "(docs/rules.md#allowances)",
                    style="intro")
     book.name(fa.KEY, sheet, first, 1, row, 1)
     for col, feature in ((3, "storage_gb"), (4, "ivr_minutes"), (5, "api_requests")):
@@ -86,25 +87,25 @@ def sources_sheet(ctx: Ctx) -> Sheet:
     rules = [
         ("Billing periods", "Monthly from the order date; an order on January 15 bills "
          "January 15 - February 14. Anchor days 29-31 clamp to the month's end and return.",
-         "Billing FAQ; RULES.md 'Billing periods'"),
+         "Billing FAQ; docs/rules.md#billing-periods"),
         ("Prepay users", "Committed users are invoiced in advance at the start of each term "
          "period.", "Billing FAQ 'How do I know which service period...'"),
         ("Overage, telephony, usage", "Users above the commitment, telephony and fair-use "
          "overages are invoiced in arrears, on the start of the next period.", "Billing FAQ"),
         ("Ramp", "actual-usage: ramp users billed on actual usage at contract rates; "
          "no-software-charges: none. The last ramp invoice also carries the first prepay.",
-         "Billing FAQ; vendor's current FAQ (RULES.md 'Invoices')"),
+         "Billing FAQ; vendor's current FAQ (docs/rules.md#invoices)"),
         ("One-time, hardware", "Enablement packages right after the order; hardware when it "
          "ships.", "Billing FAQ 'When are enablement service packages billed?'"),
         ("Payment", "Net 30 days, by ACH/EFT, wire or check.", "Billing FAQ"),
         ("Rounding", "Each line rounded half up to the currency's minor unit (the currency "
          "table below: JPY 0 decimals, others 2); totals add the rounded lines.",
-         "RULES.md 'Invoices'"),
+         "docs/rules.md#invoices"),
         ("Concurrent peak", "The highest user count reached for at least 30 minutes in total "
          "(not necessarily contiguous).", "Vendor 'Concurrent licensing model billing "
          "overview'"),
         ("Storage", "Archived recordings do not count; screen recordings kept at most one "
-         "year; data may stay for the term.", "Billing FAQ; RULES.md 'Storage'"),
+         "year; data may stay for the term.", "Billing FAQ; docs/rules.md#retention"),
         ("Taxes", TAX_NOTE, "Billing FAQ 'Does your pricing ... include applicable taxes?'"),
     ]
     row += 1

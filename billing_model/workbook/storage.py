@@ -178,8 +178,8 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     sheet.text(first, 10, "(the Inputs' retention)", style="intro")
     row = first + len(RETENTION_CHOICES) + 1
     if s.storage is not None:
-        from ..invoices import fair_use_allowances
-        from ..storage import max_retention
+        from ..core.invoices import fair_use_allowances
+        from ..core.storage import max_retention
         longest = max_retention(s.storage, fair_use_allowances(s, "storage_gb"),
                                 s.contract.order_date, s.periods,
                                 timezone=s.contract.billing_timezone)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..core.licenses import BY_KEY
+from ..core.money import TAX_NOTE
 from ..formulas import periods as fp
-from ..licenses import BY_KEY
-from ..money import TAX_NOTE
 from .context import GB, INT, PCT, Ctx, header, title
 from .layout import Sheet
 

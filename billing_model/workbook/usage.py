@@ -10,9 +10,9 @@ from __future__ import annotations
 from openpyxl.utils import get_column_letter
 
 from ..core.contract import Scenario
+from ..core.licenses import BY_KEY
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
-from ..licenses import BY_KEY
 from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
 from .layout import Chart, Series, Sheet, Table, a1, ref
 
@@ -23,8 +23,8 @@ def session_data(scenario: Scenario) -> dict | None:
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
-    from ..periods import MEASURED_SHARE, BillingCalendar
-    from ..usage import concurrency_profile
+    from ..core.periods import MEASURED_SHARE, BillingCalendar
+    from ..core.usage import concurrency_profile
     c = scenario.contract
     source = sources[0]  # read and counted once, by the loader
     usage = source.usage

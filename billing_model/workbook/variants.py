@@ -14,7 +14,7 @@ def scenario_figures(scenario: Scenario) -> dict:
 
     First-year cost = the amounts invoiced in the first 12 months from the order date.
     """
-    from ..invoices import invoice_schedule
+    from ..core.invoices import invoice_schedule
     lines = invoice_schedule(scenario)
     order = scenario.contract.order_date
     year_end = edate(order, 12)

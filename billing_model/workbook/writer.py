@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
-from ..output import atomic_path
+from ..io.atomic import atomic_path
 from .layout import Book, Chart, Sheet
 
 _THIN = Side(style="thin", color="B7B7B7")

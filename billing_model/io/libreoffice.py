@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import BillingInputError
+from ..core.errors import BillingInputError
 
 #: seconds one LibreOffice run may take before it is stopped
 DEFAULT_TIMEOUT = 180.0
@@ -162,7 +162,7 @@ def recalculate_many(paths: Iterable[str | os.PathLike],
 
 
 def _copy_replace(src: Path, dst: Path) -> None:
-    from .output import atomic_path
+    from .atomic import atomic_path
     with atomic_path(dst) as tmp:
         shutil.copyfile(src, tmp)
 

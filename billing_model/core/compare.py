@@ -1,15 +1,15 @@
 """Named or concurrent? Both license models priced on the same usage.
 
-Source: ``shared/reference/RULES.md`` ("Who is billable", "The vendor's published concurrency
-method"). The concurrent model is available for PureCloud 1, 2, 3 (CX 1, 2, 3) only; Communicate
-and Collaborate users are always counted as named, so they cost the same under both models and
-are left out of the comparison (their count is reported). Concurrency is computed per org and
-billed separately per org: the concurrent quantity of a period is the sum of the orgs' billable
-peaks, never a peak across orgs.
+Source: ``docs/rules.md#who-is-billable`` and ``docs/rules.md#concurrency-examples`` ("The vendor's
+published concurrency method"). The concurrent model is available for PureCloud 1, 2, 3 (CX 1, 2,
+3) only; Communicate and Collaborate users are always counted as named, so they cost the same under
+both models and are left out of the comparison (their count is reported). Concurrency is computed
+per org and billed separately per org: the concurrent quantity of a period is the sum of the orgs'
+billable peaks, never a peak across orgs.
 
 Per period ``k`` the comparison prices ``named_users[k] x named_rate`` and
 ``concurrent_users[k] x concurrent_rate``, each a line rounded half up to the currency's minor
-unit (:func:`billing_model.money.line_amount`); totals add the rounded lines. The break-even
+unit (:func:`billing_model.core.money.line_amount`); totals add the rounded lines. The break-even
 concurrent rate is the concurrent rate at which both totals are equal: total named cost divided
 by the total concurrent quantity.
 """
@@ -110,7 +110,7 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     Parameters
     ----------
     usage : pandas.DataFrame
-        The usage engine's output (:func:`billing_model.usage.compute_usage`): columns ``org``,
+        The usage engine's output (:func:`billing_model.core.usage.compute_usage`): columns ``org``,
         ``period``, ``period_start``, ``period_end``, ``license``, ``named_users``,
         ``concurrent_users``.
     named_rate, concurrent_rate : number

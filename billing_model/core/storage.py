@@ -1,6 +1,6 @@
 """Storage forecast: recordings kept against the fair-use storage allowance.
 
-Source: ``shared/reference/RULES.md`` ("Storage", "Fair use allowances") and the billing FAQ.
+Source: ``docs/rules.md#storage``, ``docs/rules.md#fair-use`` and the billing FAQ.
 Data may stay for the term of the agreement; archived recordings are excluded from the storage
 measured against the allowance; screen recordings can be kept at most one year. Storage above the
 allowance is billed per GB per month (published example: 0.25 USD/GB). The vendor publishes no
@@ -9,7 +9,7 @@ per-minute recording sizes, so the defaults below are stated assumptions from co
 The model is daily and vectorized (cumulative sums, no loop over days):
 
 * The horizon is ``months`` billing periods from ``start_date`` (the usage calendar,
-  :class:`~billing_model.periods.BillingCalendar`). It starts with nothing stored: a new org.
+  :class:`~billing_model.core.periods.BillingCalendar`). It starts with nothing stored: a new org.
 * Each day of period ``k`` gets ``calls_per_month[k] / days_in_period[k]`` calls.
   New audio GB = calls x recorded_share x avg_minutes x audio_mb_per_minute / 1000 (GB = 1000 MB);
   new screen GB = calls x screen_share x avg_minutes x screen_mb_per_minute / 1000.
@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
-from .core.limits import LIMITS
 from .errors import BillingInputError, BillingWarning
+from .limits import LIMITS
 from .money import MAX_PRICE, check_currency, line_amount, to_decimal
 from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
 
@@ -50,7 +50,7 @@ MB_PER_GB = 1000.0
 #: limits of every storage setting, are rows of ``core.limits.LIMITS`` with their reasons.
 DEFAULT_AUDIO_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].default  # type: ignore
 DEFAULT_SCREEN_MB_PER_MINUTE: float = LIMITS["screen_mb_per_minute"].default  # type: ignore
-#: The vendor keeps screen recordings at most one year (RULES.md, "Storage").
+#: The vendor keeps screen recordings at most one year (docs/rules.md#retention).
 MAX_SCREEN_RETENTION_DAYS: int = LIMITS["screen_retention_days"].maximum  # type: ignore
 MAX_RETENTION_DAYS: int = LIMITS["retention_days"].maximum  # type: ignore
 MAX_CALLS_PER_MONTH: float = LIMITS["calls_per_month"].maximum  # type: ignore
@@ -150,7 +150,7 @@ class StorageSettings:
     archive_after_days : int or None, default None
         Recordings are archived after this many days and stop counting against the allowance.
     overage_rate : Decimal, default 0.25
-        Price per GB per month above the allowance (RULES.md published example, USD).
+        Price per GB per month above the allowance (docs/rules.md#storage-overage, USD).
 
     Examples
     --------
@@ -165,7 +165,7 @@ class StorageSettings:
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    billing_model.errors.BillingInputError: storage.screen_share: 1.5 is outside 0..1; ...
+    billing_model.core.errors.BillingInputError: storage.screen_share: 1.5 is outside 0..1; ...
     """
 
     calls_per_month: float | tuple[float, ...]

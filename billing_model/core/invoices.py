@@ -1,10 +1,10 @@
 """Invoice schedules: which invoice bills what, when, for which service dates.
 
-Source: ``shared/reference/RULES.md`` ("Invoices", "Fair use allowances") and the billing FAQ
+Source: ``docs/rules.md#invoices``, ``docs/rules.md#fair-use`` and the billing FAQ
 ("How do I know which service period is included on my invoice?", "Why do I see both charges for
 both users and prepay users on my invoice?"). Periods ``k = 0, 1, ...`` are the billing periods
-of :class:`~billing_model.periods.BillingCalendar` from the order date; the invoice "on the start
-of period k" is dated the first day of period ``k``.
+of :class:`~billing_model.core.periods.BillingCalendar` from the order date; the invoice "on the
+start of period k" is dated the first day of period ``k``.
 
 The rules, as implemented:
 
@@ -23,7 +23,7 @@ The rules, as implemented:
 - Lines with a zero quantity or a zero (rounded) charge are left out.
 - Due date = invoice date + ``payment_terms_days``.
 - Each line is ``quantity x rate`` computed exactly and rounded half up to the currency's minor
-  unit (:func:`billing_model.money.line_amount`); totals add rounded lines. Fees exclude taxes.
+  unit (:func:`billing_model.core.money.line_amount`); totals add rounded lines. Fees exclude taxes.
 - Partner channel: quantities only; ``rate`` and ``amount`` are empty (``None``).
 
 Lines of one invoice are ordered by service start (a period's arrears come before the next
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from .allowances import per_user_allowance
-from .core.contract import Scenario
+from .contract import Scenario
 from .money import line_amount, to_decimal
 from .periods import BillingCalendar
 

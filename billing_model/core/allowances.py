@@ -1,6 +1,6 @@
 """Fair-use allowances per billable user per month, as data.
 
-Source: ``shared/reference/RULES.md`` ("Fair use allowances"), from the vendor's "fair use policy"
+Source: ``docs/rules.md#allowances``, from the vendor's "fair use policy"
 and "data storage usage and charges" pages. Allowances count the billable users of each license in
 the period, using the greater of the commitment and the actual usage. Collaborate carries no
 allowance. Communicate is always named, so its named row serves both models.
@@ -33,7 +33,7 @@ FAIR_USE: dict[tuple[str, str], tuple[float, float, float]] = {
 #: the published example overage rate for storage, USD per GB per month
 STORAGE_OVERAGE_USD_PER_GB = 0.25
 
-SOURCE = "RULES.md, 'Fair use allowances' (vendor fair use policy; data storage usage and charges)"
+SOURCE = "docs/rules.md#allowances (vendor fair use policy; data storage usage and charges)"
 
 
 def check_model(model: object, *, where: str = "license_model") -> str:

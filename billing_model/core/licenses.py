@@ -1,6 +1,6 @@
 """License tiers as data.
 
-Source: ``shared/reference/RULES.md`` ("Who is billable"), the billing FAQ ("How are users counted
+Source: ``docs/rules.md#who-is-billable``, the billing FAQ ("How are users counted
 in PureCloud services, as named or concurrent?"). A new tier is a row of :data:`LICENSES`.
 
 ``rank`` orders the tiers: a user who held several licenses in a billing period is billed at the

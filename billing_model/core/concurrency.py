@@ -18,7 +18,7 @@ runs (:func:`merge_runs`), the runs become +1/-1 events per group (an org and pe
 sorted sweep (:func:`sweep`) turns them into *segments*: stretches of minutes at a constant
 level. The peaks are read off the segments (:func:`cumulative_peaks`, :func:`contiguous_peaks`).
 
-These kernels are shared by the in-memory engine (:mod:`billing_model.usage`), the Dask engine
+These kernels are shared by the in-memory engine (:mod:`billing_model.core.usage`), the Dask engine
 and the Excel functions: no other module implements the rules. The slow reference that checks
 them is ``tests/reference_usage.py``.
 """

@@ -1,6 +1,6 @@
 """Money: exact decimals, rounded half up per currency.
 
-Source: ``shared/reference/RULES.md`` ("Invoices"): the accepted currencies are AUD, BRL, CAD, EUR,
+Source: ``docs/rules.md#currencies``: the accepted currencies are AUD, BRL, CAD, EUR,
 GBP, JPY, NZD, USD; JPY has no minor unit, the others two decimals. Each invoice line is rounded
 half up to the minor unit; totals add the rounded lines. Fees exclude all taxes.
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .core.limits import LIMITS
 from .errors import BillingInputError
+from .limits import LIMITS
 
 #: decimals of each accepted currency's minor unit (ISO 4217)
 CURRENCIES: dict[str, int] = {

@@ -1,6 +1,6 @@
 """The billing-period calendar.
 
-Source: ``shared/reference/RULES.md`` ("Billing periods") and the billing FAQ: periods are monthly
+Source: ``docs/rules.md#billing-periods`` and the billing FAQ: periods are monthly
 from the contract effective (order) date; an order on January 15 bills January 15 through
 February 14 23:59:59 in the billing time zone. Period ``k`` starts at local midnight of the order
 day's anchor ``k`` months later. Anchor days 29-31 clamp to the month's last day and return the
@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-from .core.limits import LIMITS
 from .errors import BillingInputError, BillingWarning
+from .limits import LIMITS
 
-DEFAULT_TIMEZONE = "America/New_York"  # RULES.md: the FAQ's "EST", US Eastern
+DEFAULT_TIMEZONE = "America/New_York"  # docs/rules.md#time-zone: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
 #: dates and most periods (ramp + term) the model accepts: rows of :data:`core.limits.LIMITS`,

@@ -1,16 +1,16 @@
 """Reading session data: CSV, Parquet, the vendor's user-details JSON; files, folders, globs.
 
 All file input of the usage engine lives here (STYLE.md: I/O in one place). Files are read in
-Arrow record batches and encoded straight into integer arrays (:mod:`billing_model.sessions`):
+Arrow record batches and encoded straight into integer arrays (:mod:`billing_model.core.sessions`):
 no Python object per row, so memory grows with the sessions, not with their text.
 
-Source for the JSON export: ``shared/reference/RULES.md`` ("Session data the vendor's API
-returns"): ``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId``
-and ``primaryPresence[]`` records (``startTime``, ``endTime``, ``systemPresence``); a user is logged
-in while the presence is anything but OFFLINE. Records repeated across pages or days are harmless:
-a user's overlapping minutes count once. A record without ``endTime`` is a user still logged in
-when the export was taken: it is a login, running until ``as_of`` when given, else until the
-latest start or end anywhere in the export (OFFLINE records included).
+Source for the JSON export: ``docs/rules.md#session-data``:
+``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId`` and
+``primaryPresence[]`` records (``startTime``, ``endTime``, ``systemPresence``); a user is logged in
+while the presence is anything but OFFLINE. Records repeated across pages or days are harmless: a
+user's overlapping minutes count once. A record without ``endTime`` is a user still logged in when
+the export was taken: it is a login, running until ``as_of`` when given, else until the latest
+start or end anywhere in the export (OFFLINE records included).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import glob
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,13 +26,52 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .errors import BillingInputError
-from .progress import track
-from .sessions import Sessions, check_other_clients, combine, normalize_table, parse_instants
+from ..core.errors import BillingInputError
+from ..core.sessions import Sessions, check_other_clients
+from ..progress import track
+from .tables import combine, normalize_table, parse_instants, to_arrow
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
+
+
+def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
+                          org: Sequence | None = None, license: Sequence | str | None = None,
+                          client: Sequence | None = None, input_timezone: str | None = None,
+                          source: str = "sessions") -> Sessions:
+    """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
+
+    ``license`` may be one name for all rows. Naive datetimes are refused unless
+    ``input_timezone`` names their zone.
+
+    Examples
+    --------
+    >>> s = sessions_from_columns(["ann", "bob"], ["2026-01-05T08:00Z", "2026-01-05T08:10Z"],
+    ...                           ["2026-01-05T16:00Z", "2026-01-05T16:30Z"], license="pc2")
+    >>> len(s), s.user_ids.tolist()
+    (2, ['ann', 'bob'])
+    """
+    columns = {"user_id": to_arrow(user_id, "user_id"), "start": to_arrow(start, "start"),
+               "end": to_arrow(end, "end")}
+    default_license = None
+    if isinstance(license, str):
+        default_license = license
+    elif license is not None:
+        columns["license"] = to_arrow(license, "license")
+    if org is not None:
+        columns["org"] = to_arrow(org, "org")
+    if client is not None:
+        columns["client"] = to_arrow(client, "client")
+    lengths = {name: len(col) for name, col in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise BillingInputError(f"{source}: columns have different lengths {lengths}")
+    table = pa.table(columns)
+    chunk = normalize_table(table, where=lambda i: f"{source}: row {i + 1}",
+                            source=source, default_license=default_license,
+                            input_timezone=input_timezone)
+    return combine([chunk])
+
 
 
 def session_files(path: str | Path) -> list[Path]:
@@ -70,7 +109,7 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     input_timezone : IANA zone of timestamps written without an offset (refused otherwise).
     org : org name for rows without one (default ``"default"``).
     other_clients : ``"billable"`` or ``"not-billable"``: what a client value outside
-        :data:`~billing_model.sessions.CLIENTS` is (default: refused).
+        :data:`~billing_model.core.sessions.CLIENTS` is (default: refused).
     as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
     """
     files = session_files(path)
@@ -86,7 +125,7 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[dict]:
-    """Encoded chunks (see :func:`billing_model.sessions.normalize_table`) of one file.
+    """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file.
 
     ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
     file read in parallel); row numbers in messages still count from the file's first row.

@@ -1,135 +1,46 @@
-"""Session data as columns of NumPy arrays, and their validation.
+"""Arrow tables of sessions (from CSV, Parquet, JSON or Python lists) parsed into chunks.
 
-A session is one login of one user: ``user_id``, ``start``, ``end`` (UTC instants), the ``org``
-it belongs to, the ``license`` the user held, and the ``client`` (:data:`CLIENTS`: ``desktop``,
-``web`` and ``mobile`` are billable, ``api`` and the other non-interface clients are not; any
-other value is refused unless the caller says what it is — RULES.md "Who is billable").
-
-User ids are trimmed and compared without case (the vendor's ids are GUIDs, and e-mail
-addresses ignore case); each is reported as first seen. Null markers (``NaN``, ``NULL``,
-``None``, ``#N/A``, empty, real nulls) are refused like a blank id. A session of zero length is
-kept: it is a login (the FAQ bills "anyone who logged in") in no concurrency slice.
-
-:class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
-sorted name arrays, so code order is name order. :func:`normalize_table` turns any Arrow table
-(from CSV, Parquet, JSON or Python lists) into that form; every error names the source, the row,
-the column and the value.
+:func:`normalize_table` validates one table and encodes it as arrays (a *chunk*) that
+:func:`billing_model.core.sessions.combine` joins; every error names the source, the row, the
+column and the value. :func:`parse_instants` reads ISO 8601 text, timestamps and dates as UTC
+nanoseconds.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import BillingInputError, BillingWarning
-from .licenses import ACCEPTED as LICENSE_ACCEPTED
-from .licenses import BY_KEY, normalize_license
-from .periods import MAX_DATE, MAX_PERIODS, MIN_DATE, NS_PER_DAY, get_timezone
+from ..core.errors import BillingInputError, BillingWarning
+from ..core.licenses import ACCEPTED as LICENSE_ACCEPTED
+from ..core.licenses import BY_KEY, normalize_license
+from ..core.periods import NS_PER_DAY, get_timezone
+from ..core.sessions import (
+    DEFAULT_ORG,
+    MAX_SESSION_DAYS,
+    NULL_IDS,
+    OPTIONAL,
+    REQUIRED,
+    Sessions,
+    check_span,
+    classify_clients,
+    first_rows,
+    no_billable_message,
+    span_of_chunks,
+    warn_open,
+)
 
-REQUIRED = ("user_id", "start", "end")
-OPTIONAL = ("org", "license", "client")
-#: The client a session came from, and whether it is billable. Source: the vendor's FAQ, "who
-#: is billable": users who "log in to the desktop, web, or mobile user interfaces". The other
-#: rows are the ways a login reaches the platform without a user interface, as analytics and
-#: BI exports name them: each is an account of a program, not of a person at a screen.
-#: Values are compared trimmed and without case; a blank client is a ``desktop`` login (the
-#: safe estimate: billable). Any value in neither list is refused unless ``other_clients`` says
-#: what it is (``--other-clients billable|not-billable``).
-CLIENTS: dict[str, tuple[bool, str]] = {
-    "desktop": (True, "the desktop user interface (FAQ)"),
-    "web": (True, "the web user interface in a browser (FAQ)"),
-    "mobile": (True, "the mobile user interface (FAQ)"),
-    "api": (False, "a program calling the public API with a user's or client's credentials"),
-    "integration": (False, "a CRM or other integration acting for the org"),
-    "bot": (False, "a bot flow or virtual agent, no person logged in"),
-    "service": (False, "a service account (OAuth client credentials)"),
-    "system": (False, "the platform itself (scheduled jobs, automatic status changes)"),
-    "sdk": (False, "a platform SDK used by a program"),
-    "webhook": (False, "an event delivered to or from another system"),
-}
-BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if billable)
-NOT_BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if not billable)
-#: what ``other_clients`` (``--other-clients``) may say of clients in neither list
-OTHER_CLIENTS = ("billable", "not-billable")
-#: user ids that are a spreadsheet's or a library's way of writing "no value"
-NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat"})
-DEFAULT_ORG = "default"
-#: longest session taken: a login cannot last longer; a longer one is a typo in a year, and its
-#: per-minute counts (decades of minutes) would exhaust the memory
-MAX_SESSION_DAYS = 366
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UTC_WORD = r"\s*(?:UTC|GMT)$"
 _LOOKS_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a date and a time, offset or not
 
 
-@dataclass
-class Sessions:
-    """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
-    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.licenses`)."""
-
-    user: np.ndarray        # int64 codes into user_ids
-    org: np.ndarray         # int64 codes into org_names
-    rank: np.ndarray        # int8 license rank
-    start_ns: np.ndarray    # int64 UTC ns
-    end_ns: np.ndarray      # int64 UTC ns
-    billable: np.ndarray    # bool: client is desktop, web or mobile
-    user_ids: np.ndarray    # sorted unique user ids (str, object array)
-    org_names: np.ndarray   # sorted unique org names (str, object array)
-
-    def __len__(self) -> int:
-        return len(self.start_ns)
-
-    def take(self, index) -> Sessions:
-        """A subset of rows (names kept)."""
-        return Sessions(self.user[index], self.org[index], self.rank[index],
-                        self.start_ns[index], self.end_ns[index], self.billable[index],
-                        self.user_ids, self.org_names)
-
-    @classmethod
-    def from_columns(cls, user_id: Sequence, start: Sequence, end: Sequence, *,
-                     org: Sequence | None = None, license: Sequence | str | None = None,
-                     client: Sequence | None = None, input_timezone: str | None = None,
-                     source: str = "sessions") -> Sessions:
-        """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
-
-        ``license`` may be one name for all rows. Naive datetimes are refused unless
-        ``input_timezone`` names their zone.
-
-        Examples
-        --------
-        >>> s = Sessions.from_columns(["ann", "bob"], ["2026-01-05T08:00Z", "2026-01-05T08:10Z"],
-        ...                           ["2026-01-05T16:00Z", "2026-01-05T16:30Z"], license="pc2")
-        >>> len(s), s.user_ids.tolist()
-        (2, ['ann', 'bob'])
-        """
-        columns = {"user_id": _to_arrow(user_id, "user_id"), "start": _to_arrow(start, "start"),
-                   "end": _to_arrow(end, "end")}
-        default_license = None
-        if isinstance(license, str):
-            default_license = license
-        elif license is not None:
-            columns["license"] = _to_arrow(license, "license")
-        if org is not None:
-            columns["org"] = _to_arrow(org, "org")
-        if client is not None:
-            columns["client"] = _to_arrow(client, "client")
-        lengths = {name: len(col) for name, col in columns.items()}
-        if len(set(lengths.values())) > 1:
-            raise BillingInputError(f"{source}: columns have different lengths {lengths}")
-        table = pa.table(columns)
-        chunk = normalize_table(table, where=lambda i: f"{source}: row {i + 1}",
-                                source=source, default_license=default_license,
-                                input_timezone=input_timezone)
-        return combine([chunk])
-
-
-def _to_arrow(values, name: str) -> pa.Array:
+def to_arrow(values, name: str) -> pa.Array:
     if isinstance(values, pa.Array | pa.ChunkedArray):
         return values
     arr = np.asarray(values)
@@ -227,42 +138,6 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     return {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
             "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
             "start": start, "end": end, "billable": billable, "where": where}
-
-
-def check_other_clients(value: str | None, *, where: str = "--other-clients") -> str | None:
-    """``None``, or one of :data:`OTHER_CLIENTS` (trimmed, without case)."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if text not in OTHER_CLIENTS:
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
-                                f"{', '.join(OTHER_CLIENTS)}")
-    return text
-
-
-def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
-                     source: str = "sessions") -> np.ndarray:
-    """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
-    follow ``other_clients``, or are refused in one line naming them, their row counts and the
-    first row."""
-    keys = [str(c).strip().lower() for c in values]  # distinct values only
-    known = np.array([k in CLIENTS for k in keys], dtype=bool)
-    billable = np.array([CLIENTS[k][0] if k in CLIENTS else other_clients == "billable"
-                         for k in keys], dtype=bool)
-    if known.all() or other_clients is not None:
-        return billable
-    counts = np.bincount(codes, minlength=len(values))
-    unknown = np.flatnonzero(~known & (counts > 0))
-    if not len(unknown):
-        return billable
-    first = int(np.flatnonzero(np.isin(codes, unknown))[0])
-    listed = ", ".join(f"{values[j]!r} ({int(counts[j])} row{'s' if counts[j] != 1 else ''})"
-                       for j in unknown)
-    raise BillingInputError(
-        f"{where(first)}, column 'client': unknown client {listed}; accepted: "
-        f"{', '.join(sorted(BILLABLE_CLIENTS))} (billable), "
-        f"{', '.join(sorted(NOT_BILLABLE_CLIENTS))} (not billable), blank (desktop), or say what "
-        "the others are with --other-clients billable|not-billable")
 
 
 def _check_null_ids(values: np.ndarray, codes: np.ndarray, where) -> None:
@@ -472,12 +347,6 @@ def _valid_iso(text: str) -> bool:
 
 # --- combining chunks ------------------------------------------------------------------------
 
-def no_billable_message(source: str) -> str:
-    """The warning for input in which no session is billable (shared with the Dask engine)."""
-    return (f"{source}: no billable session: every login is from a client other than "
-            f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed")
-
-
 def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
@@ -539,62 +408,11 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     return sessions
 
 
-def fold_ids(values: np.ndarray) -> np.ndarray:
-    """User ids as compared: trimmed, without case (vectorized over distinct ids)."""
-    folded = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values.astype(str), pa.string())))
-    return np.asarray(folded.to_pylist(), dtype=object).astype(str) if len(values) \
-        else np.zeros(0, dtype=str)
-
-
-def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
-    """The first row holding each of ``n_values`` dictionary codes (rows past the end if none)."""
-    first = np.full(n_values, len(codes), dtype=np.int64)
-    np.minimum.at(first, codes, np.arange(len(codes), dtype=np.int64))
-    return first
-
-
-def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
-    """The earliest start and the latest end of the chunks, each with the place of its row."""
-    lo = [int(np.argmin(c["start"])) for c in chunks]  # a loop over chunks (batches)
-    hi = [int(np.argmax(c["end"])) for c in chunks]
-    a = min(range(len(chunks)), key=lambda j: chunks[j]["start"][lo[j]])
-    b = max(range(len(chunks)), key=lambda j: chunks[j]["end"][hi[j]])
-    return (int(chunks[a]["start"][lo[a]]), chunks[a]["where"](lo[a]),
-            int(chunks[b]["end"][hi[b]]), chunks[b]["where"](hi[b]))
-
-
-def check_span(start_ns: int, start_where: str, end_ns: int, end_where: str) -> None:
-    """Refuse data whose dates are out of the calendar's range or span more than
-    :data:`~billing_model.periods.MAX_PERIODS` months (a wrong year in some row), naming the rows
-    of the earliest start and the latest end."""
-    first, last = (np.datetime64(t, "ns").astype("datetime64[D]").astype(object)
-                   for t in (start_ns, end_ns))
-    accepted = (f"accepted: at most {MAX_PERIODS} months of data, from {MIN_DATE} to {MAX_DATE} "
-                "(check the year)")
-    if first < MIN_DATE or first > MAX_DATE:
-        raise BillingInputError(f"{start_where}, column 'start': {first} is out of range; "
-                                + accepted)
-    if last > MAX_DATE:
-        raise BillingInputError(f"{end_where}, column 'end': {last} is out of range; " + accepted)
-    months = (last.year - first.year) * 12 + last.month - first.month + 1
-    if months > MAX_PERIODS:
-        raise BillingInputError(
-            f"sessions run from {first} ({start_where}, column 'start') to {last} ({end_where}, "
-            f"column 'end'): {months} months; " + accepted)
-
-
-def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
-    """The warning for records of a JSON export without ``endTime`` (shared with Dask)."""
-    end = np.datetime_as_string(np.datetime64(int(end_ns), "ns"), unit="s") + "Z"
-    why = "--as-of" if as_of else "the latest start or end in the export (pass --as-of to say)"
-    return (f"{source}: {count} presence record(s) have no endTime (still logged in): each is "
-            f"a login, taken to run until {end} ({why})")
-
-
-def warn_open(chunks: list[dict], source: str) -> None:
-    """One warning for the open records of every chunk (see :func:`open_message`)."""
-    opened = [c["open"] for c in chunks if c.get("open")]
-    if opened:
-        warnings.warn(open_message(source, sum(o[0] for o in opened),
-                                   max(o[1] for o in opened), opened[0][2]),
-                      BillingWarning, stacklevel=3)
+def fold_ids(values) -> np.ndarray:
+    """User ids as compared: trimmed, without case (over distinct ids), the fold :func:`combine`
+    applies (the Dask engine's scan and shuffle use it too)."""
+    values = np.asarray(values, dtype=object)
+    if not len(values):
+        return np.zeros(0, dtype=str)
+    folded = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+    return np.asarray(folded.to_pylist(), dtype=object).astype(str)

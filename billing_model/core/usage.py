@@ -5,7 +5,8 @@ The rules (``docs/rules.md``, "Who is billable" and "Concurrency"):
 * **Named**: per org and period, every user with a billable session (desktop, web, mobile)
   in the period (a zero-length login too), under the highest license they held in that period.
 * **Presence** is sampled: a user is present in UTC minute slice ``m`` when one of their
-  billable sessions holds the instant ``m:00`` (:func:`billing_model.concurrency.sampled_span`).
+  billable sessions holds the instant ``m:00``
+  (:func:`billing_model.core.concurrency.sampled_span`).
 * **Concurrent**: the pool is the users whose highest license in the period is PureCloud 1-3.
   ``c[m]`` is the number of pool users present in slice ``m`` of the period. The billable peak
   under ``cumulative`` (default, the vendor's method) is the largest ``k`` such that the slices
@@ -262,7 +263,7 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
 
 
 def _sweep_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
-    """Segments (see :func:`billing_model.concurrency.sweep`) of events."""
+    """Segments (see :func:`billing_model.core.concurrency.sweep`) of events."""
     if len(g) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, empty
@@ -373,8 +374,8 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
 
     Parameters
     ----------
-    sessions : :class:`~billing_model.sessions.Sessions`, e.g. from
-        :func:`billing_model.iotools.read_sessions`.
+    sessions : :class:`~billing_model.core.sessions.Sessions`, e.g. from
+        :func:`billing_model.io.sessions.read_sessions`.
     order_date : the contract's order date, which anchors the periods (default: the local date
         of the earliest session).
     timezone : billing time zone (default America/New_York, docs/rules.md#billing-periods).
@@ -391,14 +392,15 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     DataFrame with columns ``org, period_start, period_end, license, named_users,
     concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
     ``coverage`` the share of the period the data's window covers, see
-    :func:`billing_model.periods.mark_coverage`), one row per org, period and license with
+    :func:`billing_model.core.periods.mark_coverage`), one row per org, period and license with
     named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
     Two agents on PureCloud 2, one for a morning and one for a full day:
 
-    >>> s = Sessions.from_columns(["ann", "bob"], ["2026-01-05T13:00Z", "2026-01-05T13:00Z"],
+    >>> from billing_model.io.sessions import sessions_from_columns
+    >>> s = sessions_from_columns(["ann", "bob"], ["2026-01-05T13:00Z", "2026-01-05T13:00Z"],
     ...                           ["2026-01-05T17:00Z", "2026-01-05T23:00Z"], license="pc2")
     >>> compute_usage(s, order_date="2026-01-01")[["license", "named_users", "peak_concurrent"]]
       license  named_users  peak_concurrent

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .periods import get_timezone
+from ..core.periods import get_timezone
 
 SHIFT_STARTS_H = np.array([6.0, 14.0, 22.0])
 SHIFT_HOURS = 8.5

@@ -1,0 +1,113 @@
+"""Layers a newcomer can see (issue #12): each layer imports only the layers below it.
+
+``core`` (rules as data, the session model, the engines) is pure; ``formulas`` (the Excel twin
+of each engine rule) reads only ``core``; ``io`` (every boundary) never reaches the workbook, the
+commands or the CLI; ``workbook`` places cells and calls ``formulas``, below the commands and the
+CLI. Imports are read with :mod:`ast` (inside functions too), so a lazy import counts.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "billing_model"
+
+#: layer -> modules (of billing_model, or third-party top-level names) it must not import
+FORBIDDEN = {
+    "core": ("billing_model.io", "billing_model.workbook", "billing_model.formulas",
+             "billing_model.commands", "billing_model.cli", "billing_model.dask_engine",
+             "billing_model.output", "billing_model.progress", "openpyxl", "xlwings", "rich",
+             "pyarrow", "dask", "distributed"),
+    "io": ("billing_model.workbook", "billing_model.commands", "billing_model.cli"),
+    "workbook": ("billing_model.commands", "billing_model.cli"),
+}
+#: formulas import only core (the rule tables) and themselves
+ALLOWED = {"formulas": ("billing_model.core", "billing_model.formulas")}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(source: str, name: str, *, is_package: bool = False) -> set[str]:
+    """Every module ``source`` imports (absolute names; relative imports resolved from ``name``)."""
+    package = name if is_package else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            found.add(module)
+            # ``from billing_model import cli`` imports the module billing_model.cli
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def violations(layer: str, found: set[str]) -> list[str]:
+    def under(module: str, prefix: str) -> bool:
+        return module == prefix or module.startswith(prefix + ".")
+
+    bad = [m for m in found for p in FORBIDDEN.get(layer, ()) if under(m, p)]
+    if layer in ALLOWED:
+        bad += [m for m in found if m.startswith("billing_model")
+                and not any(under(m, p) for p in ALLOWED[layer])]
+    return sorted(set(bad))
+
+
+LAYERED = sorted(p for layer in ("core", "formulas", "io", "workbook")
+                 for p in (PACKAGE / layer).rglob("*.py"))
+
+
+def test_every_layer_has_modules():
+    assert {p.parent.name for p in LAYERED} == {"core", "formulas", "io", "workbook"}
+    assert len(LAYERED) > 25
+
+
+@pytest.mark.parametrize("path", LAYERED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_layer_imports_only_what_is_below_it(path):
+    layer = path.relative_to(PACKAGE).parts[0]
+    found = imports(path.read_text(encoding="utf-8"), module_name(path),
+                    is_package=path.name == "__init__.py")
+    assert violations(layer, found) == []
+
+
+@pytest.mark.parametrize(("layer", "module", "line", "caught"), [
+    ("core", "billing_model.core.usage", "from ..io.sessions import read_sessions",
+     "billing_model.io.sessions"),
+    ("core", "billing_model.core.storage", "import openpyxl", "openpyxl"),
+    ("core", "billing_model.core.money", "    from rich.console import Console", "rich.console"),
+    ("core", "billing_model.core.periods", "from ..output import atomic_path",
+     "billing_model.output"),
+    ("core", "billing_model.core.invoices", "from billing_model import cli", "billing_model.cli"),
+    ("formulas", "billing_model.formulas.money", "from ..io.atomic import atomic_path",
+     "billing_model.io.atomic"),
+    ("formulas", "billing_model.formulas.storage", "from ..scenario import Scenario",
+     "billing_model.scenario"),
+    ("io", "billing_model.io.sessions", "from ..workbook import build_workbook",
+     "billing_model.workbook"),
+    ("io", "billing_model.io.libreoffice", "from ..commands import demo",
+     "billing_model.commands"),
+    ("workbook", "billing_model.workbook.build", "from ..cli import main", "billing_model.cli"),
+])
+def test_a_forbidden_import_is_caught(layer, module, line, caught):
+    source = f"def f():\n{line}\n" if line.startswith(" ") else line
+    assert caught in violations(layer, imports(source, module))
+
+
+@pytest.mark.parametrize(("layer", "module", "line"), [
+    ("core", "billing_model.core.usage", "from .sessions import Sessions"),
+    ("formulas", "billing_model.formulas.invoices", "from ..core.invoices import TIMING"),
+    ("io", "billing_model.io.sessions", "from ..core.sessions import combine"),
+    ("workbook", "billing_model.workbook.usage", "from ..formulas import periods as fp"),
+])
+def test_an_import_from_below_is_allowed(layer, module, line):
+    assert violations(layer, imports(line, module)) == []
