@@ -63,9 +63,9 @@ from .core.usage import (
     finalize_usage,
     partial_usage,
 )
+from .io.progress import dask_progress, wait_distributed
 from .io.sessions import iter_chunks, parse_as_of, session_files
 from .io.tables import fold_ids
-from .progress import dask_progress, wait_distributed
 
 #: sessions per shuffled partition (25 MB of compact columns); bounds a task's memory
 PARTITION_ROWS = 1 << 20

@@ -21,7 +21,8 @@ FORBIDDEN = {
              "billing_model.commands", "billing_model.cli", "billing_model.dask_engine",
              "billing_model.output", "billing_model.progress", "openpyxl", "xlwings", "rich",
              "pyarrow", "dask", "distributed"),
-    "io": ("billing_model.workbook", "billing_model.commands", "billing_model.cli"),
+    "io": ("billing_model.workbook", "billing_model.commands", "billing_model.cli",
+           "billing_model.output", "billing_model.dask_engine"),
     "workbook": ("billing_model.commands", "billing_model.cli"),
 }
 #: formulas import only core (the rule tables) and themselves

@@ -7,7 +7,7 @@ import io
 import dask
 import pytest
 
-from billing_model.progress import dask_progress, progress_bar, progress_enabled, track
+from billing_model.io.progress import dask_progress, progress_bar, progress_enabled, track
 
 
 class Terminal(io.StringIO):

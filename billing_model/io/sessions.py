@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
 from ..core.sessions import Sessions, check_other_clients
-from ..progress import track
+from .progress import track
 from .tables import combine, normalize_table, parse_instants, to_arrow
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
