@@ -36,6 +36,9 @@ class Cell:
     comment: str | None = None
     text: bool = False
     bold: bool = False
+    #: a formula cell's value, computed by the engines when the workbook is built; written with
+    #: the formula so that readers that do not calculate (pandas, previews) see the figures
+    result: Any = None
 
 
 @dataclass
@@ -123,10 +126,13 @@ class Sheet:
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
-            fmt: str | None = None, comment: str | None = None, bold: bool = False) -> Cell:
-        """Set a value or, when ``value`` is text starting with ``=``, a formula."""
+            fmt: str | None = None, comment: str | None = None, bold: bool = False,
+            result: Any = None) -> Cell:
+        """Set a value or, when ``value`` is text starting with ``=``, a formula (``result``:
+        its value as the engines compute it)."""
         if isinstance(value, str) and value.startswith("="):
-            cell = Cell(formula=value, style=style, number_format=fmt, comment=comment, bold=bold)
+            cell = Cell(formula=value, style=style, number_format=fmt, comment=comment, bold=bold,
+                        result=result)
         else:
             cell = Cell(value=value, style=style, number_format=fmt, comment=comment, bold=bold)
         self.cells[(row, col)] = cell
