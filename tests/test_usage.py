@@ -509,3 +509,37 @@ def test_cli_by_user_rows(tmp_path, capsys, engine):
         "default,2026-01-01,2026-01-31,amy,pc2,480,true,true",
         "default,2026-01-01,2026-01-31,ben,pc2,480,true,false",
         "default,2026-01-01,2026-01-31,bot,pc2,0,false,false"]
+
+
+def test_parallel_partials_give_the_same_rows(monkeypatch):
+    # compute_usage splits users across threads above PARALLEL_ROWS sessions; force it on a
+    # small month with shift handovers, breaks and an org of its own
+    from billing_model.core import usage as usage_module
+    from billing_model.io.synthetic import generate_sessions
+
+    frame = generate_sessions(120, "2026-01-25", days=14, seed=5, orgs=("prod", "dev"),
+                              org_weights=(0.7, 0.3), upgrades=5)
+    s = sessions_from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
+                              license=frame["license"], client=frame["client"])
+    expected = compute_usage(s, order_date="2026-02-01")
+    expected_users = compute_usage(s, order_date="2026-02-01", by_user=True)
+    monkeypatch.setattr(usage_module, "PARALLEL_ROWS", 1)
+    for workers in (2, 3):
+        monkeypatch.setattr(usage_module, "WORKERS", workers)
+        assert compute_usage(s, order_date="2026-02-01").equals(expected)
+        assert compute_usage(s, order_date="2026-02-01", by_user=True).equals(expected_users)
+
+
+def test_reading_on_threads_keeps_the_first_bad_row(tmp_path, monkeypatch):
+    # batches are encoded on threads; the error of the earliest bad batch is the one raised
+    from billing_model.io import sessions as io_sessions
+
+    monkeypatch.setattr(io_sessions, "BATCH_ROWS", 2)
+    monkeypatch.setattr(io_sessions, "WORKERS", 2)
+    start = pd.to_datetime([f"2026-01-05T0{i}:00:00Z" for i in range(9)], utc=True)
+    end = start + pd.Timedelta(minutes=30)
+    end = end.where(~np.isin(np.arange(9), [3, 7]), start - pd.Timedelta(minutes=5))
+    pd.DataFrame({"user_id": [f"u{i}" for i in range(9)], "start": start, "end": end,
+                  "license": "pc2"}).to_parquet(tmp_path / "s.parquet", row_group_size=2)
+    with pytest.raises(BillingInputError, match=r"s\.parquet: row 4: end"):
+        io_sessions.read_sessions(tmp_path / "s.parquet")

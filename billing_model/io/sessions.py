@@ -18,7 +18,10 @@ from __future__ import annotations
 import csv
 import glob
 import json
+import os
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -115,10 +118,45 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     files = session_files(path)
     if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
         files = track(files, "Reading session files")
-    chunks = [chunk for f in files for chunk in iter_chunks(
+    tables = (table for f in files for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
-        other_clients=other_clients, as_of=as_of)]
-    return combine(chunks, source=str(path))
+        other_clients=other_clients, as_of=as_of))
+    return combine(list(_normalized(tables)), source=str(path))
+
+
+#: threads that validate and encode batches while the next ones are decoded
+WORKERS = max(1, min(os.cpu_count() or 1, 8))
+
+
+def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
+    """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
+    on a few threads (Arrow and NumPy release the GIL): the next batch is decoded while the
+    previous ones are encoded. At most ``WORKERS + 1`` batches are in flight, and the first bad
+    batch in file order raises, as it would one at a time."""
+    if WORKERS == 1:
+        for table, kwargs in tables:
+            yield _normalize(table, kwargs)
+        return
+    pending: deque = deque()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        try:
+            for table, kwargs in tables:
+                pending.append(pool.submit(_normalize, table, kwargs))
+                while len(pending) > WORKERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:  # an error or Ctrl-C: drop what has not started
+                future.cancel()
+
+
+def _normalize(table: pa.Table, kwargs: dict) -> dict:
+    opened = kwargs.pop("open", None)
+    chunk = normalize_table(table, **kwargs)
+    if opened is not None:
+        chunk["open"] = opened
+    return chunk
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
@@ -130,6 +168,19 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
     file read in parallel); row numbers in messages still count from the file's first row.
     """
+    for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
+                                     org=org, row_groups=row_groups,
+                                     other_clients=other_clients, as_of=as_of):
+        yield _normalize(table, kwargs)
+
+
+def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
+                org: str | None = None, row_groups: tuple[int, ...] | None = None,
+                other_clients: str | None = None, as_of: int | str | None = None
+                ) -> Iterator[tuple[pa.Table, dict]]:
+    """The Arrow tables of one file (one per batch), each with the keyword arguments that
+    :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
+    records' count, added to the chunk)."""
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone,
             "other_clients": check_other_clients(other_clients)}
@@ -137,10 +188,8 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
         opts["default_org"] = org
     if suffix == ".json":
         table, places, opened = _user_details(file, input_timezone, parse_as_of(as_of))
-        chunk = normalize_table(table, where=lambda i: f"{file}: {places[i]}", source=str(file),
-                                **opts)
-        chunk["open"] = opened
-        yield chunk
+        yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
+                      "open": opened, **opts}
         return
     offset = 0
     if row_groups is not None:
@@ -154,8 +203,7 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
         else:
             def where(i, base=base):
                 return f"{file}: row {base + i + 1}"
-        yield normalize_table(pa.Table.from_batches([batch]), where=where, source=str(file),
-                              **opts)
+        yield pa.Table.from_batches([batch]), {"where": where, "source": str(file), **opts}
         offset += batch.num_rows
 
 
