@@ -138,6 +138,8 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
     reach = np.maximum.accumulate((b - base) + group * span) - group * span + base
     new = new_key
     np.logical_or(new_key[1:], a[1:] > reach[:-1] + 1, out=new[1:])
+    if new.all():  # no session overlaps another of its key (the common case): no gathers
+        return key, a, reach
     starts = np.flatnonzero(new)
     ends = np.append(starts[1:], len(a)) - 1
     return key[starts], a[starts], reach[ends]

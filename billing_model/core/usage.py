@@ -201,9 +201,9 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     key += per
     key *= n_users
     key += sessions.user[src]
+    order, key, sa = _sort_groups(key, sa, per, window, n_users)
     del per
-    order = sort_by_key_and_start(key, sa)
-    key, sa, sb, src = key[order], sa[order], sb[order], src[order]
+    sb, src = sb[order], src[order]
     del order
     rank, billable = sessions.rank[src], sessions.billable[src]
     del src
@@ -240,6 +240,36 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
                           "user_id": sessions.user_ids[g_user], "rank": g_rank,
                           "minutes": g_minutes, "named": g_named})
     return UsagePartial(events, users, org_names)
+
+
+#: a first mark's minute within its period fits in 16 bits (31 days and a DST hour: 44,700)
+_MINUTE_BITS = 16
+
+
+def _sort_groups(key: np.ndarray, sa: np.ndarray, per: np.ndarray, window: Window,
+                 n_users: int):
+    """The order that sorts pieces by group ``key`` then first mark ``sa``, with both sorted.
+
+    When group, minute within the period and row number fit in one int64 (nearly always), a
+    value sort of that packed integer (several times faster than an argsort, and no gathers
+    for the two sorted columns); else an argsort.
+    """
+    n = len(key)
+    if n == 0 or int(key.max()) >= (2**62 >> _MINUTE_BITS) // n:
+        order = sort_by_key_and_start(key, sa)
+        return order, key[order], sa[order]
+    period_start = window.bounds[:-1][per]
+    packed = key << _MINUTE_BITS
+    packed += sa - period_start
+    packed *= n
+    packed += np.arange(n)
+    packed.sort()
+    order = packed % n
+    packed //= n
+    minute = packed & ((1 << _MINUTE_BITS) - 1)
+    packed >>= _MINUTE_BITS
+    minute += window.bounds[:-1][(packed // n_users) % window.n_periods]  # a tiny table
+    return order, packed, minute
 
 
 @dataclass
