@@ -7,14 +7,12 @@ engine when the scenario has session files.
 
 from __future__ import annotations
 
-from openpyxl.utils import get_column_letter
-
 from ..core.contract import Scenario
 from ..core.licenses import BY_KEY
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
 from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
-from .layout import Chart, Series, Sheet, Table, a1, ref
+from .layout import Chart, Series, Sheet, Table, a1, column_letter, ref
 
 
 def session_data(scenario: Scenario) -> dict | None:
@@ -146,7 +144,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     bottom = last
     if sess is not None:
         bottom = _profile(ctx, sheet, last + 3, col + 1)
-    sheet.print_area = f"A1:{get_column_letter(col - 1)}{bottom}"
+    sheet.print_area = f"A1:{column_letter(col - 1)}{bottom}"
 
 
 def _model_name(ctx: Ctx, lic: str) -> str:
