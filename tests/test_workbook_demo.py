@@ -111,7 +111,7 @@ def test_a_failed_build_keeps_the_old_workbook(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken)
+    monkeypatch.setattr("xlsxwriter.workbook.Workbook.close", broken)
     with pytest.raises(RuntimeError):
         main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target)])
     assert target.read_bytes() == b"previous"

@@ -1,8 +1,8 @@
 """Live Excel workbooks built from scenarios.
 
 :func:`build_layout` describes the workbook as plain data, :func:`write_book` writes it with
-openpyxl, :func:`build_workbook` does both. :data:`DEMO_SCENARIOS` are the examples
-``billing-model demo`` builds into ``workbooks/``.
+XlsxWriter (each formula with its engine-computed value), :func:`build_workbook` does both.
+:data:`DEMO_SCENARIOS` are the examples ``billing-model demo`` builds into ``workbooks/``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .build import build_layout, build_workbook, money_format, scenario_figures
 from .layout import Book, Cell, Chart, Sheet
-from .writer import to_openpyxl, write_book
+from .writer import write_book
 
 #: the demo scenarios (file stem in ``scenarios/``) and what each workbook shows
 DEMO_SCENARIOS: tuple[tuple[str, str], ...] = (
@@ -27,5 +27,4 @@ SCENARIOS_DIR = REPO / "scenarios"
 WORKBOOKS_DIR = REPO / "workbooks"
 
 __all__ = ["Book", "Cell", "Chart", "Sheet", "DEMO_SCENARIOS", "SCENARIOS_DIR", "WORKBOOKS_DIR",
-           "build_layout", "build_workbook", "money_format", "scenario_figures", "to_openpyxl",
-           "write_book"]
+           "build_layout", "build_workbook", "money_format", "scenario_figures", "write_book"]

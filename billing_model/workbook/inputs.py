@@ -14,11 +14,12 @@ import datetime as dt
 from ..core.contract import CHANNELS, RAMP_POLICIES
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Limit
-from ..core.money import CURRENCIES
+from ..core.money import CURRENCIES, minor_units
 from ..formulas import money as fm
 from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
+from .storage import workbook_settings
 
 
 def _bound(value: object) -> float | str:
@@ -50,11 +51,12 @@ class _InputWriter:
     def add(self, name: str | None, label: str, value, *, fmt: str | None = None,
             unit: str = "", note: str = "", options: tuple[str, ...] | None = None,
             limit: str | None = None, maximum: float | None = None, text: bool = False,
-            calc: bool = False) -> str:
+            calc: bool = False, result: object = None) -> str:
+        """``result``: a calculated input's value as the engines compute it."""
         sheet, row = self.sheet, self.row
         sheet.text(row, 1, label, style="label")
         if calc:
-            sheet.put(row, 2, value, style="calc", fmt=fmt)
+            sheet.put(row, 2, value, style="calc", fmt=fmt, result=result)
         elif text or isinstance(value, str) and not str(value).startswith("="):
             sheet.text(row, 2, value, style="input", comment=note or None)
         else:
@@ -145,13 +147,15 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
           unit="calculated", note="Decimals each line is rounded to, half up: the currency's "
           "row of the currency table (Sources sheet).",
-          calc=True)
+          calc=True, result=minor_units(cur))
     w.add("Periods", "Ramp + term", "=RampMonths+TermMonths", fmt=INT, unit="calculated",
-          note="Billed periods.", calc=True)
+          note="Billed periods.", calc=True, result=s.periods)
     w.add("GridOK", "Grid covers ramp + term", f"=IF(Periods<={ctx.periods},\"yes\",\"NO: "
           f"rebuild with billing-model build (usage covers {ctx.periods} periods)\")",
           unit="check", note="The usage, storage and invoice grids hold "
-          f"{ctx.periods} periods.", calc=True)
+          f"{ctx.periods} periods.", calc=True,
+          result="yes" if s.periods <= ctx.periods else
+          f"NO: rebuild with billing-model build (usage covers {ctx.periods} periods)")
 
     w.section("License lines")
     for i, p in enumerate(s.products):
@@ -207,13 +211,14 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                   unit="date", note="Hardware is invoiced when it ships (billing FAQ).")
         else:
             w.add(names["date"], f"{kind} {k}: invoice date", "=OrderDate", fmt=DATE,
-                  unit="calculated", calc=True,
+                  unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
 
 
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     st = ctx.scenario.storage
+    settings = workbook_settings(ctx)
     w.section("Storage forecast" + ("" if st is not None else " (what-if: the scenario has no "
                                     "[storage] table)"))
     calls = 0 if st is None else st.calls_per_month
@@ -257,18 +262,21 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.add("AudioGBPerCall", "Audio GB per call",
           "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
           fmt="0.000000", unit="calculated",
-          note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).", calc=True)
+          note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).", calc=True,
+          result=settings.audio_gb_per_call)
     w.add("ScreenGBPerCall", "Screen GB per call",
           "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
           fmt="0.000000", unit="calculated",
-          note="screen share x minutes x MB/minute / 1000.", calc=True)
+          note="screen share x minutes x MB/minute / 1000.", calc=True,
+          result=settings.screen_gb_per_call)
     w.add("AudioLifeDays", "Audio counted for",
           "=" + fs.audio_life_days(),
-          fmt=INT, unit="days", note="Retention, or until archived.", calc=True)
+          fmt=INT, unit="days", note="Retention, or until archived.", calc=True,
+          result=settings.audio_life_days)
     w.add("ScreenLifeDays", "Screen counted for",
           "=" + fs.screen_life_days(),
           fmt=INT, unit="days", note="Screen retention (or audio's), or until archived.",
-          calc=True)
+          calc=True, result=settings.screen_life_days)
     w.add("StorageBilled", "Storage forecast billed", "yes" if st is not None else "no",
           options=("yes", "no"),
           note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "

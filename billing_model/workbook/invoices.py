@@ -145,10 +145,20 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     first = head + 1
     last = first + len(dates) - 1
     all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 5, last)
-    for i, (_when, formula, hardware) in enumerate(dates):
+    # stored values: the invoice engine's totals per invoice date (an invoice counted once)
+    from ..core.invoices import due_date, invoice_schedule, invoice_totals
+    per_date = {row.invoice_date: row.amount or 0
+                for row in invoice_totals(invoice_schedule(s)).itertuples()}
+    seen: set[dt.date] = set()
+    paid = 0
+    for i, (when, formula, hardware) in enumerate(dates):
         r = first + i
-        sheet.put(r, col, formula, fmt=DATE)
-        sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE)
+        amount = 0 if when in seen else per_date.get(when, 0)
+        seen.add(when)
+        paid += amount
+        due = due_date(when, s.contract.payment_terms_days)
+        sheet.put(r, col, formula, fmt=DATE, result=when)
+        sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE, result=due)
         sheet.text(r, col + 5, "hardware" if hardware else "periodic", style="muted")
         total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
         if hardware:
@@ -157,10 +167,11 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
                      f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
             total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
                      f"{above}>0,0,{total})")
-        sheet.put(r, col + 2, "=" + total, fmt=ctx.money)
+        sheet.put(r, col + 2, "=" + total, fmt=ctx.money, result=amount)
         prev = "0" if i == 0 else a1(r - 1, col + 3)
-        sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money)
-        sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted")
+        sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money, result=paid)
+        sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted",
+                  result=due.isoformat())
     book.name("InvoiceDates", sheet, first, col, last, col)
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
     sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
@@ -170,7 +181,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
                                       f"=N(${total_col}{first})=0", "muted"))
     sheet.text(last + 1, col, "Total", style="total")
     sheet.put(last + 1, col + 1, None, style="total")
-    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total")
+    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=paid)
     sheet.put(last + 1, col + 3, None, style="total")
     sheet.charts.append(Chart(
         "bar", "Cash due by due date", a1(last + 3, col, absolute=False),

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+from xlsxwriter.utility import xl_col_to_name
 
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
@@ -123,6 +123,10 @@ class Sheet:
     landscape: bool = True
     fit_width: bool = True
     hidden: bool = False
+    #: print set-up: rows ``(first, last)`` repeated at the top of every printed page, and rows
+    #: that start a new printed page (a manual page break above each)
+    repeat_rows: tuple[int, int] | None = None
+    row_breaks: list[int] = field(default_factory=list)
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
@@ -185,9 +189,14 @@ class Book:
         return name
 
 
+def column_letter(col: int) -> str:
+    """``column_letter(28) == "AB"`` (1-based)."""
+    return xl_col_to_name(col - 1)
+
+
 def a1(row: int, col: int, *, absolute: bool = True) -> str:
     """``a1(4, 2) == "$B$4"``."""
-    letter = get_column_letter(col)
+    letter = column_letter(col)
     return f"${letter}${row}" if absolute else f"{letter}{row}"
 
 

@@ -7,13 +7,63 @@ days, steady state), :mod:`~billing_model.formulas.periods` and
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
+
+from ..core.allowances import per_user_allowance
+from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
+from ..core.money import line_amount
+from ..core.periods import BillingCalendar
+from ..core.storage import StorageSettings, _window_sum, storage_daily, storage_forecast
 from ..formulas import allowances as fa
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
 from .context import DATE, GB, INT, NUM, Ctx, header, num, title
 from .layout import Chart, Series, Sheet, Table, a1, ref
+
+
+def workbook_settings(ctx: Ctx) -> StorageSettings:
+    """The storage settings the Inputs sheet holds: the scenario's, or the what-if zeros."""
+    st = ctx.scenario.storage
+    return st if st is not None else StorageSettings(calls_per_month=0, avg_minutes=0,
+                                                      retention_days=0)
+
+
+def engine_figures(ctx: Ctx) -> dict:
+    """The storage engine's figures for every cell of the sheet, as built: the forecast per
+    period (:func:`~billing_model.core.storage.storage_forecast`) and the daily model
+    (:func:`~billing_model.core.storage.storage_daily`) over the grid's 31 days a period, the
+    days after the last period without calls."""
+    s, P = ctx.scenario, ctx.periods
+    c = s.contract
+    settings = workbook_settings(ctx)
+    allowance = fair_use_allowances(s, "storage_gb")
+    forecast = storage_forecast(settings, c.order_date, P, timezone=c.billing_timezone,
+                                allowance_gb=allowance, currency=c.currency)
+    daily = storage_daily(settings, c.order_date, P, timezone=c.billing_timezone)
+    horizon, cap = len(daily), 31 * P
+    calls = np.zeros(cap)
+    calls[:horizon] = daily["calls"].to_numpy()
+    new_audio = calls * settings.audio_gb_per_call
+    new_screen = calls * settings.screen_gb_per_call
+    first = BillingCalendar(c.order_date, c.billing_timezone).first_days(np.arange(P))
+    dates = np.datetime64(c.order_date, "D") + np.arange(cap)
+    per = daily.groupby("period")
+    rate = c.storage_overage_rate or 0
+    costs = [line_amount(float(q), rate, c.currency) for q in forecast["overage_gb"]]
+    return {
+        "forecast": forecast, "allowance": allowance, "costs": costs,
+        "calls": settings.calls_by_period(P), "largest_day": per["stored_gb"].max().to_numpy(),
+        "new_unrounded": (per["new_audio_gb"].sum() + per["new_screen_gb"].sum()).to_numpy(),
+        "dates": dates.astype(object), "k": np.searchsorted(first, dates, side="right") - 1,
+        "day_calls": calls, "new_audio": new_audio, "new_screen": new_screen,
+        "sum_audio": np.cumsum(new_audio), "sum_screen": np.cumsum(new_screen),
+        "stored_audio": _window_sum(new_audio, settings.audio_life_days),
+        "stored_screen": _window_sum(new_screen, settings.screen_life_days),
+    }
 
 
 def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
@@ -36,32 +86,39 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
     sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
     calls = s.storage.calls_per_month if s.storage is not None else None
+    eng = engine_figures(ctx)
+    fc = eng["forecast"]
     for i in range(P):
         r = first + i
         k = a1(r, 1)
+        start, end = fc["period_start"].iloc[i], fc["period_end"].iloc[i]
+        days = (end - start).days + 1
         sheet.put(r, 1, i, fmt="0")
-        sheet.put(r, 2, "=" + fp.period_start(k), fmt=DATE)
-        sheet.put(r, 3, "=" + fp.period_end(k), fmt=DATE)
-        sheet.put(r, 4, f"={a1(r, 3)}-{a1(r, 2)}+1", fmt="0")
-        if isinstance(calls, tuple):
-            if i == 0:
-                sheet.put(r, 5, "=CallsPerMonth", fmt=INT)
-            else:
-                sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
+        sheet.put(r, 2, "=" + fp.period_start(k), fmt=DATE, result=start)
+        sheet.put(r, 3, "=" + fp.period_end(k), fmt=DATE, result=end)
+        sheet.put(r, 4, f"={a1(r, 3)}-{a1(r, 2)}+1", fmt="0", result=days)
+        if isinstance(calls, tuple) and i > 0:
+            sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
         else:
-            sheet.put(r, 5, "=CallsPerMonth", fmt=INT)
-        sheet.put(r, 6, f"={a1(r, 5)}/{a1(r, 4)}", fmt=NUM)
+            sheet.put(r, 5, "=CallsPerMonth", fmt=INT, result=float(eng["calls"][0]))
+        sheet.put(r, 6, f"={a1(r, 5)}/{a1(r, 4)}", fmt=NUM,
+                  result=float(eng["calls"][i]) / days)
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
         live = f"{k}<Periods"
         sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
-                  f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted")
+                  f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted",
+                  result=float(eng["largest_day"][i]))
         sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
-                  fmt="0.000000", style="muted")
-        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB)
-        sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc")
-        sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB)
-        sheet.put(r, 10, "=" + fs.round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB)
-        sheet.put(r, 11, "=" + fm.line_amount(a1(r, 10), "StorageOverageRate"), fmt=ctx.money)
+                  fmt="0.000000", style="muted", result=float(eng["new_unrounded"][i]))
+        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB, result=float(fc["new_gb"].iloc[i]))
+        sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc",
+                  result=float(fc["stored_gb"].iloc[i]))
+        sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB,
+                  result=float(eng["allowance"][i]))
+        sheet.put(r, 10, "=" + fs.round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB,
+                  result=float(fc["overage_gb"].iloc[i]))
+        sheet.put(r, 11, "=" + fm.line_amount(a1(r, 10), "StorageOverageRate"), fmt=ctx.money,
+                  result=eng["costs"][i])
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
     book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
@@ -71,9 +128,12 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.text(tot, 1, "Largest / total", style="total")
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
-    sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total")
-    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total")
-    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total")
+    sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total",
+              result=float(fc["stored_gb"].max()))
+    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total",
+              result=float(fc["overage_gb"].max()))
+    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total",
+              result=sum(eng["costs"]))
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
@@ -103,22 +163,31 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         r = d_first + d
         day = a1(r, c_day)
         sheet.put(r, c_day, d, fmt="0")
-        sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE)
-        sheet.put(r, c_k, f"=MATCH({a1(r, c_date)},PeriodStart,1)-1", fmt="0")
+        sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE, result=eng["dates"][d])
+        sheet.put(r, c_k, f"=MATCH({a1(r, c_date)},PeriodStart,1)-1", fmt="0",
+                  result=int(eng["k"][d]))
         sheet.put(r, c_calls, f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
-                  f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM)
-        sheet.put(r, c_na, f"={a1(r, c_calls)}*AudioGBPerCall", fmt="0.0000")
-        sheet.put(r, c_ns, f"={a1(r, c_calls)}*ScreenGBPerCall", fmt="0.0000")
+                  f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM,
+                  result=float(eng["day_calls"][d]))
+        sheet.put(r, c_na, f"={a1(r, c_calls)}*AudioGBPerCall", fmt="0.0000",
+                  result=float(eng["new_audio"][d]))
+        sheet.put(r, c_ns, f"={a1(r, c_calls)}*ScreenGBPerCall", fmt="0.0000",
+                  result=float(eng["new_screen"][d]))
         prev_a = "0" if d == 0 else a1(r - 1, c_ca)
         prev_s = "0" if d == 0 else a1(r - 1, c_cs)
-        sheet.put(r, c_ca, f"={prev_a}+{a1(r, c_na)}", fmt="0.000")
-        sheet.put(r, c_cs, f"={prev_s}+{a1(r, c_ns)}", fmt="0.000")
+        sheet.put(r, c_ca, f"={prev_a}+{a1(r, c_na)}", fmt="0.000",
+                  result=float(eng["sum_audio"][d]))
+        sheet.put(r, c_cs, f"={prev_s}+{a1(r, c_ns)}", fmt="0.000",
+                  result=float(eng["sum_screen"][d]))
         # sum over the last `life` days, this one included: cumulative(d) - cumulative(d - life)
         sheet.put(r, c_sa, "=" + fs.window_sum(a1(r, c_ca), day, "AudioLifeDays",
-                                               "DailyAudioSum"), fmt="0.000")
+                                               "DailyAudioSum"), fmt="0.000",
+                  result=float(eng["stored_audio"][d]))
         sheet.put(r, c_ss, "=" + fs.window_sum(a1(r, c_cs), day, "ScreenLifeDays",
-                                               "DailyScreenSum"), fmt="0.000")
-        sheet.put(r, c_st, f"={a1(r, c_sa)}+{a1(r, c_ss)}", fmt="0.000")
+                                               "DailyScreenSum"), fmt="0.000",
+                  result=float(eng["stored_screen"][d]))
+        sheet.put(r, c_st, f"={a1(r, c_sa)}+{a1(r, c_ss)}", fmt="0.000",
+                  result=float(eng["stored_audio"][d] + eng["stored_screen"][d]))
     book.name("DailyAudioSum", sheet, d_first, c_ca, d_last, c_ca)
     book.name("DailyScreenSum", sheet, d_first, c_cs, d_last, c_cs)
     book.name("DailyStoredGB", sheet, d_first, c_st, d_last, c_st)
@@ -128,12 +197,20 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.widths[c_new] = 10
     for d in range(days_cap):
         r = d_first + d
-        sheet.put(r, c_new, f"={a1(r, c_na)}+{a1(r, c_ns)}", fmt="0.0000")
+        sheet.put(r, c_new, f"={a1(r, c_na)}+{a1(r, c_ns)}", fmt="0.0000",
+                  result=float(eng["new_audio"][d] + eng["new_screen"][d]))
     book.names["DailyNewGB"] = ref(sheet, d_first, c_new, d_last, c_new)
     sheet.freeze = a1(head + 1, 1, absolute=False)
 
 
 RETENTION_CHOICES = (30, 90, 180, 365, 730)
+
+
+def _screen_life(settings: StorageSettings, retention_days: int) -> int:
+    """Days a screen recording counts when the audio is kept ``retention_days``."""
+    if settings.screen_retention_days is not None:
+        return settings.screen_life_days
+    return dataclasses.replace(settings, retention_days=retention_days).screen_life_days
 
 
 def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
@@ -157,24 +234,38 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
                          for n in ctx.product_names)
     c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
     screen_cap = LIMITS["screen_retention_days"].maximum
+    settings = workbook_settings(ctx)
+    c = s.contract
+    # the engine's figures for each choice: its settings with that retention
+    calls_per_day = float(settings.calls_by_period(1)[0]) * 12 / 365
+    allowed = sum(p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
+                  for p in s.products)
     first = row + 1
     for i, days in enumerate(("=RetentionDays", *RETENTION_CHOICES)):
         r = first + i
         ret = a1(r, c_ret)
-        sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input")
+        kept = settings.retention_days if i == 0 else days
+        sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input", result=kept)
         cpd = "(CallsPerMonth*12/365)"
         audio_days = fs.audio_life_days(ret)
         # a screen recording kept "as the audio" stops at the vendor's one-year cap
         screen_days = fs.screen_life_days(f"MIN({ret},{screen_cap})")
+        audio = calls_per_day * dataclasses.replace(
+            settings, retention_days=kept).audio_life_days * settings.audio_gb_per_call
+        screen = calls_per_day * _screen_life(settings, min(kept, screen_cap)) \
+            * settings.screen_gb_per_call
+        over = max(audio + screen - allowed, 0.0)
         sheet.put(r, c_audio, "=" + fs.steady_state_gb(cpd, audio_days, "AudioGBPerCall"),
-                  fmt=GB)
+                  fmt=GB, result=audio)
         sheet.put(r, c_screen, "=" + fs.steady_state_gb(cpd, screen_days, "ScreenGBPerCall"),
-                  fmt=GB)
-        sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc")
-        sheet.put(r, c_allow, f"={allowance}", fmt=GB)
-        sheet.put(r, c_over, f"=MAX({a1(r, c_total)}-{a1(r, c_allow)},0)", fmt=GB)
+                  fmt=GB, result=screen)
+        sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc",
+                  result=audio + screen)
+        sheet.put(r, c_allow, f"={allowance}", fmt=GB, result=allowed)
+        sheet.put(r, c_over, f"=MAX({a1(r, c_total)}-{a1(r, c_allow)},0)", fmt=GB, result=over)
         sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
-                  fmt=ctx.money)
+                  fmt=ctx.money, result=line_amount(over, c.storage_overage_rate or 0,
+                                                    c.currency))
     sheet.text(first, 10, "(the Inputs' retention)", style="intro")
     row = first + len(RETENTION_CHOICES) + 1
     if s.storage is not None:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from ..core.invoices import invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE
 from ..formulas import periods as fp
 from .context import GB, INT, PCT, Ctx, header, title
 from .layout import Sheet
+from .variants import scenario_figures
+
+
+def _named_result(ctx: Ctx, name: str) -> object:
+    """The engine result stored in the cell a defined name points to (built before)."""
+    sheet_name, cell = ctx.book.names[name].rsplit("!", 1)
+    col, row = cell.replace("$", " ").split()
+    col_number = 0
+    for letter in col:
+        col_number = col_number * 26 + ord(letter) - 64
+    return ctx.book.sheet(sheet_name.strip("'")).cells[(int(row), col_number)].result
 
 
 def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
@@ -18,14 +32,20 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     r = 4
     header(sheet, r, 1, ["Figure", "Value", "How it is computed"])
 
-    def fig(label: str, formula: str, fmt: str | None, how: str, *, style: str = "calc"):
+    def fig(label: str, formula: str, fmt: str | None, how: str, *, style: str = "calc",
+            result: object = None):
         nonlocal r
         r += 1
         sheet.text(r, 1, label, bold=style == "total")
-        sheet.put(r, 2, formula, fmt=fmt, style=style)
+        sheet.put(r, 2, formula, fmt=fmt, style=style, result=result)
         sheet.text(r, 3, how, style="note")
         return r
 
+    # the engines' figures for the scenario as built
+    figures = scenario_figures(s)
+    totals = [a for a in invoice_totals(figures["lines"])["amount"] if a is not None]
+    storage = {name: _named_result(ctx, name)
+               for name in ("StorageMaxGB", "StorageMaxOverageGB", "StorageOverageCost")}
     lic = BY_KEY[c.license].label
     ramp = (f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp")
     sheet.text(3, 1, f"{lic} {c.license_model}, {c.committed_users} committed users, "
@@ -35,30 +55,37 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
                      "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
                      "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
-                     style="total")
+                     style="total", result=figures["first_year"])
     fig("Total contract value", "=InvoiceTotal", ctx.money,
         "Every invoice of ramp + term, the arrears invoice after the term included.",
-        style="total")
+        style="total", result=figures["total"])
     ctx.book.name("FirstYearCost", sheet, first_year, 2)
     fig("Invoices", "=SUMPRODUCT((InvoiceTotals<>0)*1)", INT, "Invoices with a non-zero "
-        "total.")
-    fig("Largest invoice", "=MAX(InvoiceTotals)", ctx.money, "")
+        "total.", result=sum(1 for a in totals if a != 0))
+    fig("Largest invoice", "=MAX(InvoiceTotals)", ctx.money, "",
+        result=max([Decimal(0), *totals]))
     fig("Monthly prepay (term)", "=CommittedUsers*PrepayRate" + "".join(
         f"+{n['committed']}*{n['prepay']}" for n in ctx.product_names[1:]), ctx.money,
-        "Committed users x prepay rate, per term period.")
-    fig("Billed periods", "=Periods", INT, "Ramp + term.")
-    fig("Grid check", "=GridOK", None, "The grids cover the periods the inputs ask for.")
+        "Committed users x prepay rate, per term period.",
+        result=sum((p.committed_users * Decimal(p.prepay_rate or 0) for p in s.products),
+                   Decimal(0)))
+    fig("Billed periods", "=Periods", INT, "Ramp + term.", result=s.periods)
+    fig("Grid check", "=GridOK", None, "The grids cover the periods the inputs ask for.",
+        result=_named_result(ctx, "GridOK"))
     r += 1
     sheet.text(r + 1, 1, "Storage" + ("" if s.storage is not None else
                                       " (what-if: the scenario has no [storage] forecast)"),
                style="subtitle")
     r += 1
     fig("Largest billed storage (StorageMaxGB)", "=StorageMaxGB", GB,
-        "Largest daily total of any period of ramp + term (Storage sheet).")
+        "Largest daily total of any period of ramp + term (Storage sheet).",
+        result=storage["StorageMaxGB"])
     fig("Biggest storage overage", "=StorageMaxOverageGB", GB,
-        "GB above the fair-use allowance in the worst period.")
+        "GB above the fair-use allowance in the worst period.",
+        result=storage["StorageMaxOverageGB"])
     fig("Storage overage cost (forecast)", "=StorageOverageCost", ctx.money,
-        "Sum over periods of overage GB x storage overage rate.")
+        "Sum over periods of overage GB x storage overage rate.",
+        result=storage["StorageOverageCost"])
     sess = ctx.sessions
     if sess is not None:
         r += 1
@@ -76,10 +103,12 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         fig(f"Concurrent peak, period {k}", peak, INT,
             "Highest count reached for 30 minutes in total (vendor method).")
         fig("Concurrent / named", f"={peak}/MAX({named},1)", PCT,
-            "A concurrent license pays off when its price is below named price / this ratio.")
+            "A concurrent license pays off when its price is below named price / this ratio.",
+            result=peak / max(named, 1))
         fig("Break-even concurrent rate", f"=PrepayRate*{named}/MAX({peak},1)", ctx.rate,
             "Concurrent rate at which both models cost the same for this period, from the "
-            "prepay rate on the Inputs sheet.")
+            "prepay rate on the Inputs sheet.",
+            result=float(c.prepay_rate or 0) * named / max(peak, 1))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")

@@ -7,14 +7,17 @@ engine when the scenario has session files.
 
 from __future__ import annotations
 
-from openpyxl.utils import get_column_letter
+import numpy as np
 
 from ..core.contract import Scenario
+from ..core.invoices import fair_use_allowances
 from ..core.licenses import BY_KEY
+from ..core.periods import BillingCalendar
+from ..core.storage import storage_forecast
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
 from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
-from .layout import Chart, Series, Sheet, Table, a1, ref
+from .layout import Chart, Series, Sheet, Table, a1, column_letter, ref
 
 
 def session_data(scenario: Scenario) -> dict | None:
@@ -57,11 +60,15 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     last = head + P
     cols = ["Period k", "Period start", "Period end"]
     sheet.widths.update({1: 9, 2: 12, 3: 12})
+    c = s.contract
+    starts = BillingCalendar(c.order_date, c.billing_timezone).first_days(np.arange(P + 1))
     for i in range(P):
         r = first + i
         sheet.put(r, 1, i, fmt="0")
-        sheet.put(r, 2, "=" + fp.period_start(a1(r, 1)), fmt=DATE)
-        sheet.put(r, 3, "=" + fp.period_end(a1(r, 1)), fmt=DATE)
+        sheet.put(r, 2, "=" + fp.period_start(a1(r, 1)), fmt=DATE,
+                  result=starts[i].astype(object))
+        sheet.put(r, 3, "=" + fp.period_end(a1(r, 1)), fmt=DATE,
+                  result=(starts[i + 1] - 1).astype(object))
     book.name("PeriodK", sheet, first, 1, last, 1)
     book.name("PeriodStart", sheet, first, 2, last, 2)
     col = 4
@@ -83,8 +90,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 if named is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
                     n_col, c_col = col + 1, col + 2
+                    counted = conc if _model(ctx, lic) == "concurrent" else named
                     sheet.put(first + i, col, f'=IF({_model_name(ctx, lic)}="concurrent",'
-                              f"{a1(first + i, c_col)},{a1(first + i, n_col)})", fmt=INT)
+                              f"{a1(first + i, c_col)},{a1(first + i, n_col)})", fmt=INT,
+                              result=int(counted[i]))
                     sheet.put(first + i, n_col, int(named[i]), style="input", fmt=INT)
                     sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
                 else:
@@ -102,7 +111,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         cols.append(f"Billable {lic} users (all orgs)")
         for i in range(P):
             parts = "+".join(a1(first + i, cc) for cc in org_cols[lic]) or "0"
-            sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc")
+            billable = sum(_number(sheet, first + i, cc) for cc in org_cols[lic])
+            sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc", result=billable)
         book.name(name, sheet, first, col, last, col)
         ctx.usage_cols["users:" + lic] = name
         sheet.widths[col] = 14
@@ -110,6 +120,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     series = [("telephony", "Telephony", "Telephony charges", ctx.money)]
     for key, short, label in FEATURES:
         series.append((key, short + "Used", "Used " + label, GB if key == "storage_gb" else INT))
+    billed_gb = None  # with a [storage] table the forecast's billed GB (StorageBilled "yes")
+    if s.storage is not None:
+        billed_gb = storage_forecast(s.storage, s.contract.order_date, P,
+                                     timezone=s.contract.billing_timezone)["stored_gb"].tolist()
     for key, name, label, fmt in series:
         cols.append(label)
         values = s.usage(key)
@@ -117,7 +131,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             if key == "storage_gb":
                 measured = 0 if values is None else num(values[i])
                 sheet.put(first + i, col, f'=IF(StorageBilled="yes",INDEX(StorageBilledGB,'
-                          f'{a1(first + i, 1)}+1),{measured})', fmt=fmt)
+                          f'{a1(first + i, 1)}+1),{measured})', fmt=fmt,
+                          result=measured if billed_gb is None else num(billed_gb[i]))
             else:
                 sheet.put(first + i, col, 0 if values is None else num(values[i]),
                           style="input", fmt=fmt)
@@ -127,6 +142,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         col += 1
     for key, short, label in FEATURES:
         cols.append("Allowance " + label)
+        allowances = fair_use_allowances(s, key)
         for i in range(P):
             r = first + i
             terms = []
@@ -135,7 +151,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 committed = f"IF({a1(r, 1)}<RampMonths,0,{names['committed']})"
                 terms.append(fa.fair_use_allowance(users, committed, names["license"],
                                                    names["model"], key))
-            sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT)
+            sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,
+                      result=float(allowances[i]))
         book.name("Allowance" + short, sheet, first, col, last, col)
         ctx.usage_cols["allowance:" + key] = "Allowance" + short
         sheet.widths[col] = 14
@@ -146,7 +163,21 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     bottom = last
     if sess is not None:
         bottom = _profile(ctx, sheet, last + 3, col + 1)
-    sheet.print_area = f"A1:{get_column_letter(col - 1)}{bottom}"
+    sheet.print_area = f"A1:{column_letter(col - 1)}{bottom}"
+
+
+def _number(sheet: Sheet, row: int, col: int) -> float:
+    """A cell's number: its value, or its formula's engine result."""
+    cell = sheet.cells[(row, col)]
+    return cell.result if cell.formula is not None else cell.value
+
+
+def _model(ctx: Ctx, lic: str) -> str:
+    """The license model of the line that bills ``lic``, as built."""
+    for p in ctx.scenario.products:
+        if p.license == lic:
+            return p.license_model
+    return ctx.scenario.contract.license_model
 
 
 def _model_name(ctx: Ctx, lic: str) -> str:

@@ -1,184 +1,236 @@
-"""The one writer: a :class:`~billing_model.workbook.layout.Book` becomes an ``.xlsx`` file."""
+"""The one writer: a :class:`~billing_model.workbook.layout.Book` becomes an ``.xlsx`` file.
+
+Written with XlsxWriter because it stores each formula together with its value (the layout's
+``Cell.result``, computed by the engines when the workbook is built): readers that do not
+calculate (pandas, openpyxl ``data_only``, mail and file previews) see the figures, while Excel
+and LibreOffice still recalculate every formula on open (``fullCalcOnLoad``, XlsxWriter's
+default). openpyxl only reads workbooks (tests, the xlwings side).
+
+The output is byte-reproducible: XlsxWriter stamps every zip entry with a fixed date, and the
+document properties carry the book's ``created`` date instead of the time of the build.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import os
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart
-from openpyxl.chart import Series as XlSeries
-from openpyxl.chart.data_source import AxDataSource, NumRef, StrRef
-from openpyxl.comments import Comment
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.table import Table as XlTable
-from openpyxl.worksheet.table import TableStyleInfo
+import xlsxwriter
 
 from ..io.atomic import atomic_path
-from .layout import Book, Chart, Sheet
+from .layout import Book, Cell, Chart, Sheet
 
-_THIN = Side(style="thin", color="B7B7B7")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # the usual "edit me" yellow
-_HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
-_CHECK_FILL = PatternFill("solid", fgColor="E2EFDA")
+_THIN = "#B7B7B7"
 
-#: style name -> openpyxl keyword arguments (font, fill, border, alignment, protection)
-STYLES: dict[str, dict] = {
-    "title": {"font": Font(bold=True, size=16, color="1F4E79")},
-    "subtitle": {"font": Font(bold=True, size=12, color="1F4E79")},
-    "header": {"font": Font(bold=True, color="FFFFFF"), "fill": _HEADER_FILL,
-               "alignment": Alignment(wrap_text=True, vertical="center")},
-    "label": {"font": Font(bold=False), "alignment": Alignment(vertical="center")},
-    "input": {"font": Font(color="0000CC"), "fill": _INPUT_FILL,
-              "border": Border(_THIN, _THIN, _THIN, _THIN), "protection": Protection(locked=False),
-              "alignment": Alignment(vertical="center")},
-    "calc": {"alignment": Alignment(vertical="center")},
-    "total": {"font": Font(bold=True), "fill": _TOTAL_FILL, "border": Border(top=_THIN),
-              "alignment": Alignment(vertical="center")},
-    "intro": {"font": Font(italic=True, color="595959"),
-              "alignment": Alignment(vertical="center")},
-    "note": {"font": Font(italic=True, color="595959"),
-             "alignment": Alignment(wrap_text=True, vertical="center")},
-    "link": {"font": Font(color="0563C1", underline="single")},
-    "check": {"font": Font(bold=True, color="375623"), "fill": _CHECK_FILL},
-    "muted": {"font": Font(color="A6A6A6")},
-    "center": {"alignment": Alignment(horizontal="center")},
+#: style name -> XlsxWriter format properties (font, fill, border, alignment, protection)
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
+    "subtitle": {"bold": True, "font_size": 12, "font_color": "#1F4E79"},
+    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "text_wrap": True,
+               "valign": "vcenter"},
+    "label": {"valign": "vcenter"},
+    "input": {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1,
+              "border_color": _THIN, "locked": False, "valign": "vcenter"},  # "edit me" yellow
+    "calc": {"valign": "vcenter"},
+    "total": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
+              "valign": "vcenter"},
+    "intro": {"italic": True, "font_color": "#595959", "valign": "vcenter"},
+    "note": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "vcenter"},
+    "link": {"font_color": "#0563C1", "underline": 1},
+    "check": {"bold": True, "font_color": "#375623", "bg_color": "#E2EFDA"},
+    "muted": {"font_color": "#A6A6A6"},
+    "center": {"align": "center"},
 }
 
-_CM = 360000  # EMU per cm
+DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
+_PIXELS_PER_CM = 96 / 2.54
+_EPOCH = dt.datetime(1899, 12, 30)  # serial 0 of the 1900 date system (after its 1900-02-29)
+_CHART_TYPES = {"line": "line", "bar": "column", "scatter": "scatter"}
+_VALIDATION_KINDS = {"whole": "integer", "decimal": "decimal", "date": "date"}
 
 
 def write_book(book: Book, target: str | os.PathLike) -> Path:
     """Write ``book`` to ``target`` (``.xlsx``) through a temporary file, then rename it."""
-    wb = to_openpyxl(book)
     target = Path(target)
     with atomic_path(target) as tmp:
-        wb.save(tmp)
-        _make_reproducible(tmp, book.created)
+        _write(book, tmp)
     return target
 
 
-def _make_reproducible(path: Path, when) -> None:
-    """Rewrite the saved zip so the same book gives the same bytes: openpyxl stamps the save
-    time into ``docProps/core.xml`` and into every zip entry; use ``when`` for both."""
-    import re
-    import zipfile
-
-    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-    date_time = (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(path) as src:
-        entries = [(info, src.read(info)) for info in src.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
-        for info, data in entries:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
-            fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            out.writestr(fixed, data)
-
-
-def to_openpyxl(book: Book) -> Workbook:
-    """The openpyxl workbook for ``book`` (not saved)."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    for sheet in book.sheets:
-        _write_sheet(wb, sheet)
-    for name, target in sorted(book.names.items()):
-        wb.defined_names[name] = DefinedName(name, attr_text=target)
-    wb.active = book.active
-    props = wb.properties
-    props.title = book.title
-    props.subject = book.subject
-    props.creator = "billing_model"
-    props.lastModifiedBy = "billing_model"
-    props.created = book.created
-    props.modified = book.created
-    wb.calculation.fullCalcOnLoad = True  # Excel computes every formula on open
-    return wb
+def _write(book: Book, path: Path) -> None:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
+                                         "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    try:
+        formats = _Formats(wb)
+        sheets = {sheet.name: wb.add_worksheet(sheet.name) for sheet in book.sheets}
+        for sheet in book.sheets:
+            _write_sheet(wb, sheets[sheet.name], sheet, formats)
+        for name, target in sorted(book.names.items()):
+            wb.define_name(name, "=" + target)
+        sheets[book.sheets[book.active].name].activate()
+        wb.set_properties({"title": book.title, "subject": book.subject,
+                           "author": "billing_model", "created": book.created})
+        wb.set_calc_mode("auto")  # with fullCalcOnLoad: Excel computes every formula on open
+    except BaseException:
+        wb.fileclosed = True  # nothing to save: do not let XlsxWriter write on garbage collection
+        raise
+    wb.close()
 
 
-def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
-    ws = wb.create_sheet(sheet.name)
+class _Formats:
+    """One XlsxWriter format per (style, number format, bold, quote prefix), made once."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        self.wb = wb
+        self.cache: dict[tuple, Any] = {}
+
+    def get(self, style: str | None, number_format: str | None = None, *, bold: bool = False,
+            quote: bool = False):
+        key = (style, number_format, bold, quote)
+        if key not in self.cache:
+            props = dict(STYLES.get(style or "", {}))
+            if number_format:
+                props["num_format"] = number_format
+            if bold:
+                props["bold"] = True
+            if quote:
+                props["quote_prefix"] = True
+            self.cache[key] = self.wb.add_format(props) if props else None
+        return self.cache[key]
+
+    def highlight(self, style: str):
+        key = ("dxf", style)
+        if key not in self.cache:
+            props = {k: v for k, v in STYLES[style].items()
+                     if k in ("font_color", "bg_color", "bold", "italic")}
+            self.cache[key] = self.wb.add_format(props)
+        return self.cache[key]
+
+
+def excel_value(value: Any) -> Any:
+    """A Python value as a cell stores it: dates as Excel serial numbers, Decimals as floats."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime | dt.date):
+        if not isinstance(value, dt.datetime):
+            return (value - _EPOCH.date()).days
+        delta = value.replace(tzinfo=None) - _EPOCH
+        return delta.days + delta.seconds / 86400 + delta.microseconds / 86400e6
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, int | float):
+        return value
+    if hasattr(value, "item"):  # a NumPy scalar
+        return excel_value(value.item())
+    raise ValueError(f"cannot store {type(value).__name__} {value!r} in a cell; accepted: a "
+                     "number, a date, text or a boolean")
+
+
+def _write_cell(ws, row: int, col: int, cell: Cell, formats: _Formats) -> None:
+    r, c = row - 1, col - 1
+    value = cell.value
+    if cell.formula is not None:
+        number_format = cell.number_format
+        fmt = formats.get(cell.style, number_format, bold=cell.bold)
+        result = excel_value(cell.result)
+        ws.write_formula(r, c, cell.formula, fmt, "" if result is None else result)
+    elif cell.text:
+        text = "" if value is None else str(value)
+        quote = bool(text) and text[0] in "=+-@"  # Excel keeps it text when the cell is edited
+        fmt = formats.get(cell.style, cell.number_format, bold=cell.bold, quote=quote)
+        if text:
+            ws.write_string(r, c, text, fmt)
+        else:
+            ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, dt.datetime | dt.date):
+        fmt = formats.get(cell.style, cell.number_format or DEFAULT_DATE_FORMAT, bold=cell.bold)
+        ws.write_datetime(r, c, value, fmt)
+    elif value is None:
+        ws.write_blank(r, c, None, formats.get(cell.style, cell.number_format, bold=cell.bold))
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, formats.get(cell.style, cell.number_format, bold=cell.bold))
+    elif isinstance(value, str):
+        ws.write_string(r, c, value, formats.get(cell.style, cell.number_format, bold=cell.bold))
+    else:
+        number = excel_value(value)
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ValueError(f"cannot store {number} in a cell; accepted: a finite number")
+        ws.write_number(r, c, number, formats.get(cell.style, cell.number_format,
+                                                  bold=cell.bold))
+    if cell.comment:
+        ws.write_comment(r, c, cell.comment, {"author": "billing_model", "width": 320,
+                                              "height": 110})
+
+
+def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -> None:
     if sheet.tab_color:
-        ws.sheet_properties.tabColor = sheet.tab_color
+        ws.set_tab_color("#" + sheet.tab_color.lstrip("#"))
     for (row, col), cell in sorted(sheet.cells.items()):
-        xc = ws.cell(row=row, column=col)
-        if cell.formula is not None:
-            xc.value = cell.formula
-        elif cell.text:
-            xc.value = cell.value
-            xc.data_type = "s"  # text, even when it starts with = + - @
-            if cell.value and cell.value[0] in "=+-@":
-                xc.quotePrefix = True  # Excel keeps it text when the cell is edited
-        elif isinstance(cell.value, dt.datetime | dt.date) and not cell.number_format:
-            xc.value = cell.value
-            xc.number_format = "yyyy-mm-dd"
-        else:
-            xc.value = cell.value
-        style = STYLES.get(cell.style or "", {})
-        for attr, value in style.items():
-            setattr(xc, attr, value)
-        if cell.bold:
-            xc.font = Font(bold=True, color=xc.font.color)
-        if cell.number_format:
-            xc.number_format = cell.number_format
-        if cell.comment:
-            comment = Comment(cell.comment, "billing_model")
-            comment.width, comment.height = 320, 110
-            xc.comment = comment
+        _write_cell(ws, row, col, cell, formats)
     for col, width in sorted(sheet.widths.items()):
-        ws.column_dimensions[get_column_letter(col)].width = width
+        ws.set_column(col - 1, col - 1, width)
     for row, height in sorted(_row_heights(sheet).items()):
-        ws.row_dimensions[row].height = height
+        ws.set_row(row - 1, height)
     for table in sheet.tables:
-        xt = XlTable(displayName=table.name, ref=table.ref)
-        xt.tableStyleInfo = TableStyleInfo(name=table.style, showRowStripes=True)
-        ws.add_table(xt)
+        columns = []
+        for col in range(table.first_col, table.last_col + 1):
+            cell = sheet.cells.get((table.first_row, col))
+            text = "" if cell is None or cell.value is None else str(cell.value)
+            columns.append({"header": text or f"Column{col - table.first_col + 1}",
+                            "header_format": formats.get(cell.style if cell else None)})
+        ws.add_table(table.first_row - 1, table.first_col - 1, table.last_row - 1,
+                     table.last_col - 1, {"name": table.name, "style": table.style,
+                                          "columns": columns, "autofilter": False})
     for validation in sheet.validations:
+        options: dict[str, Any] = {"ignore_blank": False, "show_error": True}
         if validation.kind == "list":
-            dv = DataValidation(type="list", formula1='"' + ",".join(validation.options) + '"',
-                                allow_blank=False)
+            options.update(validate="list", source=list(validation.options or ()))
         else:
-            dv = DataValidation(type=validation.kind, operator="between",
-                                formula1=_num(validation.minimum),
-                                formula2=_num(validation.maximum))
-        dv.showErrorMessage = True
+            options.update(validate=_VALIDATION_KINDS[validation.kind], criteria="between",
+                           minimum=_bound(validation.minimum, validation.kind),
+                           maximum=_bound(validation.maximum, validation.kind))
         if validation.prompt:
-            dv.promptTitle, dv.prompt, dv.showInputMessage = "Input", validation.prompt[:255], True
+            options.update(input_title="Input", input_message=validation.prompt[:255])
         if validation.error:
-            dv.errorTitle, dv.error = "Not accepted", validation.error[:255]
-        ws.add_data_validation(dv)
-        dv.add(validation.cells)
+            options.update(error_title="Not accepted", error_message=validation.error[:255])
+        ws.data_validation(validation.cells, options)
     for highlight in sheet.highlights:
-        style = STYLES[highlight.style]
-        ws.conditional_formatting.add(
-            highlight.cells, FormulaRule(formula=[highlight.formula.lstrip("=")],
-                                         font=style.get("font"), fill=style.get("fill")))
+        ws.conditional_format(highlight.cells, {
+            "type": "formula", "criteria": "=" + highlight.formula.lstrip("="),
+            "format": formats.highlight(highlight.style)})
     for chart in sheet.charts:
-        ws.add_chart(_chart(wb, chart), chart.anchor)
+        ws.insert_chart(chart.anchor, _chart(wb, chart))
     if sheet.freeze:
-        ws.freeze_panes = sheet.freeze
+        ws.freeze_panes(sheet.freeze)
     if sheet.print_area:
-        ws.print_area = sheet.print_area
-    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.print_area(sheet.print_area)
+    if sheet.repeat_rows:
+        ws.repeat_rows(sheet.repeat_rows[0] - 1, sheet.repeat_rows[1] - 1)
+    if sheet.row_breaks:
+        ws.set_h_pagebreaks([row - 1 for row in sorted(sheet.row_breaks)])  # break above row
+    if sheet.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)  # A4
     if sheet.fit_width:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-    ws.print_options.gridLines = False
+        ws.fit_to_pages(1, 0)
     if sheet.hidden:
-        ws.sheet_state = "hidden"
+        ws.hide()
+
+
+def _bound(value: float | str | None, kind: str) -> Any:
+    """A validation bound: a number, or a formula such as ``DATE(1900,1,1)``."""
+    if isinstance(value, str):
+        return "=" + value.lstrip("=")
+    if value is None:
+        return None
+    return int(value) if kind == "whole" and value == int(value) else value
 
 
 def _row_heights(sheet: Sheet) -> dict[int, float]:
@@ -187,8 +239,7 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
     heights = dict(sheet.heights)
     for (row, col), cell in sheet.cells.items():
         style = STYLES.get(cell.style or "", {})
-        align = style.get("alignment")
-        if align is None or not align.wrap_text or not isinstance(cell.value, str):
+        if not style.get("text_wrap") or not isinstance(cell.value, str):
             continue
         width = sheet.widths.get(col, 8.43)
         per_line = max(width * (1.2 if cell.style == "note" else 1.0) - 2, 1)  # italic is narrow
@@ -199,71 +250,51 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
     return heights
 
 
-def _num(value: float | str | None) -> str | None:
-    if value is None or isinstance(value, str):  # a formula such as DATE(1900,1,1)
-        return value
-    return repr(float(value)) if value != int(value) else str(int(value))
-
-
-def _reference(wb: Workbook, text: str) -> Reference:
-    sheet_name, cells = text.rsplit("!", 1)
-    sheet_name = sheet_name.strip("'")
-    min_col, min_row, max_col, max_row = range_boundaries(cells.replace("$", ""))
-    return Reference(wb[sheet_name], min_col=min_col, min_row=min_row, max_col=max_col,
-                     max_row=max_row)
-
-
-def _chart(wb: Workbook, spec: Chart):
-    if spec.kind == "bar":
-        chart = BarChart()
-        chart.type = "col"
-        chart.gapWidth = 60
-        if spec.stacked:
-            chart.grouping, chart.overlap = "stacked", 100
-    elif spec.kind == "scatter":
-        chart = ScatterChart()
-        chart.style = 13
-    else:
-        chart = LineChart()
-    chart.title = spec.title
-    chart.width, chart.height = spec.width_cm, spec.height_cm
-    if spec.x_title:
-        chart.x_axis.title = spec.x_title
-    if spec.y_title:
-        chart.y_axis.title = spec.y_title
-    if spec.y_number_format:
-        chart.y_axis.number_format = spec.y_number_format
-        chart.y_axis.majorGridlines = chart.y_axis.majorGridlines
-    if spec.x_number_format:
-        chart.x_axis.number_format = spec.x_number_format
-    chart.legend.position = "b"
-    # openpyxl >= 3.1 hides axes unless told otherwise
-    chart.x_axis.delete = False
-    chart.y_axis.delete = False
+def _chart(wb: xlsxwriter.Workbook, spec: Chart):
+    options: dict[str, Any] = {"type": _CHART_TYPES[spec.kind]}
+    if spec.kind == "scatter":
+        options["subtype"] = "straight"
+    elif spec.kind == "bar" and spec.stacked:
+        options["subtype"] = "stacked"
+    chart = wb.add_chart(options)
     for series in spec.series:
-        values = _reference(wb, series.values)
-        if spec.kind == "scatter":
-            xs = _reference(wb, series.categories)
-            xl = XlSeries(values, xs, title=series.title)
-            xl.marker.symbol = "none"
-            xl.smooth = False
-            chart.series.append(xl)
-        else:
-            xl = XlSeries(values, title=series.title)
-            if series.categories and spec.x_number_format:  # numbers or dates on the axis
-                xl.cat = AxDataSource(numRef=NumRef(f=series.categories))
-            elif series.categories:
-                xl.cat = AxDataSource(strRef=StrRef(f=series.categories))
-            chart.series.append(xl)
-        if spec.kind != "bar":
-            xl.smooth = False
+        entry: dict[str, Any] = {"name": series.title, "values": "=" + series.values}
+        if series.categories:
+            entry["categories"] = "=" + series.categories
+        line: dict[str, Any] = {}
         if series.color:
+            color = "#" + series.color.lstrip("#")
             if spec.kind == "bar":
-                xl.graphicalProperties.solidFill = series.color
-                xl.graphicalProperties.line.solidFill = series.color
+                entry["fill"] = {"color": color}
+                line["color"] = color
             else:
-                xl.graphicalProperties.line.solidFill = series.color
-                xl.graphicalProperties.line.width = 22000
+                line.update(color=color, width=1.75)
         if series.dash:
-            xl.graphicalProperties.line.dashStyle = "dash"
+            line["dash_type"] = "dash"
+        if line:
+            entry["line"] = line
+        if spec.kind == "bar":
+            entry["gap"] = 60
+            if spec.stacked:
+                entry["overlap"] = 100
+        else:
+            entry["smooth"] = False
+            entry["marker"] = {"type": "none"}
+        chart.add_series(entry)
+    chart.set_title({"name": spec.title})
+    x_axis: dict[str, Any] = {}
+    y_axis: dict[str, Any] = {"major_gridlines": {"visible": True}}
+    if spec.x_title:
+        x_axis["name"] = spec.x_title
+    if spec.y_title:
+        y_axis["name"] = spec.y_title
+    if spec.x_number_format:
+        x_axis["num_format"] = spec.x_number_format
+    if spec.y_number_format:
+        y_axis["num_format"] = spec.y_number_format
+    chart.set_x_axis(x_axis)
+    chart.set_y_axis(y_axis)
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
+                    "height": round(spec.height_cm * _PIXELS_PER_CM)})
     return chart
