@@ -543,3 +543,19 @@ def test_reading_on_threads_keeps_the_first_bad_row(tmp_path, monkeypatch):
                   "license": "pc2"}).to_parquet(tmp_path / "s.parquet", row_group_size=2)
     with pytest.raises(BillingInputError, match=r"s\.parquet: row 4: end"):
         io_sessions.read_sessions(tmp_path / "s.parquet")
+
+
+def test_a_window_longer_than_a_month_in_one_period():
+    # the Excel functions analyse any span as one period: minutes within it pass 16 bits (the
+    # packed sort once mixed them into the group key)
+    from billing_model.core.periods import BillingCalendar
+    from billing_model.core.usage import Window, finalize_usage, partial_usage
+
+    rows = crowd(3, 0, 60, "a") + [("late", at(100_000), at(100_040), "pc2"),
+                                   ("z", at(100_000), at(100_060), "pc2")]
+    s = sessions(rows)
+    m0 = at(0).value // 60_000_000_000
+    window = Window(BillingCalendar("2026-01-05", "UTC"), 0, 1,
+                    np.array([m0, m0 + 200_000], dtype=np.int64))
+    out = finalize_usage(partial_usage(s, window), window)
+    assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[5, 3, 3]]

@@ -242,32 +242,33 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     return UsagePartial(events, users, org_names)
 
 
-#: a first mark's minute within its period fits in 16 bits (31 days and a DST hour: 44,700)
-_MINUTE_BITS = 16
-
-
 def _sort_groups(key: np.ndarray, sa: np.ndarray, per: np.ndarray, window: Window,
                  n_users: int):
     """The order that sorts pieces by group ``key`` then first mark ``sa``, with both sorted.
 
-    When group, minute within the period and row number fit in one int64 (nearly always), a
-    value sort of that packed integer (several times faster than an argsort, and no gathers
-    for the two sorted columns); else an argsort.
+    When group, minute within the period (16 bits for a month; more for the long windows of
+    the Excel functions) and row number fit in one int64 (nearly always), a value sort of that
+    packed integer: several times faster than an argsort, and no gathers for the two sorted
+    columns. Else an argsort.
     """
     n = len(key)
-    if n == 0 or int(key.max()) >= (2**62 >> _MINUTE_BITS) // n:
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), key, sa
+    minute = sa - window.bounds[:-1][per]
+    bits = max(int(minute.max()).bit_length(), 1)
+    if int(key.max()) >= (2**62 >> bits) // n:
         order = sort_by_key_and_start(key, sa)
         return order, key[order], sa[order]
-    period_start = window.bounds[:-1][per]
-    packed = key << _MINUTE_BITS
-    packed += sa - period_start
+    packed = key << bits
+    packed += minute
+    del minute
     packed *= n
     packed += np.arange(n)
     packed.sort()
     order = packed % n
     packed //= n
-    minute = packed & ((1 << _MINUTE_BITS) - 1)
-    packed >>= _MINUTE_BITS
+    minute = packed & ((1 << bits) - 1)
+    packed >>= bits
     minute += window.bounds[:-1][(packed // n_users) % window.n_periods]  # a tiny table
     return order, packed, minute
 
