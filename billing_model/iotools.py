@@ -241,6 +241,10 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             data = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BillingInputError(f"{file}: not valid JSON ({_one_line(exc)})") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits (CVE-2020-10735)
+        raise BillingInputError(f"{file}: not a user-details export (a number of more than "
+                                "4300 digits); accepted: the JSON of POST "
+                                "/api/v2/analytics/users/details/query") from None
     except RecursionError:
         raise BillingInputError(f"{file}: not a user-details export (JSON nested too deeply); "
                                 "accepted: the JSON of POST /api/v2/analytics/users/details/query"
