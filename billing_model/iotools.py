@@ -215,7 +215,10 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
     try:
         return int(parse_instants(pa.array([str(value).strip()], pa.string()), "as-of",
                                   lambda _: where, None)[0])
-    except BillingInputError:
+    except BillingInputError as exc:
+        if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
+            raise BillingInputError(f"{where}: {value!r} is out of range; accepted: an instant "
+                                    "between the years 1678 and 2261 (check the year)") from None
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
                                 "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
 

@@ -3,10 +3,13 @@ number before its fix; each must stay one line and exit 2 (or the right number).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from billing_model.cli import main
 
+DATA = Path(__file__).parent / "data"
 ENGINES = ["numpy", "dask"]
 
 
@@ -30,3 +33,11 @@ def test_json_with_a_5000_digit_number_is_one_line(capsys, tmp_path, engine):
     assert err == (f"billing-model: error: {file}: not a user-details export (a number of "
                    "more than 4300 digits); accepted: the JSON of POST "
                    "/api/v2/analytics/users/details/query")
+
+
+@pytest.mark.parametrize("value", ["2300-01-01T00:00:00Z", "1600-01-01T00:00:00Z"])
+def test_as_of_in_a_year_out_of_range_says_so(capsys, value):
+    # it said "not accepted; accepted: an ISO 8601 instant with an offset", which it is
+    err = usage_error(capsys, DATA / "zero_length.csv", "--license", "pc2", "--as-of", value)
+    assert err == (f"billing-model: error: --as-of: {value!r} is out of range; accepted: an "
+                   "instant between the years 1678 and 2261 (check the year)")
