@@ -41,3 +41,17 @@ def test_as_of_in_a_year_out_of_range_says_so(capsys, value):
     err = usage_error(capsys, DATA / "zero_length.csv", "--license", "pc2", "--as-of", value)
     assert err == (f"billing-model: error: --as-of: {value!r} is out of range; accepted: an "
                    "instant between the years 1678 and 2261 (check the year)")
+
+
+def test_table_shows_control_characters_in_values_as_escapes(capsys, tmp_path):
+    # an org name with a newline split its row in two; an ESC sequence reached the terminal
+    file = tmp_path / "orgs.csv"
+    file.write_text('user_id,start,end,org\n'
+                    'a,2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,"line\nbreak"\n'
+                    'b,2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,"tab\there\x1b[31m"\n')
+    code = main(["usage", str(file), "--license", "pc2", "--timezone", "UTC"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "\x1b" not in out and "\t" not in out
+    assert "│ line\\nbreak " in out
+    assert "│ tab\\there\\x1b[31m " in out
