@@ -55,3 +55,25 @@ def test_table_shows_control_characters_in_values_as_escapes(capsys, tmp_path):
     assert "\x1b" not in out and "\t" not in out
     assert "│ line\\nbreak " in out
     assert "│ tab\\there\\x1b[31m " in out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_lowercase_z_offset_is_utc(capsys, tmp_path, engine):
+    # the offset pattern took 'z', then Arrow refused it: "is not an ISO 8601 timestamp"
+    file = tmp_path / "z.csv"
+    file.write_text("user_id,start,end\na,2026-03-01T08:00:00z,2026-03-01T09:00:00z\n")
+    code = main(["usage", str(file), "--license", "pc2", "--format", "csv", "--timezone", "UTC",
+                 "--engine", engine])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[1].startswith("default,2026-03-01,2026-03-31,pc2,1,1,1,1,")
+
+
+def test_ten_digits_after_the_seconds_is_not_a_wrong_year(capsys, tmp_path):
+    # it said "out of range ... (check the year)" for a 2026 timestamp
+    file = tmp_path / "frac.csv"
+    file.write_text("user_id,start,end\na,2026-03-01T08:00:00.1234567891Z,2026-03-01T09:00:00Z\n")
+    err = usage_error(capsys, file, "--license", "pc2")
+    assert err == (f"billing-model: error: {file}: line 2, column 'start': "
+                   "'2026-03-01T08:00:00.1234567891Z' is not accepted; accepted: ISO 8601 with "
+                   "at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z")
