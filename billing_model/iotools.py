@@ -176,7 +176,33 @@ def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
     except pa.ArrowInvalid as exc:
         if "invalid UTF8" in str(exc):
             _raise_not_utf8(file)
+        if "Expected" in str(exc) and "columns, got" in str(exc):
+            _raise_wrong_field_count(file, delimiter, len(header))
         raise BillingInputError(f"{file}: not a readable CSV file ({_one_line(exc)})") from None
+
+
+def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
+    """Name the first line whose number of fields differs from the header's (error path only:
+    Arrow's message quotes the row but not its line)."""
+    limit = csv.field_size_limit(1 << 30)  # a value of a megabyte is still a value
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            next(reader, None)
+            start = reader.line_num + 1
+            for row in reader:
+                if row and len(row) != expected:
+                    raise BillingInputError(
+                        f"{file}: line {start}: {len(row)} field(s), the header has {expected}; "
+                        f"accepted: one value per column (a value holding {delimiter!r} in "
+                        "quotes)") from None
+                start = reader.line_num + 1
+    except csv.Error:
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    raise BillingInputError(f"{file}: not a readable CSV file (rows with a different number of "
+                            f"fields than the header's {expected})")
 
 
 def _one_line(exc: BaseException) -> str:

@@ -77,3 +77,15 @@ def test_ten_digits_after_the_seconds_is_not_a_wrong_year(capsys, tmp_path):
     assert err == (f"billing-model: error: {file}: line 2, column 'start': "
                    "'2026-03-01T08:00:00.1234567891Z' is not accepted; accepted: ISO 8601 with "
                    "at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_row_with_an_extra_field_names_its_line(capsys, tmp_path, engine):
+    # Arrow's message quotes the row (cut at 100 characters) but gives no line number
+    file = tmp_path / "extra.csv"
+    file.write_text("user_id,start,end\n"
+                    + "u,2026-03-01T08:00:00Z,2026-03-01T09:00:00Z\n" * 5
+                    + "x" * 200_000 + ",2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,extra\n")
+    err = usage_error(capsys, file, "--license", "pc2", "--engine", engine)
+    assert err == (f"billing-model: error: {file}: line 7: 4 field(s), the header has 3; "
+                   "accepted: one value per column (a value holding ',' in quotes)")
