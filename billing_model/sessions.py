@@ -207,8 +207,13 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
             f"{LICENSE_ACCEPTED})")
-    lic_rank = np.empty(len(lic_dict), dtype=np.int8)
+    lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
+    # a Parquet dictionary can hold values no row of this batch uses (a blank that took
+    # --license, a value of another batch): only the used ones are checked, against their row
+    used = np.bincount(lic_idx, minlength=len(lic_dict)) > 0
     for j, name in enumerate(lic_dict):  # distinct license names only
+        if not used[j]:
+            continue
         try:
             lic_rank[j] = BY_KEY[normalize_license(name)].rank
         except BillingInputError:

@@ -89,3 +89,24 @@ def test_a_row_with_an_extra_field_names_its_line(capsys, tmp_path, engine):
     err = usage_error(capsys, file, "--license", "pc2", "--engine", engine)
     assert err == (f"billing-model: error: {file}: line 7: 4 field(s), the header has 3; "
                    "accepted: one value per column (a value holding ',' in quotes)")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_blank_license_in_parquet_takes_the_default(capsys, tmp_path, engine):
+    # the Parquet dictionary kept its '' entry after the blank took --license, and the license
+    # check then looked for a row using '': IndexError traceback
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pandas as pd
+
+    ts, te = pd.Timestamp("2026-03-01T08:00Z"), pd.Timestamp("2026-03-01T09:00Z")
+    file = tmp_path / "blank_license.parquet"
+    pq.write_table(pa.table({"user_id": ["a", "b"], "start": [ts, ts], "end": [te, te],
+                             "license": ["pc2", ""]}), file)
+    code = main(["usage", str(file), "--license", "pc1", "--format", "csv", "--timezone", "UTC",
+                 "--engine", engine])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert [line.rsplit(",", 1)[0] for line in out.splitlines()[1:]] == [
+        "default,2026-03-01,2026-03-31,pc1,1,1,2,2",
+        "default,2026-03-01,2026-03-31,pc2,1,1,2,2"]
