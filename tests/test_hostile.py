@@ -110,3 +110,19 @@ def test_a_blank_license_in_parquet_takes_the_default(capsys, tmp_path, engine):
     assert [line.rsplit(",", 1)[0] for line in out.splitlines()[1:]] == [
         "default,2026-03-01,2026-03-31,pc1,1,1,2,2",
         "default,2026-03-01,2026-03-31,pc2,1,1,2,2"]
+
+
+@pytest.mark.parametrize("address", ["garbage", "tcp://127.0.0.1:1", "inproc://x"])
+def test_a_bad_scheduler_address_is_one_line_at_exit_too(tmp_path, address):
+    # the half-made distributed.Client printed "Exception ignored in Client.__del__" and a
+    # traceback at interpreter exit (after 20 s); inproc:// was a traceback
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "billing_model", "usage",
+                          str(DATA / "zero_length.csv"), "--license", "pc2", "--engine", "dask",
+                          "--scheduler", address], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.count("\n") == 1, run.stderr
+    assert run.stderr.startswith(f"billing-model: error: --scheduler: cannot reach a Dask "
+                                 f"scheduler at {address!r} (")
