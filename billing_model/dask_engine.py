@@ -479,6 +479,7 @@ def _connect(scheduler: Any) -> Iterator[Any]:
         return
     address = str(scheduler).strip()
     try:
+        _check_reachable(address)
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, ValueError, TimeoutError) as exc:
         raise BillingInputError(
@@ -487,6 +488,28 @@ def _connect(scheduler: Any) -> Iterator[Any]:
             "address `dask scheduler` prints, e.g. tcp://127.0.0.1:8786") from None
     with client:
         yield client
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse a malformed, unreachable or non-TCP address before ``Client`` is made: a ``Client``
+    whose constructor fails is left half-made, and its ``__del__`` at exit printed a traceback
+    after waiting 20 s."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    scheme, location = parse_address(address)
+    if scheme == "inproc":  # a cluster in this process (the Python API, tests)
+        from distributed.comm.inproc import global_manager
+
+        if global_manager.get_listener_for(location) is None:
+            raise ValueError("no scheduler of that address runs in this process")
+        return
+    if scheme != "tcp":  # no TLS security can be passed here; ucx needs its own set-up
+        raise ValueError(f"scheme {scheme}:// is not supported here; use tcp://")
+    host, port = parse_host_port(location)
+    seconds = float(CONNECT_TIMEOUT.rstrip("s"))
+    socket.create_connection((host, port), timeout=seconds).close()
 
 
 def _run(client: Any, tasks: list, description: str, progress: bool | None) -> list:

@@ -19,6 +19,15 @@ def _numeric(column: pd.Series) -> bool:
 
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    """Control characters as escapes: a newline in an org name must not split its table row, and
+    an escape sequence (``\\x1b[31m``) in the data must not reach the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
 def write_csv(frame: pd.DataFrame, out=None) -> None:
     """CSV on stdout (or ``out``), dates as YYYY-MM-DD, no index."""
     (out or sys.stdout).write(frame.to_csv(index=False, lineterminator="\n"))
@@ -45,7 +54,7 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
     for col in frame.columns:
         table.add_column(Text(str(col)), justify="right" if _numeric(frame[col]) else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*[Text("" if pd.isna(v) else str(v)) for v in row])
+        table.add_row(*[Text("" if pd.isna(v) else _visible(str(v))) for v in row])
     console = Console(file=out, width=max(100, min(200, len(frame.columns) * 16)))
     console.print(table)
     if footer:

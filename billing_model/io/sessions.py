@@ -263,7 +263,33 @@ def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
     except pa.ArrowInvalid as exc:
         if "invalid UTF8" in str(exc):
             _raise_not_utf8(file)
+        if "Expected" in str(exc) and "columns, got" in str(exc):
+            _raise_wrong_field_count(file, delimiter, len(header))
         raise BillingInputError(f"{file}: not a readable CSV file ({_one_line(exc)})") from None
+
+
+def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
+    """Name the first line whose number of fields differs from the header's (error path only:
+    Arrow's message quotes the row but not its line)."""
+    limit = csv.field_size_limit(1 << 30)  # a value of a megabyte is still a value
+    try:
+        with open(file, newline="", encoding="utf-8-sig") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            next(reader, None)
+            start = reader.line_num + 1
+            for row in reader:
+                if row and len(row) != expected:
+                    raise BillingInputError(
+                        f"{file}: line {start}: {len(row)} field(s), the header has {expected}; "
+                        f"accepted: one value per column (a value holding {delimiter!r} in "
+                        "quotes)") from None
+                start = reader.line_num + 1
+    except csv.Error:
+        pass
+    finally:
+        csv.field_size_limit(limit)
+    raise BillingInputError(f"{file}: not a readable CSV file (rows with a different number of "
+                            f"fields than the header's {expected})")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -302,7 +328,10 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
     try:
         return int(parse_instants(pa.array([str(value).strip()], pa.string()), "as-of",
                                   lambda _: where, None)[0])
-    except BillingInputError:
+    except BillingInputError as exc:
+        if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
+            raise BillingInputError(f"{where}: {value!r} is out of range; accepted: an instant "
+                                    "between the years 1678 and 2261 (check the year)") from None
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
                                 "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
 
@@ -328,6 +357,10 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             data = json.load(fh)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BillingInputError(f"{file}: not valid JSON ({_one_line(exc)})") from None
+    except ValueError:  # Python refuses integers of more than 4300 digits (CVE-2020-10735)
+        raise BillingInputError(f"{file}: not a user-details export (a number of more than "
+                                "4300 digits); accepted: the JSON of POST "
+                                "/api/v2/analytics/users/details/query") from None
     except RecursionError:
         raise BillingInputError(f"{file}: not a user-details export (JSON nested too deeply); "
                                 "accepted: the JSON of POST /api/v2/analytics/users/details/query"

@@ -118,8 +118,13 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
             f"{LICENSE_ACCEPTED})")
-    lic_rank = np.empty(len(lic_dict), dtype=np.int8)
+    lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
+    # a Parquet dictionary can hold values no row of this batch uses (a blank that took
+    # --license, a value of another batch): only the used ones are checked, against their row
+    used = np.bincount(lic_idx, minlength=len(lic_dict)) > 0
     for j, name in enumerate(lic_dict):  # distinct license names only
+        if not used[j]:
+            continue
         try:
             lic_rank[j] = BY_KEY[normalize_license(name)].rank
         except BillingInputError:
@@ -258,6 +263,11 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
             return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
                 zero_copy_only=False)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if pc.any(pc.match_substring_regex(col, "z$")).as_py():
+                # ISO 8601 (RFC 3339) allows a lowercase 'z', which Arrow refuses: read it as
+                # 'Z' (here, on the error path, so the common case pays no extra pass)
+                return parse_instants(pc.replace_substring_regex(col, "z$", "Z"), name, where,
+                                      input_timezone)
             _raise_unparseable(col, name, where)
     # some or all values lack an offset
     if input_timezone is None:
@@ -325,6 +335,10 @@ def _raise_unparseable(col: pa.Array, name: str, where):
     beyond = (years < 1678) | (years > 2261)
     bad = np.flatnonzero(parsed.isna().to_numpy() | ~timed | beyond)
     i = int(bad[0]) if len(bad) else 0
+    if timed[i] and not beyond[i] and not pd.isna(parsed.iloc[i]):  # read, but not by Arrow
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not accepted; accepted: "
+            "ISO 8601 with at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z")
     if timed[i] and (beyond[i] or _valid_iso(str(values.iloc[i]))):  # a real date, out of range
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {values.iloc[i]!r} is out of range; accepted: "
