@@ -16,6 +16,11 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from ..core.errors import BillingInputError
+
+#: Excel's grid: rows and columns per sheet (XFD1048576 is the last cell)
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
                "link", "check", "muted", "center")
@@ -65,6 +70,10 @@ class Chart:
     y_number_format: str | None = None
     x_number_format: str | None = None
     stacked: bool = False
+    #: a scatter chart's x axis: major unit and bounds (dates as serial days)
+    x_major_unit: float | None = None
+    x_min: float | None = None
+    x_max: float | None = None
 
 
 @dataclass
@@ -123,6 +132,8 @@ class Sheet:
     landscape: bool = True
     fit_width: bool = True
     hidden: bool = False
+    repeat_rows: str | None = None  # "4:4": rows printed at the top of every page
+    row_breaks: list[int] = field(default_factory=list)  # a page starts at each of these rows
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
@@ -186,7 +197,12 @@ class Book:
 
 
 def a1(row: int, col: int, *, absolute: bool = True) -> str:
-    """``a1(4, 2) == "$B$4"``."""
+    """``a1(4, 2) == "$B$4"``; a cell past Excel's last row or column is a one-line error."""
+    if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
+        raise BillingInputError(
+            f"the workbook needs cell (row {row:,}, column {col:,}), past Excel's limits "
+            f"({MAX_ROWS:,} rows, {MAX_COLS:,} columns); accepted: a scenario whose sheets fit "
+            "(fewer orgs, license lines or periods)")
     letter = get_column_letter(col)
     return f"${letter}${row}" if absolute else f"{letter}{row}"
 

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 
@@ -170,6 +171,10 @@ def _write_sheet(wb: Workbook, sheet: Sheet) -> None:
         ws.freeze_panes = sheet.freeze
     if sheet.print_area:
         ws.print_area = sheet.print_area
+    if sheet.repeat_rows:
+        ws.print_title_rows = sheet.repeat_rows
+    for row in sorted(set(sheet.row_breaks)):
+        ws.row_breaks.append(Break(id=row - 1))  # the break goes after row id
     ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     if sheet.fit_width:
@@ -236,6 +241,13 @@ def _chart(wb: Workbook, spec: Chart):
         chart.y_axis.majorGridlines = chart.y_axis.majorGridlines
     if spec.x_number_format:
         chart.x_axis.number_format = spec.x_number_format
+        chart.x_axis.numFmt.sourceLinked = False  # the axis' own format, not the cells'
+    if spec.x_major_unit is not None:
+        chart.x_axis.majorUnit = spec.x_major_unit
+    if spec.x_min is not None:
+        chart.x_axis.scaling.min = spec.x_min
+    if spec.x_max is not None:
+        chart.x_axis.scaling.max = spec.x_max
     chart.legend.position = "b"
     # openpyxl >= 3.1 hides axes unless told otherwise
     chart.x_axis.delete = False
