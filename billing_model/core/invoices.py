@@ -215,8 +215,8 @@ def _charges(scenario: Scenario) -> list[dict]:
                 Decimal(int(q["overage"][k])), product.overage_rate)
 
     telephony = scenario.usage("telephony") or ()
-    for k, charge in enumerate(telephony):
-        add("telephony", 0, k, "Telephony", Decimal(1), charge)
+    for k, charge in enumerate(telephony):  # no charge, no line (even for a partner)
+        add("telephony", 0, k, "Telephony", Decimal(1 if charge != 0 else 0), charge)
 
     for feature, label in FAIR_USE_LABELS.items():
         used = storage_usage(scenario) if feature == "storage_gb" else scenario.usage(feature)
