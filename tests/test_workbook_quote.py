@@ -65,13 +65,14 @@ def quotes(tmp_path_factory, soffice):
     paths = []
     for name, scen in cases.items():
         paths.append(write_book(build_layout(scen), folder / f"{name}.xlsx"))
-    # an edit on the Inputs sheet: ramp 1 -> 3 months (more lines than the built print area)
+    # an edit on the Inputs sheet: 40 committed users, so overage lines appear (more lines than
+    # the built print area holds)
     wb = openpyxl.load_workbook(paths[0])
-    sheet, cell = next(iter(wb.defined_names["RampMonths"].destinations))
-    wb[sheet][cell.replace("$", "")] = 0
+    sheet, cell = next(iter(wb.defined_names["CommittedUsers"].destinations))
+    wb[sheet][cell.replace("$", "")] = 40
     edited = folder / "edited.xlsx"
     wb.save(edited)
-    cases["edited"] = scenario_from_mapping(_quote_mapping(ramp_months=0), name="edited")
+    cases["edited"] = scenario_from_mapping(_quote_mapping(committed_users=40), name="edited")
     paths.append(edited)
     recalculate_many(paths)
     return {name: (scen, openpyxl.load_workbook(p, data_only=True), p)
@@ -84,9 +85,11 @@ def test_quote_sheet_layout():
     names = [sh.name for sh in book.sheets]
     assert names[:2] == ["Summary", "Quote"]
     quote = book.sheet("Quote")
-    assert quote.value(1, 1) == "Contact center subscription: PureCloud 2 named, 1-month ramp + 12 months"
+    assert quote.value(1, 1) == ("Contact center subscription: PureCloud 2 named, 1-month ramp"
+                                 " + 12 months")
     assert quote.value(2, 1) == "Prepared for Example Retail Ltd"
-    assert quote.landscape and quote.fit_width and quote.repeat_rows == f"{QUOTE_HEAD}:{QUOTE_HEAD}"
+    assert quote.landscape and quote.fit_width
+    assert quote.repeat_rows == f"{QUOTE_HEAD}:{QUOTE_HEAD}"
     assert quote.print_area == f"A1:H{QUOTE_HEAD + 53}"  # 53 non-zero lines as built
     assert book.sheet("Quote rows").hidden
     assert book.title == quote.value(1, 1)
@@ -154,7 +157,7 @@ def test_quote_lines_equal_the_engine(quotes, case):
     total = ws.cell(7, 3).value
     want = sum((a for *_x, a in expected if a is not None), Decimal(0))
     assert Decimal(repr(total)) == want
-    note = ws.cell(11, 1).value
+    note = ws.cell(QUOTE_HEAD - 2, 1).value
     assert bool(note) == (case == "edited")  # more lines than the print area holds
 
 

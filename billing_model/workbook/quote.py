@@ -162,7 +162,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             sheet.text(r, 3, value)
         else:
             sheet.put(r, 3, value, fmt=fmt, style="center" if fmt == DATE else None)
-    r += 1
+    r = head - 2  # the print-area note: one fixed place
     sheet.put(r, 1, f'=IF(MAX(QuoteRanks)>{n},"The inputs now give "&MAX(QuoteRanks)&'
                     f'" lines; the print area holds {n}: extend it to row "&'
                     f'({head}+MAX(QuoteRanks))&" before printing.","")',
