@@ -143,3 +143,32 @@ def test_build_recalc_stores_values(tmp_path, soffice):
     wb = openpyxl.load_workbook(out, data_only=True)
     sheet, cell = next(iter(wb.defined_names["InvoiceTotal"].destinations))
     assert isinstance(wb[sheet][cell.replace("$", "")].value, float)
+
+
+def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, capsys):
+    """All or none: the third scenario is broken, so no workbook of the set is replaced."""
+    import shutil
+
+    scenarios, out = tmp_path / "scenarios", tmp_path / "workbooks"
+    shutil.copytree(SCENARIOS_DIR, scenarios)
+    out.mkdir()
+    before = {}
+    for stem, _what in DEMO_SCENARIOS:
+        (out / f"{stem}.xlsx").write_bytes(f"previous {stem}".encode())
+        before[stem] = f"previous {stem}".encode()
+    broken = DEMO_SCENARIOS[2][0]
+    text = (scenarios / f"{broken}.toml").read_text(encoding="utf-8")
+    (scenarios / f"{broken}.toml").write_text(
+        text.replace("[contract]", "[contract]\nterm_monthz = 12", 1), encoding="utf-8")
+    assert main(["demo", "--scenarios", str(scenarios), "--out-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "term_monthz" in err
+    assert {p.name for p in out.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}
+    for stem, _what in DEMO_SCENARIOS:
+        assert (out / f"{stem}.xlsx").read_bytes() == before[stem]
+    # and a good run replaces the whole set
+    shutil.copyfile(SCENARIOS_DIR / f"{broken}.toml", scenarios / f"{broken}.toml")
+    assert main(["demo", "--scenarios", str(scenarios), "--out-dir", str(out)]) == 0
+    for stem, _what in DEMO_SCENARIOS:
+        assert (out / f"{stem}.xlsx").read_bytes()[:2] == b"PK"
+    assert {p.name for p in out.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}

@@ -25,21 +25,39 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                 recalc: bool = False) -> list[dict]:
-    """Build every demo scenario; return one row per workbook (file, what, figures)."""
+    """Build every demo scenario; return one row per workbook (file, what, figures).
+
+    All or none: every workbook is built (and recalculated) in a temporary folder inside
+    ``out_dir`` first, then each is renamed into place; a failure on any of them leaves the
+    previous set untouched.
+    """
+    import os
+    import shutil
+    import tempfile
+
     from ..io.scenario import load_scenario
     from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
 
-    rows = []
-    for stem, what in DEMO_SCENARIOS:  # a loop over four example files
-        scenario = load_scenario(Path(scenarios_dir) / f"{stem}.toml")
-        out = build_workbook(scenario, Path(out_dir) / f"{stem}.xlsx")
-        figures = scenario_figures(scenario)
-        rows.append({"workbook": out, "what": what, "currency": scenario.contract.currency,
-                     "first_year": figures["first_year"], "total": figures["total"],
-                     "variants": len(scenario.variants()) - 1})
-    if recalc:
-        from ..io.libreoffice import recalculate_many
-        recalculate_many([row["workbook"] for row in rows])
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=out_dir))  # same file system: rename
+    try:
+        rows = []
+        for stem, what in DEMO_SCENARIOS:  # a loop over four example files
+            scenario = load_scenario(Path(scenarios_dir) / f"{stem}.toml")
+            built = build_workbook(scenario, staging / f"{stem}.xlsx")
+            figures = scenario_figures(scenario)
+            rows.append({"workbook": out_dir / built.name, "built": built, "what": what,
+                         "currency": scenario.contract.currency,
+                         "first_year": figures["first_year"], "total": figures["total"],
+                         "variants": len(scenario.variants()) - 1})
+        if recalc:
+            from ..io.libreoffice import recalculate_many
+            recalculate_many([row["built"] for row in rows])
+        for row in rows:  # every workbook is ready: now replace the set
+            os.replace(row.pop("built"), row["workbook"])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return rows
 
 

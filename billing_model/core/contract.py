@@ -13,7 +13,8 @@ engines take these values as given (they are validated once, where they are read
   :class:`Product`: the contract's license lines, the first one from ``[contract]``), ``orgs``
   (tuple of :class:`Org`: the production org from ``[usage]`` first, then each ``[[org]]``),
   ``one_time`` and ``hardware`` (tuples of :class:`Charge`), ``storage`` (the storage engine's
-  ``StorageSettings`` or ``None``), ``source`` (the file), and :meth:`Scenario.variants`.
+  ``StorageSettings`` or ``None``), ``source`` (the file), ``quote`` (:class:`Quote`: customer,
+  title, validity; or ``None``), and :meth:`Scenario.variants`.
 - Per-period sequences hold one value per calendar period ``k = 0, 1, ...`` from the order date
   and cover ``ramp_months + term_months`` periods (values past the term are not billed: after
   the term the contract runs month to month at published rates, which the model does not price).
@@ -226,6 +227,26 @@ class Charge:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """Who a quote is for (the scenario's ``[quote]`` table): the workbook's Quote sheet and
+    the customer-facing titles use it instead of the scenario's file name.
+
+    Attributes
+    ----------
+    customer : str
+        The customer's name, as it appears on the quote.
+    title : str
+        The quote's title (the Quote and Summary sheets' heading, the workbook's title).
+    valid_until : datetime.date
+        Last day the offer holds.
+    """
+
+    customer: str
+    title: str
+    valid_until: dt.date
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A contract with its usage: everything the invoice schedule needs.
 
@@ -241,6 +262,7 @@ class Scenario:
     hardware: tuple[Charge, ...] = ()
     storage: Any = None
     source: Path | None = None
+    quote: Quote | None = None
     variant_of: str | None = None
     _variants: tuple[tuple[str, Scenario], ...] = field(default=(), repr=False, compare=False)
 

@@ -20,7 +20,9 @@ The rules, as implemented:
   start of period ``k + 1``. Fair-use allowance per period = sum over license lines of
   ``max(commitment, users[k]) x`` the per-user allowance (no commitment applies during the ramp,
   so ramp periods use the actual users); overage = usage above it x the contract's rate.
-- Lines with a zero quantity or a zero (rounded) charge are left out.
+- Lines with a zero quantity or a zero (rounded) charge are left out; for the partner channel,
+  which shows quantities only, a line with a quantity stays even without a rate (a hardware
+  shipment whose cost comes through the partner).
 - Due date = invoice date + ``payment_terms_days``.
 - Each line is ``quantity x rate`` computed exactly and rounded half up to the currency's minor
   unit (:func:`billing_model.core.money.line_amount`); totals add rounded lines. Fees exclude taxes.
@@ -179,18 +181,21 @@ def _charges(scenario: Scenario) -> list[dict]:
 
     def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
             rate: Decimal | None) -> None:
-        lines.append({"kind": kind, "order": order, "invoice_date": first[invoice_period(kind, k)],
+        lines.append({"kind": kind, "order": order, "period": k,
+                      "invoice_date": first[invoice_period(kind, k)],
                       "timing": TIMING[kind],
                       "description": description, "service_start": first[k],
                       "service_end": last[k], "quantity": quantity, "rate": rate})
 
     for i, item in enumerate(scenario.one_time):
-        lines.append({"kind": "one-time", "order": i, "invoice_date": contract.order_date,
+        lines.append({"kind": "one-time", "order": i, "period": None,
+                      "invoice_date": contract.order_date,
                       "timing": "one-time", "description": item.description,
                       "service_start": contract.order_date, "service_end": contract.order_date,
                       "quantity": item.quantity, "rate": item.rate})
     for i, item in enumerate(scenario.hardware):
-        lines.append({"kind": "hardware", "order": i, "invoice_date": item.ship_date,
+        lines.append({"kind": "hardware", "order": i, "period": None,
+                      "invoice_date": item.ship_date,
                       "timing": "one-time", "description": item.description,
                       "service_start": item.ship_date, "service_end": item.ship_date,
                       "quantity": item.quantity, "rate": item.rate})
@@ -210,8 +215,8 @@ def _charges(scenario: Scenario) -> list[dict]:
                 Decimal(int(q["overage"][k])), product.overage_rate)
 
     telephony = scenario.usage("telephony") or ()
-    for k, charge in enumerate(telephony):
-        add("telephony", 0, k, "Telephony", Decimal(1), charge)
+    for k, charge in enumerate(telephony):  # no charge, no line (even for a partner)
+        add("telephony", 0, k, "Telephony", Decimal(1 if charge != 0 else 0), charge)
 
     for feature, label in FAIR_USE_LABELS.items():
         used = storage_usage(scenario) if feature == "storage_gb" else scenario.usage(feature)
@@ -225,13 +230,17 @@ def _charges(scenario: Scenario) -> list[dict]:
     return lines
 
 
-def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
+def invoice_schedule(scenario: Scenario, *, keys: bool = False) -> pd.DataFrame:
     """Every invoice line of a scenario, ordered by invoice date.
 
     Parameters
     ----------
     scenario : Scenario
         From :func:`billing_model.io.scenario.load_scenario` or ``scenario_from_mapping``.
+    keys : bool
+        Also return ``kind`` (one of :data:`KINDS`), ``period`` (``k``, ``None`` for one-time
+        and hardware) and ``order`` (license line or charge number): what identifies a line,
+        for the workbook's values.
 
     Returns
     -------
@@ -266,7 +275,7 @@ def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
         amount = None
         if rate is not None:
             amount = line_amount(quantity, rate, contract.currency)
-            if amount == 0:
+            if amount == 0 and not contract.partner:  # partner: the quantity is the line
                 continue
         if contract.partner:
             rate = amount = None
@@ -277,14 +286,16 @@ def invoice_schedule(scenario: Scenario) -> pd.DataFrame:
             "service_start": line["service_start"], "service_end": line["service_end"],
             "quantity": float(quantity), "rate": rate, "amount": amount,
             "currency": contract.currency,
+            "kind": line["kind"], "period": line["period"], "order": line["order"],
             "_key": (line["invoice_date"], line["service_start"], KINDS.index(line["kind"]),
                      line["order"]),
         })
     rows.sort(key=lambda r: r["_key"])
-    frame = pd.DataFrame(rows, columns=[*COLUMNS, "_key"]).drop(columns="_key")
+    extra = ["kind", "period", "order"] if keys else []
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, *extra, "_key"]).drop(columns="_key")
     frame["quantity"] = frame["quantity"].astype(float)
     for col in ("description", "timing", "currency", "rate", "amount", "invoice_date",
-                "due_date", "service_start", "service_end"):
+                "due_date", "service_start", "service_end", *extra):
         frame[col] = frame[col].astype(object)
     return frame.reset_index(drop=True)
 

@@ -23,6 +23,7 @@ A 100-user PureCloud 2 named contract with a 3-month ramp: how many periods does
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
@@ -46,6 +47,7 @@ from ..core.contract import (
     Contract,
     Org,
     Product,
+    Quote,
     Scenario,
     SessionSource,
 )
@@ -82,9 +84,16 @@ USAGE_KEYS: tuple[str, ...] = (
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
 HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
+QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until")
 TOP_KEYS: tuple[str, ...] = (
-    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant",
+    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
 )
+#: longest customer name or quote title (a heading, not a document)
+MAX_QUOTE_TEXT = 255
+#: default title of a quote without ``title``
+QUOTE_TITLE = "Genesys Cloud subscription quote"
+#: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 
@@ -273,8 +282,34 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
     contract = _storage_rate(c, contract, data, storage, orgs)
+    quote = _quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
     return Scenario(name=name, contract=contract, products=products, orgs=tuple(orgs),
-                    one_time=one_time, hardware=hardware, storage=storage, source=source)
+                    one_time=one_time, hardware=hardware, storage=storage, source=source,
+                    quote=quote)
+
+
+def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
+    """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until."""
+    c.known(t, QUOTE_KEYS, "quote")
+
+    def text(key: str, value: Any) -> str:
+        where = f"quote.{key}"
+        if not isinstance(value, str) or not value.strip():
+            c.fail(where, f"{value!r} is not accepted; accepted: a non-empty text")
+        bad = _CONTROL.search(value)
+        if bad:
+            c.fail(where, f"contains the control character U+{ord(bad.group()):04X} at "
+                   f"position {bad.start() + 1}; accepted: printable text (tab and newline "
+                   "allowed)")
+        if len(value) > MAX_QUOTE_TEXT:
+            c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
+        return value.strip()
+
+    customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
+    title = text("title", t.get("title", QUOTE_TITLE))
+    valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"),
+                   "quote.valid_until")
+    return Quote(customer=customer, title=title, valid_until=valid)
 
 
 def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:

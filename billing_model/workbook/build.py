@@ -10,7 +10,9 @@ as a named input cell, validated from :data:`billing_model.core.limits.LIMITS`),
 **Cash flow** (:mod:`.invoices`: a fixed grid of invoice lines, one row per possible charge and
 period, whose quantities, rates and amounts are formulas; lines that do not apply compute 0 and
 are greyed), **Usage** (:mod:`.usage`: users and usage per period, allowances, the concurrency
-profile when sessions are given), **Storage** (:mod:`.storage`: the daily storage model as
+profile when sessions are given), **Quote** (:mod:`.quote`, right after Summary when the
+scenario has a ``[quote]`` table: the non-zero invoice lines for the customer, print-ready),
+**Storage** (:mod:`.storage`: the daily storage model as
 formulas), **Variants** (:mod:`.variants`: the scenario's variants side by side, computed by the
 Python engine) and **Sources** (:mod:`.sources`: the rule tables the formulas look up, rules,
 assumptions). The formulas themselves come from :mod:`billing_model.formulas`, the Excel twins
@@ -25,12 +27,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from openpyxl.utils.cell import coordinate_from_string
+
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
 from .context import BASIS, Ctx, money_format, rate_format
+from .excel_limits import check_book
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Book
+from .quote import ROWS_SHEET, quote_sheet
 from .sources import sources_sheet
 from .storage import storage_sheet
 from .summary import summary_sheet
@@ -61,12 +67,14 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     'Inputs!$B$11'
     """
     currency = scenario.contract.currency
-    book = Book(sheets=[], title=f"Billing model: {scenario.name}",
+    quote = scenario.quote
+    book = Book(sheets=[], title=quote.title if quote else f"Billing model: {scenario.name}",
                 subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
                rate=rate_format(currency), periods=scenario.periods)
     ctx.sessions = session_data(scenario)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
+    quote_page = book.add_sheet("Quote", tab_color="C00000") if quote else None
     inputs_sheet(ctx, book.add_sheet("Inputs", tab_color="FFC000"))
     invoices = book.add_sheet("Invoices", tab_color="70AD47")
     cash = book.add_sheet("Cash flow", tab_color="70AD47", landscape=False)
@@ -77,13 +85,26 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     storage_sheet(ctx, storage)
     invoices_sheet(ctx, invoices)
     cash_flow_sheet(ctx, cash)
+    if quote_page is not None:
+        quote_sheet(ctx, quote_page, invoices, book.add_sheet(ROWS_SHEET, hidden=True))
     if variants is None:
         variants = scenario.variants() if len(scenario.variants()) > 1 else []
     if variants:
         variants_sheet(ctx, book.add_sheet("Variants", tab_color="7030A0"), variants)
     book.sheets.append(sources)
     summary_sheet(ctx, summary, bool(variants))
-    return book
+    keep_charts_whole(book)
+    return check_book(book)
+
+
+def keep_charts_whole(book: Book) -> None:
+    """A page break before each chart placed below a sheet's content (anchored in column A), so
+    no chart is cut by a page break (each chart is shorter than a page)."""
+    for sheet in book.sheets:
+        for chart in sheet.charts:
+            col, row = coordinate_from_string(chart.anchor)
+            if col == "A" and row > 1:
+                sheet.row_breaks.append(row)
 
 
 def build_workbook(scenario: Scenario, target: str | os.PathLike, *,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from openpyxl.utils import get_column_letter
-
 from ..core.invoices import FAIR_USE_LABELS
 from ..core.money import TAX_NOTE, minor_units
 from ..formulas import invoices as fi
@@ -18,7 +16,7 @@ from ..formulas import licenses as fl
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from .context import DATE, FEATURES, Ctx, edate, header, title
-from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
 
 #: the overage rate input of each fair-use feature
 FAIR_USE_RATES = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
@@ -175,7 +173,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     book.name("InvoiceDates", sheet, first, col, last, col)
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
     sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
-    total_col = get_column_letter(col + 2)
+    total_col = column_letter(col + 2)
     sheet.highlights.append(Highlight(f"{a1(first, col, absolute=False)}:"
                                       f"{a1(last, col + 3, absolute=False)}",
                                       f"=N(${total_col}{first})=0", "muted"))

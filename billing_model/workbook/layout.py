@@ -16,6 +16,11 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
+from ..core.errors import BillingInputError
+
+#: Excel's grid: rows and columns per sheet (XFD1048576 is the last cell)
+MAX_ROWS, MAX_COLS = 1_048_576, 16_384
+
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
                "link", "check", "muted", "center")
@@ -65,6 +70,10 @@ class Chart:
     y_number_format: str | None = None
     x_number_format: str | None = None
     stacked: bool = False
+    #: a scatter chart's x axis: major unit and bounds (dates as serial days)
+    x_major_unit: float | None = None
+    x_min: float | None = None
+    x_max: float | None = None
 
 
 @dataclass
@@ -195,7 +204,12 @@ def column_letter(col: int) -> str:
 
 
 def a1(row: int, col: int, *, absolute: bool = True) -> str:
-    """``a1(4, 2) == "$B$4"``."""
+    """``a1(4, 2) == "$B$4"``; a cell past Excel's last row or column is a one-line error."""
+    if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
+        raise BillingInputError(
+            f"the workbook needs cell (row {row:,}, column {col:,}), past Excel's limits "
+            f"({MAX_ROWS:,} rows, {MAX_COLS:,} columns); accepted: a scenario whose sheets fit "
+            "(fewer orgs, license lines or periods)")
     letter = column_letter(col)
     return f"${letter}${row}" if absolute else f"{letter}{row}"
 

@@ -25,7 +25,7 @@ def _named_result(ctx: Ctx, name: str) -> object:
 
 def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
-    title(sheet, f"Billing model: {s.name}",
+    title(sheet, s.quote.title if s.quote else f"Billing model: {s.name}",
            "A live model: edit the yellow cells on the Inputs sheet; Excel recalculates every "
            "invoice line. " + TAX_NOTE)
     sheet.widths.update({1: 40, 2: 20, 3: 64})
@@ -99,7 +99,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         named = int(measured["named_users"].iloc[0]) if len(measured) else 0
         peak = int(measured["peak_concurrent"].iloc[0]) if len(measured) else 0
         fig(f"Named PureCloud users, period {k}", named, INT,
-            f"Distinct users who logged in ({sess['path'].name}).")
+            "Distinct users who logged in (session data).")
         fig(f"Concurrent peak, period {k}", peak, INT,
             "Highest count reached for 30 minutes in total (vendor method).")
         fig("Concurrent / named", f"={peak}/MAX({named},1)", PCT,
@@ -118,7 +118,9 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         r += 1
     r += 2
     sheet.text(r, 1, "Sheets", style="subtitle")
-    for name, what in (("Inputs", "every scenario value as a named input cell"),
+    for name, what in (*([("Quote", f"the quote for {s.quote.customer}, ready to print")]
+                         if s.quote else []),
+                       ("Inputs", "every scenario value as a named input cell"),
                        ("Invoices", "every invoice line, as formulas over the inputs"),
                        ("Cash flow", "totals per invoice by due date, with a chart"),
                        ("Usage", "users and usage per period, allowances" + (

@@ -7,6 +7,8 @@ engine when the scenario has session files.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from ..core.contract import Scenario
@@ -187,6 +189,11 @@ def _model_name(ctx: Ctx, lic: str) -> str:
     return "LicenseModel"
 
 
+def _serial(when) -> float:
+    """A timestamp as a spreadsheet date serial (days since 1899-12-30)."""
+    return (when - dt.datetime(1899, 12, 30)).total_seconds() / 86400
+
+
 def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     """The concurrency profile: data from column ``col``, the chart below the table at ``row``.
     Returns the last row the chart covers."""
@@ -210,13 +217,17 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
         sheet.put(first + i, col + 1, int(users), fmt=INT)
         sheet.put(first + i, col + 2, sess["peak"], fmt=INT)
     last = first + len(profile) - 1
+    # a scatter chart on a date axis: one label a week (a line chart's category axis would label
+    # each of the ~3,000 quarter hours)
+    start, end = (_serial(t) for t in (times.iloc[0], times.iloc[-1])) if len(times) else (0, 1)
     sheet.charts.append(Chart(
-        "line", f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
+        "scatter", f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
         a1(row + 1, 1, absolute=False),
         [Series("Users logged in", ref(sheet, first, col + 1, last),
                 ref(sheet, first, col, last), color="5B9BD5"),
          Series("Billable peak", ref(sheet, first, col + 2, last),
                 ref(sheet, first, col, last), color="C00000", dash=True)],
-        y_title="users", width_cm=32, height_cm=11, x_number_format="mm-dd"))
+        y_title="users", width_cm=32, height_cm=11, x_number_format="d mmm",
+        x_major_unit=7, x_min=float(int(start)), x_max=float(int(end) + 1)))
     return row + 24
 

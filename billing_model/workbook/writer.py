@@ -290,6 +290,12 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
         y_axis["name"] = spec.y_title
     if spec.x_number_format:
         x_axis["num_format"] = spec.x_number_format
+    if spec.x_major_unit is not None:
+        x_axis["major_unit"] = spec.x_major_unit
+    if spec.x_min is not None:
+        x_axis["min"] = spec.x_min
+    if spec.x_max is not None:
+        x_axis["max"] = spec.x_max
     if spec.y_number_format:
         y_axis["num_format"] = spec.y_number_format
     chart.set_x_axis(x_axis)

@@ -1,0 +1,102 @@
+"""What an Excel file can hold, checked on the layout before anything is written.
+
+Text a cell cannot hold is cleaned (control characters other than tab, newline and carriage
+return become spaces: pasted text often carries them) or refused in one line (more than 32,767
+characters: cutting it would lose data silently); a sheet name derived from data is cleaned by
+:func:`sheet_name`; a layout past Excel's grid (1,048,576 rows, 16,384 columns) is refused in one
+line naming the sheet, before a file is written.
+
+Source: Microsoft, "Excel specifications and limits" (worksheet size, characters in a cell,
+formula length, sheet names).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core.errors import BillingInputError
+from .layout import MAX_COLS, MAX_ROWS, Book
+
+#: characters in one cell, and in one formula's text
+MAX_CELL_TEXT, MAX_FORMULA = 32_767, 8_192
+#: characters of a sheet name, and the characters a sheet name cannot hold
+MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
+#: control characters a cell cannot hold (tab, newline and carriage return can)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each control character a cell cannot hold replaced by a space.
+
+    >>> clean_text("USB\\x07 headsets\\tx2")
+    'USB  headsets\\tx2'
+    """
+    return CONTROL.sub(" ", text)
+
+
+def sheet_name(text: str) -> str:
+    """A valid sheet name from data: forbidden characters become ``-``, control characters and
+    outer apostrophes and spaces go, at most 31 characters.
+
+    >>> sheet_name("Q3/Q4 [draft]: variant 'ramp*6' for the whole region")
+    "Q3-Q4 -draft-- variant 'ramp-6'"
+    """
+    name = clean_text(text)
+    for ch in SHEET_NAME_FORBIDDEN:
+        name = name.replace(ch, "-")
+    name = name.strip().strip("'").strip()[:MAX_SHEET_NAME].strip()
+    if not name:
+        raise BillingInputError(f"{text!r}: no usable sheet name; accepted: text with letters "
+                                "or digits")
+    return name
+
+
+def check_book(book: Book) -> Book:
+    """Clean or refuse what Excel cannot hold, in place; return ``book``.
+
+    Raises
+    ------
+    BillingInputError
+        One line: the sheet (and cell) and the limit it breaks.
+    """
+    seen: set[str] = set()
+    for sheet in book.sheets:
+        name = sheet.name
+        bad = [ch for ch in SHEET_NAME_FORBIDDEN if ch in name]
+        if (not name or len(name) > MAX_SHEET_NAME or bad or CONTROL.search(name)
+                or name.startswith("'") or name.endswith("'")):
+            raise BillingInputError(
+                f"sheet name {name!r}: not accepted by Excel; accepted: 1-{MAX_SHEET_NAME} "
+                f"characters without {SHEET_NAME_FORBIDDEN} and control characters, not "
+                "starting or ending with an apostrophe")
+        if name.lower() in seen:
+            raise BillingInputError(f"sheet name {name!r}: used twice; accepted: unique names")
+        seen.add(name.lower())
+        if not sheet.cells:
+            continue
+        last_row = max(r for r, _c in sheet.cells)
+        last_col = max(c for _r, c in sheet.cells)
+        if last_row > MAX_ROWS or last_col > MAX_COLS:
+            raise BillingInputError(
+                f"sheet {name!r} needs {last_row:,} rows and {last_col:,} columns; Excel holds "
+                f"{MAX_ROWS:,} rows and {MAX_COLS:,} columns; accepted: a scenario whose sheets "
+                "fit (fewer orgs, license lines or periods)")
+        for (row, col), cell in sheet.cells.items():
+            where = f"{name}!R{row}C{col}"
+            if isinstance(cell.value, str):
+                cell.value = clean_text(cell.value)
+                if len(cell.value) > MAX_CELL_TEXT:
+                    raise BillingInputError(
+                        f"{where}: text of {len(cell.value):,} characters; Excel holds at "
+                        f"most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text")
+            if cell.formula is not None:
+                cell.formula = clean_text(cell.formula)
+                if len(cell.formula) > MAX_FORMULA:
+                    raise BillingInputError(
+                        f"{where}: a formula of {len(cell.formula):,} characters; Excel holds "
+                        f"at most {MAX_FORMULA:,}; accepted: a smaller scenario")
+            if isinstance(cell.result, str):
+                cell.result = clean_text(cell.result)[:MAX_CELL_TEXT]
+            if cell.comment:
+                cell.comment = clean_text(cell.comment)
+    return book
