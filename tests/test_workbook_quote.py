@@ -88,7 +88,7 @@ def test_quote_sheet_layout():
                                  " + 12 months")
     assert quote.value(2, 1) == "Prepared for Example Retail Ltd"
     assert quote.landscape and quote.fit_width
-    assert quote.repeat_rows == f"{QUOTE_HEAD}:{QUOTE_HEAD}"
+    assert quote.repeat_rows == (QUOTE_HEAD, QUOTE_HEAD)
     assert quote.print_area == f"A1:H{QUOTE_HEAD + 53}"  # 53 non-zero lines as built
     assert book.sheet("Quote rows").hidden
     assert book.title == quote.value(1, 1)
