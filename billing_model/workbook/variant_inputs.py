@@ -22,13 +22,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+
 from ..core.allowances import per_user_allowance
 from ..core.contract import CHANNELS, RAMP_POLICIES, Scenario
 from ..core.invoices import fair_use_allowances, storage_usage
-from ..core.licenses import LICENSE_KEYS
+from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS
 from ..core.money import CURRENCIES, minor_units
 from ..formulas import allowances as fa
+from ..formulas import money as fm
 from .context import (
     DATE,
     FEATURES,
@@ -43,7 +46,10 @@ from .context import (
     title,
 )
 from .inputs import validation
-from .layout import Book, Sheet, Validation, a1
+from .layout import Book, Sheet, Validation, a1, quote_sheet
+
+#: the Usage sheet's row of period 0 (its header is row 4)
+USAGE_FIRST_ROW = 5
 
 # A name token outside string literals: not a function (``(``), sheet (``!``) or cell part.
 _TOKEN = re.compile(r"(?<![\w.$!'])([A-Za-z_][\w.]*)(?![\w.(!'])")
@@ -180,7 +186,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             fmt=ctx.rate if fmt == "rate" else formats[fmt])
     calc = [("MoneyDecimals", "Money decimals (calculated)",
              [minor_units(v.scenario.contract.currency) for v in out],
-             "INDEX(CurrencyDecimals,MATCH({p}Currency,CurrencyCodes,0))", "0"),
+             fm.minor_units("{p}Currency"), "0"),
             ("Periods", "Ramp + term (calculated)", [v.scenario.periods for v in out],
              "{p}RampMonths+{p}TermMonths", INT)]
     for base_name, label, values, formula, fmt in calc:
@@ -211,8 +217,16 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             num(charge.quantity), fmt=NUM)
         put(f"Charge {k}: rate", names["rate"], [num(charge.rate)] * len(out), num(charge.rate),
             fmt=ctx.rate)
-        date = charge.ship_date or base.contract.order_date
-        put(f"Charge {k}: date", names["date"], [date] * len(out), date, fmt=DATE)
+        if charge.ship_date is not None:  # hardware: invoiced when it ships
+            put(f"Charge {k}: ship date", names["date"], [charge.ship_date] * len(out),
+                charge.ship_date, fmt=DATE)
+        else:  # one-time: invoiced on the variant's own order date
+            row += 1
+            sheet.text(row, 1, f"Charge {k}: invoice date (calculated)", style="label")
+            for v in out:
+                sheet.put(row, v.column, f"={v.prefix}OrderDate", fmt=DATE, style="calc",
+                          result=v.scenario.contract.order_date)
+                book.name(v.prefix + names["date"], sheet, row, v.column)
         put(f"Charge {k}: description", names["description"], [charge.description] * len(out),
             charge.description)
     for v in out:
@@ -267,8 +281,12 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
             mine = _series([v.scenario, *longest], key, cap)
             based = _series([base], key, min(cap, ctx.periods))
             sheet.text(head + 1, col, f"{v.name}: {label}", style="header")
+            switch = _session_switch(ctx, v, key)
             for i in range(cap):
-                if i < len(based) and mine[i] == based[i]:
+                if switch is not None and i < ctx.periods and mine[i] == switch[1][i]:
+                    sheet.put(first + i, col, switch[0].format(row=USAGE_FIRST_ROW + i),
+                              fmt=fmt, style="calc", result=mine[i])
+                elif i < len(based) and mine[i] == based[i]:
                     sheet.put(first + i, col, f"=INDEX({base_name},{a1(first + i, 1)}+1)",
                               fmt=fmt, style="calc", result=based[i])
                 else:
@@ -305,3 +323,34 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
             sheet.widths[col] = 16
             col += 1
         col += 1
+
+
+def _session_switch(ctx: Ctx, v: Variant, key: str) -> tuple[str, list] | None:
+    """For the users of a PureCloud 1-3 license counted from sessions: the formula picking each
+    org's named or concurrent count on the Usage sheet by the variant's license model (as the
+    base's users column does by ``LicenseModel``; ``{row}``: the Usage row, filled per period),
+    and the counts it gives for the variant's model as built. ``None`` for other series."""
+    if not key.startswith("users:") or ctx.sessions is None or not BY_KEY[key[6:]].concurrent:
+        return None
+    lic, usage = key[6:], ctx.book.sheet("Usage")
+    model = next(n["model"] for p, n in zip(v.scenario.products, v.ctx.product_names,
+                                            strict=True) if p.license == lic)
+    concurrent = v.scenario.products[[p.license for p in v.scenario.products].index(lic)] \
+        .license_model == "concurrent"
+    heads = {cell.value: c for (r, c), cell in usage.cells.items() if r == 4}
+    parts, counts = [], [0] * ctx.periods
+    for org in ctx.scenario.orgs:
+        if lic not in org.users:
+            continue
+        named = heads.get(f"{org.name} {lic} named (sessions)")
+        series = ctx.sessions["series"].get(
+            (org.name, lic, "concurrent_users" if concurrent else "named_users"))
+        if named is None or series is None:
+            return None  # an org without session counts: no switch to mirror
+        cells = [f"{quote_sheet('Usage')}!{get_column_letter(c)}{{row}}"
+                 for c in (named + 1, named)]  # concurrent, named
+        parts.append(f'IF({model}="concurrent",{cells[0]},{cells[1]})')
+        counts = [a + int(b) for a, b in zip(counts, series, strict=False)]
+    if not parts:
+        return None
+    return "=" + "+".join(parts), counts
