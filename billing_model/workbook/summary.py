@@ -114,7 +114,10 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         sheet.text(r + 1, 1, "Variants", style="subtitle")
         r += 1
         sheet.text(r + 1, 1, "The Variants sheet compares the scenario's variants side by side "
-                   "(first-year cost, total contract value, invoiced to date).", style="intro")
+                   "(first-year cost and cash, total contract value, invoiced per month), live: "
+                   "each variant's inputs are a column of the Variant inputs sheet (its "
+                   "overrides in yellow, the rest linked to the Inputs sheet), its invoices and "
+                   "cash flow the V1, V2, ... sheets.", style="intro")
         r += 1
     r += 2
     sheet.text(r, 1, "Sheets", style="subtitle")
@@ -126,7 +129,10 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                        ("Usage", "users and usage per period, allowances" + (
                            ", concurrency profile" if sess is not None else "")),
                        ("Storage", "daily storage model, billed storage and overage"),
-                       *([("Variants", "variants side by side")] if has_variants else []),
+                       *([("Variants", "variants side by side, as formulas"),
+                          ("Variant inputs", "each variant's overrides and links to the base"),
+                          ("V1 invoices, V1 cash flow, ...", "each variant's invoice lines "
+                           "and cash flow")] if has_variants else []),
                        ("Sources", "rules, allowance figures, assumptions, sources")):
         r += 1
         sheet.text(r, 1, name, bold=True)

@@ -1,88 +1,145 @@
-"""The Variants sheet: the scenario's variants computed by the engine (static values)."""
+"""The Variants sheet: the scenario's variants side by side, live.
+
+Each variant has its own input column and usage block (:mod:`.variant_inputs`, names ``V1_...``),
+its own invoice grid and cash flow (the base builders of :mod:`.invoices` on sheets ``V1 invoices``
+and ``V1 cash flow``), and the Variants sheet compares them by formulas over those names: the
+base column reads the base model, each variant's column its own. Every formula's ``result`` is the
+engine's figure for the variant scenario.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from ..core.contract import Scenario
+from ..formulas import money as fm
+from ..formulas import periods as fp
 from .context import DATE, INT, Ctx, edate, header, num, title
+from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Chart, Series, Sheet, a1, ref
+from .variant_inputs import capacity, prefixed_names, variant_inputs_sheet
 
 
 def scenario_figures(scenario: Scenario) -> dict:
-    """First-year cost, total contract value and per-invoice totals from the Python engine.
+    """First-year cost, cash due in the first year, total contract value and the invoice lines,
+    from the Python engine.
 
-    First-year cost = the amounts invoiced in the first 12 months from the order date.
+    First-year cost = the amounts invoiced in the first 12 months from the order date; first-year
+    cash = the amounts due in them.
     """
     from ..core.invoices import invoice_schedule
     lines = invoice_schedule(scenario)
-    order = scenario.contract.order_date
-    year_end = edate(order, 12)
-    amounts = [(d, a) for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
-               if a is not None]
+    year_end = edate(scenario.contract.order_date, 12)
+    amounts = [(d, due, a) for d, due, a in zip(lines["invoice_date"], lines["due_date"],
+                                                lines["amount"], strict=True) if a is not None]
     return {
         "lines": lines,
-        "first_year": sum((a for d, a in amounts if d < year_end), Decimal(0)),
-        "total": sum((a for _d, a in amounts), Decimal(0)),
+        "first_year": sum((a for d, _due, a in amounts if d < year_end), Decimal(0)),
+        "first_year_due": sum((a for _d, due, a in amounts if due < year_end), Decimal(0)),
+        "total": sum((a for _d, _due, a in amounts), Decimal(0)),
     }
 
 
+def invoiced_before(figures: dict, day) -> Decimal:
+    """Amount of the invoices dated before ``day`` (engine lines)."""
+    lines = figures["lines"]
+    return sum((a for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
+                if a is not None and d < day), Decimal(0))
+
+
 def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
+    """The Variants sheet, and behind it the Variant inputs sheet and each variant's invoice
+    grid and cash flow (added to the book after ``sheet``)."""
+    book = ctx.book
+    inputs = book.add_sheet("Variant inputs", tab_color="7030A0")
+    built = variant_inputs_sheet(ctx, inputs, variants)
+    for j, v in enumerate(built, start=1):
+        grid = book.add_sheet(f"V{j} invoices", tab_color="B4A7D6")
+        cash = book.add_sheet(f"V{j} cash flow", tab_color="B4A7D6", landscape=False)
+        with prefixed_names(book, grid, v.prefix):
+            invoices_sheet(v.ctx, grid)
+        with prefixed_names(book, cash, v.prefix):
+            cash_flow_sheet(v.ctx, cash)
+        for target, what in ((grid, "Invoice schedule"), (cash, "Invoices and cash flow")):
+            target.text(1, 1, f"{what}: variant {v.name!r} ({v.prefix}... names, inputs on the "
+                        "Variant inputs sheet)", style="title")
+    _comparison(ctx, sheet, variants, [""] + [v.prefix for v in built], capacity(ctx, variants))
+
+
+def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap: int) -> None:
     s = ctx.scenario
     title(sheet, "Variants side by side",
-           "Each variant is the whole scenario with its overrides, computed by billing_model "
-           "when the workbook was built (static values); the base column of the live model is "
-           "on the Summary sheet.")
+          "Live: each column reads its variant's own inputs (Variant inputs sheet, linked to the "
+          "base unless overridden), invoice grid and cash flow (V1 invoices, V1 cash flow, ...). "
+          "The base column is the live model of the Inputs sheet.")
     head = 4
-    figures = [(name, scen, scenario_figures(scen)) for name, scen in variants]
-    header(sheet, head, 1, ["", *[name for name, _s, _f in figures]])
-    sheet.widths[1] = 34
-    for j in range(len(figures)):
+    figures = [scenario_figures(scen) for _n, scen in variants]
+    header(sheet, head, 1, ["", *[name for name, _s in variants]])
+    sheet.widths[1] = 40
+    for j in range(len(variants)):
         sheet.widths[2 + j] = 20
+    c = [scen.contract for _n, scen in variants]
     rows = [
-        ("Ramp months", lambda sc, f: sc.contract.ramp_months, INT),
-        ("Ramp policy", lambda sc, f: sc.contract.ramp_policy, None),
-        ("Term months", lambda sc, f: sc.contract.term_months, INT),
-        ("License model", lambda sc, f: sc.contract.license_model, None),
-        ("Committed users", lambda sc, f: sc.contract.committed_users, INT),
-        ("Prepay rate", lambda sc, f: num(sc.contract.prepay_rate or 0), ctx.rate),
-        ("First-year cost (invoiced in 12 months)", lambda sc, f: num(f["first_year"]),
+        ("Ramp months", "{p}RampMonths", [x.ramp_months for x in c], INT),
+        ("Ramp policy", "{p}RampPolicy", [x.ramp_policy for x in c], None),
+        ("Term months", "{p}TermMonths", [x.term_months for x in c], INT),
+        ("License model", "{p}LicenseModel", [x.license_model for x in c], None),
+        ("Committed users", "{p}CommittedUsers", [x.committed_users for x in c], INT),
+        ("Prepay rate", "{p}PrepayRate", [num(x.prepay_rate or 0) for x in c], ctx.rate),
+        ("Overage rate", "{p}OverageRate", [num(x.overage_rate or 0) for x in c], ctx.rate),
+        ("First-year cost (invoiced in 12 months)",
+         f'SUMIF({{p}}LineInvoiceDate,"<"&{fp.period_start(12, "{p}OrderDate")},{{p}}LineAmount)',
+         [num(f["first_year"]) for f in figures], ctx.money),
+        ("First-year cash (due in 12 months)",
+         f'SUMIF({{p}}LineDueDate,"<"&{fp.period_start(12, "{p}OrderDate")},{{p}}LineAmount)',
+         [num(f["first_year_due"]) for f in figures], ctx.money),
+        ("Total contract value", "{p}InvoiceTotal", [num(f["total"]) for f in figures],
          ctx.money),
-        ("Total contract value", lambda sc, f: num(f["total"]), ctx.money),
-        ("Contract value minus the base's",
-         lambda sc, f: num(f["total"] - figures[0][2]["total"]), ctx.money),
     ]
     r = head
-    for label, getter, fmt in rows:
+    for label, formula, results, fmt in rows:
         r += 1
-        sheet.text(r, 1, label, bold=label.startswith(("First", "Total")))
-        for j, (_n, scen, fig) in enumerate(figures):
-            value = getter(scen, fig)
-            if isinstance(value, str):
-                sheet.text(r, 2 + j, value)
-            else:
-                sheet.put(r, 2 + j, value, fmt=fmt,
-                          style="total" if label.startswith(("First", "Total")) else None)
-    # cumulative invoiced amount per invoice date, one column per variant
+        bold = label.startswith(("First", "Total"))
+        sheet.text(r, 1, label, bold=bold)
+        for j, (p, result) in enumerate(zip(prefixes, results, strict=True)):
+            sheet.put(r, 2 + j, "=" + formula.format(p=p), fmt=fmt, result=result,
+                      style="total" if bold else None)
+    total_row = r
+    r += 1
+    sheet.text(r, 1, "Contract value minus the base's")
+    for j, f in enumerate(figures):
+        sheet.put(r, 2 + j, f"={a1(total_row, 2 + j)}-{a1(total_row, 2)}", fmt=ctx.money,
+                  result=num(f["total"] - figures[0]["total"]))
+    # per month from the order date: invoiced in it, and invoiced to its end (the chart)
     r += 2
-    sheet.text(r, 1, "Invoiced to date, by invoice date", style="subtitle")
+    n = len(variants)
+    sheet.text(r, 1, "Invoiced per month from the order date (left) and to date (right)",
+               style="subtitle")
     r += 1
     chart_head = r
-    header(sheet, r, 1, ["Invoice date", *[name for name, _s, _f in figures]])
-    all_dates = sorted({d for _n, _s, f in figures for d in f["lines"]["invoice_date"]})
-    for i, day in enumerate(all_dates):
-        rr = r + 1 + i
-        sheet.put(rr, 1, day, fmt=DATE)
-        for j, (_n, _sc, fig) in enumerate(figures):
-            lines = fig["lines"]
-            to_date = sum((a for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
-                           if a is not None and d <= day), Decimal(0))
-            sheet.put(rr, 2 + j, num(to_date), fmt=ctx.money)
-    last = r + len(all_dates)
+    header(sheet, r, 1, ["Month from", *[f"{name}: in month" for name, _s in variants], "",
+                         *[name for name, _s in variants]])
+    cum = 3 + n  # first column of the to-date block
+    for j in range(n):
+        sheet.widths[cum + j] = 20
+    order = s.contract.order_date
+    for m in range(cap + 1):
+        rr = r + 1 + m
+        sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=edate(order, m))
+        start, end = edate(order, m), edate(order, m + 1)
+        for j, (p, f) in enumerate(zip(prefixes, figures, strict=True)):
+            to_date = (f'SUMIF({p}LineInvoiceDate,"<"&{fp.period_start(m + 1)},'
+                       f"{p}LineAmount)")
+            sheet.put(rr, cum + j, "=" + to_date, fmt=ctx.money,
+                      result=num(invoiced_before(f, end)))
+            before = "0" if m == 0 else a1(rr - 1, cum + j)
+            month = fm.round_money(f"{a1(rr, cum + j)}-{before}", f"{p}MoneyDecimals")
+            sheet.put(rr, 2 + j, "=" + month, fmt=ctx.money,
+                      result=num(invoiced_before(f, end) - invoiced_before(f, start)))
+    last = r + cap + 1
     sheet.charts.append(Chart(
-        "line", "Invoiced to date by variant", a1(head, 3 + len(figures), absolute=False),
-        [Series(name, ref(sheet, chart_head + 1, 2 + j, last),
-                ref(sheet, chart_head + 1, 1, last)) for j, (name, _s, _f) in enumerate(figures)],
+        "line", "Invoiced to date by variant", a1(head, cum + n + 1, absolute=False),
+        [Series(name, ref(sheet, chart_head + 1, cum + j, last),
+                ref(sheet, chart_head + 1, 1, last)) for j, (name, _s) in enumerate(variants)],
         y_title=s.contract.currency, width_cm=24, height_cm=12, x_number_format="yyyy-mm",
         y_number_format="#,##0"))
-

@@ -1,0 +1,356 @@
+"""Live variants: one input column and one usage block per variant, under its own names.
+
+Each ``[[variant]]`` of a scenario gets a column on the **Variant inputs** sheet holding every
+input the invoice grid reads, under the variant's prefix (``V1_RampMonths``, ``V1_PrepayRate``,
+...). A value the variant overrides is a yellow input cell; every other one is a formula linking
+to the base input (``=PrepayRate``), so editing the base moves the variants that do not override
+it, and typing a value over a link makes it an override. Below, per period, the variant's users,
+telephony and fair-use usage (linked to the base Usage sheet where the base grid holds the period
+and the variant does not override it) and its fair-use allowances (formulas of
+:mod:`billing_model.formulas.allowances` over the variant's own license, commitment and ramp).
+
+The variant's invoice grid and cash flow are the base builders of :mod:`.invoices`, run on a
+context whose names carry the prefix; :func:`prefixed_names` renames the names they define and
+the fixed input names they read (``RampMonths``, ``Channel``, ...) to the variant's. Results
+(``result=``) come from the engines run on the variant scenario.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+from ..core.allowances import per_user_allowance
+from ..core.contract import CHANNELS, RAMP_POLICIES, Scenario
+from ..core.invoices import fair_use_allowances, storage_usage
+from ..core.licenses import BY_KEY, LICENSE_KEYS
+from ..core.limits import LIMITS
+from ..core.money import CURRENCIES, minor_units
+from ..formulas import allowances as fa
+from ..formulas import money as fm
+from .context import (
+    DATE,
+    FEATURES,
+    GB,
+    INT,
+    NUM,
+    Ctx,
+    header,
+    money_format,
+    num,
+    rate_format,
+    title,
+)
+from .inputs import validation
+from .layout import Book, Sheet, Validation, a1, quote_sheet
+
+#: the Usage sheet's row of period 0 (its header is row 4)
+USAGE_FIRST_ROW = 5
+
+# A name token outside string literals: not a function (``(``), sheet (``!``) or cell part.
+_TOKEN = re.compile(r"(?<![\w.$!'])([A-Za-z_][\w.]*)(?![\w.(!'])")
+
+
+@dataclass
+class Variant:
+    """One variant in the workbook: its name, scenario, name prefix and build context."""
+
+    name: str
+    scenario: Scenario
+    prefix: str
+    ctx: Ctx
+    column: int  # its column on the Variant inputs sheet
+
+
+def rename(formula: str, names: set[str], prefix: str) -> str:
+    """``formula`` with every defined name in ``names`` prefixed (text in quotes untouched).
+
+    >>> rename('=IF(RampPolicy="RampMonths",RampMonths,EDATE(OrderDate,2))',
+    ...        {"RampMonths", "OrderDate", "RampPolicy"}, "V1_")
+    '=IF(V1_RampPolicy="RampMonths",V1_RampMonths,EDATE(V1_OrderDate,2))'
+    """
+    parts = formula.split('"')
+    for i in range(0, len(parts), 2):
+        parts[i] = _TOKEN.sub(lambda m: prefix + m[1] if m[1] in names else m[1], parts[i])
+    return '"'.join(parts)
+
+
+@contextmanager
+def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
+    """Run a base sheet builder on ``sheet`` as a variant's: the names it defines are stored
+    under ``prefix`` (the base's stay as they were), and its formulas read the variant's names
+    (every name ``N`` for which ``prefix + N`` is defined) and its own prefixed names."""
+    before = dict(book.names)
+    yield
+    defined = {n for n, target in book.names.items() if before.get(n) != target}
+    for n in defined:
+        book.names[prefix + n] = book.names.pop(n)
+        if n in before:
+            book.names[n] = before[n]
+    names = {n[len(prefix):] for n in book.names if n.startswith(prefix)}
+    for cell in sheet.cells.values():
+        if cell.formula is not None:
+            cell.formula = rename(cell.formula, names, prefix)
+    for table in sheet.tables:
+        table.name = prefix + table.name
+
+
+#: the contract inputs a variant can override: (name, label, Contract field, kind, format key)
+CONTRACT_INPUTS = (
+    ("OrderDate", "Order date", "order_date", "order_date", "date"),
+    ("Currency", "Currency", "currency", tuple(CURRENCIES), None),
+    ("LicenseModel", "License model", "license_model", ("named", "concurrent"), None),
+    ("License", "License", "license", tuple(LICENSE_KEYS), None),
+    ("CommittedUsers", "Committed users", "committed_users", "count", "int"),
+    ("PrepayRate", "Prepay rate", "prepay_rate", "price", "rate"),
+    ("OverageRate", "Overage rate", "overage_rate", "price", "rate"),
+    ("RampMonths", "Ramp months", "ramp_months", "ramp_months", "int"),
+    ("RampPolicy", "Ramp policy", "ramp_policy", tuple(RAMP_POLICIES), None),
+    ("TermMonths", "Term months", "term_months", "term_months", "int"),
+    ("PaymentTermsDays", "Payment terms (days)", "payment_terms_days", "payment_terms_days",
+     "int"),
+    ("Channel", "Channel", "channel", tuple(CHANNELS), None),
+    ("IvrOverageRate", "IVR overage rate", "ivr_overage_rate", "price", "rate"),
+    ("ApiOverageRate", "API overage rate", "api_overage_rate", "price", "rate"),
+    ("StorageOverageRate", "Storage overage rate", "storage_overage_rate", "price", "rate"),
+)
+
+
+def _contract_value(scenario: Scenario, field: str):
+    value = getattr(scenario.contract, field)
+    if field.endswith("_rate") and value is None:
+        return 0  # as the Inputs sheet shows a rate the scenario leaves out
+    return num(value)
+
+
+def capacity(ctx: Ctx, variants: list) -> int:
+    """Periods each variant's grid holds: the base grid's, or more for a longer variant."""
+    return max(ctx.periods, *(scen.periods for _n, scen in variants))
+
+
+def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant]:
+    """Place every variant's input column and usage block; return their build contexts.
+
+    ``variants`` is ``scenario.variants()`` (the base first, as the live model, not repeated).
+    """
+    base, book = ctx.scenario, ctx.book
+    cap = capacity(ctx, variants)
+    title(sheet, "Variant inputs",
+          "One column per variant. Yellow cells are the variant's overrides; the other cells "
+          "link to the base input on the Inputs sheet (edit the base and the variants that do "
+          "not override it follow; type a value over a link to override it). Names: V1_... "
+          "for the first variant, V2_... for the second, ...")
+    sheet.widths[1] = 34
+    out: list[Variant] = []
+    for j, (name, scen) in enumerate(variants[1:], start=1):
+        prefix = f"V{j}_"
+        vctx = Ctx(scenario=scen, book=book, money=money_format(scen.contract.currency),
+                   rate=rate_format(scen.contract.currency), periods=cap,
+                   sessions=ctx.sessions)
+        out.append(Variant(name, scen, prefix, vctx, 1 + j))
+        sheet.widths[1 + j] = 22
+    head = 4
+    header(sheet, head, 1, ["Input", *(v.name for v in out)])
+    row = head
+
+    def put(label: str, base_name: str, values: list, base_value, *, fmt=None, check=None,
+            text=False) -> None:
+        """One input row: per variant its override (differs from the base) or a link."""
+        nonlocal row
+        row += 1
+        sheet.text(row, 1, label, style="label")
+        for v, value in zip(out, values, strict=True):
+            cell = a1(row, v.column, absolute=False)
+            if value == base_value:
+                sheet.put(row, v.column, "=" + base_name, fmt=fmt, style="calc", result=value)
+            elif text:
+                sheet.text(row, v.column, value, style="input")
+            else:
+                sheet.put(row, v.column, value, fmt=fmt, style="input")
+            if isinstance(check, tuple):
+                sheet.validations.append(Validation(cell, options=check,
+                                                    error="Pick a value from the list."))
+            elif check is not None:
+                maximum = {"ramp_months": cap - 1, "term_months": cap}.get(check)
+                sheet.validations.append(validation(cell, LIMITS[check], label, maximum))
+            book.name(v.prefix + base_name, sheet, row, v.column)
+
+    formats = {"date": DATE, "int": INT, None: None}
+    for base_name, label, field, check, fmt in CONTRACT_INPUTS:
+        put(label, base_name, [_contract_value(v.scenario, field) for v in out],
+            _contract_value(base, field), check=check, text=isinstance(check, tuple),
+            fmt=ctx.rate if fmt == "rate" else formats[fmt])
+    calc = [("MoneyDecimals", "Money decimals (calculated)",
+             [minor_units(v.scenario.contract.currency) for v in out],
+             fm.minor_units("{p}Currency"), "0"),
+            ("Periods", "Ramp + term (calculated)", [v.scenario.periods for v in out],
+             "{p}RampMonths+{p}TermMonths", INT)]
+    for base_name, label, values, formula, fmt in calc:
+        row += 1
+        sheet.text(row, 1, label, style="label")
+        for v, value in zip(out, values, strict=True):
+            sheet.put(row, v.column, "=" + formula.format(p=v.prefix), fmt=fmt, style="calc",
+                      result=value)
+            book.name(v.prefix + base_name, sheet, row, v.column)
+    # further license lines and the one-time charges: variants cannot override them (they are
+    # tables of their own in the scenario file), so they link to the base
+    for i, names in enumerate(ctx.product_names[1:], start=1):
+        for key, label in (("license", "license"), ("model", "model"),
+                           ("committed", "committed users"), ("prepay", "prepay rate"),
+                           ("overage", "overage rate")):
+            field = {"license": "license", "model": "license_model",
+                     "committed": "committed_users", "prepay": "prepay_rate",
+                     "overage": "overage_rate"}[key]
+            values = [num(getattr(v.scenario.products[i], field) or 0) for v in out]
+            put(f"License line {i + 1}: {label}", names[key], values,
+                num(getattr(base.products[i], field) or 0),
+                fmt=ctx.rate if key in ("prepay", "overage") else INT if key == "committed"
+                else None, text=key in ("license", "model"))
+    charges = (*base.one_time, *base.hardware)
+    for names, charge in zip(ctx.charge_names, charges, strict=True):
+        k = names["quantity"].rsplit("_", 1)[1]
+        put(f"Charge {k}: quantity", names["quantity"], [num(charge.quantity)] * len(out),
+            num(charge.quantity), fmt=NUM)
+        put(f"Charge {k}: rate", names["rate"], [num(charge.rate)] * len(out), num(charge.rate),
+            fmt=ctx.rate)
+        if charge.ship_date is not None:  # hardware: invoiced when it ships
+            put(f"Charge {k}: ship date", names["date"], [charge.ship_date] * len(out),
+                charge.ship_date, fmt=DATE)
+        else:  # one-time: invoiced on the variant's own order date
+            row += 1
+            sheet.text(row, 1, f"Charge {k}: invoice date (calculated)", style="label")
+            for v in out:
+                sheet.put(row, v.column, f"={v.prefix}OrderDate", fmt=DATE, style="calc",
+                          result=v.scenario.contract.order_date)
+                book.name(v.prefix + names["date"], sheet, row, v.column)
+        put(f"Charge {k}: description", names["description"], [charge.description] * len(out),
+            charge.description)
+    for v in out:
+        v.ctx.product_names = [{k: (x if k == "label" else v.prefix + x) for k, x in n.items()}
+                               for n in ctx.product_names]
+        v.ctx.charge_names = [{k: (v.prefix + x if isinstance(x, str) else x)
+                               for k, x in n.items()} for n in ctx.charge_names]
+    _usage_block(ctx, sheet, out, row + 3, cap, variants)
+    sheet.freeze = a1(head + 1, 2, absolute=False)
+    return out
+
+
+def _series(scenarios: list[Scenario], key: str, cap: int) -> list:
+    """One value per period ``0..cap-1`` of a usage series (users of a license: ``users:pc1``):
+    the first scenario in ``scenarios`` whose periods hold it gives it, else 0."""
+    out = []
+    for i in range(cap):
+        value = 0
+        for scen in scenarios:
+            if i < scen.periods:
+                if key.startswith("users:"):
+                    value = int(scen.users(key[6:])[i])
+                else:
+                    series = storage_usage(scen) if key == "storage_gb" else scen.usage(key)
+                    value = 0 if series is None else num(series[i])
+                break
+        out.append(value)
+    return out
+
+
+def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int,
+                 variants: list) -> None:
+    """Per period and variant: users, telephony, usage (linked to the base Usage sheet where
+    it holds the period and the variant does not override it) and the fair-use allowances."""
+    base, book = ctx.scenario, ctx.book
+    first, last = head + 2, head + 1 + cap
+    sheet.text(head, 1, "Usage per period, by variant (linked to the Usage sheet unless the "
+               "variant overrides it; periods past the base grid are the variant's values)",
+               style="subtitle")
+    sheet.text(head + 1, 1, "Period k", style="header")
+    for i in range(cap):
+        sheet.put(first + i, 1, i, fmt="0")
+    col = max(v.column for v in out) + 2
+    licenses = list(dict.fromkeys(p.license for p in base.products))
+    longest = sorted((scen for _n, scen in variants), key=lambda sc: -sc.periods)
+    series = [("users:" + lic, "Users_" + lic, f"{lic} users", INT) for lic in licenses]
+    series += [("telephony", "Telephony", "telephony", ctx.money)]
+    series += [(key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
+               for key, short, label in FEATURES]
+    for v in out:
+        for key, base_name, label, fmt in series:
+            mine = _series([v.scenario, *longest], key, cap)
+            based = _series([base], key, min(cap, ctx.periods))
+            sheet.text(head + 1, col, f"{v.name}: {label}", style="header")
+            switch = _session_switch(ctx, v, key)
+            for i in range(cap):
+                if switch is not None and i < ctx.periods and mine[i] == switch[1][i]:
+                    sheet.put(first + i, col, switch[0].format(row=USAGE_FIRST_ROW + i),
+                              fmt=fmt, style="calc", result=mine[i])
+                elif i < len(based) and mine[i] == based[i]:
+                    sheet.put(first + i, col, f"=INDEX({base_name},{a1(first + i, 1)}+1)",
+                              fmt=fmt, style="calc", result=based[i])
+                else:
+                    sheet.put(first + i, col, mine[i], fmt=fmt, style="input")
+            book.name(v.prefix + base_name, sheet, first, col, last, col)
+            v.ctx.usage_cols[key] = v.prefix + base_name
+            sheet.widths[col] = 16
+            col += 1
+        for key, short, label in FEATURES:
+            sheet.text(head + 1, col, f"{v.name}: allowance {label}", style="header")
+            engine = fair_use_allowances(v.scenario, key)
+            user_rows = {p.license: _series([v.scenario, *longest], "users:" + p.license, cap)
+                     for p in v.scenario.products}
+            for i in range(cap):
+                r = first + i
+                terms = []
+                for p, names in zip(v.scenario.products, v.ctx.product_names, strict=True):
+                    users = f"INDEX({v.ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
+                    committed = f"IF({a1(r, 1)}<{v.prefix}RampMonths,0,{names['committed']})"
+                    terms.append(fa.fair_use_allowance(users, committed, names["license"],
+                                                       names["model"], key))
+                if i < v.scenario.periods:
+                    result = float(engine[i])
+                else:  # past the variant's term: the engine's rule on the grid's row
+                    result = sum(
+                        max(0 if i < v.scenario.contract.ramp_months else p.committed_users,
+                            user_rows[p.license][i])
+                        * per_user_allowance(p.license, p.license_model, key)
+                        for p in v.scenario.products)
+                sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,
+                          result=num(result))
+            book.name(f"{v.prefix}Allowance{short}", sheet, first, col, last, col)
+            v.ctx.usage_cols["allowance:" + key] = f"{v.prefix}Allowance{short}"
+            sheet.widths[col] = 16
+            col += 1
+        col += 1
+
+
+def _session_switch(ctx: Ctx, v: Variant, key: str) -> tuple[str, list] | None:
+    """For the users of a PureCloud 1-3 license counted from sessions: the formula picking each
+    org's named or concurrent count on the Usage sheet by the variant's license model (as the
+    base's users column does by ``LicenseModel``; ``{row}``: the Usage row, filled per period),
+    and the counts it gives for the variant's model as built. ``None`` for other series."""
+    if not key.startswith("users:") or ctx.sessions is None or not BY_KEY[key[6:]].concurrent:
+        return None
+    lic, usage = key[6:], ctx.book.sheet("Usage")
+    model = next(n["model"] for p, n in zip(v.scenario.products, v.ctx.product_names,
+                                            strict=True) if p.license == lic)
+    concurrent = v.scenario.products[[p.license for p in v.scenario.products].index(lic)] \
+        .license_model == "concurrent"
+    heads = {cell.value: c for (r, c), cell in usage.cells.items() if r == 4}
+    parts, counts = [], [0] * ctx.periods
+    for org in ctx.scenario.orgs:
+        if lic not in org.users:
+            continue
+        named = heads.get(f"{org.name} {lic} named (sessions)")
+        series = ctx.sessions["series"].get(
+            (org.name, lic, "concurrent_users" if concurrent else "named_users"))
+        if named is None or series is None:
+            return None  # an org without session counts: no switch to mirror
+        cells = [f"{quote_sheet('Usage')}!{get_column_letter(c)}{{row}}"
+                 for c in (named + 1, named)]  # concurrent, named
+        parts.append(f'IF({model}="concurrent",{cells[0]},{cells[1]})')
+        counts = [a + int(b) for a, b in zip(counts, series, strict=False)]
+    if not parts:
+        return None
+    return "=" + "+".join(parts), counts
