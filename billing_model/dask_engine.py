@@ -163,11 +163,9 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
             (partial,) = _run(client, [root], "Computing usage", progress)
     frame = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
                            by_user=by_user)
-    if by_user:
-        return frame
-    return mark_coverage(frame, calendar, window.k0, window.k1, summary.start_min,
-                         summary.end_max if as_of is None else max(summary.end_max, as_of)
-                         )[[*COLUMNS, "period"]]
+    frame = mark_coverage(frame, calendar, window.k0, window.k1, summary.start_min,
+                          summary.end_max if as_of is None else max(summary.end_max, as_of))
+    return frame if by_user else frame[[*COLUMNS, "period"]]
 
 
 # --- pass 1: scan ---------------------------------------------------------------------------

@@ -559,3 +559,16 @@ def test_a_window_longer_than_a_month_in_one_period():
                     np.array([m0, m0 + 200_000], dtype=np.int64))
     out = finalize_usage(partial_usage(s, window), window)
     assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[5, 3, 3]]
+
+
+def test_by_user_warns_about_partial_periods_too(tmp_path, capsys):
+    # one day of data: the summary rows warned that March is partial, --by-user said nothing
+    from billing_model.cli import main
+
+    path = tmp_path / "day.csv"
+    path.write_text("user_id,start,end,license\namy,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,"
+                    "pc2\n")
+    with pytest.warns(BillingWarning, match=r"less than half of 1 billing period\(s\)"):
+        assert main(["usage", str(path), "--by-user", "--format", "csv", "--timezone",
+                     "UTC"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("named,billed_concurrent")

@@ -468,11 +468,10 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
               else usage_window(sessions, calendar))
     frame = finalize_usage(parallel_partial(sessions, window), window, peak_rule=peak_rule,
                            min_minutes=min_minutes, by_user=by_user)
-    if by_user:
-        return frame
     start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
-    return mark_coverage(frame, calendar, window.k0, window.k1, start,
-                         end if as_of is None else max(end, int(as_of)))[[*COLUMNS, "period"]]
+    frame = mark_coverage(frame, calendar, window.k0, window.k1, start,
+                          end if as_of is None else max(end, int(as_of)))
+    return frame if by_user else frame[[*COLUMNS, "period"]]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
