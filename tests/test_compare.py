@@ -14,6 +14,7 @@ from billing_model.cli import main
 from billing_model.core.compare import PERIOD_COLUMNS, compare_models
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import CURRENCIES
+from tests.strategies import rates
 
 
 def usage(rows):
@@ -90,9 +91,6 @@ def usage_tables(draw):
                 conc = draw(st.integers(0, named)) if lic == "pc1" else 0
                 rows.append((org, period, f"s{period}", f"e{period}", lic, named, conc))
     return usage(rows)
-
-
-rates = st.decimals(min_value=0, max_value=400, places=3, allow_nan=False, allow_infinity=False)
 
 
 @settings(max_examples=80, deadline=None)

@@ -31,6 +31,7 @@ from billing_model.dask_engine import compute_usage_dask
 from billing_model.io.sessions import read_sessions
 from billing_model.io.synthetic import generate_sessions, write_sessions
 from tests.reference_usage import reference_usage
+from tests.strategies import partitioned_sessions
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
            "peak_concurrent", "raw_peak", "coverage"]
@@ -124,36 +125,6 @@ def test_literal_default_order_date_is_earliest_session(literal_parts):
 
 
 # --- Hypothesis: the engines agree on random partitioned inputs -------------------------------
-
-BOUNDARY = pd.Timestamp("2026-03-01T05:00Z")  # local midnight, America/New_York, order Feb 1
-
-
-@st.composite
-def partitioned_sessions(draw):
-    """Random sessions near a period boundary, scattered over 1-4 parts of mixed formats."""
-    n_users = draw(st.integers(1, 8))
-    n = draw(st.integers(1, 40))
-    user = draw(st.lists(st.integers(0, n_users - 1), min_size=n, max_size=n))
-    org = draw(st.lists(st.sampled_from(["east", "west"]), min_size=n, max_size=n))
-    lic = draw(st.lists(st.sampled_from(["communicate", "pc1", "pc2"]), min_size=n, max_size=n))
-    client = draw(st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n,
-                           max_size=n))
-    # starts within three hours of the boundary, to the second; lengths 0 to 4 hours (some
-    # cross it), some under two minutes (within or across one minute mark)
-    start = draw(st.lists(st.integers(-180 * 60, 180 * 60), min_size=n, max_size=n))
-    length = draw(st.lists(st.one_of(st.integers(0, 240 * 60), st.integers(0, 130)),
-                           min_size=n, max_size=n))
-    n_parts = draw(st.integers(1, 4))
-    part = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
-    formats = draw(st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts,
-                            max_size=n_parts))
-    frame = pd.DataFrame({
-        "user_id": [f"u{u}" for u in user], "org": org, "license": lic, "client": client,
-        "start": BOUNDARY + pd.to_timedelta(start, unit="s"),
-        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="s"),
-    })
-    return frame, part, formats
-
 
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -28,6 +28,7 @@ from billing_model.core.invoices import (
 )
 from billing_model.core.money import CURRENCIES, TAX_NOTE
 from billing_model.io.scenario import load_scenario, scenario_from_mapping, schedule_from_values
+from tests.strategies import money
 
 D = dt.date
 
@@ -362,10 +363,6 @@ def kind_of(description: str) -> str:
     if "ramp" in description:
         return "ramp"
     return "prepay" if "prepay" in description else "overage"
-
-
-money = st.decimals(min_value=0, max_value=500, places=3, allow_nan=False,
-                    allow_infinity=False)
 
 
 @st.composite

@@ -32,6 +32,7 @@ from billing_model.core.storage import (
     storage_daily,
     storage_forecast,
 )
+from tests.strategies import scenarios
 
 # --- a plain, slow reference ----------------------------------------------------------------
 
@@ -96,38 +97,6 @@ def settings_with(s: StorageSettings, **changes) -> StorageSettings:
 
 
 # --- strategies -----------------------------------------------------------------------------
-
-start_dates = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)) | st.sampled_from(
-    [dt.date(2026, 1, 31), dt.date(2024, 1, 29), dt.date(2026, 3, 30), dt.date(2025, 12, 31)])
-
-
-@st.composite
-def storage_settings(draw, months: int) -> StorageSettings:
-    volume = st.floats(0, 200_000, allow_nan=False)
-    calls = draw(volume | st.lists(volume, min_size=months, max_size=months).map(tuple))
-    screen_share = draw(st.sampled_from([0.0, 0.25, 1.0]) | st.floats(0, 1))
-    retention = draw(st.integers(0, 500))
-    screen_retention = draw(st.none() | st.integers(0, 365))
-    if screen_share > 0 and screen_retention is None and retention > 365:
-        screen_retention = 365  # leaving it unset would (rightly) be refused
-    return StorageSettings(
-        calls_per_month=calls,
-        avg_minutes=draw(st.floats(0, 60)),
-        retention_days=retention,
-        recorded_share=draw(st.floats(0, 1)),
-        audio_mb_per_minute=draw(st.floats(0, 2)),
-        screen_share=screen_share,
-        screen_mb_per_minute=draw(st.floats(0, 10)),
-        screen_retention_days=screen_retention,
-        archive_after_days=draw(st.none() | st.integers(0, 400)),
-    )
-
-
-@st.composite
-def scenarios(draw, max_months: int = 5):
-    months = draw(st.integers(1, max_months))
-    return draw(storage_settings(months)), draw(start_dates), months
-
 
 # --- the engine against the reference -------------------------------------------------------
 

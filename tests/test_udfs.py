@@ -33,6 +33,7 @@ from billing_model.core.usage import compute_usage, concurrency_profile
 from billing_model.io.scenario import schedule_from_values
 from billing_model.io.sessions import sessions_from_columns
 from tests.reference_usage import reference_peak as peak_of_counts
+from tests.strategies import session_lists
 from udfs import billing_udfs as udf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -301,12 +302,6 @@ def reference_peak(sessions, m0, m1, rule, min_minutes):
         present = {u for u, a, b in sessions if a <= m * 60 < b}
         counts.append(len(present))
     return peak_of_counts(counts, rule, min_minutes)
-
-
-session_lists = st.lists(
-    st.tuples(st.sampled_from(["ann", "bob", "cy", "dee", "eve"]),
-              st.integers(0, 300), st.integers(1, 200)),  # user, start second/10, length
-    min_size=1, max_size=12)
 
 
 @settings(max_examples=60, deadline=None)

@@ -13,6 +13,7 @@ from billing_model.core.sessions import Sessions
 from billing_model.core.usage import COLUMNS, USER_COLUMNS, compute_usage, concurrency_profile
 from billing_model.io.sessions import sessions_from_columns
 from tests.reference_usage import reference_usage
+from tests.strategies import BASE, session_rows
 
 T0 = pd.Timestamp("2026-01-05T14:00:00Z")  # a Monday, well inside the period from 2026-01-01
 
@@ -332,21 +333,6 @@ def test_bad_peak_rule_and_min_minutes():
 
 
 # --- the engine against the reference --------------------------------------------------------
-
-BASE = pd.Timestamp("2026-03-08T00:00Z").value  # DST weekend; periods from 2026-03-08 or -31
-LICENSES = ["collaborate", "communicate", "pc1", "pc2", "pc3"]
-CLIENTS = ["desktop", "web", "mobile", "api"]
-
-session_rows = st.lists(
-    st.tuples(st.sampled_from(["u1", "u2", "u3", "u4", "u5", "u6"]),
-              st.sampled_from(["a", "b"]),
-              st.sampled_from(LICENSES),
-              st.sampled_from(CLIENTS),
-              st.integers(-3 * 86400, 3 * 86400),   # start, seconds from BASE
-              st.one_of(st.integers(0, 400 * 60),    # duration, seconds
-                        st.integers(0, 130))),       # short: within or across a minute mark
-    min_size=1, max_size=25)
-
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=session_rows, order_date=st.sampled_from(["2026-03-08", "2026-01-31", "2026-02-09"]),
