@@ -9,9 +9,10 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from ..core.allowances import check_model, fair_use_allowance
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model, fair_use_allowance
 from ..core.errors import BillingInputError
 from ..core.licenses import normalize_license
+from ..core.limits import LIMITS
 from ..core.money import check_currency, round_money
 from ..core.periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, get_timezone, to_date
 from ..core.storage import (
@@ -72,7 +73,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     keep.add_argument("--retention-days", metavar="D",
                       help="days a recording is kept, the day of the call included")
     keep.add_argument("--screen-retention-days", metavar="D2",
-                      help="days a screen recording is kept (default: as audio; at most 365)")
+                      help="days a screen recording is kept (default: as audio; at most "
+                           f"{LIMITS['screen_retention_days'].maximum})")
     keep.add_argument("--archive-after-days", metavar="A",
                       help="archive after A days: archived recordings do not count")
     horizon = p.add_argument_group("horizon")
@@ -90,8 +92,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                            help="named or concurrent (default named)")
     allowance.add_argument("--users", metavar="U", help="billable users per period")
     allowance.add_argument("--overage-rate", metavar="R",
-                           help="price per GB per month above the allowance (default 0.25 USD, "
-                                "the published example)")
+                           help="price per GB per month above the allowance (default "
+                                f"{STORAGE_OVERAGE_USD_PER_GB} USD, the published example)")
     allowance.add_argument("--currency", default="USD", help="currency of the rate (default USD)")
     out = p.add_argument_group("output")
     out.add_argument("--max-retention", action="store_true",

@@ -39,8 +39,8 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                              "records without endTime run until then, and the data's window "
                              "ends there (default: the latest time in the data)")
     parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
-                        help="cumulative: the vendor's method (30 minutes in total); "
-                             "contiguous: 30 consecutive minutes")
+                        help=f"cumulative: the vendor's method ({DEFAULT_MIN_MINUTES} minutes in "
+                             f"total); contiguous: {DEFAULT_MIN_MINUTES} consecutive minutes")
     parser.add_argument("--min-minutes", type=int, default=DEFAULT_MIN_MINUTES, metavar="N",
                         help=f"minutes a level must accrue to bill (default {DEFAULT_MIN_MINUTES})")
     parser.add_argument("--engine", choices=("numpy", "dask"), default="numpy",

@@ -28,12 +28,14 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import BillingInputError
+from .limits import LIMITS
 from .periods import NS_PER_MINUTE
 
 PEAK_RULES = ("cumulative", "contiguous")
-DEFAULT_MIN_MINUTES = 30  # docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped
-#: the minutes of the longest billing period (31 days): a level can accrue no more in a period
-MAX_MIN_MINUTES = 31 * 24 * 60
+#: docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped; at most the minutes of
+#: the longest billing period (31 days), as no level can accrue more (core/limits.py)
+DEFAULT_MIN_MINUTES: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
+MAX_MIN_MINUTES: int = LIMITS["min_minutes"].maximum  # type: ignore[assignment]
 
 
 def sampled_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import BillingInputError, BillingWarning
+from .limits import LIMITS
 from .periods import MAX_DATE, MAX_PERIODS, MIN_DATE
 
 REQUIRED = ("user_id", "start", "end")
@@ -54,9 +55,9 @@ OTHER_CLIENTS = ("billable", "not-billable")
 #: user ids that are a spreadsheet's or a library's way of writing "no value"
 NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat"})
 DEFAULT_ORG = "default"
-#: longest session taken: a login cannot last longer; a longer one is a typo in a year, and its
-#: per-minute counts (decades of minutes) would exhaust the memory
-MAX_SESSION_DAYS = 366
+#: longest session taken: a login cannot last longer; a longer one is a typo in a year
+#: (core/limits.py)
+MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignment]
 
 
 @dataclass
