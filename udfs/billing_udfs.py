@@ -20,11 +20,17 @@ from typing import Annotated
 
 import xlwings as xw
 
-from billing_model.core.allowances import fair_use_allowance
+from billing_model.core.allowances import STORAGE_OVERAGE_USD_PER_GB, fair_use_allowance
+from billing_model.core.concurrency import DEFAULT_MIN_MINUTES
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
+from billing_model.core.limits import LIMITS
 from billing_model.core.money import round_money
 from billing_model.core.periods import billing_periods
-from billing_model.core.storage import FORECAST_COLUMNS, storage_forecast
+from billing_model.core.storage import (
+    DEFAULT_SCREEN_MB_PER_MINUTE,
+    FORECAST_COLUMNS,
+    storage_forecast,
+)
 from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
@@ -33,6 +39,9 @@ from billing_model.io.scenario import schedule_from_values
 __all__ = ["EXCEL_FUNCTIONS", "MAX_ERROR_CHARS"]
 
 CATEGORY = "Billing Model"
+#: help texts are formatted from the rule tables (core/limits), never typed again
+PAYMENT_TERMS = LIMITS["payment_terms_days"]
+SCREEN_DAYS = LIMITS["screen_retention_days"]
 
 # === the Excel functions =====================================================================
 
@@ -65,7 +74,7 @@ def BM_CONCURRENT_PEAK(
     rule: Annotated[Cell, arg_help("Optional: cumulative (vendor's method, default) or "
                                    "contiguous.")] = None,
     min_minutes: Annotated[Cell, arg_help("Optional: minutes a level must last to be billed "
-                                          "(default 30).")] = None,
+                                          f"(default {DEFAULT_MIN_MINUTES}).")] = None,
     timezone: SessionZone = None,
 ) -> Result:
     ("Billable concurrent peak of one org's sessions: the most users logged in at the minute "
@@ -155,7 +164,7 @@ def BM_INVOICE_SCHEDULE(
     telephony: Annotated[Cell, arg_help("Optional: column of telephony charges per period, in "
                                         "arrears.")] = None,
     payment_terms_days: Annotated[Cell, arg_help("Optional: days from invoice to due date "
-                                                 "(default 30).")] = None,
+                                                 f"(default {PAYMENT_TERMS.default}).")] = None,
     license: Annotated[Cell, arg_help("Optional: license billed: pc1, pc2, pc3, communicate, "
                                       "collaborate (or 'PureCloud 3', 'CX 3'). Default pc2.")]
     = None,
@@ -199,14 +208,16 @@ def BM_STORAGE_FORECAST(
     screen_share: Annotated[Cell, arg_help("Optional: share of calls with a screen recording, "
                                            "0 to 1 (default 0).")] = None,
     screen_mb_per_minute: Annotated[Cell, arg_help("Optional: screen MB per minute (default "
-                                                   "3.75, 500 kbit/s).")] = None,
+                                                   f"{DEFAULT_SCREEN_MB_PER_MINUTE:g}, 500 "
+                                                   "kbit/s).")] = None,
     screen_retention_days: Annotated[Cell, arg_help("Optional: days screen recordings are kept "
-                                                    "(max 365; default: as the audio).")] = None,
+                                                    f"(max {SCREEN_DAYS.maximum}; default: as "
+                                                    "the audio).")] = None,
     allowance_gb: Annotated[Cell, arg_help("Optional: storage allowance in GB (one number or "
                                            "one per period) to price the overage.")] = None,
     overage_rate: Annotated[Cell, arg_help("Optional: price per GB above the allowance, in "
-                                           "currency_code (default 0.25, the published USD "
-                                           "rate).")] = None,
+                                           f"currency_code (default {STORAGE_OVERAGE_USD_PER_GB}, "
+                                           "the published USD rate).")] = None,
     currency_code: CurrencyCode = None,
 ) -> Result:
     ("Storage forecast per billing period: spills a header and per period the new GB, stored "
