@@ -186,7 +186,7 @@ def test_cli_csv_output_on_the_bundled_sample(capsys):
      "error: --license: unknown license ''; accepted: collaborate"),
     # a level cannot accrue more minutes than a period has: 10^20 silently billed nobody
     (["usage", "scenarios/sample_sessions.csv", "--min-minutes", "100000000000000000000"],
-     "error: --min-minutes: 100000000000000000000 is not valid; accepted: a whole number of "
+     "error: --min-minutes: 100000000000000000000 is not accepted; accepted: a whole number of "
      "minutes from 1 to 44640"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(args, expected, capsys):

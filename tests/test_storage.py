@@ -326,10 +326,10 @@ BASE = {"calls_per_month": 1000, "avg_minutes": 3, "retention_days": 30}
     ({"screen_share": 0.2, "screen_retention_days": 400},
      "storage.screen_retention_days: 400 days is more than"),
     ({"screen_share": 0.2, "retention_days": 730}, "storage.screen_retention_days: not given"),
-    ({"retention_days": 30.5}, "storage.retention_days: 30.5 is not valid"),
+    ({"retention_days": 30.5}, "storage.retention_days: 30.5 is not accepted"),
     ({"retention_days": True}, "storage.retention_days: True is not a number"),
     ({"avg_minutes": "abc"}, "storage.avg_minutes: 'abc' is not a number"),
-    ({"overage_rate": -1}, "storage.overage_rate: -1 is not valid"),
+    ({"overage_rate": -1}, "storage.overage_rate: -1 is not accepted"),
     ({"retention_days_typo": 3}, "storage.retention_days_typo: unknown storage setting"),
     # typos of many digits: 1e308 calls of 1e308 minutes printed 'inf' GB, then a NaN error
     ({"calls_per_month": 1e308}, "storage.calls_per_month: 1e[+]308 is too large; accepted: a "
@@ -366,7 +366,7 @@ def test_list_length_and_allowance_checked():
         storage_forecast(s, "2026-01-01", 3, allowance_gb=[1, 2])
     with pytest.raises(BillingInputError, match="allowance_gb: a negative"):
         storage_forecast(s, "2026-01-01", 3, allowance_gb=-5)
-    with pytest.raises(BillingInputError, match="months: 0 is not valid"):
+    with pytest.raises(BillingInputError, match="months: 0 is not accepted"):
         storage_forecast(s, "2026-01-01", 0)
 
 
@@ -381,7 +381,7 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--recorded-share", "-0.1"], "--recorded-share: '-0.1' is outside 0..1"),
     (["--avg-minutes", "-3"], "--avg-minutes: '-3' is negative"),
     (["--calls-per-month", "lots"], "--calls-per-month: 'lots' is not a number"),
-    (["--growth-rate", "-1"], "--growth-rate: '-1' is not valid"),
+    (["--growth-rate", "-1"], "--growth-rate: '-1' is not accepted"),
     (["--growth-rate", "10", "--months", "240"], "--growth-rate: '10' grows 3,100 calls to "
                                                  "2.42e+252 a month by period 240; accepted: "
                                                  "a rate that keeps the volume within "
@@ -393,18 +393,18 @@ CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retentio
     (["--license", "pc2", "--users", "3", "--license-model", "floating"],
      "--license-model: unknown license model 'floating'"),
     (["--timezone", "Mars/Base"], "--timezone: unknown time zone 'Mars/Base'"),
-    (["--users", "-3", "--license", "pc2"], "--users: '-3' is not valid"),
-    (["--users", "2.5", "--license", "pc2"], "--users: '2.5' is not valid"),
+    (["--users", "-3", "--license", "pc2"], "--users: '-3' is not accepted"),
+    (["--users", "2.5", "--license", "pc2"], "--users: '2.5' is not accepted"),
     (["--currency", "EUR"], "--overage-rate: missing"),
     (["--max-retention"], "--max-retention: needs an allowance"),
-    (["--months", "1.5"], "--months: '1.5' is not valid"),
+    (["--months", "1.5"], "--months: '1.5' is not accepted"),
     (["--start-date", "2026-13-01"], "--start-date: '2026-13-01' is not a date"),
     (["--start-date", "9999-12-01"], "--start-date: 9999-12-01 is out of range"),
     (["--overage-rate", "1e300", "--allowance-gb", "0"], "--overage-rate: '1e300' is too large"),
-    (["--months", "1e9"], "--months: '1e9' is not valid; accepted: a whole number of billing "
+    (["--months", "1e9"], "--months: '1e9' is not accepted; accepted: a whole number of billing "
                           "periods from 1 to 240"),
     (["--retention-days", "999999999999999999999"], "--retention-days: '999999999999999999999' "
-                                                    "is not valid"),
+                                                    "is not accepted"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     code = main(CLI + extra)

@@ -118,14 +118,14 @@ def _months(text: str) -> int:
     accepted = f"a whole number of billing periods from 1 to {MAX_PERIODS}"
     value = _number(text, "--months", accepted)
     if value != int(value) or not 1 <= value <= MAX_PERIODS:
-        raise BillingInputError(f"--months: {text!r} is not valid; accepted: {accepted}")
+        raise BillingInputError(f"--months: {text!r} is not accepted; accepted: {accepted}")
     return int(value)
 
 
 def _calls_per_month(args: argparse.Namespace, months: int) -> float | tuple[float, ...]:
     growth = _number(args.growth_rate, "--growth-rate", "a fraction > -1 (0.02 = 2 % a month)")
     if growth <= -1:
-        raise BillingInputError(f"--growth-rate: {args.growth_rate!r} is not valid; accepted: a "
+        raise BillingInputError(f"--growth-rate: {args.growth_rate!r} is not accepted; accepted: a "
                                 "fraction > -1 (0.02 = 2 % a month)")
     if growth == 0:
         return args.calls_per_month  # validated with the other settings
@@ -174,7 +174,7 @@ def _allowance(args: argparse.Namespace) -> float | None:
     accepted = "a whole number of billable users >= 0"
     users = _number(args.users, "--users", accepted)
     if users < 0 or users != int(users):
-        raise BillingInputError(f"--users: {args.users!r} is not valid; accepted: {accepted}")
+        raise BillingInputError(f"--users: {args.users!r} is not accepted; accepted: {accepted}")
     return float(fair_use_allowance(args.license, args.license_model, "storage_gb", users))
 
 

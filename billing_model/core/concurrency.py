@@ -30,6 +30,7 @@ import numpy as np
 from .errors import BillingInputError
 from .limits import LIMITS
 from .periods import NS_PER_MINUTE
+from .validate import refuse
 
 PEAK_RULES = ("cumulative", "contiguous")
 #: docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped; at most the minutes of
@@ -348,8 +349,8 @@ def check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
     except (TypeError, ValueError, OverflowError):
         m = float("nan")
     if not (1 <= m <= MAX_MIN_MINUTES and m == int(m)):
-        raise BillingInputError(f"{where}: {min_minutes!r} is not valid; accepted: a whole number "
-                                f"of minutes from 1 to {MAX_MIN_MINUTES} (a 31-day period)")
+        refuse(where, min_minutes, f"a whole number of minutes from 1 to {MAX_MIN_MINUTES} "
+                               "(a 31-day period)")
     return int(m)
 
 

@@ -271,7 +271,7 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     2026-03-31 2026-04-29 30
     """
     if int(count) != count or not 0 <= count <= MAX_PERIODS:
-        raise BillingInputError(f"count: {count!r} is not valid; accepted: a whole number of "
+        raise BillingInputError(f"count: {count!r} is not accepted; accepted: a whole number of "
                                 f"periods from 0 to {MAX_PERIODS}")
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 

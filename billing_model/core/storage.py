@@ -42,6 +42,7 @@ from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
 from .money import MAX_PRICE, check_currency, line_amount, to_decimal
 from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
+from .validate import refuse
 
 #: MB per GB: storage is counted in decimal units (GB = 1000 MB, MB = 10**6 bytes)
 MB_PER_GB = 1000.0
@@ -109,7 +110,7 @@ def _days(value: object, label: str) -> int:
     accepted = f"a whole number of days from 0 to {MAX_RETENTION_DAYS}"
     number = _number(value, label, accepted=accepted)
     if number != int(number) or not 0 <= number <= MAX_RETENTION_DAYS:
-        raise BillingInputError(f"{label}: {value!r} is not valid; accepted: {accepted}")
+        raise BillingInputError(f"{label}: {value!r} is not accepted; accepted: {accepted}")
     return int(number)
 
 
@@ -264,8 +265,9 @@ def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[s
     if "overage_rate" in values:
         rate = to_decimal(values["overage_rate"], where=label("overage_rate"))
         if not rate.is_finite() or rate < 0:
-            raise BillingInputError(f"{label('overage_rate')}: {values['overage_rate']!r} is "
-                                    "not valid; accepted: a price per GB >= 0")
+            shown = values["overage_rate"]
+            refuse(label("overage_rate"), float(shown) if isinstance(shown, Decimal) else shown,
+                   "a price per GB >= 0")
         if rate > MAX_PRICE:
             raise BillingInputError(f"{label('overage_rate')}: {values['overage_rate']!r} is "
                                     f"too large; accepted: a price per GB from 0 to "
@@ -290,7 +292,7 @@ def _check_months(months: object) -> int:
     accepted = f"a whole number of billing periods from 1 to {MAX_PERIODS}"
     number = _number(months, "months", accepted=accepted)
     if number != int(number) or not 1 <= number <= MAX_PERIODS:
-        raise BillingInputError(f"months: {months!r} is not valid; accepted: {accepted}")
+        raise BillingInputError(f"months: {months!r} is not accepted; accepted: {accepted}")
     return int(number)
 
 

@@ -197,7 +197,7 @@ def read_whole(value: Cell, name: str, default: int | None = None, minimum: int 
     accepted = f"a whole number >= {minimum}"
     number = read_number(value, name, None if default is None else float(default), accepted)
     if not number.is_integer() or number < minimum:
-        raise BillingInputError(f"{name}: {_show(value)} is not valid; accepted: {accepted}")
+        raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}")
     return int(number)
 
 
