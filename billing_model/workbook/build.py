@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
-from .context import BASIS, Ctx, money_format, rate_format
+from .context import BASIS, Ctx, grid_size, money_format, rate_format
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Book
@@ -63,8 +63,9 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     currency = scenario.contract.currency
     book = Book(sheets=[], title=f"Billing model: {scenario.name}",
                 subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
+    ramp_max, term_max, grid = grid_size(scenario)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
-               rate=rate_format(currency), periods=scenario.periods)
+               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max)
     ctx.sessions = session_data(scenario)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     inputs_sheet(ctx, book.add_sheet("Inputs", tab_color="FFC000"))

@@ -59,7 +59,10 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 5, start, fmt=DATE)
         sheet.put(r, 6, end, fmt=DATE)
         sheet.put(r, 7, qty, fmt="#,##0.###")
-        sheet.put(r, 8, "=" + fi.partner_blank(rate.lstrip("=")), fmt=rate_fmt)
+        rate = rate.lstrip("=")
+        if kind == "storage_gb":  # no silent 0 when another currency's rate is missing
+            rate = fi.required_rate(rate, a1(r, 7))
+        sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt)
         sheet.put(r, 9, "=" + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))), fmt=money)
         sheet.put(r, 10, "=Currency")
         if k is not None:
@@ -118,7 +121,9 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for cc in range(1, 13):
         if cc not in (3, 9):
             sheet.put(tot, cc, None, style="total")
-    sheet.put(tot, 9, f"=SUM({ref(sheet, first, 9, last)})", fmt=money, style="total")
+    # a value forced past validation: the total is an error, not a sum of a cut-off grid
+    sheet.put(tot, 9, f"=IF(RampMonths+TermMonths>GridPeriods,NA(),"
+              f"SUM({ref(sheet, first, 9, last)}))", fmt=money, style="total")
     book.name("InvoiceTotal", sheet, tot, 9)
     sheet.freeze = a1(head + 1, 1, absolute=False)
 

@@ -12,7 +12,7 @@ from ..formulas import allowances as fa
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
-from .context import DATE, GB, INT, NUM, Ctx, header, num, title
+from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .layout import Chart, Series, Sheet, Table, a1, ref
 
 
@@ -36,6 +36,8 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
     sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
     calls = s.storage.calls_per_month if s.storage is not None else None
+    if isinstance(calls, tuple):  # over the whole grid: past the scenario's, the last repeated
+        calls = tuple(extend(calls, P))
     for i in range(P):
         r = first + i
         k = a1(r, 1)
