@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from ..core.limits import LIMITS
 from ..formulas import allowances as fa
+from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
-from .layout import Chart, Series, Sheet, Table, a1, ref
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 
 def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
@@ -30,7 +31,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     d_first, d_last = d_head + 1, d_head + days_cap
     DC = 14  # first column of the daily model
     cols = ["Period k", "Start", "End", "Days", "Calls", "Calls per day", "New GB",
-            "Billed GB", "Allowance GB", "Overage GB", "Overage cost", "Largest day GB",
+            "Billed GB", "Allowance GB", "Overage GB", "Overage invoiced", "Largest day GB",
             "New GB, unrounded"]
     header(sheet, head, 1, cols)
     widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
@@ -62,15 +63,18 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB)
         sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc")
         sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB)
-        sheet.put(r, 10, "=" + fs.round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB)
-        sheet.put(r, 11, "=" + fm.line_amount(a1(r, 10), "StorageOverageRate"), fmt=ctx.money)
+        # the invoice's own rule (formulas.invoices): one overage answer, the invoiced one
+        sheet.put(r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB)
+        sheet.put(r, 11, "=" + fm.line_amount(
+            a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))), fmt=ctx.money)
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
     book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
     book.name("StorageCallsPerDay", sheet, first, 6, last, 6)
     sheet.tables.append(Table("StorageByPeriod", head, 1, last, len(cols)))
+    sheet.highlights.append(Highlight(f"A{first}:M{last}", f"=$A{first}>=Periods", "muted"))
     tot = last + 1
-    sheet.text(tot, 1, "Largest / total", style="total")
+    sheet.text(tot, 1, "Largest / invoiced over ramp + term", style="total")
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
     sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total")
@@ -79,6 +83,10 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
+    sheet.text(tot + 1, 1, "Overage invoiced: what the storage lines of the Invoices sheet bill, "
+               "period by period, as the storage builds up and the allowance follows the users. "
+               "The retention choices below answer another question: a month once storage is "
+               "steady, against the committed users' allowance.", style="intro")
     sheet.charts.append(Chart(
         "line", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
         [Series("Billed GB", ref(sheet, first, 8, last), ref(sheet, first, 2, last),
@@ -141,15 +149,18 @@ RETENTION_CHOICES = (30, 90, 180, 365, 730)
 def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     """Steady-state storage for a few retention choices against the committed allowance."""
     s = ctx.scenario
-    sheet.text(row, 1, "Retention choices: storage once a steady volume has run longer than the "
-               "retention (calls per day x days kept x GB per call)", style="subtitle")
+    sheet.text(row, 1, "Retention choices: overage per month once storage is steady (a volume "
+               "run longer than the retention), not an invoiced figure", style="subtitle")
     row += 1
-    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365. Allowance = the committed users' "
-               "(Inputs). Edit the yellow retention days to try others.", style="intro")
+    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365; stored GB = calls per day x "
+               "days kept x GB per call; allowance = the committed users' only. It differs from "
+               "the overage invoiced above, which follows the build-up of storage and the users "
+               "of each period. Edit the yellow retention days to try others.", style="intro")
     row += 1
     cols = (1, 2, 3, 5, 6, 8, 9)  # beside the per-period table: skip its narrow Days column
     for col, label in zip(cols, ["Retention days", "Audio GB", "Screen GB", "Stored GB",
-                                 "Allowance GB", "Over by GB", "Overage per month"], strict=True):
+                                 "Allowance GB", "Over by GB", "Steady overage per month"],
+                                strict=True):
         sheet.text(row, col, label, style="header")
     for col in (4, 7):
         sheet.put(row, col, None, style="header")
@@ -160,7 +171,9 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
     screen_cap = LIMITS["screen_retention_days"].maximum
     first = row + 1
-    for i, days in enumerate(("=RetentionDays", *RETENTION_CHOICES)):
+    retention = None if s.storage is None else s.storage.retention_days
+    choices = [d for d in RETENTION_CHOICES if d != retention]  # the Inputs' row answers it
+    for i, days in enumerate(("=RetentionDays", *choices)):
         r = first + i
         ret = a1(r, c_ret)
         sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input")
@@ -178,7 +191,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
         sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
                   fmt=ctx.money)
     sheet.text(first, 10, "(the Inputs' retention)", style="intro")
-    row = first + len(RETENTION_CHOICES) + 1
+    row = first + len(choices) + 1
     if s.storage is not None:
         from ..core.invoices import fair_use_allowances
         from ..core.storage import max_retention
