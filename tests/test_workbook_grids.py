@@ -11,6 +11,7 @@ out of the engine's file (a variant's own ramp could outgrow the extended lists)
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -111,6 +112,18 @@ def grid_books(tmp_path_factory, soffice):
         for seed in range(N_EDITS):
             edits = _random_edits(seed + (100 if stem == "sales_quote" else 0))
             edited(f"{stem}-random{seed}", stem, edits, _grid_scenario(stem, edits))
+    storage = {"StorageBilled": "yes", "CallsPerMonth": 150_000, "AvgMinutes": 6.5,
+               "RetentionDays": 180}  # no rate: 0.25 USD/GB in both
+    edited("quote-storage-default", "sales_quote", storage,
+           _grid_scenario("sales_quote", storage))
+    estimate = load_scenario(SCENARIOS_DIR / "storage_estimate.toml")
+    cases["storage_estimate"] = (estimate, build_workbook(estimate, folder / "estimate.xlsx"))
+    for stem in STEMS:
+        cases[stem] = (load_scenario(SCENARIOS_DIR / f"{stem}.toml"), built[stem])
+    partner = _raw("eur_contract")
+    partner["contract"].update({"channel": "partner", "currency": "JPY"})
+    partner = scenario_from_mapping(partner, base_dir=SCENARIOS_DIR, name="eur_contract")
+    cases["partner-jpy"] = (partner, build_workbook(partner, folder / "partner.xlsx"))
     forced = folder / "forced.xlsx"
     forced.write_bytes(built["finance_ramp_study"].read_bytes())
     _forced(forced)
@@ -119,6 +132,17 @@ def grid_books(tmp_path_factory, soffice):
     recalculate_many([p for _s, p in cases.values()], outs)
     return {case: (cases[case][0], openpyxl.load_workbook(out, data_only=True))
             for case, out in zip(cases, outs, strict=True)}
+
+
+def _close(expected, got) -> bool:
+    if isinstance(got, dt.datetime):
+        got = got.date()
+    if expected == "" and got is None:  # an empty text result reads back as no value
+        return True
+    if isinstance(expected, bool) or not isinstance(expected, int | float):
+        return expected == got
+    # floats of both sides: money to the cent is exact, GB and allowances differ in the 1e-12s
+    return isinstance(got, int | float) and abs(got - expected) <= 1e-9 * max(1, abs(got))
 
 
 RANDOM = [f"{stem}-random{i}" for stem in STEMS for i in range(N_EDITS)]
@@ -189,3 +213,54 @@ def test_storage_rate_defaults_as_invoices_does():
     if eur.contract.storage_overage_rate is None:
         assert value == ""  # flagged empty, never a silent 0
         assert "REQUIRED" in book.sheet(sheet_name).value(row, 4)
+
+
+def _storage_lines(scenario) -> Decimal:
+    lines = invoice_schedule(scenario)
+    return sum(lines[lines["description"].str.startswith("Data storage")]["amount"], Decimal(0))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", ["quote-storage-default", "storage_estimate",
+                                  "sales_quote-random0", "finance_ramp_study-random2"])
+def test_storage_is_priced_like_invoices(grid_books, case):
+    """Storage lines billed at the same rate (0.25 USD/GB by default) and the Storage sheet's
+    overage total is the invoiced one (one answer: 22.43 USD for storage_estimate)."""
+    scenario, wb = grid_books[case]
+    invoiced = _storage_lines(scenario)
+    assert invoiced > 0  # the case has storage lines
+    if case == "quote-storage-default":
+        assert scenario.contract.storage_overage_rate == Decimal("0.25")
+    if case == "storage_estimate":
+        assert invoiced == Decimal("22.43")
+    assert _workbook_lines(wb) == _engine_lines(scenario)
+    assert Decimal(repr(_named(wb, "StorageOverageCost"))).quantize(Decimal("0.01")) == invoiced
+    total = grand_total(invoice_schedule(scenario))
+    assert Decimal(repr(_named(wb, "InvoiceTotal"))).quantize(Decimal("0.01")) == total
+
+
+def test_storage_estimate_shows_one_steady_answer_per_retention():
+    book = build_layout(load_scenario(SCENARIOS_DIR / "storage_estimate.toml"))
+    sheet = book.sheet("Storage")
+    column = [sheet.value(r, 1) for r in range(1, 200)]
+    start = column.index("Retention days") + 1
+    days = column[start:start + 6]
+    assert days == ["=RetentionDays", 30, 90, 365, 730, None]  # 180 is the Inputs' row
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", [*STEMS, "storage_estimate", "partner-jpy"])
+def test_stored_values_of_the_grid_sheets_equal_libreoffice(grid_books, case):
+    """Every formula of Inputs, Invoices and Cash flow carries the engines' value, and it is
+    LibreOffice's (the partner channel's blank rates and amounts and JPY's whole yen too)."""
+    scenario, wb = grid_books[case]
+    book = build_layout(scenario)
+    wrong = []
+    for name in ("Inputs", "Invoices", "Cash flow"):
+        for (r, c), cell in book.sheet(name).cells.items():
+            if cell.formula is None:
+                continue
+            got = wb[name].cell(r, c).value
+            if cell.result is None or not _close(cell.result, got):
+                wrong.append((name, r, c, cell.formula[:50], cell.result, got))
+    assert wrong == []

@@ -162,7 +162,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # periods past ramp + term are not billed: greyed (the invoice lines check k < Periods)
     sheet.highlights.append(Highlight(f"A{first}:{get_column_letter(col - 1)}{last}",
                                       f"=$A{first}>=Periods", "muted"))
-    sheet.text(2, 8, "Rows past ramp + term (greyed) are not billed. Past the scenario's own "
+    sheet.text(3, 1, "Rows past ramp + term (greyed) are not billed. Past the scenario's own "
                "values each series repeats its last value (an assumption: edit the yellow cells).",
                style="intro")
     sheet.freeze = a1(first, 4, absolute=False)
