@@ -82,6 +82,15 @@ def _grid_scenario(stem: str, edits: dict):
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
 
 
+def _eur_without_storage_rate():
+    """eur_contract without its storage rate and measured storage (the loader accepts it:
+    nothing bills storage)."""
+    data = _raw("eur_contract")
+    del data["contract"]["storage_overage_rate"]
+    del data["usage"]["storage_gb"]
+    return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="eur_contract")
+
+
 def _forced(path) -> None:
     """RampMonths + TermMonths past the grid, as a formula (validation does not see it)."""
     wb = openpyxl.load_workbook(path)
@@ -128,6 +137,15 @@ def grid_books(tmp_path_factory, soffice):
     forced.write_bytes(built["finance_ramp_study"].read_bytes())
     _forced(forced)
     cases["forced"] = (None, forced)
+    negative = folder / "forced-negative.xlsx"  # typed with validation off
+    negative.write_bytes(built["sales_quote"].read_bytes())
+    _set_inputs(negative, {"CommittedUsers": -5})
+    cases["forced-negative"] = (None, negative)
+    eur = _eur_without_storage_rate()
+    no_rate = build_workbook(eur, folder / "eur-no-rate.xlsx")
+    _set_inputs(no_rate, {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10,
+                          "RetentionDays": 365})
+    cases["eur-no-rate"] = (eur, no_rate)
     outs = [folder / "out" / f"{case}.xlsx" for case in cases]
     recalculate_many([p for _s, p in cases.values()], outs)
     return {case: (cases[case][0], openpyxl.load_workbook(out, data_only=True))
@@ -177,8 +195,9 @@ def test_random_edits_over_the_validated_range_equal_the_engine(grid_books, case
 
 
 @pytest.mark.libreoffice
-def test_a_value_forced_past_validation_makes_the_totals_an_error(grid_books):
-    _scenario, wb = grid_books["forced"]
+@pytest.mark.parametrize("case", ["forced", "forced-negative"])
+def test_a_value_forced_past_validation_makes_the_totals_an_error(grid_books, case):
+    _scenario, wb = grid_books[case]
     assert _named(wb, "InputsOK") is False
     for name in ("InvoiceTotal", "FirstYearCost", "Periods"):
         assert _named(wb, name) == "#N/A", name
@@ -205,14 +224,15 @@ def test_storage_rate_defaults_as_invoices_does():
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == 0.25
-    eur = load_scenario(SCENARIOS_DIR / "eur_contract.toml")
-    book = build_layout(eur)
+    book = build_layout(_eur_without_storage_rate())
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
-    value = book.sheet(sheet_name).value(row, col)
-    if eur.contract.storage_overage_rate is None:
-        assert value == ""  # flagged empty, never a silent 0
-        assert "REQUIRED" in book.sheet(sheet_name).value(row, 4)
+    assert book.sheet(sheet_name).value(row, col) == ""  # flagged empty, never a silent 0
+    assert "REQUIRED" in book.sheet(sheet_name).value(row, 4)
+    book = build_layout(load_scenario(SCENARIOS_DIR / "eur_contract.toml"))
+    sheet_name, cell = book.names["StorageOverageRate"].split("!")
+    row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
+    assert book.sheet(sheet_name).value(row, col) == 0.23  # the contract's rate
 
 
 def _storage_lines(scenario) -> Decimal:
@@ -251,16 +271,38 @@ def test_storage_estimate_shows_one_steady_answer_per_retention():
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", [*STEMS, "storage_estimate", "partner-jpy"])
 def test_stored_values_of_the_grid_sheets_equal_libreoffice(grid_books, case):
-    """Every formula of Inputs, Invoices and Cash flow carries the engines' value, and it is
-    LibreOffice's (the partner channel's blank rates and amounts and JPY's whole yen too)."""
+    """Every formula of Inputs, Invoices, Cash flow (and the Storage sheet's overage columns)
+    carries the engines' value, and it is LibreOffice's (the partner channel's blank rates and
+    amounts and JPY's whole yen too)."""
     scenario, wb = grid_books[case]
     book = build_layout(scenario)
     wrong = []
-    for name in ("Inputs", "Invoices", "Cash flow"):
+    for name in ("Inputs", "Invoices", "Cash flow", "Storage"):
         for (r, c), cell in book.sheet(name).cells.items():
-            if cell.formula is None:
-                continue
+            if cell.formula is None or name == "Storage" and c not in (10, 11):
+                continue  # of the Storage sheet: the overage and its cost, the invoices' own
             got = wb[name].cell(r, c).value
             if cell.result is None or not _close(cell.result, got):
                 wrong.append((name, r, c, cell.formula[:50], cell.result, got))
     assert wrong == []
+
+
+@pytest.mark.libreoffice
+def test_storage_overage_without_the_contracts_rate_is_an_error_not_zero(grid_books):
+    """EUR has no published storage rate: the flagged empty input bills no silent 0 (the
+    loader refuses the same scenario file without storage_overage_rate)."""
+    scenario, wb = grid_books["eur-no-rate"]
+    assert scenario.contract.storage_overage_rate is None
+    assert _named(wb, "StorageOverageRate") in ("", None)
+    assert _named(wb, "InvoiceTotal") == "#N/A"
+    assert _named(wb, "StorageOverageCost") == "#N/A"
+
+
+@pytest.mark.parametrize(("ramp", "term", "expected"), [
+    (0, 12, (24, 60, 84)), (3, 120, (24, 120, 144)), (30, 10, (30, 60, 90)),
+    (0, 240, (0, 240, 240)), (40, 200, (40, 200, 240))])
+def test_a_longer_scenario_widens_its_grid_up_to_the_engines_limit(ramp, term, expected):
+    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 1,
+                         "prepay_rate": 1, "ramp_months": ramp, "term_months": term},
+            "usage": {"users": [1] * (ramp + term)}}
+    assert grid_size(scenario_from_mapping(data)) == expected

@@ -7,6 +7,8 @@ days, steady state), :mod:`~billing_model.formulas.periods` and
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..core.limits import LIMITS
 from ..formulas import allowances as fa
 from ..formulas import invoices as fi
@@ -14,6 +16,8 @@ from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
+from .grid import GridValues
+from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 
@@ -39,6 +43,16 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     calls = s.storage.calls_per_month if s.storage is not None else None
     if isinstance(calls, tuple):  # over the whole grid: past the scenario's, the last repeated
         calls = tuple(extend(calls, P))
+    # the engines' overage and its cost per period (the Invoices' storage lines), as results
+    from ..core.invoices import fair_use_overage, storage_usage
+    from ..core.money import line_amount, to_decimal
+    rate = storage_rate_input(s.contract)[0]
+    used = storage_usage(s) if s.storage is not None else None
+    allowance = GridValues(ctx, rate).allowance["storage_gb"]
+    overage = [round(float(fair_use_overage(used[i], allowance[i])), 9)
+               if used is not None and i < s.periods else 0.0 for i in range(P)]
+    cost = [line_amount(to_decimal(q), to_decimal(rate or 0), s.contract.currency)
+            for q in overage]
     for i in range(P):
         r = first + i
         k = a1(r, 1)
@@ -64,9 +78,11 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc")
         sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB)
         # the invoice's own rule (formulas.invoices): one overage answer, the invoiced one
-        sheet.put(r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB)
+        sheet.put(r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB,
+                  result=overage[i])
         sheet.put(r, 11, "=" + fm.line_amount(
-            a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))), fmt=ctx.money)
+            a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))), fmt=ctx.money,
+            result=num(cost[i]))
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
     book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
@@ -78,8 +94,10 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
     sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total")
-    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total")
-    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total")
+    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total",
+              result=max(overage))
+    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total",
+              result=num(sum(cost, Decimal(0))))
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
