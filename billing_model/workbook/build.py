@@ -66,7 +66,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     ramp_max, term_max, grid = grid_size(scenario)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
                rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max)
-    ctx.sessions = session_data(scenario)
+    ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     inputs_sheet(ctx, book.add_sheet("Inputs", tab_color="FFC000"))
     invoices = book.add_sheet("Invoices", tab_color="70AD47")

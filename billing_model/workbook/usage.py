@@ -20,7 +20,6 @@ from .context import (
     INT,
     Ctx,
     extend,
-    grid_size,
     header,
     longest,
     num,
@@ -32,9 +31,9 @@ from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     """Named and concurrent users per period and license from the scenario's session file(s)
-    over the workbook's grid (``periods``, default :func:`.context.grid_size`'s: the engine's
-    counts for any ramp + term the Inputs accept), and a concurrency profile of the busiest
-    period (for the chart)."""
+    over ``periods`` (default the scenario's own; the builder passes the workbook's grid: the
+    engine's counts for any ramp + term the Inputs accept), and a concurrency profile of the
+    busiest period (for the chart)."""
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
@@ -43,7 +42,7 @@ def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     c = scenario.contract
     source = sources[0]  # read and counted once, by the loader
     usage = source.usage
-    n = grid_size(scenario)[2] if periods is None else periods
+    n = scenario.periods if periods is None else periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
     # repeat-last repeats the last *measured* period (the data covers at least half of it),
     # as the invoices do: never a partial one (docs/rules.md, coverage)
