@@ -73,7 +73,7 @@ ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/
 #: functions every formula may use: computed alike by Excel 2010+ and LibreOffice 7.4
 ALLOWED_FUNCTIONS = {"IF", "AND", "OR", "MAX", "MIN", "SUM", "SUMIF", "SUMPRODUCT", "COUNTIF",
                      "COUNTIFS", "INDEX", "MATCH", "IFERROR", "ROUND", "EDATE", "TEXT", "INT", "N",
-                     "MOD"}
+                     "MOD", "ISNUMBER", "NA", "DATE"}
 
 
 def _random_mapping(seed: int) -> dict:

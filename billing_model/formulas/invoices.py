@@ -67,6 +67,12 @@ def fair_use_overage(k: int | str, used: str, allowance: str, *,
     return f"IF({k}<{periods},ROUND(MAX({used}-{allowance},0),9),0)"
 
 
+def required_rate(rate: str, quantity: str) -> str:
+    """A rate the contract must give (storage overage outside USD): empty is ``#N/A`` once a
+    quantity needs it, never a silent 0 (``load_scenario`` refuses the same scenario)."""
+    return f'IF({rate}="",IF({quantity}>0,NA(),0),{rate})'
+
+
 def partner_blank(value: str, channel: str = "Channel") -> str:
     """Empty for the partner channel, whose invoices show quantities but no rates or amounts
     (``invoice_schedule``'s partner rule)."""

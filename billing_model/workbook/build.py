@@ -31,7 +31,7 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
-from .context import BASIS, Ctx, money_format, rate_format
+from .context import BASIS, Ctx, grid_size, money_format, rate_format
 from .excel_limits import check_book
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
@@ -70,9 +70,10 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     quote = scenario.quote
     book = Book(sheets=[], title=quote.title if quote else f"Billing model: {scenario.name}",
                 subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
+    ramp_max, term_max, grid = grid_size(scenario)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
-               rate=rate_format(currency), periods=scenario.periods)
-    ctx.sessions = session_data(scenario)
+               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max)
+    ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     quote_page = book.add_sheet("Quote", tab_color="C00000") if quote else None
     inputs_sheet(ctx, book.add_sheet("Inputs", tab_color="FFC000"))

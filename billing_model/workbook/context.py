@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.contract import Scenario
+from ..core.limits import LIMITS
 from ..core.money import minor_units
 from .layout import Book, Sheet
 
@@ -39,7 +40,9 @@ class Ctx:
     book: Book
     money: str
     rate: str
-    periods: int  # capacity of the per-period grids (the scenario's ramp + term)
+    periods: int  # capacity of the per-period grids (:func:`grid_size`), not the scenario's
+    ramp_max: int = 0  # the largest RampMonths the Inputs accept (the grid's ramp)
+    term_max: int = 0  # the largest TermMonths the Inputs accept (the grid's term)
     product_names: list[dict[str, str]] = field(default_factory=list)
     charge_names: list[dict[str, str]] = field(default_factory=list)
     usage_cols: dict[str, str] = field(default_factory=dict)  # series -> defined name
@@ -69,3 +72,60 @@ def edate(date: dt.date, months: int) -> dt.date:
     from ..core.periods import anchor_dates
     return anchor_dates(date, [months])[0].astype(object)
 
+
+
+def grid_size(scenario: Scenario) -> tuple[int, int, int]:
+    """``(ramp_max, term_max, periods)`` of the workbook's per-period grids.
+
+    At least the grid rows of :data:`~billing_model.core.limits.LIMITS` (ramp 0-24, term 1-60,
+    84 periods), wider when the scenario itself is longer, never past the engine's ``periods``
+    limit; ``ramp_max + term_max == periods``, so every ramp and term the Inputs accept fits.
+
+    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
+    ...     "committed_users": 1, "prepay_rate": 1, "term_months": 12},
+    ...     "usage": {"users": [1] * 12}})
+    >>> grid_size(s)
+    (24, 60, 84)
+    """
+    c = scenario.contract
+    engine = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+    term_max = max(int(LIMITS["grid_term_months"].maximum), c.term_months)  # type: ignore
+    ramp_max = max(c.ramp_months, min(int(LIMITS["grid_ramp_months"].maximum),  # type: ignore
+                                      engine - term_max))
+    term_max = min(term_max, engine - ramp_max)
+    return ramp_max, term_max, ramp_max + term_max
+
+
+def extend(values, n: int) -> list | None:
+    """``values`` over ``n`` periods: the periods past them repeat the last value (an
+    assumption the Usage sheet states; the engine would need the same list in the scenario)."""
+    if values is None:
+        return None
+    values = list(values)
+    if not values:
+        return values
+    return (values + [values[-1]] * n)[:n]
+
+
+def longest(scenario: Scenario, get) -> list | None:
+    """The longest series ``get(s)`` of the scenario or of its variants whose start is the
+    scenario's own (a variant with a longer ramp or term kept more of the file's values)."""
+    base = get(scenario)
+    if base is None:
+        return None
+    base = list(base)
+    best = base
+    for _name, variant in scenario.variants()[1:]:
+        try:
+            other = get(variant)
+        except (KeyError, StopIteration):
+            continue
+        if other is not None and len(other) > len(best) and list(other[:len(base)]) == base:
+            best = list(other)
+    return best
+
+
+def org_named(scenario: Scenario, name: str):
+    """The org called ``name`` (raises StopIteration when the scenario has none)."""
+    return next(o for o in scenario.orgs if o.name == name)

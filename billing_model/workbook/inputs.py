@@ -3,14 +3,21 @@
 Each number's data validation is formatted from its row of
 :data:`billing_model.core.limits.LIMITS`, the table the engines check against, so Excel accepts
 what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMonths`` and
-``TermMonths`` stop at the periods the grids hold). Calculated inputs (``MoneyDecimals``,
+``TermMonths`` stop at the grid's ramp and term, :func:`~billing_model.workbook.context.grid_size`,
+so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
 ``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
+
+A value forced past the validation (typed with validation off, pasted, set by a formula) makes
+``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
+too, never a silently wrong figure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
 from ..core.contract import CHANNELS, RAMP_POLICIES
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Limit
@@ -20,6 +27,15 @@ from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 from .storage import workbook_settings
+
+
+def in_range(cell: str, limit: Limit, maximum: object = None, *, blank: bool = False) -> str:
+    """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
+    ``blank``: an empty cell is accepted too), the check a forced value fails."""
+    top = limit.maximum if maximum is None else min(limit.maximum, maximum)  # type: ignore
+    test = f"AND(ISNUMBER({cell}),{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
+    test += f",INT({cell})={cell})" if limit.kind in ("whole", "date") else ")"
+    return f'OR({cell}="",{test})' if blank else test
 
 
 def _bound(value: object) -> float | str:
@@ -42,6 +58,7 @@ def validation(cell: str, limit: Limit, prompt: str, maximum: object = None) -> 
 class _InputWriter:
     def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
         self.ctx, self.sheet, self.row = ctx, sheet, row
+        self.checks: list[str] = []  # one in_range formula per validated number
 
     def section(self, title: str) -> None:
         self.row += 1
@@ -51,7 +68,7 @@ class _InputWriter:
     def add(self, name: str | None, label: str, value, *, fmt: str | None = None,
             unit: str = "", note: str = "", options: tuple[str, ...] | None = None,
             limit: str | None = None, maximum: float | None = None, text: bool = False,
-            calc: bool = False, result: object = None) -> str:
+            calc: bool = False, blank: bool = False, result=None) -> str:
         """``result``: a calculated input's value as the engines compute it."""
         sheet, row = self.sheet, self.row
         sheet.text(row, 1, label, style="label")
@@ -69,6 +86,7 @@ class _InputWriter:
                                                 error="Pick a value from the list."))
         elif limit:
             sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
+            self.checks.append(in_range(name or cell, LIMITS[limit], maximum, blank=blank))
         self.row += 1
         if name:
             self.ctx.book.name(name, sheet, row, 2)
@@ -115,17 +133,17 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
           note="Per user above the commitment, invoiced in arrears (defaults to the prepay "
                "rate).")
     w.add("RampMonths", "Ramp months", c.ramp_months, fmt=INT, unit="periods",
-          limit="ramp_months", maximum=ctx.periods - 1,
-          note=f"Ramp periods before the term. Ramp + term may not exceed the {ctx.periods} "
-               "periods of usage this workbook was built with.")
+          limit="ramp_months", maximum=ctx.ramp_max,
+          note=f"Ramp periods before the term, 0 to {ctx.ramp_max}: the grids of this workbook "
+               f"hold {ctx.periods} periods, every ramp + term accepted here.")
     w.add("RampPolicy", "Ramp policy", c.ramp_policy, options=RAMP_POLICIES,
           note="actual-usage: users billed on actual usage at the contract rate (the FAQ); "
                "no-software-charges: no user charges during the ramp (the vendor's current "
                "FAQ). docs/rules.md#invoices.")
     w.add("TermMonths", "Term months", c.term_months, fmt=INT, unit="periods",
-          limit="term_months", maximum=ctx.periods, note="Subscription term; it begins right "
-          "after the ramp. After it the contract runs month to month at published rates (not "
-          "modelled).")
+          limit="term_months", maximum=ctx.term_max, note=f"Subscription term, 1 to "
+          f"{ctx.term_max} months; it begins right after the ramp. After it the contract runs "
+          "month to month at published rates (not modelled).")
     w.add("PaymentTermsDays", "Payment terms", c.payment_terms_days, fmt=INT, unit="days",
           limit="payment_terms_days",
           note="Due date = invoice date + these days (net 30, billing FAQ).")
@@ -140,22 +158,18 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
           unit="per request", limit="price",
           note="Per API request above the fair-use allowance; contract-specific, no published "
                "default (docs/rules.md#invoices).")
-    w.add("StorageOverageRate", "Storage overage rate", c.storage_overage_rate or 0,
-          fmt=ctx.rate, unit="per GB-month", limit="price",
-          note="Per GB-month of storage above the allowance; published example 0.25 USD/GB "
-               "(docs/rules.md#allowances).")
+    storage_rate, storage_note = storage_rate_input(c)
+    w.add("StorageOverageRate", "Storage overage rate", storage_rate, fmt=ctx.rate,
+          unit="per GB-month", limit="price", blank=True, note=storage_note)
     w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
-          unit="calculated", note="Decimals each line is rounded to, half up: the currency's "
-          "row of the currency table (Sources sheet).",
-          calc=True, result=minor_units(cur))
-    w.add("Periods", "Ramp + term", "=RampMonths+TermMonths", fmt=INT, unit="calculated",
-          note="Billed periods.", calc=True, result=s.periods)
-    w.add("GridOK", "Grid covers ramp + term", f"=IF(Periods<={ctx.periods},\"yes\",\"NO: "
-          f"rebuild with billing-model build (usage covers {ctx.periods} periods)\")",
-          unit="check", note="The usage, storage and invoice grids hold "
-          f"{ctx.periods} periods.", calc=True,
-          result="yes" if s.periods <= ctx.periods else
-          f"NO: rebuild with billing-model build (usage covers {ctx.periods} periods)")
+          unit="calculated", result=minor_units(cur), note="Decimals each line is rounded to, "
+          "half up: the currency's row of the currency table (Sources sheet).",
+          calc=True)
+    w.add("GridPeriods", "Grid periods", ctx.periods, fmt=INT, unit="periods (fixed)",
+          text=False, calc=True, note=f"Periods the usage, storage and invoice grids hold: "
+          f"a ramp of up to {ctx.ramp_max} and a term of up to {ctx.term_max} months.")
+    periods_row = w.row
+    w.row += 2  # Periods and InputsOK are written last: they check every input above and below
 
     w.section("License lines")
     for i, p in enumerate(s.products):
@@ -214,6 +228,41 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                   unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
+    _checks(ctx, w, periods_row)
+
+
+def storage_rate_input(contract) -> tuple[object, str]:
+    """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
+    published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
+    if contract.storage_overage_rate is not None:
+        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
+                                               "contract's rate (published example 0.25 USD/GB, "
+                                               "docs/rules.md#storage-overage).")
+    if contract.currency == "USD":
+        return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
+            "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
+            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
+    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
+                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
+                "shows #N/A instead of a silent 0.")
+
+
+def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
+    """``Periods`` (ramp + term) and ``InputsOK`` (every validated number in its range and the
+    grid covering ramp + term): a value forced past validation makes ``Periods`` ``#N/A``, and
+    with it every invoice line and total."""
+    end = w.row
+    w.row = row
+    checks = ",".join([*w.checks, "RampMonths+TermMonths<=GridPeriods"])
+    c = ctx.scenario.contract
+    w.add("Periods", "Ramp + term", "=IF(InputsOK,RampMonths+TermMonths,NA())", fmt=INT,
+          unit="calculated", calc=True, result=c.periods,
+          note="Billed periods; #N/A when an input is out of range (see InputsOK).")
+    w.add("InputsOK", "Inputs within range", f"=AND({checks})", unit="check", calc=True,
+          result=True, note="TRUE while every number is in its accepted range and ramp + term "
+          "fits the grids; FALSE means a value was forced past validation: the totals show #N/A.")
+    ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
+    w.row = end
 
 
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
@@ -252,12 +301,12 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     screen_days = None if st is None else st.screen_retention_days
     w.add("ScreenRetentionDays", "Screen retention", "" if screen_days is None else screen_days,
           fmt=INT, unit="days (blank = as audio)",
-          limit="screen_retention_days",
+          limit="screen_retention_days", blank=True,
           note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
                "blank keeps them as long as the audio.")
     archive = None if st is None else st.archive_after_days
     w.add("ArchiveAfterDays", "Archive after", "" if archive is None else archive, fmt=INT,
-          unit="days (blank = never)", limit="archive_after_days",
+          unit="days (blank = never)", limit="archive_after_days", blank=True,
           note="Archived recordings do not count against the allowance (FAQ).")
     w.add("AudioGBPerCall", "Audio GB per call",
           "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),

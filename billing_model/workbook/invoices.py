@@ -8,14 +8,18 @@ invoice engine; this module places one row per charge that can occur.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from ..core.invoices import FAIR_USE_LABELS
+from ..core.invoices import due_date as due
 from ..core.money import TAX_NOTE, minor_units
 from ..formulas import invoices as fi
 from ..formulas import licenses as fl
 from ..formulas import money as fm
 from ..formulas import periods as fp
-from .context import DATE, FEATURES, Ctx, edate, header, title
+from .context import DATE, FEATURES, Ctx, edate, header, num, title
+from .grid import GridValues
+from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
 
 #: the overage rate input of each fair-use feature
@@ -42,33 +46,48 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     money = "#,##0." + "0" * decimals if decimals else "#,##0"
     rate_fmt = "#,##0.00###"
 
+    values = GridValues(ctx, storage_rate_input(s.contract)[0])
+    amounts: list = []
+
     def line(invoice: str, desc: str, timing: str, start: str, end: str, qty: str, rate: str,
-             k: int | None, kind: str, *, desc_text: bool = False) -> None:
+             k: int | None, kind: str, res: dict, *, desc_text: bool = False) -> None:
+        """One row; ``res``: the engines' values of columns 1-3 and 5-8 (dates, description,
+        quantity and the rate before the partner rule)."""
         nonlocal row
         row += 1
         r = row
-        sheet.put(r, 1, invoice, fmt=DATE)
-        sheet.put(r, 2, "=" + fi.due_date(a1(r, 1)), fmt=DATE)
+        res[8], res[9] = values.money(res[7], res[8])
+        if res[9] != "":
+            amounts.append(Decimal(repr(res[9])) if isinstance(res[9], float) else res[9])
+        sheet.put(r, 1, invoice, fmt=DATE, result=res[1])
+        sheet.put(r, 2, "=" + fi.due_date(a1(r, 1)), fmt=DATE, result=res[2])
         if desc_text:
             sheet.text(r, 3, desc)
         else:
-            sheet.put(r, 3, desc)
+            sheet.put(r, 3, desc, result=res[3])
         sheet.text(r, 4, timing)
-        sheet.put(r, 5, start, fmt=DATE)
-        sheet.put(r, 6, end, fmt=DATE)
-        sheet.put(r, 7, qty, fmt="#,##0.###")
-        sheet.put(r, 8, "=" + fi.partner_blank(rate.lstrip("=")), fmt=rate_fmt)
-        sheet.put(r, 9, "=" + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))), fmt=money)
-        sheet.put(r, 10, "=Currency")
+        sheet.put(r, 5, start, fmt=DATE, result=res[5])
+        sheet.put(r, 6, end, fmt=DATE, result=res[6])
+        sheet.put(r, 7, qty, fmt="#,##0.###", result=res[7])
+        rate = rate.lstrip("=")
+        if kind == "storage_gb":  # no silent 0 when another currency's rate is missing
+            rate = fi.required_rate(rate, a1(r, 7))
+        sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt, result=res[8])
+        sheet.put(r, 9, "=" + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))), fmt=money,
+                  result=res[9])
+        sheet.put(r, 10, "=Currency", result=s.contract.currency)
         if k is not None:
             sheet.put(r, 11, k, fmt="0", style="center")
         sheet.text(r, 12, kind)
 
     # one-time charges and hardware: static rows
-    for names in ctx.charge_names:
+    for names, charge in zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True):
+        day = charge.ship_date or s.contract.order_date
         line(f"={names['date']}", f"={names['description']}", "one-time",
              f"={names['date']}", f"={names['date']}", f"={names['quantity']}",
-             f"={names['rate']}", None, "hardware" if names["hardware"] else "one-time")
+             f"={names['rate']}", None, "hardware" if names["hardware"] else "one-time",
+             {1: day, 2: due(day, s.contract.payment_terms_days), 3: charge.description, 5: day,
+              6: day, 7: float(charge.quantity), 8: charge.rate})
     # per invoice m = 0..P: the arrears of period m - 1, then the prepay of period m
     for m in range(P + 1):
         k = m - 1
@@ -79,32 +98,41 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
                 line("=" + fi.invoice_date("ramp", k), f'={label}&" users, ramp (actual usage)"',
                      "arrears", start, end, "=" + fi.ramp_quantity(k, users),
-                     f"={names['prepay']}", k, "ramp")
+                     f"={names['prepay']}", k, "ramp",
+                     {**values.dates("ramp", k), 3: f"{p.label} users, ramp (actual usage)",
+                      7: values.users(p, "ramp", k), 8: p.prepay_rate or 0})
                 line("=" + fi.invoice_date("overage", k),
                      f'={label}&" users above the commitment"', "arrears", start, end,
                      "=" + fi.overage_quantity(k, users, names["committed"]),
-                     f"={names['overage']}", k, "overage")
+                     f"={names['overage']}", k, "overage",
+                     {**values.dates("overage", k), 3: f"{p.label} users above the commitment",
+                      7: values.users(p, "overage", k), 8: p.overage_rate or 0})
             charge = f"INDEX(Telephony,{k + 1})"
+            phone = values.telephony[k] if k < len(values.telephony) else Decimal(0)
             line("=" + fi.invoice_date("telephony", k), "Telephony", "arrears", start, end,
                  "=" + fi.telephony_quantity(k, charge), f"={charge}", k, "telephony",
-                 desc_text=True)
+                 {**values.dates("telephony", k), 7: 1.0 if k < s.periods and phone else 0.0,
+                  8: phone}, desc_text=True)
             for key, _short, _label in (FEATURES[1], FEATURES[2], FEATURES[0]):
                 used = f"INDEX({ctx.usage_cols[key]},{k + 1})"
                 allowance = f"INDEX({ctx.usage_cols['allowance:' + key]},{k + 1})"
                 shown = (f'IF({allowance}=INT({allowance}),TEXT({allowance},"#,##0"),'
                          f'TEXT({allowance},"#,##0.###"))')
+                text, qty = values.fair_use(key, k)
                 line("=" + fi.invoice_date(key, k),
                      f'="{FAIR_USE_LABELS[key]} ("&{shown}&" included)"', "arrears", start, end,
                      "=" + fi.fair_use_overage(k, used, allowance), f"={FAIR_USE_RATES[key]}",
-                     k, key)
+                     k, key, {**values.dates(key, k), 3: text, 7: qty, 8: values.rates[key]})
         if m < P:
             inv = "=" + fi.invoice_date("prepay", m)
-            for names in ctx.product_names:
+            for p, names in zip(s.products, ctx.product_names, strict=True):
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
                 line(inv, f'={label}&" users, prepay (committed)"', "advance",
                      "=" + fp.period_start(m), "=" + fp.period_end(m),
                      "=" + fi.prepay_quantity(m, names["committed"]),
-                     f"={names['prepay']}", m, "prepay")
+                     f"={names['prepay']}", m, "prepay",
+                     {**values.dates("prepay", m), 3: f"{p.label} users, prepay (committed)",
+                      7: values.users(p, "prepay", m), 8: p.prepay_rate or 0})
     first, last = head + 1, row
     sheet.tables.append(Table("InvoiceLines", head, 1, last, len(INVOICE_COLUMNS)))
     for col, name in ((1, "LineInvoiceDate"), (2, "LineDueDate"), (7, "LineQuantity"),
@@ -116,7 +144,10 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for cc in range(1, 13):
         if cc not in (3, 9):
             sheet.put(tot, cc, None, style="total")
-    sheet.put(tot, 9, f"=SUM({ref(sheet, first, 9, last)})", fmt=money, style="total")
+    # a value forced past validation: the total is an error, not a sum of a cut-off grid
+    sheet.put(tot, 9, f"=IF(RampMonths+TermMonths>GridPeriods,NA(),"
+              f"SUM({ref(sheet, first, 9, last)}))", fmt=money, style="total",
+              result=num(sum(amounts, Decimal(0))))
     book.name("InvoiceTotal", sheet, tot, 9)
     sheet.freeze = a1(head + 1, 1, absolute=False)
 
@@ -143,20 +174,23 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     first = head + 1
     last = first + len(dates) - 1
     all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 5, last)
-    # stored values: the invoice engine's totals per invoice date (an invoice counted once)
-    from ..core.invoices import due_date, invoice_schedule, invoice_totals
-    per_date = {row.invoice_date: row.amount or 0
-                for row in invoice_totals(invoice_schedule(s)).itertuples()}
-    seen: set[dt.date] = set()
-    paid = 0
+    from ..core.invoices import invoice_schedule, invoice_totals
+    engine = invoice_totals(invoice_schedule(s))
+    by_date = {d: a for d, a in zip(engine["invoice_date"], engine["amount"], strict=True)}
+    periodic = {when for when, _f, hw in dates if hw is None}
+    seen: set = set()
+    paid = Decimal(0)
+    terms = s.contract.payment_terms_days
     for i, (when, formula, hardware) in enumerate(dates):
-        r = first + i
-        amount = 0 if when in seen else per_date.get(when, 0)
-        seen.add(when)
+        # the engine's invoice total, once per date (hardware on a periodic date is on it)
+        amount = Decimal(0) if hardware and (when in periodic or when in seen) else (
+            by_date.get(when) or Decimal(0))
+        if hardware:
+            seen.add(when)
         paid += amount
-        due = due_date(when, s.contract.payment_terms_days)
+        r = first + i
         sheet.put(r, col, formula, fmt=DATE, result=when)
-        sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE, result=due)
+        sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE, result=due(when, terms))
         sheet.text(r, col + 5, "hardware" if hardware else "periodic", style="muted")
         total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
         if hardware:
@@ -165,11 +199,11 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
                      f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
             total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
                      f"{above}>0,0,{total})")
-        sheet.put(r, col + 2, "=" + total, fmt=ctx.money, result=amount)
+        sheet.put(r, col + 2, "=" + total, fmt=ctx.money, result=num(amount))
         prev = "0" if i == 0 else a1(r - 1, col + 3)
-        sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money, result=paid)
+        sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money, result=num(paid))
         sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted",
-                  result=due.isoformat())
+                  result=due(when, terms).isoformat())
     book.name("InvoiceDates", sheet, first, col, last, col)
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
     sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
@@ -179,7 +213,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
                                       f"=N(${total_col}{first})=0", "muted"))
     sheet.text(last + 1, col, "Total", style="total")
     sheet.put(last + 1, col + 1, None, style="total")
-    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=paid)
+    sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=num(paid))
     sheet.put(last + 1, col + 3, None, style="total")
     sheet.charts.append(Chart(
         "bar", "Cash due by due date", a1(last + 3, col, absolute=False),

@@ -8,6 +8,7 @@ days, steady state), :mod:`~billing_model.formulas.periods` and
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 import numpy as np
 
@@ -18,11 +19,13 @@ from ..core.money import line_amount
 from ..core.periods import BillingCalendar
 from ..core.storage import StorageSettings, _window_sum, storage_daily, storage_forecast
 from ..formulas import allowances as fa
+from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
-from .context import DATE, GB, INT, NUM, Ctx, header, num, title
-from .layout import Chart, Series, Sheet, Table, a1, ref
+from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
+from .grid import GridValues, grid_scenario
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 
 def workbook_settings(ctx: Ctx) -> StorageSettings:
@@ -40,7 +43,7 @@ def engine_figures(ctx: Ctx) -> dict:
     s, P = ctx.scenario, ctx.periods
     c = s.contract
     settings = workbook_settings(ctx)
-    allowance = fair_use_allowances(s, "storage_gb")
+    allowance = fair_use_allowances(grid_scenario(ctx), "storage_gb")  # the whole grid
     forecast = storage_forecast(settings, c.order_date, P, timezone=c.billing_timezone,
                                 allowance_gb=allowance, currency=c.currency)
     daily = storage_daily(settings, c.order_date, P, timezone=c.billing_timezone)
@@ -80,7 +83,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     d_first, d_last = d_head + 1, d_head + days_cap
     DC = 14  # first column of the daily model
     cols = ["Period k", "Start", "End", "Days", "Calls", "Calls per day", "New GB",
-            "Billed GB", "Allowance GB", "Overage GB", "Overage cost", "Largest day GB",
+            "Billed GB", "Allowance GB", "Overage GB", "Overage invoiced", "Largest day GB",
             "New GB, unrounded"]
     header(sheet, head, 1, cols)
     widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
@@ -88,6 +91,19 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     calls = s.storage.calls_per_month if s.storage is not None else None
     eng = engine_figures(ctx)
     fc = eng["forecast"]
+    if isinstance(calls, tuple):  # over the whole grid: past the scenario's, the last repeated
+        calls = tuple(extend(calls, P))
+    # the engines' overage and its cost per period (the Invoices' storage lines), as results
+    from ..core.invoices import fair_use_overage, storage_usage
+    from ..core.money import line_amount, to_decimal
+    from .inputs import storage_rate_input  # inputs reads this module's settings
+    rate = storage_rate_input(s.contract)[0]
+    used = storage_usage(s) if s.storage is not None else None
+    allowance = GridValues(ctx, rate).allowance["storage_gb"]
+    overage = [round(float(fair_use_overage(used[i], allowance[i])), 9)
+               if used is not None and i < s.periods else 0.0 for i in range(P)]
+    cost = [line_amount(to_decimal(q), to_decimal(rate or 0), s.contract.currency)
+            for q in overage]
     for i in range(P):
         r = first + i
         k = a1(r, 1)
@@ -107,36 +123,46 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         live = f"{k}<Periods"
         sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
                   f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted",
-                  result=float(eng["largest_day"][i]))
+                  result=float(eng["largest_day"][i]) if i < s.periods else 0)
+        billed = i < s.periods  # past ramp + term the daily columns compute 0
         sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
-                  fmt="0.000000", style="muted", result=float(eng["new_unrounded"][i]))
-        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB, result=float(fc["new_gb"].iloc[i]))
+                  fmt="0.000000", style="muted",
+                  result=float(eng["new_unrounded"][i]) if billed else 0)
+        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB,
+                  result=float(fc["new_gb"].iloc[i]) if billed else 0)
         sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc",
-                  result=float(fc["stored_gb"].iloc[i]))
+                  result=float(fc["stored_gb"].iloc[i]) if billed else 0)
         sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB,
                   result=float(eng["allowance"][i]))
-        sheet.put(r, 10, "=" + fs.round_gb(f"MAX({a1(r, 8)}-{a1(r, 9)},0)"), fmt=GB,
-                  result=float(fc["overage_gb"].iloc[i]))
-        sheet.put(r, 11, "=" + fm.line_amount(a1(r, 10), "StorageOverageRate"), fmt=ctx.money,
-                  result=eng["costs"][i])
+        # the invoice's own rule (formulas.invoices): one overage answer, the invoiced one
+        sheet.put(r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB,
+                  result=overage[i])
+        sheet.put(r, 11, "=" + fm.line_amount(
+            a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))), fmt=ctx.money,
+            result=num(cost[i]))
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
     book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
     book.name("StorageCallsPerDay", sheet, first, 6, last, 6)
     sheet.tables.append(Table("StorageByPeriod", head, 1, last, len(cols)))
+    sheet.highlights.append(Highlight(f"A{first}:M{last}", f"=$A{first}>=Periods", "muted"))
     tot = last + 1
-    sheet.text(tot, 1, "Largest / total", style="total")
+    sheet.text(tot, 1, "Largest / invoiced over ramp + term", style="total")
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
     sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total",
-              result=float(fc["stored_gb"].max()))
+              result=float(fc["stored_gb"].iloc[:s.periods].max()))
     sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total",
-              result=float(fc["overage_gb"].max()))
+              result=max(overage))
     sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total",
-              result=sum(eng["costs"]))
+              result=num(sum(cost, Decimal(0))))
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
+    sheet.text(tot + 1, 1, "Overage invoiced: what the storage lines of the Invoices sheet bill, "
+               "period by period, as the storage builds up and the allowance follows the users. "
+               "The retention choices below answer another question: a month once storage is "
+               "steady, against the committed users' allowance.", style="intro")
     sheet.charts.append(Chart(
         "line", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
         [Series("Billed GB", ref(sheet, first, 8, last), ref(sheet, first, 2, last),
@@ -216,15 +242,18 @@ def _screen_life(settings: StorageSettings, retention_days: int) -> int:
 def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     """Steady-state storage for a few retention choices against the committed allowance."""
     s = ctx.scenario
-    sheet.text(row, 1, "Retention choices: storage once a steady volume has run longer than the "
-               "retention (calls per day x days kept x GB per call)", style="subtitle")
+    sheet.text(row, 1, "Retention choices: overage per month once storage is steady (a volume "
+               "run longer than the retention), not an invoiced figure", style="subtitle")
     row += 1
-    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365. Allowance = the committed users' "
-               "(Inputs). Edit the yellow retention days to try others.", style="intro")
+    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365; stored GB = calls per day x "
+               "days kept x GB per call; allowance = the committed users' only. It differs from "
+               "the overage invoiced above, which follows the build-up of storage and the users "
+               "of each period. Edit the yellow retention days to try others.", style="intro")
     row += 1
     cols = (1, 2, 3, 5, 6, 8, 9)  # beside the per-period table: skip its narrow Days column
     for col, label in zip(cols, ["Retention days", "Audio GB", "Screen GB", "Stored GB",
-                                 "Allowance GB", "Over by GB", "Overage per month"], strict=True):
+                                 "Allowance GB", "Over by GB", "Steady overage per month"],
+                                strict=True):
         sheet.text(row, col, label, style="header")
     for col in (4, 7):
         sheet.put(row, col, None, style="header")
@@ -241,7 +270,9 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     allowed = sum(p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
                   for p in s.products)
     first = row + 1
-    for i, days in enumerate(("=RetentionDays", *RETENTION_CHOICES)):
+    retention = None if s.storage is None else s.storage.retention_days
+    choices = [d for d in RETENTION_CHOICES if d != retention]  # the Inputs' row answers it
+    for i, days in enumerate(("=RetentionDays", *choices)):
         r = first + i
         ret = a1(r, c_ret)
         kept = settings.retention_days if i == 0 else days
@@ -267,7 +298,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
                   fmt=ctx.money, result=line_amount(over, c.storage_overage_rate or 0,
                                                     c.currency))
     sheet.text(first, 10, "(the Inputs' retention)", style="intro")
-    row = first + len(RETENTION_CHOICES) + 1
+    row = first + len(choices) + 1
     if s.storage is not None:
         from ..core.invoices import fair_use_allowances
         from ..core.storage import max_retention

@@ -18,13 +18,28 @@ from ..core.periods import BillingCalendar
 from ..core.storage import storage_forecast
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
-from .context import DATE, FEATURES, GB, INT, Ctx, header, num, title
-from .layout import Chart, Series, Sheet, Table, a1, column_letter, ref
+from .context import (
+    DATE,
+    FEATURES,
+    GB,
+    INT,
+    Ctx,
+    extend,
+    header,
+    longest,
+    num,
+    org_named,
+    title,
+)
+from .grid import grid_scenario
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
 
 
-def session_data(scenario: Scenario) -> dict | None:
-    """Named and concurrent users per period and license from the scenario's session file(s),
-    and a concurrency profile of the busiest period (for the chart)."""
+def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
+    """Named and concurrent users per period and license from the scenario's session file(s)
+    over ``periods`` (default the scenario's own; the builder passes the workbook's grid: the
+    engine's counts for any ramp + term the Inputs accept), and a concurrency profile of the
+    busiest period (for the chart)."""
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
@@ -33,7 +48,7 @@ def session_data(scenario: Scenario) -> dict | None:
     c = scenario.contract
     source = sources[0]  # read and counted once, by the loader
     usage = source.usage
-    n = scenario.periods
+    n = scenario.periods if periods is None else periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
     # repeat-last repeats the last *measured* period (the data covers at least half of it),
     # as the invoices do: never a partial one (docs/rules.md, coverage)
@@ -83,11 +98,14 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 continue
             label = f"{org.name} {lic} users"
             cols.append(label)
-            values = org.users[lic]
             named = conc = None
             if sess is not None and org.sessions is not None:
                 named = sess["series"].get((org.name, lic, "named_users"))
                 conc = sess["series"].get((org.name, lic, "concurrent_users"))
+                values = named  # Communicate and Collaborate: always named
+            else:
+                values = extend(longest(s, lambda v, o=org.name, x=lic: org_named(v, o).users[x]),
+                                P)
             for i in range(P):
                 if named is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
@@ -128,7 +146,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                                      timezone=s.contract.billing_timezone)["stored_gb"].tolist()
     for key, name, label, fmt in series:
         cols.append(label)
-        values = s.usage(key)
+        values = extend(longest(s, lambda v, x=key: v.usage(x)), P)
         for i in range(P):
             if key == "storage_gb":
                 measured = 0 if values is None else num(values[i])
@@ -144,7 +162,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         col += 1
     for key, short, label in FEATURES:
         cols.append("Allowance " + label)
-        allowances = fair_use_allowances(s, key)
+        allowances = fair_use_allowances(grid_scenario(ctx), key)  # the whole grid
         for i in range(P):
             r = first + i
             terms = []
@@ -160,6 +178,12 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.widths[col] = 14
         col += 1
     header(sheet, head, 1, cols)
+    # periods past ramp + term are not billed: greyed (the invoice lines check k < Periods)
+    sheet.highlights.append(Highlight(f"A{first}:{column_letter(col - 1)}{last}",
+                                      f"=$A{first}>=Periods", "muted"))
+    sheet.text(3, 1, "Rows past ramp + term (greyed) are not billed. Past the scenario's own "
+               "values each series repeats its last value (an assumption: edit the yellow cells).",
+               style="intro")
     sheet.freeze = a1(first, 4, absolute=False)
     sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
     bottom = last
