@@ -25,23 +25,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
-import pandas as pd
-
 from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from ..core.contract import (
-    AFTER_DATA,
     CHANNELS,
     FAIR_USE_KEYS,
-    PEAK_RULES,
     RAMP_POLICIES,
     Charge,
     Contract,
@@ -49,23 +43,17 @@ from ..core.contract import (
     Product,
     Quote,
     Scenario,
-    SessionSource,
 )
-from ..core.errors import BillingInputError, BillingWarning
+from ..core.errors import BillingInputError
 from ..core.licenses import BY_KEY, LICENSE_KEYS, normalize_license
 from ..core.limits import LIMITS
 from ..core.money import CURRENCIES, to_decimal
 from ..core.periods import (
     DEFAULT_TIMEZONE,
     MAX_PERIODS,
-    MEASURED_SHARE,
     anchor_dates,
     get_timezone,
-    to_date,
 )
-from ..core.sessions import OTHER_CLIENTS
-from ..core.usage import compute_usage
-from .sessions import read_sessions
 
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
 CONTRACT_KEYS: tuple[str, ...] = (
@@ -457,135 +445,6 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
            "of such lists per license, or sessions = 'file.csv'")
 
 
-def _check_org_users(c: _Checker, by_license: Mapping[str, Product],
-                     users: Mapping[str, tuple[int, ...]], where: Mapping[str, str],
-                     org: str) -> None:
-    """Each license must have a license line; one org may not mix PureCloud 1-3 tiers/models."""
-    for lic in users:
-        if lic not in by_license:
-            c.fail(where[lic], f"no license line for {lic} in the contract; accepted: "
-                   f"{', '.join(by_license)} (add a [[product]] table for {lic})")
-    pool = [lic for lic in users if BY_KEY[lic].concurrent and any(users[lic])]
-    if len(pool) > 1:
-        models = {by_license[lic].license_model for lic in pool}
-        first, second = pool[0], pool[1]
-        if len(models) > 1:
-            c.fail(where[second], f"org {org!r} mixes named and concurrent PureCloud 1-3 users "
-                   f"({first} {by_license[first].license_model}, {second} "
-                   f"{by_license[second].license_model}); accepted: one model per org")
-        c.fail(where[second], f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
-               "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
-
-
-def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
-                  t: Mapping[str, Any], where: str, base: Path, cache: dict,
-                  extra: dict[str, Any], name: str | None) -> list[Org]:
-    """Users per period from session data through the usage engine, one org per org found."""
-    n = contract.periods
-    if not isinstance(t["sessions"], str) or not t["sessions"].strip():
-        c.fail(f"{where}.sessions", f"{t['sessions']!r} is not accepted; accepted: the path of a "
-               "session file or folder as text, e.g. 'sessions.csv'")
-    path = Path(t["sessions"])
-    if not path.is_absolute():
-        path = base / path
-    if not path.exists():
-        c.fail(f"{where}.sessions", f"{str(path)!r}: no such file; accepted: a session file "
-               "(CSV, Parquet or the analytics API's JSON) relative to the scenario file")
-    zone = t.get("input_timezone")
-    if zone is not None:
-        try:
-            get_timezone(zone if isinstance(zone, str) else repr(zone))
-        except BillingInputError:
-            c.fail(f"{where}.input_timezone", f"{zone!r} is not accepted; accepted: an IANA zone "
-                   "such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
-    source = SessionSource(
-        path=path, input_timezone=zone,
-        peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(t.get("min_minutes", LIMITS["min_minutes"].default),
-                            f"{where}.min_minutes", "min_minutes"),
-        after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-                    if "after_data" in t else None),
-        other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-                       if "other_clients" in t else None))
-    key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
-           contract.license)
-    try:
-        source = session_usage(source, contract, cache)
-    except BillingInputError as exc:  # say which scenario and key the file came from
-        c.fail(f"{where}.sessions", str(exc))
-    frame = source.usage
-    frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
-    last_k = int(frame["period"].max()) if len(frame) else -1
-    measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
-    last_measured = int(measured.max()) if len(measured) else -1
-    if source.after_data == "repeat-last" and last_measured < 0 and len(frame):
-        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
-               f"{path.name} covers less than half of every billing period it touches; "
-               "accepted: session data covering at least half a period, or 'zero'")
-    warned = cache.setdefault("warned", set())
-    if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
-        warned.add((key, where))  # once per file and table, not again for each variant
-        covers = "no period" if last_k < 0 else f"periods up to {last_k}"
-        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
-                      f"{n} billed; the periods after it count 0 users (set {where}.after_data "
-                      "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
-    orgs = []
-    org_names = sorted(frame["org"].astype(str).unique())
-    if name is not None and len(org_names) > 1:
-        c.fail(f"{where}.name", f"the session file holds {len(org_names)} orgs "
-               f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")
-    for i, org_name in enumerate(org_names):  # a loop over orgs
-        rows = frame[frame["org"].astype(str) == org_name]
-        users: dict[str, tuple[int, ...]] = {}
-        for lic_name in sorted(rows["license"].astype(str).unique()):  # a loop over licenses
-            lic = normalize_license(lic_name, where=f"{where}.sessions")
-            sub = rows[rows["license"].astype(str) == lic_name]
-            product = by_license.get(lic)
-            column = ("concurrent_users" if product is not None
-                      and product.license_model == "concurrent" else "named_users")
-            per = source.per_period(sub, n, column, last_measured)
-            if per.any():
-                users[lic] = tuple(int(v) for v in per)
-        _check_org_users(c, by_license, users,
-                         {lic: f"{where}.sessions ({path.name}, org {org_name!r}, license "
-                               f"{lic})" for lic in users}, org_name)
-        org_extra = extra if i == 0 else {  # telephony and fair use count once, on the first
-            "telephony": tuple(Decimal(0) for _ in range(n)),
-            **{k: None for k in FAIR_USE_KEYS}}
-        orgs.append(Org(name=name or org_name, users=users, sessions=source, **org_extra))
-    if not orgs:
-        orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
-    return orgs
-
-
-def session_usage(source: SessionSource, contract: Contract,
-                  cache: dict | None = None) -> SessionSource:
-    """``source`` with its file read (``records``) and counted on the contract's calendar
-    (``usage``: the usage engine's rows).
-
-    ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
-    calendar's usage, so a scenario and its variants read a session file once; the workbook
-    takes both from the loaded scenario instead of reading the file again.
-    """
-    cache = {} if cache is None else cache
-    reads = cache.setdefault("reads", {})
-    counts = cache.setdefault("usage", {})
-    read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
-                contract.license)
-    if read_key not in reads:
-        reads[read_key] = read_sessions(source.path, license=contract.license,
-                                        input_timezone=source.input_timezone,
-                                        other_clients=source.other_clients)
-    count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
-                 source.min_minutes)
-    if count_key not in counts:
-        counts[count_key] = compute_usage(reads[read_key], order_date=contract.order_date,
-                                          timezone=contract.billing_timezone,
-                                          peak_rule=source.peak_rule,
-                                          min_minutes=source.min_minutes)
-    return replace(source, records=reads[read_key], usage=counts[count_key])
-
-
 def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
                  orgs: list[Org]) -> None:
     """Fair-use usage needs the contract's overage rate (no defaults, docs/rules.md#ivr-and-api)."""
@@ -648,87 +507,5 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
     return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 
-def contract_from_values(order_date: object, license: str, committed_users: int,
-                         prepay_rate: object, term_months: int, **kwargs: Any) -> Contract:
-    """A validated :class:`Contract` from plain values (for UDFs and tests)."""
-    raw = {"order_date": str(to_date(order_date)), "license": license,
-           "committed_users": committed_users, "prepay_rate": to_decimal(prepay_rate),
-           "term_months": term_months}
-    raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
-                for k, v in kwargs.items() if v is not None})
-    return _contract(_Checker("contract"), raw)
-
-
-def _plain(values: object, where: str) -> list | None:
-    """A sequence of numbers as a list (Excel ranges arrive as lists, arrays or columns)."""
-    if values is None:
-        return None
-    arr = np.asarray(values, dtype=object).reshape(-1)
-    out = []
-    for v in arr:  # a loop over periods
-        if isinstance(v, np.generic):
-            v = v.item()
-        if v is None or (isinstance(v, float) and v != v):
-            raise BillingInputError(f"{where}: an empty value; accepted: one number per period")
-        out.append(v)
-    return out
-
-
-def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
-                         ramp_months: int, term_months: int, users: Sequence[float], *,
-                         overage_rate: object = None, currency: str = "USD",
-                         ramp_policy: str = "actual-usage",
-                         telephony: Sequence[object] | None = None,
-                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
-                         license: str = "pc2", license_model: str = "named",
-                         channel: str = "direct") -> pd.DataFrame:
-    """The invoice schedule of a single-license contract from plain values.
-
-    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
-    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
-
-    Parameters
-    ----------
-    order_date : date or ``YYYY-MM-DD``
-    committed_users : int
-        Prepay quantity.
-    prepay_rate : number
-        Price per committed user per month.
-    ramp_months, term_months : int
-    users : sequence of numbers
-        Billable users per period (named users or the concurrent peak), at least
-        ``ramp_months + term_months`` values.
-    overage_rate : number, optional
-        Price per user above the commitment; defaults to ``prepay_rate``.
-    currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
-        As in the scenario file's ``[contract]`` table.
-    telephony : sequence of numbers, optional
-        Telephony charge per period in the contract currency.
-
-    Examples
-    --------
-    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
-
-    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
-    >>> s["amount"].tolist()
-    [Decimal('9411.33')]
-    """
-    contract = {
-        "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
-        "committed_users": committed_users, "prepay_rate": prepay_rate,
-        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
-        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
-        "billing_timezone": timezone, "license": license, "license_model": license_model,
-        "channel": channel,
-    }
-    if overage_rate is not None:
-        contract["overage_rate"] = overage_rate
-    contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
-    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
-    if telephony is not None:
-        usage["telephony"] = _plain(telephony, "usage.telephony")
-    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
-    from ..core.invoices import invoice_schedule
-
-    return invoice_schedule(scenario)
-
+from .scenario_sessions import _check_org_users, _session_orgs, session_usage  # noqa: E402,F401
+from .scenario_values import contract_from_values, schedule_from_values  # noqa: E402,F401

@@ -1,0 +1,186 @@
+"""Scenario files: the org tables that come from session files (read and counted once per
+load) and the users they bill (split from :mod:`billing_model.io.scenario`)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.contract import (
+    AFTER_DATA,
+    FAIR_USE_KEYS,
+    PEAK_RULES,
+    Contract,
+    Org,
+    Product,
+    SessionSource,
+)
+from ..core.errors import BillingInputError, BillingWarning
+from ..core.licenses import BY_KEY, normalize_license
+from ..core.limits import LIMITS
+from ..core.periods import (
+    MEASURED_SHARE,
+    get_timezone,
+)
+from ..core.sessions import OTHER_CLIENTS
+from ..core.usage import compute_usage
+from .sessions import read_sessions
+
+#: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
+CONTRACT_KEYS: tuple[str, ...] = (
+    "order_date", "currency", "billing_timezone", "license_model", "license", "committed_users",
+    "prepay_rate", "overage_rate", "ramp_months", "ramp_policy", "term_months",
+    "payment_terms_days", "channel", "ivr_overage_rate", "api_overage_rate",
+    "storage_overage_rate",
+)
+PRODUCT_KEYS: tuple[str, ...] = (
+    "license", "license_model", "committed_users", "prepay_rate", "overage_rate",
+)
+USAGE_KEYS: tuple[str, ...] = (
+    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
+    "other_clients", "telephony",
+    *FAIR_USE_KEYS,
+)
+CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
+HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
+QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until")
+TOP_KEYS: tuple[str, ...] = (
+    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
+)
+
+if TYPE_CHECKING:
+    from .scenario import _Checker
+
+
+
+def _check_org_users(c: _Checker, by_license: Mapping[str, Product],
+                     users: Mapping[str, tuple[int, ...]], where: Mapping[str, str],
+                     org: str) -> None:
+    """Each license must have a license line; one org may not mix PureCloud 1-3 tiers/models."""
+    for lic in users:
+        if lic not in by_license:
+            c.fail(where[lic], f"no license line for {lic} in the contract; accepted: "
+                   f"{', '.join(by_license)} (add a [[product]] table for {lic})")
+    pool = [lic for lic in users if BY_KEY[lic].concurrent and any(users[lic])]
+    if len(pool) > 1:
+        models = {by_license[lic].license_model for lic in pool}
+        first, second = pool[0], pool[1]
+        if len(models) > 1:
+            c.fail(where[second], f"org {org!r} mixes named and concurrent PureCloud 1-3 users "
+                   f"({first} {by_license[first].license_model}, {second} "
+                   f"{by_license[second].license_model}); accepted: one model per org")
+        c.fail(where[second], f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
+               "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
+
+
+def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
+                  t: Mapping[str, Any], where: str, base: Path, cache: dict,
+                  extra: dict[str, Any], name: str | None) -> list[Org]:
+    """Users per period from session data through the usage engine, one org per org found."""
+    n = contract.periods
+    if not isinstance(t["sessions"], str) or not t["sessions"].strip():
+        c.fail(f"{where}.sessions", f"{t['sessions']!r} is not accepted; accepted: the path of a "
+               "session file or folder as text, e.g. 'sessions.csv'")
+    path = Path(t["sessions"])
+    if not path.is_absolute():
+        path = base / path
+    if not path.exists():
+        c.fail(f"{where}.sessions", f"{str(path)!r}: no such file; accepted: a session file "
+               "(CSV, Parquet or the analytics API's JSON) relative to the scenario file")
+    zone = t.get("input_timezone")
+    if zone is not None:
+        try:
+            get_timezone(zone if isinstance(zone, str) else repr(zone))
+        except BillingInputError:
+            c.fail(f"{where}.input_timezone", f"{zone!r} is not accepted; accepted: an IANA zone "
+                   "such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
+    source = SessionSource(
+        path=path, input_timezone=zone,
+        peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
+        min_minutes=c.whole(t.get("min_minutes", LIMITS["min_minutes"].default),
+                            f"{where}.min_minutes", "min_minutes"),
+        after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
+                    if "after_data" in t else None),
+        other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
+                       if "other_clients" in t else None))
+    key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
+           contract.license)
+    try:
+        source = session_usage(source, contract, cache)
+    except BillingInputError as exc:  # say which scenario and key the file came from
+        c.fail(f"{where}.sessions", str(exc))
+    frame = source.usage
+    frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
+    last_k = int(frame["period"].max()) if len(frame) else -1
+    measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
+    last_measured = int(measured.max()) if len(measured) else -1
+    if source.after_data == "repeat-last" and last_measured < 0 and len(frame):
+        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
+               f"{path.name} covers less than half of every billing period it touches; "
+               "accepted: session data covering at least half a period, or 'zero'")
+    warned = cache.setdefault("warned", set())
+    if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
+        warned.add((key, where))  # once per file and table, not again for each variant
+        covers = "no period" if last_k < 0 else f"periods up to {last_k}"
+        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
+                      f"{n} billed; the periods after it count 0 users (set {where}.after_data "
+                      "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
+    orgs = []
+    org_names = sorted(frame["org"].astype(str).unique())
+    if name is not None and len(org_names) > 1:
+        c.fail(f"{where}.name", f"the session file holds {len(org_names)} orgs "
+               f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")
+    for i, org_name in enumerate(org_names):  # a loop over orgs
+        rows = frame[frame["org"].astype(str) == org_name]
+        users: dict[str, tuple[int, ...]] = {}
+        for lic_name in sorted(rows["license"].astype(str).unique()):  # a loop over licenses
+            lic = normalize_license(lic_name, where=f"{where}.sessions")
+            sub = rows[rows["license"].astype(str) == lic_name]
+            product = by_license.get(lic)
+            column = ("concurrent_users" if product is not None
+                      and product.license_model == "concurrent" else "named_users")
+            per = source.per_period(sub, n, column, last_measured)
+            if per.any():
+                users[lic] = tuple(int(v) for v in per)
+        _check_org_users(c, by_license, users,
+                         {lic: f"{where}.sessions ({path.name}, org {org_name!r}, license "
+                               f"{lic})" for lic in users}, org_name)
+        org_extra = extra if i == 0 else {  # telephony and fair use count once, on the first
+            "telephony": tuple(Decimal(0) for _ in range(n)),
+            **{k: None for k in FAIR_USE_KEYS}}
+        orgs.append(Org(name=name or org_name, users=users, sessions=source, **org_extra))
+    if not orgs:
+        orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
+    return orgs
+
+
+def session_usage(source: SessionSource, contract: Contract,
+                  cache: dict | None = None) -> SessionSource:
+    """``source`` with its file read (``records``) and counted on the contract's calendar
+    (``usage``: the usage engine's rows).
+
+    ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
+    calendar's usage, so a scenario and its variants read a session file once; the workbook
+    takes both from the loaded scenario instead of reading the file again.
+    """
+    cache = {} if cache is None else cache
+    reads = cache.setdefault("reads", {})
+    counts = cache.setdefault("usage", {})
+    read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
+                contract.license)
+    if read_key not in reads:
+        reads[read_key] = read_sessions(source.path, license=contract.license,
+                                        input_timezone=source.input_timezone,
+                                        other_clients=source.other_clients)
+    count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
+                 source.min_minutes)
+    if count_key not in counts:
+        counts[count_key] = compute_usage(reads[read_key], order_date=contract.order_date,
+                                          timezone=contract.billing_timezone,
+                                          peak_rule=source.peak_rule,
+                                          min_minutes=source.min_minutes)
+    return replace(source, records=reads[read_key], usage=counts[count_key])

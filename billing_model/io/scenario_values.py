@@ -1,0 +1,131 @@
+"""Contracts and schedules from plain values (the Excel functions' cells), validated like a
+scenario file (split from :mod:`billing_model.io.scenario`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..core.contract import (
+    FAIR_USE_KEYS,
+    Contract,
+)
+from ..core.errors import BillingInputError
+from ..core.money import to_decimal
+from ..core.periods import (
+    DEFAULT_TIMEZONE,
+    to_date,
+)
+
+#: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
+CONTRACT_KEYS: tuple[str, ...] = (
+    "order_date", "currency", "billing_timezone", "license_model", "license", "committed_users",
+    "prepay_rate", "overage_rate", "ramp_months", "ramp_policy", "term_months",
+    "payment_terms_days", "channel", "ivr_overage_rate", "api_overage_rate",
+    "storage_overage_rate",
+)
+PRODUCT_KEYS: tuple[str, ...] = (
+    "license", "license_model", "committed_users", "prepay_rate", "overage_rate",
+)
+USAGE_KEYS: tuple[str, ...] = (
+    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
+    "other_clients", "telephony",
+    *FAIR_USE_KEYS,
+)
+CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
+HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
+QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until")
+TOP_KEYS: tuple[str, ...] = (
+    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
+)
+
+
+def contract_from_values(order_date: object, license: str, committed_users: int,
+                         prepay_rate: object, term_months: int, **kwargs: Any) -> Contract:
+    """A validated :class:`Contract` from plain values (for UDFs and tests)."""
+    from .scenario import _Checker, _contract  # the loader's checker
+    raw = {"order_date": str(to_date(order_date)), "license": license,
+           "committed_users": committed_users, "prepay_rate": to_decimal(prepay_rate),
+           "term_months": term_months}
+    raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
+                for k, v in kwargs.items() if v is not None})
+    return _contract(_Checker("contract"), raw)
+
+
+def _plain(values: object, where: str) -> list | None:
+    """A sequence of numbers as a list (Excel ranges arrive as lists, arrays or columns)."""
+    if values is None:
+        return None
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    out = []
+    for v in arr:  # a loop over periods
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or (isinstance(v, float) and v != v):
+            raise BillingInputError(f"{where}: an empty value; accepted: one number per period")
+        out.append(v)
+    return out
+
+
+def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
+                         ramp_months: int, term_months: int, users: Sequence[float], *,
+                         overage_rate: object = None, currency: str = "USD",
+                         ramp_policy: str = "actual-usage",
+                         telephony: Sequence[object] | None = None,
+                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
+                         license: str = "pc2", license_model: str = "named",
+                         channel: str = "direct") -> pd.DataFrame:
+    """The invoice schedule of a single-license contract from plain values.
+
+    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
+    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
+
+    Parameters
+    ----------
+    order_date : date or ``YYYY-MM-DD``
+    committed_users : int
+        Prepay quantity.
+    prepay_rate : number
+        Price per committed user per month.
+    ramp_months, term_months : int
+    users : sequence of numbers
+        Billable users per period (named users or the concurrent peak), at least
+        ``ramp_months + term_months`` values.
+    overage_rate : number, optional
+        Price per user above the commitment; defaults to ``prepay_rate``.
+    currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
+        As in the scenario file's ``[contract]`` table.
+    telephony : sequence of numbers, optional
+        Telephony charge per period in the contract currency.
+
+    Examples
+    --------
+    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
+
+    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
+    >>> s["amount"].tolist()
+    [Decimal('9411.33')]
+    """
+    from .scenario import scenario_from_mapping  # the loader's checker
+    contract = {
+        "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
+        "committed_users": committed_users, "prepay_rate": prepay_rate,
+        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
+        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
+        "billing_timezone": timezone, "license": license, "license_model": license_model,
+        "channel": channel,
+    }
+    if overage_rate is not None:
+        contract["overage_rate"] = overage_rate
+    contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
+    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
+    if telephony is not None:
+        usage["telephony"] = _plain(telephony, "usage.telephony")
+    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
+    from ..core.invoices import invoice_schedule
+
+    return invoice_schedule(scenario)
