@@ -84,13 +84,15 @@ def split_by_bounds(a: np.ndarray, b: np.ndarray, bounds: np.ndarray):
     clipped range.
     """
     p0 = np.searchsorted(bounds, a, side="right") - 1
-    p1 = np.searchsorted(bounds, b, side="right") - 1
-    crossing = np.flatnonzero(p1 > p0)
+    period_end = bounds[1:][p0] if len(bounds) > 2 else np.full(len(a), bounds[1])
+    crossing = np.flatnonzero(b >= period_end)
     if len(crossing) == 0:  # the common case: no session crosses a boundary
         return np.arange(len(a)), p0, a, b
-    # the first piece of every range ends at its period's end; crossing ranges get more pieces
-    first_b = np.minimum(b, bounds[p0 + 1] - 1)
-    n = p1[crossing] - p0[crossing]
+    # the first piece of a crossing range ends at its period's end; later pieces follow
+    first_b = b.copy()
+    first_b[crossing] = period_end[crossing] - 1
+    p1 = np.searchsorted(bounds, b[crossing], side="right") - 1
+    n = p1 - p0[crossing]
     source = np.repeat(crossing, n)
     step = np.arange(len(source)) - np.repeat(np.cumsum(n) - n, n) + 1
     period = p0[source] + step
@@ -188,11 +190,13 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
         packed <<= 1
         packed |= delta > 0
         packed.sort()
-        delta = (packed & 1) * 2 - 1
+        delta = packed & 1
+        delta <<= 1
+        delta -= 1
         packed >>= 1
-        g = packed // width
-        t = packed - g * width + t0
+        g, t = np.divmod(packed, width)
         del packed
+        t += t0
     else:
         order = sort_by_key_and_start(g, t)
         g, t, delta = g[order], t[order], delta[order]

@@ -265,11 +265,13 @@ def _sort_groups(key: np.ndarray, sa: np.ndarray, per: np.ndarray, window: Windo
     packed *= n
     packed += np.arange(n)
     packed.sort()
-    order = packed % n
-    packed //= n
+    packed, order = np.divmod(packed, n)
     minute = packed & ((1 << bits) - 1)
     packed >>= bits
-    minute += window.bounds[:-1][(packed // n_users) % window.n_periods]  # a tiny table
+    if window.n_periods == 1:
+        minute += window.bounds[0]
+    else:
+        minute += window.bounds[:-1][(packed // n_users) % window.n_periods]  # a tiny table
     return order, packed, minute
 
 

@@ -46,7 +46,9 @@ def engine_figures(ctx: Ctx) -> dict:
     allowance = fair_use_allowances(grid_scenario(ctx), "storage_gb")  # the whole grid
     forecast = storage_forecast(settings, c.order_date, P, timezone=c.billing_timezone,
                                 allowance_gb=allowance, currency=c.currency)
-    daily = storage_daily(settings, c.order_date, P, timezone=c.billing_timezone)
+    # the daily formulas give calls only before the end of ramp + term (k < Periods): the
+    # engine's daily model over the scenario's own periods, the grid's later days without calls
+    daily = storage_daily(settings, c.order_date, s.periods, timezone=c.billing_timezone)
     horizon, cap = len(daily), 31 * P
     calls = np.zeros(cap)
     calls[:horizon] = daily["calls"].to_numpy()

@@ -142,8 +142,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         series.append((key, short + "Used", "Used " + label, GB if key == "storage_gb" else INT))
     billed_gb = None  # with a [storage] table the forecast's billed GB (StorageBilled "yes")
     if s.storage is not None:
-        billed_gb = storage_forecast(s.storage, s.contract.order_date, P,
+        # the Storage sheet bills its periods before ramp + term only (0 after): so does this
+        billed_gb = storage_forecast(s.storage, s.contract.order_date, s.periods,
                                      timezone=s.contract.billing_timezone)["stored_gb"].tolist()
+        billed_gb += [0] * (P - len(billed_gb))
     for key, name, label, fmt in series:
         cols.append(label)
         values = extend(longest(s, lambda v, x=key: v.usage(x)), P)

@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
-from ..core.allowances import per_user_allowance
 from ..core.contract import CHANNELS, RAMP_POLICIES, Scenario
 from ..core.invoices import fair_use_allowances, storage_usage
 from ..core.licenses import BY_KEY, LICENSE_KEYS
@@ -45,7 +45,8 @@ from .context import (
     rate_format,
     title,
 )
-from .inputs import validation
+from .grid import grid_scenario
+from .inputs import storage_rate_input, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 
 #: the Usage sheet's row of period 0 (its header is row 4)
@@ -121,6 +122,9 @@ CONTRACT_INPUTS = (
 
 
 def _contract_value(scenario: Scenario, field: str):
+    if field == "storage_overage_rate":  # as the Inputs sheet holds it (0.25 USD/GB default)
+        value = storage_rate_input(scenario.contract)[0]
+        return value if value == "" else num(value)
     value = getattr(scenario.contract, field)
     if field.endswith("_rate") and value is None:
         return 0  # as the Inputs sheet shows a rate the scenario leaves out
@@ -165,8 +169,9 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
         sheet.text(row, 1, label, style="label")
         for v, value in zip(out, values, strict=True):
             cell = a1(row, v.column, absolute=False)
-            if value == base_value:
-                sheet.put(row, v.column, "=" + base_name, fmt=fmt, style="calc", result=value)
+            if value == base_value:  # a link to an empty input computes 0
+                sheet.put(row, v.column, "=" + base_name, fmt=fmt, style="calc",
+                          result=0 if value == "" else value)
             elif text:
                 sheet.text(row, v.column, value, style="input")
             else:
@@ -239,21 +244,32 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     return out
 
 
-def _series(scenarios: list[Scenario], key: str, cap: int) -> list:
-    """One value per period ``0..cap-1`` of a usage series (users of a license: ``users:pc1``):
-    the first scenario in ``scenarios`` whose periods hold it gives it, else 0."""
+def _grid_series(v: Variant, key: str) -> list:
+    """One value per period of the variant's grid (``users:pc1``, ``telephony``, a fair-use
+    key): the engine's usage of the variant scenario stretched over the grid as the base's Usage
+    sheet stretches the base (:func:`.grid.grid_scenario`: past its own values the last one
+    repeats); the variant's invoice grid reads the same values (:class:`.grid.GridValues`)."""
+    grid, cap = grid_scenario(v.ctx), v.ctx.periods
+    if key.startswith("users:"):
+        return [int(x) for x in grid.users(key[6:])]
+    series = grid.usage(key)
+    values = [0] * cap if series is None else [num(x) for x in series]
+    if key == "storage_gb":  # billed storage over the variant's own periods (its forecast)
+        billed = storage_usage(v.scenario)
+        if billed is not None:
+            values[:v.scenario.periods] = [num(x) for x in billed[:v.scenario.periods]]
+    return values
+
+
+def _linked_values(book: Book, name: str) -> list:
+    """The values (or formula results) of the cells of the defined name ``name``."""
+    sheet_name, cells = book.names[name].rsplit("!", 1)
+    sheet = book.sheet(sheet_name.strip("'"))
+    min_col, min_row, _max_col, max_row = range_boundaries(cells.replace("$", ""))
     out = []
-    for i in range(cap):
-        value = 0
-        for scen in scenarios:
-            if i < scen.periods:
-                if key.startswith("users:"):
-                    value = int(scen.users(key[6:])[i])
-                else:
-                    series = storage_usage(scen) if key == "storage_gb" else scen.usage(key)
-                    value = 0 if series is None else num(series[i])
-                break
-        out.append(value)
+    for r in range(min_row, max_row + 1):
+        cell = sheet.cells[(r, min_col)]
+        out.append(cell.result if cell.formula is not None else cell.value)
     return out
 
 
@@ -271,15 +287,14 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
         sheet.put(first + i, 1, i, fmt="0")
     col = max(v.column for v in out) + 2
     licenses = list(dict.fromkeys(p.license for p in base.products))
-    longest = sorted((scen for _n, scen in variants), key=lambda sc: -sc.periods)
     series = [("users:" + lic, "Users_" + lic, f"{lic} users", INT) for lic in licenses]
     series += [("telephony", "Telephony", "telephony", ctx.money)]
     series += [(key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
                for key, short, label in FEATURES]
     for v in out:
         for key, base_name, label, fmt in series:
-            mine = _series([v.scenario, *longest], key, cap)
-            based = _series([base], key, min(cap, ctx.periods))
+            mine = _grid_series(v, key)
+            based = _linked_values(book, base_name)  # the Usage sheet's column, as built
             sheet.text(head + 1, col, f"{v.name}: {label}", style="header")
             switch = _session_switch(ctx, v, key)
             for i in range(cap):
@@ -297,9 +312,7 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
             col += 1
         for key, short, label in FEATURES:
             sheet.text(head + 1, col, f"{v.name}: allowance {label}", style="header")
-            engine = fair_use_allowances(v.scenario, key)
-            user_rows = {p.license: _series([v.scenario, *longest], "users:" + p.license, cap)
-                     for p in v.scenario.products}
+            engine = fair_use_allowances(grid_scenario(v.ctx), key)  # the whole grid
             for i in range(cap):
                 r = first + i
                 terms = []
@@ -308,14 +321,7 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
                     committed = f"IF({a1(r, 1)}<{v.prefix}RampMonths,0,{names['committed']})"
                     terms.append(fa.fair_use_allowance(users, committed, names["license"],
                                                        names["model"], key))
-                if i < v.scenario.periods:
-                    result = float(engine[i])
-                else:  # past the variant's term: the engine's rule on the grid's row
-                    result = sum(
-                        max(0 if i < v.scenario.contract.ramp_months else p.committed_users,
-                            user_rows[p.license][i])
-                        * per_user_allowance(p.license, p.license_model, key)
-                        for p in v.scenario.products)
+                result = float(engine[i])
                 sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,
                           result=num(result))
             book.name(f"{v.prefix}Allowance{short}", sheet, first, col, last, col)
