@@ -388,7 +388,7 @@ def test_building_sales_quote_reads_its_session_file_once(monkeypatch):
     """The loader reads and counts each session file once (base and variants share it), and the
     workbook's usage sheet and concurrency profile take the loaded sessions instead of reading
     the file again (it read sales_quote's file three times)."""
-    import billing_model.io.scenario as io_scenario
+    import billing_model.io.scenario_sessions as io_scenario
     import billing_model.io.sessions as iotools
     from billing_model.io.sessions import read_sessions
 
