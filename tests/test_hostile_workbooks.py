@@ -8,8 +8,6 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 
-import pytest
-
 from billing_model.io.scenario import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 
@@ -21,7 +19,6 @@ def _quote_mapping(**quote) -> dict:
     data["quote"].update(quote)
     return data
 
-
 def test_quote_customer_starting_with_equals_is_text_not_a_formula():
     # customer = '=HYPERLINK("http://x","y")' was written to Quote!C4 as a live formula
     customer = '=HYPERLINK("http://example.com","click")'
@@ -31,3 +28,15 @@ def test_quote_customer_starting_with_equals_is_text_not_a_formula():
     assert cell.formula is None
     assert cell.value == customer
     assert "C4" not in quote.formulas()
+
+def test_refused_numbers_are_shown_as_typed_not_as_python_decimals():
+    # BM_INVOICE_SCHEDULE(..., prepay_rate=-5, ...) returned
+    # "prepay_rate: Decimal('-5') is not accepted; ...": Python, not what the user typed
+    from udfs.billing_udfs import BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST
+
+    out = BM_INVOICE_SCHEDULE(46082.0, 10, -5, 1, 12, [[5]] * 13)
+    assert out == ("prepay_rate: -5 is not accepted; accepted: a number from 0 to "
+                   "1,000,000,000,000")
+    out = BM_STORAGE_FORECAST(1000, 5, 90, 46082.0, 12, None, None, None, None, 500, 1e20)
+    assert out.startswith("overage_rate: 1E+20 is too large; ")
+    assert "Decimal" not in out
