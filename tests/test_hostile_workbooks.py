@@ -40,3 +40,16 @@ def test_refused_numbers_are_shown_as_typed_not_as_python_decimals():
     out = BM_STORAGE_FORECAST(1000, 5, 90, 46082.0, 12, None, None, None, None, 500, 1e20)
     assert out.startswith("overage_rate: 1E+20 is too large; ")
     assert "Decimal" not in out
+
+
+def test_build_with_an_empty_output_name_is_refused_not_written_to_the_default(
+        tmp_path, monkeypatch, capsys):
+    # `billing-model build sales_quote.toml -o ""` wrote sales_quote.xlsx in the working folder
+    from billing_model.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", ""]) == 2
+    assert capsys.readouterr().err == (
+        "billing-model: error: -o/--output: '' is not accepted; accepted: a workbook file name "
+        "ending in .xlsx\n")
+    assert list(tmp_path.iterdir()) == []

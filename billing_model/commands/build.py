@@ -30,6 +30,10 @@ def run(args) -> int:
     from ..core.money import TAX_NOTE
     from ..workbook import build_workbook, scenario_figures
 
+    if args.output is not None and not args.output.strip():  # not the default in silence
+        from ..core.errors import BillingInputError
+        raise BillingInputError(f"-o/--output: {args.output!r} is not accepted; accepted: a "
+                                "workbook file name ending in .xlsx")
     scenario = load_scenario(args.scenario)
     if args.variant is not None:  # --variant "" is an unknown variant, not the base
         scenario = scenario.variant(args.variant)
