@@ -53,3 +53,19 @@ def test_build_with_an_empty_output_name_is_refused_not_written_to_the_default(
         "billing-model: error: -o/--output: '' is not accepted; accepted: a workbook file name "
         "ending in .xlsx\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_build_of_a_partner_contract_does_not_claim_it_costs_zero(tmp_path, capsys):
+    # a partner-channel scenario printed "first-year cost 0 USD; total contract value 0 USD"
+    from billing_model.cli import main
+
+    text = (SCENARIOS_DIR / "sales_quote.toml").read_text(encoding="utf-8")
+    text = text.replace("payment_terms_days = 30", 'payment_terms_days = 30\nchannel = "partner"')
+    text = text.replace('"sample_sessions.csv"',
+                        repr(str(SCENARIOS_DIR / "sample_sessions.csv")).replace("'", '"'))
+    scenario = tmp_path / "partner.toml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["build", str(scenario), "-o", str(tmp_path / "p.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "0 USD" not in out
+    assert "  partner channel: quantities only; rates and amounts come through the partner." in out

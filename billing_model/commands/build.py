@@ -57,6 +57,10 @@ def run(args) -> int:
         return 1
     cur = scenario.contract.currency
     print(f"{out}: workbook of {scenario.name}")
-    print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
-          f"{figures['total']:,} {cur}. {TAX_NOTE}")
+    if scenario.contract.partner:  # no amounts: "0 USD" would read as a free contract
+        print("  partner channel: quantities only; rates and amounts come through the partner. "
+              + TAX_NOTE)
+    else:
+        print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
+              f"{figures['total']:,} {cur}. {TAX_NOTE}")
     return 0
