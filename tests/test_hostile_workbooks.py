@@ -69,3 +69,13 @@ def test_build_of_a_partner_contract_does_not_claim_it_costs_zero(tmp_path, caps
     out = capsys.readouterr().out
     assert "0 USD" not in out
     assert "  partner channel: quantities only; rates and amounts come through the partner." in out
+
+
+def test_demo_with_a_missing_scenario_leaves_no_new_empty_out_dir(tmp_path, capsys):
+    # `billing-model demo --scenarios /nowhere --out-dir new` failed but created new/
+    from billing_model.cli import main
+
+    out = tmp_path / "new" / "workbooks"
+    assert main(["demo", "--scenarios", str(tmp_path / "nowhere"), "--out-dir", str(out)]) == 2
+    assert "sales_quote.toml: no such scenario file" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
