@@ -8,6 +8,8 @@ from __future__ import annotations
 import tomllib
 from decimal import Decimal
 
+import pytest
+
 from billing_model.io.scenario import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 
@@ -79,3 +81,27 @@ def test_demo_with_a_missing_scenario_leaves_no_new_empty_out_dir(tmp_path, caps
     assert main(["demo", "--scenarios", str(tmp_path / "nowhere"), "--out-dir", str(out)]) == 2
     assert "sales_quote.toml: no such scenario file" in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+
+
+def test_a_timezone_too_long_for_a_file_name_is_refused_in_one_line():
+    # BM_CONCURRENCY_PROFILE(..., timezone=1e308) gave "unexpected error ... OSError: File name
+    # too long: '.../tzdata/zoneinfo/1000...'"; billing_timezone = "xxx...x" in a scenario made
+    # the CLI blame tzdata's path
+    from billing_model.core.errors import BillingInputError
+    from billing_model.core.periods import get_timezone
+
+    with pytest.raises(BillingInputError, match=r"^contract.billing_timezone: unknown time zone "
+                                                r"'x{300}'; accepted: an IANA name"):
+        get_timezone("x" * 300, where="contract.billing_timezone")
+
+
+def test_concurrency_profile_with_a_huge_step_gives_one_row_not_an_error():
+    # step_minutes=1e308 gave "unexpected error in BM_CONCURRENCY_PROFILE: ValueError: Maximum
+    # allowed dimension exceeded"; any step past the window is one row: the window's peak
+    from udfs.billing_udfs import BM_CONCURRENCY_PROFILE
+
+    ids, starts = [["u1"], ["u2"]], [[46082.4], [46082.42]]
+    ends = [[46082.45], [46082.7]]
+    huge = BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 1e308, None)
+    assert huge == BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 10**6, None)
+    assert len(huge) == 2 and huge[1][1] == 2
