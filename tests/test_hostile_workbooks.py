@@ -105,3 +105,15 @@ def test_concurrency_profile_with_a_huge_step_gives_one_row_not_an_error():
     huge = BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 1e308, None)
     assert huge == BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 10**6, None)
     assert len(huge) == 2 and huge[1][1] == 2
+
+
+def test_build_of_a_variant_says_which_variant_it_built(tmp_path, capsys):
+    # `build sales_quote.toml --variant concurrent` printed "workbook of sales_quote", as for
+    # the base, with the variant's (different) figures under it
+    from billing_model.cli import main
+
+    out = tmp_path / "v.xlsx"
+    assert main(["build", str(SCENARIOS_DIR / "sales_quote.toml"), "--variant", "concurrent",
+                 "-o", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{out}: workbook of sales_quote, variant 'concurrent'")

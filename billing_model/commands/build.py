@@ -56,7 +56,8 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     cur = scenario.contract.currency
-    print(f"{out}: workbook of {scenario.name}")
+    variant = "" if args.variant is None else f", variant {args.variant!r}"  # not the base's
+    print(f"{out}: workbook of {scenario.name}{variant}")
     if scenario.contract.partner:  # no amounts: "0 USD" would read as a free contract
         print("  partner channel: quantities only; rates and amounts come through the partner. "
               + TAX_NOTE)
