@@ -30,6 +30,10 @@ def run(args) -> int:
     from ..core.money import TAX_NOTE
     from ..workbook import build_workbook, scenario_figures
 
+    if args.output is not None and not args.output.strip():  # not the default in silence
+        from ..core.errors import BillingInputError
+        raise BillingInputError(f"-o/--output: {args.output!r} is not accepted; accepted: a "
+                                "workbook file name ending in .xlsx")
     scenario = load_scenario(args.scenario)
     if args.variant is not None:  # --variant "" is an unknown variant, not the base
         scenario = scenario.variant(args.variant)
@@ -52,7 +56,12 @@ def run(args) -> int:
               file=sys.stderr)
         return 1
     cur = scenario.contract.currency
-    print(f"{out}: workbook of {scenario.name}")
-    print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
-          f"{figures['total']:,} {cur}. {TAX_NOTE}")
+    variant = "" if args.variant is None else f", variant {args.variant!r}"  # not the base's
+    print(f"{out}: workbook of {scenario.name}{variant}")
+    if scenario.contract.partner:  # no amounts: "0 USD" would read as a free contract
+        print("  partner channel: quantities only; rates and amounts come through the partner. "
+              + TAX_NOTE)
+    else:
+        print(f"  first-year cost {figures['first_year']:,} {cur}; total contract value "
+              f"{figures['total']:,} {cur}. {TAX_NOTE}")
     return 0

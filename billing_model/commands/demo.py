@@ -38,13 +38,17 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     from ..io.scenario import load_scenario
     from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
 
+    # every scenario read first: a missing or broken one must not leave a new empty out_dir
+    scenarios = [(stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
+                 for stem, what in DEMO_SCENARIOS]  # a loop over four example files
     out_dir = Path(out_dir)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=out_dir))  # same file system: rename
+    done = False
     try:
         rows = []
-        for stem, what in DEMO_SCENARIOS:  # a loop over four example files
-            scenario = load_scenario(Path(scenarios_dir) / f"{stem}.toml")
+        for stem, what, scenario in scenarios:
             built = build_workbook(scenario, staging / f"{stem}.xlsx")
             figures = scenario_figures(scenario)
             rows.append({"workbook": out_dir / built.name, "built": built, "what": what,
@@ -56,8 +60,11 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
             recalculate_many([row["built"] for row in rows])
         for row in rows:  # every workbook is ready: now replace the set
             os.replace(row.pop("built"), row["workbook"])
+        done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created and not done and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # the folder this run made, empty: the user had nothing there
     return rows
 
 

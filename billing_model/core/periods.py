@@ -49,7 +49,8 @@ def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
     """
     try:
         zone = _zone_info(str(name).strip())
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+    except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too
+        # long for a file name ("file name too long" named tzdata's path, not the user's key)
         raise BillingInputError(
             f"{where}: unknown time zone {name!r}; accepted: an IANA name such as "
             "'America/New_York', 'Europe/Berlin' or 'UTC'"

@@ -43,6 +43,7 @@ from .limits import LIMITS
 from .money import MAX_PRICE, check_currency, line_amount, to_decimal
 from .periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, to_date
 from .validate import refuse
+from .validate import shown as show_value
 
 #: MB per GB: storage is counted in decimal units (GB = 1000 MB, MB = 10**6 bytes)
 MB_PER_GB = 1000.0
@@ -91,10 +92,11 @@ def _number(value: object, label: str, *, accepted: str = "a number >= 0") -> fl
 def _non_negative(value: object, label: str, maximum: float | None = None) -> float:
     number = _number(value, label)
     if number < 0:
-        raise BillingInputError(f"{label}: {value!r} is negative; accepted: a number >= 0")
+        raise BillingInputError(f"{label}: {show_value(value)} is negative; accepted: a "
+                                "number >= 0")
     if maximum is not None and number > maximum:  # a typo: the volumes overflow to inf
-        raise BillingInputError(f"{label}: {value!r} is too large; accepted: a number from 0 "
-                                f"to {maximum:,.0f}")
+        raise BillingInputError(f"{label}: {show_value(value)} is too large; accepted: a "
+                                f"number from 0 to {maximum:,.0f}")
     return number
 
 
@@ -269,9 +271,9 @@ def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[s
             refuse(label("overage_rate"), float(shown) if isinstance(shown, Decimal) else shown,
                    "a price per GB >= 0")
         if rate > MAX_PRICE:
-            raise BillingInputError(f"{label('overage_rate')}: {values['overage_rate']!r} is "
-                                    f"too large; accepted: a price per GB from 0 to "
-                                    f"{MAX_PRICE:,}")
+            raise BillingInputError(f"{label('overage_rate')}: "
+                                    f"{show_value(values['overage_rate'])} is too large; "
+                                    f"accepted: a price per GB from 0 to {MAX_PRICE:,}")
         out["overage_rate"] = rate
     screen = out.get("screen_retention_days")
     share = out.get("screen_share", 0.0)

@@ -26,9 +26,19 @@ from .errors import BillingInputError
 from .limits import LIMITS, Limit
 
 
+def shown(value: Any) -> str:
+    """``value`` as a message shows it: text quoted, a Decimal as its digits (``1E+300``, not
+    ``Decimal('1E+300')``: the user typed a number, not Python).
+
+    >>> shown(Decimal("-5")), shown("abc"), shown(2.5)
+    ('-5', "'abc'", '2.5')
+    """
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
 def refuse(where: str, value: Any, accepted: str) -> NoReturn:
-    """Raise the one message template: ``{where}: {value!r} is not accepted; accepted: ...``."""
-    raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: {accepted}")
+    """Raise the one message template: ``{where}: {value} is not accepted; accepted: ...``."""
+    raise BillingInputError(f"{where}: {shown(value)} is not accepted; accepted: {accepted}")
 
 
 def _finite(value: int | float | Decimal) -> bool:

@@ -449,6 +449,8 @@ def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
     if -(-(m1 - m0) // step) > MAX_SPILL_ROWS - 1:
         raise BillingInputError(f"step_minutes: {step} gives more rows than a sheet holds; "
                                 "accepted: a larger step or a shorter period")
+    # a step past the window gives the same one row; a huge one (1E+308) overflowed numpy
+    step = min(step, max(m1 - m0, 1))
     return sessions, m0 * NS_PER_MINUTE, m1 * NS_PER_MINUTE, step, tz
 
 

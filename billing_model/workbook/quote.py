@@ -50,6 +50,10 @@ _DAY, _START, _KIND = 1_000_000, 10_000, 1_000
 _START_OFFSET = 50  # arrears lines start up to 31 days before their invoice
 
 
+class _Text(str):
+    """Text from the scenario: written as text, never read as a formula."""
+
+
 def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str,
              order: int) -> int:
     """The whole number the sheet sorts lines by (same order as the engine's schedule).
@@ -128,7 +132,8 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     amount_col = len(QUOTE_COLUMNS)
     head = 14
     q_first, q_last = head + 1, head + capacity
-    figures.append(("Customer", quote.customer, None, None))
+    # the customer is data: text even when it starts with "=" (never a formula)
+    figures.append(("Customer", _Text(quote.customer), None, None))
     figures.append(("Quote valid until", quote.valid_until, DATE, None))
     policy = "" if c.ramp_months == 0 else f" ({c.ramp_policy})"
     figures.append((
@@ -155,7 +160,9 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     for label, value, fmt, result in figures:
         r += 1
         sheet.text(r, 1, label, bold=True)
-        if isinstance(value, str) and value.startswith("="):
+        if isinstance(value, _Text):
+            sheet.text(r, 3, str(value))
+        elif isinstance(value, str) and value.startswith("="):
             sheet.put(r, 3, value, fmt=fmt, style="total" if fmt == ctx.money else "calc",
                       result=result)
         elif isinstance(value, str):

@@ -1,0 +1,119 @@
+"""Hostile input to `billing-model build` / `demo`, the scenario loader and the UDFs.
+
+Each test is a repro of a problem found by a hostile QA pass: it failed before its fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+
+import pytest
+
+from billing_model.io.scenario import scenario_from_mapping
+from billing_model.workbook import SCENARIOS_DIR, build_layout
+
+
+def _quote_mapping(**quote) -> dict:
+    with open(SCENARIOS_DIR / "sales_quote.toml", "rb") as f:
+        data = tomllib.load(f, parse_float=Decimal)
+    data["usage"]["sessions"] = str(SCENARIOS_DIR / "sample_sessions.csv")
+    data["quote"].update(quote)
+    return data
+
+def test_quote_customer_starting_with_equals_is_text_not_a_formula():
+    # customer = '=HYPERLINK("http://x","y")' was written to Quote!C4 as a live formula
+    customer = '=HYPERLINK("http://example.com","click")'
+    book = build_layout(scenario_from_mapping(_quote_mapping(customer=customer)))
+    quote = book.sheet("Quote")
+    cell = quote.cells[(4, 3)]
+    assert cell.formula is None
+    assert cell.value == customer
+    assert "C4" not in quote.formulas()
+
+def test_refused_numbers_are_shown_as_typed_not_as_python_decimals():
+    # BM_INVOICE_SCHEDULE(..., prepay_rate=-5, ...) returned
+    # "prepay_rate: Decimal('-5') is not accepted; ...": Python, not what the user typed
+    from udfs.billing_udfs import BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST
+
+    out = BM_INVOICE_SCHEDULE(46082.0, 10, -5, 1, 12, [[5]] * 13)
+    assert out == ("prepay_rate: -5 is not accepted; accepted: a number from 0 to "
+                   "1,000,000,000,000")
+    out = BM_STORAGE_FORECAST(1000, 5, 90, 46082.0, 12, None, None, None, None, 500, 1e20)
+    assert out.startswith("overage_rate: 1E+20 is too large; ")
+    assert "Decimal" not in out
+
+
+def test_build_with_an_empty_output_name_is_refused_not_written_to_the_default(
+        tmp_path, monkeypatch, capsys):
+    # `billing-model build sales_quote.toml -o ""` wrote sales_quote.xlsx in the working folder
+    from billing_model.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", ""]) == 2
+    assert capsys.readouterr().err == (
+        "billing-model: error: -o/--output: '' is not accepted; accepted: a workbook file name "
+        "ending in .xlsx\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_of_a_partner_contract_does_not_claim_it_costs_zero(tmp_path, capsys):
+    # a partner-channel scenario printed "first-year cost 0 USD; total contract value 0 USD"
+    from billing_model.cli import main
+
+    text = (SCENARIOS_DIR / "sales_quote.toml").read_text(encoding="utf-8")
+    text = text.replace("payment_terms_days = 30", 'payment_terms_days = 30\nchannel = "partner"')
+    text = text.replace('"sample_sessions.csv"',
+                        repr(str(SCENARIOS_DIR / "sample_sessions.csv")).replace("'", '"'))
+    scenario = tmp_path / "partner.toml"
+    scenario.write_text(text, encoding="utf-8")
+    assert main(["build", str(scenario), "-o", str(tmp_path / "p.xlsx")]) == 0
+    out = capsys.readouterr().out
+    assert "0 USD" not in out
+    assert "  partner channel: quantities only; rates and amounts come through the partner." in out
+
+
+def test_demo_with_a_missing_scenario_leaves_no_new_empty_out_dir(tmp_path, capsys):
+    # `billing-model demo --scenarios /nowhere --out-dir new` failed but created new/
+    from billing_model.cli import main
+
+    out = tmp_path / "new" / "workbooks"
+    assert main(["demo", "--scenarios", str(tmp_path / "nowhere"), "--out-dir", str(out)]) == 2
+    assert "sales_quote.toml: no such scenario file" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_timezone_too_long_for_a_file_name_is_refused_in_one_line():
+    # BM_CONCURRENCY_PROFILE(..., timezone=1e308) gave "unexpected error ... OSError: File name
+    # too long: '.../tzdata/zoneinfo/1000...'"; billing_timezone = "xxx...x" in a scenario made
+    # the CLI blame tzdata's path
+    from billing_model.core.errors import BillingInputError
+    from billing_model.core.periods import get_timezone
+
+    with pytest.raises(BillingInputError, match=r"^contract.billing_timezone: unknown time zone "
+                                                r"'x{300}'; accepted: an IANA name"):
+        get_timezone("x" * 300, where="contract.billing_timezone")
+
+
+def test_concurrency_profile_with_a_huge_step_gives_one_row_not_an_error():
+    # step_minutes=1e308 gave "unexpected error in BM_CONCURRENCY_PROFILE: ValueError: Maximum
+    # allowed dimension exceeded"; any step past the window is one row: the window's peak
+    from udfs.billing_udfs import BM_CONCURRENCY_PROFILE
+
+    ids, starts = [["u1"], ["u2"]], [[46082.4], [46082.42]]
+    ends = [[46082.45], [46082.7]]
+    huge = BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 1e308, None)
+    assert huge == BM_CONCURRENCY_PROFILE(ids, starts, ends, None, None, 10**6, None)
+    assert len(huge) == 2 and huge[1][1] == 2
+
+
+def test_build_of_a_variant_says_which_variant_it_built(tmp_path, capsys):
+    # `build sales_quote.toml --variant concurrent` printed "workbook of sales_quote", as for
+    # the base, with the variant's (different) figures under it
+    from billing_model.cli import main
+
+    out = tmp_path / "v.xlsx"
+    assert main(["build", str(SCENARIOS_DIR / "sales_quote.toml"), "--variant", "concurrent",
+                 "-o", str(out)]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{out}: workbook of sales_quote, variant 'concurrent'")
