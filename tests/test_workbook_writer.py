@@ -109,3 +109,26 @@ def test_convert_refuses_writing_over_its_input(tmp_path):
     (tmp_path / "a.xlsx").write_bytes(b"")
     with pytest.raises(BillingInputError, match="must differ"):
         convert([tmp_path / "a.xlsx"], tmp_path)
+
+
+def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, tmp_path):
+    # an interrupted build --recalc left LibreOffice's /tmp/lu*.tmp behind; its temporary
+    # folder is now inside the per-process profile, which is removed at exit
+    import subprocess
+
+    from billing_model.io import libreoffice
+
+    seen = {}
+
+    def fake_run(cmd, **kwargs):
+        seen.update(kwargs["env"])
+        raise subprocess.TimeoutExpired(cmd, 1)
+
+    monkeypatch.setattr(libreoffice.subprocess, "run", fake_run)
+    book = tmp_path / "a.xlsx"
+    book.write_bytes(b"")
+    try:
+        libreoffice.recalculate(book)
+    except Exception:  # the fake run times out: what matters is the environment it was given
+        pass
+    assert seen["TMPDIR"].startswith(str(libreoffice._profile_dir()))

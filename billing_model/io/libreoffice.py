@@ -97,7 +97,12 @@ def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
     cmd = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
            f"-env:UserInstallation={_profile_dir().as_uri()}",
            "--convert-to", target, "--outdir", str(outdir), *map(str, paths)]
-    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp")
+    # LibreOffice's own temporary files go inside the profile, removed with it at exit (an
+    # interrupted run left /tmp/lu*.tmp behind)
+    scratch = _profile_dir() / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", TMPDIR=str(scratch), TMP=str(scratch),
+               TEMP=str(scratch))
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
                               stdin=subprocess.DEVNULL)
