@@ -27,6 +27,9 @@ from billing_model.core.storage import storage_forecast
 from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
+from tests.workbook_cells import as_date as _as_date
+from tests.workbook_cells import money as _money
+from tests.workbook_cells import named as _named
 
 EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
             "basic_contract")
@@ -179,19 +182,6 @@ def books(tmp_path_factory, soffice):
 
 
 CASES = [*EXAMPLES, *(case for case, _s, _e in EDITS), *(f"random{i}" for i in range(N_RANDOM))]
-
-
-def _named(wb, name: str):
-    sheet, cell = next(iter(wb.defined_names[name].destinations))
-    return wb[sheet][cell.replace("$", "")].value
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _money(value) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _workbook_lines(wb) -> list[tuple]:

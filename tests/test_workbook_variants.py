@@ -22,6 +22,9 @@ from billing_model.core.invoices import invoice_schedule, invoice_totals
 from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
+from tests.workbook_cells import as_date as _as_date
+from tests.workbook_cells import money as _money
+from tests.workbook_cells import named as _named
 
 STEM = "finance_ramp_study"
 #: base inputs edited (name -> (contract key, value)); no variant of the study overrides them
@@ -77,19 +80,6 @@ def books(tmp_path_factory, soffice):
     recalculate_many(paths, outs)
     return {case: (cases[case], openpyxl.load_workbook(out, data_only=True))
             for case, out in zip(cases, outs, strict=True)}
-
-
-def _named(wb, name: str):
-    sheet, cell = next(iter(wb.defined_names[name].destinations))
-    return wb[sheet][cell.replace("$", "")].value
-
-
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _money(value) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
 def _workbook_lines(wb, sheet: str, table: str) -> list[tuple]:
