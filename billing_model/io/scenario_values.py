@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from ..core.contract import (
-    FAIR_USE_KEYS,
     Contract,
 )
 from ..core.errors import BillingInputError
@@ -19,28 +18,6 @@ from ..core.money import to_decimal
 from ..core.periods import (
     DEFAULT_TIMEZONE,
     to_date,
-)
-
-#: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
-CONTRACT_KEYS: tuple[str, ...] = (
-    "order_date", "currency", "billing_timezone", "license_model", "license", "committed_users",
-    "prepay_rate", "overage_rate", "ramp_months", "ramp_policy", "term_months",
-    "payment_terms_days", "channel", "ivr_overage_rate", "api_overage_rate",
-    "storage_overage_rate",
-)
-PRODUCT_KEYS: tuple[str, ...] = (
-    "license", "license_model", "committed_users", "prepay_rate", "overage_rate",
-)
-USAGE_KEYS: tuple[str, ...] = (
-    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
-    "other_clients", "telephony",
-    *FAIR_USE_KEYS,
-)
-CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
-HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until")
-TOP_KEYS: tuple[str, ...] = (
-    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
 )
 
 
