@@ -187,17 +187,15 @@ def _charges(scenario: Scenario) -> list[dict]:
                       "description": description, "service_start": first[k],
                       "service_end": last[k], "quantity": quantity, "rate": rate})
 
-    for i, item in enumerate(scenario.one_time):
-        lines.append({"kind": "one-time", "order": i, "period": None,
-                      "invoice_date": contract.order_date,
+    # one-time fees on the order date, hardware when it ships
+    # (docs/rules.md#one-time-fees-and-hardware)
+    charges = [("one-time", i, item, contract.order_date)
+               for i, item in enumerate(scenario.one_time)]
+    charges += [("hardware", i, item, item.ship_date) for i, item in enumerate(scenario.hardware)]
+    for kind, i, item, when in charges:
+        lines.append({"kind": kind, "order": i, "period": None, "invoice_date": when,
                       "timing": "one-time", "description": item.description,
-                      "service_start": contract.order_date, "service_end": contract.order_date,
-                      "quantity": item.quantity, "rate": item.rate})
-    for i, item in enumerate(scenario.hardware):
-        lines.append({"kind": "hardware", "order": i, "period": None,
-                      "invoice_date": item.ship_date,
-                      "timing": "one-time", "description": item.description,
-                      "service_start": item.ship_date, "service_end": item.ship_date,
+                      "service_start": when, "service_end": when,
                       "quantity": item.quantity, "rate": item.rate})
 
     for j, product in enumerate(scenario.products):  # a loop over license lines and periods
