@@ -22,8 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from billing_model.core.allowances import fair_use_allowance
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
@@ -32,8 +30,6 @@ from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storag
 from billing_model.core.usage import compute_usage, concurrency_profile
 from billing_model.io.scenario import schedule_from_values
 from billing_model.io.sessions import sessions_from_columns
-from tests.reference_usage import reference_peak as peak_of_counts
-from tests.strategies import session_lists
 from udfs import billing_udfs as udf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,38 +287,6 @@ def test_no_sessions_in_the_period_is_zero(sample):
     assert udf.BM_CONCURRENT_PEAK(users, starts, ends, None, "2027-01-01", "2027-01-31") == 0
     assert udf.BM_NAMED_USERS(users, starts, ends, None, "2027-01-01", "2027-01-31") == 0
     assert udf.BM_NAMED_USERS([None, None], [None, None], [None, None]) == 0
-
-
-# --- a plain slow reference of the peak rules -------------------------------------------------
-
-def reference_peak(sessions, m0, m1, rule, min_minutes):
-    """Users present at each minute mark of [m0, m1) (a session holds m:00), then the rule."""
-    counts = []
-    for m in range(m0, m1):
-        present = {u for u, a, b in sessions if a <= m * 60 < b}
-        counts.append(len(present))
-    return peak_of_counts(counts, rule, min_minutes)
-
-
-@settings(max_examples=60, deadline=None)
-@given(rows=session_lists, rule=st.sampled_from(["cumulative", "contiguous"]),
-       min_minutes=st.integers(1, 40), window=st.tuples(st.integers(0, 40), st.integers(1, 80)))
-def test_peak_matches_a_slow_reference(rows, rule, min_minutes, window):
-    base = dt.datetime(2026, 3, 2, 8)
-    sessions = [(u, a * 10, a * 10 + n * 10) for u, a, n in rows]  # seconds after 08:00
-    starts = [base + dt.timedelta(seconds=a) for _, a, _ in sessions]
-    ends = [base + dt.timedelta(seconds=b) for _, _, b in sessions]
-    users = [u for u, _, _ in sessions]
-    first, length = window
-    got = udf.BM_CONCURRENT_PEAK(users, starts, ends, None,
-                                 base + dt.timedelta(minutes=first),
-                                 base + dt.timedelta(minutes=first + length), rule,
-                                 float(min_minutes))
-    assert got == reference_peak(sessions, first, first + length, rule, min_minutes)
-    named = udf.BM_NAMED_USERS(users, starts, ends, None, base + dt.timedelta(minutes=first),
-                               base + dt.timedelta(minutes=first + length))
-    assert named == len({u for u, a, b in sessions
-                         if a < (first + length) * 60 and b > first * 60})
 
 
 # --- profile, periods, invoices, storage, fair use, money -----------------------------------------

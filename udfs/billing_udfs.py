@@ -35,6 +35,7 @@ from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
 from billing_model.io.scenario import schedule_from_values
+from billing_model.io.spill import spill_profile, spill_rows
 
 __all__ = ["EXCEL_FUNCTIONS", "MAX_ERROR_CHARS"]
 
@@ -124,7 +125,7 @@ def BM_CONCURRENCY_PROFILE(
     sessions, start_ns, end_ns, step, tz = cells.profile_inputs(
         user_ids, starts, ends, period_start, period_end, step_minutes, timezone)
     profile = concurrency_profile(sessions, start_ns, end_ns, step_minutes=step)
-    return cells.spill_profile(profile, tz)
+    return spill_profile(profile, tz)
 
 
 @xw.func(category=CATEGORY)
@@ -141,7 +142,7 @@ def BM_BILLING_PERIODS(
     periods = billing_periods(cells.read_date(order_date),
                               cells.read_whole(count, "count", minimum=1),
                               cells.read_timezone(timezone, "America/New_York"))
-    return cells.spill_rows(periods.rename(columns={"first_day": "period_start"}),
+    return spill_rows(periods.rename(columns={"first_day": "period_start"}),
                             ["period_start", "last_day"])
 
 
@@ -189,7 +190,7 @@ def BM_INVOICE_SCHEDULE(
             payment_terms_days=cells.read_whole(payment_terms_days, "payment_terms_days", 30),
             license=cells.read_text(license, "license", "pc2"),
             license_model=cells.read_text(license_model, "license_model", "named"))
-    return cells.spill_rows(schedule, INVOICE_COLUMNS)
+    return spill_rows(schedule, INVOICE_COLUMNS)
 
 
 @xw.func(category=CATEGORY)
@@ -229,7 +230,7 @@ def BM_STORAGE_FORECAST(
         cells.read_date(start_date, "start_date"), cells.read_whole(months, "months", minimum=1),
         allowance_gb=cells.read_allowance(allowance_gb),
         currency=cells.read_currency(currency_code))
-    return cells.spill_rows(forecast, FORECAST_COLUMNS)
+    return spill_rows(forecast, FORECAST_COLUMNS)
 
 
 @xw.func(category=CATEGORY)

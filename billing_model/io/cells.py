@@ -29,7 +29,7 @@ import logging
 import math
 import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -85,7 +85,6 @@ logger = logging.getLogger(__name__)
 def arg_help(text: str) -> dict:
     """Per-argument options for ``Annotated``: the Function Wizard's help text."""
     return {"doc": text}
-
 
 
 def excel_safe(func: Callable) -> Callable:
@@ -454,43 +453,6 @@ def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
     return sessions, m0 * NS_PER_MINUTE, m1 * NS_PER_MINUTE, step, tz
 
 
-def spill_profile(profile: pd.DataFrame, timezone: str) -> list[list]:
-    """A concurrency profile as rows (local wall times, whole users) under a header."""
-    local = profile["time"].dt.tz_convert(timezone).dt.tz_localize(None)
-    return [["time", "users"]] + [[t, int(u)] for t, u in
-                                  zip(local.dt.to_pydatetime(), profile["users"], strict=True)]
-
-
-# --- results ---------------------------------------------------------------------------------
-
-def _cell(value: object) -> object:
-    """A Python value as an Excel cell: NaN/NaT/None blank, dates as datetimes, exact money as
-    a number."""
-    if value is None or value is pd.NaT:
-        return None
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, Decimal):
-        return float(value) if value.is_finite() else None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else pd.Timestamp(value).to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    return value
-
-
-def spill_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[list]:
-    """A header row and one row per frame row, ready to spill."""
-    body = [[_cell(v) for v in row] for row in frame[list(columns)].itertuples(index=False)]
-    return [list(columns)] + body
-
-
 def read_money(value: Cell, name: str, default: Any = _REQUIRED) -> Decimal:
     """A cell's number as Excel shows it: floats at 15 significant digits (Excel's precision),
     so 55 * 171.115 computed in a cell is 9411.325, not 9411.324999999999. A blank cell is
@@ -541,7 +503,6 @@ def read_date(value: Cell, name: str = "order_date") -> dt.date:
     return to_date(value, where=name)
 
 
-
 @contextlib.contextmanager
 def argument_names():
     """Engine messages name scenario keys (``values: contract.ramp_policy``); in a cell the
@@ -569,7 +530,6 @@ def read_numbers(values: Cell, name: str, *, money: bool = False,
             raise BillingInputError(f"{where} is blank; accepted: one number per period")
         out.append(read_money(cell, where) if money else read_number(cell, where))
     return out
-
 
 
 def storage_settings(calls_per_month: Cell, avg_minutes: Cell, retention_days: Cell,
