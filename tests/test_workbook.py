@@ -28,8 +28,11 @@ from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests.workbook_cells import as_date as _as_date
+from tests.workbook_cells import engine_lines as _engine_lines
+from tests.workbook_cells import error_cells
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
+from tests.workbook_cells import workbook_lines as _workbook_lines
 
 EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
             "basic_contract")
@@ -71,7 +74,6 @@ NAME_KEYS = {
 
 N_RANDOM = 6
 TRICKY = ["=HYPERLINK(\"http://x\",\"click\")", "+49 30 123", "-5% promo", "@SUM(A1)"]
-ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
 
 #: functions every formula may use: computed alike by Excel 2010+ and LibreOffice 7.4
 ALLOWED_FUNCTIONS = {"IF", "AND", "OR", "MAX", "MIN", "SUM", "SUMIF", "SUMPRODUCT", "COUNTIF",
@@ -184,35 +186,11 @@ def books(tmp_path_factory, soffice):
 CASES = [*EXAMPLES, *(case for case, _s, _e in EDITS), *(f"random{i}" for i in range(N_RANDOM))]
 
 
-def _workbook_lines(wb) -> list[tuple]:
-    ws = wb["Invoices"]
-    rows = list(ws[ws.tables["InvoiceLines"].ref])[1:]
-    out = []
-    for row in rows:
-        v = [c.value for c in row]
-        partner = v[8] in ("", None)  # partner channel: quantities only
-        if not v[6] or not (v[8] or partner):  # the engine leaves out zero lines
-            continue
-        out.append((_as_date(v[0]), _as_date(v[1]), v[2], v[3], _as_date(v[4]),
-                    _as_date(v[5]), round(float(v[6]), 6), None if partner else _money(v[8]),
-                    v[9]))
-    return sorted(out, key=repr)
-
-
-def _engine_lines(scenario) -> list[tuple]:
-    lines = invoice_schedule(scenario)
-    return sorted(((r.invoice_date, r.due_date, r.description, r.timing, r.service_start,
-                    r.service_end, round(r.quantity, 6), r.amount, r.currency)
-                   for r in lines.itertuples()), key=repr)
-
-
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", CASES)
 def test_no_error_cells(books, case):
     _scenario, wb = books[case]
-    errors = [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows()
-              for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)]
-    assert errors == []
+    assert error_cells(wb) == []
 
 
 @pytest.mark.libreoffice

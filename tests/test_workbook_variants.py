@@ -23,8 +23,11 @@ from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests.workbook_cells import as_date as _as_date
+from tests.workbook_cells import engine_lines as _engine_lines
+from tests.workbook_cells import error_cells
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
+from tests.workbook_cells import workbook_lines as _workbook_lines
 
 STEM = "finance_ramp_study"
 #: base inputs edited (name -> (contract key, value)); no variant of the study overrides them
@@ -32,7 +35,6 @@ BASE_EDITS = {"PrepayRate": ("prepay_rate", 79.99), "TermMonths": ("term_months"
 #: variant inputs edited: (defined name, variant index in the file, contract key, value)
 VARIANT_EDITS = (("V3_RampMonths", 2, "ramp_months", 4),
                  ("V2_OverageRate", 1, "overage_rate", 90.125))
-ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
 
 
 #: sales_quote: the concurrent variant switched back to named (its users follow the switch)
@@ -82,24 +84,6 @@ def books(tmp_path_factory, soffice):
             for case, out in zip(cases, outs, strict=True)}
 
 
-def _workbook_lines(wb, sheet: str, table: str) -> list[tuple]:
-    ws = wb[sheet]
-    out = []
-    for row in list(ws[ws.tables[table].ref])[1:]:
-        v = [c.value for c in row]
-        if not v[6] or not v[8]:  # the engine leaves out zero lines
-            continue
-        out.append((_as_date(v[0]), _as_date(v[1]), v[2], v[3], _as_date(v[4]),
-                    _as_date(v[5]), round(float(v[6]), 6), _money(v[8]), v[9]))
-    return sorted(out, key=repr)
-
-
-def _engine_lines(scenario) -> list[tuple]:
-    return sorted(((r.invoice_date, r.due_date, r.description, r.timing, r.service_start,
-                    r.service_end, round(r.quantity, 6), r.amount, r.currency)
-                   for r in invoice_schedule(scenario).itertuples()), key=repr)
-
-
 CASES = ("built", "edited", "quote", "quote-edited")
 #: (case, variant number) for every variant of every case
 VARIANT_CASES = [(case, j) for case in CASES
@@ -110,9 +94,7 @@ VARIANT_CASES = [(case, j) for case in CASES
 @pytest.mark.parametrize("case", CASES)
 def test_no_error_cells(books, case):
     _scenario, wb = books[case]
-    errors = [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows()
-              for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)]
-    assert errors == []
+    assert error_cells(wb) == []
 
 
 @pytest.mark.libreoffice

@@ -19,3 +19,37 @@ def as_date(value) -> dt.date:
 
 def money(value) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+#: what a recalculated cell holds when a formula fails (Excel's error values, LibreOffice's Err:)
+ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
+
+
+def error_cells(wb) -> list[tuple]:
+    """Every cell of a recalculated workbook holding an error value: (sheet, cell, value)."""
+    return [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows()
+            for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)]
+
+
+def workbook_lines(wb, sheet: str = "Invoices", table: str = "InvoiceLines") -> list[tuple]:
+    """The invoice lines of a recalculated invoice grid that bill something, as the engine's
+    schedule lists them (partner lines: quantities only, no amount)."""
+    ws = wb[sheet]
+    out = []
+    for row in list(ws[ws.tables[table].ref])[1:]:
+        v = [c.value for c in row]
+        partner = v[8] in ("", None)  # partner channel: quantities only
+        if not v[6] or not (v[8] or partner):  # the engine leaves out zero lines
+            continue
+        out.append((as_date(v[0]), as_date(v[1]), v[2], v[3], as_date(v[4]), as_date(v[5]),
+                    round(float(v[6]), 6), None if partner else money(v[8]), v[9]))
+    return sorted(out, key=repr)
+
+
+def engine_lines(scenario) -> list[tuple]:
+    """The engine's schedule in the order :func:`workbook_lines` gives."""
+    from billing_model.core.invoices import invoice_schedule
+
+    return sorted(((r.invoice_date, r.due_date, r.description, r.timing, r.service_start,
+                    r.service_end, round(r.quantity, 6), r.amount, r.currency)
+                   for r in invoice_schedule(scenario).itertuples()), key=repr)
