@@ -57,11 +57,13 @@ from .core.sessions import (
 )
 from .core.usage import (
     COLUMNS,
+    USER_COLUMNS,
     UsagePartial,
     Window,
     default_order_date,
     finalize_usage,
     partial_usage,
+    to_frame,
 )
 from .io.progress import dask_progress, wait_distributed
 from .io.sessions import iter_chunks, parse_as_of, session_files
@@ -161,11 +163,12 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                 root = local_usage_graph(pieces, options, window, summary.user_ids,
                                          summary.org_names, n_parts, directory)
             (partial,) = _run(client, [root], "Computing usage", progress)
-    frame = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
-                           by_user=by_user)
-    frame = mark_coverage(frame, calendar, window.k0, window.k1, summary.start_min,
-                          summary.end_max if as_of is None else max(summary.end_max, as_of))
-    return frame if by_user else frame[[*COLUMNS, "period"]]
+    columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
+                             by_user=by_user)
+    columns = mark_coverage(columns, calendar, window.k0, window.k1, summary.start_min,
+                            summary.end_max if as_of is None else max(summary.end_max, as_of))
+    return to_frame({name: columns[name]
+                     for name in [*(USER_COLUMNS if by_user else COLUMNS), "period"]})
 
 
 # --- pass 1: scan ---------------------------------------------------------------------------

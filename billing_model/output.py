@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
+
+if TYPE_CHECKING:  # pandas is imported when a table is printed: `usage --format csv` needs none
+    import pandas as pd
 
 _NUMBER_TEXT = re.compile(r"-?[\d,]*\.?\d+( [A-Z]{3})?")
 
 
 def _numeric(column: pd.Series) -> bool:
     """Numbers, or numbers already formatted as text ('12,500.00', '0.25 USD'): right-aligned."""
+    import pandas as pd
+
     if pd.api.types.is_numeric_dtype(column):
         return True
     cells = [str(v) for v in column if not pd.isna(v) and str(v) != ""]
@@ -33,6 +40,16 @@ def write_csv(frame: pd.DataFrame, out=None) -> None:
     (out or sys.stdout).write(frame.to_csv(index=False, lineterminator="\n"))
 
 
+def write_columns_csv(columns: dict[str, np.ndarray], out=None) -> None:
+    """:func:`write_csv` of NumPy columns (the engines' own tables), the same text as pandas
+    writes (dates YYYY-MM-DD, floats as Python prints them), without loading pandas."""
+    cells = [np.datetime_as_string(values, unit="D").tolist() if values.dtype.kind == "M"
+             else values.tolist() for values in columns.values()]
+    writer = csv.writer(out or sys.stdout, lineterminator="\n")
+    writer.writerow(list(columns))
+    writer.writerows(zip(*cells, strict=True))
+
+
 def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | None = None,
                 out=None) -> None:
     """A readable table for a terminal (rich when available and output is a terminal)."""
@@ -47,6 +64,7 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
         if footer:
             print(footer, file=out)
         return
+    import pandas as pd
     from rich.text import Text
 
     # every value is data, never markup: an org named 'prod [EU]' or '[/]' prints as written

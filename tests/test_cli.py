@@ -80,7 +80,7 @@ def test_out_of_memory_is_one_line(capsys, monkeypatch):
     def huge(args):
         raise MemoryError
 
-    monkeypatch.setattr(usage, "usage_from_args", huge)
+    monkeypatch.setattr(usage, "_usage", huge)
     assert main(["usage", "scenarios/sample_sessions.csv"]) == 1
     assert _one_line_error(capsys) == ("billing-model: error: out of memory; for large session "
                                        "data use --engine dask (partitioned; see docs/scale.md)")

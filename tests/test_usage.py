@@ -381,7 +381,7 @@ def test_periods_without_any_session_give_no_rows():
 
 def test_partials_hold_events_only_for_their_orgs_and_add_up():
     from billing_model.core.periods import BillingCalendar
-    from billing_model.core.usage import Window, finalize_usage, partial_usage
+    from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
 
     rows = ([(f"a{i}", at(0), at(40 + i), "pc2", "web", "org-a") for i in range(3)]
             + [(f"b{i}", at(10), at(90), "pc1", "web", "org-b") for i in range(2)]
@@ -392,11 +392,12 @@ def test_partials_hold_events_only_for_their_orgs_and_add_up():
     names = s.org_names
     first = partial_usage(s.take(s.org == 0), window, names)
     second = partial_usage(s.take(s.org != 0), window, names)
-    n_per = window.n_periods
-    # events are grouped by org and period: org-a's in the first, org-b's in the second only
-    assert set((first.events[0] // n_per).tolist()) == {0}
-    assert set((second.events[0] // n_per).tolist()) == {1}  # org-c has no pool
-    assert finalize_usage(first + second, window)[[*COLUMNS[:8], "period"]].equals(
+    # presence is held per org: org-a's in the first, org-b's in the second only
+    assert set(first.runs[0].tolist()) == {0}
+    assert set(second.runs[0].tolist()) == {1}  # org-c has no pool
+    added = first + second  # as the Dask engine adds them: events, compacted
+    assert added.runs is None and set(added.events[0].tolist()) == {0, 1}
+    assert to_frame(finalize_usage(added, window))[[*COLUMNS[:8], "period"]].equals(
         compute_usage(s, order_date="2026-01-01").drop(columns="coverage"))
 
 
@@ -497,23 +498,33 @@ def test_cli_by_user_rows(tmp_path, capsys, engine):
         "default,2026-01-01,2026-01-31,bot,pc2,0,false,false"]
 
 
-def test_parallel_partials_give_the_same_rows(monkeypatch):
-    # compute_usage splits users across threads above PARALLEL_ROWS sessions; force it on a
-    # small month with shift handovers, breaks and an org of its own
-    from billing_model.core import usage as usage_module
+@pytest.mark.parametrize("parts", [2, 3])
+@pytest.mark.parametrize("rule", ["cumulative", "contiguous"])
+def test_partials_of_user_sets_add_up_to_the_whole(parts, rule):
+    # the Dask engine adds partials of disjoint user sets as compacted events; the in-memory
+    # engine sweeps one partial's runs: a month across a period boundary with shift handovers,
+    # breaks, upgrades and two orgs gives the same rows both ways
+    from billing_model.core.periods import BillingCalendar
+    from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
     from billing_model.io.synthetic import generate_sessions
 
     frame = generate_sessions(120, "2026-01-25", days=14, seed=5, orgs=("prod", "dev"),
                               org_weights=(0.7, 0.3), upgrades=5)
     s = sessions_from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
                               license=frame["license"], client=frame["client"])
-    expected = compute_usage(s, order_date="2026-02-01")
-    expected_users = compute_usage(s, order_date="2026-02-01", by_user=True)
-    monkeypatch.setattr(usage_module, "PARALLEL_ROWS", 1)
-    for workers in (2, 3):
-        monkeypatch.setattr(usage_module, "WORKERS", workers)
-        assert compute_usage(s, order_date="2026-02-01").equals(expected)
-        assert compute_usage(s, order_date="2026-02-01", by_user=True).equals(expected_users)
+    window = Window.covering(BillingCalendar("2026-02-01"), int(s.start_ns.min()),
+                             int(s.end_ns.max()))
+    assert window.n_periods == 2
+    whole = partial_usage(s, window)
+    added = sum((partial_usage(s.take(s.user % parts == p), window, s.org_names)
+                 for p in range(1, parts)), partial_usage(s.take(s.user % parts == 0), window,
+                                                          s.org_names))
+    assert added.runs is None and whole.events is None
+    for by_user in (False, True):
+        expected = to_frame(finalize_usage(whole, window, peak_rule=rule, by_user=by_user))
+        got = to_frame(finalize_usage(added, window, peak_rule=rule, by_user=by_user))
+        assert got.equals(expected)
+    assert expected["billed_concurrent"].sum() > 0
 
 
 def test_reading_on_threads_keeps_the_first_bad_row(tmp_path, monkeypatch):
@@ -535,7 +546,7 @@ def test_a_window_longer_than_a_month_in_one_period():
     # the Excel functions analyse any span as one period: minutes within it pass 16 bits (the
     # packed sort once mixed them into the group key)
     from billing_model.core.periods import BillingCalendar
-    from billing_model.core.usage import Window, finalize_usage, partial_usage
+    from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
 
     rows = crowd(3, 0, 60, "a") + [("late", at(100_000), at(100_040), "pc2"),
                                    ("z", at(100_000), at(100_060), "pc2")]
@@ -543,7 +554,7 @@ def test_a_window_longer_than_a_month_in_one_period():
     m0 = at(0).value // 60_000_000_000
     window = Window(BillingCalendar("2026-01-05", "UTC"), 0, 1,
                     np.array([m0, m0 + 200_000], dtype=np.int64))
-    out = finalize_usage(partial_usage(s, window), window)
+    out = to_frame(finalize_usage(partial_usage(s, window), window))
     assert out[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[5, 3, 3]]
 
 

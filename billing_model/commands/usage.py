@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
 from ..core.licenses import normalize_license
 from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
 from ..core.sessions import OTHER_CLIENTS
 from ..core.usage import COLUMNS, USER_COLUMNS
-from ..output import print_table, write_csv
+from ..output import print_table, write_columns_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _lower(text: str) -> str:
@@ -64,8 +70,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return parser
 
 
-def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
-    """Run the usage engine the options ask for (shared with ``compare``)."""
+def usage_from_args(args) -> pd.DataFrame:
+    """Run the usage engine the options ask for (shared with ``compare``): a DataFrame."""
+    from ..core.usage import to_frame
+
+    result = _usage(args)
+    return result if not isinstance(result, dict) else to_frame(result)
+
+
+def _usage(args):
+    """The usage rows: NumPy columns from the in-memory engine (no pandas loaded), a DataFrame
+    from the Dask engine."""
     get_timezone(args.timezone, where="--timezone")
     if args.input_timezone is not None:  # checked even when every timestamp has an offset
         get_timezone(args.input_timezone, where="--input-timezone")
@@ -93,26 +108,28 @@ def usage_from_args(args) -> pd.DataFrame:  # noqa: F821
     if args.scheduler:
         from ..core.errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
-    from ..core.usage import compute_usage
+    from ..core.usage import usage_columns
     from ..io.sessions import read_sessions
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of)
-    return compute_usage(sessions, order_date=order_date, timezone=args.timezone,
+    return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
                          by_user=getattr(args, "by_user", False))
 
 
 def run(args) -> int:
-    frame = usage_from_args(args)
+    result = _usage(args)
+    columns = result if isinstance(result, dict) else {
+        name: result[name].to_numpy() for name in result.columns}
     if args.by_user:
-        return _run_by_user(frame, args)
+        return _run_by_user(columns, args)
     if args.format == "csv":
-        out = frame[COLUMNS].copy()
-        for col in ("period_start", "period_end"):
-            out[col] = out[col].astype(str)
-        write_csv(out)
+        write_columns_csv({name: columns[name] for name in COLUMNS})
         return 0
+    from ..core.usage import to_frame
+
+    frame = to_frame(columns)
     rule = (f"{args.peak_rule} rule, {args.min_minutes} minutes"
             + (" in total" if args.peak_rule == "cumulative" else " in a row"))
     shown = frame[COLUMNS].rename(columns={"period_start": "from", "period_end": "to",
@@ -131,19 +148,19 @@ def run(args) -> int:
     return 0
 
 
-def _run_by_user(frame, args) -> int:
+def _run_by_user(columns, args) -> int:
     """``usage --by-user``: one row per org, period and user."""
-    out = frame[USER_COLUMNS].copy()
-    for col in ("period_start", "period_end"):
-        out[col] = out[col].astype(str)
-    for col in ("named", "billed_concurrent"):
-        out[col] = out[col].map({True: "true", False: "false"})
+    out = {name: columns[name] for name in USER_COLUMNS}
+    for name in ("named", "billed_concurrent"):
+        out[name] = np.where(out[name].astype(bool), "true", "false")
     if args.format == "csv":
-        write_csv(out)
+        write_columns_csv(out)
         return 0
-    print_table(out.rename(columns={"period_start": "from", "period_end": "to",
-                                    "minutes_present": "minutes present",
-                                    "billed_concurrent": "billed concurrent"}),
+    from ..core.usage import to_frame
+
+    print_table(to_frame(out).rename(columns={"period_start": "from", "period_end": "to",
+                                              "minutes_present": "minutes present",
+                                              "billed_concurrent": "billed concurrent"}),
                 title=f"Users per org and period ({args.timezone})",
                 footer="minutes present: the minute marks (m:00) at which one of the user's "
                        "desktop, web or mobile sessions was open; named: logged in to a user "

@@ -133,18 +133,33 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
         order = sort_by_key_and_start(key, a)
         key, a, b = key[order], a[order], b[order]
         del order
-    # the furthest end so far within each key: a running maximum that restarts at every key
-    new_key = np.empty(len(a), dtype=bool)
-    new_key[0] = True
-    np.not_equal(key[1:], key[:-1], out=new_key[1:])
+    # the furthest end so far within each key: a running maximum that restarts at every key,
+    # as one accumulate over ends lifted by key * span (a new key's ends are all higher)
     base = int(a.min())
     span = int(b.max()) - base + 2  # +2: a new key's run never merges into the previous one
-    group = np.cumsum(new_key) - 1
-    reach = np.maximum.accumulate((b - base) + group * span) - group * span + base
-    new = new_key
-    np.logical_or(new_key[1:], a[1:] > reach[:-1] + 1, out=new[1:])
-    if new.all():  # no session overlaps another of its key (the common case): no gathers
-        return key, a, reach
+    if int(key.max()) < (2**62) // span:
+        lift = key * span
+    else:  # keys too large to lift: their rank among the keys instead
+        new_key = np.empty(len(a), dtype=bool)
+        new_key[0] = True
+        np.not_equal(key[1:], key[:-1], out=new_key[1:])
+        lift = np.cumsum(new_key)
+        lift *= span
+        del new_key
+    lift -= base
+    reach = b + lift
+    np.maximum.accumulate(reach, out=reach)
+    lift += a  # each run's lifted start
+    new = np.empty(len(a), dtype=bool)
+    new[0] = True
+    reach += 1
+    np.greater(lift[1:], reach[:-1], out=new[1:])
+    if new.all():  # no run overlaps or touches another of its key (the common case)
+        return key, a, b
+    reach -= 1
+    reach -= lift
+    reach += a  # back to minutes
+    del lift
     starts = np.flatnonzero(new)
     ends = np.append(starts[1:], len(a)) - 1
     return key[starts], a[starts], reach[ends]
@@ -179,14 +194,100 @@ def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
     return segments(g, t, delta)
 
 
-def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
-    """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`)."""
-    t0 = int(t.min()) if len(t) else 0
-    width = int(t.max()) - t0 + 2 if len(t) else 1
-    if len(g) and np.abs(delta).max() == 1 and int(g.max()) < 2**61 // width:
+#: the counting sweep's table (groups x minutes, :func:`segments`) may have as many cells as
+#: there are events, or :data:`DENSE_FLOOR` cells, whichever is more: memory follows the events
+DENSE_FLOOR = 1 << 20
+
+
+def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts=()):
+    """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`).
+
+    The events are sorted by group and minute in one of two ways, both linear in the events:
+
+    * a *counting* sort when the groups x minutes they span is no larger than the events (many
+      sessions in few orgs, the usual data): the events are added into a table of their span
+      and one cumulative sum gives every level;
+    * else a value sort of ``(group, minute, sign)`` packed in one integer (many orgs with few
+      sessions each).
+
+    ``cuts``: minutes at which a segment always ends (the first minutes of billing periods,
+    when groups are orgs): no run may hold minutes on both sides of a cut.
+    """
+    g = np.asarray(g, dtype=np.int64)
+    t = np.asarray(t, dtype=np.int64)
+    delta = np.asarray(delta, dtype=np.int64)
+    if len(g) == 0:
+        return _no_segments()
+    t0 = int(t.min())
+    width = int(t.max()) - t0 + 1
+    n_groups = int(g.max()) + 1
+    if n_groups * width <= max(len(g), DENSE_FLOOR):
+        cell = g * width
+        cell += t
+        cell -= t0
+        # exact in float64 below 2**53 users
+        change = np.rint(np.bincount(cell, weights=delta, minlength=n_groups * width)
+                         ).astype(np.int64)
+        return _counted(change, n_groups, width, t0, cuts)
+    return _segments_sorted(g, t, delta, t0, width)
+
+
+def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
+    """:func:`segments` of runs: group ``g`` holds minutes ``start .. stop - 1`` (+1 at the
+    start, -1 at the stop, without making those events when they are counted)."""
+    if len(g) == 0:
+        return _no_segments()
+    t0 = int(start.min())
+    width = int(stop.max()) - t0 + 1
+    n_groups = int(g.max()) + 1
+    if n_groups * width <= max(2 * len(g), DENSE_FLOOR):
+        cell = g * width
+        cell -= t0
+        cell += start
+        change = np.bincount(cell, minlength=n_groups * width)
+        cell -= start
+        cell += stop
+        change -= np.bincount(cell, minlength=n_groups * width)
+        del cell
+        return _counted(change, n_groups, width, t0, cuts)
+    delta = np.ones(2 * len(g), dtype=np.int64)
+    delta[len(g):] = -1
+    return _segments_sorted(np.concatenate([g, g]), np.concatenate([start, stop]), delta, t0,
+                            width)
+
+
+def _no_segments():
+    empty = np.zeros(0, dtype=np.int64)
+    return empty, empty, empty, empty
+
+
+def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
+    """Segments from the net change of the level at each cell of a ``n_groups x width`` table
+    (minute ``t0 + column``): a segment starts wherever the level changes, and at ``cuts``."""
+    level = np.cumsum(change)  # each group's events add up to zero, so one sum serves all
+    starts = np.flatnonzero(change)  # each group starts at level 0
+    del change
+    cuts = np.asarray(cuts, dtype=np.int64)
+    cuts = cuts[(cuts > t0) & (cuts < t0 + width)] - t0
+    if len(cuts):
+        forced = (np.arange(n_groups)[:, None] * width + cuts[None, :]).reshape(-1)
+        starts = np.union1d(starts, forced)
+    minutes = np.diff(starts, append=n_groups * width)
+    seg_level = level[starts]
+    keep = seg_level > 0  # a positive stretch ends before its group's last cell, which is 0
+    starts, minutes, seg_level = starts[keep], minutes[keep], seg_level[keep]
+    group, start = np.divmod(starts, width)
+    return group, start + t0, seg_level, minutes
+
+
+def _segments_sorted(g, t, delta, t0: int, width: int):
+    """:func:`segments` by one value sort of the events (or an argsort when they do not pack)."""
+    bits = max(width.bit_length(), 1)
+    if np.abs(delta).max() == 1 and int(g.max()) < 2**61 >> bits:
         # +1/-1 events: one value sort of (group, minute, sign) packed in an integer (no
         # argsort and no gathers; the order of a +1 and a -1 at one minute does not matter)
-        packed = g * width + (t - t0)
+        packed = g << bits
+        packed += t - t0
         packed <<= 1
         packed |= delta > 0
         packed.sort()
@@ -194,9 +295,10 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
         delta <<= 1
         delta -= 1
         packed >>= 1
-        g, t = np.divmod(packed, width)
-        del packed
+        t = packed & ((1 << bits) - 1)
         t += t0
+        packed >>= bits
+        g = packed
     else:
         order = sort_by_key_and_start(g, t)
         g, t, delta = g[order], t[order], delta[order]

@@ -20,13 +20,16 @@ import datetime as dt
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
 
 from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
+    import pandas as pd
 
 DEFAULT_TIMEZONE = "America/New_York"  # docs/rules.md#time-zone: the FAQ's "EST", US Eastern
 NS_PER_MINUTE = 60_000_000_000
@@ -90,11 +93,10 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     elif isinstance(value, dt.date):
         date = value
     elif isinstance(value, np.datetime64):
-        try:
-            date = pd.Timestamp(value).date()
-        except (ValueError, OverflowError):
+        date = value.astype("datetime64[D]").astype(object)  # an int when beyond years 1-9999
+        if not isinstance(date, dt.date):
             raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
-                                    f"{accepted}") from None
+                                    f"{accepted}")
     else:
         text = str(value).strip()
         try:
@@ -242,6 +244,8 @@ class BillingCalendar:
         Columns: ``period`` (k), ``first_day``, ``last_day`` (dates), ``days``, ``start_utc``,
         ``end_utc`` (tz-aware UTC timestamps, end exclusive).
         """
+        import pandas as pd
+
         ks = np.arange(start, start + count)
         first = self.first_days(ks)
         nxt = self.first_days(ks + 1)
@@ -277,12 +281,12 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 
 
-def mark_coverage(frame: pd.DataFrame, calendar: BillingCalendar, k0: int, k1: int,
-                  start_ns: int, end_ns: int, *, source: str = "sessions") -> pd.DataFrame:
-    """Usage rows (a ``period`` column of k) with ``coverage``: the share of each row's period
-    that the data window ``[start_ns, end_ns)`` covers. Warns once naming the partial periods
-    among ``k0 .. k1 - 1`` (covered less than :data:`MEASURED_SHARE`) and their covered days.
-    Both usage engines call this after their kernel."""
+def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
+                  start_ns: int, end_ns: int, *, source: str = "sessions") -> dict:
+    """Usage rows (columns with a ``period`` column of k) with ``coverage`` added: the share of
+    each row's period that the data window ``[start_ns, end_ns)`` covers. Warns once naming the
+    partial periods among ``k0 .. k1 - 1`` (covered less than :data:`MEASURED_SHARE`) and their
+    covered days. Both usage engines call this after their kernel."""
     ks = np.arange(k0, k1)
     share = calendar.coverage(ks, start_ns, end_ns)
     partial = np.flatnonzero(share < MEASURED_SHARE)
@@ -297,7 +301,7 @@ def mark_coverage(frame: pd.DataFrame, calendar: BillingCalendar, k0: int, k1: i
         warnings.warn(f"{source}: the data runs from {first} to {last}, less than half of "
                       f"{len(partial)} billing period(s): {listed}; their users are partial "
                       f"(coverage column), not a month's", BillingWarning, stacklevel=3)
-    out = frame.copy()
-    out["coverage"] = (calendar.coverage(out["period"].to_numpy(np.int64), start_ns, end_ns)
-                       if len(out) else np.zeros(0))
-    return out
+    period = np.asarray(columns["period"], dtype=np.int64)
+    coverage = (calendar.coverage(period, start_ns, end_ns) if len(period)
+                else np.zeros(0))
+    return {**columns, "coverage": coverage}

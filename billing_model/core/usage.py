@@ -26,13 +26,12 @@ workbook's Usage sheet shows this engine's results.
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
@@ -42,12 +41,10 @@ from .concurrency import (
     merge_runs,
     peaks,
     per_minute,
+    run_segments,
     sampled_span,
     segments,
-    sort_by_key_and_start,
-    split_by_bounds,
     sweep,
-    touched_span,
 )
 from .errors import BillingInputError, BillingWarning
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
@@ -58,10 +55,14 @@ from .periods import (
     MIN_DATE,
     NS_PER_MINUTE,
     BillingCalendar,
+    get_timezone,
     mark_coverage,
     to_date,
 )
 from .sessions import Sessions
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
+    import pandas as pd
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
            "peak_concurrent", "raw_peak", "coverage"]
@@ -107,172 +108,285 @@ class Window:
         return int(self.bounds[-1] - self.bounds[0])
 
 
+#: a table as NumPy columns in order (what the engines return; :func:`to_frame` makes it a
+#: DataFrame): the command line writes it without loading pandas
+Columns = dict[str, np.ndarray]
+
+
 @dataclass
 class UsagePartial:
     """What one partition of users contributes.
 
-    ``events``: the pool's presence as +1/-1 events, three int64 arrays ``(group, minute,
-    delta)`` in any order: ``group`` is ``org * n_periods + period - k0`` (org codes index
-    ``org_names``), ``minute`` an epoch minute. Partials add by concatenating and compacting
-    (equal group and minute summed), so a reduction tree stays small.
-    ``users``: one row per org, period and user with a session there: ``org`` (code into
-    ``org_names``), ``period`` (k), ``user_id``, ``rank`` (highest license rank), ``minutes``
-    (slices present), ``named`` (a billable session in the period).
+    The pool's presence, per org, on the window's minutes (0: the window's first), as either
+    ``runs`` (three int64 arrays ``(org, start, stop)``: minutes ``start .. stop - 1``, each run
+    within one period) or ``events`` (``(org, minute, delta)``: +1/-1 counts, in any order).
+    Org codes index ``org_names``. Partials add by turning both into events, concatenating and
+    compacting them (equal org and minute summed), so a reduction tree stays small.
+    ``users``: columns with one row per org, period and user with a session there: ``org``
+    (code into ``org_names``), ``period`` (k), ``user_id``, ``rank`` (highest license rank),
+    ``minutes`` (slices present), ``named`` (a billable session in the period).
     """
 
-    events: tuple[np.ndarray, np.ndarray, np.ndarray]
-    users: pd.DataFrame
+    runs: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    events: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    users: Columns
     org_names: np.ndarray
+
+    def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.events is not None:
+            return self.events
+        org, start, stop = self.runs
+        delta = np.ones(2 * len(org), dtype=np.int64)
+        delta[len(org):] = -1
+        return np.concatenate([org, org]), np.concatenate([start, stop]), delta
+
+    def segments(self, cuts: np.ndarray):
+        """The pool's segments per org (:func:`~billing_model.core.concurrency.segments`), cut
+        at the periods' first minutes ``cuts``."""
+        if self.events is None:
+            return run_segments(*self.runs, cuts=cuts)
+        return segments(*self.events, cuts=cuts)
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
         if not np.array_equal(self.org_names, other.org_names):
             raise ValueError("partials of different org lists")
         events = compact_events(*(np.concatenate([x, y]) for x, y in
-                                  zip(self.events, other.events, strict=True)))
-        return UsagePartial(events, pd.concat([self.users, other.users], ignore_index=True),
+                                  zip(self.event_arrays(), other.event_arrays(), strict=True)))
+        return UsagePartial(None, events, _concat_columns([self.users, other.users]),
                             self.org_names)
 
 
-def _no_events() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+def _concat_columns(tables: list[Columns]) -> Columns:
+    return {name: np.concatenate([t[name] for t in tables]) for name in tables[0]}
 
 
-#: threads that compute partials of disjoint sets of users (NumPy's sorts and gathers release
-#: the GIL); inputs smaller than :data:`PARALLEL_ROWS` sessions run on one
-WORKERS = max(1, min(os.cpu_count() or 1, 8))
-PARALLEL_ROWS = 200_000
-
-
-def parallel_partial(sessions: Sessions, window: Window, *, workers: int = WORKERS
-                     ) -> UsagePartial:
-    """:func:`partial_usage` of all sessions, computed for ``workers`` sets of users at once and
-    added (events concatenated: they are sorted once when swept)."""
-    if workers <= 1 or len(sessions) < PARALLEL_ROWS:
-        return partial_usage(sessions, window)
-    part = sessions.user % workers
-    subsets = [sessions.take(part == w) for w in range(workers)]
-    del part
-    with ThreadPoolExecutor(workers) as pool:
-        partials = list(pool.map(lambda s: partial_usage(s, window, sessions.org_names),
-                                 subsets))
-    events = tuple(np.concatenate([p.events[i] for p in partials]) for i in range(3))
-    return UsagePartial(events, pd.concat([p.users for p in partials], ignore_index=True),
-                        partials[0].org_names)
+#: bits of the license rank in a packed piece (:class:`_Layout`)
+_RANK_BITS = max(N_RANKS - 1, 1).bit_length()
 
 
 def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None
                   ) -> UsagePartial:
-    """Pool presence events and per-user totals of ``sessions`` within ``window``.
+    """Pool presence runs and per-user totals of ``sessions`` within ``window``.
 
     Every session of a user must be in the same call (a user's sessions are merged here).
     ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own.
+
+    Each session becomes one *piece* per period it touches; the pieces are packed in one integer
+    each (org, period and user; first minute mark held; marks held; license rank; billable) and
+    sorted by one value sort, with no gathers (:func:`_sorted_pieces`).
     """
     if org_names is None:
         org_names = sessions.org_names
     org_names = np.asarray(org_names, dtype=object)
     org_code = np.searchsorted(org_names.astype(str), sessions.org_names.astype(str))
     n_per, n_users = window.n_periods, len(sessions.user_ids)
-    empty = pd.DataFrame({"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
-                          "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
-                          "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)})
-    # the periods each session is in: the whole minutes it touches, clipped to the window
-    a, b = touched_span(sessions.start_ns, sessions.end_ns)
-    inside = (b >= window.bounds[0]) & (a < window.bounds[-1])
-    if not inside.any():
-        return UsagePartial(_no_events(), empty, org_names)
-    rows = np.flatnonzero(inside) if not inside.all() else None
-    if rows is not None:
-        a, b = a[rows], b[rows]
-    np.maximum(a, window.bounds[0], out=a)
-    np.minimum(b, window.bounds[-1] - 1, out=b)
-    src, per, a, b = split_by_bounds(a, b, window.bounds)
-    if rows is not None:
-        src = rows[src]
-    del rows, inside
-    # the minute marks each piece holds: its sampled span within its touched minutes (a piece
-    # holding none has first > last)
-    sa, sb = sampled_span(sessions.start_ns[src], sessions.end_ns[src])
-    np.maximum(sa, a, out=sa)
-    np.minimum(sb, b, out=sb)
-    del a, b
-    # one group per org, period and user, sorted by group then first mark (the one sort)
-    key = org_code[sessions.org[src]].astype(np.int64)
-    key *= n_per
-    key += per
-    key *= n_users
-    key += sessions.user[src]
-    order, key, sa = _sort_groups(key, sa, per, window, n_users)
-    del per
-    sb, src = sb[order], src[order]
-    del order
-    rank, billable = sessions.rank[src], sessions.billable[src]
-    del src
+    pieces = _sorted_pieces(sessions, window, org_code, len(org_names))
+    if pieces is None:
+        empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
+                 "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
+                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)}
+        no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+        return UsagePartial(no_runs, None, empty, org_names)
+    key, mark, held, rank, billable = pieces
+    del pieces
 
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    new = np.empty(len(key), dtype=bool)
+    new[0] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    first = np.flatnonzero(new)
     g_key = key[first]
+    del key
     g_rank = np.maximum.reduceat(rank, first)  # highest license held in the period
     g_named = np.logical_or.reduceat(billable, first)
-    del rank, first
+    del rank
+    index = np.cumsum(new)  # the group (org, period and user) of each piece, from 1
+    del new, first
 
-    holds = billable & (sa <= sb)
+    holds = billable
+    holds &= held > 0
+    del billable
     if not holds.all():
-        key, sa, sb = key[holds], sa[holds], sb[holds]
-    del billable, holds
-    run_key, run_a, run_b = merge_runs(key, sa, sb, presorted=True)
-    del key, sa, sb
-    run_group = np.searchsorted(g_key, run_key)
-    g_minutes = np.bincount(run_group, weights=run_b - run_a + 1,
-                            minlength=len(g_key)).astype(np.int64)
+        index, mark, held = index[holds], mark[holds], held[holds]
+    del holds
+    held += mark
+    held -= 1  # the last mark held
+    run_group, run_a, run_b = merge_runs(index, mark, held, presorted=True)
+    del index, mark, held
+    run_group -= 1
+    run_b += 1  # runs of marks run_a .. run_b - 1
+    g_minutes = np.bincount(run_group, weights=run_b - run_a, minlength=len(g_key)
+                            ).astype(np.int64)
 
-    # the pool's presence (users whose highest license is concurrent-eligible) as +1/-1 events
-    # per org and period; sorted once, when they are swept (settle)
-    pool_run = g_rank[run_group] >= POOL_MIN_RANK
-    group = run_key[pool_run] // n_users
-    delta = np.ones(2 * len(group), dtype=np.int64)
-    delta[len(group):] = -1
-    events = (np.concatenate([group, group]),
-              np.concatenate([run_a[pool_run], run_b[pool_run] + 1]), delta)
-    del run_key, run_a, run_b, run_group, pool_run, group, delta
-
-    g_user = g_key % n_users
+    # the pool's presence (users whose highest license is concurrent-eligible) as runs per org
     g_op = g_key // n_users
-    users = pd.DataFrame({"org": g_op // n_per, "period": g_op % n_per + window.k0,
-                          "user_id": sessions.user_ids[g_user], "rank": g_rank,
-                          "minutes": g_minutes, "named": g_named})
-    return UsagePartial(events, users, org_names)
+    g_org = g_op // n_per
+    pool = g_rank >= POOL_MIN_RANK
+    if not pool.all():
+        pool_run = pool[run_group]
+        run_group, run_a, run_b = run_group[pool_run], run_a[pool_run], run_b[pool_run]
+        del pool_run
+    runs = (g_org[run_group], run_a, run_b)
+    del run_group
+
+    users = {"org": g_org, "period": g_op % n_per + window.k0,
+             "user_id": sessions.user_ids[g_key % n_users], "rank": g_rank,
+             "minutes": g_minutes, "named": g_named}
+    return UsagePartial(runs, None, users, org_names)
 
 
-def _sort_groups(key: np.ndarray, sa: np.ndarray, per: np.ndarray, window: Window,
-                 n_users: int):
-    """The order that sorts pieces by group ``key`` then first mark ``sa``, with both sorted.
+def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int):
+    """The pieces of the sessions in ``window``, sorted by key then first mark: ``(key, mark,
+    held, rank, billable)``, or ``None`` when no session is in the window.
 
-    When group, minute within the period (16 bits for a month; more for the long windows of
-    the Excel functions) and row number fit in one int64 (nearly always), a value sort of that
-    packed integer: several times faster than an argsort, and no gathers for the two sorted
-    columns. Else an argsort.
+    ``key`` is ``(org * n_periods + period - k0) * n_users + user``; ``mark`` the first minute
+    mark the piece holds (window minutes, 0: the window's first); ``held`` how many marks it
+    holds (0 for a login between two marks). A session whose whole minutes (which decide the
+    periods it is in) cross a period boundary gives a piece in each period.
     """
-    n = len(key)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), key, sa
-    minute = sa - window.bounds[:-1][per]
-    bits = max(int(minute.max()).bit_length(), 1)
-    if int(key.max()) >= (2**62 >> bits) // n:
-        order = sort_by_key_and_start(key, sa)
-        return order, key[order], sa[order]
-    packed = key << bits
-    packed += minute
-    del minute
-    packed *= n
-    packed += np.arange(n)
-    packed.sort()
-    packed, order = np.divmod(packed, n)
-    minute = packed & ((1 << bits) - 1)
-    packed >>= bits
-    if window.n_periods == 1:
-        minute += window.bounds[0]
+    if len(sessions) == 0:
+        return None
+    base = int(window.bounds[0])
+    starts = window.bounds - base  # each period's first minute in the window, and the end
+    span = int(starts[-1])
+    # sampled marks: first = ceil(start), last = ceil(end) - 1; touched minutes:
+    # floor(start) .. max(last, floor(start)) (ceil(end) - 1 of a zero-length login is before it)
+    first = sessions.start_ns + (NS_PER_MINUTE - 1 - base * NS_PER_MINUTE)
+    first //= NS_PER_MINUTE
+    last = sessions.end_ns + (NS_PER_MINUTE - 1 - base * NS_PER_MINUTE)
+    last //= NS_PER_MINUTE
+    last -= 1
+    a = sessions.start_ns - base * NS_PER_MINUTE
+    a //= NS_PER_MINUTE
+    b = np.maximum(last, a)
+    inside = b >= 0
+    inside &= a < span
+    rows = None if inside.all() else np.flatnonzero(inside)
+    del inside
+    if rows is not None:
+        if not len(rows):
+            return None
+        first, last, a, b = first[rows], last[rows], a[rows], b[rows]
+    np.maximum(a, 0, out=a)
+    np.minimum(b, span - 1, out=b)
+    np.maximum(first, 0, out=first)
+    per, crossing = _periods_of(a, b, starts)
+    del a
+    n_users = len(sessions.user_ids)
+    n_per = window.n_periods
+    layout = _Layout.fit(n_orgs * n_per * n_users, span, int(np.diff(starts).max()))
+
+    def column(name, index=rows):  # a session column for some rows
+        values = getattr(sessions, name)
+        return values if index is None else values[index]
+
+    def keys(org, period, user):
+        key = org_code[org]
+        key *= n_per
+        key += period
+        key *= n_users
+        key += user
+        return key
+
+    # each session's first piece, clipped to its first period; then the later ones
+    if len(crossing):
+        cross_b, cross_per = b[crossing], per[crossing]
+        np.minimum(b, starts[1:][per] - 1, out=b)
+    pieces = layout.pack(keys(column("org"), per, column("user")), first, last, b,
+                         column("rank"), column("billable"))
+    del first, last, b, per
+    if len(crossing):
+        src = crossing if rows is None else rows[crossing]
+        count = np.searchsorted(starts, cross_b, side="right") - 1 - cross_per
+        which = np.repeat(np.arange(len(crossing)), count)
+        period = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + 1
+        period += cross_per[which]
+        src, cross_b = src[which], cross_b[which]
+        first = starts[period]  # the session started in an earlier period
+        last = -((-sessions.end_ns[src]) // NS_PER_MINUTE) - 1 - base
+        later = layout.pack(keys(column("org", src), period, column("user", src)), first, last,
+                            np.minimum(cross_b, starts[period + 1] - 1), column("rank", src),
+                            column("billable", src))
+        pieces = np.concatenate([pieces, later])
+    return layout.sort(pieces)
+
+
+def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray):
+    """The period of each minute ``a`` (index into ``starts``, the periods' first minutes and
+    the end), and the rows whose ``b`` is in a later period."""
+    n_per = len(starts) - 1
+    if n_per == 1:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)  # broadcasts
+    if n_per <= 8:  # a few comparisons are cheaper than a binary search
+        per = (a >= starts[1]).astype(np.int64)
+        for first in starts[2:-1]:
+            per += a >= first
     else:
-        minute += window.bounds[:-1][(packed // n_users) % window.n_periods]  # a tiny table
-    return order, packed, minute
+        per = np.searchsorted(starts, a, side="right")
+        per -= 1
+    return per, np.flatnonzero(b >= starts[1:][per])
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How a piece packs in one int64, high bits to low: key, first mark, marks held, license
+    rank, billable. ``packs`` is false when they do not fit in 63 bits: the pieces are then a
+    structured array sorted by its fields."""
+
+    mark_bits: int
+    held_bits: int
+    packs: bool
+
+    @classmethod
+    def fit(cls, n_keys: int, span: int, longest: int) -> _Layout:
+        mark_bits = max(span.bit_length(), 1)  # a mark of the window, or its end
+        held_bits = max(longest.bit_length(), 1)  # marks held within one period
+        key_bits = max(n_keys - 1, 1).bit_length()
+        return cls(mark_bits, held_bits,
+                   key_bits + mark_bits + held_bits + _RANK_BITS + 1 <= 63)
+
+    def pack(self, key, first, last, end, rank, billable):
+        """Pieces of ``key`` holding the marks ``first .. min(last, end)`` (none when that is
+        empty). ``key`` is reused."""
+        held = np.minimum(last, end)
+        held -= first
+        held += 1
+        np.maximum(held, 0, out=held)
+        if not self.packs:
+            out = np.empty(len(key), dtype=_PIECE)
+            out["key"], out["mark"], out["held"] = key, first, held
+            out["rank"], out["billable"] = rank, billable
+            return out
+        packed = key
+        packed <<= self.mark_bits
+        packed += first
+        packed <<= self.held_bits
+        packed += held
+        packed <<= _RANK_BITS
+        packed += rank
+        packed <<= 1
+        packed += billable
+        return packed
+
+    def sort(self, pieces):
+        """``(key, mark, held, rank, billable)`` of the pieces, sorted by key then mark."""
+        if not self.packs:
+            pieces.sort(order=["key", "mark"])
+            return (pieces["key"], pieces["mark"], pieces["held"],
+                    pieces["rank"].astype(np.int64), pieces["billable"])
+        pieces.sort()
+        billable = (pieces & 1).astype(bool)
+        pieces >>= 1
+        rank = pieces & ((1 << _RANK_BITS) - 1)
+        pieces >>= _RANK_BITS
+        held = pieces & ((1 << self.held_bits) - 1)
+        pieces >>= self.held_bits
+        mark = pieces & ((1 << self.mark_bits) - 1)
+        pieces >>= self.mark_bits
+        return pieces, mark, held, rank, billable
+
+
+_PIECE = np.dtype([("key", np.int64), ("mark", np.int64), ("held", np.int64),
+                   ("rank", np.int8), ("billable", np.bool_)])
 
 
 @dataclass
@@ -282,7 +396,7 @@ class Settled:
     group: np.ndarray       # sorted groups (org * n_periods + period - k0) with named users
     peak: np.ndarray        # billable peak per group
     raw: np.ndarray         # highest level per group
-    users: pd.DataFrame     # the partial's users, with ``billed`` (bool) and ``group``
+    users: Columns          # the partial's users, with ``billed`` (bool) and ``group``
 
 
 def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
@@ -292,11 +406,15 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
     check_min_minutes(min_minutes)
     n_per = window.n_periods
     users = partial.users
-    u_group = users["org"].to_numpy() * n_per + users["period"].to_numpy() - window.k0
-    named = users["named"].to_numpy(bool)
+    u_group = users["org"] * n_per + users["period"] - window.k0
+    named = users["named"].astype(bool)
     groups = np.unique(u_group[named])
 
-    seg_group, seg_start, seg_level, seg_minutes = _sweep_events(*partial.events)
+    starts = window.bounds - window.bounds[0]  # the periods' first minutes in the window
+    seg_org, seg_start, seg_level, seg_minutes = partial.segments(starts[1:-1])
+    seg_group = seg_org * n_per
+    if n_per > 1:
+        seg_group += np.searchsorted(starts, seg_start, side="right") - 1
     # sparse: segments and peaks per group index into ``groups``
     g_index = np.searchsorted(groups, seg_group)
     peak = peaks(g_index, seg_start, seg_level, seg_minutes, len(groups), min_minutes, peak_rule)
@@ -306,32 +424,24 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
         raw[g_index[starts]] = np.maximum.reduceat(seg_level, starts)
 
     # the peak's people: most minutes first, then higher license, then user_id ascending
-    rank = users["rank"].to_numpy().astype(np.int64)
+    rank = users["rank"].astype(np.int64)
     pool = np.flatnonzero(named & (rank >= POOL_MIN_RANK))
     p_group = np.searchsorted(groups, u_group[pool])
-    p_user = np.unique(users["user_id"].to_numpy()[pool].astype(str), return_inverse=True)[1]
-    order = np.lexsort((p_user.reshape(-1), -rank[pool], -users["minutes"].to_numpy()[pool],
-                        p_group))
+    p_user = np.unique(users["user_id"][pool].astype(str), return_inverse=True)[1]
+    order = np.lexsort((p_user.reshape(-1), -rank[pool], -users["minutes"][pool], p_group))
     p_group = p_group[order]
     first = np.searchsorted(p_group, p_group, side="left")
     position = np.arange(len(p_group)) - first
-    billed = np.zeros(len(users), dtype=bool)
+    billed = np.zeros(len(u_group), dtype=bool)
     billed[pool[order]] = position < peak[p_group]
-    return Settled(groups, peak, raw, users.assign(billed=billed, group=u_group))
-
-
-def _sweep_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
-    """Segments (see :func:`billing_model.core.concurrency.sweep`) of events."""
-    if len(g) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty
-    return segments(g, t, delta)
+    return Settled(groups, peak, raw, {**users, "billed": billed, "group": u_group})
 
 
 def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
-                   min_minutes: int = DEFAULT_MIN_MINUTES, by_user: bool = False
-                   ) -> pd.DataFrame:
-    """The usage rows from the sum of all partitions' partials (see module docstring).
+                   min_minutes: int = DEFAULT_MIN_MINUTES, by_user: bool = False) -> Columns:
+    """The usage rows from the sum of all partitions' partials (see module docstring), as
+    columns: those of :data:`COLUMNS` but ``coverage``, and ``period`` (k); dates are
+    ``datetime64[D]``.
 
     ``by_user``: one row per org, period and user instead (:data:`USER_COLUMNS`).
     """
@@ -340,54 +450,64 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     users = s.users
     if by_user:
         return _user_rows(s, partial.org_names, window)
-    named = users[users["named"].to_numpy(bool)]
-    rank = named["rank"].to_numpy().astype(np.int64)
-    key = named["group"].to_numpy() * N_RANKS + rank
+    named = users["named"].astype(bool)
+    rank = users["rank"][named].astype(np.int64)
+    key = users["group"][named] * N_RANKS + rank
     keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    billed = np.bincount(inverse.reshape(-1), weights=named["billed"].to_numpy(),
+    billed = np.bincount(inverse.reshape(-1), weights=users["billed"][named],
                          minlength=len(keys)).astype(np.int64)
     group, r_idx = keys // N_RANKS, keys % N_RANKS
     g_index = np.searchsorted(s.group, group)
     _warn_mixed_tiers(group, r_idx, partial.org_names, window)
 
     ks = group % n_per + window.k0
+    org = group // n_per
+    order = np.lexsort((r_idx, org, ks))  # org codes are in name order
+    ks, org, r_idx, g_index = ks[order], org[order], r_idx[order], g_index[order]
     first = window.calendar.first_days(ks)
-    last = window.calendar.first_days(ks + 1) - 1
-    frame = pd.DataFrame({
-        "org": partial.org_names[group // n_per].astype(str),
-        "period_start": first.astype(object),
-        "period_end": last.astype(object),
+    return {
+        "org": partial.org_names[org].astype(str),
+        "period_start": first,
+        "period_end": window.calendar.first_days(ks + 1) - 1,
         "license": KEY_BY_RANK[r_idx].astype(str),
-        "named_users": counts.astype(np.int64),
-        "concurrent_users": billed,
+        "named_users": counts[order].astype(np.int64),
+        "concurrent_users": billed[order],
         "peak_concurrent": s.peak[g_index],
         "raw_peak": s.raw[g_index],
         "period": ks,
-    })
-    frame = frame.assign(_rank=r_idx).sort_values(["period", "org", "_rank"], kind="stable")
-    return frame.drop(columns="_rank").reset_index(drop=True)
+    }
 
 
-def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> pd.DataFrame:
+def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
     """One row per org, period and user (``usage --by-user``), ordered like the usage rows and
     then by user id."""
     users = s.users
     n_per = window.n_periods
-    group = users["group"].to_numpy()
+    group = users["group"]
     ks = group % n_per + window.k0
-    frame = pd.DataFrame({
-        "org": org_names[group // n_per].astype(str),
-        "period_start": window.calendar.first_days(ks).astype(object),
-        "period_end": (window.calendar.first_days(ks + 1) - 1).astype(object),
-        "user_id": users["user_id"].to_numpy().astype(str),
-        "license": KEY_BY_RANK[users["rank"].to_numpy().astype(np.int64)].astype(str),
-        "minutes_present": users["minutes"].to_numpy().astype(np.int64),
-        "named": users["named"].to_numpy(bool),
-        "billed_concurrent": users["billed"].to_numpy(bool),
+    org = group // n_per
+    user_id = users["user_id"].astype(str)
+    order = np.lexsort((user_id, org, ks))
+    ks, org = ks[order], org[order]
+    return {
+        "org": org_names[org].astype(str),
+        "period_start": window.calendar.first_days(ks),
+        "period_end": window.calendar.first_days(ks + 1) - 1,
+        "user_id": user_id[order],
+        "license": KEY_BY_RANK[users["rank"][order].astype(np.int64)].astype(str),
+        "minutes_present": users["minutes"][order].astype(np.int64),
+        "named": users["named"][order].astype(bool),
+        "billed_concurrent": users["billed"][order],
         "period": ks,
-    })
-    frame = frame.sort_values(["period", "org", "user_id"], kind="stable")
-    return frame.reset_index(drop=True)
+    }
+
+
+def to_frame(columns: Columns):
+    """A DataFrame of engine columns (dates as ``datetime.date``, as the API has returned)."""
+    import pandas as pd
+
+    return pd.DataFrame({name: values.astype(object) if values.dtype.kind == "M" else values
+                         for name, values in columns.items()})
 
 
 def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray,
@@ -417,10 +537,11 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
 
 def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
     """The local date of the earliest session: periods then start with the data."""
-    first = pd.Timestamp(int(sessions.start_ns.min()), unit="ns", tz="UTC")
+    first_ns = int(sessions.start_ns.min())
+    first = dt.datetime.fromtimestamp(first_ns // 10**9, dt.UTC).astimezone(
+        get_timezone(timezone))
     # checked here, so that a date out of range is not blamed on an order date nobody gave
-    return to_date(first.tz_convert(timezone).date(),
-                   where="sessions: the earliest session (the default order date)")
+    return to_date(first.date(), where="sessions: the earliest session (the default order date)")
 
 
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
@@ -464,20 +585,33 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
       license  named_users  peak_concurrent
     0     pc2            2                2
     """
+    return to_frame(usage_columns(sessions, order_date=order_date, timezone=timezone,
+                                  peak_rule=peak_rule, min_minutes=min_minutes,
+                                  periods=periods, as_of=as_of, by_user=by_user))
+
+
+def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+                  peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
+                  periods: tuple[int, int] | None = None, as_of: int | None = None,
+                  by_user: bool = False) -> Columns:
+    """:func:`compute_usage` as NumPy columns (dates ``datetime64[D]``), without pandas: what
+    the command line writes."""
     calendar = BillingCalendar(order_date if order_date is not None
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    frame = finalize_usage(parallel_partial(sessions, window), window, peak_rule=peak_rule,
-                           min_minutes=min_minutes, by_user=by_user)
+    columns = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
+                             min_minutes=min_minutes, by_user=by_user)
     start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
-    frame = mark_coverage(frame, calendar, window.k0, window.k1, start,
-                          end if as_of is None else max(end, int(as_of)))
-    return frame if by_user else frame[[*COLUMNS, "period"]]
+    columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
+                            end if as_of is None else max(end, int(as_of)))
+    names = USER_COLUMNS if by_user else COLUMNS
+    return {name: columns[name] for name in [*names, "period"]}
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
-                        step_minutes: int = 1, pool_only: bool = False) -> pd.DataFrame:
+                        step_minutes: int = 1, pool_only: bool = False
+                        ) -> pd.DataFrame:
     """Users present at each minute mark between two instants (for charts): the sampled
     presence the peaks are computed from.
 
@@ -502,5 +636,7 @@ def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
     padded = np.zeros(steps * step_minutes, dtype=np.int64)
     padded[: len(counts)] = counts
     users = padded.reshape(steps, step_minutes).max(axis=1)
+    import pandas as pd
+
     times = pd.to_datetime((m0 + np.arange(steps) * step_minutes) * NS_PER_MINUTE, utc=True)
     return pd.DataFrame({"time": times, "users": users})

@@ -50,7 +50,7 @@ from billing_model.core.periods import (
 )
 from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
-from billing_model.core.usage import Window, finalize_usage, partial_usage
+from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
 from billing_model.io.tables import combine, normalize_table, parse_instants
 
 #: no default: the value is required
@@ -429,8 +429,8 @@ def window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, perio
     first, last = touched_span(sessions.start_ns, sessions.end_ns)
     if not np.any((last >= window.bounds[0]) & (first < window.bounds[-1])):
         return None  # no session in the period (partial_usage needs at least one)
-    return finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
-                          min_minutes=min_minutes)
+    return to_frame(finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
+                                   min_minutes=min_minutes))
 
 
 def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
