@@ -17,10 +17,12 @@ The rules (``docs/rules.md``, "Who is billable" and "Concurrency"):
 
 The work is split in two so that it can run on partitions of users (the Dask engine):
 :func:`partial_usage` turns sessions (every session of each user it sees) into the pool's
-+1/-1 presence events per org and period and a per-user table; :func:`finalize_usage` adds what
-the partitions give, sweeps the events and picks the peaks and billed users.
-:func:`compute_usage` is both on all sessions at once. Memory follows the sessions: no array of
-orgs x minutes is ever made. The Excel functions call the same kernels (``udfs/``); the
+presence runs per org and a per-user table; :func:`finalize_usage` adds what the partitions give,
+sweeps the runs into levels and picks the peaks and billed users. :func:`usage_columns` is both
+on all sessions at once (NumPy columns, what the command line writes) and :func:`compute_usage`
+its DataFrame. Memory follows the sessions: the pieces are sorted by one value sort of packed
+integers, and a table of orgs x minutes is made only when it is smaller than the runs
+(:mod:`billing_model.core.concurrency`). The Excel functions call the same kernels (``udfs/``); the
 workbook's Usage sheet shows this engine's results.
 """
 
@@ -44,6 +46,7 @@ from .concurrency import (
     run_segments,
     sampled_span,
     segments,
+    session_minutes,
     sweep,
 )
 from .errors import BillingInputError, BillingWarning
@@ -248,16 +251,7 @@ def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_o
     base = int(window.bounds[0])
     starts = window.bounds - base  # each period's first minute in the window, and the end
     span = int(starts[-1])
-    # sampled marks: first = ceil(start), last = ceil(end) - 1; touched minutes:
-    # floor(start) .. max(last, floor(start)) (ceil(end) - 1 of a zero-length login is before it)
-    first = sessions.start_ns + (NS_PER_MINUTE - 1 - base * NS_PER_MINUTE)
-    first //= NS_PER_MINUTE
-    last = sessions.end_ns + (NS_PER_MINUTE - 1 - base * NS_PER_MINUTE)
-    last //= NS_PER_MINUTE
-    last -= 1
-    a = sessions.start_ns - base * NS_PER_MINUTE
-    a //= NS_PER_MINUTE
-    b = np.maximum(last, a)
+    first, last, a, b = session_minutes(sessions.start_ns, sessions.end_ns, base)
     inside = b >= 0
     inside &= a < span
     rows = None if inside.all() else np.flatnonzero(inside)
@@ -302,7 +296,7 @@ def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_o
         period += cross_per[which]
         src, cross_b = src[which], cross_b[which]
         first = starts[period]  # the session started in an earlier period
-        last = -((-sessions.end_ns[src]) // NS_PER_MINUTE) - 1 - base
+        last = session_minutes(sessions.start_ns[src], sessions.end_ns[src], base)[1]
         later = layout.pack(keys(column("org", src), period, column("user", src)), first, last,
                             np.minimum(cross_b, starts[period + 1] - 1), column("rank", src),
                             column("billable", src))
