@@ -213,7 +213,7 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts=()):
     t0 = int(t.min())
     width = int(t.max()) - t0 + 1
     n_groups = int(g.max()) + 1
-    if n_groups * width <= max(len(g), DENSE_FLOOR):
+    if _counts(n_groups * width, len(g)):
         cell = g * width
         cell += t
         cell -= t0
@@ -232,7 +232,7 @@ def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
     t0 = int(start.min())
     width = int(stop.max()) - t0 + 1
     n_groups = int(g.max()) + 1
-    if n_groups * width <= max(2 * len(g), DENSE_FLOOR):
+    if _counts(n_groups * width, 2 * len(g)):
         cell = g * width
         cell -= t0
         cell += start
@@ -246,6 +246,11 @@ def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
     delta[len(g):] = -1
     return _segments_sorted(np.concatenate([g, g]), np.concatenate([start, stop]), delta, t0,
                             width)
+
+
+def _counts(cells: int, events: int) -> bool:
+    """Whether a counting sort's table of ``cells`` is small enough for ``events``."""
+    return cells <= max(events, DENSE_FLOOR)
 
 
 def _no_segments():
