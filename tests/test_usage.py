@@ -600,3 +600,34 @@ def test_by_user_warns_about_partial_periods_too(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "less than half of 1 billing period(s)" in captured.err
     assert captured.out.splitlines()[0].endswith("named,billed_concurrent")
+
+
+@pytest.mark.parametrize("months", [3, 12])
+def test_sessions_crossing_several_period_boundaries_match_the_reference(months):
+    # a window of up to 8 periods finds each piece's period by comparisons, a longer one by a
+    # binary search; sessions crossing one or two boundaries are cut into a piece per period
+    ns, day = 10**9, 86_400 * 10**9
+    first = pd.Timestamp("2026-01-15T00:00Z").value  # order date: periods start on the 15th
+    rows = []
+    for k in range(months):
+        edge = pd.Timestamp("2026-01-15T00:00Z") + pd.DateOffset(months=k + 1)
+        edge = edge.value
+        rows += [(f"u{j}", "prod", "pc2", "web", edge - (40 + j) * 60 * ns + 20 * ns,
+                  edge + (35 + 2 * j) * 60 * ns) for j in range(4)]  # across the boundary
+        rows += [(f"w{k}", "prod", "pc3", "web", edge - 3 * day, edge + 5 * day),
+                 # into the new period's first minute by 20 seconds: named there, no mark
+                 (f"e{k}", "prod", "pc2", "web", edge - 600 * ns, edge + 20 * ns),
+                 (f"x{k % 3}", "prod", "pc2", "desktop", edge - 20 * day, edge + 20 * day)]
+    rows.append(("long", "dev", "pc1", "web", first + 3 * day, first + 70 * day))  # 2 edges
+    s = direct_sessions(rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        got = compute_usage(s, order_date="2026-01-15", timezone="UTC")
+        by_user = compute_usage(s, order_date="2026-01-15", timezone="UTC", by_user=True)
+    assert got["period"].nunique() >= months
+    got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
+                for o, a, b, lic, n, c, p, r in got[COLUMNS[:8]].itertuples(index=False)]
+    assert got_rows == reference_usage(rows, "2026-01-15", "UTC")
+    got_users = [(o, str(a), str(b), u, lic, int(m), bool(n), bool(c)) for o, a, b, u, lic, m, n, c
+                 in by_user[USER_COLUMNS].itertuples(index=False)]
+    assert sorted(got_users) == sorted(reference_usage(rows, "2026-01-15", "UTC", by_user=True))

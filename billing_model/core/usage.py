@@ -310,13 +310,18 @@ def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray):
     n_per = len(starts) - 1
     if n_per == 1:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)  # broadcasts
-    if n_per <= 8:  # a few comparisons are cheaper than a binary search
-        per = (a >= starts[1]).astype(np.int64)
-        for first in starts[2:-1]:
-            per += a >= first
-    else:
-        per = np.searchsorted(starts, a, side="right")
-        per -= 1
+    if n_per <= 8:  # a few comparisons are cheaper than a binary search and a gather
+        per = np.zeros(len(a), dtype=np.int64)
+        crosses = np.zeros(len(a), dtype=bool)
+        for first in starts[1:-1]:
+            later = a >= first
+            per += later
+            np.logical_not(later, out=later)
+            later &= b >= first  # starts before the boundary, touches a minute after it
+            crosses |= later
+        return per, np.flatnonzero(crosses)
+    per = np.searchsorted(starts, a, side="right")
+    per -= 1
     return per, np.flatnonzero(b >= starts[1:][per])
 
 
