@@ -130,12 +130,12 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
     base = int(a.min())
     span = int(b.max()) - base + 2  # +2: a new key's run never merges into the previous one
     if int(key.max()) < (2**62) // span:
-        lift = key * span
+        lift = np.multiply(key, span, dtype=np.int64)
     else:  # keys too large to lift: their rank among the keys instead
         new_key = np.empty(len(a), dtype=bool)
         new_key[0] = True
         np.not_equal(key[1:], key[:-1], out=new_key[1:])
-        lift = np.cumsum(new_key)
+        lift = np.cumsum(new_key, dtype=np.int64)
         lift *= span
         del new_key
     lift -= base

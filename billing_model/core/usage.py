@@ -202,14 +202,17 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     g_rank = np.maximum.reduceat(rank, first)  # highest license held in the period
     g_named = np.logical_or.reduceat(billable, first)
     del rank
-    index = np.cumsum(new)  # the group (org, period and user) of each piece, from 1
+    # the group (org, period and user) of each piece, from 1
+    index = np.cumsum(new, dtype=np.int32 if len(g_key) < 2**31 else np.int64)
     del new, first
 
     holds = billable
     holds &= held > 0
     del billable
-    if not holds.all():
-        index, mark, held = index[holds], mark[holds], held[holds]
+    if not holds.all():  # one column at a time: one copy alive at once
+        index = index[holds]
+        mark = mark[holds]
+        held = held[holds]
     del holds
     held += mark
     held -= 1  # the last mark held
@@ -237,6 +240,11 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     return UsagePartial(runs, None, users, org_names)
 
 
+#: sessions packed at a time: the arrays of one block's minutes stay small (memory of a year
+#: of sessions is the packed pieces, not five arrays of every session)
+BLOCK_ROWS = 1 << 21
+
+
 def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int):
     """The pieces of the sessions in ``window``, sorted by key then first mark: ``(key, mark,
     held, rank, billable)``, or ``None`` when no session is in the window.
@@ -244,64 +252,88 @@ def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_o
     ``key`` is ``(org * n_periods + period - k0) * n_users + user``; ``mark`` the first minute
     mark the piece holds (window minutes, 0: the window's first); ``held`` how many marks it
     holds (0 for a login between two marks). A session whose whole minutes (which decide the
-    periods it is in) cross a period boundary gives a piece in each period.
+    periods it is in) cross a period boundary gives a piece in each period. Sessions are packed
+    in blocks of :data:`BLOCK_ROWS` into one array, which is sorted in place.
     """
-    if len(sessions) == 0:
+    n = len(sessions)
+    if n == 0:
         return None
+    starts = window.bounds - window.bounds[0]  # periods' first minutes in the window, the end
+    layout = _Layout.fit(n_orgs * window.n_periods * len(sessions.user_ids), int(starts[-1]),
+                         int(np.diff(starts).max()))
+    pieces = layout.empty(n)
+    filled, later = 0, []
+    for lo in range(0, n, BLOCK_ROWS):  # a loop over blocks of millions of sessions
+        main, extra = _pack_block(sessions, lo, min(n, lo + BLOCK_ROWS), window, org_code,
+                                  layout)
+        pieces[filled:filled + len(main)] = main
+        filled += len(main)
+        later += [extra] if len(extra) else []
+        del main, extra
+    size = filled + sum(len(x) for x in later)
+    if size == 0:
+        return None
+    if size != n:
+        pieces.resize(size, refcheck=False)  # in place (a remap, not a copy, when large)
+    for extra in later:
+        pieces[filled:filled + len(extra)] = extra
+        filled += len(extra)
+    return layout.sort(pieces)
+
+
+def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: np.ndarray,
+                layout: _Layout):
+    """The packed pieces of sessions ``lo .. hi - 1``: their first pieces (clipped to the
+    period they start in), and the later pieces of those crossing a period boundary."""
     base = int(window.bounds[0])
-    starts = window.bounds - base  # each period's first minute in the window, and the end
+    starts = window.bounds - base
     span = int(starts[-1])
-    first, last, a, b = session_minutes(sessions.start_ns, sessions.end_ns, base)
+    n_per, n_users = window.n_periods, len(sessions.user_ids)
+    first, last, a, b = session_minutes(sessions.start_ns[lo:hi], sessions.end_ns[lo:hi], base)
     inside = b >= 0
     inside &= a < span
-    rows = None if inside.all() else np.flatnonzero(inside)
+    rows = np.arange(lo, hi) if inside.all() else np.flatnonzero(inside) + lo
+    if len(rows) < hi - lo:
+        first, last, a, b = (x[rows - lo] for x in (first, last, a, b))
     del inside
-    if rows is not None:
-        if not len(rows):
-            return None
-        first, last, a, b = first[rows], last[rows], a[rows], b[rows]
     np.maximum(a, 0, out=a)
     np.minimum(b, span - 1, out=b)
     np.maximum(first, 0, out=first)
     per, crossing = _periods_of(a, b, starts)
     del a
-    n_users = len(sessions.user_ids)
-    n_per = window.n_periods
-    layout = _Layout.fit(n_orgs * n_per * n_users, span, int(np.diff(starts).max()))
 
-    def column(name, index=rows):  # a session column for some rows
+    def column(name, index):  # a session column for some rows (a slice when it is a block)
         values = getattr(sessions, name)
-        return values if index is None else values[index]
+        return values[lo:hi] if index is None else values[index]
 
-    def keys(org, period, user):
-        key = org_code[org]
+    def keys(index, period):
+        key = org_code[column("org", index)]
         key *= n_per
         key += period
         key *= n_users
-        key += user
+        key += column("user", index)
         return key
 
-    # each session's first piece, clipped to its first period; then the later ones
+    whole = None if len(rows) == hi - lo else rows
     if len(crossing):
         cross_b, cross_per = b[crossing], per[crossing]
         np.minimum(b, starts[1:][per] - 1, out=b)
-    pieces = layout.pack(keys(column("org"), per, column("user")), first, last, b,
-                         column("rank"), column("billable"))
+    main = layout.pack(keys(whole, per), first, last, b, column("rank", whole),
+                       column("billable", whole))
     del first, last, b, per
-    if len(crossing):
-        src = crossing if rows is None else rows[crossing]
-        count = np.searchsorted(starts, cross_b, side="right") - 1 - cross_per
-        which = np.repeat(np.arange(len(crossing)), count)
-        period = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + 1
-        period += cross_per[which]
-        src, cross_b = src[which], cross_b[which]
-        first = starts[period]  # the session started in an earlier period
-        last = session_minutes(sessions.start_ns[src], sessions.end_ns[src], base)[1]
-        later = layout.pack(keys(column("org", src), period, column("user", src)), first, last,
-                            np.minimum(cross_b, starts[period + 1] - 1), column("rank", src),
-                            column("billable", src))
-        pieces = np.concatenate([pieces, later])
-    return layout.sort(pieces)
+    if not len(crossing):
+        return main, layout.empty(0)
+    src = rows[crossing]
+    count = np.searchsorted(starts, cross_b, side="right") - 1 - cross_per
+    which = np.repeat(np.arange(len(crossing)), count)
+    period = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + 1
+    period += cross_per[which]
+    src, cross_b = src[which], cross_b[which]
+    first = starts[period]  # the session started in an earlier period
+    last = session_minutes(sessions.start_ns[src], sessions.end_ns[src], base)[1]
+    return main, layout.pack(keys(src, period), first, last,
+                             np.minimum(cross_b, starts[period + 1] - 1),
+                             column("rank", src), column("billable", src))
 
 
 def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray):
@@ -343,6 +375,9 @@ class _Layout:
         return cls(mark_bits, held_bits,
                    key_bits + mark_bits + held_bits + _RANK_BITS + 1 <= 63)
 
+    def empty(self, n: int) -> np.ndarray:
+        return np.empty(n, dtype=np.int64 if self.packs else _PIECE)
+
     def pack(self, key, first, last, end, rank, billable):
         """Pieces of ``key`` holding the marks ``first .. min(last, end)`` (none when that is
         empty). ``key`` is reused."""
@@ -367,24 +402,28 @@ class _Layout:
         return packed
 
     def sort(self, pieces):
-        """``(key, mark, held, rank, billable)`` of the pieces, sorted by key then mark."""
+        """``(key, mark, held, rank, billable)`` of the pieces, sorted by key then mark: key
+        int64 (``pieces`` itself when packed), mark and held int32, rank int8."""
         if not self.packs:
             pieces.sort(order=["key", "mark"])
-            return (pieces["key"], pieces["mark"], pieces["held"],
-                    pieces["rank"].astype(np.int64), pieces["billable"])
+            return (pieces["key"], pieces["mark"].astype(np.int32),
+                    pieces["held"].astype(np.int32), pieces["rank"], pieces["billable"])
         pieces.sort()
-        billable = (pieces & 1).astype(bool)
-        pieces >>= 1
-        rank = pieces & ((1 << _RANK_BITS) - 1)
-        pieces >>= _RANK_BITS
-        held = pieces & ((1 << self.held_bits) - 1)
-        pieces >>= self.held_bits
-        mark = pieces & ((1 << self.mark_bits) - 1)
-        pieces >>= self.mark_bits
+
+        def field(bits, dtype):  # the low bits, then dropped (no int64 copy of the field)
+            out = np.empty(len(pieces), dtype=dtype)
+            np.bitwise_and(pieces, (1 << bits) - 1, out=out, casting="unsafe")
+            np.right_shift(pieces, bits, out=pieces)
+            return out
+
+        billable = field(1, bool)
+        rank = field(_RANK_BITS, np.int8)
+        held = field(self.held_bits, np.int32)
+        mark = field(self.mark_bits, np.int32)
         return pieces, mark, held, rank, billable
 
 
-_PIECE = np.dtype([("key", np.int64), ("mark", np.int64), ("held", np.int64),
+_PIECE = np.dtype([("key", np.int64), ("mark", np.int32), ("held", np.int32),
                    ("rank", np.int8), ("billable", np.bool_)])
 
 
