@@ -63,10 +63,16 @@ MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignmen
 @dataclass
 class Sessions:
     """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
-    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`)."""
+    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`).
 
-    user: np.ndarray        # int64 codes into user_ids
-    org: np.ndarray         # int64 codes into org_names
+    Read from files (:func:`billing_model.io.tables.combine`), ``user`` and ``org`` are int32
+    (half the memory of int64; more than 2**31 distinct ids are refused there): widen them
+    before arithmetic that can pass 2**31 (``org * n_users + user``). Other makers may pass
+    int64 codes.
+    """
+
+    user: np.ndarray        # int32 (or int64) codes into user_ids
+    org: np.ndarray         # int32 (or int64) codes into org_names
     rank: np.ndarray        # int8 license rank
     start_ns: np.ndarray    # int64 UTC ns
     end_ns: np.ndarray      # int64 UTC ns

@@ -163,7 +163,8 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[dict]:
-    """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file.
+    """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
+    ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
     ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
     file read in parallel); row numbers in messages still count from the file's first row.
@@ -171,7 +172,10 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
                                      org=org, row_groups=row_groups,
                                      other_clients=other_clients, as_of=as_of):
-        yield _normalize(table, kwargs)
+        chunk = _normalize(table, kwargs)
+        for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
+            chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
+        yield chunk
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,

@@ -85,21 +85,24 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
     def column(name):
         col = table.column(names[name])
-        return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if isinstance(col, pa.ChunkedArray):  # one chunk per row group of a Parquet piece
+            return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        return col
 
     user_dict, user_idx = _encode(column("user_id"), "user_id", where, required=True)
     _check_null_ids(user_dict, user_idx, where)
     start = parse_instants(column("start"), "start", where, input_timezone)
     end = parse_instants(column("end"), "end", where, input_timezone)
-    bad = np.flatnonzero(end < start)
-    if len(bad):
-        i = int(bad[0])
+    length = end - start  # one pass for both checks; the rows are found on the error path
+    longest = MAX_SESSION_DAYS * NS_PER_DAY
+    if n and length.min() < 0:
+        i = int(np.flatnonzero(length < 0)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is before start "
             f"{_show(column('start'), i)}; accepted: end at or after start")
-    bad = np.flatnonzero(end - start > MAX_SESSION_DAYS * NS_PER_DAY)
-    if len(bad):  # a typo in a year: the engine would count every minute of the decades between
-        i = int(bad[0])
+    if n and length.max() > longest:
+        # a typo in a year: the engine would count every minute of the decades between
+        i = int(np.flatnonzero(length > longest)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
             f"after start {_show(column('start'), i)}; accepted: sessions of up to "
@@ -108,12 +111,12 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
     else:
-        org_dict, org_idx = np.array([default_org], dtype=object), np.zeros(n, dtype=np.int64)
+        org_dict, org_idx = pa.array([default_org], pa.string()), np.zeros(n, dtype=np.int32)
 
     if "license" in names:
         lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
     elif default_license is not None:
-        lic_dict, lic_idx = np.array([default_license], dtype=object), np.zeros(n, np.int64)
+        lic_dict, lic_idx = pa.array([default_license], pa.string()), np.zeros(n, np.int32)
     else:
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
@@ -122,7 +125,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     # a Parquet dictionary can hold values no row of this batch uses (a blank that took
     # --license, a value of another batch): only the used ones are checked, against their row
     used = np.bincount(lic_idx, minlength=len(lic_dict)) > 0
-    for j, name in enumerate(lic_dict):  # distinct license names only
+    for j, name in enumerate(lic_dict.to_pylist()):  # distinct license names only
         if not used[j]:
             continue
         try:
@@ -135,7 +138,8 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "client" in names:
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
-        billable = (classify_clients(cl_dict, cl_idx, where, other_clients, source)[cl_idx]
+        billable = (classify_clients(np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx,
+                                     where, other_clients, source)[cl_idx]
                     if len(cl_dict) else np.ones(n, dtype=bool))
     else:
         billable = np.ones(n, dtype=bool)
@@ -145,19 +149,21 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             "start": start, "end": end, "billable": billable, "where": where}
 
 
-def _check_null_ids(values: np.ndarray, codes: np.ndarray, where) -> None:
-    """Refuse user ids such as 'NaN', 'NULL', '#N/A' (a spreadsheet's empty cell)."""
+def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
+    """Refuse user ids such as 'NaN', 'NULL', '#N/A' (a spreadsheet's empty cell): checked on the
+    distinct values, rows looked up only when one of them is a marker."""
     if not len(values):
         return
-    lower = pc.utf8_lower(pa.array(values.astype(str), pa.string()))
-    null = pc.is_in(lower, value_set=pa.array(sorted(NULL_IDS))).to_numpy(zero_copy_only=False)
-    if null.any():
-        rows = np.flatnonzero(null[codes])
-        if len(rows):
-            i = int(rows[0])
-            raise BillingInputError(
-                f"{where(i)}, column 'user_id': {values[codes[i]]!r} is a null marker, not a user; "
-                "every session needs a user_id (blank, NaN, NULL, None, #N/A are refused)")
+    null = pc.is_in(pc.utf8_lower(values), value_set=pa.array(sorted(NULL_IDS)))
+    if not pc.any(null).as_py():
+        return
+    rows = np.flatnonzero(null.to_numpy(zero_copy_only=False)[codes])
+    if len(rows):
+        i = int(rows[0])
+        raise BillingInputError(
+            f"{where(i)}, column 'user_id': {values[int(codes[i])].as_py()!r} is a null marker, "
+            "not a user; every session needs a user_id (blank, NaN, NULL, None, #N/A are "
+            "refused)")
 
 
 def _show(col: pa.Array, i: int) -> str:
@@ -168,25 +174,30 @@ def _show(col: pa.Array, i: int) -> str:
     return repr(value)
 
 
-def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None):
-    """Dictionary-encode a text column: (values as object array, int64 codes).
+def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None
+            ) -> tuple[pa.Array, np.ndarray]:
+    """Dictionary-encode a text column: (trimmed values as an Arrow string array, int32 codes).
 
     A column that is already dictionary-encoded (Parquet read with ``read_dictionary``) keeps
-    its codes: only its few distinct values are trimmed and checked, no string per row is made.
+    its codes: only its distinct values are trimmed and checked, no string per row is made.
     The values may repeat after trimming; :func:`combine` maps equal names to one code.
     """
     if pa.types.is_dictionary(col.type):
         values = pc.utf8_trim_whitespace(col.dictionary.cast(pa.string()))
-        codes = col.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        indices = col.indices.fill_null(0) if col.null_count else col.indices
+        codes = indices.to_numpy(zero_copy_only=False)
+        if codes.dtype != np.int32:
+            codes = codes.astype(np.int32)
         blank_value = pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
-        blank = col.is_null().to_numpy(zero_copy_only=False)
-        if len(values):
-            blank = blank | blank_value[codes]
-        values = np.asarray(values.to_pylist(), dtype=object)
-        if blank.any():
-            _blank_error(blank, name, where, required, fill)
-            values = np.append(values, fill)
-            codes[blank] = len(values) - 1
+        if col.null_count or blank_value.any():
+            blank = col.is_null().to_numpy(zero_copy_only=False)
+            if len(values):
+                blank = blank | blank_value[codes]
+            if blank.any():
+                _blank_error(blank, name, where, required, fill)
+                values = pa.concat_arrays([values, pa.array([fill], pa.string())])
+                codes = codes.copy()  # the reader's buffer is read-only
+                codes[blank] = len(values) - 1
         return values, codes
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
@@ -199,10 +210,10 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
     blank = pc.fill_null(blank, True)
     if pc.any(blank).as_py():
         _blank_error(blank.to_numpy(zero_copy_only=False), name, where, required, fill)
-        col = pc.if_else(blank, pa.scalar(fill, pa.string()), col)
+        col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
-    return (np.asarray(enc.dictionary.to_pylist(), dtype=object),
-            enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return (enc.dictionary.cast(pa.string()),
+            enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False))
 
 
 def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
@@ -225,7 +236,7 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
         t = col.type
     if len(col) == 0:  # a header without rows, a JSON export without presence
         return np.zeros(0, dtype=np.int64)
-    if pc.any(pc.is_null(col)).as_py():
+    if col.null_count:
         i = int(np.flatnonzero(pc.is_null(col).to_numpy(zero_copy_only=False))[0])
         raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
                                 "timestamp with an offset, e.g. 2026-01-05T08:00:00Z")
@@ -374,52 +385,82 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
     check_span(*span_of_chunks(chunks))
-
-    def recode(dict_key, idx_key, fold: bool):
-        # every chunk's dictionary in one Arrow array, unified by hashing (no sort, no Python
-        # string per row: only each batch's distinct values, and the sorted names at the end)
-        sizes = [len(c[dict_key]) for c in chunks]
-        offsets = np.cumsum([0] + sizes)
-        values = pa.array(np.concatenate([np.asarray(c[dict_key], dtype=object)
-                                          for c in chunks]), pa.string())
-        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
-        encoded = pc.dictionary_encode(keys)
-        inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        n_keys = len(encoded.dictionary)
-        if fold:  # each user named as first seen: the entry of the earliest row overall
-            rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
-            seen = np.concatenate([first_rows(c[idx_key], n) + rows[j]
-                                   for j, (c, n) in enumerate(zip(chunks, sizes, strict=True))])
-            unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
-            seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
-            best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(best, inverse, seen)
-            lead = np.flatnonzero(seen == best[inverse])   # one entry per key
-            lead = lead[np.argsort(inverse[lead])]          # in key order
-            display = values.take(pa.array(lead))
-        else:
-            display = encoded.dictionary
-        order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
-        rank = np.empty(n_keys, dtype=np.int64)
-        rank[order] = np.arange(n_keys)
-        names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
-        inverse = rank[inverse]
-        codes = np.concatenate([inverse[offsets[j] + c[idx_key]]
-                                for j, c in enumerate(chunks)])
-        return names, codes.astype(np.int64)
-
-    user_ids, user = recode("user_dict", "user_idx", True)
-    org_names, org = recode("org_dict", "org_idx", False)
+    user_ids, user = _recode(chunks, "user_dict", "user_idx", True, source)
+    org_names, org = _recode(chunks, "org_dict", "org_idx", False, source)
     sessions = Sessions(
-        user=user, org=org,
-        rank=np.concatenate([c["rank"] for c in chunks]).astype(np.int8),
-        start_ns=np.concatenate([c["start"] for c in chunks]),
-        end_ns=np.concatenate([c["end"] for c in chunks]),
-        billable=np.concatenate([c["billable"] for c in chunks]),
+        user=user, org=org, rank=_joined(chunks, "rank", np.int8),
+        start_ns=_joined(chunks, "start", np.int64), end_ns=_joined(chunks, "end", np.int64),
+        billable=_joined(chunks, "billable", np.bool_),
         user_ids=user_ids, org_names=org_names)
     if not sessions.billable.any():
         warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
     return sessions
+
+
+def _joined(chunks: list[dict], key: str, dtype) -> np.ndarray:
+    """One column of every chunk, copied once into an array of ``dtype``."""
+    out = np.empty(sum(len(c[key]) for c in chunks), dtype=dtype)
+    at = 0
+    for c in chunks:  # a loop over chunks (batches)
+        out[at:at + len(c[key])] = c[key]
+        at += len(c[key])
+    return out
+
+
+def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source: str
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted names and global int32 codes of one text column of every chunk.
+
+    Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
+    Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
+    values equal without case and spaces are one name, written as in the earliest row.
+    """
+    dicts = [_text(c[dict_key]) for c in chunks]
+    sizes = np.array([len(d) for d in dicts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    values = pa.concat_arrays(dicts) if len(dicts) > 1 else dicts[0]
+    keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
+    encoded = pc.dictionary_encode(keys)
+    inverse = encoded.indices.to_numpy(zero_copy_only=False)
+    n_keys = len(encoded.dictionary)
+    if n_keys >= 2**31:
+        what = "user ids" if fold else "org names"
+        raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than "
+                                "2**31")
+    if fold:  # each user named as first seen: the entry of the earliest row overall
+        rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
+        seen = np.concatenate([first_rows(c[idx_key], len(d)) + rows[j]
+                               for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
+        unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
+        seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
+        best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
+        lead = np.flatnonzero(seen == best[inverse])   # one entry per key
+        lead = lead[np.argsort(inverse[lead])]          # in key order
+        display = values.take(pa.array(lead))
+    else:
+        display = encoded.dictionary
+    order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
+    rank = np.empty(n_keys, dtype=np.int32)
+    rank[order] = np.arange(n_keys, dtype=np.int32)
+    names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
+    rank = rank[inverse]  # the global code of each chunk's value
+    codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
+    at = 0
+    for j, c in enumerate(chunks):  # a loop over chunks (batches)
+        local = rank[offsets[j]:offsets[j + 1]]
+        np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])])
+        at += len(c[idx_key])
+    return names, codes
+
+
+def _text(values) -> pa.Array:
+    """A chunk's dictionary as an Arrow string array (chunks made elsewhere may hold NumPy)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object).tolist(), pa.string())
+    return values if values.type == pa.string() else values.cast(pa.string())
 
 
 def fold_ids(values) -> np.ndarray:
