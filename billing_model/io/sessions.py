@@ -22,6 +22,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,10 @@ from .tables import combine, normalize_table, parse_instants, to_arrow
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
+#: rows per piece of a Parquet file read and encoded on a thread: consecutive row groups
+PIECE_ROWS = 1 << 20
+#: a row group larger than this is read in batches of BATCH_ROWS (memory), not as one piece
+MAX_GROUP_ROWS = 1 << 22
 
 
 def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
@@ -151,7 +156,10 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
                 future.cancel()
 
 
-def _normalize(table: pa.Table, kwargs: dict) -> dict:
+def _normalize(table, kwargs: dict) -> dict:
+    """The chunk of a table, or of what a piece's reader returns (on a reading thread)."""
+    if callable(table):
+        table = table()
     opened = kwargs.pop("open", None)
     chunk = normalize_table(table, **kwargs)
     if opened is not None:
@@ -182,9 +190,10 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[tuple[pa.Table, dict]]:
-    """The Arrow tables of one file (one per batch), each with the keyword arguments that
-    :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
-    records' count, added to the chunk)."""
+    """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
+    that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
+    records' count, added to the chunk). A piece of a Parquet file comes as a function that
+    reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone,
             "other_clients": check_other_clients(other_clients)}
@@ -195,48 +204,92 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
         yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
                       "open": opened, **opts}
         return
+    if suffix in (".parquet", ".pq"):
+        yield from _parquet_pieces(file, row_groups, opts)
+        return
     offset = 0
-    if row_groups is not None:
-        meta = pq.ParquetFile(file).metadata
-        offset = sum(meta.row_group(i).num_rows for i in range(row_groups[0]))
-    for batch in _batches(file, suffix, row_groups):
-        base = offset
-        if suffix == ".csv":
-            def where(i, base=base):
-                return f"{file}: line {base + i + 2}"
-        else:
-            def where(i, base=base):
-                return f"{file}: row {base + i + 1}"
+    for batch in _batches(file, suffix):
+        def where(i, base=offset):
+            return f"{file}: line {base + i + 2}"
         yield pa.Table.from_batches([batch]), {"where": where, "source": str(file), **opts}
         offset += batch.num_rows
 
 
-def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
-             ) -> Iterator[pa.RecordBatch]:
-    if suffix in (".parquet", ".pq"):
-        try:
-            pf = pq.ParquetFile(file)
-            # text columns straight to dictionary arrays: codes, not a string per row
-            text = [f.name for f in pf.schema_arrow
-                    if f.name.strip().lower() in TEXT_COLUMNS
-                    and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
-            if text:
-                pf = pq.ParquetFile(file, read_dictionary=text)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                    ) from None
-        if pf.metadata.num_rows == 0:
-            yield pa.RecordBatch.from_pylist([], schema=pf.schema_arrow)  # columns still checked
-            return
-        try:
-            for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=None if row_groups
-                                         is None else list(row_groups)):
-                batch.validate(full=True)  # a corrupt page can decode to codes past the values
-                yield batch
-        except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
-            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                    ) from None
+def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
+                    ) -> Iterator[tuple]:
+    """The pieces of a Parquet file for :func:`iter_tables`: consecutive row groups of up to
+    :data:`PIECE_ROWS` rows, each as a function that reads it (run on the reading threads, so
+    pieces decode at once); a row group of more than :data:`MAX_GROUP_ROWS` rows is read here in
+    batches of :data:`BATCH_ROWS` (memory). Row numbers count from the file's first row."""
+    try:
+        pf = pq.ParquetFile(file)
+        # text columns straight to dictionary arrays: codes, not a string per row
+        text = [f.name for f in pf.schema_arrow
+                if f.name.strip().lower() in TEXT_COLUMNS
+                and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+        meta = pf.metadata
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+
+    def where_from(base):
+        return lambda i: f"{file}: row {base + i + 1}"
+
+    kwargs = {"source": str(file), **opts}
+    if meta.num_rows == 0:  # columns still checked
+        yield pa.Table.from_batches([], schema=pf.schema_arrow), {"where": where_from(0),
+                                                                 **kwargs}
         return
+    groups = range(meta.num_row_groups) if row_groups is None else row_groups
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    offset = sum(sizes[:groups[0]]) if len(groups) else 0
+    piece: list[int] = []
+    rows = 0
+    for i in [*groups, None]:  # a loop over row groups (metadata), not rows
+        if piece and (i is None or rows + sizes[i] > PIECE_ROWS
+                      or sizes[i] > MAX_GROUP_ROWS):
+            yield (partial(_read_piece, file, meta, text, tuple(piece)),
+                   {"where": where_from(offset), **kwargs})
+            offset += rows
+            piece, rows = [], 0
+        if i is None:
+            break
+        if sizes[i] > MAX_GROUP_ROWS:
+            for batch in _big_group(file, meta, text, i):
+                yield pa.Table.from_batches([batch]), {"where": where_from(offset), **kwargs}
+                offset += batch.num_rows
+            continue
+        piece.append(i)
+        rows += sizes[i]
+
+
+def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> pa.Table:
+    """Row groups of a Parquet file as one table, text columns as dictionaries (on a reading
+    thread: a file object of its own, the footer parsed once)."""
+    try:
+        table = pq.ParquetFile(file, metadata=meta, read_dictionary=text).read_row_groups(
+            list(groups), use_threads=False)
+        table.validate(full=True)  # a corrupt page can decode to codes past the values
+    except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+    return table
+
+
+def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.RecordBatch]:
+    """One large row group in batches (its text columns as dictionaries)."""
+    try:
+        pf = pq.ParquetFile(file, metadata=meta, read_dictionary=text)
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+            batch.validate(full=True)
+            yield batch
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+
+
+def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
+    """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
         raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
                                 f"{', '.join(SUFFIXES)}")
