@@ -144,8 +144,9 @@ def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
 
 def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
     """The earliest start and the latest end of the chunks, each with the place of its row."""
-    lo = [int(np.argmin(c["start"])) for c in chunks]  # a loop over chunks (batches)
-    hi = [int(np.argmax(c["end"])) for c in chunks]
+    # a loop over chunks (batches); normalize_table found them already ("lo", "hi")
+    lo = [c["lo"] if "lo" in c else int(np.argmin(c["start"])) for c in chunks]
+    hi = [c["hi"] if "hi" in c else int(np.argmax(c["end"])) for c in chunks]
     a = min(range(len(chunks)), key=lambda j: chunks[j]["start"][lo[j]])
     b = max(range(len(chunks)), key=lambda j: chunks[j]["end"][hi[j]])
     return (int(chunks[a]["start"][lo[a]]), chunks[a]["where"](lo[a]),

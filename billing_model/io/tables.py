@@ -144,9 +144,13 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     else:
         billable = np.ones(n, dtype=bool)
 
-    return {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
-            "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
-            "start": start, "end": end, "billable": billable, "where": where}
+    chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
+             "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
+             "start": start, "end": end, "billable": billable, "where": where}
+    if n:  # here, on the reading threads, so that combine has less to do after the last chunk
+        chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
+        chunk["user_first"] = first_rows(user_idx, len(user_dict))
+    return chunk
 
 
 def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
@@ -429,7 +433,8 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
                                 "2**31")
     if fold:  # each user named as first seen: the entry of the earliest row overall
         rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
-        seen = np.concatenate([first_rows(c[idx_key], len(d)) + rows[j]
+        seen = np.concatenate([(c["user_first"] if "user_first" in c
+                                else first_rows(c[idx_key], len(d))) + rows[j]
                                for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
         unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
         seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
@@ -449,7 +454,10 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     at = 0
     for j, c in enumerate(chunks):  # a loop over chunks (batches)
         local = rank[offsets[j]:offsets[j + 1]]
-        np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])])
+        if len(local) and local.min() == local.max():  # one org (or user) in the chunk
+            codes[at:at + len(c[idx_key])] = local[0]
+        else:
+            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])])
         at += len(c[idx_key])
     return names, codes
 
