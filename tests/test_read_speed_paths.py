@@ -146,3 +146,28 @@ def test_iter_chunks_of_later_row_groups_count_rows_from_the_file_start(tmp_path
     assert sorted(chunk["user_dict"].tolist()) == ["u0", "u4"]
     with pytest.raises(BillingInputError, match=r"s\.parquet: row 8: end"):
         next(iter_chunks(f, row_groups=(3, 4)))
+
+
+def test_a_folder_of_parquet_parts_is_written_into_one_set_of_columns(tmp_path, threads):
+    # every file Parquet: the chunks of both files write into the same whole columns, in order;
+    # a CSV part beside them takes the path that copies (same sessions)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    start = np.array(stamps(range(10)), dtype="datetime64[ns]")
+    write_groups(folder / "a.parquet", [f"u{i % 5}" for i in range(10)], start,
+                 start + np.timedelta64(30, "m"), ["pc2"] * 10, 2)
+    write_groups(folder / "b.parquet", ["zed", "u1", "zed"], start[:3],
+                 start[:3] + np.timedelta64(1, "h"), ["pc1", "pc3", "pc1"], 2)
+    s = read_sessions(folder)
+    assert s.user_ids.tolist() == ["u0", "u1", "u2", "u3", "u4", "zed"]
+    assert s.user.tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5, 1, 5]
+    assert s.rank.tolist() == [3] * 10 + [2, 4, 2]
+    assert ((s.end_ns - s.start_ns) // 60_000_000_000).tolist() == [30] * 10 + [60] * 3
+    assert s.billable.all()
+    (folder / "c.csv").write_text("user_id,start,end,license,client\n"
+                                  "u9,2026-01-05T08:00:00Z,2026-01-05T08:10:00Z,pc2,api\n")
+    s = read_sessions(folder)
+    assert s.user_ids.tolist()[-1] == "zed" and s.user.tolist()[-1] == 5
+    assert s.user.tolist()[:13] == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 6, 1, 6]
+    assert s.billable.tolist() == [True] * 13 + [False]
+    assert s.rank.tolist() == [3] * 10 + [2, 4, 2, 3]

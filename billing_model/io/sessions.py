@@ -22,7 +22,6 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -121,12 +120,40 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
     """
     files = session_files(path)
+    total = _parquet_rows(files)
     if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
         files = track(files, "Reading session files")
     tables = (table for f in files for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
         other_clients=other_clients, as_of=as_of))
-    return combine(list(_normalized(tables)), source=str(path))
+    columns = None
+    if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
+        columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
+                   "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
+        tables = _into(tables, columns)
+    return combine(list(_normalized(tables)), source=str(path), columns=columns)
+
+
+def _parquet_rows(files: list[Path]) -> int | None:
+    """The rows of the files when all are Parquet (their footers say), else ``None``."""
+    if not all(f.suffix.lower() in (".parquet", ".pq") for f in files):
+        return None
+    try:
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except (pa.ArrowInvalid, OSError):  # the read names the file
+        return None
+
+
+def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[tuple]:
+    """Each ``(table, options)`` with ``out``: the slices of ``columns`` its rows go to, in
+    order (a file that changed since its footer was read gets none: combine then copies)."""
+    at = 0
+    for table, kwargs in tables:
+        rows = table.num_rows
+        if at + rows <= len(columns["start"]):
+            kwargs = {**kwargs, "out": {k: v[at:at + rows] for k, v in columns.items()}}
+        at += rows
+        yield table, kwargs
 
 
 #: threads that validate and encode batches while the next ones are decoded
@@ -248,7 +275,7 @@ def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
     for i in [*groups, None]:  # a loop over row groups (metadata), not rows
         if piece and (i is None or rows + sizes[i] > PIECE_ROWS
                       or sizes[i] > MAX_GROUP_ROWS):
-            yield (partial(_read_piece, file, meta, text, tuple(piece)),
+            yield (_Piece(file, meta, text, tuple(piece), rows),
                    {"where": where_from(offset), **kwargs})
             offset += rows
             piece, rows = [], 0
@@ -261,6 +288,18 @@ def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
             continue
         piece.append(i)
         rows += sizes[i]
+
+
+class _Piece:
+    """Row groups of a Parquet file, read when called (on a reading thread)."""
+
+    def __init__(self, file: Path, meta, text: list[str], groups: tuple[int, ...],
+                 num_rows: int):
+        self.file, self.meta, self.text, self.groups = file, meta, text, groups
+        self.num_rows = num_rows
+
+    def __call__(self) -> pa.Table:
+        return _read_piece(self.file, self.meta, self.text, self.groups)
 
 
 def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> pa.Table:

@@ -56,13 +56,16 @@ def to_arrow(values, name: str) -> pa.Array:
 
 def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
                     default_license: str | None = None, input_timezone: str | None = None,
-                    default_org: str = DEFAULT_ORG, other_clients: str | None = None) -> dict:
+                    default_org: str = DEFAULT_ORG, other_clients: str | None = None,
+                    out: dict[str, np.ndarray] | None = None) -> dict:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
     blank or a null marker (:data:`NULL_IDS`) are refused; zero-length sessions are kept.
     ``other_clients`` (``"billable"`` or ``"not-billable"``) says what a client in neither list
-    of :data:`CLIENTS` is; ``None`` refuses such clients.
+    of :data:`CLIENTS` is; ``None`` refuses such clients. ``out`` holds arrays of the table's
+    length (``start``, ``end``, ``rank``, ``billable``: slices of the caller's whole columns)
+    that the chunk's columns are written into, so that :func:`combine` need not copy them.
     """
     names = {name.strip().lower(): name for name in table.column_names}
     if len(names) < len(table.column_names):
@@ -138,15 +141,26 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "client" in names:
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
-        billable = (classify_clients(np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx,
-                                     where, other_clients, source)[cl_idx]
-                    if len(cl_dict) else np.ones(n, dtype=bool))
+        kinds = classify_clients(np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx,
+                                 where, other_clients, source)
     else:
-        billable = np.ones(n, dtype=bool)
+        kinds, cl_idx = np.ones(1, dtype=bool), None
 
+    if out is None:
+        out = {"start": start, "end": end, "rank": np.empty(n, np.int8),
+               "billable": np.empty(n, bool)}
+    else:  # the caller's columns: this chunk's arrays are freed as it returns
+        out["start"][:] = start
+        out["end"][:] = end
+        start, end = out["start"], out["end"]
+    np.take(lic_rank, lic_idx, out=out["rank"])
+    if kinds.all() or not kinds.any():  # every client billable, or none: no gather
+        out["billable"][:] = kinds.all()
+    else:
+        np.take(kinds, cl_idx, out=out["billable"])
     chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
-             "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
-             "start": start, "end": end, "billable": billable, "where": where}
+             "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
+             "billable": out["billable"], "where": where}
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
         chunk["user_first"] = first_rows(user_idx, len(user_dict))
@@ -376,13 +390,16 @@ def _valid_iso(text: str) -> bool:
 
 # --- combining chunks ------------------------------------------------------------------------
 
-def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
+def combine(chunks: list[dict], *, source: str = "sessions",
+            columns: dict[str, np.ndarray] | None = None) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
     User ids equal without case and surrounding spaces are one user, named as first seen.
     Zero-length sessions (end == start) are kept: each is a login. Records of a JSON export that
     were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
-    refused naming the file and row of its earliest start and latest end.
+    refused naming the file and row of its earliest start and latest end. ``columns``: the
+    whole ``start``, ``end``, ``rank`` and ``billable`` columns the chunks were written into, in
+    order (``normalize_table(out=...)``): taken as they are, not copied.
     """
     warn_open(chunks, source)
     chunks = [c for c in chunks if len(c["start"])]
@@ -391,10 +408,12 @@ def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
     check_span(*span_of_chunks(chunks))
     user_ids, user = _recode(chunks, "user_dict", "user_idx", True, source)
     org_names, org = _recode(chunks, "org_dict", "org_idx", False, source)
+    if columns is None or len(columns["start"]) != len(user):
+        columns = {key: _joined(chunks, key, dtype) for key, dtype in (
+            ("rank", np.int8), ("start", np.int64), ("end", np.int64), ("billable", np.bool_))}
     sessions = Sessions(
-        user=user, org=org, rank=_joined(chunks, "rank", np.int8),
-        start_ns=_joined(chunks, "start", np.int64), end_ns=_joined(chunks, "end", np.int64),
-        billable=_joined(chunks, "billable", np.bool_),
+        user=user, org=org, rank=columns["rank"], start_ns=columns["start"],
+        end_ns=columns["end"], billable=columns["billable"],
         user_ids=user_ids, org_names=org_names)
     if not sessions.billable.any():
         warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
