@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -308,11 +309,31 @@ def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> p
     try:
         table = pq.ParquetFile(file, metadata=meta, read_dictionary=text).read_row_groups(
             list(groups), use_threads=False)
-        table.validate(full=True)  # a corrupt page can decode to codes past the values
+        _validate(table)  # a corrupt page can decode to codes past the values
     except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
         raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
                                 ) from None
     return table
+
+
+def _validate(table: pa.Table) -> None:
+    """``table.validate(full=True)``, with the codes of dictionary columns checked by their
+    least and greatest value (one vectorized pass: Arrow's full check of each code took a
+    sixth of the decoding time)."""
+    table.validate()
+    for column in table.columns:  # a loop over columns and their row groups
+        for arr in column.chunks:
+            if not pa.types.is_dictionary(arr.type):
+                arr.validate(full=True)
+                continue
+            arr.dictionary.validate(full=True)
+            if arr.null_count == len(arr):
+                continue
+            low, high = (v.as_py() for v in pc.min_max(arr.indices).values())
+            if low < 0 or high >= len(arr.dictionary):
+                bad = high if high >= len(arr.dictionary) else low
+                raise pa.ArrowInvalid(f"Dictionary indices invalid: a value out of bounds: "
+                                      f"{bad} (should be in [0, {len(arr.dictionary) - 1}])")
 
 
 def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.RecordBatch]:
@@ -320,7 +341,7 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
     try:
         pf = pq.ParquetFile(file, metadata=meta, read_dictionary=text)
         for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
-            batch.validate(full=True)
+            _validate(pa.Table.from_batches([batch]))
             yield batch
     except (pa.ArrowInvalid, OSError) as exc:
         raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"

@@ -94,8 +94,10 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
     user_dict, user_idx = _encode(column("user_id"), "user_id", where, required=True)
     _check_null_ids(user_dict, user_idx, where)
-    start = parse_instants(column("start"), "start", where, input_timezone)
-    end = parse_instants(column("end"), "end", where, input_timezone)
+    start = parse_instants(column("start"), "start", where, input_timezone,
+                           out=None if out is None else out["start"])
+    end = parse_instants(column("end"), "end", where, input_timezone,
+                         out=None if out is None else out["end"])
     length = end - start  # one pass for both checks; the rows are found on the error path
     longest = MAX_SESSION_DAYS * NS_PER_DAY
     if n and length.min() < 0:
@@ -125,18 +127,21 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             f"{source}: no 'license' column; add one or pass --license (accepted: "
             f"{LICENSE_ACCEPTED})")
     lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
-    # a Parquet dictionary can hold values no row of this batch uses (a blank that took
-    # --license, a value of another batch): only the used ones are checked, against their row
-    used = np.bincount(lic_idx, minlength=len(lic_dict)) > 0
+    unknown = []
     for j, name in enumerate(lic_dict.to_pylist()):  # distinct license names only
-        if not used[j]:
-            continue
         try:
             lic_rank[j] = BY_KEY[normalize_license(name)].rank
         except BillingInputError:
-            i = int(np.flatnonzero(lic_idx == j)[0])
-            raise BillingInputError(f"{where(i)}, column 'license': unknown license {name!r}; "
-                                    f"accepted: {LICENSE_ACCEPTED}") from None
+            unknown.append(j)
+    for j in unknown:  # the error path only: rows are looked at when a name is unknown
+        # a Parquet dictionary can hold values no row of this batch uses (a blank that took
+        # --license, a value of another batch): only used ones are refused, naming their row
+        rows = np.flatnonzero(lic_idx == j)
+        if len(rows):
+            i = int(rows[0])
+            raise BillingInputError(
+                f"{where(i)}, column 'license': unknown license {lic_dict[j].as_py()!r}; "
+                f"accepted: {LICENSE_ACCEPTED}")
 
     if "client" in names:
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
@@ -149,9 +154,10 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if out is None:
         out = {"start": start, "end": end, "rank": np.empty(n, np.int8),
                "billable": np.empty(n, bool)}
-    else:  # the caller's columns: this chunk's arrays are freed as it returns
-        out["start"][:] = start
-        out["end"][:] = end
+    else:  # the caller's columns (parse_instants wrote timestamps there already)
+        for key, values in (("start", start), ("end", end)):
+            if values is not out[key]:
+                out[key][:] = values
         start, end = out["start"], out["end"]
     np.take(lic_rank, lic_idx, out=out["rank"])
     if kinds.all() or not kinds.any():  # every client billable, or none: no gather
@@ -243,10 +249,13 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
         raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
 
 
-def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) -> np.ndarray:
+def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, *,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """UTC nanoseconds from ISO 8601 text with an offset or ``Z``, or tz-aware timestamps.
 
     Text or timestamps without an offset are refused unless ``input_timezone`` names their zone.
+    ``out``: an int64 array of the column's length that tz-aware timestamps are written into
+    (one pass from Arrow's buffer; other inputs return an array of their own).
     """
     t = col.type
     if pa.types.is_dictionary(t):
@@ -261,6 +270,12 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
     if pa.types.is_timestamp(t):
         if t.tz is None:
             col = _localize(col, name, where, input_timezone)
+        if out is not None and col.type.tz is not None:
+            per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[col.type.unit]
+            raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)  # a view: no nulls
+            limit = np.iinfo(np.int64).max // per
+            if raw.min() >= -limit and raw.max() <= limit:  # else Arrow's cast names the row
+                return np.multiply(raw, per, out=out)
         try:
             return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
                 zero_copy_only=False)
