@@ -307,8 +307,9 @@ def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> p
     """Row groups of a Parquet file as one table, text columns as dictionaries (on a reading
     thread: a file object of its own, the footer parsed once)."""
     try:
-        table = pq.ParquetFile(file, metadata=meta, read_dictionary=text).read_row_groups(
-            list(groups), use_threads=False)
+        # mapped, not read into fresh buffers: fewer page faults, which two threads contend on
+        with pq.ParquetFile(file, metadata=meta, read_dictionary=text, memory_map=True) as pf:
+            table = pf.read_row_groups(list(groups))  # Arrow threads balance few pieces
         _validate(table)  # a corrupt page can decode to codes past the values
     except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
         raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"

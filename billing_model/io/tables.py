@@ -159,11 +159,13 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             if values is not out[key]:
                 out[key][:] = values
         start, end = out["start"], out["end"]
-    np.take(lic_rank, lic_idx, out=out["rank"])
+    # codes are in range (Arrow checked them): mode="clip" writes straight into out, where
+    # "raise" gathers into a buffer first (half the speed)
+    np.take(lic_rank, lic_idx, out=out["rank"], mode="clip")
     if kinds.all() or not kinds.any():  # every client billable, or none: no gather
         out["billable"][:] = kinds.all()
     else:
-        np.take(kinds, cl_idx, out=out["billable"])
+        np.take(kinds, cl_idx, out=out["billable"], mode="clip")
     chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
              "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
              "billable": out["billable"], "where": where}
@@ -491,7 +493,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
         if len(local) and local.min() == local.max():  # one org (or user) in the chunk
             codes[at:at + len(c[idx_key])] = local[0]
         else:
-            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])])
+            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])], mode="clip")
         at += len(c[idx_key])
     return names, codes
 
