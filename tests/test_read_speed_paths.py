@@ -171,3 +171,15 @@ def test_a_folder_of_parquet_parts_is_written_into_one_set_of_columns(tmp_path, 
     assert s.user.tolist()[:13] == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 6, 1, 6]
     assert s.billable.tolist() == [True] * 13 + [False]
     assert s.rank.tolist() == [3] * 10 + [2, 4, 2, 3]
+
+
+def test_an_id_first_seen_in_lower_case_keeps_that_spelling(tmp_path, threads):
+    # the first piece holds only lower-case ids (no row positions are kept for it); a later
+    # piece spells one of them in capitals: the earliest spelling still names the user
+    users = ["ann", "bob", "BOB", "Cyd", "cyd", "ann"]
+    start = np.array(stamps(range(6)), dtype="datetime64[ns]")
+    f = write_groups(tmp_path / "s.parquet", users, start, start + np.timedelta64(1, "h"),
+                     ["pc2"] * 6, 2)
+    s = read_sessions(f)
+    assert s.user_ids.tolist() == ["Cyd", "ann", "bob"]
+    assert s.user.tolist() == [1, 2, 2, 0, 0, 1]

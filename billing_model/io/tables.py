@@ -171,7 +171,11 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
              "billable": out["billable"], "where": where}
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
-        chunk["user_first"] = first_rows(user_idx, len(user_dict))
+        # the ids as compared (values are trimmed already); the first row of each value only
+        # when folding changes one (mixed case): else every spelling of an id is the id itself
+        chunk["user_keys"] = pc.utf8_lower(user_dict)
+        if not chunk["user_keys"].equals(user_dict):
+            chunk["user_first"] = first_rows(user_idx, len(user_dict))
     return chunk
 
 
@@ -459,7 +463,10 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     sizes = np.array([len(d) for d in dicts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     values = pa.concat_arrays(dicts) if len(dicts) > 1 else dicts[0]
-    keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
+    if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
+        keys = pa.concat_arrays([c["user_keys"] for c in chunks])
+    else:
+        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
     encoded = pc.dictionary_encode(keys)
     inverse = encoded.indices.to_numpy(zero_copy_only=False)
     n_keys = len(encoded.dictionary)
@@ -467,7 +474,9 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
         what = "user ids" if fold else "org names"
         raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than "
                                 "2**31")
-    if fold:  # each user named as first seen: the entry of the earliest row overall
+    if fold and keys.equals(values):  # no id changed by folding: each key is its only spelling
+        display = encoded.dictionary
+    elif fold:  # each user named as first seen: the entry of the earliest row overall
         rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
         seen = np.concatenate([(c["user_first"] if "user_first" in c
                                 else first_rows(c[idx_key], len(d))) + rows[j]
