@@ -116,7 +116,9 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
     else:
-        org_dict, org_idx = pa.array([default_org], pa.string()), np.zeros(n, dtype=np.int32)
+        org_dict = pa.array([default_org], pa.string())
+    if len(org_dict) == 1:  # one org (the common case): a code per row without the memory
+        org_idx = np.broadcast_to(np.int32(0), (n,))
 
     if "license" in names:
         lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
