@@ -1,8 +1,10 @@
 """Reading session data: CSV, Parquet, the vendor's user-details JSON; files, folders, globs.
 
 All file input of the usage engine lives here (STYLE.md: I/O in one place). Files are read in
-Arrow record batches and encoded straight into integer arrays (:mod:`billing_model.core.sessions`):
-no Python object per row, so memory grows with the sessions, not with their text.
+Arrow record batches (CSV) or pieces of row groups (Parquet, decoded on the reading threads) and
+encoded straight into integer arrays (:mod:`billing_model.core.sessions`): no Python object per
+row, so memory grows with the sessions, not with their text. When every file is Parquet, the
+chunks write their timestamps, ranks and billable flags straight into the final columns.
 
 Source for the JSON export: ``docs/rules.md#session-data``:
 ``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId`` and
@@ -157,15 +159,16 @@ def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[t
         yield table, kwargs
 
 
-#: threads that validate and encode batches while the next ones are decoded
+#: threads that read, validate and encode pieces (Parquet) or batches (CSV)
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
 def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
     """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
-    on a few threads (Arrow and NumPy release the GIL): the next batch is decoded while the
-    previous ones are encoded. At most ``WORKERS + 1`` batches are in flight, and the first bad
-    batch in file order raises, as it would one at a time."""
+    on a few threads (Arrow and NumPy release the GIL): a Parquet piece is decoded on its thread
+    too, a CSV batch is decoded here while the previous ones are encoded. At most
+    ``WORKERS + 1`` tables are in flight, and the first bad one in file order raises, as it
+    would one at a time."""
     if WORKERS == 1:
         for table, kwargs in tables:
             yield _normalize(table, kwargs)

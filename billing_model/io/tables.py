@@ -1,9 +1,9 @@
 """Arrow tables of sessions (from CSV, Parquet, JSON or Python lists) parsed into chunks.
 
-:func:`normalize_table` validates one table and encodes it as arrays (a *chunk*) that
-:func:`billing_model.core.sessions.combine` joins; every error names the source, the row, the
-column and the value. :func:`parse_instants` reads ISO 8601 text, timestamps and dates as UTC
-nanoseconds.
+:func:`normalize_table` validates one table and encodes it as arrays (a *chunk*: int32 codes
+per row, the distinct names as Arrow string arrays) that :func:`combine` joins; every error names
+the source, the row, the column and the value. :func:`parse_instants` reads ISO 8601 text,
+timestamps and dates as UTC nanoseconds.
 """
 
 from __future__ import annotations
