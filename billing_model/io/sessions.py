@@ -303,7 +303,12 @@ class _Piece:
         self.num_rows = num_rows
 
     def __call__(self) -> pa.Table:
-        return _read_piece(self.file, self.meta, self.text, self.groups)
+        table = _read_piece(self.file, self.meta, self.text, self.groups)
+        if table.num_rows != self.num_rows:  # its rows go to the slice the footer sized
+            raise BillingInputError(
+                f"{self.file}: not a readable Parquet file (row groups {list(self.groups)} "
+                f"hold {table.num_rows} rows, the footer says {self.num_rows})")
+        return table
 
 
 def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> pa.Table:
