@@ -63,10 +63,16 @@ MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignmen
 @dataclass
 class Sessions:
     """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
-    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`)."""
+    ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`).
 
-    user: np.ndarray        # int64 codes into user_ids
-    org: np.ndarray         # int64 codes into org_names
+    Read from files (:func:`billing_model.io.tables.combine`), ``user`` and ``org`` are int32
+    (half the memory of int64; more than 2**31 distinct ids are refused there): widen them
+    before arithmetic that can pass 2**31 (``org * n_users + user``). Other makers may pass
+    int64 codes.
+    """
+
+    user: np.ndarray        # int32 (or int64) codes into user_ids
+    org: np.ndarray         # int32 (or int64) codes into org_names
     rank: np.ndarray        # int8 license rank
     start_ns: np.ndarray    # int64 UTC ns
     end_ns: np.ndarray      # int64 UTC ns
@@ -138,8 +144,9 @@ def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
 
 def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
     """The earliest start and the latest end of the chunks, each with the place of its row."""
-    lo = [int(np.argmin(c["start"])) for c in chunks]  # a loop over chunks (batches)
-    hi = [int(np.argmax(c["end"])) for c in chunks]
+    # a loop over chunks (batches); normalize_table found them already ("lo", "hi")
+    lo = [c["lo"] if "lo" in c else int(np.argmin(c["start"])) for c in chunks]
+    hi = [c["hi"] if "hi" in c else int(np.argmax(c["end"])) for c in chunks]
     a = min(range(len(chunks)), key=lambda j: chunks[j]["start"][lo[j]])
     b = max(range(len(chunks)), key=lambda j: chunks[j]["end"][hi[j]])
     return (int(chunks[a]["start"][lo[a]]), chunks[a]["where"](lo[a]),

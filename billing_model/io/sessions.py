@@ -1,8 +1,10 @@
 """Reading session data: CSV, Parquet, the vendor's user-details JSON; files, folders, globs.
 
 All file input of the usage engine lives here (STYLE.md: I/O in one place). Files are read in
-Arrow record batches and encoded straight into integer arrays (:mod:`billing_model.core.sessions`):
-no Python object per row, so memory grows with the sessions, not with their text.
+Arrow record batches (CSV) or pieces of row groups (Parquet, decoded on the reading threads) and
+encoded straight into integer arrays (:mod:`billing_model.core.sessions`): no Python object per
+row, so memory grows with the sessions, not with their text. When every file is Parquet, the
+chunks write their timestamps, ranks and billable flags straight into the final columns.
 
 Source for the JSON export: ``docs/rules.md#session-data``:
 ``POST /api/v2/analytics/users/details/query`` returns ``userDetails[]`` with ``userId`` and
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -37,6 +40,10 @@ from .tables import combine, normalize_table, parse_instants, to_arrow
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
+#: rows per piece of a Parquet file read and encoded on a thread: consecutive row groups
+PIECE_ROWS = 1 << 20
+#: a row group larger than this is read in batches of BATCH_ROWS (memory), not as one piece
+MAX_GROUP_ROWS = 1 << 22
 
 
 def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
@@ -116,23 +123,52 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
     """
     files = session_files(path)
+    total = _parquet_rows(files)
     if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
         files = track(files, "Reading session files")
     tables = (table for f in files for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
         other_clients=other_clients, as_of=as_of))
-    return combine(list(_normalized(tables)), source=str(path))
+    columns = None
+    if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
+        columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
+                   "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
+        tables = _into(tables, columns)
+    return combine(list(_normalized(tables)), source=str(path), columns=columns)
 
 
-#: threads that validate and encode batches while the next ones are decoded
+def _parquet_rows(files: list[Path]) -> int | None:
+    """The rows of the files when all are Parquet (their footers say), else ``None``."""
+    if not all(f.suffix.lower() in (".parquet", ".pq") for f in files):
+        return None
+    try:
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    except (pa.ArrowInvalid, OSError):  # the read names the file
+        return None
+
+
+def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[tuple]:
+    """Each ``(table, options)`` with ``out``: the slices of ``columns`` its rows go to, in
+    order (a file that changed since its footer was read gets none: combine then copies)."""
+    at = 0
+    for table, kwargs in tables:
+        rows = table.num_rows
+        if at + rows <= len(columns["start"]):
+            kwargs = {**kwargs, "out": {k: v[at:at + rows] for k, v in columns.items()}}
+        at += rows
+        yield table, kwargs
+
+
+#: threads that read, validate and encode pieces (Parquet) or batches (CSV)
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
 def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
     """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
-    on a few threads (Arrow and NumPy release the GIL): the next batch is decoded while the
-    previous ones are encoded. At most ``WORKERS + 1`` batches are in flight, and the first bad
-    batch in file order raises, as it would one at a time."""
+    on a few threads (Arrow and NumPy release the GIL): a Parquet piece is decoded on its thread
+    too, a CSV batch is decoded here while the previous ones are encoded. At most
+    ``WORKERS + 1`` tables are in flight, and the first bad one in file order raises, as it
+    would one at a time."""
     if WORKERS == 1:
         for table, kwargs in tables:
             yield _normalize(table, kwargs)
@@ -151,7 +187,10 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
                 future.cancel()
 
 
-def _normalize(table: pa.Table, kwargs: dict) -> dict:
+def _normalize(table, kwargs: dict) -> dict:
+    """The chunk of a table, or of what a piece's reader returns (on a reading thread)."""
+    if callable(table):
+        table = table()
     opened = kwargs.pop("open", None)
     chunk = normalize_table(table, **kwargs)
     if opened is not None:
@@ -163,7 +202,8 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[dict]:
-    """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file.
+    """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
+    ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
     ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
     file read in parallel); row numbers in messages still count from the file's first row.
@@ -171,16 +211,20 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
                                      org=org, row_groups=row_groups,
                                      other_clients=other_clients, as_of=as_of):
-        yield _normalize(table, kwargs)
+        chunk = _normalize(table, kwargs)
+        for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
+            chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
+        yield chunk
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None
                 ) -> Iterator[tuple[pa.Table, dict]]:
-    """The Arrow tables of one file (one per batch), each with the keyword arguments that
-    :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
-    records' count, added to the chunk)."""
+    """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
+    that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
+    records' count, added to the chunk). A piece of a Parquet file comes as a function that
+    reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone,
             "other_clients": check_other_clients(other_clients)}
@@ -191,48 +235,130 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
         yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
                       "open": opened, **opts}
         return
+    if suffix in (".parquet", ".pq"):
+        yield from _parquet_pieces(file, row_groups, opts)
+        return
     offset = 0
-    if row_groups is not None:
-        meta = pq.ParquetFile(file).metadata
-        offset = sum(meta.row_group(i).num_rows for i in range(row_groups[0]))
-    for batch in _batches(file, suffix, row_groups):
-        base = offset
-        if suffix == ".csv":
-            def where(i, base=base):
-                return f"{file}: line {base + i + 2}"
-        else:
-            def where(i, base=base):
-                return f"{file}: row {base + i + 1}"
+    for batch in _batches(file, suffix):
+        def where(i, base=offset):
+            return f"{file}: line {base + i + 2}"
         yield pa.Table.from_batches([batch]), {"where": where, "source": str(file), **opts}
         offset += batch.num_rows
 
 
-def _batches(file: Path, suffix: str, row_groups: tuple[int, ...] | None = None
-             ) -> Iterator[pa.RecordBatch]:
-    if suffix in (".parquet", ".pq"):
-        try:
-            pf = pq.ParquetFile(file)
-            # text columns straight to dictionary arrays: codes, not a string per row
-            text = [f.name for f in pf.schema_arrow
-                    if f.name.strip().lower() in TEXT_COLUMNS
-                    and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
-            if text:
-                pf = pq.ParquetFile(file, read_dictionary=text)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                    ) from None
-        if pf.metadata.num_rows == 0:
-            yield pa.RecordBatch.from_pylist([], schema=pf.schema_arrow)  # columns still checked
-            return
-        try:
-            for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=None if row_groups
-                                         is None else list(row_groups)):
-                batch.validate(full=True)  # a corrupt page can decode to codes past the values
-                yield batch
-        except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
-            raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                    ) from None
+def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
+                    ) -> Iterator[tuple]:
+    """The pieces of a Parquet file for :func:`iter_tables`: consecutive row groups of up to
+    :data:`PIECE_ROWS` rows, each as a function that reads it (run on the reading threads, so
+    pieces decode at once); a row group of more than :data:`MAX_GROUP_ROWS` rows is read here in
+    batches of :data:`BATCH_ROWS` (memory). Row numbers count from the file's first row."""
+    try:
+        pf = pq.ParquetFile(file)
+        # text columns straight to dictionary arrays: codes, not a string per row
+        text = [f.name for f in pf.schema_arrow
+                if f.name.strip().lower() in TEXT_COLUMNS
+                and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+        meta = pf.metadata
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+
+    def where_from(base):
+        return lambda i: f"{file}: row {base + i + 1}"
+
+    kwargs = {"source": str(file), **opts}
+    if meta.num_rows == 0:  # columns still checked
+        yield pa.Table.from_batches([], schema=pf.schema_arrow), {"where": where_from(0),
+                                                                 **kwargs}
         return
+    groups = range(meta.num_row_groups) if row_groups is None else row_groups
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    offset = sum(sizes[:groups[0]]) if len(groups) else 0
+    piece: list[int] = []
+    rows = 0
+    for i in [*groups, None]:  # a loop over row groups (metadata), not rows
+        if piece and (i is None or rows + sizes[i] > PIECE_ROWS
+                      or sizes[i] > MAX_GROUP_ROWS):
+            yield (_Piece(file, meta, text, tuple(piece), rows),
+                   {"where": where_from(offset), **kwargs})
+            offset += rows
+            piece, rows = [], 0
+        if i is None:
+            break
+        if sizes[i] > MAX_GROUP_ROWS:
+            for batch in _big_group(file, meta, text, i):
+                yield pa.Table.from_batches([batch]), {"where": where_from(offset), **kwargs}
+                offset += batch.num_rows
+            continue
+        piece.append(i)
+        rows += sizes[i]
+
+
+class _Piece:
+    """Row groups of a Parquet file, read when called (on a reading thread)."""
+
+    def __init__(self, file: Path, meta, text: list[str], groups: tuple[int, ...],
+                 num_rows: int):
+        self.file, self.meta, self.text, self.groups = file, meta, text, groups
+        self.num_rows = num_rows
+
+    def __call__(self) -> pa.Table:
+        table = _read_piece(self.file, self.meta, self.text, self.groups)
+        if table.num_rows != self.num_rows:  # its rows go to the slice the footer sized
+            raise BillingInputError(
+                f"{self.file}: not a readable Parquet file (row groups {list(self.groups)} "
+                f"hold {table.num_rows} rows, the footer says {self.num_rows})")
+        return table
+
+
+def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> pa.Table:
+    """Row groups of a Parquet file as one table, text columns as dictionaries (on a reading
+    thread: a file object of its own, the footer parsed once)."""
+    try:
+        # mapped, not read into fresh buffers: fewer page faults, which two threads contend on
+        with pq.ParquetFile(file, metadata=meta, read_dictionary=text, memory_map=True) as pf:
+            table = pf.read_row_groups(list(groups))  # Arrow threads balance few pieces
+        _validate(table)  # a corrupt page can decode to codes past the values
+    except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+    return table
+
+
+def _validate(table: pa.Table) -> None:
+    """``table.validate(full=True)``, with the codes of dictionary columns checked by their
+    least and greatest value (one vectorized pass: Arrow's full check of each code took a
+    sixth of the decoding time)."""
+    table.validate()
+    for column in table.columns:  # a loop over columns and their row groups
+        for arr in column.chunks:
+            if not pa.types.is_dictionary(arr.type):
+                arr.validate(full=True)
+                continue
+            arr.dictionary.validate(full=True)
+            if arr.null_count == len(arr):
+                continue
+            low, high = (v.as_py() for v in pc.min_max(arr.indices).values())
+            if low < 0 or high >= len(arr.dictionary):
+                bad = high if high >= len(arr.dictionary) else low
+                raise pa.ArrowInvalid(f"Dictionary indices invalid: a value out of bounds: "
+                                      f"{bad} (should be in [0, {len(arr.dictionary) - 1}])")
+
+
+def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.RecordBatch]:
+    """One large row group in batches (its text columns as dictionaries)."""
+    try:
+        pf = pq.ParquetFile(file, metadata=meta, read_dictionary=text)
+        for batch in pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[group]):
+            _validate(pa.Table.from_batches([batch]))
+            yield batch
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
+                                ) from None
+
+
+def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
+    """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
         raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
                                 f"{', '.join(SUFFIXES)}")

@@ -1,9 +1,9 @@
 """Arrow tables of sessions (from CSV, Parquet, JSON or Python lists) parsed into chunks.
 
-:func:`normalize_table` validates one table and encodes it as arrays (a *chunk*) that
-:func:`billing_model.core.sessions.combine` joins; every error names the source, the row, the
-column and the value. :func:`parse_instants` reads ISO 8601 text, timestamps and dates as UTC
-nanoseconds.
+:func:`normalize_table` validates one table and encodes it as arrays (a *chunk*: int32 codes
+per row, the distinct names as Arrow string arrays) that :func:`combine` joins; every error names
+the source, the row, the column and the value. :func:`parse_instants` reads ISO 8601 text,
+timestamps and dates as UTC nanoseconds.
 """
 
 from __future__ import annotations
@@ -56,13 +56,16 @@ def to_arrow(values, name: str) -> pa.Array:
 
 def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
                     default_license: str | None = None, input_timezone: str | None = None,
-                    default_org: str = DEFAULT_ORG, other_clients: str | None = None) -> dict:
+                    default_org: str = DEFAULT_ORG, other_clients: str | None = None,
+                    out: dict[str, np.ndarray] | None = None) -> dict:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
     blank or a null marker (:data:`NULL_IDS`) are refused; zero-length sessions are kept.
     ``other_clients`` (``"billable"`` or ``"not-billable"``) says what a client in neither list
-    of :data:`CLIENTS` is; ``None`` refuses such clients.
+    of :data:`CLIENTS` is; ``None`` refuses such clients. ``out`` holds arrays of the table's
+    length (``start``, ``end``, ``rank``, ``billable``: slices of the caller's whole columns)
+    that the chunk's columns are written into, so that :func:`combine` need not copy them.
     """
     names = {name.strip().lower(): name for name in table.column_names}
     if len(names) < len(table.column_names):
@@ -85,21 +88,26 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
     def column(name):
         col = table.column(names[name])
-        return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+        if isinstance(col, pa.ChunkedArray):  # one chunk per row group of a Parquet piece
+            return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+        return col
 
     user_dict, user_idx = _encode(column("user_id"), "user_id", where, required=True)
     _check_null_ids(user_dict, user_idx, where)
-    start = parse_instants(column("start"), "start", where, input_timezone)
-    end = parse_instants(column("end"), "end", where, input_timezone)
-    bad = np.flatnonzero(end < start)
-    if len(bad):
-        i = int(bad[0])
+    start = parse_instants(column("start"), "start", where, input_timezone,
+                           out=None if out is None else out["start"])
+    end = parse_instants(column("end"), "end", where, input_timezone,
+                         out=None if out is None else out["end"])
+    length = end - start  # one pass for both checks; the rows are found on the error path
+    longest = MAX_SESSION_DAYS * NS_PER_DAY
+    if n and length.min() < 0:
+        i = int(np.flatnonzero(length < 0)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is before start "
             f"{_show(column('start'), i)}; accepted: end at or after start")
-    bad = np.flatnonzero(end - start > MAX_SESSION_DAYS * NS_PER_DAY)
-    if len(bad):  # a typo in a year: the engine would count every minute of the decades between
-        i = int(bad[0])
+    if n and length.max() > longest:
+        # a typo in a year: the engine would count every minute of the decades between
+        i = int(np.flatnonzero(length > longest)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
             f"after start {_show(column('start'), i)}; accepted: sessions of up to "
@@ -108,56 +116,86 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
     else:
-        org_dict, org_idx = np.array([default_org], dtype=object), np.zeros(n, dtype=np.int64)
+        org_dict = pa.array([default_org], pa.string())
+    if len(org_dict) == 1:  # one org (the common case): a code per row without the memory
+        org_idx = np.broadcast_to(np.int32(0), (n,))
 
     if "license" in names:
         lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
     elif default_license is not None:
-        lic_dict, lic_idx = np.array([default_license], dtype=object), np.zeros(n, np.int64)
+        lic_dict, lic_idx = pa.array([default_license], pa.string()), np.zeros(n, np.int32)
     else:
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
             f"{LICENSE_ACCEPTED})")
     lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
-    # a Parquet dictionary can hold values no row of this batch uses (a blank that took
-    # --license, a value of another batch): only the used ones are checked, against their row
-    used = np.bincount(lic_idx, minlength=len(lic_dict)) > 0
-    for j, name in enumerate(lic_dict):  # distinct license names only
-        if not used[j]:
-            continue
+    unknown = []
+    for j, name in enumerate(lic_dict.to_pylist()):  # distinct license names only
         try:
             lic_rank[j] = BY_KEY[normalize_license(name)].rank
         except BillingInputError:
-            i = int(np.flatnonzero(lic_idx == j)[0])
-            raise BillingInputError(f"{where(i)}, column 'license': unknown license {name!r}; "
-                                    f"accepted: {LICENSE_ACCEPTED}") from None
+            unknown.append(j)
+    for j in unknown:  # the error path only: rows are looked at when a name is unknown
+        # a Parquet dictionary can hold values no row of this batch uses (a blank that took
+        # --license, a value of another batch): only used ones are refused, naming their row
+        rows = np.flatnonzero(lic_idx == j)
+        if len(rows):
+            i = int(rows[0])
+            raise BillingInputError(
+                f"{where(i)}, column 'license': unknown license {lic_dict[j].as_py()!r}; "
+                f"accepted: {LICENSE_ACCEPTED}")
 
     if "client" in names:
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
-        billable = (classify_clients(cl_dict, cl_idx, where, other_clients, source)[cl_idx]
-                    if len(cl_dict) else np.ones(n, dtype=bool))
+        kinds = classify_clients(np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx,
+                                 where, other_clients, source)
     else:
-        billable = np.ones(n, dtype=bool)
+        kinds, cl_idx = np.ones(1, dtype=bool), None
 
-    return {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
-            "org_idx": org_idx, "rank": lic_rank[lic_idx] if n else np.zeros(0, np.int8),
-            "start": start, "end": end, "billable": billable, "where": where}
+    if out is None:
+        out = {"start": start, "end": end, "rank": np.empty(n, np.int8),
+               "billable": np.empty(n, bool)}
+    else:  # the caller's columns (parse_instants wrote timestamps there already)
+        for key, values in (("start", start), ("end", end)):
+            if values is not out[key]:
+                out[key][:] = values
+        start, end = out["start"], out["end"]
+    # codes are in range (Arrow checked them): mode="clip" writes straight into out, where
+    # "raise" gathers into a buffer first (half the speed)
+    np.take(lic_rank, lic_idx, out=out["rank"], mode="clip")
+    if kinds.all() or not kinds.any():  # every client billable, or none: no gather
+        out["billable"][:] = kinds.all()
+    else:
+        np.take(kinds, cl_idx, out=out["billable"], mode="clip")
+    chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
+             "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
+             "billable": out["billable"], "where": where}
+    if n:  # here, on the reading threads, so that combine has less to do after the last chunk
+        chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
+        # the ids as compared (values are trimmed already); the first row of each value only
+        # when folding changes one (mixed case): else every spelling of an id is the id itself
+        chunk["user_keys"] = pc.utf8_lower(user_dict)
+        if not chunk["user_keys"].equals(user_dict):
+            chunk["user_first"] = first_rows(user_idx, len(user_dict))
+    return chunk
 
 
-def _check_null_ids(values: np.ndarray, codes: np.ndarray, where) -> None:
-    """Refuse user ids such as 'NaN', 'NULL', '#N/A' (a spreadsheet's empty cell)."""
+def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
+    """Refuse user ids such as 'NaN', 'NULL', '#N/A' (a spreadsheet's empty cell): checked on the
+    distinct values, rows looked up only when one of them is a marker."""
     if not len(values):
         return
-    lower = pc.utf8_lower(pa.array(values.astype(str), pa.string()))
-    null = pc.is_in(lower, value_set=pa.array(sorted(NULL_IDS))).to_numpy(zero_copy_only=False)
-    if null.any():
-        rows = np.flatnonzero(null[codes])
-        if len(rows):
-            i = int(rows[0])
-            raise BillingInputError(
-                f"{where(i)}, column 'user_id': {values[codes[i]]!r} is a null marker, not a user; "
-                "every session needs a user_id (blank, NaN, NULL, None, #N/A are refused)")
+    null = pc.is_in(pc.utf8_lower(values), value_set=pa.array(sorted(NULL_IDS)))
+    if not pc.any(null).as_py():
+        return
+    rows = np.flatnonzero(null.to_numpy(zero_copy_only=False)[codes])
+    if len(rows):
+        i = int(rows[0])
+        raise BillingInputError(
+            f"{where(i)}, column 'user_id': {values[int(codes[i])].as_py()!r} is a null marker, "
+            "not a user; every session needs a user_id (blank, NaN, NULL, None, #N/A are "
+            "refused)")
 
 
 def _show(col: pa.Array, i: int) -> str:
@@ -168,25 +206,30 @@ def _show(col: pa.Array, i: int) -> str:
     return repr(value)
 
 
-def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None):
-    """Dictionary-encode a text column: (values as object array, int64 codes).
+def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None
+            ) -> tuple[pa.Array, np.ndarray]:
+    """Dictionary-encode a text column: (trimmed values as an Arrow string array, int32 codes).
 
     A column that is already dictionary-encoded (Parquet read with ``read_dictionary``) keeps
-    its codes: only its few distinct values are trimmed and checked, no string per row is made.
+    its codes: only its distinct values are trimmed and checked, no string per row is made.
     The values may repeat after trimming; :func:`combine` maps equal names to one code.
     """
     if pa.types.is_dictionary(col.type):
         values = pc.utf8_trim_whitespace(col.dictionary.cast(pa.string()))
-        codes = col.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        indices = col.indices.fill_null(0) if col.null_count else col.indices
+        codes = indices.to_numpy(zero_copy_only=False)
+        if codes.dtype != np.int32:
+            codes = codes.astype(np.int32)
         blank_value = pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
-        blank = col.is_null().to_numpy(zero_copy_only=False)
-        if len(values):
-            blank = blank | blank_value[codes]
-        values = np.asarray(values.to_pylist(), dtype=object)
-        if blank.any():
-            _blank_error(blank, name, where, required, fill)
-            values = np.append(values, fill)
-            codes[blank] = len(values) - 1
+        if col.null_count or blank_value.any():
+            blank = col.is_null().to_numpy(zero_copy_only=False)
+            if len(values):
+                blank = blank | blank_value[codes]
+            if blank.any():
+                _blank_error(blank, name, where, required, fill)
+                values = pa.concat_arrays([values, pa.array([fill], pa.string())])
+                codes = codes.copy()  # the reader's buffer is read-only
+                codes[blank] = len(values) - 1
         return values, codes
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
@@ -199,10 +242,10 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
     blank = pc.fill_null(blank, True)
     if pc.any(blank).as_py():
         _blank_error(blank.to_numpy(zero_copy_only=False), name, where, required, fill)
-        col = pc.if_else(blank, pa.scalar(fill, pa.string()), col)
+        col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
-    return (np.asarray(enc.dictionary.to_pylist(), dtype=object),
-            enc.indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    return (enc.dictionary.cast(pa.string()),
+            enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False))
 
 
 def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
@@ -214,10 +257,13 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
         raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
 
 
-def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) -> np.ndarray:
+def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, *,
+                   out: np.ndarray | None = None) -> np.ndarray:
     """UTC nanoseconds from ISO 8601 text with an offset or ``Z``, or tz-aware timestamps.
 
     Text or timestamps without an offset are refused unless ``input_timezone`` names their zone.
+    ``out``: an int64 array of the column's length that tz-aware timestamps are written into
+    (one pass from Arrow's buffer; other inputs return an array of their own).
     """
     t = col.type
     if pa.types.is_dictionary(t):
@@ -225,13 +271,19 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None) 
         t = col.type
     if len(col) == 0:  # a header without rows, a JSON export without presence
         return np.zeros(0, dtype=np.int64)
-    if pc.any(pc.is_null(col)).as_py():
+    if col.null_count:
         i = int(np.flatnonzero(pc.is_null(col).to_numpy(zero_copy_only=False))[0])
         raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
                                 "timestamp with an offset, e.g. 2026-01-05T08:00:00Z")
     if pa.types.is_timestamp(t):
         if t.tz is None:
             col = _localize(col, name, where, input_timezone)
+        if out is not None and col.type.tz is not None:
+            per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[col.type.unit]
+            raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)  # a view: no nulls
+            limit = np.iinfo(np.int64).max // per
+            if raw.min() >= -limit and raw.max() <= limit:  # else Arrow's cast names the row
+                return np.multiply(raw, per, out=out)
         try:
             return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
                 zero_copy_only=False)
@@ -361,65 +413,109 @@ def _valid_iso(text: str) -> bool:
 
 # --- combining chunks ------------------------------------------------------------------------
 
-def combine(chunks: list[dict], *, source: str = "sessions") -> Sessions:
+def combine(chunks: list[dict], *, source: str = "sessions",
+            columns: dict[str, np.ndarray] | None = None) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
     User ids equal without case and surrounding spaces are one user, named as first seen.
     Zero-length sessions (end == start) are kept: each is a login. Records of a JSON export that
     were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
-    refused naming the file and row of its earliest start and latest end.
+    refused naming the file and row of its earliest start and latest end. ``columns``: the
+    whole ``start``, ``end``, ``rank`` and ``billable`` columns the chunks were written into, in
+    order (``normalize_table(out=...)``): taken as they are, not copied.
     """
     warn_open(chunks, source)
     chunks = [c for c in chunks if len(c["start"])]
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
     check_span(*span_of_chunks(chunks))
-
-    def recode(dict_key, idx_key, fold: bool):
-        # every chunk's dictionary in one Arrow array, unified by hashing (no sort, no Python
-        # string per row: only each batch's distinct values, and the sorted names at the end)
-        sizes = [len(c[dict_key]) for c in chunks]
-        offsets = np.cumsum([0] + sizes)
-        values = pa.array(np.concatenate([np.asarray(c[dict_key], dtype=object)
-                                          for c in chunks]), pa.string())
-        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
-        encoded = pc.dictionary_encode(keys)
-        inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        n_keys = len(encoded.dictionary)
-        if fold:  # each user named as first seen: the entry of the earliest row overall
-            rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
-            seen = np.concatenate([first_rows(c[idx_key], n) + rows[j]
-                                   for j, (c, n) in enumerate(zip(chunks, sizes, strict=True))])
-            unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
-            seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
-            best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
-            np.minimum.at(best, inverse, seen)
-            lead = np.flatnonzero(seen == best[inverse])   # one entry per key
-            lead = lead[np.argsort(inverse[lead])]          # in key order
-            display = values.take(pa.array(lead))
-        else:
-            display = encoded.dictionary
-        order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
-        rank = np.empty(n_keys, dtype=np.int64)
-        rank[order] = np.arange(n_keys)
-        names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
-        inverse = rank[inverse]
-        codes = np.concatenate([inverse[offsets[j] + c[idx_key]]
-                                for j, c in enumerate(chunks)])
-        return names, codes.astype(np.int64)
-
-    user_ids, user = recode("user_dict", "user_idx", True)
-    org_names, org = recode("org_dict", "org_idx", False)
+    user_ids, user = _recode(chunks, "user_dict", "user_idx", True, source)
+    org_names, org = _recode(chunks, "org_dict", "org_idx", False, source)
+    if columns is None or len(columns["start"]) != len(user):
+        columns = {key: _joined(chunks, key, dtype) for key, dtype in (
+            ("rank", np.int8), ("start", np.int64), ("end", np.int64), ("billable", np.bool_))}
     sessions = Sessions(
-        user=user, org=org,
-        rank=np.concatenate([c["rank"] for c in chunks]).astype(np.int8),
-        start_ns=np.concatenate([c["start"] for c in chunks]),
-        end_ns=np.concatenate([c["end"] for c in chunks]),
-        billable=np.concatenate([c["billable"] for c in chunks]),
+        user=user, org=org, rank=columns["rank"], start_ns=columns["start"],
+        end_ns=columns["end"], billable=columns["billable"],
         user_ids=user_ids, org_names=org_names)
     if not sessions.billable.any():
         warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
     return sessions
+
+
+def _joined(chunks: list[dict], key: str, dtype) -> np.ndarray:
+    """One column of every chunk, copied once into an array of ``dtype``."""
+    out = np.empty(sum(len(c[key]) for c in chunks), dtype=dtype)
+    at = 0
+    for c in chunks:  # a loop over chunks (batches)
+        out[at:at + len(c[key])] = c[key]
+        at += len(c[key])
+    return out
+
+
+def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source: str
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted names and global int32 codes of one text column of every chunk.
+
+    Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
+    Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
+    values equal without case and spaces are one name, written as in the earliest row.
+    """
+    dicts = [_text(c[dict_key]) for c in chunks]
+    sizes = np.array([len(d) for d in dicts], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    values = pa.concat_arrays(dicts) if len(dicts) > 1 else dicts[0]
+    if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
+        keys = pa.concat_arrays([c["user_keys"] for c in chunks])
+    else:
+        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
+    encoded = pc.dictionary_encode(keys)
+    inverse = encoded.indices.to_numpy(zero_copy_only=False)
+    n_keys = len(encoded.dictionary)
+    if n_keys >= 2**31:
+        what = "user ids" if fold else "org names"
+        raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than "
+                                "2**31")
+    if fold and keys.equals(values):  # no id changed by folding: each key is its only spelling
+        display = encoded.dictionary
+    elif fold:  # each user named as first seen: the entry of the earliest row overall
+        rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
+        seen = np.concatenate([(c["user_first"] if "user_first" in c
+                                else first_rows(c[idx_key], len(d))) + rows[j]
+                               for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
+        unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
+        seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
+        best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
+        lead = np.flatnonzero(seen == best[inverse])   # one entry per key
+        lead = lead[np.argsort(inverse[lead])]          # in key order
+        display = values.take(pa.array(lead))
+    else:
+        display = encoded.dictionary
+    order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
+    rank = np.empty(n_keys, dtype=np.int32)
+    rank[order] = np.arange(n_keys, dtype=np.int32)
+    names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
+    rank = rank[inverse]  # the global code of each chunk's value
+    codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
+    at = 0
+    for j, c in enumerate(chunks):  # a loop over chunks (batches)
+        local = rank[offsets[j]:offsets[j + 1]]
+        if len(local) and local.min() == local.max():  # one org (or user) in the chunk
+            codes[at:at + len(c[idx_key])] = local[0]
+        else:
+            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])], mode="clip")
+        at += len(c[idx_key])
+    return names, codes
+
+
+def _text(values) -> pa.Array:
+    """A chunk's dictionary as an Arrow string array (chunks made elsewhere may hold NumPy)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not isinstance(values, pa.Array):
+        values = pa.array(np.asarray(values, dtype=object).tolist(), pa.string())
+    return values if values.type == pa.string() else values.cast(pa.string())
 
 
 def fold_ids(values) -> np.ndarray:
