@@ -112,3 +112,31 @@ def test_a_command_loads_only_its_own_module():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert "LOADED False False" in done.stderr
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+@pytest.mark.parametrize("extra", [[], ["--by-user"]])
+def test_usage_as_csv_loads_no_pandas(tmp_path, suffix, extra):
+    # importing pandas (directly, or through pyarrow's conversions to and from Python and NumPy)
+    # was a quarter of a second of every `usage` run: the engine returns NumPy columns, the
+    # reader converts Arrow buffers itself and the CSV is written by the csv module
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    path = tmp_path / f"sessions.{suffix}"
+    frame = pd.read_csv("scenarios/sample_sessions.csv")
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        for col in ("start", "end"):
+            frame[col] = pd.to_datetime(frame[col], utc=True)
+        frame.to_parquet(path, index=False)
+    code = ("import sys; from billing_model.cli import main; "
+            f"code = main(['usage', {str(path)!r}, '--format', 'csv', *{extra!r}]); "
+            "print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "PANDAS False 0" in done.stderr
+    assert done.stdout.startswith("org,period_start,period_end,")

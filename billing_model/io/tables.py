@@ -34,6 +34,7 @@ from ..core.sessions import (
     span_of_chunks,
     warn_open,
 )
+from .arrow import EMPTY, integers, numpy, strings
 
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UTC_WORD = r"\s*(?:UTC|GMT)$"
@@ -116,14 +117,14 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
     else:
-        org_dict = pa.array([default_org], pa.string())
+        org_dict = strings([default_org])
     if len(org_dict) == 1:  # one org (the common case): a code per row without the memory
         org_idx = np.broadcast_to(np.int32(0), (n,))
 
     if "license" in names:
         lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
     elif default_license is not None:
-        lic_dict, lic_idx = pa.array([default_license], pa.string()), np.zeros(n, np.int32)
+        lic_dict, lic_idx = strings([default_license]), np.zeros(n, np.int32)
     else:
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
@@ -186,10 +187,10 @@ def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
     distinct values, rows looked up only when one of them is a marker."""
     if not len(values):
         return
-    null = pc.is_in(pc.utf8_lower(values), value_set=pa.array(sorted(NULL_IDS)))
+    null = pc.is_in(pc.utf8_lower(values), value_set=strings(sorted(NULL_IDS)))
     if not pc.any(null).as_py():
         return
-    rows = np.flatnonzero(null.to_numpy(zero_copy_only=False)[codes])
+    rows = np.flatnonzero(numpy(null)[codes])
     if len(rows):
         i = int(rows[0])
         raise BillingInputError(
@@ -217,17 +218,18 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
     if pa.types.is_dictionary(col.type):
         values = pc.utf8_trim_whitespace(col.dictionary.cast(pa.string()))
         indices = col.indices.fill_null(0) if col.null_count else col.indices
-        codes = indices.to_numpy(zero_copy_only=False)
+        codes = numpy(indices)
         if codes.dtype != np.int32:
             codes = codes.astype(np.int32)
-        blank_value = pc.fill_null(pc.equal(values, ""), True).to_numpy(zero_copy_only=False)
+        # never null: a null value is blank (or_kleene(true, null) is true)
+        blank_value = numpy(pc.or_kleene(pc.is_null(values), pc.equal(values, EMPTY)))
         if col.null_count or blank_value.any():
-            blank = col.is_null().to_numpy(zero_copy_only=False)
+            blank = numpy(col.is_null())
             if len(values):
                 blank = blank | blank_value[codes]
             if blank.any():
                 _blank_error(blank, name, where, required, fill)
-                values = pa.concat_arrays([values, pa.array([fill], pa.string())])
+                values = pa.concat_arrays([values, strings([fill])])
                 codes = codes.copy()  # the reader's buffer is read-only
                 codes[blank] = len(values) - 1
         return values, codes
@@ -238,14 +240,13 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
             raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
                                     "not text; accepted: text or whole numbers") from None
     col = pc.utf8_trim_whitespace(col)
-    blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
-    blank = pc.fill_null(blank, True)
+    blank = pc.or_kleene(pc.is_null(col), pc.equal(col, EMPTY))  # never null (see above)
     if pc.any(blank).as_py():
-        _blank_error(blank.to_numpy(zero_copy_only=False), name, where, required, fill)
+        _blank_error(numpy(blank), name, where, required, fill)
         col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
     return (enc.dictionary.cast(pa.string()),
-            enc.indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False))
+            numpy(enc.indices).astype(np.int32, copy=False))
 
 
 def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
@@ -280,13 +281,12 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
             col = _localize(col, name, where, input_timezone)
         if out is not None and col.type.tz is not None:
             per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[col.type.unit]
-            raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)  # a view: no nulls
+            raw = numpy(col)  # a view of the counts: no nulls
             limit = np.iinfo(np.int64).max // per
             if raw.min() >= -limit and raw.max() <= limit:  # else Arrow's cast names the row
                 return np.multiply(raw, per, out=out)
         try:
-            return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
-                zero_copy_only=False)
+            return numpy(col.cast(pa.timestamp("ns", tz="UTC")))
         except pa.ArrowInvalid:  # beyond the years 1677-2262 of nanosecond timestamps
             per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[t.unit]
             raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
@@ -298,7 +298,7 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
     if pa.types.is_date(t):
         col = col.cast(pa.timestamp("ns"))
         col = _localize(col, name, where, input_timezone)
-        return col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return numpy(col)
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         i = 0
         raise BillingInputError(f"{where(i)}, column {name!r}: values of type {t} are not "
@@ -312,8 +312,7 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
         has_offset = pc.match_substring_regex(col, _OFFSET)
     if pc.all(has_offset).as_py():
         try:
-            return col.cast(pa.timestamp("ns", tz="UTC")).cast(pa.int64()).to_numpy(
-                zero_copy_only=False)
+            return numpy(col.cast(pa.timestamp("ns", tz="UTC")))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             if pc.any(pc.match_substring_regex(col, "z$")).as_py():
                 # ISO 8601 (RFC 3339) allows a lowercase 'z', which Arrow refuses: read it as
@@ -331,11 +330,11 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
             "ISO 8601 with an offset or 'Z' (2026-01-05T08:00:00Z), or say the zone with "
             "--input-timezone ZONE")
     out = np.empty(len(col), dtype=np.int64)
-    mask = has_offset.to_numpy(zero_copy_only=False)
-    for sel, aware in ((mask, True), (~mask, False)):
+    mask = numpy(has_offset)
+    for sel, keep, aware in ((mask, has_offset, True), (~mask, pc.invert(has_offset), False)):
         if not sel.any():
             continue
-        part = col.filter(pa.array(sel))
+        part = col.filter(keep)
         try:
             if aware:
                 ts = part.cast(pa.timestamp("ns", tz="UTC"))
@@ -344,7 +343,7 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
                                _subset_where(where, sel), input_timezone)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             _raise_unparseable(col, name, where)
-        out[sel] = ts.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        out[sel] = numpy(ts)
     return out
 
 
@@ -470,7 +469,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     else:
         keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
     encoded = pc.dictionary_encode(keys)
-    inverse = encoded.indices.to_numpy(zero_copy_only=False)
+    inverse = numpy(encoded.indices)
     n_keys = len(encoded.dictionary)
     if n_keys >= 2**31:
         what = "user ids" if fold else "org names"
@@ -489,13 +488,13 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
         np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
         lead = np.flatnonzero(seen == best[inverse])   # one entry per key
         lead = lead[np.argsort(inverse[lead])]          # in key order
-        display = values.take(pa.array(lead))
+        display = values.take(integers(lead))
     else:
         display = encoded.dictionary
-    order = pc.array_sort_indices(display).to_numpy(zero_copy_only=False)
+    order = numpy(pc.array_sort_indices(display))
     rank = np.empty(n_keys, dtype=np.int32)
     rank[order] = np.arange(n_keys, dtype=np.int32)
-    names = np.asarray(display.take(pa.array(order)).to_pylist(), dtype=object)
+    names = np.asarray(display.take(integers(order)).to_pylist(), dtype=object)
     rank = rank[inverse]  # the global code of each chunk's value
     codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
     at = 0

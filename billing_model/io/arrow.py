@@ -1,0 +1,63 @@
+"""Arrow arrays to NumPy and back, without pyarrow's pandas hooks.
+
+pyarrow looks for pandas whenever it converts an array to NumPy (``Array.to_numpy``,
+``np.asarray``) or builds an array or scalar from Python or NumPy values (``pa.array``,
+``pa.scalar``), and imports it when it is installed: a quarter of a second of start-up that
+``billing-model usage`` would pay for nothing. The reader converts through these helpers, which
+work on the arrays' buffers; arrays holding nulls (error paths) go through pyarrow's own
+conversion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+
+def numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The values of an Arrow array of numbers, booleans or timestamps as NumPy (a read-only
+    view of its buffer, or for booleans an unpacked copy); timestamps as their int64 counts."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count == 0:
+        if pa.types.is_boolean(arr.type):
+            bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+            unpacked = np.unpackbits(bits, count=arr.offset + len(arr), bitorder="little")
+            return unpacked[arr.offset:].view(bool)
+        dtype = _fixed_width(arr.type)
+        if dtype is not None:
+            if len(arr) == 0:
+                return np.zeros(0, dtype=dtype)
+            return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr),
+                                 offset=arr.offset * dtype.itemsize)
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _fixed_width(t: pa.DataType) -> np.dtype | None:
+    if pa.types.is_integer(t):
+        return np.dtype(f"{'i' if pa.types.is_signed_integer(t) else 'u'}{t.bit_width // 8}")
+    if pa.types.is_floating(t) and t.bit_width in (32, 64):
+        return np.dtype(f"f{t.bit_width // 8}")
+    if pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_date64(t):
+        return np.dtype(np.int64)
+    return None
+
+
+def strings(values) -> pa.StringArray:
+    """Python strings as an Arrow string array."""
+    encoded = [str(v).encode() for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets),
+                                       pa.py_buffer(b"".join(encoded)))
+
+
+#: the empty string as an Arrow scalar (a Python "" passed to a compute function is converted
+#: by ``pa.scalar``, which looks for pandas)
+EMPTY = strings([""])[0]
+
+
+def integers(values: np.ndarray) -> pa.Array:
+    """NumPy integers as an Arrow int64 array (indices for ``take``)."""
+    values = np.ascontiguousarray(values, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
