@@ -152,7 +152,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                                    default_order_date(types.SimpleNamespace(
                                        start_ns=np.array([summary.start_min])), timezone),
                                    timezone)
-        window = Window.covering(calendar, summary.start_min, summary.end_max)
+        window = Window.covering(calendar, summary.start_min, summary.touch_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
         with _scratch(client) as directory:
@@ -186,7 +186,7 @@ def scan_part(file: Path, options: dict) -> dict:
     plus its distinct names.
     """
     rows = billable = 0
-    start_min = end_max = None
+    start_min = end_max = touch_max = None
     start_where = end_where = None
     orgs: set[str] = set()
     users: dict[str, str] = {}  # key -> name as first seen
@@ -210,11 +210,15 @@ def scan_part(file: Path, options: dict) -> dict:
                 start_min, start_where = int(chunk["start"][lo]), chunk["where"](lo)
             if end_max is None or chunk["end"][hi] > end_max:
                 end_max, end_where = int(chunk["end"][hi]), chunk["where"](hi)
+            # the window's end, as the in-memory engine takes it (usage_window): a zero-length
+            # login at the latest instant still belongs to the period holding it
+            touch = int(np.maximum(chunk["end"], chunk["start"] + 1).max())
+            touch_max = touch if touch_max is None else max(touch_max, touch)
     except BillingInputError as exc:
         return {"error": str(exc)}
     keys = sorted(users)
     return {"rows": rows, "billable": billable,
-            "start_min": start_min, "end_max": end_max,
+            "start_min": start_min, "end_max": end_max, "touch_max": touch_max,
             "start_where": start_where, "end_where": end_where,
             "org_names": sorted(orgs), "user_keys": keys,
             "user_names": [users[k] for k in keys],
@@ -262,6 +266,7 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
                                 "accepted: fewer than 2**31 users and 2**31 orgs")
     return types.SimpleNamespace(
         rows=rows, start_min=lo["start_min"], end_max=hi["end_max"],
+        touch_max=max(s["touch_max"] for s in scans if s["touch_max"] is not None),
         org_names=org_names, user_ids=user_ids)
 
 

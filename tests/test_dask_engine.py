@@ -351,3 +351,24 @@ def test_no_billable_client_warns_in_both_engines(tmp_path):
     expected, got, w_np, w_dask = both(tmp_path / "parts", order_date="2026-01-01")
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np and any("no billable session" in w for w in w_np)
+
+
+def test_a_login_at_the_first_instant_of_a_period_opens_it_in_both_engines(tmp_path):
+    # the latest instant of the data is a zero-length login at 05:00Z, the first instant of the
+    # March period in New York: the in-memory engine counted it there, the Dask engine's window
+    # ended before it and dropped the period (found by the Hypothesis comparison)
+    from billing_model.core.usage import compute_usage
+    from billing_model.dask_engine import compute_usage_dask
+    from billing_model.io.sessions import read_sessions
+
+    path = tmp_path / "edge.csv"
+    path.write_text("user_id,org,license,client,start,end\n"
+                    "u0,east,pc2,web,2026-03-01T05:00:00Z,2026-03-01T05:00:00Z\n"
+                    "u1,east,pc2,web,2026-03-01T04:59:59Z,2026-03-01T04:59:59Z\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        memory = compute_usage(read_sessions(path), order_date="2026-03-01")
+        dask = compute_usage_dask(path, order_date="2026-03-01", progress=False)
+    assert memory[["period_start", "named_users"]].astype(str).values.tolist() == [
+        ["2026-02-01", "1"], ["2026-03-01", "1"]]
+    pd.testing.assert_frame_equal(dask, memory)

@@ -666,7 +666,7 @@ def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
     sel = sessions.billable & (b >= m0) & (a < m1) & (a <= b)
     if pool_only:
         sel &= sessions.rank >= POOL_MIN_RANK
-    key = sessions.org[sel] * len(sessions.user_ids) + sessions.user[sel]
+    key = sessions.org[sel].astype(np.int64) * len(sessions.user_ids) + sessions.user[sel]
     run_key, ra, rb = merge_runs(key, np.maximum(a[sel], m0), np.minimum(b[sel], m1 - 1))
     _, start, level, minutes = sweep(np.zeros(len(ra), np.int64), ra, rb)
     counts = per_minute(start, level, minutes, int(m0), int(m1 - m0))
