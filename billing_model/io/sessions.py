@@ -134,7 +134,11 @@ def read_sessions(path: str | Path, *, license: str | None = None,
         columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
                    "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
         tables = _into(tables, columns)
-    return combine(list(_normalized(tables)), source=str(path), columns=columns)
+    sessions = combine(list(_normalized(tables)), source=str(path), columns=columns)
+    # Arrow's allocator keeps the decoded batches' memory for reuse; the engine allocates with
+    # NumPy's: give it back (a year of parts held 500 MB more at the engine's peak)
+    pa.default_memory_pool().release_unused()
+    return sessions
 
 
 def _parquet_rows(files: list[Path]) -> int | None:
