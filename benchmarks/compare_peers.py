@@ -179,9 +179,12 @@ def main() -> None:
     import compileall
 
     compileall.compile_dir(HERE.parent / "billing_model", quiet=1)
+    # what `usage` imports (the CLI module alone loads neither NumPy nor Arrow)
+    engine_modules = ("billing_model.cli, billing_model.commands.usage, "
+                      "billing_model.io.sessions, billing_model.core.usage")
     floors = {name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
-              for name, module in (("billing-model", "billing_model.cli"),
-                                   ("duckdb", "duckdb"), ("polars", "polars"))}
+              for name, module in (("billing-model", engine_modules), ("duckdb", "duckdb"),
+                                   ("polars", "polars"))}
     print("start-up floor (a fresh process importing only): " + ", ".join(
         f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()),
         flush=True)
