@@ -152,9 +152,10 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
     reach -= lift
     reach += a  # back to minutes
     del lift
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(a)) - 1
-    return key[starts], a[starts], reach[ends]
+    ends = np.empty(len(a), dtype=bool)  # the last row of each run
+    ends[-1] = True
+    ends[:-1] = new[1:]
+    return key[new], a[new], reach[ends]
 
 
 def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
@@ -267,8 +268,10 @@ def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
     cuts = np.asarray(cuts, dtype=np.int64)
     cuts = cuts[(cuts > t0) & (cuts < t0 + width)] - t0
     if len(cuts):
-        forced = (np.arange(n_groups)[:, None] * width + cuts[None, :]).reshape(-1)
-        starts = np.union1d(starts, forced)
+        is_start = np.zeros(n_groups * width, dtype=bool)
+        is_start[starts] = True
+        is_start[(np.arange(n_groups)[:, None] * width + cuts[None, :]).reshape(-1)] = True
+        starts = np.flatnonzero(is_start)
     minutes = np.diff(starts, append=n_groups * width)
     seg_level = level[starts]
     keep = seg_level > 0  # a positive stretch ends before its group's last cell, which is 0

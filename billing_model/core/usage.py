@@ -202,8 +202,9 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     g_rank = np.maximum.reduceat(rank, first)  # highest license held in the period
     g_named = np.logical_or.reduceat(billable, first)
     del rank
-    # the group (org, period and user) of each piece, from 1
-    index = np.cumsum(new, dtype=np.int32 if len(g_key) < 2**31 else np.int64)
+    # the group (org, period and user) of each piece
+    index = np.repeat(np.arange(len(first), dtype=np.int32 if len(first) < 2**31 else np.int64),
+                      np.diff(first, append=len(new)))
     del new, first
 
     holds = billable
@@ -218,10 +219,12 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     held -= 1  # the last mark held
     run_group, run_a, run_b = merge_runs(index, mark, held, presorted=True)
     del index, mark, held
-    run_group -= 1
     run_b += 1  # runs of marks run_a .. run_b - 1
-    g_minutes = np.bincount(run_group, weights=run_b - run_a, minlength=len(g_key)
-                            ).astype(np.int64)
+    g_minutes = np.zeros(len(g_key), dtype=np.int64)
+    if len(run_group):  # runs are sorted by group: one sum per group that has runs
+        has = np.flatnonzero(np.r_[True, run_group[1:] != run_group[:-1]])
+        g_minutes[run_group[has]] = np.add.reduceat(run_b - run_a, has, dtype=np.int64)
+        del has
 
     # the pool's presence (users whose highest license is concurrent-eligible) as runs per org
     g_op = g_key // n_users
@@ -261,7 +264,9 @@ def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_o
     starts = window.bounds - window.bounds[0]  # periods' first minutes in the window, the end
     layout = _Layout.fit(n_orgs * window.n_periods * len(sessions.user_ids), int(starts[-1]),
                          int(np.diff(starts).max()))
-    pieces = layout.empty(n)
+    # room for the later pieces of sessions crossing a boundary (a few in a hundred at most in
+    # real data); more grows the array
+    pieces = layout.empty(n + n // 32 + 1024)
     filled, later = 0, []
     for lo in range(0, n, BLOCK_ROWS):  # a loop over blocks of millions of sessions
         main, extra = _pack_block(sessions, lo, min(n, lo + BLOCK_ROWS), window, org_code,
@@ -273,12 +278,12 @@ def _sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_o
     size = filled + sum(len(x) for x in later)
     if size == 0:
         return None
-    if size != n:
-        pieces.resize(size, refcheck=False)  # in place (a remap, not a copy, when large)
+    if size > len(pieces):
+        pieces.resize(size, refcheck=False)
     for extra in later:
         pieces[filled:filled + len(extra)] = extra
         filled += len(extra)
-    return layout.sort(pieces)
+    return layout.sort(pieces[:size])
 
 
 def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: np.ndarray,
@@ -338,23 +343,14 @@ def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: 
 
 def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray):
     """The period of each minute ``a`` (index into ``starts``, the periods' first minutes and
-    the end), and the rows whose ``b`` is in a later period."""
+    the end), and the rows whose ``b`` is in a later period: looked up in a table of the
+    window's minutes (16 bits each: 21 MB for the longest window, 240 months)."""
     n_per = len(starts) - 1
     if n_per == 1:
         return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int64)  # broadcasts
-    if n_per <= 8:  # a few comparisons are cheaper than a binary search and a gather
-        per = np.zeros(len(a), dtype=np.int64)
-        crosses = np.zeros(len(a), dtype=bool)
-        for first in starts[1:-1]:
-            later = a >= first
-            per += later
-            np.logical_not(later, out=later)
-            later &= b >= first  # starts before the boundary, touches a minute after it
-            crosses |= later
-        return per, np.flatnonzero(crosses)
-    per = np.searchsorted(starts, a, side="right")
-    per -= 1
-    return per, np.flatnonzero(b >= starts[1:][per])
+    table = np.repeat(np.arange(n_per, dtype=np.int16), np.diff(starts))
+    per = table[a]
+    return per, np.flatnonzero(table[b] != per)
 
 
 @dataclass(frozen=True)
