@@ -178,9 +178,20 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
             yield _normalize(table, kwargs)
         return
     pending: deque = deque()
+    tables = iter(tables)
     with ThreadPoolExecutor(WORKERS) as pool:
         try:
-            for table, kwargs in tables:
+            while True:
+                try:
+                    table, kwargs = next(tables)
+                except StopIteration:
+                    break
+                except BillingInputError:
+                    # a later file's error, found here (a Parquet footer, a CSV batch): a bad
+                    # row of a table already submitted comes before it in file order
+                    while pending:
+                        pending.popleft().result()
+                    raise
                 pending.append(pool.submit(_normalize, table, kwargs))
                 while len(pending) > WORKERS:
                     yield pending.popleft().result()
