@@ -152,3 +152,19 @@ def test_a_dst_time_without_offset_is_found_without_a_call_per_row(capsys, tmp_p
     file.write_text("user_id,start,end\n" + "\n".join(rows) + "\n")
     err = usage_error(capsys, file, "--license", "pc2", "--input-timezone", "America/New_York")
     assert "line 252, column 'start': '2026-11-01 01:30:00' is ambiguous" in err
+
+
+def test_a_quoted_line_break_at_the_end_of_a_csv_block_is_read(capsys, tmp_path, monkeypatch):
+    # Arrow parses a CSV in blocks (64 MB) cut at line breaks; told that values hold none, it
+    # cut inside a quoted multi-line value and the valid file was refused ("rows with a
+    # different number of fields") when such a value fell near a block's end
+    from billing_model.io import sessions as io_sessions
+
+    monkeypatch.setattr(io_sessions, "CSV_BLOCK", 256)
+    rows = [f'u{i},2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,"line\nbreak {i}"' for i in range(40)]
+    file = tmp_path / "multi.csv"
+    file.write_text("user_id,start,end,org\n" + "\n".join(rows) + "\n")
+    code = main(["usage", str(file), "--license", "pc2", "--timezone", "UTC", "--format", "csv"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.count("2026-03-01,2026-03-31,pc2,1,1,1,1,") == 40
