@@ -372,3 +372,24 @@ def test_a_login_at_the_first_instant_of_a_period_opens_it_in_both_engines(tmp_p
     assert memory[["period_start", "named_users"]].astype(str).values.tolist() == [
         ["2026-02-01", "1"], ["2026-03-01", "1"]]
     pd.testing.assert_frame_equal(dask, memory)
+
+
+def test_a_login_across_a_period_start_in_many_orgs_counts_in_both_periods(tmp_path):
+    # 30 orgs of one agent each, logged in from 31 March 12:00 to 1 April 12:00: adding the
+    # partitions' partials cancels the -1 and +1 at 1 April 00:00, and with many orgs (a sparse
+    # org x minute table) the events were sorted, not counted: the sorted path ignored the
+    # period starts, the one segment was March's and April's peak was 0 (the in-memory engine:
+    # 1)
+    lines = ["user_id,org,license,client,start,end"]
+    for i in range(30):
+        for start, end in (("2026-03-01T00:00Z", "2026-03-01T00:10Z"),
+                           ("2026-03-31T12:00Z", "2026-04-01T12:00Z"),
+                           ("2026-05-30T00:00Z", "2026-05-30T00:10Z")):
+            lines.append(f"u{i},o{i:02d},pc2,web,{start},{end}")
+    (tmp_path / "orgs.csv").write_text("\n".join(lines) + "\n")
+    expected, got, _, _ = both(tmp_path / "orgs.csv", order_date="2026-03-01", timezone="UTC",
+                               partition_rows=10)
+    april = got[got["period_start"].astype(str) == "2026-04-01"]
+    assert april["peak_concurrent"].tolist() == [1] * 30
+    assert april["concurrent_users"].tolist() == [1] * 30
+    pd.testing.assert_frame_equal(got, expected)

@@ -126,3 +126,45 @@ def test_a_bad_scheduler_address_is_one_line_at_exit_too(tmp_path, address):
     assert run.stderr.count("\n") == 1, run.stderr
     assert run.stderr.startswith(f"billing-model: error: --scheduler: cannot reach a Dask "
                                  f"scheduler at {address!r} (")
+
+
+def test_a_dst_time_without_offset_is_found_without_a_call_per_row(capsys, tmp_path,
+                                                                  monkeypatch):
+    # naive local times with --input-timezone: the row of an ambiguous or missing time (a DST
+    # change) was found by calling Arrow once per row, 14 s for a million rows whose last is
+    # bad; now a few calls on the whole column name the first bad row, of either kind
+    import pyarrow.compute as pc
+
+    calls = []
+    assume = pc.assume_timezone
+    monkeypatch.setattr(pc, "assume_timezone", lambda *a, **k: calls.append(1) or assume(*a, **k))
+    rows = ["a,2026-03-01 10:00:00,2026-03-01 11:00:00"] * 300
+    rows[120] = "b,2026-03-08 02:30:00,2026-03-08 03:30:00"  # does not exist in New York
+    rows[250] = "c,2026-11-01 01:30:00,2026-11-01 02:30:00"  # happens twice
+    file = tmp_path / "local.csv"
+    file.write_text("user_id,start,end\n" + "\n".join(rows) + "\n")
+    err = usage_error(capsys, file, "--license", "pc2", "--input-timezone", "America/New_York")
+    assert err == (f"billing-model: error: {file}: line 122, column 'start': '2026-03-08 "
+                   "02:30:00' is ambiguous or does not exist in America/New_York (a DST change); "
+                   "write it with a UTC offset")
+    assert len(calls) <= 4
+    rows[120] = rows[0]
+    file.write_text("user_id,start,end\n" + "\n".join(rows) + "\n")
+    err = usage_error(capsys, file, "--license", "pc2", "--input-timezone", "America/New_York")
+    assert "line 252, column 'start': '2026-11-01 01:30:00' is ambiguous" in err
+
+
+def test_a_quoted_line_break_at_the_end_of_a_csv_block_is_read(capsys, tmp_path, monkeypatch):
+    # Arrow parses a CSV in blocks (64 MB) cut at line breaks; told that values hold none, it
+    # cut inside a quoted multi-line value and the valid file was refused ("rows with a
+    # different number of fields") when such a value fell near a block's end
+    from billing_model.io import sessions as io_sessions
+
+    monkeypatch.setattr(io_sessions, "CSV_BLOCK", 256)
+    rows = [f'u{i},2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,"line\nbreak {i}"' for i in range(40)]
+    file = tmp_path / "multi.csv"
+    file.write_text("user_id,start,end,org\n" + "\n".join(rows) + "\n")
+    code = main(["usage", str(file), "--license", "pc2", "--timezone", "UTC", "--format", "csv"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.count("2026-03-01,2026-03-31,pc2,1,1,1,1,") == 40

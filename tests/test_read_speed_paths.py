@@ -44,6 +44,20 @@ def threads(monkeypatch):
     monkeypatch.setattr(io_sessions, "WORKERS", 2)
 
 
+@pytest.mark.parametrize("later", ["b.parquet", "b.csv"])
+def test_a_bad_row_comes_before_a_later_unreadable_file(tmp_path, threads, later):
+    # a later file's error found while listing pieces (a Parquet footer, a CSV batch: on the
+    # calling thread) was raised before the earlier pieces' results were looked at: the folder
+    # named b's error, where one file at a time (and the Dask engine) names a's bad row
+    ten_rows(tmp_path, bad=[9]).rename(tmp_path / "a.parquet")
+    (tmp_path / later).write_text("user_id,start,end\nx,2026-01-05T08:00:00Z\n")
+    with pytest.raises(BillingInputError) as info:
+        read_sessions(tmp_path)
+    assert str(info.value) == (f"{tmp_path / 'a.parquet'}: row 10: end '2026-01-05T08:55:00+00:00'"
+                               " is before start '2026-01-05T09:00:00+00:00'; accepted: end at "
+                               "or after start")
+
+
 def test_a_bad_row_in_the_third_row_group_is_named_by_its_file_row(tmp_path, threads):
     # pieces are read on threads; the row number counts from the file's first row
     f = ten_rows(tmp_path, bad=[5])

@@ -504,6 +504,19 @@ def test_the_kernels_fallbacks_give_the_same_rows(monkeypatch, path):
     assert expected[0]["peak_concurrent"].max() > 5
 
 
+def test_sorted_events_are_cut_at_period_starts():
+    # events whose -1 and +1 at a period start cancelled (partials added): the sorted sweep (many
+    # groups, few events) gave one segment across minute 20, the counting sweep two
+    from billing_model.core.concurrency import segments
+
+    g = np.array([0, 0, 2999, 2999])
+    t = np.array([10, 30, 0, 1000])
+    delta = np.array([1, -1, 1, -1])
+    got = [x.tolist() for x in segments(g, t, delta, cuts=[20, 500])]
+    assert got == [[0, 0, 2999, 2999, 2999], [10, 20, 0, 20, 500], [1, 1, 1, 1, 1],
+                   [10, 10, 20, 480, 500]]
+
+
 # --- usage --by-user through the command line ---------------------------------------------------
 
 @pytest.mark.parametrize("engine", ["numpy", "dask"])

@@ -222,7 +222,7 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts=()):
         change = np.rint(np.bincount(cell, weights=delta, minlength=n_groups * width)
                          ).astype(np.int64)
         return _counted(change, n_groups, width, t0, cuts)
-    return _segments_sorted(g, t, delta, t0, width)
+    return _cut(*_segments_sorted(g, t, delta, t0, width), cuts)
 
 
 def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
@@ -245,8 +245,8 @@ def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
         return _counted(change, n_groups, width, t0, cuts)
     delta = np.ones(2 * len(g), dtype=np.int64)
     delta[len(g):] = -1
-    return _segments_sorted(np.concatenate([g, g]), np.concatenate([start, stop]), delta, t0,
-                            width)
+    return _cut(*_segments_sorted(np.concatenate([g, g]), np.concatenate([start, stop]), delta,
+                                  t0, width), cuts)
 
 
 def _counts(cells: int, events: int) -> bool:
@@ -278,6 +278,28 @@ def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
     starts, minutes, seg_level = starts[keep], minutes[keep], seg_level[keep]
     group, start = np.divmod(starts, width)
     return group, start + t0, seg_level, minutes
+
+
+def _cut(group, start, level, minutes, cuts):
+    """Segments split at ``cuts``: a sorted sweep ends a segment only at an event, and the
+    events of a group at a cut can cancel (a period's last run ends where the next period's
+    first run starts: partials added by :func:`compact_events` drop both), leaving one segment
+    that holds minutes of two periods."""
+    cuts = np.unique(np.asarray(cuts, dtype=np.int64))
+    if not len(cuts) or not len(start):
+        return group, start, level, minutes
+    stop = start + minutes
+    lo = np.searchsorted(cuts, start, side="right")  # the first cut after the start
+    parts = np.searchsorted(cuts, stop, side="left") - lo + 1  # pieces of each segment
+    if (parts == 1).all():
+        return group, start, level, minutes
+    which = np.repeat(np.arange(len(start)), parts)
+    nth = np.arange(len(which)) - np.repeat(np.cumsum(parts) - parts, parts)
+    cut_at = np.append(cuts, 0)  # the sentinel is never read where it would matter
+    first = np.where(nth == 0, start[which], cut_at[np.minimum(lo[which] + nth - 1, len(cuts))])
+    last = np.where(nth == parts[which] - 1, stop[which],
+                    cut_at[np.minimum(lo[which] + nth, len(cuts))])
+    return group[which], first, level[which], last - first
 
 
 def _segments_sorted(g, t, delta, t0: int, width: int):

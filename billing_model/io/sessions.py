@@ -44,6 +44,8 @@ BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text colu
 PIECE_ROWS = 1 << 20
 #: a row group larger than this is read in batches of BATCH_ROWS (memory), not as one piece
 MAX_GROUP_ROWS = 1 << 22
+#: bytes of a CSV file Arrow parses at a time
+CSV_BLOCK = 64 << 20
 
 
 def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
@@ -178,9 +180,20 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
             yield _normalize(table, kwargs)
         return
     pending: deque = deque()
+    tables = iter(tables)
     with ThreadPoolExecutor(WORKERS) as pool:
         try:
-            for table, kwargs in tables:
+            while True:
+                try:
+                    table, kwargs = next(tables)
+                except StopIteration:
+                    break
+                except BillingInputError:
+                    # a later file's error, found here (a Parquet footer, a CSV batch): a bad
+                    # row of a table already submitted comes before it in file order
+                    while pending:
+                        pending.popleft().result()
+                    raise
                 pending.append(pool.submit(_normalize, table, kwargs))
                 while len(pending) > WORKERS:
                     yield pending.popleft().result()
@@ -382,11 +395,14 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     # every column as text: the engine parses and validates them itself, naming the row
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
-    read = pacsv.ReadOptions(block_size=64 << 20, encoding="utf8")
+    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8")
     try:
+        # a quoted value may hold a line break (a multi-line cell saved by Excel): without
+        # newlines_in_values, Arrow cut a block at such a break and refused a valid file whose
+        # break fell near a block's end (no measurable cost on the stream reader)
         reader = pacsv.open_csv(file, read_options=read, convert_options=convert,
                                 parse_options=pacsv.ParseOptions(delimiter=delimiter,
-                                                                 newlines_in_values=False))
+                                                                 newlines_in_values=True))
         for batch in reader:
             if batch.num_rows:
                 yield batch

@@ -361,15 +361,19 @@ def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa
     try:
         return pc.assume_timezone(col, timezone=zone, ambiguous="raise", nonexistent="raise")
     except pa.ArrowInvalid:
-        for i in range(len(col)):  # error path only: find the first offending row
-            try:
-                pc.assume_timezone(col.slice(i, 1), timezone=zone, ambiguous="raise",
-                                   nonexistent="raise")
-            except pa.ArrowInvalid:
-                raise BillingInputError(
-                    f"{where(i)}, column {name!r}: {str(col[i].as_py())!r} is ambiguous or does "
-                    f"not exist in {zone} (a DST change); write it with a UTC offset") from None
-        raise
+        # error path: a time that happens twice or never reads differently as the earliest and
+        # the latest instant it could be; the first such row is named (two passes, not a call
+        # per row: a million rows took 14 s)
+        early, late = (numpy(pc.assume_timezone(col, timezone=zone, ambiguous=pick,
+                                                nonexistent=pick))
+                       for pick in ("earliest", "latest"))
+        bad = np.flatnonzero(early != late)
+        if not len(bad):
+            raise
+        i = int(bad[0])
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: {str(col[i].as_py())!r} is ambiguous or does "
+            f"not exist in {zone} (a DST change); write it with a UTC offset") from None
 
 
 def _raise_unparseable(col: pa.Array, name: str, where):
