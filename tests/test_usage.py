@@ -477,18 +477,26 @@ def test_40000_orgs():
     assert (out["peak_concurrent"] == 1).all()
 
 
+def synthetic_sessions(agents, *, days, seed, org_weights, upgrades):
+    """Generated shifts from 2026-01-25 (across the 1 February boundary) in two orgs, with
+    handovers, breaks, upgrades and non-billable clients."""
+    from billing_model.io.synthetic import generate_sessions
+
+    frame = generate_sessions(agents, "2026-01-25", days=days, seed=seed, orgs=("prod", "dev"),
+                              org_weights=org_weights, upgrades=upgrades)
+    return sessions_from_columns(frame["user_id"], frame["start"], frame["end"],
+                                 org=frame["org"], license=frame["license"],
+                                 client=frame["client"])
+
+
 @pytest.mark.parametrize("path", ["unpacked pieces", "sorted events"])
 def test_the_kernels_fallbacks_give_the_same_rows(monkeypatch, path):
     # pieces that do not pack in 63 bits are sorted as a structured array; presence of many orgs
     # with few runs is swept by sorting packed events instead of counting: both give the rows
     # of the usual paths (a month across a period boundary, two orgs, upgrades, breaks)
     from billing_model.core import concurrency, usage
-    from billing_model.io.synthetic import generate_sessions
 
-    frame = generate_sessions(80, "2026-01-25", days=10, seed=3, orgs=("prod", "dev"),
-                              org_weights=(0.6, 0.4), upgrades=4)
-    s = sessions_from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
-                              license=frame["license"], client=frame["client"])
+    s = synthetic_sessions(80, days=10, seed=3, org_weights=(0.6, 0.4), upgrades=4)
     expected = [compute_usage(s, order_date="2026-02-01", peak_rule=rule, by_user=by_user)
                 for rule in ("cumulative", "contiguous") for by_user in (False, True)]
     if path == "unpacked pieces":
@@ -547,12 +555,8 @@ def test_partials_of_user_sets_add_up_to_the_whole(parts, rule):
     # breaks, upgrades and two orgs gives the same rows both ways
     from billing_model.core.periods import BillingCalendar
     from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
-    from billing_model.io.synthetic import generate_sessions
 
-    frame = generate_sessions(120, "2026-01-25", days=14, seed=5, orgs=("prod", "dev"),
-                              org_weights=(0.7, 0.3), upgrades=5)
-    s = sessions_from_columns(frame["user_id"], frame["start"], frame["end"], org=frame["org"],
-                              license=frame["license"], client=frame["client"])
+    s = synthetic_sessions(120, days=14, seed=5, org_weights=(0.7, 0.3), upgrades=5)
     window = Window.covering(BillingCalendar("2026-02-01"), int(s.start_ns.min()),
                              int(s.end_ns.max()))
     assert window.n_periods == 2
