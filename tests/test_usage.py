@@ -494,14 +494,14 @@ def test_the_kernels_fallbacks_give_the_same_rows(monkeypatch, path):
     # pieces that do not pack in 63 bits are sorted as a structured array; presence of many orgs
     # with few runs is swept by sorting packed events instead of counting: both give the rows
     # of the usual paths (a month across a period boundary, two orgs, upgrades, breaks)
-    from billing_model.core import concurrency, usage
+    from billing_model.core import concurrency, pieces
 
     s = synthetic_sessions(80, days=10, seed=3, org_weights=(0.6, 0.4), upgrades=4)
     expected = [compute_usage(s, order_date="2026-02-01", peak_rule=rule, by_user=by_user)
                 for rule in ("cumulative", "contiguous") for by_user in (False, True)]
     if path == "unpacked pieces":
-        fit = usage._Layout.fit
-        monkeypatch.setattr(usage._Layout, "fit", classmethod(
+        fit = pieces._Layout.fit
+        monkeypatch.setattr(pieces._Layout, "fit", classmethod(
             lambda cls, *a: dataclasses.replace(fit(*a), packs=False)))
     else:
         monkeypatch.setattr(concurrency, "_counts", lambda cells, events: False)
