@@ -16,9 +16,10 @@ session belongs to, since period bounds are whole minutes).
 The kernel's cost follows the sessions: each user's marks are merged into runs
 (:func:`merge_runs`), and the runs are sorted by group (an org) and minute into *segments*:
 stretches of minutes at a constant level (:func:`run_segments`, :func:`segments`). The sort is a
-counting sort into a table of the groups' minutes when that table has no more cells than there
-are runs (a month of an org's sessions: about 45,000 cells for millions of runs), else one value
-sort of packed +1/-1 events: a table of orgs x minutes is never larger than the data. The peaks
+counting sort into a table of the groups' minutes when that table has no more cells than the
+runs' +1/-1 events, or at most :data:`DENSE_FLOOR` cells (a month of an org's sessions: about
+45,000 cells for millions of runs), else one value sort of packed +1/-1 events: a table of
+orgs x minutes is never larger than the data (or 8 MB). The peaks
 are read off the segments (:func:`cumulative_peaks`, :func:`contiguous_peaks`).
 
 These kernels are shared by the in-memory engine (:mod:`billing_model.core.usage`), the Dask engine
