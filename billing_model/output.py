@@ -50,6 +50,16 @@ def write_columns_csv(columns: dict[str, np.ndarray], out=None) -> None:
     writer.writerows(zip(*cells, strict=True))
 
 
+def _broken_pipe() -> None:
+    """The reader closed the pipe (``| head``): nothing more is written to it, and the command
+    line ends as it does for CSV output (exit 0, no message)."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # Python's flush at exit must not fail again
+    raise BrokenPipeError
+
+
 def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | None = None,
                 out=None) -> None:
     """A readable table for a terminal (rich when available and output is a terminal)."""
@@ -74,6 +84,7 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
     for row in frame.itertuples(index=False):
         table.add_row(*[Text("" if pd.isna(v) else _visible(str(v))) for v in row])
     console = Console(file=out, width=max(100, min(200, len(frame.columns) * 16)))
+    console.on_broken_pipe = _broken_pipe  # rich exits 1; the CLI treats `| head` as success
     console.print(table)
     if footer:
         console.print(Text(footer))

@@ -140,3 +140,23 @@ def test_usage_as_csv_loads_no_pandas(tmp_path, suffix, extra):
                           check=True)
     assert "PANDAS False 0" in done.stderr
     assert done.stdout.startswith("org,period_start,period_end,")
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_a_reader_closing_the_pipe_ends_quietly(tmp_path, fmt):
+    # `billing-model usage ... --by-user | head -1`: CSV ended with exit 0, the table (rich)
+    # with exit 1; both end as a success now, without a message
+    import subprocess
+    import sys
+
+    path = tmp_path / "many.csv"
+    path.write_text("user_id,start,end,license\n" + "".join(
+        f"agent{i:05d},2026-01-05T08:00:00Z,2026-01-05T16:00:00Z,pc2\n" for i in range(3000)))
+    done = subprocess.Popen([sys.executable, "-m", "billing_model", "usage", str(path),
+                             "--by-user", "--format", fmt, "--order-date", "2026-01-01"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    done.stdout.readline()
+    done.stdout.close()  # the output (over 64 KB) no longer fits the pipe
+    errors = done.stderr.read().decode()
+    assert done.wait() == 0
+    assert "Traceback" not in errors and "error" not in errors
