@@ -29,7 +29,7 @@ from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests.workbook_cells import as_date as _as_date
 from tests.workbook_cells import engine_lines as _engine_lines
-from tests.workbook_cells import error_cells
+from tests.workbook_cells import error_cells, set_named
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
 from tests.workbook_cells import workbook_lines as _workbook_lines
@@ -149,13 +149,6 @@ def _edited_scenario(stem: str, edits: dict):
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
 
 
-def _set_inputs(path: Path, edits: dict) -> None:
-    wb = openpyxl.load_workbook(path)
-    for name, value in edits.items():
-        sheet, cell = next(iter(wb.defined_names[name].destinations))
-        wb[sheet][cell.replace("$", "")].value = value
-    wb.save(path)
-
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory, soffice):
@@ -170,7 +163,7 @@ def books(tmp_path_factory, soffice):
     for case, stem, edits in EDITS:
         path = folder / f"{case}.xlsx"
         path.write_bytes(cases[stem][1].read_bytes())
-        _set_inputs(path, edits)
+        set_named(path, edits)
         cases[case] = (_edited_scenario(stem, edits), path)
     for seed in range(N_RANDOM):
         scenario = scenario_from_mapping(_random_mapping(seed), name=f"random{seed}")

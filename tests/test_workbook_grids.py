@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from test_workbook import _engine_lines, _named, _raw, _set_inputs, _workbook_lines
+from test_workbook import _engine_lines, _named, _raw, _workbook_lines
 
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.core.limits import LIMITS
@@ -25,6 +25,7 @@ from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook
 from billing_model.workbook.context import extend, grid_size
+from tests.workbook_cells import set_named
 
 STEMS = ("sales_quote", "finance_ramp_study")
 N_EDITS = 4  # seeded random edit sets per example
@@ -110,7 +111,7 @@ def grid_books(tmp_path_factory, soffice):
     def edited(case: str, stem: str, edits: dict, scenario) -> None:
         path = folder / f"{case}.xlsx"
         path.write_bytes(built[stem].read_bytes())
-        _set_inputs(path, edits)
+        set_named(path, edits)
         cases[case] = (scenario, path)
 
     edited("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6},
@@ -139,11 +140,11 @@ def grid_books(tmp_path_factory, soffice):
     cases["forced"] = (None, forced)
     negative = folder / "forced-negative.xlsx"  # typed with validation off
     negative.write_bytes(built["sales_quote"].read_bytes())
-    _set_inputs(negative, {"CommittedUsers": -5})
+    set_named(negative, {"CommittedUsers": -5})
     cases["forced-negative"] = (None, negative)
     eur = _eur_without_storage_rate()
     no_rate = build_workbook(eur, folder / "eur-no-rate.xlsx")
-    _set_inputs(no_rate, {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10,
+    set_named(no_rate, {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10,
                           "RetentionDays": 365})
     cases["eur-no-rate"] = (eur, no_rate)
     outs = [folder / "out" / f"{case}.xlsx" for case in cases]

@@ -24,7 +24,7 @@ from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests.workbook_cells import as_date as _as_date
 from tests.workbook_cells import engine_lines as _engine_lines
-from tests.workbook_cells import error_cells
+from tests.workbook_cells import error_cells, set_named
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
 from tests.workbook_cells import workbook_lines as _workbook_lines
@@ -54,13 +54,6 @@ def _edited_scenario(stem, base_edits, variant_edits):
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
 
 
-def _set(path, edits: dict) -> None:
-    wb = openpyxl.load_workbook(path)
-    for name, value in edits.items():
-        sheet, cell = next(iter(wb.defined_names[name].destinations))
-        wb[sheet][cell.replace("$", "")].value = value
-    wb.save(path)
-
 
 @pytest.fixture(scope="module")
 def books(tmp_path_factory, soffice):
@@ -74,7 +67,7 @@ def books(tmp_path_factory, soffice):
             ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS)):
         path = build_workbook(load_scenario(SCENARIOS_DIR / f"{stem}.toml"),
                               folder / f"{case}.xlsx")
-        _set(path, {**{n: v for n, (_k, v) in base_edits.items()},
+        set_named(path, {**{n: v for n, (_k, v) in base_edits.items()},
                     **{n: v for n, _i, _k, v in variant_edits}})
         cases[case] = _edited_scenario(stem, base_edits, variant_edits)
         paths.append(path)

@@ -1,5 +1,5 @@
-"""Reading recalculated workbooks in tests: a defined name's value, dates and money as the
-engines give them (shared by the workbook tests)."""
+"""Reading recalculated workbooks in tests, and editing their inputs: a defined name's value,
+dates and money as the engines give them (shared by the workbook tests)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,17 @@ def named(wb, name: str):
     """The value of the cell a defined name points to (openpyxl, ``data_only``)."""
     sheet, cell = next(iter(wb.defined_names[name].destinations))
     return wb[sheet][cell.replace("$", "")].value
+
+
+def set_named(path, edits: dict) -> None:
+    """Write values into the cells that defined names point to, as a user edits inputs."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    for name, value in edits.items():
+        sheet, cell = next(iter(wb.defined_names[name].destinations))
+        wb[sheet][cell.replace("$", "")].value = value
+    wb.save(path)
 
 
 def as_date(value) -> dt.date:
