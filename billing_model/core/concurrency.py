@@ -177,15 +177,16 @@ def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
     >>> g.tolist(), s.tolist(), level.tolist(), minutes.tolist()
     ([0, 0, 0, 3], [0, 5, 10, 2], [1, 2, 1, 1], [5, 5, 5, 1])
     """
-    group = np.asarray(group, dtype=np.int64)
-    if len(group) == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty
-    g = np.concatenate([group, group])
-    t = np.concatenate([np.asarray(a, np.int64), np.asarray(b, np.int64) + 1])
-    delta = np.ones(len(t), dtype=np.int64)
-    delta[len(group):] = -1
-    return segments(g, t, delta)
+    return run_segments(np.asarray(group, dtype=np.int64), np.asarray(a, dtype=np.int64),
+                        np.asarray(b, dtype=np.int64) + 1)
+
+
+def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray):
+    """Runs of minutes ``start .. stop - 1`` per group as events ``(group, minute, delta)``:
+    +1 at each start, -1 at each stop."""
+    delta = np.ones(2 * len(g), dtype=np.int64)
+    delta[len(g):] = -1
+    return np.concatenate([g, g]), np.concatenate([start, stop]), delta
 
 
 #: the counting sweep's table (groups x minutes, :func:`segments`) may have as many cells as
@@ -244,10 +245,7 @@ def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
         change -= np.bincount(cell, minlength=n_groups * width)
         del cell
         return _counted(change, n_groups, width, t0, cuts)
-    delta = np.ones(2 * len(g), dtype=np.int64)
-    delta[len(g):] = -1
-    return _cut(*_segments_sorted(np.concatenate([g, g]), np.concatenate([start, stop]), delta,
-                                  t0, width), cuts)
+    return segments(*run_events(g, start, stop), cuts=cuts)
 
 
 def _counts(cells: int, events: int) -> bool:
@@ -266,26 +264,19 @@ def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
     level = np.cumsum(change)  # each group's events add up to zero, so one sum serves all
     starts = np.flatnonzero(change)  # each group starts at level 0
     del change
-    cuts = np.asarray(cuts, dtype=np.int64)
-    cuts = cuts[(cuts > t0) & (cuts < t0 + width)] - t0
-    if len(cuts):
-        is_start = np.zeros(n_groups * width, dtype=bool)
-        is_start[starts] = True
-        is_start[(np.arange(n_groups)[:, None] * width + cuts[None, :]).reshape(-1)] = True
-        starts = np.flatnonzero(is_start)
     minutes = np.diff(starts, append=n_groups * width)
     seg_level = level[starts]
     keep = seg_level > 0  # a positive stretch ends before its group's last cell, which is 0
     starts, minutes, seg_level = starts[keep], minutes[keep], seg_level[keep]
     group, start = np.divmod(starts, width)
-    return group, start + t0, seg_level, minutes
+    return _cut(group, start + t0, seg_level, minutes, cuts)
 
 
 def _cut(group, start, level, minutes, cuts):
-    """Segments split at ``cuts``: a sorted sweep ends a segment only at an event, and the
-    events of a group at a cut can cancel (a period's last run ends where the next period's
-    first run starts: partials added by :func:`compact_events` drop both), leaving one segment
-    that holds minutes of two periods."""
+    """Segments split at ``cuts``: a sweep ends a segment only where the level changes, and
+    at a cut it need not (a period's last run ends where the next period's first run starts:
+    counted, or compacted by :func:`compact_events`, the two cancel), leaving one segment that
+    holds minutes of two periods."""
     cuts = np.unique(np.asarray(cuts, dtype=np.int64))
     if not len(cuts) or not len(start):
         return group, start, level, minutes

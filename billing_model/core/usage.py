@@ -43,6 +43,7 @@ from .concurrency import (
     merge_runs,
     peaks,
     per_minute,
+    run_events,
     run_segments,
     sampled_span,
     segments,
@@ -136,12 +137,7 @@ class UsagePartial:
     org_names: np.ndarray
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if self.events is not None:
-            return self.events
-        org, start, stop = self.runs
-        delta = np.ones(2 * len(org), dtype=np.int64)
-        delta[len(org):] = -1
-        return np.concatenate([org, org]), np.concatenate([start, stop]), delta
+        return self.events if self.events is not None else run_events(*self.runs)
 
     def segments(self, cuts: np.ndarray):
         """The pool's segments per org (:func:`~billing_model.core.concurrency.segments`), cut
