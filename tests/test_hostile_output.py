@@ -1,0 +1,295 @@
+"""Hostile text and hostile places to write (issue #21): what reaches a table, a CSV, a chart,
+a full disk or a full stdout. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from billing_model.cli import main
+from billing_model.workbook import SCENARIOS_DIR
+
+SESSIONS = SCENARIOS_DIR / "sample_sessions.csv"
+FORMULA_NAME = "=cmd|' /C calc'!A0"
+
+SCENARIO = """\
+[contract]
+order_date = 2026-04-15
+currency = "USD"
+license_model = "named"
+license = "pc1"
+committed_users = 20
+prepay_rate = 75.00
+overage_rate = 82.50
+ramp_months = 1
+ramp_policy = "actual-usage"
+term_months = 3
+payment_terms_days = 30
+
+[usage]
+users = [10, 20, 22, 25, 26]
+
+[[one_time]]
+description = "Headsets [red]EU[/red] bundle"
+amount = 300
+
+[[one_time]]
+description = "=HYPERLINK(\\"http://example.com\\",\\"x\\") [/]"
+amount = 200
+
+[[variant]]
+name = "v2"
+ramp_months = 0
+
+[[variant]]
+name = "[red]v2"
+ramp_months = 2
+
+[[variant]]
+name = "[/]"
+prepay_rate = 70
+
+[[variant]]
+name = "=cmd|' /C calc'!A0"
+prepay_rate = 71
+
+[[variant]]
+name = "Q1!B2 plan"
+prepay_rate = 72
+"""
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile") / "hostile.toml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    return path
+
+
+def _run(capsys, *argv) -> str:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in err
+    return out
+
+
+# --- 4, 9: user text in tables is printed as typed -------------------------------------------
+
+def test_invoice_tables_print_markup_as_typed(capsys, scenario):
+    # `[red]v2` showed as `v2` (two variants looked the same), `Headsets [red]EU[/red] bundle`
+    # as `Headsets EU bundle`, and `[/]` raised rich.errors.MarkupError (exit 1)
+    out = _run(capsys, "invoices", scenario)
+    assert "Headsets [red]EU[/red] bundle" in out
+    assert '=HYPERLINK("http://example.com","x") [/]' in out
+    variants = [line.split("│")[1].strip() for line in out.splitlines()
+                if line.startswith("│") and "actual-usage" in line]
+    assert variants == ["base", "v2", "[red]v2", "[/]", FORMULA_NAME, "Q1!B2 plan"]
+
+
+@pytest.mark.parametrize("variant", ["[/]", "[red]v2"])
+def test_a_variant_named_with_markup_is_shown_as_typed(capsys, scenario, variant):
+    out = _run(capsys, "invoices", scenario, "--variant", variant)
+    assert f"variant {variant!r}" in out
+    out = _run(capsys, "invoices", scenario, "--variant", variant, "--totals")
+    assert f"variant {variant!r}" in out
+
+
+def test_print_table_never_reads_markup_in_titles_headers_cells_or_footers():
+    import pandas as pd
+
+    from billing_model.output import print_table
+
+    out = io.StringIO()
+    print_table(pd.DataFrame({"[b]col[/b]": ["[/]", "[red]x"]}), "[bold]t[/]",
+                footer="[/] f [i]", out=out, bold_rows=[1], end_sections=[0])
+    text = out.getvalue()
+    for typed in ("[b]col[/b]", "[/]", "[red]x", "[bold]t[/]", "[/] f [i]"):
+        assert typed in text
+
+
+# --- 5: CSV formula injection ----------------------------------------------------------------
+
+def _rows(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_invoice_csv_escapes_text_that_a_spreadsheet_would_run(capsys, scenario):
+    rows = _rows(_run(capsys, "invoices", scenario, "--format", "csv"))
+    descriptions = [r["description"] for r in rows]
+    assert "'=HYPERLINK(\"http://example.com\",\"x\") [/]" in descriptions
+    assert "Headsets [red]EU[/red] bundle" in descriptions  # no trigger: as it is
+    raw = _rows(_run(capsys, "invoices", scenario, "--format", "csv", "--csv-raw"))
+    assert "=HYPERLINK(\"http://example.com\",\"x\") [/]" in [r["description"] for r in raw]
+
+
+@pytest.fixture(scope="module")
+def hostile_sessions(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("hostile_csv") / "sessions.csv"
+    path.write_text(
+        "user_id,org,start,end,license\n"
+        '@SUM(1+1),"=HYPERLINK(""http://x"",""y"")",2026-03-02T09:00:00Z,2026-03-02T17:00:00Z,'
+        "pc2\n"
+        "+1 555 0100,-prod,2026-03-02T09:00:00Z,2026-03-02T17:00:00Z,pc2\n"
+        "-5,plain,2026-03-03T09:00:00Z,2026-03-03T17:00:00Z,pc2\n",
+        encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("extra", [[], ["--by-user"]])
+def test_usage_csv_escapes_orgs_and_user_ids(capsys, hostile_sessions, extra):
+    rows = _rows(_run(capsys, "usage", hostile_sessions, "--format", "csv", *extra))
+    assert {r["org"] for r in rows} == {"'=HYPERLINK(\"http://x\",\"y\")", "'-prod", "plain"}
+    if extra:  # a user id "-5" is a number to a spreadsheet, never a formula: as it is
+        assert {r["user_id"] for r in rows} == {"'@SUM(1+1)", "'+1 555 0100", "-5"}
+    raw = _rows(_run(capsys, "usage", hostile_sessions, "--format", "csv", "--csv-raw", *extra))
+    assert {r["org"] for r in raw} == {"=HYPERLINK(\"http://x\",\"y\")", "-prod", "plain"}
+
+
+def test_usage_csv_with_hostile_text_still_loads_no_pandas(hostile_sessions):
+    # the escape works on NumPy columns (first characters checked in one pass)
+    code = ("import sys; from billing_model.cli import main; "
+            f"code = main(['usage', {str(hostile_sessions)!r}, '--format', 'csv', "
+            "'--by-user']); print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert "PANDAS False 0" in done.stderr
+    assert "'@SUM(1+1)" in done.stdout
+
+
+def test_compare_csv_keeps_negative_numbers(capsys):
+    rows = _rows(_run(capsys, "compare", SESSIONS, "--license", "pc2", "--named-rate", "100",
+                      "--concurrent-rate", "400", "--format", "csv"))
+    differences = [r["difference"] for r in rows]
+    assert any(d.startswith("-") for d in differences)  # a negative amount, not escaped
+    assert all(re.fullmatch(r"-?\d+\.\d\d", d) for d in differences)
+
+
+def test_csv_text_guards_text_never_numbers():
+    import numpy as np
+
+    from billing_model.output import _escaped_strings, csv_text
+
+    for text in ("=1+2", "+x", "-x", "@x", "\tx", "\rx", "-", "+"):
+        assert csv_text(text) == "'" + text
+    for text in ("-12.50", "+3", "-1e5", ".5", "", "plain", "a=b"):
+        assert csv_text(text) == text
+    values = np.array(["a", "=b", "-2", "=b", "", "@c"])
+    assert _escaped_strings(values).tolist() == ["a", "'=b", "-2", "'=b", "", "'@c"]
+    assert _escaped_strings(np.array([], dtype=str)).tolist() == []
+
+
+# --- 3: chart text is literal ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chart_xml(scenario, tmp_path_factory) -> str:
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook import build_layout
+    from billing_model.workbook.writer import write_book
+
+    book = build_layout(load_scenario(scenario))
+    chart = book.sheet("Variants").charts[0]
+    # titles come from the code today; the writer must keep any text literal all the same
+    chart.title, chart.x_title, chart.y_title = "=Sheet1!A1", "Q1!B2", FORMULA_NAME
+    out = tmp_path_factory.mktemp("chart") / "hostile.xlsx"
+    write_book(book, out)
+    with zipfile.ZipFile(out) as z:
+        return "\n".join(z.read(n).decode() for n in z.namelist()
+                         if n.startswith("xl/charts/chart"))
+
+
+def test_chart_series_names_are_literal_text_not_references(chart_xml):
+    # the series name was written as <c:f>cmd|' /C calc'!A0</c:f>: a reference (a DDE link)
+    names = re.findall(r"<c:tx><c:v>([^<]*)</c:v></c:tx>", chart_xml)
+    for typed in ("base", "v2", "[red]v2", "[/]", FORMULA_NAME, "Q1!B2 plan"):
+        assert typed.replace("'", "&apos;") in names or typed in names
+    formulas = re.findall(r"<c:f>([^<]*)</c:f>", chart_xml)
+    assert formulas and all("cmd" not in f and "Q1" not in f and "Sheet1" not in f
+                            for f in formulas)
+
+
+def test_chart_and_axis_titles_are_literal_text(chart_xml):
+    titles = re.findall(r"<a:t>([^<]*)</a:t>", chart_xml)
+    assert "=Sheet1!A1" in titles and "Q1!B2" in titles
+    assert any(t in titles for t in (FORMULA_NAME, FORMULA_NAME.replace("'", "&apos;")))
+
+
+# --- 10: a full disk -------------------------------------------------------------------------
+
+_LIMITED = """\
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (2000, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+from billing_model.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _limited(*argv) -> subprocess.CompletedProcess:
+    """The CLI in a process that cannot write files over 2,000 bytes: a disk that fills up
+    while the workbook is written (EFBIG instead of ENOSPC, the same failed write)."""
+    return subprocess.run([sys.executable, "-c", _LIMITED, *map(str, argv)],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
+                    reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_build_on_a_full_disk_is_one_line_and_keeps_the_old_workbook(tmp_path):
+    # was xlsxwriter's FileCreateError traceback and a second one from ZipFile.__del__
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"previous")
+    done = _limited("build", SCENARIOS_DIR / "storage_estimate.toml", "-o", target)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"billing-model: error: {target}: cannot be written (file too "
+                           "large); accepted: a file in a folder you can write to\n")
+    assert target.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
+                    reason="RLIMIT_FSIZE and SIGXFSZ as on Linux")
+def test_demo_on_a_full_disk_names_the_out_dir_and_keeps_the_old_set(tmp_path):
+    out = tmp_path / "workbooks"
+    out.mkdir()
+    (out / "sales_quote.xlsx").write_bytes(b"previous")
+    done = _limited("demo", "--out-dir", out)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"billing-model: error: --out-dir {out}: ")
+    assert "(file too large); the workbooks there were left as they were" in done.stderr
+    assert [p.name for p in out.iterdir()] == ["sales_quote.xlsx"]
+    assert (out / "sales_quote.xlsx").read_bytes() == b"previous"
+
+
+# --- 11: a full stdout -----------------------------------------------------------------------
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("argv", [
+    ["invoices", "SCEN"],
+    ["invoices", "SCEN", "--format", "csv"],
+    ["usage", SESSIONS, "--license", "pc2", "--format", "csv", "--by-user"],
+    ["compare", SESSIONS, "--license", "pc2", "--named-rate", "100", "--concurrent-rate",
+     "150"],
+    ["storage", "--calls-per-month", "1000", "--avg-minutes", "5", "--start-date",
+     "2026-01-01", "--months", "3", "--max-retention", "--allowance-gb", "5"],
+    ["build", "SCEN", "-o", "OUT"],
+], ids=["invoices", "invoices-csv", "usage-csv", "compare", "storage-print", "build-print"])
+def test_a_full_stdout_is_one_line_on_stderr(scenario, tmp_path, argv):
+    # `... > /dev/full` was an OSError traceback (Errno 28)
+    argv = [scenario if a == "SCEN" else tmp_path / "o.xlsx" if a == "OUT" else a
+            for a in argv]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "billing_model", *map(str, argv)],
+                              stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    err = [line for line in done.stderr.splitlines() if "warning:" not in line]
+    assert done.returncode == 1, done.stderr
+    assert err == ["billing-model: error: standard output: no space left on device; the output "
+                   "is incomplete"]
