@@ -293,3 +293,83 @@ def test_a_full_stdout_is_one_line_on_stderr(scenario, tmp_path, argv):
     assert done.returncode == 1, done.stderr
     assert err == ["billing-model: error: standard output: no space left on device; the output "
                    "is incomplete"]
+
+
+# --- 12: many variants -----------------------------------------------------------------------
+
+def _with_variants(tmp_path, n: int) -> Path:
+    path = tmp_path / f"variants_{n}.toml"
+    path.write_text(SCENARIO.split("[[variant]]")[0] + "".join(
+        f'\n[[variant]]\nname = "v{i}"\nprepay_rate = {60 + i % 10}\n' for i in range(n)),
+        encoding="utf-8")
+    return path
+
+
+def test_a_thousand_variants_are_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    # 1,000 variants took 866 s and 6 GB, for a chart Excel cannot show (255 series at most)
+    import billing_model.workbook.build as build
+
+    def no_layout(*args, **kwargs):
+        raise AssertionError("the layout was started")
+    monkeypatch.setattr(build, "build_layout", no_layout)
+    out = tmp_path / "big.xlsx"
+    assert main(["build", str(_with_variants(tmp_path, 1000)), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == ("billing-model: error: variants_1000.toml: 1,000 [[variant]] tables; a "
+                   "workbook holds at most 50 variants of 84 billing periods (variants x periods"
+                   " at most 4,200; here 1,000 x 84 = 84,000); accepted: fewer variants in one "
+                   "file (split them over several), or build one with --variant NAME (invoices "
+                   "compares any number)\n")
+    assert not out.exists()
+
+
+def test_fifty_variants_are_a_workbook_and_longer_grids_hold_fewer(tmp_path):
+    from billing_model.core.errors import BillingInputError
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook.build import MAX_VARIANTS, check_variants
+
+    assert MAX_VARIANTS == 50
+    check_variants(load_scenario(_with_variants(tmp_path, 50)))  # accepted
+    long = _with_variants(tmp_path, 20)
+    long.write_text(long.read_text().replace("term_months = 3", "term_months = 200").replace(
+        "users = [10, 20, 22, 25, 26]", f"users = {[20] * 201}"), encoding="utf-8")
+    scenario = load_scenario(long)  # 1 + 200 periods: a grid of 24 + 200
+    with pytest.raises(BillingInputError, match=r"at most 18 variants of 224 billing periods"):
+        check_variants(scenario)
+
+
+# --- text too long for a cell: named by its scenario key -------------------------------------
+
+@pytest.mark.parametrize("table, key, size, message", [
+    ("one_time", "description", 32_768,
+     "one_time[3].description: 32,768 characters; accepted: at most 32,767 (what one Excel "
+     "cell holds)"),
+    ("hardware", "description", 40_000,
+     "hardware[1].description: 40,000 characters; accepted: at most 32,767 (what one Excel "
+     "cell holds)"),
+    ("variant", "name", 256, "variant[6].name: 256 characters; accepted: at most 255"),
+])
+def test_text_too_long_for_a_cell_names_the_scenario_key(tmp_path, capsys, table, key, size,
+                                                         message):
+    # was "Inputs!R47C2: text of 32,768 characters; ...": a cell the user never wrote
+    extra = {"one_time": '\n[[one_time]]\ndescription = "{x}"\namount = 1\n',
+             "hardware": '\n[[hardware]]\ndescription = "{x}"\namount = 1\n'
+                         "ship_date = 2026-05-01\n",
+             "variant": '\n[[variant]]\nname = "{x}"\nprepay_rate = 1\n'}[table]
+    path = tmp_path / "long.toml"
+    path.write_text(SCENARIO + extra.format(x="x" * size), encoding="utf-8")
+    for command in (["build", str(path), "-o", str(tmp_path / "l.xlsx")],
+                    ["invoices", str(path)]):
+        assert main(command) == 2
+        assert capsys.readouterr().err == f"billing-model: error: long.toml: {message}\n"
+
+
+def test_a_description_of_32767_characters_is_a_workbook(tmp_path):
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook import build_layout
+
+    path = tmp_path / "full.toml"
+    path.write_text(SCENARIO.split("[[variant]]")[0]
+                    + f'\n[[one_time]]\ndescription = "{"x" * 32_767}"\namount = 1\n',
+                    encoding="utf-8")
+    build_layout(load_scenario(path))  # check_book accepts every cell

@@ -29,6 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..core.money import TAX_NOTE
     from ..workbook import build_workbook, scenario_figures
+    from ..workbook.build import check_variants
 
     if args.output is not None and not args.output.strip():  # not the default in silence
         from ..core.errors import BillingInputError
@@ -37,6 +38,7 @@ def run(args) -> int:
     scenario = load_scenario(args.scenario)
     if args.variant is not None:  # --variant "" is an unknown variant, not the base
         scenario = scenario.variant(args.variant)
+    check_variants(scenario)  # 1,000 variants: refused before any work
     out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}.xlsx")
     if args.recalc:
         from ..io.libreoffice import RecalcError, find_soffice

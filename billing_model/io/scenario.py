@@ -78,6 +78,12 @@ TOP_KEYS: tuple[str, ...] = (
 )
 #: longest customer name or quote title (a heading, not a document)
 MAX_QUOTE_TEXT = 255
+#: longest variant or org name: a heading too (a workbook shows it in titles, column headers
+#: and chart legends, quoted, beside other text)
+MAX_NAME_TEXT = 255
+#: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
+#: specifications and limits"); refused here, naming the key, not later naming a cell
+MAX_DESCRIPTION_TEXT = 32_767
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
@@ -136,6 +142,9 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
             raise BillingInputError(f"{label}: {where}.name: missing; accepted: a text naming "
                                     "the variant")
         vname = str(raw["name"]).strip()
+        if len(vname) > MAX_NAME_TEXT:
+            raise BillingInputError(f"{label}: {where}.name: {len(vname):,} characters; "
+                                    f"accepted: at most {MAX_NAME_TEXT}")
         if not vname or vname in seen:
             raise BillingInputError(f"{label}: {where}.name: {raw['name']!r} is empty or used "
                                     "twice; accepted: a unique name other than 'base'")
@@ -406,6 +415,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
     if default_name is None and "name" not in t:
         c.fail(f"{where}.name", "missing; accepted: a text naming the org (e.g. 'dev')")
     name = str(t.get("name", default_name)).strip()
+    if len(name) > MAX_NAME_TEXT:
+        c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
     extra: dict[str, Any] = {}
     extra["telephony"] = (c.series(t["telephony"], f"{where}.telephony", n, whole=False)
                           if "telephony" in t else tuple(Decimal(0) for _ in range(n)))
@@ -481,6 +492,9 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
             hardware: bool) -> Charge:
     c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
     desc = str(c.required(t, "description", where, "a text")).strip()
+    if len(desc) > MAX_DESCRIPTION_TEXT:
+        c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
+               f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
     if "amount" in t:
         if "quantity" in t or "rate" in t:
             c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "
