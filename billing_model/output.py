@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -26,13 +27,16 @@ def _numeric(column: pd.Series) -> bool:
 
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: control characters, and the invisible marks that reorder text on a terminal (bidirectional
+#: embeddings, overrides and isolates: U+202E shows "evil" as "live")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(text: str) -> str:
-    """Control characters as escapes: a newline in an org name must not split its table row, and
-    an escape sequence (``\\x1b[31m``) in the data must not reach the terminal."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+    """Control characters as escapes: a newline in an org name must not split its table row, an
+    escape sequence (``\\x1b[31m``) in the data must not reach the terminal, and a
+    right-to-left override must not reorder the row (``\\u202e``)."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
 
 
 #: first characters that make a spreadsheet read a CSV cell as a formula (OWASP, "CSV Injection")
@@ -135,24 +139,29 @@ class GuardedStdout:
     def __init__(self, stream):
         self._stream = stream
 
-    def _guarded(self, call, *args):
+    def _guarded(self, method: str, *args):
+        if self._stream is None:  # started with stdout closed (`>&-`)
+            raise StdoutError(errno.EBADF, "closed")
         try:
-            return call(*args)
+            return getattr(self._stream, method)(*args)
         except BrokenPipeError:
             raise
         except OSError as exc:
             raise stdout_failed(exc, self._stream) from None
 
     def write(self, text: str) -> int:
-        return self._guarded(self._stream.write, text)
+        return self._guarded("write", text)
 
     def writelines(self, lines) -> None:
-        return self._guarded(self._stream.writelines, lines)
+        return self._guarded("writelines", lines)
 
     def flush(self) -> None:
-        return self._guarded(self._stream.flush)
+        return self._guarded("flush")
 
-    def __getattr__(self, name: str):  # isatty, fileno, encoding, ...: the stream's own
+    def isatty(self) -> bool:
+        return self._stream is not None and self._stream.isatty()
+
+    def __getattr__(self, name: str):  # fileno, encoding, ...: the stream's own
         return getattr(self._stream, name)
 
 

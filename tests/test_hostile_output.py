@@ -373,3 +373,43 @@ def test_a_description_of_32767_characters_is_a_workbook(tmp_path):
                     + f'\n[[one_time]]\ndescription = "{"x" * 32_767}"\namount = 1\n',
                     encoding="utf-8")
     build_layout(load_scenario(path))  # check_book accepts every cell
+
+
+# --- found attacking again -------------------------------------------------------------------
+
+def test_tables_show_right_to_left_overrides_as_escapes():
+    # a variant named "x\u202eevil" printed as "xlive": the override reordered the terminal row
+    import pandas as pd
+
+    from billing_model.output import print_table
+
+    out = io.StringIO()
+    print_table(pd.DataFrame({"variant": ["x\u202eevil", "a\u2066b\u200f"]}), out=out)
+    text = out.getvalue()
+    assert "x\\u202eevil" in text and "a\\u2066b\\u200f" in text
+    assert "\u202e" not in text and "\u2066" not in text
+
+
+def test_a_closed_stdout_is_one_line(scenario):
+    # `billing-model invoices x.toml >&-`: AttributeError ('NoneType' has no 'write')
+    for extra in ([], ["--format", "csv"]):
+        done = subprocess.run([sys.executable, "-m", "billing_model", "invoices", str(scenario),
+                               *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, timeout=300,
+                              preexec_fn=lambda: os.close(1))  # noqa: PLW1509
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == ("billing-model: error: standard output: closed; the output is "
+                               "incomplete\n")
+
+
+def test_control_characters_in_chart_names_are_spaces_as_in_cells(tmp_path):
+    # a variant named "bell\u0007x" reached the legend as "bell_x0007_x" (the cells had a space)
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook import build_layout
+
+    path = tmp_path / "bell.toml"
+    path.write_text(SCENARIO.split("[[variant]]")[0]
+                    + '\n[[variant]]\nname = "bell\\u0007x"\nprepay_rate = 1\n',
+                    encoding="utf-8")
+    chart = build_layout(load_scenario(path)).sheet("Variants").charts[0]
+    assert [s.title for s in chart.series] == ["base", "bell x"]
