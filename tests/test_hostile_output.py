@@ -413,3 +413,19 @@ def test_control_characters_in_chart_names_are_spaces_as_in_cells(tmp_path):
                     encoding="utf-8")
     chart = build_layout(load_scenario(path)).sheet("Variants").charts[0]
     assert [s.title for s in chart.series] == ["base", "bell x"]
+
+
+def test_an_org_name_too_long_in_session_data_names_the_file_not_a_cell(tmp_path, capsys):
+    # was "Usage!R4C4: text of 40,010 characters; ...": a cell the user never wrote
+    sessions = tmp_path / "long_org.csv"
+    sessions.write_text("user_id,org,start,end,license\n"
+                        f"u1,{'O' * 300},2026-04-16T09:00:00Z,2026-04-16T17:00:00Z,pc1\n",
+                        encoding="utf-8")
+    path = tmp_path / "long_org.toml"
+    path.write_text(SCENARIO.split("[usage]")[0]
+                    + '[usage]\nsessions = "long_org.csv"\nafter_data = "zero"\n',
+                    encoding="utf-8")
+    assert main(["build", str(path), "-o", str(tmp_path / "o.xlsx")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == ("billing-model: error: long_org.toml: usage.sessions: long_org.csv: an org "
+                       f"name of 300 characters ({'O' * 20!r}...); accepted: at most 255")
