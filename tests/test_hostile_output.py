@@ -429,3 +429,18 @@ def test_an_org_name_too_long_in_session_data_names_the_file_not_a_cell(tmp_path
     err = capsys.readouterr().err.splitlines()
     assert err[-1] == ("billing-model: error: long_org.toml: usage.sessions: long_org.csv: an org "
                        f"name of 300 characters ({'O' * 20!r}...); accepted: at most 255")
+
+
+def test_demo_with_a_folder_named_like_a_workbook_replaces_nothing(tmp_path, capsys):
+    # `storage_estimate.xlsx/` in --out-dir: sales_quote.xlsx was already replaced when the
+    # rename failed, naming the staging file (.demo-xxxx/storage_estimate.xlsx)
+    out = tmp_path / "workbooks"
+    (out / "storage_estimate.xlsx").mkdir(parents=True)
+    (out / "sales_quote.xlsx").write_bytes(b"previous")
+    assert main(["demo", "--out-dir", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        f"billing-model: error: --out-dir {out}: storage_estimate.xlsx is a folder; accepted: a "
+        "folder where the workbooks can be written (the workbooks there were left as they "
+        "were)\n")
+    assert (out / "sales_quote.xlsx").read_bytes() == b"previous"
+    assert sorted(p.name for p in out.iterdir()) == ["sales_quote.xlsx", "storage_estimate.xlsx"]

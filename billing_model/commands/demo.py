@@ -44,6 +44,11 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     scenarios = [(stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
                  for stem, what in DEMO_SCENARIOS]  # a loop over four example files
     out_dir = Path(out_dir)
+    for stem, _what, _scenario in scenarios:  # checked before any work: all or none
+        if (out_dir / f"{stem}.xlsx").is_dir():
+            raise BillingInputError(f"--out-dir {out_dir}: {stem}.xlsx is a folder; accepted: "
+                                    "a folder where the workbooks can be written (the "
+                                    "workbooks there were left as they were)")
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +77,13 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
             from ..io.libreoffice import recalculate_many
             recalculate_many([row["built"] for row in rows])
         for row in rows:  # every workbook is ready: now replace the set
-            os.replace(row.pop("built"), row["workbook"])
+            try:
+                os.replace(row.pop("built"), row["workbook"])
+            except OSError as exc:  # name the user's file, not the staging one
+                raise BillingInputError(
+                    f"--out-dir {out_dir}: {row['workbook'].name} cannot be written "
+                    f"({(exc.strerror or type(exc).__name__).lower()}); accepted: a folder "
+                    "where the workbooks can be written") from None
         done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
