@@ -316,11 +316,23 @@ def test_a_thousand_variants_are_refused_before_any_work(tmp_path, capsys, monke
     assert main(["build", str(_with_variants(tmp_path, 1000)), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert err == ("billing-model: error: variants_1000.toml: 1,000 [[variant]] tables; a "
-                   "workbook holds at most 50 variants of 84 billing periods (variants x periods"
-                   " at most 4,200; here 1,000 x 84 = 84,000); accepted: fewer variants in one "
-                   "file (split them over several), or build one with --variant NAME (invoices "
+                   "workbook holds at most 50 variants; accepted: fewer variants in one file "
+                   "(split them over several), or build one with --variant NAME (invoices "
                    "compares any number)\n")
     assert not out.exists()
+
+
+def test_too_many_variants_are_refused_before_they_are_validated(tmp_path, capsys, monkeypatch):
+    # 10,000 variants: each was validated as a whole scenario before the count was looked at
+    import billing_model.io.scenario as loader
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("a scenario was validated")
+    path = _with_variants(tmp_path, 51)
+    monkeypatch.setattr(loader, "_merge_variant", no_build)
+    assert main(["build", str(path), "-o", str(tmp_path / "v.xlsx")]) == 2
+    assert "51 [[variant]] tables; a workbook holds at most 50 variants" in (
+        capsys.readouterr().err)
 
 
 def test_fifty_variants_are_a_workbook_and_longer_grids_hold_fewer(tmp_path):

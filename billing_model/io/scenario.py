@@ -91,8 +91,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
     """Read and validate a scenario TOML file.
+
+    ``max_variants``: refuse more ``[[variant]]`` tables than that before validating any (the
+    workbook's limit: ``build`` of 100,000 variants must not validate them all first).
 
     Numbers keep the digits written in the file (floats are parsed as exact decimals). A
     ``sessions`` path is resolved relative to the file.
@@ -120,11 +123,13 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
-    return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path)
+    return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path,
+                                 max_variants=max_variants)
 
 
 def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | None = None,
-                          name: str = "scenario", source: Path | None = None) -> Scenario:
+                          name: str = "scenario", source: Path | None = None,
+                          max_variants: int | None = None) -> Scenario:
     """Validate a mapping shaped like the TOML file and build a :class:`Scenario`.
 
     ``base_dir`` resolves relative ``sessions`` paths (default: the working directory). Errors
@@ -136,7 +141,13 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
     scenario = _build(data, label=label, base=base, name=name, source=source, cache=cache)
     variants = []
     seen = {"base"}
-    for i, raw in enumerate(_tables(data, "variant", label)):
+    tables = _tables(data, "variant", label)
+    if max_variants is not None and len(tables) > max_variants:
+        raise BillingInputError(f"{label}: {len(tables):,} [[variant]] tables; a workbook holds "
+                                f"at most {max_variants} variants; accepted: fewer variants in "
+                                "one file (split them over several), or build one with --variant"
+                                " NAME (invoices compares any number)")
+    for i, raw in enumerate(tables):
         where = f"variant[{i + 1}]"
         if "name" not in raw:
             raise BillingInputError(f"{label}: {where}.name: missing; accepted: a text naming "
