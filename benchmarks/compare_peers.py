@@ -1,14 +1,18 @@
 """Benchmark: `billing-model usage` end to end against DuckDB SQL and Polars peers of its rules.
 
-Run by hand (`make bench`, or `python benchmarks/compare_peers.py --sizes 150k,1.5M`); needs the
-``bench`` extra (`pip install -e '.[bench]'`). Not part of the tests.
+Run by hand (`make bench`, or `python benchmarks/compare_peers.py --sizes 150k,1.5M`); needs
+DuckDB and Polars (the ``bench`` extra, also in ``dev``). ``--tiny`` (validation on one random
+input, then the ``tiny`` size, one run each) is the smoke test ``tests/test_benchmarks.py`` runs:
+it checks the rows, never a time.
 
 Every timed run is a fresh process, Parquet in, CSV out: the CLI
 (`billing-model usage PATH --timezone UTC --order-date 2026-01-01 --format csv`),
 `peer_duckdb.py PATH` and `peer_polars.py PATH`. The peers only implement calendar months in UTC
 and the cumulative 30-minute rule, so the CLI is run fixed to ``--timezone UTC`` and an order
 date on the 1st of a month: its periods are then calendar months in UTC too. Reported per
-process: wall time and peak RSS (``os.wait4`` resource usage of that child alone).
+process: wall time and peak RSS (``os.wait4`` resource usage of that child alone). With
+``--repeat N`` the runs are interleaved (engine, DuckDB, Polars, engine, ...), so that a change in
+the machine's load hits every implementation alike; the best and the median are reported.
 
 Before any timing:
 
@@ -19,9 +23,12 @@ Before any timing:
    input file kept (``benchmarks/data/validate_<seed>.parquet``);
 2. on each benchmark file, the peers' rows must equal each other and the engine's.
 
-Sizes (generated once under ``benchmarks/data/``, git-ignored, by the same generators as
-``bench_memory.py`` and ``bench_dask.py``): ``150k``, ``1.5M``, ``7.5M`` sessions in a month of
-one org, and ``year``: about 20M sessions in 12 monthly Parquet parts of two orgs.
+Sizes (generated once under ``benchmarks/data/`` (``--data`` moves it), git-ignored, by the same
+generators as ``bench_memory.py`` and ``bench_dask.py``): ``150k``, ``1.5M``, ``7.5M`` sessions
+in a month of one org, one license, and ``year``: about 20M sessions in 12 monthly Parquet parts
+of two orgs. ``mixed-150k``, ``mixed-1.5M`` and ``mixed-7.5M`` are a month of the *mixed* shape
+(:func:`mixed_month`): two orgs, four licenses mixed in each org, three shifts with breaks, 3 %
+API sessions; ``tiny`` is that shape for 4 agents (about 350 sessions).
 """
 
 from __future__ import annotations
@@ -45,7 +52,47 @@ from bench_memory import dataset as month_dataset  # noqa: E402
 #: size name -> (kind, agents); a month of the generator is about 88.5 sessions per agent,
 #: a year about 1,040
 SIZES = {"150k": ("month", 1_700), "1.5M": ("month", 17_000), "7.5M": ("month", 85_000),
-         "year": ("year", 19_200)}
+         "year": ("year", 19_200), "mixed-150k": ("mixed", 1_700),
+         "mixed-1.5M": ("mixed", 17_000), "mixed-7.5M": ("mixed", 85_000), "tiny": ("mixed", 4)}
+#: the mixed shape: (license, share of the agents) in each org, and the API sessions' share
+MIXED_LICENSES = (("communicate", 0.15), ("pc1", 0.25), ("pc2", 0.4), ("pc3", 0.2))
+MIXED_ORGS = (("north", 0.6), ("south", 0.4))
+API_SHARE = 0.03
+
+
+def mixed_month(agents: int, days: int = 31, seed: int = 7):
+    """A month of two orgs, four licenses mixed in each org, three shifts with breaks and 3 %
+    API sessions: :func:`~billing_model.io.synthetic.generate_sessions` (shifts, breaks, 3 %
+    mobile logins) with a license drawn per agent and 3 % of the sessions moved to the API
+    client (not billable; their user may still log in elsewhere)."""
+    import numpy as np
+
+    from billing_model.io.synthetic import generate_sessions
+
+    frame = generate_sessions(agents, "2026-01-01", days, seed=seed,
+                              orgs=tuple(o for o, _ in MIXED_ORGS),
+                              org_weights=tuple(w for _, w in MIXED_ORGS), api_users=0)
+    rng = np.random.default_rng(seed + 1)
+    keys = np.array([k for k, _ in MIXED_LICENSES], dtype=object)
+    per_agent = rng.choice(len(keys), agents, p=[w for _, w in MIXED_LICENSES])
+    agent = frame["user_id"].str.slice(5).astype(int).to_numpy()  # "agent00042" -> 42
+    frame["license"] = keys[per_agent[agent]]
+    api = rng.random(len(frame)) < API_SHARE
+    frame["client"] = np.where(api, "api", frame["client"].to_numpy(dtype=object))
+    return frame
+
+
+def mixed_dataset(agents: int, days: int = 31, root: Path | None = None) -> Path:
+    """The Parquet file of :func:`mixed_month` (generated once, written atomically)."""
+    from billing_model.io.synthetic import write_sessions
+
+    path = (root or HERE / "data") / f"mixed_{agents}_{days}d.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.partial.parquet")
+        write_sessions(mixed_month(agents, days), str(tmp))
+        os.replace(tmp, path)
+    return path
 SHARED = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
           "peak_concurrent", "raw_peak"]
 
@@ -106,13 +153,12 @@ def diff(a: list, b: list, limit: int = 4) -> str:
     return "\n".join(lines) or "  (same rows, different order)"
 
 
-def validate(seeds: int) -> bool:
+def validate(seeds: int, folder: Path) -> bool:
     """Peers vs brute force (must agree) and the engine vs them (reported) on random data."""
     import peer_duckdb
     import peer_polars
     import rules_bruteforce as brute
 
-    folder = HERE / "data"
     folder.mkdir(parents=True, exist_ok=True)
     engine_ok = engine_ok_nonzero = 0
     for seed in range(seeds):
@@ -158,10 +204,18 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20,
                         help="random inputs to validate on first (0 skips)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per implementation; the best wall time is reported")
+                        help="runs per implementation, interleaved; the best and the median "
+                             "wall times are reported")
     parser.add_argument("--allow-engine-mismatch", action="store_true",
                         help="time even when the engine's rows differ from the peers'")
+    parser.add_argument("--data", type=Path, default=HERE / "data",
+                        help="folder of the generated data (default benchmarks/data)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="--sizes tiny --seeds 1 --repeat 1: the smoke test (checks the "
+                             "rows, never times)")
     args = parser.parse_args()
+    if args.tiny:
+        args.sizes, args.seeds, args.repeat = "tiny", 1, 1
 
     import duckdb
     import polars
@@ -182,13 +236,14 @@ def main() -> None:
     # what `usage` imports (the CLI module alone loads neither NumPy nor Arrow)
     engine_modules = ("billing_model.cli, billing_model.commands.usage, "
                       "billing_model.io.sessions, billing_model.core.usage")
-    floors = {name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
-              for name, module in (("billing-model", engine_modules), ("duckdb", "duckdb"),
-                                   ("polars", "polars"))}
-    print("start-up floor (a fresh process importing only): " + ", ".join(
-        f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()),
-        flush=True)
-    engine_agrees = validate(args.seeds) if args.seeds else True
+    if not args.tiny:  # a timing only: the smoke test skips it
+        floors = {name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
+                  for name, module in (("billing-model", engine_modules), ("duckdb", "duckdb"),
+                                       ("polars", "polars"))}
+        print("start-up floor (a fresh process importing only): " + ", ".join(
+            f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()),
+            flush=True)
+    engine_agrees = validate(args.seeds, args.data) if args.seeds else True
     if not engine_agrees and not args.allow_engine_mismatch:
         sys.exit("stopping before timing: the engine's rows differ (--allow-engine-mismatch "
                  "times anyway)")
@@ -200,22 +255,21 @@ def main() -> None:
             sys.exit(f"unknown size {size!r}; accepted: {', '.join(SIZES)}")
         kind, agents = SIZES[size]
         t = time.perf_counter()
-        path = month_dataset(agents, 31) if kind == "month" else year_dataset(agents, 12)
+        make = {"month": month_dataset, "year": year_dataset, "mixed": mixed_dataset}[kind]
+        path = make(agents, 12 if kind == "year" else 31, root=args.data)
         parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
         n = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
         mb = sum(p.stat().st_size for p in parts) / 1e6
         print(f"\n{size}: {n:,} sessions, {agents:,} agents, {len(parts)} Parquet "
               f"part(s), {mb:.0f} MB (ready in {time.perf_counter() - t:.0f} s); "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
-        results = {}
-        for name, command in COMMANDS.items():
-            best = None
-            for _ in range(args.repeat):
+        runs: dict[str, list] = {name: [] for name in COMMANDS}
+        for _ in range(args.repeat):  # interleaved: a busier moment slows every peer alike
+            for name, command in COMMANDS.items():
                 load = os.getloadavg()[0]  # the machine is shared: say how busy it was
-                wall, peak, out = run_measured(command(path))
-                if best is None or wall < best[0]:
-                    best = (wall, peak, out, load)
-            results[name] = best
+                runs[name].append((*run_measured(command(path)), load))
+        results = {name: min(r, key=lambda run: run[0]) for name, r in runs.items()}
+        medians = {name: sorted(run[0] for run in r)[len(r) // 2] for name, r in runs.items()}
         outputs = {name: rows(r[2]) for name, r in results.items()}
         peers_agree = outputs["duckdb"] == outputs["polars"]
         engine_same = outputs["billing-model"] == outputs["duckdb"]
@@ -223,11 +277,14 @@ def main() -> None:
             sys.exit(f"duckdb and polars differ on {path}:\n"
                      f"{diff(outputs['duckdb'], outputs['polars'])}")
         best_peer = min(results["duckdb"][0], results["polars"][0])
+        median_peer = min(medians["duckdb"], medians["polars"])
         for name, (wall, peak, _, load) in results.items():
-            ratio = "" if name != "billing-model" else f", {best_peer / wall:.1f}x the best peer"
-            print(f"  {name:14s} {wall:7.2f} s  peak RSS {peak:6.0f} MB  "
-                  f"{n / wall / 1e6:5.2f} M sessions/s  (load {load:.1f} at start){ratio}",
-                  flush=True)
+            ratio = "" if name != "billing-model" else (
+                f", {best_peer / wall:.2f}x the best peer (medians: "
+                f"{median_peer / medians[name]:.2f}x)")
+            print(f"  {name:14s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
+                  f"{peak:6.0f} MB  {n / wall / 1e6:5.2f} M sessions/s  (load {load:.1f} at "
+                  f"start of the best){ratio}", flush=True)
         print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
               f"engine = peers: {engine_same}", flush=True)
         if not engine_same:
