@@ -120,13 +120,15 @@ if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as f:
-    f.write(f"{os.waitstatus_to_exitcode(status)} {time.perf_counter() - t} {usage.ru_maxrss}")
+    f.write(f"{os.waitstatus_to_exitcode(status)} {time.perf_counter() - t} {usage.ru_maxrss} "
+            f"{usage.ru_utime + usage.ru_stime}")
 """
 
 
-def run_measured(command: list[str]) -> tuple[float, float, str]:
-    """Wall time (s), peak RSS (MB) and standard output of one fresh process (its own peak,
-    through the launcher)."""
+def run_measured(command: list[str]) -> tuple[float, float, str, float]:
+    """Wall time (s), peak RSS (MB), standard output and CPU time (user + system, s, all its
+    threads) of one fresh process (its own peak, through the launcher). On a busy machine the
+    CPU time moves less than the wall time: it says what work each implementation does."""
     import subprocess
     import tempfile
 
@@ -134,11 +136,11 @@ def run_measured(command: list[str]) -> tuple[float, float, str]:
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as metrics:
         done = subprocess.run([sys.executable, "-S", "-c", PROBE, metrics.name, *command],
                               capture_output=True, env=env)
-        code, wall, rss_kb = metrics.read().split()
+        code, wall, rss_kb, cpu = metrics.read().split()
     if int(code) or done.returncode:
         sys.exit(f"{' '.join(command)} failed with exit code {code}: "
                  f"{done.stderr.decode()[-2000:]}")
-    return float(wall), int(rss_kb) / 1024, done.stdout.decode()
+    return float(wall), int(rss_kb) / 1024, done.stdout.decode(), float(cpu)
 
 
 def rows(csv_text: str) -> list[tuple[str, ...]]:
@@ -171,7 +173,7 @@ def validate(seeds: int, folder: Path) -> bool:
             if got != expected:
                 sys.exit(f"validation: {name} differs from the brute-force rules on {path}:\n"
                          f"{diff(got, expected)}")
-        _, _, out = run_measured(engine_command(path))
+        out = run_measured(engine_command(path))[2]
         engine = rows(out)
         if engine == expected:
             engine_ok += 1
@@ -278,13 +280,13 @@ def main() -> None:
                      f"{diff(outputs['duckdb'], outputs['polars'])}")
         best_peer = min(results["duckdb"][0], results["polars"][0])
         median_peer = min(medians["duckdb"], medians["polars"])
-        for name, (wall, peak, _, load) in results.items():
+        for name, (wall, peak, _, cpu, load) in results.items():
             ratio = "" if name != "billing-model" else (
                 f", {best_peer / wall:.2f}x the best peer (medians: "
                 f"{median_peer / medians[name]:.2f}x)")
             print(f"  {name:14s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
-                  f"{peak:6.0f} MB  {n / wall / 1e6:5.2f} M sessions/s  (load {load:.1f} at "
-                  f"start of the best){ratio}", flush=True)
+                  f"{peak:6.0f} MB  CPU {cpu:5.2f} s  {n / wall / 1e6:5.2f} M sessions/s  (load "
+                  f"{load:.1f} at start of the best){ratio}", flush=True)
         print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
               f"engine = peers: {engine_same}", flush=True)
         if not engine_same:
