@@ -97,8 +97,12 @@ SHARED = ["org", "period_start", "period_end", "license", "named_users", "concur
           "peak_concurrent", "raw_peak"]
 
 
-def engine_command(path: Path) -> list[str]:
-    return [sys.executable, "-m", "billing_model", "usage", str(path), "--timezone", "UTC",
+def engine_command(path: Path, tree: Path | None = None) -> list[str]:
+    """The CLI on ``path``; ``tree``: the package of another checkout (``--also-engine``)."""
+    start = (["-m", "billing_model"] if tree is None else
+             ["-c", f"import sys; sys.path.insert(0, {str(tree)!r}); "
+                    "from billing_model.cli import main; sys.exit(main())"])
+    return [sys.executable, *start, "usage", str(path), "--timezone", "UTC",
             "--order-date", "2026-01-01", "--format", "csv"]
 
 
@@ -210,6 +214,10 @@ def main() -> None:
                              "wall times are reported")
     parser.add_argument("--allow-engine-mismatch", action="store_true",
                         help="time even when the engine's rows differ from the peers'")
+    parser.add_argument("--also-engine", type=Path, metavar="DIR",
+                        help="also time the engine of another checkout (a folder holding its "
+                             "billing_model package, e.g. from `git archive`): before and after "
+                             "a change, interleaved with the rest")
     parser.add_argument("--data", type=Path, default=HERE / "data",
                         help="folder of the generated data (default benchmarks/data)")
     parser.add_argument("--tiny", action="store_true",
@@ -235,6 +243,9 @@ def main() -> None:
     import compileall
 
     compileall.compile_dir(HERE.parent / "billing_model", quiet=1)
+    if args.also_engine:
+        compileall.compile_dir(args.also_engine / "billing_model", quiet=1)
+        COMMANDS["billing-model (other)"] = lambda path: engine_command(path, args.also_engine)
     # what `usage` imports (the CLI module alone loads neither NumPy nor Arrow)
     engine_modules = ("billing_model.cli, billing_model.commands.usage, "
                       "billing_model.io.sessions, billing_model.core.usage")
@@ -274,17 +285,18 @@ def main() -> None:
         medians = {name: sorted(run[0] for run in r)[len(r) // 2] for name, r in runs.items()}
         outputs = {name: rows(r[2]) for name, r in results.items()}
         peers_agree = outputs["duckdb"] == outputs["polars"]
-        engine_same = outputs["billing-model"] == outputs["duckdb"]
+        engine_same = all(outputs[name] == outputs["duckdb"] for name in outputs
+                          if name.startswith("billing-model"))
         if not peers_agree:
             sys.exit(f"duckdb and polars differ on {path}:\n"
                      f"{diff(outputs['duckdb'], outputs['polars'])}")
         best_peer = min(results["duckdb"][0], results["polars"][0])
         median_peer = min(medians["duckdb"], medians["polars"])
         for name, (wall, peak, _, cpu, load) in results.items():
-            ratio = "" if name != "billing-model" else (
+            ratio = "" if not name.startswith("billing-model") else (
                 f", {best_peer / wall:.2f}x the best peer (medians: "
                 f"{median_peer / medians[name]:.2f}x)")
-            print(f"  {name:14s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
+            print(f"  {name:21s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
                   f"{peak:6.0f} MB  CPU {cpu:5.2f} s  {n / wall / 1e6:5.2f} M sessions/s  (load "
                   f"{load:.1f} at start of the best){ratio}", flush=True)
         print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
