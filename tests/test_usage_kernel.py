@@ -214,3 +214,16 @@ def test_partials_of_user_sets_add_up_to_the_whole(parts, rule):
         got = to_frame(finalize_usage(added, window, peak_rule=rule, by_user=by_user))
         assert got.equals(expected)
     assert expected["billed_concurrent"].sum() > 0
+
+
+def test_no_packing_threads_in_the_browser():
+    # xlwings Lite runs the Excel functions in Pyodide (sys.platform "emscripten"), which cannot
+    # start threads: a full sheet of sessions must pack its blocks in turn there
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.platform = 'emscripten'; "
+            "from billing_model.core import pieces; print(pieces.PACKERS)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "1"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,7 +37,8 @@ BLOCK_ROWS = 1 << 21
 #: arithmetic releases the GIL: the packing is most of the kernel's first step, and the reading
 #: threads are idle by then); smaller inputs are one block, where a thread costs more than it saves
 THREADED_ROWS = 1 << 18
-PACKERS = max(1, min(os.cpu_count() or 1, 2))
+#: one in the browser (xlwings Lite runs the Excel functions in Pyodide, which has no threads)
+PACKERS = 1 if sys.platform == "emscripten" else max(1, min(os.cpu_count() or 1, 2))
 
 
 def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int):
