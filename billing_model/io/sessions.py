@@ -497,7 +497,7 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
     """The table of :func:`read_user_details`, where each of its rows is in the file
     (``userDetails[0].primaryPresence[3]``), for messages, and the open records
     (``(count, end_ns, as_of given)``, or ``None`` when every record has an end)."""
-    import json  # this export only: not an import every run pays
+    import json  # for this export only (pyarrow.parquet imports it too, as it happens)
 
     try:
         with open(file, encoding="utf-8-sig") as fh:  # a byte-order mark (Windows tools) too
