@@ -1,8 +1,11 @@
 """Benchmark: the Dask usage engine on a generated year of 20,000 agents (about 18M sessions).
 
-Run by hand (`python benchmarks/bench_dask.py`); not part of the tests. Generates the year once,
-month by month (each month is generated, written as one Parquet part and freed, so generation
-never holds the year), under ``benchmarks/data/year_<agents>_<months>m/``. Then, each in a fresh
+Run by hand (`python benchmarks/bench_dask.py`); ``--tiny`` (4 agents, two months, ``local``
+and ``--numpy``: a cluster's start alone takes longer than a smoke test may, and the engine's
+cluster path has its own tests in ``tests/test_dask_engine.py``) is the smoke test
+``tests/test_benchmarks.py`` runs. Generates the year once, month by month (each month is
+generated, written as one Parquet part and freed, so generation never holds the year), under
+``benchmarks/data/year_<agents>_<months>m/`` (``--data`` moves it). Then, each in a fresh
 process through the CLI (`billing-model usage DIR --engine dask --format csv`):
 
 * ``local``: Dask's local threaded scheduler, one process: wall time and peak RSS;
@@ -28,13 +31,14 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def dataset(agents: int, months: int, start: str = "2026-01-01") -> Path:
+def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | None = None
+            ) -> Path:
     """The folder of monthly Parquet parts (generated when missing, one month at a time)."""
     import pandas as pd
 
     from billing_model.io.synthetic import generate_sessions, write_sessions
 
-    folder = HERE / "data" / f"year_{agents}_{months}m"
+    folder = (root or HERE / "data") / f"year_{agents}_{months}m"
     folder.mkdir(parents=True, exist_ok=True)
     first = pd.Timestamp(start)
     for i in range(months):
@@ -101,7 +105,14 @@ def main() -> None:
                         help="comma-separated: local, cluster")
     parser.add_argument("--numpy", action="store_true",
                         help="also run the in-memory engine on the year and compare")
+    parser.add_argument("--data", type=Path, default=HERE / "data",
+                        help="folder of the generated data (default benchmarks/data)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="4 agents, two months, local and --numpy: the smoke test "
+                             "(checks the rows agree, never times)")
     args = parser.parse_args()
+    if args.tiny:
+        args.agents, args.months, args.modes, args.numpy = 4, 2, "local", True
 
     import pyarrow.parquet as pq
 
@@ -110,7 +121,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
           f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", flush=True)
     t = time.perf_counter()
-    path = dataset(args.agents, args.months)
+    path = dataset(args.agents, args.months, root=args.data)
     parts = sorted(path.glob("*.parquet"))
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
     size = sum(p.stat().st_size for p in parts) / 1e6

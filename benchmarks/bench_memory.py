@@ -1,11 +1,12 @@
 """Benchmark: peak memory of the usage engines on the month of 20,000 agents (1.77M sessions).
 
-Run by hand (`python benchmarks/bench_memory.py`); not part of the tests. Generates
+Run by hand (`python benchmarks/bench_memory.py`); ``--tiny`` (4 agents, 31 days) is the smoke
+test ``tests/test_benchmarks.py`` runs (the rows of both engines must agree). Generates
 ``generate_sessions(20000, "2026-01-01", 31, seed=7)`` as one Parquet file once (the file
-``bench_usage.py`` uses too), then runs the CLI in a fresh process for each engine and reports its
-wall time and peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of a throw-away
-parent, what ``/usr/bin/time -v`` calls "Maximum resident set size"), next to the peak of a
-process that only imports the libraries (the floor).
+``bench_usage.py`` uses too; ``--data`` moves it), then runs the CLI in a fresh process for each
+engine and reports its wall time and peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
+of a throw-away parent, what ``/usr/bin/time -v`` calls "Maximum resident set size"), next to the
+peak of a process that only imports the libraries (the floor).
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ sys.path.insert(0, str(HERE))
 from bench_dask import run_child  # noqa: E402
 
 
-def dataset(agents: int, days: int) -> Path:
+def dataset(agents: int, days: int, root: Path | None = None) -> Path:
     from billing_model.io.synthetic import generate_sessions, write_sessions
 
-    path = HERE / "data" / f"month_{agents}_{days}d.parquet"
+    path = (root or HERE / "data") / f"month_{agents}_{days}d.parquet"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.partial.parquet")
@@ -38,11 +39,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=31)
+    parser.add_argument("--data", type=Path, default=HERE / "data",
+                        help="folder of the generated data (default benchmarks/data)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="4 agents, 31 days: the smoke test (checks the rows, never times)")
     args = parser.parse_args()
+    if args.tiny:
+        args.agents, args.days = 4, 31
 
     import pyarrow.parquet as pq
 
-    path = dataset(args.agents, args.days)
+    path = dataset(args.agents, args.days, root=args.data)
     rows = pq.ParquetFile(path).metadata.num_rows
     print(f"machine: {os.cpu_count()} cores (nproc), load average {os.getloadavg()[0]:.1f}; "
           f"data: {args.agents:,} agents, {args.days} days, {rows:,} sessions, "
@@ -60,7 +67,10 @@ def main() -> None:
         outputs[engine] = out.read_text()
         print(f"billing-model usage --engine {engine}: {wall:.1f} s, peak RSS {peak:.0f} MB "
               f"({(peak - floor_mb) * 2**20 / rows:.0f} bytes per session above the floor)")
-    print(f"rows identical: {outputs['numpy'] == outputs['dask']}")
+    same = outputs["numpy"] == outputs["dask"]
+    print(f"rows identical: {same} ({len(outputs['numpy'].splitlines()) - 1} rows)")
+    if not same:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

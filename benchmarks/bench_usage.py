@@ -1,6 +1,8 @@
 """Benchmark: the usage engine end to end through the CLI, against the pandas baseline.
 
-Run by hand (`python benchmarks/bench_usage.py [--agents N]`); not part of the tests. Its pandas
+Run by hand (`python benchmarks/bench_usage.py [--agents N]`); ``--tiny`` (4 agents, 31 days, one
+run) is the smoke test ``tests/test_benchmarks.py`` runs (the engine and the baseline must give the
+same rows). Its pandas
 baseline predates sampled presence (it floors session starts to the minute); `make bench` now
 runs `compare_peers.py`, against DuckDB and Polars peers of the current rules.
 
@@ -41,11 +43,18 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--data", type=Path, default=HERE / "data",
+                        help="folder of the generated data (default benchmarks/data)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="4 agents, 31 days, one run: the smoke test (checks the rows, never "
+                             "times)")
     args = parser.parse_args()
+    if args.tiny:
+        args.agents, args.days, args.repeat = 4, 31, 1
 
     import pyarrow.parquet as pq
 
-    path = dataset(args.agents, args.days)
+    path = dataset(args.agents, args.days, root=args.data)
     rows = pq.ParquetFile(path).metadata.num_rows
     print(f"machine: {os.cpu_count()} cores; data: {args.agents:,} agents, {rows:,} sessions "
           f"({path.stat().st_size / 1e6:.1f} MB Parquet)")

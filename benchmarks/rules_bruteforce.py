@@ -118,6 +118,6 @@ def _check_doc() -> None:  # pragma: no cover - a hand check of the worked examp
     assert got == [("o", "2026-01-01", "2026-01-31", "pc2", 503, 500, 500, 503)], got
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the smoke test (tests/test_benchmarks.py) runs this: about a second
     _check_doc()
-    print(dt.datetime.now(dt.UTC), usage_rows(random_sessions(1))[:2])
+    print(dt.datetime.now(dt.UTC), usage_rows(random_sessions(1, n=120))[:2])

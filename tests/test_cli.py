@@ -135,10 +135,17 @@ def test_usage_as_csv_loads_no_pandas(tmp_path, suffix, extra):
         frame.to_parquet(path, index=False)
     code = ("import sys; from billing_model.cli import main; "
             f"code = main(['usage', {str(path)!r}, '--format', 'csv', *{extra!r}]); "
-            "print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr)")
+            "print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr); "
+            "print('COMPUTE', 'pyarrow.compute' in sys.modules, file=sys.stderr); "
+            "print('MASKED', 'numpy.ma' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert "PANDAS False 0" in done.stderr
+    assert "MASKED False" in done.stderr  # np.unique imports numpy.ma (10-20 ms): distinct()
+    if suffix == "parquet":
+        # importing pyarrow.compute (its wrappers of ~290 functions) was 45-70 ms of every run:
+        # the Parquet path calls the few functions it needs by name (io/arrow.py)
+        assert "COMPUTE False" in done.stderr
     assert done.stdout.startswith("org,period_start,period_end,")
 
 

@@ -149,10 +149,12 @@ def synthetic_sessions(agents, *, days, seed, org_weights, upgrades):
                                  client=frame["client"])
 
 
-@pytest.mark.parametrize("path", ["unpacked pieces", "sorted events"])
+@pytest.mark.parametrize("path", ["unpacked pieces", "sorted events", "blocks in turn",
+                                  "blocks on threads"])
 def test_the_kernels_fallbacks_give_the_same_rows(monkeypatch, path):
     # pieces that do not pack in 63 bits are sorted as a structured array; presence of many orgs
-    # with few runs is swept by sorting packed events instead of counting: both give the rows
+    # with few runs is swept by sorting packed events instead of counting; sessions packed in
+    # blocks (millions of sessions), one after the other or on threads: all give the rows
     # of the usual paths (a month across a period boundary, two orgs, upgrades, breaks)
     from billing_model.core import concurrency, pieces
 
@@ -163,8 +165,12 @@ def test_the_kernels_fallbacks_give_the_same_rows(monkeypatch, path):
         fit = pieces._Layout.fit
         monkeypatch.setattr(pieces._Layout, "fit", classmethod(
             lambda cls, *a: dataclasses.replace(fit(*a), packs=False)))
-    else:
+    elif path == "sorted events":
         monkeypatch.setattr(concurrency, "_counts", lambda cells, events: False)
+    else:  # blocks of 97 sessions (boundary crossings fall in many blocks)
+        monkeypatch.setattr(pieces, "BLOCK_ROWS", 97)
+        monkeypatch.setattr(pieces, "THREADED_ROWS", 1)
+        monkeypatch.setattr(pieces, "PACKERS", 2 if path == "blocks on threads" else 1)
     got = [compute_usage(s, order_date="2026-02-01", peak_rule=rule, by_user=by_user)
            for rule in ("cumulative", "contiguous") for by_user in (False, True)]
     for a, b in zip(got, expected, strict=True):
@@ -208,3 +214,17 @@ def test_partials_of_user_sets_add_up_to_the_whole(parts, rule):
         got = to_frame(finalize_usage(added, window, peak_rule=rule, by_user=by_user))
         assert got.equals(expected)
     assert expected["billed_concurrent"].sum() > 0
+
+
+def test_no_packing_threads_in_the_browser():
+    # xlwings Lite runs the Excel functions in Pyodide (sys.platform "emscripten"), which cannot
+    # start threads: a full sheet of sessions must pack its blocks in turn there
+    import subprocess
+    import sys
+
+    # what pieces imports first (NumPy reads sysconfig, which has no emscripten data here)
+    code = ("import sys, numpy, billing_model.core.concurrency; sys.platform = 'emscripten'; "
+            "from billing_model.core import pieces; print(pieces.PACKERS)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "1"

@@ -94,6 +94,22 @@ def touched_span(start_ns: np.ndarray, end_ns: np.ndarray) -> tuple[np.ndarray, 
     return session_minutes(start_ns, end_ns)[2:]
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` (sorted distinct values, of numbers) by one sort: NumPy's own asks
+    ``np.ma.is_masked`` first, and importing ``numpy.ma`` was 10-20 ms of every ``usage`` run.
+
+    >>> distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    values = np.sort(np.asarray(values).reshape(-1))
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
 def sort_by_key_and_start(key: np.ndarray, a: np.ndarray) -> np.ndarray:
     """The order that sorts rows by ``key`` (int64 >= 0), then by ``a``: one ``argsort`` of a
     combined integer when it fits in 63 bits, else a two-key ``lexsort``."""
@@ -277,7 +293,7 @@ def _cut(group, start, level, minutes, cuts):
     at a cut it need not (a period's last run ends where the next period's first run starts:
     counted, or compacted by :func:`compact_events`, the two cancel), leaving one segment that
     holds minutes of two periods."""
-    cuts = np.unique(np.asarray(cuts, dtype=np.int64))
+    cuts = distinct(np.asarray(cuts, dtype=np.int64))
     if not len(cuts) or not len(start):
         return group, start, level, minutes
     stop = start + minutes

@@ -12,6 +12,9 @@ do not fit in 63 bits they are a structured array sorted by its fields.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,6 +33,12 @@ _RANK_BITS = max(len(LICENSES) - 1, 1).bit_length()
 #: sessions packed at a time: the arrays of one block's minutes stay small (memory of a year
 #: of sessions is the packed pieces, not five arrays of every session)
 BLOCK_ROWS = 1 << 21
+#: from this many sessions the blocks are packed on :data:`PACKERS` threads at once (NumPy's
+#: arithmetic releases the GIL: the packing is most of the kernel's first step, and the reading
+#: threads are idle by then); smaller inputs are one block, where a thread costs more than it saves
+THREADED_ROWS = 1 << 18
+#: one in the browser (xlwings Lite runs the Excel functions in Pyodide, which has no threads)
+PACKERS = 1 if sys.platform == "emscripten" else max(1, min(os.cpu_count() or 1, 2))
 
 
 def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int):
@@ -52,13 +61,28 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_or
     # real data); more grows the array
     pieces = layout.empty(n + n // 32 + 1024)
     filled, later = 0, []
-    for lo in range(0, n, BLOCK_ROWS):  # a loop over blocks of millions of sessions
-        main, extra = _pack_block(sessions, lo, min(n, lo + BLOCK_ROWS), window, org_code,
-                                  layout)
-        pieces[filled:filled + len(main)] = main
-        filled += len(main)
-        later += [extra] if len(extra) else []
-        del main, extra
+    block = BLOCK_ROWS
+    if PACKERS > 1 and n >= THREADED_ROWS:  # at least one block per thread
+        block = min(BLOCK_ROWS, -(-n // PACKERS))
+
+    def pack(lo):
+        return _pack_block(sessions, lo, min(n, lo + block), window, org_code, layout)
+
+    with contextlib.ExitStack() as stack:
+        if PACKERS > 1 and block < n:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = stack.enter_context(ThreadPoolExecutor(PACKERS))
+            # in order; a block packed ahead of its turn waits as its pieces only (each
+            # thread's temporaries are freed when its block is done)
+            blocks = pool.map(pack, range(0, n, block))
+        else:
+            blocks = (pack(lo) for lo in range(0, n, block))
+        for main, extra in blocks:  # a loop over blocks of millions of sessions
+            pieces[filled:filled + len(main)] = main
+            filled += len(main)
+            later += [extra] if len(extra) else []
+            del main, extra
     size = filled + sum(len(x) for x in later)
     if size == 0:
         return None

@@ -40,6 +40,7 @@ from .concurrency import (
     check_min_minutes,
     check_peak_rule,
     compact_events,
+    distinct,
     merge_runs,
     peaks,
     per_minute,
@@ -254,7 +255,7 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
     users = partial.users
     u_group = users["org"] * n_per + users["period"] - window.k0
     named = users["named"].astype(bool)
-    groups = np.unique(u_group[named])
+    groups = distinct(u_group[named])
 
     starts = window.bounds - window.bounds[0]  # the periods' first minutes in the window
     seg_org, seg_start, seg_level, seg_minutes = partial.segments(starts[1:-1])
@@ -362,7 +363,7 @@ def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray
     (``group`` and ``rank``: the distinct pairs, sorted)."""
     pool = rank >= POOL_MIN_RANK
     g, r = group[pool], rank[pool]
-    mixed = np.unique(g[1:][g[1:] == g[:-1]])
+    mixed = distinct(g[1:][g[1:] == g[:-1]])
     for one in mixed.tolist():  # a loop over the orgs and periods that mix tiers (a few)
         tiers = ", ".join(KEY_BY_RANK[r[g == one]])
         org, k = divmod(one, window.n_periods)

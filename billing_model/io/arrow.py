@@ -1,4 +1,4 @@
-"""Arrow arrays to NumPy and back, without pyarrow's pandas hooks.
+"""Arrow arrays to NumPy and back, without pyarrow's pandas hooks or its compute module.
 
 pyarrow looks for pandas whenever it converts an array to NumPy (``Array.to_numpy``,
 ``np.asarray``) or builds an array or scalar from Python or NumPy values (``pa.array``,
@@ -6,12 +6,23 @@ pyarrow looks for pandas whenever it converts an array to NumPy (``Array.to_nump
 ``billing-model usage`` would pay for nothing. The reader converts through these helpers, which
 work on the arrays' buffers; arrays holding nulls (error paths) go through pyarrow's own
 conversion.
+
+Likewise ``import pyarrow.compute`` (which Arrow methods such as ``Array.cast``, ``take``,
+``is_null`` and ``fill_null`` do on their first call) builds a Python wrapper with a docstring
+for each of Arrow's ~290 compute functions: about 45 ms of every start-up. The Parquet path calls
+the few functions it needs by name (:func:`call`, :func:`cast`); text input (CSV, JSON) and error
+paths import the module where they need it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+
+try:  # the functions by name, from the compiled module that pyarrow.compute wraps
+    from pyarrow._compute import CastOptions, SetLookupOptions, call_function
+except ImportError:  # pragma: no cover - a pyarrow that moved them: the public names
+    from pyarrow.compute import CastOptions, SetLookupOptions, call_function
 
 
 def numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -41,6 +52,22 @@ def _fixed_width(t: pa.DataType) -> np.dtype | None:
     if pa.types.is_timestamp(t) or pa.types.is_duration(t) or pa.types.is_date64(t):
         return np.dtype(np.int64)
     return None
+
+
+def call(name: str, *args, options=None):
+    """Arrow compute function ``name`` on ``args`` (arrays or scalars), with its default
+    options unless ``options`` (e.g. ``call("utf8_lower", values)``, ``call("any", mask)``)."""
+    return call_function(name, list(args), options)
+
+
+def cast(arr: pa.Array, to: pa.DataType) -> pa.Array:
+    """``arr.cast(to)`` (safe), without importing pyarrow.compute."""
+    return call_function("cast", [arr], CastOptions.safe(to))
+
+
+def is_in(values: pa.Array, value_set: pa.Array) -> pa.Array:
+    """Whether each value is one of ``value_set`` (``pyarrow.compute.is_in``)."""
+    return call_function("is_in", [values], SetLookupOptions(value_set))
 
 
 def strings(values) -> pa.StringArray:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import json
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -28,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
 from ..core.sessions import Sessions, check_other_clients
+from .arrow import call
 from .progress import track
 from .tables import combine, normalize_table, parse_instants, to_arrow
 
@@ -355,7 +354,7 @@ def _validate(table: pa.Table) -> None:
             arr.dictionary.validate(full=True)
             if arr.null_count == len(arr):
                 continue
-            low, high = (v.as_py() for v in pc.min_max(arr.indices).values())
+            low, high = (v.as_py() for v in call("min_max", arr.indices).values())
             if low < 0 or high >= len(arr.dictionary):
                 bad = high if high >= len(arr.dictionary) else low
                 raise pa.ArrowInvalid(f"Dictionary indices invalid: a value out of bounds: "
@@ -498,6 +497,8 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
     """The table of :func:`read_user_details`, where each of its rows is in the file
     (``userDetails[0].primaryPresence[3]``), for messages, and the open records
     (``(count, end_ns, as_of given)``, or ``None`` when every record has an end)."""
+    import json  # for this export only (pyarrow.parquet imports it too, as it happens)
+
     try:
         with open(file, encoding="utf-8-sig") as fh:  # a byte-order mark (Windows tools) too
             data = json.load(fh)

@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import ACCEPTED as LICENSE_ACCEPTED
@@ -34,7 +33,7 @@ from ..core.sessions import (
     span_of_chunks,
     warn_open,
 )
-from .arrow import EMPTY, integers, numpy, strings
+from .arrow import EMPTY, call, cast, integers, is_in, numpy, strings
 
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UTC_WORD = r"\s*(?:UTC|GMT)$"
@@ -176,7 +175,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
         # when folding changes one (mixed case): else every spelling of an id is the id itself
-        chunk["user_keys"] = pc.utf8_lower(user_dict)
+        chunk["user_keys"] = call("utf8_lower", user_dict)
         if not chunk["user_keys"].equals(user_dict):
             chunk["user_first"] = first_rows(user_idx, len(user_dict))
     return chunk
@@ -187,8 +186,8 @@ def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
     distinct values, rows looked up only when one of them is a marker."""
     if not len(values):
         return
-    null = pc.is_in(pc.utf8_lower(values), value_set=strings(sorted(NULL_IDS)))
-    if not pc.any(null).as_py():
+    null = is_in(call("utf8_lower", values), strings(sorted(NULL_IDS)))
+    if not call("any", null).as_py():
         return
     rows = np.flatnonzero(numpy(null)[codes])
     if len(rows):
@@ -216,13 +215,14 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
     The values may repeat after trimming; :func:`combine` maps equal names to one code.
     """
     if pa.types.is_dictionary(col.type):
-        values = pc.utf8_trim_whitespace(col.dictionary.cast(pa.string()))
+        values = call("utf8_trim_whitespace", cast(col.dictionary, pa.string()))
         indices = col.indices.fill_null(0) if col.null_count else col.indices
         codes = numpy(indices)
         if codes.dtype != np.int32:
             codes = codes.astype(np.int32)
         # never null: a null value is blank (or_kleene(true, null) is true)
-        blank_value = numpy(pc.or_kleene(pc.is_null(values), pc.equal(values, EMPTY)))
+        blank_value = numpy(call("or_kleene", call("is_null", values),
+                                 call("equal", values, EMPTY)))
         if col.null_count or blank_value.any():
             blank = numpy(col.is_null())
             if len(values):
@@ -233,6 +233,8 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
                 codes = codes.copy()  # the reader's buffer is read-only
                 codes[blank] = len(values) - 1
         return values, codes
+    import pyarrow.compute as pc  # text input (CSV), not Parquet's dictionaries
+
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
             col = col.cast(pa.string())
@@ -273,7 +275,7 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
     if len(col) == 0:  # a header without rows, a JSON export without presence
         return np.zeros(0, dtype=np.int64)
     if col.null_count:
-        i = int(np.flatnonzero(pc.is_null(col).to_numpy(zero_copy_only=False))[0])
+        i = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
         raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
                                 "timestamp with an offset, e.g. 2026-01-05T08:00:00Z")
     if pa.types.is_timestamp(t):
@@ -304,6 +306,8 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
         raise BillingInputError(f"{where(i)}, column {name!r}: values of type {t} are not "
                                 "timestamps; accepted: ISO 8601 text with an offset or "
                                 "timezone-aware timestamps")
+    import pyarrow.compute as pc  # text input (CSV, JSON), not Parquet's timestamps
+
     col = pc.utf8_trim_whitespace(col)
     has_offset = pc.match_substring_regex(col, _OFFSET)
     if not pc.all(has_offset).as_py() and pc.any(pc.match_substring_regex(col, _UTC_WORD)).as_py():
@@ -358,6 +362,8 @@ def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa
             f"{where(0)}, column {name!r}: timestamps have no time zone; accepted: "
             "timezone-aware timestamps, or say the zone with --input-timezone ZONE")
     zone = get_timezone(input_timezone).key
+    import pyarrow.compute as pc  # timestamps without a zone only
+
     try:
         return pc.assume_timezone(col, timezone=zone, ambiguous="raise", nonexistent="raise")
     except pa.ArrowInvalid:
@@ -378,6 +384,7 @@ def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa
 
 def _raise_unparseable(col: pa.Array, name: str, where):
     import pandas as pd  # error path only
+    import pyarrow.compute as pc
 
     values = col.to_pandas()
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
@@ -471,8 +478,8 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
         keys = pa.concat_arrays([c["user_keys"] for c in chunks])
     else:
-        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
-    encoded = pc.dictionary_encode(keys)
+        keys = call("utf8_lower", call("utf8_trim_whitespace", values)) if fold else values
+    encoded = call("dictionary_encode", keys)
     inverse = numpy(encoded.indices)
     n_keys = len(encoded.dictionary)
     if n_keys >= 2**31:
@@ -492,13 +499,13 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
         np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
         lead = np.flatnonzero(seen == best[inverse])   # one entry per key
         lead = lead[np.argsort(inverse[lead])]          # in key order
-        display = values.take(integers(lead))
+        display = call("take", values, integers(lead))
     else:
         display = encoded.dictionary
-    order = numpy(pc.array_sort_indices(display))
+    order = numpy(call("array_sort_indices", display))
     rank = np.empty(n_keys, dtype=np.int32)
     rank[order] = np.arange(n_keys, dtype=np.int32)
-    names = np.asarray(display.take(integers(order)).to_pylist(), dtype=object)
+    names = np.asarray(call("take", display, integers(order)).to_pylist(), dtype=object)
     rank = rank[inverse]  # the global code of each chunk's value
     codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
     at = 0
@@ -518,7 +525,7 @@ def _text(values) -> pa.Array:
         values = values.combine_chunks()
     if not isinstance(values, pa.Array):
         values = pa.array(np.asarray(values, dtype=object).tolist(), pa.string())
-    return values if values.type == pa.string() else values.cast(pa.string())
+    return values if values.type == pa.string() else cast(values, pa.string())
 
 
 def fold_ids(values) -> np.ndarray:
@@ -527,5 +534,5 @@ def fold_ids(values) -> np.ndarray:
     values = np.asarray(values, dtype=object)
     if not len(values):
         return np.zeros(0, dtype=str)
-    folded = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+    folded = call("utf8_lower", call("utf8_trim_whitespace", pa.array(values, pa.string())))
     return np.asarray(folded.to_pylist(), dtype=object).astype(str)
