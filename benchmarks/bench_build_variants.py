@@ -1,12 +1,14 @@
 """Benchmark: `billing-model build` of a scenario with many [[variant]] tables (issue #21).
 
-Run by hand (``python benchmarks/bench_build_variants.py [--variants N] [--repeat R]``); not part
-of the tests. Writes a scenario like ``scenarios/finance_ramp_study.toml`` (250 users, a 3-month
-ramp, a 12-month term) with ``N`` variants that change the ramp and the rate, then runs the CLI
-in a fresh process and reports, best of ``--repeat`` runs: wall time, CPU time (user + system)
-and peak resident memory of the process (``getrusage(RUSAGE_CHILDREN)`` of a throw-away parent,
-what ``/usr/bin/time -v`` calls "Maximum resident set size"). The CPU time is the figure to
-compare on a shared machine (the wall time grows with the load average, printed with it).
+Run by hand (``python benchmarks/bench_build_variants.py [--variants N] [--repeat R]``);
+``--tiny`` (2 variants built, 51 refused) is the smoke test ``tests/test_benchmarks.py`` runs (the
+build must succeed and the refusal be one line, exit 2; never a time). Writes a scenario like
+``scenarios/finance_ramp_study.toml`` (250 users, a 3-month ramp, a 12-month term) with ``N``
+variants that change the ramp and the rate, then runs the CLI in a fresh process and reports,
+best of ``--repeat`` runs: wall time, CPU time (user + system) and peak resident memory of the
+process (``getrusage(RUSAGE_CHILDREN)`` of a throw-away parent, what ``/usr/bin/time -v`` calls
+"Maximum resident set size"). The CPU time is the figure to compare on a shared machine (the
+wall time grows with the load average, printed with it).
 
 Targets: 50 variants (the most a workbook holds at the usual 84-period grid) in at most 20 s and
 1 GB; 1,000 variants refused in one line before any work (``--refused`` runs that case too).
@@ -88,10 +90,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--refused", type=int, default=1000, metavar="N",
                         help="also time the refusal of N variants (0: skip)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="folder for the scenarios and workbooks (default: a temporary one)")
+    parser.add_argument("--tiny", action="store_true",
+                        help="2 variants built, 51 refused: the smoke test (never times)")
     args = parser.parse_args()
+    if args.tiny:
+        args.variants, args.repeat, args.refused = 2, 1, 51
 
     print(f"machine: {os.cpu_count()} cores (nproc), load average {os.getloadavg()[0]:.1f}")
-    with tempfile.TemporaryDirectory(prefix="bench-variants-") as folder:
+    if args.data is not None:
+        args.data.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-variants-", dir=args.data) as folder:
         code, wall, cpu, mb, err = build(scenario(args.variants, Path(folder)), args.repeat)
         if code != 0:
             sys.exit(f"build of {args.variants} variants failed (exit {code}): {err.strip()}")
@@ -105,6 +115,7 @@ def main() -> None:
                          f"{code}: {err}")
             print(f"build, {args.refused:,} variants: refused in wall {wall:.1f} s, CPU "
                   f"{cpu:.1f} s, peak RSS {mb:.0f} MB: {err.strip()}")
+    print("built, and refused in one line: True")
 
 
 if __name__ == "__main__":
