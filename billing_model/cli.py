@@ -61,8 +61,12 @@ def main(argv: list[str] | None = None) -> int:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
     previous, warnings.showwarning = warnings.showwarning, _show_warning
+    from .output import GuardedStdout, StdoutError, stdout_failed
+    stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)
     try:
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a full stdout shows here, not in Python's flush at exit
+        return code
     except BillingInputError as exc:
         print(f"billing-model: error: {exc}", file=sys.stderr)
         return 2
@@ -77,8 +81,13 @@ def main(argv: list[str] | None = None) -> int:
               "(partitioned; see docs/scale.md)", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `billing-model usage ... | head`
+        stdout_failed(BrokenPipeError(), stdout)  # nothing more for the flush at exit to fail on
         sys.stderr.close()
         return 0
+    except StdoutError as exc:  # `> /dev/full`: not bad input, but one line
+        print(f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}; "
+              "the output is incomplete", file=sys.stderr)
+        return 1
     except OSError as exc:  # a path the user gave: a folder for a file, no permission, ...
         if exc.filename is None:
             raise
@@ -88,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         warnings.showwarning = previous
+        sys.stdout = stdout
 
 
 if __name__ == "__main__":  # pragma: no cover

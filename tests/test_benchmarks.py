@@ -28,6 +28,7 @@ SMOKE = {
     "bench_memory.py": (["--data", "{data}"], "rows identical: True"),
     "bench_usage.py": (["--data", "{data}"], "results identical: True"),
     "compare_peers.py": (["--data", "{data}"], "duckdb = polars: True; engine = peers: True"),
+    "bench_build_variants.py": (["--data", "{data}"], "built, and refused in one line: True"),
 }
 #: scripts that other scripts run, and the smoke run that covers them
 COVERED_BY = {

@@ -34,9 +34,13 @@ def run(args) -> int:
         from ..core.errors import BillingInputError
         raise BillingInputError(f"-o/--output: {args.output!r} is not accepted; accepted: a "
                                 "workbook file name ending in .xlsx")
-    scenario = load_scenario(args.scenario)
+    from ..workbook.build import MAX_VARIANTS, check_variants
+    # more variants than any workbook holds: refused before they are validated
+    scenario = load_scenario(args.scenario,
+                             max_variants=None if args.variant is not None else MAX_VARIANTS)
     if args.variant is not None:  # --variant "" is an unknown variant, not the base
         scenario = scenario.variant(args.variant)
+    check_variants(scenario)  # 1,000 variants: refused before any work
     out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}.xlsx")
     if args.recalc:
         from ..io.libreoffice import RecalcError, find_soffice

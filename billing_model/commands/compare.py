@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..core.compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
 from ..core.money import TAX_NOTE, check_currency
-from ..output import write_csv
+from ..output import add_csv_raw_option, print_table, write_csv
 from .usage import add_session_options, usage_from_args
 
 
@@ -30,6 +30,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                              "USD)")
     parser.add_argument("--format", choices=("table", "csv"), default="table",
                         help="table for people (default) or csv (one row per period + total)")
+    add_csv_raw_option(parser)
     return parser
 
 
@@ -78,7 +79,7 @@ def run(args) -> int:
     result = compare_models(usage, named_rate=named_rate, concurrent_rate=concurrent_rate,
                             currency=currency)
     if args.format == "csv":
-        write_csv(comparison_csv(result))
+        write_csv(comparison_csv(result), raw=args.csv_raw)
         return 0
     per = result.periods
     shown = pd.DataFrame({
@@ -110,19 +111,8 @@ def run(args) -> int:
 
 def _print(frame: pd.DataFrame, *, title: str, footer: str, out=None) -> None:
     """Numbers right-aligned, the total row set apart, the verdict under the table."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        table.add_column(col, justify="left" if col in ("period", "from", "to", "cheaper")
-                         else "right")
     last = len(frame) - 1
-    for i, row in enumerate(frame.itertuples(index=False)):
-        cells = [str(v) for v in row]
-        if i == last:
-            cells = [f"[bold]{v}[/bold]" if v else v for v in cells]
-        table.add_row(*cells, end_section=(i == last - 1))
-    console = Console(file=out, width=None if Console(file=out).is_terminal else 150)
-    console.print(table)
-    console.print(footer)
+    print_table(frame, title, footer=footer, out=out,
+                justify={c: "left" if c in ("period", "from", "to", "cheaper") else "right"
+                         for c in frame.columns},
+                bold_rows=[last], end_sections=[last - 1], width="terminal")

@@ -35,6 +35,8 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     import shutil
     import tempfile
 
+    from ..core.errors import BillingInputError
+    from ..io.atomic import WriteError
     from ..io.scenario import load_scenario
     from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
 
@@ -42,14 +44,30 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     scenarios = [(stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
                  for stem, what in DEMO_SCENARIOS]  # a loop over four example files
     out_dir = Path(out_dir)
+    for stem, _what, _scenario in scenarios:  # checked before any work: all or none
+        if (out_dir / f"{stem}.xlsx").is_dir():
+            raise BillingInputError(f"--out-dir {out_dir}: {stem}.xlsx is a folder; accepted: "
+                                    "a folder where the workbooks can be written (the "
+                                    "workbooks there were left as they were)")
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=out_dir))  # same file system: rename
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=out_dir))  # same file system
+    except OSError as exc:
+        raise BillingInputError(f"--out-dir {out_dir}: cannot be written "
+                                f"({(exc.strerror or type(exc).__name__).lower()}); accepted: "
+                                "a folder you can write to") from None
     done = False
     try:
         rows = []
         for stem, what, scenario in scenarios:
-            built = build_workbook(scenario, staging / f"{stem}.xlsx")
+            try:
+                built = build_workbook(scenario, staging / f"{stem}.xlsx")
+            except WriteError as exc:  # name the user's folder, not the staging one
+                raise BillingInputError(
+                    f"--out-dir {out_dir}: {stem}.xlsx cannot be written ({exc.reason}); the "
+                    "workbooks there were left as they were; accepted: a folder you can write "
+                    "to, with room for the workbooks") from None
             figures = scenario_figures(scenario)
             rows.append({"workbook": out_dir / built.name, "built": built, "what": what,
                          "currency": scenario.contract.currency,
@@ -59,7 +77,13 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
             from ..io.libreoffice import recalculate_many
             recalculate_many([row["built"] for row in rows])
         for row in rows:  # every workbook is ready: now replace the set
-            os.replace(row.pop("built"), row["workbook"])
+            try:
+                os.replace(row.pop("built"), row["workbook"])
+            except OSError as exc:  # name the user's file, not the staging one
+                raise BillingInputError(
+                    f"--out-dir {out_dir}: {row['workbook'].name} cannot be written "
+                    f"({(exc.strerror or type(exc).__name__).lower()}); accepted: a folder "
+                    "where the workbooks can be written") from None
         done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)

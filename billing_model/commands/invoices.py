@@ -11,7 +11,7 @@ from ..core.contract import Scenario
 from ..core.invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
 from ..core.money import TAX_NOTE
 from ..io.scenario import load_scenario
-from ..output import print_table, write_csv
+from ..output import add_csv_raw_option, print_table, write_csv
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -29,6 +29,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument("--variant", metavar="NAME",
                         help="a [[variant]] of the scenario by name (default: the scenario "
                              "itself, 'base')")
+    add_csv_raw_option(parser)
     return parser
 
 
@@ -53,41 +54,33 @@ def schedule_csv(schedule: pd.DataFrame) -> pd.DataFrame:
 def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> None:
     """One section per invoice (its lines, then its total and due date), a grand total and the
     tax note."""
-    from rich.table import Table
-
     contract = scenario.contract
     totals = invoice_totals(schedule).set_index("invoice_date")
-    table = Table(title=f"Invoice schedule: {name} ({contract.currency}; ramp "
-                        f"{contract.ramp_months} months, {contract.ramp_policy}; term "
-                        f"{contract.term_months} months; net {contract.payment_terms_days})",
-                  title_justify="left")
-    for col, justify in (("invoice", "left"), ("description", "left"), ("timing", "left"),
-                         ("service dates", "left"), ("quantity", "right"), ("rate", "right"),
-                         ("amount", "right")):
-        table.add_column(col, justify=justify)
+    rows, bold = [], []
     for invoice, group in schedule.groupby("invoice_date", sort=True):  # a loop over invoices
         for line in group.itertuples(index=False):
-            table.add_row(str(invoice), line.description, line.timing,
-                          f"{line.service_start} .. {line.service_end}",
-                          format_quantity(line.quantity), _text(line.rate), _text(line.amount))
+            rows.append([str(invoice), line.description, line.timing,
+                         f"{line.service_start} .. {line.service_end}",
+                         format_quantity(line.quantity), _text(line.rate), _text(line.amount)])
         due = totals.loc[invoice, "due_date"]
-        table.add_row("", f"[bold]Invoice {invoice} total[/bold] (due {due})", "", "", "", "",
-                      f"[bold]{_text(totals.loc[invoice, 'amount'])}[/bold]", end_section=True)
+        bold.append(len(rows))
+        rows.append(["", f"Invoice {invoice} total (due {due})", "", "", "", "",
+                     _text(totals.loc[invoice, "amount"])])
+    columns = ["invoice", "description", "timing", "service dates", "quantity", "rate",
+               "amount"]
     grand = grand_total(schedule)
     partner = ("Partner channel: quantities only; billing and cost details come through the "
                "partner. ") if contract.partner else ""
     grand_text = (f"Grand total: {grand} {contract.currency} over {len(totals)} invoices. "
                   if grand is not None else "")
-    console = _console(out)
-    console.print(table)
-    console.print(f"{grand_text}{partner}{TAX_NOTE}")
-
-
-def _console(out=None):
-    """A rich console: the terminal's width, or 150 columns when writing to a pipe or file."""
-    from rich.console import Console
-
-    return Console(file=out, width=None if Console(file=out).is_terminal else 150)
+    print_table(pd.DataFrame(rows, columns=columns),
+                f"Invoice schedule: {name} ({contract.currency}; ramp {contract.ramp_months} "
+                f"months, {contract.ramp_policy}; term {contract.term_months} months; net "
+                f"{contract.payment_terms_days})",
+                footer=f"{grand_text}{partner}{TAX_NOTE}", out=out,
+                justify={c: "right" if c in ("quantity", "rate", "amount") else "left"
+                         for c in columns},
+                bold_rows=bold, end_sections=bold, width="terminal")
 
 
 def _variants_summary(scenario: Scenario, out=None) -> None:
@@ -101,15 +94,11 @@ def _variants_summary(scenario: Scenario, out=None) -> None:
                      "ramp policy": c.ramp_policy, "term months": c.term_months,
                      "user charges": _text(grand_total(software) or Decimal(0)),
                      "grand total": _text(grand_total(schedule))})
-    from rich.table import Table
-
-    table = Table(title=f"Variants of {scenario.name} ({scenario.contract.currency}); pick one "
-                        "with --variant NAME", title_justify="left")
-    for col in rows[0]:
-        table.add_column(col, justify="left" if col in ("variant", "ramp policy") else "right")
-    for row in rows:
-        table.add_row(*[str(v) for v in row.values()])
-    _console(out).print(table)
+    print_table(pd.DataFrame(rows).astype(str),
+                f"Variants of {scenario.name} ({scenario.contract.currency}); pick one with "
+                "--variant NAME", out=out,
+                justify={c: "left" if c in ("variant", "ramp policy") else "right"
+                         for c in rows[0]}, width="terminal")
 
 
 def run(args) -> int:
@@ -126,7 +115,7 @@ def run(args) -> int:
         text = totals.astype(object).map(_text)
         text["lines"] = totals["lines"].astype(str)
         if args.format == "csv":
-            write_csv(text)
+            write_csv(text, raw=args.csv_raw)
         else:
             grand = grand_total(schedule)
             print_table(text, title=f"Invoices of {chosen.name}"
@@ -135,7 +124,7 @@ def run(args) -> int:
                                 if grand is not None else "") + TAX_NOTE)
         return 0
     if args.format == "csv":
-        write_csv(schedule_csv(schedule))
+        write_csv(schedule_csv(schedule), raw=args.csv_raw)
         return 0
     name = scenario.name + (f", variant {args.variant!r}" if args.variant else "")
     _table(schedule, chosen, name)

@@ -27,7 +27,7 @@ from ..core.storage import (
     storage_daily,
     storage_forecast,
 )
-from ..output import print_table, write_csv
+from ..output import add_csv_raw_option, print_table, write_csv
 
 #: scenario key -> CLI option, so that errors name what the user typed
 OPTIONS = {
@@ -101,6 +101,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     out.add_argument("--daily", action="store_true", help="one row per day instead of period")
     out.add_argument("--format", choices=("table", "csv"), default="table",
                      help="table for people (default) or csv")
+    add_csv_raw_option(out)
     return p
 
 
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         days = max_retention(settings, allowance, args.start_date, months,
                              timezone=args.timezone)
         if args.format == "csv":
-            write_csv(pd.DataFrame({"max_retention_days": [days]}))
+            write_csv(pd.DataFrame({"max_retention_days": [days]}), raw=args.csv_raw)
         else:
             horizon = int(BillingCalendar(args.start_date, args.timezone)
                           .days(np.arange(months)).sum())
@@ -214,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     if args.daily:
         daily = storage_daily(settings, args.start_date, months, timezone=args.timezone)
         if args.format == "csv":
-            write_csv(daily)
+            write_csv(daily, raw=args.csv_raw)
         else:
             print_table(daily.assign(**{c: _gb(daily[c]) for c in daily.columns[3:]},
                                      calls=daily["calls"].round(2)), "Storage per day")
@@ -227,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
         write_csv(table.assign(**{c: _gb(table[c]) for c in
                                   ("new_gb", "stored_gb", "allowance_gb", "overage_gb")},
                                overage_cost=["" if v is None else str(v)
-                                             for v in table["overage_cost"]]))
+                                             for v in table["overage_cost"]]), raw=args.csv_raw)
         return 0
     print_table(
         table.assign(**{c: _gb(table[c]) for c in

@@ -12,7 +12,7 @@ from ..core.licenses import normalize_license
 from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
 from ..core.sessions import OTHER_CLIENTS
 from ..core.usage import COLUMNS, USER_COLUMNS
-from ..output import print_table, write_columns_csv
+from ..output import add_csv_raw_option, print_table, write_columns_csv
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,6 +67,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         help="one row per org, period and user: minutes present at the minute "
                              "marks, named, billed as concurrent (to reconcile the vendor's "
                              "concurrent usage report)")
+    add_csv_raw_option(parser)
     return parser
 
 
@@ -125,7 +126,7 @@ def run(args) -> int:
     if args.by_user:
         return _run_by_user(columns, args)
     if args.format == "csv":
-        write_columns_csv({name: columns[name] for name in COLUMNS})
+        write_columns_csv({name: columns[name] for name in COLUMNS}, raw=args.csv_raw)
         return 0
     from ..core.usage import to_frame
 
@@ -154,7 +155,7 @@ def _run_by_user(columns, args) -> int:
     for name in ("named", "billed_concurrent"):
         out[name] = np.where(out[name].astype(bool), "true", "false")
     if args.format == "csv":
-        write_columns_csv(out)
+        write_columns_csv(out, raw=args.csv_raw)
         return 0
     from ..core.usage import to_frame
 

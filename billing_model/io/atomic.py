@@ -11,6 +11,16 @@ from pathlib import Path
 from ..core.errors import BillingInputError
 
 
+class WriteError(BillingInputError):
+    """A file could not be written (a full disk, no permission): ``target`` and ``reason``
+    (``"no space left on device"``) let a caller name what the user asked for instead."""
+
+    def __init__(self, target: Path, reason: str):
+        super().__init__(f"{target}: cannot be written ({reason}); accepted: a file in a "
+                         "folder you can write to")
+        self.target, self.reason = target, reason
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it over ``target`` only on success.
@@ -28,8 +38,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:  # a parent that is a file, no permission, a read-only disk
-        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
-                                "file in a folder you can write to") from None
+        raise WriteError(target, _reason(exc)) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -45,8 +54,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         os.chmod(tmp_path, mode)
         os.replace(tmp_path, target)
     except OSError as exc:  # name the user's file, not the temporary one (a full disk, ...)
-        raise BillingInputError(f"{target}: cannot be written ({_reason(exc)}); accepted: a "
-                                "file in a folder you can write to") from None
+        raise WriteError(target, _reason(exc)) from None
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

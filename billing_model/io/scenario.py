@@ -78,6 +78,12 @@ TOP_KEYS: tuple[str, ...] = (
 )
 #: longest customer name or quote title (a heading, not a document)
 MAX_QUOTE_TEXT = 255
+#: longest variant or org name: a heading too (a workbook shows it in titles, column headers
+#: and chart legends, quoted, beside other text)
+MAX_NAME_TEXT = 255
+#: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
+#: specifications and limits"); refused here, naming the key, not later naming a cell
+MAX_DESCRIPTION_TEXT = 32_767
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
@@ -85,8 +91,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
     """Read and validate a scenario TOML file.
+
+    ``max_variants``: refuse more ``[[variant]]`` tables than that before validating any (the
+    workbook's limit: ``build`` of 100,000 variants must not validate them all first).
 
     Numbers keep the digits written in the file (floats are parsed as exact decimals). A
     ``sessions`` path is resolved relative to the file.
@@ -114,11 +123,13 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
-    return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path)
+    return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path,
+                                 max_variants=max_variants)
 
 
 def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | None = None,
-                          name: str = "scenario", source: Path | None = None) -> Scenario:
+                          name: str = "scenario", source: Path | None = None,
+                          max_variants: int | None = None) -> Scenario:
     """Validate a mapping shaped like the TOML file and build a :class:`Scenario`.
 
     ``base_dir`` resolves relative ``sessions`` paths (default: the working directory). Errors
@@ -130,12 +141,21 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
     scenario = _build(data, label=label, base=base, name=name, source=source, cache=cache)
     variants = []
     seen = {"base"}
-    for i, raw in enumerate(_tables(data, "variant", label)):
+    tables = _tables(data, "variant", label)
+    if max_variants is not None and len(tables) > max_variants:
+        raise BillingInputError(f"{label}: {len(tables):,} [[variant]] tables; a workbook holds "
+                                f"at most {max_variants} variants; accepted: fewer variants in "
+                                "one file (split them over several), or build one with --variant"
+                                " NAME (invoices compares any number)")
+    for i, raw in enumerate(tables):
         where = f"variant[{i + 1}]"
         if "name" not in raw:
             raise BillingInputError(f"{label}: {where}.name: missing; accepted: a text naming "
                                     "the variant")
         vname = str(raw["name"]).strip()
+        if len(vname) > MAX_NAME_TEXT:
+            raise BillingInputError(f"{label}: {where}.name: {len(vname):,} characters; "
+                                    f"accepted: at most {MAX_NAME_TEXT}")
         if not vname or vname in seen:
             raise BillingInputError(f"{label}: {where}.name: {raw['name']!r} is empty or used "
                                     "twice; accepted: a unique name other than 'base'")
@@ -406,6 +426,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
     if default_name is None and "name" not in t:
         c.fail(f"{where}.name", "missing; accepted: a text naming the org (e.g. 'dev')")
     name = str(t.get("name", default_name)).strip()
+    if len(name) > MAX_NAME_TEXT:
+        c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
     extra: dict[str, Any] = {}
     extra["telephony"] = (c.series(t["telephony"], f"{where}.telephony", n, whole=False)
                           if "telephony" in t else tuple(Decimal(0) for _ in range(n)))
@@ -481,6 +503,9 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
             hardware: bool) -> Charge:
     c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
     desc = str(c.required(t, "description", where, "a text")).strip()
+    if len(desc) > MAX_DESCRIPTION_TEXT:
+        c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
+               f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
     if "amount" in t:
         if "quantity" in t or "rate" in t:
             c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "

@@ -108,6 +108,11 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                       "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
+    from .scenario import MAX_NAME_TEXT  # here: scenario imports this module
+    for org_name in org_names:  # a workbook shows each org's name in headings and titles
+        if len(org_name) > MAX_NAME_TEXT:
+            c.fail(f"{where}.sessions", f"{path.name}: an org name of {len(org_name):,} "
+                   f"characters ({org_name[:20]!r}...); accepted: at most {MAX_NAME_TEXT}")
     if name is not None and len(org_names) > 1:
         c.fail(f"{where}.name", f"the session file holds {len(org_names)} orgs "
                f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")

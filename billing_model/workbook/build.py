@@ -44,6 +44,41 @@ from .usage import session_data, usage_sheet
 from .variants import scenario_figures, variants_sheet
 from .writer import write_book
 
+#: the most variants a workbook holds side by side, at the grid's usual 84 billing periods; a
+#: longer grid holds fewer (variants x periods at most :data:`MAX_VARIANT_PERIODS`). Each
+#: variant is its own live model (inputs, invoice grid, cash flow: about 7,000 formulas at 84
+#: periods), so the limit bounds the build's memory (about 0.5 GB) and time (about 20 s), far
+#: below Excel's 255 series in the comparison chart.
+MAX_VARIANTS = 50
+MAX_VARIANT_PERIODS = MAX_VARIANTS * 84
+
+
+def check_variants(scenario: Scenario) -> None:
+    """Refuse, before any work, a scenario with more variants than a workbook holds.
+
+    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
+    ...     "committed_users": 1, "prepay_rate": 1, "term_months": 12},
+    ...     "usage": {"users": [1] * 12},
+    ...     "variant": [{"name": f"v{i}", "prepay_rate": i} for i in range(60)]}, name="big")
+    >>> check_variants(s)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    billing_model.core.errors.BillingInputError: big: 60 [[variant]] tables; a workbook ...
+    """
+    variants = scenario.variants()[1:]
+    if not variants:
+        return
+    periods = max(grid_size(scenario)[2], *(v.periods for _n, v in variants))
+    if len(variants) * periods > MAX_VARIANT_PERIODS:
+        label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+        raise BillingInputError(
+            f"{label}: {len(variants):,} [[variant]] tables; a workbook holds at most "
+            f"{MAX_VARIANT_PERIODS // periods:,} variants of {periods} billing periods (variants"
+            f" x periods at most {MAX_VARIANT_PERIODS:,}; here {len(variants):,} x {periods} = "
+            f"{len(variants) * periods:,}); accepted: fewer variants in one file (split them "
+            "over several), or build one with --variant NAME (invoices compares any number)")
+
 
 def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """The workbook for ``scenario`` as plain data (see :mod:`billing_model.workbook.layout`).
@@ -66,6 +101,8 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     >>> book.names["CommittedUsers"]
     'Inputs!$B$11'
     """
+    if variants is None:
+        check_variants(scenario)
     currency = scenario.contract.currency
     quote = scenario.quote
     book = Book(sheets=[], title=quote.title if quote else f"Billing model: {scenario.name}",

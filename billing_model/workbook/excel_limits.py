@@ -99,4 +99,10 @@ def check_book(book: Book) -> Book:
                 cell.result = clean_text(cell.result)[:MAX_CELL_TEXT]
             if cell.comment:
                 cell.comment = clean_text(cell.comment)
+        for chart in sheet.charts:  # legends and titles: text as the cells hold it
+            chart.title = clean_text(chart.title)
+            chart.x_title = chart.x_title and clean_text(chart.x_title)
+            chart.y_title = chart.y_title and clean_text(chart.y_title)
+            for series in chart.series:
+                series.title = clean_text(series.title)
     return book

@@ -9,6 +9,8 @@ engine's figure for the variant scenario.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from decimal import Decimal
 
 from ..core.contract import Scenario
@@ -40,11 +42,16 @@ def scenario_figures(scenario: Scenario) -> dict:
     }
 
 
-def invoiced_before(figures: dict, day) -> Decimal:
-    """Amount of the invoices dated before ``day`` (engine lines)."""
+def invoiced_before(figures: dict):
+    """A function ``day -> Decimal``: the amount of the invoices dated before ``day`` (engine
+    lines). The lines are read once (a column look-up per month and variant took a third of the
+    time of a workbook of 50 variants)."""
     lines = figures["lines"]
-    return sum((a for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
-                if a is not None and d < day), Decimal(0))
+    dated = sorted((d, a) for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
+                   if a is not None)
+    days = [d for d, _a in dated]
+    totals = list(itertools.accumulate((a for _d, a in dated), initial=Decimal(0)))
+    return lambda day: totals[bisect.bisect_left(days, day)]
 
 
 def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
@@ -123,19 +130,20 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
     for j in range(n):
         sheet.widths[cum + j] = 20
     order = s.contract.order_date
+    upto_day = [invoiced_before(f) for f in figures]
     for m in range(cap + 1):
         rr = r + 1 + m
         sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=edate(order, m))
         start, end = edate(order, m), edate(order, m + 1)
-        for j, (p, f) in enumerate(zip(prefixes, figures, strict=True)):
+        for j, (p, upto) in enumerate(zip(prefixes, upto_day, strict=True)):
             to_date = (f'SUMIF({p}LineInvoiceDate,"<"&{fp.period_start(m + 1)},'
                        f"{p}LineAmount)")
             sheet.put(rr, cum + j, "=" + to_date, fmt=ctx.money,
-                      result=num(invoiced_before(f, end)))
+                      result=num(upto(end)))
             before = "0" if m == 0 else a1(rr - 1, cum + j)
             month = fm.round_money(f"{a1(rr, cum + j)}-{before}", f"{p}MoneyDecimals")
             sheet.put(rr, 2 + j, "=" + month, fmt=ctx.money,
-                      result=num(invoiced_before(f, end) - invoiced_before(f, start)))
+                      result=num(upto(end) - upto(start)))
     last = r + cap + 1
     sheet.charts.append(Chart(
         "line", "Invoiced to date by variant", a1(head, cum + n + 1, absolute=False),

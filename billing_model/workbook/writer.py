@@ -13,13 +13,17 @@ document properties carry the book's ``created`` date instead of the time of the
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+import xlsxwriter.exceptions
+import xlsxwriter.worksheet
 
 from ..io.atomic import atomic_path
 from .layout import Book, Cell, Chart, Sheet
@@ -54,20 +58,48 @@ _VALIDATION_KINDS = {"whole": "integer", "decimal": "decimal", "date": "date"}
 
 
 def write_book(book: Book, target: str | os.PathLike) -> Path:
-    """Write ``book`` to ``target`` (``.xlsx``) through a temporary file, then rename it."""
+    """Write ``book`` to ``target`` (``.xlsx``) through a temporary file, then rename it.
+
+    The zip is assembled in memory and then written in one go: a full disk (or any failed
+    write) is then one ``OSError`` on the temporary file, which :func:`atomic_path` reports in
+    one line, leaving ``target`` as it was. (XlsxWriter writing the zip to the file raised its
+    own ``FileCreateError``, and its half-written ``ZipFile`` failed a second time when it was
+    garbage-collected.) XlsxWriter still packs each part through a temporary file, as it did
+    (not ``in_memory``, whose zip entries carry other dates and modes): the bytes are the same.
+    """
     target = Path(target)
     with atomic_path(target) as tmp:
-        _write(book, tmp)
+        data = _write(book)
+        with open(tmp, "wb") as out:
+            out.write(data)
     return target
 
 
-def _write(book: Book, path: Path) -> None:
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
-                                         "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+def _write(book: Book) -> bytes:
+    """The ``.xlsx`` file of ``book``, as bytes. XlsxWriter's temporary files (one per part)
+    live in a folder of their own, removed whatever happens."""
+    with tempfile.TemporaryDirectory(prefix="billing_model-xlsx-") as parts:
+        buffer = io.BytesIO()
+        error = _fill(book, xlsxwriter.Workbook(buffer, {
+            "strings_to_numbers": False, "strings_to_formulas": False,
+            "strings_to_urls": False, "tmpdir": parts}))
+        if error is not None:
+            # XlsxWriter's half-made ZipFile (held in a cycle by the failure's traceback) is
+            # collected now, while ``buffer`` is still open: closing it then does not fail a
+            # second time ("Exception ignored in ZipFile.__del__")
+            import gc
+            gc.collect()
+            raise error
+        return buffer.getvalue()
+
+
+def _fill(book: Book, wb: xlsxwriter.Workbook) -> OSError | None:
+    """Write ``book`` into ``wb`` and close it; a failed write is returned as a plain
+    ``OSError`` (XlsxWriter wraps it in its ``FileCreateError``)."""
     try:
         formats = _Formats(wb)
-        sheets = {sheet.name: wb.add_worksheet(sheet.name) for sheet in book.sheets}
+        sheets = {sheet.name: wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
+                  for sheet in book.sheets}
         for sheet in book.sheets:
             _write_sheet(wb, sheets[sheet.name], sheet, formats)
         for name, target in sorted(book.names.items()):
@@ -79,7 +111,34 @@ def _write(book: Book, path: Path) -> None:
     except BaseException:
         wb.fileclosed = True  # nothing to save: do not let XlsxWriter write on garbage collection
         raise
-    wb.close()
+    try:
+        wb.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # an OSError, wrapped
+        cause = exc.args[0] if exc.args else None
+        if isinstance(cause, OSError):
+            return OSError(cause.errno, cause.strerror)
+        return OSError(str(exc))
+    return None
+
+
+class _Worksheet(xlsxwriter.worksheet.Worksheet):
+    """XlsxWriter's worksheet, taking a cell's formula as written.
+
+    XlsxWriter runs 29 regular expressions over every formula to prefix Excel 365's dynamic
+    array functions (``FILTER(`` -> ``_xlfn._xlws.FILTER(``); the workbook uses none of them
+    (only functions Excel 2010+ and LibreOffice 7.4 both compute, see :mod:`.build`), and the
+    substitutions were two thirds of the time of a workbook of 50 variants (360,000 formulas).
+    Formulas of tables, validations and conditional formats still take XlsxWriter's way.
+    """
+
+    def _prepare_formula(self, formula, expand_future_functions=False):
+        if expand_future_functions or self.use_future_functions:
+            return super()._prepare_formula(formula, expand_future_functions)
+        if formula.startswith("{"):
+            formula = formula[1:]
+        if formula.startswith("="):
+            formula = formula[1:]
+        return formula[:-1] if formula.endswith("}") else formula
 
 
 class _Formats:
@@ -258,7 +317,7 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
         options["subtype"] = "stacked"
     chart = wb.add_chart(options)
     for series in spec.series:
-        entry: dict[str, Any] = {"name": series.title, "values": "=" + series.values}
+        entry: dict[str, Any] = {"values": "=" + series.values}
         if series.categories:
             entry["categories"] = "=" + series.categories
         line: dict[str, Any] = {}
@@ -281,13 +340,11 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
             entry["smooth"] = False
             entry["marker"] = {"type": "none"}
         chart.add_series(entry)
-    chart.set_title({"name": spec.title})
+        _literal(chart.series[-1], series.title)
+    chart.set_title({})
+    _literal(chart.title, spec.title)
     x_axis: dict[str, Any] = {}
     y_axis: dict[str, Any] = {"major_gridlines": {"visible": True}}
-    if spec.x_title:
-        x_axis["name"] = spec.x_title
-    if spec.y_title:
-        y_axis["name"] = spec.y_title
     if spec.x_number_format:
         x_axis["num_format"] = spec.x_number_format
     if spec.x_major_unit is not None:
@@ -300,7 +357,25 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
         y_axis["num_format"] = spec.y_number_format
     chart.set_x_axis(x_axis)
     chart.set_y_axis(y_axis)
+    if spec.x_title:
+        _literal(chart.x_axis["title"], spec.x_title)
+    if spec.y_title:
+        _literal(chart.y_axis["title"], spec.y_title)
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
                     "height": round(spec.height_cm * _PIXELS_PER_CM)})
     return chart
+
+
+def _literal(target, text: str) -> None:
+    """Set a series name, a chart or an axis title to ``text`` as a literal string.
+
+    XlsxWriter's ``name`` option takes any text that looks like ``Sheet!A1`` (a variant named
+    ``=cmd|' /C calc'!A0``, or ``Q1!B2 plan``) as a reference, which Excel would follow (or
+    turn into a link to another program): the text is set after the call, as the plain string
+    XlsxWriter writes for names that do not look like references (``<c:v>``, ``<a:t>``).
+    """
+    if isinstance(target, dict):  # a series
+        target.update(name=text, name_formula=None, name_id=None)
+    else:  # a chart or axis title
+        target.name, target.formula, target.data_id = text, None, None
