@@ -83,6 +83,11 @@ class Sessions:
     def __len__(self) -> int:
         return len(self.start_ns)
 
+    def span(self) -> tuple[int, int]:
+        """The data's window: the earliest start and the latest end (UTC ns). Periods it covers
+        at least half of are *measured* (docs/rules.md#coverage)."""
+        return int(self.start_ns.min()), int(self.end_ns.max())
+
     def take(self, index) -> Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],

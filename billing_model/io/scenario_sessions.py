@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..core.contract import (
     AFTER_DATA,
     FAIR_USE_KEYS,
@@ -22,10 +24,7 @@ from ..core.contract import (
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.limits import LIMITS
-from ..core.periods import (
-    MEASURED_SHARE,
-    get_timezone,
-)
+from ..core.periods import BillingCalendar, get_timezone
 from ..core.sessions import OTHER_CLIENTS
 from ..core.usage import compute_usage
 from .sessions import read_sessions
@@ -92,20 +91,21 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
-    last_k = int(frame["period"].max()) if len(frame) else -1
-    measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
-    last_measured = int(measured.max()) if len(measured) else -1
-    if source.after_data == "repeat-last" and last_measured < 0 and len(frame):
-        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
-               f"{path.name} covers less than half of every billing period it touches; "
-               "accepted: session data covering at least half a period, or 'zero'")
+    calendar = BillingCalendar(contract.order_date, contract.billing_timezone)
+    share = source.coverage(calendar, n)
+    last_measured = source.last_measured(calendar, n)
+    if source.after_data == "repeat-last" and last_measured < 0:
+        what = (f"{path.name} covers less than half of every billing period it touches"
+                if share.any() else f"{path.name} holds no data in any of the {n} billed "
+                f"periods ({_span_text(source, calendar, n)})")
+        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and {what}; "
+               "accepted: session data covering at least half a billed period, or 'zero'")
     warned = cache.setdefault("warned", set())
-    if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
+    if (key, where) not in warned:
         warned.add((key, where))  # once per file and table, not again for each variant
-        covers = "no period" if last_k < 0 else f"periods up to {last_k}"
-        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
-                      f"{n} billed; the periods after it count 0 users (set {where}.after_data "
-                      "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
+        after = calendar.starts_ns(np.arange(n)) >= source.records.span()[1]
+        _warn_no_data(c.label, f"{where}.sessions", path.name, share, after,
+                      source.after_data, calendar, where, _span_text(source, calendar, n))
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
     if name is not None and len(org_names) > 1:
@@ -133,6 +133,36 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     if not orgs:
         orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
     return orgs
+
+
+def _span_text(source: SessionSource, calendar: BillingCalendar, n: int) -> str:
+    """Where the data lies against the billed periods, for messages."""
+    start, end = (np.datetime_as_string(np.datetime64(t, "ns"), unit="m") + "Z"
+                  for t in source.records.span())
+    return (f"the data runs from {start} to {end}; the billed periods from "
+            f"{calendar.first_day(0)} to {calendar.last_day(n - 1)}")
+
+
+def _warn_no_data(label: str, where: str, name: str, share: np.ndarray,
+                  after: np.ndarray, after_data: str | None, calendar: BillingCalendar,
+                  key: str, span: str) -> None:
+    """One warning naming the billed periods the data does not touch (``share`` 0), which count
+    0 users: those before the data always, those ``after`` it unless ``after_data`` says what
+    they hold. Never a 0 billed silently."""
+    empty = (share == 0) & (~after if after_data is not None else True)
+    ks = np.flatnonzero(empty)
+    if not len(ks):
+        return
+    runs = np.split(ks, np.flatnonzero(np.diff(ks) > 1) + 1)  # consecutive periods together
+    listed = ", ".join(
+        (f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
+        + f" ({calendar.first_day(int(r[0]))} to {calendar.last_day(int(r[-1]))})"
+        for r in runs)
+    hint = (f" (set {key}.after_data = 'zero' or 'repeat-last' to say what the periods after "
+            "the data hold)" if after_data is None and after[ks].any() else "")
+    warnings.warn(f"{label}: {where}: {name} holds no data for {len(ks)} of the {len(share)} "
+                  f"billed periods: {listed}; they count 0 users ({span}){hint}",
+                  BillingWarning, stacklevel=3)
 
 
 def session_usage(source: SessionSource, contract: Contract,

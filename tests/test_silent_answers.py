@@ -1,0 +1,124 @@
+"""Silent wrong answers of session data (issue #21): data outside the billed periods,
+repeat-last over measured periods without users, ``--as-of`` inside the data, spellings of one
+user id, coverage shown rounded, dates and presence values the vendor does not write.
+
+Each test failed before its fix (a wrong number, a silent 0, or a traceback)."""
+
+from __future__ import annotations
+
+import pytest
+
+from billing_model.cli import main
+from billing_model.core.errors import BillingWarning
+from billing_model.io.scenario import load_scenario
+from billing_model.workbook import build_layout
+
+ENGINES = ["numpy", "dask"]
+CONTRACT = ('[contract]\norder_date = {order}\nlicense = "pc2"\ncommitted_users = 0\n'
+            'prepay_rate = 100\nterm_months = {term}\n[usage]\nsessions = "s.csv"\n')
+
+
+def scenario_file(tmp_path, rows: str, *, order: str, term: int, extra: str = ""):
+    (tmp_path / "s.csv").write_text("user_id,start,end,license,client\n" + rows)
+    path = tmp_path / "q.toml"
+    path.write_text(CONTRACT.format(order=order, term=term) + extra)
+    return path
+
+
+def usage_column(book, header: str) -> list:
+    """The values (or the stored results of formulas) under a header of the Usage sheet."""
+    sheet = book.sheet("Usage")
+    col = next(c for (r, c), cell in sheet.cells.items() if r == 4 and cell.value == header)
+    rows = sorted(r for (r, c) in sheet.cells if c == col and r > 4)
+    return [sheet.cells[(r, col)].result if sheet.cells[(r, col)].formula is not None
+            else sheet.cells[(r, col)].value for r in rows]
+
+
+# --- 1. session data wholly outside the billed periods ---------------------------------------
+
+ONE_IN_MARCH = "ann,2026-03-01T14:00:00Z,2026-03-20T22:00:00Z,pc2,desktop\n"
+
+
+@pytest.mark.parametrize("order", ["2026-05-01", "2025-10-01"])  # the data before; after
+def test_repeat_last_without_a_measured_billed_period_is_refused(tmp_path, capsys, order):
+    # invoices printed a header only, exit 0, no warning: nothing billed, nothing said
+    path = scenario_file(tmp_path, ONE_IN_MARCH, order=order, term=3,
+                         extra='after_data = "repeat-last"\n')
+    for command in (["invoices", str(path), "--format", "csv"],
+                    ["build", str(path), "-o", str(tmp_path / "q.xlsx")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert ("usage.after_data: 'repeat-last' needs a measured period, and s.csv holds no "
+                "data in any of the 3 billed periods (the data runs from 2026-03-01T14:00Z to "
+                "2026-03-20T22:00Z; the billed periods from ") in err
+    assert not (tmp_path / "q.xlsx").exists()
+
+
+def test_data_before_the_billed_periods_warns_naming_them_and_builds(tmp_path, capsys):
+    # build failed with KeyError: 'period' (workbook/usage.py); invoices billed 0 with a
+    # warning that said "the periods after it" of periods the data never reached
+    path = scenario_file(tmp_path, ONE_IN_MARCH, order="2026-05-01", term=3)
+    with pytest.warns(BillingWarning) as caught:
+        scenario = load_scenario(path)
+    assert [str(w.message) for w in caught] == [
+        "q.toml: usage.sessions: s.csv holds no data for 3 of the 3 billed periods: periods 0-2 "
+        "(2026-05-01 to 2026-07-31); they count 0 users (the data runs from 2026-03-01T14:00Z "
+        "to 2026-03-20T22:00Z; the billed periods from 2026-05-01 to 2026-07-31) (set "
+        "usage.after_data = 'zero' or 'repeat-last' to say what the periods after the data "
+        "hold)"]
+    assert scenario.users("pc2").tolist() == [0, 0, 0]
+    assert main(["build", str(path), "-o", str(tmp_path / "q.xlsx")]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    assert (tmp_path / "q.xlsx").exists()
+
+
+def test_data_after_the_billed_periods_warns_even_with_after_data_zero(tmp_path):
+    # 'zero' says what periods *after* the data hold; these come before it
+    path = scenario_file(tmp_path, ONE_IN_MARCH, order="2025-10-01", term=3,
+                         extra='after_data = "zero"\n')
+    with pytest.warns(BillingWarning, match=r"s\.csv holds no data for 3 of the 3 billed "
+                      r"periods: periods 0-2 \(2025-10-01 to 2025-12-31\); they count 0 users "
+                      r"\(the data runs from 2026-03-01T14:00Z to 2026-03-20T22:00Z; the billed "
+                      r"periods from 2025-10-01 to 2025-12-31\)$"):
+        assert load_scenario(path).users("pc2").tolist() == [0, 0, 0]
+
+
+def test_periods_before_the_data_are_named_not_only_those_after(tmp_path):
+    # order on Feb 1, data in March only, 3 periods: February has no data (0 users, said),
+    # April follows after_data = 'zero' (said explicitly: not warned)
+    path = scenario_file(tmp_path, ONE_IN_MARCH, order="2026-02-01", term=3,
+                         extra='after_data = "zero"\n')
+    with pytest.warns(BillingWarning, match=r"holds no data for 1 of the 3 billed periods: "
+                      r"period 0 \(2026-02-01 to 2026-02-28\); they count 0 users"):
+        assert load_scenario(path).users("pc2").tolist() == [0, 1, 0]
+
+
+# --- 2. repeat-last fills only the periods the data does not cover ----------------------------
+
+ISSUE_2 = ("ann,2026-03-01T14:00:00Z,2026-03-20T22:00:00Z,pc2,desktop\n"
+           "cat,2026-03-02T14:00:00Z,2026-03-02T22:00:00Z,pc2,desktop\n"
+           "bob,2026-05-01T14:00:00Z,2026-05-01T22:00:00Z,pc2,desktop\n")
+
+
+@pytest.mark.parametrize("april", ["", "api1,2026-04-10T14:00:00Z,2026-04-10T15:00:00Z,pc2,api\n"])
+def test_repeat_last_keeps_a_measured_period_without_users(tmp_path, april):
+    # it billed 2, 2, 2, 2: April is covered by the data and nobody logged in (or only an API
+    # client did), so April is a measured period with 0 users, and it is what repeats
+    path = scenario_file(tmp_path, ISSUE_2 + april, order="2026-03-01", term=4,
+                         extra='after_data = "repeat-last"\n')
+    scenario = load_scenario(path)
+    assert scenario.users("pc2").tolist() == [2, 0, 0, 0]
+    # the workbook's Usage sheet counts the same series
+    book = build_layout(scenario)
+    assert usage_column(book, "default pc2 named (sessions)")[:4] == [2, 0, 0, 0]
+    assert usage_column(book, "Billable pc2 users (all orgs)")[:4] == [2, 0, 0, 0]
+
+
+def test_repeat_last_still_repeats_the_last_measured_period_with_users(tmp_path):
+    # the data ends in March (measured): April on repeat March's 2 users
+    path = scenario_file(tmp_path, ISSUE_2.rsplit("bob", 1)[0], order="2026-03-01", term=3,
+                         extra='after_data = "repeat-last"\n')
+    scenario = load_scenario(path)
+    assert scenario.users("pc2").tolist() == [2, 2, 2]
+    assert usage_column(build_layout(scenario), "Billable pc2 users (all orgs)")[:3] == [2, 2, 2]
