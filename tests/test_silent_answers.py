@@ -122,3 +122,21 @@ def test_repeat_last_still_repeats_the_last_measured_period_with_users(tmp_path)
     scenario = load_scenario(path)
     assert scenario.users("pc2").tolist() == [2, 2, 2]
     assert usage_column(build_layout(scenario), "Billable pc2 users (all orgs)")[:3] == [2, 2, 2]
+
+
+# --- 8. coverage is shown rounded down ---------------------------------------------------------
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_period_just_short_of_half_covered_never_shows_50_percent(tmp_path, capsys, engine):
+    # March 2026 in UTC is 31 days: half ends 2026-03-16T12:00Z; the data ends 1 ns before.
+    # The table showed "50% partial*"
+    file = tmp_path / "s.csv"
+    file.write_text("user_id,start,end\nann,2026-03-01T00:00:00Z,2026-03-16T11:59:59.999999999Z\n")
+    assert main(["usage", str(file), "--license", "pc2", "--order-date", "2026-03-01",
+                 "--timezone", "UTC", "--engine", engine]) == 0
+    out = capsys.readouterr().out
+    assert "49% partial*" in out and "50%" not in out
+    assert main(["usage", str(file), "--license", "pc2", "--order-date", "2026-03-01",
+                 "--timezone", "UTC", "--engine", engine, "--format", "csv"]) == 0
+    coverage = float(capsys.readouterr().out.splitlines()[1].rsplit(",", 1)[1])
+    assert coverage < 0.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -136,8 +137,7 @@ def run(args) -> int:
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
                                            "raw_peak": "highest minute"})
-    shown["coverage"] = [f"{c:.0%}" + ("" if c >= MEASURED_SHARE else " partial*")
-                         for c in frame["coverage"]]
+    shown["coverage"] = [coverage_text(c) for c in frame["coverage"]]
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
@@ -146,6 +146,20 @@ def run(args) -> int:
                        "(a Communicate row shows them too). coverage: the share of the period "
                        "the data covers; * partial: less than half, not a month's users.")
     return 0
+
+
+def coverage_text(share: float) -> str:
+    """A period's coverage as the table shows it: whole percent rounded *down*, so "50%" never
+    appears on a partial period (one 1 ns short of half was shown "50% partial*"), and
+    ``partial*`` below :data:`~billing_model.core.periods.MEASURED_SHARE`.
+
+    >>> coverage_text(0.4999999999999996), coverage_text(0.5), coverage_text(0.29)
+    ('49% partial*', '50%', '29% partial*')
+    """
+    percent = math.floor(share * 100)
+    if (percent + 1) / 100 <= share:  # share * 100 fell just under a whole number (0.29)
+        percent += 1
+    return f"{percent}%" + ("" if share >= MEASURED_SHARE else " partial*")
 
 
 def _run_by_user(columns, args) -> int:
