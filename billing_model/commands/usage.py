@@ -150,16 +150,20 @@ def run(args) -> int:
 
 def coverage_text(share: float) -> str:
     """A period's coverage as the table shows it: whole percent rounded *down*, so "50%" never
-    appears on a partial period (one 1 ns short of half was shown "50% partial*"), and
-    ``partial*`` below :data:`~billing_model.core.periods.MEASURED_SHARE`.
+    appears on a partial period (one 1 ns short of half was shown "50% partial*") nor "100%" on
+    one not wholly covered; "<1%" for a sliver of data; ``partial*`` below
+    :data:`~billing_model.core.periods.MEASURED_SHARE`.
 
     >>> coverage_text(0.4999999999999996), coverage_text(0.5), coverage_text(0.29)
     ('49% partial*', '50%', '29% partial*')
+    >>> coverage_text(0.008), coverage_text(0.9999), coverage_text(1.0)
+    ('<1% partial*', '99%', '100%')
     """
     percent = math.floor(share * 100)
     if (percent + 1) / 100 <= share:  # share * 100 fell just under a whole number (0.29)
         percent += 1
-    return f"{percent}%" + ("" if share >= MEASURED_SHARE else " partial*")
+    text = "<1%" if percent == 0 and share > 0 else f"{percent}%"
+    return text + ("" if share >= MEASURED_SHARE else " partial*")
 
 
 def _run_by_user(columns, args) -> int:
