@@ -140,3 +140,59 @@ def test_a_period_just_short_of_half_covered_never_shows_50_percent(tmp_path, ca
                  "--timezone", "UTC", "--engine", engine, "--format", "csv"]) == 0
     coverage = float(capsys.readouterr().out.splitlines()[1].rsplit(",", 1)[1])
     assert coverage < 0.5
+
+
+# --- 7. spellings of one user id ----------------------------------------------------------------
+
+NFC, NFD = "jos\u00e9@example.com", "jose\u0301@example.com"
+
+
+def write_sessions(path, ids: list[str], starts: list[str], ends: list[str]) -> None:
+    """The same sessions as CSV, Parquet or a user-details JSON export (by the suffix)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if path.suffix == ".json":
+        details = [{"userId": u, "primaryPresence": [{"startTime": a, "endTime": b,
+                                                      "systemPresence": "AVAILABLE"}]}
+                   for u, a, b in zip(ids, starts, ends, strict=True)]
+        path.write_text(json.dumps({"userDetails": details}), encoding="utf-8")
+    elif path.suffix == ".parquet":
+        pq.write_table(pa.table({"user_id": ids, "start": starts, "end": ends}), path)
+    else:
+        path.write_text("user_id,start,end\n" + "".join(
+            f"{u},{a},{b}\n" for u, a, b in zip(ids, starts, ends, strict=True)),
+            encoding="utf-8")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_one_email_id_in_nfc_and_nfd_is_one_user(tmp_path, capsys, engine, suffix):
+    # the same e-mail id, its accent as one code point and as two, billed as 2 users
+    file = tmp_path / f"s{suffix}"
+    write_sessions(file, [NFC, NFD, " JOSE\u0301@example.com "],
+                   ["2026-03-02T14:00:00Z", "2026-03-03T14:00:00Z", "2026-03-04T14:00:00Z"],
+                   ["2026-03-02T15:00:00Z", "2026-03-03T15:00:00Z", "2026-03-04T15:00:00Z"])
+    assert main(["usage", str(file), "--license", "pc2", "--order-date", "2026-03-01",
+                 "--timezone", "UTC", "--engine", engine, "--format", "csv", "--by-user"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert len(rows) == 1, rows
+    assert NFC in rows[0]  # named as first seen
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_r_na_is_refused_like_the_other_null_markers(tmp_path, capsys, engine, suffix):
+    # R's write.csv writes a missing id as NA: it was billed as a user named 'NA'
+    file = tmp_path / f"s{suffix}"
+    write_sessions(file, ["ann", "NA"], ["2026-03-02T14:00:00Z"] * 2,
+                   ["2026-03-02T15:00:00Z"] * 2)
+    assert main(["usage", str(file), "--license", "pc2", "--engine", engine]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    place = {".csv": "line 3", ".parquet": "row 2", ".json": "userDetails[1].primaryPresence[0]"}
+    assert (f"{file}: {place[suffix]}, column 'user_id': 'NA' is a null marker, not a user; "
+            "every session needs a user_id (blank, NaN, NULL, None, NA, N/A, #N/A are refused)"
+            ) in err

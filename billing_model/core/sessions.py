@@ -6,9 +6,10 @@ it belongs to, the ``license`` the user held, and the ``client`` (:data:`CLIENTS
 ``web`` and ``mobile`` are billable, ``api`` and the other non-interface clients are not; any
 other value is refused unless the caller says what it is — docs/rules.md#not-billable).
 
-User ids are trimmed and compared without case (the vendor's ids are GUIDs, and e-mail
-addresses ignore case); each is reported as first seen. Null markers (``NaN``, ``NULL``,
-``None``, ``#N/A``, empty, real nulls) are refused like a blank id. A session of zero length is
+User ids are trimmed and compared without case and in Unicode NFC (the vendor's ids are GUIDs,
+and e-mail addresses ignore case; an accent is one code point or two depending on the system
+that wrote it); each is reported as first seen. Null markers (``NaN``, ``NULL``, ``None``,
+``#N/A``, ``NA``, empty, real nulls) are refused like a blank id. A session of zero length is
 kept: it is a login (the FAQ bills "anyone who logged in") in no concurrency slice.
 
 :class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
@@ -52,8 +53,9 @@ BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if billab
 NOT_BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if not billable)
 #: what ``other_clients`` (``--other-clients``) may say of clients in neither list
 OTHER_CLIENTS = ("billable", "not-billable")
-#: user ids that are a spreadsheet's or a library's way of writing "no value"
-NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat"})
+#: user ids that are a spreadsheet's or a library's way of writing "no value" (``NA``: R's
+#: ``write.csv``)
+NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"})
 DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)

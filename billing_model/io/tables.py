@@ -175,8 +175,8 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
-        # when folding changes one (mixed case): else every spelling of an id is the id itself
-        chunk["user_keys"] = pc.utf8_lower(user_dict)
+        # when folding changes one (mixed case, NFD): else every spelling of an id is the id
+        chunk["user_keys"] = _fold(user_dict)
         if not chunk["user_keys"].equals(user_dict):
             chunk["user_first"] = first_rows(user_idx, len(user_dict))
     return chunk
@@ -195,8 +195,8 @@ def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
         i = int(rows[0])
         raise BillingInputError(
             f"{where(i)}, column 'user_id': {values[int(codes[i])].as_py()!r} is a null marker, "
-            "not a user; every session needs a user_id (blank, NaN, NULL, None, #N/A are "
-            "refused)")
+            "not a user; every session needs a user_id (blank, NaN, NULL, None, NA, N/A, #N/A "
+            "are refused)")
 
 
 def _show(col: pa.Array, i: int) -> str:
@@ -420,7 +420,8 @@ def combine(chunks: list[dict], *, source: str = "sessions",
             columns: dict[str, np.ndarray] | None = None) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
-    User ids equal without case and surrounding spaces are one user, named as first seen.
+    User ids equal without case and surrounding spaces, in Unicode NFC, are one user, named as
+    first seen.
     Zero-length sessions (end == start) are kept: each is a login. Records of a JSON export that
     were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
     refused naming the file and row of its earliest start and latest end. ``columns``: the
@@ -462,7 +463,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
 
     Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
     Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
-    values equal without case and spaces are one name, written as in the earliest row.
+    values equal without case and spaces, in NFC, are one name, written as in the earliest row.
     """
     dicts = [_text(c[dict_key]) for c in chunks]
     sizes = np.array([len(d) for d in dicts], dtype=np.int64)
@@ -471,7 +472,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
         keys = pa.concat_arrays([c["user_keys"] for c in chunks])
     else:
-        keys = pc.utf8_lower(pc.utf8_trim_whitespace(values)) if fold else values
+        keys = _fold(pc.utf8_trim_whitespace(values)) if fold else values
     encoded = pc.dictionary_encode(keys)
     inverse = numpy(encoded.indices)
     n_keys = len(encoded.dictionary)
@@ -521,11 +522,18 @@ def _text(values) -> pa.Array:
     return values if values.type == pa.string() else values.cast(pa.string())
 
 
+def _fold(ids: pa.Array) -> pa.Array:
+    """Trimmed user ids as compared: without case, in Unicode NFC (``é`` typed as one code point
+    or as ``e`` and a combining accent is one user: e-mail ids come from systems that write
+    either). Called on distinct ids only (dictionaries), never per row."""
+    return pc.utf8_normalize(pc.utf8_lower(ids), "NFC")
+
+
 def fold_ids(values) -> np.ndarray:
-    """User ids as compared: trimmed, without case (over distinct ids), the fold :func:`combine`
-    applies (the Dask engine's scan and shuffle use it too)."""
+    """User ids as compared: trimmed, without case, NFC (over distinct ids), the fold
+    :func:`combine` applies (the Dask engine's scan and shuffle use it too)."""
     values = np.asarray(values, dtype=object)
     if not len(values):
         return np.zeros(0, dtype=str)
-    folded = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+    folded = _fold(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
     return np.asarray(folded.to_pylist(), dtype=object).astype(str)
