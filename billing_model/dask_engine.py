@@ -53,6 +53,7 @@ from .core.sessions import (
     check_span,
     first_rows,
     no_billable_message,
+    warn_clipped,
     warn_open,
 )
 from .core.usage import (
@@ -190,11 +191,14 @@ def scan_part(file: Path, options: dict) -> dict:
     start_where = end_where = None
     orgs: set[str] = set()
     users: dict[str, str] = {}  # key -> name as first seen
-    opened = []
+    opened: list[tuple] = []
+    clipped: list[tuple] = []  # sessions ending after --as-of: (count, as_of) per chunk
     try:
         for chunk in iter_chunks(Path(file), **options):
             if chunk.get("open"):
                 opened.append(chunk["open"])
+            if chunk.get("clipped"):
+                clipped.append(chunk["clipped"])
             if not len(chunk["start"]):
                 continue
             rows += len(chunk["start"])
@@ -224,6 +228,7 @@ def scan_part(file: Path, options: dict) -> dict:
             "user_names": [users[k] for k in keys],
             "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
             if opened else None,
+            "clipped": (sum(c[0] for c in clipped), clipped[0][1]) if clipped else None,
             "row_groups": _row_groups(Path(file)), "error": None}
 
 
@@ -246,6 +251,7 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
     warn_open([{"open": s["open"]} for s in scans], source)
+    warn_clipped([{"clipped": s.get("clipped")} for s in scans], source)
     rows = sum(s["rows"] for s in scans)
     if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")

@@ -14,6 +14,8 @@ from billing_model.io.scenario import load_scenario
 from billing_model.workbook import build_layout
 
 ENGINES = ["numpy", "dask"]
+# the CLI's warnings are part of what a user sees: shown here (pyproject ignores them)
+pytestmark = pytest.mark.filterwarnings("always::billing_model.core.errors.BillingWarning")
 CONTRACT = ('[contract]\norder_date = {order}\nlicense = "pc2"\ncommitted_users = 0\n'
             'prepay_rate = 100\nterm_months = {term}\n[usage]\nsessions = "s.csv"\n')
 
@@ -196,3 +198,48 @@ def test_r_na_is_refused_like_the_other_null_markers(tmp_path, capsys, engine, s
     assert (f"{file}: {place[suffix]}, column 'user_id': 'NA' is a null marker, not a user; "
             "every session needs a user_id (blank, NaN, NULL, None, NA, N/A, #N/A are refused)"
             ) in err
+
+
+# --- 6. --as-of inside the data -----------------------------------------------------------------
+
+AS_OF_IDS = ["ann", "bob", "cat"]
+AS_OF_STARTS = ["2026-03-10T08:00:00Z", "2026-03-10T09:00:00Z", "2026-03-10T14:00:00Z"]
+AS_OF_ENDS = ["2026-03-10T18:00:00Z", "2026-03-10T12:00:00Z", "2026-03-10T19:00:00Z"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_as_of_inside_the_data_clips_closed_sessions(tmp_path, capsys, engine, suffix):
+    # ann's record ending at 18:00 was counted to 18:00 with --as-of 15:00, though --help says
+    # the data's window ends at --as-of
+    file = tmp_path / f"s{suffix}"
+    write_sessions(file, AS_OF_IDS, AS_OF_STARTS, AS_OF_ENDS)
+    assert main(["usage", str(file), "--license", "pc2", "--as-of", "2026-03-10T15:00:00Z",
+                 "--timezone", "UTC", "--engine", engine, "--by-user", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    minutes = {line.split(",")[3]: int(line.split(",")[5])
+               for line in captured.out.splitlines()[1:]}
+    assert minutes == {"ann": 7 * 60, "bob": 3 * 60, "cat": 60}
+    assert captured.err.count(f"{file}: 2 session(s) end after --as-of 2026-03-10T15:00:00Z: "
+                              "each is counted until then (the data's window ends at "
+                              "--as-of)") == 1
+    # the window ends at --as-of: 7 hours of a 31-day period
+    assert main(["usage", str(file), "--license", "pc2", "--as-of", "2026-03-10T15:00:00Z",
+                 "--timezone", "UTC", "--engine", engine, "--format", "csv"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split(",")
+    assert float(row[-1]) == pytest.approx(7 / (31 * 24))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_as_of_before_every_session_is_refused(tmp_path, capsys, engine, suffix):
+    file = tmp_path / f"s{suffix}"
+    write_sessions(file, AS_OF_IDS, AS_OF_STARTS, AS_OF_ENDS)
+    assert main(["usage", str(file), "--license", "pc2", "--as-of", "2026-03-01T00:00:00Z",
+                 "--engine", engine]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    place = {".csv": "line 2", ".parquet": "row 1", ".json": "userDetails[0].primaryPresence[0]"}
+    assert err == (f"billing-model: error: {file}: {place[suffix]}, column 'start': "
+                   f"'2026-03-10T08:00:00Z' is after --as-of 2026-03-01T00:00:00Z (when the "
+                   "export was taken); accepted: an --as-of at or after every session's start\n")

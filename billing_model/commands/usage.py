@@ -44,7 +44,8 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="TIMESTAMP",
                         help="when the export was taken (ISO 8601 with an offset): JSON presence "
                              "records without endTime run until then, and the data's window "
-                             "ends there (default: the latest time in the data)")
+                             "ends there: sessions ending later are counted until then, one "
+                             "starting later is refused (default: the latest time in the data)")
     parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
                         help=f"cumulative: the vendor's method ({DEFAULT_MIN_MINUTES} minutes in "
                              f"total); contiguous: {DEFAULT_MIN_MINUTES} consecutive minutes")

@@ -188,6 +188,27 @@ def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
             f"a login, taken to run until {end} ({why})")
 
 
+def instant_text(t_ns: int) -> str:
+    """A UTC instant (ns) as ISO 8601 text, to the second unless it has a fraction."""
+    unit = "s" if t_ns % 10**9 == 0 else "ns"
+    return np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit) + "Z"
+
+
+def clipped_message(source: str, count: int, as_of_ns: int) -> str:
+    """The warning for sessions ending after ``--as-of`` (shared with Dask)."""
+    at = instant_text(as_of_ns)
+    return (f"{source}: {count} session(s) end after --as-of {at}: each is counted until then "
+            "(the data's window ends at --as-of)")
+
+
+def warn_clipped(chunks: list[dict], source: str) -> None:
+    """One warning for the sessions of every chunk clipped at ``--as-of``."""
+    clipped = [c["clipped"] for c in chunks if c.get("clipped")]
+    if clipped:
+        warnings.warn(clipped_message(source, sum(c[0] for c in clipped), clipped[0][1]),
+                      BillingWarning, stacklevel=3)
+
+
 def warn_open(chunks: list[dict], source: str) -> None:
     """One warning for the open records of every chunk (see :func:`open_message`)."""
     opened = [c["open"] for c in chunks if c.get("open")]

@@ -122,7 +122,9 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     org : org name for rows without one (default ``"default"``).
     other_clients : ``"billable"`` or ``"not-billable"``: what a client value outside
         :data:`~billing_model.core.sessions.CLIENTS` is (default: refused).
-    as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
+    as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records
+        and of the data: a session ending later is clipped there (one warning says how many),
+        one starting later is refused.
     """
     files = session_files(path)
     total = _parquet_rows(files)
@@ -244,11 +246,11 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
     reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone,
-            "other_clients": check_other_clients(other_clients)}
+            "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
         opts["default_org"] = org
     if suffix == ".json":
-        table, places, opened = _user_details(file, input_timezone, parse_as_of(as_of))
+        table, places, opened = _user_details(file, input_timezone, opts["as_of"])
         yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
                       "open": opened, **opts}
         return

@@ -30,8 +30,10 @@ from ..core.sessions import (
     check_span,
     classify_clients,
     first_rows,
+    instant_text,
     no_billable_message,
     span_of_chunks,
+    warn_clipped,
     warn_open,
 )
 from .arrow import EMPTY, integers, numpy, strings
@@ -58,13 +60,17 @@ def to_arrow(values, name: str) -> pa.Array:
 def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
                     default_license: str | None = None, input_timezone: str | None = None,
                     default_org: str = DEFAULT_ORG, other_clients: str | None = None,
+                    as_of: int | None = None,
                     out: dict[str, np.ndarray] | None = None) -> dict:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
     blank or a null marker (:data:`NULL_IDS`) are refused; zero-length sessions are kept.
     ``other_clients`` (``"billable"`` or ``"not-billable"``) says what a client in neither list
-    of :data:`CLIENTS` is; ``None`` refuses such clients. ``out`` holds arrays of the table's
+    of :data:`CLIENTS` is; ``None`` refuses such clients. ``as_of`` (UTC ns, ``--as-of``: when
+    the export was taken) ends the data: a session ending later is clipped there (counted in the
+    chunk's ``clipped``), one starting later is refused naming its row. ``out`` holds arrays of
+    the table's
     length (``start``, ``end``, ``rank``, ``billable``: slices of the caller's whole columns)
     that the chunk's columns are written into, so that :func:`combine` need not copy them.
     """
@@ -113,6 +119,10 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
             f"after start {_show(column('start'), i)}; accepted: sessions of up to "
             f"{MAX_SESSION_DAYS} days (check the year)")
+    clipped = 0
+    if as_of is not None and n:
+        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i),
+                                      where)
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -172,6 +182,8 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
              "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
              "billable": out["billable"], "where": where}
+    if clipped:
+        chunk["clipped"] = (clipped, as_of)
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
@@ -180,6 +192,25 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         if not chunk["user_keys"].equals(user_dict):
             chunk["user_first"] = first_rows(user_idx, len(user_dict))
     return chunk
+
+
+def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
+                   ) -> tuple[np.ndarray, int]:
+    """``end`` clipped at ``as_of`` (the window ends there, as ``--help`` says) and how many
+    sessions were clipped; a session starting after ``as_of`` is refused naming its row (the
+    export cannot hold what began after it was taken; an ``--as-of`` before every session is
+    refused so)."""
+    late = np.flatnonzero(start > as_of)
+    if len(late):
+        i = int(late[0])
+        raise BillingInputError(
+            f"{where(i)}, column 'start': {shown(i)} is after --as-of {instant_text(as_of)} (when "
+            "the export was taken); accepted: an --as-of at or after every session's start")
+    over = end > as_of
+    clipped = int(np.count_nonzero(over))
+    if clipped:
+        end = np.minimum(end, as_of, out=end if end.flags.writeable else None)
+    return end, clipped
 
 
 def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
@@ -429,6 +460,7 @@ def combine(chunks: list[dict], *, source: str = "sessions",
     order (``normalize_table(out=...)``): taken as they are, not copied.
     """
     warn_open(chunks, source)
+    warn_clipped(chunks, source)
     chunks = [c for c in chunks if len(c["start"])]
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
