@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from billing_model.cli import main
-from billing_model.core.errors import BillingWarning
+from billing_model.core.errors import BillingInputError, BillingWarning
 from billing_model.io.scenario import load_scenario
 from billing_model.workbook import build_layout
 
@@ -243,3 +243,36 @@ def test_as_of_before_every_session_is_refused(tmp_path, capsys, engine, suffix)
     assert err == (f"billing-model: error: {file}: {place[suffix]}, column 'start': "
                    f"'2026-03-10T08:00:00Z' is after --as-of 2026-03-01T00:00:00Z (when the "
                    "export was taken); accepted: an --as-of at or after every session's start\n")
+
+
+# --- dates: YYYY-MM-DD only ------------------------------------------------------------------
+
+@pytest.mark.parametrize("value", ["20260301", "2026-W09-7", "2026-3-1"])
+def test_a_date_is_yyyy_mm_dd_only(tmp_path, capsys, value):
+    # Python's fromisoformat read 20260301 (and week dates) as a date: --order-date 20260301
+    # was accepted, so was order_date = "20260301" in a scenario
+    file = tmp_path / "s.csv"
+    file.write_text("user_id,start,end\nann,2026-03-10T08:00:00Z,2026-03-10T18:00:00Z\n")
+    commands = {
+        "--order-date": ["usage", str(file), "--license", "pc2", "--order-date", value],
+        "--start-date": ["storage", "--calls-per-month", "100", "--avg-minutes", "5",
+                         "--retention-days", "30", "--start-date", value, "--months", "2",
+                         "--license", "pc2", "--license-model", "named", "--users", "10"]}
+    for flag, command in commands.items():
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err == (f"billing-model: error: {flag}: {value!r} is not a date; accepted: "
+                       "YYYY-MM-DD from 1900-01-01 to 2199-12-31\n")
+    path = scenario_file(tmp_path, ONE_IN_MARCH, order=f'"{value}"', term=1)
+    with pytest.raises(BillingInputError, match=rf"^q\.toml: contract\.order_date: '{value}' is "
+                       r"not accepted; accepted: a date YYYY-MM-DD from 1900-01-01 to "
+                       r"2199-12-31$"):
+        load_scenario(path)
+
+
+def test_a_date_text_in_a_udf_is_yyyy_mm_dd_only():
+    from udfs.billing_udfs import BM_BILLING_PERIODS
+
+    assert BM_BILLING_PERIODS("20260301", 2).startswith("order_date: '20260301' is not a date; "
+                                                        "accepted: YYYY-MM-DD")
+    assert BM_BILLING_PERIODS("2026-03-01", 2)[1][0] is not None

@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
+from .validate import iso_date
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
@@ -81,7 +82,9 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     """A date from a ``date``, ``datetime``, ``numpy.datetime64`` or ISO ``YYYY-MM-DD`` text.
 
     Text may carry a time (``2026-01-15T00:00``), which is dropped; anything else after the date
-    is an error (``2026-01-155`` is not read as the 15th). Dates outside :data:`MIN_DATE` ..
+    is an error (``2026-01-155`` is not read as the 15th), and so are the basic form
+    ``20260115`` and week dates, which Python reads too (:func:`~billing_model.core.validate.
+    iso_date`). Dates outside :data:`MIN_DATE` ..
     :data:`MAX_DATE` are refused.
 
     >>> to_date("2026-01-15"), to_date("2026-01-15T09:30")
@@ -98,13 +101,11 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
             raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
                                     f"{accepted}")
     else:
-        text = str(value).strip()
-        try:
-            date = (dt.date.fromisoformat(text) if len(text) <= 10
-                    else dt.datetime.fromisoformat(text).date())
-        except ValueError:
+        parsed = iso_date(str(value), time=True)  # not 20260301, not 2026-W09-7
+        if parsed is None:
             raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
-                                    f"{accepted}") from None
+                                    f"{accepted}")
+        date = parsed
     if not MIN_DATE <= date <= MAX_DATE:
         raise BillingInputError(f"{where}: {date} is out of range; accepted: {accepted}")
     return date
