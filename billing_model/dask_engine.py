@@ -50,6 +50,7 @@ from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_
 from .core.sessions import (
     Sessions,
     check_other_clients,
+    check_other_presence,
     check_span,
     first_rows,
     no_billable_message,
@@ -91,7 +92,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                        peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                        license: str | None = None, input_timezone: str | None = None,
                        org: str | None = None, other_clients: str | None = None,
-                       as_of: int | str | None = None, scheduler: Any = None,
+                       as_of: int | str | None = None, other_presence: str | None = None,
+                       scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
                        progress: bool | None = None, by_user: bool = False) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
@@ -105,7 +107,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
     order_date, timezone, peak_rule, min_minutes : as
         :func:`billing_model.core.usage.compute_usage`.
-    license, input_timezone, org, other_clients, as_of : as
+    license, input_timezone, org, other_clients, as_of, other_presence : as
         :func:`billing_model.io.sessions.read_sessions` (``as_of`` also ends the data's window, as
         :func:`billing_model.core.usage.compute_usage`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
@@ -143,7 +145,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     files = session_files(path)
     as_of = parse_as_of(as_of)
     options = {"license": license, "input_timezone": input_timezone, "org": org,
-               "other_clients": check_other_clients(other_clients), "as_of": as_of}
+               "other_clients": check_other_clients(other_clients), "as_of": as_of,
+               "other_presence": check_other_presence(other_presence)}
 
     with _connect(scheduler) as client:
         scans = _run(client, [_delayed(scan_part)(f, options) for f in files],

@@ -276,3 +276,58 @@ def test_a_date_text_in_a_udf_is_yyyy_mm_dd_only():
     assert BM_BILLING_PERIODS("20260301", 2).startswith("order_date: '20260301' is not a date; "
                                                         "accepted: YYYY-MM-DD")
     assert BM_BILLING_PERIODS("2026-03-01", 2)[1][0] is not None
+
+
+# --- systemPresence values the vendor does not document --------------------------------------
+
+ODD_PRESENCE = {"userDetails": [
+    {"userId": "ann", "primaryPresence": [
+        {"startTime": "2026-03-10T08:00:00Z", "endTime": "2026-03-10T12:00:00Z",
+         "systemPresence": "AVAILABLE"}]},
+    {"userId": "bob", "primaryPresence": [
+        {"startTime": "2026-03-10T08:00:00Z", "endTime": "2026-03-10T09:00:00Z",
+         "systemPresence": "OFFLINE"},
+        {"startTime": "2026-03-10T09:00:00Z", "endTime": "2026-03-10T12:00:00Z",
+         "systemPresence": "AVAILIBLE"}]},
+    {"userId": "cat", "primaryPresence": [
+        {"startTime": "2026-03-10T08:00:00Z", "endTime": "2026-03-10T12:00:00Z",
+         "systemPresence": "AVAILIBLE"},
+        {"startTime": "2026-03-10T09:00:00Z", "endTime": "2026-03-10T12:00:00Z"}]}]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_odd_system_presence_is_refused_unless_other_presence_says(tmp_path, capsys, engine):
+    # 'AVAILIBLE' (a typo) and a record without systemPresence counted as logged in: 3 users
+    import json
+
+    file = tmp_path / "x.json"
+    file.write_text(json.dumps(ODD_PRESENCE))
+    args = ["usage", str(file), "--license", "pc2", "--engine", engine, "--format", "csv"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err == (f"billing-model: error: {file}: userDetails[1].primaryPresence[1]."
+                   "systemPresence: unknown presence 'AVAILIBLE' (2 records), missing (1 record);"
+                   " accepted: AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, "
+                   "MEETING, BREAK (each but OFFLINE logged in), or say what the others are with "
+                   "--other-presence logged-in|offline\n")
+    for said, named in (("offline", "1"), ("logged-in", "3")):
+        assert main([*args, "--other-presence", said]) == 0
+        assert capsys.readouterr().out.splitlines()[1].split(",")[4] == named
+
+
+def test_other_presence_is_a_scenario_key(tmp_path):
+    import json
+
+    (tmp_path / "x.json").write_text(json.dumps(ODD_PRESENCE))
+    text = CONTRACT.format(order="2026-03-10", term=1).replace("s.csv", "x.json")
+    (tmp_path / "q.toml").write_text(text)
+    with pytest.raises(BillingInputError, match=r"^q\.toml: usage\.sessions: .*x\.json: "
+                       r"userDetails\[1\]\.primaryPresence\[1\]\.systemPresence: unknown presence"):
+        load_scenario(tmp_path / "q.toml")
+    for said, named in (("offline", 1), ("logged-in", 3)):
+        (tmp_path / "q.toml").write_text(text + f'other_presence = "{said}"\n')
+        assert load_scenario(tmp_path / "q.toml").users("pc2").tolist() == [named]
+    (tmp_path / "q.toml").write_text(text + 'other_presence = "away"\n')
+    with pytest.raises(BillingInputError, match=r"usage\.other_presence: 'away' is not accepted; "
+                       r"accepted: logged-in, offline$"):
+        load_scenario(tmp_path / "q.toml")

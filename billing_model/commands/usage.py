@@ -11,7 +11,7 @@ import numpy as np
 from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
 from ..core.licenses import normalize_license
 from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
-from ..core.sessions import OTHER_CLIENTS
+from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import COLUMNS, USER_COLUMNS
 from ..output import print_table, write_columns_csv
 
@@ -41,6 +41,9 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--other-clients", choices=OTHER_CLIENTS, type=_lower,
                         help="what client values other than desktop, web, mobile (billable) and "
                              "api, integration, bot, ... (not billable) are; default: refused")
+    parser.add_argument("--other-presence", choices=OTHER_PRESENCE, type=_lower,
+                        help="what a JSON export's systemPresence other than the ten the vendor "
+                             "documents (AVAILABLE, ..., OFFLINE) is; default: refused")
     parser.add_argument("--as-of", metavar="TIMESTAMP",
                         help="when the export was taken (ISO 8601 with an offset): JSON presence "
                              "records without endTime run until then, and the data's window "
@@ -105,7 +108,8 @@ def _usage(args):
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
-                                  as_of=as_of, scheduler=args.scheduler,
+                                  as_of=as_of, other_presence=args.other_presence,
+                                  scheduler=args.scheduler,
                                   by_user=getattr(args, "by_user", False))
     if args.scheduler:
         from ..core.errors import BillingInputError
@@ -114,7 +118,8 @@ def _usage(args):
     from ..io.sessions import read_sessions
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
-                             other_clients=args.other_clients, as_of=as_of)
+                             other_clients=args.other_clients, as_of=as_of,
+                             other_presence=args.other_presence)
     return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
                          by_user=getattr(args, "by_user", False))

@@ -167,6 +167,7 @@ class SessionSource:
     min_minutes: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
     after_data: str | None = None
     other_clients: str | None = None
+    other_presence: str | None = None
     records: Any = field(default=None, compare=False, repr=False)
     usage: Any = field(default=None, compare=False, repr=False)
 

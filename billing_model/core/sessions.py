@@ -53,6 +53,17 @@ BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if billab
 NOT_BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if not billable)
 #: what ``other_clients`` (``--other-clients``) may say of clients in neither list
 OTHER_CLIENTS = ("billable", "not-billable")
+#: The ``systemPresence`` values of the vendor's user-details export, and whether each is logged
+#: in. Source: the Platform API's documentation of ``POST /api/v2/analytics/users/details/query``
+#: (docs/rules.md#session-data): ten values; a user is logged in in any but OFFLINE. Compared
+#: trimmed and without case. Any other value (a typo, another tool's export, a missing key) is
+#: refused unless ``other_presence`` says what it is (``--other-presence logged-in|offline``).
+PRESENCES: dict[str, bool] = {
+    "AVAILABLE": True, "AWAY": True, "BUSY": True, "OFFLINE": False, "IDLE": True,
+    "ON_QUEUE": True, "MEAL": True, "TRAINING": True, "MEETING": True, "BREAK": True,
+}
+#: what ``other_presence`` (``--other-presence``) may say of values outside :data:`PRESENCES`
+OTHER_PRESENCE = ("logged-in", "offline")
 #: user ids that are a spreadsheet's or a library's way of writing "no value" (``NA``: R's
 #: ``write.csv``)
 NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"})
@@ -106,6 +117,31 @@ def check_other_clients(value: str | None, *, where: str = "--other-clients") ->
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
                                 f"{', '.join(OTHER_CLIENTS)}")
     return text
+
+
+def check_other_presence(value: str | None, *, where: str = "--other-presence") -> str | None:
+    """``None``, or one of :data:`OTHER_PRESENCE` (trimmed, without case)."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text not in OTHER_PRESENCE:
+        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
+                                f"{', '.join(OTHER_PRESENCE)}")
+    return text
+
+
+def presence_error(source: str, values: list, first: str) -> BillingInputError:
+    """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
+    with its record count, and the first record holding one."""
+    counts: dict[str, int] = {}
+    for value in values:  # the odd records only
+        shown = "missing" if value is None else repr(value)
+        counts[shown] = counts.get(shown, 0) + 1
+    listed = ", ".join(f"{v} ({n} record{'s' if n != 1 else ''})" for v, n in counts.items())
+    return BillingInputError(
+        f"{source}: {first}.systemPresence: unknown presence {listed}; accepted: "
+        f"{', '.join(PRESENCES)} (each but OFFLINE logged in), or say what the others are with "
+        "--other-presence logged-in|offline")
 
 
 def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,

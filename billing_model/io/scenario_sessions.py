@@ -25,7 +25,7 @@ from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.limits import LIMITS
 from ..core.periods import BillingCalendar, get_timezone
-from ..core.sessions import OTHER_CLIENTS
+from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
 from .sessions import read_sessions
 
@@ -82,7 +82,9 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
                     if "after_data" in t else None),
         other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-                       if "other_clients" in t else None))
+                       if "other_clients" in t else None),
+        other_presence=(c.choice(t["other_presence"], f"{where}.other_presence",
+                                 OTHER_PRESENCE) if "other_presence" in t else None))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
     try:
@@ -178,11 +180,12 @@ def session_usage(source: SessionSource, contract: Contract,
     reads = cache.setdefault("reads", {})
     counts = cache.setdefault("usage", {})
     read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
-                contract.license)
+                source.other_presence, contract.license)
     if read_key not in reads:
         reads[read_key] = read_sessions(source.path, license=contract.license,
                                         input_timezone=source.input_timezone,
-                                        other_clients=source.other_clients)
+                                        other_clients=source.other_clients,
+                                        other_presence=source.other_presence)
     count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
                  source.min_minutes)
     if count_key not in counts:
