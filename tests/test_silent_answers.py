@@ -331,3 +331,26 @@ def test_other_presence_is_a_scenario_key(tmp_path):
     with pytest.raises(BillingInputError, match=r"usage\.other_presence: 'away' is not accepted; "
                        r"accepted: logged-in, offline$"):
         load_scenario(tmp_path / "q.toml")
+
+
+# --- hostile: the workbook's series of each org's own session file ----------------------------
+
+def test_workbook_counts_each_org_from_its_own_file_and_renamed_orgs(tmp_path):
+    # build raised TypeError ('NoneType' object is not subscriptable) when an [[org]] had a
+    # session file of its own (the sheet looked every org up in the first file) or [usage]
+    # renamed the file's org with `name`
+    (tmp_path / "dev.csv").write_text(
+        "user_id,start,end,license,org\n"
+        "zed,2026-03-05T14:00:00Z,2026-03-05T22:00:00Z,pc2,dev\n"
+        "yan,2026-03-05T14:00:00Z,2026-04-25T22:00:00Z,pc2,dev\n")
+    path = scenario_file(tmp_path, ISSUE_2, order="2026-03-01", term=3,
+                         extra='after_data = "zero"\nname = "production"\n'
+                               '[[org]]\nname = "dev"\nsessions = "dev.csv"\n'
+                               'after_data = "repeat-last"\n')
+    scenario = load_scenario(path)
+    assert {o.name: o.users["pc2"] for o in scenario.orgs} == {"production": (2, 0, 1),
+                                                               "dev": (2, 1, 1)}
+    book = build_layout(scenario)
+    assert usage_column(book, "production pc2 named (sessions)")[:3] == [2, 0, 1]
+    assert usage_column(book, "dev pc2 named (sessions)")[:3] == [2, 1, 1]
+    assert usage_column(book, "Billable pc2 users (all orgs)")[:3] == [4, 1, 2]

@@ -50,12 +50,21 @@ def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     n = scenario.periods if periods is None else periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
     cal = BillingCalendar(c.order_date, c.billing_timezone)
-    # repeat-last repeats the last *measured* period (the data's window covers at least half of
-    # it, users or not), as the invoices do: never a partial one (docs/rules.md#after-the-data)
-    last_k = source.last_measured(cal, n)
-    series = {(str(org), str(lic), column): source.per_period(sub, n, column, last_k)
-              for (org, lic), sub in usage.groupby(["org", "license"])  # orgs and licenses
-              for column in ("named_users", "concurrent_users")}
+    series = {}
+    for org in scenario.orgs:  # a loop over orgs: each counted from its own file, as the loader
+        src = org.sessions
+        if src is None:
+            continue
+        rows = src.usage[(src.usage["period"] >= 0) & (src.usage["period"] < n)]
+        names = rows["org"].astype(str)
+        if org.name in set(names):  # else the table's `name` renamed the file's only org
+            rows = rows[names == org.name]
+        # repeat-last repeats the last *measured* period (the data's window covers at least
+        # half of it, users or not), as the invoices do (docs/rules.md#after-the-data)
+        last_k = src.last_measured(cal, n)
+        for lic, sub in rows.groupby("license"):  # a loop over licenses
+            for column in ("named_users", "concurrent_users"):
+                series[(org.name, str(lic), column)] = src.per_period(sub, n, column, last_k)
     # astype(bool): an empty object Series would select columns, not rows (KeyError: period)
     pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent).astype(bool)]
     by_period = pool.groupby("period")["peak_concurrent"].sum()
