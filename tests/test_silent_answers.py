@@ -354,3 +354,15 @@ def test_workbook_counts_each_org_from_its_own_file_and_renamed_orgs(tmp_path):
     assert usage_column(book, "production pc2 named (sessions)")[:3] == [2, 0, 1]
     assert usage_column(book, "dev pc2 named (sessions)")[:3] == [2, 1, 1]
     assert usage_column(book, "Billable pc2 users (all orgs)")[:3] == [4, 1, 2]
+
+
+def test_repeat_last_with_data_measured_only_before_the_order_names_where_the_data_is(tmp_path):
+    # February (before the order) is measured, March only 9 days: "covers less than half of
+    # every billing period it touches" was wrong of February and did not say where the data is
+    path = scenario_file(tmp_path, "ann,2026-02-01T14:00:00Z,2026-03-10T22:00:00Z,pc2,desktop\n",
+                         order="2026-03-01", term=4, extra='after_data = "repeat-last"\n')
+    with pytest.raises(BillingInputError, match=r"s\.csv covers less than half of every billing "
+                       r"period it touches among the 4 billed \(the data runs from "
+                       r"2026-02-01T14:00Z to 2026-03-10T22:00Z; the billed periods from "
+                       r"2026-03-01 to 2026-06-30\)"):
+        load_scenario(path)

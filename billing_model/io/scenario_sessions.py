@@ -97,9 +97,10 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     share = source.coverage(calendar, n)
     last_measured = source.last_measured(calendar, n)
     if source.after_data == "repeat-last" and last_measured < 0:
-        what = (f"{path.name} covers less than half of every billing period it touches"
-                if share.any() else f"{path.name} holds no data in any of the {n} billed "
-                f"periods ({_span_text(source, calendar, n)})")
+        what = (f"{path.name} covers less than half of every billing period it touches among "
+                f"the {n} billed" if share.any()
+                else f"{path.name} holds no data in any of the {n} billed periods")
+        what += f" ({_span_text(source, calendar, n)})"
         c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and {what}; "
                "accepted: session data covering at least half a billed period, or 'zero'")
     warned = cache.setdefault("warned", set())
