@@ -366,3 +366,18 @@ def test_repeat_last_with_data_measured_only_before_the_order_names_where_the_da
                        r"2026-02-01T14:00Z to 2026-03-10T22:00Z; the billed periods from "
                        r"2026-03-01 to 2026-06-30\)"):
         load_scenario(path)
+
+
+def test_a_variant_billing_periods_without_data_is_warned_too(tmp_path):
+    # the base bills March (data); a variant with a 6-month term billed June-August 0 users
+    # silently: the warning was given once per file, for the base
+    path = scenario_file(tmp_path, ISSUE_2, order="2026-03-01", term=1,
+                         extra='[[variant]]\nname = "longer"\nterm_months = 6\n')
+    with pytest.warns(BillingWarning) as caught:
+        load_scenario(path)
+    assert [str(w.message) for w in caught if "holds no data" in str(w.message)] == [
+        "q.toml (variant 'longer'): usage.sessions: s.csv holds no data for 3 of the 6 billed "
+        "periods: periods 3-5 (2026-06-01 to 2026-08-31); they count 0 users (the data runs "
+        "from 2026-03-01T14:00Z to 2026-05-01T22:00Z; the billed periods from 2026-03-01 to "
+        "2026-08-31) (set usage.after_data = 'zero' or 'repeat-last' to say what the periods "
+        "after the data hold)"]

@@ -104,8 +104,10 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and {what}; "
                "accepted: session data covering at least half a billed period, or 'zero'")
     warned = cache.setdefault("warned", set())
-    if (key, where) not in warned:
-        warned.add((key, where))  # once per file and table, not again for each variant
+    if (key, n, where) not in warned:
+        # once per file, table and billed periods: not again for each variant, but a variant
+        # billing other periods (a longer term) is told of its own
+        warned.add((key, n, where))
         after = calendar.starts_ns(np.arange(n)) >= source.records.span()[1]
         _warn_no_data(c.label, f"{where}.sessions", path.name, share, after,
                       source.after_data, calendar, where, _span_text(source, calendar, n))
