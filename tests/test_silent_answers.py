@@ -136,8 +136,11 @@ def test_a_period_just_short_of_half_covered_never_shows_50_percent(tmp_path, ca
     file.write_text("user_id,start,end\nann,2026-03-01T00:00:00Z,2026-03-16T11:59:59.999999999Z\n")
     assert main(["usage", str(file), "--license", "pc2", "--order-date", "2026-03-01",
                  "--timezone", "UTC", "--engine", engine]) == 0
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "49% partial*" in out and "50%" not in out
+    # the warning's days are rounded down too: 15.5 of 31 days is half (measured)
+    assert "less than half of 1 billing period(s): 2026-03-01 to 2026-03-31 (15.4 of 31 days)" \
+        in err
     assert main(["usage", str(file), "--license", "pc2", "--order-date", "2026-03-01",
                  "--timezone", "UTC", "--engine", engine, "--format", "csv"]) == 0
     coverage = float(capsys.readouterr().out.splitlines()[1].rsplit(",", 1)[1])

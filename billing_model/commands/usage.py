@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
 from ..core.licenses import normalize_license
-from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
+from ..core.periods import (
+    DEFAULT_TIMEZONE,
+    MEASURED_SHARE,
+    floor_decimals,
+    get_timezone,
+    to_date,
+)
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import COLUMNS, USER_COLUMNS
 from ..output import print_table, write_columns_csv
@@ -165,9 +170,7 @@ def coverage_text(share: float) -> str:
     >>> coverage_text(0.008), coverage_text(0.9999), coverage_text(1.0)
     ('<1% partial*', '99%', '100%')
     """
-    percent = math.floor(share * 100)
-    if (percent + 1) / 100 <= share:  # share * 100 fell just under a whole number (0.29)
-        percent += 1
+    percent = round(float(floor_decimals([share], 2)[0]) * 100)  # whole hundredths
     text = "<1%" if percent == 0 and share > 0 else f"{percent}%"
     return text + ("" if share >= MEASURED_SHARE else " partial*")
 

@@ -282,6 +282,23 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 
 
+def floor_decimals(values, decimals: int) -> np.ndarray:
+    """``values`` rounded *down* to ``decimals`` places, as a share of a period is shown (a
+    period just short of half covered must never read as half). A value on a step whose
+    scaling lands a hair under it in binary (0.29 x 100 = 28.999...) stays on that step.
+
+    >>> floor_decimals([15.499999999999988, 8.0], 1).tolist()
+    [15.4, 8.0]
+    >>> floor_decimals([0.29, 0.4999999999999996], 2).tolist()
+    [0.29, 0.49]
+    """
+    scale = 10 ** decimals
+    x = np.asarray(values, dtype=float)
+    steps = np.floor(x * scale)
+    steps += (steps + 1) / scale <= x  # binary undershoot: the next step is still <= x
+    return steps / scale
+
+
 def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
                   start_ns: int, end_ns: int, *, source: str = "sessions") -> dict:
     """Usage rows (columns with a ``period`` column of k) with ``coverage`` added: the share of
@@ -292,7 +309,8 @@ def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
     share = calendar.coverage(ks, start_ns, end_ns)
     partial = np.flatnonzero(share < MEASURED_SHARE)
     if len(partial):
-        days = calendar.days(ks[partial]) * share[partial]
+        # rounded down, as the table's percent: 15.5 of 31 days is half, i.e. measured
+        days = floor_decimals(calendar.days(ks[partial]) * share[partial], 1)
         listed = "; ".join(
             f"{calendar.first_day(int(ks[j]))} to {calendar.last_day(int(ks[j]))} "
             f"({d:.1f} of {int(n)} days)"
