@@ -384,3 +384,17 @@ def test_a_variant_billing_periods_without_data_is_warned_too(tmp_path):
         "from 2026-03-01T14:00Z to 2026-05-01T22:00Z; the billed periods from 2026-03-01 to "
         "2026-08-31) (set usage.after_data = 'zero' or 'repeat-last' to say what the periods "
         "after the data hold)"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_invisible_characters_at_the_ends_of_an_id_are_not_another_user(tmp_path, capsys,
+                                                                        engine):
+    # 'ann' with a zero-width space pasted after it, or a stray byte-order mark before it,
+    # was billed as a second and third user (spaces were trimmed, these were not)
+    file = tmp_path / "s.csv"
+    write_sessions(file, ["ann", "ann\u200b", "\ufeffANN"], ["2026-03-02T14:00:00Z"] * 3,
+                   ["2026-03-02T15:00:00Z"] * 3)
+    assert main(["usage", str(file), "--license", "pc2", "--engine", engine, "--format", "csv",
+                 "--by-user"]) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert [r.split(",")[3] for r in rows] == ["ann"]

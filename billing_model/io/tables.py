@@ -554,6 +554,10 @@ def _text(values) -> pa.Array:
     return values if values.type == pa.string() else values.cast(pa.string())
 
 
+#: zero-width space, word joiner, byte-order mark: trimmed from the ends of user ids
+_INVISIBLE = "\u200b\u2060\ufeff"
+
+
 def _fold(ids: pa.Array) -> pa.Array:
     """Trimmed user ids as compared: without case, in Unicode NFC (``é`` typed as one code point
     or as ``e`` and a combining accent is one user: e-mail ids come from systems that write
@@ -563,7 +567,9 @@ def _fold(ids: pa.Array) -> pa.Array:
     data = lower.buffers()[2] if isinstance(lower, pa.Array) else None
     if data is not None and np.frombuffer(data, np.uint8).max(initial=0) < 0x80:
         return lower
-    return pc.utf8_normalize(lower, "NFC")
+    # invisible characters at either end (a zero-width space pasted from a web page, a stray
+    # byte-order mark) are no part of an id, as spaces are not
+    return pc.utf8_normalize(pc.utf8_trim(lower, _INVISIBLE), "NFC")
 
 
 def fold_ids(values) -> np.ndarray:
