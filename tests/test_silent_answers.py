@@ -392,8 +392,8 @@ def test_invisible_characters_at_the_ends_of_an_id_are_not_another_user(tmp_path
     # 'ann' with a zero-width space pasted after it, or a stray byte-order mark before it,
     # was billed as a second and third user (spaces were trimmed, these were not)
     file = tmp_path / "s.csv"
-    write_sessions(file, ["ann", "ann\u200b", "\ufeffANN"], ["2026-03-02T14:00:00Z"] * 3,
-                   ["2026-03-02T15:00:00Z"] * 3)
+    write_sessions(file, ["ann", "ann\u200b", "\ufeffANN", "ann \u200b"],
+                   ["2026-03-02T14:00:00Z"] * 4, ["2026-03-02T15:00:00Z"] * 4)
     assert main(["usage", str(file), "--license", "pc2", "--engine", engine, "--format", "csv",
                  "--by-user"]) == 0
     rows = capsys.readouterr().out.splitlines()[1:]

@@ -569,7 +569,8 @@ def _fold(ids: pa.Array) -> pa.Array:
         return lower
     # invisible characters at either end (a zero-width space pasted from a web page, a stray
     # byte-order mark) are no part of an id, as spaces are not
-    return pc.utf8_normalize(pc.utf8_trim(lower, _INVISIBLE), "NFC")
+    trimmed = pc.utf8_trim_whitespace(pc.utf8_trim(lower, _INVISIBLE))  # 'ann \u200b'
+    return pc.utf8_normalize(trimmed, "NFC")
 
 
 def fold_ids(values) -> np.ndarray:
