@@ -141,7 +141,7 @@ def presence_error(source: str, values: list, first: str) -> BillingInputError:
     return BillingInputError(
         f"{source}: {first}.systemPresence: unknown presence {listed}; accepted: "
         f"{', '.join(PRESENCES)} (each but OFFLINE logged in), or say what the others are with "
-        "--other-presence logged-in|offline")
+        "--other-presence logged-in|offline (scenario key other_presence)")
 
 
 def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
