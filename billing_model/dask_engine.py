@@ -50,9 +50,11 @@ from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_
 from .core.sessions import (
     Sessions,
     check_other_clients,
+    check_other_presence,
     check_span,
     first_rows,
     no_billable_message,
+    warn_clipped,
     warn_open,
 )
 from .core.usage import (
@@ -90,7 +92,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                        peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                        license: str | None = None, input_timezone: str | None = None,
                        org: str | None = None, other_clients: str | None = None,
-                       as_of: int | str | None = None, scheduler: Any = None,
+                       as_of: int | str | None = None, other_presence: str | None = None,
+                       scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
                        progress: bool | None = None, by_user: bool = False) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
@@ -104,7 +107,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
     order_date, timezone, peak_rule, min_minutes : as
         :func:`billing_model.core.usage.compute_usage`.
-    license, input_timezone, org, other_clients, as_of : as
+    license, input_timezone, org, other_clients, as_of, other_presence : as
         :func:`billing_model.io.sessions.read_sessions` (``as_of`` also ends the data's window, as
         :func:`billing_model.core.usage.compute_usage`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
@@ -142,7 +145,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     files = session_files(path)
     as_of = parse_as_of(as_of)
     options = {"license": license, "input_timezone": input_timezone, "org": org,
-               "other_clients": check_other_clients(other_clients), "as_of": as_of}
+               "other_clients": check_other_clients(other_clients), "as_of": as_of,
+               "other_presence": check_other_presence(other_presence)}
 
     with _connect(scheduler) as client:
         scans = _run(client, [_delayed(scan_part)(f, options) for f in files],
@@ -190,11 +194,14 @@ def scan_part(file: Path, options: dict) -> dict:
     start_where = end_where = None
     orgs: set[str] = set()
     users: dict[str, str] = {}  # key -> name as first seen
-    opened = []
+    opened: list[tuple] = []
+    clipped: list[tuple] = []  # sessions ending after --as-of: (count, as_of) per chunk
     try:
         for chunk in iter_chunks(Path(file), **options):
             if chunk.get("open"):
                 opened.append(chunk["open"])
+            if chunk.get("clipped"):
+                clipped.append(chunk["clipped"])
             if not len(chunk["start"]):
                 continue
             rows += len(chunk["start"])
@@ -224,6 +231,7 @@ def scan_part(file: Path, options: dict) -> dict:
             "user_names": [users[k] for k in keys],
             "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
             if opened else None,
+            "clipped": (sum(c[0] for c in clipped), clipped[0][1]) if clipped else None,
             "row_groups": _row_groups(Path(file)), "error": None}
 
 
@@ -246,6 +254,7 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
     warn_open([{"open": s["open"]} for s in scans], source)
+    warn_clipped([{"clipped": s.get("clipped")} for s in scans], source)
     rows = sum(s["rows"] for s in scans)
     if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")

@@ -97,7 +97,7 @@ def test_literal_worked_example(literal_parts):
     # is not billable. west: fay 29 minutes -> raw 1, billable 0.
     # period 1, east: ann 00:00-02:00 -> peak 1; dan is a named Communicate user.
     # coverage: the data runs from Jan 20 09:00 to Feb 20 11:00: 25 d 15 h of period 0's 31 days,
-    # 5 d 11 h of period 1's 28 days (partial: one warning)
+    # 5 d 11 h of period 1's 28 days (partial: one warning; 5.46 days shown rounded down, 5.4)
     p0, p1 = (25 + 15 / 24) / 31, (5 + 11 / 24) / 28
     expected = pd.DataFrame(
         [["east", "2026-01-15", "2026-02-14", "pc1", 4, 2, 2, 3, p0],
@@ -105,7 +105,7 @@ def test_literal_worked_example(literal_parts):
          ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1, p1],
          ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1, p1]], columns=COLUMNS)
     with pytest.warns(UserWarning, match=r"less than half of 1 billing period\(s\): 2026-02-15 "
-                      r"to 2026-03-14 \(5\.5 of 28 days\)") as caught:
+                      r"to 2026-03-14 \(5\.4 of 28 days\)") as caught:
         got = compute_usage_dask(literal_parts, order_date="2026-01-15", timezone="UTC",
                                  partition_rows=2, progress=False)
     assert not [w for w in caught if "zero" in str(w.message)]

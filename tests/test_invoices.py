@@ -125,7 +125,8 @@ def test_deleted_added_and_upgraded_users_bill_the_full_period_no_proration(tmp_
         '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 0\n'
         'prepay_rate = 110\nramp_months = 2\nterm_months = 1\n'
         '[usage]\nsessions = "s.csv"\n')
-    with pytest.warns(BillingWarning, match="covers periods up to 1 of the 3 billed"):
+    with pytest.warns(BillingWarning, match=r"holds no data for 1 of the 3 billed periods: "
+                      r"period 2 \(2026-03-15 to 2026-04-14\)"):
         s = invoice_schedule(load_scenario(tmp_path / "c.toml"))
     assert rows(s, "invoice_date", "service_start", "service_end", "quantity", "amount") == [
         (D(2026, 2, 15), D(2026, 1, 15), D(2026, 2, 14), 4.0, Decimal("440")),

@@ -328,8 +328,9 @@ def test_sessions_short_of_the_term_warn(tmp_path):
         "a,prod,pc2,desktop,2026-01-16T14:00:00Z,2026-01-16T16:00:00Z\n"
         "a,prod,pc2,desktop,2026-02-05T14:00:00Z,2026-02-05T16:00:00Z\n")
     data = build(usage__users=None, usage__sessions="s.csv")
-    with pytest.warns(BillingWarning, match=r"usage\.sessions: s\.csv covers periods up to 0 "
-                      r"of the 3 billed; the periods after it count 0 users"):
+    with pytest.warns(BillingWarning, match=r"usage\.sessions: s\.csv holds no data for 2 of "
+                      r"the 3 billed periods: periods 1-2 \(2026-02-15 to 2026-04-14\); they "
+                      r"count 0 users"):
         s = scenario_from_mapping(data, base_dir=tmp_path)
     assert s.users("pc2").tolist() == [1, 0, 0]
     # said explicitly: no warning; repeat-last carries the last measured period forward

@@ -9,8 +9,14 @@ import numpy as np
 
 from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
 from ..core.licenses import normalize_license
-from ..core.periods import DEFAULT_TIMEZONE, MEASURED_SHARE, get_timezone, to_date
-from ..core.sessions import OTHER_CLIENTS
+from ..core.periods import (
+    DEFAULT_TIMEZONE,
+    MEASURED_SHARE,
+    floor_decimals,
+    get_timezone,
+    to_date,
+)
+from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import COLUMNS, USER_COLUMNS
 from ..output import add_csv_raw_option, print_table, write_columns_csv
 
@@ -40,10 +46,14 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--other-clients", choices=OTHER_CLIENTS, type=_lower,
                         help="what client values other than desktop, web, mobile (billable) and "
                              "api, integration, bot, ... (not billable) are; default: refused")
+    parser.add_argument("--other-presence", choices=OTHER_PRESENCE, type=_lower,
+                        help="what a JSON export's systemPresence other than the ten the vendor "
+                             "documents (AVAILABLE, ..., OFFLINE) is; default: refused")
     parser.add_argument("--as-of", metavar="TIMESTAMP",
                         help="when the export was taken (ISO 8601 with an offset): JSON presence "
                              "records without endTime run until then, and the data's window "
-                             "ends there (default: the latest time in the data)")
+                             "ends there: sessions ending later are counted until then, one "
+                             "starting later is refused (default: the latest time in the data)")
     parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
                         help=f"cumulative: the vendor's method ({DEFAULT_MIN_MINUTES} minutes in "
                              f"total); contiguous: {DEFAULT_MIN_MINUTES} consecutive minutes")
@@ -104,7 +114,8 @@ def _usage(args):
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
-                                  as_of=as_of, scheduler=args.scheduler,
+                                  as_of=as_of, other_presence=args.other_presence,
+                                  scheduler=args.scheduler,
                                   by_user=getattr(args, "by_user", False))
     if args.scheduler:
         from ..core.errors import BillingInputError
@@ -113,7 +124,8 @@ def _usage(args):
     from ..io.sessions import read_sessions
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
-                             other_clients=args.other_clients, as_of=as_of)
+                             other_clients=args.other_clients, as_of=as_of,
+                             other_presence=args.other_presence)
     return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
                          by_user=getattr(args, "by_user", False))
@@ -137,8 +149,7 @@ def run(args) -> int:
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
                                            "raw_peak": "highest minute"})
-    shown["coverage"] = [f"{c:.0%}" + ("" if c >= MEASURED_SHARE else " partial*")
-                         for c in frame["coverage"]]
+    shown["coverage"] = [coverage_text(c) for c in frame["coverage"]]
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
@@ -147,6 +158,22 @@ def run(args) -> int:
                        "(a Communicate row shows them too). coverage: the share of the period "
                        "the data covers; * partial: less than half, not a month's users.")
     return 0
+
+
+def coverage_text(share: float) -> str:
+    """A period's coverage as the table shows it: whole percent rounded *down*, so "50%" never
+    appears on a partial period (one 1 ns short of half was shown "50% partial*") nor "100%" on
+    one not wholly covered; "<1%" for a sliver of data; ``partial*`` below
+    :data:`~billing_model.core.periods.MEASURED_SHARE`.
+
+    >>> coverage_text(0.4999999999999996), coverage_text(0.5), coverage_text(0.29)
+    ('49% partial*', '50%', '29% partial*')
+    >>> coverage_text(0.008), coverage_text(0.9999), coverage_text(1.0)
+    ('<1% partial*', '99%', '100%')
+    """
+    percent = round(float(floor_decimals([share], 2)[0]) * 100)  # whole hundredths
+    text = "<1%" if percent == 0 and share > 0 else f"{percent}%"
+    return text + ("" if share >= MEASURED_SHARE else " partial*")
 
 
 def _run_by_user(columns, args) -> int:

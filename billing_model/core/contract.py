@@ -44,7 +44,7 @@ import numpy as np
 from .errors import BillingInputError
 from .licenses import BY_KEY
 from .limits import LIMITS
-from .periods import DEFAULT_TIMEZONE
+from .periods import DEFAULT_TIMEZONE, MEASURED_SHARE, BillingCalendar
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
@@ -167,13 +167,29 @@ class SessionSource:
     min_minutes: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
     after_data: str | None = None
     other_clients: str | None = None
+    other_presence: str | None = None
     records: Any = field(default=None, compare=False, repr=False)
     usage: Any = field(default=None, compare=False, repr=False)
 
+    def coverage(self, calendar: BillingCalendar, n: int) -> np.ndarray:
+        """The share (0-1) of each period ``0 .. n-1`` that the data's window (its earliest start
+        to its latest end, every session counted, API ones too) covers: a period the window
+        covers with no billable user is *measured* all the same (0 users)."""
+        start, end = self.records.span()
+        return calendar.coverage(np.arange(n), start, end)
+
+    def last_measured(self, calendar: BillingCalendar, n: int) -> int:
+        """The last of the periods ``0 .. n-1`` that the data measures (covers at least half:
+        :data:`~billing_model.core.periods.MEASURED_SHARE`), whether or not anyone logged in
+        then; -1 when none is. What ``repeat-last`` repeats (docs/rules.md#after-the-data)."""
+        measured = np.flatnonzero(self.coverage(calendar, n) >= MEASURED_SHARE)
+        return int(measured[-1]) if len(measured) else -1
+
     def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
         """``column`` of usage ``rows`` summed per period ``0 .. n-1``. Under ``repeat-last``
-        every period after ``last_k`` (the last *measured* period: the data covers at least half
-        of it), a partial one included, holds ``last_k``'s users: never a partial period's."""
+        every period after ``last_k`` (the last *measured* period, :meth:`last_measured`), a
+        partial one included, holds ``last_k``'s users (0 when nobody logged in then): never a
+        partial period's. Periods up to ``last_k`` keep what the data says."""
         per = np.zeros(n, dtype=np.int64)
         rows = rows[(rows["period"] >= 0) & (rows["period"] < n)]
         np.add.at(per, rows["period"].to_numpy(dtype=np.int64),

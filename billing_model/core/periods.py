@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
+from .validate import iso_date
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
@@ -81,7 +82,9 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     """A date from a ``date``, ``datetime``, ``numpy.datetime64`` or ISO ``YYYY-MM-DD`` text.
 
     Text may carry a time (``2026-01-15T00:00``), which is dropped; anything else after the date
-    is an error (``2026-01-155`` is not read as the 15th). Dates outside :data:`MIN_DATE` ..
+    is an error (``2026-01-155`` is not read as the 15th), and so are the basic form
+    ``20260115`` and week dates, which Python reads too (:func:`~billing_model.core.validate.
+    iso_date`). Dates outside :data:`MIN_DATE` ..
     :data:`MAX_DATE` are refused.
 
     >>> to_date("2026-01-15"), to_date("2026-01-15T09:30")
@@ -98,13 +101,11 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
             raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
                                     f"{accepted}")
     else:
-        text = str(value).strip()
-        try:
-            date = (dt.date.fromisoformat(text) if len(text) <= 10
-                    else dt.datetime.fromisoformat(text).date())
-        except ValueError:
+        parsed = iso_date(str(value), time=True)  # not 20260301, not 2026-W09-7
+        if parsed is None:
             raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
-                                    f"{accepted}") from None
+                                    f"{accepted}")
+        date = parsed
     if not MIN_DATE <= date <= MAX_DATE:
         raise BillingInputError(f"{where}: {date} is out of range; accepted: {accepted}")
     return date
@@ -281,6 +282,23 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 
 
+def floor_decimals(values, decimals: int) -> np.ndarray:
+    """``values`` rounded *down* to ``decimals`` places, as a share of a period is shown (a
+    period just short of half covered must never read as half). A value on a step whose
+    scaling lands a hair under it in binary (0.29 x 100 = 28.999...) stays on that step.
+
+    >>> floor_decimals([15.499999999999988, 8.0], 1).tolist()
+    [15.4, 8.0]
+    >>> floor_decimals([0.29, 0.4999999999999996], 2).tolist()
+    [0.29, 0.49]
+    """
+    scale = 10 ** decimals
+    x = np.asarray(values, dtype=float)
+    steps = np.floor(x * scale)
+    steps += (steps + 1) / scale <= x  # binary undershoot: the next step is still <= x
+    return steps / scale
+
+
 def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
                   start_ns: int, end_ns: int, *, source: str = "sessions") -> dict:
     """Usage rows (columns with a ``period`` column of k) with ``coverage`` added: the share of
@@ -291,7 +309,8 @@ def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
     share = calendar.coverage(ks, start_ns, end_ns)
     partial = np.flatnonzero(share < MEASURED_SHARE)
     if len(partial):
-        days = calendar.days(ks[partial]) * share[partial]
+        # rounded down, as the table's percent: 15.5 of 31 days is half, i.e. measured
+        days = floor_decimals(calendar.days(ks[partial]) * share[partial], 1)
         listed = "; ".join(
             f"{calendar.first_day(int(ks[j]))} to {calendar.last_day(int(ks[j]))} "
             f"({d:.1f} of {int(n)} days)"

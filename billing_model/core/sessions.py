@@ -6,9 +6,10 @@ it belongs to, the ``license`` the user held, and the ``client`` (:data:`CLIENTS
 ``web`` and ``mobile`` are billable, ``api`` and the other non-interface clients are not; any
 other value is refused unless the caller says what it is — docs/rules.md#not-billable).
 
-User ids are trimmed and compared without case (the vendor's ids are GUIDs, and e-mail
-addresses ignore case); each is reported as first seen. Null markers (``NaN``, ``NULL``,
-``None``, ``#N/A``, empty, real nulls) are refused like a blank id. A session of zero length is
+User ids are trimmed and compared without case and in Unicode NFC (the vendor's ids are GUIDs,
+and e-mail addresses ignore case; an accent is one code point or two depending on the system
+that wrote it); each is reported as first seen. Null markers (``NaN``, ``NULL``, ``None``,
+``#N/A``, ``NA``, empty, real nulls) are refused like a blank id. A session of zero length is
 kept: it is a login (the FAQ bills "anyone who logged in") in no concurrency slice.
 
 :class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
@@ -52,8 +53,20 @@ BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if billab
 NOT_BILLABLE_CLIENTS = frozenset(k for k, (billable, _) in CLIENTS.items() if not billable)
 #: what ``other_clients`` (``--other-clients``) may say of clients in neither list
 OTHER_CLIENTS = ("billable", "not-billable")
-#: user ids that are a spreadsheet's or a library's way of writing "no value"
-NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat"})
+#: The ``systemPresence`` values of the vendor's user-details export, and whether each is logged
+#: in. Source: the Platform API's documentation of ``POST /api/v2/analytics/users/details/query``
+#: (docs/rules.md#session-data): ten values; a user is logged in in any but OFFLINE. Compared
+#: trimmed and without case. Any other value (a typo, another tool's export, a missing key) is
+#: refused unless ``other_presence`` says what it is (``--other-presence logged-in|offline``).
+PRESENCES: dict[str, bool] = {
+    "AVAILABLE": True, "AWAY": True, "BUSY": True, "OFFLINE": False, "IDLE": True,
+    "ON_QUEUE": True, "MEAL": True, "TRAINING": True, "MEETING": True, "BREAK": True,
+}
+#: what ``other_presence`` (``--other-presence``) may say of values outside :data:`PRESENCES`
+OTHER_PRESENCE = ("logged-in", "offline")
+#: user ids that are a spreadsheet's or a library's way of writing "no value" (``NA``: R's
+#: ``write.csv``)
+NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"})
 DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)
@@ -83,6 +96,11 @@ class Sessions:
     def __len__(self) -> int:
         return len(self.start_ns)
 
+    def span(self) -> tuple[int, int]:
+        """The data's window: the earliest start and the latest end (UTC ns). Periods it covers
+        at least half of are *measured* (docs/rules.md#coverage)."""
+        return int(self.start_ns.min()), int(self.end_ns.max())
+
     def take(self, index) -> Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],
@@ -99,6 +117,31 @@ def check_other_clients(value: str | None, *, where: str = "--other-clients") ->
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
                                 f"{', '.join(OTHER_CLIENTS)}")
     return text
+
+
+def check_other_presence(value: str | None, *, where: str = "--other-presence") -> str | None:
+    """``None``, or one of :data:`OTHER_PRESENCE` (trimmed, without case)."""
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if text not in OTHER_PRESENCE:
+        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
+                                f"{', '.join(OTHER_PRESENCE)}")
+    return text
+
+
+def presence_error(source: str, values: list, first: str) -> BillingInputError:
+    """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
+    with its record count, and the first record holding one."""
+    counts: dict[str, int] = {}
+    for value in values:  # the odd records only
+        shown = "missing" if value is None else repr(value)
+        counts[shown] = counts.get(shown, 0) + 1
+    listed = ", ".join(f"{v} ({n} record{'s' if n != 1 else ''})" for v, n in counts.items())
+    return BillingInputError(
+        f"{source}: {first}.systemPresence: unknown presence {listed}; accepted: "
+        f"{', '.join(PRESENCES)} (each but OFFLINE logged in), or say what the others are with "
+        "--other-presence logged-in|offline (scenario key other_presence)")
 
 
 def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
@@ -179,6 +222,27 @@ def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
     why = "--as-of" if as_of else "the latest start or end in the export (pass --as-of to say)"
     return (f"{source}: {count} presence record(s) have no endTime (still logged in): each is "
             f"a login, taken to run until {end} ({why})")
+
+
+def instant_text(t_ns: int) -> str:
+    """A UTC instant (ns) as ISO 8601 text, to the second unless it has a fraction."""
+    unit = "s" if t_ns % 10**9 == 0 else "ns"
+    return np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit) + "Z"
+
+
+def clipped_message(source: str, count: int, as_of_ns: int) -> str:
+    """The warning for sessions ending after ``--as-of`` (shared with Dask)."""
+    at = instant_text(as_of_ns)
+    return (f"{source}: {count} session(s) end after --as-of {at}: each is counted until then "
+            "(the data's window ends at --as-of)")
+
+
+def warn_clipped(chunks: list[dict], source: str) -> None:
+    """One warning for the sessions of every chunk clipped at ``--as-of``."""
+    clipped = [c["clipped"] for c in chunks if c.get("clipped")]
+    if clipped:
+        warnings.warn(clipped_message(source, sum(c[0] for c in clipped), clipped[0][1]),
+                      BillingWarning, stacklevel=3)
 
 
 def warn_open(chunks: list[dict], source: str) -> None:

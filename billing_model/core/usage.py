@@ -449,7 +449,7 @@ def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
               else usage_window(sessions, calendar))
     columns = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
                              min_minutes=min_minutes, by_user=by_user)
-    start, end = int(sessions.start_ns.min()), int(sessions.end_ns.max())
+    start, end = sessions.span()
     columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
                             end if as_of is None else max(end, int(as_of)))
     names = USER_COLUMNS if by_user else COLUMNS

@@ -18,6 +18,7 @@ accepted: a whole number from 0 to 365
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
@@ -86,6 +87,31 @@ def number(value: Any, where: str, key: str = "price") -> Decimal:
     return exact
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def iso_date(text: str, *, time: bool = False) -> dt.date | None:
+    """The date of ``YYYY-MM-DD`` text (with ``time``: optionally followed by ``T`` or a space
+    and a time, which is dropped), or ``None``. Python's ``fromisoformat`` also reads the basic
+    form ``20260301`` and week dates ``2026-W09-7``: a typo of a digit then reads as another
+    date, so only the extended form is accepted.
+
+    >>> iso_date("2026-03-01"), iso_date("20260301"), iso_date("2026-W09-7")
+    (datetime.date(2026, 3, 1), None, None)
+    """
+    text = text.strip()
+    if not _ISO_DATE.match(text):
+        return None
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        if time and text[10] in "T ":
+            return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        pass
+    return None
+
+
 def date(value: Any, where: str, key: str = "order_date") -> dt.date:
     """A ``datetime.date`` (or ``YYYY-MM-DD`` text) within ``LIMITS[key]``."""
     low, high = _bounds(key, None, None)
@@ -96,10 +122,7 @@ def date(value: Any, where: str, key: str = "order_date") -> dt.date:
     elif isinstance(value, dt.date):
         parsed = value
     elif isinstance(value, str):
-        try:
-            parsed = dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        parsed = iso_date(value)
     if parsed is None or not low <= parsed <= high:
         refuse(where, value if not isinstance(value, dt.date) else str(value), accepted)
     return parsed
@@ -113,4 +136,4 @@ def choice(value: Any, where: str, accepted: Sequence[str]) -> str:
     return text
 
 
-__all__ = ["choice", "date", "number", "refuse", "whole"]
+__all__ = ["choice", "date", "iso_date", "number", "refuse", "whole"]

@@ -20,9 +20,21 @@ import numpy as np
 import pyarrow as pa
 
 try:  # the functions by name, from the compiled module that pyarrow.compute wraps
-    from pyarrow._compute import CastOptions, SetLookupOptions, call_function
+    from pyarrow._compute import (
+        CastOptions,
+        SetLookupOptions,
+        TrimOptions,
+        Utf8NormalizeOptions,
+        call_function,
+    )
 except ImportError:  # pragma: no cover - a pyarrow that moved them: the public names
-    from pyarrow.compute import CastOptions, SetLookupOptions, call_function
+    from pyarrow.compute import (
+        CastOptions,
+        SetLookupOptions,
+        TrimOptions,
+        Utf8NormalizeOptions,
+        call_function,
+    )
 
 
 def numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -68,6 +80,16 @@ def cast(arr: pa.Array, to: pa.DataType) -> pa.Array:
 def is_in(values: pa.Array, value_set: pa.Array) -> pa.Array:
     """Whether each value is one of ``value_set`` (``pyarrow.compute.is_in``)."""
     return call_function("is_in", [values], SetLookupOptions(value_set))
+
+
+def trim(values: pa.Array, characters: str) -> pa.Array:
+    """``values`` without ``characters`` at either end (``pyarrow.compute.utf8_trim``)."""
+    return call_function("utf8_trim", [values], TrimOptions(characters))
+
+
+def nfc(values: pa.Array) -> pa.Array:
+    """``values`` in Unicode normal form C (``pyarrow.compute.utf8_normalize``)."""
+    return call_function("utf8_normalize", [values], Utf8NormalizeOptions("NFC"))
 
 
 def strings(values) -> pa.StringArray:

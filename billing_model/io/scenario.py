@@ -67,7 +67,7 @@ PRODUCT_KEYS: tuple[str, ...] = (
 )
 USAGE_KEYS: tuple[str, ...] = (
     "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
-    "other_clients", "telephony",
+    "other_clients", "other_presence", "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
@@ -438,7 +438,7 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
                "sessions")
     if "sessions" not in t:
         for key in ("input_timezone", "peak_rule", "min_minutes", "after_data",
-                    "other_clients"):
+                    "other_clients", "other_presence"):
             if key in t:
                 c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
                        "give sessions")

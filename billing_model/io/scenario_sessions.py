@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..core.contract import (
     AFTER_DATA,
     FAIR_USE_KEYS,
@@ -22,11 +24,8 @@ from ..core.contract import (
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.limits import LIMITS
-from ..core.periods import (
-    MEASURED_SHARE,
-    get_timezone,
-)
-from ..core.sessions import OTHER_CLIENTS
+from ..core.periods import BillingCalendar, get_timezone
+from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
 from .sessions import read_sessions
 
@@ -83,7 +82,9 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
                     if "after_data" in t else None),
         other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-                       if "other_clients" in t else None))
+                       if "other_clients" in t else None),
+        other_presence=(c.choice(t["other_presence"], f"{where}.other_presence",
+                                 OTHER_PRESENCE) if "other_presence" in t else None))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
     try:
@@ -92,20 +93,24 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
-    last_k = int(frame["period"].max()) if len(frame) else -1
-    measured = frame["period"][frame["coverage"] >= MEASURED_SHARE]
-    last_measured = int(measured.max()) if len(measured) else -1
-    if source.after_data == "repeat-last" and last_measured < 0 and len(frame):
-        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and "
-               f"{path.name} covers less than half of every billing period it touches; "
-               "accepted: session data covering at least half a period, or 'zero'")
+    calendar = BillingCalendar(contract.order_date, contract.billing_timezone)
+    share = source.coverage(calendar, n)
+    last_measured = source.last_measured(calendar, n)
+    if source.after_data == "repeat-last" and last_measured < 0:
+        what = (f"{path.name} covers less than half of every billing period it touches among "
+                f"the {n} billed" if share.any()
+                else f"{path.name} holds no data in any of the {n} billed periods")
+        what += f" ({_span_text(source, calendar, n)})"
+        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and {what}; "
+               "accepted: session data covering at least half a billed period, or 'zero'")
     warned = cache.setdefault("warned", set())
-    if last_k < n - 1 and source.after_data is None and (key, where) not in warned:
-        warned.add((key, where))  # once per file and table, not again for each variant
-        covers = "no period" if last_k < 0 else f"periods up to {last_k}"
-        warnings.warn(f"{c.label}: {where}.sessions: {path.name} covers {covers} of the "
-                      f"{n} billed; the periods after it count 0 users (set {where}.after_data "
-                      "= 'zero' or 'repeat-last')", BillingWarning, stacklevel=2)
+    if (key, n, where) not in warned:
+        # once per file, table and billed periods: not again for each variant, but a variant
+        # billing other periods (a longer term) is told of its own
+        warned.add((key, n, where))
+        after = calendar.starts_ns(np.arange(n)) >= source.records.span()[1]
+        _warn_no_data(c.label, f"{where}.sessions", path.name, share, after,
+                      source.after_data, calendar, where, _span_text(source, calendar, n))
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
     from .scenario import MAX_NAME_TEXT  # here: scenario imports this module
@@ -140,6 +145,36 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
     return orgs
 
 
+def _span_text(source: SessionSource, calendar: BillingCalendar, n: int) -> str:
+    """Where the data lies against the billed periods, for messages."""
+    start, end = (np.datetime_as_string(np.datetime64(t, "ns"), unit="m") + "Z"
+                  for t in source.records.span())
+    return (f"the data runs from {start} to {end}; the billed periods from "
+            f"{calendar.first_day(0)} to {calendar.last_day(n - 1)}")
+
+
+def _warn_no_data(label: str, where: str, name: str, share: np.ndarray,
+                  after: np.ndarray, after_data: str | None, calendar: BillingCalendar,
+                  key: str, span: str) -> None:
+    """One warning naming the billed periods the data does not touch (``share`` 0), which count
+    0 users: those before the data always, those ``after`` it unless ``after_data`` says what
+    they hold. Never a 0 billed silently."""
+    empty = (share == 0) & (~after if after_data is not None else True)
+    ks = np.flatnonzero(empty)
+    if not len(ks):
+        return
+    runs = np.split(ks, np.flatnonzero(np.diff(ks) > 1) + 1)  # consecutive periods together
+    listed = ", ".join(
+        (f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
+        + f" ({calendar.first_day(int(r[0]))} to {calendar.last_day(int(r[-1]))})"
+        for r in runs)
+    hint = (f" (set {key}.after_data = 'zero' or 'repeat-last' to say what the periods after "
+            "the data hold)" if after_data is None and after[ks].any() else "")
+    warnings.warn(f"{label}: {where}: {name} holds no data for {len(ks)} of the {len(share)} "
+                  f"billed periods: {listed}; they count 0 users ({span}){hint}",
+                  BillingWarning, stacklevel=3)
+
+
 def session_usage(source: SessionSource, contract: Contract,
                   cache: dict | None = None) -> SessionSource:
     """``source`` with its file read (``records``) and counted on the contract's calendar
@@ -153,11 +188,12 @@ def session_usage(source: SessionSource, contract: Contract,
     reads = cache.setdefault("reads", {})
     counts = cache.setdefault("usage", {})
     read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
-                contract.license)
+                source.other_presence, contract.license)
     if read_key not in reads:
         reads[read_key] = read_sessions(source.path, license=contract.license,
                                         input_timezone=source.input_timezone,
-                                        other_clients=source.other_clients)
+                                        other_clients=source.other_clients,
+                                        other_presence=source.other_presence)
     count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
                  source.min_minutes)
     if count_key not in counts:

@@ -31,7 +31,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
-from ..core.sessions import Sessions, check_other_clients
+from ..core.sessions import (
+    PRESENCES,
+    Sessions,
+    check_other_clients,
+    check_other_presence,
+    presence_error,
+)
 from .arrow import call
 from .progress import track
 from .tables import combine, normalize_table, parse_instants, to_arrow
@@ -109,8 +115,8 @@ def session_files(path: str | Path) -> list[Path]:
 
 def read_sessions(path: str | Path, *, license: str | None = None,
                   input_timezone: str | None = None, org: str | None = None,
-                  other_clients: str | None = None, as_of: int | str | None = None
-                  ) -> Sessions:
+                  other_clients: str | None = None, as_of: int | str | None = None,
+                  other_presence: str | None = None) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
     Parameters
@@ -121,7 +127,11 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     org : org name for rows without one (default ``"default"``).
     other_clients : ``"billable"`` or ``"not-billable"``: what a client value outside
         :data:`~billing_model.core.sessions.CLIENTS` is (default: refused).
-    as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records.
+    as_of : when the export was taken (UTC ns or ISO 8601 text): the end of open JSON records
+        and of the data: a session ending later is clipped there (one warning says how many),
+        one starting later is refused.
+    other_presence : ``"logged-in"`` or ``"offline"``: what a ``systemPresence`` of a JSON
+        export outside :data:`~billing_model.core.sessions.PRESENCES` is (default: refused).
     """
     files = session_files(path)
     total = _parquet_rows(files)
@@ -129,7 +139,7 @@ def read_sessions(path: str | Path, *, license: str | None = None,
         files = track(files, "Reading session files")
     tables = (table for f in files for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
-        other_clients=other_clients, as_of=as_of))
+        other_clients=other_clients, as_of=as_of, other_presence=other_presence))
     columns = None
     if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
         columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
@@ -216,8 +226,8 @@ def _normalize(table, kwargs: dict) -> dict:
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
-                other_clients: str | None = None, as_of: int | str | None = None
-                ) -> Iterator[dict]:
+                other_clients: str | None = None, as_of: int | str | None = None,
+                other_presence: str | None = None) -> Iterator[dict]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
@@ -226,7 +236,8 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     """
     for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
                                      org=org, row_groups=row_groups,
-                                     other_clients=other_clients, as_of=as_of):
+                                     other_clients=other_clients, as_of=as_of,
+                                     other_presence=other_presence):
         chunk = _normalize(table, kwargs)
         for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
             chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
@@ -235,19 +246,20 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
-                other_clients: str | None = None, as_of: int | str | None = None
-                ) -> Iterator[tuple[pa.Table, dict]]:
+                other_clients: str | None = None, as_of: int | str | None = None,
+                other_presence: str | None = None) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
     records' count, added to the chunk). A piece of a Parquet file comes as a function that
     reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
     opts = {"default_license": license, "input_timezone": input_timezone,
-            "other_clients": check_other_clients(other_clients)}
+            "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
         opts["default_org"] = org
     if suffix == ".json":
-        table, places, opened = _user_details(file, input_timezone, parse_as_of(as_of))
+        table, places, opened = _user_details(file, input_timezone, opts["as_of"],
+                                              check_other_presence(other_presence))
         yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
                       "open": opened, **opts}
         return
@@ -482,17 +494,20 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
 
 
 def read_user_details(file: Path, *, input_timezone: str | None = None,
-                      as_of: int | str | None = None) -> pa.Table:
+                      as_of: int | str | None = None, other_presence: str | None = None
+                      ) -> pa.Table:
     """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
 
     Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
     ``endTime`` is still open: it ends at ``as_of``, else at the latest start or end in the
     export.
     """
-    return _user_details(file, input_timezone, parse_as_of(as_of))[0]
+    return _user_details(file, input_timezone, parse_as_of(as_of),
+                         check_other_presence(other_presence))[0]
 
 
-def _user_details(file: Path, input_timezone: str | None, as_of: int | None = None
+def _user_details(file: Path, input_timezone: str | None, as_of: int | None = None,
+                  other_presence: str | None = None
                   ) -> tuple[pa.Table, list[str], tuple | None]:
     """The table of :func:`read_user_details`, where each of its rows is in the file
     (``userDetails[0].primaryPresence[3]``), for messages, and the open records
@@ -521,6 +536,8 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             "'primaryPresence': [...]}]}) or a list of such pages")
     users, starts, ends, places = [], [], [], []
     stamps, stamp_places = [], []  # every time the export mentions, OFFLINE records included
+    odd: list[int] = []  # the sessions whose systemPresence is none of the ten
+    odd_values: list = []
     for p, page in enumerate(pages):
         for u, detail in enumerate(page["userDetails"]):
             page_name = f" of page {p + 1}" if len(pages) > 1 else ""
@@ -550,8 +567,15 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
                     if rec.get(key) is not None:
                         stamps.append(rec[key])
                         stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
-                if str(rec.get("systemPresence", "")).strip().upper() == "OFFLINE":
+                presence = rec.get("systemPresence")
+                key = presence.strip().upper() if isinstance(presence, str) else None
+                if key in PRESENCES and not PRESENCES[key]:  # OFFLINE
                     continue
+                if key not in PRESENCES:
+                    if other_presence == "offline":
+                        continue
+                    odd.append(len(users))
+                    odd_values.append(presence)
                 users.append(detail["userId"])
                 starts.append(rec["startTime"])
                 ends.append(rec.get("endTime"))
@@ -580,6 +604,8 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
         last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
         ends = [last if e is None else e for e in ends]
         opened = (n_open, end, as_of is not None)
+    if odd and other_presence is None:  # as unknown client values are: the first record named
+        raise presence_error(str(file), odd_values, places[odd[0]])
     table = pa.table({"user_id": pa.array(users, pa.string()),
                       "start": pa.array(starts, pa.string()),
                       "end": pa.array(ends, pa.string())})

@@ -29,11 +29,13 @@ from ..core.sessions import (
     check_span,
     classify_clients,
     first_rows,
+    instant_text,
     no_billable_message,
     span_of_chunks,
+    warn_clipped,
     warn_open,
 )
-from .arrow import EMPTY, call, cast, integers, is_in, numpy, strings
+from .arrow import EMPTY, call, cast, integers, is_in, nfc, numpy, strings, trim
 
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UTC_WORD = r"\s*(?:UTC|GMT)$"
@@ -57,13 +59,17 @@ def to_arrow(values, name: str) -> pa.Array:
 def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
                     default_license: str | None = None, input_timezone: str | None = None,
                     default_org: str = DEFAULT_ORG, other_clients: str | None = None,
+                    as_of: int | None = None,
                     out: dict[str, np.ndarray] | None = None) -> dict:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
     blank or a null marker (:data:`NULL_IDS`) are refused; zero-length sessions are kept.
     ``other_clients`` (``"billable"`` or ``"not-billable"``) says what a client in neither list
-    of :data:`CLIENTS` is; ``None`` refuses such clients. ``out`` holds arrays of the table's
+    of :data:`CLIENTS` is; ``None`` refuses such clients. ``as_of`` (UTC ns, ``--as-of``: when
+    the export was taken) ends the data: a session ending later is clipped there (counted in the
+    chunk's ``clipped``), one starting later is refused naming its row. ``out`` holds arrays of
+    the table's
     length (``start``, ``end``, ``rank``, ``billable``: slices of the caller's whole columns)
     that the chunk's columns are written into, so that :func:`combine` need not copy them.
     """
@@ -112,6 +118,10 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
             f"after start {_show(column('start'), i)}; accepted: sessions of up to "
             f"{MAX_SESSION_DAYS} days (check the year)")
+    clipped = 0
+    if as_of is not None and n:
+        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i),
+                                      where)
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -171,14 +181,35 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
              "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
              "billable": out["billable"], "where": where}
+    if clipped:
+        chunk["clipped"] = (clipped, as_of)
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
-        # when folding changes one (mixed case): else every spelling of an id is the id itself
-        chunk["user_keys"] = call("utf8_lower", user_dict)
+        # when folding changes one (mixed case, NFD): else every spelling of an id is the id
+        chunk["user_keys"] = _fold(user_dict)
         if not chunk["user_keys"].equals(user_dict):
             chunk["user_first"] = first_rows(user_idx, len(user_dict))
     return chunk
+
+
+def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
+                   ) -> tuple[np.ndarray, int]:
+    """``end`` clipped at ``as_of`` (the window ends there, as ``--help`` says) and how many
+    sessions were clipped; a session starting after ``as_of`` is refused naming its row (the
+    export cannot hold what began after it was taken; an ``--as-of`` before every session is
+    refused so)."""
+    late = np.flatnonzero(start > as_of)
+    if len(late):
+        i = int(late[0])
+        raise BillingInputError(
+            f"{where(i)}, column 'start': {shown(i)} is after --as-of {instant_text(as_of)} (when "
+            "the export was taken); accepted: an --as-of at or after every session's start")
+    over = end > as_of
+    clipped = int(np.count_nonzero(over))
+    if clipped:
+        end = np.minimum(end, as_of, out=end if end.flags.writeable else None)
+    return end, clipped
 
 
 def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
@@ -194,8 +225,8 @@ def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
         i = int(rows[0])
         raise BillingInputError(
             f"{where(i)}, column 'user_id': {values[int(codes[i])].as_py()!r} is a null marker, "
-            "not a user; every session needs a user_id (blank, NaN, NULL, None, #N/A are "
-            "refused)")
+            "not a user; every session needs a user_id (blank, NaN, NULL, None, NA, N/A, #N/A "
+            "are refused)")
 
 
 def _show(col: pa.Array, i: int) -> str:
@@ -427,7 +458,8 @@ def combine(chunks: list[dict], *, source: str = "sessions",
             columns: dict[str, np.ndarray] | None = None) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
-    User ids equal without case and surrounding spaces are one user, named as first seen.
+    User ids equal without case and surrounding spaces, in Unicode NFC, are one user, named as
+    first seen.
     Zero-length sessions (end == start) are kept: each is a login. Records of a JSON export that
     were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
     refused naming the file and row of its earliest start and latest end. ``columns``: the
@@ -435,6 +467,7 @@ def combine(chunks: list[dict], *, source: str = "sessions",
     order (``normalize_table(out=...)``): taken as they are, not copied.
     """
     warn_open(chunks, source)
+    warn_clipped(chunks, source)
     chunks = [c for c in chunks if len(c["start"])]
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
@@ -469,7 +502,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
 
     Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
     Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
-    values equal without case and spaces are one name, written as in the earliest row.
+    values equal without case and spaces, in NFC, are one name, written as in the earliest row.
     """
     dicts = [_text(c[dict_key]) for c in chunks]
     sizes = np.array([len(d) for d in dicts], dtype=np.int64)
@@ -478,7 +511,7 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
         keys = pa.concat_arrays([c["user_keys"] for c in chunks])
     else:
-        keys = call("utf8_lower", call("utf8_trim_whitespace", values)) if fold else values
+        keys = _fold(call("utf8_trim_whitespace", values)) if fold else values
     encoded = call("dictionary_encode", keys)
     inverse = numpy(encoded.indices)
     n_keys = len(encoded.dictionary)
@@ -528,11 +561,30 @@ def _text(values) -> pa.Array:
     return values if values.type == pa.string() else cast(values, pa.string())
 
 
+#: zero-width space, word joiner, byte-order mark: trimmed from the ends of user ids
+_INVISIBLE = "\u200b\u2060\ufeff"
+
+
+def _fold(ids: pa.Array) -> pa.Array:
+    """Trimmed user ids as compared: without case, in Unicode NFC (``é`` typed as one code point
+    or as ``e`` and a combining accent is one user: e-mail ids come from systems that write
+    either). Called on distinct ids only (dictionaries), never per row; ASCII text (GUIDs),
+    which NFC leaves as it is, skips the normalization (it doubled the fold's time)."""
+    lower = call("utf8_lower", ids)
+    data = lower.buffers()[2] if isinstance(lower, pa.Array) else None
+    if data is not None and np.frombuffer(data, np.uint8).max(initial=0) < 0x80:
+        return lower
+    # invisible characters at either end (a zero-width space pasted from a web page, a stray
+    # byte-order mark) are no part of an id, as spaces are not
+    trimmed = call("utf8_trim_whitespace", trim(lower, _INVISIBLE))  # 'ann \u200b'
+    return nfc(trimmed)
+
+
 def fold_ids(values) -> np.ndarray:
-    """User ids as compared: trimmed, without case (over distinct ids), the fold :func:`combine`
-    applies (the Dask engine's scan and shuffle use it too)."""
+    """User ids as compared: trimmed, without case, NFC (over distinct ids), the fold
+    :func:`combine` applies (the Dask engine's scan and shuffle use it too)."""
     values = np.asarray(values, dtype=object)
     if not len(values):
         return np.zeros(0, dtype=str)
-    folded = call("utf8_lower", call("utf8_trim_whitespace", pa.array(values, pa.string())))
+    folded = _fold(call("utf8_trim_whitespace", pa.array(values, pa.string())))
     return np.asarray(folded.to_pylist(), dtype=object).astype(str)

@@ -91,9 +91,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         r += 1
         sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
         r += 1
-        u = sess["usage"]
-        pool = u[u["license"].map(lambda k: BY_KEY[k].concurrent)]
-        per = pool.groupby("period")[["named_users", "peak_concurrent"]].sum()
+        per = sess["pool"].groupby("period")[["named_users", "peak_concurrent"]].sum()
         measured = per[(per["named_users"] > 0)]
         k = int(measured.index[0]) if len(measured) else 0
         named = int(measured["named_users"].iloc[0]) if len(measured) else 0

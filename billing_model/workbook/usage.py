@@ -38,33 +38,42 @@ from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, r
 def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     """Named and concurrent users per period and license from the scenario's session file(s)
     over ``periods`` (default the scenario's own; the builder passes the workbook's grid: the
-    engine's counts for any ramp + term the Inputs accept), and a concurrency profile of the
-    busiest period (for the chart)."""
+    engine's counts for any ramp + term the Inputs accept), the usage rows of the PureCloud 1-3
+    pool (``pool``), and a concurrency profile of the busiest period (for the chart)."""
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
-    from ..core.periods import MEASURED_SHARE, BillingCalendar
     from ..core.usage import concurrency_profile
     c = scenario.contract
     source = sources[0]  # read and counted once, by the loader
     usage = source.usage
     n = scenario.periods if periods is None else periods
     usage = usage[(usage["period"] >= 0) & (usage["period"] < n)]
-    # repeat-last repeats the last *measured* period (the data covers at least half of it),
-    # as the invoices do: never a partial one (docs/rules.md, coverage)
-    measured = usage["period"][usage["coverage"] >= MEASURED_SHARE]
-    last_k = int(measured.max()) if len(measured) else -1
-    series = {(str(org), str(lic), column): source.per_period(sub, n, column, last_k)
-              for (org, lic), sub in usage.groupby(["org", "license"])  # orgs and licenses
-              for column in ("named_users", "concurrent_users")}
-    pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent)]
+    cal = BillingCalendar(c.order_date, c.billing_timezone)
+    series = {}
+    for org in scenario.orgs:  # a loop over orgs: each counted from its own file, as the loader
+        src = org.sessions
+        if src is None:
+            continue
+        rows = src.usage[(src.usage["period"] >= 0) & (src.usage["period"] < n)]
+        names = rows["org"].astype(str)
+        if org.name in set(names):  # else the table's `name` renamed the file's only org
+            rows = rows[names == org.name]
+        # repeat-last repeats the last *measured* period (the data's window covers at least
+        # half of it, users or not), as the invoices do (docs/rules.md#after-the-data)
+        last_k = src.last_measured(cal, n)
+        for lic, sub in rows.groupby("license"):  # a loop over licenses
+            for column in ("named_users", "concurrent_users"):
+                series[(org.name, str(lic), column)] = src.per_period(sub, n, column, last_k)
+    # astype(bool): an empty object Series would select columns, not rows (KeyError: period)
+    pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent).astype(bool)]
     by_period = pool.groupby("period")["peak_concurrent"].sum()
     busiest = int(by_period.idxmax()) if len(by_period) else 0
-    cal = BillingCalendar(c.order_date, c.billing_timezone)
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
     profile = concurrency_profile(source.records, start, end, step_minutes=15, pool_only=True)
     return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
-            "peak": int(by_period.get(busiest, 0)), "source": source, "series": series}
+            "peak": int(by_period.get(busiest, 0)), "source": source, "series": series,
+            "pool": pool}
 
 
 def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
