@@ -41,9 +41,9 @@ Every formula cell carries its value as the engine computes it (``result=``).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pandas as pd
 
@@ -328,7 +328,8 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                        year=(_blank_if_partner(year), "" if partner else num(e["year"])),
                        total=(_blank_if_partner(contract),
                               "" if partner else num(e["amount"])),
-                       visible=(f"=IF({cnt}>0,1,0)", 1 if lines_g else 0))
+                       # a line whose figures are errors (a bad input) is shown
+                       visible=(f"=IFERROR(IF({cnt}>0,1,0),1)", 1 if lines_g else 0))
         elif row.type == "subtotal":
             members = recurring if row.section == "recurring" else one_time
             rows = [v_first + m for m in members]
@@ -349,7 +350,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 fig["monthly"] = (_blank_if_partner(f"SUM({cells})"),
                                   "" if partner else num(value))
             fig.update(year=total_of(7, "year"), total=total_of(8, "total"),
-                       visible=(f"=IF({vis}>0,1,0)", e_vis))
+                       visible=(f"=IFERROR(IF({vis}>0,1,0),1)", e_vis))
         else:  # the totals: always shown
             items = [m for m, x in enumerate(candidates) if x.type == "item"]
             key, c_off = (("year", 7) if row.label.startswith("First") else ("total", 8))
@@ -417,6 +418,10 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                      '"no software charges")&"), then ")&"a "&TermMonths&"-month term."',
               result=f"Subscription from {c.order_date.isoformat()}: {ramp}a {c.term_months}"
                      "-month term.")
+
+    sheet.put(11, 1, '=IF(IFERROR(InputsOK,FALSE),"","An input is out of range (Inputs sheet, '
+                     'InputsOK): the figures it moves show #N/A until it is corrected.")',
+              style="note", result="")
 
     # --- the price summary ----------------------------------------------------------------------
     sheet.text(12, 1, "Price summary", style="subtitle")
@@ -559,9 +564,8 @@ def static_print_area(book) -> str:
 
 def _lines(text: str, width: float) -> int:
     """Lines a wrapped text takes in a column ``width`` wide (a width counts digits; text
-    averages narrower characters: 1.15 of them per unit, rounded down to stay on the safe
-    side)."""
-    per_line = max(int(width * 1.15), 1)
+    averages narrower characters: 1.2 of them per unit, as LibreOffice prints them)."""
+    per_line = max(int(width * 1.2), 1)
     return max(1, -(-len(text) // per_line))
 
 
@@ -619,15 +623,37 @@ def _match(lines: pd.DataFrame, i: int, position: dict, grid: list) -> object:
     return grid.index(key) + 1
 
 
-def write_quote_pdf(scenario, target) -> Path:
-    """The Quote sheet of ``scenario`` as a PDF at ``target``: the workbook is built with only
-    the Quote sheet visible and its print area as built (the lines of this scenario), then
-    opened, recalculated and printed by LibreOffice (:mod:`billing_model.io.libreoffice`, the
-    project's recalculating profile) in one run; written to a temporary name and renamed.
+def quote_book(scenario):
+    """The workbook layout of ``scenario`` ready to print its quote: only the Quote sheet
+    visible (LibreOffice prints visible sheets and print areas only), its print area the lines
+    of this scenario (LibreOffice does not evaluate a formula print area)."""
+    from ..core.errors import BillingInputError
+    from .build import build_layout
 
-    Raises :class:`~billing_model.core.errors.BillingInputError` for a scenario without a
-    ``[quote]`` table and :class:`~billing_model.io.libreoffice.RecalcError` when LibreOffice
-    is missing or fails.
+    if scenario.quote is None:
+        where = scenario.source or scenario.name
+        raise BillingInputError(f"{where}: no [quote] table; accepted: a scenario with a "
+                                "[quote] table (customer, valid_until, ...; docs/invoices.md)")
+    book = build_layout(scenario)
+    book.active = [sheet.name for sheet in book.sheets].index("Quote")
+    for sheet in book.sheets:
+        if sheet.name != "Quote":
+            sheet.hidden, sheet.print_area = True, None
+    book.sheet("Quote").print_area = static_print_area(book)
+    return book
+
+
+def write_quote_pdfs(items) -> list[Path]:
+    """Each ``(scenario, target)`` of ``items``: the Quote sheet as a PDF at ``target``.
+
+    The workbooks are built print-ready (:func:`quote_book`), then opened, recalculated and
+    printed by LibreOffice (:mod:`billing_model.io.libreoffice`, the project's recalculating
+    profile) in one run; each PDF is written to a temporary name and renamed, and only once
+    LibreOffice has produced all of them.
+
+    Raises :class:`~billing_model.core.errors.BillingInputError` for a target that is not a
+    ``.pdf`` or a scenario without a ``[quote]`` table, and
+    :class:`~billing_model.io.libreoffice.RecalcError` when LibreOffice is missing or fails.
     """
     import shutil
     import tempfile
@@ -635,27 +661,23 @@ def write_quote_pdf(scenario, target) -> Path:
     from ..core.errors import BillingInputError
     from ..io.atomic import atomic_path
     from ..io.libreoffice import convert
-    from .build import build_layout
     from .writer import write_book
 
-    target = Path(target)
-    if target.suffix.lower() != ".pdf":
-        raise BillingInputError(f"{target}: the output must be a .pdf file")
-    if scenario.quote is None:
-        where = scenario.source or scenario.name
-        raise BillingInputError(f"{where}: no [quote] table; accepted: a scenario with a "
-                                "[quote] table (customer, valid_until, ...; docs/invoices.md)")
-    book = build_layout(scenario)
-    names = [sheet.name for sheet in book.sheets]
-    book.active = names.index("Quote")
-    for sheet in book.sheets:  # LibreOffice prints visible sheets and print areas only
-        if sheet.name != "Quote":
-            sheet.hidden, sheet.print_area = True, None
-    book.sheet("Quote").print_area = static_print_area(book)
+    items = [(scenario, Path(target)) for scenario, target in items]
+    for _scenario, target in items:
+        if target.suffix.lower() != ".pdf":
+            raise BillingInputError(f"{target}: the output must be a .pdf file")
+    books = [quote_book(scenario) for scenario, _target in items]
     with tempfile.TemporaryDirectory(prefix="billing-model-quote-") as tmp:
-        xlsx = Path(tmp) / "quote.xlsx"
-        write_book(book, xlsx)
-        pdf = convert([xlsx], Path(tmp) / "out", to="pdf")[0]
-        with atomic_path(target) as part:
-            shutil.copyfile(pdf, part)
-    return target
+        sources = [write_book(book, Path(tmp) / f"quote-{i:03d}.xlsx")
+                   for i, book in enumerate(books)]
+        pdfs = convert(sources, Path(tmp) / "out", to="pdf")
+        for pdf, (_scenario, target) in zip(pdfs, items, strict=True):
+            with atomic_path(target) as part:
+                shutil.copyfile(pdf, part)
+    return [target for _scenario, target in items]
+
+
+def write_quote_pdf(scenario, target) -> Path:
+    """The Quote sheet of ``scenario`` as a PDF at ``target`` (see :func:`write_quote_pdfs`)."""
+    return write_quote_pdfs([(scenario, target)])[0]
