@@ -144,6 +144,9 @@ def test_quote_sheet_layout():
     assert quote.repeat_rows == (head, head)
     assert rows["Appendix: invoice schedule"] in quote.row_breaks  # the appendix: a new page
     assert quote.print_area == "=Quote!$A$1:INDEX(Quote!$H:$H,QuoteLastRow)"
+    # amounts follow the currency input's decimals (JPY none), (sub)totals included
+    rules = [(h.cells, h.formula, h.style) for h in quote.highlights]
+    assert sum(1 for _c, f, s in rules if "MoneyDecimals=0" in f and s in ("money0", "total0")) == 4
     lines = invoice_schedule(s)
     n = len(lines)
     assert book.sheet("Quote rows").hidden

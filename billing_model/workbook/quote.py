@@ -453,10 +453,10 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
         label = candidates[pick].label_result if pick is not None else ""
         sheet.heights[r] = _height(max(2, _lines(label, WIDTHS[0])))
     p_last = p_first + V - 1
-    sheet.highlights.append(Highlight(
-        f"A{p_first}:H{p_last}", f'=OR(INDEX(QuoteSummaryType,ROW()-{p_first - 1})="subtotal",'
-        f'INDEX(QuoteSummaryType,ROW()-{p_first - 1})="total")',
-        "total"))
+    is_total = (f'OR(INDEX(QuoteSummaryType,ROW()-{p_first - 1})="subtotal",'
+                f'INDEX(QuoteSummaryType,ROW()-{p_first - 1})="total")')
+    _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals, is_total)
+    sheet.highlights.append(Highlight(f"A{p_first}:H{p_last}", "=" + is_total, "total"))
     _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals)
     _whole_quantities(sheet, "B", p_first, p_last)
 
@@ -539,8 +539,9 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             if _lines(text, WIDTHS[0]) > 1:
                 sheet.heights[row] = _height(_lines(text, WIDTHS[0]))
     l_first, l_last = head + 1, head + capacity + 1
-    sheet.highlights.append(Highlight(f"A{l_first}:H{l_last}",
-                                      f"=ROW()-{head}=QuoteLineCount+1", "total"))
+    is_total = f"ROW()-{head}=QuoteLineCount+1"
+    _money_decimals(sheet, f"H{l_first}:H{l_last}", decimals, is_total)
+    sheet.highlights.append(Highlight(f"A{l_first}:H{l_last}", "=" + is_total, "total"))
     _money_decimals(sheet, f"H{l_first}:H{l_last}", decimals)
     _whole_quantities(sheet, "B", l_first, l_last)
     helper.text(3, 26, "Print area: last row")
@@ -588,10 +589,15 @@ def _whole_quantities(sheet: Sheet, column: str, first: int, last: int) -> None:
                                       f"=AND(ISNUMBER({cell}),{cell}=INT({cell}))", "money0"))
 
 
-def _money_decimals(sheet: Sheet, cells: str, decimals: int) -> None:
-    """Amounts show the currency input's decimals (JPY none), whatever the currency built."""
+def _money_decimals(sheet: Sheet, cells: str, decimals: int, total: str | None = None) -> None:
+    """Amounts show the currency input's decimals (JPY none), whatever the currency built.
+
+    ``total``: the rule of the (sub)total rows, whose style this rule then carries too
+    (LibreOffice applies the first true rule of a cell only; this one comes first)."""
     other = "money2" if decimals == 0 else "money0"
     test = "MoneyDecimals<>0" if decimals == 0 else "MoneyDecimals=0"
+    if total is not None:
+        test, other = f"AND({total},{test})", "total" + other[-1]
     sheet.highlights.append(Highlight(cells, "=" + test, other))
 
 

@@ -51,6 +51,10 @@ STYLES: dict[str, dict[str, Any]] = {
     # conditional number formats (an amount's decimals follow the currency input)
     "money0": {"num_format": "#,##0"},
     "money2": {"num_format": "#,##0.00"},
+    "total0": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
+               "num_format": "#,##0"},
+    "total2": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
+               "num_format": "#,##0.00"},
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
