@@ -14,7 +14,9 @@ The Quote is proven in LibreOffice, twice:
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import shutil
 import subprocess
@@ -399,6 +401,21 @@ def test_quote_pdf(pdfs, case):
     assert "Description" in pages[-1]  # the heading row repeated on the appendix's pages
     for bad in ("ramp 1 months", "(billing FAQ)", "#N/A", "#VALUE", "#REF", "Err:"):
         assert bad not in flat, bad
+
+
+@pytest.mark.libreoffice
+def test_quote_pdf_totals_are_those_of_the_invoices_command(pdfs, capsys):
+    """The term-12 case is sales_quote.toml as it is: its PDF's first-year total, contract
+    value and appendix total are what `billing-model invoices` bills."""
+    _scenario, _pdf, layout, _raw = pdfs["term12"]
+    assert main(["invoices", str(SCENARIOS_DIR / "sales_quote.toml"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    amounts = [(r["invoice_date"], Decimal(r["amount"])) for r in rows if r["amount"]]
+    total = sum((a for _d, a in amounts), Decimal(0))
+    first_year = sum((a for d, a in amounts if d < "2027-03-01"), Decimal(0))
+    assert re.search(rf"Contract value[^\n]*?{re.escape(_amount(total))}\s*$", layout, re.M)
+    assert re.search(rf"{TOTAL_LABEL}\s+{re.escape(_amount(total))}", layout)
+    assert re.search(rf"First-year total[^\n]*?{re.escape(_amount(first_year))}", layout)
 
 
 def test_quote_command_refuses_bad_input_in_one_line(tmp_path, capsys):
