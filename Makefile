@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup libreoffice lint bench clean
+.PHONY: demo test setup libreoffice poppler lint bench clean
 
 # One-time set-up: a virtual environment with the package and its test tools.
 $(BIN)/billing-model: pyproject.toml
@@ -18,11 +18,15 @@ setup: $(BIN)/billing-model
 libreoffice:
 	@sh scripts/ensure-libreoffice.sh
 
+# The quote tests read the PDFs of `billing-model quote` with pdftotext (Debian poppler-utils).
+poppler:
+	@sh scripts/ensure-poppler.sh
+
 # The main job: build every example scenario into workbooks/ and print where they are.
 demo: setup
 	$(BIN)/billing-model demo
 
-test: setup libreoffice
+test: setup libreoffice poppler
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -16,7 +16,7 @@ import warnings
 from .core.errors import BillingInputError
 
 #: subcommand modules, in the order ``--help`` lists them
-COMMANDS = ("usage", "invoices", "compare", "storage", "build", "demo")
+COMMANDS = ("usage", "invoices", "compare", "storage", "build", "quote", "demo")
 
 
 class _Parser(argparse.ArgumentParser):

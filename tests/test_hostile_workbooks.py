@@ -24,12 +24,14 @@ def _quote_mapping(**quote) -> dict:
 def test_quote_customer_starting_with_equals_is_text_not_a_formula():
     # customer = '=HYPERLINK("http://x","y")' was written to Quote!C4 as a live formula
     customer = '=HYPERLINK("http://example.com","click")'
+    # (now the input QuoteCustomer, which the Quote sheet reads)
     book = build_layout(scenario_from_mapping(_quote_mapping(customer=customer)))
-    quote = book.sheet("Quote")
-    cell = quote.cells[(4, 3)]
-    assert cell.formula is None
+    cell_ref = book.names["QuoteCustomer"].split("!")[1].replace("$", "")
+    col, row = cell_ref[0], int(cell_ref[1:])
+    cell = book.sheet("Inputs").cells[(row, ord(col) - 64)]
+    assert cell.formula is None and cell.text
     assert cell.value == customer
-    assert "C4" not in quote.formulas()
+    assert book.sheet("Quote").value(7, 1) == "=QuoteCustomer"
 
 def test_refused_numbers_are_shown_as_typed_not_as_python_decimals():
     # BM_INVOICE_SCHEDULE(..., prepay_rate=-5, ...) returned

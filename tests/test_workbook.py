@@ -78,7 +78,7 @@ TRICKY = ["=HYPERLINK(\"http://x\",\"click\")", "+49 30 123", "-5% promo", "@SUM
 #: functions every formula may use: computed alike by Excel 2010+ and LibreOffice 7.4
 ALLOWED_FUNCTIONS = {"IF", "AND", "OR", "MAX", "MIN", "SUM", "SUMIF", "SUMPRODUCT", "COUNTIF",
                      "COUNTIFS", "INDEX", "MATCH", "IFERROR", "ROUND", "EDATE", "TEXT", "INT", "N",
-                     "MOD", "ISNUMBER", "NA", "DATE"}
+                     "MOD", "ISNUMBER", "NA", "DATE", "SUMIFS"}
 
 
 def _random_mapping(seed: int) -> dict:

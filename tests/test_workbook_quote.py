@@ -1,15 +1,25 @@
-"""The Quote sheet (issue 13, item 5) and what Excel cannot hold (item 6).
+"""The Quote sheet and `billing-model quote` (issue 18), and what Excel cannot hold (issue 13).
 
-The Quote lines are proven in LibreOffice: the workbook of ``sales_quote`` (and a partner and
-an edited copy) recalculated, its Quote rows must be the engine's non-zero schedule lines in
-the schedule's order, and its totals the engine's. The Quote and Summary sheets are rendered to
-PDF (recalculated values, each sheet alone) and their pages counted.
+The Quote is proven in LibreOffice, twice:
+
+- workbooks: ``sales_quote`` (and a partner copy, and copies edited on the Inputs sheet:
+  commitment, ramp 24 + term 60, currency, customer, a bad input) recalculated in one run; the
+  appendix rows must be the engine's non-zero schedule lines in the schedule's order, the price
+  summary's totals the engine's first-year cost and contract value, and the print area's last
+  row (``QuoteLastRow``) the schedule's total whatever the ramp and term;
+- PDFs: the quote at terms 1, 12 and 60 and with a 24-month ramp, printed in one LibreOffice
+  run and read back with ``pdftotext``: seller, customer, quote number, each product line, the
+  totals equal to the engine's, every appendix line, page count, no cut label.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+import shutil
+import subprocess
 import tomllib
 from decimal import Decimal
 
@@ -19,30 +29,47 @@ import pytest
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import invoice_schedule
-from billing_model.io.libreoffice import convert, recalculate_many
+from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from billing_model.workbook.excel_limits import check_book, sheet_name
 from billing_model.workbook.layout import Book
-
-QUOTE_HEAD = 14  # the Quote sheet's heading row
+from billing_model.workbook.quote import TOTAL_LABEL, write_quote_pdfs
+from billing_model.workbook.variants import scenario_figures
+from tests.workbook_cells import named, set_named
 
 
 def _quote_mapping(**contract) -> dict:
+    """sales_quote.toml as a mapping with ``contract`` keys changed (telephony extended to
+    the periods, as the workbook repeats its last value)."""
     with open(SCENARIOS_DIR / "sales_quote.toml", "rb") as f:
         data = tomllib.load(f, parse_float=Decimal)
     data["contract"].update(contract)
     data["usage"]["sessions"] = str(SCENARIOS_DIR / "sample_sessions.csv")
+    periods = data["contract"].get("ramp_months", 0) + data["contract"]["term_months"]
+    phone = data["usage"]["telephony"]
+    data["usage"]["telephony"] = (phone + [phone[-1]] * periods)[:max(periods, len(phone))]
     return data
 
 
-def _lines(ws) -> list[tuple]:
+def _layout_rows(book) -> dict:
+    """Rows of the Quote sheet's parts, found by their labels."""
+    quote = book.sheet("Quote")
+    rows = {}
+    for (r, c), cell in quote.cells.items():
+        if c == 1 and cell.value in ("Price summary", "Appendix: invoice schedule", "Acceptance"):
+            rows[cell.value] = r
+    return rows
+
+
+def _appendix(ws, head: int) -> list[tuple]:
+    """The appendix's lines (recalculated workbook), up to its total row."""
     out = []
-    for row in ws.iter_rows(min_row=QUOTE_HEAD + 1, max_col=8, values_only=True):
-        if row[0] in ("", None):
-            continue
+    for row in ws.iter_rows(min_row=head + 1, max_col=8, values_only=True):
+        if row[0] in ("", None) or row[0] == TOTAL_LABEL:
+            break
         d = [v.date() if isinstance(v, dt.datetime) else v for v in row]
-        out.append((d[0], d[1], d[2], d[3], d[4], round(float(d[5]), 6),
+        out.append((d[3], d[4], d[0], d[5], d[6], round(float(d[1]), 6),
                     None if d[7] in ("", None) else Decimal(repr(d[7]))))
     return out
 
@@ -53,26 +80,44 @@ def _engine(scenario) -> list[tuple]:
              round(r.quantity, 6), r.amount) for r in s.itertuples()]
 
 
+def _summary(ws, first: int) -> dict[str, tuple]:
+    """The price summary's rows (label -> the row's cells B..H), until the contract value."""
+    out = {}
+    for row in ws.iter_rows(min_row=first, max_col=8, values_only=True):
+        if row[0] in ("", None):
+            break
+        out[row[0]] = row[1:]
+    return out
+
+
+def _money(value) -> Decimal:
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
 @pytest.fixture(scope="module")
 def quotes(tmp_path_factory, soffice):
-    """sales_quote as built, with a 3-month ramp edited in, and as a partner contract."""
+    """sales_quote as built and as a partner contract, and copies edited on the Inputs sheet,
+    recalculated in one LibreOffice run."""
     folder = tmp_path_factory.mktemp("quote")
     base = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
     partner_data = _quote_mapping(channel="partner")
     partner_data["hardware"][0].pop("rate")  # a quantity-only hardware line
-    cases = {"base": base,
-             "partner": scenario_from_mapping(partner_data, name="partner")}
-    paths = []
-    for name, scen in cases.items():
-        paths.append(write_book(build_layout(scen), folder / f"{name}.xlsx"))
-    # an edit on the Inputs sheet: 40 committed users (the overage quantities change)
-    wb = openpyxl.load_workbook(paths[0])
-    sheet, cell = next(iter(wb.defined_names["CommittedUsers"].destinations))
-    wb[sheet][cell.replace("$", "")] = 40
-    edited = folder / "edited.xlsx"
-    wb.save(edited)
-    cases["edited"] = scenario_from_mapping(_quote_mapping(committed_users=40), name="edited")
-    paths.append(edited)
+    cases = {"base": base, "partner": scenario_from_mapping(partner_data, name="partner")}
+    paths = [write_book(build_layout(scen), folder / f"{name}.xlsx")
+             for name, scen in cases.items()]
+    edits = {  # name: (inputs typed in, the equally edited scenario or None)
+        "edited": ({"CommittedUsers": 40}, _quote_mapping(committed_users=40)),
+        "longest": ({"RampMonths": 24, "TermMonths": 60},
+                    _quote_mapping(ramp_months=24, term_months=60)),
+        "euro": ({"Currency": "EUR", "QuoteCustomer": "Beispiel Handel GmbH"}, None),
+        "bad": ({"CommittedUsers": -1}, None),
+    }
+    for name, (typed, data) in edits.items():
+        path = folder / f"{name}.xlsx"
+        shutil.copyfile(paths[0], path)
+        set_named(path, typed)
+        paths.append(path)
+        cases[name] = scenario_from_mapping(data, name=name) if data else None
     recalculate_many(paths)
     return {name: (scen, openpyxl.load_workbook(p, data_only=True), p)
             for (name, scen), p in zip(cases.items(), paths, strict=True)}
@@ -84,26 +129,57 @@ def test_quote_sheet_layout():
     names = [sh.name for sh in book.sheets]
     assert names[:2] == ["Summary", "Quote"]
     quote = book.sheet("Quote")
-    assert quote.value(1, 1) == ("Contact center subscription: PureCloud 2 named, 1-month ramp"
-                                 " + 12 months")
-    assert quote.value(2, 1) == "Prepared for Example Retail Ltd"
-    assert quote.landscape and quote.fit_width
-    assert quote.repeat_rows == (QUOTE_HEAD, QUOTE_HEAD)
-    assert quote.print_area == f"A1:H{QUOTE_HEAD + 53}"  # 53 non-zero lines as built
+    rows = _layout_rows(book)
+    # the header: each part one input (no constant repeats the customer, seller or title)
+    assert quote.value(1, 1) == "=QuoteSeller" and quote.value(7, 1) == "=QuoteCustomer"
+    assert quote.value(9, 1) == "=QuoteTitle"
+    assert quote.cells[(7, 1)].result == "Example Retail Ltd"
+    texts = [c.value for c in quote.cells.values() if c.formula is None and c.value]
+    for constant in (s.quote.customer, s.quote.seller, s.quote.title, s.quote.number, "USD"):
+        assert not any(constant in str(t) for t in texts), constant
+    for name in ("QuoteCustomer", "QuoteTitle", "QuoteSeller", "QuoteContact", "QuoteEmail",
+                 "QuotePhone", "QuoteNumber", "QuoteIssued", "QuoteValidUntil"):
+        assert book.names[name].startswith("Inputs!"), name
+    assert not quote.landscape and quote.fit_width
+    assert quote.footer == "&CPage &P of &N"
+    head = rows["Appendix: invoice schedule"] + 2
+    assert quote.repeat_rows == (head, head)
+    assert rows["Appendix: invoice schedule"] in quote.row_breaks  # the appendix: a new page
+    assert quote.print_area == "=Quote!$A$1:INDEX(Quote!$H:$H,QuoteLastRow)"
+    # amounts follow the currency input's decimals (JPY none), (sub)totals included
+    rules = [(h.cells, h.formula, h.style) for h in quote.highlights]
+    assert sum(1 for _c, f, s in rules if "MoneyDecimals=0" in f and s in ("money0", "total0")) == 4
+    lines = invoice_schedule(s)
+    n = len(lines)
     assert book.sheet("Quote rows").hidden
-    assert book.title == quote.value(1, 1)
-    assert book.sheet("Summary").value(1, 1) == quote.value(1, 1)
     # every formula cell of the quote carries its engine value
     for sheet in (quote, book.sheet("Quote rows")):
         assert all(c.result is not None for c in sheet.cells.values() if c.formula)
-    assert quote.cells[(QUOTE_HEAD + 53, 8)].result == 1520  # the last line: telephony of period 12
-    assert quote.cells[(QUOTE_HEAD + 54, 1)].result == ""
+    assert quote.cells[(head + n, 8)].result == 1520  # the last line: telephony of period 12
+    assert quote.cells[(head + n + 1, 1)].result == TOTAL_LABEL
+    figures = scenario_figures(s)
+    assert quote.cells[(head + n + 1, 8)].result == float(figures["total"])
+    summary = {}
+    for r in range(rows["Price summary"] + 2, rows["Acceptance"]):
+        cell = quote.cells.get((r, 1))
+        if (r, 2) not in quote.cells:  # past the price rows
+            break
+        if cell.result:
+            summary[cell.result] = [quote.cells[(r, q)].result for q in range(2, 9)]
+    first_year = summary["First-year total (invoices dated in the first 12 months)"][5]
+    contract = summary["Contract value (every invoice of the ramp and term)"][6]
+    assert Decimal(repr(first_year)) == figures["first_year"]
+    assert Decimal(repr(contract)) == figures["total"]
+    assert summary["PureCloud 2 / CX 2 named users"][:4] == [55, 115, "per user per month",
+                                                             "monthly in advance"]
+    assert summary["USB headsets"][3] == "on shipment, 2026-03-10"
     # only the allowed functions, and nothing refers to a file
     text = " ".join(c.formula or str(c.value) for sh in (quote, book.sheet("Quote rows"))
                     for c in sh.cells.values())
     used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", text))
     assert used <= {"IF", "AND", "OR", "N", "COUNTIF", "IFERROR", "MATCH", "INDEX", "SUM",
-                    "MAX", "TEXT"}
+                    "SUMIF", "SUMIFS", "MAX", "TEXT", "ROUND", "DATE", "EDATE", "ISNUMBER",
+                    "INT", "ROW"}, used
     for sheet in (quote, book.sheet("Summary")):
         for cell in sheet.cells.values():
             assert not re.search(r"\.(csv|toml|xlsx)\b", str(cell.value or "")), cell.value
@@ -112,6 +188,7 @@ def test_quote_sheet_layout():
 def test_no_quote_table_no_quote_sheet():
     book = build_layout(load_scenario(SCENARIOS_DIR / "eur_contract.toml"))
     assert "Quote" not in [s.name for s in book.sheets]
+    assert "QuoteCustomer" not in book.names
 
 
 def test_charts_start_a_page_and_the_profile_has_a_date_axis():
@@ -132,9 +209,16 @@ def test_charts_start_a_page_and_the_profile_has_a_date_axis():
      "quote.customer: contains the control character U+0007 at position 2"),
     ({"customer": "A", "valid_until": "someday"}, "quote.valid_until"),
     ({"customer": "A", "valid_until": "2026-02-27", "titel": "x"},
-     "quote.titel: unknown key; accepted: customer, title, valid_until"),
+     "quote.titel: unknown key; accepted: customer, title, valid_until, seller, contact, "
+     "email, phone, number, issued"),
     ({"customer": "A", "title": "t" * 256, "valid_until": "2026-02-27"},
      "quote.title: 256 characters; accepted: at most 255"),
+    ({"customer": "A", "valid_until": "2026-02-27", "email": "sales at example"},
+     "quote.email: 'sales at example' is not accepted; accepted: an e-mail address"),
+    ({"customer": "A", "valid_until": "2026-02-27", "issued": "2026-03-01"},
+     "quote.issued: 2026-03-01 is after valid_until 2026-02-27; accepted: a date on or before"),
+    ({"customer": "A", "valid_until": "2026-02-27", "seller": " "},
+     "quote.seller: ' ' is not accepted; accepted: a non-empty text"),
 ])
 def test_quote_table_errors_are_one_line(quote, message):
     data = _quote_mapping()
@@ -144,48 +228,230 @@ def test_quote_table_errors_are_one_line(quote, message):
     assert message in str(err.value) and "\n" not in str(err.value)
 
 
+def test_quote_number_may_be_a_whole_number():
+    data = _quote_mapping()
+    data["quote"]["number"] = 1042
+    assert scenario_from_mapping(data, name="q").quote.number == "1042"
+
+
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("case", ["base", "partner", "edited"])
-def test_quote_lines_equal_the_engine(quotes, case):
+@pytest.mark.parametrize("case", ["base", "partner", "edited", "longest"])
+def test_quote_lines_and_totals_equal_the_engine(quotes, case):
     scenario, wb, _path = quotes[case]
     ws = wb["Quote"]
+    rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
+    head = rows["Appendix: invoice schedule"] + 2
     expected = _engine(scenario)
     assert len(expected) > 40
-    got = _lines(ws)
+    got = _appendix(ws, head)
     if scenario.contract.partner:
         assert any(line[2] == "USB headsets" and line[5] == 40 for line in got)
     assert got == expected  # same lines, same order
-    total = ws.cell(7, 3).value
-    want = sum((a for *_x, a in expected if a is not None), Decimal(0))
-    assert Decimal(repr(total)) == want
-    note = ws.cell(QUOTE_HEAD - 2, 1).value
-    assert note is None  # no more lines than the print area holds (an edit adding lines: TODO)
-
-
-def _pages(pdf: bytes) -> list[bytes]:
-    return re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+ [\d.]+)", pdf)
+    # the print area ends at the schedule's total, whatever the ramp and term typed in
+    last = named(wb, "QuoteLastRow")
+    assert last == head + len(expected) + 1
+    assert ws.cell(last, 1).value == TOTAL_LABEL and ws.cell(last + 1, 1).value in ("", None)
+    summary = _summary(ws, rows["Price summary"] + 2)
+    figures = scenario_figures(scenario)
+    first_year = summary["First-year total (invoices dated in the first 12 months)"][5]
+    contract = summary["Contract value (every invoice of the ramp and term)"][6]
+    if scenario.contract.partner:
+        assert first_year in ("", None) and contract in ("", None)
+        assert ws.cell(last, 8).value in ("", None)
+        return
+    assert _money(ws.cell(last, 8).value) == figures["total"]
+    assert _money(first_year) == figures["first_year"]
+    assert _money(contract) == figures["total"]
+    items = [v for label, v in summary.items() if not label.startswith(("Subtotal", "First",
+                                                                         "Contract"))]
+    assert sum(_money(v[6]) for v in items) == figures["total"]  # the lines add up
+    # no assumed overage: an overage line only where the usage bills one
+    overage = any(line[2].endswith("above the commitment") for line in expected)
+    assert overage == any("above the commitment" in label for label in summary)
 
 
 @pytest.mark.libreoffice
-def test_quote_and_summary_print(quotes, tmp_path):
-    """Each sheet alone (values of the recalculated workbook): Quote 1-2 landscape pages, one
-    page wide; Summary one page."""
-    _scenario, _wb, path = quotes["base"]
-    sheets = []
-    for keep in ("Quote", "Summary"):
-        wb = openpyxl.load_workbook(path, data_only=True)
-        for ws in list(wb):
-            if ws.title != keep:
-                wb.remove(ws)
-        wb.save(tmp_path / f"{keep}.xlsx")
-        sheets.append(tmp_path / f"{keep}.xlsx")
-    quote_pdf, summary_pdf = convert(sheets, tmp_path / "pdf", to="pdf")
-    quote_pages = {p for p in re.findall(rb"/Type\s*/Page[^s]", quote_pdf.read_bytes())}
-    boxes = [tuple(float(v) for v in b.split()) for b in _pages(quote_pdf.read_bytes())]
-    n_quote = len(re.findall(rb"/Type\s*/Page[^s]", quote_pdf.read_bytes()))
-    assert quote_pages and 1 <= n_quote <= 2
-    assert all(w > h for w, h in boxes)  # landscape
-    assert len(re.findall(rb"/Type\s*/Page[^s]", summary_pdf.read_bytes())) == 1
+def test_quote_follows_the_currency_and_customer_inputs(quotes):
+    _scenario, wb, _path = quotes["euro"]
+    ws = wb["Quote"]
+    values = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    assert "Beispiel Handel GmbH" in values and "Example Retail Ltd" not in " ".join(values)
+    assert any(v == "Monthly (EUR)" for v in values)
+    assert not any("USD" in v for v in values), [v for v in values if "USD" in v]
+    assert "Signed for Beispiel Handel GmbH, accepting quote Q-2026-0142 and its terms:" in values
+
+
+@pytest.mark.libreoffice
+def test_a_bad_input_leaves_no_quote_total_standing(quotes):
+    """Committed users -1 (forced past validation): the totals are errors, never a figure."""
+    _scenario, wb, _path = quotes["bad"]
+    ws = wb["Quote"]
+    rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
+    found = {}
+    for r in range(rows["Price summary"] + 2, rows["Acceptance"]):
+        label = ws.cell(r, 1).value
+        found[label] = [ws.cell(r, q).value for q in (6, 7, 8)]
+    # the one-time fees do not depend on the commitment; every total that does is an error
+    totals = [v for label, v in found.items() if isinstance(label, str)
+              and label.startswith(("First-year total", "Contract value",
+                                    "Subtotal: subscription"))]
+    figures = [v for row in totals for v in row if v not in ("", None)]
+    assert len(figures) == 5 and all(isinstance(v, str) and v.startswith("#")
+                                     for v in figures), found
+    assert found["Subtotal: one-time fees and hardware"][1:] == [16060, 16060]
+    assert "An input is out of range" in ws.cell(11, 1).value
+    assert named(quotes["base"][1], "QuoteLastRow") > 0 and quotes["base"][1]["Quote"].cell(
+        11, 1).value in ("", None)
+    last = named(wb, "QuoteLastRow")
+    assert isinstance(last, str) and last.startswith("#")
+
+
+# --- the PDF -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def poppler() -> str:
+    """``pdftotext`` (Debian poppler-utils); fails (does not skip) when it is missing."""
+    found = shutil.which("pdftotext")
+    if found is None:
+        pytest.fail("pdftotext was not found -- install poppler-utils (make test runs "
+                    "scripts/ensure-poppler.sh)", pytrace=False)
+    return found
+
+
+#: the PDF cases: name -> contract changes of sales_quote (term 12 is the file as it is)
+PDF_CASES = {"term1": {"ramp_months": 0, "term_months": 1}, "term12": {},
+             "term60": {"term_months": 60}, "ramp24": {"ramp_months": 24, "term_months": 36}}
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory, soffice, poppler):
+    """The quote of each case as a PDF (one LibreOffice run), with its text and page count."""
+    folder = tmp_path_factory.mktemp("quote-pdf")
+    scenarios = {name: scenario_from_mapping(_quote_mapping(**changes), name=name)
+                 for name, changes in PDF_CASES.items()}
+    targets = write_quote_pdfs([(s, folder / f"{name}.pdf") for name, s in scenarios.items()])
+    out = {}
+    for (name, scenario), pdf in zip(scenarios.items(), targets, strict=True):
+        layout = subprocess.run([poppler, "-layout", str(pdf), "-"], capture_output=True,
+                                text=True, check=True).stdout
+        raw = subprocess.run([poppler, str(pdf), "-"], capture_output=True, text=True,
+                             check=True).stdout
+        out[name] = (scenario, pdf, layout, raw)
+    return out
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", list(PDF_CASES))
+def test_quote_pdf(pdfs, case):
+    scenario, pdf, layout, raw = pdfs[case]
+    q = scenario.quote
+    flat = " ".join(raw.split())
+    for text in (q.customer, q.seller, q.contact, q.email, q.phone, q.number, q.title,
+                 "Taxes excluded", "Acceptance", "Signature"):
+        assert text in flat, text
+    for label, value in (("Quote number", q.number), ("Issue date", q.issued.isoformat()),
+                         ("Valid until", q.valid_until.isoformat()), ("Currency", "USD"),
+                         ("Payment terms", "Net 30 days")):
+        assert re.search(rf"{label}\s+{re.escape(value)}", layout), label
+    figures = scenario_figures(scenario)
+    lines = figures["lines"]
+    # each product line, with its label whole (a cut label would not be found)
+    products = {"PureCloud 2 / CX 2 named users", "Communicate named users",
+                "Enablement package: contact center quick start", "USB headsets"}
+    if scenario.contract.ramp_months:
+        products.add("PureCloud 2 / CX 2 named users, ramp "
+                     f"({scenario.contract.ramp_months} months, actual users)"
+                     if scenario.contract.ramp_months > 1 else
+                     "PureCloud 2 / CX 2 named users, ramp (1 month, actual users)")
+    if any(d.endswith("above the commitment") for d in lines["description"]):
+        products.add("PureCloud 2 / CX 2 named users above the commitment (estimate)")
+    if any(d == "Telephony" for d in lines["description"]):
+        products.add("Telephony (estimate)")
+    for label in products:
+        assert label in flat, label
+    # the totals, as `billing-model invoices` computes them
+    year = re.search(r"First-year total \(invoices dated in the first 12\s+months\)\s+"
+                     r"([\d,]+\.\d\d)", layout) or re.search(
+        r"First-year total[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
+    assert year and year.group(1) == _amount(figures["first_year"]), layout[:3000]
+    contract = re.search(r"Contract value[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
+    assert contract and contract.group(1) == _amount(figures["total"])
+    total = re.search(rf"{TOTAL_LABEL}\s+([\d,]+\.\d\d)", layout)
+    assert total and total.group(1) == _amount(figures["total"])
+    # every appendix line, in the schedule's order: dates and amount
+    rows = re.findall(r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
+                      r"(\d{4}-\d\d-\d\d)\s+([\d,]+\.\d\d)\s*$", layout, re.M)
+    want = [(r.invoice_date.isoformat(), r.due_date.isoformat(), r.service_start.isoformat(),
+             r.service_end.isoformat(), _amount(r.amount)) for r in lines.itertuples()]
+    assert rows == want
+    for description in set(lines["description"]):
+        assert description in flat, description
+    # pages: numbered "Page i of n", none blank, the total on the last
+    pages = layout.split("\f")
+    pages = [p for p in pages if p.strip()] if not pages[-1].strip() else pages
+    n = len(pages)
+    assert n >= 2 and f"Page {n} of {n}" in pages[-1] and TOTAL_LABEL in pages[-1]
+    for i, page in enumerate(pages, start=1):
+        assert f"Page {i} of {n}" in page
+        assert len(page.replace(f"Page {i} of {n}", "").split()) > 10  # no blank page
+    assert "Description" in pages[-1]  # the heading row repeated on the appendix's pages
+    for bad in ("ramp 1 months", "(billing FAQ)", "#N/A", "#VALUE", "#REF", "Err:"):
+        assert bad not in flat, bad
+
+
+@pytest.mark.libreoffice
+def test_quote_pdf_totals_are_those_of_the_invoices_command(pdfs, capsys):
+    """The term-12 case is sales_quote.toml as it is: its PDF's first-year total, contract
+    value and appendix total are what `billing-model invoices` bills."""
+    _scenario, _pdf, layout, _raw = pdfs["term12"]
+    assert main(["invoices", str(SCENARIOS_DIR / "sales_quote.toml"), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    amounts = [(r["invoice_date"], Decimal(r["amount"])) for r in rows if r["amount"]]
+    total = sum((a for _d, a in amounts), Decimal(0))
+    first_year = sum((a for d, a in amounts if d < "2027-03-01"), Decimal(0))
+    assert re.search(rf"Contract value[^\n]*?{re.escape(_amount(total))}\s*$", layout, re.M)
+    assert re.search(rf"{TOTAL_LABEL}\s+{re.escape(_amount(total))}", layout)
+    assert re.search(rf"First-year total[^\n]*?{re.escape(_amount(first_year))}", layout)
+
+
+def test_quote_command_refuses_bad_input_in_one_line(tmp_path, capsys):
+    out = tmp_path / "q.pdf"
+    cases = [
+        (["quote", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)],
+         "no [quote] table; accepted: a scenario with a [quote] table"),
+        (["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(tmp_path / "q.xlsx")],
+         "-o/--output: "),
+        (["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(out), "--variant", "x"],
+         "variant 'x' is not defined; accepted: base, concurrent"),
+        (["quote", str(tmp_path / "missing.toml"), "-o", str(out)], "no such scenario file"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert message in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert not out.exists()
+
+
+@pytest.mark.libreoffice
+def test_quote_command_writes_the_variant(tmp_path, capsys, soffice, poppler):
+    """`billing-model quote --variant concurrent`: the PDF, atomically over an older file."""
+    out = tmp_path / "quote.pdf"
+    out.write_bytes(b"old")
+    path = SCENARIOS_DIR / "sales_quote.toml"
+    assert main(["quote", str(path), "-o", str(out), "--variant", "concurrent"]) == 0
+    printed = capsys.readouterr().out
+    assert out.read_bytes().startswith(b"%PDF") and "Example Retail Ltd" in printed
+    text = " ".join(subprocess.run([poppler, str(out), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    variant = load_scenario(path).variant("concurrent")
+    figures = scenario_figures(variant)
+    assert "PureCloud 2 / CX 2 concurrent users" in text
+    assert _amount(figures["total"]) in text and _amount(figures["first_year"]) in text
+    assert [p.name for p in tmp_path.iterdir()] == ["quote.pdf"]  # no temporary file left
 
 
 def test_excel_limits_are_refused_in_one_line():

@@ -255,11 +255,24 @@ class Quote:
         The quote's title (the Quote and Summary sheets' heading, the workbook's title).
     valid_until : datetime.date
         Last day the offer holds.
+    seller, contact, email, phone : str
+        Who sends the quote: the seller's company, its contact person, e-mail and phone (empty
+        when the scenario does not say).
+    number : str
+        The quote's number (empty when not given).
+    issued : datetime.date or None
+        The day the quote is issued (on or before ``valid_until``).
     """
 
     customer: str
     title: str
     valid_until: dt.date
+    seller: str = ""
+    contact: str = ""
+    email: str = ""
+    phone: str = ""
+    number: str = ""
+    issued: dt.date | None = None
 
 
 @dataclass(frozen=True)

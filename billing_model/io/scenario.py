@@ -72,7 +72,8 @@ USAGE_KEYS: tuple[str, ...] = (
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
 HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until")
+QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until", "seller", "contact",
+                              "email", "phone", "number", "issued")
 TOP_KEYS: tuple[str, ...] = (
     "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
 )
@@ -88,6 +89,8 @@ MAX_DESCRIPTION_TEXT = 32_767
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 
@@ -297,11 +300,14 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
 
 
 def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
-    """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until."""
+    """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until
+    (required); seller, contact, email, phone, number and issued (optional)."""
     c.known(t, QUOTE_KEYS, "quote")
 
     def text(key: str, value: Any) -> str:
         where = f"quote.{key}"
+        if key == "number" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # number = 1042 is the quote number "1042"
         if not isinstance(value, str) or not value.strip():
             c.fail(where, f"{value!r} is not accepted; accepted: a non-empty text")
         bad = _CONTROL.search(value)
@@ -317,7 +323,16 @@ def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
     title = text("title", t.get("title", QUOTE_TITLE))
     valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"),
                    "quote.valid_until")
-    return Quote(customer=customer, title=title, valid_until=valid)
+    optional = {key: text(key, t[key]) if key in t else ""
+                for key in ("seller", "contact", "email", "phone", "number")}
+    if optional["email"] and not _EMAIL.fullmatch(optional["email"]):
+        c.fail("quote.email", f"{optional['email']!r} is not accepted; accepted: an e-mail "
+               "address such as sales@example.com")
+    issued = c.date(t["issued"], "quote.issued") if "issued" in t else None
+    if issued is not None and issued > valid:
+        c.fail("quote.issued", f"{issued.isoformat()} is after valid_until "
+               f"{valid.isoformat()}; accepted: a date on or before valid_until")
+    return Quote(customer=customer, title=title, valid_until=valid, issued=issued, **optional)
 
 
 def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:

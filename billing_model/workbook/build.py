@@ -11,7 +11,8 @@ as a named input cell, validated from :data:`billing_model.core.limits.LIMITS`),
 period, whose quantities, rates and amounts are formulas; lines that do not apply compute 0 and
 are greyed), **Usage** (:mod:`.usage`: users and usage per period, allowances, the concurrency
 profile when sessions are given), **Quote** (:mod:`.quote`, right after Summary when the
-scenario has a ``[quote]`` table: the non-zero invoice lines for the customer, print-ready),
+scenario has a ``[quote]`` table: the document a customer receives, price summary, terms,
+acceptance and the invoice schedule as an appendix, print-ready),
 **Storage** (:mod:`.storage`: the daily storage model as
 formulas), **Variants** (:mod:`.variants`: the scenario's variants side by side, computed by the
 Python engine) and **Sources** (:mod:`.sources`: the rule tables the formulas look up, rules,

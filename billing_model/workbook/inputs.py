@@ -228,7 +228,35 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                   unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
+    if s.quote is not None:
+        _quote_inputs(ctx, w)
     _checks(ctx, w, periods_row)
+
+
+#: the ``[quote]`` inputs: (defined name, label, the Quote attribute, note)
+QUOTE_INPUTS = (
+    ("QuoteCustomer", "Customer", "customer", "The customer's name: the quote's 'Prepared for'."),
+    ("QuoteTitle", "Quote title", "title", "The quote's heading."),
+    ("QuoteSeller", "Seller", "seller", "The seller's company, at the top of the quote."),
+    ("QuoteContact", "Seller contact", "contact", "Who the customer asks about the quote."),
+    ("QuoteEmail", "Contact e-mail", "email", "The contact's e-mail address."),
+    ("QuotePhone", "Contact phone", "phone", "The contact's phone number."),
+    ("QuoteNumber", "Quote number", "number", "The quote's reference."),
+)
+
+
+def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
+    """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
+    q = ctx.scenario.quote
+    w.section("Quote (the Quote sheet)")
+    for name, label, attr, note in QUOTE_INPUTS:
+        w.add(name, label, getattr(q, attr), text=True, unit="text", note=note)
+    w.add("QuoteIssued", "Issue date", q.issued or "", fmt=DATE, unit="date (blank = none)",
+          limit="order_date", blank=True, note="The day the quote is issued, on or before "
+          "'Valid until'.")
+    w.add("QuoteValidUntil", "Valid until", q.valid_until, fmt=DATE, unit="date",
+          limit="order_date", note="The last day the offer holds.")
+    w.checks.append('OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)')
 
 
 def storage_rate_input(contract) -> tuple[object, str]:

@@ -23,7 +23,8 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
-               "link", "check", "muted", "center")
+               "link", "check", "muted", "center", "wrap", "sign", "money0", "money2", "top",
+               "topcenter", "total0", "total2")
 
 
 @dataclass
@@ -126,7 +127,9 @@ class Sheet:
     validations: list[Validation] = field(default_factory=list)
     highlights: list[Highlight] = field(default_factory=list)
     freeze: str | None = None
-    print_area: str | None = None  # "A1:L40"; default: every used cell
+    #: "A1:L40"; default: every used cell. A formula ("=Quote!$A$1:INDEX(...)") is a print area
+    #: that follows the cells (Excel evaluates it when printing)
+    print_area: str | None = None
     heights: dict[int, float] = field(default_factory=dict)
     tab_color: str | None = None
     landscape: bool = True
@@ -136,6 +139,8 @@ class Sheet:
     #: that start a new printed page (a manual page break above each)
     repeat_rows: tuple[int, int] | None = None
     row_breaks: list[int] = field(default_factory=list)
+    #: the printed page's footer, in Excel's header/footer codes ("&CPage &P of &N")
+    footer: str | None = None
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,

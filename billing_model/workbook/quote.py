@@ -1,57 +1,101 @@
-"""The Quote sheet: what a customer receives, one page wide, without the model's machinery.
+"""The Quote sheet: the document a customer receives, laid out like a CPQ tool's quote.
 
-Built when the scenario has a ``[quote]`` table (customer, title, valid until). It shows the
-customer, the validity, the contract value, the first-year cost, the payment terms and that taxes
-are excluded, then the invoice lines that bill something, in the order of the invoice schedule.
+Built when the scenario has a ``[quote]`` table. Every part is a formula of the inputs (the
+``[quote]`` keys are named inputs on the Inputs sheet: ``QuoteSeller``, ``QuoteCustomer``, ...),
+so an edit re-prices the quote. From the top, one page wide (A4 portrait):
 
-The lines are pulled from the Invoices grid by formulas (Excel 2010+ and LibreOffice alike, no
-FILTER and no dynamic arrays), on a hidden helper sheet, **Quote rows**, one row per grid row:
+- **Header**: the seller (company, contact, e-mail, phone); quote number, issue date, valid
+  until, currency, payment terms; "Prepared for" the customer; the title and the subscription
+  (order date, ramp, term).
+- **Price summary**: one line per product that bills something: each license line's committed
+  users (monthly in advance), its ramp and its users above the commitment (monthly in arrears),
+  telephony and fair-use overage, then each one-time fee and hardware item; quantity, unit
+  price, unit, billing, monthly amount, first-year amount and contract total; subtotals, the
+  first-year total (``FirstYearCost``'s rule: invoices dated in the 12 months from the order
+  date) and the contract value (``InvoiceTotal``). Lines that follow usage are the averages of
+  what the Invoices sheet bills (the scenario's usage): no overage the usage does not say.
+- **Terms** and the **acceptance block** (name, title, signature, date).
+- **Appendix** (a new page): the invoice schedule, every line that bills something in the order
+  of :func:`billing_model.core.invoices.invoice_schedule`, then its total; its heading row is
+  repeated on every page, the footer numbers the pages ("Page 1 of 3"). The print area is a
+  formula (``QuoteLastRow``): it ends at the schedule's total whatever the ramp (0-24) and term
+  (1-60) typed in. ``billing-model quote`` writes the same sheet as a PDF.
 
-- ``key``: empty for a line that bills nothing (the engine's rule: zero quantity, or a zero
-  rounded amount outside the partner channel); otherwise a whole number that sorts the lines as
-  :func:`billing_model.core.invoices.invoice_schedule` does: invoice date, service start, kind
-  (:data:`~billing_model.core.invoices.KINDS`), license line or charge number;
-- ``rank``: ``COUNTIF(keys, "<" & key) + 1``, the line's place on the quote (1..n);
-- ``line j``: the grid row whose rank is ``j`` (``MATCH(j, ranks, 0)``).
+Rows are compacted by formulas (Excel 2010+ and LibreOffice alike, no FILTER and no dynamic
+arrays), on a hidden helper sheet, **Quote rows**:
 
-Each quote row ``j`` then reads its grid row with ``INDEX``. Every formula cell carries its value
-as the engine computes it (``result=``). The print area holds the lines of the scenario as built;
-a note on the sheet says when edits add lines past it.
+- per Invoices grid row: ``key``, empty for a line that bills nothing (the engine's rule: zero
+  quantity, or a zero rounded amount outside the partner channel), else a whole number that
+  sorts the lines as the engine's schedule does (invoice date, service start, kind
+  (:data:`~billing_model.core.invoices.KINDS`), license line or charge number); ``rank``
+  (``COUNTIF(keys, "<" & key) + 1``); the price-summary ``group`` of the row (a constant) and
+  ``kept`` (1 when the line bills);
+- per appendix line ``j``: the grid row whose rank is ``j`` (``MATCH``);
+- per price-summary candidate (every product line, subtotal and total the scenario can bill):
+  its figures (``SUMIF``/``SUMIFS`` of its group's grid lines), ``visible`` and a running count;
+  per summary row ``j`` the candidate shown there.
+
+Every formula cell carries its value as the engine computes it (``result=``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 import pandas as pd
 
-from ..core.invoices import KINDS, grand_total, invoice_schedule
-from ..core.money import TAX_NOTE
-from .context import DATE, Ctx, header, num
+from ..core.invoices import FAIR_USE_LABELS, KINDS, invoice_schedule
+from ..core.licenses import BY_KEY
+from ..core.money import minor_units
+from ..formulas import licenses as fl
+from ..formulas import periods as fp
+from .context import DATE, Ctx, edate, header, num
 from .invoices import INVOICE_COLUMNS
-from .layout import Sheet, a1, ref
-from .variants import scenario_figures
+from .layout import Highlight, Sheet, a1, ref
+from .layout import quote_sheet as quote_sheet_name
 
 #: the helper sheet's name (hidden)
 ROWS_SHEET = "Quote rows"
 
-#: quote columns: (heading, Invoices grid column heading, number format key, width)
-QUOTE_COLUMNS = (("Invoice date", "Invoice date", "date", 12),
-                 ("Due date", "Due date", "date", 12),
-                 ("Description", "Description", "text", 62),
-                 ("Service from", "Service start", "date", 12),
-                 ("Service to", "Service end", "date", 12),
-                 ("Quantity", "Quantity", "qty", 10),
-                 ("Rate", "Rate", "rate", 12),
-                 ("Amount", "Amount", "money", 15))
+#: column widths A-H: the price summary and the appendix share the columns
+WIDTHS = (44, 8, 10, 11, 11, 11, 12, 13)
+#: price summary columns (heading, number format key)
+SUMMARY_COLUMNS = (("Product", "wrap"), ("Quantity", "qty"), ("Unit price", "rate"),
+                   ("Unit", "wrap"), ("Billing", "wrap"), ("Monthly", "money"),
+                   ("First year", "money"), ("Contract total", "money"))
+#: appendix columns: (heading, Invoices grid column heading, number format key)
+QUOTE_COLUMNS = (("Description", "Description", "wrap"),
+                 ("Quantity", "Quantity", "qty"),
+                 ("Rate", "Rate", "rate"),
+                 ("Invoice date", "Invoice date", "date"),
+                 ("Due date", "Due date", "date"),
+                 ("Service from", "Service start", "date"),
+                 ("Service to", "Service end", "date"),
+                 ("Amount", "Amount", "money"))
+_ENGINE_COLUMNS = {"Invoice date": "invoice_date", "Due date": "due_date",
+                   "Description": "description", "Service start": "service_start",
+                   "Service end": "service_end", "Quantity": "quantity", "Rate": "rate",
+                   "Amount": "amount"}
+TOTAL_LABEL = "Total of the invoices"
 
 #: sort key weights: days from the order date, service start - invoice date (+ 50), kind, order
 _DAY, _START, _KIND = 1_000_000, 10_000, 1_000
 _START_OFFSET = 50  # arrears lines start up to 31 days before their invoice
 
-
-class _Text(str):
-    """Text from the scenario: written as text, never read as a formula."""
+#: unit and billing of each kind of product line
+_UNITS = {"committed": "per user per month", "ramp": "per user per month",
+          "overage": "per user per month", "telephony": "per month",
+          "ivr_minutes": "per minute", "api_requests": "per request",
+          "storage_gb": "per GB per month", "one-time": "each", "hardware": "each"}
+_BILLING = {"committed": "monthly in advance", "ramp": "monthly in arrears",
+            "overage": "monthly in arrears", "telephony": "monthly in arrears",
+            "ivr_minutes": "monthly in arrears", "api_requests": "monthly in arrears",
+            "storage_gb": "monthly in arrears", "one-time": "one-time"}
+#: the grid's line kind -> the price summary's product kind
+_GROUP_KIND = {"prepay": "committed", "ramp": "ramp", "overage": "overage"}
 
 
 def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str,
@@ -81,6 +125,72 @@ def _grid_rows(invoices: Sheet) -> tuple[int, int, list[tuple[str, int | None, i
     return table.first_row + 1, table.last_row, rows
 
 
+def _group_of(kind: str, order: int) -> tuple[str, int]:
+    """The price-summary product a grid or schedule line belongs to: (product kind, index)."""
+    if kind in _GROUP_KIND:
+        return _GROUP_KIND[kind], order
+    if kind in ("one-time", "hardware"):
+        return kind, order
+    return kind, 0  # telephony and the fair-use overages: one product each
+
+
+@dataclass
+class _Row:
+    """One price-summary candidate row (a product, a subtotal or a total)."""
+
+    type: str  # "item", "subtotal", "total"
+    label: str  # a formula
+    label_result: str
+    kind: str = ""
+    index: int = 0
+    section: str = ""  # "recurring" or "one-time"
+
+
+def _round(value: Decimal, currency: str) -> Decimal:
+    quantum = Decimal(1).scaleb(-minor_units(currency))
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def _candidates(ctx: Ctx) -> list[_Row]:
+    """Every price-summary row the scenario's inputs can bill, in the quote's order."""
+    s = ctx.scenario
+    rows: list[_Row] = []
+    for i, (p, names) in enumerate(zip(s.products, ctx.product_names, strict=True)):
+        label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
+        shown = f"{BY_KEY[p.license].label} {p.license_model}"
+        rows.append(_Row("item", f'={label}&" users"', f"{shown} users", "committed", i,
+                         "recurring"))
+        rows.append(_Row("item", f'={label}&" users, ramp ("&RampMonths&IF(RampMonths=1,'
+                                 '" month"," months")&", actual users)"',
+                         f"{shown} users, ramp ({s.contract.ramp_months} month"
+                         f"{'' if s.contract.ramp_months == 1 else 's'}, actual users)",
+                         "ramp", i, "recurring"))
+        rows.append(_Row("item", f'={label}&" users above the commitment (estimate)"',
+                         f"{shown} users above the commitment (estimate)", "overage", i,
+                         "recurring"))
+    rows.append(_Row("item", "Telephony (estimate)", "Telephony (estimate)", "telephony", 0,
+                     "recurring"))
+    for key in ("ivr_minutes", "api_requests", "storage_gb"):
+        text = FAIR_USE_LABELS[key] + " (estimate)"
+        rows.append(_Row("item", text, text, key, 0, "recurring"))
+    rows.append(_Row("subtotal", "Subtotal: subscription and usage",
+                     "Subtotal: subscription and usage", section="recurring"))
+    for k, (names, charge) in enumerate(zip(ctx.charge_names, (*s.one_time, *s.hardware),
+                                            strict=True)):
+        hw = bool(names["hardware"])
+        kind = "hardware" if hw else "one-time"
+        order = k - len(s.one_time) if hw else k
+        rows.append(_Row("item", f"={names['description']}", charge.description, kind, order,
+                         "one-time"))
+    rows.append(_Row("subtotal", "Subtotal: one-time fees and hardware",
+                     "Subtotal: one-time fees and hardware", section="one-time"))
+    rows.append(_Row("total", "First-year total (invoices dated in the first 12 months)",
+                     "First-year total (invoices dated in the first 12 months)"))
+    rows.append(_Row("total", "Contract value (every invoice of the ramp and term)",
+                     "Contract value (every invoice of the ramp and term)"))
+    return rows
+
+
 def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     """Place the Quote sheet (and its hidden helper sheet) for ``ctx.scenario`` with a quote."""
     s, book = ctx.scenario, ctx.book
@@ -91,15 +201,28 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     first, last, grid = _grid_rows(invoices)
     capacity = len(grid)
     col = {h: INVOICE_COLUMNS.index(h) + 1 for h in INVOICE_COLUMNS}
+    partner = c.partner
+    cur = c.currency
+    decimals = minor_units(cur)
+    money = "#,##0." + "0" * decimals if decimals else "#,##0"
+    fmts = {"date": DATE, "wrap": None, "qty": "#,##0.##", "rate": "#,##0.00###",
+            "money": money}
+    styles = {"wrap": "wrap", "date": "topcenter", "qty": "top", "rate": "top", "money": "top"}
+    candidates = _candidates(ctx)
+    group_number = {(r.kind, r.index): g + 1 for g, r in enumerate(candidates)
+                    if r.type == "item"}
 
     # --- the helper sheet: one row per grid row -----------------------------------------------
     helper.hidden = True
-    header(helper, 1, 1, ["Invoices row", "Key", "Rank", "Quote line", "Invoices row of line"])
+    header(helper, 1, 1, ["Invoices row", "Key", "Rank", "Quote line", "Invoices row of line",
+                          "Group", "Kept"])
     position = {(r.kind, None if pd.isna(r.period) else int(r.period), int(r.order)): i
                 for i, r in enumerate(lines.itertuples())}
     h_first, h_last = 2, 1 + capacity
     keys_ref = ref(helper, h_first, 2, h_last)
     ranks_ref = ref(helper, h_first, 3, h_last)
+    groups_ref = ref(helper, h_first, 6, h_last)
+    kept_ref = ref(helper, h_first, 7, h_last)
     book.name("QuoteKeys", helper, h_first, 2, h_last, 2)
     book.name("QuoteRanks", helper, h_first, 3, h_last, 3)
     for i, (kind, k, order) in enumerate(grid):
@@ -120,86 +243,381 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
         helper.put(r, 4, i + 1)
         helper.put(r, 5, f'=IFERROR(MATCH({a1(r, 4)},{ranks_ref},0),"")',
                    result=_match(lines, i, position, grid))
+        helper.put(r, 6, group_number[_group_of(kind, order)])
+        helper.put(r, 7, f'=IF({a1(r, 2)}="",0,1)', result=0 if at is None else 1)
+    # scalars: the lines, the print area's last row (set below)
+    helper.text(1, 26, "Quote lines")
+    helper.put(2, 26, f"=MAX({ranks_ref})", result=n)
+    book.name("QuoteLineCount", helper, 2, 26)
 
-    # --- the quote ------------------------------------------------------------------------------
-    sheet.text(1, 1, quote.title, style="title")
-    sheet.text(2, 1, f"Prepared for {quote.customer}", style="subtitle")
-    widths = [w for *_h, w in QUOTE_COLUMNS]
-    sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
-    r = 3
-    figures: list[tuple[str, object, str | None, object]] = []
-    total = grand_total(lines)
-    amount_col = len(QUOTE_COLUMNS)
-    head = 14
-    q_first, q_last = head + 1, head + capacity
-    # the customer is data: text even when it starts with "=" (never a formula)
-    figures.append(("Customer", _Text(quote.customer), None, None))
-    figures.append(("Quote valid until", quote.valid_until, DATE, None))
-    policy = "" if c.ramp_months == 0 else f" ({c.ramp_policy})"
-    figures.append((
-        "Contract",
-        '="Order date "&TEXT(OrderDate,"yyyy-mm-dd")&", ramp "&RampMonths&" months"&'
-        'IF(RampMonths=0,""," ("&RampPolicy&")")&" + term "&TermMonths&" months, in "&Currency',
-        None,
-        f"Order date {c.order_date.isoformat()}, ramp {c.ramp_months} months{policy} + term "
-        f"{c.term_months} months, in {c.currency}"))
-    figures.append(("Total contract value (the lines below)",
-                    f"=SUM({ref(sheet, q_first, amount_col, q_last)})", ctx.money,
-                    num(total) if total is not None else 0))
-    figures.append(("First-year cost (invoiced in the first 12 months)", "=FirstYearCost",
-                    ctx.money, num(scenario_figures(s)["first_year"])))
-    figures.append(("Payment terms",
-                    '="Net "&PaymentTermsDays&" days: each invoice is due "&PaymentTermsDays&'
-                    '" days after its date"', None,
-                    f"Net {c.payment_terms_days} days: each invoice is due "
-                    f"{c.payment_terms_days} days after its date"))
-    figures.append(("Taxes", "Taxes excluded. " + TAX_NOTE, None, None))
-    if c.partner:
-        figures.append(("Channel", "Quantities only: rates and amounts come through the "
-                                   "partner.", None, None))
-    for label, value, fmt, result in figures:
+    # --- the price summary's candidates, on the helper sheet (columns J on) -------------------
+    engine = _engine_groups(lines, group_number, c.order_date, cur)
+    amounts = ref(invoices, first, col["Amount"], last)
+    quantities = ref(invoices, first, col["Quantity"], last)
+    dates = ref(invoices, first, col["Invoice date"], last)
+    year_end = fp.period_start(12)
+    V = len(candidates)
+    v_first, v_last = 2, 1 + len(candidates)
+    vc = 10  # first column: type, label, qty, price, unit, billing, monthly, year, total,
+    #          visible, running count
+    header(helper, 1, vc, ["Type", "Label", "Quantity", "Unit price", "Unit", "Billing",
+                           "Monthly", "First year", "Contract total", "Visible", "Count"])
+
+    def vref(c_off: int, r1: int = v_first, r2: int = v_last) -> str:
+        return ref(helper, r1, vc + c_off, r2)
+
+    visible_results: list[int] = []
+    figures_by_row: list[dict] = []
+    recurring = [g for g, r in enumerate(candidates) if r.type == "item"
+                 and r.section == "recurring"]
+    one_time = [g for g, r in enumerate(candidates) if r.type == "item"
+                and r.section == "one-time"]
+    for v, row in enumerate(candidates):
+        r = v_first + v
+        helper.text(r, vc, row.type)
+        if row.label.startswith("="):
+            helper.put(r, vc + 1, row.label, result=row.label_result)
+        else:
+            helper.text(r, vc + 1, row.label)
+        fig: dict = {"qty": "", "price": "", "unit": "", "billing": "", "monthly": "",
+                     "year": "", "total": "", "visible": 0}
+        if row.type == "item":
+            g = v + 1
+            e = engine.get(g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0),
+                               "year": Decimal(0)})
+            cnt = f"SUMIF({groups_ref},{g},{kept_ref})"
+            contract = f"SUMIF({groups_ref},{g},{amounts})"
+            year = f'SUMIFS({amounts},{groups_ref},{g},{dates},"<"&{year_end})'
+            avg_qty = (f"IF({cnt}=0,0,ROUND(SUMIFS({quantities},{groups_ref},{g},{kept_ref},1)"
+                       f"/{cnt},2))")
+            monthly = f"IF({cnt}=0,0,ROUND({contract}/{cnt},MoneyDecimals))"
+            lines_g = e["lines"]
+            e_avg = (e["qty"] / lines_g).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
+                if lines_g else Decimal(0)
+            e_monthly = _round(e["amount"] / lines_g, cur) if lines_g else Decimal(0)
+            names = (ctx.product_names[row.index] if row.kind in _GROUP_KIND.values()
+                     else None)
+            unit = _UNITS[row.kind]
+            billing = _BILLING.get(row.kind, "")
+            if row.kind in ("committed", "ramp"):
+                price, e_price = names["prepay"], s.products[row.index].prepay_rate or 0
+            elif row.kind == "overage":
+                price, e_price = names["overage"], s.products[row.index].overage_rate or 0
+            elif row.kind == "telephony":
+                price, e_price = monthly, e_monthly
+            elif row.kind in FAIR_USE_LABELS:
+                price = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
+                         "storage_gb": "StorageOverageRate"}[row.kind]
+                e_price = {"ivr_minutes": c.ivr_overage_rate, "api_requests":
+                           c.api_overage_rate, "storage_gb": c.storage_overage_rate}[row.kind]
+            else:  # one-time fee or hardware
+                k = row.index + (len(s.one_time) if row.kind == "hardware" else 0)
+                charge_names = ctx.charge_names[k]
+                charge = (*s.one_time, *s.hardware)[k]
+                price, e_price = charge_names["rate"], charge.rate
+                avg_qty, e_avg = charge_names["quantity"], charge.quantity
+                if row.kind == "hardware":
+                    billing = (f'="on shipment, "&TEXT({charge_names["date"]},"yyyy-mm-dd")',
+                               f"on shipment, {charge.ship_date.isoformat()}")
+                monthly, e_monthly = None, ""
+            fig.update(qty=(f"={avg_qty}", num(e_avg)),
+                       price=(_blank_if_partner(price), "" if partner else num(e_price or 0)),
+                       unit=unit, billing=billing,
+                       monthly=("" if monthly is None else
+                                (_blank_if_partner(monthly), "" if partner else num(e_monthly))),
+                       year=(_blank_if_partner(year), "" if partner else num(e["year"])),
+                       total=(_blank_if_partner(contract),
+                              "" if partner else num(e["amount"])),
+                       # a line whose figures are errors (a bad input) is shown
+                       visible=(f"=IFERROR(IF({cnt}>0,1,0),1)", 1 if lines_g else 0))
+        elif row.type == "subtotal":
+            members = recurring if row.section == "recurring" else one_time
+            rows = [v_first + m for m in members]
+            vis = "+".join(a1(x, vc + 9) for x in rows) or "0"
+            e_vis = 1 if any(visible_results[m] for m in members) else 0
+
+            def total_of(c_off: int, key: str, members=members, rows=rows) -> tuple:
+                cells = ",".join(a1(x, vc + c_off) for x in rows) or "0"
+                value = sum((Decimal(str(figures_by_row[m][key][1] or 0)) for m in members
+                             if isinstance(figures_by_row[m][key], tuple)), Decimal(0))
+                return _blank_if_partner(f"SUM({cells})"), "" if partner else num(value)
+
+            if row.section == "recurring":  # a term month: the ramp's lines are not in it
+                term = [m for m in members if candidates[m].kind != "ramp"]
+                cells = ",".join(a1(v_first + m, vc + 6) for m in term) or "0"
+                value = sum((Decimal(str(figures_by_row[m]["monthly"][1] or 0)) for m in term
+                             if isinstance(figures_by_row[m]["monthly"], tuple)), Decimal(0))
+                fig["monthly"] = (_blank_if_partner(f"SUM({cells})"),
+                                  "" if partner else num(value))
+            fig.update(year=total_of(7, "year"), total=total_of(8, "total"),
+                       visible=(f"=IFERROR(IF({vis}>0,1,0),1)", e_vis))
+        else:  # the totals: always shown
+            items = [m for m, x in enumerate(candidates) if x.type == "item"]
+            key, c_off = (("year", 7) if row.label.startswith("First") else ("total", 8))
+            cells = ",".join(a1(v_first + m, vc + c_off) for m in items)
+            value = sum((Decimal(str(figures_by_row[m][key][1] or 0)) for m in items
+                         if isinstance(figures_by_row[m][key], tuple)), Decimal(0))
+            fig[key] = (_blank_if_partner(f"SUM({cells})"), "" if partner else num(value))
+            fig["visible"] = 1
+        for off, key in ((2, "qty"), (3, "price"), (4, "unit"), (5, "billing"),
+                         (6, "monthly"), (7, "year"), (8, "total"), (9, "visible")):
+            value = fig[key]
+            if isinstance(value, tuple):
+                helper.put(r, vc + off, value[0], result=value[1])
+            elif isinstance(value, str):  # INDEX of an empty cell is 0: an empty text instead
+                helper.put(r, vc + off, f'="{value}"' if value else '=""', result=value)
+            else:
+                helper.put(r, vc + off, value)
+        visible_results.append(fig["visible"][1] if isinstance(fig["visible"], tuple)
+                               else fig["visible"])
+        figures_by_row.append(fig)
+        running = sum(visible_results)
+        helper.put(r, vc + 10, f'=IF({a1(r, vc + 9)}=0,"",SUM({a1(v_first, vc + 9)}:'
+                               f'{a1(r, vc + 9)}))',
+                   result=running if visible_results[-1] else "")
+    shown = [v for v, x in enumerate(visible_results) if x]
+    # per summary row j: the candidate shown there, and its type
+    header(helper, 1, vc + 12, ["Summary row", "Candidate", "Type"])
+    for j in range(1, V + 1):
+        r = v_first + j - 1
+        helper.put(r, vc + 12, j)
+        helper.put(r, vc + 13, f'=IFERROR(MATCH({a1(r, vc + 12)},{vref(10)},0),"")',
+                   result=shown[j - 1] + 1 if j <= len(shown) else "")
+        helper.put(r, vc + 14, f'=IF({a1(r, vc + 13)}="","",INDEX({vref(0)},{a1(r, vc + 13)}))',
+                   result=candidates[shown[j - 1]].type if j <= len(shown) else "")
+    book.name("QuoteSummaryType", helper, v_first, vc + 14, v_last, vc + 14)
+
+    # --- the quote: header ----------------------------------------------------------------------
+    sheet.widths.update({i + 1: w for i, w in enumerate(WIDTHS)})
+    sheet.landscape = False
+    sheet.fit_width = True
+    sheet.put(1, 1, "=QuoteSeller", style="title", result=quote.seller)
+    sheet.text(1, 5, "Quote", style="title")
+    for r, name, value in ((2, "QuoteContact", quote.contact), (3, "QuoteEmail", quote.email),
+                           (4, "QuotePhone", quote.phone)):
+        sheet.put(r, 1, f'=IF({name}="","",{name})', result=value)
+    terms = c.payment_terms_days
+    facts = (("Quote number", '=IF(QuoteNumber="","",QuoteNumber)', None, quote.number),
+             ("Issue date", '=IF(QuoteIssued="","",TEXT(QuoteIssued,"yyyy-mm-dd"))', None,
+              quote.issued.isoformat() if quote.issued else ""),
+             ("Valid until", '=TEXT(QuoteValidUntil,"yyyy-mm-dd")', None,
+              quote.valid_until.isoformat()),
+             ("Currency", "=Currency", None, cur),
+             ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"))
+    for r, (label, formula, fmt, result) in enumerate(facts, start=2):
+        sheet.text(r, 5, label, bold=True)
+        sheet.put(r, 7, formula, fmt=fmt, style="calc", result=result)
+    sheet.text(6, 1, "Prepared for", style="intro")
+    sheet.put(7, 1, "=QuoteCustomer", style="subtitle", result=quote.customer)
+    sheet.put(9, 1, "=QuoteTitle", style="subtitle", result=quote.title)
+    ramp = ("" if c.ramp_months == 0 else
+            f"a {c.ramp_months}-month ramp ({_ramp_text(c.ramp_policy)}), then ")
+    sheet.put(10, 1, '="Subscription from "&TEXT(OrderDate,"yyyy-mm-dd")&": "&'
+                     'IF(RampMonths=0,"","a "&RampMonths&"-month ramp ("&'
+                     'IF(RampPolicy="actual-usage","billed on actual users",'
+                     '"no software charges")&"), then ")&"a "&TermMonths&"-month term."',
+              result=f"Subscription from {c.order_date.isoformat()}: {ramp}a {c.term_months}"
+                     "-month term.")
+
+    sheet.put(11, 1, '=IF(IFERROR(InputsOK,FALSE),"","An input is out of range (Inputs sheet, '
+                     'InputsOK): the figures it moves show #N/A until it is corrected.")',
+              style="note", result="")
+
+    # --- the price summary ----------------------------------------------------------------------
+    sheet.text(12, 1, "Price summary", style="subtitle")
+    s_head = 13
+    for q, (heading, kind) in enumerate(SUMMARY_COLUMNS, start=1):
+        if kind == "money":
+            sheet.put(s_head, q, f'="{heading} ("&Currency&")"', style="header",
+                      result=f"{heading} ({cur})")
+        else:
+            sheet.text(s_head, q, heading, style="header")
+    sheet.heights[s_head] = 30
+    p_first = s_head + 1
+    for j in range(1, V + 1):
+        r = p_first + j - 1
+        at = ref(helper, v_first + j - 1, vc + 13)
+        pick = shown[j - 1] if j <= len(shown) else None
+        for q, (_heading, kind) in enumerate(SUMMARY_COLUMNS, start=1):
+            source = vref(q)
+            result: object = ""
+            if pick is not None:
+                if q == 1:
+                    result = candidates[pick].label_result
+                else:
+                    key = ("qty", "price", "unit", "billing", "monthly", "year", "total")[q - 2]
+                    value = figures_by_row[pick][key]
+                    result = value[1] if isinstance(value, tuple) else value
+            sheet.put(r, q, f'=IF({at}="","",INDEX({source},{at}))', fmt=fmts[kind],
+                      style=styles.get(kind), result=result)
+        label = candidates[pick].label_result if pick is not None else ""
+        sheet.heights[r] = _height(max(2, _lines(label, WIDTHS[0])))
+    p_last = p_first + V - 1
+    is_total = (f'OR(INDEX(QuoteSummaryType,ROW()-{p_first - 1})="subtotal",'
+                f'INDEX(QuoteSummaryType,ROW()-{p_first - 1})="total")')
+    _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals, is_total)
+    sheet.highlights.append(Highlight(f"A{p_first}:H{p_last}", "=" + is_total, "total"))
+    _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals)
+    _whole_quantities(sheet, "B", p_first, p_last)
+
+    # --- terms and acceptance -------------------------------------------------------------------
+    r = p_last + 2
+    notes = (
+        ('="Prices in "&Currency&". Taxes excluded: all amounts exclude taxes, levies and '
+         'duties."', f"Prices in {cur}. Taxes excluded: all amounts exclude taxes, levies and "
+         "duties."),
+        ('="Lines marked (estimate) average the usage this quote assumes per month; invoices '
+         'bill the actual usage."', "Lines marked (estimate) average the usage this quote "
+         "assumes per month; invoices bill the actual usage."),
+        ('=IF(Channel="partner","Partner channel: quantities only; rates and amounts come '
+         'through the partner.","")', "Partner channel: quantities only; rates and amounts "
+         "come through the partner." if partner else ""),
+        ('="Terms: net "&PaymentTermsDays&" days from each invoice date. This offer is valid '
+         'until "&TEXT(QuoteValidUntil,"yyyy-mm-dd")&". After the term the subscription '
+         'continues month to month at published rates."',
+         f"Terms: net {terms} days from each invoice date. This offer is valid until "
+         f"{quote.valid_until.isoformat()}. After the term the subscription continues month "
+         "to month at published rates."),
+    )
+    for formula, result in notes:
+        sheet.put(r, 1, formula, style="intro", result=result)
+        r += 1
+    r += 1
+    sheet.text(r, 1, "Acceptance", style="subtitle")
+    r += 1
+    sheet.put(r, 1, '="Signed for "&QuoteCustomer&", accepting quote "&QuoteNumber&'
+                    '" and its terms:"', result=f"Signed for {quote.customer}, accepting "
+                                                f"quote {quote.number} and its terms:")
+    for label in ("Name", "Title", "Signature", "Date"):
         r += 1
         sheet.text(r, 1, label, bold=True)
-        if isinstance(value, _Text):
-            sheet.text(r, 3, str(value))
-        elif isinstance(value, str) and value.startswith("="):
-            sheet.put(r, 3, value, fmt=fmt, style="total" if fmt == ctx.money else "calc",
-                      result=result)
-        elif isinstance(value, str):
-            sheet.text(r, 3, value)
-        else:
-            sheet.put(r, 3, value, fmt=fmt, style="center" if fmt == DATE else None)
-    r = head - 2  # the print-area note: one fixed place
-    sheet.put(r, 1, f'=IF(MAX(QuoteRanks)>{n},"The inputs now give "&MAX(QuoteRanks)&'
-                    f'" lines; the print area holds {n}: extend it to row "&'
-                    f'({head}+MAX(QuoteRanks))&" before printing.","")',
-              style="note", result="")
+        for q in range(2, 6):
+            sheet.put(r, q, None, style="sign")
+        sheet.heights[r] = 26
+
+    # --- the appendix: the invoice schedule -----------------------------------------------------
+    a_title = r + 2
+    sheet.row_breaks.append(a_title)
+    sheet.text(a_title, 1, "Appendix: invoice schedule", style="subtitle")
+    sheet.put(a_title + 1, 1, '="Every invoice line of the contract in date order; lines that '
+                              'bill nothing are left out. Amounts in "&Currency&"."',
+              style="intro", result="Every invoice line of the contract in date order; lines "
+                                    f"that bill nothing are left out. Amounts in {cur}.")
+    head = a_title + 2
     header(sheet, head, 1, [h for h, *_rest in QUOTE_COLUMNS])
-    sheet.text(head - 1, 1, "Invoice schedule (lines that bill nothing are left out)",
-               style="subtitle")
-    fmts = {"date": DATE, "text": None, "qty": "#,##0.###", "rate": "#,##0.00###",
-            "money": ctx.money}
-    engine_cols = {"Invoice date": "invoice_date", "Due date": "due_date",
-                   "Description": "description", "Service start": "service_start",
-                   "Service end": "service_end", "Quantity": "quantity", "Rate": "rate",
-                   "Amount": "amount"}
-    for j in range(1, capacity + 1):
+    sheet.put(head, 8, '="Amount ("&Currency&")"', style="header", result=f"Amount ({cur})")
+    for j in range(1, capacity + 2):
         row = head + j
-        at = ref(helper, h_first + j - 1, 5)
-        for q, (_heading, grid_heading, kind, _w) in enumerate(QUOTE_COLUMNS, start=1):
-            source = ref(invoices, first, col[grid_heading], last)
-            result = ""
+        if j <= capacity:
+            at = ref(helper, h_first + j - 1, 5)
+        for q, (_heading, grid_heading, kind) in enumerate(QUOTE_COLUMNS, start=1):
+            result: object = ""
             if j <= n:
-                value = lines.at[j - 1, engine_cols[grid_heading]]
+                value = lines.at[j - 1, _ENGINE_COLUMNS[grid_heading]]
                 result = "" if value is None or (not isinstance(value, str)
                                                   and pd.isna(value)) else num(value)
-            sheet.put(row, q, f'=IF({at}="","",INDEX({source},{at}))', fmt=fmts[kind],
-                      result=result)
-    sheet.print_area = f"A1:{a1(head + max(n, 1), amount_col, absolute=False)}"
+            total = ""
+            if q == 1:
+                total = f'"{TOTAL_LABEL}"'
+                result = TOTAL_LABEL if j == n + 1 else result
+            elif q == len(QUOTE_COLUMNS):
+                total = 'IF(Channel="partner","",InvoiceTotal)'
+                if j == n + 1:
+                    result = "" if partner else num(sum(
+                        (a for a in lines["amount"] if a is not None), Decimal(0)))
+            else:
+                total = '""'
+            ending = f"IF({j}=QuoteLineCount+1,{total},\"\")"
+            if j <= capacity:
+                source = ref(invoices, first, col[grid_heading], last)
+                formula = f'=IF({at}="",{ending},INDEX({source},{at}))'
+            else:
+                formula = "=" + ending
+            sheet.put(row, q, formula, fmt=fmts[kind], style=styles.get(kind), result=result)
+        if j <= n:  # wrapped descriptions: spreadsheets do not grow rows of a file on open
+            text = str(lines.at[j - 1, "description"])
+            if _lines(text, WIDTHS[0]) > 1:
+                sheet.heights[row] = _height(_lines(text, WIDTHS[0]))
+    l_first, l_last = head + 1, head + capacity + 1
+    is_total = f"ROW()-{head}=QuoteLineCount+1"
+    _money_decimals(sheet, f"H{l_first}:H{l_last}", decimals, is_total)
+    sheet.highlights.append(Highlight(f"A{l_first}:H{l_last}", "=" + is_total, "total"))
+    _money_decimals(sheet, f"H{l_first}:H{l_last}", decimals)
+    _whole_quantities(sheet, "B", l_first, l_last)
+    helper.text(3, 26, "Print area: last row")
+    helper.put(4, 26, f"={head}+QuoteLineCount+1", result=head + n + 1)
+    book.name("QuoteLastRow", helper, 4, 26)
+    # the print area ends at the schedule's total, whatever the inputs (Excel evaluates it)
+    name = quote_sheet_name(sheet.name)
+    sheet.print_area = f"={name}!$A$1:INDEX({name}!$H:$H,QuoteLastRow)"
     sheet.repeat_rows = (head, head)
-    sheet.freeze = a1(head + 1, 1, absolute=False)
-    sheet.landscape = True
-    sheet.fit_width = True
+    sheet.footer = "&CPage &P of &N"
+
+
+def static_print_area(book) -> str:
+    """The Quote's print area as built (``A1:H<last row>``), for a renderer that does not
+    evaluate a formula print area (LibreOffice): the engine's value of ``QuoteLastRow``."""
+    sheet_name, cell = book.names["QuoteLastRow"].split("!")
+    helper = book.sheet(sheet_name.strip("'"))
+    last = helper.cells[(4, 26)].result
+    return f"A1:H{last}"
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped text takes in a column ``width`` wide (a width counts digits; text
+    averages narrower characters: 1.2 of them per unit, as LibreOffice prints them)."""
+    per_line = max(int(width * 1.2), 1)
+    return max(1, -(-len(text) // per_line))
+
+
+def _height(lines: int) -> float:
+    return 13.0 * lines + 3
+
+
+def _blank_if_partner(formula: str) -> str:
+    return f'=IF(Channel="partner","",{formula.lstrip("=")})'
+
+
+def _ramp_text(policy: str) -> str:
+    return "billed on actual users" if policy == "actual-usage" else "no software charges"
+
+
+def _whole_quantities(sheet: Sheet, column: str, first: int, last: int) -> None:
+    """A whole quantity shows no decimal point (``#,##0.##`` would show "55.")."""
+    cell = f"{column}{first}"
+    sheet.highlights.append(Highlight(f"{column}{first}:{column}{last}",
+                                      f"=AND(ISNUMBER({cell}),{cell}=INT({cell}))", "money0"))
+
+
+def _money_decimals(sheet: Sheet, cells: str, decimals: int, total: str | None = None) -> None:
+    """Amounts show the currency input's decimals (JPY none), whatever the currency built.
+
+    ``total``: the rule of the (sub)total rows, whose style this rule then carries too
+    (LibreOffice applies the first true rule of a cell only; this one comes first)."""
+    other = "money2" if decimals == 0 else "money0"
+    test = "MoneyDecimals<>0" if decimals == 0 else "MoneyDecimals=0"
+    if total is not None:
+        test, other = f"AND({total},{test})", "total" + other[-1]
+    sheet.highlights.append(Highlight(cells, "=" + test, other))
+
+
+def _engine_groups(lines: pd.DataFrame, group_number: dict, order_date: dt.date,
+                   currency: str) -> dict[int, dict]:
+    """Per price-summary group, from the engine's schedule: lines, quantity, amount, first
+    year."""
+    year_end = edate(order_date, 12)
+    out: dict[int, dict] = {}
+    for r in lines.itertuples():
+        g = group_number[_group_of(r.kind, int(r.order))]
+        e = out.setdefault(g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0),
+                               "year": Decimal(0)})
+        e["lines"] += 1
+        e["qty"] += Decimal(repr(float(r.quantity)))
+        amount = r.amount if r.amount is not None else Decimal(0)
+        e["amount"] += amount
+        if r.invoice_date < year_end:
+            e["year"] += amount
+    return out
 
 
 def _match(lines: pd.DataFrame, i: int, position: dict, grid: list) -> object:
@@ -209,3 +627,63 @@ def _match(lines: pd.DataFrame, i: int, position: dict, grid: list) -> object:
     r = lines.iloc[i]
     key = (r["kind"], None if pd.isna(r["period"]) else int(r["period"]), int(r["order"]))
     return grid.index(key) + 1
+
+
+def quote_book(scenario):
+    """The workbook layout of ``scenario`` ready to print its quote: only the Quote sheet
+    visible (LibreOffice prints visible sheets and print areas only), its print area the lines
+    of this scenario (LibreOffice does not evaluate a formula print area)."""
+    from ..core.errors import BillingInputError
+    from .build import build_layout
+
+    if scenario.quote is None:
+        where = scenario.source or scenario.name
+        raise BillingInputError(f"{where}: no [quote] table; accepted: a scenario with a "
+                                "[quote] table (customer, valid_until, ...; docs/invoices.md)")
+    book = build_layout(scenario)
+    book.active = [sheet.name for sheet in book.sheets].index("Quote")
+    for sheet in book.sheets:
+        if sheet.name != "Quote":
+            sheet.hidden, sheet.print_area = True, None
+    book.sheet("Quote").print_area = static_print_area(book)
+    return book
+
+
+def write_quote_pdfs(items) -> list[Path]:
+    """Each ``(scenario, target)`` of ``items``: the Quote sheet as a PDF at ``target``.
+
+    The workbooks are built print-ready (:func:`quote_book`), then opened, recalculated and
+    printed by LibreOffice (:mod:`billing_model.io.libreoffice`, the project's recalculating
+    profile) in one run; each PDF is written to a temporary name and renamed, and only once
+    LibreOffice has produced all of them.
+
+    Raises :class:`~billing_model.core.errors.BillingInputError` for a target that is not a
+    ``.pdf`` or a scenario without a ``[quote]`` table, and
+    :class:`~billing_model.io.libreoffice.RecalcError` when LibreOffice is missing or fails.
+    """
+    import shutil
+    import tempfile
+
+    from ..core.errors import BillingInputError
+    from ..io.atomic import atomic_path
+    from ..io.libreoffice import convert
+    from .writer import write_book
+
+    items = [(scenario, Path(target)) for scenario, target in items]
+    for _scenario, target in items:
+        if target.suffix.lower() != ".pdf":
+            raise BillingInputError(f"{target}: the output must be a .pdf file")
+    books = [quote_book(scenario) for scenario, _target in items]
+    with tempfile.TemporaryDirectory(prefix="billing-model-quote-") as tmp:
+        sources = [write_book(book, Path(tmp) / f"quote-{i:03d}.xlsx")
+                   for i, book in enumerate(books)]
+        pdfs = convert(sources, Path(tmp) / "out", to="pdf")
+        for pdf, (_scenario, target) in zip(pdfs, items, strict=True):
+            with atomic_path(target) as part:
+                shutil.copyfile(pdf, part)
+    return [target for _scenario, target in items]
+
+
+def write_quote_pdf(scenario, target) -> Path:
+    """The Quote sheet of ``scenario`` as a PDF at ``target`` (see :func:`write_quote_pdfs`)."""
+    return write_quote_pdfs([(scenario, target)])[0]

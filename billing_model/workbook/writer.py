@@ -26,7 +26,7 @@ import xlsxwriter.exceptions
 import xlsxwriter.worksheet
 
 from ..io.atomic import atomic_path
-from .layout import Book, Cell, Chart, Sheet
+from .layout import Book, Cell, Chart, Sheet, quote_sheet
 
 _THIN = "#B7B7B7"
 
@@ -48,6 +48,17 @@ STYLES: dict[str, dict[str, Any]] = {
     "check": {"bold": True, "font_color": "#375623", "bg_color": "#E2EFDA"},
     "muted": {"font_color": "#A6A6A6"},
     "center": {"align": "center"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "top": {"valign": "top"},
+    "topcenter": {"align": "center", "valign": "top"},
+    "sign": {"bottom": 1, "bottom_color": "#404040", "valign": "bottom"},
+    # conditional number formats (an amount's decimals follow the currency input)
+    "money0": {"num_format": "#,##0"},
+    "money2": {"num_format": "#,##0.00"},
+    "total0": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
+               "num_format": "#,##0"},
+    "total2": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
+               "num_format": "#,##0.00"},
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -166,7 +177,8 @@ class _Formats:
         key = ("dxf", style)
         if key not in self.cache:
             props = {k: v for k, v in STYLES[style].items()
-                     if k in ("font_color", "bg_color", "bold", "italic")}
+                     if k in ("font_color", "bg_color", "bold", "italic", "top", "top_color",
+                              "num_format")}
             self.cache[key] = self.wb.add_format(props)
         return self.cache[key]
 
@@ -266,8 +278,12 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         ws.insert_chart(chart.anchor, _chart(wb, chart))
     if sheet.freeze:
         ws.freeze_panes(sheet.freeze)
-    if sheet.print_area:
+    if sheet.print_area and sheet.print_area.startswith("="):  # follows the cells
+        wb.define_name(f"{quote_sheet(sheet.name)}!_xlnm.Print_Area", sheet.print_area)
+    elif sheet.print_area:
         ws.print_area(sheet.print_area)
+    if sheet.footer:
+        ws.set_footer(sheet.footer)
     if sheet.repeat_rows:
         ws.repeat_rows(sheet.repeat_rows[0] - 1, sheet.repeat_rows[1] - 1)
     if sheet.row_breaks:
