@@ -201,6 +201,10 @@ class Org:
         Fair-use usage per period (``None`` when not given).
     sessions : SessionSource or None
         The session file ``users`` came from and its options, when it came from one.
+    given : dict[str, tuple]
+        Every value the scenario file gives for each series (``users:<license>``,
+        ``telephony``, a fair-use key), also those past ramp + term, which the engines do not
+        bill: the workbook keeps them for a longer ramp or term typed into it.
     """
 
     name: str
@@ -210,6 +214,7 @@ class Org:
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
     sessions: SessionSource | None = None
+    given: Mapping[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

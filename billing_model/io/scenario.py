@@ -80,6 +80,8 @@ TOP_KEYS: tuple[str, ...] = (
 MAX_QUOTE_TEXT = 255
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
+#: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
+MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -212,7 +214,9 @@ class _Checker:
         return validate.date(value, f"{self.label}: {where}")
 
     def series(self, value: Any, where: str, periods: int, *, whole: bool) -> tuple:
-        """One value per period (whole counts or exact decimals), exactly ``periods`` of them."""
+        """One value per period (whole counts or exact decimals): every value given, at least
+        ``periods`` of them, checked up to the engine's periods limit (the engines bill the
+        first ``periods``; a workbook keeps the rest for a longer ramp or term)."""
         if not isinstance(value, list | tuple):
             self.fail(where, f"expected a list with one value per period, got {value!r}")
         if len(value) < periods:
@@ -220,7 +224,7 @@ class _Checker:
                       "(ramp_months + term_months); accepted: one value per period")
         check = self.whole if whole else self.money
         return tuple(check(v, f"{where}[{i}]")  # a loop over periods
-                     for i, v in enumerate(value[:periods]))
+                     for i, v in enumerate(value[:MAX_GIVEN]))
 
 
 def _tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -407,10 +411,14 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         c.fail(f"{where}.name", "missing; accepted: a text naming the org (e.g. 'dev')")
     name = str(t.get("name", default_name)).strip()
     extra: dict[str, Any] = {}
-    extra["telephony"] = (c.series(t["telephony"], f"{where}.telephony", n, whole=False)
-                          if "telephony" in t else tuple(Decimal(0) for _ in range(n)))
-    for key in FAIR_USE_KEYS:
-        extra[key] = c.series(t[key], f"{where}.{key}", n, whole=False) if key in t else None
+    given: dict[str, tuple] = {}  # every value the file gives (the engines bill the first n)
+    for key in ("telephony", *FAIR_USE_KEYS):
+        if key in t:
+            given[key] = c.series(t[key], f"{where}.{key}", n, whole=False)
+        extra[key] = given[key][:n] if key in t else None
+    if extra["telephony"] is None:
+        extra["telephony"] = tuple(Decimal(0) for _ in range(n))
+    extra["given"] = given
     if "users" in t and "sessions" in t:
         c.fail(f"{where}.sessions", "given together with users; accepted: either users or "
                "sessions")
@@ -436,6 +444,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         else:
             users = {contract.license: c.series(raw, f"{where}.users", n, whole=True)}
             users_where = {contract.license: f"{where}.users"}
+        given.update({"users:" + lic: values for lic, values in users.items()})
+        users = {lic: values[:n] for lic, values in users.items()}
         _check_org_users(c, by_license, users, users_where, name)
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:
