@@ -9,17 +9,18 @@ Every workbook of this module is built once and all are recalculated in ONE Libr
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import tomllib
 from decimal import Decimal
 
 import openpyxl
 import pytest
 
+from billing_model.core.errors import BillingInputError
 from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
-from tests.workbook_cells import engine_lines, error_cells, money, named, set_named
-from tests.workbook_cells import workbook_lines
+from tests.workbook_cells import engine_lines, error_cells, money, named, set_named, workbook_lines
 
 #: item 1: 40 users values, ramp 1 + term 12, a variant with ramp 5 (the issue's scenario)
 USERS_40 = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 10,
@@ -59,7 +60,56 @@ def _cases() -> dict:
                     _with(USERS_40, ramp_months=4, term_months=30)),
         "finance36": ("finance_ramp_study", {"TermMonths": 36},
                       _with(_repeat_last(finance, 42), term_months=36)),
+        **{case: (stem, edits, None) for case, (stem, edits, _label, _engine) in BAD.items()},
+        # item 4: session counts typed over on the Usage sheet (period 0, both orgs)
+        "usage-edit": ("sales_quote", {"Usage!E5": 70, "Usage!F5": 40, "Usage!I5": 3}, None),
     }
+
+
+def _edit(path, edits: dict) -> None:
+    """Type values into a workbook: a defined name's cell, or ``Sheet!A1``."""
+    set_named(path, {k: v for k, v in edits.items() if "!" not in k})
+    cells = {k: v for k, v in edits.items() if "!" in k}
+    if cells:
+        wb = openpyxl.load_workbook(path)
+        for key, value in cells.items():
+            sheet, cell = key.split("!")
+            wb[sheet][cell].value = value
+        wb.save(path)
+
+
+DELETE = object()  # a key the edit removes from the scenario file
+
+#: invalid edits: case -> (scenario, edits, the input InputsProblem names, the same change in
+#: the scenario file (the CLI refuses it) or None when only the workbook's grid refuses it)
+BAD = {
+    "negative-users": ("sales_quote", {"CommittedUsers": -1}, "Committed users",
+                       ("contract", "committed_users", -1)),
+    "text-users": ("sales_quote", {"CommittedUsers": "abc"}, "Committed users",
+                   ("contract", "committed_users", "abc")),
+    "ramp-25": ("sales_quote", {"RampMonths": 25}, "Ramp months", None),
+    "currency-xyz": ("sales_quote", {"Currency": "XYZ"}, "Currency",
+                     ("contract", "currency", "XYZ")),
+    "concurrent-communicate": ("sales_quote", {"LicenseModel_2": "concurrent"},
+                               "License line 2: model", ("product", "license_model", "concurrent")),
+    "order-after-ship": ("sales_quote", {"OrderDate": dt.datetime(2026, 3, 15)},
+                         "Hardware 2: ship date", ("contract", "order_date",
+                                                   dt.date(2026, 3, 15))),
+    "ship-after-term": ("sales_quote", {"ChargeDate_2": dt.datetime(2027, 6, 1)},
+                        "Hardware 2: ship date", ("hardware", "ship_date",
+                                                  dt.date(2027, 6, 1))),
+    "screen-400": ("storage_estimate", {"ScreenRetentionDays": 400}, "Screen retention",
+                   ("storage", "screen_retention_days", 400)),
+    "screen-as-audio-400": ("storage_estimate", {"ScreenRetentionDays": None,
+                                                 "RetentionDays": 400}, "Screen retention",
+                            [("storage", "screen_retention_days", DELETE),
+                             ("storage", "retention_days", 400)]),
+    "eur-without-storage-rate": ("storage_estimate", {"Currency": "EUR",
+                                                      "StorageOverageRate": None},
+                                 "Storage overage rate",
+                                 [("contract", "currency", "EUR"),
+                                  ("contract", "storage_overage_rate", DELETE)]),
+}
 
 
 def _scenario(data, name: str):
@@ -75,7 +125,7 @@ def books(tmp_path_factory, soffice):
     cases, paths = _cases(), []
     for case, (data, edits, _engine) in cases.items():
         path = build_workbook(_scenario(data, case), folder / f"{case}.xlsx")
-        set_named(path, edits)
+        _edit(path, edits)
         paths.append(path)
     outs = [folder / "out" / p.name for p in paths]
     recalculate_many(paths, outs)
@@ -135,3 +185,100 @@ def test_variants_follow_an_edited_term(books):
         assert workbook_lines(wb, f"V{j} invoices", f"V{j}_InvoiceLines") == \
             engine_lines(variant), name
 
+
+
+# --- items 3 and 5: an input not accepted leaves no figure standing, and says why ----------------
+@pytest.mark.parametrize("case", sorted(c for c in BAD if BAD[c][3] is not None))
+def test_the_cli_refuses_the_same_change(case):
+    stem, _edits, _label, change = BAD[case]
+    data = _toml(stem)
+    for table, key, value in change if isinstance(change, list) else [change]:
+        target = data[table][0] if isinstance(data[table], list) else data[table]
+        if value is DELETE:
+            del target[key]
+        else:
+            target[key] = value
+    with pytest.raises(BillingInputError):
+        scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
+
+
+def _is_error(value) -> bool:
+    return isinstance(value, str) and value.startswith(("#", "Err:"))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_an_input_not_accepted_leaves_no_figure_standing(books, case):
+    _stem, _edits, label, _change = BAD[case]
+    _none, wb = books[case]
+    assert named(wb, "InputsOK") is False
+    problem = named(wb, "InputsProblem")
+    assert problem.startswith(label + ": ") and "accepted: " in problem, problem
+    for name in ("InvoiceTotal", "FirstYearCost", "Periods", "StorageMaxGB",
+                 "StorageOverageCost"):
+        assert _is_error(named(wb, name)), name
+    ws = wb["Summary"]
+    end = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Sheets")
+    figures = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, end)
+               if ws.cell(r, 2).value is not None and ws.cell(r, 1).value != "Grid check"}
+    assert len(figures) >= 8
+    assert [f for f, v in figures.items() if not _is_error(v)] == []
+    grid = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(5, ws.max_row + 1)}
+    assert grid["Grid check"] == "Not accepted: " + problem
+    # every line amount and invoice total is an error: no sum of lines stands
+    sheet, cells = next(iter(wb.defined_names["LineAmount"].destinations))
+    amounts = [row[0].value for row in wb[sheet][cells.replace("$", "")]]
+    assert all(_is_error(v) for v in amounts)
+    # the status beside the input says what is wrong and what is accepted
+    inputs = wb["Inputs"]
+    statuses = [(inputs.cell(r, 1).value, inputs.cell(r, 5).value)
+                for r in range(5, inputs.max_row + 1) if inputs.cell(r, 5).value]
+    assert statuses[0][1] == problem and statuses[0][0] == label
+
+
+def test_every_cli_refusal_of_an_input_has_its_workbook_twin():
+    """Each validated input and rule has a data validation and a status check (InputsOK)."""
+    book = build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml"))
+    inputs = book.sheet("Inputs")
+    validated = {v.cells for v in inputs.validations}
+    checked = {r for (r, c), cell in inputs.cells.items() if c == 5 and cell.formula}
+    for name in ("OrderDate", "Currency", "LicenseModel", "License", "CommittedUsers",
+                 "PrepayRate", "OverageRate", "RampMonths", "RampPolicy", "TermMonths",
+                 "PaymentTermsDays", "Channel", "IvrOverageRate", "ApiOverageRate",
+                 "StorageOverageRate", "ScreenRetentionDays", "RetentionDays", "ChargeDate_2",
+                 "ChargeQty_1", "ChargeRate_2", "LicenseModel_2", "CommittedUsers_2"):
+        cell = book.names[name].split("!")[1]
+        row = int(cell.rsplit("$", 1)[1])
+        assert cell.replace("$", "") in validated, name
+        assert row in checked, name
+
+
+# --- item 4: the Summary's named-vs-concurrent block follows the Usage sheet and the scenario -----
+def _summary(wb) -> dict:
+    ws = wb["Summary"]
+    return {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value)
+            for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value}
+
+
+@pytest.mark.libreoffice
+def test_the_named_vs_concurrent_block_follows_the_usage_sheet(books):
+    _none, wb = books["usage-edit"]
+    usage = wb["Usage"]
+    figures = _summary(wb)
+    named_users = usage["E5"].value + usage["I5"].value
+    peak = usage["F5"].value + usage["J5"].value
+    assert named_users == 73 and peak == 40 + usage["J5"].value
+    assert figures["Named PureCloud users, period 0"][0] == named_users
+    assert figures["Concurrent peak, period 0"][0] == peak
+    assert figures["Concurrent / named"][0] == pytest.approx(peak / named_users)
+    assert figures["Break-even concurrent rate"][0] == pytest.approx(115 * named_users / peak)
+
+
+def test_the_summary_states_the_scenarios_peak_threshold():
+    data = _toml("sales_quote")
+    data["usage"]["min_minutes"] = 45
+    data["usage"]["peak_rule"] = "contiguous"
+    book = build_layout(scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="q"))
+    texts = [c.value for c in book.sheet("Summary").cells.values() if isinstance(c.value, str)]
+    assert any("45 minutes in a row" in t for t in texts)
+    assert not any("30 minutes" in t for t in texts)

@@ -23,7 +23,7 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
-               "link", "check", "muted", "center")
+               "link", "check", "muted", "center", "bad")
 
 
 @dataclass
@@ -121,6 +121,7 @@ class Sheet:
     name: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
+    hidden_columns: set[int] = field(default_factory=set)  # helper columns nobody reads
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     validations: list[Validation] = field(default_factory=list)

@@ -44,6 +44,7 @@ STYLES: dict[str, dict[str, Any]] = {
     "check": {"bold": True, "font_color": "#375623", "bg_color": "#E2EFDA"},
     "muted": {"font_color": "#A6A6A6"},
     "center": {"align": "center"},
+    "bad": {"bold": True, "font_color": "#C00000", "text_wrap": True, "valign": "vcenter"},
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -174,6 +175,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         _write_cell(ws, row, col, cell, formats)
     for col, width in sorted(sheet.widths.items()):
         ws.set_column(col - 1, col - 1, width)
+    for col in sorted(sheet.hidden_columns):
+        ws.set_column(col - 1, col - 1, None, None, {"hidden": True})
     for row, height in sorted(_row_heights(sheet).items()):
         ws.set_row(row - 1, height)
     for table in sheet.tables:
