@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,12 @@ class Contract:
     @property
     def partner(self) -> bool:
         return self.channel == "partner"
+
+
+#: the defaults of the contract's optional terms, the one owner the scenario values and the Excel
+#: functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
+CONTRACT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Contract)
+                                     if f.default is not MISSING}
 
 
 @dataclass(frozen=True)

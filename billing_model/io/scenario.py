@@ -35,6 +35,7 @@ from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from ..core.contract import (
     CHANNELS,
+    CONTRACT_DEFAULTS,
     FAIR_USE_KEYS,
     RAMP_POLICIES,
     Charge,
@@ -309,7 +310,7 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     w = "contract."
     order_date = c.date(c.required(t, "order_date", "contract", "a date YYYY-MM-DD"),
                         w + "order_date")
-    currency = str(t.get("currency", "USD"))
+    currency = str(t.get("currency", CONTRACT_DEFAULTS["currency"]))
     if currency.strip().upper() not in CURRENCIES:
         c.fail(w + "currency", f"{t.get('currency')!r} is not accepted; accepted: "
                f"{', '.join(CURRENCIES)}")
@@ -320,11 +321,11 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     except BillingInputError:
         c.fail(w + "billing_timezone", f"{tz!r} is not accepted; accepted: an IANA zone such as "
                "'America/New_York', 'Europe/Berlin' or 'UTC'")
-    model = c.choice(t.get("license_model", "named"), w + "license_model", ("named",
-                                                                             "concurrent"))
+    model = c.choice(t.get("license_model", CONTRACT_DEFAULTS["license_model"]),
+                     w + "license_model", ("named", "concurrent"))
     lic = _license(c, c.required(t, "license", "contract", "a license such as pc2"),
                    w + "license")
-    channel = c.choice(t.get("channel", "direct"), w + "channel", CHANNELS)
+    channel = c.choice(t.get("channel", CONTRACT_DEFAULTS["channel"]), w + "channel", CHANNELS)
     prepay = _rate(c, t, "prepay_rate", "contract", required=channel == "direct")
     overage = _rate(c, t, "overage_rate", "contract", required=False)
     ramp = c.whole(t.get("ramp_months", LIMITS["ramp_months"].default), w + "ramp_months",
@@ -340,8 +341,9 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
         committed_users=c.whole(c.required(t, "committed_users", "contract",
                                            LIMITS["count"].accepted()), w + "committed_users"),
         prepay_rate=prepay, overage_rate=overage if overage is not None else prepay,
-        ramp_months=ramp, ramp_policy=c.choice(t.get("ramp_policy", "actual-usage"),
-                                               w + "ramp_policy", RAMP_POLICIES),
+        ramp_months=ramp,
+        ramp_policy=c.choice(t.get("ramp_policy", CONTRACT_DEFAULTS["ramp_policy"]),
+                             w + "ramp_policy", RAMP_POLICIES),
         term_months=term,
         payment_terms_days=c.whole(t.get("payment_terms_days",
                                          LIMITS["payment_terms_days"].default),
