@@ -282,3 +282,35 @@ def test_the_summary_states_the_scenarios_peak_threshold():
     texts = [c.value for c in book.sheet("Summary").cells.values() if isinstance(c.value, str)]
     assert any("45 minutes in a row" in t for t in texts)
     assert not any("30 minutes" in t for t in texts)
+
+
+# --- item 7: the sheets a user prints fit the page width at a readable size -----------------------
+#: characters of column width a printed page holds at a readable size (fit to width: about 80 %
+#: of normal on A4 portrait, 60 % landscape)
+PAGE_CHARS = {False: 130, True: 200}
+
+
+@pytest.mark.parametrize("stem", ["sales_quote", "finance_ramp_study", "storage_estimate"])
+def test_printed_sheets_fit_the_page_width(stem):
+    book = build_layout(load_scenario(SCENARIOS_DIR / f"{stem}.toml"))
+    checked = 0
+    for sheet in book.sheets:
+        if sheet.name not in ("Summary", "Inputs", "Variants"):
+            continue
+        assert sheet.print_area and sheet.fit_width, sheet.name
+        first, last = (openpyxl.utils.cell.coordinate_from_string(x)
+                       for x in sheet.print_area.split(":"))
+        cols = range(openpyxl.utils.column_index_from_string(first[0]),
+                     openpyxl.utils.column_index_from_string(last[0]) + 1)
+        width = sum(sheet.widths.get(c, 8.43) for c in cols)
+        assert width <= PAGE_CHARS[sheet.landscape], (sheet.name, width)
+        wrapped = {"note", "paragraph", "bad", "header"}
+        for (row, col), cell in sheet.cells.items():
+            if col not in cols or row > last[1] or not isinstance(cell.value, str):
+                continue
+            if cell.style in wrapped:
+                continue
+            room = sum(sheet.widths.get(c, 8.43) for c in range(col, cols[-1] + 1))
+            assert len(cell.value) <= room * 1.1, (sheet.name, row, col, cell.value)
+            checked += 1
+    assert checked > 20

@@ -135,7 +135,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     title(sheet, "Inputs",
            "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
            "(Formulas > Name Manager) make the formulas readable.")
-    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 90})
+    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
     w = _InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
@@ -324,7 +324,7 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     _model_rules(ctx, w)
     end = w.row
     sheet = w.sheet
-    sheet.text(4, 5, "Check", style="header")
+    sheet.text(3, 5, "Check", style="header")
     sheet.widths[5] = 46
     sheet.hidden_columns.add(6)  # the first problem from each checked row down
     rows = sorted(w.checks)
@@ -347,12 +347,16 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
           result=True, note="TRUE while every input is accepted (its Check cell, column E, is "
           "empty) and ramp + term fits the grids; FALSE: every figure built on the inputs shows "
           "#N/A, and InputsProblem below names the first input not accepted.")
+    problem_row = w.row
     w.add("InputsProblem", "First input not accepted",
           f'=IF(InputsOK,"none",IF({first}="","ramp + term is longer than the grids",{first}))',
           unit="check", calc=True, result="none",
           note="What is wrong with the first input not accepted, and what is accepted.")
+    sheet.cells[(problem_row, 2)].style = "bad"  # wrapped in red: the whole message shows
+    sheet.heights[problem_row] = 58.0
     ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
     w.row = end
+    sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
 
 
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:

@@ -23,7 +23,7 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
-               "link", "check", "muted", "center", "bad")
+               "link", "check", "muted", "center", "bad", "paragraph")
 
 
 @dataclass
@@ -137,6 +137,9 @@ class Sheet:
     #: that start a new printed page (a manual page break above each)
     repeat_rows: tuple[int, int] | None = None
     row_breaks: list[int] = field(default_factory=list)
+    #: cells merged across columns ``(row, first_col, last_col)``: the first cell's text wraps
+    #: over them (long lines that would otherwise widen the printed page)
+    merges: list[tuple[int, int, int]] = field(default_factory=list)
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
@@ -158,6 +161,13 @@ class Sheet:
         cell = Cell(value="" if value is None else str(value), style=style, comment=comment,
                     text=True, bold=bold)
         self.cells[(row, col)] = cell
+        return cell
+
+    def paragraph(self, row: int, text: str, last_col: int, *, col: int = 1) -> Cell:
+        """Text wrapped over columns ``col`` to ``last_col`` (merged): a long line that prints
+        within the page width."""
+        cell = self.text(row, col, text, style="paragraph")
+        self.merges.append((row, col, last_col))
         return cell
 
     def value(self, row: int, col: int) -> Any:

@@ -25,9 +25,10 @@ def _named_result(ctx: Ctx, name: str) -> object:
 
 def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
-    title(sheet, s.quote.title if s.quote else f"Billing model: {s.name}",
-           "A live model: edit the yellow cells on the Inputs sheet; Excel recalculates every "
-           "invoice line. " + TAX_NOTE)
+    title(sheet, s.quote.title if s.quote else f"Billing model: {s.name}")
+    # long lines wrap over the three columns: the page prints at its width, not a fraction
+    sheet.paragraph(2, "A live model: edit the yellow cells on the Inputs sheet; Excel "
+                    "recalculates every invoice line. " + TAX_NOTE, 3)
     sheet.widths.update({1: 40, 2: 20, 3: 64})
     r = 4
     header(sheet, r, 1, ["Figure", "Value", "How it is computed"])
@@ -50,10 +51,10 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                for name in ("StorageMaxGB", "StorageMaxOverageGB", "StorageOverageCost")}
     lic = BY_KEY[c.license].label
     ramp = (f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp")
-    sheet.text(3, 1, f"{lic} {c.license_model}, {c.committed_users} committed users, "
-               f"{ramp} + {c.term_months}-month term, "
-               f"{c.currency}, order date {c.order_date.isoformat()} (as built; the figures "
-               "below follow the inputs)", style="intro")
+    sheet.paragraph(3, f"{lic} {c.license_model}, {c.committed_users} committed users, "
+                    f"{ramp} + {c.term_months}-month term, "
+                    f"{c.currency}, order date {c.order_date.isoformat()} (as built; the "
+                    "figures below follow the inputs)", 3)
     first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
                      "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
                      "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
@@ -134,11 +135,11 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
         r += 1
-        sheet.text(r + 1, 1, "The Variants sheet compares the scenario's variants side by side "
-                   "(first-year cost and cash, total contract value, invoiced per month), live: "
-                   "each variant's inputs are a column of the Variant inputs sheet (its "
-                   "overrides in yellow, the rest linked to the Inputs sheet), its invoices and "
-                   "cash flow the V1, V2, ... sheets.", style="intro")
+        sheet.paragraph(r + 1, "The Variants sheet compares the scenario's variants side by "
+                        "side (first-year cost and cash, total contract value, invoiced per "
+                        "month), live: each variant's inputs are a column of the Variant inputs "
+                        "sheet (its overrides in yellow, the rest linked to the Inputs sheet), "
+                        "its invoices and cash flow the V1, V2, ... sheets.", 3)
         r += 1
     r += 2
     sheet.text(r, 1, "Sheets", style="subtitle")
@@ -159,4 +160,5 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         sheet.text(r, 1, name, bold=True)
         sheet.text(r, 2, what, style="intro")
     sheet.landscape = False
+    sheet.print_area = f"A1:C{r}"  # the three columns, at a readable size
 
