@@ -61,6 +61,8 @@ def _cases() -> dict:
         "finance36": ("finance_ramp_study", {"TermMonths": 36},
                       _with(_repeat_last(finance, 42), term_months=36)),
         **{case: (stem, edits, None) for case, (stem, edits, _label, _engine) in BAD.items()},
+        # a variant's own input not accepted: its figures are errors, the base's stand
+        "variant-negative": ("finance_ramp_study", {"V1_CommittedUsers": -1}, None),
         # item 4: session counts typed over on the Usage sheet (period 0, both orgs)
         "usage-edit": ("sales_quote", {"Usage!E5": 70, "Usage!F5": 40, "Usage!I5": 3}, None),
     }
@@ -314,3 +316,18 @@ def test_printed_sheets_fit_the_page_width(stem):
             assert len(cell.value) <= room * 1.1, (sheet.name, row, col, cell.value)
             checked += 1
     assert checked > 20
+
+
+@pytest.mark.libreoffice
+def test_a_variant_input_not_accepted_makes_that_variants_figures_errors(books):
+    _none, wb = books["variant-negative"]
+    assert named(wb, "InputsOK") is True and named(wb, "V1_InputsOK") is False
+    assert _is_error(named(wb, "V1_InvoiceTotal")) and _is_error(named(wb, "V1_Periods"))
+    assert named(wb, "V2_InputsOK") is True
+    base = scenario_from_mapping(_toml("finance_ramp_study"), base_dir=SCENARIOS_DIR, name="f")
+    assert money(named(wb, "InvoiceTotal")) == scenario_figures(base)["total"]
+    assert money(named(wb, "V2_InvoiceTotal")) == scenario_figures(base.variants()[2][1])["total"]
+    data = _toml("finance_ramp_study")
+    data["variant"][0]["committed_users"] = -1
+    with pytest.raises(BillingInputError):  # the CLI refuses the same change
+        scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="f")
