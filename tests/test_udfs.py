@@ -391,7 +391,12 @@ def test_storage_forecast_prices_the_overage_in_the_currency():
     assert row[3:] == [600.0, 499.5, 100.5, 25.13]  # default USD 0.25/GB: 25.125 half up
     assert udf.BM_STORAGE_FORECAST(*args, 0.3, "EUR")[1][6] == 30.15  # 100.5 x 0.30
     assert udf.BM_STORAGE_FORECAST(*args, 37.0, "jpy")[1][6] == 3719.0  # 3718.5 yen half up
-    assert udf.BM_STORAGE_FORECAST(*args, None, "GBP")[1][6] == 25.13  # the rate's default
+    # the default 0.25 is a USD rate: another currency without a rate is refused, as the CLI
+    # refuses it (it priced 100.5 GB at 0.25 GBP, or 25 JPY)
+    for code in ("GBP", "JPY"):
+        refused = udf.BM_STORAGE_FORECAST(*args, None, code)
+        assert refused == ("overage_rate: missing; the default 0.25 is a USD rate, give the "
+                           f"contract's rate per GB in {code}")
 
 
 def test_fair_use_published_example_and_columns():
@@ -441,6 +446,9 @@ BAD_INPUT = [
      "step_minutes: 0 is not accepted"),
     (lambda: udf.BM_CONCURRENCY_PROFILE([None], [None], [None]), "no sessions"),
     (lambda: udf.BM_BILLING_PERIODS("31/01/2026", 3.0), "is not a date"),
+    # Excel's last date: was read through nanosecond timestamps, which wrapped to 1816-03-29
+    (lambda: udf.BM_BILLING_PERIODS(2958465.0, 3.0), "order_date: 9999-12-31 is out of range"),
+    (lambda: udf.BM_BILLING_PERIODS(2958466.0, 3.0), "order_date: 2958466 is not a date"),
     (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), 2.5), "count: 2.5 is not accepted"),
     (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), None), "count: is blank"),
     (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 2.0, 3.0, [1.0, 2.0]),
@@ -569,3 +577,71 @@ def test_sample_sheet_is_up_to_date(tmp_path):
         parts = {i.filename: a.read(i.filename) for i in a.infolist()}
         assert parts == {i.filename: b.read(i.filename) for i in b.infolist()}, (
             "workbooks/udf_sample.xlsx is stale: run python scripts/make_udf_sample.py")
+
+
+# --- defaults: one owner each ----------------------------------------------------------------
+def _engine_defaults() -> dict:
+    """Each UDF default as its owner in the engine has it."""
+    import dataclasses
+    import inspect
+
+    from billing_model.core.contract import Contract
+    from billing_model.io.scenario_values import DEFAULT_LICENSE
+
+    contract = {f.name: f.default for f in dataclasses.fields(Contract)}
+    usage = inspect.signature(compute_usage).parameters
+    return {"rule": usage["peak_rule"].default, "min_minutes": usage["min_minutes"].default,
+            "timezone": contract["billing_timezone"], "currency_code": contract["currency"],
+            "ramp_policy": contract["ramp_policy"],
+            "payment_terms_days": contract["payment_terms_days"], "license": DEFAULT_LICENSE,
+            "license_model": contract["license_model"]}
+
+
+def test_every_udf_default_equals_the_engines():
+    assert udf.DEFAULTS == _engine_defaults()
+    values = inspect_defaults()
+    assert values["schedule_from_values"] == {
+        "currency": udf.DEFAULTS["currency_code"], "ramp_policy": udf.DEFAULTS["ramp_policy"],
+        "payment_terms_days": udf.DEFAULTS["payment_terms_days"],
+        "timezone": udf.DEFAULTS["timezone"], "license": udf.DEFAULTS["license"],
+        "license_model": udf.DEFAULTS["license_model"], "channel": "direct",
+        "overage_rate": None, "telephony": None}
+    assert values["window_usage"] == {"rule": udf.DEFAULTS["rule"],
+                                      "min_minutes": udf.DEFAULTS["min_minutes"]}
+
+
+def inspect_defaults() -> dict:
+    import inspect
+
+    from billing_model.io import cells
+    return {f.__name__: {n: p.default for n, p in inspect.signature(f).parameters.items()
+                         if p.default is not inspect.Parameter.empty}
+            for f in (schedule_from_values, cells.window_usage)}
+
+
+def test_udf_defaults_are_not_typed_again():
+    """No default of the Excel functions, their cell readers or schedule_from_values is a
+    literal: changing the engine's default (core/limits.py, the Contract) moves them all."""
+    import ast
+
+    literals = []
+    for path in (ROOT / "udfs" / "billing_udfs.py", ROOT / "billing_model" / "io" / "cells.py",
+                 ROOT / "billing_model" / "io" / "scenario_values.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in (
+                    "read_text", "read_whole", "read_timezone", "read_currency"):
+                # the default is the third positional argument (read_timezone: the second)
+                i = 1 if node.func.attr in ("read_timezone", "read_currency") else 2
+                given = [*node.args[i:i + 1], *(k.value for k in node.keywords
+                                                if k.arg == "default")]
+                literals += [(path.name, node.lineno, ast.unparse(v)) for v in given
+                             if isinstance(v, ast.Constant) and v.value is not None]
+            elif isinstance(node, ast.FunctionDef) and node.name in ("schedule_from_values",
+                                                                      "window_usage",
+                                                                      "read_currency"):
+                defaults = [*node.args.defaults, *node.args.kw_defaults]
+                literals += [(path.name, node.lineno, ast.unparse(v)) for v in defaults
+                             if isinstance(v, ast.Constant) and v.value is not None
+                             and not (node.name == "read_currency" and v.value == "currency_code")]
+    assert literals == []

@@ -64,7 +64,7 @@ def test_the_writer_stores_results_and_asks_for_a_recalculation(tmp_path, layout
                             timezone=scenario.contract.billing_timezone)["stored_gb"].max()
     assert wb[sheet][cell.replace("$", "")].value == float(peak) == 1481.843
     formulas = openpyxl.load_workbook(path)
-    assert formulas[sheet][cell.replace("$", "")].value.startswith("=MAX(")
+    assert formulas[sheet][cell.replace("$", "")].value.startswith("=IF(InputsOK,MAX(")
 
 
 def _same(stored, computed, fmt: str) -> bool:

@@ -21,7 +21,8 @@ from typing import Annotated
 import xlwings as xw
 
 from billing_model.core.allowances import STORAGE_OVERAGE_USD_PER_GB, fair_use_allowance
-from billing_model.core.concurrency import DEFAULT_MIN_MINUTES
+from billing_model.core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE
+from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.limits import LIMITS
 from billing_model.core.money import round_money
@@ -29,20 +30,34 @@ from billing_model.core.periods import billing_periods
 from billing_model.core.storage import (
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
+    check_rate_currency,
     storage_forecast,
 )
 from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
 from billing_model.io.scenario import schedule_from_values
+from billing_model.io.scenario_values import DEFAULT_LICENSE
 from billing_model.io.spill import spill_profile, spill_rows
 
 __all__ = ["EXCEL_FUNCTIONS", "MAX_ERROR_CHARS"]
 
 CATEGORY = "Billing Model"
-#: help texts are formatted from the rule tables (core/limits), never typed again
+#: help texts and defaults are read from their owners (core/limits, the contract's defaults,
+#: the concurrency engine), never typed again: tests/test_udfs.py checks every default
 PAYMENT_TERMS = LIMITS["payment_terms_days"]
 SCREEN_DAYS = LIMITS["screen_retention_days"]
+#: the Excel functions' defaults: argument -> value, each from its owner
+DEFAULTS: dict[str, object] = {
+    "rule": DEFAULT_PEAK_RULE,
+    "min_minutes": DEFAULT_MIN_MINUTES,
+    "timezone": CONTRACT_DEFAULTS["billing_timezone"],
+    "currency_code": CONTRACT_DEFAULTS["currency"],
+    "ramp_policy": CONTRACT_DEFAULTS["ramp_policy"],
+    "payment_terms_days": CONTRACT_DEFAULTS["payment_terms_days"],
+    "license": DEFAULT_LICENSE,
+    "license_model": CONTRACT_DEFAULTS["license_model"],
+}
 
 # === the Excel functions =====================================================================
 
@@ -72,8 +87,8 @@ def BM_CONCURRENT_PEAK(
                                        "PureCloud 1-3.")] = None,
     period_start: PeriodStart = None,
     period_end: PeriodEnd = None,
-    rule: Annotated[Cell, arg_help("Optional: cumulative (vendor's method, default) or "
-                                   "contiguous.")] = None,
+    rule: Annotated[Cell, arg_help(f"Optional: cumulative (vendor's method) or contiguous "
+                                   f"(default {DEFAULT_PEAK_RULE}).")] = None,
     min_minutes: Annotated[Cell, arg_help("Optional: minutes a level must last to be billed "
                                           f"(default {DEFAULT_MIN_MINUTES}).")] = None,
     timezone: SessionZone = None,
@@ -81,9 +96,9 @@ def BM_CONCURRENT_PEAK(
     ("Billable concurrent peak of one org's sessions: the most users logged in at the minute "
      "marks (m:00) for 30 minutes (cumulative by default), PureCloud 1-3 users only.")
     frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
-                               timezone, rule=cells.read_text(rule, "rule", "cumulative"),
-                               min_minutes=cells.read_whole(min_minutes, "min_minutes", 30,
-                                                            minimum=1))
+                               timezone, rule=cells.read_text(rule, "rule", DEFAULTS["rule"]),
+                               min_minutes=cells.read_whole(min_minutes, "min_minutes",
+                                                            DEFAULTS["min_minutes"], minimum=1))
     return 0 if frame is None or frame.empty else int(frame["peak_concurrent"].iloc[0])
 
 
@@ -135,13 +150,13 @@ def BM_BILLING_PERIODS(
                                          "period starts that day.")],
     count: Annotated[Cell, arg_help("How many monthly periods to list.")],
     timezone: Annotated[Cell, arg_help("Optional: billing time zone (default "
-                                       "America/New_York, the FAQ's EST).")] = None,
+                                       f"{DEFAULTS['timezone']}, the FAQ's EST).")] = None,
 ) -> Result:
     ("Monthly billing periods from an order date: spills a header and, per period, its first "
      "and last day. Day 29-31 orders clamp to short months.")
     periods = billing_periods(cells.read_date(order_date),
                               cells.read_whole(count, "count", minimum=1),
-                              cells.read_timezone(timezone, "America/New_York"))
+                              cells.read_timezone(timezone, DEFAULTS["timezone"]))
     return spill_rows(periods.rename(columns={"first_day": "period_start"}),
                             ["period_start", "last_day"])
 
@@ -184,12 +199,14 @@ def BM_INVOICE_SCHEDULE(
             cells.read_whole(term_months, "term_months"),
             cells.read_numbers(users, "users"),
             overage_rate=cells.read_money(overage_rate, "overage_rate", None),
-            currency=cells.read_text(currency_code, "currency_code", "USD"),
-            ramp_policy=cells.read_text(ramp_policy, "ramp_policy", "actual-usage"),
+            currency=cells.read_text(currency_code, "currency_code", DEFAULTS["currency_code"]),
+            ramp_policy=cells.read_text(ramp_policy, "ramp_policy", DEFAULTS["ramp_policy"]),
             telephony=cells.read_numbers(telephony, "telephony", money=True, optional=True),
-            payment_terms_days=cells.read_whole(payment_terms_days, "payment_terms_days", 30),
-            license=cells.read_text(license, "license", "pc2"),
-            license_model=cells.read_text(license_model, "license_model", "named"))
+            payment_terms_days=cells.read_whole(payment_terms_days, "payment_terms_days",
+                                                DEFAULTS["payment_terms_days"]),
+            license=cells.read_text(license, "license", DEFAULTS["license"]),
+            license_model=cells.read_text(license_model, "license_model",
+                                          DEFAULTS["license_model"]))
     return spill_rows(schedule, INVOICE_COLUMNS)
 
 
@@ -223,13 +240,14 @@ def BM_STORAGE_FORECAST(
 ) -> Result:
     ("Storage forecast per billing period: spills a header and per period the new GB, stored "
      "(billed) GB, allowance, overage GB and overage cost (default USD 0.25/GB).")
+    currency = cells.read_currency(currency_code, default=DEFAULTS["currency_code"])
+    check_rate_currency(currency, cells.scalar(overage_rate), where="overage_rate")  # as the CLI
     forecast = storage_forecast(
         cells.storage_settings(calls_per_month, avg_minutes, retention_days,
                                audio_mb_per_minute, screen_share, screen_mb_per_minute,
                                screen_retention_days, overage_rate),
         cells.read_date(start_date, "start_date"), cells.read_whole(months, "months", minimum=1),
-        allowance_gb=cells.read_allowance(allowance_gb),
-        currency=cells.read_currency(currency_code))
+        allowance_gb=cells.read_allowance(allowance_gb), currency=currency)
     return spill_rows(forecast, FORECAST_COLUMNS)
 
 

@@ -22,6 +22,7 @@ from ..core.storage import (
     GB_DECIMALS,
     MAX_CALLS_PER_MONTH,
     StorageSettings,
+    check_rate_currency,
     max_retention,
     steady_state_gb,
     storage_daily,
@@ -185,9 +186,7 @@ def _gb(values) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     currency = check_currency(args.currency, where="--currency")
-    if currency != "USD" and args.overage_rate is None:
-        raise BillingInputError(f"--overage-rate: missing; the default 0.25 is a USD rate, give "
-                                f"the contract's rate per GB in {currency}")
+    check_rate_currency(currency, args.overage_rate, where="--overage-rate")
     check_model(args.license_model, where="--license-model")  # a typo, even when unused
     months = _months(args.months)
     args.start_date = to_date(args.start_date, where="--start-date")

@@ -37,6 +37,8 @@ from .periods import NS_PER_MINUTE
 from .validate import refuse
 
 PEAK_RULES = ("cumulative", "contiguous")
+#: the vendor's method: a level counts when reached for ``min_minutes`` in total
+DEFAULT_PEAK_RULE = PEAK_RULES[0]
 #: docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped; at most the minutes of
 #: the longest billing period (31 days), as no level can accrue more (core/limits.py)
 DEFAULT_MIN_MINUTES: int = LIMITS["min_minutes"].default  # type: ignore[assignment]

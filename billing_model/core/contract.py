@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,12 @@ class Contract:
         return self.channel == "partner"
 
 
+#: the defaults of the contract's optional terms, the one owner the scenario values and the Excel
+#: functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
+CONTRACT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Contract)
+                                     if f.default is not MISSING}
+
+
 @dataclass(frozen=True)
 class Product:
     """One license line of the contract: what is committed and at which rates.
@@ -217,6 +223,10 @@ class Org:
         Fair-use usage per period (``None`` when not given).
     sessions : SessionSource or None
         The session file ``users`` came from and its options, when it came from one.
+    given : dict[str, tuple]
+        Every value the scenario file gives for each series (``users:<license>``,
+        ``telephony``, a fair-use key), also those past ramp + term, which the engines do not
+        bill: the workbook keeps them for a longer ramp or term typed into it.
     """
 
     name: str
@@ -226,6 +236,7 @@ class Org:
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
     sessions: SessionSource | None = None
+    given: Mapping[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

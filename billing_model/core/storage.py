@@ -386,6 +386,22 @@ def _per_period(values: object, months: int, where: str) -> np.ndarray:
     return arr
 
 
+def check_rate_currency(currency: str, rate: object, *, where: str) -> None:
+    """The published storage overage rate is a USD figure (docs/rules.md#storage-overage): in
+    another currency the contract's rate must be given (``rate`` None: not given). The CLI and
+    the Excel function refuse alike.
+
+    >>> check_rate_currency("JPY", None, where="overage_rate")
+    Traceback (most recent call last):
+    ...
+    billing_model.core.errors.BillingInputError: overage_rate: missing; the default 0.25 is a \
+USD rate, give the contract's rate per GB in JPY
+    """
+    if currency != "USD" and rate is None:
+        raise BillingInputError(f"{where}: missing; the default {STORAGE_OVERAGE_USD_PER_GB} is "
+                                f"a USD rate, give the contract's rate per GB in {currency}")
+
+
 def storage_forecast(settings: StorageSettings, start_date: object, months: int, *,
                      timezone: str = DEFAULT_TIMEZONE, allowance_gb: object = None,
                      currency: str = "USD") -> pd.DataFrame:
@@ -518,6 +534,7 @@ def max_retention(settings: StorageSettings, allowance_gb: object, start_date: o
 
 
 __all__ = [
+    "check_rate_currency",
     "DEFAULT_AUDIO_MB_PER_MINUTE", "DEFAULT_SCREEN_MB_PER_MINUTE", "MAX_SCREEN_RETENTION_DAYS",
     "MB_PER_GB", "GB_DECIMALS", "FORECAST_COLUMNS", "DAILY_COLUMNS", "StorageSettings",
     "storage_daily", "storage_forecast", "steady_state_gb", "max_retention",

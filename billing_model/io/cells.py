@@ -38,7 +38,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from billing_model.core.concurrency import check_peak_rule, touched_span
+from billing_model.core.concurrency import (
+    DEFAULT_MIN_MINUTES,
+    DEFAULT_PEAK_RULE,
+    check_peak_rule,
+    touched_span,
+)
+from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import check_currency, to_decimal
 from billing_model.core.periods import (
@@ -417,8 +423,8 @@ def period_window(sessions: Sessions, period_start: Cell, period_end: Cell,
 
 
 def window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, period_start: Cell,
-                  period_end: Cell, timezone: Cell, *, rule: str = "cumulative",
-                  min_minutes: int = 30) -> pd.DataFrame | None:
+                  period_end: Cell, timezone: Cell, *, rule: str = DEFAULT_PEAK_RULE,
+                  min_minutes: int = DEFAULT_MIN_MINUTES) -> pd.DataFrame | None:
     """The usage engine's rows for one window (None when there are no sessions)."""
     tz = read_timezone(timezone)
     sessions = read_sessions(user_ids, starts, ends, licenses, SESSION_TIMEZONE)
@@ -498,8 +504,13 @@ def read_date(value: Cell, name: str = "order_date") -> dt.date:
     if value is None:
         raise BillingInputError(f"{name}: is blank; accepted: a date")
     if isinstance(value, int | float) and not isinstance(value, bool):
-        ns = read_instant(value, name, "UTC")
-        return pd.Timestamp(ns).date()
+        if not SERIAL_RANGE[0] <= value < SERIAL_RANGE[1]:
+            raise BillingInputError(f"{name}: {_show(value)} is not a date; accepted: an Excel "
+                                    "date or text YYYY-MM-DD")
+        # whole days from the serial, no nanosecond timestamp: 9999-12-31 (2958465) is past
+        # the timestamps' year 2262 and wrapped around to 1816
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=math.floor(value) - EXCEL_EPOCH_SERIAL)
+        return to_date(day, where=name)
     return to_date(value, where=name)
 
 
@@ -563,6 +574,7 @@ def read_allowance(allowance_gb: Cell) -> float | list[float] | None:
     return None if not numbers else numbers[0] if len(numbers) == 1 else numbers
 
 
-def read_currency(value: Cell, name: str = "currency_code", default: str = "USD") -> str:
+def read_currency(value: Cell, name: str = "currency_code",
+                  default: str = CONTRACT_DEFAULTS["currency"]) -> str:
     """An ISO currency code (upper case), checked here so that the message names the argument."""
     return check_currency(read_text(value, name, default), where=name)

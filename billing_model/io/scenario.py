@@ -35,6 +35,7 @@ from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
 from ..core.contract import (
     CHANNELS,
+    CONTRACT_DEFAULTS,
     FAIR_USE_KEYS,
     RAMP_POLICIES,
     Charge,
@@ -87,6 +88,8 @@ MAX_NAME_TEXT = 255
 MAX_DESCRIPTION_TEXT = 32_767
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
+#: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
+MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
@@ -235,7 +238,9 @@ class _Checker:
         return validate.date(value, f"{self.label}: {where}")
 
     def series(self, value: Any, where: str, periods: int, *, whole: bool) -> tuple:
-        """One value per period (whole counts or exact decimals), exactly ``periods`` of them."""
+        """One value per period (whole counts or exact decimals): every value given, at least
+        ``periods`` of them, checked up to the engine's periods limit (the engines bill the
+        first ``periods``; a workbook keeps the rest for a longer ramp or term)."""
         if not isinstance(value, list | tuple):
             self.fail(where, f"expected a list with one value per period, got {value!r}")
         if len(value) < periods:
@@ -243,7 +248,7 @@ class _Checker:
                       "(ramp_months + term_months); accepted: one value per period")
         check = self.whole if whole else self.money
         return tuple(check(v, f"{where}[{i}]")  # a loop over periods
-                     for i, v in enumerate(value[:periods]))
+                     for i, v in enumerate(value[:MAX_GIVEN]))
 
 
 def _tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -340,7 +345,7 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     w = "contract."
     order_date = c.date(c.required(t, "order_date", "contract", "a date YYYY-MM-DD"),
                         w + "order_date")
-    currency = str(t.get("currency", "USD"))
+    currency = str(t.get("currency", CONTRACT_DEFAULTS["currency"]))
     if currency.strip().upper() not in CURRENCIES:
         c.fail(w + "currency", f"{t.get('currency')!r} is not accepted; accepted: "
                f"{', '.join(CURRENCIES)}")
@@ -351,11 +356,11 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
     except BillingInputError:
         c.fail(w + "billing_timezone", f"{tz!r} is not accepted; accepted: an IANA zone such as "
                "'America/New_York', 'Europe/Berlin' or 'UTC'")
-    model = c.choice(t.get("license_model", "named"), w + "license_model", ("named",
-                                                                             "concurrent"))
+    model = c.choice(t.get("license_model", CONTRACT_DEFAULTS["license_model"]),
+                     w + "license_model", ("named", "concurrent"))
     lic = _license(c, c.required(t, "license", "contract", "a license such as pc2"),
                    w + "license")
-    channel = c.choice(t.get("channel", "direct"), w + "channel", CHANNELS)
+    channel = c.choice(t.get("channel", CONTRACT_DEFAULTS["channel"]), w + "channel", CHANNELS)
     prepay = _rate(c, t, "prepay_rate", "contract", required=channel == "direct")
     overage = _rate(c, t, "overage_rate", "contract", required=False)
     ramp = c.whole(t.get("ramp_months", LIMITS["ramp_months"].default), w + "ramp_months",
@@ -371,8 +376,9 @@ def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
         committed_users=c.whole(c.required(t, "committed_users", "contract",
                                            LIMITS["count"].accepted()), w + "committed_users"),
         prepay_rate=prepay, overage_rate=overage if overage is not None else prepay,
-        ramp_months=ramp, ramp_policy=c.choice(t.get("ramp_policy", "actual-usage"),
-                                               w + "ramp_policy", RAMP_POLICIES),
+        ramp_months=ramp,
+        ramp_policy=c.choice(t.get("ramp_policy", CONTRACT_DEFAULTS["ramp_policy"]),
+                             w + "ramp_policy", RAMP_POLICIES),
         term_months=term,
         payment_terms_days=c.whole(t.get("payment_terms_days",
                                          LIMITS["payment_terms_days"].default),
@@ -444,10 +450,14 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
     if len(name) > MAX_NAME_TEXT:
         c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
     extra: dict[str, Any] = {}
-    extra["telephony"] = (c.series(t["telephony"], f"{where}.telephony", n, whole=False)
-                          if "telephony" in t else tuple(Decimal(0) for _ in range(n)))
-    for key in FAIR_USE_KEYS:
-        extra[key] = c.series(t[key], f"{where}.{key}", n, whole=False) if key in t else None
+    given: dict[str, tuple] = {}  # every value the file gives (the engines bill the first n)
+    for key in ("telephony", *FAIR_USE_KEYS):
+        if key in t:
+            given[key] = c.series(t[key], f"{where}.{key}", n, whole=False)
+        extra[key] = given[key][:n] if key in t else None
+    if extra["telephony"] is None:
+        extra["telephony"] = tuple(Decimal(0) for _ in range(n))
+    extra["given"] = given
     if "users" in t and "sessions" in t:
         c.fail(f"{where}.sessions", "given together with users; accepted: either users or "
                "sessions")
@@ -473,6 +483,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
         else:
             users = {contract.license: c.series(raw, f"{where}.users", n, whole=True)}
             users_where = {contract.license: f"{where}.users"}
+        given.update({"users:" + lic: values for lic, values in users.items()})
+        users = {lic: values[:n] for lic, values in users.items()}
         _check_org_users(c, by_license, users, users_where, name)
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:

@@ -10,15 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.contract import (
-    Contract,
-)
+from ..core.contract import CONTRACT_DEFAULTS, Contract
 from ..core.errors import BillingInputError
 from ..core.money import to_decimal
-from ..core.periods import (
-    DEFAULT_TIMEZONE,
-    to_date,
-)
+from ..core.periods import to_date
+
+#: the license :func:`schedule_from_values` (and ``BM_INVOICE_SCHEDULE``) bills when none is
+#: given: PureCloud 2, the middle tier (a scenario file always names its license)
+DEFAULT_LICENSE = "pc2"
 
 
 def contract_from_values(order_date: object, license: str, committed_users: int,
@@ -50,12 +49,15 @@ def _plain(values: object, where: str) -> list | None:
 
 def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
                          ramp_months: int, term_months: int, users: Sequence[float], *,
-                         overage_rate: object = None, currency: str = "USD",
-                         ramp_policy: str = "actual-usage",
+                         overage_rate: object = None,
+                         currency: str = CONTRACT_DEFAULTS["currency"],
+                         ramp_policy: str = CONTRACT_DEFAULTS["ramp_policy"],
                          telephony: Sequence[object] | None = None,
-                         payment_terms_days: int = 30, timezone: str = DEFAULT_TIMEZONE,
-                         license: str = "pc2", license_model: str = "named",
-                         channel: str = "direct") -> pd.DataFrame:
+                         payment_terms_days: int = CONTRACT_DEFAULTS["payment_terms_days"],
+                         timezone: str = CONTRACT_DEFAULTS["billing_timezone"],
+                         license: str = DEFAULT_LICENSE,
+                         license_model: str = CONTRACT_DEFAULTS["license_model"],
+                         channel: str = CONTRACT_DEFAULTS["channel"]) -> pd.DataFrame:
     """The invoice schedule of a single-license contract from plain values.
 
     The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation

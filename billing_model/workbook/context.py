@@ -108,24 +108,22 @@ def extend(values, n: int) -> list | None:
     return (values + [values[-1]] * n)[:n]
 
 
-def longest(scenario: Scenario, get) -> list | None:
-    """The longest series ``get(s)`` of the scenario or of its variants whose start is the
-    scenario's own (a variant with a longer ramp or term kept more of the file's values)."""
-    base = get(scenario)
-    if base is None:
+def given(org, key: str) -> list | None:
+    """Every value the scenario file gives for one org's series ``key`` (``users:<license>``,
+    ``telephony``, a fair-use key), also those past ramp + term; else the series the engines
+    use (session counts, defaults). ``None`` when the org has no such series."""
+    if key in org.given:
+        return list(org.given[key])
+    values = org.users.get(key[6:]) if key.startswith("users:") else getattr(org, key)
+    return None if values is None else list(values)
+
+
+def given_total(scenario: Scenario, key: str, n: int) -> list | None:
+    """The orgs' series ``key`` over ``n`` periods (each as the file gives it, extended by its
+    last value), summed per period; ``None`` when no org gives it."""
+    parts = [extend(values, n) for org in scenario.orgs
+             if (values := given(org, key)) is not None]
+    if not parts:
         return None
-    base = list(base)
-    best = base
-    for _name, variant in scenario.variants()[1:]:
-        try:
-            other = get(variant)
-        except (KeyError, StopIteration):
-            continue
-        if other is not None and len(other) > len(best) and list(other[:len(base)]) == base:
-            best = list(other)
-    return best
+    return [sum(values, Decimal(0)) for values in zip(*parts, strict=True)]
 
-
-def org_named(scenario: Scenario, name: str):
-    """The org called ``name`` (raises StopIteration when the scenario has none)."""
-    return next(o for o in scenario.orgs if o.name == name)

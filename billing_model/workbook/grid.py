@@ -19,7 +19,7 @@ from ..core import invoices as ci
 from ..core.contract import Scenario
 from ..core.money import line_amount, to_decimal
 from ..core.periods import BillingCalendar
-from .context import Ctx, extend, longest, num, org_named
+from .context import Ctx, extend, given, num
 
 
 def grid_scenario(ctx: Ctx) -> Scenario:
@@ -36,11 +36,10 @@ def grid_scenario(ctx: Ctx) -> Scenario:
                           else "named_users")
                 series = ctx.sessions["series"].get((org.name, lic, column))
             if series is None:
-                series = longest(s, lambda v, o=org.name, x=lic: org_named(v, o).users[x])
+                series = given(org, "users:" + lic)
             users[lic] = tuple(int(v) for v in extend(series, n))
-        extra = {key: (None if getattr(org, key) is None else tuple(extend(
-            longest(s, lambda v, o=org.name, x=key: getattr(org_named(v, o), x)), n)))
-            for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
+        extra = {key: (None if getattr(org, key) is None else tuple(extend(given(org, key), n)))
+                 for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
         orgs.append(replace(org, users=users, **extra))
     contract = replace(s.contract, term_months=n - s.contract.ramp_months)
     return replace(s, contract=contract, orgs=tuple(orgs), storage=None, _variants=())

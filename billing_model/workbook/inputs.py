@@ -31,11 +31,29 @@ from .storage import workbook_settings
 
 def in_range(cell: str, limit: Limit, maximum: object = None, *, blank: bool = False) -> str:
     """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
-    ``blank``: an empty cell is accepted too), the check a forced value fails."""
+    ``blank``: an empty cell is accepted too), the check a forced value fails. Text in the cell
+    makes it FALSE, never an error (IF tests ISNUMBER first)."""
     top = limit.maximum if maximum is None else min(limit.maximum, maximum)  # type: ignore
-    test = f"AND(ISNUMBER({cell}),{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
-    test += f",INT({cell})={cell})" if limit.kind in ("whole", "date") else ")"
+    test = f"{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
+    test += f",INT({cell})={cell}" if limit.kind in ("whole", "date") else ""
+    test = f"IF(ISNUMBER({cell}),AND({test}),FALSE)"
     return f'OR({cell}="",{test})' if blank else test
+
+
+def one_of(cell: str, options: tuple[str, ...]) -> str:
+    """A formula true when ``cell`` is one of ``options`` (as the formulas' MATCH finds it)."""
+    return f'ISNUMBER(MATCH({cell},{{{",".join(_quoted(o) for o in options)}}},0))'
+
+
+def _quoted(text: str) -> str:
+    return '"' + str(text).replace('"', '""') + '"'
+
+
+def shown(cell: str, kind: str | None = None) -> str:
+    """A formula showing the value of ``cell`` in a message: a date as yyyy-mm-dd, text in
+    quotes, ``empty``."""
+    number = f'TEXT({cell},"yyyy-mm-dd")' if kind == "date" else f'""&{cell}'
+    return f"IF(ISNUMBER({cell}),{number},IF({cell}=\"\",\"empty\",\"'\"&{cell}&\"'\"))"
 
 
 def _bound(value: object) -> float | str:
@@ -58,12 +76,23 @@ def validation(cell: str, limit: Limit, prompt: str, maximum: object = None) -> 
 class _InputWriter:
     def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
         self.ctx, self.sheet, self.row = ctx, sheet, row
-        self.checks: list[str] = []  # one in_range formula per validated number
+        #: row -> [(check formula, message formula)]: what each input's status cell tests
+        self.checks: dict[int, list[tuple[str, str]]] = {}
 
     def section(self, title: str) -> None:
         self.row += 1
         self.sheet.text(self.row, 1, title, style="subtitle")
         self.row += 1
+
+    def rule(self, row: int, check: str, label: str, accepted: str, *,
+             kind: str | None = None) -> None:
+        """A check of the input in ``row``: ``check`` is a formula true when it is accepted;
+        the status beside it says ``label: <value> is not accepted; accepted: <accepted>``
+        (``accepted``: a formula giving text)."""
+        cell = a1(row, 2)
+        message = (f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "'
+                   f"&{accepted}")
+        self.checks.setdefault(row, []).append((check, message))
 
     def add(self, name: str | None, label: str, value, *, fmt: str | None = None,
             unit: str = "", note: str = "", options: tuple[str, ...] | None = None,
@@ -84,9 +113,16 @@ class _InputWriter:
         if options:
             sheet.validations.append(Validation(cell, options=options, prompt=note,
                                                 error="Pick a value from the list."))
+            self.rule(row, one_of(a1(row, 2), options), label,
+                      _quoted("one of " + ", ".join(options)))
         elif limit:
             sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
-            self.checks.append(in_range(name or cell, LIMITS[limit], maximum, blank=blank))
+            top = LIMITS[limit].maximum if maximum is None else min(LIMITS[limit].maximum,
+                                                                   maximum)  # type: ignore
+            accepted = Limit(limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "",
+                             "").accepted() + (" or empty" if blank else "")
+            self.rule(row, in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank), label,
+                      _quoted(accepted), kind=LIMITS[limit].kind)
         self.row += 1
         if name:
             self.ctx.book.name(name, sheet, row, 2)
@@ -99,7 +135,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     title(sheet, "Inputs",
            "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
            "(Formulas > Name Manager) make the formulas readable.")
-    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 90})
+    sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
     w = _InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
@@ -169,7 +205,8 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
           text=False, calc=True, note=f"Periods the usage, storage and invoice grids hold: "
           f"a ramp of up to {ctx.ramp_max} and a term of up to {ctx.term_max} months.")
     periods_row = w.row
-    w.row += 2  # Periods and InputsOK are written last: they check every input above and below
+    w.row += 3  # Periods, InputsOK and InputsProblem are written last: they check every
+    # input above and below
 
     w.section("License lines")
     for i, p in enumerate(s.products):
@@ -221,13 +258,21 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         w.add(names["rate"], f"{kind} {k}: rate", charge.rate, fmt=ctx.rate, limit="price",
               unit=cur, note="Price per unit.")
         if hw:
+            row = w.row
             w.add(names["date"], f"{kind} {k}: ship date", charge.ship_date, fmt=DATE,
-                  unit="date", note="Hardware is invoiced when it ships (billing FAQ).")
+                  unit="date", note="Hardware is invoiced when it ships (billing FAQ): from "
+                  "the order date to the last billed day of ramp + term.")
+            _ship_date_rule(w, row, f"{kind} {k}: ship date")
         else:
             w.add(names["date"], f"{kind} {k}: invoice date", "=OrderDate", fmt=DATE,
                   unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
+    rate_row = int(ctx.book.names["StorageOverageRate"].rsplit("$", 1)[1])
+    w.rule(rate_row, 'OR(StorageOverageRate<>"",Currency="USD",Channel="partner",'
+           'StorageBilled<>"yes")', "Storage overage rate",
+           '"the contract\'s rate per GB in "&Currency&" while the storage forecast is billed '
+           '(the published 0.25 per GB is a USD figure)"')
     if s.quote is not None:
         _quote_inputs(ctx, w)
     _checks(ctx, w, periods_row)
@@ -256,7 +301,8 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
           "'Valid until'.")
     w.add("QuoteValidUntil", "Valid until", q.valid_until, fmt=DATE, unit="date",
           limit="order_date", note="The last day the offer holds.")
-    w.checks.append('OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)')
+    w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]), 'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
+           "Valid until", '"a date on or after the issue date"', kind="date")
 
 
 def storage_rate_input(contract) -> tuple[object, str]:
@@ -275,22 +321,71 @@ def storage_rate_input(contract) -> tuple[object, str]:
                 "shows #N/A instead of a silent 0.")
 
 
+def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
+    """A hardware ship date: from the order date to the last billed day of ramp + term (the
+    loader's rule), as a data validation and a check."""
+    cell = a1(row, 2)
+    last = "EDATE(OrderDate,RampMonths+TermMonths)-1"
+    w.sheet.validations.append(Validation(
+        a1(row, 2, absolute=False), kind="date", minimum="OrderDate", maximum=last,
+        prompt="From the order date to the last billed day of ramp + term.",
+        error="Accepted: a date from the order date to the last billed day of ramp + term."))
+    w.rule(row, f"IF(ISNUMBER({cell}),AND({cell}>=OrderDate,{cell}<={last}),FALSE)", label,
+           f'"a date from "&TEXT(OrderDate,"yyyy-mm-dd")&" (the order date) to "&'
+           f'TEXT({last},"yyyy-mm-dd")&" (the last billed day)"', kind="date")
+
+
+def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
+    """The concurrent model is for PureCloud 1-3 only (the loader's rule), on each model row."""
+    concurrent = tuple(key for key in LICENSE_KEYS if BY_KEY[key].concurrent)
+    for names in ctx.product_names:
+        row = int(ctx.book.names[names["model"]].rsplit("$", 1)[1])
+        w.rule(row, f'OR({names["model"]}<>"concurrent",{one_of(names["license"], concurrent)})',
+               str(w.sheet.value(row, 1)),
+               f'"named (concurrent is for {", ".join(concurrent)} only)"')
+
+
 def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
-    """``Periods`` (ramp + term) and ``InputsOK`` (every validated number in its range and the
-    grid covering ramp + term): a value forced past validation makes ``Periods`` ``#N/A``, and
-    with it every invoice line and total."""
+    """Beside each checked input its status (column E: empty, or what is wrong and what is
+    accepted); ``InputsOK`` (no status set, ramp + term within the grids), ``InputsProblem``
+    (the first status set, top to bottom) and ``Periods`` (ramp + term): a value forced past
+    validation makes ``Periods`` ``#N/A``, and with it every invoice line and total."""
+    _model_rules(ctx, w)
     end = w.row
+    sheet = w.sheet
+    sheet.text(3, 5, "Check", style="header")
+    sheet.widths[5] = 46
+    sheet.hidden_columns.add(6)  # the first problem from each checked row down
+    rows = sorted(w.checks)
+    for i, r in enumerate(rows):
+        status = '""'
+        fallback = _quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
+        for check, message in reversed(w.checks[r]):
+            status = f"IF(IFERROR({check},FALSE),{status},IFERROR({message},{fallback}))"
+        sheet.put(r, 5, "=" + status, style="bad", result="")
+        below = a1(rows[i + 1], 6) if i + 1 < len(rows) else '""'
+        sheet.put(r, 6, f'=IF({a1(r, 5)}="",{below},{a1(r, 5)})', result="")
+    first = a1(rows[0], 6)
     w.row = row
-    checks = ",".join([*w.checks, "RampMonths+TermMonths<=GridPeriods"])
     c = ctx.scenario.contract
     w.add("Periods", "Ramp + term", "=IF(InputsOK,RampMonths+TermMonths,NA())", fmt=INT,
           unit="calculated", calc=True, result=c.periods,
-          note="Billed periods; #N/A when an input is out of range (see InputsOK).")
-    w.add("InputsOK", "Inputs within range", f"=AND({checks})", unit="check", calc=True,
-          result=True, note="TRUE while every number is in its accepted range and ramp + term "
-          "fits the grids; FALSE means a value was forced past validation: the totals show #N/A.")
+          note="Billed periods; #N/A when an input is not accepted (see InputsOK).")
+    w.add("InputsOK", "Inputs accepted", f'=AND({first}="",'
+          "IFERROR(RampMonths+TermMonths<=GridPeriods,FALSE))", unit="check", calc=True,
+          result=True, note="TRUE while every input is accepted (its Check cell, column E, is "
+          "empty) and ramp + term fits the grids; FALSE: every figure built on the inputs shows "
+          "#N/A, and InputsProblem below names the first input not accepted.")
+    problem_row = w.row
+    w.add("InputsProblem", "First input not accepted",
+          f'=IF(InputsOK,"none",IF({first}="","ramp + term is longer than the grids",{first}))',
+          unit="check", calc=True, result="none",
+          note="What is wrong with the first input not accepted, and what is accepted.")
+    sheet.cells[(problem_row, 2)].style = "bad"  # wrapped in red: the whole message shows
+    sheet.heights[problem_row] = 58.0
     ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
     w.row = end
+    sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
 
 
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
@@ -327,6 +422,7 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
           note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 "
                "MB/minute.")
     screen_days = None if st is None else st.screen_retention_days
+    screen_row = w.row
     w.add("ScreenRetentionDays", "Screen retention", "" if screen_days is None else screen_days,
           fmt=INT, unit="days (blank = as audio)",
           limit="screen_retention_days", blank=True,
@@ -354,6 +450,11 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
           "=" + fs.screen_life_days(),
           fmt=INT, unit="days", note="Screen retention (or audio's), or until archived.",
           calc=True, result=settings.screen_life_days)
+    # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
+    cap = int(LIMITS["screen_retention_days"].maximum)  # type: ignore[arg-type]
+    w.rule(screen_row, f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
+           "Screen retention", f'"{cap} days or fewer: blank keeps screen recordings as long as '
+           f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"')
     w.add("StorageBilled", "Storage forecast billed", "yes" if st is not None else "no",
           options=("yes", "no"),
           note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "

@@ -73,8 +73,9 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         if kind == "storage_gb":  # no silent 0 when another currency's rate is missing
             rate = fi.required_rate(rate, a1(r, 7))
         sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt, result=res[8])
-        sheet.put(r, 9, "=" + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))), fmt=money,
-                  result=res[9])
+        # an input not accepted: every amount #N/A, so no sum of lines stands (InputsOK)
+        sheet.put(r, 9, "=IF(InputsOK," + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8)))
+                  + ",NA())", fmt=money, result=res[9])
         sheet.put(r, 10, "=Currency", result=s.contract.currency)
         if k is not None:
             sheet.put(r, 11, k, fmt="0", style="center")

@@ -24,7 +24,8 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
                "link", "check", "muted", "center", "wrap", "sign", "money0", "money2", "top",
-               "topcenter", "total0", "total2")
+               "topcenter", "total0", "total2", "bad",
+               "paragraph")
 
 
 @dataclass
@@ -122,6 +123,7 @@ class Sheet:
     name: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     widths: dict[int, float] = field(default_factory=dict)
+    hidden_columns: set[int] = field(default_factory=set)  # helper columns nobody reads
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
     validations: list[Validation] = field(default_factory=list)
@@ -141,6 +143,9 @@ class Sheet:
     row_breaks: list[int] = field(default_factory=list)
     #: the printed page's footer, in Excel's header/footer codes ("&CPage &P of &N")
     footer: str | None = None
+    #: cells merged across columns ``(row, first_col, last_col)``: the first cell's text wraps
+    #: over them (long lines that would otherwise widen the printed page)
+    merges: list[tuple[int, int, int]] = field(default_factory=list)
 
     # --- helpers the builder uses -------------------------------------------------------------
     def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
@@ -162,6 +167,13 @@ class Sheet:
         cell = Cell(value="" if value is None else str(value), style=style, comment=comment,
                     text=True, bold=bold)
         self.cells[(row, col)] = cell
+        return cell
+
+    def paragraph(self, row: int, text: str, last_col: int, *, col: int = 1) -> Cell:
+        """Text wrapped over columns ``col`` to ``last_col`` (merged): a long line that prints
+        within the page width."""
+        cell = self.text(row, col, text, style="paragraph")
+        self.merges.append((row, col, last_col))
         return cell
 
     def value(self, row: int, col: int) -> Any:

@@ -152,12 +152,13 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.text(tot, 1, "Largest / invoiced over ramp + term", style="total")
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
-    sheet.put(tot, 8, f"=MAX({ref(sheet, first, 8, last)})", fmt=GB, style="total",
-              result=float(fc["stored_gb"].iloc[:s.periods].max()))
-    sheet.put(tot, 10, f"=MAX({ref(sheet, first, 10, last)})", fmt=GB, style="total",
-              result=max(overage))
-    sheet.put(tot, 11, f"=SUM({ref(sheet, first, 11, last)})", fmt=ctx.money, style="total",
-              result=num(sum(cost, Decimal(0))))
+    # an input not accepted: the totals are #N/A (InputsOK), never a figure of a bad input
+    sheet.put(tot, 8, f"=IF(InputsOK,MAX({ref(sheet, first, 8, last)}),NA())", fmt=GB,
+              style="total", result=float(fc["stored_gb"].iloc[:s.periods].max()))
+    sheet.put(tot, 10, f"=IF(InputsOK,MAX({ref(sheet, first, 10, last)}),NA())", fmt=GB,
+              style="total", result=max(overage))
+    sheet.put(tot, 11, f"=IF(InputsOK,SUM({ref(sheet, first, 11, last)}),NA())",
+              fmt=ctx.money, style="total", result=num(sum(cost, Decimal(0))))
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)

@@ -9,7 +9,7 @@ from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE
 from ..formulas import periods as fp
 from .context import GB, INT, PCT, Ctx, header, title
-from .layout import Sheet
+from .layout import Sheet, a1, ref
 from .variants import scenario_figures
 
 
@@ -25,19 +25,22 @@ def _named_result(ctx: Ctx, name: str) -> object:
 
 def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
-    title(sheet, s.quote.title if s.quote else f"Billing model: {s.name}",
-           "A live model: edit the yellow cells on the Inputs sheet; Excel recalculates every "
-           "invoice line. " + TAX_NOTE)
+    title(sheet, s.quote.title if s.quote else f"Billing model: {s.name}")
+    # long lines wrap over the three columns: the page prints at its width, not a fraction
+    sheet.paragraph(2, "A live model: edit the yellow cells on the Inputs sheet; Excel "
+                    "recalculates every invoice line. " + TAX_NOTE, 3)
     sheet.widths.update({1: 40, 2: 20, 3: 64})
     r = 4
     header(sheet, r, 1, ["Figure", "Value", "How it is computed"])
 
     def fig(label: str, formula: str, fmt: str | None, how: str, *, style: str = "calc",
             result: object = None):
+        """One figure: #N/A while an input is not accepted (InputsOK), never a stale value."""
         nonlocal r
         r += 1
         sheet.text(r, 1, label, bold=style == "total")
-        sheet.put(r, 2, formula, fmt=fmt, style=style, result=result)
+        gated = f"=IF(InputsOK,{str(formula).lstrip('=')},NA())"
+        sheet.put(r, 2, gated, fmt=fmt, style=style, result=result)
         sheet.text(r, 3, how, style="note")
         return r
 
@@ -48,10 +51,10 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                for name in ("StorageMaxGB", "StorageMaxOverageGB", "StorageOverageCost")}
     lic = BY_KEY[c.license].label
     ramp = (f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp")
-    sheet.text(3, 1, f"{lic} {c.license_model}, {c.committed_users} committed users, "
-               f"{ramp} + {c.term_months}-month term, "
-               f"{c.currency}, order date {c.order_date.isoformat()} (as built; the figures "
-               "below follow the inputs)", style="intro")
+    sheet.paragraph(3, f"{lic} {c.license_model}, {c.committed_users} committed users, "
+                    f"{ramp} + {c.term_months}-month term, "
+                    f"{c.currency}, order date {c.order_date.isoformat()} (as built; the "
+                    "figures below follow the inputs)", 3)
     first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
                      "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
                      "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
@@ -70,8 +73,12 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         result=sum((p.committed_users * Decimal(p.prepay_rate or 0) for p in s.products),
                    Decimal(0)))
     fig("Billed periods", "=Periods", INT, "Ramp + term.", result=s.periods)
-    fig("Grid check", "=GridOK", None, "The grids cover the periods the inputs ask for.",
-        result=_named_result(ctx, "GridOK"))
+    r += 1
+    sheet.text(r, 1, "Grid check")
+    sheet.put(r, 2, "=GridOK", style="calc", result=_named_result(ctx, "GridOK"))
+    sheet.put(r, 3, '=IF(InputsOK,"Every input is accepted and the grids cover ramp + term.",'
+              '"Not accepted: "&InputsProblem)', style="note",
+              result="Every input is accepted and the grids cover ramp + term.")
     r += 1
     sheet.text(r + 1, 1, "Storage" + ("" if s.storage is not None else
                                       " (what-if: the scenario has no [storage] forecast)"),
@@ -96,26 +103,41 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         k = int(measured.index[0]) if len(measured) else 0
         named = int(measured["named_users"].iloc[0]) if len(measured) else 0
         peak = int(measured["peak_concurrent"].iloc[0]) if len(measured) else 0
-        fig(f"Named PureCloud users, period {k}", named, INT,
-            "Distinct users who logged in (session data).")
-        fig(f"Concurrent peak, period {k}", peak, INT,
-            "Highest count reached for 30 minutes in total (vendor method).")
-        fig("Concurrent / named", f"={peak}/MAX({named},1)", PCT,
+        # the Usage sheet's session counts of period k (edit them: these follow)
+        heads = {cell.value: col for (row, col), cell in ctx.book.sheet("Usage").cells.items()
+                 if row == 4}
+        cells = [(heads[f"{o.name} {lic} named (sessions)"], o.name, lic) for o in s.orgs
+                 for lic in o.users if BY_KEY[lic].concurrent
+                 and f"{o.name} {lic} named (sessions)" in heads]
+        usage_row = 5 + k  # the Usage sheet's row of period k (its header is row 4)
+        named_f = "+".join(ref("Usage", usage_row, col) for col, _o, _l in cells) or "0"
+        peak_f = "+".join(ref("Usage", usage_row, col + 1) for col, _o, _l in cells) or "0"
+        source = sess["source"]
+        reached = "in total" if source.peak_rule == "cumulative" else "in a row"
+        rule = "the vendor's method" if source.peak_rule == "cumulative" else "contiguous rule"
+        named_row = fig(f"Named PureCloud users, period {k}", "=" + named_f, INT,
+                        "Distinct users who logged in (session data; the Usage sheet's named "
+                        "counts).", result=named)
+        peak_row = fig(f"Concurrent peak, period {k}", "=" + peak_f, INT,
+                       f"Highest count reached for {source.min_minutes} minutes {reached} "
+                       f"({rule}; the Usage sheet's concurrent counts).", result=peak)
+        named_cell, peak_cell = a1(named_row, 2), a1(peak_row, 2)
+        fig("Concurrent / named", f"={peak_cell}/MAX({named_cell},1)", PCT,
             "A concurrent license pays off when its price is below named price / this ratio.",
             result=peak / max(named, 1))
-        fig("Break-even concurrent rate", f"=PrepayRate*{named}/MAX({peak},1)", ctx.rate,
-            "Concurrent rate at which both models cost the same for this period, from the "
-            "prepay rate on the Inputs sheet.",
+        fig("Break-even concurrent rate", f"=PrepayRate*{named_cell}/MAX({peak_cell},1)",
+            ctx.rate, "Concurrent rate at which both models cost the same for this period, "
+            "from the prepay rate on the Inputs sheet.",
             result=float(c.prepay_rate or 0) * named / max(peak, 1))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
         r += 1
-        sheet.text(r + 1, 1, "The Variants sheet compares the scenario's variants side by side "
-                   "(first-year cost and cash, total contract value, invoiced per month), live: "
-                   "each variant's inputs are a column of the Variant inputs sheet (its "
-                   "overrides in yellow, the rest linked to the Inputs sheet), its invoices and "
-                   "cash flow the V1, V2, ... sheets.", style="intro")
+        sheet.paragraph(r + 1, "The Variants sheet compares the scenario's variants side by "
+                        "side (first-year cost and cash, total contract value, invoiced per "
+                        "month), live: each variant's inputs are a column of the Variant inputs "
+                        "sheet (its overrides in yellow, the rest linked to the Inputs sheet), "
+                        "its invoices and cash flow the V1, V2, ... sheets.", 3)
         r += 1
     r += 2
     sheet.text(r, 1, "Sheets", style="subtitle")
@@ -136,4 +158,5 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         sheet.text(r, 1, name, bold=True)
         sheet.text(r, 2, what, style="intro")
     sheet.landscape = False
+    sheet.print_area = f"A1:C{r}"  # the three columns, at a readable size
 

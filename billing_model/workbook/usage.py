@@ -25,10 +25,10 @@ from .context import (
     INT,
     Ctx,
     extend,
+    given,
+    given_total,
     header,
-    longest,
     num,
-    org_named,
     title,
 )
 from .grid import grid_scenario
@@ -113,8 +113,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 conc = sess["series"].get((org.name, lic, "concurrent_users"))
                 values = named  # Communicate and Collaborate: always named
             else:
-                values = extend(longest(s, lambda v, o=org.name, x=lic: org_named(v, o).users[x]),
-                                P)
+                values = extend(given(org, "users:" + lic), P)
             for i in range(P):
                 if named is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
@@ -157,7 +156,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         billed_gb += [0] * (P - len(billed_gb))
     for key, name, label, fmt in series:
         cols.append(label)
-        values = extend(longest(s, lambda v, x=key: v.usage(x)), P)
+        values = given_total(s, key, P)
         for i in range(P):
             if key == "storage_gb":
                 measured = 0 if values is None else num(values[i])

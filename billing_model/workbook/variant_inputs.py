@@ -46,7 +46,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import storage_rate_input, validation
+from .inputs import in_range, one_of, storage_rate_input, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 
 #: the Usage sheet's row of period 0 (its header is row 4)
@@ -160,6 +160,8 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     head = 4
     header(sheet, head, 1, ["Input", *(v.name for v in out)])
     row = head
+    #: per variant prefix: what each of its contract inputs must hold (as the base's Checks)
+    checks: dict[str, list[str]] = {v.prefix: [] for v in out}
 
     def put(label: str, base_name: str, values: list, base_value, *, fmt=None, check=None,
             text=False) -> None:
@@ -176,6 +178,14 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
                 sheet.text(row, v.column, value, style="input")
             else:
                 sheet.put(row, v.column, value, fmt=fmt, style="input")
+            absolute = a1(row, v.column)
+            if isinstance(check, tuple):
+                checks[v.prefix].append(one_of(absolute, check))
+            elif check is not None:
+                checks[v.prefix].append(in_range(
+                    absolute, LIMITS[check], {"ramp_months": cap - 1,
+                                              "term_months": cap}.get(check),
+                    blank=base_name == "StorageOverageRate"))
             if isinstance(check, tuple):
                 sheet.validations.append(Validation(cell, options=check,
                                                     error="Pick a value from the list."))
@@ -192,14 +202,18 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     calc = [("MoneyDecimals", "Money decimals (calculated)",
              [minor_units(v.scenario.contract.currency) for v in out],
              fm.minor_units("{p}Currency"), "0"),
+            # an input not accepted (the base's, or this variant's): its figures are #N/A
+            ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
+             "AND(InputsOK,{checks})", None),
             ("Periods", "Ramp + term (calculated)", [v.scenario.periods for v in out],
-             "{p}RampMonths+{p}TermMonths", INT)]
+             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT)]
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
         for v, value in zip(out, values, strict=True):
-            sheet.put(row, v.column, "=" + formula.format(p=v.prefix), fmt=fmt, style="calc",
-                      result=value)
+            text = formula.format(p=v.prefix, checks=",".join(
+                f"IFERROR({c},FALSE)" for c in checks[v.prefix]))
+            sheet.put(row, v.column, "=" + text, fmt=fmt, style="calc", result=value)
             book.name(v.prefix + base_name, sheet, row, v.column)
     # further license lines and the one-time charges: variants cannot override them (they are
     # tables of their own in the scenario file), so they link to the base

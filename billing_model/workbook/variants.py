@@ -18,7 +18,7 @@ from ..formulas import money as fm
 from ..formulas import periods as fp
 from .context import DATE, INT, Ctx, edate, header, num, title
 from .invoices import cash_flow_sheet, invoices_sheet
-from .layout import Chart, Series, Sheet, a1, ref
+from .layout import Chart, Series, Sheet, a1, column_letter, ref
 from .variant_inputs import capacity, prefixed_names, variant_inputs_sheet
 
 
@@ -75,10 +75,12 @@ def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
 
 def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap: int) -> None:
     s = ctx.scenario
-    title(sheet, "Variants side by side",
-          "Live: each column reads its variant's own inputs (Variant inputs sheet, linked to the "
-          "base unless overridden), invoice grid and cash flow (V1 invoices, V1 cash flow, ...). "
-          "The base column is the live model of the Inputs sheet.")
+    title(sheet, "Variants side by side")
+    sheet.paragraph(2, "Live: each column reads its variant's own inputs (Variant inputs sheet, "
+                    "linked to the base unless overridden), invoice grid and cash flow (V1 "
+                    "invoices, V1 cash flow, ...). The base column is the live model of the "
+                    "Inputs sheet. Printed: this comparison; the months below and the chart are "
+                    "on screen.", 1 + len(variants))
     head = 4
     figures = [scenario_figures(scen) for _n, scen in variants]
     header(sheet, head, 1, ["", *[name for name, _s in variants]])
@@ -117,6 +119,9 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
     for j, f in enumerate(figures):
         sheet.put(r, 2 + j, f"={a1(total_row, 2 + j)}-{a1(total_row, 2)}", fmt=ctx.money,
                   result=num(f["total"] - figures[0]["total"]))
+    # printed: the comparison, one page wide at a readable size (the 85 months x 2 blocks of
+    # the table below and the chart beside it would shrink it to a fraction)
+    sheet.print_area = f"A1:{column_letter(1 + len(variants))}{r}"
     # per month from the order date: invoiced in it, and invoiced to its end (the chart)
     r += 2
     n = len(variants)

@@ -59,6 +59,8 @@ STYLES: dict[str, dict[str, Any]] = {
                "num_format": "#,##0"},
     "total2": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
                "num_format": "#,##0.00"},
+    "paragraph": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"},
+    "bad": {"bold": True, "font_color": "#C00000", "text_wrap": True, "valign": "vcenter"},
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -245,6 +247,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         _write_cell(ws, row, col, cell, formats)
     for col, width in sorted(sheet.widths.items()):
         ws.set_column(col - 1, col - 1, width)
+    for row, first, last in sheet.merges:
+        cell = sheet.cells[(row, first)]
+        ws.merge_range(row - 1, first - 1, row - 1, last - 1, "",
+                       formats.get(cell.style, cell.number_format, bold=cell.bold))
+        ws.write_string(row - 1, first - 1, str(cell.value or ""),
+                        formats.get(cell.style, cell.number_format, bold=cell.bold))
+    for col in sorted(sheet.hidden_columns):
+        ws.set_column(col - 1, col - 1, None, None, {"hidden": True})
     for row, height in sorted(_row_heights(sheet).items()):
         ws.set_row(row - 1, height)
     for table in sheet.tables:
@@ -312,11 +322,12 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
     """Explicit heights, plus enough lines for wrapped text (spreadsheets do not grow rows of a
     file on open): characters / column width, rounded up."""
     heights = dict(sheet.heights)
+    merged = {(row, first): last for row, first, last in sheet.merges}
     for (row, col), cell in sheet.cells.items():
         style = STYLES.get(cell.style or "", {})
         if not style.get("text_wrap") or not isinstance(cell.value, str):
             continue
-        width = sheet.widths.get(col, 8.43)
+        width = sum(sheet.widths.get(c, 8.43) for c in range(col, merged.get((row, col), col) + 1))
         per_line = max(width * (1.2 if cell.style == "note" else 1.0) - 2, 1)  # italic is narrow
         lines = sum(max(1, math.ceil(len(part) / per_line))
                     for part in cell.value.split("\n"))

@@ -1,0 +1,117 @@
+"""Every command the README and docs/ show runs as written (issue #18, Docs).
+
+Each ```sh block of ``README.md`` and ``docs/*.md`` is split into commands (continuation lines
+joined, comments dropped) and each ``billing-model`` command runs through bash from a temporary
+folder that links the repository's ``scenarios/``: the example files it names (a folder of
+Parquet parts, a vendor export) are shipped there, and what a command writes (``-o``, ``>``)
+lands in the temporary folder. The few commands that cannot run here are listed in
+:data:`NOT_RUN`, each with its reason; a command that is neither run nor listed fails the test.
+Each ```python block runs too (from the same kind of folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+#: commands (by how they start or what they hold) that are not run here, and why
+NOT_RUN = {
+    "make demo": "set-up of a fresh checkout (virtual environment); its billing-model demo runs",
+    "make test": "the test suite itself",
+    "dask scheduler": "starts a cluster's scheduler and waits for workers",
+    "dask worker": "starts a cluster's worker and waits for a scheduler",
+    "--scheduler tcp://": "needs a running cluster",
+    "python benchmarks/": "benchmarks run by hand (minutes each, docs/usage.md)",
+}
+
+
+def _blocks(kind: str) -> list[tuple[str, str]]:
+    out = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for block in re.findall(rf"```{kind}\n(.*?)```", text, re.S):
+            out.append((doc.relative_to(ROOT).as_posix(), block))
+    return out
+
+
+def _commands() -> list[tuple[str, str]]:
+    """``(document, command)`` for every command of every ```sh block."""
+    out = []
+    for doc, block in _blocks("(?:sh|bash|shell)"):
+        joined = re.sub(r"\\\n\s*", " ", block)
+        for line in joined.splitlines():
+            command = re.sub(r"\s+#.*$", "", line).strip()  # a comment after the command
+            if command and not command.startswith("#"):
+                out.append((doc, command))
+    return out
+
+
+def _skipped(command: str) -> str | None:
+    return next((why for key, why in NOT_RUN.items()
+                 if command.startswith(key) or key in command), None)
+
+
+COMMANDS = _commands()
+RUN = [(doc, c) for doc, c in COMMANDS if _skipped(c) is None]
+
+
+def test_every_command_is_run_or_listed_with_a_reason():
+    assert len(COMMANDS) >= 20
+    others = [c for _doc, c in RUN if not c.startswith("billing-model ")]
+    assert others == [], "a command that is neither billing-model nor in NOT_RUN"
+    # every reason is still used: NOT_RUN lists nothing the docs no longer show
+    assert {key for key in NOT_RUN if any(_skipped(c) == NOT_RUN[key] for _d, c in COMMANDS)} \
+        == set(NOT_RUN)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A working folder holding a link to the repository's scenarios/ and a ``billing-model``
+    on PATH that runs this checkout."""
+    (tmp_path / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    bin_dir = tmp_path / ".bin"
+    bin_dir.mkdir()
+    script = bin_dir / "billing-model"
+    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m billing_model "$@"\n')
+    script.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    return tmp_path, env
+
+
+def _marks(command: str) -> list:
+    return [pytest.mark.libreoffice] if "--recalc" in command else []
+
+
+@pytest.mark.parametrize("doc,command", [pytest.param(d, c, marks=_marks(c), id=f"{d}: {c}")
+                                         for d, c in RUN])
+def test_the_command_runs_as_written(folder, doc, command, request):
+    cwd, env = folder
+    if "--recalc" in command:
+        request.getfixturevalue("soffice")
+    if command.startswith("billing-model demo"):
+        command += " --out-dir workbooks"  # into the temporary folder, not the repository's
+    done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, f"{doc}: {command}\n{done.stderr[-2000:]}"
+    assert "Traceback" not in done.stderr
+    for written in re.findall(r"(?:-o|>)\s+(\S+)", command):
+        assert (cwd / written).stat().st_size > 0, written
+
+
+@pytest.mark.parametrize("doc,block", [(d, b) for d, b in _blocks("python")
+                                       if "tcp://" not in b],
+                         ids=lambda v: v if v.endswith(".md") else "")
+def test_the_python_example_runs(folder, doc, block):
+    cwd, env = folder
+    done = subprocess.run([sys.executable, "-c", block], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, f"{doc}\n{done.stderr[-2000:]}"
