@@ -301,7 +301,8 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
           "'Valid until'.")
     w.add("QuoteValidUntil", "Valid until", q.valid_until, fmt=DATE, unit="date",
           limit="order_date", note="The last day the offer holds.")
-    w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]), 'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
+    w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
+           'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
            "Valid until", '"a date on or after the issue date"', kind="date")
 
 
