@@ -1,0 +1,107 @@
+"""A hostile review of what changed with issues #18, #20 and #21 (the quote, the Check column,
+the new refusals): each test failed before its fix."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+# A stand-in for LibreOffice: like ``soffice`` (the oosplash launcher), it starts the program
+# that does the work as a child, and waits for it. The child's pid goes to $FAKE_SOFFICE_PID.
+FAKE_SOFFICE = """#!/bin/sh
+sleep 300 &
+echo $! > "$FAKE_SOFFICE_PID"
+wait
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def fake_soffice(tmp_path, monkeypatch):
+    """``BILLING_MODEL_SOFFICE`` pointing at :data:`FAKE_SOFFICE`; yields the pid file."""
+    if not Path("/proc").is_dir():
+        pytest.skip("needs /proc to see the launcher's child")
+    script = tmp_path / "soffice"
+    script.write_text(FAKE_SOFFICE)
+    script.chmod(0o755)
+    pid_file = tmp_path / "worker.pid"
+    monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(script))
+    monkeypatch.setenv("FAKE_SOFFICE_PID", str(pid_file))
+    yield pid_file
+    if pid_file.exists():  # never leave the stand-in running, whatever the test did
+        pid = int(pid_file.read_text())
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _worker(pid_file: Path, timeout: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pid_file.exists() and pid_file.read_text().strip():
+            return int(pid_file.read_text())
+        time.sleep(0.05)
+    raise AssertionError("the stand-in LibreOffice did not start")
+
+
+def test_libreoffice_timeout_stops_the_program_the_launcher_started(tmp_path, fake_soffice):
+    # subprocess.run's timeout killed only the launcher: soffice.bin ran on, writing into a
+    # profile being removed
+    from billing_model.io.libreoffice import RecalcError, convert
+
+    book = tmp_path / "in" / "a.xlsx"
+    book.parent.mkdir()
+    book.write_bytes(b"not opened by the stand-in")
+    with pytest.raises(RecalcError, match="did not finish"):
+        convert([book], tmp_path / "out", timeout=1)
+    worker = _worker(fake_soffice)
+    deadline = time.monotonic() + 5
+    while _alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(worker)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(tmp_path, fake_soffice,
+                                                                         signum):
+    # kill -TERM ended Python at once: LibreOffice ran on and the staging folder
+    # (billing-model-quote-*) and the profile (billing-model-lo-*) stayed in /tmp; Ctrl-C
+    # removed them while soffice.bin still wrote into them
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "quote.pdf"
+    out.write_bytes(b"the quote sent yesterday")
+    env = dict(os.environ, TMPDIR=str(scratch), PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "billing_model", "quote", str(SCENARIOS / "sales_quote.toml"),
+         "-o", str(out)], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        worker = _worker(fake_soffice, timeout=120)
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signum, err
+    assert err == "billing-model: interrupted\n"
+    assert not _alive(worker)
+    assert out.read_bytes() == b"the quote sent yesterday"
+    assert sorted(p.name for p in scratch.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["quote.pdf", "tmp", "soffice", "worker.pid"])
