@@ -105,3 +105,36 @@ def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(tmp_path
     assert sorted(p.name for p in scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["quote.pdf", "tmp", "soffice", "worker.pid"])
+
+
+def _usage_error(capsys, *args) -> str:
+    from billing_model.cli import main
+
+    code = main(["usage", *map(str, args)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err.strip()
+
+
+@pytest.mark.parametrize("engine", ["numpy", "dask"])
+def test_csv_with_a_megabyte_first_line_is_one_short_line(capsys, tmp_path, engine):
+    # a header field over csv's 131,072-character limit: _csv.Error traceback, exit 1
+    file = tmp_path / "export.csv"
+    file.write_text("user_id," + "x" * 200_000 + "\nann,1\n")
+    err = _usage_error(capsys, file, "--license", "pc2", "--engine", engine)
+    assert err == (f"billing-model: error: {file}: line 1 (the header) is longer than 65,536 "
+                   "characters; accepted: a CSV whose first line names its columns (user_id, "
+                   "start, end, ...)")
+
+
+@pytest.mark.parametrize("engine", ["numpy", "dask"])
+def test_missing_columns_message_names_a_few_columns_cut_short(capsys, tmp_path, engine):
+    # the refusal echoed every "column" whole: a 60,000-character line of error
+    file = tmp_path / "export.csv"
+    file.write_text("user_id," + "y" * 60_000 + "," + ",".join(f"c{i}" for i in range(30))
+                    + "\nann," + ",".join("1" * 31) + "\n")
+    err = _usage_error(capsys, file, "--license", "pc2", "--engine", engine)
+    assert len(err) < 600, err[:300]
+    assert err.endswith("(found: user_id, " + "y" * 37 + "..., c0, c1, c2, c3, c4, c5, c6, c7, "
+                        "c8, c9 and 20 more)")
