@@ -138,3 +138,62 @@ def test_missing_columns_message_names_a_few_columns_cut_short(capsys, tmp_path,
     assert len(err) < 600, err[:300]
     assert err.endswith("(found: user_id, " + "y" * 37 + "..., c0, c1, c2, c3, c4, c5, c6, c7, "
                         "c8, c9 and 20 more)")
+
+
+def _scenario(tmp_path, text: str) -> Path:
+    base = (SCENARIOS / "sales_quote.toml").read_text(encoding="utf-8")
+    base = base.replace('"sample_sessions.csv"', repr(str(SCENARIOS / "sample_sessions.csv")))
+    path = tmp_path / "s.toml"
+    path.write_text(base + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "where"), [
+    ('seller = "Northwind Contact Solutions"', 'seller = "Evil \\u202egnp.exe"', "quote.seller"),
+    ('customer = "Example Retail Ltd"', 'customer = "Example \\u2067Ltd"', "quote.customer"),
+    ('name = "concurrent"', 'name = "con\\u202dcurrent"', "variant[1].name"),
+    ('description = "USB headsets"', 'description = "USB \\u202aheadsets"',
+     "hardware[1].description"),
+])
+def test_bidirectional_controls_in_names_a_customer_sees_are_refused(capsys, tmp_path, old, new,
+                                                                       where):
+    # a seller "Evil \u202egnp.exe" printed as "Evil exe.png" on the quote's PDF (the CLI's
+    # tables escape these characters; the workbook and the quote showed them at work)
+    from billing_model.cli import main
+
+    path = _scenario(tmp_path, "")
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    code = main(["invoices", str(path), "--format", "csv"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f": {where}: contains the bidirectional control U+" in err
+    assert err.count("\n") == 1 and err.endswith("(right-to-left text needs none)\n"), err
+
+
+def test_right_to_left_names_without_controls_are_accepted(capsys, tmp_path):
+    from billing_model.cli import main
+
+    path = _scenario(tmp_path, "")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'customer = "Example Retail Ltd"', 'customer = "\\u05e9\\u05dc\\u05d5\\u05dd \\u200fLtd"'),
+        encoding="utf-8")
+    assert main(["invoices", str(path), "--format", "csv"]) == 0, capsys.readouterr().err
+
+
+def test_bidirectional_control_in_a_session_files_org_is_refused(capsys, tmp_path):
+    from billing_model.cli import main
+
+    sessions = tmp_path / "sessions.csv"
+    rows = (SCENARIOS / "sample_sessions.csv").read_text(encoding="utf-8").splitlines()
+    sessions.write_text("\n".join([rows[0], *(r.replace(",prod,", ",prod\u202e,")
+                                              for r in rows[1:])]) + "\n", encoding="utf-8")
+    path = _scenario(tmp_path, "")
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        repr(str(SCENARIOS / "sample_sessions.csv")), repr(str(sessions))), encoding="utf-8")
+    code = main(["invoices", str(path), "--format", "csv"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert ": usage.sessions: sessions.csv: the org name 'prod\\u202e' contains the " \
+           "bidirectional control U+202E at position 5" in err, err

@@ -92,6 +92,22 @@ QUOTE_TITLE = "Genesys Cloud subscription quote"
 MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: bidirectional embeddings, overrides and isolates: invisible, they reorder the text shown
+#: after them (a seller "Evil \u202egnp.exe" prints as "Evil exe.png" on the customer's quote);
+#: right-to-left names need none of them (the marks U+200E/U+200F stay accepted)
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_problem(value: str) -> str | None:
+    """Why ``value`` is refused as a name shown to people (None: accepted)."""
+    bad = _BIDI.search(value)
+    if bad is None:
+        return None
+    return (f"contains the bidirectional control U+{ord(bad.group()):04X} at position "
+            f"{bad.start() + 1} (it reorders the text shown after it); accepted: text without "
+            "U+202A-U+202E and U+2066-U+2069 (right-to-left text needs none)")
+
+
 #: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -162,6 +178,8 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
         if len(vname) > MAX_NAME_TEXT:
             raise BillingInputError(f"{label}: {where}.name: {len(vname):,} characters; "
                                     f"accepted: at most {MAX_NAME_TEXT}")
+        if bidi_problem(vname):
+            raise BillingInputError(f"{label}: {where}.name: {bidi_problem(vname)}")
         if not vname or vname in seen:
             raise BillingInputError(f"{label}: {where}.name: {raw['name']!r} is empty or used "
                                     "twice; accepted: a unique name other than 'base'")
@@ -322,6 +340,8 @@ def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
                    "allowed)")
         if len(value) > MAX_QUOTE_TEXT:
             c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
+        if bidi_problem(value):
+            c.fail(where, bidi_problem(value))
         return value.strip()
 
     customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
@@ -449,6 +469,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
     name = str(t.get("name", default_name)).strip()
     if len(name) > MAX_NAME_TEXT:
         c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
+    if bidi_problem(name):
+        c.fail(f"{where}.name", bidi_problem(name))
     extra: dict[str, Any] = {}
     given: dict[str, tuple] = {}  # every value the file gives (the engines bill the first n)
     for key in ("telephony", *FAIR_USE_KEYS):
@@ -533,6 +555,8 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
     if len(desc) > MAX_DESCRIPTION_TEXT:
         c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
                f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
+    if bidi_problem(desc):
+        c.fail(f"{where}.description", bidi_problem(desc))
     if "amount" in t:
         if "quantity" in t or "rate" in t:
             c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "
