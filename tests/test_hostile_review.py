@@ -197,3 +197,26 @@ def test_bidirectional_control_in_a_session_files_org_is_refused(capsys, tmp_pat
     assert code == 2, err
     assert ": usage.sessions: sessions.csv: the org name 'prod\\u202e' contains the " \
            "bidirectional control U+202E at position 5" in err, err
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda u: u.BM_CONCURRENT_PEAK(["a"], [2958465.0], [2958465.5]),
+     "starts: row 1: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check the "
+     "year)"),
+    (lambda u: u.BM_NAMED_USERS(["a", "b"], [46000.0, 46000.1], [46000.2, 200000.0]),
+     "ends: row 2: 2447-07-30 is out of range; accepted: dates up to 2199-12-31 (check the "
+     "year)"),
+    (lambda u: u.BM_CONCURRENCY_PROFILE(["a"], [46000.0], [46000.5], 2958465.0),
+     "period_start: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check the "
+     "year)"),
+])
+def test_session_udfs_name_a_late_excel_date_as_typed(call, message):
+    # the session functions read serials through nanosecond timestamps, which wrapped past
+    # 2262: Excel's 9999-12-31 was refused as "1816-03-29 is out of range" (fixed for
+    # BM_BILLING_PERIODS only)
+    sys.path.insert(0, str(ROOT / "udfs"))
+    try:
+        import billing_udfs
+    finally:
+        sys.path.remove(str(ROOT / "udfs"))
+    assert call(billing_udfs) == message
