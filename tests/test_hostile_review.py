@@ -220,3 +220,31 @@ def test_session_udfs_name_a_late_excel_date_as_typed(call, message):
     finally:
         sys.path.remove(str(ROOT / "udfs"))
     assert call(billing_udfs) == message
+
+
+def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_file(tmp_path):
+    # kill -TERM ended Python at once: the old workbook stayed, but a hidden
+    # .f.xlsx.XXXX.tmp of megabytes was left beside it for every interrupted build
+    out = tmp_path / "f.xlsx"
+    out.write_bytes(b"the workbook of yesterday")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "billing_model", "build",
+         str(SCENARIOS / "finance_ramp_study.toml"), "-o", str(out)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(tmp_path.glob(".f.xlsx.*.tmp")) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the build never started writing"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    if proc.returncode == 0:
+        pytest.skip(f"the build finished before the signal arrived: {err!r}")
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert err == "billing-model: interrupted\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.xlsx"]
+    assert out.read_bytes() == b"the workbook of yesterday"
