@@ -248,3 +248,43 @@ def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_fil
     assert err == "billing-model: interrupted\n"
     assert [p.name for p in tmp_path.iterdir()] == ["f.xlsx"]
     assert out.read_bytes() == b"the workbook of yesterday"
+
+
+def _big(users: int, rate: float, currency: str = "USD", variant: dict | None = None):
+    from billing_model.io.scenario import scenario_from_mapping
+
+    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "currency": currency,
+                         "committed_users": users, "prepay_rate": rate, "term_months": 12,
+                         "storage_overage_rate": 0.25},
+            "usage": {"users": [1] * 12}}
+    if variant:
+        data["variant"] = [variant]
+    return scenario_from_mapping(data, name="big")
+
+
+@pytest.mark.parametrize(("scenario", "message"), [
+    (lambda: _big(1_000_000_000, 999_999_999_999.99),
+     "big: the contract value 11,999,999,999,999,880,000,000.00 USD is too large"),
+    (lambda: _big(1_000_000, 10_000_000, "JPY"),
+     "big: the contract value 120,000,000,000,000 JPY is too large"),
+    (lambda: _big(10, 100, variant={"name": "typo", "prepay_rate": 999_999_999_999}),
+     "big: the contract value 119,999,999,999,880.00 USD (variant 'typo') is too large"),
+])
+def test_workbook_refuses_a_contract_value_a_spreadsheet_cannot_add_to_the_cent(scenario,
+                                                                                  message):
+    # 1e9 users at 999,999,999,999.99: `invoices` said 12,000,000,055,999,880,038,510.04 USD,
+    # the recalculated workbook (and so the quote PDF) 12,000,000,055,999,899,631,616.00
+    from billing_model.core.errors import BillingInputError
+    from billing_model.workbook.build import build_layout
+
+    with pytest.raises(BillingInputError) as info:
+        build_layout(scenario())
+    assert str(info.value).startswith(message)
+    assert "accepted: a contract value below" in str(info.value)
+
+
+def test_workbook_builds_a_contract_value_just_below_the_bound():
+    from billing_model.workbook.build import build_layout
+
+    # 99,999,999,000.00 USD over 12 months: exact in a spreadsheet
+    assert build_layout(_big(1_000, 8_333_333.25)).sheets
