@@ -288,3 +288,72 @@ def test_workbook_builds_a_contract_value_just_below_the_bound():
 
     # 99,999,999,000.00 USD over 12 months: exact in a spreadsheet
     assert build_layout(_big(1_000, 8_333_333.25)).sheets
+
+
+LONG_SELLER = ("Northwind Contact Solutions and Partners " * 7)[:255].strip()
+LONG_CUSTOMER = ("Very Long Customer Name Holdings International " * 6)[:255].strip()
+
+
+def _long_quote(tmp_path) -> Path:
+    path = _scenario(tmp_path, "")
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('seller = "Northwind Contact Solutions"', f'seller = "{LONG_SELLER}"')
+    text = text.replace('customer = "Example Retail Ltd"', f'customer = "{LONG_CUSTOMER}"')
+    text = text.replace('number = "Q-2026-0142"', 'number = "' + "Q-2026-0142/" * 4 + 'rev-7"')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_quote_texts_of_255_characters_wrap_instead_of_being_cut(tmp_path):
+    # a 255-character seller printed "Northwind Contact Solutions and Partners Northwind Cont"
+    # under the word "Quote", a customer as long was cut at the page edge (twice: "Prepared
+    # for" and the acceptance line), and a long quote number ran off the page
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook.quote import WIDTHS, quote_book
+    from billing_model.workbook.writer import STYLES
+
+    sheet = next(s for s in quote_book(load_scenario(_long_quote(tmp_path))).sheets
+                 if s.name == "Quote")
+    merged = {(row, first): last for row, first, last in sheet.merges}
+    checked = 0
+    for (row, col), cell in sheet.cells.items():
+        text = cell.result if cell.formula is not None else cell.value
+        if not isinstance(text, str) or not any(
+                part in text for part in (LONG_SELLER[:30], LONG_CUSTOMER[:30], "rev-7")):
+            continue
+        last = merged.get((row, col), col)
+        if last == col:  # it overflows to the right up to the next filled cell
+            filled = [c for (r, c) in sheet.cells if r == row and c > col
+                      and (sheet.cells[(r, c)].value or sheet.cells[(r, c)].formula)]
+            last = min(filled, default=len(WIDTHS) + 1) - 1
+        room = sum(WIDTHS[col - 1:last])
+        if len(text) <= room * 1.1:
+            continue
+        style = STYLES.get(cell.style or "", {})
+        assert style.get("text_wrap"), (row, col, text[:40])
+        points = style.get("font_size", 10)
+        lines = -(-len(text) * points // (room * 12))
+        assert sheet.heights.get(row, 15) >= lines * points * 1.2, (row, col, lines)
+        checked += 1
+    assert checked == 4  # seller, customer ("Prepared for", acceptance), quote number
+    assert {(1, 1), (7, 1), (2, 7)} <= set(merged)
+
+
+@pytest.mark.libreoffice
+def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
+    import shutil
+
+    from billing_model.cli import main
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = tmp_path / "q.pdf"
+    assert main(["quote", str(_long_quote(tmp_path)), "-o", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    words = " ".join(text.split())
+    assert LONG_SELLER in words
+    assert words.count(LONG_CUSTOMER) == 2  # "Prepared for" and the acceptance line
+    # pdftotext joins a word broken after a hyphen without it
+    number = "Q-2026-0142/" * 4 + "rev-7"
+    assert number.replace("-", "") in words.replace(" ", "").replace("-", "")
