@@ -132,3 +132,47 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
     except Exception:  # the fake run times out: what matters is the environment it was given
         pass
     assert seen["TMPDIR"].startswith(str(libreoffice._profile_dir()))
+
+
+# formulas XlsxWriter rewrites (newer functions) or leaves alone, digits and all; the \S of its
+# SINGLE pattern matches any non-blank before "INGLE(" (kept as it does)
+PREPARED = ["=ROUND(G5*H5,2)", "=ROUND(G6*H6,2)", "=SORT(A1:A5)", "=SORT(A2:A6)",
+            "=SUM(A1:A5)", "=XLOOKUP(1,A1:A9,B1:B9)", "=_xlfn.SORT(A1:A5)", "=1SORT(A1)",
+            "=2XINGLE(A1)", "=X0INGLE(A1)", "=IF(A1=1,\"SORT(\",SORT(A1:A3))", "=FILTER(A1:A3,B1)",
+            "=LOG10(A1)", "=T.DIST.2T(A1,2)", "{=SUM(A1:A3*B1:B3)}", "=A1", "=A9"]
+
+
+def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
+    from xlsxwriter.worksheet import Worksheet
+
+    from billing_model.workbook.writer import _Worksheet
+
+    ours = _Worksheet()
+    for formula in PREPARED * 2:  # the second round from the cache of shapes
+        assert ours._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
+        assert (ours._prepare_formula(formula, True)
+                == Worksheet()._prepare_formula(formula, True)), formula
+
+
+def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
+    """A column of one formula shape costs XlsxWriter's regular expressions once."""
+    from xlsxwriter.worksheet import Worksheet
+
+    calls = []
+    original = Worksheet._prepare_formula
+
+    def counting(self, formula, expand_future_functions=False):
+        calls.append(formula)
+        return original(self, formula, expand_future_functions)
+
+    monkeypatch.setattr(Worksheet, "_prepare_formula", counting)
+    book = Book(sheets=[])
+    sheet = book.add_sheet("S")
+    for row in range(1, 201):
+        sheet.put(row, 1, row)
+        sheet.put(row, 2, f"=ROUND({a1(row, 1, absolute=False)}*2,2)")
+    write_book(book, tmp_path / "s.xlsx")
+    assert len(calls) == 3  # rows 1-9, 10-99, 100-200: one shape each
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
+    assert [ws.cell(r, 2).value for r in (1, 57, 200)] == [
+        "=ROUND(A1*2,2)", "=ROUND(A57*2,2)", "=ROUND(A200*2,2)"]
