@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup libreoffice lint bench clean
+.PHONY: demo test test-fast setup libreoffice lint bench clean
 
 # One-time set-up: a virtual environment with the package and its test tools.
 $(BIN)/billing-model: pyproject.toml
@@ -22,8 +22,14 @@ libreoffice:
 demo: setup
 	$(BIN)/billing-model demo
 
+# Every test, on every core (pytest-xdist): the workbook tests share the session's workbooks, each
+# worker recalculates its share in one LibreOffice run (tests/workbooks.py).
 test: setup libreoffice
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup
+
+# The inner loop: every test that needs no LibreOffice (under a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not libreoffice"
 
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks

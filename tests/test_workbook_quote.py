@@ -19,11 +19,12 @@ import pytest
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import invoice_schedule
-from billing_model.io.libreoffice import convert, recalculate_many
+from billing_model.io.libreoffice import convert
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from billing_model.workbook.excel_limits import check_book, sheet_name
 from billing_model.workbook.layout import Book
+from tests import workbooks
 
 QUOTE_HEAD = 14  # the Quote sheet's heading row
 
@@ -53,34 +54,32 @@ def _engine(scenario) -> list[tuple]:
              round(r.quantity, 6), r.amount) for r in s.itertuples()]
 
 
-@pytest.fixture(scope="module")
-def quotes(tmp_path_factory, soffice):
-    """sales_quote as built, with a 3-month ramp edited in, and as a partner contract."""
-    folder = tmp_path_factory.mktemp("quote")
-    base = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
+def _partner():
     partner_data = _quote_mapping(channel="partner")
     partner_data["hardware"][0].pop("rate")  # a quantity-only hardware line
-    cases = {"base": base,
-             "partner": scenario_from_mapping(partner_data, name="partner")}
-    paths = []
-    for name, scen in cases.items():
-        paths.append(write_book(build_layout(scen), folder / f"{name}.xlsx"))
-    # an edit on the Inputs sheet: 40 committed users (the overage quantities change)
-    wb = openpyxl.load_workbook(paths[0])
-    sheet, cell = next(iter(wb.defined_names["CommittedUsers"].destinations))
-    wb[sheet][cell.replace("$", "")] = 40
-    edited = folder / "edited.xlsx"
-    wb.save(edited)
-    cases["edited"] = scenario_from_mapping(_quote_mapping(committed_users=40), name="edited")
-    paths.append(edited)
-    recalculate_many(paths)
-    return {name: (scen, openpyxl.load_workbook(p, data_only=True), p)
-            for (name, scen), p in zip(cases.items(), paths, strict=True)}
+    return scenario_from_mapping(partner_data, name="partner")
 
 
-def test_quote_sheet_layout():
-    s = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
-    book = build_layout(s)
+#: sales_quote as built, as a partner contract, and with an edit on the Inputs sheet: 40
+#: committed users (the overage quantities change); the session's workbooks (tests/workbooks.py)
+QUOTE = workbooks.example("sales_quote")
+BOOKS = {"base": QUOTE, "partner": workbooks.scenario("quote-partner", _partner),
+         "edited": workbooks.edited("quote-40-users", QUOTE, {"CommittedUsers": 40})}
+
+
+@pytest.fixture(scope="module")
+def quotes(workbook_store):
+    """{case: (scenario the engine computes, recalculated workbook, its file)}."""
+    scenarios = {"base": workbook_store.scenario(QUOTE),
+                 "partner": workbook_store.scenario(BOOKS["partner"]),
+                 "edited": scenario_from_mapping(_quote_mapping(committed_users=40),
+                                                 name="edited")}
+    return {name: (scenarios[name], workbook_store.book(book), workbook_store.recalculated(book))
+            for name, book in BOOKS.items()}
+
+
+def test_quote_sheet_layout(workbook_store):
+    book = workbook_store.layout(QUOTE)
     names = [sh.name for sh in book.sheets]
     assert names[:2] == ["Summary", "Quote"]
     quote = book.sheet("Quote")
@@ -109,13 +108,13 @@ def test_quote_sheet_layout():
             assert not re.search(r"\.(csv|toml|xlsx)\b", str(cell.value or "")), cell.value
 
 
-def test_no_quote_table_no_quote_sheet():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "eur_contract.toml"))
+def test_no_quote_table_no_quote_sheet(workbook_store):
+    book = workbook_store.layout(workbooks.example("eur_contract"))
     assert "Quote" not in [s.name for s in book.sheets]
 
 
-def test_charts_start_a_page_and_the_profile_has_a_date_axis():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml"))
+def test_charts_start_a_page_and_the_profile_has_a_date_axis(workbook_store):
+    book = workbook_store.layout(QUOTE)
     usage = book.sheet("Usage")
     chart = usage.charts[0]
     assert chart.kind == "scatter" and chart.x_number_format == "d mmm"

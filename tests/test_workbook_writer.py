@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 
 from billing_model.core.money import line_amount
-from billing_model.io.libreoffice import RecalcError, convert, find_soffice, recalculate
+from billing_model.io.libreoffice import RecalcError, convert, find_soffice
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.writer import write_book
+from tests import workbooks
 
 # (quantity, rate) pairs whose exact product sits on or next to a half-cent: Excel-style ROUND on
 # binary doubles must give what exact decimal rounding gives (the engine's line_amount)
@@ -27,8 +28,8 @@ ROUNDING_CASES = [
 TRICKY_TEXT = ["=1+1", "+49 30 1234", "-5 users", "@SUM(A1)", "=HYPERLINK(\"x\")", "plain"]
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory, soffice):
+def _rounding_book() -> tuple[Book, int]:
+    """Month ends, the rounding cases and tricky text: the book and the first text row."""
     book = Book(sheets=[])
     sheet = book.add_sheet("Data")
     sheet.put(1, 1, dt.date(2026, 1, 31))
@@ -43,12 +44,19 @@ def recalculated(tmp_path_factory, soffice):
     start = 3 + len(ROUNDING_CASES) + 1
     for i, text in enumerate(TRICKY_TEXT, start=start):
         sheet.text(i, 1, text)
-    path = tmp_path_factory.mktemp("writer") / "w.xlsx"
-    write_book(book, path)
-    out = recalculate(path, path.with_name("w-recalc.xlsx"))
-    return openpyxl.load_workbook(out, data_only=True)["Data"], start
+    return book, start
 
 
+#: one of the session's workbooks (tests/workbooks.py)
+ROUNDING = workbooks.custom("writer-rounding", lambda path: write_book(_rounding_book()[0], path))
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbook_store):
+    return workbook_store.book(ROUNDING)["Data"], _rounding_book()[1]
+
+
+@pytest.mark.libreoffice
 def test_excel_round_matches_exact_decimal_rounding(recalculated):
     ws, _ = recalculated
     for i, (qty, rate) in enumerate(ROUNDING_CASES, start=3):
@@ -56,12 +64,14 @@ def test_excel_round_matches_exact_decimal_rounding(recalculated):
         assert Decimal(repr(ws.cell(i, 4).value)) == line_amount(qty, rate, "JPY"), (qty, rate)
 
 
+@pytest.mark.libreoffice
 def test_edate_clamps_month_end_from_the_original_anchor(recalculated):
     ws, _ = recalculated
     assert ws["B1"].value.date() == dt.date(2026, 2, 28)
     assert ws["C1"].value.date() == dt.date(2026, 3, 31)
 
 
+@pytest.mark.libreoffice
 def test_text_is_never_a_formula(recalculated, tmp_path):
     ws, start = recalculated
     assert [ws.cell(i, 1).value for i in range(start, start + len(TRICKY_TEXT))] == TRICKY_TEXT
@@ -125,6 +135,7 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
         raise subprocess.TimeoutExpired(cmd, 1)
 
     monkeypatch.setattr(libreoffice.subprocess, "run", fake_run)
+    monkeypatch.setattr(libreoffice, "find_soffice", lambda: "soffice")  # installed or not
     book = tmp_path / "a.xlsx"
     book.write_bytes(b"")
     try:
