@@ -23,13 +23,15 @@ demo: setup
 	$(BIN)/billing-model demo
 
 # Every test, on every core (pytest-xdist): the workbook tests share the session's workbooks, each
-# worker recalculates its share in one LibreOffice run (tests/workbooks.py).
+# worker recalculates its share in one LibreOffice run (tests/workbooks.py). A module's tests stay
+# on one worker (--dist loadfile), so its module fixtures read each recalculated workbook once
+# (--dist loadgroup would do it by marks, but xdist 3.8 ignores them under pytest 9.2).
 test: setup libreoffice
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # The inner loop: every test that needs no LibreOffice (under a minute).
 test-fast: setup
-	$(BIN)/python -m pytest -n auto --dist loadgroup -m "not libreoffice"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice"
 
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks

@@ -56,11 +56,3 @@ def workbook_store(tmp_path_factory):
         base = base.parent
     return Store(base / "workbooks", int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """The tests of a module that reads the session's workbooks run on one xdist worker
-    (``--dist loadgroup``): each worker reads a recalculated workbook once."""
-    for item in items:
-        if "workbook_store" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -101,6 +101,7 @@ def _partner_jpy():
 #: the session's workbooks (tests/workbooks.py): the examples and their edited copies
 BUILT = {stem: workbooks.example(stem) for stem in STEMS}
 STORAGE_ESTIMATE = workbooks.example("storage_estimate")
+EUR = workbooks.example("eur_contract")
 #: (case, example, input edits); each case's engine scenario is made by the fixture
 EDITED = [("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6}),
           ("quote-term-24", "sales_quote", {"TermMonths": 24})]
@@ -226,7 +227,7 @@ def test_storage_rate_defaults_as_invoices_does(workbook_store):
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == ""  # flagged empty, never a silent 0
     assert "REQUIRED" in book.sheet(sheet_name).value(row, 4)
-    book = workbook_store.layout(workbooks.example("eur_contract"))
+    book = workbook_store.layout(EUR)
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == 0.23  # the contract's rate

@@ -63,6 +63,7 @@ def _partner():
 #: sales_quote as built, as a partner contract, and with an edit on the Inputs sheet: 40
 #: committed users (the overage quantities change); the session's workbooks (tests/workbooks.py)
 QUOTE = workbooks.example("sales_quote")
+EUR = workbooks.example("eur_contract")
 BOOKS = {"base": QUOTE, "partner": workbooks.scenario("quote-partner", _partner),
          "edited": workbooks.edited("quote-40-users", QUOTE, {"CommittedUsers": 40})}
 
@@ -109,7 +110,7 @@ def test_quote_sheet_layout(workbook_store):
 
 
 def test_no_quote_table_no_quote_sheet(workbook_store):
-    book = workbook_store.layout(workbooks.example("eur_contract"))
+    book = workbook_store.layout(EUR)
     assert "Quote" not in [s.name for s in book.sheets]
 
 

@@ -59,6 +59,7 @@ def _edited_scenario(stem, base_edits, variant_edits):
 SPECS = (("built", STEM, {}, ()), ("edited", STEM, BASE_EDITS, VARIANT_EDITS),
          ("quote", "sales_quote", {}, ()),
          ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS))
+EUR = workbooks.example("eur_contract")
 BOOKS = {}
 for _case, _stem, _base, _variant in SPECS:
     BOOKS[_case] = workbooks.example(_stem)
@@ -213,5 +214,5 @@ def test_overrides_are_inputs_and_the_rest_links_to_the_base(workbook_store):
 
 
 def test_a_scenario_without_variants_has_no_variant_sheets(workbook_store):
-    names = [s.name for s in workbook_store.layout(workbooks.example("eur_contract")).sheets]
+    names = [s.name for s in workbook_store.layout(EUR).sheets]
     assert "Variant inputs" not in names and not any(n.startswith("V1 ") for n in names)

@@ -57,6 +57,8 @@ class Case:
 
 
 _REGISTRY: dict[str, Case] = {}
+#: the batches, fixed when the first one runs (every worker must cut the same)
+_BATCHES: dict[str, int] = {}
 
 
 def _register(case: Case) -> Case:
@@ -66,6 +68,9 @@ def _register(case: Case) -> Case:
             raise ValueError(f"two different workbooks named {case.name!r}: {known.key} and "
                              f"{case.key}")
         return known
+    if _BATCHES:
+        raise RuntimeError(f"workbook {case.name!r} declared while the tests run: declare it at "
+                           "module level, so every worker knows it before the first batch")
     _REGISTRY[case.name] = case
     return case
 
@@ -243,16 +248,17 @@ class Store:
     def _batches(self) -> dict[str, int]:
         """Family -> batch: the biggest families first, each to the batch with the fewest cases;
         the same on every worker (they all imported the same modules)."""
+        if _BATCHES:
+            return _BATCHES
         sizes: dict[str, int] = {}
         for case in _REGISTRY.values():
             sizes[case.family] = sizes.get(case.family, 0) + 1
         load = [0] * self.batches
-        out = {}
         for family in sorted(sizes, key=lambda f: (-sizes[f], f)):
             i = load.index(min(load))
-            out[family] = i
+            _BATCHES[family] = i
             load[i] += sizes[family]
-        return out
+        return _BATCHES
 
     def _run_batches(self, wanted: int) -> None:
         """Run batch ``wanted``; while another worker runs it, run a batch nobody has started."""
