@@ -126,6 +126,24 @@ def longest(scenario: Scenario, get) -> list | None:
     return best
 
 
+#: recent scenarios' orgs by name: {id(orgs): (orgs, {name: first org of that name})}
+_ORG_INDEX: dict[int, tuple[object, dict]] = {}
+
+
 def org_named(scenario: Scenario, name: str):
-    """The org called ``name`` (raises StopIteration when the scenario has none)."""
-    return next(o for o in scenario.orgs if o.name == name)
+    """The org called ``name`` (raises StopIteration when the scenario has none).
+
+    Looked up in an index of the scenario's orgs made once (the sheets ask for each org of the
+    base and of every variant: a search each time made 16,400 orgs take 30 s)."""
+    orgs = scenario.orgs
+    known = _ORG_INDEX.get(id(orgs))
+    if known is None or known[0] is not orgs:
+        index: dict = {}
+        for org in orgs:
+            index.setdefault(org.name, org)
+        if len(_ORG_INDEX) >= 16:  # the scenarios of the workbook being laid out
+            _ORG_INDEX.pop(next(iter(_ORG_INDEX)))
+        known = _ORG_INDEX[id(orgs)] = (orgs, index)
+    if name not in known[1]:
+        raise StopIteration(name)
+    return known[1][name]
