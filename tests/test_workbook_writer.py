@@ -187,3 +187,25 @@ def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
     assert [ws.cell(r, 2).value for r in (1, 57, 200)] == [
         "=ROUND(A1*2,2)", "=ROUND(A57*2,2)", "=ROUND(A200*2,2)"]
+
+
+def test_an_input_edit_changes_the_cells_in_the_saved_file(tmp_path):
+    """tests/workbooks.set_cells (the workbook tests' input edits): cells named by defined
+    names, on a quoted sheet name, written or left out by the writer, keep the rest."""
+    from tests.workbooks import set_cells
+
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Ramp study")
+    sheet.put(1, 1, 1)
+    sheet.put(1, 4, 4)
+    sheet.put(5, 2, "kept", style="input")
+    for name, (row, col) in {"First": (1, 1), "Second": (1, 2), "Text": (3, 3),
+                             "Far": (9, 26), "Styled": (5, 2)}.items():
+        book.name(name, sheet, row, col)
+    path = write_book(book, tmp_path / "e.xlsx")
+    set_cells(path, {"First": "=1+1", "Second": 2.5, "Text": "a<&>b", "Far": True,
+                     "Styled": -5})
+    ws = openpyxl.load_workbook(path)["Ramp study"]
+    assert [ws[c].value for c in ("A1", "B1", "D1", "C3", "Z9", "B5")] == [
+        "=1+1", 2.5, 4, "a<&>b", True, -5]
+    assert ws["B5"].fill.fgColor.rgb.endswith("FFF2CC")  # the input's style kept

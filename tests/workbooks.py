@@ -125,6 +125,37 @@ def _cell_xml(ref: str, attrs: str, value) -> str:
         f"{head}><v>{value}</v></c>")
 
 
+def _column(ref: str) -> int:
+    letters = re.match(r"[A-Z]+", ref).group(0)
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _insert_cell(xml: str, ref: str, cell: str) -> str:
+    """``xml`` with ``cell`` (at ``ref``) placed in its row, columns and rows kept in order."""
+    row = int(re.search(r"\d+", ref).group(0))
+    found = re.search(rf'<row r="{row}"[^>]*?(?:/>|>(?P<cells>.*?)</row>)', xml, re.DOTALL)
+    if found is None:  # no such row: a new one before the first row below it
+        for later in re.finditer(r'<row r="(\d+)"', xml):
+            if int(later.group(1)) > row:
+                return xml[:later.start()] + f'<row r="{row}">{cell}</row>' + xml[later.start():]
+        if "<sheetData/>" in xml:
+            return xml.replace("<sheetData/>",
+                               f'<sheetData><row r="{row}">{cell}</row></sheetData>')
+        end = xml.index("</sheetData>")
+        return xml[:end] + f'<row r="{row}">{cell}</row>' + xml[end:]
+    if found.group("cells") is None:  # <row .../>
+        opened = found.group(0)[:-2] + ">"
+        return xml[:found.start()] + opened + cell + "</row>" + xml[found.end():]
+    start = found.start("cells")
+    for other in re.finditer(r'<c r="([A-Z]+\d+)"', found.group("cells")):
+        if _column(other.group(1)) > _column(ref):
+            return xml[:start + other.start()] + cell + xml[start + other.start():]
+    return xml[:found.end("cells")] + cell + xml[found.end("cells"):]
+
+
 def set_cells(path: str | os.PathLike, edits: dict) -> None:
     """Write values into the cells that defined names point to, as a user edits inputs: the
     cell's element in the sheet's XML is replaced (its style kept), the rest of the file is
@@ -151,8 +182,9 @@ def set_cells(path: str | os.PathLike, edits: dict) -> None:
         part = sheets[sheet]
         xml = changed.get(part) or entries[part][1].decode("utf-8")
         found = re.search(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', xml, re.DOTALL)
-        if found is None:
-            raise ValueError(f"{path.name}: {sheet}!{ref} ({name}) is not in the file")
+        if found is None:  # an empty cell the writer left out: insert it in its row
+            changed[part] = _insert_cell(xml, ref, _cell_xml(ref, "", value))
+            continue
         changed[part] = (xml[:found.start()] + _cell_xml(ref, found.group("attrs"), value)
                          + xml[found.end():])
     tmp = path.with_name(path.name + ".tmp")
