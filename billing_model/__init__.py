@@ -3,22 +3,23 @@
 The public API: read sessions and compute who is billable, load a scenario (a contract) and
 list its invoices, forecast storage, build a live Excel workbook.
 
-=======================  ==================================================================
-:func:`read_sessions`    session data (CSV, Parquet, the vendor's user-details JSON, a
-                         folder of parts) to :class:`~billing_model.core.sessions.Sessions`
-:func:`compute_usage`    billable named users and concurrent peaks per org, period, license
-:func:`load_scenario`    read and check a scenario TOML file (contract, usage, storage)
-:func:`invoice_schedule` every invoice line of a scenario, ordered by invoice date
-:class:`StorageSettings` what drives the storage forecast (calls, minutes, retention, ...)
-:func:`storage_forecast` per billing period: stored GB, allowance, overage and its cost
-:func:`build_workbook`   a scenario's live Excel workbook (written to a temporary name, renamed)
-:class:`BillingInputError`  what every function raises on bad input: one line, what was
-                         wrong, where, what is accepted
-=======================  ==================================================================
+==========================  ====================================================================
+:func:`read_sessions`       session data (CSV, Parquet, the vendor's user-details JSON, a folder
+                            of parts) to :class:`~billing_model.core.sessions.Sessions`
+:func:`compute_usage`       billable named users and concurrent peaks per org, period, license
+:func:`load_scenario`       read and check a scenario TOML file (contract, usage, storage)
+:func:`invoice_schedule`    every invoice line of a scenario, ordered by invoice date
+:class:`StorageSettings`    what drives the storage forecast (calls, minutes, retention, ...)
+:func:`storage_forecast`    per billing period: stored GB, allowance, overage and its cost
+:func:`build_workbook`      a scenario's live Excel workbook (written to a temporary name,
+                            renamed)
+:class:`BillingInputError`  what they raise on bad input: one line saying what was wrong, where,
+                            and what is accepted
+==========================  ====================================================================
 
 Each name is imported on first use (module ``__getattr__``), so ``import billing_model`` loads
-neither NumPy nor pandas and the command line starts as fast as before. The Excel functions are
-:mod:`billing_model.udfs`.
+neither NumPy nor pandas and the command line starts as fast as before. ``__version__`` is the
+installed version (:func:`version`). The Excel functions are :mod:`billing_model.udfs`.
 """
 
 from __future__ import annotations
