@@ -33,9 +33,10 @@ demo: setup
 test: setup libreoffice poppler
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
-# The inner loop: every test that needs no LibreOffice (under a minute).
+# The inner loop: every test that needs no LibreOffice (under a minute), without the slow one
+# that builds the wheel and installs it in a fresh environment (tests/test_package.py).
 test-fast: setup poppler
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice"
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice and not slow"
 
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks

@@ -26,6 +26,29 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked (the metadata
+    look-up is not part of every start-up)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the installed version and exit"):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import version
+        from .output import stdout_failed
+        try:
+            sys.stdout.write(f"{parser.prog} {version()}\n")
+            sys.stdout.flush()
+        except BrokenPipeError as exc:  # `| head -c 3`: the reader has what it wanted
+            stdout_failed(exc)
+        except OSError as exc:  # `> /dev/full`: one line, as for any command's output
+            stdout_failed(exc)
+            parser.exit(1, f"{parser.prog}: error: standard output: "
+                           f"{(exc.strerror or str(exc)).lower()}\n")
+        parser.exit(0)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"billing-model: warning: {message}", file=sys.stderr)
 
@@ -37,6 +60,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="billing-model",
         description="Model how a Genesys Cloud (PureCloud) subscription is billed.",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS if only is None else (only,):
