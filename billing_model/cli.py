@@ -25,6 +25,18 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def _print_message(self, message, file=None):
+        """argparse's, without ignoring a failed write: `--help > /dev/full` was exit 0."""
+        if not message:
+            return
+        file = sys.stderr if file is None else file
+        try:
+            file.write(message)
+            file.flush()
+        except (AttributeError, OSError):
+            if file is not sys.stderr:  # stdout's failure is the user's to know; stderr's
+                raise                   # has nowhere to be told
+
 
 class _Version(argparse.Action):
     """``--version``: the installed distribution's version, read only when asked (the metadata
@@ -84,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError as exc:  # `billing-model --help | head`
+        from .output import stdout_failed
+        stdout_failed(exc)
+        return 0
+    except OSError as exc:  # `--help > /dev/full` (see _Parser._print_message)
+        from .output import stdout_failed
+        stdout_failed(exc)
+        print(f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}",
+              file=sys.stderr)
+        return 1
     previous, warnings.showwarning = warnings.showwarning, _show_warning
     from .output import GuardedStdout, StdoutError, stdout_failed
     stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)
