@@ -41,6 +41,11 @@ def fake_soffice(tmp_path, monkeypatch):
     script.write_text(FAKE_SOFFICE)
     script.chmod(0o755)
     pid_file = tmp_path / "worker.pid"
+    from billing_model.io import libreoffice
+
+    # a stand-in, not LibreOffice: the root conftest's guard against unmarked LibreOffice runs
+    # does not apply
+    monkeypatch.setattr(libreoffice, "subprocess", subprocess)
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(script))
     monkeypatch.setenv("FAKE_SOFFICE_PID", str(pid_file))
     yield pid_file
@@ -214,12 +219,9 @@ def test_session_udfs_name_a_late_excel_date_as_typed(call, message):
     # the session functions read serials through nanosecond timestamps, which wrapped past
     # 2262: Excel's 9999-12-31 was refused as "1816-03-29 is out of range" (fixed for
     # BM_BILLING_PERIODS only)
-    sys.path.insert(0, str(ROOT / "udfs"))
-    try:
-        import billing_udfs
-    finally:
-        sys.path.remove(str(ROOT / "udfs"))
-    assert call(billing_udfs) == message
+    from billing_model import udfs
+
+    assert call(udfs) == message
 
 
 def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_file(tmp_path):
