@@ -359,3 +359,26 @@ def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
     # pdftotext joins a word broken after a hyphen without it
     number = "Q-2026-0142/" * 4 + "rev-7"
     assert number.replace("-", "") in words.replace(" ", "").replace("-", "")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("x = " + "[" * 100_000 + "]" * 100_000,
+     "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
+     "(docs/invoices.md)"),
+    ("x = " + "{a=" * 5_000 + "1" + "}" * 5_000,
+     "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
+     "(docs/invoices.md)"),
+    ('[contract]\norder_date = 2026-03-01\ncommitted_users = ' + "9" * 5_000,
+     "s.toml: not readable (Exceeds the limit (4300 digits) for integer string conversion: "
+     "value has 5000 digits); accepted: numbers of a few digits"),
+])
+def test_scenario_python_cannot_parse_is_one_line(capsys, tmp_path, text, message):
+    # tomllib's RecursionError and int()'s 4,300-digit ValueError were tracebacks (exit 1)
+    from billing_model.cli import main
+
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    for command in (["invoices", str(path)], ["build", str(path), "-o", str(tmp_path / "x.xlsx")]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err == f"billing-model: error: {message}\n"

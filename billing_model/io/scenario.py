@@ -156,6 +156,12 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
+    except RecursionError:  # x = [[[[...]]]]: tomllib reads nesting recursively
+        raise BillingInputError(f"{path.name}: arrays or tables nested too deeply to read; "
+                                "accepted: a scenario file (docs/invoices.md)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (Python's limit)
+        raise BillingInputError(f"{path.name}: not readable ({str(exc).split(';')[0]}); "
+                                "accepted: numbers of a few digits") from None
     return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path,
                                  max_variants=max_variants)
 
