@@ -382,3 +382,28 @@ def test_scenario_python_cannot_parse_is_one_line(capsys, tmp_path, text, messag
         assert main(command) == 2
         err = capsys.readouterr().err
         assert err == f"billing-model: error: {message}\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_scenario_that_is_a_named_pipe_is_refused_not_waited_for(tmp_path):
+    # read_bytes() on a FIFO waited for a writer for ever (and /dev/zero filled memory)
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)
+    done = subprocess.run([sys.executable, "-m", "billing_model", "invoices", str(fifo)],
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == (f"billing-model: error: {fifo}: not a regular file (a pipe or a "
+                           "device); accepted: a scenario file (.toml)\n")
+
+
+def test_scenario_larger_than_16_mb_is_refused_before_it_is_read(capsys, tmp_path):
+    from billing_model.cli import main
+
+    path = tmp_path / "s.toml"
+    with open(path, "wb") as fh:
+        fh.truncate(16 * 2**20 + 1)  # sparse: no disk used
+    assert main(["invoices", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        f"billing-model: error: {path}: 16,777,217 bytes; accepted: a scenario file of at most "
+        "16,777,216 bytes (session data belongs in a sessions file)\n")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -86,6 +87,8 @@ MAX_NAME_TEXT = 255
 #: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
 #: specifications and limits"); refused here, naming the key, not later naming a cell
 MAX_DESCRIPTION_TEXT = 32_767
+#: largest scenario file read (50 variants of 240 values each are a few hundred KB)
+MAX_SCENARIO_BYTES = 16 * 2**20
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
@@ -139,6 +142,18 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
         One line naming the file, the key, the value and what is accepted.
     """
     path = Path(path)
+    try:
+        mode = path.stat()
+    except FileNotFoundError:
+        raise BillingInputError(f"{path}: no such scenario file") from None
+    if not (stat.S_ISREG(mode.st_mode) or stat.S_ISDIR(mode.st_mode)):  # a folder: OSError
+        # a named pipe blocked for ever, /dev/zero read until memory ran out
+        raise BillingInputError(f"{path}: not a regular file (a pipe or a device); accepted: "
+                                "a scenario file (.toml)")
+    if mode.st_size > MAX_SCENARIO_BYTES:
+        raise BillingInputError(f"{path}: {mode.st_size:,} bytes; accepted: a scenario file of "
+                                f"at most {MAX_SCENARIO_BYTES:,} bytes (session data belongs "
+                                "in a sessions file)")
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
