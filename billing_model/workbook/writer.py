@@ -389,9 +389,20 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
     if spec.y_title:
         _literal(chart.y_axis["title"], spec.y_title)
     chart.set_legend({"position": "bottom"})
+    _blanks_as_gaps(chart)
     chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
                     "height": round(spec.height_cm * _PIXELS_PER_CM)})
     return chart
+
+
+def _blanks_as_gaps(chart) -> None:
+    """Write ``<c:dispBlanksAs val="gap"/>`` explicitly: the charts' helper ranges hold #N/A
+    past ramp + term so that a line stops at the contract's end. Excel skips #N/A points in
+    any case; LibreOffice skips them only when the file says "gap", and reads the element's
+    absence as the schema's default, "zero" (its lines dropped to 0 past the term). XlsxWriter
+    leaves out the value Excel assumes, "gap", so it is written here."""
+    chart._write_disp_blanks_as = lambda: chart._xml_empty_tag("c:dispBlanksAs",
+                                                               [("val", "gap")])
 
 
 def _literal(target, text: str) -> None:
