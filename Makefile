@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup libreoffice poppler lint bench clean
+.PHONY: demo test test-fast setup libreoffice poppler lint bench clean
 
 # One-time set-up: a virtual environment with the package and its test tools.
 $(BIN)/billing-model: pyproject.toml
@@ -26,8 +26,17 @@ poppler:
 demo: setup
 	$(BIN)/billing-model demo
 
+# Every test, on every core (pytest-xdist): the workbook tests share the session's workbooks, each
+# worker recalculates its share in one LibreOffice run (tests/workbooks.py). A module's tests stay
+# on one worker (--dist loadfile), so its module fixtures read each recalculated workbook once
+# (--dist loadgroup would do it by marks, but xdist 3.8 ignores them under pytest 9.2).
 test: setup libreoffice poppler
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
+
+# The inner loop: every test that needs no LibreOffice (under a minute), without the slow one
+# that builds the wheel and installs it in a fresh environment (tests/test_package.py).
+test-fast: setup poppler
+	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice and not slow"
 
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks

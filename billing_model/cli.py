@@ -25,6 +25,41 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
+    def _print_message(self, message, file=None):
+        """argparse's, without ignoring a failed write: `--help > /dev/full` was exit 0."""
+        if not message:
+            return
+        file = sys.stderr if file is None else file
+        try:
+            file.write(message)
+            file.flush()
+        except (AttributeError, OSError):
+            if file is not sys.stderr:  # stdout's failure is the user's to know; stderr's
+                raise                   # has nowhere to be told
+
+
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked (the metadata
+    look-up is not part of every start-up)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print the installed version and exit"):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import version
+        from .output import stdout_failed
+        try:
+            sys.stdout.write(f"{parser.prog} {version()}\n")
+            sys.stdout.flush()
+        except BrokenPipeError as exc:  # `| head -c 3`: the reader has what it wanted
+            stdout_failed(exc)
+        except OSError as exc:  # `> /dev/full`: one line, as for any command's output
+            stdout_failed(exc)
+            parser.exit(1, f"{parser.prog}: error: standard output: "
+                           f"{(exc.strerror or str(exc)).lower()}\n")
+        parser.exit(0)
+
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"billing-model: warning: {message}", file=sys.stderr)
@@ -37,6 +72,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="billing-model",
         description="Model how a Genesys Cloud (PureCloud) subscription is billed.",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS if only is None else (only,):
@@ -60,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError as exc:  # `billing-model --help | head`
+        from .output import stdout_failed
+        stdout_failed(exc)
+        return 0
+    except OSError as exc:  # `--help > /dev/full` (see _Parser._print_message)
+        from .output import stdout_failed
+        stdout_failed(exc)
+        print(f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}",
+              file=sys.stderr)
+        return 1
     previous, warnings.showwarning = warnings.showwarning, _show_warning
     from .output import GuardedStdout, StdoutError, stdout_failed
     stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)

@@ -1,10 +1,36 @@
-"""Shared fixtures: LibreOffice headless for the workbook tests.
+"""Shared fixtures: LibreOffice headless and the session's workbooks.
 
 The workbook tests recalculate generated workbooks in LibreOffice (``soffice``). They must run in
-CI, never skip: when LibreOffice is missing the fixture fails with how to install it.
+CI, never skip: when LibreOffice is missing they fail with how to install it. A test that starts
+LibreOffice is marked ``@pytest.mark.libreoffice`` (the root ``conftest.py`` fails one that is
+not), so ``make test-fast`` (``-m "not libreoffice"``) runs without it.
+
+How a test gets a built and recalculated workbook (``tests/workbooks.py``)::
+
+    from tests import workbooks
+
+    QUOTE = workbooks.example("sales_quote")                 # scenarios/sales_quote.toml
+    QUOTE_40 = workbooks.edited("quote-40", QUOTE, {"CommittedUsers": 40})   # an input edit
+    PARTNER = workbooks.scenario("quote-partner", make_partner_scenario)   # any Scenario
+    TWINS = workbooks.custom("twins", lambda path: write_book(my_book, path))  # any writer
+
+    @pytest.mark.libreoffice
+    def test_something(workbook_store):
+        wb = workbook_store.book(QUOTE_40)            # recalculated values (openpyxl data_only)
+        path = workbook_store.recalculated(QUOTE_40)  # the recalculated file
+        stored = workbook_store.built(QUOTE)          # the file as written (stored values)
+        layout = workbook_store.layout(QUOTE)         # its Book layout; .scenario(QUOTE) too
+
+Declare the cases at module level (every xdist worker imports every module, so all workers
+know the same cases and share the work); each is built once per session, and all are
+recalculated in one LibreOffice run per worker. The files are shared: never modify them, copy
+one to ``tmp_path`` first. ``workbook_store.built``, ``.layout`` and ``.scenario`` need no
+LibreOffice (no mark).
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -18,3 +44,15 @@ def soffice() -> str:
         return find_soffice()
     except RecalcError as exc:
         pytest.fail(f"{exc} -- the workbook tests need it (make test installs it)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def workbook_store(tmp_path_factory):
+    """The session's workbooks (:class:`tests.workbooks.Store`), shared by the xdist workers."""
+    from tests.workbooks import Store
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the run's folder, above each worker's own
+        base = base.parent
+    return Store(base / "workbooks", int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+

@@ -15,12 +15,11 @@ floats computed by both sides in a different order, compared to 1e-9 relative.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pytest
 
 from billing_model.core import allowances, invoices, licenses, money, periods, storage
@@ -31,11 +30,11 @@ from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import schedule_from_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
 from billing_model.workbook.writer import write_book
+from tests import workbooks
 
 DATE = "yyyy-mm-dd"
 #: order dates: mid-month, anchor days 29-31 (clamped in February, leap year or not), the ends
@@ -225,17 +224,24 @@ def _storage(g: Grid) -> None:
               float(np.round(x, storage.GB_DECIMALS)))
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory, soffice) -> dict[str, list[tuple[str, object, object]]]:
-    """``{twin: [(case, workbook value, engine value), ...]}`` from ONE LibreOffice run."""
+@functools.cache
+def _grid() -> Grid:
+    """Every twin on its cases (made once per process: by the writer and for the checks)."""
     g = Grid()
     for add in (_money, _licenses, _allowances, _periods, _invoices, _storage):
         add(g)
-    folder = tmp_path_factory.mktemp("formulas")
-    path = folder / "twins.xlsx"
-    write_book(g.book, path)
-    out = recalculate_many([path], [folder / "twins-recalc.xlsx"])[0]
-    ws = openpyxl.load_workbook(Path(out), data_only=True)["Cases"]
+    return g
+
+
+#: the case workbook, one of the session's workbooks (tests/workbooks.py)
+TWINS = workbooks.custom("formula-twins", lambda path: write_book(_grid().book, path))
+
+
+@pytest.fixture(scope="module")
+def results(workbook_store) -> dict[str, list[tuple[str, object, object]]]:
+    """``{twin: [(case, workbook value, engine value), ...]}`` from ONE LibreOffice run."""
+    g = _grid()
+    ws = workbook_store.book(TWINS)["Cases"]
     got: dict[str, list[tuple[str, object, object]]] = {}
     for twin, cases in g.cases.items():
         for label, (row, col), expected in cases:
@@ -258,6 +264,7 @@ def _same(value: object, expected: object) -> bool:
     return bool(np.isclose(value, float(expected), rtol=1e-9, atol=1e-12))
 
 
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("twin", ["money", "licenses", "allowances", "periods", "invoices",
                                   "storage"])
 def test_twin_equals_its_engine(results, twin):
@@ -267,6 +274,7 @@ def test_twin_equals_its_engine(results, twin):
     assert not wrong, f"{len(wrong)} of {len(cases)} {twin} cases differ: {wrong[:8]}"
 
 
+@pytest.mark.libreoffice
 def test_every_table_row_is_a_case(results):
     labels = {twin: " ".join(label for label, _v, _e in cases) for twin, cases in results.items()}
     for code in money.CURRENCIES:
@@ -278,6 +286,7 @@ def test_every_table_row_is_a_case(results):
         assert f"{lic} {model} api_requests 30/20" in labels["allowances"]
 
 
+@pytest.mark.libreoffice
 def test_the_currency_table_drives_the_decimals(results):
     # JPY's row says 0 decimals: 2.5 JPY is 3 yen, 2.5 EUR stays 2.50
     cases = {label: value for label, value, _e in results["money"]}

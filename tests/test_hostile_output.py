@@ -456,3 +456,14 @@ def test_demo_with_a_folder_named_like_a_workbook_replaces_nothing(tmp_path, cap
         "were)\n")
     assert (out / "sales_quote.xlsx").read_bytes() == b"previous"
     assert sorted(p.name for p in out.iterdir()) == ["sales_quote.xlsx", "storage_estimate.xlsx"]
+
+
+@pytest.mark.parametrize("words", [["--help"], ["usage", "--help"], ["quote", "--help"]])
+def test_help_to_a_full_stdout_is_one_line_and_not_exit_0(words):
+    """argparse ignores a failed write: `--help > /dev/full` printed nothing and exited 0."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "billing_model", *words], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "billing-model: error: standard output: no space left on device"]

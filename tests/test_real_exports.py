@@ -15,7 +15,7 @@ import pytest
 
 from billing_model import cli
 from billing_model.cli import main
-from billing_model.core.errors import BillingInputError
+from billing_model.core.errors import BillingInputError, BillingWarning
 from billing_model.core.periods import BillingCalendar
 from billing_model.core.usage import compute_usage
 from billing_model.dask_engine import compute_usage_dask
@@ -27,6 +27,8 @@ DATA = Path(__file__).parent / "data"
 # the warnings are part of what is tested: shown (pyproject ignores them elsewhere)
 pytestmark = pytest.mark.filterwarnings("always::billing_model.core.errors.BillingWarning")
 ENGINES = ["numpy", "dask"]
+#: the warning of a file that covers less than half of a billing period (its users partial)
+PARTIAL = r"less than half of 1 billing period\(s\)"
 
 
 def usage_csv(capsys, *args, engine="numpy"):
@@ -157,7 +159,8 @@ def test_other_clients_from_a_scenario_key(tmp_path):
         "one_month_night_shift.csv", "clients.csv").replace(
         'after_data = "repeat-last"', 'after_data = "zero"\nother_clients = "not-billable"')
     (tmp_path / "q.toml").write_text(text)
-    assert load_scenario(tmp_path / "q.toml").users("pc2").tolist() == [5] + [0] * 11
+    with pytest.warns(BillingWarning, match=PARTIAL):  # a day of a month's period
+        assert load_scenario(tmp_path / "q.toml").users("pc2").tolist() == [5] + [0] * 11
     (tmp_path / "bad.toml").write_text(text.replace('"not-billable"', '"maybe"'))
     with pytest.raises(BillingInputError, match=r"usage\.other_clients: 'maybe' is not "
                                                 r"accepted; accepted: billable, not-billable"):
@@ -169,8 +172,9 @@ def test_other_clients_from_a_scenario_key(tmp_path):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_user_ids_compare_without_case_and_spaces(engine):
     # the same GUID in two cases (and a trailing space), an e-mail in two cases: 2 users, not 4
-    out = api_usage(DATA / "ids.csv", engine, license="pc2", order_date="2026-03-01",
-                    timezone="UTC")
+    with pytest.warns(BillingWarning, match=PARTIAL):  # a day of a month's period
+        out = api_usage(DATA / "ids.csv", engine, license="pc2", order_date="2026-03-01",
+                        timezone="UTC")
     assert out["named_users"].tolist() == [2]
     sessions = read_sessions(DATA / "ids.csv", license="pc2")
     assert sessions.user_ids.tolist() == ["5f3c1a2e-9b7d-4e61-a0c2-3d4e5f6a7b8c",
@@ -184,7 +188,9 @@ def test_user_ids_unify_across_dask_parts(tmp_path):
                                     "2026-03-10T15:00:00Z\nann,2026-03-10T13:00:00Z,"
                                     "2026-03-10T13:40:00Z\n")
     for engine in ENGINES:
-        out = api_usage(tmp_path, engine, license="pc2", order_date="2026-03-01", timezone="UTC")
+        with pytest.warns(BillingWarning, match=PARTIAL):  # two hours of a month's period
+            out = api_usage(tmp_path, engine, license="pc2", order_date="2026-03-01",
+                            timezone="UTC")
         # BOB and bob are one user present 13:00-15:00; ann 13:00-13:40: 2 for 40 minutes
         assert out[["named_users", "peak_concurrent"]].values.tolist() == [[2, 2]], engine
     assert read_sessions(tmp_path, license="pc2").user_ids.tolist() == ["BOB", "ann"]
@@ -234,7 +240,8 @@ def test_usage_marks_partial_periods(capsys, engine):
 
 def test_repeat_last_repeats_the_last_measured_period(capsys):
     # it repeated April (1 user: the night shift crossing midnight): 1,380 USD instead of 28,980
-    scenario = load_scenario(DATA / "one_month_quote.toml")
+    with pytest.warns(BillingWarning, match=PARTIAL):  # April: 6 hours of the night shift
+        scenario = load_scenario(DATA / "one_month_quote.toml")
     assert scenario.users("pc2").tolist() == [21] * 12
     assert main(["invoices", str(DATA / "one_month_quote.toml")]) == 0
     assert "Grand total: 28980.00 USD over 12 invoices" in capsys.readouterr().out
@@ -248,7 +255,8 @@ def test_repeat_last_needs_a_measured_period(tmp_path):
     (tmp_path / "q.toml").write_text(text)
     with pytest.raises(BillingInputError, match=r"usage\.after_data: 'repeat-last' needs a "
                                                 r"measured period, and s\.csv covers less than "
-                                                r"half of every billing period"):
+                                                r"half of every billing period"), \
+            pytest.warns(BillingWarning, match=PARTIAL):
         load_scenario(tmp_path / "q.toml")
 
 
@@ -399,6 +407,7 @@ def test_workbook_usage_series_repeat_the_last_measured_period():
     # one night-shift user) while the invoices engine billed March's 21
     from billing_model.workbook.usage import session_data
 
-    data = session_data(load_scenario(DATA / "one_month_quote.toml"))
+    with pytest.warns(BillingWarning, match=PARTIAL):  # April: 6 hours of the night shift
+        data = session_data(load_scenario(DATA / "one_month_quote.toml"))
     named = [v for (org, lic, col), v in data["series"].items() if col == "named_users"]
     assert [list(v) for v in named] == [[21] * 12]

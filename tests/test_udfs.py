@@ -1,11 +1,12 @@
-"""The Excel functions (``udfs/billing_udfs.py``) called as Excel calls them.
+"""The Excel functions (``billing_model/udfs.py``) called as Excel calls them.
 
 Every function is called as plain Python with the shapes xlwings hands over: columns as 1-D
 lists or 2-D lists of one-element rows with trailing blanks (None), counts as floats (30.0),
 dates as naive datetimes, Excel serial numbers or text, optional arguments as None. Results are
 compared with the engines called directly, and the peak rules with a plain slow reference
 written below. The xlwings metadata (``__xlfunc__``) is checked with xlwings' own classic
-decorators, loaded in a subprocess with the Windows-only modules stubbed out.
+decorators, loaded in a subprocess with the Windows-only modules stubbed out, through the module
+xlwings imports (``udfs/billing_udfs.py``, which imports them from the package).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from billing_model import udfs as udf
 from billing_model.core.allowances import fair_use_allowance
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.periods import billing_periods
@@ -30,7 +32,6 @@ from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storag
 from billing_model.core.usage import compute_usage, concurrency_profile
 from billing_model.io.scenario import schedule_from_values
 from billing_model.io.sessions import sessions_from_columns
-from udfs import billing_udfs as udf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "sample_sessions.csv"
@@ -101,6 +102,16 @@ def test_every_issue_function_exists():
     assert ISSUE_FUNCTIONS <= {f.__name__ for f in udf.EXCEL_FUNCTIONS}
     assert {f.__name__ for f in udf.EXCEL_FUNCTIONS} == {
         name for name in dir(udf) if name.startswith("BM_")}
+
+
+def test_the_xlwings_module_brings_every_function_of_the_package():
+    """``udfs/billing_udfs.py`` (UDF Modules = billing_udfs) is a thin import of the package's
+    module: every BM_ function, the same objects, nothing of its own."""
+    from udfs import billing_udfs
+
+    assert {n: getattr(billing_udfs, n) for n in dir(billing_udfs) if n.startswith("BM_")} \
+        == {f.__name__: f for f in udf.EXCEL_FUNCTIONS}
+    assert billing_udfs.EXCEL_FUNCTIONS is udf.EXCEL_FUNCTIONS
 
 
 def test_every_function_is_decorated_with_help(metadata):
@@ -625,7 +636,7 @@ def test_udf_defaults_are_not_typed_again():
     import ast
 
     literals = []
-    for path in (ROOT / "udfs" / "billing_udfs.py", ROOT / "billing_model" / "io" / "cells.py",
+    for path in (ROOT / "billing_model" / "udfs.py", ROOT / "billing_model" / "io" / "cells.py",
                  ROOT / "billing_model" / "io" / "scenario_values.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -8,9 +8,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from billing_model import udfs as udf
 from tests.reference_usage import reference_peak as peak_of_counts
 from tests.strategies import session_lists
-from udfs import billing_udfs as udf
 
 
 def reference_peak(sessions, m0, m1, rule, min_minutes):

@@ -3,9 +3,9 @@
 Workbooks are built from the example scenarios and from seeded random scenarios, recalculated by
 LibreOffice headless (one run for all of them: each start costs seconds), read back with openpyxl
 and compared with the Python engines: every invoice line, every invoice total, InvoiceTotal,
-FirstYearCost, StorageMaxGB and the per-period storage. Then input cells are changed with openpyxl
-(commitment, rates, ramp, policy, currency, retention, license model), the files recalculated
-again, and compared with the engines run on the same changes made to the scenario file.
+FirstYearCost, StorageMaxGB and the per-period storage. Then input cells are changed in the
+saved files (commitment, rates, ramp, policy, currency, retention, license model), recalculated
+too, and compared with the engines run on the same changes made to the scenario file.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ import pytest
 
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule, invoice_totals
 from billing_model.core.storage import storage_forecast
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
+from tests import workbooks
 from tests.workbook_cells import as_date as _as_date
 from tests.workbook_cells import engine_lines as _engine_lines
-from tests.workbook_cells import error_cells, set_named
+from tests.workbook_cells import error_cells
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
 from tests.workbook_cells import workbook_lines as _workbook_lines
@@ -150,30 +150,27 @@ def _edited_scenario(stem: str, edits: dict):
 
 
 
+#: the session's workbooks (tests/workbooks.py): the examples, their edited copies, the random
+EXAMPLE_BOOKS = {stem: workbooks.example(stem) for stem in EXAMPLES}
+EDITED_BOOKS = {case: workbooks.edited(case, EXAMPLE_BOOKS[stem], edits)
+                for case, stem, edits in EDITS}
+RANDOM_BOOKS = {f"random{seed}": workbooks.scenario(
+    f"workbook-random{seed}",
+    lambda seed=seed: scenario_from_mapping(_random_mapping(seed), name=f"random{seed}"))
+    for seed in range(N_RANDOM)}
+
+
 @pytest.fixture(scope="module")
-def books(tmp_path_factory, soffice):
+def books(workbook_store):
     """{case: (scenario the engine computes, recalculated openpyxl workbook with values)}."""
-    folder = tmp_path_factory.mktemp("workbooks")
     cases: dict[str, tuple] = {}
-    paths, outs = [], []
-    for stem in EXAMPLES:
-        scenario = load_scenario(SCENARIOS_DIR / f"{stem}.toml")
-        path = build_workbook(scenario, folder / f"{stem}.xlsx")
-        cases[stem] = (scenario, path)
+    for stem, book in EXAMPLE_BOOKS.items():
+        cases[stem] = (workbook_store.scenario(book), workbook_store.book(book))
     for case, stem, edits in EDITS:
-        path = folder / f"{case}.xlsx"
-        path.write_bytes(cases[stem][1].read_bytes())
-        set_named(path, edits)
-        cases[case] = (_edited_scenario(stem, edits), path)
-    for seed in range(N_RANDOM):
-        scenario = scenario_from_mapping(_random_mapping(seed), name=f"random{seed}")
-        cases[f"random{seed}"] = (scenario, build_workbook(scenario, folder / f"r{seed}.xlsx"))
-    for case, (_scenario, path) in cases.items():
-        paths.append(path)
-        outs.append(folder / "recalculated" / f"{case}.xlsx")
-    recalculate_many(paths, outs)
-    return {case: (cases[case][0], openpyxl.load_workbook(out, data_only=True))
-            for case, out in zip(cases, outs, strict=True)}
+        cases[case] = (_edited_scenario(stem, edits), workbook_store.book(EDITED_BOOKS[case]))
+    for case, book in RANDOM_BOOKS.items():
+        cases[case] = (workbook_store.scenario(book), workbook_store.book(book))
+    return cases
 
 
 CASES = [*EXAMPLES, *(case for case, _s, _e in EDITS), *(f"random{i}" for i in range(N_RANDOM))]
@@ -275,9 +272,8 @@ REQUIRED_NAMES = ("OrderDate", "Currency", "LicenseModel", "License", "Committed
 
 
 @pytest.fixture(scope="module")
-def layouts():
-    return {stem: build_layout(load_scenario(SCENARIOS_DIR / f"{stem}.toml"))
-            for stem in EXAMPLES}
+def layouts(workbook_store):
+    return {stem: workbook_store.layout(book) for stem, book in EXAMPLE_BOOKS.items()}
 
 
 @pytest.mark.parametrize("stem", EXAMPLES)

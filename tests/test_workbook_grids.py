@@ -1,11 +1,12 @@
 """The workbook's grids cover every value its Inputs accept (issue 13, items 1 and 4).
 
-sales_quote and finance_ramp_study are built once, copied, and edited with openpyxl across the
-whole validated range (ramp 0-24, term 1-60, ramp policy, currency, license model, committed
-users, rates, storage inputs), all recalculated in one LibreOffice run. Each must equal the
-engine on the equally edited scenario file, line by line and in total. The scenario's usage
-lists are extended as the workbook extends them (the last value repeated); variants are left
-out of the engine's file (a variant's own ramp could outgrow the extended lists).
+sales_quote and finance_ramp_study are built once, copied, and edited (the input cells of the
+saved file) across the whole validated range (ramp 0-24, term 1-60, ramp policy, currency,
+license model, committed users, rates, storage inputs), all recalculated in one LibreOffice run.
+Each must equal the engine on the equally edited scenario file, line by line and in total. The
+scenario's usage lists are extended as the workbook extends them (the last value repeated);
+variants are left out of the engine's file (a variant's own ramp could outgrow the extended
+lists).
 """
 
 from __future__ import annotations
@@ -21,11 +22,10 @@ from test_workbook import _engine_lines, _named, _raw, _workbook_lines
 
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.core.limits import LIMITS
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook
+from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import extend, grid_size
-from tests.workbook_cells import set_named
+from tests import workbooks
 
 STEMS = ("sales_quote", "finance_ramp_study")
 N_EDITS = 4  # seeded random edit sets per example
@@ -92,65 +92,62 @@ def _eur_without_storage_rate():
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="eur_contract")
 
 
-def _forced(path) -> None:
-    """RampMonths + TermMonths past the grid, as a formula (validation does not see it)."""
-    wb = openpyxl.load_workbook(path)
-    sheet, cell = next(iter(wb.defined_names["TermMonths"].destinations))
-    wb[sheet][cell.replace("$", "")].value = "=GridPeriods"
-    wb.save(path)
+def _partner_jpy():
+    partner = _raw("eur_contract")
+    partner["contract"].update({"channel": "partner", "currency": "JPY"})
+    return scenario_from_mapping(partner, base_dir=SCENARIOS_DIR, name="eur_contract")
+
+
+#: the session's workbooks (tests/workbooks.py): the examples and their edited copies
+BUILT = {stem: workbooks.example(stem) for stem in STEMS}
+STORAGE_ESTIMATE = workbooks.example("storage_estimate")
+EUR = workbooks.example("eur_contract")
+#: (case, example, input edits); each case's engine scenario is made by the fixture
+EDITED = [("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6}),
+          ("quote-term-24", "sales_quote", {"TermMonths": 24})]
+EDITED += [(f"{stem}-random{seed}", stem,
+            _random_edits(seed + (100 if stem == "sales_quote" else 0)))
+           for stem in STEMS for seed in range(N_EDITS)]
+STORAGE_EDITS = {"StorageBilled": "yes", "CallsPerMonth": 150_000, "AvgMinutes": 6.5,
+                 "RetentionDays": 180}  # no rate: 0.25 USD/GB in both
+EDITED.append(("quote-storage-default", "sales_quote", STORAGE_EDITS))
+EDITED_BOOKS = {case: workbooks.edited(f"grids-{case}", BUILT[stem], edits)
+                for case, stem, edits in EDITED}
+PARTNER_JPY = workbooks.scenario("grids-partner-jpy", _partner_jpy)
+#: RampMonths + TermMonths past the grid, as a formula (validation does not see it), and a
+#: negative commitment typed with validation off
+FORCED = workbooks.edited("grids-forced", BUILT["finance_ramp_study"],
+                          {"TermMonths": "=GridPeriods"})
+FORCED_NEGATIVE = workbooks.edited("grids-forced-negative", BUILT["sales_quote"],
+                                   {"CommittedUsers": -5})
+EUR_WITHOUT_RATE = workbooks.scenario("grids-eur-without-storage-rate",
+                                      _eur_without_storage_rate)
+EUR_NO_RATE = workbooks.edited(
+    "grids-eur-no-rate", EUR_WITHOUT_RATE,
+    {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10, "RetentionDays": 365})
 
 
 @pytest.fixture(scope="module")
-def grid_books(tmp_path_factory, soffice):
-    """{case: (engine scenario or None, recalculated workbook)} in one LibreOffice run."""
-    folder = tmp_path_factory.mktemp("grids")
-    built = {stem: build_workbook(load_scenario(SCENARIOS_DIR / f"{stem}.toml"),
-                                  folder / f"{stem}.xlsx") for stem in STEMS}
+def grid_books(workbook_store):
+    """{case: (engine scenario or None, recalculated workbook)}."""
     cases: dict[str, tuple] = {}
+    for case, stem, edits in EDITED:
+        if case == "finance-ramp-6":
+            scenario = load_scenario(SCENARIOS_DIR / f"{stem}.toml").variant("6-month ramp")
+        else:
+            scenario = _grid_scenario(stem, edits)
+        cases[case] = (scenario, workbook_store.book(EDITED_BOOKS[case]))
+    for case, book in (("storage_estimate", STORAGE_ESTIMATE), *BUILT.items(),
+                       ("partner-jpy", PARTNER_JPY)):
+        cases[case] = (workbook_store.scenario(book), workbook_store.book(book))
+    cases["forced"] = (None, workbook_store.book(FORCED))
+    cases["forced-negative"] = (None, workbook_store.book(FORCED_NEGATIVE))
+    cases["eur-no-rate"] = (_eur_without_storage_rate(), workbook_store.book(EUR_NO_RATE))
+    return cases
 
-    def edited(case: str, stem: str, edits: dict, scenario) -> None:
-        path = folder / f"{case}.xlsx"
-        path.write_bytes(built[stem].read_bytes())
-        set_named(path, edits)
-        cases[case] = (scenario, path)
 
-    edited("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6},
-           load_scenario(SCENARIOS_DIR / "finance_ramp_study.toml").variant("6-month ramp"))
-    edited("quote-term-24", "sales_quote", {"TermMonths": 24},
-           _grid_scenario("sales_quote", {"TermMonths": 24}))
-    for stem in STEMS:
-        for seed in range(N_EDITS):
-            edits = _random_edits(seed + (100 if stem == "sales_quote" else 0))
-            edited(f"{stem}-random{seed}", stem, edits, _grid_scenario(stem, edits))
-    storage = {"StorageBilled": "yes", "CallsPerMonth": 150_000, "AvgMinutes": 6.5,
-               "RetentionDays": 180}  # no rate: 0.25 USD/GB in both
-    edited("quote-storage-default", "sales_quote", storage,
-           _grid_scenario("sales_quote", storage))
-    estimate = load_scenario(SCENARIOS_DIR / "storage_estimate.toml")
-    cases["storage_estimate"] = (estimate, build_workbook(estimate, folder / "estimate.xlsx"))
-    for stem in STEMS:
-        cases[stem] = (load_scenario(SCENARIOS_DIR / f"{stem}.toml"), built[stem])
-    partner = _raw("eur_contract")
-    partner["contract"].update({"channel": "partner", "currency": "JPY"})
-    partner = scenario_from_mapping(partner, base_dir=SCENARIOS_DIR, name="eur_contract")
-    cases["partner-jpy"] = (partner, build_workbook(partner, folder / "partner.xlsx"))
-    forced = folder / "forced.xlsx"
-    forced.write_bytes(built["finance_ramp_study"].read_bytes())
-    _forced(forced)
-    cases["forced"] = (None, forced)
-    negative = folder / "forced-negative.xlsx"  # typed with validation off
-    negative.write_bytes(built["sales_quote"].read_bytes())
-    set_named(negative, {"CommittedUsers": -5})
-    cases["forced-negative"] = (None, negative)
-    eur = _eur_without_storage_rate()
-    no_rate = build_workbook(eur, folder / "eur-no-rate.xlsx")
-    set_named(no_rate, {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10,
-                          "RetentionDays": 365})
-    cases["eur-no-rate"] = (eur, no_rate)
-    outs = [folder / "out" / f"{case}.xlsx" for case in cases]
-    recalculate_many([p for _s, p in cases.values()], outs)
-    return {case: (cases[case][0], openpyxl.load_workbook(out, data_only=True))
-            for case, out in zip(cases, outs, strict=True)}
+#: the layout of the cases of test_stored_values_of_the_grid_sheets_equal_libreoffice
+LAYOUTS = {**BUILT, "storage_estimate": STORAGE_ESTIMATE, "partner-jpy": PARTNER_JPY}
 
 
 def _close(expected, got) -> bool:
@@ -205,8 +202,8 @@ def test_a_value_forced_past_validation_makes_the_totals_an_error(grid_books, ca
 
 
 @pytest.mark.parametrize("stem", STEMS)
-def test_validation_stops_where_the_grid_stops(stem):
-    book = build_layout(load_scenario(SCENARIOS_DIR / f"{stem}.toml"))
+def test_validation_stops_where_the_grid_stops(workbook_store, stem):
+    book = workbook_store.layout(BUILT[stem])
     inputs = book.sheet("Inputs")
     by_cell = {v.cells: v for v in inputs.validations}
     bounds = {}
@@ -220,17 +217,17 @@ def test_validation_stops_where_the_grid_stops(stem):
     assert "rebuild" not in formulas
 
 
-def test_storage_rate_defaults_as_invoices_does():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml"))
+def test_storage_rate_defaults_as_invoices_does(workbook_store):
+    book = workbook_store.layout(BUILT["sales_quote"])
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == 0.25
-    book = build_layout(_eur_without_storage_rate())
+    book = workbook_store.layout(EUR_WITHOUT_RATE)
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == ""  # flagged empty, never a silent 0
     assert "REQUIRED" in book.sheet(sheet_name).value(row, 4)
-    book = build_layout(load_scenario(SCENARIOS_DIR / "eur_contract.toml"))
+    book = workbook_store.layout(EUR)
     sheet_name, cell = book.names["StorageOverageRate"].split("!")
     row, col = openpyxl.utils.cell.coordinate_to_tuple(cell.replace("$", ""))
     assert book.sheet(sheet_name).value(row, col) == 0.23  # the contract's rate
@@ -260,8 +257,8 @@ def test_storage_is_priced_like_invoices(grid_books, case):
     assert Decimal(repr(_named(wb, "InvoiceTotal"))).quantize(Decimal("0.01")) == total
 
 
-def test_storage_estimate_shows_one_steady_answer_per_retention():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "storage_estimate.toml"))
+def test_storage_estimate_shows_one_steady_answer_per_retention(workbook_store):
+    book = workbook_store.layout(STORAGE_ESTIMATE)
     sheet = book.sheet("Storage")
     column = [sheet.value(r, 1) for r in range(1, 200)]
     start = column.index("Retention days") + 1
@@ -271,12 +268,12 @@ def test_storage_estimate_shows_one_steady_answer_per_retention():
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", [*STEMS, "storage_estimate", "partner-jpy"])
-def test_stored_values_of_the_grid_sheets_equal_libreoffice(grid_books, case):
+def test_stored_values_of_the_grid_sheets_equal_libreoffice(grid_books, workbook_store, case):
     """Every formula of Inputs, Invoices, Cash flow (and the Storage sheet's overage columns)
     carries the engines' value, and it is LibreOffice's (the partner channel's blank rates and
     amounts and JPY's whole yen too)."""
-    scenario, wb = grid_books[case]
-    book = build_layout(scenario)
+    _scenario, wb = grid_books[case]
+    book = workbook_store.layout(LAYOUTS[case])
     wrong = []
     for name in ("Inputs", "Invoices", "Cash flow", "Storage"):
         for (r, c), cell in book.sheet(name).cells.items():

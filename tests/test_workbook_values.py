@@ -19,20 +19,23 @@ import pytest
 
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.core.storage import storage_forecast
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario
-from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR, build_layout, write_book
+from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR
 from billing_model.workbook.layout import a1
+from tests import workbooks
 
 EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
             "basic_contract")
 
 
 
+#: the session's workbooks (tests/workbooks.py)
+BOOKS = {stem: workbooks.example(stem) for stem in EXAMPLES}
+
+
 @pytest.fixture(scope="module")
-def layouts():
-    return {stem: build_layout(load_scenario(SCENARIOS_DIR / f"{stem}.toml"))
-            for stem in EXAMPLES}
+def layouts(workbook_store):
+    return {stem: workbook_store.layout(book) for stem, book in BOOKS.items()}
 
 
 def _missing(book, sheet_name: str) -> list[str]:
@@ -53,8 +56,8 @@ def test_every_formula_cell_has_a_result(layouts, sheet_name):
         assert _missing(book, sheet_name) == [], f"{stem} {sheet_name}"
 
 
-def test_the_writer_stores_results_and_asks_for_a_recalculation(tmp_path, layouts):
-    path = write_book(layouts["storage_estimate"], tmp_path / "s.xlsx")
+def test_the_writer_stores_results_and_asks_for_a_recalculation(workbook_store):
+    path = workbook_store.built(BOOKS["storage_estimate"])  # as write_book wrote it
     with zipfile.ZipFile(path) as z:
         assert 'fullCalcOnLoad="1"' in z.read("xl/workbook.xml").decode()
     wb = openpyxl.load_workbook(path, data_only=True)
@@ -84,13 +87,11 @@ def _same(stored, computed, fmt: str) -> bool:
 
 
 @pytest.mark.libreoffice
-def test_stored_values_equal_libreoffices_recalculation(tmp_path, layouts, soffice):
-    built = {stem: write_book(book, tmp_path / f"{stem}.xlsx") for stem, book in layouts.items()}
-    outs = [tmp_path / f"{stem}-recalc.xlsx" for stem in built]
-    recalculate_many(list(built.values()), outs)
+def test_stored_values_equal_libreoffices_recalculation(layouts, workbook_store):
     checked, wrong = 0, []
-    for (stem, path), out in zip(built.items(), outs, strict=True):
-        stored, computed = (openpyxl.load_workbook(p, data_only=True) for p in (path, out))
+    for stem, book in BOOKS.items():
+        stored = workbook_store.book(book, recalculated=False)  # the values the writer stored
+        computed = workbook_store.book(book)
         for sheet in layouts[stem].sheets:
             for (r, c), cell in sorted(sheet.cells.items()):
                 if cell.formula is None:

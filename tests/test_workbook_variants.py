@@ -1,7 +1,7 @@
 """Live variants, proven in LibreOffice (issue #13, item 2).
 
-``finance_ramp_study.xlsx`` is built, copied, and in the copy one variant's override
-(``V3_RampMonths``: the 6-month ramp becomes 4 months), one variant's linked rate
+``finance_ramp_study.xlsx`` is built, copied, and in the copy (its saved input cells) one
+variant's override (``V3_RampMonths``: the 6-month ramp becomes 4 months), one variant's linked rate
 (``V2_OverageRate``: typed over the link, it becomes an override) and two base inputs
 (``PrepayRate``, ``TermMonths``, which no variant overrides) are edited. Both files are
 recalculated in one LibreOffice run; each variant's invoice lines, invoice totals, cash flow and
@@ -19,12 +19,12 @@ import openpyxl
 import pytest
 
 from billing_model.core.invoices import invoice_schedule, invoice_totals
-from billing_model.io.libreoffice import recalculate_many
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
+from billing_model.io.scenario import scenario_from_mapping
+from billing_model.workbook import SCENARIOS_DIR, scenario_figures
+from tests import workbooks
 from tests.workbook_cells import as_date as _as_date
 from tests.workbook_cells import engine_lines as _engine_lines
-from tests.workbook_cells import error_cells, set_named
+from tests.workbook_cells import error_cells
 from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
 from tests.workbook_cells import workbook_lines as _workbook_lines
@@ -55,26 +55,25 @@ def _edited_scenario(stem, base_edits, variant_edits):
 
 
 
+#: (case, example, base edits, variant edits): the session's workbooks (tests/workbooks.py)
+SPECS = (("built", STEM, {}, ()), ("edited", STEM, BASE_EDITS, VARIANT_EDITS),
+         ("quote", "sales_quote", {}, ()),
+         ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS))
+EUR = workbooks.example("eur_contract")
+BOOKS = {}
+for _case, _stem, _base, _variant in SPECS:
+    BOOKS[_case] = workbooks.example(_stem)
+    if _base or _variant:
+        BOOKS[_case] = workbooks.edited(f"variants-{_case}", BOOKS[_case], {
+            **{n: v for n, (_k, v) in _base.items()}, **{n: v for n, _i, _k, v in _variant}})
+
+
 @pytest.fixture(scope="module")
-def books(tmp_path_factory, soffice):
-    """{case: (scenario the engine computes, recalculated workbook with values)}; all
-    recalculated in one LibreOffice run."""
-    folder = tmp_path_factory.mktemp("variants")
-    cases, paths = {}, []
-    for case, stem, base_edits, variant_edits in (
-            ("built", STEM, {}, ()), ("edited", STEM, BASE_EDITS, VARIANT_EDITS),
-            ("quote", "sales_quote", {}, ()),
-            ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS)):
-        path = build_workbook(load_scenario(SCENARIOS_DIR / f"{stem}.toml"),
-                              folder / f"{case}.xlsx")
-        set_named(path, {**{n: v for n, (_k, v) in base_edits.items()},
-                    **{n: v for n, _i, _k, v in variant_edits}})
-        cases[case] = _edited_scenario(stem, base_edits, variant_edits)
-        paths.append(path)
-    outs = [folder / "out" / p.name for p in paths]
-    recalculate_many(paths, outs)
-    return {case: (cases[case], openpyxl.load_workbook(out, data_only=True))
-            for case, out in zip(cases, outs, strict=True)}
+def books(workbook_store):
+    """{case: (scenario the engine computes, recalculated workbook with values)}."""
+    return {case: (_edited_scenario(stem, base_edits, variant_edits),
+                   workbook_store.book(BOOKS[case]))
+            for case, stem, base_edits, variant_edits in SPECS}
 
 
 CASES = ("built", "edited", "quote", "quote-edited")
@@ -167,15 +166,14 @@ def test_switching_a_variants_license_model_switches_its_users(books):
 
 
 @pytest.mark.libreoffice
-def test_stored_results_equal_libreoffice(books):
+def test_stored_results_equal_libreoffice(books, workbook_store):
     """Every formula cell of the Variants and Variant inputs sheets carries the engine's value,
     and it is what LibreOffice computes."""
     for case in ("built", "quote"):
-        _check_results(*books[case])
+        _check_results(workbook_store.layout(BOOKS[case]), books[case][1])
 
 
-def _check_results(scenario, wb) -> None:
-    book = build_layout(scenario)
+def _check_results(book, wb) -> None:
     checked = 0
     for name in ("Variants", "Variant inputs"):
         for (r, c), cell in book.sheet(name).cells.items():
@@ -191,8 +189,8 @@ def _check_results(scenario, wb) -> None:
     assert checked > 150
 
 
-def test_overrides_are_inputs_and_the_rest_links_to_the_base():
-    book = build_layout(load_scenario(SCENARIOS_DIR / f"{STEM}.toml"))
+def test_overrides_are_inputs_and_the_rest_links_to_the_base(workbook_store):
+    book = workbook_store.layout(BOOKS["built"])
     cells = {}
     for name in ("V1_RampMonths", "V3_RampMonths", "V4_RampPolicy", "V1_RampPolicy",
                  "V2_PrepayRate", "V4_TermMonths"):
@@ -215,7 +213,6 @@ def test_overrides_are_inputs_and_the_rest_links_to_the_base():
                        for f in grid.values()), base_name
 
 
-def test_a_scenario_without_variants_has_no_variant_sheets():
-    scenario = load_scenario(SCENARIOS_DIR / "eur_contract.toml")
-    names = [s.name for s in build_layout(scenario).sheets]
+def test_a_scenario_without_variants_has_no_variant_sheets(workbook_store):
+    names = [s.name for s in workbook_store.layout(EUR).sheets]
     assert "Variant inputs" not in names and not any(n.startswith("V1 ") for n in names)

@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 
 from billing_model.core.money import line_amount
-from billing_model.io.libreoffice import RecalcError, convert, find_soffice, recalculate
+from billing_model.io.libreoffice import RecalcError, convert, find_soffice
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.writer import write_book
+from tests import workbooks
 
 # (quantity, rate) pairs whose exact product sits on or next to a half-cent: Excel-style ROUND on
 # binary doubles must give what exact decimal rounding gives (the engine's line_amount)
@@ -27,8 +28,8 @@ ROUNDING_CASES = [
 TRICKY_TEXT = ["=1+1", "+49 30 1234", "-5 users", "@SUM(A1)", "=HYPERLINK(\"x\")", "plain"]
 
 
-@pytest.fixture(scope="module")
-def recalculated(tmp_path_factory, soffice):
+def _rounding_book() -> tuple[Book, int]:
+    """Month ends, the rounding cases and tricky text: the book and the first text row."""
     book = Book(sheets=[])
     sheet = book.add_sheet("Data")
     sheet.put(1, 1, dt.date(2026, 1, 31))
@@ -43,12 +44,19 @@ def recalculated(tmp_path_factory, soffice):
     start = 3 + len(ROUNDING_CASES) + 1
     for i, text in enumerate(TRICKY_TEXT, start=start):
         sheet.text(i, 1, text)
-    path = tmp_path_factory.mktemp("writer") / "w.xlsx"
-    write_book(book, path)
-    out = recalculate(path, path.with_name("w-recalc.xlsx"))
-    return openpyxl.load_workbook(out, data_only=True)["Data"], start
+    return book, start
 
 
+#: one of the session's workbooks (tests/workbooks.py)
+ROUNDING = workbooks.custom("writer-rounding", lambda path: write_book(_rounding_book()[0], path))
+
+
+@pytest.fixture(scope="module")
+def recalculated(workbook_store):
+    return workbook_store.book(ROUNDING)["Data"], _rounding_book()[1]
+
+
+@pytest.mark.libreoffice
 def test_excel_round_matches_exact_decimal_rounding(recalculated):
     ws, _ = recalculated
     for i, (qty, rate) in enumerate(ROUNDING_CASES, start=3):
@@ -56,12 +64,14 @@ def test_excel_round_matches_exact_decimal_rounding(recalculated):
         assert Decimal(repr(ws.cell(i, 4).value)) == line_amount(qty, rate, "JPY"), (qty, rate)
 
 
+@pytest.mark.libreoffice
 def test_edate_clamps_month_end_from_the_original_anchor(recalculated):
     ws, _ = recalculated
     assert ws["B1"].value.date() == dt.date(2026, 2, 28)
     assert ws["C1"].value.date() == dt.date(2026, 3, 31)
 
 
+@pytest.mark.libreoffice
 def test_text_is_never_a_formula(recalculated, tmp_path):
     ws, start = recalculated
     assert [ws.cell(i, 1).value for i in range(start, start + len(TRICKY_TEXT))] == TRICKY_TEXT
@@ -125,6 +135,7 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
         raise subprocess.TimeoutExpired(cmd, 1)
 
     monkeypatch.setattr(libreoffice.subprocess, "run", fake_run)
+    monkeypatch.setattr(libreoffice, "find_soffice", lambda: "soffice")  # installed or not
     book = tmp_path / "a.xlsx"
     book.write_bytes(b"")
     try:
@@ -132,3 +143,69 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
     except Exception:  # the fake run times out: what matters is the environment it was given
         pass
     assert seen["TMPDIR"].startswith(str(libreoffice._profile_dir()))
+
+
+# formulas XlsxWriter rewrites (newer functions) or leaves alone, digits and all; the \S of its
+# SINGLE pattern matches any non-blank before "INGLE(" (kept as it does)
+PREPARED = ["=ROUND(G5*H5,2)", "=ROUND(G6*H6,2)", "=SORT(A1:A5)", "=SORT(A2:A6)",
+            "=SUM(A1:A5)", "=XLOOKUP(1,A1:A9,B1:B9)", "=_xlfn.SORT(A1:A5)", "=1SORT(A1)",
+            "=2XINGLE(A1)", "=X0INGLE(A1)", "=IF(A1=1,\"SORT(\",SORT(A1:A3))", "=FILTER(A1:A3,B1)",
+            "=LOG10(A1)", "=T.DIST.2T(A1,2)", "{=SUM(A1:A3*B1:B3)}", "=A1", "=A9"]
+
+
+def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
+    from xlsxwriter.worksheet import Worksheet
+
+    from billing_model.workbook.writer import _Worksheet
+
+    ours = _Worksheet()
+    for formula in PREPARED * 2:  # the second round from the cache of shapes
+        assert ours._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
+        assert (ours._prepare_formula(formula, True)
+                == Worksheet()._prepare_formula(formula, True)), formula
+
+
+def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
+    """A column of one formula shape costs XlsxWriter's regular expressions once."""
+    from xlsxwriter.worksheet import Worksheet
+
+    calls = []
+    original = Worksheet._prepare_formula
+
+    def counting(self, formula, expand_future_functions=False):
+        calls.append(formula)
+        return original(self, formula, expand_future_functions)
+
+    monkeypatch.setattr(Worksheet, "_prepare_formula", counting)
+    book = Book(sheets=[])
+    sheet = book.add_sheet("S")
+    for row in range(1, 201):
+        sheet.put(row, 1, row)
+        sheet.put(row, 2, f"=ROUND({a1(row, 1, absolute=False)}*2,2)")
+    write_book(book, tmp_path / "s.xlsx")
+    assert len(calls) == 3  # rows 1-9, 10-99, 100-200: one shape each
+    ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
+    assert [ws.cell(r, 2).value for r in (1, 57, 200)] == [
+        "=ROUND(A1*2,2)", "=ROUND(A57*2,2)", "=ROUND(A200*2,2)"]
+
+
+def test_an_input_edit_changes_the_cells_in_the_saved_file(tmp_path):
+    """tests/workbooks.set_cells (the workbook tests' input edits): cells named by defined
+    names, on a quoted sheet name, written or left out by the writer, keep the rest."""
+    from tests.workbooks import set_cells
+
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Ramp study")
+    sheet.put(1, 1, 1)
+    sheet.put(1, 4, 4)
+    sheet.put(5, 2, "kept", style="input")
+    for name, (row, col) in {"First": (1, 1), "Second": (1, 2), "Text": (3, 3),
+                             "Far": (9, 26), "Styled": (5, 2)}.items():
+        book.name(name, sheet, row, col)
+    path = write_book(book, tmp_path / "e.xlsx")
+    set_cells(path, {"First": "=1+1", "Second": 2.5, "Text": "a<&>b", "Far": True,
+                     "Styled": -5})
+    ws = openpyxl.load_workbook(path)["Ramp study"]
+    assert [ws[c].value for c in ("A1", "B1", "D1", "C3", "Z9", "B5")] == [
+        "=1+1", 2.5, 4, "a<&>b", True, -5]
+    assert ws["B5"].fill.fgColor.rgb.endswith("FFF2CC")  # the input's style kept

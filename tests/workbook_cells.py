@@ -14,14 +14,12 @@ def named(wb, name: str):
 
 
 def set_named(path, edits: dict) -> None:
-    """Write values into the cells that defined names point to, as a user edits inputs."""
-    import openpyxl
+    """Write values into the cells that defined names point to, as a user edits inputs: the
+    one cell changed in the saved file (:func:`tests.workbooks.set_cells`), no openpyxl load
+    and save of the whole workbook."""
+    from tests.workbooks import set_cells
 
-    wb = openpyxl.load_workbook(path)
-    for name, value in edits.items():
-        sheet, cell = next(iter(wb.defined_names[name].destinations))
-        wb[sheet][cell.replace("$", "")].value = value
-    wb.save(path)
+    set_cells(path, edits)
 
 
 def as_date(value) -> dt.date:

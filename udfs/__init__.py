@@ -1,1 +1,1 @@
-"""Excel functions (xlwings UDFs); the module is :mod:`udfs.billing_udfs` (``billing_udfs``)."""
+"""The folder xlwings' ``PYTHONPATH`` names: ``billing_udfs`` imports :mod:`billing_model.udfs`."""

@@ -15,9 +15,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
                     "ramp study, a EUR contract) into live Excel workbooks and say where they "
                     "are and what each shows.")
     parser.add_argument("--scenarios", metavar="DIR", default=str(SCENARIOS_DIR),
-                        help="folder of the example scenarios (default: the repository's)")
+                        help="folder of the example scenarios (default: the repository's "
+                             "scenarios/, or those installed with the package)")
     parser.add_argument("--out-dir", metavar="DIR", default=str(WORKBOOKS_DIR),
-                        help="folder for the workbooks (default: the repository's workbooks/)")
+                        help="folder for the workbooks (default: the repository's workbooks/; "
+                             "workbooks/ in the current folder when the package is installed)")
     parser.add_argument("--recalc", action="store_true",
                         help="also recalculate them in LibreOffice headless")
     return parser

@@ -1,4 +1,4 @@
-"""Excel cells to typed values: the adapter under the xlwings UDFs (``udfs/billing_udfs.py``).
+"""Excel cells to typed values: the adapter under the xlwings UDFs (``billing_model/udfs.py``).
 
 Every ``BM_`` function hands its arguments here once; the engines get typed, validated values.
 

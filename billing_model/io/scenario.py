@@ -100,11 +100,22 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
     """Read and validate a scenario TOML file.
 
-    ``max_variants``: refuse more ``[[variant]]`` tables than that before validating any (the
-    workbook's limit: ``build`` of 100,000 variants must not validate them all first).
-
     Numbers keep the digits written in the file (floats are parsed as exact decimals). A
     ``sessions`` path is resolved relative to the file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file (``scenarios/*.toml``; keys: docs/invoices.md).
+    max_variants : int, optional
+        Refuse more ``[[variant]]`` tables than that before validating any (the workbook's
+        limit: ``build`` of 100,000 variants must not validate them all first).
+
+    Returns
+    -------
+    Scenario
+        The contract, its products, orgs and usage, charges, storage and quote settings; its
+        variants through :meth:`~billing_model.core.contract.Scenario.variants`.
 
     Raises
     ------

@@ -150,8 +150,27 @@ def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
                    recalc: bool = False) -> Path:
     """Build the workbook of ``scenario`` into ``target`` (written to a temp name, renamed).
 
-    ``recalc=True`` also recalculates it in LibreOffice headless, so the file carries computed
-    values for viewers that do not calculate (Excel recalculates on open either way).
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`billing_model.io.scenario.load_scenario`.
+    target : str or path-like
+        The ``.xlsx`` file to write; an existing file is replaced only once the new one is
+        complete.
+    recalc : bool, default False
+        Also recalculate it in LibreOffice headless, so the file carries computed values for
+        viewers that do not calculate (Excel recalculates on open either way; every formula
+        also stores its engine-computed value).
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    BillingInputError
+        ``target`` is not an ``.xlsx`` file, or cannot be written.
     """
     target = Path(target)
     if target.suffix.lower() != ".xlsx":

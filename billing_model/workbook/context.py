@@ -126,4 +126,3 @@ def given_total(scenario: Scenario, key: str, n: int) -> list | None:
     if not parts:
         return None
     return [sum(values, Decimal(0)) for values in zip(*parts, strict=True)]
-

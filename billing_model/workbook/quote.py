@@ -53,6 +53,7 @@ from ..core.money import minor_units
 from ..formulas import licenses as fl
 from ..formulas import periods as fp
 from .context import DATE, Ctx, edate, header, num
+from .inputs import storage_rate_input
 from .invoices import INVOICE_COLUMNS
 from .layout import Highlight, Sheet, a1, ref
 from .layout import quote_sheet as quote_sheet_name
@@ -309,7 +310,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 price = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
                          "storage_gb": "StorageOverageRate"}[row.kind]
                 e_price = {"ivr_minutes": c.ivr_overage_rate, "api_requests":
-                           c.api_overage_rate, "storage_gb": c.storage_overage_rate}[row.kind]
+                           c.api_overage_rate, "storage_gb": storage_rate_input(c)[0]}[row.kind]
             else:  # one-time fee or hardware
                 k = row.index + (len(s.one_time) if row.kind == "hardware" else 0)
                 charge_names = ctx.charge_names[k]

@@ -1,0 +1,360 @@
+"""Workbooks shared by the whole test session: each built once, recalculated in one batch.
+
+A test module declares, at import, the workbooks it needs (:func:`example`, :func:`scenario`,
+:func:`custom`, :func:`edited`); the session fixture ``workbook_store`` (``tests/conftest.py``)
+then gives each one's built file, its recalculated file and the recalculated values
+(``openpyxl`` ``data_only``). The same declaration in two modules is one workbook.
+
+How the work is shared (``make test`` runs two pytest-xdist workers):
+
+- every worker imports every test module, so all know the same cases; the cases are cut into one
+  batch per worker, a base workbook together with its edited copies;
+- the first test that needs a recalculated case runs its batch: the workbooks are built (each
+  base once for the session, across workers, under a file lock), the edits made on copies, and
+  the whole batch recalculated in ONE LibreOffice run; a worker whose batch is being run by the
+  other runs another batch meanwhile, so each worker starts LibreOffice once;
+- the files live in the session's shared temporary folder; each worker reads a recalculated
+  workbook with openpyxl once and keeps it.
+
+An input edit changes the one cell in the saved file (:func:`set_cells`, the sheet's XML in the
+zip) instead of an openpyxl load and save: LibreOffice recalculates every formula on load with
+the project's profile, so the formulas' stale stored values do not matter there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+from billing_model.workbook import SCENARIOS_DIR
+
+
+@dataclass(frozen=True)
+class Case:
+    """One workbook of the session: built from a scenario or a writer, or an edited copy."""
+
+    name: str
+    #: makes the scenario (:func:`scenario`) or writes the file itself (:func:`custom`)
+    make: Callable | None = field(default=None, compare=False)
+    kind: str = "scenario"  # "scenario", "custom" or "edited"
+    base: str | None = None  # the case an edited copy starts from
+    edits: tuple = ()  # ((defined name, value), ...)
+    key: str = ""  # what makes two declarations the same workbook
+
+    @property
+    def family(self) -> str:
+        """The case this one is a copy of (or itself): one batch holds a whole family."""
+        return _REGISTRY[self.base].family if self.base else self.name
+
+
+_REGISTRY: dict[str, Case] = {}
+#: the batches, fixed when the first one runs (every worker must cut the same)
+_BATCHES: dict[str, int] = {}
+
+
+def _register(case: Case) -> Case:
+    known = _REGISTRY.get(case.name)
+    if known is not None:
+        if known.key != case.key:
+            raise ValueError(f"two different workbooks named {case.name!r}: {known.key} and "
+                             f"{case.key}")
+        return known
+    if _BATCHES:
+        raise RuntimeError(f"workbook {case.name!r} declared while the tests run: declare it at "
+                           "module level, so every worker knows it before the first batch")
+    _REGISTRY[case.name] = case
+    return case
+
+
+def example(stem: str) -> Case:
+    """An example scenario ``scenarios/<stem>.toml`` as ``billing-model build`` builds it."""
+    from billing_model.io.scenario import load_scenario
+
+    return _register(Case(stem, lambda: load_scenario(SCENARIOS_DIR / f"{stem}.toml"),
+                          key=f"example {stem}"))
+
+
+def scenario(name: str, make: Callable, key: str | None = None) -> Case:
+    """The workbook of the scenario ``make()`` returns (called once, by the worker building it).
+
+    ``key`` names what the scenario is (default: the name), so that the same declaration in two
+    modules is one workbook and two different ones under one name fail."""
+    return _register(Case(name, make, key=key or f"scenario {name}"))
+
+
+def custom(name: str, write: Callable[[Path], object], key: str | None = None) -> Case:
+    """A workbook that ``write(path)`` writes (e.g. a hand-made :class:`Book`)."""
+    return _register(Case(name, write, kind="custom", key=key or f"custom {name}"))
+
+
+def edited(name: str, base: Case, edits: dict) -> Case:
+    """A copy of ``base`` with input cells changed: ``{defined name: value}`` (see
+    :func:`set_cells`); recalculated like every other case."""
+    items = tuple(edits.items())
+    return _register(Case(name, kind="edited", base=base.name, edits=items,
+                          key=f"{base.name} edited {items!r}"))
+
+
+# --- editing a saved workbook ---------------------------------------------------------------------
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+
+def _cell_xml(ref: str, attrs: str, value) -> str:
+    style = re.search(r'\ss="\d+"', attrs)
+    head = f'<c r="{ref}"{style.group(0) if style else ""}'
+    if value is None:
+        return head + "/>"
+    if isinstance(value, bool):
+        return f'{head} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, str) and value.startswith("="):  # a formula, as openpyxl takes it
+        return f"{head}><f>{escape(value[1:])}</f></c>"
+    if isinstance(value, str):
+        return f'{head} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    return f"{head}><v>{value!r}</v></c>" if isinstance(value, float) else (
+        f"{head}><v>{value}</v></c>")
+
+
+def _column(ref: str) -> int:
+    letters = re.match(r"[A-Z]+", ref).group(0)
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _insert_cell(xml: str, ref: str, cell: str) -> str:
+    """``xml`` with ``cell`` (at ``ref``) placed in its row, columns and rows kept in order."""
+    row = int(re.search(r"\d+", ref).group(0))
+    found = re.search(rf'<row r="{row}"[^>]*?(?:/>|>(?P<cells>.*?)</row>)', xml, re.DOTALL)
+    if found is None:  # no such row: a new one before the first row below it
+        for later in re.finditer(r'<row r="(\d+)"', xml):
+            if int(later.group(1)) > row:
+                return xml[:later.start()] + f'<row r="{row}">{cell}</row>' + xml[later.start():]
+        if "<sheetData/>" in xml:
+            return xml.replace("<sheetData/>",
+                               f'<sheetData><row r="{row}">{cell}</row></sheetData>')
+        end = xml.index("</sheetData>")
+        return xml[:end] + f'<row r="{row}">{cell}</row>' + xml[end:]
+    if found.group("cells") is None:  # <row .../>
+        opened = found.group(0)[:-2] + ">"
+        return xml[:found.start()] + opened + cell + "</row>" + xml[found.end():]
+    start = found.start("cells")
+    for other in re.finditer(r'<c r="([A-Z]+\d+)"', found.group("cells")):
+        if _column(other.group(1)) > _column(ref):
+            return xml[:start + other.start()] + cell + xml[start + other.start():]
+    return xml[:found.end("cells")] + cell + xml[found.end("cells"):]
+
+
+def set_cells(path: str | os.PathLike, edits: dict) -> None:
+    """Write values into the cells that defined names point to, as a user edits inputs: the
+    cell's element in the sheet's XML is replaced (its style kept), the rest of the file is
+    copied as it is. A number, a bool, text, ``None`` (empty) or ``"=..."`` (a formula)."""
+    path = Path(path)
+    with zipfile.ZipFile(path) as z:
+        entries = {info.filename: (info, z.read(info)) for info in z.infolist()}
+    book = ElementTree.fromstring(entries["xl/workbook.xml"][1])
+    rels = ElementTree.fromstring(entries["xl/_rels/workbook.xml.rels"][1])
+    targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
+    sheets = {s.get("name"): "xl/" + targets[s.get(f"{{{_NS['r']}}}id")].lstrip("/").removeprefix(
+        "xl/") for s in book.findall("m:sheets/m:sheet", _NS)}
+    names = {d.get("name"): d.text for d in book.findall("m:definedNames/m:definedName", _NS)
+             if d.get("localSheetId") is None}
+    changed: dict[str, str] = {}
+    for name, value in edits.items():
+        if name not in names:
+            raise KeyError(f"{path.name}: no defined name {name!r}")
+        sheet, _bang, cell = names[name].rpartition("!")
+        sheet = sheet.strip("'").replace("''", "'")
+        ref = cell.replace("$", "")
+        if not re.fullmatch(r"[A-Z]+\d+", ref):
+            raise ValueError(f"{name} is {names[name]}: one cell only")
+        part = sheets[sheet]
+        xml = changed.get(part) or entries[part][1].decode("utf-8")
+        found = re.search(rf'<c r="{ref}"(?P<attrs>[^>]*?)(?:/>|>.*?</c>)', xml, re.DOTALL)
+        if found is None:  # an empty cell the writer left out: insert it in its row
+            changed[part] = _insert_cell(xml, ref, _cell_xml(ref, "", value))
+            continue
+        changed[part] = (xml[:found.start()] + _cell_xml(ref, found.group("attrs"), value)
+                         + xml[found.end():])
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w") as out:
+        for filename, (info, data) in entries.items():
+            out.writestr(info, changed[filename].encode("utf-8") if filename in changed else data)
+    os.replace(tmp, path)
+
+
+# --- the session's store --------------------------------------------------------------------------
+@contextlib.contextmanager
+def _locked(path: Path, *, wait: bool = True):
+    """An exclusive lock on ``path`` shared by the workers (``None`` when not waiting and
+    another worker holds it)."""
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield None
+            return
+        try:
+            yield fh
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class Store:
+    """The session's workbooks: built and recalculated files in a folder all workers share."""
+
+    def __init__(self, root: Path, batches: int) -> None:
+        self.root = root
+        self.batches = max(1, batches)
+        for sub in ("built", "recalculated", "locks"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        self._books: dict[tuple[str, bool], object] = {}
+        self._layouts: dict[str, object] = {}
+
+    # what a test asks for
+    def built(self, case: Case) -> Path:
+        """The built (or edited) file, not recalculated: values as the writer stored them."""
+        case = _REGISTRY[case.name]
+        path = self.root / "built" / f"{case.name}.xlsx"
+        if path.is_file():
+            return path
+        with _locked(self.root / "locks" / f"build-{case.name}"):
+            if not path.is_file():
+                self._make(case, path)
+        return path
+
+    def recalculated(self, case: Case) -> Path:
+        """The file as LibreOffice recalculated it (its batch runs on first need)."""
+        case = _REGISTRY[case.name]
+        path = self.root / "recalculated" / f"{case.name}.xlsx"
+        if not path.is_file():
+            self._run_batches(self.batch_of(case))
+        if not path.is_file():
+            raise RuntimeError(f"{case.name}: its batch ran without recalculating it")
+        return path
+
+    def book(self, case: Case, *, recalculated: bool = True):
+        """The openpyxl workbook with values (``data_only``), read once per worker."""
+        import openpyxl
+
+        key = (case.name, recalculated)
+        if key not in self._books:
+            path = self.recalculated(case) if recalculated else self.built(case)
+            self._books[key] = openpyxl.load_workbook(path, data_only=True)
+        return self._books[key]
+
+    def scenario(self, case: Case):
+        """The scenario a scenario case is built from (the base's for an edited case)."""
+        case = _REGISTRY[case.name]
+        if case.base:
+            return self.scenario(_REGISTRY[case.base])
+        if case.kind != "scenario":
+            raise ValueError(f"{case.name} is not built from a scenario")
+        if ("scenario", case.name) not in self._layouts:
+            self._layouts[("scenario", case.name)] = case.make()
+        return self._layouts[("scenario", case.name)]
+
+    def layout(self, case: Case):
+        """The :class:`Book` layout of a scenario case, laid out once per worker."""
+        from billing_model.workbook import build_layout
+
+        if case.name not in self._layouts:
+            self._layouts[case.name] = build_layout(self.scenario(case))
+        return self._layouts[case.name]
+
+    # how
+    def batch_of(self, case: Case) -> int:
+        return self._batches()[_REGISTRY[case.name].family]
+
+    def _batches(self) -> dict[str, int]:
+        """Family -> batch: the biggest families first, each to the batch with the fewest cases;
+        the same on every worker (they all imported the same modules)."""
+        if _BATCHES:
+            return _BATCHES
+        sizes: dict[str, int] = {}
+        for case in _REGISTRY.values():
+            sizes[case.family] = sizes.get(case.family, 0) + 1
+        load = [0] * self.batches
+        for family in sorted(sizes, key=lambda f: (-sizes[f], f)):
+            i = load.index(min(load))
+            _BATCHES[family] = i
+            load[i] += sizes[family]
+        return _BATCHES
+
+    def _run_batches(self, wanted: int) -> None:
+        """Run batch ``wanted``; while another worker runs it, run a batch nobody has started."""
+        done = self.root / "locks" / f"batch-{wanted}.done"
+        if done.is_file():
+            return
+        self._raise_if_failed(wanted)
+        with _locked(self.root / "locks" / f"batch-{wanted}", wait=False) as mine:
+            if mine is not None:
+                self._run_batch(wanted)
+                return
+        for other in range(self.batches):  # busy elsewhere: do something useful meanwhile
+            if other != wanted and not (self.root / "locks" / f"batch-{other}.done").is_file():
+                with _locked(self.root / "locks" / f"batch-{other}", wait=False) as lock:
+                    if lock is not None:
+                        self._run_batch(other)
+                        break
+        with _locked(self.root / "locks" / f"batch-{wanted}"):  # wait, or run it if abandoned
+            self._raise_if_failed(wanted)
+            self._run_batch(wanted)
+
+    def _raise_if_failed(self, index: int) -> None:
+        """A batch that failed fails every test that needs it at once (not one run each)."""
+        failed = self.root / "locks" / f"batch-{index}.failed"
+        if failed.is_file():
+            raise RuntimeError(f"workbook batch {index} failed: "
+                               + failed.read_text(encoding="utf-8"))
+
+    def _run_batch(self, index: int) -> None:
+        """Build, edit and recalculate every case of the batch in one LibreOffice run (under the
+        batch's lock)."""
+        from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many
+
+        done = self.root / "locks" / f"batch-{index}.done"
+        if done.is_file():
+            return
+        families = self._batches()
+        cases = sorted((c for c in _REGISTRY.values() if families[c.family] == index),
+                       key=lambda c: c.name)
+        try:
+            paths = [self.built(case) for case in cases]
+            outs = [self.root / "recalculated" / f"{case.name}.xlsx" for case in cases]
+            # a batch is long: the default timeout is for one run of a few files
+            recalculate_many(paths, outs, timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)))
+        except Exception as exc:
+            (self.root / "locks" / f"batch-{index}.failed").write_text(
+                f"{type(exc).__name__}: {exc}", encoding="utf-8")
+            raise
+        done.write_text(" ".join(case.name for case in cases), encoding="utf-8")
+
+    def _make(self, case: Case, path: Path) -> None:
+        from billing_model.workbook import write_book
+
+        tmp = path.with_name(f"{case.name}.part.xlsx")
+        if case.kind == "edited":
+            shutil.copyfile(self.built(_REGISTRY[case.base]), tmp)
+            set_cells(tmp, dict(case.edits))
+        elif case.kind == "custom":
+            case.make(tmp)
+        else:
+            write_book(self.layout(case), tmp)
+        os.replace(tmp, path)
+
+
+def cases() -> dict[str, Case]:
+    """Every case the imported test modules declared."""
+    return dict(_REGISTRY)
