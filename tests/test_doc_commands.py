@@ -4,15 +4,23 @@ Each ```sh block of ``README.md`` and ``docs/*.md`` is split into commands (cont
 joined, comments dropped) and each ``billing-model`` command runs through bash from a temporary
 folder that links the repository's ``scenarios/``: the example files it names (a folder of
 Parquet parts, a vendor export) are shipped there, and what a command writes (``-o``, ``>``)
-lands in the temporary folder. The few commands that cannot run here are listed in
+lands in the temporary folder. A plain command (no redirection, pipe, variable or glob for the
+shell to expand) runs in the test's own process: ``billing_model.cli.main`` on the command's
+words (``shlex``), from that folder, with its output captured, as ``python -m billing_model``
+runs it, without a fresh interpreter and imports for each of the commands; a command that needs
+the shell runs through bash and the ``billing-model`` launcher. The few commands that cannot run
+here are listed in
 :data:`NOT_RUN`, each with its reason; a command that is neither run nor listed fails the test.
 Each ```python block runs too (from the same kind of folder).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -87,24 +95,75 @@ def folder(tmp_path):
     return tmp_path, env
 
 
+def _starts_libreoffice(command: str) -> bool:
+    """``build --recalc`` recalculates, ``quote`` prints its PDF: both in LibreOffice."""
+    return "--recalc" in command or command.startswith("billing-model quote ")
+
+
 def _marks(command: str) -> list:
-    return [pytest.mark.libreoffice] if "--recalc" in command else []
+    return [pytest.mark.libreoffice] if _starts_libreoffice(command) else []
+
+
+def _in_process(command: str) -> list[str] | None:
+    """The words of a ``billing-model`` command the shell would only split (quotes removed),
+    or None when it needs the shell: a redirection, pipe, list, variable, substitution or a
+    glob outside quotes."""
+    unquoted = re.sub(r"'[^']*'|\"[^\"\\$`]*\"", "", command)
+    if re.search(r"[|&;<>$`(){}*?\[\]~\\!#]", unquoted):
+        return None
+    words = shlex.split(command)
+    return words[1:] if words[0] == "billing-model" else None
+
+
+def _run_in_process(argv: list[str], cwd, monkeypatch) -> tuple[int, str]:
+    """``billing-model ARGV`` as ``python -m billing_model`` runs it (exit code, stderr), in
+    this process: from ``cwd``, the environment's ``COLUMNS`` set, stdout and stderr captured."""
+    from billing_model.cli import main
+
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("COLUMNS", "120")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse's --version, --help and usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return code, err.getvalue()
 
 
 @pytest.mark.parametrize("doc,command", [pytest.param(d, c, marks=_marks(c), id=f"{d}: {c}")
                                          for d, c in RUN])
-def test_the_command_runs_as_written(folder, doc, command, request):
+def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch):
     cwd, env = folder
-    if "--recalc" in command:
+    if _starts_libreoffice(command):
         request.getfixturevalue("soffice")
     if command.startswith("billing-model demo"):
         command += " --out-dir workbooks"  # into the temporary folder, not the repository's
-    done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-    assert done.returncode == 0, f"{doc}: {command}\n{done.stderr[-2000:]}"
-    assert "Traceback" not in done.stderr
+    argv = _in_process(command)
+    if argv is not None:
+        returncode, stderr = _run_in_process(argv, cwd, monkeypatch)
+    else:
+        done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=600)
+        returncode, stderr = done.returncode, done.stderr
+    assert returncode == 0, f"{doc}: {command}\n{stderr[-2000:]}"
+    assert "Traceback" not in stderr
     for written in re.findall(r"(?:-o|>)\s+(\S+)", command):
         assert (cwd / written).stat().st_size > 0, written
+
+
+def test_plain_commands_run_in_process_and_shell_syntax_through_bash():
+    """What decides where a command runs: only words and quotes run in-process."""
+    assert _in_process('billing-model build a.toml --variant "6-month ramp" -o r.xlsx') == [
+        "build", "a.toml", "--variant", "6-month ramp", "-o", "r.xlsx"]
+    assert _in_process("billing-model usage 'scenarios/s/*.parquet' --format csv") == [
+        "usage", "scenarios/s/*.parquet", "--format", "csv"]
+    for shell in ("billing-model usage x.csv > u.csv", "billing-model usage s/*.parquet",
+                  "billing-model usage x.csv | head", "billing-model usage $HOME/x.csv",
+                  'billing-model usage "$HOME/x.csv"', "billing-model demo && ls",
+                  "billing-model usage ~/x.csv"):
+        assert _in_process(shell) is None, shell
+    assert sum(_in_process(c) is not None for _d, c in RUN) >= len(RUN) - 2
 
 
 @pytest.mark.parametrize("doc,block", [(d, b) for d, b in _blocks("python")

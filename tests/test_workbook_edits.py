@@ -2,8 +2,10 @@
 workbook, recalculated in LibreOffice, gives the figure ``billing-model invoices`` gives on the
 same change; an invalid edit leaves no figure standing and says which input is wrong.
 
-Every workbook of this module is built once and all are recalculated in ONE LibreOffice run
-(the ``books`` fixture); the structural tests read the layout without LibreOffice.
+Every workbook of this module is a case of the session's shared store (``tests/workbooks.py``):
+the examples are built once for the whole session and edited on copies, and everything is
+recalculated in the worker's one LibreOffice run; the structural tests read the layout without
+LibreOffice.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import openpyxl
 import pytest
 
 from billing_model.core.errors import BillingInputError
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
-from tests.workbook_cells import engine_lines, error_cells, money, named, set_named, workbook_lines
+from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures
+from tests import workbooks
+from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines
 
 #: item 1: 40 users values, ramp 1 + term 12, a variant with ramp 5 (the issue's scenario)
 USERS_40 = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 10,
@@ -68,18 +70,6 @@ def _cases() -> dict:
     }
 
 
-def _edit(path, edits: dict) -> None:
-    """Type values into a workbook: a defined name's cell, or ``Sheet!A1``."""
-    set_named(path, {k: v for k, v in edits.items() if "!" not in k})
-    cells = {k: v for k, v in edits.items() if "!" in k}
-    if cells:
-        wb = openpyxl.load_workbook(path)
-        for key, value in cells.items():
-            sheet, cell = key.split("!")
-            wb[sheet][cell].value = value
-        wb.save(path)
-
-
 DELETE = object()  # a key the edit removes from the scenario file
 
 #: invalid edits: case -> (scenario, edits, the input InputsProblem names, the same change in
@@ -114,27 +104,32 @@ BAD = {
 }
 
 
-def _scenario(data, name: str):
+def _base(data) -> workbooks.Case:
+    """The shared workbook an edited case starts from: an example, or USERS_40 as built."""
     if isinstance(data, str):
-        return load_scenario(SCENARIOS_DIR / f"{data}.toml")
-    return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=name)
+        return workbooks.example(data)
+    return workbooks.scenario("edits-users40-base", lambda: scenario_from_mapping(
+        USERS_40, base_dir=SCENARIOS_DIR, name="users40"))
+
+
+#: case -> (the store's edited copy, the engine's scenario data on the same change or None)
+CASES = {case: (workbooks.edited(f"edits-{case}", _base(data), edits), engine)
+         for case, (data, edits, engine) in _cases().items()}
 
 
 @pytest.fixture(scope="module")
-def books(tmp_path_factory, soffice):
-    """case -> (the engine's scenario on the same change or None, recalculated workbook)."""
-    folder = tmp_path_factory.mktemp("edits")
-    cases, paths = _cases(), []
-    for case, (data, edits, _engine) in cases.items():
-        path = build_workbook(_scenario(data, case), folder / f"{case}.xlsx")
-        _edit(path, edits)
-        paths.append(path)
-    outs = [folder / "out" / p.name for p in paths]
-    recalculate_many(paths, outs)
-    return {case: (None if engine is None else scenario_from_mapping(
-                       engine, base_dir=SCENARIOS_DIR, name=case),
-                   openpyxl.load_workbook(out, data_only=True))
-            for (case, (_d, _e, engine)), out in zip(cases.items(), outs, strict=True)}
+def books(workbook_store, soffice):
+    """case -> (the engine's scenario on the same change or None, recalculated workbook), read
+    on first use from the session's store (its batch recalculated in one LibreOffice run)."""
+
+    class Books(dict):
+        def __missing__(self, case):
+            book, engine = CASES[case]
+            self[case] = (None if engine is None else scenario_from_mapping(
+                engine, base_dir=SCENARIOS_DIR, name=case), workbook_store.book(book))
+            return self[case]
+
+    return Books()
 
 
 # --- item 1: every usage value the scenario gives, up to the grid -------------------------------

@@ -3,7 +3,8 @@
 The Quote is proven in LibreOffice, twice:
 
 - workbooks: ``sales_quote`` (and a partner copy, and copies edited on the Inputs sheet:
-  commitment, ramp 24 + term 60, currency, customer, a bad input) recalculated in one run; the
+  commitment, ramp 24 + term 60, currency, customer, a bad input), cases of the session's
+  shared store (``tests/workbooks.py``) recalculated in the worker's one LibreOffice run; the
   appendix rows must be the engine's non-zero schedule lines in the schedule's order, the price
   summary's totals the engine's first-year cost and contract value, and the print area's last
   row (``QuoteLastRow``) the schedule's total whatever the ramp and term;
@@ -29,14 +30,14 @@ import pytest
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import invoice_schedule
-from billing_model.io.libreoffice import recalculate_many
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from billing_model.workbook.excel_limits import check_book, sheet_name
 from billing_model.workbook.layout import Book
 from billing_model.workbook.quote import TOTAL_LABEL, write_quote_pdfs
 from billing_model.workbook.variants import scenario_figures
-from tests.workbook_cells import named, set_named
+from tests import workbooks
+from tests.workbook_cells import named
 
 
 def _quote_mapping(**contract) -> dict:
@@ -94,33 +95,44 @@ def _money(value) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
 
 
+def _partner():
+    data = _quote_mapping(channel="partner")
+    data["hardware"][0].pop("rate")  # a quantity-only hardware line
+    return scenario_from_mapping(data, name="partner")
+
+
+#: the session's workbooks (tests/workbooks.py): sales_quote as built and as a partner contract,
+#: and copies edited on the Inputs sheet (inputs typed in, the equally edited scenario or None)
+QUOTE = workbooks.example("sales_quote")
+QUOTE_EDITS = {
+    "edited": ({"CommittedUsers": 40}, {"committed_users": 40}),
+    "longest": ({"RampMonths": 24, "TermMonths": 60}, {"ramp_months": 24, "term_months": 60}),
+    "euro": ({"Currency": "EUR", "QuoteCustomer": "Beispiel Handel GmbH"}, None),
+    "bad": ({"CommittedUsers": -1}, None),
+}
+QUOTE_BOOKS = {"base": QUOTE, "partner": workbooks.scenario("quote-partner", _partner),
+               **{name: workbooks.edited(f"quote-{name}", QUOTE, typed)
+                  for name, (typed, _changes) in QUOTE_EDITS.items()}}
+
+
 @pytest.fixture(scope="module")
-def quotes(tmp_path_factory, soffice):
-    """sales_quote as built and as a partner contract, and copies edited on the Inputs sheet,
-    recalculated in one LibreOffice run."""
-    folder = tmp_path_factory.mktemp("quote")
-    base = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
-    partner_data = _quote_mapping(channel="partner")
-    partner_data["hardware"][0].pop("rate")  # a quantity-only hardware line
-    cases = {"base": base, "partner": scenario_from_mapping(partner_data, name="partner")}
-    paths = [write_book(build_layout(scen), folder / f"{name}.xlsx")
-             for name, scen in cases.items()]
-    edits = {  # name: (inputs typed in, the equally edited scenario or None)
-        "edited": ({"CommittedUsers": 40}, _quote_mapping(committed_users=40)),
-        "longest": ({"RampMonths": 24, "TermMonths": 60},
-                    _quote_mapping(ramp_months=24, term_months=60)),
-        "euro": ({"Currency": "EUR", "QuoteCustomer": "Beispiel Handel GmbH"}, None),
-        "bad": ({"CommittedUsers": -1}, None),
-    }
-    for name, (typed, data) in edits.items():
-        path = folder / f"{name}.xlsx"
-        shutil.copyfile(paths[0], path)
-        set_named(path, typed)
-        paths.append(path)
-        cases[name] = scenario_from_mapping(data, name=name) if data else None
-    recalculate_many(paths)
-    return {name: (scen, openpyxl.load_workbook(p, data_only=True), p)
-            for (name, scen), p in zip(cases.items(), paths, strict=True)}
+def quotes(workbook_store, soffice):
+    """case -> (its scenario or None, the recalculated workbook, its file), read on first use
+    from the session's store (recalculated in the worker's one LibreOffice run)."""
+
+    class Quotes(dict):
+        def __missing__(self, name):
+            book = QUOTE_BOOKS[name]
+            if name in QUOTE_EDITS:
+                changes = QUOTE_EDITS[name][1]
+                scenario = None if changes is None else scenario_from_mapping(
+                    _quote_mapping(**changes), name=name)
+            else:
+                scenario = workbook_store.scenario(book)
+            self[name] = (scenario, workbook_store.book(book), workbook_store.recalculated(book))
+            return self[name]
+
+    return Quotes()
 
 
 def test_quote_sheet_layout():

@@ -209,3 +209,25 @@ def test_an_input_edit_changes_the_cells_in_the_saved_file(tmp_path):
     assert [ws[c].value for c in ("A1", "B1", "D1", "C3", "Z9", "B5")] == [
         "=1+1", 2.5, 4, "a<&>b", True, -5]
     assert ws["B5"].fill.fgColor.rgb.endswith("FFF2CC")  # the input's style kept
+
+
+def test_an_input_edit_takes_a_date_and_a_sheet_cell(tmp_path):
+    """set_cells: a date is stored as Excel's serial number (as openpyxl writes it), and a key
+    ``Sheet!A1`` that is no defined name edits that cell (a value typed over on a sheet)."""
+    import datetime as dt
+
+    from openpyxl.utils.datetime import to_excel
+
+    from tests.workbooks import set_cells
+
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Usage")
+    sheet.put(5, 5, 1)
+    book.name("When", sheet, 2, 2)
+    path = write_book(book, tmp_path / "d.xlsx")
+    set_cells(path, {"When": dt.datetime(2026, 3, 15), "Usage!E5": 70, "Usage!F5": 40.5})
+    ws = openpyxl.load_workbook(path)["Usage"]
+    assert ws["B2"].value == to_excel(dt.datetime(2026, 3, 15)) == 46096
+    assert (ws["E5"].value, ws["F5"].value) == (70, 40.5)
+    set_cells(path, {"When": dt.date(2027, 6, 1)})
+    assert openpyxl.load_workbook(path)["Usage"]["B2"].value == to_excel(dt.datetime(2027, 6, 1))

@@ -34,10 +34,33 @@ def money(value) -> Decimal:
 ERROR_VALUES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "Err:")
 
 
+def chart_helper_cells(wb) -> set[tuple[str, str]]:
+    """(sheet, cell) of every chart-only helper range (defined names ``Chart...``, a variant's
+    ``V1_Chart...``): they hold #N/A past ramp + term on purpose, so that charts skip those
+    periods (billing_model/workbook/charts.py)."""
+    import re
+
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    cells = set()
+    for name, definition in wb.defined_names.items():
+        if not re.match(r"(V\d+_)?Chart[A-Z]", name):
+            continue
+        for sheet, ref in definition.destinations:
+            c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
+            cells.update((sheet, f"{get_column_letter(c)}{r}") for r in range(r1, r2 + 1)
+                         for c in range(c1, c2 + 1))
+    return cells
+
+
 def error_cells(wb) -> list[tuple]:
-    """Every cell of a recalculated workbook holding an error value: (sheet, cell, value)."""
+    """Every cell of a recalculated workbook holding an error value: (sheet, cell, value), but
+    for the chart helper ranges (:func:`chart_helper_cells`, #N/A past the term by design)."""
+    helpers = chart_helper_cells(wb)
     return [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows()
-            for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)]
+            for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)
+            and (ws.title, c.coordinate) not in helpers]
 
 
 def workbook_lines(wb, sheet: str = "Invoices", table: str = "InvoiceLines") -> list[tuple]:

@@ -17,6 +17,7 @@ from ..formulas import invoices as fi
 from ..formulas import licenses as fl
 from ..formulas import money as fm
 from ..formulas import periods as fp
+from .charts import active_only
 from .context import DATE, FEATURES, Ctx, edate, header, num, title
 from .grid import GridValues
 from .inputs import storage_rate_input
@@ -216,9 +217,22 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.put(last + 1, col + 1, None, style="total")
     sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=num(paid))
     sheet.put(last + 1, col + 3, None, style="total")
+    # the chart plots ramp + term (charts.py): a helper column repeats each invoice total up to
+    # the last periodic invoice (period Periods, usage in arrears) and holds #N/A past it; a bar
+    # chart keeps a slot per row, so its range ends at the scenario's own last invoice: an
+    # edited shorter term leaves empty slots at the right, a longer one is not drawn
+    hc = col + 7
+    sheet.text(head - 1, hc, "For the chart: ramp + term only", style="subtitle")
+    header(sheet, head, hc, ["Chart: total"])
+    sheet.widths[hc] = 18
+    end = edate(s.contract.order_date, s.periods)
+    chart_last = first + max(i for i, (when, _f, _h) in enumerate(dates) if when <= end)
+    active_only(sheet, book, "ChartCashDue", range(first, last + 1), col + 2, hc,
+                lambda r: f"{a1(r, col)}<={fp.period_start('Periods')}",
+                lambda r: dates[r - first][0] <= end, fmt=ctx.money)
     sheet.charts.append(Chart(
         "bar", "Cash due by due date", a1(last + 3, col, absolute=False),
-        [Series("Invoice total", ref(sheet, first, col + 2, last),
-                ref(sheet, first, col + 4, last), color="1F4E79")],
+        [Series("Invoice total", ref(sheet, first, hc, chart_last),
+                ref(sheet, first, col + 4, chart_last), color="1F4E79")],
         y_title=s.contract.currency, width_cm=24, height_cm=9, y_number_format="#,##0"))
 

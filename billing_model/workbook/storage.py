@@ -23,6 +23,7 @@ from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
+from .charts import active_only
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
@@ -166,13 +167,33 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                "period by period, as the storage builds up and the allowance follows the users. "
                "The retention choices below answer another question: a month once storage is "
                "steady, against the committed users' allowance.", style="intro")
+    # the chart plots ramp + term: helper columns, right of the daily model, repeat the
+    # period's start and figures while k < Periods and hold #N/A past it (charts.py); a scatter
+    # chart's x axis spans the points that are not #N/A, so it follows an edited ramp or term
+    hc = DC + 12
+    sheet.text(head - 1, hc, "For the chart: ramp + term only (#N/A past it, which charts skip)",
+               style="subtitle")
+    header(sheet, head, hc, ["Chart: start", "Billed GB", "Allowance GB", "Overage GB"])
+    rows = range(first, last + 1)
+
+    def live(r: int) -> str:
+        return f"{a1(r, 1)}<Periods"
+
+    def active(r: int) -> bool:
+        return r - first < s.periods
+
+    active_only(sheet, book, "ChartStorageStart", rows, 2, hc, live, active, fmt=DATE)
+    for j, (key, src) in enumerate((("Billed", 8), ("Allowance", 9), ("Overage", 10)), start=1):
+        active_only(sheet, book, f"ChartStorage{key}", rows, src, hc + j, live, active, fmt=GB)
+    for j, w_ in enumerate([12, 12, 13, 12]):
+        sheet.widths[hc + j] = w_
     sheet.charts.append(Chart(
-        "line", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
-        [Series("Billed GB", ref(sheet, first, 8, last), ref(sheet, first, 2, last),
+        "scatter", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
+        [Series("Billed GB", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
                 color="5B9BD5"),
-         Series("Allowance GB", ref(sheet, first, 9, last), ref(sheet, first, 2, last),
+         Series("Allowance GB", ref(sheet, first, hc + 2, last), ref(sheet, first, hc, last),
                 color="70AD47", dash=True),
-         Series("Overage GB", ref(sheet, first, 10, last), ref(sheet, first, 2, last),
+         Series("Overage GB", ref(sheet, first, hc + 3, last), ref(sheet, first, hc, last),
                 color="C00000")],
         y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
         y_number_format="#,##0"))

@@ -16,6 +16,7 @@ from decimal import Decimal
 from ..core.contract import Scenario
 from ..formulas import money as fm
 from ..formulas import periods as fp
+from .charts import active_only
 from .context import DATE, INT, Ctx, edate, header, num, title
 from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Chart, Series, Sheet, a1, column_letter, ref
@@ -150,9 +151,36 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
             sheet.put(rr, 2 + j, "=" + month, fmt=ctx.money,
                       result=num(upto(end) - upto(start)))
     last = r + cap + 1
+    # the chart plots the months to the last invoice of the longest variant (charts.py): helper
+    # columns repeat the month and the to-date figures while the month is at most the longest
+    # ramp + term (its arrears invoice) and hold #N/A past it; the scatter chart's x axis spans
+    # the points that are not #N/A, so it follows an edited ramp or term
+    hx = cum + n + 1
+    longest = max(scen.periods for _n, scen in variants)
+    sheet.text(chart_head - 1, hx, "For the chart: months to the last invoice, up to",
+               style="subtitle")
+    sheet.put(chart_head - 1, hx + n, "=MAX(" + ",".join(f"{p}Periods" for p in prefixes)
+              + ")", fmt=INT, result=longest)
+    upto = a1(chart_head - 1, hx + n)
+    header(sheet, chart_head, hx, ["Chart: month", *[name for name, _s in variants]])
+    sheet.widths[hx] = 12
+    for j in range(n):
+        sheet.widths[hx + 1 + j] = 20
+    rows = range(chart_head + 1, last + 1)
+
+    def live(row: int) -> str:
+        return f"{row - chart_head - 1}<={upto}"
+
+    def active(row: int) -> bool:
+        return row - chart_head - 1 <= longest
+
+    active_only(sheet, ctx.book, "ChartVariantsMonth", rows, 1, hx, live, active, fmt=DATE)
+    for j in range(n):
+        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", rows, cum + j, hx + 1 + j,
+                    live, active, fmt=ctx.money)
     sheet.charts.append(Chart(
-        "line", "Invoiced to date by variant", a1(head, cum + n + 1, absolute=False),
-        [Series(name, ref(sheet, chart_head + 1, cum + j, last),
-                ref(sheet, chart_head + 1, 1, last)) for j, (name, _s) in enumerate(variants)],
+        "scatter", "Invoiced to date by variant", a1(head, hx + n + 1, absolute=False),
+        [Series(name, ref(sheet, chart_head + 1, hx + 1 + j, last),
+                ref(sheet, chart_head + 1, hx, last)) for j, (name, _s) in enumerate(variants)],
         y_title=s.contract.currency, width_cm=24, height_cm=12, x_number_format="yyyy-mm",
         y_number_format="#,##0"))

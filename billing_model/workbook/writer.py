@@ -28,6 +28,7 @@ from typing import Any
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..io.atomic import atomic_path
 from .layout import Book, Cell, Chart, Sheet, quote_sheet
@@ -310,7 +311,7 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
             "type": "formula", "criteria": "=" + highlight.formula.lstrip("="),
             "format": formats.highlight(highlight.style)})
     for chart in sheet.charts:
-        ws.insert_chart(chart.anchor, _chart(wb, chart))
+        ws.insert_chart(chart.anchor, _chart(wb, chart, sheet))
     if sheet.freeze:
         ws.freeze_panes(sheet.freeze)
     if sheet.print_area and sheet.print_area.startswith("="):  # follows the cells
@@ -361,7 +362,27 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
     return heights
 
 
-def _chart(wb: xlsxwriter.Workbook, spec: Chart):
+def _series_cache(sheet: Sheet, reference: str) -> list | None:
+    """The values a chart caches for ``reference`` (a range of ``sheet``): each cell's result
+    as the engines computed it, an error (#N/A past the term in the charts' helper columns) as
+    a point left out, as Excel writes it. XlsxWriter would cache "#N/A" as text, turning a
+    scatter chart's x values into a text series. ``None`` for a range on another sheet."""
+    name, _sep, cells = reference.rpartition("!")
+    if name.strip("'").replace("''", "'") != sheet.name:
+        return None
+    first, _sep, last = cells.partition(":")
+    (r1, c1), (r2, c2) = xl_cell_to_rowcol(first), xl_cell_to_rowcol(last or first)
+    data = []
+    for r in range(r1 + 1, r2 + 2):
+        for c in range(c1 + 1, c2 + 2):
+            cell = sheet.cells.get((r, c))
+            value = None if cell is None else excel_value(
+                cell.result if cell.formula is not None else cell.value)
+            data.append(None if isinstance(value, str) and value.startswith("#") else value)
+    return data
+
+
+def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
     options: dict[str, Any] = {"type": _CHART_TYPES[spec.kind]}
     if spec.kind == "scatter":
         options["subtype"] = "straight"
@@ -369,9 +390,11 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
         options["subtype"] = "stacked"
     chart = wb.add_chart(options)
     for series in spec.series:
-        entry: dict[str, Any] = {"values": "=" + series.values}
+        entry: dict[str, Any] = {"values": "=" + series.values,
+                                 "values_data": _series_cache(sheet, series.values)}
         if series.categories:
             entry["categories"] = "=" + series.categories
+            entry["categories_data"] = _series_cache(sheet, series.categories)
         line: dict[str, Any] = {}
         if series.color:
             color = "#" + series.color.lstrip("#")
@@ -414,9 +437,20 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart):
     if spec.y_title:
         _literal(chart.y_axis["title"], spec.y_title)
     chart.set_legend({"position": "bottom"})
+    _blanks_as_gaps(chart)
     chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
                     "height": round(spec.height_cm * _PIXELS_PER_CM)})
     return chart
+
+
+def _blanks_as_gaps(chart) -> None:
+    """Write ``<c:dispBlanksAs val="gap"/>`` explicitly: the charts' helper ranges hold #N/A
+    past ramp + term so that a line stops at the contract's end. Excel skips #N/A points in
+    any case; LibreOffice skips them only when the file says "gap", and reads the element's
+    absence as the schema's default, "zero" (its lines dropped to 0 past the term). XlsxWriter
+    leaves out the value Excel assumes, "gap", so it is written here."""
+    chart._write_disp_blanks_as = lambda: chart._xml_empty_tag("c:dispBlanksAs",
+                                                               [("val", "gap")])
 
 
 def _literal(target, text: str) -> None:
