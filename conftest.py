@@ -38,6 +38,8 @@ class _NoLibreOffice:
                     "@pytest.mark.libreoffice (pytest -m 'not libreoffice' must start none)",
                     pytrace=False)
 
+    Popen = run  # the runner starts LibreOffice in a process group of its own (Popen)
+
 
 @pytest.fixture(autouse=True)
 def _libreoffice_only_when_marked(request, monkeypatch):

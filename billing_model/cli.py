@@ -9,7 +9,9 @@ returns 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import signal
 import sys
 import warnings
 
@@ -61,6 +63,21 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (``kill``, a closed terminal): raised like Ctrl-C's KeyboardInterrupt,
+    so that temporary files are removed and LibreOffice is stopped on the way out; Python's
+    default for these signals ended the process at once, leaving both behind."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # a second kill must not cut the clean-up short
+    raise Terminated(signum)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"billing-model: warning: {message}", file=sys.stderr)
 
@@ -107,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     previous, warnings.showwarning = warnings.showwarning, _show_warning
+    handlers = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+            with contextlib.suppress(ValueError):  # not the main thread: leave it be
+                handlers[signum] = signal.signal(signum, _terminate)
     from .output import GuardedStdout, StdoutError, stdout_failed
     stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)
     try:
@@ -119,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"billing-model: error: {exc.filename}: no such file or directory", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("billing-model: interrupted", file=sys.stderr)
-        return 130
+        return 128 + exc.signum if isinstance(exc, Terminated) else 130
     except MemoryError:  # data larger than this machine's memory: not a traceback either
         print("billing-model: error: out of memory; for large session data use --engine dask "
               "(partitioned; see docs/scale.md)", file=sys.stderr)
@@ -142,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
               "read (input) or written (output)", file=sys.stderr)
         return 2
     finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
         warnings.showwarning = previous
         sys.stdout = stdout
 

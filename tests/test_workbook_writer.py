@@ -130,11 +130,11 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
 
     seen = {}
 
-    def fake_run(cmd, **kwargs):
+    def fake_popen(cmd, **kwargs):  # the runner starts LibreOffice with Popen
         seen.update(kwargs["env"])
         raise subprocess.TimeoutExpired(cmd, 1)
 
-    monkeypatch.setattr(libreoffice.subprocess, "run", fake_run)
+    monkeypatch.setattr(libreoffice.subprocess, "Popen", fake_popen)
     monkeypatch.setattr(libreoffice, "find_soffice", lambda: "soffice")  # installed or not
     book = tmp_path / "a.xlsx"
     book.write_bytes(b"")

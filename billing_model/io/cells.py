@@ -48,6 +48,7 @@ from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import check_currency, to_decimal
 from billing_model.core.periods import (
+    MAX_DATE,
     NS_PER_DAY,
     NS_PER_MINUTE,
     BillingCalendar,
@@ -271,8 +272,18 @@ def _serial_column(values: list, name: str) -> pa.Array:
         raise BillingInputError(
             f"{name}: row {i + 1}: {_show(values[i])} is not a date and time (an Excel error "
             "value such as #N/A?); accepted: Excel dates and times, or ISO 8601 text")
+    late = ~mask & (serial >= _LATEST_SERIAL)
+    if late.any():  # past the nanosecond timestamps' year 2262 they wrapped: 9999 said 1816
+        i = int(np.flatnonzero(late)[0])
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=math.floor(serial[i]) - EXCEL_EPOCH_SERIAL)
+        raise BillingInputError(f"{name}: row {i + 1}: {day.isoformat()} is out of range; "
+                                f"accepted: dates up to {MAX_DATE.isoformat()} (check the year)")
     ns = _serials_to_ns(np.where(mask, EXCEL_EPOCH_SERIAL, serial))
     return pa.array(ns, type=pa.timestamp("ns"), mask=mask if mask.any() else None)
+
+
+#: the serial of the day after the latest date accepted (MAX_DATE)
+_LATEST_SERIAL = float((MAX_DATE - dt.date(1970, 1, 1)).days + 1 + EXCEL_EPOCH_SERIAL)
 
 
 def _mixed_column(values: list, name: str) -> pa.Array:
@@ -306,7 +317,10 @@ def read_instant(value: Cell, name: str, timezone: str, *, day_end: bool = False
     if isinstance(value, int | float):
         if not SERIAL_RANGE[0] <= value < SERIAL_RANGE[1]:
             raise BillingInputError(f"{name}: {_show(value)} is not a date; {accepted}")
-        arr = _serial_column([float(value)], name)
+        try:
+            arr = _serial_column([float(value)], name)
+        except BillingInputError as exc:  # one value: no row to name
+            raise BillingInputError(str(exc).replace(f"{name}: row 1: ", f"{name}: ")) from None
     elif isinstance(value, dt.datetime | pd.Timestamp | np.datetime64):
         arr, _ = _instant_column([pd.Timestamp(value).to_pydatetime()], name)
     elif isinstance(value, dt.date):

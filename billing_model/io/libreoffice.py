@@ -13,6 +13,7 @@ a profile block each other), configured to recalculate every formula on load.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import subprocess
@@ -103,12 +104,7 @@ def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", TMPDIR=str(scratch), TMP=str(scratch),
                TEMP=str(scratch))
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        raise RecalcError(f"LibreOffice did not finish converting {len(paths)} file(s) within "
-                          f"{timeout:.0f} s; is another soffice hanging?") from None
+    proc = _run(cmd, env, timeout, len(paths))
     suffix = "." + to.split(":")[0]
     outputs = [outdir / (p.stem + suffix) for p in paths]
     missing = [str(o) for o in outputs if not o.is_file()]
@@ -117,6 +113,71 @@ def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
         raise RecalcError(f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
                           f"missing {', '.join(missing) or 'nothing'}: {detail}")
     return outputs
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: float,
+         count: int) -> subprocess.CompletedProcess:
+    """Run LibreOffice in a process group of its own; stop the whole group if it takes longer
+    than ``timeout`` or this process is interrupted (Ctrl-C, SIGTERM through the CLI).
+
+    ``soffice`` is a launcher (``oosplash``) whose child ``soffice.bin`` does the work: stopping
+    only the launcher, as ``subprocess.run`` does, left ``soffice.bin`` running, writing into a
+    profile that was being removed (and a ``pkcs11.txt`` into the current folder)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop_group(proc)
+        raise RecalcError(f"LibreOffice did not finish converting {count} file(s) within "
+                          f"{timeout:.0f} s; is another soffice hanging?") from None
+    except BaseException:
+        _stop_group(proc)
+        raise
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    """Kill ``proc``'s process group (LibreOffice and the children it started) and wait until
+    none of them runs any more (at most ``grace`` seconds), so nothing writes after we return."""
+    import signal
+    import time
+
+    # SIGTERM first: LibreOffice then removes its /tmp/OSL_PIPE_* socket (SIGKILL left it)
+    for signum, wait in ((signal.SIGTERM, 2.0), (signal.SIGKILL, grace)):
+        try:
+            os.killpg(proc.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.05)  # the launcher; its children are reparented
+            if proc.returncode is not None and not _group_alive(proc.pid):
+                break
+        else:
+            continue
+        break
+    with contextlib.suppress(Exception):
+        proc.communicate(timeout=grace)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a process of group ``pgid`` still runs (zombies, dead but not yet reaped by
+    their new parent, do not count). Without /proc (macOS): assume it does."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
+            return True
+    return False
 
 
 def recalculate(path: str | os.PathLike, out: str | os.PathLike | None = None, *,

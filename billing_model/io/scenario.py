@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
@@ -86,12 +87,30 @@ MAX_NAME_TEXT = 255
 #: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
 #: specifications and limits"); refused here, naming the key, not later naming a cell
 MAX_DESCRIPTION_TEXT = 32_767
+#: largest scenario file read (50 variants of 240 values each are a few hundred KB)
+MAX_SCENARIO_BYTES = 16 * 2**20
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
 MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: bidirectional embeddings, overrides and isolates: invisible, they reorder the text shown
+#: after them (a seller "Evil \u202egnp.exe" prints as "Evil exe.png" on the customer's quote);
+#: right-to-left names need none of them (the marks U+200E/U+200F stay accepted)
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def bidi_problem(value: str) -> str | None:
+    """Why ``value`` is refused as a name shown to people (None: accepted)."""
+    bad = _BIDI.search(value)
+    if bad is None:
+        return None
+    return (f"contains the bidirectional control U+{ord(bad.group()):04X} at position "
+            f"{bad.start() + 1} (it reorders the text shown after it); accepted: text without "
+            "U+202A-U+202E and U+2066-U+2069 (right-to-left text needs none)")
+
+
 #: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -124,6 +143,18 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
     """
     path = Path(path)
     try:
+        mode = path.stat()
+    except FileNotFoundError:
+        raise BillingInputError(f"{path}: no such scenario file") from None
+    if not (stat.S_ISREG(mode.st_mode) or stat.S_ISDIR(mode.st_mode)):  # a folder: OSError
+        # a named pipe blocked for ever, /dev/zero read until memory ran out
+        raise BillingInputError(f"{path}: not a regular file (a pipe or a device); accepted: "
+                                "a scenario file (.toml)")
+    if mode.st_size > MAX_SCENARIO_BYTES:
+        raise BillingInputError(f"{path}: {mode.st_size:,} bytes; accepted: a scenario file of "
+                                f"at most {MAX_SCENARIO_BYTES:,} bytes (session data belongs "
+                                "in a sessions file)")
+    try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise BillingInputError(f"{path}: no such scenario file") from None
@@ -140,6 +171,12 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
+    except RecursionError:  # x = [[[[...]]]]: tomllib reads nesting recursively
+        raise BillingInputError(f"{path.name}: arrays or tables nested too deeply to read; "
+                                "accepted: a scenario file (docs/invoices.md)") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits (Python's limit)
+        raise BillingInputError(f"{path.name}: not readable ({str(exc).split(';')[0]}); "
+                                "accepted: numbers of a few digits") from None
     return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path,
                                  max_variants=max_variants)
 
@@ -173,6 +210,8 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
         if len(vname) > MAX_NAME_TEXT:
             raise BillingInputError(f"{label}: {where}.name: {len(vname):,} characters; "
                                     f"accepted: at most {MAX_NAME_TEXT}")
+        if bidi_problem(vname):
+            raise BillingInputError(f"{label}: {where}.name: {bidi_problem(vname)}")
         if not vname or vname in seen:
             raise BillingInputError(f"{label}: {where}.name: {raw['name']!r} is empty or used "
                                     "twice; accepted: a unique name other than 'base'")
@@ -333,6 +372,8 @@ def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
                    "allowed)")
         if len(value) > MAX_QUOTE_TEXT:
             c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
+        if bidi_problem(value):
+            c.fail(where, bidi_problem(value))
         return value.strip()
 
     customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
@@ -460,6 +501,8 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
     name = str(t.get("name", default_name)).strip()
     if len(name) > MAX_NAME_TEXT:
         c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
+    if bidi_problem(name):
+        c.fail(f"{where}.name", bidi_problem(name))
     extra: dict[str, Any] = {}
     given: dict[str, tuple] = {}  # every value the file gives (the engines bill the first n)
     for key in ("telephony", *FAIR_USE_KEYS):
@@ -544,6 +587,8 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
     if len(desc) > MAX_DESCRIPTION_TEXT:
         c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
                f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
+    if bidi_problem(desc):
+        c.fail(f"{where}.description", bidi_problem(desc))
     if "amount" in t:
         if "quantity" in t or "rate" in t:
             c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "

@@ -113,11 +113,14 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                       source.after_data, calendar, where, _span_text(source, calendar, n))
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
-    from .scenario import MAX_NAME_TEXT  # here: scenario imports this module
+    from .scenario import MAX_NAME_TEXT, bidi_problem  # here: scenario imports this module
     for org_name in org_names:  # a workbook shows each org's name in headings and titles
         if len(org_name) > MAX_NAME_TEXT:
             c.fail(f"{where}.sessions", f"{path.name}: an org name of {len(org_name):,} "
                    f"characters ({org_name[:20]!r}...); accepted: at most {MAX_NAME_TEXT}")
+        if bidi_problem(org_name):
+            c.fail(f"{where}.sessions", f"{path.name}: the org name {org_name!r} "
+                   f"{bidi_problem(org_name)}")
     if name is not None and len(org_names) > 1:
         c.fail(f"{where}.name", f"the session file holds {len(org_names)} orgs "
                f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")

@@ -385,6 +385,11 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
                                 ) from None
 
 
+#: longest header line read (csv's own field limit is 131,072; a header naming a few columns
+#: is far shorter): a one-line file of megabytes is refused, not read whole nor echoed back
+MAX_HEADER_CHARS = 65_536
+
+
 def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
@@ -392,12 +397,21 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
                                 f"{', '.join(SUFFIXES)}")
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
-            first = fh.readline()
+            first = fh.readline(MAX_HEADER_CHARS + 1)
             more = fh.read(1) != ""
     except UnicodeDecodeError:
         _raise_not_utf8(file)
+    if len(first) > MAX_HEADER_CHARS:  # a log or a JSON export saved as .csv, on one line
+        raise BillingInputError(f"{file}: line 1 (the header) is longer than "
+                                f"{MAX_HEADER_CHARS:,} characters; accepted: a CSV whose first "
+                                "line names its columns (user_id, start, end, ...)")
     delimiter = _delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter), None)
+    try:
+        header = next(csv.reader([first], delimiter=delimiter), None)
+    except csv.Error as exc:  # a stray quote, a NUL, ...
+        raise BillingInputError(f"{file}: line 1 (the header) is not readable as CSV ({exc}); "
+                                "accepted: a first line naming the columns (user_id, start, "
+                                "end, ...)") from None
     if not header:
         return  # empty file: combine() reports it
     if not more:  # a header and no rows: its columns are still checked

@@ -89,7 +89,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         raise BillingInputError(
             f"{source}: missing column {', '.join(repr(m) for m in missing)}; required: "
             f"{', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)} (found: "
-            f"{', '.join(table.column_names) or 'none'})")
+            f"{_shown_names(table.column_names)})")
     n = table.num_rows
 
     def column(name):
@@ -453,6 +453,14 @@ def _valid_iso(text: str) -> bool:
 
 
 # --- combining chunks ------------------------------------------------------------------------
+
+def _shown_names(names: list[str], most: int = 12, width: int = 40) -> str:
+    """Column names for a message: at most ``most``, each cut at ``width`` characters (a file
+    that is not a session table has a 'header' of any length: the message stays one line)."""
+    shown = [n if len(n) <= width else n[:width - 3] + "..." for n in names[:most]]
+    more = f" and {len(names) - most:,} more" if len(names) > most else ""
+    return ", ".join(shown) + more if shown else "none"
+
 
 def combine(chunks: list[dict], *, source: str = "sessions",
             columns: dict[str, np.ndarray] | None = None) -> Sessions:

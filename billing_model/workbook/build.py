@@ -81,6 +81,46 @@ def check_variants(scenario: Scenario) -> None:
             "over several), or build one with --variant NAME (invoices compares any number)")
 
 
+#: largest contract value a workbook is built for, in minor units (cents; yen): a spreadsheet
+#: computes in binary floating point, 15 significant digits, so a sum of a hundred lines
+#: near 10^15 cents is no longer exact to the cent (the engines are exact at any size)
+MAX_WORKBOOK_MINOR_UNITS = 10**13
+
+
+def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
+    """Refuse, before any work, a scenario (or a variant) whose contract value a spreadsheet
+    cannot add up to the cent: the workbook and the quote would show other figures than
+    ``billing-model invoices``.
+
+    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
+    ...     "committed_users": 1_000_000_000, "prepay_rate": 999_999, "term_months": 12},
+    ...     "usage": {"users": [1] * 12}}, name="big")
+    >>> check_amounts(s)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    billing_model.core.errors.BillingInputError: big: the contract value 11,999,988,000,000,0...
+    """
+    from ..core.money import minor_units
+
+    if variants is None:
+        variants = scenario.variants()
+    label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+    for name, each in variants or [("base", scenario)]:
+        currency = each.contract.currency
+        decimals = minor_units(currency)
+        total = scenario_figures(each)["total"]
+        if abs(total) * 10**decimals < MAX_WORKBOOK_MINOR_UNITS:
+            continue
+        limit = MAX_WORKBOOK_MINOR_UNITS // 10**decimals
+        which = "" if name == "base" else f" (variant {name!r})"
+        raise BillingInputError(
+            f"{label}: the contract value {total:,.{decimals}f} {currency}{which} is too large "
+            "for a workbook to add up to the cent (a spreadsheet counts 15 significant digits);"
+            f" accepted: a contract value below {limit:,} {currency} (check the committed users"
+            " and rates for a typo); billing-model invoices computes any size exactly")
+
+
 def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """The workbook for ``scenario`` as plain data (see :mod:`billing_model.workbook.layout`).
 
@@ -104,6 +144,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """
     if variants is None:
         check_variants(scenario)
+    check_amounts(scenario, variants)
     currency = scenario.contract.currency
     quote = scenario.quote
     book = Book(sheets=[], title=quote.title if quote else f"Billing model: {scenario.name}",

@@ -392,11 +392,16 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     sheet.widths.update({i + 1: w for i, w in enumerate(WIDTHS)})
     sheet.landscape = False
     sheet.fit_width = True
-    sheet.put(1, 1, "=QuoteSeller", style="title", result=quote.seller)
-    sheet.text(1, 5, "Quote", style="title")
+    # texts of up to 255 characters wrap over merged columns, their rows as high as they need
+    # (spreadsheets do not grow rows of a file on open): cut at the next cell or the page edge,
+    # a long seller or customer name printed half
+    sheet.put(1, 1, "=QuoteSeller", style="titlewrap", result=quote.seller)
+    _wrap_over(sheet, 1, 1, 4, quote.seller, points=16)
+    sheet.text(1, 5, "Quote", style="titlewrap")  # at the top of a tall first row
     for r, name, value in ((2, "QuoteContact", quote.contact), (3, "QuoteEmail", quote.email),
                            (4, "QuotePhone", quote.phone)):
-        sheet.put(r, 1, f'=IF({name}="","",{name})', result=value)
+        sheet.put(r, 1, f'=IF({name}="","",{name})', style="wrap", result=value)
+        _wrap_over(sheet, r, 1, 4, value)
     terms = c.payment_terms_days
     facts = (("Quote number", '=IF(QuoteNumber="","",QuoteNumber)', None, quote.number),
              ("Issue date", '=IF(QuoteIssued="","",TEXT(QuoteIssued,"yyyy-mm-dd"))', None,
@@ -407,10 +412,13 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
              ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"))
     for r, (label, formula, fmt, result) in enumerate(facts, start=2):
         sheet.text(r, 5, label, bold=True)
-        sheet.put(r, 7, formula, fmt=fmt, style="calc", result=result)
+        sheet.put(r, 7, formula, fmt=fmt, style="wrap" if r == 2 else "calc", result=result)
+    _wrap_over(sheet, 2, 7, 8, quote.number)  # the quote number: any text up to 255
     sheet.text(6, 1, "Prepared for", style="intro")
-    sheet.put(7, 1, "=QuoteCustomer", style="subtitle", result=quote.customer)
-    sheet.put(9, 1, "=QuoteTitle", style="subtitle", result=quote.title)
+    sheet.put(7, 1, "=QuoteCustomer", style="subtitlewrap", result=quote.customer)
+    _wrap_over(sheet, 7, 1, 8, quote.customer, points=12)
+    sheet.put(9, 1, "=QuoteTitle", style="subtitlewrap", result=quote.title)
+    _wrap_over(sheet, 9, 1, 8, quote.title, points=12)
     ramp = ("" if c.ramp_months == 0 else
             f"a {c.ramp_months}-month ramp ({_ramp_text(c.ramp_policy)}), then ")
     sheet.put(10, 1, '="Subscription from "&TEXT(OrderDate,"yyyy-mm-dd")&": "&'
@@ -486,9 +494,10 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     r += 1
     sheet.text(r, 1, "Acceptance", style="subtitle")
     r += 1
+    signed = f"Signed for {quote.customer}, accepting quote {quote.number} and its terms:"
     sheet.put(r, 1, '="Signed for "&QuoteCustomer&", accepting quote "&QuoteNumber&'
-                    '" and its terms:"', result=f"Signed for {quote.customer}, accepting "
-                                                f"quote {quote.number} and its terms:")
+                    '" and its terms:"', style="wrap", result=signed)
+    _wrap_over(sheet, r, 1, 8, signed)
     for label in ("Name", "Title", "Signature", "Date"):
         r += 1
         sheet.text(r, 1, label, bold=True)
@@ -573,6 +582,18 @@ def _lines(text: str, width: float) -> int:
 
 def _height(lines: int) -> float:
     return 13.0 * lines + 3
+
+
+def _wrap_over(sheet: Sheet, row: int, first: int, last: int, text: str, *,
+               points: float = 10) -> None:
+    """Merge ``row``'s columns ``first`` to ``last`` (its cell's style wraps) and make the row
+    high enough for ``text`` in a bold font of ``points`` (10: the body text)."""
+    sheet.merges.append((row, first, last))
+    width = sum(WIDTHS[first - 1:last])
+    per_line = max(int(width * 1.2 * 10 / points / (1.1 if points > 10 else 1)), 1)
+    lines = max(1, -(-len(text) // per_line))
+    line = max(13.0, points * 1.3)
+    sheet.heights[row] = max(sheet.heights.get(row, 0), line * lines + 5)
 
 
 def _blank_if_partner(formula: str) -> str:

@@ -66,6 +66,12 @@ STYLES: dict[str, dict[str, Any]] = {
                "num_format": "#,##0.00"},
     "paragraph": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"},
     "bad": {"bold": True, "font_color": "#C00000", "text_wrap": True, "valign": "vcenter"},
+    # headings that wrap over merged columns (a quote's seller and customer, up to 255
+    # characters, were cut at the next filled cell or the page edge)
+    "titlewrap": {"bold": True, "font_size": 16, "font_color": "#1F4E79", "text_wrap": True,
+                  "valign": "top"},
+    "subtitlewrap": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "text_wrap": True,
+                     "valign": "top"},
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -265,10 +271,14 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         ws.set_column(col - 1, col - 1, width)
     for row, first, last in sheet.merges:
         cell = sheet.cells[(row, first)]
-        ws.merge_range(row - 1, first - 1, row - 1, last - 1, "",
-                       formats.get(cell.style, cell.number_format, bold=cell.bold))
-        ws.write_string(row - 1, first - 1, str(cell.value or ""),
-                        formats.get(cell.style, cell.number_format, bold=cell.bold))
+        fmt = formats.get(cell.style, cell.number_format, bold=cell.bold)
+        ws.merge_range(row - 1, first - 1, row - 1, last - 1, "", fmt)
+        if cell.formula is not None:  # merge_range wrote a blank over it
+            result = excel_value(cell.result)
+            ws.write_formula(row - 1, first - 1, cell.formula, fmt,
+                             "" if result is None else result)
+        else:
+            ws.write_string(row - 1, first - 1, str(cell.value or ""), fmt)
     for col in sorted(sheet.hidden_columns):
         ws.set_column(col - 1, col - 1, None, None, {"hidden": True})
     for row, height in sorted(_row_heights(sheet).items()):
