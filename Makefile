@@ -16,11 +16,11 @@ setup: $(BIN)/billing-model
 
 # The workbook tests recalculate in LibreOffice headless; install it when it is missing.
 libreoffice:
-	@sh scripts/ensure-libreoffice.sh
+	@sh scripts/ensure-package.sh libreoffice-calc soffice
 
 # The quote tests read the PDFs of `billing-model quote` with pdftotext (Debian poppler-utils).
 poppler:
-	@sh scripts/ensure-poppler.sh
+	@sh scripts/ensure-package.sh poppler-utils pdftotext pdftoppm
 
 # The main job: build every example scenario into workbooks/ and print where they are.
 demo: setup

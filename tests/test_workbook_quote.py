@@ -325,7 +325,7 @@ def poppler() -> str:
     found = shutil.which("pdftotext")
     if found is None:
         pytest.fail("pdftotext was not found -- install poppler-utils (make test runs "
-                    "scripts/ensure-poppler.sh)", pytrace=False)
+                    "scripts/ensure-package.sh)", pytrace=False)
     return found
 
 

@@ -108,26 +108,25 @@ class Sessions:
                         self.user_ids, self.org_names)
 
 
-def check_other_clients(value: str | None, *, where: str = "--other-clients") -> str | None:
-    """``None``, or one of :data:`OTHER_CLIENTS` (trimmed, without case)."""
+def _choice(value: str | None, accepted: tuple[str, ...], where: str) -> str | None:
+    """``None``, or ``value`` (trimmed, without case) when it is one of ``accepted``."""
     if value is None:
         return None
     text = str(value).strip().lower()
-    if text not in OTHER_CLIENTS:
+    if text not in accepted:
         raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
-                                f"{', '.join(OTHER_CLIENTS)}")
+                                f"{', '.join(accepted)}")
     return text
+
+
+def check_other_clients(value: str | None, *, where: str = "--other-clients") -> str | None:
+    """``None``, or one of :data:`OTHER_CLIENTS` (trimmed, without case)."""
+    return _choice(value, OTHER_CLIENTS, where)
 
 
 def check_other_presence(value: str | None, *, where: str = "--other-presence") -> str | None:
     """``None``, or one of :data:`OTHER_PRESENCE` (trimmed, without case)."""
-    if value is None:
-        return None
-    text = str(value).strip().lower()
-    if text not in OTHER_PRESENCE:
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
-                                f"{', '.join(OTHER_PRESENCE)}")
-    return text
+    return _choice(value, OTHER_PRESENCE, where)
 
 
 def presence_error(source: str, values: list, first: str) -> BillingInputError:

@@ -27,7 +27,7 @@ from ..core.errors import BillingInputError
 DEFAULT_TIMEOUT = 180.0
 
 SOFFICE_HELP = ("install LibreOffice Calc (Debian package libreoffice-calc; `make libreoffice` "
-                "runs scripts/ensure-libreoffice.sh) or set BILLING_MODEL_SOFFICE to its path")
+                "runs scripts/ensure-package.sh) or set BILLING_MODEL_SOFFICE to its path")
 
 # Calc settings for the profile: recalculate always on load (Excel 2007+ files and ODF), so no
 # stale cached value survives a conversion.
