@@ -311,7 +311,8 @@ def test_quote_texts_of_255_characters_wrap_instead_of_being_cut(tmp_path):
     # under the word "Quote", a customer as long was cut at the page edge (twice: "Prepared
     # for" and the acceptance line), and a long quote number ran off the page
     from billing_model.io.scenario import load_scenario
-    from billing_model.workbook.quote import WIDTHS, quote_book
+    from billing_model.workbook.quote import WIDTHS
+    from billing_model.workbook.quote_pdf import quote_book
     from billing_model.workbook.writer import STYLES
 
     sheet = next(s for s in quote_book(load_scenario(_long_quote(tmp_path))).sheets

@@ -34,7 +34,8 @@ from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from billing_model.workbook.excel_limits import check_book, sheet_name
 from billing_model.workbook.layout import Book
-from billing_model.workbook.quote import TOTAL_LABEL, write_quote_pdfs
+from billing_model.workbook.quote import TOTAL_LABEL
+from billing_model.workbook.quote_pdf import write_quote_pdfs
 from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
 from tests.workbook_cells import named

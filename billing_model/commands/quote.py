@@ -26,7 +26,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def run(args) -> int:
     from ..io.libreoffice import RecalcError, find_soffice
-    from ..workbook.quote import write_quote_pdf
+    from ..workbook.quote_pdf import write_quote_pdf
     from ..workbook.variants import scenario_figures
 
     if args.output is not None and (not args.output.strip()
