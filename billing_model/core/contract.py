@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from .errors import BillingInputError
 from .licenses import BY_KEY
 from .limits import LIMITS
 from .periods import DEFAULT_TIMEZONE, MEASURED_SHARE, BillingCalendar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
@@ -110,9 +113,9 @@ class Contract:
     currency: str = "USD"
     billing_timezone: str = DEFAULT_TIMEZONE
     license_model: str = "named"
-    ramp_months: int = LIMITS["ramp_months"].default  # type: ignore[assignment]
+    ramp_months: int = LIMITS["ramp_months"].whole("default")
     ramp_policy: str = "actual-usage"
-    payment_terms_days: int = LIMITS["payment_terms_days"].default  # type: ignore[assignment]
+    payment_terms_days: int = LIMITS["payment_terms_days"].whole("default")
     channel: str = "direct"
     ivr_overage_rate: Decimal | None = None
     api_overage_rate: Decimal | None = None
@@ -170,7 +173,7 @@ class SessionSource:
     path: Path
     input_timezone: str | None = None
     peak_rule: str = "cumulative"
-    min_minutes: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
+    min_minutes: int = LIMITS["min_minutes"].whole("default")
     after_data: str | None = None
     other_clients: str | None = None
     other_presence: str | None = None
@@ -191,7 +194,7 @@ class SessionSource:
         measured = np.flatnonzero(self.coverage(calendar, n) >= MEASURED_SHARE)
         return int(measured[-1]) if len(measured) else -1
 
-    def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
+    def per_period(self, rows: pd.DataFrame, n: int, column: str, last_k: int) -> np.ndarray:
         """``column`` of usage ``rows`` summed per period ``0 .. n-1``. Under ``repeat-last``
         every period after ``last_k`` (the last *measured* period, :meth:`last_measured`), a
         partial one included, holds ``last_k``'s users (0 when nobody logged in then): never a
@@ -236,7 +239,8 @@ class Org:
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
     sessions: SessionSource | None = None
-    given: Mapping[str, tuple] = field(default_factory=dict, compare=False, repr=False)
+    given: Mapping[str, tuple[int | Decimal, ...]] = field(default_factory=dict, compare=False,
+                                                            repr=False)
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .allowances import per_user_allowance
-from .contract import Scenario
+from .contract import Charge, Scenario
 from .money import line_amount, to_decimal
 from .periods import BillingCalendar
 
@@ -76,7 +78,7 @@ TIMING: dict[str, str] = {
 INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
 
 
-def invoice_period(kind: str, k):
+def invoice_period(kind: str, k: int) -> int:
     """Period whose first day dates the invoice of kind ``kind``'s line of period ``k``.
 
     >>> invoice_period("prepay", 3), invoice_period("overage", 3)
@@ -90,7 +92,7 @@ def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
     return invoice_date + dt.timedelta(days=payment_terms_days)
 
 
-def user_quantities(users, committed_users: int, ramp_months: int, periods: int,
+def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, periods: int,
                     ramp_policy: str) -> dict[str, np.ndarray]:
     """Quantity of the ramp, prepay and overage user lines per period ``k = 0 .. len(users)-1``.
 
@@ -172,12 +174,12 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     return total
 
 
-def _charges(scenario: Scenario) -> list[dict]:
+def _charges(scenario: Scenario) -> list[dict[str, Any]]:
     """Every charge before rounding: kind, period k (or None), invoice date, quantity, rate."""
     contract = scenario.contract
     n, ramp = scenario.periods, contract.ramp_months
     first, last = _periods(scenario)
-    lines: list[dict] = []
+    lines: list[dict[str, Any]] = []
 
     def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
             rate: Decimal | None) -> None:
@@ -189,7 +191,8 @@ def _charges(scenario: Scenario) -> list[dict]:
 
     # one-time fees on the order date, hardware when it ships
     # (docs/rules.md#one-time-fees-and-hardware)
-    charges = [("one-time", i, item, contract.order_date)
+    charges: list[tuple[str, int, Charge, dt.date | None]] = [
+        ("one-time", i, item, contract.order_date)
                for i, item in enumerate(scenario.one_time)]
     charges += [("hardware", i, item, item.ship_date) for i, item in enumerate(scenario.hardware)]
     for kind, i, item, when in charges:

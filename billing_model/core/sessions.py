@@ -20,7 +20,9 @@ by :mod:`billing_model.io.tables`; :func:`combine` joins chunks into one :class:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
@@ -70,7 +72,7 @@ NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"}
 DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)
-MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignment]
+MAX_SESSION_DAYS: int = LIMITS["session_days"].whole("maximum")
 
 
 @dataclass
@@ -101,7 +103,7 @@ class Sessions:
         at least half of are *measured* (docs/rules.md#coverage)."""
         return int(self.start_ns.min()), int(self.end_ns.max())
 
-    def take(self, index) -> Sessions:
+    def take(self, index: np.ndarray | slice) -> Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],
                         self.start_ns[index], self.end_ns[index], self.billable[index],
@@ -129,7 +131,7 @@ def check_other_presence(value: str | None, *, where: str = "--other-presence") 
     return _choice(value, OTHER_PRESENCE, where)
 
 
-def presence_error(source: str, values: list, first: str) -> BillingInputError:
+def presence_error(source: str, values: list[str], first: str) -> BillingInputError:
     """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
     with its record count, and the first record holding one."""
     counts: dict[str, int] = {}
@@ -143,8 +145,8 @@ def presence_error(source: str, values: list, first: str) -> BillingInputError:
         "--other-presence logged-in|offline (scenario key other_presence)")
 
 
-def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
-                     source: str = "sessions") -> np.ndarray:
+def classify_clients(values: np.ndarray, codes: np.ndarray, where: Callable[[int], str],
+                     other_clients: str | None, source: str = "sessions") -> np.ndarray:
     """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
     follow ``other_clients``, or are refused in one line naming them, their row counts and the
     first row."""
@@ -184,7 +186,7 @@ def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
     return first
 
 
-def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
+def span_of_chunks(chunks: list[dict[str, Any]]) -> tuple[int, str, int, str]:
     """The earliest start and the latest end of the chunks, each with the place of its row."""
     # a loop over chunks (batches); normalize_table found them already ("lo", "hi")
     lo = [c["lo"] if "lo" in c else int(np.argmin(c["start"])) for c in chunks]
@@ -225,8 +227,8 @@ def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
 
 def instant_text(t_ns: int) -> str:
     """A UTC instant (ns) as ISO 8601 text, to the second unless it has a fraction."""
-    unit = "s" if t_ns % 10**9 == 0 else "ns"
-    return np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit) + "Z"
+    unit: Literal["s", "ns"] = "s" if t_ns % 10**9 == 0 else "ns"
+    return str(np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit)) + "Z"
 
 
 def clipped_message(source: str, count: int, as_of_ns: int) -> str:
@@ -236,7 +238,7 @@ def clipped_message(source: str, count: int, as_of_ns: int) -> str:
             "(the data's window ends at --as-of)")
 
 
-def warn_clipped(chunks: list[dict], source: str) -> None:
+def warn_clipped(chunks: list[dict[str, Any]], source: str) -> None:
     """One warning for the sessions of every chunk clipped at ``--as-of``."""
     clipped = [c["clipped"] for c in chunks if c.get("clipped")]
     if clipped:
@@ -244,7 +246,7 @@ def warn_clipped(chunks: list[dict], source: str) -> None:
                       BillingWarning, stacklevel=3)
 
 
-def warn_open(chunks: list[dict], source: str) -> None:
+def warn_open(chunks: list[dict[str, Any]], source: str) -> None:
     """One warning for the open records of every chunk (see :func:`open_message`)."""
     opened = [c["open"] for c in chunks if c.get("open")]
     if opened:

@@ -37,6 +37,7 @@ import numpy as np
 
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
+    Segments,
     check_min_minutes,
     check_peak_rule,
     compact_events,
@@ -138,12 +139,16 @@ class UsagePartial:
     org_names: np.ndarray
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.events if self.events is not None else run_events(*self.runs)
+        if self.events is not None:
+            return self.events
+        assert self.runs is not None, "a partial holds runs or events"
+        return run_events(*self.runs)
 
-    def segments(self, cuts: np.ndarray):
+    def segments(self, cuts: np.ndarray) -> Segments:
         """The pool's segments per org (:func:`~billing_model.core.concurrency.segments`), cut
         at the periods' first minutes ``cuts``."""
         if self.events is None:
+            assert self.runs is not None, "a partial holds runs or events"
             return run_segments(*self.runs, cuts=cuts)
         return segments(*self.events, cuts=cuts)
 
@@ -181,7 +186,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
         empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                  "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
                  "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)}
-        no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+        no_runs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         return UsagePartial(no_runs, None, empty, org_names)
     key, mark, held, rank, billable = pieces
     del pieces
@@ -349,7 +354,7 @@ def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
     }
 
 
-def to_frame(columns: Columns):
+def to_frame(columns: Columns) -> pd.DataFrame:
     """A DataFrame of engine columns (dates as ``datetime.date``, as the API has returned)."""
     import pandas as pd
 
@@ -382,7 +387,7 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
     return Window.covering(calendar, int(sessions.start_ns.min()), end)
 
 
-def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
+def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """The local date of the earliest session: periods then start with the data."""
     first_ns = int(sessions.start_ns.min())
     first = dt.datetime.fromtimestamp(first_ns // 10**9, dt.UTC).astimezone(
@@ -391,7 +396,8 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
     return to_date(first.date(), where="sessions: the earliest session (the default order date)")
 
 
-def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def compute_usage(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
                   by_user: bool = False
@@ -437,7 +443,8 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
                                   periods=periods, as_of=as_of, by_user=by_user))
 
 
-def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def usage_columns(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
                   by_user: bool = False) -> Columns:

@@ -92,7 +92,7 @@ MAX_SCENARIO_BYTES = 16 * 2**20
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
-MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+MAX_GIVEN = LIMITS["periods"].whole("maximum")
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: bidirectional embeddings, overrides and isolates: invisible, they reorder the text shown

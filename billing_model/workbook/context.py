@@ -89,9 +89,9 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     (24, 60, 84)
     """
     c = scenario.contract
-    engine = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
-    term_max = max(int(LIMITS["grid_term_months"].maximum), c.term_months)  # type: ignore
-    ramp_max = max(c.ramp_months, min(int(LIMITS["grid_ramp_months"].maximum),  # type: ignore
+    engine = LIMITS["periods"].whole("maximum")
+    term_max = max(LIMITS["grid_term_months"].whole("maximum"), c.term_months)
+    ramp_max = max(c.ramp_months, min(LIMITS["grid_ramp_months"].whole("maximum"),
                                       engine - term_max))
     term_max = min(term_max, engine - ramp_max)
     return ramp_max, term_max, ramp_max + term_max
