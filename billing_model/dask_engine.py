@@ -62,8 +62,8 @@ from .core.usage import (
     USER_COLUMNS,
     UsagePartial,
     Window,
-    default_order_date,
     finalize_usage,
+    order_date_at,
     partial_usage,
     to_frame,
 )
@@ -153,9 +153,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                      "Checking session files", progress)
         summary = summarize_scans(scans, source=source)
         calendar = BillingCalendar(order_date if order_date is not None else
-                                   default_order_date(types.SimpleNamespace(
-                                       start_ns=np.array([summary.start_min])), timezone),
-                                   timezone)
+                                   order_date_at(summary.start_min, timezone), timezone)
         window = Window.covering(calendar, summary.start_min, summary.touch_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
@@ -400,6 +398,7 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
 #: one shuffled session on disk: 26 bytes
 _RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("rank", np.int8),
                     ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
+_RECORD_NAMES: tuple[str, ...] = tuple(_RECORD.fields or ())
 
 
 def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, options: dict,
@@ -409,7 +408,7 @@ def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, option
     ``user % n_parts`` (all of a user's sessions land in one bucket). Returns the rows written."""
     frame = read_part(piece, options, user_ids, org_names)
     records = np.empty(len(frame), dtype=_RECORD)
-    for name in _RECORD.names:  # six columns
+    for name in _RECORD_NAMES:  # six columns
         records[name] = frame[name].to_numpy()
     bucket = records["user"].astype(np.int64) % n_parts
     order = np.argsort(bucket, kind="stable")
@@ -426,7 +425,7 @@ def bucket_partial(written: list[int], bucket: int, directory: Path, window: Win
     files = sorted((directory / str(bucket)).glob("*.npy"))
     records = (np.concatenate([np.load(f) for f in files]) if files
                else np.empty(0, dtype=_RECORD))
-    frame = pd.DataFrame({name: records[name] for name in _RECORD.names})
+    frame = pd.DataFrame({name: records[name] for name in _RECORD_NAMES})
     return partition_partial(frame, window, user_ids, org_names)
 
 

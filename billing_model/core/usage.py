@@ -389,8 +389,13 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
 
 def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """The local date of the earliest session: periods then start with the data."""
-    first_ns = int(sessions.start_ns.min())
-    first = dt.datetime.fromtimestamp(first_ns // 10**9, dt.UTC).astimezone(
+    return order_date_at(int(sessions.start_ns.min()), timezone)
+
+
+def order_date_at(first_ns: int, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
+    """The local date of the UTC instant ``first_ns``, as the default order date (the Dask
+    engine knows the earliest start, not the sessions)."""
+    first = dt.datetime.fromtimestamp(int(first_ns) // 10**9, dt.UTC).astimezone(
         get_timezone(timezone))
     # checked here, so that a date out of range is not blamed on an order date nobody gave
     return to_date(first.date(), where="sessions: the earliest session (the default order date)")

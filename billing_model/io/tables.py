@@ -177,6 +177,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if kinds.all() or not kinds.any():  # every client billable, or none: no gather
         out["billable"][:] = kinds.all()
     else:
+        assert cl_idx is not None, "billable and other clients: the table has a client column"
         np.take(kinds, cl_idx, out=out["billable"], mode="clip")
     chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
              "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,

@@ -18,7 +18,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
-from ..core.contract import CHANNELS, RAMP_POLICIES
+from ..core.contract import CHANNELS, RAMP_POLICIES, Contract
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Bound, Limit
 from ..core.money import CURRENCIES, minor_units
@@ -249,7 +249,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         kind = "Hardware" if hw else "One-time"
         k = len(ctx.charge_names) + 1
         names = {"description": f"ChargeText_{k}", "quantity": f"ChargeQty_{k}",
-                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}", "hardware": hw}
+                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}"}
         w.add(names["description"], f"{kind} {k}: description", charge.description, text=True,
               note="Invoice line text.")
         w.add(names["quantity"], f"{kind} {k}: quantity", charge.quantity, fmt=NUM,
@@ -292,6 +292,7 @@ QUOTE_INPUTS = (
 def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
     q = ctx.scenario.quote
+    assert q is not None, "quote inputs need the scenario's [quote] table"
     w.section("Quote (the Quote sheet)")
     for name, label, attr, note in QUOTE_INPUTS:
         w.add(name, label, getattr(q, attr), text=True, unit="text", note=note)
@@ -305,7 +306,7 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
            "Valid until", '"a date on or after the issue date"', kind="date")
 
 
-def storage_rate_input(contract) -> tuple[object, str]:
+def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
     """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
     published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
     if contract.storage_overage_rate is not None:
@@ -395,7 +396,8 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
                                     "[storage] table)"))
     calls = 0 if st is None else st.calls_per_month
     per_period = isinstance(calls, tuple)
-    w.add("CallsPerMonth", "Calls per month", calls[0] if per_period else calls, fmt=INT,
+    w.add("CallsPerMonth", "Calls per month", calls[0] if isinstance(calls, tuple) else calls,
+          fmt=INT,
           unit="calls", limit="calls_per_month",
           note=("Recorded-call volume per period. The scenario gives one value per period: "
                 "edit them in the Storage sheet's 'calls' column (this is the first)."
