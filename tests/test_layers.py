@@ -9,11 +9,15 @@ CLI. Imports are read with :mod:`ast` (inside functions too), so a lazy import c
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "billing_model"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "billing_model"
 
 #: layer -> modules (of billing_model, or third-party top-level names) it must not import
 FORBIDDEN = {
@@ -112,3 +116,45 @@ def test_a_forbidden_import_is_caught(layer, module, line, caught):
 ])
 def test_an_import_from_below_is_allowed(layer, module, line):
     assert violations(layer, imports(line, module)) == []
+
+
+# --- habits (issue #22): a type checker's silencing says which error and why ------------------
+
+#: an ignore comment names mypy's error code(s) in brackets, then the reason in a second comment
+#: (a bare one hides every error of its line, today's and tomorrow's, and tells no reader why)
+_IGNORE = re.compile(r"\btype:\s*ignore\b")
+_REASONED = re.compile(r"#\s*type:\s*ignore\[[a-z0-9-]+(,\s*[a-z0-9-]+)*\]\s+#\s*\S.*")
+
+
+def unexplained_ignores(source: str) -> list[int]:
+    """Lines of ``source`` with a ``type: ignore`` comment lacking its code or its reason (read
+    from the comments only: a string that mentions one is no ignore)."""
+    return [token.start[0]
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT and _IGNORE.search(token.string)
+            and not _REASONED.fullmatch(token.string)]
+
+
+SOURCES = sorted(p for top in ("billing_model", "udfs", "tests", "benchmarks")
+                 for p in (ROOT / top).rglob("*.py"))
+
+
+def test_every_type_ignore_gives_its_code_and_reason():
+    found = {str(p.relative_to(ROOT)): lines for p in SOURCES
+             if (lines := unexplained_ignores(p.read_text(encoding="utf-8")))}
+    assert len(SOURCES) > 100
+    assert found == {}
+
+
+@pytest.mark.parametrize(("line", "caught"), [
+    ("x = f()  # type: ignore", True),
+    ("x = f()  # type: ignore[arg-type]", True),  # which error, but not why
+    ("x = f()  # type: ignore  # the stubs are wrong", True),  # why, but every error of the line
+    ("x = f()  #type:ignore[assignment]", True),
+    ("x = f()  # type: ignore[arg-type]  # pandas-stubs type .at as any scalar", False),
+    ("x = f()  # type: ignore[arg-type, union-attr]  # openpyxl: a cell or a merged cell", False),
+    ('x = "# type: ignore"', False),  # text, not a comment
+    ("x = f()  # the type: ignored here", False),
+])
+def test_an_unexplained_ignore_is_caught(line, caught):
+    assert unexplained_ignores(line + "\n") == ([1] if caught else [])
