@@ -118,6 +118,144 @@ def test_an_import_from_below_is_allowed(layer, module, line):
     assert violations(layer, imports(line, module)) == []
 
 
+# --- no import cycles (issue #22): no two modules import each other, directly or through others --
+#
+# Every import counts, at module level or inside a function (a lazy import only moves the cycle
+# to the first call); an import under ``if TYPE_CHECKING:`` does not (it never runs). An import
+# is an edge to the module it names: ``from .core import usage`` to ``billing_model.core.usage``,
+# ``from .usage import Window`` to ``billing_model.core.usage``; a package's ``__init__`` is a
+# node of its own (importing a submodule runs it, but it only re-exports).
+
+#: cycles among the scenario loader's modules, which another branch untangles: the lead removes
+#: this allowance when merging that work. No other cycle may be added here.
+SCENARIO_MODULES = frozenset({"billing_model.io.scenario", "billing_model.io.scenario_sessions",
+                              "billing_model.io.scenario_values"})
+
+
+def _type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+            or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def runtime_imports(source: str, name: str, known: set[str], *,
+                    is_package: bool = False) -> set[str]:
+    """The modules among ``known`` that ``source`` (module ``name``) imports when it runs."""
+    package = name if is_package else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.If) and _type_checking(node):
+                visit(node.orelse)  # only the ``else`` of ``if TYPE_CHECKING`` runs
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    module = ".".join(parts[:len(parts) - node.level + 1]
+                                      + ([node.module] if node.module else []))
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}"
+                    found.add(sub if sub in known else module)
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list):
+                    visit(inner)
+
+    visit(ast.parse(source).body)
+    return {m for m in found if m in known and m != name}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each group of modules that import one another (a strongly connected component of more
+    than one module), sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[list[str]] = []
+
+    def connect(v: str) -> None:  # Tarjan's algorithm (68 modules: recursion is fine)
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return sorted(groups)
+
+
+def cycle_through(graph: dict[str, set[str]], group: list[str]) -> list[str]:
+    """The shortest cycle from the group's first module back to it: ``[a, b, ..., a]``."""
+    start, members = group[0], set(group)
+    paths = {start: [start]}
+    queue = [start]
+    while start not in graph[queue[0]]:  # found: the group is strongly connected
+        v = queue.pop(0)
+        for w in sorted(graph[v] & members):
+            if w not in paths:
+                paths[w] = paths[v] + [w]
+                queue.append(w)
+    return paths[queue[0]] + [start]
+
+
+def package_graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    known = set(paths)
+    return {name: runtime_imports(path.read_text(encoding="utf-8"), name, known,
+                                  is_package=path.name == "__init__.py")
+            for name, path in paths.items()}
+
+
+def test_no_module_imports_itself_through_others():
+    graph = package_graph()
+    assert len(graph) > 60 and sum(map(len, graph.values())) > 150  # the graph was read
+    groups = [g for g in import_cycles(graph) if not set(g) <= SCENARIO_MODULES]
+    assert groups == [], "import cycles:\n" + "\n".join(
+        " -> ".join(cycle_through(graph, g)) for g in groups)
+
+
+_A, _B, _C = "billing_model.a", "billing_model.b", "billing_model.c"
+
+
+@pytest.mark.parametrize(("sources", "expected"), [
+    # directly, at module level
+    ({_A: "from . import b", _B: "from .a import f", _C: ""}, [[_A, _B, _A]]),
+    # through a third module, one of the imports inside a function
+    ({_A: "from .b import g", _B: "def g():\n    import billing_model.c",
+      _C: "from billing_model import a"}, [[_A, _B, _C, _A]]),
+    # an import only for the type checker never runs: no cycle
+    ({_A: "from . import b", _B: "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+      "    from .a import A", _C: ""}, []),
+    # ... but its ``else`` does
+    ({_A: "from . import b", _B: "if TYPE_CHECKING:\n    pass\nelse:\n    from . import a",
+      _C: ""}, [[_A, _B, _A]]),
+    # a chain is no cycle
+    ({_A: "from . import b", _B: "from .c import h", _C: "import numpy"}, []),
+])
+def test_an_import_cycle_is_found(sources, expected):
+    known = set(sources)
+    graph = {name: runtime_imports(text, name, known) for name, text in sources.items()}
+    assert [cycle_through(graph, g) for g in import_cycles(graph)] == expected
+
+
 # --- habits (issue #22): a type checker's silencing says which error and why ------------------
 
 #: an ignore comment names mypy's error code(s) in brackets, then the reason in a second comment

@@ -24,9 +24,8 @@ from ..core.limits import LIMITS, Bound, Limit
 from ..core.money import CURRENCIES, minor_units
 from ..formulas import money as fm
 from ..formulas import storage as fs
-from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
+from .context import DATE, INT, NUM, PCT, Ctx, header, num, title, workbook_settings
 from .layout import Sheet, Validation, a1, ref
-from .storage import workbook_settings
 
 
 def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:

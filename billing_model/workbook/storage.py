@@ -24,16 +24,10 @@ from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
 from .charts import active_only
-from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
+from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title, workbook_settings
 from .grid import GridValues, grid_scenario
+from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
-
-
-def workbook_settings(ctx: Ctx) -> StorageSettings:
-    """The storage settings the Inputs sheet holds: the scenario's, or the what-if zeros."""
-    st = ctx.scenario.storage
-    return st if st is not None else StorageSettings(calls_per_month=0, avg_minutes=0,
-                                                      retention_days=0)
 
 
 def engine_figures(ctx: Ctx) -> dict:
@@ -99,7 +93,6 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # the engines' overage and its cost per period (the Invoices' storage lines), as results
     from ..core.invoices import fair_use_overage, storage_usage
     from ..core.money import line_amount, to_decimal
-    from .inputs import storage_rate_input  # inputs reads this module's settings
     rate = storage_rate_input(s.contract)[0]
     used = storage_usage(s) if s.storage is not None else None
     allowance = GridValues(ctx, rate).allowance["storage_gb"]
