@@ -4,6 +4,9 @@
 of each engine rule) reads only ``core``; ``io`` (every boundary) never reaches the workbook, the
 commands or the CLI; ``workbook`` places cells and calls ``formulas``, below the commands and the
 CLI. Imports are read with :mod:`ast` (inside functions too), so a lazy import counts.
+
+Habits (issue #22): no two modules import each other, directly or through others; no
+``type: ignore`` without its error code and the reason beside it.
 """
 
 from __future__ import annotations
