@@ -41,21 +41,12 @@ from typing import Any
 
 import numpy as np
 
+from .concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES
 from .errors import BillingInputError
 from .licenses import BY_KEY
-from .limits import LIMITS
-from .periods import DEFAULT_TIMEZONE, MEASURED_SHARE, BillingCalendar
+from .periods import MEASURED_SHARE, BillingCalendar
+from .schema import CHANNELS, FIELDS, RAMP_POLICIES
 
-RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
-"""``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
-contracted"); ``no-software-charges``: the vendor's current FAQ (no user charges during the ramp;
-telephony and fair-use overages still bill). Source: docs/rules.md#ramp."""
-
-CHANNELS: tuple[str, ...] = ("direct", "partner")
-"""``partner``: the billing report shows usage but no cost (FAQ, "Why does my billing report show
-no cost?"): the schedule keeps quantities and leaves rates and amounts empty."""
-
-PEAK_RULES: tuple[str, ...] = ("cumulative", "contiguous")
 AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
 """What billed periods after the last period of session data hold: ``zero`` users, or the
 ``repeat-last`` period's users (a quote from one measured month). Unset: zero, with a warning."""
@@ -107,13 +98,14 @@ class Contract:
     term_months: int
     prepay_rate: Decimal | None = None
     overage_rate: Decimal | None = None
-    currency: str = "USD"
-    billing_timezone: str = DEFAULT_TIMEZONE
-    license_model: str = "named"
-    ramp_months: int = LIMITS["ramp_months"].default  # type: ignore[assignment]
-    ramp_policy: str = "actual-usage"
-    payment_terms_days: int = LIMITS["payment_terms_days"].default  # type: ignore[assignment]
-    channel: str = "direct"
+    # the defaults are the schema's (core/schema.py), the one declaration of each field
+    currency: str = FIELDS["currency"].default
+    billing_timezone: str = FIELDS["billing_timezone"].default
+    license_model: str = FIELDS["license_model"].default
+    ramp_months: int = FIELDS["ramp_months"].default
+    ramp_policy: str = FIELDS["ramp_policy"].default
+    payment_terms_days: int = FIELDS["payment_terms_days"].default
+    channel: str = FIELDS["channel"].default
     ivr_overage_rate: Decimal | None = None
     api_overage_rate: Decimal | None = None
     storage_overage_rate: Decimal | None = None
@@ -128,8 +120,8 @@ class Contract:
         return self.channel == "partner"
 
 
-#: the defaults of the contract's optional terms, the one owner the scenario values and the Excel
-#: functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
+#: the defaults of the contract's optional terms (from core/schema.py), which the scenario values
+#: and the Excel functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
 CONTRACT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Contract)
                                      if f.default is not MISSING}
 
@@ -169,8 +161,8 @@ class SessionSource:
 
     path: Path
     input_timezone: str | None = None
-    peak_rule: str = "cumulative"
-    min_minutes: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
+    peak_rule: str = PEAK_RULES[0]
+    min_minutes: int = DEFAULT_MIN_MINUTES
     after_data: str | None = None
     other_clients: str | None = None
     other_presence: str | None = None
@@ -342,3 +334,8 @@ class Scenario:
         if not series:
             return None
         return tuple(sum(vals, Decimal(0)) for vals in zip(*series, strict=True))
+
+
+__all__ = ["AFTER_DATA", "CHANNELS", "CONTRACT_DEFAULTS", "FAIR_USE_KEYS", "PEAK_RULES",
+           "RAMP_POLICIES", "Charge", "Contract", "Org", "Product", "Quote", "Scenario",
+           "SessionSource"]
