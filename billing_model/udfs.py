@@ -38,8 +38,7 @@ from billing_model.core.storage import (
 from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
-from billing_model.io.scenario import schedule_from_values
-from billing_model.io.scenario_values import DEFAULT_LICENSE
+from billing_model.io.scenario_values import DEFAULT_LICENSE, schedule_from_values
 from billing_model.io.spill import spill_profile, spill_rows
 
 CATEGORY = "Billing Model"

@@ -30,7 +30,7 @@ from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.periods import billing_periods
 from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
 from billing_model.core.usage import compute_usage, concurrency_profile
-from billing_model.io.scenario import schedule_from_values
+from billing_model.io.scenario_values import schedule_from_values
 from billing_model.io.sessions import sessions_from_columns
 
 ROOT = Path(__file__).resolve().parents[1]

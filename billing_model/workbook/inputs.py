@@ -15,9 +15,7 @@ too, never a silently wrong figure.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
 from ..core.contract import CHANNELS, RAMP_POLICIES
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Limit
@@ -26,7 +24,7 @@ from ..formulas import money as fm
 from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
-from .storage import workbook_settings
+from .storage import storage_rate_input, workbook_settings
 
 
 def in_range(cell: str, limit: Limit, maximum: object = None, *, blank: bool = False) -> str:
@@ -304,22 +302,6 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
            'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
            "Valid until", '"a date on or after the issue date"', kind="date")
-
-
-def storage_rate_input(contract) -> tuple[object, str]:
-    """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
-    published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
-    if contract.storage_overage_rate is not None:
-        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
-                                               "contract's rate (published example 0.25 USD/GB, "
-                                               "docs/rules.md#storage-overage).")
-    if contract.currency == "USD":
-        return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
-            "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
-            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
-    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
-                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
-                "shows #N/A instead of a silent 0.")
 
 
 def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:

@@ -46,8 +46,9 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import in_range, one_of, storage_rate_input, validation
+from .inputs import in_range, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
+from .storage import storage_rate_input
 
 #: the Usage sheet's row of period 0 (its header is row 4)
 USAGE_FIRST_ROW = 5
