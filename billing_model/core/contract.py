@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from .concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES
 from .errors import BillingInputError
 from .licenses import BY_KEY
 from .periods import MEASURED_SHARE, BillingCalendar
-from .schema import CHANNELS, FIELDS, RAMP_POLICIES
+from .schema import CHANNELS, CONTRACT_DEFAULTS, FIELDS, RAMP_POLICIES
 
 AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
 """What billed periods after the last period of session data hold: ``zero`` users, or the
@@ -120,10 +120,6 @@ class Contract:
         return self.channel == "partner"
 
 
-#: the defaults of the contract's optional terms (from core/schema.py), which the scenario values
-#: and the Excel functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
-CONTRACT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Contract)
-                                     if f.default is not MISSING}
 
 
 @dataclass(frozen=True)

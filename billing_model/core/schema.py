@@ -25,7 +25,8 @@ rows read by five consumers that are not all validation -- Excel data validation
 a Markdown table, UDF defaults -- so the table has to be plain data anyway; the checks already
 exist in :mod:`billing_model.core.validate` with the project's one-line messages (what, where,
 what is accepted), which a library's error objects would have to be translated back into. The
-whole schema is this module, about 200 lines, and adds no dependency to the engines.
+whole schema is this module, whose code (not the table) is about 120 lines, and it adds no
+dependency to the engines.
 
 Examples
 --------
@@ -294,6 +295,11 @@ FIELDS: dict[str, Field] = {f.key: f for f in CONTRACT_FIELDS}
 CONTRACT_KEYS: tuple[str, ...] = tuple(FIELDS)
 #: the keys ``[[product]]`` accepts (a further license line)
 PRODUCT_KEYS: tuple[str, ...] = tuple(f.key for f in CONTRACT_FIELDS if f.product)
+#: the defaults of the optional keys (``None``: no value unless given), which the Contract,
+#: the scenario values and the Excel functions read (``CONTRACT_DEFAULTS["payment_terms_days"]
+#: == 30``)
+CONTRACT_DEFAULTS: dict[str, Any] = {f.key: f.default for f in CONTRACT_FIELDS
+                                     if not f.is_required}
 
 
 def docs_table() -> str:
@@ -315,5 +321,5 @@ def docs_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["CHANNELS", "CONTRACT_FIELDS", "CONTRACT_KEYS", "FIELDS", "LICENSE_MODELS",
-           "PRODUCT_KEYS", "RAMP_POLICIES", "REQUIRED", "Field", "docs_table"]
+__all__ = ["CHANNELS", "CONTRACT_DEFAULTS", "CONTRACT_FIELDS", "CONTRACT_KEYS", "FIELDS",
+           "LICENSE_MODELS", "PRODUCT_KEYS", "RAMP_POLICIES", "REQUIRED", "Field", "docs_table"]

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.contract import CONTRACT_DEFAULTS, Contract
+from ..core.contract import Contract
 from ..core.errors import BillingInputError
 from ..core.invoices import invoice_schedule
 from ..core.money import to_decimal
 from ..core.periods import to_date
+from ..core.schema import CONTRACT_DEFAULTS
 from .scenario import scenario_from_mapping
 from .scenario_checks import Checker
 from .scenario_contract import read_contract
