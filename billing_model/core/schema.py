@@ -119,6 +119,12 @@ class Field:
         What the message for a missing value accepts, when not :meth:`accepted`.
     product : bool
         Also a key of ``[[product]]`` (a further license line).
+    in_formulas : bool
+        The workbook's formulas read it, so each variant has its own input (the billing time
+        zone only places sessions, which are counted when the workbook is built).
+    bare_label : str
+        The label where no unit stands beside it (the Variant inputs sheet), when the unit has
+        to join it (``Payment terms (days)``).
     """
 
     key: str
@@ -135,6 +141,8 @@ class Field:
     shown_default: str = ""
     missing: str = ""
     product: bool = False
+    in_formulas: bool = True
+    bare_label: str = ""
 
     @property
     def name(self) -> str:
@@ -216,7 +224,7 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "IANA zone of the billing periods (the FAQ's \"EST\")",
           "Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when sessions "
           "are counted; the formulas here work in whole days.",
-          "docs/rules.md#time-zone", DEFAULT_TIMEZONE),
+          "docs/rules.md#time-zone", DEFAULT_TIMEZONE, in_formulas=False),
     Field("license_model", "choice", "License model", "",
           "`named` or `concurrent` (PureCloud 1-3 only; Communicate and Collaborate are always "
           "named)",
@@ -267,7 +275,7 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "due date = invoice date + this (\"net 30\")",
           "Due date = invoice date + these days (net 30, billing FAQ).",
           "docs/rules.md#payment-terms", LIMITS["payment_terms_days"].default,
-          limit="payment_terms_days"),
+          limit="payment_terms_days", bare_label="Payment terms (days)"),
     Field("channel", "choice", "Channel", "",
           "`partner`: the report shows quantities but no cost (rates optional)",
           "partner: bought through a partner, whose billing report shows usage but no cost "
