@@ -64,7 +64,9 @@ class Contract:
     currency : str
         ISO code, one of :data:`billing_model.core.money.CURRENCIES` (default ``USD``).
     billing_timezone : str
-        IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST").
+        IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST"). The
+        loader gives a :class:`~billing_model.core.periods.Zone`: the name, parsed once, which
+        the engines use without looking it up again.
     license_model : str
         ``named`` or ``concurrent`` for the PureCloud 1-3 license lines (default ``named``).
     license : str

@@ -49,7 +49,7 @@ from .errors import BillingInputError
 from .licenses import LICENSE_KEYS, normalize_license
 from .limits import LIMITS, Limit
 from .money import CURRENCIES
-from .periods import DEFAULT_TIMEZONE, get_timezone
+from .periods import DEFAULT_TIMEZONE, parse_zone
 
 
 class _Required:
@@ -76,7 +76,7 @@ LICENSE_MODELS: tuple[str, ...] = ("named", "concurrent")
 
 #: kinds of field and what :meth:`Field.parse` returns for each
 KINDS = {"date": "datetime.date", "whole": "int", "number": "Decimal", "choice": "str",
-         "license": "str (a license key)", "zone": "str (an IANA zone)"}
+         "license": "str (a license key)", "zone": "periods.Zone (an IANA name, a str)"}
 
 _ZONE_ACCEPTED = "an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'"
 _LICENSE_ACCEPTED = f"{', '.join(LICENSE_KEYS)} (or 'PureCloud 2', 'CX 2', ...)"
@@ -191,12 +191,11 @@ class Field:
             if text not in by_text:
                 validate.refuse(where, value, self.accepted())
             return by_text[text]
-        if self.kind == "zone":
+        if self.kind == "zone":  # a Zone: the name, with its ZoneInfo for the engines
             try:
-                get_timezone(str(value))
+                return parse_zone(value if isinstance(value, str) else str(value))
             except BillingInputError:
                 validate.refuse(where, value, _ZONE_ACCEPTED)
-            return str(value).strip()
         if self.kind == "license":
             try:
                 return normalize_license(value, where=where)
@@ -224,7 +223,7 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "IANA zone of the billing periods (the FAQ's \"EST\")",
           "Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when sessions "
           "are counted; the formulas here work in whole days.",
-          "docs/rules.md#time-zone", DEFAULT_TIMEZONE, in_formulas=False),
+          "docs/rules.md#time-zone", parse_zone(DEFAULT_TIMEZONE), in_formulas=False),
     Field("license_model", "choice", "License model", "",
           "`named` or `concurrent` (PureCloud 1-3 only; Communicate and Collaborate are always "
           "named)",

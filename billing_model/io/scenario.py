@@ -210,7 +210,8 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
     c.known(data, TOP_KEYS, "")
     if "contract" not in data:
         c.fail("contract", "missing; accepted: a [contract] table")
-    contract = read_contract(c, c.table(data["contract"], "contract"))
+    contract = read_contract(c, c.table(data["contract"], "contract"),
+                             cache.setdefault("parsed", {}))
     products = read_products(c, contract, tables(data, "product", label))
     by_license = {p.license: p for p in products}
     orgs = []

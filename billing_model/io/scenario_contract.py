@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,12 +30,24 @@ _UNSET: Any = object()
 
 
 def read_field(c: Checker, field: Field, t: Mapping[str, Any], where: str, *,
-               default: Any = _UNSET, required: bool | None = None, missing: str = "") -> Any:
+               default: Any = _UNSET, required: bool | None = None, missing: str = "",
+               parsed: dict | None = None) -> Any:
     """``t[field.key]`` parsed by its field, or the default (``default`` overrides the
     field's), or a one-line error when a required key is missing (``required`` overrides the
-    field's; ``missing``: what its message accepts, else the field's)."""
+    field's; ``missing``: what its message accepts, else the field's). ``parsed`` (one per
+    load) keeps what each value parsed to, so the variants that repeat the base's order date
+    or zone do not parse it again."""
     if field.key in t:
-        return field.parse(t[field.key], f"{c.label}: {where}.{field.key}")
+        raw = t[field.key]
+        # dates and zones only: a number keeps the digits written (110.0 is not 110)
+        memo = ((field.key, type(raw), raw) if parsed is not None and field.kind in
+                ("date", "zone") and isinstance(raw, str | dt.date) else None)
+        if memo is not None and memo in parsed:  # type: ignore[operator]
+            return parsed[memo]  # type: ignore[index]
+        value = field.parse(raw, f"{c.label}: {where}.{field.key}")
+        if memo is not None:
+            parsed[memo] = value  # type: ignore[index]
+        return value
     if field.is_required if required is None else required:
         c.fail(f"{where}.{field.key}", f"missing; accepted: {missing or field.missing_text()}")
     if default is not _UNSET:
@@ -42,11 +55,11 @@ def read_field(c: Checker, field: Field, t: Mapping[str, Any], where: str, *,
     return None if field.is_required else field.default
 
 
-def read_contract(c: Checker, t: Mapping[str, Any]) -> Contract:
+def read_contract(c: Checker, t: Mapping[str, Any], parsed: dict | None = None) -> Contract:
     """The ``[contract]`` table: every key of :data:`~billing_model.core.schema.CONTRACT_FIELDS`
-    parsed once, then the rules between them."""
+    parsed once (``parsed``: as :func:`read_field`), then the rules between them."""
     c.known(t, CONTRACT_KEYS, "contract")
-    v = {f.key: read_field(c, f, t, "contract") for f in CONTRACT_FIELDS}
+    v = {f.key: read_field(c, f, t, "contract", parsed=parsed) for f in CONTRACT_FIELDS}
     if v["prepay_rate"] is None and v["channel"] == "direct":  # a partner's report has no cost
         read_field(c, FIELDS["prepay_rate"], t, "contract", required=True)
     if v["ramp_months"] + v["term_months"] > MAX_PERIODS:
