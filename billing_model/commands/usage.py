@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
+from ..core.concurrency import (
+    DEFAULT_MIN_MINUTES,
+    DEFAULT_PEAK_RULE,
+    PEAK_RULES,
+    _check_min_minutes,
+)
 from ..core.licenses import normalize_license
 from ..core.periods import (
     DEFAULT_TIMEZONE,
@@ -55,7 +60,7 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                              "records without endTime run until then, and the data's window "
                              "ends there: sessions ending later are counted until then, one "
                              "starting later is refused (default: the latest time in the data)")
-    parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
+    parser.add_argument("--peak-rule", choices=PEAK_RULES, default=DEFAULT_PEAK_RULE,
                         help=f"cumulative: the vendor's method ({DEFAULT_MIN_MINUTES} minutes in "
                              f"total); contiguous: {DEFAULT_MIN_MINUTES} consecutive minutes")
     parser.add_argument("--min-minutes", type=int, default=DEFAULT_MIN_MINUTES, metavar="N",
