@@ -279,8 +279,9 @@ def _check_adjusted(text: pa.Array, duration: np.ndarray, computed: np.ndarray,
     ok = pc.match_substring_regex(text, "^" + _WHOLE.pattern + "$").to_numpy(
         zero_copy_only=False)
     refuse(computed & given & ~ok, ADJUSTED, "whole seconds >= 0, or blank")
-    digits = pc.extract_regex(text, r"^(?P<s>\d{1,12})").field("s")
-    values = pc.fill_null(digits, "0").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(text, r"^(?P<s>\d{1,12})")
+    digits = pc.if_else(parts.is_valid(), parts.field("s"), "0")
+    values = digits.cast(pa.int64()).to_numpy(zero_copy_only=False)
     bad = computed & given & (values != adjusted_seconds(duration))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
