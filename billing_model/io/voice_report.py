@@ -105,7 +105,7 @@ def read_voice_report(path: str | Path, *, currency: str | None = None) -> Voice
     Parameters
     ----------
     path : str or Path
-        The CSV file (columns: the module's table; docs/invoices.md#telephony).
+        The CSV file (columns: the module's table; docs/invoices.md).
     currency : str, optional
         The contract's currency: a call in another one is refused, naming both. Without it,
         every call must be in the first call's currency.
