@@ -131,11 +131,17 @@ class VoiceCalls:
     def from_values(cls, start: Sequence, duration_s: Sequence, *,
                     total_cost: Sequence | None = None, rate: Sequence | None = None,
                     currency: str = "USD", source: str = "voice report") -> VoiceCalls:
-        """Calls from Python values (tests, notebooks): ISO instants with an offset, whole
-        seconds, costs and rates as decimal text or numbers (``None``: not given)."""
+        """Calls from Python values (tests, notebooks): ISO instants (UTC when written without
+        an offset, as the vendor's report), whole seconds, costs and rates as decimal text or
+        numbers (``None``: not given)."""
         n = len(start)
-        starts = np.array([np.datetime64(dt.datetime.fromisoformat(str(s)).astimezone(
-            dt.UTC).replace(tzinfo=None), "ns") for s in start]).astype(np.int64)
+
+        def utc(text: object) -> np.datetime64:
+            t = dt.datetime.fromisoformat(str(text))
+            t = t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+            return np.datetime64(t.replace(tzinfo=None), "ns")
+
+        starts = np.array([utc(s) for s in start], dtype="datetime64[ns]").astype(np.int64)
 
         def units(values: Sequence | None) -> tuple[np.ndarray, np.ndarray, int]:
             values = [None] * n if values is None else list(values)
