@@ -253,6 +253,20 @@ def test_a_bad_row_is_refused_naming_file_line_and_column(tmp_path, row, message
     assert "\n" not in str(err.value)
 
 
+def test_a_byte_order_mark_and_crlf_as_excel_saves_them(tmp_path):
+    path = tmp_path / "calls.csv"
+    path.write_bytes(b"\xef\xbb\xbfStart time,Duration (Seconds),Usage Rate Per Minute,"
+                     b"Total cost,Currency\r\n2026-01-20T10:00:00Z,34,0.0119,,USD\r\n")
+    calls = read_voice_report(path)
+    assert (len(calls), calls.currency, calls.duration_s.tolist()) == (1, "USD", [34])
+
+
+def test_a_folder_is_not_a_report(tmp_path):
+    with pytest.raises(BillingInputError, match="calls.csv: not a regular file; accepted: the "
+                                                "vendor's voice usage report"):
+        read_voice_report((tmp_path / "calls.csv").mkdir() or tmp_path / "calls.csv")
+
+
 def test_a_written_adjusted_duration_is_not_checked_where_the_cost_is_given(tmp_path):
     # the vendor's own cost stands; its adjusted duration is not used
     path = report(tmp_path, ["2026-01-20T10:00:00Z,,34,30,0.0119,0.0071,USD"])

@@ -122,9 +122,10 @@ def read_voice_report(path: str | Path, *, currency: str | None = None) -> Voice
         One line naming the file, the line, the column and what is accepted.
     """
     path = Path(path)
-    if not path.is_file():
-        raise BillingInputError(f"{path}: no such file; accepted: the vendor's voice usage "
-                                "report (CSV)")
+    if not path.is_file():  # a folder or a named pipe is no report (a pipe would block)
+        what = "not a regular file" if path.exists() else "no such file"
+        raise BillingInputError(f"{path}: {what}; accepted: the vendor's voice usage report "
+                                "(CSV)")
     parts: list[dict[str, np.ndarray]] = []
     offset = 0
     expected = None if currency is None else currency.strip().upper()
