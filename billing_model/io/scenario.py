@@ -78,6 +78,7 @@ QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until", "seller", "co
                               "email", "phone", "number", "issued")
 TOP_KEYS: tuple[str, ...] = (
     "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
+    "telephony",
 )
 #: longest customer name or quote title (a heading, not a document)
 MAX_QUOTE_TEXT = 255
@@ -333,6 +334,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                 c.fail(f"{where}.name", f"org {org.name!r} appears twice; accepted: unique names")
             names.add(org.name)
         orgs.extend(new)
+    orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
     _check_rates(c, contract, products, orgs)
     one_time = tuple(_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
                      for i, t in enumerate(_tables(data, "one_time", label)))
@@ -617,3 +619,4 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
 
 from .scenario_sessions import _check_org_users, _session_orgs, session_usage  # noqa: E402,F401
 from .scenario_values import contract_from_values, schedule_from_values  # noqa: E402,F401
+from .voice_report import voice_report_orgs  # noqa: E402
