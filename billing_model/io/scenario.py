@@ -40,6 +40,7 @@ from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
 from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables
 from .scenario_contract import read_contract, read_license, read_products
 from .scenario_sessions import check_org_users, session_orgs, session_usage
+from .voice_report import voice_report_orgs
 
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored);
 #: ``[contract]``'s and ``[[product]]``'s are the schema's (core/schema.py)
@@ -54,6 +55,7 @@ QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until", "seller", "co
                               "email", "phone", "number", "issued")
 TOP_KEYS: tuple[str, ...] = (
     "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
+    "telephony",
 )
 #: longest customer name or quote title (a heading, not a document)
 MAX_QUOTE_TEXT = 255
@@ -227,6 +229,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                 c.fail(f"{where}.name", f"org {org.name!r} appears twice; accepted: unique names")
             names.add(org.name)
         orgs.extend(new)
+    orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
     _check_rates(c, contract, products, orgs)
     one_time = tuple(_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
                      for i, t in enumerate(tables(data, "one_time", label)))

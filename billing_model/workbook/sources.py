@@ -94,6 +94,10 @@ def sources_sheet(ctx: Ctx) -> Sheet:
          "period.", "Billing FAQ 'How do I know which service period...'"),
         ("Overage, telephony, usage", "Users above the commitment, telephony and fair-use "
          "overages are invoiced in arrears, on the start of the next period.", "Billing FAQ"),
+        ("Telephony (voice report)", "A voice usage report's calls bill in the cycle holding "
+         "their start: 07:00 UTC on a period's first day to 07:00 UTC on the next period's; "
+         "cost = Total cost, else rate x duration rounded up to 6 s; each cycle rounded once.",
+         "Vendor 'The Genesys Cloud Voice billing cycle'; docs/rules.md#voice-billing-cycle"),
         ("Ramp", "actual-usage: ramp users billed on actual usage at contract rates; "
          "no-software-charges: none. The last ramp invoice also carries the first prepay.",
          "Billing FAQ; vendor's current FAQ (docs/rules.md#invoices)"),
