@@ -11,7 +11,6 @@ from typing import TypeVar, overload
 from ..core.contract import Scenario
 from ..core.limits import LIMITS
 from ..core.money import minor_units
-from ..core.storage import StorageSettings
 from .layout import Book, Sheet
 
 T = TypeVar("T")
@@ -100,13 +99,6 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
                                       engine - term_max))
     term_max = min(term_max, engine - ramp_max)
     return ramp_max, term_max, ramp_max + term_max
-
-
-def workbook_settings(ctx: Ctx) -> StorageSettings:
-    """The storage settings the Inputs sheet holds: the scenario's, or the what-if zeros."""
-    st = ctx.scenario.storage
-    return st if st is not None else StorageSettings(calls_per_month=0, avg_minutes=0,
-                                                      retention_days=0)
 
 
 @overload

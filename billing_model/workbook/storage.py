@@ -12,7 +12,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..core.allowances import per_user_allowance
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, per_user_allowance
+from ..core.contract import Contract
 from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
 from ..core.money import line_amount
@@ -24,10 +25,32 @@ from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
 from .charts import active_only
-from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title, workbook_settings
+from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
-from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
+
+
+def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
+    """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
+    published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
+    if contract.storage_overage_rate is not None:
+        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
+                                               "contract's rate (published example 0.25 USD/GB, "
+                                               "docs/rules.md#storage-overage).")
+    if contract.currency == "USD":
+        return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
+            "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
+            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
+    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
+                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
+                "shows #N/A instead of a silent 0.")
+
+
+def workbook_settings(ctx: Ctx) -> StorageSettings:
+    """The storage settings the Inputs sheet holds: the scenario's, or the what-if zeros."""
+    st = ctx.scenario.storage
+    return st if st is not None else StorageSettings(calls_per_month=0, avg_minutes=0,
+                                                      retention_days=0)
 
 
 def engine_figures(ctx: Ctx) -> dict:
