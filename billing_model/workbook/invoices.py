@@ -217,22 +217,30 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.put(last + 1, col + 1, None, style="total")
     sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=num(paid))
     sheet.put(last + 1, col + 3, None, style="total")
-    # the chart plots ramp + term (charts.py): a helper column repeats each invoice total up to
-    # the last periodic invoice (period Periods, usage in arrears) and holds #N/A past it; a bar
-    # chart keeps a slot per row, so its range ends at the scenario's own last invoice: an
-    # edited shorter term leaves empty slots at the right, a longer one is not drawn
+    # the chart plots ramp + term (charts.py): helper columns repeat each invoice's due date and
+    # total up to the last periodic invoice (period Periods, usage in arrears) and hold #N/A
+    # past it. A scatter chart draws each total as a bar at its due date (Series.bar_width_pt)
+    # over the whole table: its x axis spans the points that are not #N/A, so it follows an
+    # edited ramp or term, as the storage chart does (a bar chart keeps a slot per row)
     hc = col + 7
-    sheet.text(head - 1, hc, "For the chart: ramp + term only", style="subtitle")
-    header(sheet, head, hc, ["Chart: total"])
-    sheet.widths[hc] = 18
+    sheet.text(head - 1, hc, "For the chart: ramp + term only (#N/A past it, which charts skip)",
+               style="subtitle")
+    header(sheet, head, hc, ["Chart: due date", "Chart: total"])
+    sheet.widths[hc], sheet.widths[hc + 1] = 15, 18
     end = edate(s.contract.order_date, s.periods)
-    chart_last = first + max(i for i, (when, _f, _h) in enumerate(dates) if when <= end)
-    active_only(sheet, book, "ChartCashDue", range(first, last + 1), col + 2, hc,
-                lambda r: f"{a1(r, col)}<={fp.period_start('Periods')}",
-                lambda r: dates[r - first][0] <= end, fmt=ctx.money)
-    sheet.charts.append(Chart(
-        "bar", "Cash due by due date", a1(last + 3, col, absolute=False),
-        [Series("Invoice total", ref(sheet, first, hc, chart_last),
-                ref(sheet, first, col + 4, chart_last), color="1F4E79")],
-        y_title=s.contract.currency, width_cm=24, height_cm=9, y_number_format="#,##0"))
+    rows = range(first, last + 1)
 
+    def live(r: int) -> str:
+        return f"{a1(r, col)}<={fp.period_start('Periods')}"
+
+    def active(r: int) -> bool:
+        return dates[r - first][0] <= end
+
+    active_only(sheet, book, "ChartCashDueDate", rows, col + 1, hc, live, active, fmt=DATE)
+    active_only(sheet, book, "ChartCashDue", rows, col + 2, hc + 1, live, active, fmt=ctx.money)
+    sheet.charts.append(Chart(
+        "scatter", "Cash due by due date", a1(last + 3, col, absolute=False),
+        [Series("Invoice total", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
+                color="1F4E79", bar_width_pt=6)],
+        y_title=s.contract.currency, width_cm=24, height_cm=9, x_number_format="yyyy-mm",
+        y_number_format="#,##0"))

@@ -411,6 +411,11 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
             entry["gap"] = 60
             if spec.stacked:
                 entry["overlap"] = 100
+        elif series.bar_width_pt:  # bars at their x values: Layout's Series.bar_width_pt
+            entry.update(line={"none": True}, marker={"type": "none"}, y_error_bars={
+                "type": "percentage", "value": 100, "direction": "minus", "end_style": 0,
+                "line": {"color": line.get("color", "#1F4E79"),
+                         "width": series.bar_width_pt}})
         else:
             entry["smooth"] = False
             entry["marker"] = {"type": "none"}
