@@ -243,4 +243,4 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
         [Series("Invoice total", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
                 color="1F4E79", bar_width_pt=6)],
         y_title=s.contract.currency, width_cm=24, height_cm=9, x_number_format="yyyy-mm",
-        y_number_format="#,##0"))
+        y_number_format="#,##0", legend=False))

@@ -80,6 +80,8 @@ class Chart:
     x_major_unit: float | None = None
     x_min: float | None = None
     x_max: float | None = None
+    #: a legend below the plot (off for one series the title names)
+    legend: bool = True
 
 
 @dataclass

@@ -441,7 +441,7 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
         _literal(chart.x_axis["title"], spec.x_title)
     if spec.y_title:
         _literal(chart.y_axis["title"], spec.y_title)
-    chart.set_legend({"position": "bottom"})
+    chart.set_legend({"position": "bottom"} if spec.legend else {"none": True})
     _blanks_as_gaps(chart)
     chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
                     "height": round(spec.height_cm * _PIXELS_PER_CM)})
