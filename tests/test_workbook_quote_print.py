@@ -14,16 +14,16 @@ engine's schedule printed in order with its total, and nothing but the heading a
 
 from __future__ import annotations
 
-import copy
 import re
 import shutil
 import subprocess
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from billing_model.io.libreoffice import convert
 from billing_model.io.scenario import scenario_from_mapping
-from billing_model.workbook import write_book
 from billing_model.workbook.quote import QUOTE_COLUMNS, TOTAL_LABEL
 from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
@@ -35,6 +35,34 @@ TERMS = (1, 60)
 HEADING = [h for h, *_rest in QUOTE_COLUMNS]
 
 
+def _print_only(path: Path, sheet: str) -> str:
+    """Leave only ``sheet`` to print, as a user printing that sheet: the others hidden and
+    without their print areas (LibreOffice prints a hidden sheet's print area), ``sheet``
+    active. The workbook's XML is edited in place (the sheets' own parts are left as they are).
+    Returns ``sheet``'s print area as the file defines it."""
+    with zipfile.ZipFile(path) as z:
+        entries = {info.filename: (info, z.read(info)) for info in z.infolist()}
+    xml = entries["xl/workbook.xml"][1].decode("utf-8")
+    names = re.findall(r'<sheet name="([^"]*)"', xml)
+    keep = names.index(sheet)
+    xml = re.sub(r"<sheet [^>]*>", lambda m: m.group(0) if f'name="{sheet}"' in m.group(0)
+                 or "state=" in m.group(0) else m.group(0).replace("<sheet ",
+                                                                   '<sheet state="hidden" '), xml)
+    xml = re.sub(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)"[^>]*>[^<]*'
+                 r"</definedName>",
+                 lambda m: m.group(0) if int(m.group(1)) == keep else "", xml)
+    xml = re.sub(r'activeTab="\d+"', f'activeTab="{keep}"', xml)
+    if "activeTab=" not in xml:
+        xml = xml.replace("<workbookView ", f'<workbookView activeTab="{keep}" ', 1)
+    part = path.with_name(path.name + ".part")
+    with zipfile.ZipFile(part, "w") as out:
+        for filename, (info, data) in entries.items():
+            out.writestr(info, xml.encode("utf-8") if filename == "xl/workbook.xml" else data)
+    part.replace(path)
+    return re.search(rf'<definedName name="_xlnm.Print_Area" localSheetId="{keep}"[^>]*>'
+                     r"([^<]*)</definedName>", xml).group(1)
+
+
 @pytest.fixture(scope="module")
 def printed(workbook_store, soffice, tmp_path_factory):
     """term -> (scenario, the PDF's pages as ``pdftotext -layout`` reads them)."""
@@ -43,15 +71,11 @@ def printed(workbook_store, soffice, tmp_path_factory):
         pytest.fail("pdftotext was not found -- install poppler-utils (make test runs "
                     "scripts/ensure-package.sh)", pytrace=False)
     folder = tmp_path_factory.mktemp("quote-print")
-    book = copy.deepcopy(workbook_store.layout(QUOTE))
-    for sheet in book.sheets:  # as quote_pdf.quote_book, but the Quote's print area stays the
-        if sheet.name != "Quote":  # formula of the built workbook (LibreOffice prints a
-            sheet.hidden, sheet.print_area = True, None  # hidden sheet's print area)
-    book.active = [sheet.name for sheet in book.sheets].index("Quote")
-    assert book.sheet("Quote").print_area.startswith("=")
     paths = []
-    for term in TERMS:
-        path = write_book(book, folder / f"quote-term{term}.xlsx")
+    for term in TERMS:  # the built workbook, its print areas as written
+        path = folder / f"quote-term{term}.xlsx"
+        shutil.copyfile(workbook_store.built(QUOTE), path)
+        assert _print_only(path, "Quote") == "Quote!$A$1:INDEX(Quote!$H:$H,QuoteLastRow)"
         set_cells(path, {"TermMonths": term})
         paths.append(path)
     pdfs = convert(paths, folder / "pdf", to="pdf")
