@@ -138,7 +138,9 @@ def run(args) -> int:
     if args.by_user:
         return _run_by_user(columns, args)
     if args.format == "csv":
-        write_columns_csv({name: columns[name] for name in COLUMNS}, raw=args.csv_raw)
+        out = {name: columns[name] for name in COLUMNS}
+        out["logged_in_hours"] = hours_text(out["logged_in_hours"])
+        write_columns_csv(out, raw=args.csv_raw)
         return 0
     from ..core.usage import to_frame
 
@@ -148,16 +150,31 @@ def run(args) -> int:
     shown = frame[COLUMNS].rename(columns={"period_start": "from", "period_end": "to",
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
-                                           "raw_peak": "highest minute"})
+                                           "raw_peak": "highest minute",
+                                           "logged_in_hours": "logged-in h",
+                                           "billable_hours": "billable h"})
     shown["coverage"] = [coverage_text(c) for c in frame["coverage"]]
+    shown["logged-in h"] = hours_text(frame["logged_in_hours"].to_numpy())
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
                        "the licenses of the users present longest; billable peak and highest "
                        "minute are the org's whole PureCloud pool, repeated on each of its rows "
                        "(a Communicate row shows them too). coverage: the share of the period "
-                       "the data covers; * partial: less than half, not a month's users.")
+                       "the data covers; * partial: less than half, not a month's users. "
+                       "logged-in h: the named users' time logged in to a user interface "
+                       "(overlapping sessions once), billable h: that rounded up to a whole "
+                       "hour (hourly licensing).")
     return 0
+
+
+def hours_text(hours: np.ndarray) -> np.ndarray:
+    """Logged-in hours as printed: two decimals (the engine keeps them unrounded).
+
+    >>> hours_text(np.array([222.34, 0.005, 3.0])).tolist()
+    ['222.34', '0.01', '3.00']
+    """
+    return np.char.mod("%.2f", np.asarray(hours, dtype=np.float64))
 
 
 def coverage_text(share: float) -> str:

@@ -12,6 +12,8 @@ The rules (``docs/rules.md``, "Who is billable" and "Concurrency"):
   under ``cumulative`` (default, the vendor's method) is the largest ``k`` such that the slices
   with ``c >= k`` add up to ``min_minutes`` (30), contiguous or not; under ``contiguous`` the
   largest level held for ``min_minutes`` consecutive slices.
+* **Hourly** (:mod:`billing_model.core.hours`): the named users' logged-in time per license,
+  exact, and that total rounded up to a whole hour.
 * **Which licenses the peak bills**: the ``peak`` pool users present in the most slices of the
   period (ties: higher license first, then ``user_id`` ascending); their licenses are counted.
 
@@ -51,6 +53,7 @@ from .concurrency import (
     sweep,
 )
 from .errors import BillingInputError, BillingWarning
+from .hours import hour_totals, logged_in_ns
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
 from .periods import (
     DEFAULT_TIMEZONE,
@@ -70,7 +73,7 @@ if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak", "coverage"]
+           "peak_concurrent", "raw_peak", "coverage", "logged_in_hours", "billable_hours"]
 #: ``usage --by-user``: one row per org, period and user (reconciles the vendor's usage report)
 USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
                 "named", "billed_concurrent"]
@@ -180,7 +183,8 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     if pieces is None:
         empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                  "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
-                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)}
+                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool),
+                 "logged_ns": np.zeros(0, np.int64)}
         no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
         return UsagePartial(no_runs, None, empty, org_names)
     key, mark, held, rank, billable = pieces
@@ -230,9 +234,14 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     runs = (g_org[run_group], run_a, run_b)
     del run_group
 
+    # logged-in time (hourly licensing): every key with billable time is a named group
+    t_key, t_ns = logged_in_ns(sessions, window, org_code)
+    g_logged = np.zeros(len(g_key), dtype=np.int64)
+    g_logged[np.searchsorted(g_key, t_key)] = t_ns
+    del t_key, t_ns
     users = {"org": g_org, "period": g_op % n_per + window.k0,
              "user_id": sessions.user_ids[g_key % n_users], "rank": g_rank,
-             "minutes": g_minutes, "named": g_named}
+             "minutes": g_minutes, "named": g_named, "logged_ns": g_logged}
     return UsagePartial(runs, None, users, org_names)
 
 
@@ -301,8 +310,10 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     rank = users["rank"][named].astype(np.int64)
     key = users["group"][named] * N_RANKS + rank
     keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    billed = np.bincount(inverse.reshape(-1), weights=users["billed"][named],
+    inverse = inverse.reshape(-1)
+    billed = np.bincount(inverse, weights=users["billed"][named],
                          minlength=len(keys)).astype(np.int64)
+    logged, billable = hour_totals(users["logged_ns"][named], inverse, len(keys))
     group, r_idx = keys // N_RANKS, keys % N_RANKS
     g_index = np.searchsorted(s.group, group)
     _warn_mixed_tiers(group, r_idx, partial.org_names, window)
@@ -321,6 +332,8 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
         "concurrent_users": billed[order],
         "peak_concurrent": s.peak[g_index],
         "raw_peak": s.raw[g_index],
+        "logged_in_hours": logged[order],
+        "billable_hours": billable[order],
         "period": ks,
     }
 
@@ -416,10 +429,12 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     Returns
     -------
     DataFrame with columns ``org, period_start, period_end, license, named_users,
-    concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
-    ``coverage`` the share of the period the data's window covers, see
-    :func:`billing_model.core.periods.mark_coverage`), one row per org, period and license with
-    named or concurrent users, ordered by period, org and license rank.
+    concurrent_users, peak_concurrent, raw_peak, coverage, logged_in_hours, billable_hours,
+    period`` (``period`` is k; ``coverage`` the share of the period the data's window covers,
+    see :func:`billing_model.core.periods.mark_coverage`; ``logged_in_hours`` the named users'
+    logged-in time, unrounded, and ``billable_hours`` that rounded up to a whole hour, the
+    hourly license's quantity, :mod:`billing_model.core.hours`), one row per org, period and
+    license with named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
