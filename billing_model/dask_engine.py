@@ -45,6 +45,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .core.concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
+from .core.daily import daily_usage
 from .core.errors import BillingInputError, BillingWarning
 from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .core.sessions import (
@@ -95,7 +96,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                        as_of: int | str | None = None, other_presence: str | None = None,
                        scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
-                       progress: bool | None = None, by_user: bool = False) -> pd.DataFrame:
+                       progress: bool | None = None, by_user: bool = False,
+                       daily: bool = False) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
 
     The same rows (and the same errors and warnings) as
@@ -114,8 +116,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
     progress : draw progress bars on standard error (default: when it is a terminal).
-    by_user : one row per org, period and user instead (as :func:`~billing_model.core.usage.
-        compute_usage`).
+    by_user, daily : one row per org, period and user, or per org and local day, instead (as
+        :func:`~billing_model.core.usage.compute_usage`).
 
     Returns
     -------
@@ -167,6 +169,8 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                 root = local_usage_graph(pieces, options, window, summary.user_ids,
                                          summary.org_names, n_parts, directory)
             (partial,) = _run(client, [root], "Computing usage", progress)
+    if daily:
+        return to_frame(daily_usage(partial, window))
     columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
                              by_user=by_user)
     columns = mark_coverage(columns, calendar, window.k0, window.k1, summary.start_min,

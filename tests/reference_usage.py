@@ -127,3 +127,38 @@ def reference_peak(counts, rule="cumulative", min_minutes=30):
         if held:
             return level
     return 0
+
+
+def reference_daily(rows, order_date, timezone):
+    """The daily concurrent report: per org and local day, the most pool users present at a
+    minute mark and at how many marks of the day that many were, from the pool of each period
+    (users whose highest license in the period is PureCloud 1-3), days with a mark only."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    cal = BillingCalendar(order_date, timezone)
+    zone = ZoneInfo(timezone)
+    counts = {}  # (org, minute) -> pool users present
+    ks = set()
+    for r in rows:
+        ks.update(range(int(cal.period_of_ns([r[4]])[0]),
+                        int(cal.period_of_ns([max(r[5] - 1, r[4])])[0]) + 1))
+    for k in sorted(ks):
+        p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
+        for org in sorted({r[1] for r in rows}):
+            here = [r for r in rows if r[1] == org and in_period(r, p_start, p_end)]
+            for u in sorted({r[0] for r in here}):
+                mine = [r for r in here if r[0] == u]
+                if not BY_KEY[KEY[max(RANK[r[2]] for r in mine)]].concurrent:
+                    continue
+                present = set()
+                for r in mine:
+                    if r[3] in BILLABLE:
+                        present |= marks(r, p_start, p_end)
+                for m in present:
+                    counts[org, m] = counts.get((org, m), 0) + 1
+    days = {}
+    for (org, m), c in counts.items():
+        day = dt.datetime.fromtimestamp(m * 60, dt.UTC).astimezone(zone).date()
+        days.setdefault((org, str(day)), []).append(c)
+    return [(org, day, max(c), c.count(max(c))) for (org, day), c in sorted(days.items())]

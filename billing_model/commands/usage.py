@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
+from ..core.daily import DAILY_COLUMNS
 from ..core.licenses import normalize_license
 from ..core.periods import (
     DEFAULT_TIMEZONE,
@@ -77,6 +78,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         help="one row per org, period and user: minutes present at the minute "
                              "marks, named, billed as concurrent (to reconcile the vendor's "
                              "concurrent usage report)")
+    parser.add_argument("--daily", action="store_true",
+                        help="one row per org and day (billing time zone): the most PureCloud "
+                             "1-3 users present at a minute mark and the minutes at that peak, "
+                             "as the vendor's concurrent usage report shows them")
     add_csv_raw_option(parser)
     return parser
 
@@ -93,6 +98,10 @@ def _usage(args):
     """The usage rows: NumPy columns from the in-memory engine (no pandas loaded), a DataFrame
     from the Dask engine."""
     get_timezone(args.timezone, where="--timezone")
+    if getattr(args, "daily", False) and getattr(args, "by_user", False):
+        from ..core.errors import BillingInputError
+        raise BillingInputError("--daily and --by-user: choose one (per day, or per user and "
+                                "period)")
     if args.input_timezone is not None:  # checked even when every timestamp has an offset
         get_timezone(args.input_timezone, where="--input-timezone")
     if args.license is not None:  # named as typed, not as a column the file may not have
@@ -116,7 +125,8 @@ def _usage(args):
                                   org=args.org, other_clients=args.other_clients,
                                   as_of=as_of, other_presence=args.other_presence,
                                   scheduler=args.scheduler,
-                                  by_user=getattr(args, "by_user", False))
+                                  by_user=getattr(args, "by_user", False),
+                                  daily=getattr(args, "daily", False))
     if args.scheduler:
         from ..core.errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
@@ -128,7 +138,8 @@ def _usage(args):
                              other_presence=args.other_presence)
     return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
-                         by_user=getattr(args, "by_user", False))
+                         by_user=getattr(args, "by_user", False),
+                         daily=getattr(args, "daily", False))
 
 
 def run(args) -> int:
@@ -137,6 +148,8 @@ def run(args) -> int:
         name: result[name].to_numpy() for name in result.columns}
     if args.by_user:
         return _run_by_user(columns, args)
+    if args.daily:
+        return _run_daily(columns, args)
     if args.format == "csv":
         out = {name: columns[name] for name in COLUMNS}
         out["logged_in_hours"] = hours_text(out["logged_in_hours"])
@@ -211,4 +224,22 @@ def _run_by_user(columns, args) -> int:
                        "desktop, web or mobile sessions was open; named: logged in to a user "
                        "interface in the period; billed concurrent: among the users present "
                        "longest, up to the billable peak (ties: higher license, then user id)")
+    return 0
+
+
+def _run_daily(columns, args) -> int:
+    """``usage --daily``: the vendor's daily concurrent usage report, one row per org and day."""
+    out = {name: columns[name] for name in DAILY_COLUMNS}
+    if args.format == "csv":
+        write_columns_csv(out, raw=args.csv_raw)
+        return 0
+    from ..core.usage import to_frame
+
+    print_table(to_frame(out).rename(columns={"peak_concurrent": "peak concurrent",
+                                              "minutes_at_peak": "minutes at peak"}),
+                title=f"Concurrent users per org and day ({args.timezone})",
+                footer="peak concurrent: the most PureCloud 1-3 users present at one minute "
+                       "mark (m:00) of the day; minutes at peak: the day's minute marks at "
+                       "which that many were present (the vendor's concurrent usage report); "
+                       "a day with nobody present has no row")
     return 0

@@ -52,6 +52,7 @@ from .concurrency import (
     segments,
     sweep,
 )
+from .daily import daily_usage
 from .errors import BillingInputError, BillingWarning
 from .hours import hour_totals, logged_in_ns
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
@@ -407,7 +408,7 @@ def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
 def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False
+                  by_user: bool = False, daily: bool = False
                   ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
@@ -425,6 +426,10 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
         present, named, billed as concurrent), to reconcile the vendor's usage report.
     as_of : UTC ns when the data was exported: the data's window runs to it (default: to the
         latest end).
+    daily : return the vendor's daily concurrent usage report instead: one row per org and
+        local day (billing time zone) with the day's peak of pool users at a minute mark and
+        the minutes at that peak (:data:`~billing_model.core.daily.DAILY_COLUMNS`,
+        :func:`billing_model.core.daily.daily_usage`).
 
     Returns
     -------
@@ -449,21 +454,28 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     """
     return to_frame(usage_columns(sessions, order_date=order_date, timezone=timezone,
                                   peak_rule=peak_rule, min_minutes=min_minutes,
-                                  periods=periods, as_of=as_of, by_user=by_user))
+                                  periods=periods, as_of=as_of, by_user=by_user,
+                                  daily=daily))
 
 
 def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False) -> Columns:
+                  by_user: bool = False, daily: bool = False) -> Columns:
     """:func:`compute_usage` as NumPy columns (dates ``datetime64[D]``), without pandas: what
     the command line writes."""
     calendar = BillingCalendar(order_date if order_date is not None
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    columns = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                             min_minutes=min_minutes, by_user=by_user)
+    partial = partial_usage(sessions, window)
+    if daily:
+        check_peak_rule(peak_rule)
+        check_min_minutes(min_minutes)
+        return daily_usage(partial, window)
+    columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
+                             by_user=by_user)
+    del partial
     start, end = sessions.span()
     columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
                             end if as_of is None else max(end, int(as_of)))
