@@ -49,6 +49,7 @@ from .core.daily import daily_usage
 from .core.errors import BillingInputError, BillingWarning
 from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .core.sessions import (
+    Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
@@ -202,28 +203,28 @@ def scan_part(file: Path, options: dict) -> dict:
     clipped: list[tuple] = []  # sessions ending after --as-of: (count, as_of) per chunk
     try:
         for chunk in iter_chunks(Path(file), **options):
-            if chunk.get("open"):
-                opened.append(chunk["open"])
-            if chunk.get("clipped"):
-                clipped.append(chunk["clipped"])
-            if not len(chunk["start"]):
+            if chunk.open:
+                opened.append(chunk.open)
+            if chunk.clipped:
+                clipped.append(chunk.clipped)
+            if not len(chunk):
                 continue
-            rows += len(chunk["start"])
-            billable += int(chunk["billable"].sum())
-            orgs.update(chunk["org_dict"].astype(str).tolist())  # distinct names only
-            seen = first_rows(chunk["user_idx"], len(chunk["user_dict"]))
+            rows += len(chunk.start)
+            billable += int(chunk.billable.sum())
+            orgs.update(chunk.org_dict.astype(str).tolist())  # distinct names only
+            seen = first_rows(chunk.user_idx, len(chunk.user_dict))
             order = np.argsort(seen, kind="stable")
-            names = chunk["user_dict"].astype(str)[order]
+            names = chunk.user_dict.astype(str)[order]
             for key, name in zip(fold_ids(names).tolist(), names.tolist(), strict=True):
                 users.setdefault(key, name)  # distinct ids of the batch
-            lo, hi = int(np.argmin(chunk["start"])), int(np.argmax(chunk["end"]))
-            if start_min is None or chunk["start"][lo] < start_min:
-                start_min, start_where = int(chunk["start"][lo]), chunk["where"](lo)
-            if end_max is None or chunk["end"][hi] > end_max:
-                end_max, end_where = int(chunk["end"][hi]), chunk["where"](hi)
+            lo, hi = int(np.argmin(chunk.start)), int(np.argmax(chunk.end))
+            if start_min is None or chunk.start[lo] < start_min:
+                start_min, start_where = int(chunk.start[lo]), chunk.where(lo)
+            if end_max is None or chunk.end[hi] > end_max:
+                end_max, end_where = int(chunk.end[hi]), chunk.where(hi)
             # the window's end, as the in-memory engine takes it (usage_window): a zero-length
             # login at the latest instant still belongs to the period holding it
-            touch = int(np.maximum(chunk["end"], chunk["start"] + 1).max())
+            touch = int(np.maximum(chunk.end, chunk.start + 1).max())
             touch_max = touch if touch_max is None else max(touch_max, touch)
     except BillingInputError as exc:
         return {"error": str(exc)}
@@ -257,8 +258,8 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     for scan in scans:
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
-    warn_open([{"open": s["open"]} for s in scans], source)
-    warn_clipped([{"clipped": s.get("clipped")} for s in scans], source)
+    warn_open([s["open"] for s in scans], source)
+    warn_clipped([s.get("clipped") for s in scans], source)
     rows = sum(s["rows"] for s in scans)
     if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
@@ -307,7 +308,7 @@ def read_pieces(files: Sequence[Path], scans: Sequence[dict], rows_per_piece: in
     return pieces
 
 
-def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[dict]:
+def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[Chunk]:
     """Encoded chunks of a piece. A file is read by :func:`~billing_model.io.sessions.iter_chunks`;
     row groups of a Parquet file (validated by the scan already) batch by batch alike."""
     file, groups = piece
@@ -329,17 +330,17 @@ def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_id
     orgs = org_names.astype(str)
     frames = []
     for chunk in _piece_chunks(piece, options):
-        if not len(chunk["start"]):
+        if not len(chunk):
             continue
-        user_code = codes[np.searchsorted(keys, fold_ids(chunk["user_dict"]))]  # distinct ids
-        org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
+        user_code = codes[np.searchsorted(keys, fold_ids(chunk.user_dict))]  # distinct ids
+        org_code = np.searchsorted(orgs, chunk.org_dict.astype(str))
         frames.append(pd.DataFrame({
-            "user": user_code[chunk["user_idx"]].astype(np.int32),
-            "org": org_code[chunk["org_idx"]].astype(np.int32),
-            "rank": chunk["rank"].astype(np.int8),
-            "start": chunk["start"],
-            "end": chunk["end"],
-            "billable": chunk["billable"],
+            "user": user_code[chunk.user_idx].astype(np.int32),
+            "org": org_code[chunk.org_idx].astype(np.int32),
+            "rank": chunk.rank.astype(np.int8),
+            "start": chunk.start,
+            "end": chunk.end,
+            "billable": chunk.billable,
         }))
     if not frames:
         return _META.copy()

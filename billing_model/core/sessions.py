@@ -20,7 +20,9 @@ by :mod:`billing_model.io.tables`; :func:`combine` joins chunks into one :class:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -108,6 +110,43 @@ class Sessions:
                         self.user_ids, self.org_names)
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One validated table of sessions encoded as arrays
+    (:func:`billing_model.io.tables.normalize_table`), which
+    :func:`billing_model.io.tables.combine` joins into :class:`Sessions` and the Dask engine
+    scans and shuffles. Text columns are dictionaries and an int32 code per row: ``*_dict``
+    holds the distinct values as read (an Arrow string array; a NumPy object array from
+    :func:`billing_model.io.sessions.iter_chunks`), ``*_idx`` the codes.
+    """
+
+    user_dict: Any
+    user_idx: np.ndarray
+    org_dict: Any
+    org_idx: np.ndarray
+    rank: np.ndarray                 # int8 license rank per row
+    start: np.ndarray                # int64 UTC ns
+    end: np.ndarray                  # int64 UTC ns
+    billable: np.ndarray             # bool
+    where: Callable[[int], str]      # names row i in messages
+    #: the ``region`` column's values and codes; ``None``: the table has no region
+    region_dict: Any = None
+    region_idx: np.ndarray | None = None
+    #: sessions clipped at ``--as-of``: ``(count, as_of ns)``
+    clipped: tuple[int, int] | None = None
+    #: open records of a JSON export: ``(count, end ns, as_of given)``
+    open: tuple | None = None
+    #: rows of the earliest start and the latest end (found on the reading threads)
+    lo: int | None = None
+    hi: int | None = None
+    #: user ids as compared (folded), and the first row of each value when folding changed one
+    user_keys: Any = None
+    user_first: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
 def _choice(value: str | None, accepted: tuple[str, ...], where: str) -> str | None:
     """``None``, or ``value`` (trimmed, without case) when it is one of ``accepted``."""
     if value is None:
@@ -184,15 +223,15 @@ def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
     return first
 
 
-def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
+def span_of_chunks(chunks: list[Chunk]) -> tuple[int, str, int, str]:
     """The earliest start and the latest end of the chunks, each with the place of its row."""
-    # a loop over chunks (batches); normalize_table found them already ("lo", "hi")
-    lo = [c["lo"] if "lo" in c else int(np.argmin(c["start"])) for c in chunks]
-    hi = [c["hi"] if "hi" in c else int(np.argmax(c["end"])) for c in chunks]
-    a = min(range(len(chunks)), key=lambda j: chunks[j]["start"][lo[j]])
-    b = max(range(len(chunks)), key=lambda j: chunks[j]["end"][hi[j]])
-    return (int(chunks[a]["start"][lo[a]]), chunks[a]["where"](lo[a]),
-            int(chunks[b]["end"][hi[b]]), chunks[b]["where"](hi[b]))
+    # a loop over chunks (batches); normalize_table found them already (lo, hi)
+    lo = [c.lo if c.lo is not None else int(np.argmin(c.start)) for c in chunks]
+    hi = [c.hi if c.hi is not None else int(np.argmax(c.end)) for c in chunks]
+    a = min(range(len(chunks)), key=lambda j: chunks[j].start[lo[j]])
+    b = max(range(len(chunks)), key=lambda j: chunks[j].end[hi[j]])
+    return (int(chunks[a].start[lo[a]]), chunks[a].where(lo[a]),
+            int(chunks[b].end[hi[b]]), chunks[b].where(hi[b]))
 
 
 def check_span(start_ns: int, start_where: str, end_ns: int, end_where: str) -> None:
@@ -236,17 +275,19 @@ def clipped_message(source: str, count: int, as_of_ns: int) -> str:
             "(the data's window ends at --as-of)")
 
 
-def warn_clipped(chunks: list[dict], source: str) -> None:
-    """One warning for the sessions of every chunk clipped at ``--as-of``."""
-    clipped = [c["clipped"] for c in chunks if c.get("clipped")]
+def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
+    """One warning for the sessions clipped at ``--as-of`` (each chunk's or part's
+    ``clipped``)."""
+    clipped = [c for c in clipped if c]
     if clipped:
         warnings.warn(clipped_message(source, sum(c[0] for c in clipped), clipped[0][1]),
                       BillingWarning, stacklevel=3)
 
 
-def warn_open(chunks: list[dict], source: str) -> None:
-    """One warning for the open records of every chunk (see :func:`open_message`)."""
-    opened = [c["open"] for c in chunks if c.get("open")]
+def warn_open(opened: list[tuple | None], source: str) -> None:
+    """One warning for the open records (each chunk's or part's ``open``, see
+    :func:`open_message`)."""
+    opened = [o for o in opened if o]
     if opened:
         warnings.warn(open_message(source, sum(o[0] for o in opened),
                                    max(o[1] for o in opened), opened[0][2]),

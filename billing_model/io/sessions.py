@@ -23,6 +23,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ import pyarrow.parquet as pq
 from ..core.errors import BillingInputError
 from ..core.sessions import (
     PRESENCES,
+    Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
@@ -178,7 +180,7 @@ def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[t
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
-def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
+def _normalized(tables: Iterator[tuple]) -> Iterator[Chunk]:
     """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
     on a few threads (Arrow and NumPy release the GIL): a Parquet piece is decoded on its thread
     too, a CSV batch is decoded here while the previous ones are encoded. At most
@@ -213,21 +215,19 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
                 future.cancel()
 
 
-def _normalize(table, kwargs: dict) -> dict:
+def _normalize(table, kwargs: dict) -> Chunk:
     """The chunk of a table, or of what a piece's reader returns (on a reading thread)."""
     if callable(table):
         table = table()
     opened = kwargs.pop("open", None)
     chunk = normalize_table(table, **kwargs)
-    if opened is not None:
-        chunk["open"] = opened
-    return chunk
+    return chunk if opened is None else replace(chunk, open=opened)
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None) -> Iterator[dict]:
+                other_presence: str | None = None) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
@@ -239,9 +239,10 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                                      other_clients=other_clients, as_of=as_of,
                                      other_presence=other_presence):
         chunk = _normalize(table, kwargs)
-        for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
-            chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
-        yield chunk
+        # the Dask engine's scan reads the dictionaries as NumPy
+        yield replace(chunk, **{key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
+                                for key in ("user_dict", "org_dict", "region_dict")
+                                if getattr(chunk, key) is not None})
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,

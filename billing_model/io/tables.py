@@ -25,6 +25,7 @@ from ..core.sessions import (
     NULL_IDS,
     OPTIONAL,
     REQUIRED,
+    Chunk,
     Sessions,
     check_span,
     classify_clients,
@@ -60,7 +61,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
                     default_license: str | None = None, input_timezone: str | None = None,
                     default_org: str = DEFAULT_ORG, other_clients: str | None = None,
                     as_of: int | None = None,
-                    out: dict[str, np.ndarray] | None = None) -> dict:
+                    out: dict[str, np.ndarray] | None = None) -> Chunk:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
@@ -178,19 +179,17 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         out["billable"][:] = kinds.all()
     else:
         np.take(kinds, cl_idx, out=out["billable"], mode="clip")
-    chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
-             "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
-             "billable": out["billable"], "where": where}
-    if clipped:
-        chunk["clipped"] = (clipped, as_of)
+    found = {}
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
-        chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
+        found["lo"], found["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
         # when folding changes one (mixed case, NFD): else every spelling of an id is the id
-        chunk["user_keys"] = _fold(user_dict)
-        if not chunk["user_keys"].equals(user_dict):
-            chunk["user_first"] = first_rows(user_idx, len(user_dict))
-    return chunk
+        found["user_keys"] = _fold(user_dict)
+        if not found["user_keys"].equals(user_dict):
+            found["user_first"] = first_rows(user_idx, len(user_dict))
+    return Chunk(user_dict=user_dict, user_idx=user_idx, org_dict=org_dict, org_idx=org_idx,
+                 rank=out["rank"], start=start, end=end, billable=out["billable"], where=where,
+                 clipped=(clipped, as_of) if clipped else None, **found)
 
 
 def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
@@ -462,7 +461,7 @@ def _shown_names(names: list[str], most: int = 12, width: int = 40) -> str:
     return ", ".join(shown) + more if shown else "none"
 
 
-def combine(chunks: list[dict], *, source: str = "sessions",
+def combine(chunks: list[Chunk], *, source: str = "sessions",
             columns: dict[str, np.ndarray] | None = None) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
@@ -474,9 +473,9 @@ def combine(chunks: list[dict], *, source: str = "sessions",
     whole ``start``, ``end``, ``rank`` and ``billable`` columns the chunks were written into, in
     order (``normalize_table(out=...)``): taken as they are, not copied.
     """
-    warn_open(chunks, source)
-    warn_clipped(chunks, source)
-    chunks = [c for c in chunks if len(c["start"])]
+    warn_open([c.open for c in chunks], source)
+    warn_clipped([c.clipped for c in chunks], source)
+    chunks = [c for c in chunks if len(c)]
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
     check_span(*span_of_chunks(chunks))
@@ -494,17 +493,17 @@ def combine(chunks: list[dict], *, source: str = "sessions",
     return sessions
 
 
-def _joined(chunks: list[dict], key: str, dtype) -> np.ndarray:
+def _joined(chunks: list[Chunk], key: str, dtype) -> np.ndarray:
     """One column of every chunk, copied once into an array of ``dtype``."""
-    out = np.empty(sum(len(c[key]) for c in chunks), dtype=dtype)
+    out = np.empty(sum(len(c) for c in chunks), dtype=dtype)
     at = 0
     for c in chunks:  # a loop over chunks (batches)
-        out[at:at + len(c[key])] = c[key]
-        at += len(c[key])
+        out[at:at + len(c)] = getattr(c, key)
+        at += len(c)
     return out
 
 
-def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source: str
+def _recode(chunks: list[Chunk], dict_key: str, idx_key: str, fold: bool, source: str
             ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted names and global int32 codes of one text column of every chunk.
 
@@ -512,12 +511,12 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
     values equal without case and spaces, in NFC, are one name, written as in the earliest row.
     """
-    dicts = [_text(c[dict_key]) for c in chunks]
+    dicts = [_text(getattr(c, dict_key)) for c in chunks]
     sizes = np.array([len(d) for d in dicts], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     values = pa.concat_arrays(dicts) if len(dicts) > 1 else dicts[0]
-    if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
-        keys = pa.concat_arrays([c["user_keys"] for c in chunks])
+    if fold and all(c.user_keys is not None for c in chunks):  # folded on the reading threads
+        keys = pa.concat_arrays([c.user_keys for c in chunks])
     else:
         keys = _fold(call("utf8_trim_whitespace", values)) if fold else values
     encoded = call("dictionary_encode", keys)
@@ -530,9 +529,9 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     if fold and keys.equals(values):  # no id changed by folding: each key is its only spelling
         display = encoded.dictionary
     elif fold:  # each user named as first seen: the entry of the earliest row overall
-        rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
-        seen = np.concatenate([(c["user_first"] if "user_first" in c
-                                else first_rows(c[idx_key], len(d))) + rows[j]
+        rows = np.cumsum([0] + [len(c) for c in chunks])
+        seen = np.concatenate([(c.user_first if c.user_first is not None
+                                else first_rows(getattr(c, idx_key), len(d))) + rows[j]
                                for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
         unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
         seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
@@ -548,15 +547,15 @@ def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source:
     rank[order] = np.arange(n_keys, dtype=np.int32)
     names = np.asarray(call("take", display, integers(order)).to_pylist(), dtype=object)
     rank = rank[inverse]  # the global code of each chunk's value
-    codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
+    codes = np.empty(int(sum(len(c) for c in chunks)), dtype=np.int32)
     at = 0
     for j, c in enumerate(chunks):  # a loop over chunks (batches)
         local = rank[offsets[j]:offsets[j + 1]]
         if len(local) and local.min() == local.max():  # one org (or user) in the chunk
-            codes[at:at + len(c[idx_key])] = local[0]
+            codes[at:at + len(c)] = local[0]
         else:
-            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])], mode="clip")
-        at += len(c[idx_key])
+            np.take(local, getattr(c, idx_key), out=codes[at:at + len(c)], mode="clip")
+        at += len(c)
     return names, codes
 
 
