@@ -9,8 +9,9 @@ import pyarrow as pa
 import pytest
 
 from billing_model.core.errors import BillingInputError
+from billing_model.io.combine import combine
 from billing_model.io.sessions import sessions_from_columns
-from billing_model.io.tables import combine, normalize_table
+from billing_model.io.tables import normalize_table
 
 
 def normalize(table: pa.Table, **kwargs) -> dict:

@@ -44,6 +44,9 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-timezone", metavar="ZONE",
                         help="zone of timestamps written without a UTC offset")
     parser.add_argument("--org", metavar="NAME", help="org name for rows without one")
+    parser.add_argument("--region", metavar="NAME",
+                        help="region for rows without one (a blank cell, a file without a "
+                             "region column); each region of an org is billed apart")
     parser.add_argument("--other-clients", choices=OTHER_CLIENTS, type=_lower,
                         help="what client values other than desktop, web, mobile (billable) and "
                              "api, integration, bot, ... (not billable) are; default: refused")
@@ -123,6 +126,7 @@ def _usage(args):
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
+                                  region=args.region,
                                   as_of=as_of, other_presence=args.other_presence,
                                   scheduler=args.scheduler,
                                   by_user=getattr(args, "by_user", False),
@@ -135,7 +139,7 @@ def _usage(args):
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of,
-                             other_presence=args.other_presence)
+                             other_presence=args.other_presence, region=args.region)
     return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
                          by_user=getattr(args, "by_user", False),
@@ -150,8 +154,9 @@ def run(args) -> int:
         return _run_by_user(columns, args)
     if args.daily:
         return _run_daily(columns, args)
+    names = shown_names(COLUMNS, columns)
     if args.format == "csv":
-        out = {name: columns[name] for name in COLUMNS}
+        out = {name: columns[name] for name in names}
         out["logged_in_hours"] = hours_text(out["logged_in_hours"])
         write_columns_csv(out, raw=args.csv_raw)
         return 0
@@ -160,7 +165,7 @@ def run(args) -> int:
     frame = to_frame(columns)
     rule = (f"{args.peak_rule} rule, {args.min_minutes} minutes"
             + (" in total" if args.peak_rule == "cumulative" else " in a row"))
-    shown = frame[COLUMNS].rename(columns={"period_start": "from", "period_end": "to",
+    shown = frame[names].rename(columns={"period_start": "from", "period_end": "to",
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
                                            "raw_peak": "highest minute",
@@ -190,6 +195,13 @@ def hours_text(hours: np.ndarray) -> np.ndarray:
     return np.char.mod("%.2f", np.asarray(hours, dtype=np.float64))
 
 
+def shown_names(names: list[str], columns) -> list[str]:
+    """The columns written: ``names``, with ``region`` after ``org`` when the data has one."""
+    from ..core.usage import output_names
+
+    return output_names(names, columns)[:-1]
+
+
 def coverage_text(share: float) -> str:
     """A period's coverage as the table shows it: whole percent rounded *down*, so "50%" never
     appears on a partial period (one 1 ns short of half was shown "50% partial*") nor "100%" on
@@ -208,7 +220,7 @@ def coverage_text(share: float) -> str:
 
 def _run_by_user(columns, args) -> int:
     """``usage --by-user``: one row per org, period and user."""
-    out = {name: columns[name] for name in USER_COLUMNS}
+    out = {name: columns[name] for name in shown_names(USER_COLUMNS, columns)}
     for name in ("named", "billed_concurrent"):
         out[name] = np.where(out[name].astype(bool), "true", "false")
     if args.format == "csv":
@@ -229,7 +241,7 @@ def _run_by_user(columns, args) -> int:
 
 def _run_daily(columns, args) -> int:
     """``usage --daily``: the vendor's daily concurrent usage report, one row per org and day."""
-    out = {name: columns[name] for name in DAILY_COLUMNS}
+    out = {name: columns[name] for name in shown_names(DAILY_COLUMNS, columns)}
     if args.format == "csv":
         write_columns_csv(out, raw=args.csv_raw)
         return 0

@@ -5,7 +5,8 @@ published concurrency method"). The concurrent model is available for PureCloud 
 3) only; Communicate and Collaborate users are always counted as named, so they cost the same under
 both models and are left out of the comparison (their count is reported). Concurrency is computed
 per org and billed separately per org: the concurrent quantity of a period is the sum of the orgs'
-billable peaks, never a peak across orgs.
+billable peaks, never a peak across orgs. An org whose sessions name more than one region is
+refused (:func:`billing_model.core.regions.check_one_region`).
 
 Per period ``k`` the comparison prices ``named_users[k] x named_rate`` and
 ``concurrent_users[k] x concurrent_rate``, each a line rounded half up to the currency's minor
@@ -25,6 +26,7 @@ import pandas as pd
 from .errors import BillingInputError
 from .licenses import BY_KEY, normalize_license
 from .money import MAX_PRICE, check_currency, line_amount, minor_units, to_decimal
+from .regions import check_one_region
 
 PERIOD_COLUMNS: tuple[str, ...] = (
     "period", "period_start", "period_end", "named_users", "named_cost", "concurrent_users",
@@ -143,6 +145,8 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     if missing:
         raise BillingInputError(f"usage: missing columns {', '.join(missing)}; accepted: the "
                                 "usage engine's output")
+    if "region" in usage.columns:  # the concurrent side bills one region per org
+        check_one_region(usage["org"].to_numpy(), usage["region"].to_numpy())
     licenses = usage["license"].astype(str).to_numpy()
     uniq, inverse = np.unique(licenses, return_inverse=True)
     pool_of = np.array([BY_KEY[normalize_license(v, where="usage.license")].concurrent

@@ -41,14 +41,17 @@ def daily_usage(partial: UsagePartial, window: Window) -> Columns:
     (``peak_concurrent``) and at how many of the day's marks that many were present
     (``minutes_at_peak``), from the sum of all partitions' partials (both engines).
 
-    Ordered by org, then day. Columns :data:`DAILY_COLUMNS`; ``day`` is ``datetime64[D]``.
+    Ordered by org (and region), then day. Columns :data:`DAILY_COLUMNS` (``region`` after
+    ``org`` when the data has regions: each region of an org is a pool of its own); ``day`` is
+    ``datetime64[D]``.
     """
     days, starts = day_starts(window)
     seg_org, seg_start, seg_level, seg_minutes = partial.segments(starts[1:-1])
     day = np.searchsorted(starts, seg_start, side="right") - 1
     group = seg_org * len(days) + day  # segments are sorted by org, then start
     if not len(group):
-        return {"org": np.zeros(0, dtype=str), "day": np.zeros(0, dtype="datetime64[D]"),
+        return {**partial.place(np.zeros(0, np.int64)),
+                "day": np.zeros(0, dtype="datetime64[D]"),
                 "peak_concurrent": np.zeros(0, np.int64),
                 "minutes_at_peak": np.zeros(0, np.int64)}
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
@@ -56,5 +59,5 @@ def daily_usage(partial: UsagePartial, window: Window) -> Columns:
     at_peak = seg_level == np.repeat(peak, np.diff(first, append=len(group)))
     minutes = np.add.reduceat(np.where(at_peak, seg_minutes, 0), first)
     g = group[first]
-    return {"org": partial.org_names[g // len(days)].astype(str), "day": days[g % len(days)],
+    return {**partial.place(g // len(days)), "day": days[g % len(days)],
             "peak_concurrent": peak.astype(np.int64), "minutes_at_peak": minutes.astype(np.int64)}

@@ -14,7 +14,8 @@ kept: it is a login (the FAQ bills "anyone who logged in") in no concurrency sli
 
 :class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
 sorted name arrays, so code order is name order. Files and Arrow tables are parsed into chunks
-by :mod:`billing_model.io.tables`; :func:`combine` joins chunks into one :class:`Sessions`.
+by :mod:`billing_model.io.tables`; :func:`billing_model.io.combine.combine` joins chunks into
+one :class:`Sessions`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .limits import LIMITS
 from .periods import MAX_DATE, MAX_PERIODS, MIN_DATE
 
 REQUIRED = ("user_id", "start", "end")
-OPTIONAL = ("org", "license", "client")
+OPTIONAL = ("org", "license", "client", "region")
 #: The client a session came from, and whether it is billable. Source: the vendor's FAQ, "who
 #: is billable": users who "log in to the desktop, web, or mobile user interfaces". The other
 #: rows are the ways a login reaches the platform without a user interface, as analytics and
@@ -80,7 +81,7 @@ class Sessions:
     """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
     ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`).
 
-    Read from files (:func:`billing_model.io.tables.combine`), ``user`` and ``org`` are int32
+    Read from files (:func:`billing_model.io.combine.combine`), ``user`` and ``org`` are int32
     (half the memory of int64; more than 2**31 distinct ids are refused there): widen them
     before arithmetic that can pass 2**31 (``org * n_users + user``). Other makers may pass
     int64 codes.
@@ -94,6 +95,10 @@ class Sessions:
     billable: np.ndarray    # bool: client is desktop, web or mobile
     user_ids: np.ndarray    # sorted unique user ids (str, object array)
     org_names: np.ndarray   # sorted unique org names (str, object array)
+    #: int32 codes into ``region_names`` (the data's ``region`` column), or ``None`` when the
+    #: data names no region (docs/rules.md#orgs-and-regions)
+    region: np.ndarray | None = None
+    region_names: np.ndarray | None = None  # sorted unique region names (str, object array)
 
     def __len__(self) -> int:
         return len(self.start_ns)
@@ -107,14 +112,15 @@ class Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],
                         self.start_ns[index], self.end_ns[index], self.billable[index],
-                        self.user_ids, self.org_names)
+                        self.user_ids, self.org_names,
+                        None if self.region is None else self.region[index], self.region_names)
 
 
 @dataclass(frozen=True)
 class Chunk:
     """One validated table of sessions encoded as arrays
     (:func:`billing_model.io.tables.normalize_table`), which
-    :func:`billing_model.io.tables.combine` joins into :class:`Sessions` and the Dask engine
+    :func:`billing_model.io.combine.combine` joins into :class:`Sessions` and the Dask engine
     scans and shuffles. Text columns are dictionaries and an int32 code per row: ``*_dict``
     holds the distinct values as read (an Arrow string array; a NumPy object array from
     :func:`billing_model.io.sessions.iter_chunks`), ``*_idx`` the codes.

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -140,6 +140,19 @@ class UsagePartial:
     events: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     users: Columns
     org_names: np.ndarray
+    #: the regions of the data (sorted), or ``None``: then org codes index ``org_names``; with
+    #: regions, an org code is ``org * len(region_names) + region``: each region of an org is
+    #: a pool of its own (docs/rules.md#orgs-and-regions)
+    region_names: np.ndarray | None = None
+
+    def place(self, code: np.ndarray) -> Columns:
+        """The ``org`` (and ``region``, when the data has regions) of org codes."""
+        code = np.asarray(code, dtype=np.int64)
+        if self.region_names is None:
+            return {"org": self.org_names[code].astype(str)}
+        n = len(self.region_names)
+        return {"org": self.org_names[code // n].astype(str),
+                "region": self.region_names[code % n].astype(str)}
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.events if self.events is not None else run_events(*self.runs)
@@ -152,24 +165,31 @@ class UsagePartial:
         return segments(*self.events, cuts=cuts)
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
-        if not np.array_equal(self.org_names, other.org_names):
-            raise ValueError("partials of different org lists")
+        if not (np.array_equal(self.org_names, other.org_names)
+                and _same(self.region_names, other.region_names)):
+            raise ValueError("partials of different org or region lists")
         events = compact_events(*(np.concatenate([x, y]) for x, y in
                                   zip(self.event_arrays(), other.event_arrays(), strict=True)))
         return UsagePartial(None, events, _concat_columns([self.users, other.users]),
-                            self.org_names)
+                            self.org_names, self.region_names)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
 
 
 def _concat_columns(tables: list[Columns]) -> Columns:
     return {name: np.concatenate([t[name] for t in tables]) for name in tables[0]}
 
 
-def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None
-                  ) -> UsagePartial:
+def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None,
+                  region_names: np.ndarray | None = None) -> UsagePartial:
     """Pool presence runs and per-user totals of ``sessions`` within ``window``.
 
     Every session of a user must be in the same call (a user's sessions are merged here).
-    ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own.
+    ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own;
+    ``region_names`` likewise the regions (default the sessions' own, ``None`` without any):
+    with regions, the org axis is every org in every region.
 
     Each session becomes one *piece* per period it touches; the pieces are packed in one integer
     each (org, period and user; first minute mark held; marks held; license rank; billable) and
@@ -179,15 +199,29 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
         org_names = sessions.org_names
     org_names = np.asarray(org_names, dtype=object)
     org_code = np.searchsorted(org_names.astype(str), sessions.org_names.astype(str))
+    n_axis = len(org_names)
+    if region_names is None:
+        region_names = sessions.region_names
+    if region_names is not None:  # each region of an org its own pool: codes per org and region
+        region_names = np.asarray(region_names, dtype=object)
+        region_code = np.searchsorted(region_names.astype(str),
+                                      sessions.region_names.astype(str))
+        axis = org_code[sessions.org].astype(np.int64)
+        axis *= len(region_names)
+        axis += region_code[sessions.region]
+        n_axis *= len(region_names)
+        sessions = replace(sessions, org=axis)
+        org_code = np.arange(n_axis, dtype=np.int64)
+        del axis
     n_per, n_users = window.n_periods, len(sessions.user_ids)
-    pieces = sorted_pieces(sessions, window, org_code, len(org_names))
+    pieces = sorted_pieces(sessions, window, org_code, n_axis)
     if pieces is None:
         empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                  "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
                  "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool),
                  "logged_ns": np.zeros(0, np.int64)}
         no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
-        return UsagePartial(no_runs, None, empty, org_names)
+        return UsagePartial(no_runs, None, empty, org_names, region_names)
     key, mark, held, rank, billable = pieces
     del pieces
 
@@ -243,7 +277,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     users = {"org": g_org, "period": g_op % n_per + window.k0,
              "user_id": sessions.user_ids[g_key % n_users], "rank": g_rank,
              "minutes": g_minutes, "named": g_named, "logged_ns": g_logged}
-    return UsagePartial(runs, None, users, org_names)
+    return UsagePartial(runs, None, users, org_names, region_names)
 
 
 @dataclass
@@ -306,7 +340,7 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     n_per = window.n_periods
     users = s.users
     if by_user:
-        return _user_rows(s, partial.org_names, window)
+        return _user_rows(s, partial, window)
     named = users["named"].astype(bool)
     rank = users["rank"][named].astype(np.int64)
     key = users["group"][named] * N_RANKS + rank
@@ -317,7 +351,7 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     logged, billable = hour_totals(users["logged_ns"][named], inverse, len(keys))
     group, r_idx = keys // N_RANKS, keys % N_RANKS
     g_index = np.searchsorted(s.group, group)
-    _warn_mixed_tiers(group, r_idx, partial.org_names, window)
+    _warn_mixed_tiers(group, r_idx, partial, window)
 
     ks = group % n_per + window.k0
     org = group // n_per
@@ -325,7 +359,7 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     ks, org, r_idx, g_index = ks[order], org[order], r_idx[order], g_index[order]
     first = window.calendar.first_days(ks)
     return {
-        "org": partial.org_names[org].astype(str),
+        **partial.place(org),
         "period_start": first,
         "period_end": window.calendar.first_days(ks + 1) - 1,
         "license": KEY_BY_RANK[r_idx].astype(str),
@@ -339,7 +373,7 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     }
 
 
-def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
+def _user_rows(s: Settled, partial: UsagePartial, window: Window) -> Columns:
     """One row per org, period and user (``usage --by-user``), ordered like the usage rows and
     then by user id."""
     users = s.users
@@ -351,7 +385,7 @@ def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
     order = np.lexsort((user_id, org, ks))
     ks, org = ks[order], org[order]
     return {
-        "org": org_names[org].astype(str),
+        **partial.place(org),
         "period_start": window.calendar.first_days(ks),
         "period_end": window.calendar.first_days(ks + 1) - 1,
         "user_id": user_id[order],
@@ -371,7 +405,7 @@ def to_frame(columns: Columns):
                          for name, values in columns.items()})
 
 
-def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray,
+def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, partial: UsagePartial,
                       window: Window) -> None:
     """Warn for each org and period whose named users hold more than one of PureCloud 1-3
     (``group`` and ``rank``: the distinct pairs, sorted)."""
@@ -381,8 +415,10 @@ def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray
     for one in mixed.tolist():  # a loop over the orgs and periods that mix tiers (a few)
         tiers = ", ".join(KEY_BY_RANK[r[g == one]])
         org, k = divmod(one, window.n_periods)
+        place = partial.place([org])
+        name = place["org"][0] + (f" (region {place['region'][0]})" if "region" in place else "")
         warnings.warn(
-            f"org {org_names[org]!s}, period from {window.calendar.first_day(k + window.k0)}: "
+            f"org {name}, period from {window.calendar.first_day(k + window.k0)}: "
             f"mixes {tiers} users; the FAQ says one org cannot mix PureCloud 1, 2 and 3",
             BillingWarning, stacklevel=3)
 
@@ -479,8 +515,16 @@ def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     start, end = sessions.span()
     columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
                             end if as_of is None else max(end, int(as_of)))
-    names = USER_COLUMNS if by_user else COLUMNS
-    return {name: columns[name] for name in [*names, "period"]}
+    return {name: columns[name]
+            for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)}
+
+
+def output_names(names: list[str], columns: Columns) -> list[str]:
+    """The columns of a result in order: ``names``, ``region`` after ``org`` when the data has
+    regions, then ``period``."""
+    if "region" in columns:
+        names = [names[0], "region", *names[1:]]
+    return [*names, "period"]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
