@@ -1,5 +1,6 @@
-"""The vendor's daily concurrent usage report from the sessions (docs/rules.md#daily-concurrent-
-report): literal cases computed by hand, the engine against the slow reference, the CLI."""
+"""The vendor's daily concurrent usage report from the sessions
+(docs/rules.md#daily-concurrent-report): literal cases computed by hand, the engine against the
+slow reference, the CLI."""
 
 import csv
 import io
