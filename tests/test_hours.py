@@ -74,3 +74,25 @@ def test_cli_csv_has_both_columns_to_two_decimals(tmp_path, capsys):
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     # 1 h 20 min 24 s + 36 s = 1 h 21 min = 1.35 h, billed 2 h
     assert [(r["logged_in_hours"], r["billable_hours"]) for r in rows] == [("1.35", "2")]
+
+
+def test_segmented_reach_against_a_loop_with_long_chains_of_nested_sessions():
+    # the furthest end so far within each group: short chains are followed row by row, a chain
+    # of more than 32 nested sessions (one long login, 100 short ones inside) by doubling
+    import numpy as np
+
+    from billing_model.core.hours import segmented_reach
+
+    rng = np.random.default_rng(19)
+    cases = [(np.r_[1000, np.arange(100, 0, -1)], np.r_[True, np.zeros(100, bool)])]
+    for _ in range(300):
+        n = int(rng.integers(1, 60))
+        new = rng.random(n) < 0.2
+        new[0] = True
+        cases.append((rng.integers(0, 50, n), new))
+    for end, new in cases:
+        expected, best = [], None
+        for e, starts in zip(end.tolist(), new.tolist(), strict=True):
+            best = e if starts else max(best, e)
+            expected.append(best)
+        assert segmented_reach(end, new).tolist() == expected

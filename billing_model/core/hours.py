@@ -135,14 +135,25 @@ def _order_by_key_and_start(key: np.ndarray, start: np.ndarray) -> np.ndarray:
 
 def segmented_reach(end: np.ndarray, new: np.ndarray) -> np.ndarray:
     """The running maximum of ``end`` that restarts where ``new`` is true (the furthest end so
-    far within each group), by doubling: after the step of width ``w`` each row holds the most
-    of the ``2 w`` rows up to it in its group; a step that changes nothing means every row
-    already holds its group's running maximum (so sessions that never nest take one step).
+    far within each group).
+
+    Only rows below the row before them change (a session inside an earlier one): their reach
+    is raised from the row before, and the rows after those are looked at next, so the work
+    follows the nested sessions (none in most data). A long chain of nested sessions (more
+    than :data:`_CHAIN` in a row) is finished by doubling over every row: after the step of
+    width ``w`` each row holds the most of the ``2 w`` rows up to it in its group.
 
     >>> segmented_reach(np.array([5, 3, 4, 9, 1, 2]), np.array([1, 0, 0, 0, 1, 0], bool)).tolist()
     [5, 5, 5, 9, 1, 2]
     """
     reach = end.copy()
+    low = np.flatnonzero(~new[1:] & (end[1:] < end[:-1])) + 1  # rows below the row before
+    for _ in range(_CHAIN):  # a loop over the length of chains of nested sessions
+        if not len(low):
+            return reach
+        reach[low] = np.maximum(reach[low], reach[low - 1])
+        look = np.union1d(low, low[low + 1 < len(reach)] + 1)
+        low = look[~new[look] & (reach[look] < reach[look - 1])]
     group = np.cumsum(new)
     width = 1
     while width < len(reach):
@@ -153,6 +164,10 @@ def segmented_reach(end: np.ndarray, new: np.ndarray) -> np.ndarray:
         reach[width:] = lifted
         width *= 2
     return reach
+
+
+#: nested sessions in a row that :func:`segmented_reach` follows one by one before doubling
+_CHAIN = 32
 
 
 def hour_totals(ns: np.ndarray, inverse: np.ndarray, n_rows: int
