@@ -6,6 +6,7 @@ import io
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -154,3 +155,17 @@ def test_scenario_with_a_concurrent_product_refuses_an_org_in_two_regions(tmp_pa
             load_scenario(path)
         path.write_text(path.read_text().replace("concurrent", "named"))
         assert [o.name for o in load_scenario(path).orgs] == ["prod"]
+
+
+def test_dask_partitions_keep_regions_apart(regional):
+    from billing_model.dask_engine import compute_usage_dask
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        expected = compute_usage(read_sessions(str(regional)), order_date="2026-01-01")
+        for by_user in (False, True):
+            got = compute_usage_dask(regional, order_date="2026-01-01", partition_rows=1,
+                                     progress=False, by_user=by_user)
+            want = expected if not by_user else compute_usage(
+                read_sessions(str(regional)), order_date="2026-01-01", by_user=True)
+            pd.testing.assert_frame_equal(got, want)
