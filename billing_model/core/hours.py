@@ -52,12 +52,18 @@ def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
     [2.0]
     """
     bounds = np.asarray(window.bounds, dtype=np.int64) * NS_PER_MINUTE
-    sel = sessions.billable & (sessions.end_ns > bounds[0]) & (sessions.start_ns < bounds[-1])
+    sel = sessions.end_ns > bounds[0]
+    sel &= sessions.start_ns < bounds[-1]
     sel &= sessions.end_ns > sessions.start_ns
-    start = np.maximum(sessions.start_ns[sel], bounds[0])
-    end = np.minimum(sessions.end_ns[sel], bounds[-1])
+    sel &= sessions.billable
     rows = np.flatnonzero(sel)
     del sel
+    if len(rows) < 2**31:
+        rows = rows.astype(np.int32)
+    start = sessions.start_ns[rows]
+    np.maximum(start, bounds[0], out=start)
+    end = sessions.end_ns[rows]
+    np.minimum(end, bounds[-1], out=end)
     n_per, n_users = window.n_periods, len(sessions.user_ids)
     if n_per > 1:  # a session crossing period boundaries: cut into a piece per period
         period, last = _period_of(start, bounds), _period_of(end - 1, bounds)
@@ -66,17 +72,17 @@ def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
             count = last[crossing] - period[crossing]  # the later pieces of each
             which = np.repeat(crossing, count)
             later = np.arange(len(which)) - np.repeat(np.cumsum(count) - count, count) + 1
-            later += period[which]
+            later += period[which]  # int64: indexes bounds below
             end_later = np.minimum(end[which], bounds[later + 1])
             np.minimum(end, bounds[period + 1], out=end)
             start = np.concatenate([start, bounds[later]])
             end = np.concatenate([end, end_later])
-            period = np.concatenate([period, later])
+            period = np.concatenate([period, later.astype(np.int16)])
             rows = np.concatenate([rows, rows[which]])
             del which, later, end_later, count
         del last, crossing
     else:
-        period = np.zeros(len(rows), dtype=np.int64)
+        period = np.zeros(len(rows), dtype=np.int16)
     key = org_code[sessions.org[rows]].astype(np.int64)
     key *= n_per
     key += period
@@ -86,7 +92,9 @@ def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
     if not len(key):
         return key, np.zeros(0, dtype=np.int64)
     order = _order_by_key_and_start(key, start)
-    key, start, end = key[order], start[order], end[order]
+    key = key[order]  # one column at a time: one copy alive at once
+    start = start[order]
+    end = end[order]
     del order
     new = np.empty(len(key), dtype=bool)
     new[0] = True
@@ -109,8 +117,8 @@ def _period_of(t: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     """The period (index into ``bounds``) of each instant of the window: a comparison per inner
     boundary for a few periods (faster than a binary search per instant), else a search."""
     if len(bounds) > 9:
-        return np.searchsorted(bounds, t, side="right") - 1
-    period = np.zeros(len(t), dtype=np.int64)
+        return (np.searchsorted(bounds, t, side="right") - 1).astype(np.int16)  # <= 240
+    period = np.zeros(len(t), dtype=np.int16)
     for bound in bounds[1:-1]:  # a loop over periods (at most 8)
         period += t >= bound
     return period
