@@ -9,6 +9,9 @@ list its invoices, forecast storage, build a live Excel workbook.
 :func:`compute_usage`       billable named users and concurrent peaks per org, period, license
 :func:`load_scenario`       read and check a scenario TOML file (contract, usage, storage)
 :func:`invoice_schedule`    every invoice line of a scenario, ordered by invoice date
+:func:`read_voice_report`   the vendor's voice usage report (CSV, one call a line) to
+                            :class:`~billing_model.core.voice.VoiceCalls`
+:func:`voice_telephony`     the telephony charge of each 07:00 UTC voice cycle of a contract
 :class:`StorageSettings`    what drives the storage forecast (calls, minutes, retention, ...)
 :func:`storage_forecast`    per billing period: stored GB, allowance, overage and its cost
 :func:`build_workbook`      a scenario's live Excel workbook (written to a temporary name,
@@ -32,8 +35,10 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .core.invoices import invoice_schedule
     from .core.storage import StorageSettings, storage_forecast
     from .core.usage import compute_usage
+    from .core.voice import voice_telephony
     from .io.scenario import load_scenario
     from .io.sessions import read_sessions
+    from .io.voice_report import read_voice_report
     from .workbook.build import build_workbook
 
 #: public name -> the module that defines it (one implementation: these are re-exports)
@@ -42,6 +47,8 @@ _API = {
     "compute_usage": "billing_model.core.usage",
     "load_scenario": "billing_model.io.scenario",
     "invoice_schedule": "billing_model.core.invoices",
+    "read_voice_report": "billing_model.io.voice_report",
+    "voice_telephony": "billing_model.core.voice",
     "StorageSettings": "billing_model.core.storage",
     "storage_forecast": "billing_model.core.storage",
     "build_workbook": "billing_model.workbook.build",
@@ -50,7 +57,7 @@ _API = {
 
 __all__ = ["BillingInputError", "StorageSettings", "__version__", "build_workbook",
            "compute_usage", "invoice_schedule", "load_scenario", "read_sessions",
-           "storage_forecast"]
+           "read_voice_report", "storage_forecast", "voice_telephony"]
 
 
 def version() -> str:

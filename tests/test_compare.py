@@ -73,6 +73,8 @@ def test_jpy_rounds_each_period_to_whole_yen():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(named_rate=-1, concurrent_rate=1), r"named_rate: -1 is not accepted; accepted: a price"),
     (dict(named_rate=1, concurrent_rate="abc"), r"concurrent_rate: 'abc' is not accepted"),
+    # Python's Decimal reads "1_000" as 1000: a rate typed with underscores is refused
+    (dict(named_rate="1_000", concurrent_rate=1), r"named_rate: '1_000' is not accepted"),
     (dict(named_rate=1, concurrent_rate=1, currency="XYZ"), r"currency: unknown currency"),
 ])
 def test_bad_rates_and_currency(kwargs, match):

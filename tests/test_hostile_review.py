@@ -408,3 +408,35 @@ def test_scenario_larger_than_16_mb_is_refused_before_it_is_read(capsys, tmp_pat
     assert capsys.readouterr().err == (
         f"billing-model: error: {path}: 16,777,217 bytes; accepted: a scenario file of at most "
         "16,777,216 bytes (session data belongs in a sessions file)\n")
+
+
+def test_a_killed_libreoffices_socket_is_removed_and_a_live_ones_kept(tmp_path):
+    # a LibreOffice killed on timeout or Ctrl-C left its empty /tmp/OSL_PIPE_* socket behind
+    import socket
+
+    from billing_model.io.libreoffice import _remove_stale_pipes
+
+    def bound(name: str) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(tmp_path / name))
+        return sock
+
+    uid = os.getuid()
+    old = bound(f"OSL_PIPE_{uid}_SingleOfficeIPC_old")
+    old.close()  # a stale socket from before this run: not ours to judge
+    os.utime(tmp_path / f"OSL_PIPE_{uid}_SingleOfficeIPC_old", (0, 0))
+    since = time.time()
+    dead = bound(f"OSL_PIPE_{uid}_SingleOfficeIPC_dead")
+    dead.close()  # bound, never listening again: what a killed LibreOffice leaves
+    live = bound(f"OSL_PIPE_{uid}_SingleOfficeIPC_live")
+    live.listen(1)  # another LibreOffice, running
+    other = bound(f"OSL_PIPE_{uid + 1}_SingleOfficeIPC_other")
+    other.close()  # another user's
+    try:
+        removed = _remove_stale_pipes(since, str(tmp_path))
+    finally:
+        live.close()
+    assert [p.name for p in removed] == [f"OSL_PIPE_{uid}_SingleOfficeIPC_dead"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"OSL_PIPE_{uid}_SingleOfficeIPC_old", f"OSL_PIPE_{uid}_SingleOfficeIPC_live",
+         f"OSL_PIPE_{uid + 1}_SingleOfficeIPC_other"])

@@ -33,6 +33,8 @@ API = {
     "compute_usage": "billing_model.core.usage",
     "load_scenario": "billing_model.io.scenario",
     "invoice_schedule": "billing_model.core.invoices",
+    "read_voice_report": "billing_model.io.voice_report",
+    "voice_telephony": "billing_model.core.voice",
     "StorageSettings": "billing_model.core.storage",
     "storage_forecast": "billing_model.core.storage",
     "build_workbook": "billing_model.workbook.build",

@@ -32,9 +32,31 @@ def _content(path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory):
+def demo_run(tmp_path_factory):
+    """One ``billing-model demo --out-dir`` run for the module: its folder, what it printed and
+    the rows :func:`build_demos` returned to it (the demo builds five workbooks: once is enough)."""
+    import contextlib
+    import io
+    from unittest import mock
+
+    from billing_model.commands import demo
+
     folder = tmp_path_factory.mktemp("demo")
-    rows = build_demos(SCENARIOS_DIR, folder)
+    rows: list[dict] = []
+
+    def recording(*args, **kwargs):
+        rows.extend(build_demos(*args, **kwargs))
+        return rows
+
+    with mock.patch.object(demo, "build_demos", recording), \
+            contextlib.redirect_stdout(io.StringIO()) as out:
+        assert main(["demo", "--out-dir", str(folder)]) == 0
+    return folder, out.getvalue(), rows
+
+
+@pytest.fixture(scope="module")
+def rebuilt(demo_run):
+    _folder, _out, rows = demo_run
     return {row["workbook"].name: row for row in rows}
 
 
@@ -66,11 +88,10 @@ def test_demo_figures_come_from_the_engine(rebuilt):
         assert 0 < row["first_year"] <= row["total"]
 
 
-def test_demo_command_says_where_the_workbooks_are(tmp_path, capsys):
-    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
-    out = capsys.readouterr().out
+def test_demo_command_says_where_the_workbooks_are(demo_run):
+    folder, out, _rows = demo_run
     for stem, what in DEMO_SCENARIOS:
-        assert (tmp_path / f"{stem}.xlsx").is_file()
+        assert (folder / f"{stem}.xlsx").is_file()
         assert f"{stem}.xlsx" in out and what in out
     assert "first-year cost" in out and "exclude taxes" in out
 

@@ -70,6 +70,10 @@ def _register(case: Case) -> Case:
             raise ValueError(f"two different workbooks named {case.name!r}: {known.key} and "
                              f"{case.key}")
         return known
+    if case.kind == "edited":  # the same edits of the same base under another name: one file
+        for other in _REGISTRY.values():
+            if other.kind == "edited" and other.key == case.key:
+                return other
     if _BATCHES:
         raise RuntimeError(f"workbook {case.name!r} declared while the tests run: declare it at "
                            "module level, so every worker knows it before the first batch")

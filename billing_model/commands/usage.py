@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core.concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES, _check_min_minutes
+from ..core.concurrency import (
+    DEFAULT_MIN_MINUTES,
+    DEFAULT_PEAK_RULE,
+    PEAK_RULES,
+    _check_min_minutes,
+)
 from ..core.daily import DAILY_COLUMNS
 from ..core.licenses import normalize_license
 from ..core.periods import (
@@ -15,6 +20,7 @@ from ..core.periods import (
     MEASURED_SHARE,
     floor_decimals,
     get_timezone,
+    parse_zone,
     to_date,
 )
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
@@ -58,7 +64,7 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
                              "records without endTime run until then, and the data's window "
                              "ends there: sessions ending later are counted until then, one "
                              "starting later is refused (default: the latest time in the data)")
-    parser.add_argument("--peak-rule", choices=PEAK_RULES, default="cumulative",
+    parser.add_argument("--peak-rule", choices=PEAK_RULES, default=DEFAULT_PEAK_RULE,
                         help=f"cumulative: the vendor's method ({DEFAULT_MIN_MINUTES} minutes in "
                              f"total); contiguous: {DEFAULT_MIN_MINUTES} consecutive minutes")
     parser.add_argument("--min-minutes", type=int, default=DEFAULT_MIN_MINUTES, metavar="N",
@@ -100,7 +106,7 @@ def usage_from_args(args) -> pd.DataFrame:
 def _usage(args):
     """The usage rows: NumPy columns from the in-memory engine (no pandas loaded), a DataFrame
     from the Dask engine."""
-    get_timezone(args.timezone, where="--timezone")
+    timezone = parse_zone(args.timezone, where="--timezone")  # once: the engines take it as is
     if getattr(args, "daily", False) and getattr(args, "by_user", False):
         from ..core.errors import BillingInputError
         raise BillingInputError("--daily and --by-user: choose one (per day, or per user and "
@@ -122,7 +128,7 @@ def _usage(args):
             raise BillingInputError("--engine dask: Dask is not installed; accepted: install it "
                                     "with pip install 'billing_model[scale]'") from None
         from ..dask_engine import compute_usage_dask
-        return compute_usage_dask(args.sessions, order_date=order_date, timezone=args.timezone,
+        return compute_usage_dask(args.sessions, order_date=order_date, timezone=timezone,
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
@@ -140,7 +146,7 @@ def _usage(args):
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of,
                              other_presence=args.other_presence, region=args.region)
-    return usage_columns(sessions, order_date=order_date, timezone=args.timezone,
+    return usage_columns(sessions, order_date=order_date, timezone=timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
                          by_user=getattr(args, "by_user", False),
                          daily=getattr(args, "daily", False))

@@ -308,7 +308,7 @@ def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
     --------
     Ten committed users at 99.99, twelve active in the second period:
 
-    >>> from billing_model.io.scenario import schedule_from_values
+    >>> from billing_model.io.scenario_values import schedule_from_values
     >>> s = schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12])
     >>> print(invoice_totals(s)[["invoice_date", "lines", "amount"]].to_string(index=False))
     invoice_date  lines amount

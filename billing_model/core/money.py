@@ -53,7 +53,10 @@ def to_decimal(value: object, *, where: str = "amount") -> Decimal:
             if value != value or value in (float("inf"), float("-inf")):
                 raise InvalidOperation
             return Decimal(repr(value))
-        return Decimal(str(value).strip())
+        text = str(value).strip()
+        if "_" in text:  # Python reads 1_000 as 1000; a price typed so is a typo, not a number
+            raise InvalidOperation
+        return Decimal(text)
     except (InvalidOperation, ValueError):
         raise BillingInputError(f"{where}: expected a number, got {value!r}") from None
 

@@ -44,7 +44,6 @@ from billing_model.core.concurrency import (
     check_peak_rule,
     touched_span,
 )
-from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import check_currency, to_decimal
 from billing_model.core.periods import (
@@ -55,6 +54,7 @@ from billing_model.core.periods import (
     get_timezone,
     to_date,
 )
+from billing_model.core.schema import CONTRACT_DEFAULTS
 from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
 from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame

@@ -123,18 +123,50 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float,
     ``soffice`` is a launcher (``oosplash``) whose child ``soffice.bin`` does the work: stopping
     only the launcher, as ``subprocess.run`` does, left ``soffice.bin`` running, writing into a
     profile that was being removed (and a ``pkcs11.txt`` into the current folder)."""
+    import time
+
+    started = time.time()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop_group(proc)
+        _remove_stale_pipes(started)
         raise RecalcError(f"LibreOffice did not finish converting {count} file(s) within "
                           f"{timeout:.0f} s; is another soffice hanging?") from None
     except BaseException:
         _stop_group(proc)
+        _remove_stale_pipes(started)
         raise
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def _remove_stale_pipes(since: float, folder: str = "/tmp") -> list[Path]:
+    """Remove the ``OSL_PIPE_*`` sockets a killed LibreOffice left in ``folder`` (LibreOffice
+    places its single-instance socket in /tmp whatever TMPDIR says, and only removes it on a
+    clean exit). Only sockets created since ``since`` (a ``time.time()``) that no process
+    listens on any more are removed: a running LibreOffice's socket accepts a connection."""
+    import socket
+    import stat
+
+    removed = []
+    for path in Path(folder).glob(f"OSL_PIPE_{os.getuid()}_*"):
+        try:
+            info = path.lstat()
+            if not stat.S_ISSOCK(info.st_mode) or info.st_mtime < since - 1:
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(0.5)
+                probe.connect(str(path))  # someone listens: a live LibreOffice's, keep it
+        except (ConnectionRefusedError, FileNotFoundError) as exc:
+            if isinstance(exc, ConnectionRefusedError):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+        except OSError:
+            continue
+    return removed
 
 
 def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:

@@ -1,5 +1,5 @@
 """Contracts and schedules from plain values (the Excel functions' cells), validated like a
-scenario file (split from :mod:`billing_model.io.scenario`)."""
+scenario file: above :mod:`billing_model.io.scenario`, which does not import it back."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.contract import CONTRACT_DEFAULTS, Contract
+from ..core.contract import Contract
 from ..core.errors import BillingInputError
+from ..core.invoices import invoice_schedule
 from ..core.money import to_decimal
 from ..core.periods import to_date
+from ..core.schema import CONTRACT_DEFAULTS
+from .scenario import scenario_from_mapping
+from .scenario_checks import Checker
+from .scenario_contract import read_contract
 
 #: the license :func:`schedule_from_values` (and ``BM_INVOICE_SCHEDULE``) bills when none is
 #: given: PureCloud 2, the middle tier (a scenario file always names its license)
@@ -23,13 +28,12 @@ DEFAULT_LICENSE = "pc2"
 def contract_from_values(order_date: object, license: str, committed_users: int,
                          prepay_rate: object, term_months: int, **kwargs: Any) -> Contract:
     """A validated :class:`Contract` from plain values (for UDFs and tests)."""
-    from .scenario import _Checker, _contract  # the loader's checker
     raw = {"order_date": str(to_date(order_date)), "license": license,
            "committed_users": committed_users, "prepay_rate": to_decimal(prepay_rate),
            "term_months": term_months}
     raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
                 for k, v in kwargs.items() if v is not None})
-    return _contract(_Checker("contract"), raw)
+    return read_contract(Checker("contract"), raw)
 
 
 def _plain(values: object, where: str) -> list | None:
@@ -89,7 +93,6 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     >>> s["amount"].tolist()
     [Decimal('9411.33')]
     """
-    from .scenario import scenario_from_mapping  # the loader's checker
     contract = {
         "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
         "committed_users": committed_users, "prepay_rate": prepay_rate,
@@ -105,6 +108,4 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     if telephony is not None:
         usage["telephony"] = _plain(telephony, "usage.telephony")
     scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
-    from ..core.invoices import invoice_schedule
-
     return invoice_schedule(scenario)

@@ -20,8 +20,8 @@ from ..formulas import periods as fp
 from .charts import active_only
 from .context import DATE, FEATURES, Ctx, edate, header, num, title
 from .grid import GridValues
-from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
+from .storage import storage_rate_input
 
 #: the overage rate input of each fair-use feature
 FAIR_USE_RATES = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
