@@ -45,7 +45,6 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from .core.concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rule
-from .core.daily import daily_usage
 from .core.errors import BillingInputError, BillingWarning
 from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .core.sessions import (
@@ -64,6 +63,7 @@ from .core.usage import (
     USER_COLUMNS,
     UsagePartial,
     Window,
+    daily_usage,
     default_order_date,
     finalize_usage,
     output_names,

@@ -14,50 +14,52 @@ A day on which no pool user is present at any minute mark has no row.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from .periods import NS_PER_MINUTE, local_midnight_ns
+from .periods import NS_PER_MINUTE, BillingCalendar, local_midnight_ns
 
-if TYPE_CHECKING:
-    from .usage import Columns, UsagePartial, Window
-
-#: ``usage --daily``: one row per org and local day with pool users present
+#: ``usage --daily``: one row per org and local day with pool users present (``region`` after
+#: ``org`` when the data has regions); :func:`billing_model.core.usage.daily_usage` makes them
 DAILY_COLUMNS = ["org", "day", "peak_concurrent", "minutes_at_peak"]
 
 
-def day_starts(window: Window) -> tuple[np.ndarray, np.ndarray]:
-    """The local days of ``window`` (``datetime64[D]``) and their first minutes (window
-    minutes, 0: the window's first), plus the window's end minute as the last entry."""
-    first, end = window.calendar.first_days([window.k0, window.k1])
+def day_starts(calendar: BillingCalendar, k0: int, k1: int, first_minute: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The local days of billing periods ``k0 .. k1 - 1`` (``datetime64[D]``) and their first
+    minutes counted from epoch minute ``first_minute`` (the window's first), plus the end of
+    the last period as the last entry."""
+    first, end = calendar.first_days([k0, k1])
     days = np.arange(first, end + 1, dtype="datetime64[D]")  # the last: the end's day
-    minutes = local_midnight_ns(days, window.calendar.timezone) // NS_PER_MINUTE
-    return days[:-1], minutes - window.bounds[0]
+    minutes = local_midnight_ns(days, calendar.timezone) // NS_PER_MINUTE
+    return days[:-1], minutes - first_minute
 
 
-def daily_usage(partial: UsagePartial, window: Window) -> Columns:
-    """Per org and local day: the most pool users present at one minute mark of the day
-    (``peak_concurrent``) and at how many of the day's marks that many were present
-    (``minutes_at_peak``), from the sum of all partitions' partials (both engines).
+def daily_rows(seg_org: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
+               seg_minutes: np.ndarray, days: np.ndarray, starts: np.ndarray):
+    """Per org code and day: ``(org, day, peak, minutes at peak)``, ordered by org, then day,
+    from the pool's segments (sorted by org, then start; cut at the days' first minutes
+    ``starts``, as :func:`day_starts` gives them with ``days``): the most pool users present at
+    a minute mark of the day, and at how many of its marks that many were.
 
-    Ordered by org (and region), then day. Columns :data:`DAILY_COLUMNS` (``region`` after
-    ``org`` when the data has regions: each region of an org is a pool of its own); ``day`` is
-    ``datetime64[D]``.
+    Two users together for 10 minutes and again for 5 the same day (minutes 0-9 and 60-64),
+    one of them alone for 50 minutes between:
+
+    >>> days = np.array(["2026-01-05"], dtype="datetime64[D]")
+    >>> org, day, peak, minutes = daily_rows(np.zeros(3, np.int64), np.array([0, 10, 60]),
+    ...                                      np.array([2, 1, 2]), np.array([10, 50, 5]), days,
+    ...                                      np.array([0, 1440]))
+    >>> peak.tolist(), minutes.tolist()
+    ([2], [15])
     """
-    days, starts = day_starts(window)
-    seg_org, seg_start, seg_level, seg_minutes = partial.segments(starts[1:-1])
     day = np.searchsorted(starts, seg_start, side="right") - 1
-    group = seg_org * len(days) + day  # segments are sorted by org, then start
+    group = np.asarray(seg_org, dtype=np.int64) * len(days) + day
     if not len(group):
-        return {**partial.place(np.zeros(0, np.int64)),
-                "day": np.zeros(0, dtype="datetime64[D]"),
-                "peak_concurrent": np.zeros(0, np.int64),
-                "minutes_at_peak": np.zeros(0, np.int64)}
+        empty = np.zeros(0, np.int64)
+        return empty, np.zeros(0, dtype="datetime64[D]"), empty, empty
     first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
     peak = np.maximum.reduceat(seg_level, first)
     at_peak = seg_level == np.repeat(peak, np.diff(first, append=len(group)))
     minutes = np.add.reduceat(np.where(at_peak, seg_minutes, 0), first)
     g = group[first]
-    return {**partial.place(g // len(days)), "day": days[g % len(days)],
-            "peak_concurrent": peak.astype(np.int64), "minutes_at_peak": minutes.astype(np.int64)}
+    return (g // len(days), days[g % len(days)], peak.astype(np.int64),
+            minutes.astype(np.int64))

@@ -22,16 +22,17 @@ from .periods import NS_PER_MINUTE
 
 if TYPE_CHECKING:
     from .sessions import Sessions
-    from .usage import Window
 
 NS_PER_HOUR = 60 * NS_PER_MINUTE
 
 
-def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
+def logged_in_ns(sessions: Sessions, bounds: np.ndarray, org_code: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Each user's logged-in time per org and period of ``window``: ``(key, ns)``, sorted by
-    key, with ``key`` as in the usage pieces (``(org * n_periods + period - k0) * n_users +
-    user``) and ``ns`` the length of the union of the user's billable sessions in the period.
+    """Each user's logged-in time per org and period: ``(key, ns)``, sorted by key, with
+    ``key`` as in the usage pieces (``(org * n_periods + period - k0) * n_users + user``) and
+    ``ns`` the length of the union of the user's billable sessions in the period. ``bounds``:
+    the periods' first minutes and the end of the last (epoch minutes, a usage ``Window``'s
+    ``bounds``); ``org_code``: the org axis code of each of the sessions' orgs.
 
     Keys with no billable time are left out. The sessions are sorted once by key and start;
     the union is the sum over sessions of what each adds past the furthest end before it
@@ -42,16 +43,15 @@ def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
     Two overlapping devices of one user (09:00-10:00 and 09:30-11:00) are two hours:
 
     >>> from billing_model.core.periods import BillingCalendar
-    >>> from billing_model.core.usage import Window
     >>> from billing_model.io.sessions import sessions_from_columns
     >>> s = sessions_from_columns(["ann", "ann"], ["2026-01-05T09:00Z", "2026-01-05T09:30Z"],
     ...                           ["2026-01-05T10:00Z", "2026-01-05T11:00Z"], license="pc1")
-    >>> w = Window.for_periods(BillingCalendar("2026-01-01", "UTC"), 0, 1)
-    >>> key, ns = logged_in_ns(s, w, np.zeros(1, np.int64))
+    >>> bounds = BillingCalendar("2026-01-01", "UTC").bounds_ns(0, 1) // NS_PER_MINUTE
+    >>> key, ns = logged_in_ns(s, bounds, np.zeros(1, np.int64))
     >>> (ns / NS_PER_HOUR).tolist()
     [2.0]
     """
-    bounds = np.asarray(window.bounds, dtype=np.int64) * NS_PER_MINUTE
+    bounds = np.asarray(bounds, dtype=np.int64) * NS_PER_MINUTE
     sel = sessions.end_ns > bounds[0]
     sel &= sessions.start_ns < bounds[-1]
     sel &= sessions.end_ns > sessions.start_ns
@@ -64,7 +64,7 @@ def logged_in_ns(sessions: Sessions, window: Window, org_code: np.ndarray
     np.maximum(start, bounds[0], out=start)
     end = sessions.end_ns[rows]
     np.minimum(end, bounds[-1], out=end)
-    n_per, n_users = window.n_periods, len(sessions.user_ids)
+    n_per, n_users = len(bounds) - 1, len(sessions.user_ids)
     if n_per > 1:  # a session crossing period boundaries: cut into a piece per period
         period, last = _period_of(start, bounds), _period_of(end - 1, bounds)
         crossing = np.flatnonzero(last > period)

@@ -52,7 +52,7 @@ from .concurrency import (
     segments,
     sweep,
 )
-from .daily import daily_usage
+from .daily import daily_rows, day_starts
 from .errors import BillingInputError, BillingWarning
 from .hours import hour_totals, logged_in_ns
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
@@ -270,7 +270,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     del run_group
 
     # logged-in time (hourly licensing): every key with billable time is a named group
-    t_key, t_ns = logged_in_ns(sessions, window, org_code)
+    t_key, t_ns = logged_in_ns(sessions, window.bounds, org_code)
     g_logged = np.zeros(len(g_key), dtype=np.int64)
     g_logged[np.searchsorted(g_key, t_key)] = t_ns
     del t_key, t_ns
@@ -371,6 +371,19 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
         "billable_hours": billable[order],
         "period": ks,
     }
+
+
+def daily_usage(partial: UsagePartial, window: Window) -> Columns:
+    """The vendor's daily concurrent usage report from the sum of all partitions' partials (both
+    engines): per org (and region) and local day, the most pool users present at one minute
+    mark of the day and at how many of the day's marks that many were present
+    (:mod:`billing_model.core.daily`). Columns
+    :data:`~billing_model.core.daily.DAILY_COLUMNS`, ``region`` after ``org`` when the data has
+    regions; ordered by org (and region), then day."""
+    days, starts = day_starts(window.calendar, window.k0, window.k1, int(window.bounds[0]))
+    code, day, peak, minutes = daily_rows(*partial.segments(starts[1:-1]), days, starts)
+    return {**partial.place(code), "day": day, "peak_concurrent": peak,
+            "minutes_at_peak": minutes}
 
 
 def _user_rows(s: Settled, partial: UsagePartial, window: Window) -> Columns:
