@@ -127,6 +127,25 @@ def BM_NAMED_USERS(
 
 @xw.func(category=CATEGORY)
 @excel_safe
+def BM_BILLABLE_HOURS(
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
+    licenses: Annotated[Cell, arg_help("Optional: column of licenses or one for all (each "
+                                       "license is rounded on its own). Default: pc2.")] = None,
+    period_start: PeriodStart = None,
+    period_end: PeriodEnd = None,
+    timezone: SessionZone = None,
+) -> Result:
+    ("Hourly licensing: hours logged in during the period (overlapping sessions once), each "
+     "license's total rounded up to a whole hour, added over the licenses.")
+    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+                               timezone)
+    return 0 if frame is None or frame.empty else int(frame["billable_hours"].sum())
+
+
+@xw.func(category=CATEGORY)
+@excel_safe
 def BM_CONCURRENCY_PROFILE(
     user_ids: UserIds,
     starts: Starts,
@@ -290,8 +309,9 @@ def BM_ROUND_CURRENCY(
 
 #: every Excel function of this module, for tests and the sample sheet
 EXCEL_FUNCTIONS: tuple[Callable, ...] = (
-    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_CONCURRENCY_PROFILE, BM_BILLING_PERIODS,
-    BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE, BM_ROUND_CURRENCY,
+    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_BILLABLE_HOURS, BM_CONCURRENCY_PROFILE,
+    BM_BILLING_PERIODS, BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE,
+    BM_ROUND_CURRENCY,
 )
 
 #: ``from billing_model.udfs import *`` (``udfs/billing_udfs.py``, xlwings Lite's ``main.py``)

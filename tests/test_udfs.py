@@ -211,6 +211,10 @@ def test_peak_of_a_billing_period_matches_the_engine(sample, shape, rule):
     named = udf.BM_NAMED_USERS(users, starts, ends, sample["license"].tolist(),
                                "2026-03-01", "2026-03-31", "America/New_York")
     assert named == int(expected["named_users"].sum())
+    # hourly licensing: each license's hours rounded up on its own, then added
+    hours = udf.BM_BILLABLE_HOURS(users, starts, ends, sample["license"].tolist(),
+                                  "2026-03-01", "2026-03-31", "America/New_York")
+    assert hours == int(expected["billable_hours"].sum())
 
 
 def test_timezone_moves_the_period_bounds(sample):

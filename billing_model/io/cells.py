@@ -58,7 +58,8 @@ from billing_model.core.schema import CONTRACT_DEFAULTS
 from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
 from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
-from billing_model.io.tables import combine, normalize_table, parse_instants
+from billing_model.io.combine import combine
+from billing_model.io.tables import normalize_table, parse_instants
 
 #: no default: the value is required
 _REQUIRED = object()
