@@ -22,9 +22,10 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from billing_model.core import allowances, invoices, licenses, money, periods, storage
+from billing_model.core import allowances, compare, invoices, licenses, money, periods, storage
 from billing_model.core.limits import LIMITS
 from billing_model.formulas import allowances as fa
+from billing_model.formulas import compare as fc
 from billing_model.formulas import invoices as fi
 from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
@@ -224,11 +225,30 @@ def _storage(g: Grid) -> None:
               float(np.round(x, storage.GB_DECIMALS)))
 
 
+def _compare(g: Grid) -> None:
+    """The Summary's break-even: one period's named line (users x rate, rounded) / the peak."""
+    hand = ((45, "115", 24, "USD"), (45, "115", 24, "JPY"), (100, "1", 3, "EUR"),
+            (1, "0.01", 2, "USD"), (7, "0.0115", 3, "GBP"), (10, "99.99", 0, "USD"),
+            (0, "99.99", 5, "USD"))
+    rng = np.random.default_rng(22)
+    codes = sorted(money.CURRENCIES)
+    drawn = tuple((int(rng.integers(0, 5000)), f"{rng.integers(0, 50000) / 100:.2f}",
+                   int(rng.integers(0, 3000)), codes[int(rng.integers(len(codes)))])
+                  for _ in range(40))
+    for named, rate, peak, code in hand + drawn:
+        cost = money.line_amount(named, rate, code)
+        expected = compare.break_even_rate(cost, peak, code)
+        g.add("compare", f"break-even {named} x {rate} / {peak} {code}",
+              (code, named, float(rate), peak),
+              lambda c, n, r, p: fc.break_even_rate(fm.line_amount(n, r, fm.minor_units(c)), p,
+                                                    fm.minor_units(c)), expected)
+
+
 @functools.cache
 def _grid() -> Grid:
     """Every twin on its cases (made once per process: by the writer and for the checks)."""
     g = Grid()
-    for add in (_money, _licenses, _allowances, _periods, _invoices, _storage):
+    for add in (_money, _licenses, _allowances, _periods, _invoices, _storage, _compare):
         add(g)
     return g
 
@@ -266,7 +286,7 @@ def _same(value: object, expected: object) -> bool:
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("twin", ["money", "licenses", "allowances", "periods", "invoices",
-                                  "storage"])
+                                  "storage", "compare"])
 def test_twin_equals_its_engine(results, twin):
     cases = results[twin]
     wrong = [(label, value, expected) for label, value, expected in cases

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from ..core.compare import break_even_rate
 from ..core.invoices import invoice_totals
 from ..core.licenses import BY_KEY
-from ..core.money import TAX_NOTE
+from ..core.money import TAX_NOTE, line_amount
+from ..formulas import compare as fc
+from ..formulas import money as fm
 from ..formulas import periods as fp
-from .context import GB, INT, PCT, Ctx, header, title
+from .context import GB, INT, PCT, Ctx, header, num, title
 from .layout import Sheet, a1, ref
 from .variants import scenario_figures
 
@@ -125,10 +128,13 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         fig("Concurrent / named", f"={peak_cell}/MAX({named_cell},1)", PCT,
             "A concurrent license pays off when its price is below named price / this ratio.",
             result=peak / max(named, 1))
-        fig("Break-even concurrent rate", f"=PrepayRate*{named_cell}/MAX({peak_cell},1)",
-            ctx.rate, "Concurrent rate at which both models cost the same for this period, "
-            "from the prepay rate on the Inputs sheet.",
-            result=float(c.prepay_rate or 0) * named / max(peak, 1))
+        named_cost = line_amount(named, c.prepay_rate or 0, c.currency)
+        fig("Break-even concurrent rate",
+            "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"), peak_cell),
+            ctx.rate, "Concurrent rate at which both models cost the same for this period: "
+            "named users x the prepay rate on the Inputs sheet / the peak (the compare "
+            "command's rule); empty without a peak.",
+            result=num(break_even_rate(named_cost, peak, c.currency)))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
