@@ -134,7 +134,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
             ctx.rate, "Concurrent rate at which both models cost the same for this period: "
             "named users x the prepay rate on the Inputs sheet / the peak (the compare "
             "command's rule); empty without a peak.",
-            result=num(break_even_rate(named_cost, peak, c.currency)))
+            result=num(break_even_rate(named_cost, peak, c.currency) or ""))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
