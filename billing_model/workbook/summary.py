@@ -129,12 +129,13 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
             "A concurrent license pays off when its price is below named price / this ratio.",
             result=peak / max(named, 1))
         named_cost = line_amount(named, c.prepay_rate or 0, c.currency)
+        even = break_even_rate(named_cost, peak, c.currency)
         fig("Break-even concurrent rate",
             "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"), peak_cell),
             ctx.rate, "Concurrent rate at which both models cost the same for this period: "
             "named users x the prepay rate on the Inputs sheet / the peak (the compare "
             "command's rule); empty without a peak.",
-            result=num(break_even_rate(named_cost, peak, c.currency) or ""))
+            result="" if even is None else num(even))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
