@@ -225,6 +225,47 @@ def _storage(g: Grid) -> None:
               float(np.round(x, storage.GB_DECIMALS)))
 
 
+#: schedules for the first-year twin: an anchor day clamped in February (2024 a leap year), a
+#: ramp whose arrears cross the year's end, 45-day terms (cash), a partner schedule (no amounts)
+FIRST_YEAR = (
+    ("2024-01-31", dict(committed_users=10, prepay_rate=99.99, ramp_months=0, term_months=14,
+                        users=[10, 12] * 7, overage_rate=120)),
+    ("2026-03-30", dict(committed_users=40, prepay_rate=171.115, ramp_months=3, term_months=12,
+                        users=[5, 20, 38] + [44] * 12, overage_rate=171.115, currency="EUR",
+                        payment_terms_days=45)),
+    ("2025-12-31", dict(committed_users=3, prepay_rate=1234, ramp_months=1, term_months=24,
+                        users=[3] * 25, currency="JPY", channel="partner")),
+)
+
+
+def _first_year(g: Grid) -> None:
+    sheet = g.book.add_sheet("Lines")
+    for j, (order, values) in enumerate(FIRST_YEAR):
+        lines = schedule_from_values(order, **values)
+        col = 1 + 3 * j
+        for i, (d, due, a) in enumerate(zip(lines["invoice_date"], lines["due_date"],
+                                            lines["amount"], strict=True)):
+            sheet.put(i + 1, col, d, fmt=DATE)
+            sheet.put(i + 1, col + 1, due, fmt=DATE)
+            if a is not None:
+                sheet.put(i + 1, col + 2, float(a))
+        n = len(lines)
+        dates, dues, amounts = (ref(sheet, 1, col + i, n, col + i) for i in range(3))
+        day = dt.date.fromisoformat(order)
+        for by, column in (("invoice_date", dates), ("due_date", dues)):
+            g.add("first year", f"first year {order} by {by}", (day,),
+                  lambda o, c=column, a=amounts: fi.first_year_cost(c, a, o),
+                  invoices.first_year_cost(lines, day, by=by))
+        upto = invoices.invoiced_to_date(lines)
+        for m in (0, 1, 2, 11, 12, 13, 30):
+            g.add("first year", f"invoiced before month {m} of {order}", (day,),
+                  lambda o, m=m, c=dates, a=amounts: fi.invoiced_before(fp.period_start(m, o), c,
+                                                                        a),
+                  upto(periods.anchor_dates(day, [m])[0].astype(object)))
+        g.add("first year", f"first year end {order}", (day,), fi.first_year_end,
+              invoices.first_year_end(day), fmt=DATE)
+
+
 def _compare(g: Grid) -> None:
     """The Summary's break-even: one period's named line (users x rate, rounded) / the peak."""
     hand = ((45, "115", 24, "USD"), (45, "115", 24, "JPY"), (100, "1", 3, "EUR"),
@@ -248,7 +289,8 @@ def _compare(g: Grid) -> None:
 def _grid() -> Grid:
     """Every twin on its cases (made once per process: by the writer and for the checks)."""
     g = Grid()
-    for add in (_money, _licenses, _allowances, _periods, _invoices, _storage, _compare):
+    for add in (_money, _licenses, _allowances, _periods, _invoices, _storage, _compare,
+                _first_year):
         add(g)
     return g
 
@@ -286,7 +328,7 @@ def _same(value: object, expected: object) -> bool:
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("twin", ["money", "licenses", "allowances", "periods", "invoices",
-                                  "storage", "compare"])
+                                  "storage", "compare", "first year"])
 def test_twin_equals_its_engine(results, twin):
     cases = results[twin]
     wrong = [(label, value, expected) for label, value, expected in cases

@@ -5,15 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core.compare import break_even_rate
-from ..core.invoices import invoice_totals
+from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
 from ..formulas import compare as fc
+from ..formulas import invoices as fi
 from ..formulas import money as fm
-from ..formulas import periods as fp
 from .context import GB, INT, PCT, Ctx, header, num, title
 from .layout import Sheet, a1, ref
-from .variants import scenario_figures
 
 
 def _named_result(ctx: Ctx, name: str) -> object:
@@ -48,7 +47,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         return r
 
     # the engines' figures for the scenario as built
-    figures = scenario_figures(s)
+    figures = contract_figures(s)
     totals = [a for a in invoice_totals(figures["lines"])["amount"] if a is not None]
     storage = {name: _named_result(ctx, name)
                for name in ("StorageMaxGB", "StorageMaxOverageGB", "StorageOverageCost")}
@@ -58,9 +57,9 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                     f"{ramp} + {c.term_months}-month term, "
                     f"{c.currency}, order date {c.order_date.isoformat()} (as built; the "
                     "figures below follow the inputs)", 3)
-    first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
-                     "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
-                     "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
+    first_year = fig("First-year cost", "=" + fi.first_year_cost(), ctx.money,
+                     "Invoiced in the 12 months from the order date (one-time, hardware, "
+                     "prepay, ramp, overage, telephony, fair use).",
                      style="total", result=figures["first_year"])
     fig("Total contract value", "=InvoiceTotal", ctx.money,
         "Every invoice of ramp + term, the arrears invoice after the term included.",
