@@ -132,6 +132,19 @@ def _periods(g: Grid) -> None:
               lambda o, kk: fp.period_end(kk, o), after - dt.timedelta(days=1), fmt=DATE)
         g.add("periods", f"end {order} literal k={k}", (order,),
               lambda o, kk=k: fp.period_end(kk, o), after - dt.timedelta(days=1), fmt=DATE)
+    # the period a day falls in, from a column of period starts (the Storage sheet's daily
+    # model): first and last day of a period, a clamped anchor, past the last start
+    sheet = g.book.add_sheet("Starts")
+    for j, order in enumerate(ORDER_DATES[:6]):
+        starts = periods.anchor_dates(order, range(14))
+        for i, start in enumerate(starts.astype(object)):
+            sheet.put(i + 1, j + 1, start, fmt=DATE)
+        column = ref(sheet, 1, j + 1, len(starts), j + 1)
+        days = [order + dt.timedelta(days=n) for n in (0, 1, 27, 28, 29, 30, 31, 59, 365, 500)]
+        for day, k in zip(days, periods.period_of_day(np.array(days, dtype="datetime64[D]"),
+                                                      starts), strict=True):
+            g.add("periods", f"period of {day} from {order}", (day,),
+                  lambda d, c=column: fp.period_of_day(d, c), int(k))
 
 
 def _invoices(g: Grid) -> None:

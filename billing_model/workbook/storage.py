@@ -16,7 +16,7 @@ from ..core.allowances import per_user_allowance
 from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
 from ..core.money import line_amount
-from ..core.periods import BillingCalendar
+from ..core.periods import BillingCalendar, period_of_day
 from ..core.storage import StorageSettings, _window_sum, storage_daily, storage_forecast
 from ..formulas import allowances as fa
 from ..formulas import invoices as fi
@@ -64,7 +64,7 @@ def engine_figures(ctx: Ctx) -> dict:
         "forecast": forecast, "allowance": allowance, "costs": costs,
         "calls": settings.calls_by_period(P), "largest_day": per["stored_gb"].max().to_numpy(),
         "new_unrounded": (per["new_audio_gb"].sum() + per["new_screen_gb"].sum()).to_numpy(),
-        "dates": dates.astype(object), "k": np.searchsorted(first, dates, side="right") - 1,
+        "dates": dates.astype(object), "k": period_of_day(dates, first),
         "day_calls": calls, "new_audio": new_audio, "new_screen": new_screen,
         "sum_audio": np.cumsum(new_audio), "sum_screen": np.cumsum(new_screen),
         "stored_audio": _window_sum(new_audio, settings.audio_life_days),
@@ -214,7 +214,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         day = a1(r, c_day)
         sheet.put(r, c_day, d, fmt="0")
         sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE, result=eng["dates"][d])
-        sheet.put(r, c_k, f"=MATCH({a1(r, c_date)},PeriodStart,1)-1", fmt="0",
+        sheet.put(r, c_k, "=" + fp.period_of_day(a1(r, c_date)), fmt="0",
                   result=int(eng["k"][d]))
         sheet.put(r, c_calls, f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
                   f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM,
