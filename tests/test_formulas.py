@@ -31,7 +31,7 @@ from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
-from billing_model.io.scenario import schedule_from_values
+from billing_model.service import schedule_from_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
 from billing_model.workbook.writer import write_book

@@ -27,7 +27,8 @@ from billing_model.core.invoices import (
     invoice_totals,
 )
 from billing_model.core.money import CURRENCIES, TAX_NOTE
-from billing_model.io.scenario import load_scenario, scenario_from_mapping, schedule_from_values
+from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import schedule_from_values
 from tests.strategies import money
 
 D = dt.date

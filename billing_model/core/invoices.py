@@ -310,7 +310,7 @@ def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
     --------
     Ten committed users at 99.99, twelve active in the second period:
 
-    >>> from billing_model.io.scenario import schedule_from_values
+    >>> from billing_model.service import schedule_from_values
     >>> s = schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12])
     >>> print(invoice_totals(s)[["invoice_date", "lines", "amount"]].to_string(index=False))
     invoice_date  lines amount
@@ -362,7 +362,7 @@ def invoiced_to_date(schedule: pd.DataFrame, by: str = "invoice_date"):
     are sorted once, so a month-by-month table asks it many times cheaply. Excel twin:
     :func:`billing_model.formulas.invoices.invoiced_before`.
 
-    >>> from billing_model.io.scenario import schedule_from_values
+    >>> from billing_model.service import schedule_from_values
     >>> upto = invoiced_to_date(schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12]))
     >>> upto(dt.date(2026, 1, 15)), upto(dt.date(2026, 2, 16)), upto(dt.date(2027, 1, 1))
     (Decimal('0'), Decimal('1999.80'), Decimal('2199.78'))

@@ -618,5 +618,5 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
 
 
 from .scenario_sessions import _check_org_users, _session_orgs, session_usage  # noqa: E402,F401
-from .scenario_values import contract_from_values, schedule_from_values  # noqa: E402,F401
+from .scenario_values import contract_from_values, scenario_from_values  # noqa: E402,F401
 from .voice_report import voice_report_orgs  # noqa: E402
