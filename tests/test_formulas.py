@@ -22,7 +22,16 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from billing_model.core import allowances, compare, invoices, licenses, money, periods, storage
+from billing_model.core import (
+    allowances,
+    compare,
+    invoices,
+    licenses,
+    money,
+    periods,
+    storage,
+    storage_figures,
+)
 from billing_model.core.limits import LIMITS
 from billing_model.formulas import allowances as fa
 from billing_model.formulas import compare as fc
@@ -233,6 +242,38 @@ def _storage(g: Grid) -> None:
             g.add("storage", f"window {life} days, day {d}", (d, life),
                   lambda day, lf, d=d: fs.window_sum(f"INDEX(WinCum,{day}+1)", day, lf, "WinCum"),
                   float(expected[d]))
+    # the Storage sheet's figures: calls per day of a period, the retention choices
+    for calls, days in ((3100, 31), (1000.5, 28), (0, 30), (1479.45, 29)):
+        g.add("storage", f"calls per day {calls}/{days}", (calls, days), fs.calls_per_day,
+              storage_figures.calls_per_day(calls, days))
+    cap = LIMITS["screen_retention_days"].maximum
+    for calls, screen_days, archive, allowance in itertools.product(
+            (36500, 3100.5), (None, 90), (None, 60), (0.0, 50.0, 1e6)):
+        settings = storage.StorageSettings(calls_per_month=calls, avg_minutes=4,
+                                           retention_days=30, screen_share=0.25,
+                                           screen_retention_days=screen_days,
+                                           archive_after_days=archive)
+        g.add("storage", f"steady calls a day {calls}", (calls,), fs.steady_calls_per_day,
+              storage_figures.steady_calls_per_day(calls))
+        for kept in (30, 400, 730):
+            audio, screen, over = storage_figures.retention_choice(
+                settings, kept, storage_figures.steady_calls_per_day(calls), allowance)
+            inputs = (calls, kept, screen_days, archive, settings.audio_gb_per_call,
+                      settings.screen_gb_per_call, allowance)
+            label = f"retention {kept} of {calls}/{screen_days}/{archive} over {allowance}"
+
+            def audio_f(c, r, sd, a, ag, sg, al):
+                return fs.steady_state_gb(fs.steady_calls_per_day(c), fs.audio_life_days(r, a),
+                                          ag)
+
+            def screen_f(c, r, sd, a, ag, sg, al):
+                return fs.steady_state_gb(fs.steady_calls_per_day(c), fs.screen_life_days(
+                    f"MIN({r},{cap})", sd, a), sg)
+
+            g.add("storage", "audio " + label, inputs, audio_f, audio)
+            g.add("storage", "screen " + label, inputs, screen_f, screen)
+            g.add("storage", "over " + label, inputs,
+                  lambda *x: fs.over_allowance(f"{audio_f(*x)}+{screen_f(*x)}", x[-1]), over)
     for x in (0.0005, 0.0015, 0.0025, 2.0004999, 12.3456789, 1300.0, 0.1 + 0.2, 7.1235):
         g.add("storage", f"round gb {x!r}", (x,), fs.round_gb,
               float(np.round(x, storage.GB_DECIMALS)))
