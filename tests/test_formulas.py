@@ -40,6 +40,7 @@ from billing_model.formulas import licenses as fl
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
+from billing_model.formulas import storage_figures as fsf
 from billing_model.service import schedule_from_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
@@ -244,7 +245,7 @@ def _storage(g: Grid) -> None:
                   float(expected[d]))
     # the Storage sheet's figures: calls per day of a period, the retention choices
     for calls, days in ((3100, 31), (1000.5, 28), (0, 30), (1479.45, 29)):
-        g.add("storage", f"calls per day {calls}/{days}", (calls, days), fs.calls_per_day,
+        g.add("storage", f"calls per day {calls}/{days}", (calls, days), fsf.calls_per_day,
               storage_figures.calls_per_day(calls, days))
     cap = LIMITS["screen_retention_days"].maximum
     for calls, screen_days, archive, allowance in itertools.product(
@@ -253,7 +254,7 @@ def _storage(g: Grid) -> None:
                                            retention_days=30, screen_share=0.25,
                                            screen_retention_days=screen_days,
                                            archive_after_days=archive)
-        g.add("storage", f"steady calls a day {calls}", (calls,), fs.steady_calls_per_day,
+        g.add("storage", f"steady calls a day {calls}", (calls,), fsf.steady_calls_per_day,
               storage_figures.steady_calls_per_day(calls))
         for kept in (30, 400, 730):
             audio, screen, over = storage_figures.retention_choice(
@@ -263,17 +264,17 @@ def _storage(g: Grid) -> None:
             label = f"retention {kept} of {calls}/{screen_days}/{archive} over {allowance}"
 
             def audio_f(c, r, sd, a, ag, sg, al):
-                return fs.steady_state_gb(fs.steady_calls_per_day(c), fs.audio_life_days(r, a),
+                return fs.steady_state_gb(fsf.steady_calls_per_day(c), fs.audio_life_days(r, a),
                                           ag)
 
             def screen_f(c, r, sd, a, ag, sg, al):
-                return fs.steady_state_gb(fs.steady_calls_per_day(c), fs.screen_life_days(
+                return fs.steady_state_gb(fsf.steady_calls_per_day(c), fs.screen_life_days(
                     f"MIN({r},{cap})", sd, a), sg)
 
             g.add("storage", "audio " + label, inputs, audio_f, audio)
             g.add("storage", "screen " + label, inputs, screen_f, screen)
             g.add("storage", "over " + label, inputs,
-                  lambda *x: fs.over_allowance(f"{audio_f(*x)}+{screen_f(*x)}", x[-1]), over)
+                  lambda *x: fsf.over_allowance(f"{audio_f(*x)}+{screen_f(*x)}", x[-1]), over)
     for x in (0.0005, 0.0015, 0.0025, 2.0004999, 12.3456789, 1300.0, 0.1 + 0.2, 7.1235):
         g.add("storage", f"round gb {x!r}", (x,), fs.round_gb,
               float(np.round(x, storage.GB_DECIMALS)))

@@ -12,8 +12,8 @@ edited ramp or term still fits. These functions give the engine's value of each 
   :func:`retention_choice`); screen recordings kept "as the audio" stop at the vendor's one-year
   cap (``docs/rules.md#retention``).
 
-Excel twin: :mod:`billing_model.formulas.storage` (``calls_per_day``, ``steady_calls_per_day``,
-``over_allowance`` and the daily model's ``window_sum``), tested against this module in
+Excel twin: :mod:`billing_model.formulas.storage_figures` (with the daily model's
+:func:`billing_model.formulas.storage.window_sum`), tested against this module in
 ``tests/test_formulas.py``.
 """
 

@@ -48,28 +48,6 @@ def round_gb(x: str) -> str:
     return f"IF({y}-INT({y})=0.5,INT({y})+MOD(INT({y}),2),ROUND({y},0))/1000"
 
 
-def calls_per_day(calls_per_month: str, days: str) -> str:
-    """A period's calls over its days (twin of
-    :func:`billing_model.core.storage_figures.calls_per_day`)."""
-    return f"{calls_per_month}/{days}"
-
-
-def steady_calls_per_day(calls_per_month: str = "CallsPerMonth") -> str:
-    """Calls a day of a steady volume, a year's calls over its days (twin of
-    :func:`billing_model.core.storage_figures.steady_calls_per_day`).
-
-    >>> steady_calls_per_day()
-    '(CallsPerMonth*12/365)'
-    """
-    return f"({calls_per_month}*12/365)"
-
-
-def over_allowance(gb: str, allowance: str) -> str:
-    """GB above an allowance, never below 0 (the third figure of
-    :func:`billing_model.core.storage_figures.retention_choice`)."""
-    return f"MAX({gb}-{allowance},0)"
-
-
 def steady_state_gb(calls_per_day: str, life_days: str, gb_per_call: str) -> str:
     """One recording kind's storage once a steady volume has run longer than it is kept:
     calls/day x days x GB per call. Audio's plus screen's is

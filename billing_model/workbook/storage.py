@@ -28,6 +28,7 @@ from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
+from ..formulas import storage_figures as fsf
 from .charts import active_only
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
@@ -112,7 +113,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
         else:
             sheet.put(r, 5, "=CallsPerMonth", fmt=INT, result=float(eng["calls"][0]))
-        sheet.put(r, 6, "=" + fs.calls_per_day(a1(r, 5), a1(r, 4)), fmt=NUM,
+        sheet.put(r, 6, "=" + fsf.calls_per_day(a1(r, 5), a1(r, 4)), fmt=NUM,
                   result=calls_per_day(eng["calls"][i], days))
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
         live = f"{k}<Periods"
@@ -286,7 +287,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
         ret = a1(r, c_ret)
         kept = settings.retention_days if i == 0 else days
         sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input", result=kept)
-        cpd = fs.steady_calls_per_day("CallsPerMonth")
+        cpd = fsf.steady_calls_per_day("CallsPerMonth")
         audio_days = fs.audio_life_days(ret)
         # a screen recording kept "as the audio" stops at the vendor's one-year cap
         screen_days = fs.screen_life_days(f"MIN({ret},{screen_cap})")
@@ -298,7 +299,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
         sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc",
                   result=audio + screen)
         sheet.put(r, c_allow, f"={allowance}", fmt=GB, result=allowed)
-        sheet.put(r, c_over, "=" + fs.over_allowance(a1(r, c_total), a1(r, c_allow)), fmt=GB,
+        sheet.put(r, c_over, "=" + fsf.over_allowance(a1(r, c_total), a1(r, c_allow)), fmt=GB,
                   result=over)
         sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
                   fmt=ctx.money, result=line_amount(over, c.storage_overage_rate or 0,
