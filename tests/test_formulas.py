@@ -31,6 +31,7 @@ from billing_model.core import (
     periods,
     storage,
     storage_figures,
+    usage_figures,
 )
 from billing_model.core.limits import LIMITS
 from billing_model.formulas import allowances as fa
@@ -41,6 +42,7 @@ from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
 from billing_model.formulas import storage as fs
 from billing_model.formulas import storage_figures as fsf
+from billing_model.formulas import usage_figures as fu
 from billing_model.service import schedule_from_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.sources import currency_table, fair_use_table, license_table
@@ -340,12 +342,22 @@ def _compare(g: Grid) -> None:
                                                     fm.minor_units(c)), expected)
 
 
+def _usage_figures(g: Grid) -> None:
+    """The Usage sheet's billed count per license model; the Summary's concurrent / named."""
+    for model, named, conc in itertools.product(("named", "concurrent"), (0, 45, 112),
+                                                (0, 24, 112)):
+        g.add("usage figures", f"billed {model} {named}/{conc}", (model, named, conc),
+              fu.billed_count, usage_figures.billed_count(model, named, conc))
+        g.add("usage figures", f"share {named}/{conc}", (named, conc), fu.concurrent_share,
+              usage_figures.concurrent_share(named, conc))
+
+
 @functools.cache
 def _grid() -> Grid:
     """Every twin on its cases (made once per process: by the writer and for the checks)."""
     g = Grid()
     for add in (_money, _licenses, _allowances, _periods, _invoices, _storage, _compare,
-                _first_year):
+                _first_year, _usage_figures):
         add(g)
     return g
 
@@ -383,7 +395,8 @@ def _same(value: object, expected: object) -> bool:
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("twin", ["money", "licenses", "allowances", "periods", "invoices",
-                                  "storage", "compare", "first year"])
+                                  "storage", "compare", "first year",
+                                  "usage figures"])
 def test_twin_equals_its_engine(results, twin):
     cases = results[twin]
     wrong = [(label, value, expected) for label, value, expected in cases

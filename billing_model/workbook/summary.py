@@ -8,9 +8,11 @@ from ..core.compare import break_even_rate
 from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
+from ..core.usage_figures import concurrent_share, first_measured_period
 from ..formulas import compare as fc
 from ..formulas import invoices as fi
 from ..formulas import money as fm
+from ..formulas import usage_figures as fu
 from .context import GB, INT, PCT, Ctx, header, num, title
 from .layout import Sheet, a1, ref
 
@@ -100,11 +102,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         r += 1
         sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
         r += 1
-        per = sess["pool"].groupby("period")[["named_users", "peak_concurrent"]].sum()
-        measured = per[(per["named_users"] > 0)]
-        k = int(measured.index[0]) if len(measured) else 0
-        named = int(measured["named_users"].iloc[0]) if len(measured) else 0
-        peak = int(measured["peak_concurrent"].iloc[0]) if len(measured) else 0
+        k, named, peak = first_measured_period(sess["usage"])
         # the Usage sheet's session counts of period k (edit them: these follow)
         heads = {cell.value: col for (row, col), cell in ctx.book.sheet("Usage").cells.items()
                  if row == 4}
@@ -124,9 +122,9 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                        f"Highest count reached for {source.min_minutes} minutes {reached} "
                        f"({rule}; the Usage sheet's concurrent counts).", result=peak)
         named_cell, peak_cell = a1(named_row, 2), a1(peak_row, 2)
-        fig("Concurrent / named", f"={peak_cell}/MAX({named_cell},1)", PCT,
+        fig("Concurrent / named", "=" + fu.concurrent_share(named_cell, peak_cell), PCT,
             "A concurrent license pays off when its price is below named price / this ratio.",
-            result=peak / max(named, 1))
+            result=concurrent_share(named, peak))
         named_cost = line_amount(named, c.prepay_rate or 0, c.currency)
         even = break_even_rate(named_cost, peak, c.currency)
         fig("Break-even concurrent rate",
