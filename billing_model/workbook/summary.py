@@ -129,9 +129,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         even = break_even_rate(named_cost, peak, c.currency)
         fig("Break-even concurrent rate",
             "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"), peak_cell),
-            ctx.rate, "Concurrent rate at which both models cost the same for this period: "
-            "named users x the prepay rate on the Inputs sheet / the peak (the compare "
-            "command's rule); empty without a peak.",
+            ctx.rate, "Both models cost the same for this period at this concurrent rate: "
+            "named users x prepay rate / peak (as the compare command).",
             result="" if even is None else num(even))
     if has_variants:
         r += 1
