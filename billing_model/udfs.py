@@ -24,11 +24,11 @@ import xlwings as xw
 
 from billing_model.core.allowances import STORAGE_OVERAGE_USD_PER_GB, fair_use_allowance
 from billing_model.core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE
-from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.limits import LIMITS
 from billing_model.core.money import round_money
 from billing_model.core.periods import billing_periods
+from billing_model.core.schema import CONTRACT_DEFAULTS, FIELDS
 from billing_model.core.storage import (
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
@@ -43,9 +43,9 @@ from billing_model.io.spill import spill_profile, spill_rows
 from billing_model.service import schedule_from_values, window_usage
 
 CATEGORY = "Billing Model"
-#: help texts and defaults are read from their owners (core/limits, the contract's defaults,
-#: the concurrency engine), never typed again: tests/test_udfs.py checks every default
-PAYMENT_TERMS = LIMITS["payment_terms_days"]
+#: help texts and defaults are read from their owners (core/limits, the contract's schema in
+#: core/schema.py, the concurrency engine), never typed again: tests/test_udfs.py checks every
+#: default
 SCREEN_DAYS = LIMITS["screen_retention_days"]
 #: the Excel functions' defaults: argument -> value, each from its owner
 DEFAULTS: dict[str, object] = {
@@ -72,8 +72,14 @@ PeriodEnd = Annotated[Cell, arg_help("Optional: end of the period; a date alone 
                                      "included. Default: the last session end.")]
 SessionZone = Annotated[Cell, arg_help("Optional: IANA zone of period_start and period_end "
                                        "(default UTC). Session times are UTC.")]
-CurrencyCode = Annotated[Cell, arg_help("Optional: AUD, BRL, CAD, EUR, GBP, JPY, NZD or USD "
-                                        "(default USD).")]
+def _choices(key: str) -> str:
+    """A contract argument's choices and default as the schema declares them: ``AUD, BRL, ...
+    or USD (default USD)``."""
+    *rest, last = FIELDS[key].choices
+    return f"{', '.join(rest)} or {last} (default {FIELDS[key].default})"
+
+
+CurrencyCode = Annotated[Cell, arg_help(f"Optional: {_choices('currency')}.")]
 
 
 @xw.func(category=CATEGORY)
@@ -118,6 +124,25 @@ def BM_NAMED_USERS(
     frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
                                timezone)
     return 0 if frame is None or frame.empty else int(frame["named_users"].sum())
+
+
+@xw.func(category=CATEGORY)
+@excel_safe
+def BM_BILLABLE_HOURS(
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
+    licenses: Annotated[Cell, arg_help("Optional: column of licenses or one for all (each "
+                                       "license is rounded on its own). Default: pc2.")] = None,
+    period_start: PeriodStart = None,
+    period_end: PeriodEnd = None,
+    timezone: SessionZone = None,
+) -> Result:
+    ("Hourly licensing: hours logged in during the period (overlapping sessions once), each "
+     "license's total rounded up to a whole hour, added over the licenses.")
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+                         timezone)
+    return 0 if frame is None or frame.empty else int(frame["billable_hours"].sum())
 
 
 @xw.func(category=CATEGORY)
@@ -175,16 +200,16 @@ def BM_INVOICE_SCHEDULE(
     overage_rate: Annotated[Cell, arg_help("Optional: price per user above the commitment "
                                            "(default: the prepay rate).")] = None,
     currency_code: CurrencyCode = None,
-    ramp_policy: Annotated[Cell, arg_help("Optional: actual-usage (FAQ, default) or "
-                                          "no-software-charges.")] = None,
+    ramp_policy: Annotated[Cell, arg_help(f"Optional: {_choices('ramp_policy')}.")] = None,
     telephony: Annotated[Cell, arg_help("Optional: column of telephony charges per period, in "
                                         "arrears.")] = None,
     payment_terms_days: Annotated[Cell, arg_help("Optional: days from invoice to due date "
-                                                 f"(default {PAYMENT_TERMS.default}).")] = None,
+                                                 f"(default {DEFAULTS['payment_terms_days']})"
+                                                 ".")] = None,
     license: Annotated[Cell, arg_help("Optional: license billed: pc1, pc2, pc3, communicate, "
                                       "collaborate (or 'PureCloud 3', 'CX 3'). Default pc2.")]
     = None,
-    license_model: Annotated[Cell, arg_help("Optional: named or concurrent (default named): "
+    license_model: Annotated[Cell, arg_help(f"Optional: {_choices('license_model')}: "
                                             "what the users column counts.")] = None,
 ) -> Result:
     ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
@@ -285,8 +310,9 @@ def BM_ROUND_CURRENCY(
 
 #: every Excel function of this module, for tests and the sample sheet
 EXCEL_FUNCTIONS: tuple[Callable, ...] = (
-    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_CONCURRENCY_PROFILE, BM_BILLING_PERIODS,
-    BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE, BM_ROUND_CURRENCY,
+    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_BILLABLE_HOURS, BM_CONCURRENCY_PROFILE,
+    BM_BILLING_PERIODS, BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE,
+    BM_ROUND_CURRENCY,
 )
 
 #: ``from billing_model.udfs import *`` (``udfs/billing_udfs.py``, xlwings Lite's ``main.py``)

@@ -13,11 +13,8 @@ import pytest
 
 from billing_model.core.contract import Contract, Scenario
 from billing_model.core.errors import BillingInputError
-from billing_model.io.scenario import (
-    contract_from_values,
-    load_scenario,
-    scenario_from_mapping,
-)
+from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.io.scenario_values import contract_from_values
 
 BASE = {
     "contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 100,

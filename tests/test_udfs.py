@@ -211,6 +211,10 @@ def test_peak_of_a_billing_period_matches_the_engine(sample, shape, rule):
     named = udf.BM_NAMED_USERS(users, starts, ends, sample["license"].tolist(),
                                "2026-03-01", "2026-03-31", "America/New_York")
     assert named == int(expected["named_users"].sum())
+    # hourly licensing: each license's hours rounded up on its own, then added
+    hours = udf.BM_BILLABLE_HOURS(users, starts, ends, sample["license"].tolist(),
+                                  "2026-03-01", "2026-03-31", "America/New_York")
+    assert hours == int(expected["billable_hours"].sum())
 
 
 def test_timezone_moves_the_period_bounds(sample):
@@ -657,3 +661,31 @@ def test_udf_defaults_are_not_typed_again():
                              if isinstance(v, ast.Constant) and v.value is not None
                              and not (node.name == "read_currency" and v.value == "currency_code")]
     assert literals == []
+
+
+#: UDF argument -> the contract field it is (the argument names avoid VBA keywords)
+UDF_FIELDS = {"currency_code": "currency", "timezone": "billing_timezone",
+              "ramp_policy": "ramp_policy", "payment_terms_days": "payment_terms_days",
+              "license_model": "license_model"}
+
+
+def test_every_contract_default_of_the_udfs_is_the_schemas():
+    """The Excel functions, their help and schedule_from_values take each contract default from
+    the one declaration of the field (core/schema.py): a changed default moves them all."""
+    import inspect
+
+    from billing_model.core.schema import FIELDS
+
+    for arg, key in UDF_FIELDS.items():
+        assert udf.DEFAULTS[arg] == FIELDS[key].default, arg
+    params = inspect.signature(schedule_from_values).parameters
+    for name, p in params.items():
+        key = UDF_FIELDS.get(name, name)
+        # a required key's default (license: DEFAULT_LICENSE) is the function's own
+        if key in FIELDS and not FIELDS[key].is_required \
+                and p.default is not inspect.Parameter.empty:
+            assert p.default == FIELDS[key].default, name
+    invoice = {n: p.annotation.__metadata__[0]["doc"] for n, p in inspect.signature(
+        udf.BM_INVOICE_SCHEDULE, eval_str=True).parameters.items()}
+    for arg in ("currency_code", "ramp_policy", "payment_terms_days", "license_model"):
+        assert f"default {FIELDS[UDF_FIELDS[arg]].default})" in invoice[arg], arg

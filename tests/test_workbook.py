@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule, invoice_totals
+from billing_model.core.schema import CONTRACT_FIELDS
 from billing_model.core.storage import storage_forecast
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
@@ -56,15 +57,10 @@ EDITS = (
       "OverageRate": 170}),
 )
 
-#: defined name -> (TOML table, key) for the edits above
+#: defined name -> (TOML table, key) for the edits above: every contract input as the schema
+#: names it (core/schema.py), and the others
 NAME_KEYS = {
-    "CommittedUsers": ("contract", "committed_users"), "PrepayRate": ("contract", "prepay_rate"),
-    "OverageRate": ("contract", "overage_rate"), "RampMonths": ("contract", "ramp_months"),
-    "RampPolicy": ("contract", "ramp_policy"), "TermMonths": ("contract", "term_months"),
-    "Currency": ("contract", "currency"), "LicenseModel": ("contract", "license_model"),
-    "IvrOverageRate": ("contract", "ivr_overage_rate"),
-    "ApiOverageRate": ("contract", "api_overage_rate"),
-    "PaymentTermsDays": ("contract", "payment_terms_days"), "Channel": ("contract", "channel"),
+    **{f.name: ("contract", f.key) for f in CONTRACT_FIELDS},
     "CommittedUsers_2": ("product", "committed_users"),
     "RetentionDays": ("storage", "retention_days"), "ScreenShare": ("storage", "screen_share"),
     "CallsPerMonth": ("storage", "calls_per_month"),

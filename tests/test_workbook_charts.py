@@ -4,25 +4,29 @@ A 13-period and a 60-period contract (basic_contract with its variants): the cha
 chart-only helper columns (``Chart...`` names, billing_model/workbook/charts.py), caches exactly
 the scenario's active points, and tells LibreOffice to skip #N/A points (``dispBlanksAs``);
 after a term edit recalculated in LibreOffice the helper cells hold the figures over the new
-ramp + term and #N/A past it (what a scatter chart's x axis, and a bar chart's bars, follow).
+ramp + term and #N/A past it (what a scatter chart's x axis follows), and the charts of the
+recalculated file still read the helper columns whole.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import re
 import tomllib
 import zipfile
 
 import openpyxl
 import pytest
+from openpyxl.utils.cell import range_boundaries
 
-from billing_model.io.libreoffice import recalculate_many
+from billing_model.core.invoices import due_date
 from billing_model.io.scenario import scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_workbook
+from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import edate, extend
-from tests.workbook_cells import as_date, chart_helper_cells, error_cells, named, set_named
+from tests import workbooks
+from tests.workbook_cells import as_date, chart_helper_cells, error_cells, named
 
 SERIES = ("users", "telephony", "ivr_minutes", "storage_gb")
 
@@ -40,24 +44,34 @@ def _scenario(ramp: int, term: int):
 
 
 CASES = {13: (1, 12), 60: (3, 57)}
+EDITS = {13: 40, 60: 10}  # TermMonths typed into each workbook: 1 + 40 and 3 + 10 periods
+
+#: the session's workbooks (tests/workbooks.py): each contract as built, and a copy with the
+#: term edited on the Inputs sheet (recalculated in the worker's one LibreOffice run)
+BOOKS = {periods: workbooks.scenario(f"charts{periods}", functools.partial(_scenario, *rt),
+                                     key=f"basic_contract at ramp {rt[0]}, term {rt[1]}")
+         for periods, rt in CASES.items()}
+EDITED = {periods: workbooks.edited(f"charts{periods}-term{term}", BOOKS[periods],
+                                    {"TermMonths": term}) for periods, term in EDITS.items()}
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """{periods: (scenario, workbook path)}, each built once."""
-    folder = tmp_path_factory.mktemp("charts")
+def built(workbook_store):
+    """{periods: (scenario, built workbook path)}."""
     out = {}
-    for periods, (ramp, term) in CASES.items():
-        scenario = _scenario(ramp, term)
+    for periods, case in BOOKS.items():
+        scenario = workbook_store.scenario(case)
         assert scenario.periods == periods
-        out[periods] = (scenario, build_workbook(scenario, folder / f"charts{periods}.xlsx"))
+        out[periods] = (scenario, workbook_store.built(case))
     return out
 
 
 def _charts(path) -> list[tuple[str, str]]:
     """(chart title, its chart XML) of every chart of a built workbook."""
     with zipfile.ZipFile(path) as z:
-        xmls = [z.read(n).decode() for n in z.namelist() if re.match(r"xl/charts/chart\d+", n)]
+        # LibreOffice writes a sheet name's quotes as &apos; in the files it saves
+        xmls = [z.read(n).decode().replace("&apos;", "'") for n in z.namelist()
+                if re.match(r"xl/charts/chart\d+", n)]
     return [(re.search(r"<a:t>([^<]*)</a:t>", x).group(1), x) for x in xmls]
 
 
@@ -77,6 +91,12 @@ def _points(xml: str, tag: str) -> list[int]:
     """Per series, how many points the cache of its ``tag`` range holds (#N/A left out)."""
     blocks = re.findall(rf"<c:{tag}>(.*?)</c:{tag}>", xml, flags=re.S)
     return [len(re.findall(r"<c:pt idx=", b)) for b in blocks]
+
+
+def _rows(reference: str) -> tuple[int, int]:
+    """The first and last row of a ``Sheet!$A$1:$A$9`` range."""
+    _c1, r1, _c2, r2 = range_boundaries(reference.rpartition("!")[2].replace("$", ""))
+    return r1, r2
 
 
 def _name(path, name: str) -> str:
@@ -113,20 +133,25 @@ def test_storage_chart_plots_ramp_plus_term(built, periods):
 
 
 @pytest.mark.parametrize("periods", CASES)
-def test_cash_flow_chart_ends_at_the_last_invoice(built, periods):
-    """A bar chart keeps a slot per row: its range ends at the scenario's last invoice (the
-    arrears invoice at period ramp + term), not at the grid's."""
+def test_cash_flow_chart_plots_ramp_plus_term(built, periods):
+    """Each invoice total a bar at its due date (a scatter series with 100 % minus error bars)
+    over the whole table, so that an edited longer term is drawn too; the cache holds the
+    invoices up to the arrears invoice of period ramp + term (hardware included)."""
     scenario, path = built[periods]
     xml = _chart(path, "Cash due by due date", "Cash flow")
+    assert "<c:scatterChart>" in xml and "<c:barChart>" not in xml
+    assert _refs(xml, "xVal") == [_name(path, "ChartCashDueDate")]
+    assert _refs(xml, "yVal") == [_name(path, "ChartCashDue")]
+    for helper in ("ChartCashDueDate", "ChartCashDue"):  # the helpers span the table's rows
+        assert _rows(_name(path, helper)) == _rows(_name(path, "InvoiceDates")), helper
+    assert "<c:xVal><c:numRef>" in xml and "strCache" not in xml
     end = edate(scenario.contract.order_date, periods)
     hardware = sum(1 for h in scenario.hardware if h.ship_date <= end)
-    bars = periods + 1 + hardware
-    helper = _name(path, "ChartCashDue")  # the whole grid's rows
-    first = int(re.search(r"\$(\d+):", helper).group(1))
-    column = re.search(r"!\$([A-Z]+)\$", helper).group(1)
-    assert _refs(xml, "val") == [f"'Cash flow'!${column}${first}:${column}${first + bars - 1}"]
-    assert _refs(xml, "cat") == [f"'Cash flow'!$E${first}:$E${first + bars - 1}"]
-    assert _points(xml, "val") == [bars]
+    assert _points(xml, "xVal") == _points(xml, "yVal") == [periods + 1 + hardware]
+    bars = re.search(r"<c:errBars>(.*?)</c:errBars>", xml, flags=re.S).group(1)
+    for part in ('<c:errDir val="y"/>', '<c:errBarType val="minus"/>',
+                 '<c:errValType val="percentage"/>', '<c:val val="100"/>', "<c:noEndCap"):
+        assert part in bars, part
 
 
 @pytest.mark.parametrize("periods", CASES)
@@ -144,22 +169,10 @@ def test_variants_chart_plots_to_the_longest_variants_last_invoice(built, period
 
 # --- after a term edit, recalculated in LibreOffice ---------------------------------------
 
-EDITS = {13: 40, 60: 10}  # TermMonths typed into each workbook: 1 + 40 and 3 + 10 periods
-
-
 @pytest.fixture(scope="module")
-def edited(built, tmp_path_factory, soffice):
-    """{periods: recalculated workbook with TermMonths edited}, in one LibreOffice run."""
-    folder = tmp_path_factory.mktemp("charts-edited")
-    paths = []
-    for periods, term in EDITS.items():
-        path = folder / f"edited{periods}.xlsx"
-        path.write_bytes(built[periods][1].read_bytes())
-        set_named(path, {"TermMonths": term})
-        paths.append(path)
-    recalculate_many(paths)
-    return {p: openpyxl.load_workbook(path, data_only=True)
-            for p, path in zip(EDITS, paths, strict=True)}
+def edited(workbook_store):
+    """{periods: recalculated workbook with TermMonths edited} from the session's store."""
+    return {periods: workbook_store.book(case) for periods, case in EDITED.items()}
 
 
 def _column(wb, name: str) -> list:
@@ -183,18 +196,44 @@ def test_storage_chart_cells_follow_an_edited_term(edited, built, periods):
     assert starts[now:] == ["#N/A"] * (len(starts) - now)
 
 
+def _range_values(wb, reference: str) -> list:
+    """The values of the cells of ``'Sheet'!$A$1:$A$9`` (one column)."""
+    sheet, _bang, cells = reference.rpartition("!")
+    c1, r1, _c2, r2 = range_boundaries(cells.replace("$", ""))
+    ws = wb[sheet.strip("'")]
+    return [ws.cell(r, c1).value for r in range(r1, r2 + 1)]
+
+
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("periods", EDITS)
-def test_cash_flow_chart_cells_follow_an_edited_term(edited, built, periods):
+def test_cash_flow_chart_follows_an_edited_term(edited, built, workbook_store, periods):
+    """The chart of the recalculated file reads the helper columns, and they hold each due
+    date and total through the new term's last invoice and #N/A after: 1 + 12 -> 1 + 40
+    periods draws 28 more bars, 3 + 57 -> 3 + 10 periods 47 fewer."""
     wb = edited[periods]
     scenario = built[periods][0]
-    end = edate(scenario.contract.order_date, named(wb, "Periods"))
-    chart, totals = _column(wb, "ChartCashDue"), _column(wb, "InvoiceTotals")
+    now = named(wb, "Periods")
+    assert now == CASES[periods][0] + EDITS[periods]
+    xml = _chart(workbook_store.recalculated(EDITED[periods]), "Cash due by due date",
+                 "Cash flow")
+    (x_ref,), (y_ref,) = _refs(xml, "xVal"), _refs(xml, "yVal")
+    xs, ys = _range_values(wb, x_ref), _range_values(wb, y_ref)
     dates = [as_date(d) for d in _column(wb, "InvoiceDates")]
-    assert [c for c, d in zip(chart, dates, strict=True) if d > end] == \
-        ["#N/A"] * sum(d > end for d in dates)
-    assert [c for c, d in zip(chart, dates, strict=True) if d <= end] == \
-        [t for t, d in zip(totals, dates, strict=True) if d <= end]
+    assert len(xs) == len(ys) == len(dates)  # the whole table, not the built term's rows
+    end = edate(scenario.contract.order_date, now)
+    live = [d <= end for d in dates]
+    hardware = sum(1 for h in scenario.hardware if h.ship_date <= end)
+    assert sum(live) == now + 1 + hardware
+    assert [x for x, keep in zip(xs, live, strict=True) if not keep] == ["#N/A"] * (
+        len(live) - sum(live))
+    assert [y for y, keep in zip(ys, live, strict=True) if not keep] == ["#N/A"] * (
+        len(live) - sum(live))
+    terms = scenario.contract.payment_terms_days
+    assert [as_date(x) for x, keep in zip(xs, live, strict=True) if keep] == \
+        [due_date(d, terms) for d, keep in zip(dates, live, strict=True) if keep]
+    totals = _column(wb, "InvoiceTotals")
+    assert [y for y, keep in zip(ys, live, strict=True) if keep] == \
+        [t for t, keep in zip(totals, live, strict=True) if keep]
 
 
 @pytest.mark.libreoffice

@@ -34,28 +34,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .concurrency import DEFAULT_MIN_MINUTES, PEAK_RULES
 from .errors import BillingInputError
 from .licenses import BY_KEY
-from .limits import LIMITS
-from .periods import DEFAULT_TIMEZONE, MEASURED_SHARE, BillingCalendar
+from .periods import MEASURED_SHARE, BillingCalendar
+from .schema import CHANNELS, CONTRACT_DEFAULTS, FIELDS, RAMP_POLICIES
 
-RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
-"""``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
-contracted"); ``no-software-charges``: the vendor's current FAQ (no user charges during the ramp;
-telephony and fair-use overages still bill). Source: docs/rules.md#ramp."""
-
-CHANNELS: tuple[str, ...] = ("direct", "partner")
-"""``partner``: the billing report shows usage but no cost (FAQ, "Why does my billing report show
-no cost?"): the schedule keeps quantities and leaves rates and amounts empty."""
-
-PEAK_RULES: tuple[str, ...] = ("cumulative", "contiguous")
 AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
 """What billed periods after the last period of session data hold: ``zero`` users, or the
 ``repeat-last`` period's users (a quote from one measured month). Unset: zero, with a warning."""
@@ -73,7 +64,9 @@ class Contract:
     currency : str
         ISO code, one of :data:`billing_model.core.money.CURRENCIES` (default ``USD``).
     billing_timezone : str
-        IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST").
+        IANA zone of the billing periods (default ``America/New_York``, the FAQ's "EST"). The
+        loader gives a :class:`~billing_model.core.periods.Zone`: the name, parsed once, which
+        the engines use without looking it up again.
     license_model : str
         ``named`` or ``concurrent`` for the PureCloud 1-3 license lines (default ``named``).
     license : str
@@ -107,13 +100,14 @@ class Contract:
     term_months: int
     prepay_rate: Decimal | None = None
     overage_rate: Decimal | None = None
-    currency: str = "USD"
-    billing_timezone: str = DEFAULT_TIMEZONE
-    license_model: str = "named"
-    ramp_months: int = LIMITS["ramp_months"].default  # type: ignore[assignment]
-    ramp_policy: str = "actual-usage"
-    payment_terms_days: int = LIMITS["payment_terms_days"].default  # type: ignore[assignment]
-    channel: str = "direct"
+    # the defaults are the schema's (core/schema.py), the one declaration of each field
+    currency: str = FIELDS["currency"].default
+    billing_timezone: str = FIELDS["billing_timezone"].default
+    license_model: str = FIELDS["license_model"].default
+    ramp_months: int = FIELDS["ramp_months"].default
+    ramp_policy: str = FIELDS["ramp_policy"].default
+    payment_terms_days: int = FIELDS["payment_terms_days"].default
+    channel: str = FIELDS["channel"].default
     ivr_overage_rate: Decimal | None = None
     api_overage_rate: Decimal | None = None
     storage_overage_rate: Decimal | None = None
@@ -128,10 +122,6 @@ class Contract:
         return self.channel == "partner"
 
 
-#: the defaults of the contract's optional terms, the one owner the scenario values and the Excel
-#: functions read (``CONTRACT_DEFAULTS["payment_terms_days"] == 30``)
-CONTRACT_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Contract)
-                                     if f.default is not MISSING}
 
 
 @dataclass(frozen=True)
@@ -169,8 +159,8 @@ class SessionSource:
 
     path: Path
     input_timezone: str | None = None
-    peak_rule: str = "cumulative"
-    min_minutes: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
+    peak_rule: str = PEAK_RULES[0]
+    min_minutes: int = DEFAULT_MIN_MINUTES
     after_data: str | None = None
     other_clients: str | None = None
     other_presence: str | None = None
@@ -342,3 +332,8 @@ class Scenario:
         if not series:
             return None
         return tuple(sum(vals, Decimal(0)) for vals in zip(*series, strict=True))
+
+
+__all__ = ["AFTER_DATA", "CHANNELS", "CONTRACT_DEFAULTS", "FAIR_USE_KEYS", "PEAK_RULES",
+           "RAMP_POLICIES", "Charge", "Contract", "Org", "Product", "Quote", "Scenario",
+           "SessionSource"]

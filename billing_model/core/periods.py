@@ -45,8 +45,42 @@ MAX_PERIODS: int = LIMITS["periods"].maximum  # type: ignore[assignment]
 MEASURED_SHARE = 0.5
 
 
+class Zone(str):
+    """A time zone parsed once, where the user gave it: its IANA name as text (shown, compared
+    and hashed as the name, so a contract or a message holds it like any text) carrying its
+    ``ZoneInfo`` in ``info``, which :func:`get_timezone` returns without looking the name up
+    again. Made by :func:`parse_zone`.
+
+    >>> z = parse_zone(" Europe/Berlin ")
+    >>> z == "Europe/Berlin", get_timezone(z) is z.info
+    (True, True)
+    """
+
+    info: ZoneInfo
+
+
+def parse_zone(name: object, *, where: str = "timezone") -> Zone:
+    """The :class:`Zone` of an IANA name (``UTC`` included; surrounding spaces dropped), or a
+    one-line error naming ``where``; a :class:`Zone` is returned as it is."""
+    if isinstance(name, Zone):
+        return name
+    info = _lookup_zone(name, where)
+    zone = Zone(str(name).strip())
+    zone.info = info
+    return zone
+
+
 def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
-    """An IANA zone by name (``UTC`` included), or a one-line error naming ``where``.
+    """The ``ZoneInfo`` of an IANA name (``UTC`` included), or a one-line error naming ``where``;
+    a :class:`Zone`'s is taken as parsed.
+    """
+    if isinstance(name, Zone):
+        return name.info
+    return _lookup_zone(name, where)
+
+
+def _lookup_zone(name: object, where: str) -> ZoneInfo:
+    """The parse of a zone's name: its ``ZoneInfo``, or a one-line error naming ``where``.
 
     ``EST``, ``MST`` and ``HST`` are valid but fixed offsets without daylight saving time: a
     warning says so once (the FAQ's "EST" means US Eastern, ``America/New_York``).
@@ -63,7 +97,7 @@ def get_timezone(name: str, *, where: str = "timezone") -> ZoneInfo:
         _WARNED.add(zone.key)
         warnings.warn(f"{where}: {zone.key!r} is a fixed UTC offset without daylight saving time, "
                       f"so summer periods start an hour off; for the region's clock use "
-                      f"{_FIXED_US_ZONES[zone.key]!r}", BillingWarning, stacklevel=2)
+                      f"{_FIXED_US_ZONES[zone.key]!r}", BillingWarning, stacklevel=3)
     return zone
 
 
@@ -117,7 +151,7 @@ def anchor_dates(order_date: object, ks) -> np.ndarray:
     >>> anchor_dates("2026-01-31", [0, 1, 2, -1]).astype(str).tolist()
     ['2026-01-31', '2026-02-28', '2026-03-31', '2025-12-31']
     """
-    d = to_date(order_date)
+    d = order_date if type(order_date) is dt.date else to_date(order_date)  # parsed: as is
     ks = np.asarray(ks, dtype=np.int64)
     months = np.datetime64(f"{d.year:04d}-{d.month:02d}", "M") + ks
     first = months.astype("datetime64[D]")
@@ -175,9 +209,10 @@ class BillingCalendar:
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __init__(self, order_date: object, timezone: str = DEFAULT_TIMEZONE):
-        object.__setattr__(self, "order_date", to_date(order_date))
-        get_timezone(timezone)
-        object.__setattr__(self, "timezone", str(timezone).strip())
+        # a date and a Zone are taken as parsed (the boundary did it); text is parsed here
+        object.__setattr__(self, "order_date", order_date if type(order_date) is dt.date
+                           else to_date(order_date))
+        object.__setattr__(self, "timezone", parse_zone(timezone))
         object.__setattr__(self, "_cache", {})
 
     # --- dates -------------------------------------------------------------------------------

@@ -38,7 +38,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from billing_model.core.contract import CONTRACT_DEFAULTS
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import check_currency, to_decimal
 from billing_model.core.periods import (
@@ -49,10 +48,12 @@ from billing_model.core.periods import (
     get_timezone,
     to_date,
 )
+from billing_model.core.schema import CONTRACT_DEFAULTS
 from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
 from billing_model.core.usage import Window
-from billing_model.io.tables import combine, normalize_table, parse_instants
+from billing_model.io.combine import combine
+from billing_model.io.tables import normalize_table, parse_instants
 
 #: no default: the value is required
 _REQUIRED = object()

@@ -22,7 +22,6 @@ A 100-user PureCloud 2 named contract with a 3-month ramp: how many periods does
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import stat
 import tomllib
@@ -30,43 +29,21 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from ..core import validate
-from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model
-from ..core.contract import (
-    CHANNELS,
-    CONTRACT_DEFAULTS,
-    FAIR_USE_KEYS,
-    RAMP_POLICIES,
-    Charge,
-    Contract,
-    Org,
-    Product,
-    Quote,
-    Scenario,
-)
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
+from ..core.contract import FAIR_USE_KEYS, Charge, Contract, Org, Product, Quote, Scenario
 from ..core.errors import BillingInputError
-from ..core.licenses import BY_KEY, LICENSE_KEYS, normalize_license
-from ..core.limits import LIMITS
-from ..core.money import CURRENCIES, to_decimal
-from ..core.periods import (
-    DEFAULT_TIMEZONE,
-    MAX_PERIODS,
-    anchor_dates,
-    get_timezone,
-)
+from ..core.money import to_decimal
+from ..core.periods import anchor_dates
+from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables
+from .scenario_contract import read_contract, read_license, read_products
+from .scenario_sessions import check_org_users, session_orgs, session_usage
+from .voice_report import voice_report_orgs
 
-#: names of the keys each table accepts (unknown keys are errors: a typo is never ignored)
-CONTRACT_KEYS: tuple[str, ...] = (
-    "order_date", "currency", "billing_timezone", "license_model", "license", "committed_users",
-    "prepay_rate", "overage_rate", "ramp_months", "ramp_policy", "term_months",
-    "payment_terms_days", "channel", "ivr_overage_rate", "api_overage_rate",
-    "storage_overage_rate",
-)
-PRODUCT_KEYS: tuple[str, ...] = (
-    "license", "license_model", "committed_users", "prepay_rate", "overage_rate",
-)
+#: names of the keys each table accepts (unknown keys are errors: a typo is never ignored);
+#: ``[contract]``'s and ``[[product]]``'s are the schema's (core/schema.py)
 USAGE_KEYS: tuple[str, ...] = (
     "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
     "other_clients", "other_presence", "telephony",
@@ -82,9 +59,6 @@ TOP_KEYS: tuple[str, ...] = (
 )
 #: longest customer name or quote title (a heading, not a document)
 MAX_QUOTE_TEXT = 255
-#: longest variant or org name: a heading too (a workbook shows it in titles, column headers
-#: and chart legends, quoted, beside other text)
-MAX_NAME_TEXT = 255
 #: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
 #: specifications and limits"); refused here, naming the key, not later naming a cell
 MAX_DESCRIPTION_TEXT = 32_767
@@ -92,26 +66,8 @@ MAX_DESCRIPTION_TEXT = 32_767
 MAX_SCENARIO_BYTES = 16 * 2**20
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
-#: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
-MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: bidirectional embeddings, overrides and isolates: invisible, they reorder the text shown
-#: after them (a seller "Evil \u202egnp.exe" prints as "Evil exe.png" on the customer's quote);
-#: right-to-left names need none of them (the marks U+200E/U+200F stay accepted)
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def bidi_problem(value: str) -> str | None:
-    """Why ``value`` is refused as a name shown to people (None: accepted)."""
-    bad = _BIDI.search(value)
-    if bad is None:
-        return None
-    return (f"contains the bidirectional control U+{ord(bad.group()):04X} at position "
-            f"{bad.start() + 1} (it reorders the text shown after it); accepted: text without "
-            "U+202A-U+202E and U+2066-U+2069 (right-to-left text needs none)")
-
-
 #: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -196,13 +152,13 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
     scenario = _build(data, label=label, base=base, name=name, source=source, cache=cache)
     variants = []
     seen = {"base"}
-    tables = _tables(data, "variant", label)
-    if max_variants is not None and len(tables) > max_variants:
-        raise BillingInputError(f"{label}: {len(tables):,} [[variant]] tables; a workbook holds "
+    found = tables(data, "variant", label)
+    if max_variants is not None and len(found) > max_variants:
+        raise BillingInputError(f"{label}: {len(found):,} [[variant]] tables; a workbook holds "
                                 f"at most {max_variants} variants; accepted: fewer variants in "
                                 "one file (split them over several), or build one with --variant"
                                 " NAME (invoices compares any number)")
-    for i, raw in enumerate(tables):
+    for i, raw in enumerate(found):
         where = f"variant[{i + 1}]"
         if "name" not in raw:
             raise BillingInputError(f"{label}: {where}.name: missing; accepted: a text naming "
@@ -249,83 +205,22 @@ def _merge_variant(data: Mapping[str, Any], raw: Mapping[str, Any], *, label: st
     return merged
 
 
-class _Checker:
-    """Reads typed values out of TOML tables with one-line errors naming file and key."""
-
-    def __init__(self, label: str):
-        self.label = label
-
-    def fail(self, where: str, message: str) -> NoReturn:
-        raise BillingInputError(f"{self.label}: {where}: {message}")
-
-    def table(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            self.fail(where, f"expected a table, got {value!r}")
-        return value
-
-    def known(self, table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
-        for key in table:
-            if key not in keys:
-                self.fail(f"{where}.{key}" if where else key,
-                          f"unknown key; accepted: {', '.join(keys)}")
-
-    def required(self, table: Mapping[str, Any], key: str, where: str, what: str) -> Any:
-        if key not in table:
-            self.fail(f"{where}.{key}", f"missing; accepted: {what}")
-        return table[key]
-
-    def choice(self, value: Any, where: str, accepted: tuple[str, ...]) -> str:
-        return validate.choice(value, f"{self.label}: {where}", accepted)
-
-    def whole(self, value: Any, where: str, key: str = "count", *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
-        return validate.whole(value, f"{self.label}: {where}", key, minimum=minimum,
-                              maximum=maximum)
-
-    def money(self, value: Any, where: str) -> Decimal:
-        return validate.number(value, f"{self.label}: {where}")
-
-    def date(self, value: Any, where: str) -> dt.date:
-        return validate.date(value, f"{self.label}: {where}")
-
-    def series(self, value: Any, where: str, periods: int, *, whole: bool) -> tuple:
-        """One value per period (whole counts or exact decimals): every value given, at least
-        ``periods`` of them, checked up to the engine's periods limit (the engines bill the
-        first ``periods``; a workbook keeps the rest for a longer ramp or term)."""
-        if not isinstance(value, list | tuple):
-            self.fail(where, f"expected a list with one value per period, got {value!r}")
-        if len(value) < periods:
-            self.fail(where, f"{len(value)} values, but the contract bills {periods} periods "
-                      "(ramp_months + term_months); accepted: one value per period")
-        check = self.whole if whole else self.money
-        return tuple(check(v, f"{where}[{i}]")  # a loop over periods
-                     for i, v in enumerate(value[:MAX_GIVEN]))
-
-
-def _tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
-    value = data.get(key, [])
-    if isinstance(value, Mapping):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
-        raise BillingInputError(f"{label}: {key}: expected tables [[{key}]], got {value!r}")
-    return value
-
-
 def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
            source: Path | None, cache: dict) -> Scenario:
-    c = _Checker(label)
+    c = Checker(label)
     c.table(data, "scenario")
     c.known(data, TOP_KEYS, "")
     if "contract" not in data:
         c.fail("contract", "missing; accepted: a [contract] table")
-    contract = _contract(c, c.table(data["contract"], "contract"))
-    products = _products(c, contract, _tables(data, "product", label))
+    contract = read_contract(c, c.table(data["contract"], "contract"),
+                             cache.setdefault("parsed", {}))
+    products = read_products(c, contract, tables(data, "product", label))
     by_license = {p.license: p for p in products}
     orgs = []
     if "usage" not in data:
         c.fail("usage", "missing; accepted: a [usage] table with users (or sessions) per period")
     org_tables = [("usage", c.table(data["usage"], "usage"))]
-    org_tables += [(f"org[{i + 1}]", t) for i, t in enumerate(_tables(data, "org", label))]
+    org_tables += [(f"org[{i + 1}]", t) for i, t in enumerate(tables(data, "org", label))]
     names: set[str] = set()
     for where, table in org_tables:
         new = _orgs(c, contract, by_license, table, where, base, cache)
@@ -337,9 +232,9 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
     orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
     _check_rates(c, contract, products, orgs)
     one_time = tuple(_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
-                     for i, t in enumerate(_tables(data, "one_time", label)))
+                     for i, t in enumerate(tables(data, "one_time", label)))
     hardware = tuple(_charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
-                     for i, t in enumerate(_tables(data, "hardware", label)))
+                     for i, t in enumerate(tables(data, "hardware", label)))
     storage = None
     if "storage" in data:
         from ..core.storage import StorageSettings  # the storage engine (issue 4)
@@ -356,7 +251,7 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
                     quote=quote)
 
 
-def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
+def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
     """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until
     (required); seller, contact, email, phone, number and issued (optional)."""
     c.known(t, QUOTE_KEYS, "quote")
@@ -394,106 +289,7 @@ def _quote(c: _Checker, t: Mapping[str, Any]) -> Quote:
     return Quote(customer=customer, title=title, valid_until=valid, issued=issued, **optional)
 
 
-def _contract(c: _Checker, t: Mapping[str, Any]) -> Contract:
-    c.known(t, CONTRACT_KEYS, "contract")
-    w = "contract."
-    order_date = c.date(c.required(t, "order_date", "contract", "a date YYYY-MM-DD"),
-                        w + "order_date")
-    currency = str(t.get("currency", CONTRACT_DEFAULTS["currency"]))
-    if currency.strip().upper() not in CURRENCIES:
-        c.fail(w + "currency", f"{t.get('currency')!r} is not accepted; accepted: "
-               f"{', '.join(CURRENCIES)}")
-    currency = currency.strip().upper()
-    tz = t.get("billing_timezone", DEFAULT_TIMEZONE)
-    try:
-        get_timezone(str(tz))
-    except BillingInputError:
-        c.fail(w + "billing_timezone", f"{tz!r} is not accepted; accepted: an IANA zone such as "
-               "'America/New_York', 'Europe/Berlin' or 'UTC'")
-    model = c.choice(t.get("license_model", CONTRACT_DEFAULTS["license_model"]),
-                     w + "license_model", ("named", "concurrent"))
-    lic = _license(c, c.required(t, "license", "contract", "a license such as pc2"),
-                   w + "license")
-    channel = c.choice(t.get("channel", CONTRACT_DEFAULTS["channel"]), w + "channel", CHANNELS)
-    prepay = _rate(c, t, "prepay_rate", "contract", required=channel == "direct")
-    overage = _rate(c, t, "overage_rate", "contract", required=False)
-    ramp = c.whole(t.get("ramp_months", LIMITS["ramp_months"].default), w + "ramp_months",
-                   "ramp_months")
-    term = c.whole(c.required(t, "term_months", "contract", LIMITS["term_months"].accepted()),
-                   w + "term_months", "term_months")
-    if ramp + term > MAX_PERIODS:
-        c.fail(w + "term_months", f"ramp_months + term_months = {ramp + term} periods; accepted: "
-               f"at most {MAX_PERIODS} (20 years)")
-    return Contract(
-        order_date=order_date, currency=currency, billing_timezone=str(tz).strip(),
-        license_model=_model_for(c, lic, model, w + "license_model"), license=lic,
-        committed_users=c.whole(c.required(t, "committed_users", "contract",
-                                           LIMITS["count"].accepted()), w + "committed_users"),
-        prepay_rate=prepay, overage_rate=overage if overage is not None else prepay,
-        ramp_months=ramp,
-        ramp_policy=c.choice(t.get("ramp_policy", CONTRACT_DEFAULTS["ramp_policy"]),
-                             w + "ramp_policy", RAMP_POLICIES),
-        term_months=term,
-        payment_terms_days=c.whole(t.get("payment_terms_days",
-                                         LIMITS["payment_terms_days"].default),
-                                   w + "payment_terms_days", "payment_terms_days"),
-        channel=channel,
-        ivr_overage_rate=_rate(c, t, "ivr_overage_rate", "contract", required=False),
-        api_overage_rate=_rate(c, t, "api_overage_rate", "contract", required=False),
-        storage_overage_rate=_rate(c, t, "storage_overage_rate", "contract", required=False),
-    )
-
-
-def _license(c: _Checker, value: Any, where: str) -> str:
-    try:
-        return normalize_license(value, where=where)
-    except BillingInputError:
-        c.fail(where, f"{value!r} is not accepted; accepted: {', '.join(LICENSE_KEYS)} (or "
-               "'PureCloud 2', 'CX 2', ...)")
-
-
-def _model_for(c: _Checker, lic: str, model: str, where: str) -> str:
-    """Communicate and Collaborate are always named; the contract's model applies to PC1-3."""
-    check_model(model)
-    return model if BY_KEY[lic].concurrent else "named"
-
-
-def _rate(c: _Checker, t: Mapping[str, Any], key: str, where: str, *,
-          required: bool) -> Decimal | None:
-    if key not in t:
-        if required:
-            c.fail(f"{where}.{key}", "missing; accepted: a number >= 0 (price per user per "
-                   "month)")
-        return None
-    return c.money(t[key], f"{where}.{key}")
-
-
-def _products(c: _Checker, contract: Contract,
-              tables: list[Mapping[str, Any]]) -> tuple[Product, ...]:
-    products = [Product(contract.license, contract.license_model, contract.committed_users,
-                        contract.prepay_rate, contract.overage_rate)]
-    for i, t in enumerate(tables):
-        where = f"product[{i + 1}]"
-        c.known(t, PRODUCT_KEYS, where)
-        lic = _license(c, c.required(t, "license", where, "a license such as communicate"),
-                       f"{where}.license")
-        if any(p.license == lic for p in products):
-            c.fail(f"{where}.license", f"{lic!r} has a license line already; accepted: one line "
-                   "per license")
-        model = c.choice(t.get("license_model", contract.license_model),
-                         f"{where}.license_model", ("named", "concurrent"))
-        if "license_model" in t and model == "concurrent" and not BY_KEY[lic].concurrent:
-            c.fail(f"{where}.license_model", f"'concurrent' is not accepted for {lic}: "
-                   "Communicate and Collaborate users are always named; accepted: named")
-        prepay = _rate(c, t, "prepay_rate", where, required=not contract.partner)
-        overage = _rate(c, t, "overage_rate", where, required=False)
-        products.append(Product(lic, _model_for(c, lic, model, f"{where}.license_model"),
-                                c.whole(t.get("committed_users", 0), f"{where}.committed_users"),
-                                prepay, overage if overage is not None else prepay))
-    return tuple(products)
-
-
-def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
+def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
           t: Mapping[str, Any], where: str, base: Path, cache: dict) -> list[Org]:
     c.known(t, USAGE_KEYS, where)
     n = contract.periods
@@ -529,7 +325,7 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
             users = {}
             given: dict[str, str] = {}
             for lic_name, values in raw.items():
-                lic = _license(c, lic_name, f"{where}.users.{lic_name}")
+                lic = read_license(c, lic_name, f"{where}.users.{lic_name}")
                 if lic in given:  # 'pc2' and 'CX 2': the second list replaced the first
                     c.fail(f"{where}.users.{lic_name}", f"{lic_name!r} is {lic}, given already "
                            f"as {given[lic]!r}; accepted: one list per license")
@@ -541,16 +337,16 @@ def _orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
             users_where = {contract.license: f"{where}.users"}
         given.update({"users:" + lic: values for lic, values in users.items()})
         users = {lic: values[:n] for lic, values in users.items()}
-        _check_org_users(c, by_license, users, users_where, name)
+        check_org_users(c, by_license, users, users_where, name)
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:
-        return _session_orgs(c, contract, by_license, t, where, base, cache, extra,
+        return session_orgs(c, contract, by_license, t, where, base, cache, extra,
                              name if "name" in t else None)
     c.fail(f"{where}.users", "missing; accepted: a list with one user count per period, a table "
            "of such lists per license, or sessions = 'file.csv'")
 
 
-def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
+def _check_rates(c: Checker, contract: Contract, products: tuple[Product, ...],
                  orgs: list[Org]) -> None:
     """Fair-use usage needs the contract's overage rate (no defaults, docs/rules.md#ivr-and-api)."""
     if contract.partner:
@@ -562,7 +358,7 @@ def _check_rates(c: _Checker, contract: Contract, products: tuple[Product, ...],
                    "contract's rate, a number >= 0 (no published default)")
 
 
-def _storage_rate(c: _Checker, contract: Contract, data: Mapping[str, Any], storage: Any,
+def _storage_rate(c: Checker, contract: Contract, data: Mapping[str, Any], storage: Any,
                   orgs: list[Org]) -> Contract:
     """The storage overage rate: ``contract.storage_overage_rate``, else ``[storage]``'s
     ``overage_rate``, else the published 0.25 per GB, which is a USD figure
@@ -582,7 +378,7 @@ def _storage_rate(c: _Checker, contract: Contract, data: Mapping[str, Any], stor
     return replace(contract, storage_overage_rate=Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)))
 
 
-def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *,
+def _charge(c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *,
             hardware: bool) -> Charge:
     c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
     desc = str(c.required(t, "description", where, "a text")).strip()
@@ -617,6 +413,5 @@ def _charge(c: _Checker, t: Mapping[str, Any], where: str, contract: Contract, *
     return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 
-from .scenario_sessions import _check_org_users, _session_orgs, session_usage  # noqa: E402,F401
-from .scenario_values import contract_from_values, scenario_from_values  # noqa: E402,F401
-from .voice_report import voice_report_orgs  # noqa: E402
+__all__ = ["CONTRACT_KEYS", "MAX_NAME_TEXT", "PRODUCT_KEYS", "bidi_problem", "load_scenario",
+           "scenario_from_mapping", "session_usage"]

@@ -8,14 +8,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from ..core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE, PEAK_RULES
 from ..core.contract import (
     AFTER_DATA,
     FAIR_USE_KEYS,
-    PEAK_RULES,
     Contract,
     Org,
     Product,
@@ -23,17 +23,15 @@ from ..core.contract import (
 )
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
-from ..core.limits import LIMITS
 from ..core.periods import BillingCalendar, get_timezone
+from ..core.regions import check_one_region
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
 from .sessions import read_sessions
 
-if TYPE_CHECKING:
-    from .scenario import _Checker
 
-
-def _check_org_users(c: _Checker, by_license: Mapping[str, Product],
+def check_org_users(c: Checker, by_license: Mapping[str, Product],
                      users: Mapping[str, tuple[int, ...]], where: Mapping[str, str],
                      org: str) -> None:
     """Each license must have a license line; one org may not mix PureCloud 1-3 tiers/models."""
@@ -53,7 +51,7 @@ def _check_org_users(c: _Checker, by_license: Mapping[str, Product],
                "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
 
 
-def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Product],
+def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
                   t: Mapping[str, Any], where: str, base: Path, cache: dict,
                   extra: dict[str, Any], name: str | None) -> list[Org]:
     """Users per period from session data through the usage engine, one org per org found."""
@@ -76,8 +74,8 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                    "such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
     source = SessionSource(
         path=path, input_timezone=zone,
-        peak_rule=c.choice(t.get("peak_rule", "cumulative"), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(t.get("min_minutes", LIMITS["min_minutes"].default),
+        peak_rule=c.choice(t.get("peak_rule", DEFAULT_PEAK_RULE), f"{where}.peak_rule", PEAK_RULES),
+        min_minutes=c.whole(t.get("min_minutes", DEFAULT_MIN_MINUTES),
                             f"{where}.min_minutes", "min_minutes"),
         after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
                     if "after_data" in t else None),
@@ -113,7 +111,6 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                       source.after_data, calendar, where, _span_text(source, calendar, n))
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
-    from .scenario import MAX_NAME_TEXT, bidi_problem  # here: scenario imports this module
     for org_name in org_names:  # a workbook shows each org's name in headings and titles
         if len(org_name) > MAX_NAME_TEXT:
             c.fail(f"{where}.sessions", f"{path.name}: an org name of {len(org_name):,} "
@@ -126,6 +123,15 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
                f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")
     for i, org_name in enumerate(org_names):  # a loop over orgs
         rows = frame[frame["org"].astype(str) == org_name]
+        if "region" in rows.columns and any(  # concurrent billing: one region per org
+                by_license.get(normalize_license(lic)) is not None
+                and by_license[normalize_license(lic)].license_model == "concurrent"
+                for lic in rows["license"].astype(str).unique()):
+            try:
+                check_one_region(rows["org"].to_numpy(), rows["region"].to_numpy(),
+                                 where=path.name)
+            except BillingInputError as exc:
+                c.fail(f"{where}.sessions", str(exc))
         users: dict[str, tuple[int, ...]] = {}
         for lic_name in sorted(rows["license"].astype(str).unique()):  # a loop over licenses
             lic = normalize_license(lic_name, where=f"{where}.sessions")
@@ -136,7 +142,7 @@ def _session_orgs(c: _Checker, contract: Contract, by_license: Mapping[str, Prod
             per = source.per_period(sub, n, column, last_measured)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)
-        _check_org_users(c, by_license, users,
+        check_org_users(c, by_license, users,
                          {lic: f"{where}.sessions ({path.name}, org {org_name!r}, license "
                                f"{lic})" for lic in users}, org_name)
         org_extra = extra if i == 0 else {  # telephony and fair use count once, on the first

@@ -1,5 +1,5 @@
 """Contracts and scenarios from plain values (the Excel functions' cells), validated like a
-scenario file (split from :mod:`billing_model.io.scenario`)."""
+scenario file: above :mod:`billing_model.io.scenario`, which does not import it back."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from ..core.contract import CONTRACT_DEFAULTS, Contract, Scenario
+from ..core.contract import Contract, Scenario
 from ..core.errors import BillingInputError
 from ..core.money import to_decimal
 from ..core.periods import to_date
+from ..core.schema import CONTRACT_DEFAULTS
+from .scenario import scenario_from_mapping
+from .scenario_checks import Checker
+from .scenario_contract import read_contract
 
 #: the license :func:`scenario_from_values` (and ``BM_INVOICE_SCHEDULE``) bills when none is
 #: given: PureCloud 2, the middle tier (a scenario file always names its license)
@@ -22,13 +26,12 @@ DEFAULT_LICENSE = "pc2"
 def contract_from_values(order_date: object, license: str, committed_users: int,
                          prepay_rate: object, term_months: int, **kwargs: Any) -> Contract:
     """A validated :class:`Contract` from plain values (for UDFs and tests)."""
-    from .scenario import _Checker, _contract  # the loader's checker
     raw = {"order_date": str(to_date(order_date)), "license": license,
            "committed_users": committed_users, "prepay_rate": to_decimal(prepay_rate),
            "term_months": term_months}
     raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
                 for k, v in kwargs.items() if v is not None})
-    return _contract(_Checker("contract"), raw)
+    return read_contract(Checker("contract"), raw)
 
 
 def _plain(values: object, where: str) -> list | None:
@@ -85,7 +88,6 @@ def scenario_from_values(order_date: object, committed_users: int, prepay_rate: 
     >>> s.contract.currency, s.periods
     ('EUR', 1)
     """
-    from .scenario import scenario_from_mapping  # the loader's checker
     contract = {
         "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
         "committed_users": committed_users, "prepay_rate": prepay_rate,

@@ -23,6 +23,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +34,19 @@ import pyarrow.parquet as pq
 from ..core.errors import BillingInputError
 from ..core.sessions import (
     PRESENCES,
+    Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
     presence_error,
 )
 from .arrow import call
+from .combine import combine
 from .progress import track
-from .tables import combine, normalize_table, parse_instants, to_arrow
+from .tables import normalize_table, parse_instants, to_arrow
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
-TEXT_COLUMNS = ("user_id", "org", "license", "client")
+TEXT_COLUMNS = ("user_id", "org", "license", "client", "region")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
 #: rows per piece of a Parquet file read and encoded on a thread: consecutive row groups
 PIECE_ROWS = 1 << 20
@@ -56,7 +59,8 @@ CSV_BLOCK = 64 << 20
 def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
                           org: Sequence | None = None, license: Sequence | str | None = None,
                           client: Sequence | None = None, input_timezone: str | None = None,
-                          source: str = "sessions") -> Sessions:
+                          region: Sequence | None = None, source: str = "sessions"
+                          ) -> Sessions:
     """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
 
     ``license`` may be one name for all rows. Naive datetimes are refused unless
@@ -80,6 +84,8 @@ def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
         columns["org"] = to_arrow(org, "org")
     if client is not None:
         columns["client"] = to_arrow(client, "client")
+    if region is not None:
+        columns["region"] = to_arrow(region, "region")
     lengths = {name: len(col) for name, col in columns.items()}
     if len(set(lengths.values())) > 1:
         raise BillingInputError(f"{source}: columns have different lengths {lengths}")
@@ -116,7 +122,7 @@ def session_files(path: str | Path) -> list[Path]:
 def read_sessions(path: str | Path, *, license: str | None = None,
                   input_timezone: str | None = None, org: str | None = None,
                   other_clients: str | None = None, as_of: int | str | None = None,
-                  other_presence: str | None = None) -> Sessions:
+                  other_presence: str | None = None, region: str | None = None) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
     Parameters
@@ -132,6 +138,8 @@ def read_sessions(path: str | Path, *, license: str | None = None,
         one starting later is refused.
     other_presence : ``"logged-in"`` or ``"offline"``: what a ``systemPresence`` of a JSON
         export outside :data:`~billing_model.core.sessions.PRESENCES` is (default: refused).
+    region : region for rows without one (a blank ``region`` cell, a file without the column);
+        default: a blank cell is refused, and data without the column has no region.
     """
     files = session_files(path)
     total = _parquet_rows(files)
@@ -139,7 +147,7 @@ def read_sessions(path: str | Path, *, license: str | None = None,
         files = track(files, "Reading session files")
     tables = (table for f in files for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
-        other_clients=other_clients, as_of=as_of, other_presence=other_presence))
+        other_clients=other_clients, as_of=as_of, other_presence=other_presence, region=region))
     columns = None
     if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
         columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
@@ -178,7 +186,7 @@ def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[t
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
-def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
+def _normalized(tables: Iterator[tuple]) -> Iterator[Chunk]:
     """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
     on a few threads (Arrow and NumPy release the GIL): a Parquet piece is decoded on its thread
     too, a CSV batch is decoded here while the previous ones are encoded. At most
@@ -213,21 +221,20 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
                 future.cancel()
 
 
-def _normalize(table, kwargs: dict) -> dict:
+def _normalize(table, kwargs: dict) -> Chunk:
     """The chunk of a table, or of what a piece's reader returns (on a reading thread)."""
     if callable(table):
         table = table()
     opened = kwargs.pop("open", None)
     chunk = normalize_table(table, **kwargs)
-    if opened is not None:
-        chunk["open"] = opened
-    return chunk
+    return chunk if opened is None else replace(chunk, open=opened)
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None) -> Iterator[dict]:
+                other_presence: str | None = None, region: str | None = None
+                ) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
@@ -237,17 +244,19 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
                                      org=org, row_groups=row_groups,
                                      other_clients=other_clients, as_of=as_of,
-                                     other_presence=other_presence):
+                                     other_presence=other_presence, region=region):
         chunk = _normalize(table, kwargs)
-        for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
-            chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
-        yield chunk
+        # the Dask engine's scan reads the dictionaries as NumPy
+        yield replace(chunk, **{key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
+                                for key in ("user_dict", "org_dict", "region_dict")
+                                if getattr(chunk, key) is not None})
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None) -> Iterator[tuple[pa.Table, dict]]:
+                other_presence: str | None = None, region: str | None = None
+                ) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
     records' count, added to the chunk). A piece of a Parquet file comes as a function that
@@ -257,6 +266,8 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
             "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
         opts["default_org"] = org
+    if region:
+        opts["default_region"] = region
     if suffix == ".json":
         table, places, opened = _user_details(file, input_timezone, opts["as_of"],
                                               check_other_presence(other_presence))

@@ -74,7 +74,7 @@ from .sessions import (
 from .tables import parse_instants
 
 if TYPE_CHECKING:
-    from .scenario import _Checker
+    from .scenario_checks import Checker
 
 #: the report's columns the model reads, as the vendor writes them
 START, END, DURATION, ADJUSTED, RATE, COST, CURRENCY = (
@@ -294,7 +294,7 @@ def _check_adjusted(text: pa.Array, duration: np.ndarray, computed: np.ndarray,
 
 # --- the scenario's [telephony] table ----------------------------------------------------------
 
-def voice_report_orgs(c: _Checker, contract: Contract, data: Mapping[str, Any],
+def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
                       orgs: list[Org], base: Path, cache: dict) -> list[Org]:
     """``[telephony] voice_report = "calls.csv"``: the first org of ``[usage]`` gets the
     report's telephony per voice cycle (its ``given`` series up to the periods limit, for the

@@ -6,9 +6,10 @@ replaces the reference by a copy of those values. So a chart reads plain cell ra
 helper column beside the figures repeats each figure where the period is active and holds #N/A
 past it (``NA()``); charts skip #N/A points (``writer._blanks_as_gaps`` makes LibreOffice do
 so too). A scatter chart over such columns follows every edit of the ramp or term, in Excel and
-in LibreOffice: its x axis spans the points that are not #N/A. A bar chart keeps a slot per
-row of its range, so its range ends at the scenario's own last active row (see
-docs/workbooks.md, Charts).
+in LibreOffice: its x axis spans the points that are not #N/A. Every chart is one: a bar chart
+keeps a slot per row of its range (empty slots past a shorter term, none for a longer one), so
+the cash flow's bars are a scatter series drawn as bars at their due dates
+(``layout.Series.bar_width_pt``; docs/workbooks.md, Charts).
 
 Each helper column has a defined name starting with ``Chart`` (``V1_Chart...`` for a variant):
 the only cells of a workbook that hold an error on purpose.

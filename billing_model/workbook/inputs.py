@@ -15,18 +15,16 @@ too, never a silently wrong figure.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
-from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
-from ..core.contract import CHANNELS, RAMP_POLICIES
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Limit
-from ..core.money import CURRENCIES, minor_units
+from ..core.money import minor_units
+from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
 from ..formulas import money as fm
 from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
-from .storage import workbook_settings
+from .storage import storage_rate_input, workbook_settings
 
 
 def in_range(cell: str, limit: Limit, maximum: object = None, *, blank: bool = False) -> str:
@@ -129,6 +127,27 @@ class _InputWriter:
         return name or ref(sheet, row, 2)
 
 
+def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
+    """One input per contract field, in the schema's order: its defined name, label, unit,
+    note, and its validation and check from its choices or range (core/schema.py)."""
+    c = ctx.scenario.contract
+    grid = {"ramp_months": ctx.ramp_max, "term_months": ctx.term_max}  # the grids' limits
+    formats = {"date": DATE, "whole": INT, "number": ctx.rate}
+    for f in CONTRACT_FIELDS:
+        value = getattr(c, f.key)
+        note = f.note.format(ramp_max=ctx.ramp_max, term_max=ctx.term_max, periods=ctx.periods)
+        blank = f.key == "storage_overage_rate"
+        if blank:  # as invoices prices it: the published USD rate, or empty and flagged
+            value, note = storage_rate_input(c)
+        elif value is None:
+            value = 0  # a rate the scenario leaves out
+        if f.key == "license_model" and ctx.sessions:
+            note += " With sessions, switching it picks the other user count on the Usage sheet."
+        w.add(f.name, f.label, value, fmt=formats.get(f.kind), unit=f.unit, note=note,
+              options=f.choices or None, limit=f.limit, maximum=grid.get(f.key),
+              text=f.kind == "zone", blank=blank)
+
+
 def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
     cur = c.currency
@@ -140,63 +159,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
     w.section("Contract")
-    w.add("OrderDate", "Order date", c.order_date, fmt=DATE, unit="date",
-          note="Contract effective date: period k starts on this day k months later (days 29-31 "
-               "clamp to the month's end). docs/rules.md#anchor-days.",
-          limit="order_date")
-    w.add("Currency", "Currency", cur, options=tuple(CURRENCIES), unit="ISO code",
-          note="AUD BRL CAD EUR GBP JPY NZD USD (billing FAQ). JPY lines round to whole yen, the "
-               "others to cents. Number formats show the scenario's currency.")
-    w.add("BillingTimezone", "Billing time zone", c.billing_timezone, unit="IANA zone",
-          note="Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when "
-               "sessions are counted; the formulas here work in whole days.", text=True)
-    w.add("LicenseModel", "License model", c.license_model, options=("named", "concurrent"),
-          note="named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 "
-               "only). docs/rules.md#who-is-billable." + (
-              " With sessions, switching it picks the other user count on the Usage sheet."
-              if ctx.sessions else ""))
-    w.add("License", "License", c.license, options=LICENSE_KEYS, unit="license key",
-          note="pc1/pc2/pc3 = PureCloud 1-3 (CX 1-3), communicate, collaborate. Decides the "
-               "fair-use allowances (Sources sheet).")
-    w.add("CommittedUsers", "Committed users", c.committed_users, fmt=INT, unit="users",
-          limit="count",
-          note="Prepay quantity, invoiced in advance at the start of each term period.")
-    w.add("PrepayRate", "Prepay rate", c.prepay_rate or 0, fmt=ctx.rate, unit="per user-month",
-          limit="price", note="Contract rate per committed user per "
-          "month; ramp actuals are billed at it too (FAQ: 'at the rates contracted').")
-    w.add("OverageRate", "Overage rate", c.overage_rate or 0, fmt=ctx.rate,
-          unit="per user-month", limit="price",
-          note="Per user above the commitment, invoiced in arrears (defaults to the prepay "
-               "rate).")
-    w.add("RampMonths", "Ramp months", c.ramp_months, fmt=INT, unit="periods",
-          limit="ramp_months", maximum=ctx.ramp_max,
-          note=f"Ramp periods before the term, 0 to {ctx.ramp_max}: the grids of this workbook "
-               f"hold {ctx.periods} periods, every ramp + term accepted here.")
-    w.add("RampPolicy", "Ramp policy", c.ramp_policy, options=RAMP_POLICIES,
-          note="actual-usage: users billed on actual usage at the contract rate (the FAQ); "
-               "no-software-charges: no user charges during the ramp (the vendor's current "
-               "FAQ). docs/rules.md#invoices.")
-    w.add("TermMonths", "Term months", c.term_months, fmt=INT, unit="periods",
-          limit="term_months", maximum=ctx.term_max, note=f"Subscription term, 1 to "
-          f"{ctx.term_max} months; it begins right after the ramp. After it the contract runs "
-          "month to month at published rates (not modelled).")
-    w.add("PaymentTermsDays", "Payment terms", c.payment_terms_days, fmt=INT, unit="days",
-          limit="payment_terms_days",
-          note="Due date = invoice date + these days (net 30, billing FAQ).")
-    w.add("Channel", "Channel", c.channel, options=CHANNELS,
-          note="partner: bought through a partner, whose billing report shows usage but no cost "
-               "(FAQ): amounts are 0 here.")
-    w.add("IvrOverageRate", "IVR overage rate", c.ivr_overage_rate or 0, fmt=ctx.rate,
-          unit="per minute", limit="price",
-          note="Per basic routing/IVR minute above the fair-use allowance; contract-specific, "
-               "no published default (docs/rules.md#storage-overage).")
-    w.add("ApiOverageRate", "API overage rate", c.api_overage_rate or 0, fmt=ctx.rate,
-          unit="per request", limit="price",
-          note="Per API request above the fair-use allowance; contract-specific, no published "
-               "default (docs/rules.md#invoices).")
-    storage_rate, storage_note = storage_rate_input(c)
-    w.add("StorageOverageRate", "Storage overage rate", storage_rate, fmt=ctx.rate,
-          unit="per GB-month", limit="price", blank=True, note=storage_note)
+    _contract_inputs(ctx, w)
     w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
           unit="calculated", result=minor_units(cur), note="Decimals each line is rounded to, "
           "half up: the currency's row of the currency table (Sources sheet).",
@@ -222,7 +185,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         w.add(names["license"], f"License line {i + 1}: license", p.license,
               options=LICENSE_KEYS, note="A further license line of the contract.")
         w.add(names["model"], f"License line {i + 1}: model", p.license_model,
-              options=("named", "concurrent"),
+              options=LICENSE_MODELS,
               note="Communicate and Collaborate are always named.")
         w.add(names["committed"], f"License line {i + 1}: committed users", p.committed_users,
               fmt=INT, limit="count", unit="users",
@@ -304,22 +267,6 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
            'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
            "Valid until", '"a date on or after the issue date"', kind="date")
-
-
-def storage_rate_input(contract) -> tuple[object, str]:
-    """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
-    published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
-    if contract.storage_overage_rate is not None:
-        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
-                                               "contract's rate (published example 0.25 USD/GB, "
-                                               "docs/rules.md#storage-overage).")
-    if contract.currency == "USD":
-        return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
-            "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
-            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
-    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
-                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
-                "shows #N/A instead of a silent 0.")
 
 
 def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:

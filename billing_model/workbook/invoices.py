@@ -20,8 +20,8 @@ from ..formulas import periods as fp
 from .charts import active_only
 from .context import DATE, FEATURES, Ctx, edate, header, num, title
 from .grid import GridValues
-from .inputs import storage_rate_input
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
+from .storage import storage_rate_input
 
 #: the overage rate input of each fair-use feature
 FAIR_USE_RATES = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
@@ -162,9 +162,10 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
            "One row per invoice: the total of its lines (Invoices sheet) and when it is due. "
            + TAX_NOTE)
     head = 4
+    # (the chart reads the due dates themselves: no text copy of them for its labels)
     header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date",
-                               "Due", "Kind"])
-    for j, w in enumerate([13, 13, 18, 18, 11, 11]):
+                               "Kind"])
+    for j, w in enumerate([13, 13, 18, 18, 11]):
         sheet.widths[col + j] = w
     dates: list[tuple[dt.date, str, str | None]] = []  # (build-time date, formula, hardware)
     for m in range(P + 1):
@@ -175,7 +176,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     dates.sort(key=lambda d: (d[0], d[2] is not None))
     first = head + 1
     last = first + len(dates) - 1
-    all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 5, last)
+    all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 4, last)
     from ..core.invoices import invoice_schedule, invoice_totals
     engine = invoice_totals(invoice_schedule(s))
     by_date = {d: a for d, a in zip(engine["invoice_date"], engine["amount"], strict=True)}
@@ -193,22 +194,20 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
         r = first + i
         sheet.put(r, col, formula, fmt=DATE, result=when)
         sheet.put(r, col + 1, "=" + fi.due_date(a1(r, col)), fmt=DATE, result=due(when, terms))
-        sheet.text(r, col + 5, "hardware" if hardware else "periodic", style="muted")
+        sheet.text(r, col + 4, "hardware" if hardware else "periodic", style="muted")
         total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
         if hardware:
             # hardware shipped on the day of another invoice is on that invoice: count it once
-            above = (f"+COUNTIFS({ref(sheet, first, col + 5, r - 1)},\"hardware\","
+            above = (f"+COUNTIFS({ref(sheet, first, col + 4, r - 1)},\"hardware\","
                      f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
             total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
                      f"{above}>0,0,{total})")
         sheet.put(r, col + 2, "=" + total, fmt=ctx.money, result=num(amount))
         prev = "0" if i == 0 else a1(r - 1, col + 3)
         sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money, result=num(paid))
-        sheet.put(r, col + 4, f'=TEXT({a1(r, col + 1)},"yyyy-mm-dd")', style="muted",
-                  result=due(when, terms).isoformat())
     book.name("InvoiceDates", sheet, first, col, last, col)
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
-    sheet.tables.append(Table("Invoices", head, col, last, col + 5, style="TableStyleLight11"))
+    sheet.tables.append(Table("Invoices", head, col, last, col + 4, style="TableStyleLight11"))
     total_col = column_letter(col + 2)
     sheet.highlights.append(Highlight(f"{a1(first, col, absolute=False)}:"
                                       f"{a1(last, col + 3, absolute=False)}",
@@ -217,22 +216,30 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.put(last + 1, col + 1, None, style="total")
     sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=num(paid))
     sheet.put(last + 1, col + 3, None, style="total")
-    # the chart plots ramp + term (charts.py): a helper column repeats each invoice total up to
-    # the last periodic invoice (period Periods, usage in arrears) and holds #N/A past it; a bar
-    # chart keeps a slot per row, so its range ends at the scenario's own last invoice: an
-    # edited shorter term leaves empty slots at the right, a longer one is not drawn
-    hc = col + 7
-    sheet.text(head - 1, hc, "For the chart: ramp + term only", style="subtitle")
-    header(sheet, head, hc, ["Chart: total"])
-    sheet.widths[hc] = 18
+    # the chart plots ramp + term (charts.py): helper columns repeat each invoice's due date and
+    # total up to the last periodic invoice (period Periods, usage in arrears) and hold #N/A
+    # past it. A scatter chart draws each total as a bar at its due date (Series.bar_width_pt)
+    # over the whole table: its x axis spans the points that are not #N/A, so it follows an
+    # edited ramp or term, as the storage chart does (a bar chart keeps a slot per row)
+    hc = col + 6
+    sheet.text(head - 1, hc, "For the chart: ramp + term only (#N/A past it, which charts skip)",
+               style="subtitle")
+    header(sheet, head, hc, ["Chart: due date", "Chart: total"])
+    sheet.widths[hc], sheet.widths[hc + 1] = 15, 18
     end = edate(s.contract.order_date, s.periods)
-    chart_last = first + max(i for i, (when, _f, _h) in enumerate(dates) if when <= end)
-    active_only(sheet, book, "ChartCashDue", range(first, last + 1), col + 2, hc,
-                lambda r: f"{a1(r, col)}<={fp.period_start('Periods')}",
-                lambda r: dates[r - first][0] <= end, fmt=ctx.money)
-    sheet.charts.append(Chart(
-        "bar", "Cash due by due date", a1(last + 3, col, absolute=False),
-        [Series("Invoice total", ref(sheet, first, hc, chart_last),
-                ref(sheet, first, col + 4, chart_last), color="1F4E79")],
-        y_title=s.contract.currency, width_cm=24, height_cm=9, y_number_format="#,##0"))
+    rows = range(first, last + 1)
 
+    def live(r: int) -> str:
+        return f"{a1(r, col)}<={fp.period_start('Periods')}"
+
+    def active(r: int) -> bool:
+        return dates[r - first][0] <= end
+
+    active_only(sheet, book, "ChartCashDueDate", rows, col + 1, hc, live, active, fmt=DATE)
+    active_only(sheet, book, "ChartCashDue", rows, col + 2, hc + 1, live, active, fmt=ctx.money)
+    sheet.charts.append(Chart(
+        "scatter", "Cash due by due date", a1(last + 3, col, absolute=False),
+        [Series("Invoice total", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
+                color="1F4E79", bar_width_pt=6)],
+        y_title=s.contract.currency, width_cm=24, height_cm=9, x_number_format="yyyy-mm",
+        y_number_format="#,##0", legend=False))

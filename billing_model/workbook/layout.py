@@ -57,6 +57,10 @@ class Series:
     categories: str | None = None
     color: str | None = None
     dash: bool = False
+    #: a scatter series drawn as bars this wide (points): a vertical line from the x axis to
+    #: each point (an error bar of 100 %, minus), no marker, no line between the points; the
+    #: bars stand at their x values (dates), so the axis spans the points that are not #N/A
+    bar_width_pt: float | None = None
 
 
 @dataclass
@@ -76,6 +80,8 @@ class Chart:
     x_major_unit: float | None = None
     x_min: float | None = None
     x_max: float | None = None
+    #: a legend below the plot (off for one series the title names)
+    legend: bool = True
 
 
 @dataclass

@@ -52,10 +52,10 @@ from ..core.money import minor_units
 from ..formulas import invoices as fi
 from ..formulas import licenses as fl
 from .context import DATE, Ctx, header, num
-from .inputs import storage_rate_input
 from .invoices import INVOICE_COLUMNS
 from .layout import Highlight, Sheet, a1, ref
 from .layout import quote_sheet as quote_sheet_name
+from .storage import storage_rate_input
 
 #: the helper sheet's name (hidden)
 ROWS_SHEET = "Quote rows"

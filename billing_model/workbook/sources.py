@@ -12,9 +12,11 @@ allowance is a row in the engine's table and, through these writers, in every wo
 from __future__ import annotations
 
 from ..core.allowances import FAIR_USE
+from ..core.concurrency import DEFAULT_MIN_MINUTES
 from ..core.licenses import BY_KEY, LICENSES
 from ..core.limits import LIMITS
 from ..core.money import CURRENCIES, TAX_NOTE
+from ..core.schema import FIELDS
 from ..formulas import allowances as fa
 from ..formulas import licenses as fl
 from ..formulas import money as fm
@@ -101,13 +103,14 @@ def sources_sheet(ctx: Ctx) -> Sheet:
          "Billing FAQ; vendor's current FAQ (docs/rules.md#invoices)"),
         ("One-time, hardware", "Enablement packages right after the order; hardware when it "
          "ships.", "Billing FAQ 'When are enablement service packages billed?'"),
-        ("Payment", "Net 30 days, by ACH/EFT, wire or check.", "Billing FAQ"),
+        ("Payment", f"Net {FIELDS['payment_terms_days'].default} days, by ACH/EFT, wire or "
+         "check.", "Billing FAQ"),
         ("Rounding", "Each line rounded half up to the currency's minor unit (the currency "
          "table below: JPY 0 decimals, others 2); totals add the rounded lines.",
          "docs/rules.md#invoices"),
-        ("Concurrent peak", "The highest user count reached for at least 30 minutes in total "
-         "(not necessarily contiguous).", "Vendor 'Concurrent licensing model billing "
-         "overview'"),
+        ("Concurrent peak", "The highest user count reached for at least "
+         f"{DEFAULT_MIN_MINUTES} minutes in total (not necessarily contiguous).",
+         "Vendor 'Concurrent licensing model billing overview'"),
         ("Storage", "Archived recordings do not count; screen recordings kept at most one "
          "year; data may stay for the term.", "Billing FAQ; docs/rules.md#retention"),
         ("Taxes", TAX_NOTE, "Billing FAQ 'Does your pricing ... include applicable taxes?'"),

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..core.allowances import per_user_allowance
+from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, per_user_allowance
 from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
 from ..core.money import line_amount
@@ -33,6 +33,22 @@ from .charts import active_only
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
+
+
+def storage_rate_input(contract) -> tuple[object, str]:
+    """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
+    published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
+    if contract.storage_overage_rate is not None:
+        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
+                                               "contract's rate (published example 0.25 USD/GB, "
+                                               "docs/rules.md#storage-overage).")
+    if contract.currency == "USD":
+        return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
+            "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
+            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
+    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
+                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
+                "shows #N/A instead of a silent 0.")
 
 
 def workbook_settings(ctx: Ctx) -> StorageSettings:
@@ -92,7 +108,6 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # the engines' overage and its cost per period (the Invoices' storage lines), as results
     from ..core.invoices import fair_use_overage, storage_usage
     from ..core.money import line_amount, to_decimal
-    from .inputs import storage_rate_input  # inputs reads this module's settings
     rate = storage_rate_input(s.contract)[0]
     used = storage_usage(s) if s.storage is not None else None
     allowance = GridValues(ctx, rate).allowance["storage_gb"]

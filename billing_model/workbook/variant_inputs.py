@@ -25,11 +25,12 @@ from dataclasses import dataclass
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from ..core.contract import CHANNELS, RAMP_POLICIES, Scenario
+from ..core.contract import Scenario
 from ..core.invoices import fair_use_allowances, storage_usage
-from ..core.licenses import BY_KEY, LICENSE_KEYS
+from ..core.licenses import BY_KEY
 from ..core.limits import LIMITS
-from ..core.money import CURRENCIES, minor_units
+from ..core.money import minor_units
+from ..core.schema import CONTRACT_FIELDS
 from ..formulas import allowances as fa
 from ..formulas import money as fm
 from .context import (
@@ -46,8 +47,9 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import in_range, one_of, storage_rate_input, validation
+from .inputs import in_range, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
+from .storage import storage_rate_input
 
 #: the Usage sheet's row of period 0 (its header is row 4)
 USAGE_FIRST_ROW = 5
@@ -100,25 +102,12 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
         table.name = prefix + table.name
 
 
-#: the contract inputs a variant can override: (name, label, Contract field, kind, format key)
-CONTRACT_INPUTS = (
-    ("OrderDate", "Order date", "order_date", "order_date", "date"),
-    ("Currency", "Currency", "currency", tuple(CURRENCIES), None),
-    ("LicenseModel", "License model", "license_model", ("named", "concurrent"), None),
-    ("License", "License", "license", tuple(LICENSE_KEYS), None),
-    ("CommittedUsers", "Committed users", "committed_users", "count", "int"),
-    ("PrepayRate", "Prepay rate", "prepay_rate", "price", "rate"),
-    ("OverageRate", "Overage rate", "overage_rate", "price", "rate"),
-    ("RampMonths", "Ramp months", "ramp_months", "ramp_months", "int"),
-    ("RampPolicy", "Ramp policy", "ramp_policy", tuple(RAMP_POLICIES), None),
-    ("TermMonths", "Term months", "term_months", "term_months", "int"),
-    ("PaymentTermsDays", "Payment terms (days)", "payment_terms_days", "payment_terms_days",
-     "int"),
-    ("Channel", "Channel", "channel", tuple(CHANNELS), None),
-    ("IvrOverageRate", "IVR overage rate", "ivr_overage_rate", "price", "rate"),
-    ("ApiOverageRate", "API overage rate", "api_overage_rate", "price", "rate"),
-    ("StorageOverageRate", "Storage overage rate", "storage_overage_rate", "price", "rate"),
-)
+#: the contract inputs a variant can override, one per field the formulas read (core/schema.py):
+#: (name, label, Contract field, choices or LIMITS key, format key)
+CONTRACT_INPUTS = tuple(
+    (f.name, f.bare_label or f.label, f.key, f.choices or f.limit,
+     {"date": "date", "whole": "int", "number": "rate"}.get(f.kind))
+    for f in CONTRACT_FIELDS if f.in_formulas)
 
 
 def _contract_value(scenario: Scenario, field: str):

@@ -411,6 +411,11 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
             entry["gap"] = 60
             if spec.stacked:
                 entry["overlap"] = 100
+        elif series.bar_width_pt:  # bars at their x values: Layout's Series.bar_width_pt
+            entry.update(line={"none": True}, marker={"type": "none"}, y_error_bars={
+                "type": "percentage", "value": 100, "direction": "minus", "end_style": 0,
+                "line": {"color": line.get("color", "#1F4E79"),
+                         "width": series.bar_width_pt}})
         else:
             entry["smooth"] = False
             entry["marker"] = {"type": "none"}
@@ -436,7 +441,7 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
         _literal(chart.x_axis["title"], spec.x_title)
     if spec.y_title:
         _literal(chart.y_axis["title"], spec.y_title)
-    chart.set_legend({"position": "bottom"})
+    chart.set_legend({"position": "bottom"} if spec.legend else {"none": True})
     _blanks_as_gaps(chart)
     chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
                     "height": round(spec.height_cm * _PIXELS_PER_CM)})
