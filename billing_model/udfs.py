@@ -38,8 +38,9 @@ from billing_model.core.storage import (
 from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
-from billing_model.io.scenario_values import DEFAULT_LICENSE, schedule_from_values
+from billing_model.io.scenario_values import DEFAULT_LICENSE
 from billing_model.io.spill import spill_profile, spill_rows
+from billing_model.service import schedule_from_values, window_usage
 
 CATEGORY = "Billing Model"
 #: help texts and defaults are read from their owners (core/limits, the contract's schema in
@@ -100,7 +101,7 @@ def BM_CONCURRENT_PEAK(
 ) -> Result:
     ("Billable concurrent peak of one org's sessions: the most users logged in at the minute "
      "marks (m:00) for 30 minutes (cumulative by default), PureCloud 1-3 users only.")
-    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
                                timezone, rule=cells.read_text(rule, "rule", DEFAULTS["rule"]),
                                min_minutes=cells.read_whole(min_minutes, "min_minutes",
                                                             DEFAULTS["min_minutes"], minimum=1))
@@ -120,7 +121,7 @@ def BM_NAMED_USERS(
     timezone: SessionZone = None,
 ) -> Result:
     """Billable named users: how many different users logged in during the period (all licenses)."""
-    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
                                timezone)
     return 0 if frame is None or frame.empty else int(frame["named_users"].sum())
 
@@ -139,8 +140,8 @@ def BM_BILLABLE_HOURS(
 ) -> Result:
     ("Hourly licensing: hours logged in during the period (overlapping sessions once), each "
      "license's total rounded up to a whole hour, added over the licenses.")
-    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
-                               timezone)
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+                         timezone)
     return 0 if frame is None or frame.empty else int(frame["billable_hours"].sum())
 
 

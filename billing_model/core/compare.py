@@ -106,14 +106,9 @@ class Comparison:
 
     @property
     def break_even_concurrent_rate(self) -> Decimal | None:
-        """Concurrent rate at which both models cost the same over the periods, rounded half up
-        to the currency's minor unit (``None`` without concurrent users). A lower concurrent
-        rate makes concurrent cheaper."""
-        if self.concurrent_users == 0:
-            return None
-        exact = self.named_cost / Decimal(self.concurrent_users)
-        quantum = Decimal(1).scaleb(-max(minor_units(self.currency), 2))
-        return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+        """Concurrent rate at which both models cost the same over the periods
+        (:func:`break_even_rate`). A lower concurrent rate makes concurrent cheaper."""
+        return break_even_rate(self.named_cost, self.concurrent_users, self.currency)
 
     @property
     def users_ratio(self) -> float | None:
@@ -122,6 +117,25 @@ class Comparison:
         if self.concurrent_users == 0:
             return None
         return self.named_users / self.concurrent_users
+
+
+def break_even_rate(named_cost: Decimal, concurrent_users: int, currency: str) -> Decimal | None:
+    """The concurrent rate at which both models cost the same: the named cost divided by the
+    concurrent quantity, rounded half up to the currency's minor unit but never to fewer than
+    2 decimals (a rate); ``None`` without concurrent users.
+
+    Excel twin: :func:`billing_model.formulas.compare.break_even_rate` (the Summary sheet).
+
+    >>> break_even_rate(Decimal("5175.00"), 24, "USD"), break_even_rate(Decimal(5175), 24, "JPY")
+    (Decimal('215.63'), Decimal('215.63'))
+    >>> break_even_rate(Decimal("0.01"), 2, "EUR"), break_even_rate(Decimal(100), 0, "USD")
+    (Decimal('0.01'), None)
+    """
+    if concurrent_users == 0:
+        return None
+    exact = Decimal(named_cost) / Decimal(concurrent_users)
+    quantum = Decimal(1).scaleb(-max(minor_units(currency), 2))
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def _cheaper(named: Decimal, concurrent: Decimal) -> str:

@@ -161,6 +161,21 @@ def anchor_dates(order_date: object, ks: ArrayLike) -> np.ndarray:
     return days
 
 
+def period_of_day(dates: ArrayLike, starts: ArrayLike) -> np.ndarray:
+    """Period ``k`` each date falls in, from the first days of periods ``0 .. n-1`` (``starts``,
+    ascending), in whole days: a date past the last start counts in period ``n - 1`` (the
+    workbook's grids end there). Dates before the first start are not accepted by the twin
+    (:func:`billing_model.formulas.periods.period_of_day` gives ``#N/A``; here ``-1``).
+
+    >>> starts = anchor_dates("2026-01-31", range(3))
+    >>> period_of_day(np.array(["2026-01-31", "2026-02-27", "2026-02-28", "2026-06-01"],
+    ...                        dtype="datetime64[D]"), starts).tolist()
+    [0, 0, 1, 2]
+    """
+    return np.searchsorted(np.asarray(starts, dtype="datetime64[D]"),
+                           np.asarray(dates, dtype="datetime64[D]"), side="right") - 1
+
+
 def local_midnight_ns(dates: ArrayLike, tz: str) -> np.ndarray:
     """UTC instants (ns) of local midnight of each date in ``tz``.
 

@@ -249,6 +249,38 @@ class StorageSettings:
         return np.full(months, float(self.calls_per_month))
 
 
+def growing_calls(calls_per_month: Any, growth_rate: object, months: int, *,
+                  label: Callable[[str], str] = _default_label) -> float | tuple[float, ...]:
+    """Call volume growing by ``growth_rate`` a month: period ``k`` gets
+    ``calls_per_month x (1 + growth_rate)^k`` (``docs/storage.md``, the ``storage`` command's
+    ``--growth-rate``). A rate of 0 returns the volume as given (checked with the other
+    settings); a rate <= -1, or one that grows the volume past the limit, is refused naming
+    ``label("growth_rate")``.
+
+    >>> growing_calls(1000, 0.5, 3)
+    (1000.0, 1500.0, 2250.0)
+    >>> growing_calls(3100, "0", 3)
+    3100
+    """
+    where = label("growth_rate")
+    accepted = "a fraction > -1 (0.02 = 2 % a month)"
+    growth = _number(growth_rate, where, accepted=accepted)
+    if growth <= -1:
+        raise BillingInputError(f"{where}: {growth_rate!r} is not accepted; accepted: {accepted}")
+    if growth == 0:
+        given: float | tuple[float, ...] = calls_per_month  # checked with the other settings
+        return given
+    first = _number(calls_per_month, label("calls_per_month"))
+    with np.errstate(over="ignore"):
+        calls = first * (1.0 + growth) ** np.arange(months)
+    if calls[-1] > MAX_CALLS_PER_MONTH:
+        raise BillingInputError(
+            f"{where}: {growth_rate!r} grows {first:,g} calls to {calls[-1]:,.3g} a month by "
+            f"period {months}; accepted: a rate that keeps the volume within "
+            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month")
+    return tuple(float(c) for c in calls)
+
+
 def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str, Any]:
     """Checked and converted settings; errors name the key through ``label``."""
     out = dict(values)

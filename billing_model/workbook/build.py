@@ -32,6 +32,7 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
+from ..core.invoices import contract_figures as scenario_figures
 from .context import BASIS, Ctx, grid_size, money_format, rate_format
 from .excel_limits import check_book
 from .inputs import inputs_sheet
@@ -42,7 +43,7 @@ from .sources import sources_sheet
 from .storage import storage_sheet
 from .summary import summary_sheet
 from .usage import session_data, usage_sheet
-from .variants import scenario_figures, variants_sheet
+from .variants import variants_sheet
 from .writer import write_book
 
 #: the most variants a workbook holds side by side, at the grid's usual 84 billing periods; a

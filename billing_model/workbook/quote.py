@@ -47,12 +47,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..core.invoices import FAIR_USE_LABELS, KINDS, invoice_schedule
+from ..core.invoices import FAIR_USE_LABELS, KINDS, first_year_end, invoice_schedule
 from ..core.licenses import BY_KEY
 from ..core.money import minor_units
+from ..formulas import invoices as fi
 from ..formulas import licenses as fl
-from ..formulas import periods as fp
-from .context import DATE, Ctx, edate, header, num
+from .context import DATE, Ctx, header, num
 from .invoices import INVOICE_COLUMNS
 from .layout import Highlight, Sheet, a1, ref
 from .layout import quote_sheet as quote_sheet_name
@@ -257,7 +257,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     amounts = ref(invoices, first, col["Amount"], last)
     quantities = ref(invoices, first, col["Quantity"], last)
     dates = ref(invoices, first, col["Invoice date"], last)
-    year_end = fp.period_start(12)
+    year_end = fi.first_year_end()
     V = len(candidates)
     v_first, v_last = 2, 1 + len(candidates)
     vc = 10  # first column: type, label, qty, price, unit, billing, monthly, year, total,
@@ -631,7 +631,7 @@ def _engine_groups(lines: pd.DataFrame, group_number: dict, order_date: dt.date,
                    currency: str) -> dict[int, dict]:
     """Per price-summary group, from the engine's schedule: lines, quantity, amount, first
     year."""
-    year_end = edate(order_date, 12)
+    year_end = first_year_end(order_date)
     out: dict[int, dict] = {}
     for r in _records(lines):
         g = group_number[_group_of(r["kind"], int(r["order"]))]
