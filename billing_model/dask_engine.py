@@ -64,8 +64,8 @@ from .core.usage import (
     UsagePartial,
     Window,
     daily_usage,
-    default_order_date,
     finalize_usage,
+    order_date_at,
     output_names,
     partial_usage,
     to_frame,
@@ -160,9 +160,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                      "Checking session files", progress)
         summary = summarize_scans(scans, source=source)
         calendar = BillingCalendar(order_date if order_date is not None else
-                                   default_order_date(types.SimpleNamespace(
-                                       start_ns=np.array([summary.start_min])), timezone),
-                                   timezone)
+                                   order_date_at(summary.start_min, timezone), timezone)
         window = Window.covering(calendar, summary.start_min, summary.touch_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
@@ -448,6 +446,7 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
 _RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("region", np.int16),
                     ("rank", np.int8),
                     ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
+_RECORD_NAMES: tuple[str, ...] = tuple(_RECORD.fields or ())
 
 
 def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, options: dict,
@@ -457,7 +456,7 @@ def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, option
     ``user % n_parts`` (all of a user's sessions land in one bucket). Returns the rows written."""
     frame = read_part(piece, options, user_ids, org_names, region_names)
     records = np.empty(len(frame), dtype=_RECORD)
-    for name in _RECORD.names:  # seven columns
+    for name in _RECORD_NAMES:  # seven columns
         records[name] = frame[name].to_numpy()
     bucket = records["user"].astype(np.int64) % n_parts
     order = np.argsort(bucket, kind="stable")
@@ -475,7 +474,7 @@ def bucket_partial(written: list[int], bucket: int, directory: Path, window: Win
     files = sorted((directory / str(bucket)).glob("*.npy"))
     records = (np.concatenate([np.load(f) for f in files]) if files
                else np.empty(0, dtype=_RECORD))
-    frame = pd.DataFrame({name: records[name] for name in _RECORD.names})
+    frame = pd.DataFrame({name: records[name] for name in _RECORD_NAMES})
     return partition_partial(frame, window, user_ids, org_names, region_names)
 
 

@@ -38,7 +38,7 @@ def schedule_from_values(*args, **kwargs) -> pd.DataFrame:
 
 
 #: the arguments and defaults are scenario_from_values' own (one place to change them)
-schedule_from_values.__signature__ = inspect.signature(  # type: ignore[attr-defined]
+schedule_from_values.__signature__ = inspect.signature(  # type: ignore[attr-defined]  # inspect reads it
     scenario_from_values).replace(return_annotation=pd.DataFrame)
 
 

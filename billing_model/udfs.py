@@ -18,7 +18,7 @@ see ``docs/excel-functions.md``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import xlwings as xw
 
@@ -48,7 +48,7 @@ CATEGORY = "Billing Model"
 #: default
 SCREEN_DAYS = LIMITS["screen_retention_days"]
 #: the Excel functions' defaults: argument -> value, each from its owner
-DEFAULTS: dict[str, object] = {
+DEFAULTS: dict[str, Any] = {  # each key its own type: text, or a whole number
     "rule": DEFAULT_PEAK_RULE,
     "min_minutes": DEFAULT_MIN_MINUTES,
     "timezone": CONTRACT_DEFAULTS["billing_timezone"],

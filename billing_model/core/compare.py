@@ -230,23 +230,25 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     conc_cost = [line_amount(int(q), concurrent_rate, currency) for q in per["concurrent_users"]]
     per["named_cost"] = pd.Series(named_cost, dtype=object)
     per["concurrent_cost"] = pd.Series(conc_cost, dtype=object)
-    hourly_cost = ([line_amount(int(q), hourly_rate, currency) for q in per["hourly_hours"]]
-                   if hourly_rate is not None else [None] * len(per))
+    hourly_cost: list[Decimal | None] = (
+        [line_amount(int(q), hourly_rate, currency) for q in per["hourly_hours"]]
+        if hourly_rate is not None else [None] * len(per))
     per["cheaper"] = pd.Series([_cheapest(a, b, h) for a, b, h in zip(
         named_cost, conc_cost, hourly_cost, strict=True)], dtype=object)
     per["difference"] = pd.Series([a - b for a, b in zip(named_cost, conc_cost, strict=True)],
                                   dtype=object)
     per["hourly_cost"] = pd.Series(hourly_cost, dtype=object)
     per = per[[*PERIOD_COLUMNS, *(HOURLY_COLUMNS if hourly_rate is not None else ())]]
-    hourly = {} if hourly_rate is None else {
-        "hourly_rate": hourly_rate, "hourly_hours": int(per["hourly_hours"].sum()),
-        "hourly_cost": sum(hourly_cost, Decimal(0))}
+    hourly = hourly_rate is not None
     return Comparison(periods=per, currency=currency, named_rate=named_rate,
                       concurrent_rate=concurrent_rate,
                       named_users=int(per["named_users"].sum()),
                       concurrent_users=int(per["concurrent_users"].sum()),
                       named_cost=sum(named_cost, Decimal(0)),
-                      concurrent_cost=sum(conc_cost, Decimal(0)), **hourly)
+                      concurrent_cost=sum(conc_cost, Decimal(0)), hourly_rate=hourly_rate,
+                      hourly_hours=int(per["hourly_hours"].sum()) if hourly else None,
+                      hourly_cost=sum((c for c in hourly_cost if c is not None), Decimal(0))
+                      if hourly else None)
 
 
 def check_rate(value: object, where: str, *, per: str = "user per month") -> Decimal:

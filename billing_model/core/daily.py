@@ -35,7 +35,8 @@ def day_starts(calendar: BillingCalendar, k0: int, k1: int, first_minute: int
 
 
 def daily_rows(seg_org: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
-               seg_minutes: np.ndarray, days: np.ndarray, starts: np.ndarray):
+               seg_minutes: np.ndarray, days: np.ndarray,
+               starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per org code and day: ``(org, day, peak, minutes at peak)``, ordered by org, then day,
     from the pool's segments (sorted by org, then start; cut at the days' first minutes
     ``starts``, as :func:`day_starts` gives them with ``days``): the most pool users present at

@@ -41,13 +41,16 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .allowances import per_user_allowance
-from .contract import Scenario
+from .contract import Charge, Scenario
 from .money import line_amount, to_decimal
 from .periods import BillingCalendar
 
@@ -78,7 +81,7 @@ TIMING: dict[str, str] = {
 INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
 
 
-def invoice_period(kind: str, k):
+def invoice_period(kind: str, k: int) -> int:
     """Period whose first day dates the invoice of kind ``kind``'s line of period ``k``.
 
     >>> invoice_period("prepay", 3), invoice_period("overage", 3)
@@ -92,7 +95,7 @@ def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
     return invoice_date + dt.timedelta(days=payment_terms_days)
 
 
-def user_quantities(users, committed_users: int, ramp_months: int, periods: int,
+def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, periods: int,
                     ramp_policy: str) -> dict[str, np.ndarray]:
     """Quantity of the ramp, prepay and overage user lines per period ``k = 0 .. len(users)-1``.
 
@@ -174,12 +177,12 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     return total
 
 
-def _charges(scenario: Scenario) -> list[dict]:
+def _charges(scenario: Scenario) -> list[dict[str, Any]]:
     """Every charge before rounding: kind, period k (or None), invoice date, quantity, rate."""
     contract = scenario.contract
     n, ramp = scenario.periods, contract.ramp_months
     first, last = _periods(scenario)
-    lines: list[dict] = []
+    lines: list[dict[str, Any]] = []
 
     def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
             rate: Decimal | None) -> None:
@@ -191,7 +194,8 @@ def _charges(scenario: Scenario) -> list[dict]:
 
     # one-time fees on the order date, hardware when it ships
     # (docs/rules.md#one-time-fees-and-hardware)
-    charges = [("one-time", i, item, contract.order_date)
+    charges: list[tuple[str, int, Charge, dt.date | None]] = [
+        ("one-time", i, item, contract.order_date)
                for i, item in enumerate(scenario.one_time)]
     charges += [("hardware", i, item, item.ship_date) for i, item in enumerate(scenario.hardware)]
     for kind, i, item, when in charges:
@@ -356,7 +360,8 @@ def first_year_end(order_date: dt.date) -> dt.date:
     return BillingCalendar(order_date).first_day(FIRST_YEAR_MONTHS)
 
 
-def invoiced_to_date(schedule: pd.DataFrame, by: str = "invoice_date"):
+def invoiced_to_date(schedule: pd.DataFrame,
+                     by: str = "invoice_date") -> Callable[[dt.date], Decimal]:
     """A function ``day -> Decimal``: the amount of the lines dated (``by``: ``invoice_date``, or
     ``due_date`` for cash) before ``day``; lines without an amount (partner) count 0. The lines
     are sorted once, so a month-by-month table asks it many times cheaply. Excel twin:
@@ -370,7 +375,8 @@ def invoiced_to_date(schedule: pd.DataFrame, by: str = "invoice_date"):
     dated = sorted((d, a) for d, a in zip(schedule[by], schedule["amount"], strict=True)
                    if a is not None and not pd.isna(a))
     days = [d for d, _a in dated]
-    totals = list(itertools.accumulate((a for _d, a in dated), initial=Decimal(0)))
+    totals: list[Decimal] = list(itertools.accumulate((a for _d, a in dated),
+                                                      initial=Decimal(0)))
     return lambda day: totals[bisect.bisect_left(days, day)]
 
 
@@ -382,7 +388,7 @@ def first_year_cost(schedule: pd.DataFrame, order_date: dt.date, *,
     return invoiced_to_date(schedule, by)(first_year_end(order_date))
 
 
-def contract_figures(scenario: Scenario) -> dict:
+def contract_figures(scenario: Scenario) -> dict[str, Any]:
     """The headline figures of a scenario from its invoice schedule: ``lines`` (the schedule),
     ``first_year`` (:func:`first_year_cost`), ``first_year_due`` (first-year cash), ``total``
     (every amount of ramp + term, the arrears invoice after the term included)."""

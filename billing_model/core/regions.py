@@ -15,11 +15,12 @@ counts users per org and region and says nothing.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import BillingInputError
 
 
-def check_one_region(org, region, *, where: str = "sessions") -> None:
+def check_one_region(org: ArrayLike, region: ArrayLike, *, where: str = "sessions") -> None:
     """Refuse, in one line naming the org and its regions, the first org (in name order) whose
     rows name more than one region: the concurrent model bills one region per org.
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -73,7 +73,7 @@ NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"}
 DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)
-MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignment]
+MAX_SESSION_DAYS: int = LIMITS["session_days"].whole("maximum")
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Sessions:
         at least half of are *measured* (docs/rules.md#coverage)."""
         return int(self.start_ns.min()), int(self.end_ns.max())
 
-    def take(self, index) -> Sessions:
+    def take(self, index: np.ndarray | slice) -> Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],
                         self.start_ns[index], self.end_ns[index], self.billable[index],
@@ -141,7 +141,7 @@ class Chunk:
     #: sessions clipped at ``--as-of``: ``(count, as_of ns)``
     clipped: tuple[int, int] | None = None
     #: open records of a JSON export: ``(count, end ns, as_of given)``
-    open: tuple | None = None
+    open: tuple[int, int, bool] | None = None
     #: rows of the earliest start and the latest end (found on the reading threads)
     lo: int | None = None
     hi: int | None = None
@@ -174,7 +174,7 @@ def check_other_presence(value: str | None, *, where: str = "--other-presence") 
     return _choice(value, OTHER_PRESENCE, where)
 
 
-def presence_error(source: str, values: list, first: str) -> BillingInputError:
+def presence_error(source: str, values: list[str], first: str) -> BillingInputError:
     """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
     with its record count, and the first record holding one."""
     counts: dict[str, int] = {}
@@ -188,8 +188,8 @@ def presence_error(source: str, values: list, first: str) -> BillingInputError:
         "--other-presence logged-in|offline (scenario key other_presence)")
 
 
-def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
-                     source: str = "sessions") -> np.ndarray:
+def classify_clients(values: np.ndarray, codes: np.ndarray, where: Callable[[int], str],
+                     other_clients: str | None, source: str = "sessions") -> np.ndarray:
     """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
     follow ``other_clients``, or are refused in one line naming them, their row counts and the
     first row."""
@@ -270,8 +270,8 @@ def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
 
 def instant_text(t_ns: int) -> str:
     """A UTC instant (ns) as ISO 8601 text, to the second unless it has a fraction."""
-    unit = "s" if t_ns % 10**9 == 0 else "ns"
-    return np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit) + "Z"
+    unit: Literal["s", "ns"] = "s" if t_ns % 10**9 == 0 else "ns"
+    return str(np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit)) + "Z"
 
 
 def clipped_message(source: str, count: int, as_of_ns: int) -> str:
@@ -284,17 +284,17 @@ def clipped_message(source: str, count: int, as_of_ns: int) -> str:
 def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
     """One warning for the sessions clipped at ``--as-of`` (each chunk's or part's
     ``clipped``)."""
-    clipped = [c for c in clipped if c]
-    if clipped:
-        warnings.warn(clipped_message(source, sum(c[0] for c in clipped), clipped[0][1]),
+    found = [c for c in clipped if c]
+    if found:
+        warnings.warn(clipped_message(source, sum(c[0] for c in found), found[0][1]),
                       BillingWarning, stacklevel=3)
 
 
-def warn_open(opened: list[tuple | None], source: str) -> None:
+def warn_open(opened: list[tuple[int, int, bool] | None], source: str) -> None:
     """One warning for the open records (each chunk's or part's ``open``, see
     :func:`open_message`)."""
-    opened = [o for o in opened if o]
-    if opened:
-        warnings.warn(open_message(source, sum(o[0] for o in opened),
-                                   max(o[1] for o in opened), opened[0][2]),
+    found = [o for o in opened if o]
+    if found:
+        warnings.warn(open_message(source, sum(o[0] for o in found),
+                                   max(o[1] for o in found), found[0][2]),
                       BillingWarning, stacklevel=3)

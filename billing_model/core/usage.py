@@ -36,9 +36,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
+    Segments,
     check_min_minutes,
     check_peak_rule,
     compact_events,
@@ -145,9 +147,9 @@ class UsagePartial:
     #: a pool of its own (docs/rules.md#orgs-and-regions)
     region_names: np.ndarray | None = None
 
-    def place(self, code: np.ndarray) -> Columns:
+    def place(self, codes: ArrayLike) -> Columns:
         """The ``org`` (and ``region``, when the data has regions) of org codes."""
-        code = np.asarray(code, dtype=np.int64)
+        code = np.asarray(codes, dtype=np.int64)
         if self.region_names is None:
             return {"org": self.org_names[code].astype(str)}
         n = len(self.region_names)
@@ -155,12 +157,16 @@ class UsagePartial:
                 "region": self.region_names[code % n].astype(str)}
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.events if self.events is not None else run_events(*self.runs)
+        if self.events is not None:
+            return self.events
+        assert self.runs is not None, "a partial holds runs or events"
+        return run_events(*self.runs)
 
-    def segments(self, cuts: np.ndarray):
+    def segments(self, cuts: np.ndarray) -> Segments:
         """The pool's segments per org (:func:`~billing_model.core.concurrency.segments`), cut
         at the periods' first minutes ``cuts``."""
         if self.events is None:
+            assert self.runs is not None, "a partial holds runs or events"
             return run_segments(*self.runs, cuts=cuts)
         return segments(*self.events, cuts=cuts)
 
@@ -175,7 +181,9 @@ class UsagePartial:
 
 
 def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    return (a is None) == (b is None) and (a is None or np.array_equal(a, b))
+    if a is None or b is None:
+        return a is b
+    return bool(np.array_equal(a, b))
 
 
 def _concat_columns(tables: list[Columns]) -> Columns:
@@ -204,6 +212,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
         region_names = sessions.region_names
     if region_names is not None:  # each region of an org its own pool: codes per org and region
         region_names = np.asarray(region_names, dtype=object)
+        assert sessions.region_names is not None, "a region axis needs the sessions' regions"
         region_code = np.searchsorted(region_names.astype(str),
                                       sessions.region_names.astype(str))
         axis = org_code[sessions.org].astype(np.int64)
@@ -220,7 +229,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
                  "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
                  "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool),
                  "logged_ns": np.zeros(0, np.int64)}
-        no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
+        no_runs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         return UsagePartial(no_runs, None, empty, org_names, region_names)
     key, mark, held, rank, billable = pieces
     del pieces
@@ -410,7 +419,7 @@ def _user_rows(s: Settled, partial: UsagePartial, window: Window) -> Columns:
     }
 
 
-def to_frame(columns: Columns):
+def to_frame(columns: Columns) -> pd.DataFrame:
     """A DataFrame of engine columns (dates as ``datetime.date``, as the API has returned)."""
     import pandas as pd
 
@@ -445,16 +454,22 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
     return Window.covering(calendar, int(sessions.start_ns.min()), end)
 
 
-def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
+def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """The local date of the earliest session: periods then start with the data."""
-    first_ns = int(sessions.start_ns.min())
-    first = dt.datetime.fromtimestamp(first_ns // 10**9, dt.UTC).astimezone(
+    return order_date_at(int(sessions.start_ns.min()), timezone)
+
+
+def order_date_at(first_ns: int, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
+    """The local date of the UTC instant ``first_ns``, as the default order date (the Dask
+    engine knows the earliest start, not the sessions)."""
+    first = dt.datetime.fromtimestamp(int(first_ns) // 10**9, dt.UTC).astimezone(
         get_timezone(timezone))
     # checked here, so that a date out of range is not blamed on an order date nobody gave
     return to_date(first.date(), where="sessions: the earliest session (the default order date)")
 
 
-def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def compute_usage(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
                   by_user: bool = False, daily: bool = False
@@ -507,7 +522,8 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
                                   daily=daily))
 
 
-def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def usage_columns(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
                   by_user: bool = False, daily: bool = False) -> Columns:

@@ -41,7 +41,7 @@ def busiest_period(usage: pd.DataFrame) -> tuple[int, int]:
     per = _per_period(usage)["peak_concurrent"]
     if not len(per):
         return 0, 0
-    k = int(per.idxmax())
+    k = int(per.index[int(per.to_numpy().argmax())])  # the first busiest, as idxmax
     return k, int(per.loc[k])
 
 

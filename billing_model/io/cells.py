@@ -31,7 +31,7 @@ import re
 import warnings
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -529,8 +529,17 @@ def argument_names():
         raise BillingInputError(re.sub(r"\b(?:contract|usage)\.", "", text)) from None
 
 
+@overload
+def read_numbers(values: Cell, name: str, *, money: Literal[False] = False,
+                 optional: Literal[False] = False) -> list[float]: ...
+@overload
+def read_numbers(values: Cell, name: str, *, money: Literal[True],
+                 optional: Literal[False] = False) -> list[Decimal]: ...
+@overload
 def read_numbers(values: Cell, name: str, *, money: bool = False,
-                 optional: bool = False) -> list | None:
+                 optional: bool) -> list[Decimal] | list[float] | None: ...
+def read_numbers(values: Cell, name: str, *, money: bool = False,
+                 optional: bool = False) -> list[Decimal] | list[float] | None:
     """A column of numbers, trailing blanks dropped (money as exact decimals); None for an
     ``optional`` argument left out."""
     if optional and values is None:
@@ -538,7 +547,7 @@ def read_numbers(values: Cell, name: str, *, money: bool = False,
     cells = trim_trailing({name: read_column(values, name)})[name]
     if not cells:
         raise BillingInputError(f"{name}: no values; accepted: one number per period")
-    out = []
+    out: list[Any] = []  # Decimals (money) or floats
     for i, cell in enumerate(cells):  # a loop over billing periods
         where = f"{name}: row {i + 1}"
         if _is_blank(cell):

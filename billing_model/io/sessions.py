@@ -25,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -143,12 +144,12 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     """
     files = session_files(path)
     total = _parquet_rows(files)
-    if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
-        files = track(files, "Reading session files")
-    tables = (table for f in files for table in iter_tables(
+    # a bar on a terminal for folders of parts; silent when piped
+    reading = track(files, "Reading session files") if len(files) > 1 else iter(files)
+    tables: Iterator[tuple] = (table for f in reading for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
         other_clients=other_clients, as_of=as_of, other_presence=other_presence, region=region))
-    columns = None
+    columns: dict[str, np.ndarray] | None = None
     if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
         columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
                    "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
@@ -247,9 +248,10 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
                                      other_presence=other_presence, region=region):
         chunk = _normalize(table, kwargs)
         # the Dask engine's scan reads the dictionaries as NumPy
-        yield replace(chunk, **{key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
-                                for key in ("user_dict", "org_dict", "region_dict")
-                                if getattr(chunk, key) is not None})
+        arrays: dict[str, Any] = {
+            key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
+            for key in ("user_dict", "org_dict", "region_dict") if getattr(chunk, key) is not None}
+        yield replace(chunk, **arrays)
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
@@ -262,8 +264,9 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
     records' count, added to the chunk). A piece of a Parquet file comes as a function that
     reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
-    opts = {"default_license": license, "input_timezone": input_timezone,
-            "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
+    opts: dict[str, Any] = {
+        "default_license": license, "input_timezone": input_timezone,
+        "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
         opts["default_org"] = org
     if region:
@@ -559,7 +562,10 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             f"{file}: not a user-details export; accepted: the JSON of POST "
             "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
             "'primaryPresence': [...]}]}) or a list of such pages")
-    users, starts, ends, places = [], [], [], []
+    users: list[str] = []
+    starts: list[str] = []
+    ends: list[str | None] = []
+    places: list[str] = []
     stamps, stamp_places = [], []  # every time the export mentions, OFFLINE records included
     odd: list[int] = []  # the sessions whose systemPresence is none of the ten
     odd_values: list = []
@@ -584,13 +590,13 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
                 if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
                     raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'; "
                                             "every presence record needs one")
-                for key in ("startTime", "endTime"):
-                    if rec.get(key) is not None and not isinstance(rec[key], str):
+                for field in ("startTime", "endTime"):
+                    if rec.get(field) is not None and not isinstance(rec[field], str):
                         raise BillingInputError(
-                            f"{where}.primaryPresence[{r}].{key}: {rec[key]!r} is not a "
+                            f"{where}.primaryPresence[{r}].{field}: {rec[field]!r} is not a "
                             "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z")
-                    if rec.get(key) is not None:
-                        stamps.append(rec[key])
+                    if rec.get(field) is not None:
+                        stamps.append(rec[field])
                         stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
                 presence = rec.get("systemPresence")
                 key = presence.strip().upper() if isinstance(presence, str) else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -185,8 +186,9 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if kinds.all() or not kinds.any():  # every client billable, or none: no gather
         out["billable"][:] = kinds.all()
     else:
+        assert cl_idx is not None, "billable and other clients: the table has a client column"
         np.take(kinds, cl_idx, out=out["billable"], mode="clip")
-    found = {}
+    found: dict[str, Any] = {}
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
         found["lo"], found["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
@@ -197,7 +199,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     return Chunk(user_dict=user_dict, user_idx=user_idx, org_dict=org_dict, org_idx=org_idx,
                  rank=out["rank"], start=start, end=end, billable=out["billable"], where=where,
                  region_dict=region_dict, region_idx=region_idx,
-                 clipped=(clipped, as_of) if clipped else None, **found)
+                 clipped=(clipped, as_of) if clipped and as_of is not None else None, **found)
 
 
 def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where

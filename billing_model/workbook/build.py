@@ -73,7 +73,7 @@ def check_variants(scenario: Scenario) -> None:
         return
     periods = max(grid_size(scenario)[2], *(v.periods for _n, v in variants))
     if len(variants) * periods > MAX_VARIANT_PERIODS:
-        label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+        label = scenario.source.name if scenario.source is not None else scenario.name
         raise BillingInputError(
             f"{label}: {len(variants):,} [[variant]] tables; a workbook holds at most "
             f"{MAX_VARIANT_PERIODS // periods:,} variants of {periods} billing periods (variants"
@@ -106,7 +106,7 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
 
     if variants is None:
         variants = scenario.variants()
-    label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+    label = scenario.source.name if scenario.source is not None else scenario.name
     for name, each in variants or [("base", scenario)]:
         currency = each.contract.currency
         decimals = minor_units(currency)

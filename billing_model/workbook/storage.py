@@ -12,6 +12,7 @@ from decimal import Decimal
 import numpy as np
 
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, per_user_allowance
+from ..core.contract import Contract
 from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
 from ..core.money import line_amount
@@ -35,7 +36,7 @@ from .grid import GridValues, grid_scenario
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 
-def storage_rate_input(contract) -> tuple[object, str]:
+def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
     """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
     published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
     if contract.storage_overage_rate is not None:
@@ -131,12 +132,12 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 6, "=" + fsf.calls_per_day(a1(r, 5), a1(r, 4)), fmt=NUM,
                   result=calls_per_day(eng["calls"][i], days))
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
-        live = f"{k}<Periods"
-        sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
+        in_term = f"{k}<Periods"
+        sheet.put(r, 12, f"=IF({in_term},MAX(INDEX(DailyStoredGB,{day0}):"
                   f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted",
                   result=float(eng["largest_day"][i]) if i < s.periods else 0)
         billed = i < s.periods  # past ramp + term the daily columns compute 0
-        sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
+        sheet.put(r, 13, f"=IF({in_term},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
                   fmt="0.000000", style="muted",
                   result=float(eng["new_unrounded"][i]) if billed else 0)
         sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB,
@@ -287,7 +288,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
                          f"{fa.per_user_allowance(n['license'], n['model'], 'storage_gb')}"
                          for n in ctx.product_names)
     c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
-    screen_cap = LIMITS["screen_retention_days"].maximum
+    screen_cap = LIMITS["screen_retention_days"].whole("maximum")
     settings = workbook_settings(ctx)
     c = s.contract
     # the engine's figures for each choice: its settings with that retention
@@ -297,10 +298,11 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     first = row + 1
     retention = None if s.storage is None else s.storage.retention_days
     choices = [d for d in RETENTION_CHOICES if d != retention]  # the Inputs' row answers it
-    for i, days in enumerate(("=RetentionDays", *choices)):
+    options: tuple[str | int, ...] = ("=RetentionDays", *choices)
+    for i, days in enumerate(options):
         r = first + i
         ret = a1(r, c_ret)
-        kept = settings.retention_days if i == 0 else days
+        kept = settings.retention_days if isinstance(days, str) else days
         sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input", result=kept)
         cpd = fsf.steady_calls_per_day("CallsPerMonth")
         audio_days = fs.audio_life_days(ret)

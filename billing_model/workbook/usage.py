@@ -114,7 +114,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             else:
                 values = extend(given(org, "users:" + lic), P)
             for i in range(P):
-                if named is not None and BY_KEY[lic].concurrent:
+                if named is not None and conc is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
                     n_col, c_col = col + 1, col + 2
                     sheet.put(first + i, col, "=" + fu.billed_count(
@@ -230,6 +230,7 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     """The concurrency profile: data from column ``col``, the chart below the table at ``row``.
     Returns the last row the chart covers."""
     sess = ctx.sessions
+    assert sess is not None, "the concurrency profile needs the scenario's session file"
     tz = ctx.scenario.contract.billing_timezone
     profile = sess["profile"]
     k = sess["busiest"]

@@ -127,22 +127,23 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
                style="subtitle")
     sheet.put(chart_head - 1, hx + n, "=MAX(" + ",".join(f"{p}Periods" for p in prefixes)
               + ")", fmt=INT, result=longest)
-    upto = a1(chart_head - 1, hx + n)
+    longest_cell = a1(chart_head - 1, hx + n)
     header(sheet, chart_head, hx, ["Chart: month", *[name for name, _s in variants]])
     sheet.widths[hx] = 12
     for j in range(n):
         sheet.widths[hx + 1 + j] = 20
-    rows = range(chart_head + 1, last + 1)
+    chart_rows = range(chart_head + 1, last + 1)
 
     def live(row: int) -> str:
-        return f"{row - chart_head - 1}<={upto}"
+        return f"{row - chart_head - 1}<={longest_cell}"
 
     def active(row: int) -> bool:
         return row - chart_head - 1 <= longest
 
-    active_only(sheet, ctx.book, "ChartVariantsMonth", rows, 1, hx, live, active, fmt=DATE)
+    active_only(sheet, ctx.book, "ChartVariantsMonth", chart_rows, 1, hx, live, active,
+                fmt=DATE)
     for j in range(n):
-        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", rows, cum + j, hx + 1 + j,
+        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", chart_rows, cum + j, hx + 1 + j,
                     live, active, fmt=ctx.money)
     sheet.charts.append(Chart(
         "scatter", "Invoiced to date by variant", a1(head, hx + n + 1, absolute=False),
