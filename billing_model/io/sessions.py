@@ -254,6 +254,16 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
         yield replace(chunk, **arrays)
 
 
+def _default_name(value: str, flag: str) -> str:
+    """An org or region for rows without one, trimmed as the cells are (``' us-east-1'`` and a
+    cell ``us-east-1`` are one pool, not two); one of spaces only is refused."""
+    name = value.strip()
+    if not name:
+        raise BillingInputError(f"{flag}: {value!r} is blank; accepted: a name that is not "
+                                "only spaces, e.g. us-east-1 (or leave the option out)")
+    return name
+
+
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
@@ -268,9 +278,9 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
         "default_license": license, "input_timezone": input_timezone,
         "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
-        opts["default_org"] = org
+        opts["default_org"] = _default_name(org, "--org")
     if region:
-        opts["default_region"] = region
+        opts["default_region"] = _default_name(region, "--region")
     if suffix == ".json":
         table, places, opened = _user_details(file, input_timezone, opts["as_of"],
                                               check_other_presence(other_presence))

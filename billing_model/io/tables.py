@@ -296,9 +296,12 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
     """Raise for the first blank cell unless blanks take ``fill``."""
     if required or fill is None:
         i = int(np.flatnonzero(blank)[0])
-        what = "is blank" if not required else "is blank; every session needs a user_id"
-        extra = "" if required else " (or pass a default, e.g. --license)"
-        raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
+        if required:
+            raise BillingInputError(f"{where(i)}, column {name!r}: is blank; every session "
+                                    "needs a user_id")
+        # the flag of this column (--license, --region), not another one's
+        raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
+                                f"every row (or pass --{name} for rows without one)")
 
 
 def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, *,

@@ -1,0 +1,75 @@
+"""Today's changes attacked as a hostile user would: each test is a defect that was found (the
+test failed before its fix). What held is listed in the branch's report, not tested twice here.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from billing_model.cli import main
+from billing_model.core.errors import BillingWarning
+
+SESSIONS = ("user_id,org,region,start,end,license\n"
+            "ann,prod,us-east-1,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,pc2\n"
+            "bob,,,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,pc2\n")
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def half_blank(tmp_path):
+    path = tmp_path / "sessions.csv"
+    path.write_text(SESSIONS)
+    return path
+
+
+@pytest.mark.parametrize("flag, value, column", [("--region", " us-east-1", "region"),
+                                                 ("--region", "us-east-1 ", "region"),
+                                                 ("--org", "prod  ", "org")])
+def test_a_padded_default_joins_the_cells_of_that_name(capsys, half_blank, flag, value,
+                                                       column):
+    """The cells are read trimmed; a default typed with a space made a second pool of the same
+    org or region (ann and bob billed apart, each peak 1 instead of 2)."""
+    code, out, _ = _run(capsys, "usage", str(half_blank), "--order-date", "2026-03-01",
+                        "--format", "csv", "--region", "us-east-1", "--org", "prod", flag, value)
+    assert code == 0
+    rows = out.splitlines()
+    assert len(rows) == 2, out
+    header, row = (r.split(",") for r in rows)
+    assert dict(zip(header, row, strict=True))[column] == value.strip()
+    assert dict(zip(header, row, strict=True))["named_users"] == "2"
+
+
+@pytest.mark.parametrize("flag", ["--region", "--org"])
+def test_a_default_of_spaces_only_is_refused_in_one_line(capsys, half_blank, flag):
+    code, out, err = _run(capsys, "usage", str(half_blank), "--order-date", "2026-03-01",
+                          "--region", "us-east-1", "--org", "prod", flag, "   ")
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert line.startswith(f"billing-model: error: {flag}: ") and "blank" in line
+    assert "accepted:" in line
+
+
+@pytest.mark.parametrize("column, flag", [("region", "--region"), ("license", "--license")])
+def test_a_blank_cell_names_the_flag_of_its_own_column(capsys, tmp_path, column, flag):
+    """'column region is blank (or pass a default, e.g. --license)' named another flag."""
+    path = tmp_path / "blank.csv"
+    path.write_text("user_id,region,license,start,end\n"
+                    "ann,us-east-1,pc2,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z\n"
+                    + {"region": "bob,,pc2,", "license": "bob,us-east-1,,"}[column]
+                    + "2026-03-10T13:00:00Z,2026-03-10T15:00:00Z\n")
+    code, _, err = _run(capsys, "usage", str(path))
+    assert code == 2
+    line, = err.splitlines()
+    assert f"line 3, column {column!r}: is blank" in line
+    assert f"pass {flag}" in line
+    others = {"--region", "--license"} - {flag}
+    assert not any(other in line for other in others), line
