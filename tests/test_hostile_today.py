@@ -73,3 +73,16 @@ def test_a_blank_cell_names_the_flag_of_its_own_column(capsys, tmp_path, column,
     assert f"pass {flag}" in line
     others = {"--region", "--license"} - {flag}
     assert not any(other in line for other in others), line
+
+
+def test_voice_report_path_with_a_nul_character_is_one_line(capsys, tmp_path):
+    """TOML allows \\u0000 in a string; the path reached os.path.realpath: a traceback."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[contract]\norder_date = 2026-03-01\ncurrency = "USD"\n'
+                        'license = "pc2"\ncommitted_users = 1\nprepay_rate = 1\n'
+                        'term_months = 1\n[usage]\nusers = [1]\n'
+                        '[telephony]\nvoice_report = "calls\\u0000.csv"\n')
+    code, out, err = _run(capsys, "invoices", str(scenario))
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert "telephony.voice_report" in line and "accepted:" in line

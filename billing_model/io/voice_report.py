@@ -307,7 +307,7 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
     raw = c.required(t, "voice_report", "telephony",
                      "the path of the vendor's voice usage report (CSV), e.g. 'calls.csv'")
     where = "telephony.voice_report"
-    if not isinstance(raw, str) or not raw.strip():
+    if not isinstance(raw, str) or not raw.strip() or "\0" in raw:  # no path holds a NUL
         c.fail(where, f"{raw!r} is not accepted; accepted: the path of the vendor's voice "
                "usage report (CSV) as text, relative to the scenario file")
     if isinstance(data.get("usage"), Mapping) and "telephony" in data["usage"]:
