@@ -86,3 +86,20 @@ def test_voice_report_path_with_a_nul_character_is_one_line(capsys, tmp_path):
     assert code == 2 and out == ""
     line, = err.splitlines()
     assert "telephony.voice_report" in line and "accepted:" in line
+
+
+@pytest.mark.parametrize("value", [["pc2"], {"pc": 2}, ["pc", 2]])
+def test_contract_license_that_is_not_text_is_refused(capsys, tmp_path, value):
+    """str(['pc2']) is "['pc2']", which the alias table read as pc2 once its brackets and
+    quotes were dropped: an array or a table was billed as a license."""
+    toml = {list: "[" + ", ".join(repr(v) if isinstance(v, str) else str(v) for v in value)
+                  + "]" if isinstance(value, list) else "",
+            dict: "{ pc = 2 }"}[type(value)]
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[contract]\norder_date = 2026-03-01\ncurrency = "USD"\n'
+                        f'license = {toml}\ncommitted_users = 1\nprepay_rate = 1\n'
+                        'term_months = 1\n[usage]\nusers = [1]\n')
+    code, out, err = _run(capsys, "invoices", str(scenario))
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert "contract.license" in line and "is not accepted; accepted: " in line
