@@ -8,8 +8,10 @@ import warnings
 
 import pytest
 
+from billing_model import udfs as udf
 from billing_model.cli import main
 from billing_model.core.errors import BillingWarning
+from billing_model.io.cells import MAX_ERROR_CHARS
 
 SESSIONS = ("user_id,org,region,start,end,license\n"
             "ann,prod,us-east-1,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,pc2\n"
@@ -103,3 +105,20 @@ def test_contract_license_that_is_not_text_is_refused(capsys, tmp_path, value):
     assert code == 2 and out == ""
     line, = err.splitlines()
     assert "contract.license" in line and "is not accepted; accepted: " in line
+
+
+def _schedule(**given):
+    values = {"order_date": "2026-03-01", "committed_users": 20.0, "prepay_rate": 115.0,
+              "ramp_months": 0.0, "term_months": 3.0, "users": [20.0, 22.0, 21.0],
+              "overage_rate": None, "currency_code": None, "ramp_policy": None,
+              "telephony": None, "payment_terms_days": None, **given}
+    return udf.BM_INVOICE_SCHEDULE(*values.values())
+
+
+@pytest.mark.parametrize("field", ["committed_users", "ramp_months", "payment_terms_days"])
+def test_udf_whole_number_of_1e308_keeps_what_is_accepted_in_the_cell(field):
+    """1E+308 was shown as its 309 digits: the message was cut before 'accepted'."""
+    text = _schedule(**{field: 1e308})
+    assert isinstance(text, str) and len(text) <= MAX_ERROR_CHARS
+    assert text.startswith(f"{field}: 1e+308 is not accepted; accepted: a whole number"), text
+    assert not text.endswith("...")

@@ -204,8 +204,8 @@ def read_whole(value: Cell, name: str, default: int | None = None, minimum: int 
 
 def _show(value: Cell) -> str:
     value = scalar(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e20:
+        return str(int(value))  # 30.0 as 30; 1e308 stays 1e+308, not its 309 digits
     return repr(value)
 
 
