@@ -169,3 +169,53 @@ def test_dask_partitions_keep_regions_apart(regional):
             want = expected if not by_user else compute_usage(
                 read_sessions(str(regional)), order_date="2026-01-01", by_user=True)
             pd.testing.assert_frame_equal(got, want)
+
+
+def _regional_scenario(tmp_path, rows: str, usage_extra: str, model: str = "concurrent"):
+    (tmp_path / "s.csv").write_text(HEADER + rows)
+    path = tmp_path / "q.toml"
+    path.write_text('[contract]\norder_date = 2026-01-01\nlicense = "pc2"\ncommitted_users = 0\n'
+                    f'prepay_rate = 100\nterm_months = 1\nlicense_model = "{model}"\n'
+                    f'[usage]\nsessions = "s.csv"\n{usage_extra}')
+    return path
+
+
+def test_a_scenario_names_the_region_of_rows_without_one(tmp_path):
+    # the scenario's twin of --region: blank region cells take it, and the org's pools follow
+    from billing_model.io.scenario import load_scenario
+
+    rows = ("ann,prod,,2026-01-05T14:00:00Z,2026-01-05T15:00:00Z,pc2\n"
+            "bob,prod,,2026-01-05T14:00:00Z,2026-01-05T15:00:00Z,pc2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)
+        with pytest.raises(BillingInputError, match=r"region"):  # a blank cell, no region key
+            load_scenario(_regional_scenario(tmp_path, rows, ""))
+        scenario = load_scenario(_regional_scenario(tmp_path, rows, 'region = "us-east-1"\n'))
+        assert scenario.orgs[0].users["pc2"] == (2,)
+        # one blank row filled with us-east-1 beside an eu-west-1 row: the org is in two regions
+        mixed = rows.replace("bob,prod,,", "bob,prod,eu-west-1,")
+        with pytest.raises(BillingInputError, match=r"org 'prod' has sessions in 2 regions "
+                                                    r"\(eu-west-1, us-east-1\)"):
+            load_scenario(_regional_scenario(tmp_path, mixed, 'region = "us-east-1"\n'))
+
+
+@pytest.mark.parametrize("value, message", [
+    ('region = ""', r"usage\.region: '' is not accepted; accepted: a region's name as text"),
+    ("region = 3", r"usage\.region: 3 is not accepted"),
+])
+def test_a_scenario_region_that_is_not_a_name_is_refused(tmp_path, value, message):
+    from billing_model.io.scenario import load_scenario
+
+    with pytest.raises(BillingInputError, match=message):
+        load_scenario(_regional_scenario(tmp_path, ROWS, value + "\n"))
+
+
+def test_a_scenario_region_without_sessions_is_refused(tmp_path):
+    from billing_model.io.scenario import load_scenario
+
+    path = tmp_path / "q.toml"
+    path.write_text('[contract]\norder_date = 2026-01-01\nlicense = "pc2"\ncommitted_users = 1\n'
+                    'prepay_rate = 100\nterm_months = 1\n[usage]\nusers = [1]\n'
+                    'region = "us-east-1"\n')
+    with pytest.raises(BillingInputError, match=r"usage\.region: only applies with sessions"):
+        load_scenario(path)

@@ -167,6 +167,9 @@ class SessionSource:
     after_data: str | None = None
     other_clients: str | None = None
     other_presence: str | None = None
+    #: the region of rows without one (``region`` of ``[usage]`` or ``[[org]]``; the CLI's
+    #: ``--region``): concurrent peaks are never pooled across regions
+    region: str | None = None
     records: Any = field(default=None, compare=False, repr=False)
     usage: Any = field(default=None, compare=False, repr=False)
 

@@ -46,7 +46,7 @@ from .voice_report import voice_report_orgs
 #: ``[contract]``'s and ``[[product]]``'s are the schema's (core/schema.py)
 USAGE_KEYS: tuple[str, ...] = (
     "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
-    "other_clients", "other_presence", "telephony",
+    "other_clients", "other_presence", "region", "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
@@ -315,7 +315,7 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
                "sessions")
     if "sessions" not in t:
         for key in ("input_timezone", "peak_rule", "min_minutes", "after_data",
-                    "other_clients", "other_presence"):
+                    "other_clients", "other_presence", "region"):
             if key in t:
                 c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
                        "give sessions")

@@ -51,6 +51,20 @@ def check_org_users(c: Checker, by_license: Mapping[str, Product],
                "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
 
 
+def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
+    """``region``: the region of the session rows without one (a file without the column), as
+    text; ``None`` when not given."""
+    if "region" not in t:
+        return None
+    value = t["region"]
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_TEXT:
+        c.fail(f"{where}.region", f"{value!r} is not accepted; accepted: a region's name as "
+               f"text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters")
+    if problem := bidi_problem(value):
+        c.fail(f"{where}.region", problem)
+    return value.strip()
+
+
 def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
                   t: Mapping[str, Any], where: str, base: Path, cache: dict,
                   extra: dict[str, Any], name: str | None) -> list[Org]:
@@ -82,7 +96,8 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
         other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
                        if "other_clients" in t else None),
         other_presence=(c.choice(t["other_presence"], f"{where}.other_presence",
-                                 OTHER_PRESENCE) if "other_presence" in t else None))
+                                 OTHER_PRESENCE) if "other_presence" in t else None),
+        region=_region(c, t, where))
     key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
            contract.license)
     try:
@@ -197,12 +212,13 @@ def session_usage(source: SessionSource, contract: Contract,
     reads = cache.setdefault("reads", {})
     counts = cache.setdefault("usage", {})
     read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
-                source.other_presence, contract.license)
+                source.other_presence, source.region, contract.license)
     if read_key not in reads:
         reads[read_key] = read_sessions(source.path, license=contract.license,
                                         input_timezone=source.input_timezone,
                                         other_clients=source.other_clients,
-                                        other_presence=source.other_presence)
+                                        other_presence=source.other_presence,
+                                        region=source.region)
     count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
                  source.min_minutes)
     if count_key not in counts:
