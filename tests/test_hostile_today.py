@@ -122,3 +122,17 @@ def test_udf_whole_number_of_1e308_keeps_what_is_accepted_in_the_cell(field):
     assert isinstance(text, str) and len(text) <= MAX_ERROR_CHARS
     assert text.startswith(f"{field}: 1e+308 is not accepted; accepted: a whole number"), text
     assert not text.endswith("...")
+
+
+def test_voice_report_that_is_a_symlink_loop_is_one_line(capsys, tmp_path):
+    """Path.resolve() raised RuntimeError('Symlink loop') before the read's own checks."""
+    (tmp_path / "calls.csv").symlink_to("calls.csv")
+    scenario = tmp_path / "s.toml"
+    scenario.write_text('[contract]\norder_date = 2026-03-01\ncurrency = "USD"\n'
+                        'license = "pc2"\ncommitted_users = 1\nprepay_rate = 1\n'
+                        'term_months = 1\n[usage]\nusers = [1]\n'
+                        '[telephony]\nvoice_report = "calls.csv"\n')
+    code, out, err = _run(capsys, "invoices", str(scenario))
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert "telephony.voice_report" in line and "calls.csv: no such file" in line

@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -316,7 +317,8 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
     path = Path(raw.strip())
     path = path if path.is_absolute() else base / path
     reads = cache.setdefault("voice_reports", {})
-    key = (str(path.resolve()), contract.currency)
+    # realpath, not Path.resolve(): a symlink loop is left to the read to refuse in one line
+    key = (os.path.realpath(path), contract.currency)
     if key not in reads:
         try:
             reads[key] = read_voice_report(path, currency=contract.currency)
