@@ -5,6 +5,7 @@ test failed before its fix). What held is listed in the branch's report, not tes
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +137,26 @@ def test_voice_report_that_is_a_symlink_loop_is_one_line(capsys, tmp_path):
     assert code == 2 and out == ""
     line, = err.splitlines()
     assert "telephony.voice_report" in line and "calls.csv: no such file" in line
+
+
+def test_usage_of_a_named_pipe_is_refused_not_waited_for(tmp_path):
+    """A FIFO named sessions.csv blocked the read until a writer came (then an 'lseek failed'
+    traceback); the voice report and a scenario file already refuse what is not a file."""
+    import os
+    import subprocess
+    import sys
+
+    pipe = tmp_path / "sessions.csv"
+    os.mkfifo(pipe)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    try:
+        run = subprocess.run([sys.executable, "-m", "billing_model", "usage", str(pipe),
+                              "--license", "pc2"], capture_output=True, text=True, env=env,
+                             timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("usage waited on a named pipe")
+    assert run.returncode == 2 and run.stdout == ""
+    line, = run.stderr.splitlines()
+    assert line == (f"billing-model: error: {pipe}: not a regular file (a pipe, a socket or a "
+                    "device); accepted: a session file (.csv, .parquet, .pq, .json), a folder "
+                    "of them or a glob")

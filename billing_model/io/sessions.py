@@ -117,6 +117,10 @@ def session_files(path: str | Path) -> list[Path]:
         return files
     if not p.exists():
         raise BillingInputError(f"{p}: no such file or directory")
+    if not p.is_file():  # reading a named pipe waits for a writer, then cannot seek
+        raise BillingInputError(f"{p}: not a regular file (a pipe, a socket or a device); "
+                                f"accepted: a session file ({', '.join(SUFFIXES)}), a folder "
+                                "of them or a glob")
     return [p]
 
 
