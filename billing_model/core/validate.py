@@ -31,15 +31,9 @@ def shown(value: Any) -> str:
     """``value`` as a message shows it: text quoted, a Decimal as its digits (``1E+300``, not
     ``Decimal('1E+300')``: the user typed a number, not Python).
 
-    A whole number of more than 20 digits (no TOML integer has as many; Excel's 1E+308 read as
-    a count does) is shown as the float it came from: its 309 digits would push what is
-    accepted out of a cell's message.
-
-    >>> shown(Decimal("-5")), shown("abc"), shown(2.5), shown(int(1e308))
-    ('-5', "'abc'", '2.5', '1e+308')
+    >>> shown(Decimal("-5")), shown("abc"), shown(2.5)
+    ('-5', "'abc'", '2.5')
     """
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
-        return f"{float(value):g}"
     return str(value) if isinstance(value, Decimal) else repr(value)
 
 

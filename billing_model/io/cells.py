@@ -75,6 +75,8 @@ DEFAULT_LICENSE = "pc1"
 SESSION_TIMEZONE = "UTC"
 #: longest error text returned to a cell
 MAX_ERROR_CHARS = 255
+#: the first whole number Excel cannot hold exactly (it keeps 15 significant digits)
+EXACT_WHOLE = 1e15
 
 #: one Excel cell or range as xlwings hands it: a number, text, a date, blank (None) or a list
 Cell = Any
@@ -199,6 +201,9 @@ def read_whole(value: Cell, name: str, default: int | None = None, minimum: int 
     number = read_number(value, name, None if default is None else float(default), accepted)
     if not number.is_integer() or number < minimum:
         raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}")
+    if number >= EXACT_WHOLE:  # int(1e308) is 309 digits nobody typed: refused as typed
+        raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}"
+                                " of at most 15 digits (as Excel keeps them)")
     return int(number)
 
 
