@@ -14,6 +14,7 @@ from billing_model.cli import main
 from billing_model.core.errors import BillingWarning
 from billing_model.io.cells import MAX_ERROR_CHARS
 
+SAMPLE = Path(__file__).resolve().parents[1] / "scenarios" / "sample_sessions.csv"
 SESSIONS = ("user_id,org,region,start,end,license\n"
             "ann,prod,us-east-1,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,pc2\n"
             "bob,,,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z,pc2\n")
@@ -160,3 +161,26 @@ def test_usage_of_a_named_pipe_is_refused_not_waited_for(tmp_path):
     assert line == (f"billing-model: error: {pipe}: not a regular file (a pipe, a socket or a "
                     "device); accepted: a session file (.csv, .parquet, .pq, .json), a folder "
                     "of them or a glob")
+
+
+@pytest.mark.parametrize("rates", [("--named-rate", "-0"), ("--concurrent-rate", "-0.0"),
+                                   ("--hourly-rate", "-0")])
+def test_compare_never_prints_a_negative_zero(capsys, rates):
+    """'-0' passes '>= 0' as Decimal('-0'), and a cost of -0 x 56 users printed -0.00."""
+    flag, value = rates
+    given = {"--named-rate": "115", "--concurrent-rate": "150", "--hourly-rate": "1",
+             flag: value}
+    code, out, _ = _run(capsys, "compare", str(SAMPLE), *(a for kv in given.items() for a in kv),
+                        "--format", "csv")
+    assert code == 0
+    assert "-0.00" not in out and ",0.00," in out, out
+
+
+def test_a_negative_amount_that_rounds_to_zero_is_a_plain_zero():
+    from decimal import Decimal
+
+    from billing_model.core.money import round_money
+
+    assert str(round_money(Decimal("-0.004"), "USD")) == "0.00"
+    assert str(round_money("-0.4", "JPY")) == "0"
+    assert str(round_money("-0.005", "USD")) == "-0.01"  # half up, away from zero: not zero
