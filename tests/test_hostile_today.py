@@ -184,3 +184,38 @@ def test_a_negative_amount_that_rounds_to_zero_is_a_plain_zero():
     assert str(round_money(Decimal("-0.004"), "USD")) == "0.00"
     assert str(round_money("-0.4", "JPY")) == "0"
     assert str(round_money("-0.005", "USD")) == "-0.01"  # half up, away from zero: not zero
+
+
+def _parquet_region(path, values, type_=None):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = len(values)
+    start = pa.array([1_773_147_600 * 10**9] * n, pa.timestamp("ns", tz="UTC"))
+    end = pa.array([1_773_154_800 * 10**9] * n, pa.timestamp("ns", tz="UTC"))
+    pq.write_table(pa.table({"user_id": [f"u{i}" for i in range(n)], "license": ["pc2"] * n,
+                             "region": pa.array(values, type_), "start": start, "end": end}),
+                   path)
+    return path
+
+
+def test_a_nan_region_in_parquet_is_blank_not_a_region_named_nan(capsys, tmp_path):
+    """A float column's NaN (pandas' missing value) became a region called 'nan', billed as a
+    pool of its own; a blank region is refused (or takes --region)."""
+    path = _parquet_region(tmp_path / "s.parquet", [float("nan"), 1.0])
+    code, _, err = _run(capsys, "usage", str(path))
+    assert code == 2
+    assert err.splitlines() == [f"billing-model: error: {path}: row 1, column 'region': is "
+                                "blank; accepted: a region on every row (or pass --region for "
+                                "rows without one)"]
+    code, out, _ = _run(capsys, "usage", str(path), "--region", "1", "--format", "csv")
+    assert code == 0
+    assert [r.split(",")[1] for r in out.splitlines()[1:]] == ["1"]  # 1.0 reads as 1
+
+
+def test_a_boolean_region_in_parquet_is_refused(capsys, tmp_path):
+    path = _parquet_region(tmp_path / "s.parquet", [True, False])
+    code, _, err = _run(capsys, "usage", str(path))
+    assert code == 2
+    assert err.splitlines() == [f"billing-model: error: {path}: row 1, column 'region': values "
+                                "of type bool are not text; accepted: text or whole numbers"]

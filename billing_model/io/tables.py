@@ -276,6 +276,11 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
         return values, codes
     import pyarrow.compute as pc  # text input (CSV), not Parquet's dictionaries
 
+    if pa.types.is_boolean(col.type):  # true/false is no org, region or license
+        raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
+                                "not text; accepted: text or whole numbers")
+    if pa.types.is_floating(col.type) and not required:  # user_id names 'nan' a null marker
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)  # NaN is blank
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
             col = col.cast(pa.string())
