@@ -242,3 +242,11 @@ def test_quote_pdf_prints_a_billion_users_not_hashes(tmp_path):
                           text=True, check=True).stdout
     assert "###" not in text
     assert text.count("1,000,000,000") >= 3  # the price summary and the two invoice lines
+
+
+@pytest.mark.parametrize("users", [1e308, [[1.0], [1e300]]])
+def test_fair_use_of_1e308_users_is_a_readable_error_not_inf(users):
+    """1E+308 users times 250 GB was inf: a cell showed #NUM!, not what is accepted."""
+    text = udf.BM_FAIR_USE("pc2", "named", "storage_gb", users)
+    assert isinstance(text, str), text
+    assert text.startswith("users: 1e+") and "accepted: a number of users >= 0" in text

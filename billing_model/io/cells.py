@@ -490,8 +490,13 @@ def amount(value: Cell) -> Decimal:
 
 
 def users_count(value: Cell) -> float:
-    """A number of billable users (BM_FAIR_USE)."""
-    return read_number(value, "users", accepted="a number of users >= 0")
+    """A number of billable users (BM_FAIR_USE): below 10^15, as Excel holds a count exactly
+    (1E+308 users gave an allowance of inf, which a cell cannot show)."""
+    accepted = "a number of users >= 0 of at most 15 digits (as Excel keeps them)"
+    number = read_number(value, "users", accepted=accepted)
+    if abs(number) >= EXACT_WHOLE:
+        raise BillingInputError(f"users: {_show(value)} is not accepted; accepted: {accepted}")
+    return number
 
 
 def map_column(values: Cell, func: Callable[[Any], object],
