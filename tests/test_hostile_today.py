@@ -250,3 +250,27 @@ def test_fair_use_of_1e308_users_is_a_readable_error_not_inf(users):
     text = udf.BM_FAIR_USE("pc2", "named", "storage_gb", users)
     assert isinstance(text, str), text
     assert text.startswith("users: 1e+") and "accepted: a number of users >= 0" in text
+
+
+CONTRACT = ('[contract]\norder_date = 2026-03-01\ncurrency = "USD"\nlicense = "pc2"\n'
+            'committed_users = 1\nprepay_rate = 1\nterm_months = 1\n')
+
+
+@pytest.mark.parametrize("text, where", [
+    ("contract = [" + ",".join(["1"] * 100_000) + "]", "contract: expected a table"),
+    (CONTRACT.replace("committed_users = 1", "committed_users = [" + ",".join(["1"] * 100_000)
+                      + "]") + "[usage]\nusers = [1]", "contract.committed_users"),
+    (CONTRACT.replace('"USD"', '"' + "x" * 100_000 + '"') + "[usage]\nusers = [1]",
+     "contract.currency"),
+    (CONTRACT + '[usage]\nusers = "' + "x" * 100_000 + '"', "usage.users"),
+    (CONTRACT + '[usage]\nsessions = ["' + "x" * 100_000 + '"]', "usage.sessions"),
+])
+def test_a_huge_value_in_a_scenario_is_shown_cut_short(capsys, tmp_path, text, where):
+    """The value was written whole into the message: a one-line error of 300 KB."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(text)
+    code, out, err = _run(capsys, "invoices", str(scenario))
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert f"s.toml: {where}" in line and len(line) < 400, line[:500]
+    assert "characters)" in line

@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..core import validate
 from ..core.contract import Contract, Org
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.limits import LIMITS
@@ -309,8 +310,8 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
                      "the path of the vendor's voice usage report (CSV), e.g. 'calls.csv'")
     where = "telephony.voice_report"
     if not isinstance(raw, str) or not raw.strip() or "\0" in raw:  # no path holds a NUL
-        c.fail(where, f"{raw!r} is not accepted; accepted: the path of the vendor's voice "
-               "usage report (CSV) as text, relative to the scenario file")
+        c.fail(where, f"{validate.shown(raw)} is not accepted; accepted: the path of the "
+               "vendor's voice usage report (CSV) as text, relative to the scenario file")
     if isinstance(data.get("usage"), Mapping) and "telephony" in data["usage"]:
         c.fail("usage.telephony", "given together with [telephony] voice_report; accepted: "
                "either telephony charges per period in [usage] or a voice report")
