@@ -274,3 +274,12 @@ def test_a_huge_value_in_a_scenario_is_shown_cut_short(capsys, tmp_path, text, w
     line, = err.splitlines()
     assert f"s.toml: {where}" in line and len(line) < 400, line[:500]
     assert "characters)" in line
+
+
+@pytest.mark.parametrize("flag", ["--timezone", "--license", "--order-date", "--as-of"])
+def test_a_pasted_100000_character_option_is_echoed_cut_short(capsys, flag):
+    code, out, err = _run(capsys, "usage", str(SAMPLE), flag, "x" * 100_000)
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert len(line) < 300 and f"'{'x' * 77}...' (100,000 characters)" in line, line[:400]
+    assert "accepted: " in line
