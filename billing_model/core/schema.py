@@ -20,7 +20,7 @@ Adding a contract field is one :class:`Field` here plus its rule (the engine rea
 ``Contract`` attribute, and its Excel formula): see "Adding a contract field" in
 ``docs/invoices.md``.
 
-Why a frozen dataclass and no library (pydantic, msgspec, attrs + cattrs): the fields are 16
+Why a frozen dataclass and no library (pydantic, msgspec, attrs + cattrs): the fields are 18
 rows read by five consumers that are not all validation -- Excel data validations and formulas,
 a Markdown table, UDF defaults -- so the table has to be plain data anyway; the checks already
 exist in :mod:`billing_model.core.validate` with the project's one-line messages (what, where,
@@ -252,6 +252,13 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "Per user above the commitment, invoiced in arrears (defaults to the prepay rate).",
           "docs/rules.md#invoices", None, limit="price", shown_default="`prepay_rate`",
           product=True),
+    Field("month_to_month_rate", "number", "Month-to-month rate", _RATE,
+          "price per user per month after the term (the published rate the contract names); "
+          "a direct contract with `months_after_term` > 0 needs it",
+          "Per user per month in the months after the term, billed in arrears on actual users "
+          "(the published rate; docs/rules.md#month-to-month).",
+          "docs/rules.md#month-to-month", None, limit="price",
+          required="if `months_after_term` > 0 (direct)", product=True),
     Field("ramp_months", "whole", "Ramp months", "periods",
           "ramp periods before the term",
           "Ramp periods before the term, 0 to {ramp_max}: the grids of this workbook hold "
@@ -268,8 +275,15 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
     Field("term_months", "whole", "Term months", "periods",
           "term periods, ≥ 1; the term begins right after the ramp",
           "Subscription term, 1 to {term_max} months; it begins right after the ramp. After it "
-          "the contract runs month to month at published rates (not modelled).",
+          "the contract runs month to month (Months after term).",
           "docs/rules.md#invoices", REQUIRED, limit="term_months"),
+    Field("months_after_term", "whole", "Months after term", "periods",
+          "periods after the term billed month to month (no renewal): actual users in arrears "
+          "at `month_to_month_rate`, no prepay",
+          "Periods after the term without a renewal, 0 to {after_max}: actual users billed in "
+          "arrears at the month-to-month rate, no commitment (docs/rules.md#month-to-month).",
+          "docs/rules.md#month-to-month", LIMITS["months_after_term"].default,
+          limit="months_after_term"),
     Field("payment_terms_days", "whole", "Payment terms", "days",
           "due date = invoice date + this (\"net 30\")",
           "Due date = invoice date + these days (net 30, billing FAQ).",

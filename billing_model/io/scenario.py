@@ -37,7 +37,7 @@ from ..core.errors import BillingInputError
 from ..core.money import to_decimal
 from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables, warn_past_term
 from .scenario_contract import read_contract, read_license, read_products
 from .scenario_sessions import check_org_users, session_orgs, session_usage
 from .voice_report import voice_report_orgs
@@ -336,6 +336,10 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
             users = {contract.license: c.series(raw, f"{where}.users", n, whole=True)}
             users_where = {contract.license: f"{where}.users"}
         given.update({"users:" + lic: values for lic, values in users.items()})
+        late = [k for values in (*extra["given"].values(), *users.values())
+                for k in range(n, len(values)) if values[k]]
+        warn_past_term(c.label, where, "usage data", late, contract,
+                       cache.setdefault("warned", set()))
         users = {lic: values[:n] for lic, values in users.items()}
         check_org_users(c, by_license, users, users_where, name)
         return [Org(name=name, users=users, **extra)]

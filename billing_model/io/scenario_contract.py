@@ -62,10 +62,14 @@ def read_contract(c: Checker, t: Mapping[str, Any], parsed: dict | None = None) 
     v = {f.key: read_field(c, f, t, "contract", parsed=parsed) for f in CONTRACT_FIELDS}
     if v["prepay_rate"] is None and v["channel"] == "direct":  # a partner's report has no cost
         read_field(c, FIELDS["prepay_rate"], t, "contract", required=True)
-    if v["ramp_months"] + v["term_months"] > MAX_PERIODS:
-        c.fail("contract.term_months", f"ramp_months + term_months = "
-               f"{v['ramp_months'] + v['term_months']} periods; accepted: at most {MAX_PERIODS}"
-               " (20 years)")
+    if v["months_after_term"] and v["month_to_month_rate"] is None and v["channel"] == "direct":
+        read_field(c, FIELDS["month_to_month_rate"], t, "contract", required=True,
+                   missing="a number >= 0 (price per user per month after the term), or "
+                   "months_after_term = 0")
+    total = v["ramp_months"] + v["term_months"] + v["months_after_term"]
+    if total > MAX_PERIODS:
+        c.fail("contract.term_months", f"ramp_months + term_months + months_after_term = "
+               f"{total} periods; accepted: at most {MAX_PERIODS} (20 years)")
     v["license_model"] = model_for(v["license"], v["license_model"])
     if v["overage_rate"] is None:
         v["overage_rate"] = v["prepay_rate"]
@@ -84,7 +88,8 @@ def read_products(c: Checker, contract: Contract,
     :data:`~billing_model.core.schema.PRODUCT_KEYS`; ``license_model`` defaults to the
     contract's, ``committed_users`` to 0)."""
     products = [Product(contract.license, contract.license_model, contract.committed_users,
-                        contract.prepay_rate, contract.overage_rate)]
+                        contract.prepay_rate, contract.overage_rate,
+                        contract.month_to_month_rate)]
     defaults = {"license_model": contract.license_model, "committed_users": 0}
     for i, t in enumerate(tables):
         where = f"product[{i + 1}]"
@@ -102,9 +107,13 @@ def read_products(c: Checker, contract: Contract,
                    "Communicate and Collaborate users are always named; accepted: named")
         if v["prepay_rate"] is None and not contract.partner:
             read_field(c, FIELDS["prepay_rate"], t, where, required=True)
+        if contract.months_after_term and v["month_to_month_rate"] is None \
+                and not contract.partner:
+            read_field(c, FIELDS["month_to_month_rate"], t, where, required=True,
+                       missing="a number >= 0 (price per user per month after the term)")
         products.append(Product(lic, model_for(lic, v["license_model"]), v["committed_users"],
                                 v["prepay_rate"], v["overage_rate"] if v["overage_rate"]
-                                is not None else v["prepay_rate"]))
+                                is not None else v["prepay_rate"], v["month_to_month_rate"]))
     return tuple(products)
 
 

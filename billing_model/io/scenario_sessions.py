@@ -26,7 +26,7 @@ from ..core.licenses import BY_KEY, normalize_license
 from ..core.periods import BillingCalendar, get_timezone
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, warn_past_term
 from .sessions import read_sessions
 
 
@@ -89,6 +89,11 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
     except BillingInputError as exc:  # say which scenario and key the file came from
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
+    column = "concurrent_users" if contract.license_model == "concurrent" else "named_users"
+    late = frame[(frame["period"] >= n) & (frame[column].fillna(0) > 0)]
+    warn_past_term(c.label, f"{where}.sessions", f"{path.name} holds billable users",
+                   late["period"].astype(int).tolist(), contract,
+                   cache.setdefault("warned", set()))
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     calendar = BillingCalendar(contract.order_date, contract.billing_timezone)
     share = source.coverage(calendar, n)

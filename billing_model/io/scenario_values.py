@@ -61,7 +61,9 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
                          timezone: str = CONTRACT_DEFAULTS["billing_timezone"],
                          license: str = DEFAULT_LICENSE,
                          license_model: str = CONTRACT_DEFAULTS["license_model"],
-                         channel: str = CONTRACT_DEFAULTS["channel"]) -> pd.DataFrame:
+                         channel: str = CONTRACT_DEFAULTS["channel"],
+                         months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
+                         month_to_month_rate: object = None) -> pd.DataFrame:
     """The invoice schedule of a single-license contract from plain values.
 
     The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
@@ -77,13 +79,16 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     ramp_months, term_months : int
     users : sequence of numbers
         Billable users per period (named users or the concurrent peak), at least
-        ``ramp_months + term_months`` values.
+        ``ramp_months + term_months + months_after_term`` values.
     overage_rate : number, optional
         Price per user above the commitment; defaults to ``prepay_rate``.
     currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
         As in the scenario file's ``[contract]`` table.
     telephony : sequence of numbers, optional
         Telephony charge per period in the contract currency.
+    months_after_term, month_to_month_rate : int, number
+        Periods billed month to month after the term and their price per user per month
+        (docs/rules.md#month-to-month).
 
     Examples
     --------
@@ -103,6 +108,10 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     }
     if overage_rate is not None:
         contract["overage_rate"] = overage_rate
+    if months_after_term:
+        contract["months_after_term"] = months_after_term
+    if month_to_month_rate is not None:
+        contract["month_to_month_rate"] = month_to_month_rate
     contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
     usage: dict[str, object] = {"users": _plain(users, "usage.users")}
     if telephony is not None:

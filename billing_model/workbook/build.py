@@ -151,7 +151,8 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
                 subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
     ramp_max, term_max, grid = grid_size(scenario)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
-               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max)
+               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max,
+               after_max=grid - ramp_max - term_max)
     ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     quote_page = book.add_sheet("Quote", tab_color="C00000") if quote else None

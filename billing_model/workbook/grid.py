@@ -41,7 +41,7 @@ def grid_scenario(ctx: Ctx) -> Scenario:
         extra = {key: (None if getattr(org, key) is None else tuple(extend(given(org, key), n)))
                  for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
         orgs.append(replace(org, users=users, **extra))
-    contract = replace(s.contract, term_months=n - s.contract.ramp_months)
+    contract = replace(s.contract, term_months=n - s.contract.ramp_months, months_after_term=0)
     return replace(s, contract=contract, orgs=tuple(orgs), storage=None, _variants=())
 
 
@@ -72,7 +72,8 @@ class GridValues:
 
     def users(self, product, kind: str, k: int) -> float:
         q = ci.user_quantities(self.grid.users(product.license), product.committed_users,
-                               self.contract.ramp_months, self.n, self.contract.ramp_policy)
+                               self.contract.ramp_months, self.contract.term_end,
+                               self.contract.ramp_policy, self.contract.months_after_term)
         return float(q[kind][k])
 
     def fair_use(self, key: str, k: int) -> tuple[str, float]:

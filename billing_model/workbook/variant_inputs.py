@@ -193,9 +193,12 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
              fm.minor_units("{p}Currency"), "0"),
             # an input not accepted (the base's, or this variant's): its figures are #N/A
             ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
-             "AND(InputsOK,{checks})", None),
-            ("Periods", "Ramp + term (calculated)", [v.scenario.periods for v in out],
-             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT)]
+             "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
+             + str(cap) + ",FALSE))", None),
+            ("TermEnd", "Ramp + term (calculated)", [v.scenario.contract.term_end for v in out],
+             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT),
+            ("Periods", "Billed periods (calculated)", [v.scenario.periods for v in out],
+             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())", INT)]
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
@@ -209,14 +212,16 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     for i, names in enumerate(ctx.product_names[1:], start=1):
         for key, label in (("license", "license"), ("model", "model"),
                            ("committed", "committed users"), ("prepay", "prepay rate"),
-                           ("overage", "overage rate")):
+                           ("overage", "overage rate"),
+                           ("month_to_month", "month-to-month rate")):
             field = {"license": "license", "model": "license_model",
                      "committed": "committed_users", "prepay": "prepay_rate",
-                     "overage": "overage_rate"}[key]
+                     "overage": "overage_rate", "month_to_month": "month_to_month_rate"}[key]
             values = [num(getattr(v.scenario.products[i], field) or 0) for v in out]
             put(f"License line {i + 1}: {label}", names[key], values,
                 num(getattr(base.products[i], field) or 0),
-                fmt=ctx.rate if key in ("prepay", "overage") else INT if key == "committed"
+                fmt=ctx.rate if key in ("prepay", "overage", "month_to_month")
+                else INT if key == "committed"
                 else None, text=key in ("license", "model"))
     charges = (*base.one_time, *base.hardware)
     for names, charge in zip(ctx.charge_names, charges, strict=True):
@@ -321,7 +326,8 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
                 terms = []
                 for p, names in zip(v.scenario.products, v.ctx.product_names, strict=True):
                     users = f"INDEX({v.ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
-                    committed = f"IF({a1(r, 1)}<{v.prefix}RampMonths,0,{names['committed']})"
+                    committed = (f"IF(OR({a1(r, 1)}<{v.prefix}RampMonths,"
+                                 f"{a1(r, 1)}>={v.prefix}TermEnd),0,{names['committed']})")
                     terms.append(fa.fair_use_allowance(users, committed, names["license"],
                                                        names["model"], key))
                 result = float(engine[i])
