@@ -89,7 +89,8 @@ def test_variant_with_a_longer_ramp_needs_enough_usage():
     data["variant"] = [{"name": "long", "ramp_months": 2}]
     msg = error_of(data)
     assert msg == ("basic (variant 'long'): usage.users: 3 values, but the contract bills 4 "
-                   "periods (ramp_months + term_months); accepted: one value per period")
+                   "periods (ramp_months + term_months + months_after_term); accepted: one value "
+                   "per period")
 
 
 def test_longer_series_keep_the_billed_periods():
@@ -113,7 +114,7 @@ def test_longer_series_keep_the_billed_periods():
      "pc2, pc3 (or 'PureCloud 2', 'CX 2', ...)"),
     (dict(usage__users=[40, 100]),
      "basic: usage.users: 2 values, but the contract bills 3 periods (ramp_months + "
-     "term_months); accepted: one value per period"),
+     "term_months + months_after_term); accepted: one value per period"),
     (dict(usage__users=[40, -1, 100]),
      "basic: usage.users[1]: -1 is not accepted; accepted: a whole number from 0 to "
      "1,000,000,000"),
@@ -169,7 +170,8 @@ def test_longer_series_keep_the_billed_periods():
      "basic: contract.term_months: 99999999999999999999 is not accepted; accepted: a whole number "
      "from 1 to 240"),
     (dict(contract__ramp_months=200, contract__term_months=100),
-     "basic: contract.term_months: ramp_months + term_months = 300 periods; accepted: at most "
+     "basic: contract.term_months: ramp_months + term_months + months_after_term = 300 "
+     "periods; accepted: at most "
      "240"),
     (dict(usage__users=[40, 10**20, 100]),
      "basic: usage.users[1]: 100000000000000000000 is not accepted; accepted: a whole number from "

@@ -605,7 +605,8 @@ def _engine_defaults() -> dict:
             "timezone": contract["billing_timezone"], "currency_code": contract["currency"],
             "ramp_policy": contract["ramp_policy"],
             "payment_terms_days": contract["payment_terms_days"], "license": DEFAULT_LICENSE,
-            "license_model": contract["license_model"]}
+            "license_model": contract["license_model"],
+            "months_after_term": contract["months_after_term"]}
 
 
 def test_every_udf_default_equals_the_engines():
@@ -616,7 +617,8 @@ def test_every_udf_default_equals_the_engines():
         "payment_terms_days": udf.DEFAULTS["payment_terms_days"],
         "timezone": udf.DEFAULTS["timezone"], "license": udf.DEFAULTS["license"],
         "license_model": udf.DEFAULTS["license_model"], "channel": "direct",
-        "overage_rate": None, "telephony": None}
+        "overage_rate": None, "telephony": None,
+        "months_after_term": udf.DEFAULTS["months_after_term"], "month_to_month_rate": None}
     assert values["window_usage"] == {"rule": udf.DEFAULTS["rule"],
                                       "min_minutes": udf.DEFAULTS["min_minutes"]}
 

@@ -80,9 +80,10 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
 
     At least the grid rows of :data:`~billing_model.core.limits.LIMITS` (ramp 0-24, term 1-60,
     month to month 0-24 after it: 108 periods), wider when the scenario itself is longer, never
-    past the engine's ``periods`` limit; ``ramp_max + term_max + after_max == periods`` (the
-    months after the term: :func:`after_max`), so every ramp, term and month to month the
-    Inputs accept fits.
+    past the engine's ``periods`` limit (a scenario near it leaves fewer months after the term
+    than :func:`after_max`); ``periods - ramp_max - term_max`` is the largest
+    ``MonthsAfterTerm`` the Inputs accept, so every ramp, term and month to month they accept
+    fits.
 
     >>> from billing_model.io.scenario import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
@@ -92,12 +93,13 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     (24, 60, 108)
     """
     c = scenario.contract
-    after = after_max(scenario)
-    engine = int(LIMITS["periods"].maximum) - after  # type: ignore[arg-type]
+    limit = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+    engine = limit - c.months_after_term  # the scenario's own months after the term fit
     term_max = max(int(LIMITS["grid_term_months"].maximum), c.term_months)  # type: ignore
     ramp_max = max(c.ramp_months, min(int(LIMITS["grid_ramp_months"].maximum),  # type: ignore
                                       engine - term_max))
     term_max = min(term_max, engine - ramp_max)
+    after = min(after_max(scenario), limit - ramp_max - term_max)
     return ramp_max, term_max, ramp_max + term_max + after
 
 
