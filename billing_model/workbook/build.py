@@ -45,13 +45,14 @@ from .usage import session_data, usage_sheet
 from .variants import scenario_figures, variants_sheet
 from .writer import write_book
 
-#: the most variants a workbook holds side by side, at the grid's usual 84 billing periods; a
-#: longer grid holds fewer (variants x periods at most :data:`MAX_VARIANT_PERIODS`). Each
-#: variant is its own live model (inputs, invoice grid, cash flow: about 7,000 formulas at 84
-#: periods), so the limit bounds the build's memory (about 0.5 GB) and time (about 20 s), far
-#: below Excel's 255 series in the comparison chart.
+#: the most variants a workbook holds side by side, at the grid's usual 108 billing periods (24
+#: ramp + 60 term + 24 month to month); a longer grid holds fewer (variants x periods at most
+#: :data:`MAX_VARIANT_PERIODS`). Each variant is its own live model (inputs, invoice grid, cash
+#: flow: about 9,000 formulas at 108 periods), so the limit bounds the build's memory and time
+#: (about 0.5 GB and 20 s at the 84-period grid before month to month; the grid's 108 rows scale
+#: both by about 108/84), far below Excel's 255 series in the comparison chart.
 MAX_VARIANTS = 50
-MAX_VARIANT_PERIODS = MAX_VARIANTS * 84
+MAX_VARIANT_PERIODS = MAX_VARIANTS * 108
 
 
 def check_variants(scenario: Scenario) -> None:

@@ -23,7 +23,8 @@ from .context import Ctx, extend, given, num
 
 
 def grid_scenario(ctx: Ctx) -> Scenario:
-    """The scenario over ``ctx.periods`` periods: the term stretched, every series extended."""
+    """The scenario over ``ctx.periods`` periods: the periods after its term as months after
+    it, every series extended."""
     s, n = ctx.scenario, ctx.periods
     orgs = []
     for org in s.orgs:  # a loop over orgs
@@ -41,7 +42,9 @@ def grid_scenario(ctx: Ctx) -> Scenario:
         extra = {key: (None if getattr(org, key) is None else tuple(extend(given(org, key), n)))
                  for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
         orgs.append(replace(org, users=users, **extra))
-    contract = replace(s.contract, term_months=n - s.contract.ramp_months, months_after_term=0)
+    # the grid's periods past the term as months after it: no commitment there, as the sheet's
+    # allowance formulas (k >= TermEnd) have it
+    contract = replace(s.contract, months_after_term=n - s.contract.term_end)
     return replace(s, contract=contract, orgs=tuple(orgs), storage=None, _variants=())
 
 

@@ -138,9 +138,11 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
         value = getattr(c, f.key)
         note = f.note.format(ramp_max=ctx.ramp_max, term_max=ctx.term_max,
                              after_max=ctx.after_max, periods=ctx.periods)
-        blank = f.key == "storage_overage_rate"
-        if blank:  # as invoices prices it: the published USD rate, or empty and flagged
-            value, note = storage_rate_input(c)
+        blank = f.key in ("storage_overage_rate", "month_to_month_rate")
+        if f.key == "storage_overage_rate":  # as invoices prices it: the published USD rate,
+            value, note = storage_rate_input(c)  # or empty and flagged
+        elif value is None and blank:  # no rate: empty, flagged once months need it
+            value = ""
         elif value is None:
             value = 0  # a rate the scenario leaves out
         if f.key == "license_model" and ctx.sessions:
@@ -202,9 +204,13 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         w.add(names["overage"], f"License line {i + 1}: overage rate", p.overage_rate or 0,
               fmt=ctx.rate, limit="price", unit="per user-month",
               note="Rate per user above the commitment.")
+        mrow = w.row
         w.add(names["month_to_month"], f"License line {i + 1}: month-to-month rate",
-              p.month_to_month_rate or 0, fmt=ctx.rate, limit="price", unit="per user-month",
+              "" if p.month_to_month_rate is None else p.month_to_month_rate, fmt=ctx.rate,
+              limit="price", unit="per user-month", blank=True,
               note="Rate per user per month after the term (docs/rules.md#month-to-month).")
+        _month_to_month_rule(w, mrow, names["month_to_month"],
+                             f"License line {i + 1}: month-to-month rate")
         ctx.product_names.append(names)
     if len(s.products) == 1:
         sheet.text(w.row, 1, "The contract's license line is above (License, CommittedUsers, "
@@ -240,6 +246,8 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                   unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
+    _month_to_month_rule(w, int(ctx.book.names["MonthToMonthRate"].rsplit("$", 1)[1]),
+                         "MonthToMonthRate", "Month-to-month rate")
     rate_row = int(ctx.book.names["StorageOverageRate"].rsplit("$", 1)[1])
     w.rule(rate_row, 'OR(StorageOverageRate<>"",Currency="USD",Channel="partner",'
            'StorageBilled<>"yes")', "Storage overage rate",
@@ -276,6 +284,13 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
            'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
            "Valid until", '"a date on or after the issue date"', kind="date")
+
+
+def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
+    """The loader's rule: a direct contract with months after the term needs the rate."""
+    w.rule(row, f'OR({name}<>"",N(MonthsAfterTerm)=0,Channel="partner")', label,
+           '"the rate per user per month after the term while Months after term is "'
+           "&MonthsAfterTerm")
 
 
 def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:

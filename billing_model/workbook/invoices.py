@@ -71,7 +71,7 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 6, end, fmt=DATE, result=res[6])
         sheet.put(r, 7, qty, fmt="#,##0.###", result=res[7])
         rate = rate.lstrip("=")
-        if kind == "storage_gb":  # no silent 0 when another currency's rate is missing
+        if kind in ("storage_gb", "month_to_month"):  # no silent 0 when a rate is missing
             rate = fi.required_rate(rate, a1(r, 7))
         sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt, result=res[8])
         # an input not accepted: every amount #N/A, so no sum of lines stands (InputsOK)

@@ -115,6 +115,8 @@ def _contract_value(scenario: Scenario, field: str):
         value = storage_rate_input(scenario.contract)[0]
         return value if value == "" else num(value)
     value = getattr(scenario.contract, field)
+    if field == "month_to_month_rate" and value is None:  # as the Inputs sheet: empty
+        return ""
     if field.endswith("_rate") and value is None:
         return 0  # as the Inputs sheet shows a rate the scenario leaves out
     return num(value)
@@ -174,7 +176,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
                 checks[v.prefix].append(in_range(
                     absolute, LIMITS[check], {"ramp_months": cap - 1,
                                               "term_months": cap}.get(check),
-                    blank=base_name == "StorageOverageRate"))
+                    blank=base_name in ("StorageOverageRate", "MonthToMonthRate")))
             if isinstance(check, tuple):
                 sheet.validations.append(Validation(cell, options=check,
                                                     error="Pick a value from the list."))
@@ -217,9 +219,12 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             field = {"license": "license", "model": "license_model",
                      "committed": "committed_users", "prepay": "prepay_rate",
                      "overage": "overage_rate", "month_to_month": "month_to_month_rate"}[key]
-            values = [num(getattr(v.scenario.products[i], field) or 0) for v in out]
-            put(f"License line {i + 1}: {label}", names[key], values,
-                num(getattr(base.products[i], field) or 0),
+            def shown(product, field=field):
+                value = getattr(product, field)
+                return "" if value is None and field == "month_to_month_rate" else num(value or 0)
+
+            values = [shown(v.scenario.products[i]) for v in out]
+            put(f"License line {i + 1}: {label}", names[key], values, shown(base.products[i]),
                 fmt=ctx.rate if key in ("prepay", "overage", "month_to_month")
                 else INT if key == "committed"
                 else None, text=key in ("license", "model"))
