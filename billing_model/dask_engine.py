@@ -48,6 +48,7 @@ from .core.concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rul
 from .core.errors import BillingInputError, BillingWarning
 from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .core.sessions import (
+    Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
@@ -62,8 +63,10 @@ from .core.usage import (
     USER_COLUMNS,
     UsagePartial,
     Window,
-    default_order_date,
+    daily_usage,
     finalize_usage,
+    order_date_at,
+    output_names,
     partial_usage,
     to_frame,
 )
@@ -81,6 +84,7 @@ CONNECT_TIMEOUT = "10s"
 _META = pd.DataFrame({
     "user": pd.Series([], dtype=np.int32),
     "org": pd.Series([], dtype=np.int32),
+    "region": pd.Series([], dtype=np.int16),
     "rank": pd.Series([], dtype=np.int8),
     "start": pd.Series([], dtype=np.int64),
     "end": pd.Series([], dtype=np.int64),
@@ -93,9 +97,11 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                        license: str | None = None, input_timezone: str | None = None,
                        org: str | None = None, other_clients: str | None = None,
                        as_of: int | str | None = None, other_presence: str | None = None,
+                       region: str | None = None,
                        scheduler: Any = None,
                        partition_rows: int = PARTITION_ROWS,
-                       progress: bool | None = None, by_user: bool = False) -> pd.DataFrame:
+                       progress: bool | None = None, by_user: bool = False,
+                       daily: bool = False) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
 
     The same rows (and the same errors and warnings) as
@@ -107,15 +113,15 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     path : a CSV, Parquet or user-details JSON file, a folder of such parts, or a glob.
     order_date, timezone, peak_rule, min_minutes : as
         :func:`billing_model.core.usage.compute_usage`.
-    license, input_timezone, org, other_clients, as_of, other_presence : as
+    license, input_timezone, org, other_clients, as_of, other_presence, region : as
         :func:`billing_model.io.sessions.read_sessions` (``as_of`` also ends the data's window, as
         :func:`billing_model.core.usage.compute_usage`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
     progress : draw progress bars on standard error (default: when it is a terminal).
-    by_user : one row per org, period and user instead (as :func:`~billing_model.core.usage.
-        compute_usage`).
+    by_user, daily : one row per org, period and user, or per org and local day, instead (as
+        :func:`~billing_model.core.usage.compute_usage`).
 
     Returns
     -------
@@ -145,6 +151,7 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     files = session_files(path)
     as_of = parse_as_of(as_of)
     options = {"license": license, "input_timezone": input_timezone, "org": org,
+               "region": region,
                "other_clients": check_other_clients(other_clients), "as_of": as_of,
                "other_presence": check_other_presence(other_presence)}
 
@@ -153,26 +160,28 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
                      "Checking session files", progress)
         summary = summarize_scans(scans, source=source)
         calendar = BillingCalendar(order_date if order_date is not None else
-                                   default_order_date(types.SimpleNamespace(
-                                       start_ns=np.array([summary.start_min])), timezone),
-                                   timezone)
+                                   order_date_at(summary.start_min, timezone), timezone)
         window = Window.covering(calendar, summary.start_min, summary.touch_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
         with _scratch(client) as directory:
             if directory is None:  # a cluster: Dask's peer-to-peer shuffle between workers
                 root = usage_graph(pieces, options, window, summary.user_ids,
-                                   summary.org_names, n_parts, shuffle_method="p2p")
+                                   summary.org_names, n_parts, shuffle_method="p2p",
+                                   region_names=summary.region_names)
             else:  # one machine: each piece's buckets go to files, each partition reads its own
                 root = local_usage_graph(pieces, options, window, summary.user_ids,
-                                         summary.org_names, n_parts, directory)
+                                         summary.org_names, n_parts, directory,
+                                         region_names=summary.region_names)
             (partial,) = _run(client, [root], "Computing usage", progress)
+    if daily:
+        return to_frame(daily_usage(partial, window))
     columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
                              by_user=by_user)
     columns = mark_coverage(columns, calendar, window.k0, window.k1, summary.start_min,
                             summary.end_max if as_of is None else max(summary.end_max, as_of))
     return to_frame({name: columns[name]
-                     for name in [*(USER_COLUMNS if by_user else COLUMNS), "period"]})
+                     for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)})
 
 
 # --- pass 1: scan ---------------------------------------------------------------------------
@@ -193,33 +202,39 @@ def scan_part(file: Path, options: dict) -> dict:
     start_min = end_max = touch_max = None
     start_where = end_where = None
     orgs: set[str] = set()
+    regions: set[str] = set()
+    no_region = None  # the first row of a chunk without a region
     users: dict[str, str] = {}  # key -> name as first seen
     opened: list[tuple] = []
     clipped: list[tuple] = []  # sessions ending after --as-of: (count, as_of) per chunk
     try:
         for chunk in iter_chunks(Path(file), **options):
-            if chunk.get("open"):
-                opened.append(chunk["open"])
-            if chunk.get("clipped"):
-                clipped.append(chunk["clipped"])
-            if not len(chunk["start"]):
+            if chunk.open:
+                opened.append(chunk.open)
+            if chunk.clipped:
+                clipped.append(chunk.clipped)
+            if not len(chunk):
                 continue
-            rows += len(chunk["start"])
-            billable += int(chunk["billable"].sum())
-            orgs.update(chunk["org_dict"].astype(str).tolist())  # distinct names only
-            seen = first_rows(chunk["user_idx"], len(chunk["user_dict"]))
+            rows += len(chunk.start)
+            billable += int(chunk.billable.sum())
+            orgs.update(chunk.org_dict.astype(str).tolist())  # distinct names only
+            if chunk.region_dict is not None:
+                regions.update(chunk.region_dict.astype(str).tolist())
+            elif no_region is None:
+                no_region = chunk.where(0)
+            seen = first_rows(chunk.user_idx, len(chunk.user_dict))
             order = np.argsort(seen, kind="stable")
-            names = chunk["user_dict"].astype(str)[order]
+            names = chunk.user_dict.astype(str)[order]
             for key, name in zip(fold_ids(names).tolist(), names.tolist(), strict=True):
                 users.setdefault(key, name)  # distinct ids of the batch
-            lo, hi = int(np.argmin(chunk["start"])), int(np.argmax(chunk["end"]))
-            if start_min is None or chunk["start"][lo] < start_min:
-                start_min, start_where = int(chunk["start"][lo]), chunk["where"](lo)
-            if end_max is None or chunk["end"][hi] > end_max:
-                end_max, end_where = int(chunk["end"][hi]), chunk["where"](hi)
+            lo, hi = int(np.argmin(chunk.start)), int(np.argmax(chunk.end))
+            if start_min is None or chunk.start[lo] < start_min:
+                start_min, start_where = int(chunk.start[lo]), chunk.where(lo)
+            if end_max is None or chunk.end[hi] > end_max:
+                end_max, end_where = int(chunk.end[hi]), chunk.where(hi)
             # the window's end, as the in-memory engine takes it (usage_window): a zero-length
             # login at the latest instant still belongs to the period holding it
-            touch = int(np.maximum(chunk["end"], chunk["start"] + 1).max())
+            touch = int(np.maximum(chunk.end, chunk.start + 1).max())
             touch_max = touch if touch_max is None else max(touch_max, touch)
     except BillingInputError as exc:
         return {"error": str(exc)}
@@ -227,7 +242,8 @@ def scan_part(file: Path, options: dict) -> dict:
     return {"rows": rows, "billable": billable,
             "start_min": start_min, "end_max": end_max, "touch_max": touch_max,
             "start_where": start_where, "end_where": end_where,
-            "org_names": sorted(orgs), "user_keys": keys,
+            "org_names": sorted(orgs), "region_names": sorted(regions),
+            "no_region": no_region, "user_keys": keys,
             "user_names": [users[k] for k in keys],
             "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
             if opened else None,
@@ -253,8 +269,8 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     for scan in scans:
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
-    warn_open([{"open": s["open"]} for s in scans], source)
-    warn_clipped([{"clipped": s.get("clipped")} for s in scans], source)
+    warn_open([s["open"] for s in scans], source)
+    warn_clipped([s.get("clipped") for s in scans], source)
     rows = sum(s["rows"] for s in scans)
     if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
@@ -273,10 +289,22 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     if len(user_ids) >= 2**31 or len(org_names) >= 2**31:  # the shuffle's int32 codes
         raise BillingInputError(f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
                                 "accepted: fewer than 2**31 users and 2**31 orgs")
+    regions = sorted(set().union(*(s["region_names"] for s in scans)))
+    region_names = None
+    if regions:  # as combine: every row has a region, or none has
+        missing = [s["no_region"] for s in scans if s["rows"] and s["no_region"] is not None]
+        if missing:
+            raise BillingInputError(
+                f"{missing[0]}: no 'region' column, where other parts of {source} have one; "
+                "accepted: a region on every row, or --region NAME for rows without one")
+        region_names = np.array(regions, dtype=object)
+        if len(region_names) >= 2**15:  # the shuffle's int16 codes
+            raise BillingInputError(f"{source}: {len(region_names)} distinct region names; "
+                                    "accepted: fewer than 2**15")
     return types.SimpleNamespace(
         rows=rows, start_min=lo["start_min"], end_max=hi["end_max"],
         touch_max=max(s["touch_max"] for s in scans if s["touch_max"] is not None),
-        org_names=org_names, user_ids=user_ids)
+        org_names=org_names, user_ids=user_ids, region_names=region_names)
 
 
 # --- pass 2: shuffle by user, partials, tree reduction ---------------------------------------
@@ -303,7 +331,7 @@ def read_pieces(files: Sequence[Path], scans: Sequence[dict], rows_per_piece: in
     return pieces
 
 
-def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[dict]:
+def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> Iterator[Chunk]:
     """Encoded chunks of a piece. A file is read by :func:`~billing_model.io.sessions.iter_chunks`;
     row groups of a Parquet file (validated by the scan already) batch by batch alike."""
     file, groups = piece
@@ -311,13 +339,14 @@ def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> 
 
 
 def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_ids: np.ndarray,
-              org_names: np.ndarray) -> pd.DataFrame:
+              org_names: np.ndarray, region_names: np.ndarray | None = None) -> pd.DataFrame:
     """One piece (see :func:`read_pieces`) as compact integer columns for the shuffle
     (zero-length sessions kept: each is a login).
 
     ``user`` and ``org`` are codes into the run's sorted ``user_ids`` and ``org_names`` (from the
     scan), so the shuffle moves no text. A chunk's ids are looked up as compared (trimmed,
-    without case): ``user_ids`` holds one name per such id.
+    without case): ``user_ids`` holds one name per such id. ``region`` codes index
+    ``region_names`` (0 when the data has no region).
     """
     folded = fold_ids(user_ids)
     codes = np.argsort(folded, kind="stable")
@@ -325,41 +354,54 @@ def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_id
     orgs = org_names.astype(str)
     frames = []
     for chunk in _piece_chunks(piece, options):
-        if not len(chunk["start"]):
+        if not len(chunk):
             continue
-        user_code = codes[np.searchsorted(keys, fold_ids(chunk["user_dict"]))]  # distinct ids
-        org_code = np.searchsorted(orgs, chunk["org_dict"].astype(str))
+        user_code = codes[np.searchsorted(keys, fold_ids(chunk.user_dict))]  # distinct ids
+        org_code = np.searchsorted(orgs, chunk.org_dict.astype(str))
+        region = np.zeros(len(chunk), dtype=np.int16)
+        if region_names is not None:
+            region_code = np.searchsorted(region_names.astype(str),
+                                          chunk.region_dict.astype(str))
+            region[:] = region_code[chunk.region_idx]
         frames.append(pd.DataFrame({
-            "user": user_code[chunk["user_idx"]].astype(np.int32),
-            "org": org_code[chunk["org_idx"]].astype(np.int32),
-            "rank": chunk["rank"].astype(np.int8),
-            "start": chunk["start"],
-            "end": chunk["end"],
-            "billable": chunk["billable"],
+            "user": user_code[chunk.user_idx].astype(np.int32),
+            "org": org_code[chunk.org_idx].astype(np.int32),
+            "region": region,
+            "rank": chunk.rank.astype(np.int8),
+            "start": chunk.start,
+            "end": chunk.end,
+            "billable": chunk.billable,
         }))
     if not frames:
         return _META.copy()
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np.ndarray
-                        ) -> Sessions:
+def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np.ndarray,
+                        region_names: np.ndarray | None = None) -> Sessions:
     """:class:`~billing_model.core.sessions.Sessions` from a partition's compact columns."""
     users, user = np.unique(frame["user"].to_numpy(), return_inverse=True)
     orgs, org = np.unique(frame["org"].to_numpy(), return_inverse=True)
+    region = names = None
+    if region_names is not None:
+        regions, region = np.unique(frame["region"].to_numpy(), return_inverse=True)
+        region, names = region.reshape(-1).astype(np.int64), region_names[regions]
     return Sessions(user=user.reshape(-1).astype(np.int64), org=org.reshape(-1).astype(np.int64),
                     rank=frame["rank"].to_numpy(np.int8),
                     start_ns=frame["start"].to_numpy(np.int64),
                     end_ns=frame["end"].to_numpy(np.int64),
                     billable=frame["billable"].to_numpy(bool),
-                    user_ids=user_ids[users], org_names=org_names[orgs])
+                    user_ids=user_ids[users], org_names=org_names[orgs],
+                    region=region, region_names=names)
 
 
 def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
-                      org_names: np.ndarray) -> UsagePartial:
+                      org_names: np.ndarray, region_names: np.ndarray | None = None
+                      ) -> UsagePartial:
     """:func:`~billing_model.core.usage.partial_usage` of one partition (every session of its
     users)."""
-    return partial_usage(sessions_from_frame(frame, user_ids, org_names), window, org_names)
+    return partial_usage(sessions_from_frame(frame, user_ids, org_names, region_names), window,
+                         org_names, region_names)
 
 
 def add_partials(*partials: UsagePartial) -> UsagePartial:
@@ -372,14 +414,16 @@ def add_partials(*partials: UsagePartial) -> UsagePartial:
 
 def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
                 window: Window, user_ids: np.ndarray, org_names: np.ndarray, n_parts: int, *,
-                shuffle_method: str = "p2p", fan_in: int = FAN_IN):
+                shuffle_method: str = "p2p", fan_in: int = FAN_IN,
+                region_names: np.ndarray | None = None):
     """Passes 2-4 with a ``dask.dataframe`` shuffle (for a cluster): a delayed
     :class:`~billing_model.core.usage.UsagePartial`."""
     import dask.dataframe as dd
     from dask import delayed
 
     frame = dd.from_map(read_part, list(pieces), options=options,
-                        user_ids=user_ids, org_names=org_names, meta=_META,
+                        user_ids=user_ids, org_names=org_names, region_names=region_names,
+                        meta=_META,
                         label="read-sessions", enforce_metadata=False)
     if n_parts > 1 or frame.npartitions > 1:
         frame = frame.shuffle(on=["org", "user"], npartitions=n_parts, ignore_index=True,
@@ -387,7 +431,8 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
     window_d = delayed(window, name="usage-window")
     users_d = delayed(user_ids, name="usage-user-ids")  # one key, not a copy per task
     orgs_d = delayed(org_names, name="usage-org-names")
-    level = [delayed(partition_partial, pure=True)(part, window_d, users_d, orgs_d)
+    regions_d = delayed(region_names, name="usage-region-names")
+    level = [delayed(partition_partial, pure=True)(part, window_d, users_d, orgs_d, regions_d)
              for part in frame.to_delayed()]
     while len(level) > 1:  # a loop over reduction levels (a few), each a set of tasks
         level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
@@ -397,19 +442,21 @@ def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: 
 
 # --- the local shuffle: through files, no buffer ------------------------------------------------
 
-#: one shuffled session on disk: 26 bytes
-_RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("rank", np.int8),
+#: one shuffled session on disk: 28 bytes
+_RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("region", np.int16),
+                    ("rank", np.int8),
                     ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
+_RECORD_NAMES: tuple[str, ...] = tuple(_RECORD.fields or ())
 
 
 def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, options: dict,
                   user_ids: np.ndarray, org_names: np.ndarray, n_parts: int,
-                  directory: Path) -> int:
+                  directory: Path, region_names: np.ndarray | None = None) -> int:
     """Read a piece and write its sessions to ``directory/<bucket>/<index>.npy`` by bucket
     ``user % n_parts`` (all of a user's sessions land in one bucket). Returns the rows written."""
-    frame = read_part(piece, options, user_ids, org_names)
+    frame = read_part(piece, options, user_ids, org_names, region_names)
     records = np.empty(len(frame), dtype=_RECORD)
-    for name in _RECORD.names:  # six columns
+    for name in _RECORD_NAMES:  # seven columns
         records[name] = frame[name].to_numpy()
     bucket = records["user"].astype(np.int64) % n_parts
     order = np.argsort(bucket, kind="stable")
@@ -420,19 +467,21 @@ def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, option
 
 
 def bucket_partial(written: list[int], bucket: int, directory: Path, window: Window,
-                   user_ids: np.ndarray, org_names: np.ndarray) -> UsagePartial:
+                   user_ids: np.ndarray, org_names: np.ndarray,
+                   region_names: np.ndarray | None = None) -> UsagePartial:
     """:func:`~billing_model.core.usage.partial_usage` of one bucket (after every piece is
     written)."""
     files = sorted((directory / str(bucket)).glob("*.npy"))
     records = (np.concatenate([np.load(f) for f in files]) if files
                else np.empty(0, dtype=_RECORD))
-    frame = pd.DataFrame({name: records[name] for name in _RECORD.names})
-    return partition_partial(frame, window, user_ids, org_names)
+    frame = pd.DataFrame({name: records[name] for name in _RECORD_NAMES})
+    return partition_partial(frame, window, user_ids, org_names, region_names)
 
 
 def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
                       window: Window, user_ids: np.ndarray, org_names: np.ndarray,
-                      n_parts: int, directory: Path, *, fan_in: int = FAN_IN):
+                      n_parts: int, directory: Path, *, fan_in: int = FAN_IN,
+                      region_names: np.ndarray | None = None):
     """Passes 2-4 for one machine: a delayed :class:`~billing_model.core.usage.UsagePartial`.
 
     The shuffle goes through ``directory`` (one ``.npy`` file per piece and bucket) so that no
@@ -445,11 +494,12 @@ def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], opt
     window_d = delayed(window, name="usage-window")
     users_d = delayed(user_ids, name="usage-user-ids")
     orgs_d = delayed(org_names, name="usage-org-names")
+    regions_d = delayed(region_names, name="usage-region-names")
     written = [delayed(write_buckets, pure=True)(piece, i, options, users_d, orgs_d, n_parts,
-                                                 directory)
+                                                 directory, regions_d)
                for i, piece in enumerate(pieces)]
     level = [delayed(bucket_partial, pure=True)(written, b, directory, window_d, users_d,
-                                                orgs_d)
+                                                orgs_d, regions_d)
              for b in range(n_parts)]
     while len(level) > 1:
         level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])

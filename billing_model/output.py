@@ -12,6 +12,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # pandas is imported when a table is printed: `usage --format csv` needs none
     import pandas as pd
+    from rich.console import JustifyMethod
 
 _NUMBER_TEXT = re.compile(r"-?[\d,]*\.?\d+( [A-Z]{3})?")
 
@@ -176,7 +177,7 @@ def _broken_pipe() -> None:
 
 
 def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | None = None,
-                out=None, justify: dict[str, str] | None = None, bold_rows=(),
+                out=None, justify: dict[str, JustifyMethod] | None = None, bold_rows=(),
                 end_sections=(), width: int | str | None = None) -> None:
     """A readable table for a terminal (rich), the one way every command prints a table.
 
@@ -202,12 +203,19 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
     for i, row in enumerate(frame.itertuples(index=False)):
         table.add_row(*[Text("" if _blank(v) else _visible(str(v))) for v in row],
                       style="bold" if i in bold else None, end_section=i in sections)
+    columns: int | None
     if width == "terminal":
-        width = None if Console(file=out).is_terminal else 150
+        columns = None if Console(file=out).is_terminal else 150
     elif width is None:
-        width = max(100, min(200, len(frame.columns) * 16))
-    console = Console(file=out, width=width)
-    console.on_broken_pipe = _broken_pipe  # rich exits 1; the CLI treats `| head` as success
+        columns = max(100, min(200, len(frame.columns) * 16))
+    else:
+        columns = int(width)
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1; the CLI treats `| head` as success
+            _broken_pipe()
+
+    console = PipeConsole(file=out, width=columns)
     console.print(table)
     if footer:
         console.print(Text(footer))

@@ -18,7 +18,7 @@ see ``docs/excel-functions.md``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import xlwings as xw
 
@@ -38,8 +38,9 @@ from billing_model.core.storage import (
 from billing_model.core.usage import concurrency_profile
 from billing_model.io import cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
-from billing_model.io.scenario_values import DEFAULT_LICENSE, schedule_from_values
+from billing_model.io.scenario_values import DEFAULT_LICENSE
 from billing_model.io.spill import spill_profile, spill_rows
+from billing_model.service import schedule_from_values, window_usage
 
 CATEGORY = "Billing Model"
 #: help texts and defaults are read from their owners (core/limits, the contract's schema in
@@ -47,7 +48,7 @@ CATEGORY = "Billing Model"
 #: default
 SCREEN_DAYS = LIMITS["screen_retention_days"]
 #: the Excel functions' defaults: argument -> value, each from its owner
-DEFAULTS: dict[str, object] = {
+DEFAULTS: dict[str, Any] = {  # each key its own type: text, or a whole number
     "rule": DEFAULT_PEAK_RULE,
     "min_minutes": DEFAULT_MIN_MINUTES,
     "timezone": CONTRACT_DEFAULTS["billing_timezone"],
@@ -101,7 +102,7 @@ def BM_CONCURRENT_PEAK(
 ) -> Result:
     ("Billable concurrent peak of one org's sessions: the most users logged in at the minute "
      "marks (m:00) for 30 minutes (cumulative by default), PureCloud 1-3 users only.")
-    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
                                timezone, rule=cells.read_text(rule, "rule", DEFAULTS["rule"]),
                                min_minutes=cells.read_whole(min_minutes, "min_minutes",
                                                             DEFAULTS["min_minutes"], minimum=1))
@@ -121,9 +122,28 @@ def BM_NAMED_USERS(
     timezone: SessionZone = None,
 ) -> Result:
     """Billable named users: how many different users logged in during the period (all licenses)."""
-    frame = cells.window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
                                timezone)
     return 0 if frame is None or frame.empty else int(frame["named_users"].sum())
+
+
+@xw.func(category=CATEGORY)
+@excel_safe
+def BM_BILLABLE_HOURS(
+    user_ids: UserIds,
+    starts: Starts,
+    ends: Ends,
+    licenses: Annotated[Cell, arg_help("Optional: column of licenses or one for all (each "
+                                       "license is rounded on its own). Default: pc2.")] = None,
+    period_start: PeriodStart = None,
+    period_end: PeriodEnd = None,
+    timezone: SessionZone = None,
+) -> Result:
+    ("Hourly licensing: hours logged in during the period (overlapping sessions once), each "
+     "license's total rounded up to a whole hour, added over the licenses.")
+    frame = window_usage(user_ids, starts, ends, licenses, period_start, period_end,
+                         timezone)
+    return 0 if frame is None or frame.empty else int(frame["billable_hours"].sum())
 
 
 @xw.func(category=CATEGORY)
@@ -301,8 +321,9 @@ def BM_ROUND_CURRENCY(
 
 #: every Excel function of this module, for tests and the sample sheet
 EXCEL_FUNCTIONS: tuple[Callable, ...] = (
-    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_CONCURRENCY_PROFILE, BM_BILLING_PERIODS,
-    BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE, BM_ROUND_CURRENCY,
+    BM_CONCURRENT_PEAK, BM_NAMED_USERS, BM_BILLABLE_HOURS, BM_CONCURRENCY_PROFILE,
+    BM_BILLING_PERIODS, BM_INVOICE_SCHEDULE, BM_STORAGE_FORECAST, BM_FAIR_USE,
+    BM_ROUND_CURRENCY,
 )
 
 #: ``from billing_model.udfs import *`` (``udfs/billing_udfs.py``, xlwings Lite's ``main.py``)

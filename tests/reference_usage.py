@@ -6,6 +6,8 @@ end_ns)``.
 
 - A session is in a period when it overlaps it (``start < period end`` and ``end > period
   start``); a zero-length session is in the period holding its instant.
+- A user's logged-in time in a period (hourly licensing) is the length of the union of their
+  billable sessions cut to the period, added per license row and rounded up to a whole hour.
 - A user is present at minute mark ``m`` when a billable session holds that instant:
   ``start <= m * 60 s < end``; marks are counted per period, ``period start <= m < period end``.
 """
@@ -14,6 +16,7 @@ from billing_model.core.licenses import BY_KEY
 from billing_model.core.periods import BillingCalendar
 
 MINUTE = 60_000_000_000
+HOUR = 60 * MINUTE
 RANK = {k: lic.rank for k, lic in BY_KEY.items()}
 KEY = {lic.rank: k for k, lic in BY_KEY.items()}
 BILLABLE = {"desktop", "web", "mobile"}
@@ -38,8 +41,26 @@ def marks(row, p_start, p_end):
     return out
 
 
+def logged_in(rows, p_start, p_end):
+    """Nanoseconds of the union of the sessions, cut to the period: instants walked in order."""
+    spans = sorted((max(r[4], p_start), min(r[5], p_end)) for r in rows)
+    total, reach = 0, None
+    for a, b in spans:
+        if b <= a:
+            continue
+        if reach is None or a >= reach:
+            total += b - a
+            reach = b
+        elif b > reach:
+            total += b - reach
+            reach = b
+    return total
+
+
 def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=30,
-                    by_user=False):
+                    by_user=False, hours=False):
+    """Usage rows as tuples; with ``hours``, each row ends with its logged-in nanoseconds (exact)
+    and billable hours."""
     cal = BillingCalendar(order_date, timezone)
     ks = set()
     for r in rows:
@@ -78,8 +99,14 @@ def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=3
             for rank in sorted({highest[u] for u in billed}):
                 named = sum(1 for u in billed if highest[u] == rank)
                 conc = sum(1 for u in chosen if highest[u] == rank)
-                out.append((org, str(cal.first_day(k)), str(cal.last_day(k)), KEY[rank], named,
-                            conc, peak, raw))
+                row = (org, str(cal.first_day(k)), str(cal.last_day(k)), KEY[rank], named, conc,
+                       peak, raw)
+                if hours:
+                    ns = sum(logged_in([r for r in here if r[0] == u and r[3] in BILLABLE],
+                                       p_start, p_end)
+                             for u in billed if highest[u] == rank)
+                    row += (ns, -(-ns // HOUR))
+                out.append(row)
     if by_user:
         return per_user
     # ordered by period, org, license rank (the engine's order)
@@ -100,3 +127,38 @@ def reference_peak(counts, rule="cumulative", min_minutes=30):
         if held:
             return level
     return 0
+
+
+def reference_daily(rows, order_date, timezone):
+    """The daily concurrent report: per org and local day, the most pool users present at a
+    minute mark and at how many marks of the day that many were, from the pool of each period
+    (users whose highest license in the period is PureCloud 1-3), days with a mark only."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    cal = BillingCalendar(order_date, timezone)
+    zone = ZoneInfo(timezone)
+    counts = {}  # (org, minute) -> pool users present
+    ks = set()
+    for r in rows:
+        ks.update(range(int(cal.period_of_ns([r[4]])[0]),
+                        int(cal.period_of_ns([max(r[5] - 1, r[4])])[0]) + 1))
+    for k in sorted(ks):
+        p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
+        for org in sorted({r[1] for r in rows}):
+            here = [r for r in rows if r[1] == org and in_period(r, p_start, p_end)]
+            for u in sorted({r[0] for r in here}):
+                mine = [r for r in here if r[0] == u]
+                if not BY_KEY[KEY[max(RANK[r[2]] for r in mine)]].concurrent:
+                    continue
+                present = set()
+                for r in mine:
+                    if r[3] in BILLABLE:
+                        present |= marks(r, p_start, p_end)
+                for m in present:
+                    counts[org, m] = counts.get((org, m), 0) + 1
+    days = {}
+    for (org, m), c in counts.items():
+        day = dt.datetime.fromtimestamp(m * 60, dt.UTC).astimezone(zone).date()
+        days.setdefault((org, str(day)), []).append(c)
+    return [(org, day, max(c), c.count(max(c))) for (org, day), c in sorted(days.items())]

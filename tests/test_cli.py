@@ -39,13 +39,13 @@ def test_sessions_path_that_is_a_special_file(command, capsys):
 def test_build_that_fails_leaves_the_existing_workbook_untouched(tmp_path, capsys, monkeypatch):
     # the figures printed after writing used to be computed after the file was replaced: a
     # failure there left the user's workbook overwritten and the command failed
-    import billing_model.workbook as workbook
+    import billing_model.core.invoices as invoices
     from billing_model.core.errors import BillingInputError
 
     def fail(scenario):
         raise BillingInputError("amount: too large")
 
-    monkeypatch.setattr(workbook, "scenario_figures", fail)
+    monkeypatch.setattr(invoices, "contract_figures", fail)
     out = tmp_path / "quote.xlsx"
     out.write_bytes(b"the user's own workbook")
     assert main(["build", "scenarios/basic_contract.toml", "-o", str(out)]) == 2

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billing_model.cli import main
-from billing_model.core.compare import PERIOD_COLUMNS, compare_models
+from billing_model.core.compare import HOURLY_COLUMNS, PERIOD_COLUMNS, compare_models
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import CURRENCIES
 from tests.strategies import rates
@@ -171,3 +171,41 @@ def test_cli_compare_errors_are_one_line_exit_2(tmp_path, capsys, extra, message
     assert main(["compare", str(tmp_path / "s.csv"), *extra]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_hourly_model_beside_the_other_two():
+    # docs/rules.md#hourly-licensing: the PureCloud 1-3 rows' billable hours x the hourly rate.
+    # period 0: 223 + 40 h (pc2 of prod and training; Communicate's 90 h left out) x 0.85 =
+    # 223.55; period 1: 180 h x 0.85 = 153.00. Break-even hourly rate: named 8395.00 / 443 h =
+    # 18.950.. -> 18.95
+    rows = TWO_PERIODS.assign(billable_hours=[223, 90, 40, 180])
+    c = compare_models(rows, named_rate=115, concurrent_rate=175, hourly_rate="0.85")
+    p = c.periods
+    assert list(p.columns) == [*PERIOD_COLUMNS, *HOURLY_COLUMNS]
+    assert p["hourly_hours"].tolist() == [263, 180]
+    assert p["hourly_cost"].tolist() == [Decimal("223.55"), Decimal("153.00")]
+    assert p["cheaper"].tolist() == ["hourly", "hourly"]
+    assert (c.hourly_hours, c.hourly_cost, c.cheapest) == (443, Decimal("376.55"), "hourly")
+    assert c.break_even_hourly_rate == Decimal("18.95")
+    assert c.cheaper == "named"  # named vs concurrent, as without an hourly rate
+    # at 40 an hour, period 0 costs 10,520.00 hourly: concurrent (5,250.00) is the cheapest
+    dear = compare_models(rows, named_rate=115, concurrent_rate=175, hourly_rate=40)
+    assert dear.periods["cheaper"].tolist() == ["concurrent", "named"]
+    with pytest.raises(BillingInputError, match="missing columns billable_hours"):
+        compare_models(TWO_PERIODS, named_rate=115, concurrent_rate=175, hourly_rate=1)
+    with pytest.raises(BillingInputError, match="hourly_rate: -1 .*per billable hour"):
+        compare_models(rows, named_rate=115, concurrent_rate=175, hourly_rate=-1)
+
+
+def test_cli_hourly_rate(capsys):
+    args = ["compare", "scenarios/sample_sessions.csv", "--order-date", "2026-03-01",
+            "--named-rate", "115", "--concurrent-rate", "160", "--hourly-rate", "0.9"]
+    assert main([*args, "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("always_named_users,hourly_hours,hourly_cost,currency")
+    # the sample's pc2 rows bill 7913 + 1287 hours (usage --format csv)
+    assert lines[-1].split(",")[-3:] == ["9200", "8280.00", "USD"]
+    assert main(args) == 0
+    assert "break-even hourly rate 0.70 USD" in capsys.readouterr().out
+    assert main([*args[:-1], "an hour"]) == 2
+    assert "--hourly-rate: 'an hour' is not accepted" in capsys.readouterr().err

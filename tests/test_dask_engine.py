@@ -153,9 +153,12 @@ def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, m
                       end=frame["end"].dt.as_unit("ns").astype("int64"))
     rows = list(ns[["user_id", "org", "license", "client", "start", "end"]]
                 .itertuples(index=False, name=None))
-    reference = reference_usage(rows, "2026-02-01", "America/New_York", peak_rule, min_minutes)
+    reference = reference_usage(rows, "2026-02-01", "America/New_York", peak_rule, min_minutes,
+                                hours=True)
     assert [tuple(str(v) if i in (1, 2) else v for i, v in enumerate(r))
-            for r in got[COLUMNS[:8]].itertuples(index=False, name=None)] == reference
+            for r in got[COLUMNS[:8]].itertuples(index=False, name=None)] == [
+                r[:8] for r in reference]
+    assert got["billable_hours"].tolist() == [r[9] for r in reference]
 
 
 def test_engines_agree_on_generated_months(tmp_path):

@@ -28,7 +28,7 @@ from billing_model.core.invoices import (
 )
 from billing_model.core.money import CURRENCIES, TAX_NOTE
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.io.scenario_values import schedule_from_values
+from billing_model.service import schedule_from_values
 from tests.strategies import money
 
 D = dt.date

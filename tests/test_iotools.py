@@ -166,7 +166,7 @@ def test_cli_csv_output_on_the_bundled_sample(capsys):
     assert main(["usage", "scenarios/sample_sessions.csv", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == ("org,period_start,period_end,license,named_users,concurrent_users,"
-                        "peak_concurrent,raw_peak,coverage")
+                        "peak_concurrent,raw_peak,coverage,logged_in_hours,billable_hours")
     assert lines[1].startswith("prod,2026-03-01,2026-03-31,communicate,6,0,")
 
 

@@ -4,16 +4,23 @@
 of each engine rule) reads only ``core``; ``io`` (every boundary) never reaches the workbook, the
 commands or the CLI; ``workbook`` places cells and calls ``formulas``, below the commands and the
 CLI. Imports are read with :mod:`ast` (inside functions too), so a lazy import counts.
+
+Habits (issue #22): no two modules import each other, directly or through others; no
+``type: ignore`` without its error code and the reason beside it.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import re
+import tokenize
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "billing_model"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "billing_model"
 
 #: layer -> modules (of billing_model, or third-party top-level names) it must not import
 FORBIDDEN = {
@@ -22,8 +29,10 @@ FORBIDDEN = {
              "billing_model.output", "billing_model.progress", "openpyxl", "xlwings", "rich",
              "pyarrow", "dask", "distributed"),
     "io": ("billing_model.workbook", "billing_model.commands", "billing_model.cli",
-           "billing_model.output", "billing_model.dask_engine"),
+           "billing_model.output", "billing_model.dask_engine", "billing_model.service"),
     "workbook": ("billing_model.commands", "billing_model.cli"),
+    "service": ("billing_model.workbook", "billing_model.commands", "billing_model.cli",
+                "billing_model.udfs"),
 }
 #: formulas import only core (the rule tables) and themselves
 ALLOWED = {"formulas": ("billing_model.core", "billing_model.formulas")}
@@ -64,18 +73,19 @@ def violations(layer: str, found: set[str]) -> list[str]:
     return sorted(set(bad))
 
 
-LAYERED = sorted(p for layer in ("core", "formulas", "io", "workbook")
-                 for p in (PACKAGE / layer).rglob("*.py"))
+LAYERED = sorted([*(p for layer in ("core", "formulas", "io", "workbook")
+                   for p in (PACKAGE / layer).rglob("*.py")), PACKAGE / "service.py"])
 
 
 def test_every_layer_has_modules():
-    assert {p.parent.name for p in LAYERED} == {"core", "formulas", "io", "workbook"}
+    assert {p.relative_to(PACKAGE).with_suffix("").parts[0] for p in LAYERED} == {
+        "core", "formulas", "io", "workbook", "service"}
     assert len(LAYERED) > 25
 
 
 @pytest.mark.parametrize("path", LAYERED, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_layer_imports_only_what_is_below_it(path):
-    layer = path.relative_to(PACKAGE).parts[0]
+    layer = path.relative_to(PACKAGE).with_suffix("").parts[0]
     found = imports(path.read_text(encoding="utf-8"), module_name(path),
                     is_package=path.name == "__init__.py")
     assert violations(layer, found) == []
@@ -114,60 +124,223 @@ def test_an_import_from_below_is_allowed(layer, module, line):
     assert violations(layer, imports(line, module)) == []
 
 
-def _graph() -> dict[str, set[str]]:
-    """Module -> the billing_model modules it imports (lazy ones inside functions too)."""
-    paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
-    graph = {}
-    for name, path in paths.items():
-        found = imports(path.read_text(encoding="utf-8"), name,
-                        is_package=path.name == "__init__.py")
-        graph[name] = {m for m in found if m in paths and m != name}
-    return graph
+# --- no import cycles (issue #22): no two modules import each other, directly or through others --
+#
+# Every import counts, at module level or inside a function (a lazy import only moves the cycle
+# to the first call); an import under ``if TYPE_CHECKING:`` does not (it never runs). An import
+# is an edge to the module it names: ``from .core import usage`` to ``billing_model.core.usage``,
+# ``from .usage import Window`` to ``billing_model.core.usage``; a package's ``__init__`` is a
+# node of its own (importing a submodule runs it, but it only re-exports).
+
+def _type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
+            or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Every import circle of ``graph`` (strongly connected sets of more than one module)."""
+def runtime_imports(source: str, name: str, known: set[str], *,
+                    is_package: bool = False) -> set[str]:
+    """The modules among ``known`` that ``source`` (module ``name``) imports when it runs."""
+    package = name if is_package else name.rpartition(".")[0]
+    found: set[str] = set()
+
+    def visit(statements: list[ast.stmt]) -> None:
+        for node in statements:
+            if isinstance(node, ast.If) and _type_checking(node):
+                visit(node.orelse)  # only the ``else`` of ``if TYPE_CHECKING`` runs
+                continue
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if node.level:
+                    parts = package.split(".")
+                    module = ".".join(parts[:len(parts) - node.level + 1]
+                                      + ([node.module] if node.module else []))
+                for alias in node.names:
+                    sub = f"{module}.{alias.name}"
+                    found.add(sub if sub in known else module)
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, field, None)
+                if isinstance(inner, list):
+                    visit(inner)
+
+    visit(ast.parse(source).body)
+    return {m for m in found if m in known and m != name}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each group of modules that import one another (a strongly connected component of more
+    than one module), sorted."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
-    out = []
+    groups: list[list[str]] = []
 
-    def visit(node: str) -> None:  # Tarjan's algorithm, recursive: the package is small
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        for nxt in graph[node]:
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
+    def connect(v: str) -> None:  # Tarjan's algorithm (68 modules: recursion is fine)
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
             group = []
             while True:
-                member = stack.pop()
-                group.append(member)
-                if member == node:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
                     break
             if len(group) > 1:
-                out.append(sorted(group))
+                groups.append(sorted(group))
 
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return out
-
-
-#: circles being taken apart in another branch (the usage engine's rework): core/pieces.py
-#: names core/usage.py's ``Window`` for type checking only
-ELSEWHERE = {"billing_model.core.pieces", "billing_model.core.usage"}
+    for v in sorted(graph):
+        if v not in index:
+            connect(v)
+    return sorted(groups)
 
 
-def test_no_import_circles():
-    """No module imports another that imports it back, directly or through others, lazily or
-    at the bottom of the file (issue #22: io/scenario.py and its helpers did)."""
-    assert [c for c in cycles(_graph()) if not set(c) <= ELSEWHERE] == []
+def cycle_through(graph: dict[str, set[str]], group: list[str]) -> list[str]:
+    """The shortest cycle from the group's first module back to it: ``[a, b, ..., a]``."""
+    start, members = group[0], set(group)
+    paths = {start: [start]}
+    queue = [start]
+    while start not in graph[queue[0]]:  # found: the group is strongly connected
+        v = queue.pop(0)
+        for w in sorted(graph[v] & members):
+            if w not in paths:
+                paths[w] = paths[v] + [w]
+                queue.append(w)
+    return paths[queue[0]] + [start]
 
 
-def test_a_circle_is_found():
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
-    assert cycles(graph) == [["a", "b", "c"]]
+def package_graph() -> dict[str, set[str]]:
+    paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    known = set(paths)
+    return {name: runtime_imports(path.read_text(encoding="utf-8"), name, known,
+                                  is_package=path.name == "__init__.py")
+            for name, path in paths.items()}
+
+
+def test_no_module_imports_itself_through_others():
+    graph = package_graph()
+    assert len(graph) > 60 and sum(map(len, graph.values())) > 150  # the graph was read
+    groups = import_cycles(graph)
+    assert groups == [], "import cycles:\n" + "\n".join(
+        " -> ".join(cycle_through(graph, g)) for g in groups)
+
+
+_A, _B, _C = "billing_model.a", "billing_model.b", "billing_model.c"
+
+
+@pytest.mark.parametrize(("sources", "expected"), [
+    # directly, at module level
+    ({_A: "from . import b", _B: "from .a import f", _C: ""}, [[_A, _B, _A]]),
+    # through a third module, one of the imports inside a function
+    ({_A: "from .b import g", _B: "def g():\n    import billing_model.c",
+      _C: "from billing_model import a"}, [[_A, _B, _C, _A]]),
+    # an import only for the type checker never runs: no cycle
+    ({_A: "from . import b", _B: "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+      "    from .a import A", _C: ""}, []),
+    # ... but its ``else`` does
+    ({_A: "from . import b", _B: "if TYPE_CHECKING:\n    pass\nelse:\n    from . import a",
+      _C: ""}, [[_A, _B, _A]]),
+    # a chain is no cycle
+    ({_A: "from . import b", _B: "from .c import h", _C: "import numpy"}, []),
+])
+def test_an_import_cycle_is_found(sources, expected):
+    known = set(sources)
+    graph = {name: runtime_imports(text, name, known) for name, text in sources.items()}
+    assert [cycle_through(graph, g) for g in import_cycles(graph)] == expected
+
+
+# --- habits (issue #22): a type checker's silencing says which error and why ------------------
+
+#: an ignore comment names mypy's error code(s) in brackets, then the reason in a second comment
+#: (a bare one hides every error of its line, today's and tomorrow's, and tells no reader why)
+_IGNORE = re.compile(r"\btype:\s*ignore\b")
+_REASONED = re.compile(r"#\s*type:\s*ignore\[[a-z0-9-]+(,\s*[a-z0-9-]+)*\]\s+#\s*\S.*")
+
+
+def unexplained_ignores(source: str) -> list[int]:
+    """Lines of ``source`` with a ``type: ignore`` comment lacking its code or its reason (read
+    from the comments only: a string that mentions one is no ignore)."""
+    return [token.start[0]
+            for token in tokenize.generate_tokens(io.StringIO(source).readline)
+            if token.type == tokenize.COMMENT and _IGNORE.search(token.string)
+            and not _REASONED.fullmatch(token.string)]
+
+
+SOURCES = sorted(p for top in ("billing_model", "udfs", "tests", "benchmarks")
+                 for p in (ROOT / top).rglob("*.py"))
+
+
+def test_every_type_ignore_gives_its_code_and_reason():
+    found = {str(p.relative_to(ROOT)): lines for p in SOURCES
+             if (lines := unexplained_ignores(p.read_text(encoding="utf-8")))}
+    assert len(SOURCES) > 100
+    assert found == {}
+
+
+@pytest.mark.parametrize(("line", "caught"), [
+    ("x = f()  # type: ignore", True),
+    ("x = f()  # type: ignore[arg-type]", True),  # which error, but not why
+    ("x = f()  # type: ignore  # the stubs are wrong", True),  # why, but every error of the line
+    ("x = f()  #type:ignore[assignment]", True),
+    ("x = f()  # type: ignore[arg-type]  # pandas-stubs type .at as any scalar", False),
+    ("x = f()  # type: ignore[arg-type, union-attr]  # openpyxl: a cell or a merged cell", False),
+    ('x = "# type: ignore"', False),  # text, not a comment
+    ("x = f()  # the type: ignored here", False),
+])
+def test_an_unexplained_ignore_is_caught(line, caught):
+    assert unexplained_ignores(line + "\n") == ([1] if caught else [])
+
+
+# --- io reads and writes; the engines run in core, called by billing_model.service (issue #22) ----
+#: the engines' entry points: what computes billing figures from read data
+ENGINES = {
+    "billing_model.core.usage": ("compute_usage", "partial_usage", "finalize_usage",
+                                 "concurrency_profile"),
+    "billing_model.core.invoices": ("invoice_schedule", "contract_figures", "first_year_cost"),
+    "billing_model.core.storage": ("storage_forecast", "storage_daily", "max_retention"),
+    "billing_model.core.compare": ("compare_models",),
+    "billing_model.core.voice": ("voice_telephony",),
+}
+#: where io still runs an engine, and why: loading a scenario counts the users of its session
+#: file and prices its voice report (the scenario's figures are those counts); moving them out
+#: of the loader is the rest of issue #22's "io reads and writes"
+IO_RUNS_ENGINE = {("scenario_sessions.py", "compute_usage"), ("voice_report.py", "voice_telephony")}
+
+
+def engine_calls(source: str, name: str) -> set[str]:
+    """The engine entry points a module imports (by name, or the module whose entry it uses)."""
+    package = name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                module = ".".join(base + ([node.module] if node.module else []))
+            found.update(a.name for a in node.names if a.name in ENGINES.get(module, ()))
+    return found
+
+
+def test_io_reads_and_writes_and_runs_no_engine():
+    runs = {(path.name, entry) for path in sorted((PACKAGE / "io").rglob("*.py"))
+            for entry in engine_calls(path.read_text(encoding="utf-8"), module_name(path))}
+    assert runs == IO_RUNS_ENGINE  # a new one fails, and so does a stale exception
+
+
+@pytest.mark.parametrize(("module", "line", "caught"), [
+    ("billing_model.io.cells", "from billing_model.core.usage import Window, finalize_usage",
+     {"finalize_usage"}),
+    ("billing_model.io.scenario_values", "    from ..core.invoices import invoice_schedule",
+     {"invoice_schedule"}),
+    ("billing_model.io.scenario_values", "from ..core.invoices import COLUMNS", set()),
+])
+def test_an_engine_call_in_io_is_caught(module, line, caught):
+    source = f"def f():\n{line}\n" if line.startswith(" ") else line
+    assert engine_calls(source, module) == caught

@@ -156,8 +156,8 @@ def test_iter_chunks_of_later_row_groups_count_rows_from_the_file_start(tmp_path
     f = ten_rows(tmp_path, bad=[7])
     chunks = iter_chunks(f, row_groups=(2,))
     chunk = next(chunks)
-    assert chunk["user_dict"].dtype == object
-    assert sorted(chunk["user_dict"].tolist()) == ["u0", "u4"]
+    assert chunk.user_dict.dtype == object
+    assert sorted(chunk.user_dict.tolist()) == ["u0", "u4"]
     with pytest.raises(BillingInputError, match=r"s\.parquet: row 8: end"):
         next(iter_chunks(f, row_groups=(3, 4)))
 

@@ -388,3 +388,15 @@ def test_contract_from_values_validates():
     assert (c.license, c.currency, c.prepay_rate) == ("pc3", "GBP", Decimal("99.5"))
     with pytest.raises(BillingInputError, match="contract.ramp_policy"):
         contract_from_values("2026-01-15", "pc3", 10, 99.5, 12, ramp_policy="x")
+
+
+def test_users_per_license_keep_every_value_the_file_gives():
+    # a table of lists per license bound a second dict to the name of the org's given series
+    # (found by mypy): the "users:<license>" series went into it, and the workbook's grid lost
+    # the values past ramp + term that a list of users keeps
+    listed = scenario_from_mapping(build(usage__users=[40, 100, 112, 130]), name="basic")
+    table = scenario_from_mapping(build(usage__users={"pc2": [40, 100, 112, 130]}),
+                                  name="basic")
+    assert listed.orgs[0].given["users:pc2"] == (40, 100, 112, 130)
+    assert table.orgs[0].given == listed.orgs[0].given
+    assert table.orgs[0].users == listed.orgs[0].users == {"pc2": (40, 100, 112)}

@@ -9,8 +9,9 @@ import pyarrow as pa
 import pytest
 
 from billing_model.core.errors import BillingInputError
+from billing_model.io.combine import combine
 from billing_model.io.sessions import sessions_from_columns
-from billing_model.io.tables import combine, normalize_table
+from billing_model.io.tables import normalize_table
 
 
 def normalize(table: pa.Table, **kwargs) -> dict:
@@ -67,7 +68,7 @@ def test_a_table_without_rows_is_an_empty_chunk():
     table = pa.table({"user_id": pa.array([], pa.string()), "start": pa.array([], pa.string()),
                       "end": pa.array([], pa.string())})
     chunk = normalize(table)
-    assert len(chunk["start"]) == 0
+    assert len(chunk.start) == 0
     with pytest.raises(BillingInputError, match="no sessions found"):
         combine([chunk], source="t.csv")
 
@@ -101,7 +102,7 @@ def test_a_session_of_decades_is_a_typo_not_gigabytes_of_minutes():
     # a year is still a session (a user never logged out)
     year = pa.table({"user_id": ["ann"], "start": ["2026-01-01T00:00Z"],
                      "end": ["2027-01-01T00:00Z"]})
-    assert len(normalize(year)["start"]) == 1
+    assert len(normalize(year).start) == 1
 
 
 def test_no_billable_client_warns_instead_of_an_empty_table():
@@ -118,5 +119,5 @@ def test_utc_written_as_a_word_is_utc():
     table = pa.table({"user_id": ["ann", "bob"], "start": ["2026-01-05 08:00:00 UTC", START],
                       "end": ["2026-01-05 09:00:00 GMT", END]})
     chunk = normalize(table)
-    assert chunk["start"].tolist() == [chunk["start"][1]] * 2
-    assert chunk["end"].tolist() == [chunk["end"][1]] * 2
+    assert chunk.start.tolist() == [chunk.start[1]] * 2
+    assert chunk.end.tolist() == [chunk.end[1]] * 2

@@ -27,6 +27,7 @@ from billing_model.core.storage import (
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
     StorageSettings,
+    growing_calls,
     max_retention,
     steady_state_gb,
     storage_daily,
@@ -537,3 +538,16 @@ def test_identities(case, days_a, days_b):
             c = storage_daily(keep_all, start, months)
         total = (c["new_audio_gb"] + c["new_screen_gb"]).sum()
         assert c["stored_gb"].iloc[-1] == pytest.approx(total, rel=1e-9, abs=1e-9)
+
+
+def test_growing_calls_is_the_storage_rule_the_command_parses():
+    # N x (1 + R)^k, by hand; a shrinking volume too; errors name the caller's label
+    assert growing_calls(2000, 0.25, 4) == (2000.0, 2500.0, 3125.0, 3906.25)
+    assert growing_calls(1000, -0.5, 3) == (1000.0, 500.0, 250.0)
+    assert growing_calls(1000, 0, 3) == 1000
+    with pytest.raises(BillingInputError, match=r"^storage.growth_rate: -1 is not accepted"):
+        growing_calls(1000, -1, 3)
+    with pytest.raises(BillingInputError, match=r"^storage.growth_rate: 'fast' is not a number"):
+        growing_calls(1000, "fast", 3)
+    with pytest.raises(BillingInputError, match=r"^storage.calls_per_month: 'x' is not a number"):
+        growing_calls("x", 0.1, 3)

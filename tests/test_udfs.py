@@ -30,8 +30,8 @@ from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.periods import billing_periods
 from billing_model.core.storage import FORECAST_COLUMNS, StorageSettings, storage_forecast
 from billing_model.core.usage import compute_usage, concurrency_profile
-from billing_model.io.scenario_values import schedule_from_values
 from billing_model.io.sessions import sessions_from_columns
+from billing_model.service import schedule_from_values
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "sample_sessions.csv"
@@ -211,6 +211,10 @@ def test_peak_of_a_billing_period_matches_the_engine(sample, shape, rule):
     named = udf.BM_NAMED_USERS(users, starts, ends, sample["license"].tolist(),
                                "2026-03-01", "2026-03-31", "America/New_York")
     assert named == int(expected["named_users"].sum())
+    # hourly licensing: each license's hours rounded up on its own, then added
+    hours = udf.BM_BILLABLE_HOURS(users, starts, ends, sample["license"].tolist(),
+                                  "2026-03-01", "2026-03-31", "America/New_York")
+    assert hours == int(expected["billable_hours"].sum())
 
 
 def test_timezone_moves_the_period_bounds(sample):
@@ -626,10 +630,10 @@ def test_every_udf_default_equals_the_engines():
 def inspect_defaults() -> dict:
     import inspect
 
-    from billing_model.io import cells
+    from billing_model import service
     return {f.__name__: {n: p.default for n, p in inspect.signature(f).parameters.items()
                          if p.default is not inspect.Parameter.empty}
-            for f in (schedule_from_values, cells.window_usage)}
+            for f in (schedule_from_values, service.window_usage)}
 
 
 def test_udf_defaults_are_not_typed_again():
@@ -639,7 +643,8 @@ def test_udf_defaults_are_not_typed_again():
 
     literals = []
     for path in (ROOT / "billing_model" / "udfs.py", ROOT / "billing_model" / "io" / "cells.py",
-                 ROOT / "billing_model" / "io" / "scenario_values.py"):
+                 ROOT / "billing_model" / "io" / "scenario_values.py",
+                 ROOT / "billing_model" / "service.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in (
@@ -650,7 +655,7 @@ def test_udf_defaults_are_not_typed_again():
                                                 if k.arg == "default")]
                 literals += [(path.name, node.lineno, ast.unparse(v)) for v in given
                              if isinstance(v, ast.Constant) and v.value is not None]
-            elif isinstance(node, ast.FunctionDef) and node.name in ("schedule_from_values",
+            elif isinstance(node, ast.FunctionDef) and node.name in ("scenario_from_values",
                                                                       "window_usage",
                                                                       "read_currency"):
                 defaults = [*node.args.defaults, *node.args.kw_defaults]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from billing_model.core.errors import BillingInputError, BillingWarning
 from billing_model.core.usage import COLUMNS, USER_COLUMNS, compute_usage, concurrency_profile
 from billing_model.io.sessions import sessions_from_columns
-from tests.reference_usage import reference_usage
+from tests.reference_usage import HOUR, reference_usage
 from tests.strategies import BASE, session_rows
 from tests.usage_rows import at, crowd, direct_sessions, sessions, usage
 
@@ -307,7 +307,12 @@ def test_engine_matches_reference(rows, order_date, timezone, rule, min_minutes)
                                 min_minutes=min_minutes, by_user=True)
     got_rows = [(o, str(a), str(b), lic, int(n), int(c), int(p), int(r))
                 for o, a, b, lic, n, c, p, r in got[COLUMNS[:8]].itertuples(index=False)]
-    assert got_rows == reference_usage(rows, order_date, timezone, rule, min_minutes)
+    expected = reference_usage(rows, order_date, timezone, rule, min_minutes, hours=True)
+    assert got_rows == [row[:8] for row in expected]
+    # logged-in hours: exact nanoseconds in the reference, a float for showing in the engine
+    assert got["logged_in_hours"].tolist() == pytest.approx(
+        [row[8] / HOUR for row in expected], rel=1e-12, abs=1e-12)
+    assert got["billable_hours"].tolist() == [row[9] for row in expected]
     expected_users = reference_usage(rows, order_date, timezone, rule, min_minutes, by_user=True)
     got_users = [(o, str(a), str(b), u, lic, int(m), bool(n), bool(c)) for o, a, b, u, lic, m, n, c
                  in by_user[USER_COLUMNS].itertuples(index=False)]

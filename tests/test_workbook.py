@@ -360,3 +360,20 @@ def test_building_sales_quote_reads_its_session_file_once(monkeypatch):
     # the variants share the file's rows: one read, one count per calendar
     assert all(org.sessions.records is quote.orgs[0].sessions.records
                for _, scen in quote.variants() for org in scen.orgs)
+
+
+def test_screen_recordings_kept_as_the_audio_build_the_retention_choices():
+    # screen recordings without a retention of their own: the retention choices past a year
+    # (730 days) refused the scenario ("kept as long as the audio") and no workbook was built;
+    # the screen's life stops at the one-year cap, the audio's follows the choice
+    data = tomllib.loads((SCENARIOS_DIR / "storage_estimate.toml").read_text(encoding="utf-8"))
+    del data["storage"]["screen_retention_days"]
+    data["storage"]["retention_days"] = 30
+    scenario = scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="screen-as-audio")
+    sheet = build_layout(scenario).sheet("Storage")
+    rows = {cell.value: r for (r, c), cell in sheet.cells.items()
+            if c == 1 and isinstance(cell.value, int) and cell.value in (365, 730)}
+    audio = {days: sheet.cells[(r, 2)].result for days, r in rows.items()}
+    screen = {days: sheet.cells[(r, 3)].result for days, r in rows.items()}
+    assert audio[730] == pytest.approx(2 * audio[365])
+    assert screen[730] == screen[365] > 0

@@ -18,7 +18,9 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from billing_model.core.compare import break_even_rate
 from billing_model.core.errors import BillingInputError
+from billing_model.core.money import line_amount
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures
 from tests import workbooks
@@ -268,7 +270,9 @@ def test_the_named_vs_concurrent_block_follows_the_usage_sheet(books):
     assert figures["Named PureCloud users, period 0"][0] == named_users
     assert figures["Concurrent peak, period 0"][0] == peak
     assert figures["Concurrent / named"][0] == pytest.approx(peak / named_users)
-    assert figures["Break-even concurrent rate"][0] == pytest.approx(115 * named_users / peak)
+    # the compare command's rule: the period's named line (rounded) / the peak, to the cent
+    expected = break_even_rate(line_amount(named_users, 115, "USD"), peak, "USD")
+    assert Decimal(repr(figures["Break-even concurrent rate"][0])) == expected
 
 
 def test_the_summary_states_the_scenarios_peak_threshold():

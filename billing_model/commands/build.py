@@ -27,8 +27,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ..core.invoices import contract_figures
     from ..core.money import TAX_NOTE
-    from ..workbook import build_workbook, scenario_figures
+    from ..workbook import build_workbook
 
     if args.output is not None and not args.output.strip():  # not the default in silence
         from ..core.errors import BillingInputError
@@ -49,7 +50,7 @@ def run(args) -> int:
         except RecalcError as exc:
             from ..core.errors import BillingInputError
             raise BillingInputError(f"--recalc: {exc}") from None
-    figures = scenario_figures(scenario)  # before writing: a failure must leave `out` as it was
+    figures = contract_figures(scenario)  # before writing: a failure must leave `out` as it was
     try:
         build_workbook(scenario, out, recalc=args.recalc)
     except RuntimeError as exc:  # LibreOffice failed or hung: not bad input, but one line

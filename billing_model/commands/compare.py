@@ -6,7 +6,13 @@ import argparse
 
 import pandas as pd
 
-from ..core.compare import PERIOD_COLUMNS, Comparison, check_rate, compare_models
+from ..core.compare import (
+    HOURLY_COLUMNS,
+    PERIOD_COLUMNS,
+    Comparison,
+    check_rate,
+    compare_models,
+)
 from ..core.money import TAX_NOTE, check_currency
 from ..output import add_csv_raw_option, print_table, write_csv
 from .usage import add_session_options, usage_from_args
@@ -17,7 +23,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "compare", help="named vs concurrent: both models priced on the same sessions",
         description="Run the named and the concurrent license model on the same session data and "
                     "price both per billing period: billable quantities, costs, the cheaper "
-                    "model and by how much, and the break-even concurrent rate. Communicate and "
+                    "model and by how much, and the break-even concurrent rate (with "
+                    "--hourly-rate, the hourly model too). Communicate and "
                     "Collaborate users are always named (same cost under both models) and are "
                     "left out.")
     add_session_options(parser)
@@ -25,6 +32,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         help="price per named user per month")
     parser.add_argument("--concurrent-rate", required=True, metavar="PRICE",
                         help="price per concurrent user per month")
+    parser.add_argument("--hourly-rate", metavar="PRICE",
+                        help="price per billable hour: adds the hourly model (the PureCloud 1-3 "
+                             "users' logged-in hours, rounded up per period) and its break-even "
+                             "rate")
     parser.add_argument("--currency", default="USD",
                         help="currency of the rates (AUD BRL CAD EUR GBP JPY NZD USD; default "
                              "USD)")
@@ -46,9 +57,13 @@ def comparison_csv(result: Comparison) -> pd.DataFrame:
         "difference": str(result.named_cost - result.concurrent_cost),
         "always_named_users": str(int(result.periods["always_named_users"].sum())),
     }
+    hourly = result.hourly_rate is not None
+    if hourly:
+        total.update(hourly_hours=str(result.hourly_hours), hourly_cost=str(result.hourly_cost),
+                     cheaper=result.cheapest)
     out = pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
     out.insert(len(out.columns), "currency", result.currency)
-    return out[[*PERIOD_COLUMNS, "currency"]]
+    return out[[*PERIOD_COLUMNS, *(HOURLY_COLUMNS if hourly else ()), "currency"]]
 
 
 def verdict(result: Comparison) -> str:
@@ -68,16 +83,26 @@ def verdict(result: Comparison) -> str:
     else:
         tail = (f"Break-even concurrent rate: {rate} {cur} per user per month (concurrent is "
                 f"cheaper below it; {result.users_ratio:.2f} x the named rate).")
+    if result.hourly_rate is not None:
+        hourly = (f" Hourly at {result.hourly_rate} {cur} per billable hour: {result.hourly_cost} "
+                  f"{cur} for {result.hourly_hours:,} hours"
+                  + ("" if result.cheapest != "hourly" else ", the cheapest of the three"))
+        even = result.break_even_hourly_rate
+        hourly += (f"; break-even hourly rate {even} {cur} (hourly is cheaper than named below "
+                   "it)." if even is not None else "; no billable hours.")
+        return f"{head} {tail}{hourly}"
     return f"{head} {tail}"
 
 
 def run(args) -> int:
     named_rate = check_rate(args.named_rate, "--named-rate")
     concurrent_rate = check_rate(args.concurrent_rate, "--concurrent-rate")
+    hourly_rate = (check_rate(args.hourly_rate, "--hourly-rate", per="billable hour")
+                   if args.hourly_rate is not None else None)
     currency = check_currency(args.currency, where="--currency")
     usage = usage_from_args(args)
     result = compare_models(usage, named_rate=named_rate, concurrent_rate=concurrent_rate,
-                            currency=currency)
+                            currency=currency, hourly_rate=hourly_rate)
     if args.format == "csv":
         write_csv(comparison_csv(result), raw=args.csv_raw)
         return 0
@@ -97,12 +122,23 @@ def run(args) -> int:
         "named cost": str(result.named_cost), "concurrent users": str(result.concurrent_users),
         "concurrent cost": str(result.concurrent_cost), "cheaper": result.cheaper,
         "saving": str(result.saving)}])
+    if result.hourly_rate is not None:  # beside the other two; cheaper: of the three
+        shown.insert(7, "hourly hours", per["hourly_hours"].astype(str))
+        shown.insert(8, "hourly cost", per["hourly_cost"].astype(str))
+        shown = shown.rename(columns={"saving": "named vs concurrent"})
+        total.insert(7, "hourly hours", str(result.hourly_hours))
+        total.insert(8, "hourly cost", str(result.hourly_cost))
+        total["cheaper"] = result.cheapest
+        total = total.rename(columns={"saving": "named vs concurrent"})
     always = int(per["always_named_users"].sum())
     note = (" Communicate/Collaborate users are always named: the same cost under both models, "
             f"left out here ({always} user-periods).")
     _print(pd.concat([shown, total], ignore_index=True),
            title=f"Named at {result.named_rate} vs concurrent at {result.concurrent_rate} "
-                 f"{result.currency} per user per month ({args.timezone}; "
+                 f"{result.currency} per user per month"
+                 + (f" vs hourly at {result.hourly_rate} per billable hour"
+                    if result.hourly_rate is not None else "")
+                 + f" ({args.timezone}; "
                  f"{args.peak_rule} peaks, {args.min_minutes} minutes)",
            footer=f"{verdict(result)}{note} Concurrent users are the billable peaks, per org, "
                   f"added up. {TAX_NOTE}")

@@ -38,9 +38,10 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     import tempfile
 
     from ..core.errors import BillingInputError
+    from ..core.invoices import contract_figures
     from ..io.atomic import WriteError
     from ..io.scenario import load_scenario
-    from ..workbook import DEMO_SCENARIOS, build_workbook, scenario_figures
+    from ..workbook import DEMO_SCENARIOS, build_workbook
 
     # every scenario read first: a missing or broken one must not leave a new empty out_dir
     scenarios = [(stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
@@ -70,7 +71,7 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                     f"--out-dir {out_dir}: {stem}.xlsx cannot be written ({exc.reason}); the "
                     "workbooks there were left as they were; accepted: a folder you can write "
                     "to, with room for the workbooks") from None
-            figures = scenario_figures(scenario)
+            figures = contract_figures(scenario)
             rows.append({"workbook": out_dir / built.name, "built": built, "what": what,
                          "currency": scenario.contract.currency,
                          "first_year": figures["first_year"], "total": figures["total"],

@@ -55,17 +55,18 @@ def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> N
     """One section per invoice (its lines, then its total and due date), a grand total and the
     tax note."""
     contract = scenario.contract
-    totals = invoice_totals(schedule).set_index("invoice_date")
+    totals = invoice_totals(schedule).set_index("invoice_date").to_dict("index")
     rows, bold = [], []
     for invoice, group in schedule.groupby("invoice_date", sort=True):  # a loop over invoices
-        for line in group.itertuples(index=False):
-            rows.append([str(invoice), line.description, line.timing,
-                         f"{line.service_start} .. {line.service_end}",
-                         format_quantity(line.quantity), _text(line.rate), _text(line.amount)])
-        due = totals.loc[invoice, "due_date"]
+        for line in group.to_dict("records"):
+            rows.append([str(invoice), line["description"], line["timing"],
+                         f"{line['service_start']} .. {line['service_end']}",
+                         format_quantity(line["quantity"]), _text(line["rate"]),
+                         _text(line["amount"])])
+        total = totals[invoice]
         bold.append(len(rows))
-        rows.append(["", f"Invoice {invoice} total (due {due})", "", "", "", "",
-                     _text(totals.loc[invoice, "amount"])])
+        rows.append(["", f"Invoice {invoice} total (due {total['due_date']})", "", "", "", "",
+                     _text(total["amount"])])
     columns = ["invoice", "description", "timing", "service dates", "quantity", "rate",
                "amount"]
     grand = grand_total(schedule)

@@ -25,9 +25,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from ..core.invoices import contract_figures
     from ..io.libreoffice import RecalcError, find_soffice
     from ..workbook.quote_pdf import write_quote_pdf
-    from ..workbook.variants import scenario_figures
 
     if args.output is not None and (not args.output.strip()
                                     or Path(args.output).suffix.lower() != ".pdf"):
@@ -44,7 +44,7 @@ def run(args) -> int:
         find_soffice()
     except RecalcError as exc:
         raise BillingInputError(f"quote: {exc}") from None
-    figures = scenario_figures(scenario)
+    figures = contract_figures(scenario)
     try:
         write_quote_pdf(scenario, out)
     except RecalcError as exc:  # LibreOffice failed or hung: not bad input, but one line

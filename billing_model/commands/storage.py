@@ -20,9 +20,9 @@ from ..core.storage import (
     DEFAULT_SCREEN_MB_PER_MINUTE,
     FORECAST_COLUMNS,
     GB_DECIMALS,
-    MAX_CALLS_PER_MONTH,
     StorageSettings,
     check_rate_currency,
+    growing_calls,
     max_retention,
     steady_state_gb,
     storage_daily,
@@ -124,24 +124,6 @@ def _months(text: str) -> int:
     return int(value)
 
 
-def _calls_per_month(args: argparse.Namespace, months: int) -> float | tuple[float, ...]:
-    growth = _number(args.growth_rate, "--growth-rate", "a fraction > -1 (0.02 = 2 % a month)")
-    if growth <= -1:
-        raise BillingInputError(f"--growth-rate: {args.growth_rate!r} is not accepted; accepted: a "
-                                "fraction > -1 (0.02 = 2 % a month)")
-    if growth == 0:
-        return args.calls_per_month  # validated with the other settings
-    first = _number(args.calls_per_month, "--calls-per-month", "a number >= 0")
-    with np.errstate(over="ignore"):
-        calls = first * (1.0 + growth) ** np.arange(months)
-    if calls[-1] > MAX_CALLS_PER_MONTH:
-        raise BillingInputError(
-            f"--growth-rate: {args.growth_rate!r} grows {first:,g} calls to {calls[-1]:,.3g} a "
-            f"month by period {months}; accepted: a rate that keeps the volume within "
-            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month")
-    return tuple(calls)
-
-
 def _settings(args: argparse.Namespace, months: int) -> StorageSettings:
     table: dict[str, object] = {
         key: getattr(args, key) for key in OPTIONS if getattr(args, key) is not None
@@ -151,7 +133,9 @@ def _settings(args: argparse.Namespace, months: int) -> StorageSettings:
     if "retention_days" not in table:
         raise BillingInputError("--retention-days: missing; accepted: a whole number of days "
                                 "(or ask --max-retention)")
-    table["calls_per_month"] = _calls_per_month(args, months)
+    flags = {**OPTIONS, "growth_rate": "--growth-rate"}
+    table["calls_per_month"] = growing_calls(args.calls_per_month, args.growth_rate, months,
+                                             label=lambda key: flags.get(key, key))
     return StorageSettings.from_mapping(table, key_label=lambda key: OPTIONS.get(key, key))
 
 

@@ -13,6 +13,7 @@ from ..core.concurrency import (
     PEAK_RULES,
     _check_min_minutes,
 )
+from ..core.daily import DAILY_COLUMNS
 from ..core.licenses import normalize_license
 from ..core.periods import (
     DEFAULT_TIMEZONE,
@@ -49,6 +50,9 @@ def add_session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-timezone", metavar="ZONE",
                         help="zone of timestamps written without a UTC offset")
     parser.add_argument("--org", metavar="NAME", help="org name for rows without one")
+    parser.add_argument("--region", metavar="NAME",
+                        help="region for rows without one (a blank cell, a file without a "
+                             "region column); each region of an org is billed apart")
     parser.add_argument("--other-clients", choices=OTHER_CLIENTS, type=_lower,
                         help="what client values other than desktop, web, mobile (billable) and "
                              "api, integration, bot, ... (not billable) are; default: refused")
@@ -83,6 +87,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
                         help="one row per org, period and user: minutes present at the minute "
                              "marks, named, billed as concurrent (to reconcile the vendor's "
                              "concurrent usage report)")
+    parser.add_argument("--daily", action="store_true",
+                        help="one row per org and day (billing time zone): the most PureCloud "
+                             "1-3 users present at a minute mark and the minutes at that peak, "
+                             "as the vendor's concurrent usage report shows them")
     add_csv_raw_option(parser)
     return parser
 
@@ -99,6 +107,10 @@ def _usage(args):
     """The usage rows: NumPy columns from the in-memory engine (no pandas loaded), a DataFrame
     from the Dask engine."""
     timezone = parse_zone(args.timezone, where="--timezone")  # once: the engines take it as is
+    if getattr(args, "daily", False) and getattr(args, "by_user", False):
+        from ..core.errors import BillingInputError
+        raise BillingInputError("--daily and --by-user: choose one (per day, or per user and "
+                                "period)")
     if args.input_timezone is not None:  # checked even when every timestamp has an offset
         get_timezone(args.input_timezone, where="--input-timezone")
     if args.license is not None:  # named as typed, not as a column the file may not have
@@ -120,9 +132,11 @@ def _usage(args):
                                   peak_rule=args.peak_rule, min_minutes=args.min_minutes,
                                   license=args.license, input_timezone=args.input_timezone,
                                   org=args.org, other_clients=args.other_clients,
+                                  region=args.region,
                                   as_of=as_of, other_presence=args.other_presence,
                                   scheduler=args.scheduler,
-                                  by_user=getattr(args, "by_user", False))
+                                  by_user=getattr(args, "by_user", False),
+                                  daily=getattr(args, "daily", False))
     if args.scheduler:
         from ..core.errors import BillingInputError
         raise BillingInputError("--scheduler: only with --engine dask")
@@ -131,10 +145,11 @@ def _usage(args):
     sessions = read_sessions(args.sessions, license=args.license,
                              input_timezone=args.input_timezone, org=args.org,
                              other_clients=args.other_clients, as_of=as_of,
-                             other_presence=args.other_presence)
+                             other_presence=args.other_presence, region=args.region)
     return usage_columns(sessions, order_date=order_date, timezone=timezone,
                          peak_rule=args.peak_rule, min_minutes=args.min_minutes, as_of=as_of,
-                         by_user=getattr(args, "by_user", False))
+                         by_user=getattr(args, "by_user", False),
+                         daily=getattr(args, "daily", False))
 
 
 def run(args) -> int:
@@ -143,27 +158,54 @@ def run(args) -> int:
         name: result[name].to_numpy() for name in result.columns}
     if args.by_user:
         return _run_by_user(columns, args)
+    if args.daily:
+        return _run_daily(columns, args)
+    names = shown_names(COLUMNS, columns)
     if args.format == "csv":
-        write_columns_csv({name: columns[name] for name in COLUMNS}, raw=args.csv_raw)
+        out = {name: columns[name] for name in names}
+        out["logged_in_hours"] = hours_text(out["logged_in_hours"])
+        write_columns_csv(out, raw=args.csv_raw)
         return 0
     from ..core.usage import to_frame
 
     frame = to_frame(columns)
     rule = (f"{args.peak_rule} rule, {args.min_minutes} minutes"
             + (" in total" if args.peak_rule == "cumulative" else " in a row"))
-    shown = frame[COLUMNS].rename(columns={"period_start": "from", "period_end": "to",
+    shown = frame[names].rename(columns={"period_start": "from", "period_end": "to",
                                            "named_users": "named", "concurrent_users":
                                            "concurrent", "peak_concurrent": "billable peak",
-                                           "raw_peak": "highest minute"})
+                                           "raw_peak": "highest minute",
+                                           "logged_in_hours": "logged-in h",
+                                           "billable_hours": "billable h"})
     shown["coverage"] = [coverage_text(c) for c in frame["coverage"]]
+    shown["logged-in h"] = hours_text(frame["logged_in_hours"].to_numpy())
     print_table(shown, title=f"Billable users per org, period and license ({args.timezone})",
                 footer=f"named: users who logged in (desktop, web, mobile) in the period, at "
                        f"their highest license; concurrent: the billable peak ({rule}) split by "
                        "the licenses of the users present longest; billable peak and highest "
                        "minute are the org's whole PureCloud pool, repeated on each of its rows "
                        "(a Communicate row shows them too). coverage: the share of the period "
-                       "the data covers; * partial: less than half, not a month's users.")
+                       "the data covers; * partial: less than half, not a month's users. "
+                       "logged-in h: the named users' time logged in to a user interface "
+                       "(overlapping sessions once), billable h: that rounded up to a whole "
+                       "hour (hourly licensing).")
     return 0
+
+
+def hours_text(hours: np.ndarray) -> np.ndarray:
+    """Logged-in hours as printed: two decimals (the engine keeps them unrounded).
+
+    >>> hours_text(np.array([222.34, 0.005, 3.0])).tolist()
+    ['222.34', '0.01', '3.00']
+    """
+    return np.char.mod("%.2f", np.asarray(hours, dtype=np.float64))
+
+
+def shown_names(names: list[str], columns) -> list[str]:
+    """The columns written: ``names``, with ``region`` after ``org`` when the data has one."""
+    from ..core.usage import output_names
+
+    return output_names(names, columns)[:-1]
 
 
 def coverage_text(share: float) -> str:
@@ -184,7 +226,7 @@ def coverage_text(share: float) -> str:
 
 def _run_by_user(columns, args) -> int:
     """``usage --by-user``: one row per org, period and user."""
-    out = {name: columns[name] for name in USER_COLUMNS}
+    out = {name: columns[name] for name in shown_names(USER_COLUMNS, columns)}
     for name in ("named", "billed_concurrent"):
         out[name] = np.where(out[name].astype(bool), "true", "false")
     if args.format == "csv":
@@ -200,4 +242,22 @@ def _run_by_user(columns, args) -> int:
                        "desktop, web or mobile sessions was open; named: logged in to a user "
                        "interface in the period; billed concurrent: among the users present "
                        "longest, up to the billable peak (ties: higher license, then user id)")
+    return 0
+
+
+def _run_daily(columns, args) -> int:
+    """``usage --daily``: the vendor's daily concurrent usage report, one row per org and day."""
+    out = {name: columns[name] for name in shown_names(DAILY_COLUMNS, columns)}
+    if args.format == "csv":
+        write_columns_csv(out, raw=args.csv_raw)
+        return 0
+    from ..core.usage import to_frame
+
+    print_table(to_frame(out).rename(columns={"peak_concurrent": "peak concurrent",
+                                              "minutes_at_peak": "minutes at peak"}),
+                title=f"Concurrent users per org and day ({args.timezone})",
+                footer="peak concurrent: the most PureCloud 1-3 users present at one minute "
+                       "mark (m:00) of the day; minutes at peak: the day's minute marks at "
+                       "which that many were present (the vendor's concurrent usage report); "
+                       "a day with nobody present has no row")
     return 0

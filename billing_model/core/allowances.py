@@ -12,6 +12,7 @@ writes from :data:`FAIR_USE`), tested against this module in ``tests/test_formul
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import BillingInputError
 from .licenses import BY_KEY, normalize_license
@@ -61,7 +62,8 @@ def per_user_allowance(license: str, license_model: str, feature: str) -> float:
     return 0.0 if row is None else row[FEATURES.index(feature)]
 
 
-def fair_use_allowance(license: str, license_model: str, feature: str, users, committed=0):
+def fair_use_allowance(license: str, license_model: str, feature: str, users: ArrayLike,
+                       committed: ArrayLike = 0) -> np.ndarray:
     """Allowance for a period: max(committed, users) x the per-user allowance (vectorized).
 
     Examples
@@ -71,8 +73,9 @@ def fair_use_allowance(license: str, license_model: str, feature: str, users, co
     >>> float(fair_use_allowance("pc2", "named", "storage_gb", 20))
     500.0
     """
-    users = np.asarray(users, dtype=float)
-    if np.any(users < 0) or np.any(np.asarray(committed, dtype=float) < 0):
+    count = np.asarray(users, dtype=float)
+    if np.any(count < 0) or np.any(np.asarray(committed, dtype=float) < 0):
         raise BillingInputError("users: a negative number of users; accepted: 0 or more")
-    billable = np.maximum(users, np.asarray(committed, dtype=float))
-    return billable * per_user_allowance(license, license_model, feature)
+    billable = np.maximum(count, np.asarray(committed, dtype=float))
+    allowance: np.ndarray = billable * per_user_allowance(license, license_model, feature)
+    return allowance

@@ -29,7 +29,10 @@ them is ``tests/reference_usage.py``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import BillingInputError
 from .limits import LIMITS
@@ -41,11 +44,16 @@ PEAK_RULES = ("cumulative", "contiguous")
 DEFAULT_PEAK_RULE = PEAK_RULES[0]
 #: docs/rules.md#concurrency: peaks shorter than 30 minutes are dropped; at most the minutes of
 #: the longest billing period (31 days), as no level can accrue more (core/limits.py)
-DEFAULT_MIN_MINUTES: int = LIMITS["min_minutes"].default  # type: ignore[assignment]
-MAX_MIN_MINUTES: int = LIMITS["min_minutes"].maximum  # type: ignore[assignment]
+DEFAULT_MIN_MINUTES: int = LIMITS["min_minutes"].whole("default")
+MAX_MIN_MINUTES: int = LIMITS["min_minutes"].whole("maximum")
+
+#: ``(group, start, stop)`` of runs (or ``(group, minute, delta)`` of events), one array each
+Runs = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: ``(group, start, level, minutes)`` of segments (:func:`sweep`)
+Segments = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def session_minutes(start_ns: np.ndarray, end_ns: np.ndarray, base: int = 0):
+def session_minutes(start_ns: np.ndarray, end_ns: np.ndarray, base: int = 0) -> Segments:
     """Both spans of each session, in minutes counted from epoch minute ``base``:
     ``(first, last)``, the minute marks it holds (:func:`sampled_span`), and ``(a, b)``, the
     whole minutes it touches (:func:`touched_span`). One place for both rules, in few passes
@@ -126,7 +134,8 @@ def sort_by_key_and_start(key: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.lexsort((a, key))
 
 
-def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool = False):
+def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *,
+               presorted: bool = False) -> Runs:
     """Union of inclusive minute ranges per group ``key`` (int64 >= 0).
 
     Returns ``(run_key, run_a, run_b)``: disjoint, non-adjacent runs sorted by key then start, so
@@ -177,7 +186,7 @@ def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool
     return key[new], a[new], reach[ends]
 
 
-def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
+def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> Segments:
     """How many runs hold each minute, per group, as segments of constant level.
 
     ``group`` (int64 >= 0), ``a``, ``b``: inclusive minute runs. Returns
@@ -199,7 +208,7 @@ def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray):
                         np.asarray(b, dtype=np.int64) + 1)
 
 
-def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray):
+def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray) -> Runs:
     """Runs of minutes ``start .. stop - 1`` per group as events ``(group, minute, delta)``:
     +1 at each start, -1 at each stop."""
     delta = np.ones(2 * len(g), dtype=np.int64)
@@ -212,7 +221,8 @@ def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray):
 DENSE_FLOOR = 1 << 20
 
 
-def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts=()):
+def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray,
+             cuts: ArrayLike = ()) -> Segments:
     """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`).
 
     The events are sorted by group and minute in one of two ways, both linear in the events:
@@ -245,7 +255,8 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts=()):
     return _cut(*_segments_sorted(g, t, delta, t0, width), cuts)
 
 
-def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts=()):
+def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray,
+                 cuts: ArrayLike = ()) -> Segments:
     """:func:`segments` of runs: group ``g`` holds minutes ``start .. stop - 1`` (+1 at the
     start, -1 at the stop, without making those events when they are counted)."""
     if len(g) == 0:
@@ -271,12 +282,13 @@ def _counts(cells: int, events: int) -> bool:
     return cells <= max(events, DENSE_FLOOR)
 
 
-def _no_segments():
+def _no_segments() -> Segments:
     empty = np.zeros(0, dtype=np.int64)
     return empty, empty, empty, empty
 
 
-def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
+def _counted(change: np.ndarray, n_groups: int, width: int, t0: int,
+             cuts: ArrayLike) -> Segments:
     """Segments from the net change of the level at each cell of a ``n_groups x width`` table
     (minute ``t0 + column``): a segment starts wherever the level changes, and at ``cuts``."""
     level = np.cumsum(change)  # each group's events add up to zero, so one sum serves all
@@ -290,7 +302,8 @@ def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts):
     return _cut(group, start + t0, seg_level, minutes, cuts)
 
 
-def _cut(group, start, level, minutes, cuts):
+def _cut(group: np.ndarray, start: np.ndarray, level: np.ndarray, minutes: np.ndarray,
+         cuts: ArrayLike) -> Segments:
     """Segments split at ``cuts``: a sweep ends a segment only where the level changes, and
     at a cut it need not (a period's last run ends where the next period's first run starts:
     counted, or compacted by :func:`compact_events`, the two cancel), leaving one segment that
@@ -312,7 +325,8 @@ def _cut(group, start, level, minutes, cuts):
     return group[which], first, level[which], last - first
 
 
-def _segments_sorted(g, t, delta, t0: int, width: int):
+def _segments_sorted(g: np.ndarray, t: np.ndarray, delta: np.ndarray, t0: int,
+                     width: int) -> Segments:
     """:func:`segments` by one value sort of the events (or an argsort when they do not pack)."""
     bits = max(width.bit_length(), 1)
     if np.abs(delta).max() == 1 and int(g.max()) < 2**61 >> bits:
@@ -346,7 +360,7 @@ def _segments_sorted(g, t, delta, t0: int, width: int):
     return g[keep], t[keep], level[keep], minutes[keep]
 
 
-def compact_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray):
+def compact_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray) -> Runs:
     """Events with equal ``(group, minute)`` added together, zero sums dropped: the smallest
     set of events with the same segments (what a partition of the Dask engine hands on)."""
     if len(g) == 0:
@@ -481,7 +495,7 @@ def check_peak_rule(rule: object, *, where: str = "peak rule") -> str:
     return text
 
 
-def check_min_minutes(min_minutes: object, where: str = "min minutes") -> int:
+def check_min_minutes(min_minutes: Any, where: str = "min minutes") -> int:
     try:
         m = float(min_minutes)
     except (TypeError, ValueError, OverflowError):

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -47,6 +47,9 @@ from .errors import BillingInputError
 from .licenses import BY_KEY
 from .periods import MEASURED_SHARE, BillingCalendar
 from .schema import CHANNELS, CONTRACT_DEFAULTS, FIELDS, RAMP_POLICIES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AFTER_DATA: tuple[str, ...] = ("zero", "repeat-last")
 """What billed periods after the last period of session data hold: ``zero`` users, or the
@@ -198,7 +201,7 @@ class SessionSource:
         measured = np.flatnonzero(self.coverage(calendar, n) >= MEASURED_SHARE)
         return int(measured[-1]) if len(measured) else -1
 
-    def per_period(self, rows, n: int, column: str, last_k: int) -> np.ndarray:
+    def per_period(self, rows: pd.DataFrame, n: int, column: str, last_k: int) -> np.ndarray:
         """``column`` of usage ``rows`` summed per period ``0 .. n-1``. Under ``repeat-last``
         every period after ``last_k`` (the last *measured* period, :meth:`last_measured`), a
         partial one included, holds ``last_k``'s users (0 when nobody logged in then): never a
@@ -243,7 +246,8 @@ class Org:
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
     sessions: SessionSource | None = None
-    given: Mapping[str, tuple] = field(default_factory=dict, compare=False, repr=False)
+    given: Mapping[str, tuple[int | Decimal, ...]] = field(default_factory=dict, compare=False,
+                                                            repr=False)
 
 
 @dataclass(frozen=True)

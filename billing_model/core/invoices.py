@@ -36,20 +36,25 @@ Lines of one invoice are ordered by service start (a period's arrears come befor
 period's prepay), then by :data:`KINDS` order, then by license line and file order.
 
 Excel twin: :mod:`billing_model.formulas.invoices` (invoice and due dates, the ramp, prepay,
-overage and fair-use quantities, the partner rule), tested against this module in
-``tests/test_formulas.py``.
+overage and fair-use quantities, the partner rule, the first-year cost), tested against this
+module in ``tests/test_formulas.py``.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .allowances import per_user_allowance
-from .contract import Scenario
+from .contract import Charge, Scenario
 from .money import line_amount, to_decimal
 from .periods import BillingCalendar
 
@@ -80,7 +85,7 @@ TIMING: dict[str, str] = {
 INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
 
 
-def invoice_period(kind: str, k):
+def invoice_period(kind: str, k: int) -> int:
     """Period whose first day dates the invoice of kind ``kind``'s line of period ``k``.
 
     >>> invoice_period("prepay", 3), invoice_period("overage", 3)
@@ -94,7 +99,7 @@ def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
     return invoice_date + dt.timedelta(days=payment_terms_days)
 
 
-def user_quantities(users, committed_users: int, ramp_months: int, term_end: int,
+def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, term_end: int,
                     ramp_policy: str, months_after_term: int = 0) -> dict[str, np.ndarray]:
     """Quantity of the ramp, prepay, overage and month-to-month user lines per period
     ``k = 0 .. len(users)-1``.
@@ -184,12 +189,12 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     return total
 
 
-def _charges(scenario: Scenario) -> list[dict]:
+def _charges(scenario: Scenario) -> list[dict[str, Any]]:
     """Every charge before rounding: kind, period k (or None), invoice date, quantity, rate."""
     contract = scenario.contract
     n, ramp = scenario.periods, contract.ramp_months
     first, last = _periods(scenario)
-    lines: list[dict] = []
+    lines: list[dict[str, Any]] = []
 
     def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
             rate: Decimal | None) -> None:
@@ -201,7 +206,8 @@ def _charges(scenario: Scenario) -> list[dict]:
 
     # one-time fees on the order date, hardware when it ships
     # (docs/rules.md#one-time-fees-and-hardware)
-    charges = [("one-time", i, item, contract.order_date)
+    charges: list[tuple[str, int, Charge, dt.date | None]] = [
+        ("one-time", i, item, contract.order_date)
                for i, item in enumerate(scenario.one_time)]
     charges += [("hardware", i, item, item.ship_date) for i, item in enumerate(scenario.hardware)]
     for kind, i, item, when in charges:
@@ -324,7 +330,7 @@ def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
     --------
     Ten committed users at 99.99, twelve active in the second period:
 
-    >>> from billing_model.io.scenario_values import schedule_from_values
+    >>> from billing_model.service import schedule_from_values
     >>> s = schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12])
     >>> print(invoice_totals(s)[["invoice_date", "lines", "amount"]].to_string(index=False))
     invoice_date  lines amount
@@ -352,3 +358,62 @@ def grand_total(schedule: pd.DataFrame) -> Decimal | None:
     """Sum of all rounded lines (``None`` without amounts)."""
     amounts = [a for a in schedule["amount"] if a is not None and not pd.isna(a)]
     return sum(amounts, Decimal(0)) if amounts else None
+
+
+#: the "first year" of a contract: the invoices dated (or due) in this many months from the order
+#: date, whatever the ramp (the Summary's ``FirstYearCost``, the Variants and the Quote sheets)
+FIRST_YEAR_MONTHS = 12
+
+
+def first_year_end(order_date: dt.date) -> dt.date:
+    """The first day after the first year: the order date + 12 months, clamped like a period
+    anchor (Jan 31 -> next Jan 31; Feb 29 -> Feb 28). Excel twin:
+    :func:`billing_model.formulas.invoices.first_year_end`.
+
+    >>> first_year_end(dt.date(2024, 2, 29))
+    datetime.date(2025, 2, 28)
+    """
+    return BillingCalendar(order_date).first_day(FIRST_YEAR_MONTHS)
+
+
+def invoiced_to_date(schedule: pd.DataFrame,
+                     by: str = "invoice_date") -> Callable[[dt.date], Decimal]:
+    """A function ``day -> Decimal``: the amount of the lines dated (``by``: ``invoice_date``, or
+    ``due_date`` for cash) before ``day``; lines without an amount (partner) count 0. The lines
+    are sorted once, so a month-by-month table asks it many times cheaply. Excel twin:
+    :func:`billing_model.formulas.invoices.invoiced_before`.
+
+    >>> from billing_model.service import schedule_from_values
+    >>> upto = invoiced_to_date(schedule_from_values("2026-01-15", 10, 99.99, 0, 2, [10, 12]))
+    >>> upto(dt.date(2026, 1, 15)), upto(dt.date(2026, 2, 16)), upto(dt.date(2027, 1, 1))
+    (Decimal('0'), Decimal('1999.80'), Decimal('2199.78'))
+    """
+    dated = sorted((d, a) for d, a in zip(schedule[by], schedule["amount"], strict=True)
+                   if a is not None and not pd.isna(a))
+    days = [d for d, _a in dated]
+    totals: list[Decimal] = list(itertools.accumulate((a for _d, a in dated),
+                                                      initial=Decimal(0)))
+    return lambda day: totals[bisect.bisect_left(days, day)]
+
+
+def first_year_cost(schedule: pd.DataFrame, order_date: dt.date, *,
+                    by: str = "invoice_date") -> Decimal:
+    """First-year cost: the amounts invoiced before :func:`first_year_end` (``by="due_date"``:
+    first-year cash, the amounts due in it). Excel twin:
+    :func:`billing_model.formulas.invoices.first_year_cost`."""
+    return invoiced_to_date(schedule, by)(first_year_end(order_date))
+
+
+def contract_figures(scenario: Scenario) -> dict[str, Any]:
+    """The headline figures of a scenario from its invoice schedule: ``lines`` (the schedule),
+    ``first_year`` (:func:`first_year_cost`), ``first_year_due`` (first-year cash), ``total``
+    (every amount of ramp + term, the arrears invoice after the term included)."""
+    lines = invoice_schedule(scenario)
+    order = scenario.contract.order_date
+    total = grand_total(lines)
+    return {
+        "lines": lines,
+        "first_year": first_year_cost(lines, order),
+        "first_year_due": first_year_cost(lines, order, by="due_date"),
+        "total": Decimal(0) if total is None else total,
+    }

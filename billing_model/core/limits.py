@@ -19,6 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
+
+#: a row's bound: a count, a quantity, money or a date
+Bound = int | float | Decimal | dt.date
+#: what a typed accessor reads
+Field = Literal["minimum", "maximum", "default"]
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,8 @@ class Limit:
 
     key: str
     kind: str
-    minimum: int | float | Decimal | dt.date
-    maximum: int | float | Decimal | dt.date
+    minimum: Bound
+    maximum: Bound
     default: object
     unit: str
     source: str
@@ -40,8 +46,45 @@ class Limit:
         noun = "a whole number" if self.kind == "whole" else "a number"
         return f"{noun} from {_show(self.minimum)} to {_show(self.maximum)}"
 
-    def __contains__(self, value: object) -> bool:
-        return self.minimum <= value <= self.maximum  # type: ignore[operator]
+    def capped(self, maximum: float | None) -> Bound:
+        """``maximum`` (a narrower top, as a workbook grid's) if given, else this row's own."""
+        if maximum is None:
+            return self.maximum
+        if isinstance(self.maximum, dt.date):
+            raise TypeError(f"{self.key} is a date; a number cannot cap it")
+        return min(self.maximum, maximum)
+
+    # One row's bound or default as the type its kind holds, for the engines' typed constants
+    # (``MAX_PERIODS: int = LIMITS["periods"].whole("maximum")``); a row of another kind is a
+    # programming error, caught at import.
+
+    def whole(self, field: Field) -> int:
+        """``field`` of a whole-number row, an ``int``."""
+        value = getattr(self, field)
+        if self.kind != "whole" or isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{self.key}.{field} is {value!r}, not a whole number")
+        return value
+
+    def real(self, field: Field) -> float:
+        """``field`` of a ``decimal`` row held as a float (a quantity, not money)."""
+        value = getattr(self, field)
+        if self.kind != "decimal" or not isinstance(value, float):
+            raise TypeError(f"{self.key}.{field} is {value!r}, not a float")
+        return value
+
+    def exact(self, field: Field) -> Decimal:
+        """``field`` of a ``decimal`` row held as a Decimal (money)."""
+        value = getattr(self, field)
+        if self.kind != "decimal" or not isinstance(value, Decimal):
+            raise TypeError(f"{self.key}.{field} is {value!r}, not a Decimal")
+        return value
+
+    def day(self, field: Field) -> dt.date:
+        """``field`` of a date row, a ``datetime.date``."""
+        value = getattr(self, field)
+        if self.kind != "date" or not isinstance(value, dt.date):
+            raise TypeError(f"{self.key}.{field} is {value!r}, not a date")
+        return value
 
 
 def _show(value: object) -> str:

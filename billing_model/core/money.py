@@ -23,7 +23,7 @@ CURRENCIES: dict[str, int] = {
 TAX_NOTE = "All amounts exclude taxes, levies and duties (billing FAQ)."
 
 #: largest price, rate or charge the model takes (``core.limits.LIMITS["price"]``, with its reason)
-MAX_PRICE: Decimal = LIMITS["price"].maximum  # type: ignore[assignment]
+MAX_PRICE: Decimal = LIMITS["price"].exact("maximum")
 
 
 def check_currency(currency: object, *, where: str = "currency") -> str:

@@ -20,10 +20,11 @@ import datetime as dt
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
@@ -37,9 +38,9 @@ NS_PER_MINUTE = 60_000_000_000
 NS_PER_DAY = 86_400_000_000_000
 #: dates and most periods (ramp + term) the model accepts: rows of :data:`core.limits.LIMITS`,
 #: where their reasons are
-MIN_DATE: dt.date = LIMITS["order_date"].minimum  # type: ignore[assignment]
-MAX_DATE: dt.date = LIMITS["order_date"].maximum  # type: ignore[assignment]
-MAX_PERIODS: int = LIMITS["periods"].maximum  # type: ignore[assignment]
+MIN_DATE: dt.date = LIMITS["order_date"].day("minimum")
+MAX_DATE: dt.date = LIMITS["order_date"].day("maximum")
+MAX_PERIODS: int = LIMITS["periods"].whole("maximum")
 #: share of a billing period the session data must cover for the period to be *measured*; a
 #: period covered less is *partial* (its users are not a month's users)
 MEASURED_SHARE = 0.5
@@ -145,7 +146,7 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     return date
 
 
-def anchor_dates(order_date: object, ks) -> np.ndarray:
+def anchor_dates(order_date: object, ks: ArrayLike) -> np.ndarray:
     """Local first day of periods ``ks`` (vectorized), clamping anchor days 29-31.
 
     >>> anchor_dates("2026-01-31", [0, 1, 2, -1]).astype(str).tolist()
@@ -156,10 +157,26 @@ def anchor_dates(order_date: object, ks) -> np.ndarray:
     months = np.datetime64(f"{d.year:04d}-{d.month:02d}", "M") + ks
     first = months.astype("datetime64[D]")
     days_in_month = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
-    return first + (np.minimum(d.day, days_in_month) - 1)
+    days: np.ndarray = first + (np.minimum(d.day, days_in_month) - 1)
+    return days
 
 
-def local_midnight_ns(dates, tz: str) -> np.ndarray:
+def period_of_day(dates: ArrayLike, starts: ArrayLike) -> np.ndarray:
+    """Period ``k`` each date falls in, from the first days of periods ``0 .. n-1`` (``starts``,
+    ascending), in whole days: a date past the last start counts in period ``n - 1`` (the
+    workbook's grids end there). Dates before the first start are not accepted by the twin
+    (:func:`billing_model.formulas.periods.period_of_day` gives ``#N/A``; here ``-1``).
+
+    >>> starts = anchor_dates("2026-01-31", range(3))
+    >>> period_of_day(np.array(["2026-01-31", "2026-02-27", "2026-02-28", "2026-06-01"],
+    ...                        dtype="datetime64[D]"), starts).tolist()
+    [0, 0, 1, 2]
+    """
+    return np.searchsorted(np.asarray(starts, dtype="datetime64[D]"),
+                           np.asarray(dates, dtype="datetime64[D]"), side="right") - 1
+
+
+def local_midnight_ns(dates: ArrayLike, tz: str) -> np.ndarray:
     """UTC instants (ns) of local midnight of each date in ``tz``.
 
     An ambiguous midnight takes its first occurrence; a midnight skipped by a DST change takes the
@@ -191,7 +208,7 @@ class BillingCalendar:
 
     order_date: dt.date
     timezone: str = DEFAULT_TIMEZONE
-    _cache: dict = field(default_factory=dict, compare=False, repr=False)
+    _cache: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __init__(self, order_date: object, timezone: str = DEFAULT_TIMEZONE):
         # a date and a Zone are taken as parsed (the boundary did it); text is parsed here
@@ -201,24 +218,27 @@ class BillingCalendar:
         object.__setattr__(self, "_cache", {})
 
     # --- dates -------------------------------------------------------------------------------
-    def first_days(self, ks) -> np.ndarray:
+    def first_days(self, ks: ArrayLike) -> np.ndarray:
         """Local first day of each period ``k`` (``datetime64[D]``)."""
         return anchor_dates(self.order_date, ks)
 
     def first_day(self, k: int) -> dt.date:
-        return self.first_days([k])[0].astype(object)
+        day: dt.date = self.first_days([k])[0].astype(object)
+        return day
 
     def last_day(self, k: int) -> dt.date:
         """Local last day of period ``k`` (the day before period ``k + 1`` starts)."""
-        return (self.first_days([k + 1])[0] - 1).astype(object)
+        day: dt.date = (self.first_days([k + 1])[0] - 1).astype(object)
+        return day
 
-    def days(self, ks) -> np.ndarray:
+    def days(self, ks: ArrayLike) -> np.ndarray:
         """Number of days in each period."""
-        ks = np.asarray(ks, dtype=np.int64)
-        return (self.first_days(ks + 1) - self.first_days(ks)).astype(np.int64)
+        k = np.asarray(ks, dtype=np.int64)
+        days: np.ndarray = (self.first_days(k + 1) - self.first_days(k)).astype(np.int64)
+        return days
 
     # --- instants ----------------------------------------------------------------------------
-    def starts_ns(self, ks) -> np.ndarray:
+    def starts_ns(self, ks: ArrayLike) -> np.ndarray:
         """UTC instant (ns) at which each period ``k`` starts."""
         return local_midnight_ns(self.first_days(ks), self.timezone)
 
@@ -226,14 +246,14 @@ class BillingCalendar:
         """Boundaries of periods ``k0 .. k1 - 1``: ``k1 - k0 + 1`` instants."""
         return self.starts_ns(np.arange(k0, k1 + 1))
 
-    def period_of_ns(self, t_ns) -> np.ndarray:
+    def period_of_ns(self, t_ns: ArrayLike) -> np.ndarray:
         """Index ``k`` of the period holding each UTC instant (ns)."""
-        t_ns = np.asarray(t_ns, dtype=np.int64)
-        if t_ns.size == 0:
-            return np.zeros(t_ns.shape, dtype=np.int64)
-        k0, k1 = self._span(int(t_ns.min()), int(t_ns.max()))
+        t = np.asarray(t_ns, dtype=np.int64)
+        if t.size == 0:
+            return np.zeros(t.shape, dtype=np.int64)
+        k0, k1 = self._span(int(t.min()), int(t.max()))
         bounds = self.bounds_ns(k0, k1)
-        return np.searchsorted(bounds, t_ns, side="right") - 1 + k0
+        return np.searchsorted(bounds, t, side="right") - 1 + k0
 
     def covering(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
         """Smallest ``(k0, k1)`` such that periods ``k0 .. k1 - 1`` hold ``[t_min, t_max)``."""
@@ -243,7 +263,7 @@ class BillingCalendar:
         last = int(np.searchsorted(bounds, max(t_max_ns - 1, t_min_ns), side="right")) - 1 + k0
         return first, last + 1
 
-    def coverage(self, ks, start_ns: int, end_ns: int) -> np.ndarray:
+    def coverage(self, ks: ArrayLike, start_ns: int, end_ns: int) -> np.ndarray:
         """The share (0-1) of each period ``k`` that the instants ``[start_ns, end_ns)`` cover.
 
         A period is *measured* when data covers at least half of it (:data:`MEASURED_SHARE`).
@@ -258,19 +278,20 @@ class BillingCalendar:
         >>> cal.coverage([0, 1, 2], lo, hi).round(3).tolist()
         [0.71, 1.0, 0.0]
         """
-        ks = np.asarray(ks, dtype=np.int64)
-        if ks.size == 0:
+        k = np.asarray(ks, dtype=np.int64)
+        if k.size == 0:
             return np.zeros(0, dtype=float)
-        k0, k1 = int(ks.min()), int(ks.max()) + 1
+        k0, k1 = int(k.min()), int(k.max()) + 1
         bounds = self.bounds_ns(k0, k1)
-        a, b = bounds[ks - k0], bounds[ks - k0 + 1]
+        a, b = bounds[k - k0], bounds[k - k0 + 1]
         covered = np.clip(np.minimum(b, end_ns) - np.maximum(a, start_ns), 0, None)
-        return covered / (b - a)
+        share: np.ndarray = covered / (b - a)
+        return share
 
     def _span(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
         """Period indices safely around two instants (a month of slack each side)."""
         def month_index(t_ns: int) -> int:
-            day = np.datetime64(t_ns // NS_PER_DAY, "D").astype(object)
+            day: dt.date = np.datetime64(t_ns // NS_PER_DAY, "D").astype(object)
             return (day.year - self.order_date.year) * 12 + day.month - self.order_date.month
         return month_index(t_min_ns) - 2, month_index(t_max_ns) + 2
 
@@ -317,7 +338,7 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 
 
-def floor_decimals(values, decimals: int) -> np.ndarray:
+def floor_decimals(values: ArrayLike, decimals: int) -> np.ndarray:
     """``values`` rounded *down* to ``decimals`` places, as a share of a period is shown (a
     period just short of half covered must never read as half). A value on a step whose
     scaling lands a hair under it in binary (0.29 x 100 = 28.999...) stays on that step.
@@ -331,11 +352,12 @@ def floor_decimals(values, decimals: int) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     steps = np.floor(x * scale)
     steps += (steps + 1) / scale <= x  # binary undershoot: the next step is still <= x
-    return steps / scale
+    floored: np.ndarray = steps / scale
+    return floored
 
 
-def mark_coverage(columns: dict, calendar: BillingCalendar, k0: int, k1: int,
-                  start_ns: int, end_ns: int, *, source: str = "sessions") -> dict:
+def mark_coverage(columns: dict[str, Any], calendar: BillingCalendar, k0: int, k1: int,
+                  start_ns: int, end_ns: int, *, source: str = "sessions") -> dict[str, Any]:
     """Usage rows (columns with a ``period`` column of k) with ``coverage`` added: the share of
     each row's period that the data window ``[start_ns, end_ns)`` covers. Warns once naming the
     partial periods among ``k0 .. k1 - 1`` (covered less than :data:`MEASURED_SHARE`) and their

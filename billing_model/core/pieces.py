@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .concurrency import session_minutes
 from .licenses import LICENSES
@@ -26,6 +27,9 @@ from .sessions import Sessions
 
 if TYPE_CHECKING:
     from .usage import Window
+
+#: sorted pieces: ``(key, mark, held, rank, billable)``, one array each (:meth:`_Layout.sort`)
+Pieces = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 #: bits of the license rank in a packed piece (:class:`_Layout`)
 _RANK_BITS = max(len(LICENSES) - 1, 1).bit_length()
@@ -41,7 +45,8 @@ THREADED_ROWS = 1 << 18
 PACKERS = 1 if sys.platform == "emscripten" else max(1, min(os.cpu_count() or 1, 2))
 
 
-def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int):
+def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray,
+                  n_orgs: int) -> Pieces | None:
     """The pieces of the sessions in ``window``, sorted by key then first mark: ``(key, mark,
     held, rank, billable)``, or ``None`` when no session is in the window.
 
@@ -60,12 +65,12 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_or
     # room for the later pieces of sessions crossing a boundary (a few in a hundred at most in
     # real data); more grows the array
     pieces = layout.empty(n + n // 32 + 1024)
-    filled, later = 0, []
+    filled, later = 0, list[np.ndarray]()
     block = BLOCK_ROWS
     if PACKERS > 1 and n >= THREADED_ROWS:  # at least one block per thread
         block = min(BLOCK_ROWS, -(-n // PACKERS))
 
-    def pack(lo):
+    def pack(lo: int) -> tuple[np.ndarray, np.ndarray]:
         return _pack_block(sessions, lo, min(n, lo + block), window, org_code, layout)
 
     with contextlib.ExitStack() as stack:
@@ -95,7 +100,7 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray, n_or
 
 
 def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: np.ndarray,
-                layout: _Layout):
+                layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
     """The packed pieces of sessions ``lo .. hi - 1``: their first pieces (clipped to the
     period they start in), and the later pieces of those crossing a period boundary."""
     base = int(window.bounds[0])
@@ -115,12 +120,13 @@ def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: 
     per, crossing = _periods_of(a, b, starts)
     del a
 
-    def column(name, index):  # a session column for some rows (a slice when it is a block)
-        values = getattr(sessions, name)
+    def column(name: str, index: np.ndarray | None) -> np.ndarray:
+        """A session column for some rows (a slice when it is a block)."""
+        values: np.ndarray = getattr(sessions, name)
         return values[lo:hi] if index is None else values[index]
 
-    def keys(index, period):
-        key = org_code[column("org", index)]
+    def keys(index: np.ndarray | None, period: np.ndarray) -> np.ndarray:
+        key: np.ndarray = org_code[column("org", index)]
         key *= n_per
         key += period
         key *= n_users
@@ -149,7 +155,8 @@ def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: 
                              column("rank", src), column("billable", src))
 
 
-def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray):
+def _periods_of(a: np.ndarray, b: np.ndarray,
+                starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The period of each minute ``a`` (index into ``starts``, the periods' first minutes and
     the end), and the rows whose ``b`` is in a later period: looked up in a table of the
     window's minutes (16 bits each: 21 MB for the longest window, 240 months)."""
@@ -182,7 +189,8 @@ class _Layout:
     def empty(self, n: int) -> np.ndarray:
         return np.empty(n, dtype=np.int64 if self.packs else _PIECE)
 
-    def pack(self, key, first, last, end, rank, billable):
+    def pack(self, key: np.ndarray, first: np.ndarray, last: np.ndarray, end: np.ndarray,
+             rank: np.ndarray, billable: np.ndarray) -> np.ndarray:
         """Pieces of ``key`` holding the marks ``first .. min(last, end)`` (none when that is
         empty). ``key`` is reused."""
         held = np.minimum(last, end)
@@ -205,7 +213,7 @@ class _Layout:
         packed += billable
         return packed
 
-    def sort(self, pieces):
+    def sort(self, pieces: np.ndarray) -> Pieces:
         """``(key, mark, held, rank, billable)`` of the pieces, sorted by key then mark: key
         int64 (``pieces`` itself when packed), mark and held int32, rank int8."""
         if not self.packs:
@@ -214,7 +222,8 @@ class _Layout:
                     pieces["held"].astype(np.int32), pieces["rank"], pieces["billable"])
         pieces.sort()
 
-        def field(bits, dtype):  # the low bits, then dropped (no int64 copy of the field)
+        def field(bits: int, dtype: DTypeLike) -> np.ndarray:
+            """The low bits, then dropped (no int64 copy of the field)."""
             out = np.empty(len(pieces), dtype=dtype)
             np.bitwise_and(pieces, (1 << bits) - 1, out=out, casting="unsafe")
             np.right_shift(pieces, bits, out=pieces)

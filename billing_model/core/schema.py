@@ -169,7 +169,9 @@ class Field:
             return _LICENSE_ACCEPTED
         if self.kind == "choice":
             return ", ".join(self.choices)
-        return self.range.accepted()  # type: ignore[union-attr]
+        limit = self.range
+        assert limit is not None, f"{self.key}: a {self.kind} field names its limit"
+        return limit.accepted()
 
     def missing_text(self) -> str:
         """What the message for a required key left out accepts."""

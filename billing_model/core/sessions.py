@@ -14,13 +14,16 @@ kept: it is a login (the FAQ bills "anyone who logged in") in no concurrency sli
 
 :class:`Sessions` holds integer codes, never Python objects per row: user and org codes index
 sorted name arrays, so code order is name order. Files and Arrow tables are parsed into chunks
-by :mod:`billing_model.io.tables`; :func:`combine` joins chunks into one :class:`Sessions`.
+by :mod:`billing_model.io.tables`; :func:`billing_model.io.combine.combine` joins chunks into
+one :class:`Sessions`.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
@@ -29,7 +32,7 @@ from .limits import LIMITS
 from .periods import MAX_DATE, MAX_PERIODS, MIN_DATE
 
 REQUIRED = ("user_id", "start", "end")
-OPTIONAL = ("org", "license", "client")
+OPTIONAL = ("org", "license", "client", "region")
 #: The client a session came from, and whether it is billable. Source: the vendor's FAQ, "who
 #: is billable": users who "log in to the desktop, web, or mobile user interfaces". The other
 #: rows are the ways a login reaches the platform without a user interface, as analytics and
@@ -70,7 +73,7 @@ NULL_IDS = frozenset({"nan", "null", "none", "#n/a", "n/a", "<na>", "nat", "na"}
 DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)
-MAX_SESSION_DAYS: int = LIMITS["session_days"].maximum  # type: ignore[assignment]
+MAX_SESSION_DAYS: int = LIMITS["session_days"].whole("maximum")
 
 
 @dataclass
@@ -78,7 +81,7 @@ class Sessions:
     """Sessions as arrays. ``user`` and ``org`` are codes into the sorted ``user_ids`` and
     ``org_names``; ``rank`` is the license rank (:mod:`billing_model.core.licenses`).
 
-    Read from files (:func:`billing_model.io.tables.combine`), ``user`` and ``org`` are int32
+    Read from files (:func:`billing_model.io.combine.combine`), ``user`` and ``org`` are int32
     (half the memory of int64; more than 2**31 distinct ids are refused there): widen them
     before arithmetic that can pass 2**31 (``org * n_users + user``). Other makers may pass
     int64 codes.
@@ -92,6 +95,10 @@ class Sessions:
     billable: np.ndarray    # bool: client is desktop, web or mobile
     user_ids: np.ndarray    # sorted unique user ids (str, object array)
     org_names: np.ndarray   # sorted unique org names (str, object array)
+    #: int32 codes into ``region_names`` (the data's ``region`` column), or ``None`` when the
+    #: data names no region (docs/rules.md#orgs-and-regions)
+    region: np.ndarray | None = None
+    region_names: np.ndarray | None = None  # sorted unique region names (str, object array)
 
     def __len__(self) -> int:
         return len(self.start_ns)
@@ -101,11 +108,49 @@ class Sessions:
         at least half of are *measured* (docs/rules.md#coverage)."""
         return int(self.start_ns.min()), int(self.end_ns.max())
 
-    def take(self, index) -> Sessions:
+    def take(self, index: np.ndarray | slice) -> Sessions:
         """A subset of rows (names kept)."""
         return Sessions(self.user[index], self.org[index], self.rank[index],
                         self.start_ns[index], self.end_ns[index], self.billable[index],
-                        self.user_ids, self.org_names)
+                        self.user_ids, self.org_names,
+                        None if self.region is None else self.region[index], self.region_names)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One validated table of sessions encoded as arrays
+    (:func:`billing_model.io.tables.normalize_table`), which
+    :func:`billing_model.io.combine.combine` joins into :class:`Sessions` and the Dask engine
+    scans and shuffles. Text columns are dictionaries and an int32 code per row: ``*_dict``
+    holds the distinct values as read (an Arrow string array; a NumPy object array from
+    :func:`billing_model.io.sessions.iter_chunks`), ``*_idx`` the codes.
+    """
+
+    user_dict: Any
+    user_idx: np.ndarray
+    org_dict: Any
+    org_idx: np.ndarray
+    rank: np.ndarray                 # int8 license rank per row
+    start: np.ndarray                # int64 UTC ns
+    end: np.ndarray                  # int64 UTC ns
+    billable: np.ndarray             # bool
+    where: Callable[[int], str]      # names row i in messages
+    #: the ``region`` column's values and codes; ``None``: the table has no region
+    region_dict: Any = None
+    region_idx: np.ndarray | None = None
+    #: sessions clipped at ``--as-of``: ``(count, as_of ns)``
+    clipped: tuple[int, int] | None = None
+    #: open records of a JSON export: ``(count, end ns, as_of given)``
+    open: tuple[int, int, bool] | None = None
+    #: rows of the earliest start and the latest end (found on the reading threads)
+    lo: int | None = None
+    hi: int | None = None
+    #: user ids as compared (folded), and the first row of each value when folding changed one
+    user_keys: Any = None
+    user_first: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.start)
 
 
 def _choice(value: str | None, accepted: tuple[str, ...], where: str) -> str | None:
@@ -129,7 +174,7 @@ def check_other_presence(value: str | None, *, where: str = "--other-presence") 
     return _choice(value, OTHER_PRESENCE, where)
 
 
-def presence_error(source: str, values: list, first: str) -> BillingInputError:
+def presence_error(source: str, values: list[str], first: str) -> BillingInputError:
     """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
     with its record count, and the first record holding one."""
     counts: dict[str, int] = {}
@@ -143,8 +188,8 @@ def presence_error(source: str, values: list, first: str) -> BillingInputError:
         "--other-presence logged-in|offline (scenario key other_presence)")
 
 
-def classify_clients(values: np.ndarray, codes: np.ndarray, where, other_clients: str | None,
-                     source: str = "sessions") -> np.ndarray:
+def classify_clients(values: np.ndarray, codes: np.ndarray, where: Callable[[int], str],
+                     other_clients: str | None, source: str = "sessions") -> np.ndarray:
     """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
     follow ``other_clients``, or are refused in one line naming them, their row counts and the
     first row."""
@@ -184,15 +229,15 @@ def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
     return first
 
 
-def span_of_chunks(chunks: list[dict]) -> tuple[int, str, int, str]:
+def span_of_chunks(chunks: list[Chunk]) -> tuple[int, str, int, str]:
     """The earliest start and the latest end of the chunks, each with the place of its row."""
-    # a loop over chunks (batches); normalize_table found them already ("lo", "hi")
-    lo = [c["lo"] if "lo" in c else int(np.argmin(c["start"])) for c in chunks]
-    hi = [c["hi"] if "hi" in c else int(np.argmax(c["end"])) for c in chunks]
-    a = min(range(len(chunks)), key=lambda j: chunks[j]["start"][lo[j]])
-    b = max(range(len(chunks)), key=lambda j: chunks[j]["end"][hi[j]])
-    return (int(chunks[a]["start"][lo[a]]), chunks[a]["where"](lo[a]),
-            int(chunks[b]["end"][hi[b]]), chunks[b]["where"](hi[b]))
+    # a loop over chunks (batches); normalize_table found them already (lo, hi)
+    lo = [c.lo if c.lo is not None else int(np.argmin(c.start)) for c in chunks]
+    hi = [c.hi if c.hi is not None else int(np.argmax(c.end)) for c in chunks]
+    a = min(range(len(chunks)), key=lambda j: chunks[j].start[lo[j]])
+    b = max(range(len(chunks)), key=lambda j: chunks[j].end[hi[j]])
+    return (int(chunks[a].start[lo[a]]), chunks[a].where(lo[a]),
+            int(chunks[b].end[hi[b]]), chunks[b].where(hi[b]))
 
 
 def check_span(start_ns: int, start_where: str, end_ns: int, end_where: str) -> None:
@@ -225,8 +270,8 @@ def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
 
 def instant_text(t_ns: int) -> str:
     """A UTC instant (ns) as ISO 8601 text, to the second unless it has a fraction."""
-    unit = "s" if t_ns % 10**9 == 0 else "ns"
-    return np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit) + "Z"
+    unit: Literal["s", "ns"] = "s" if t_ns % 10**9 == 0 else "ns"
+    return str(np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit)) + "Z"
 
 
 def clipped_message(source: str, count: int, as_of_ns: int) -> str:
@@ -236,18 +281,20 @@ def clipped_message(source: str, count: int, as_of_ns: int) -> str:
             "(the data's window ends at --as-of)")
 
 
-def warn_clipped(chunks: list[dict], source: str) -> None:
-    """One warning for the sessions of every chunk clipped at ``--as-of``."""
-    clipped = [c["clipped"] for c in chunks if c.get("clipped")]
-    if clipped:
-        warnings.warn(clipped_message(source, sum(c[0] for c in clipped), clipped[0][1]),
+def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
+    """One warning for the sessions clipped at ``--as-of`` (each chunk's or part's
+    ``clipped``)."""
+    found = [c for c in clipped if c]
+    if found:
+        warnings.warn(clipped_message(source, sum(c[0] for c in found), found[0][1]),
                       BillingWarning, stacklevel=3)
 
 
-def warn_open(chunks: list[dict], source: str) -> None:
-    """One warning for the open records of every chunk (see :func:`open_message`)."""
-    opened = [c["open"] for c in chunks if c.get("open")]
-    if opened:
-        warnings.warn(open_message(source, sum(o[0] for o in opened),
-                                   max(o[1] for o in opened), opened[0][2]),
+def warn_open(opened: list[tuple[int, int, bool] | None], source: str) -> None:
+    """One warning for the open records (each chunk's or part's ``open``, see
+    :func:`open_message`)."""
+    found = [o for o in opened if o]
+    if found:
+        warnings.warn(open_message(source, sum(o[0] for o in found),
+                                   max(o[1] for o in found), found[0][2]),
                       BillingWarning, stacklevel=3)

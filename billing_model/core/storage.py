@@ -33,6 +33,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -50,14 +51,14 @@ MB_PER_GB = 1000.0
 
 #: Audio and screen MB per recorded minute: assumptions (the vendor publishes no size), and the
 #: limits of every storage setting, are rows of ``core.limits.LIMITS`` with their reasons.
-DEFAULT_AUDIO_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].default  # type: ignore
-DEFAULT_SCREEN_MB_PER_MINUTE: float = LIMITS["screen_mb_per_minute"].default  # type: ignore
+DEFAULT_AUDIO_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].real("default")
+DEFAULT_SCREEN_MB_PER_MINUTE: float = LIMITS["screen_mb_per_minute"].real("default")
 #: The vendor keeps screen recordings at most one year (docs/rules.md#retention).
-MAX_SCREEN_RETENTION_DAYS: int = LIMITS["screen_retention_days"].maximum  # type: ignore
-MAX_RETENTION_DAYS: int = LIMITS["retention_days"].maximum  # type: ignore
-MAX_CALLS_PER_MONTH: float = LIMITS["calls_per_month"].maximum  # type: ignore
-MAX_AVG_MINUTES: float = LIMITS["avg_minutes"].maximum  # type: ignore
-MAX_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].maximum  # type: ignore
+MAX_SCREEN_RETENTION_DAYS: int = LIMITS["screen_retention_days"].whole("maximum")
+MAX_RETENTION_DAYS: int = LIMITS["retention_days"].whole("maximum")
+MAX_CALLS_PER_MONTH: float = LIMITS["calls_per_month"].real("maximum")
+MAX_AVG_MINUTES: float = LIMITS["avg_minutes"].real("maximum")
+MAX_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].real("maximum")
 
 #: decimals of the GB figures in the per-period forecast (3 = whole MB)
 GB_DECIMALS = 3
@@ -76,7 +77,7 @@ def _default_label(key: str) -> str:
     return f"storage.{key}"
 
 
-def _number(value: object, label: str, *, accepted: str = "a number >= 0") -> float:
+def _number(value: Any, label: str, *, accepted: str = "a number >= 0") -> float:
     if isinstance(value, bool) or value is None:
         raise BillingInputError(f"{label}: {value!r} is not a number; accepted: {accepted}")
     try:
@@ -248,7 +249,39 @@ class StorageSettings:
         return np.full(months, float(self.calls_per_month))
 
 
-def _validated(values: dict[str, object], label: Callable[[str], str]) -> dict[str, object]:
+def growing_calls(calls_per_month: Any, growth_rate: object, months: int, *,
+                  label: Callable[[str], str] = _default_label) -> float | tuple[float, ...]:
+    """Call volume growing by ``growth_rate`` a month: period ``k`` gets
+    ``calls_per_month x (1 + growth_rate)^k`` (``docs/storage.md``, the ``storage`` command's
+    ``--growth-rate``). A rate of 0 returns the volume as given (checked with the other
+    settings); a rate <= -1, or one that grows the volume past the limit, is refused naming
+    ``label("growth_rate")``.
+
+    >>> growing_calls(1000, 0.5, 3)
+    (1000.0, 1500.0, 2250.0)
+    >>> growing_calls(3100, "0", 3)
+    3100
+    """
+    where = label("growth_rate")
+    accepted = "a fraction > -1 (0.02 = 2 % a month)"
+    growth = _number(growth_rate, where, accepted=accepted)
+    if growth <= -1:
+        raise BillingInputError(f"{where}: {growth_rate!r} is not accepted; accepted: {accepted}")
+    if growth == 0:
+        given: float | tuple[float, ...] = calls_per_month  # checked with the other settings
+        return given
+    first = _number(calls_per_month, label("calls_per_month"))
+    with np.errstate(over="ignore"):
+        calls = first * (1.0 + growth) ** np.arange(months)
+    if calls[-1] > MAX_CALLS_PER_MONTH:
+        raise BillingInputError(
+            f"{where}: {growth_rate!r} grows {first:,g} calls to {calls[-1]:,.3g} a month by "
+            f"period {months}; accepted: a rate that keeps the volume within "
+            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month")
+    return tuple(float(c) for c in calls)
+
+
+def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str, Any]:
     """Checked and converted settings; errors name the key through ``label``."""
     out = dict(values)
     out["calls_per_month"] = _calls(values["calls_per_month"], label("calls_per_month"))
@@ -305,7 +338,8 @@ def _window_sum(new: np.ndarray, life_days: int) -> np.ndarray:
     cum = np.concatenate(([0.0], np.cumsum(new)))
     day = np.arange(new.size)
     oldest = np.maximum(day + 1 - life_days, 0)
-    return np.maximum(cum[day + 1] - cum[oldest], 0.0)  # clip float noise below zero
+    total: np.ndarray = np.maximum(cum[day + 1] - cum[oldest], 0.0)  # clip float noise below 0
+    return total
 
 
 def _daily_arrays(settings: StorageSettings, start_date: object, months: object,
@@ -461,8 +495,8 @@ def storage_forecast(settings: StorageSettings, start_date: object, months: int,
     frame["allowance_gb"] = allowance
     frame["overage_gb"] = overage
     # a loop over periods: one exact invoice line each
-    frame["overage_cost"] = [line_amount(float(q), settings.overage_rate, currency)
-                             for q in overage]
+    frame["overage_cost"] = pd.Series([line_amount(float(q), settings.overage_rate, currency)
+                                       for q in overage], index=frame.index, dtype=object)
     return frame
 
 

@@ -12,6 +12,8 @@ The rules (``docs/rules.md``, "Who is billable" and "Concurrency"):
   under ``cumulative`` (default, the vendor's method) is the largest ``k`` such that the slices
   with ``c >= k`` add up to ``min_minutes`` (30), contiguous or not; under ``contiguous`` the
   largest level held for ``min_minutes`` consecutive slices.
+* **Hourly** (:mod:`billing_model.core.hours`): the named users' logged-in time per license,
+  exact, and that total rounded up to a whole hour.
 * **Which licenses the peak bills**: the ``peak`` pool users present in the most slices of the
   period (ties: higher license first, then ``user_id`` ascending); their licenses are counted.
 
@@ -30,13 +32,15 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .concurrency import (
     DEFAULT_MIN_MINUTES,
+    Segments,
     check_min_minutes,
     check_peak_rule,
     compact_events,
@@ -50,7 +54,9 @@ from .concurrency import (
     segments,
     sweep,
 )
+from .daily import daily_rows, day_starts
 from .errors import BillingInputError, BillingWarning
+from .hours import hour_totals, logged_in_ns
 from .licenses import KEY_BY_RANK, LICENSES, POOL_MIN_RANK
 from .periods import (
     DEFAULT_TIMEZONE,
@@ -70,7 +76,7 @@ if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
 
 COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak", "coverage"]
+           "peak_concurrent", "raw_peak", "coverage", "logged_in_hours", "billable_hours"]
 #: ``usage --by-user``: one row per org, period and user (reconciles the vendor's usage report)
 USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
                 "named", "billed_concurrent"]
@@ -136,36 +142,62 @@ class UsagePartial:
     events: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     users: Columns
     org_names: np.ndarray
+    #: the regions of the data (sorted), or ``None``: then org codes index ``org_names``; with
+    #: regions, an org code is ``org * len(region_names) + region``: each region of an org is
+    #: a pool of its own (docs/rules.md#orgs-and-regions)
+    region_names: np.ndarray | None = None
+
+    def place(self, codes: ArrayLike) -> Columns:
+        """The ``org`` (and ``region``, when the data has regions) of org codes."""
+        code = np.asarray(codes, dtype=np.int64)
+        if self.region_names is None:
+            return {"org": self.org_names[code].astype(str)}
+        n = len(self.region_names)
+        return {"org": self.org_names[code // n].astype(str),
+                "region": self.region_names[code % n].astype(str)}
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return self.events if self.events is not None else run_events(*self.runs)
+        if self.events is not None:
+            return self.events
+        assert self.runs is not None, "a partial holds runs or events"
+        return run_events(*self.runs)
 
-    def segments(self, cuts: np.ndarray):
+    def segments(self, cuts: np.ndarray) -> Segments:
         """The pool's segments per org (:func:`~billing_model.core.concurrency.segments`), cut
         at the periods' first minutes ``cuts``."""
         if self.events is None:
+            assert self.runs is not None, "a partial holds runs or events"
             return run_segments(*self.runs, cuts=cuts)
         return segments(*self.events, cuts=cuts)
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
-        if not np.array_equal(self.org_names, other.org_names):
-            raise ValueError("partials of different org lists")
+        if not (np.array_equal(self.org_names, other.org_names)
+                and _same(self.region_names, other.region_names)):
+            raise ValueError("partials of different org or region lists")
         events = compact_events(*(np.concatenate([x, y]) for x, y in
                                   zip(self.event_arrays(), other.event_arrays(), strict=True)))
         return UsagePartial(None, events, _concat_columns([self.users, other.users]),
-                            self.org_names)
+                            self.org_names, self.region_names)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return bool(np.array_equal(a, b))
 
 
 def _concat_columns(tables: list[Columns]) -> Columns:
     return {name: np.concatenate([t[name] for t in tables]) for name in tables[0]}
 
 
-def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None
-                  ) -> UsagePartial:
+def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None,
+                  region_names: np.ndarray | None = None) -> UsagePartial:
     """Pool presence runs and per-user totals of ``sessions`` within ``window``.
 
     Every session of a user must be in the same call (a user's sessions are merged here).
-    ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own.
+    ``org_names`` fixes the org axis (all partitions must share it); default the sessions' own;
+    ``region_names`` likewise the regions (default the sessions' own, ``None`` without any):
+    with regions, the org axis is every org in every region.
 
     Each session becomes one *piece* per period it touches; the pieces are packed in one integer
     each (org, period and user; first minute mark held; marks held; license rank; billable) and
@@ -175,14 +207,30 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
         org_names = sessions.org_names
     org_names = np.asarray(org_names, dtype=object)
     org_code = np.searchsorted(org_names.astype(str), sessions.org_names.astype(str))
+    n_axis = len(org_names)
+    if region_names is None:
+        region_names = sessions.region_names
+    if region_names is not None:  # each region of an org its own pool: codes per org and region
+        region_names = np.asarray(region_names, dtype=object)
+        assert sessions.region_names is not None, "a region axis needs the sessions' regions"
+        region_code = np.searchsorted(region_names.astype(str),
+                                      sessions.region_names.astype(str))
+        axis = org_code[sessions.org].astype(np.int64)
+        axis *= len(region_names)
+        axis += region_code[sessions.region]
+        n_axis *= len(region_names)
+        sessions = replace(sessions, org=axis)
+        org_code = np.arange(n_axis, dtype=np.int64)
+        del axis
     n_per, n_users = window.n_periods, len(sessions.user_ids)
-    pieces = sorted_pieces(sessions, window, org_code, len(org_names))
+    pieces = sorted_pieces(sessions, window, org_code, n_axis)
     if pieces is None:
         empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
                  "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
-                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool)}
-        no_runs = tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
-        return UsagePartial(no_runs, None, empty, org_names)
+                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool),
+                 "logged_ns": np.zeros(0, np.int64)}
+        no_runs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return UsagePartial(no_runs, None, empty, org_names, region_names)
     key, mark, held, rank, billable = pieces
     del pieces
 
@@ -230,10 +278,15 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     runs = (g_org[run_group], run_a, run_b)
     del run_group
 
+    # logged-in time (hourly licensing): every key with billable time is a named group
+    t_key, t_ns = logged_in_ns(sessions, window.bounds, org_code)
+    g_logged = np.zeros(len(g_key), dtype=np.int64)
+    g_logged[np.searchsorted(g_key, t_key)] = t_ns
+    del t_key, t_ns
     users = {"org": g_org, "period": g_op % n_per + window.k0,
              "user_id": sessions.user_ids[g_key % n_users], "rank": g_rank,
-             "minutes": g_minutes, "named": g_named}
-    return UsagePartial(runs, None, users, org_names)
+             "minutes": g_minutes, "named": g_named, "logged_ns": g_logged}
+    return UsagePartial(runs, None, users, org_names, region_names)
 
 
 @dataclass
@@ -296,16 +349,18 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     n_per = window.n_periods
     users = s.users
     if by_user:
-        return _user_rows(s, partial.org_names, window)
+        return _user_rows(s, partial, window)
     named = users["named"].astype(bool)
     rank = users["rank"][named].astype(np.int64)
     key = users["group"][named] * N_RANKS + rank
     keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    billed = np.bincount(inverse.reshape(-1), weights=users["billed"][named],
+    inverse = inverse.reshape(-1)
+    billed = np.bincount(inverse, weights=users["billed"][named],
                          minlength=len(keys)).astype(np.int64)
+    logged, billable = hour_totals(users["logged_ns"][named], inverse, len(keys))
     group, r_idx = keys // N_RANKS, keys % N_RANKS
     g_index = np.searchsorted(s.group, group)
-    _warn_mixed_tiers(group, r_idx, partial.org_names, window)
+    _warn_mixed_tiers(group, r_idx, partial, window)
 
     ks = group % n_per + window.k0
     org = group // n_per
@@ -313,7 +368,7 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     ks, org, r_idx, g_index = ks[order], org[order], r_idx[order], g_index[order]
     first = window.calendar.first_days(ks)
     return {
-        "org": partial.org_names[org].astype(str),
+        **partial.place(org),
         "period_start": first,
         "period_end": window.calendar.first_days(ks + 1) - 1,
         "license": KEY_BY_RANK[r_idx].astype(str),
@@ -321,11 +376,26 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
         "concurrent_users": billed[order],
         "peak_concurrent": s.peak[g_index],
         "raw_peak": s.raw[g_index],
+        "logged_in_hours": logged[order],
+        "billable_hours": billable[order],
         "period": ks,
     }
 
 
-def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
+def daily_usage(partial: UsagePartial, window: Window) -> Columns:
+    """The vendor's daily concurrent usage report from the sum of all partitions' partials (both
+    engines): per org (and region) and local day, the most pool users present at one minute
+    mark of the day and at how many of the day's marks that many were present
+    (:mod:`billing_model.core.daily`). Columns
+    :data:`~billing_model.core.daily.DAILY_COLUMNS`, ``region`` after ``org`` when the data has
+    regions; ordered by org (and region), then day."""
+    days, starts = day_starts(window.calendar, window.k0, window.k1, int(window.bounds[0]))
+    code, day, peak, minutes = daily_rows(*partial.segments(starts[1:-1]), days, starts)
+    return {**partial.place(code), "day": day, "peak_concurrent": peak,
+            "minutes_at_peak": minutes}
+
+
+def _user_rows(s: Settled, partial: UsagePartial, window: Window) -> Columns:
     """One row per org, period and user (``usage --by-user``), ordered like the usage rows and
     then by user id."""
     users = s.users
@@ -337,7 +407,7 @@ def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
     order = np.lexsort((user_id, org, ks))
     ks, org = ks[order], org[order]
     return {
-        "org": org_names[org].astype(str),
+        **partial.place(org),
         "period_start": window.calendar.first_days(ks),
         "period_end": window.calendar.first_days(ks + 1) - 1,
         "user_id": user_id[order],
@@ -349,7 +419,7 @@ def _user_rows(s: Settled, org_names: np.ndarray, window: Window) -> Columns:
     }
 
 
-def to_frame(columns: Columns):
+def to_frame(columns: Columns) -> pd.DataFrame:
     """A DataFrame of engine columns (dates as ``datetime.date``, as the API has returned)."""
     import pandas as pd
 
@@ -357,7 +427,7 @@ def to_frame(columns: Columns):
                          for name, values in columns.items()})
 
 
-def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray,
+def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, partial: UsagePartial,
                       window: Window) -> None:
     """Warn for each org and period whose named users hold more than one of PureCloud 1-3
     (``group`` and ``rank``: the distinct pairs, sorted)."""
@@ -367,8 +437,10 @@ def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, org_names: np.ndarray
     for one in mixed.tolist():  # a loop over the orgs and periods that mix tiers (a few)
         tiers = ", ".join(KEY_BY_RANK[r[g == one]])
         org, k = divmod(one, window.n_periods)
+        place = partial.place([org])
+        name = place["org"][0] + (f" (region {place['region'][0]})" if "region" in place else "")
         warnings.warn(
-            f"org {org_names[org]!s}, period from {window.calendar.first_day(k + window.k0)}: "
+            f"org {name}, period from {window.calendar.first_day(k + window.k0)}: "
             f"mixes {tiers} users; the FAQ says one org cannot mix PureCloud 1, 2 and 3",
             BillingWarning, stacklevel=3)
 
@@ -382,19 +454,25 @@ def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
     return Window.covering(calendar, int(sessions.start_ns.min()), end)
 
 
-def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE):
+def default_order_date(sessions: Sessions, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """The local date of the earliest session: periods then start with the data."""
-    first_ns = int(sessions.start_ns.min())
-    first = dt.datetime.fromtimestamp(first_ns // 10**9, dt.UTC).astimezone(
+    return order_date_at(int(sessions.start_ns.min()), timezone)
+
+
+def order_date_at(first_ns: int, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
+    """The local date of the UTC instant ``first_ns``, as the default order date (the Dask
+    engine knows the earliest start, not the sessions)."""
+    first = dt.datetime.fromtimestamp(int(first_ns) // 10**9, dt.UTC).astimezone(
         get_timezone(timezone))
     # checked here, so that a date out of range is not blamed on an order date nobody gave
     return to_date(first.date(), where="sessions: the earliest session (the default order date)")
 
 
-def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def compute_usage(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False
+                  by_user: bool = False, daily: bool = False
                   ) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
@@ -412,14 +490,20 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
         present, named, billed as concurrent), to reconcile the vendor's usage report.
     as_of : UTC ns when the data was exported: the data's window runs to it (default: to the
         latest end).
+    daily : return the vendor's daily concurrent usage report instead: one row per org and
+        local day (billing time zone) with the day's peak of pool users at a minute mark and
+        the minutes at that peak (:data:`~billing_model.core.daily.DAILY_COLUMNS`,
+        :func:`billing_model.core.daily.daily_usage`).
 
     Returns
     -------
     DataFrame with columns ``org, period_start, period_end, license, named_users,
-    concurrent_users, peak_concurrent, raw_peak, coverage, period`` (``period`` is k;
-    ``coverage`` the share of the period the data's window covers, see
-    :func:`billing_model.core.periods.mark_coverage`), one row per org, period and license with
-    named or concurrent users, ordered by period, org and license rank.
+    concurrent_users, peak_concurrent, raw_peak, coverage, logged_in_hours, billable_hours,
+    period`` (``period`` is k; ``coverage`` the share of the period the data's window covers,
+    see :func:`billing_model.core.periods.mark_coverage`; ``logged_in_hours`` the named users'
+    logged-in time, unrounded, and ``billable_hours`` that rounded up to a whole hour, the
+    hourly license's quantity, :mod:`billing_model.core.hours`), one row per org, period and
+    license with named or concurrent users, ordered by period, org and license rank.
 
     Examples
     --------
@@ -434,26 +518,42 @@ def compute_usage(sessions: Sessions, *, order_date=None, timezone: str = DEFAUL
     """
     return to_frame(usage_columns(sessions, order_date=order_date, timezone=timezone,
                                   peak_rule=peak_rule, min_minutes=min_minutes,
-                                  periods=periods, as_of=as_of, by_user=by_user))
+                                  periods=periods, as_of=as_of, by_user=by_user,
+                                  daily=daily))
 
 
-def usage_columns(sessions: Sessions, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
+def usage_columns(sessions: Sessions, *, order_date: object = None,
+                  timezone: str = DEFAULT_TIMEZONE,
                   peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
                   periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False) -> Columns:
+                  by_user: bool = False, daily: bool = False) -> Columns:
     """:func:`compute_usage` as NumPy columns (dates ``datetime64[D]``), without pandas: what
     the command line writes."""
     calendar = BillingCalendar(order_date if order_date is not None
                                else default_order_date(sessions, timezone), timezone)
     window = (Window.for_periods(calendar, *periods) if periods
               else usage_window(sessions, calendar))
-    columns = finalize_usage(partial_usage(sessions, window), window, peak_rule=peak_rule,
-                             min_minutes=min_minutes, by_user=by_user)
+    partial = partial_usage(sessions, window)
+    if daily:
+        check_peak_rule(peak_rule)
+        check_min_minutes(min_minutes)
+        return daily_usage(partial, window)
+    columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
+                             by_user=by_user)
+    del partial
     start, end = sessions.span()
     columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
                             end if as_of is None else max(end, int(as_of)))
-    names = USER_COLUMNS if by_user else COLUMNS
-    return {name: columns[name] for name in [*names, "period"]}
+    return {name: columns[name]
+            for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)}
+
+
+def output_names(names: list[str], columns: Columns) -> list[str]:
+    """The columns of a result in order: ``names``, ``region`` after ``org`` when the data has
+    regions, then ``period``."""
+    if "region" in columns:
+        names = [names[0], "region", *names[1:]]
+    return [*names, "period"]
 
 
 def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,

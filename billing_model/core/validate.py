@@ -131,7 +131,7 @@ def date(value: Any, where: str, key: str = "order_date") -> dt.date:
 def choice(value: Any, where: str, accepted: Sequence[str]) -> str:
     """One of ``accepted`` (case and surrounding spaces ignored), returned as written there."""
     text = value.strip().lower() if isinstance(value, str) else None
-    if text not in accepted:
+    if text is None or text not in accepted:
         refuse(where, value, ", ".join(accepted))
     return text
 

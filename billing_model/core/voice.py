@@ -39,8 +39,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .money import round_money
 from .periods import anchor_dates
@@ -54,7 +56,7 @@ INCREMENTS_PER_MINUTE = 60 // INCREMENT_SECONDS
 _NS_PER_HOUR = 3_600_000_000_000
 
 
-def adjusted_seconds(duration_seconds) -> np.ndarray:
+def adjusted_seconds(duration_seconds: ArrayLike) -> np.ndarray:
     """Each call's duration rounded up to the billing increment of 6 seconds (int64).
 
     >>> adjusted_seconds([0, 1, 6, 7, 34, 749]).tolist()
@@ -64,7 +66,7 @@ def adjusted_seconds(duration_seconds) -> np.ndarray:
     return -(-d // INCREMENT_SECONDS) * INCREMENT_SECONDS
 
 
-def voice_cycle_starts_ns(order_date: object, ks) -> np.ndarray:
+def voice_cycle_starts_ns(order_date: object, ks: ArrayLike) -> np.ndarray:
     """UTC instants (ns) at which voice cycles ``ks`` start: 07:00 UTC on the first day of
     billing period ``k``, whatever the billing time zone.
 
@@ -75,7 +77,7 @@ def voice_cycle_starts_ns(order_date: object, ks) -> np.ndarray:
     return days + VOICE_CYCLE_HOUR_UTC * _NS_PER_HOUR
 
 
-def voice_cycle_of(start_ns, order_date: object, periods: int) -> np.ndarray:
+def voice_cycle_of(start_ns: ArrayLike, order_date: object, periods: int) -> np.ndarray:
     """The voice cycle ``k`` holding each call start: ``-1`` before cycle 0, ``periods`` at or
     after the end of cycle ``periods - 1`` (int64).
 
@@ -128,8 +130,8 @@ class VoiceCalls:
         return len(self.start_ns)
 
     @classmethod
-    def from_values(cls, start: Sequence, duration_s: Sequence, *,
-                    total_cost: Sequence | None = None, rate: Sequence | None = None,
+    def from_values(cls, start: Sequence[Any], duration_s: Sequence[int], *,
+                    total_cost: Sequence[Any] | None = None, rate: Sequence[Any] | None = None,
                     currency: str = "USD", source: str = "voice report") -> VoiceCalls:
         """Calls from Python values (tests, notebooks): ISO instants (UTC when written without
         an offset, as the vendor's report), whole seconds, costs and rates as decimal text or
@@ -143,10 +145,11 @@ class VoiceCalls:
 
         starts = np.array([utc(s) for s in start], dtype="datetime64[ns]").astype(np.int64)
 
-        def units(values: Sequence | None) -> tuple[np.ndarray, np.ndarray, int]:
+        def units(values: Sequence[Any] | None) -> tuple[np.ndarray, np.ndarray, int]:
             values = [None] * n if values is None else list(values)
             dec = [None if v is None else Decimal(str(v)) for v in values]
-            scale = max([-d.as_tuple().exponent for d in dec if d is not None] + [0])
+            exponents = [d.as_tuple().exponent for d in dec if d is not None]
+            scale = max([-e for e in exponents if isinstance(e, int)] + [0])  # int: finite
             out = np.array([0 if d is None else int(d.scaleb(scale)) for d in dec], np.int64)
             return out, np.array([d is not None for d in dec], dtype=bool), scale
 
@@ -159,7 +162,8 @@ class VoiceCalls:
         """Rate x adjusted minutes of every call, in units of ``10**-(rate_scale + 1)`` (the
         adjusted minutes are tenths): exact integers."""
         increments = adjusted_seconds(self.duration_s) // INCREMENT_SECONDS
-        return self.rate_units * increments
+        cost: np.ndarray = self.rate_units * increments
+        return cost
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ so an arrears line is dated the start of the next period in both languages by on
 
 from __future__ import annotations
 
-from ..core.invoices import INVOICE_OFFSET, TIMING
+from ..core.invoices import FIRST_YEAR_MONTHS, INVOICE_OFFSET, TIMING
 from .periods import period_start
 
 
@@ -85,3 +85,32 @@ def partner_blank(value: str, channel: str = "Channel") -> str:
     """Empty for the partner channel, whose invoices show quantities but no rates or amounts
     (``invoice_schedule``'s partner rule)."""
     return f'IF({channel}="partner","",{value})'
+
+
+def first_year_end(order_date: str = "OrderDate") -> str:
+    """The first day after the first year (twin of
+    :func:`billing_model.core.invoices.first_year_end`).
+
+    >>> first_year_end("V1_OrderDate")
+    'EDATE(V1_OrderDate,12)'
+    """
+    return period_start(FIRST_YEAR_MONTHS, order_date)
+
+
+def invoiced_before(day: str, dates: str = "LineInvoiceDate",
+                    amounts: str = "LineAmount") -> str:
+    """The amount of the lines dated before ``day`` (twin of
+    :func:`billing_model.core.invoices.invoiced_to_date`; ``dates="LineDueDate"`` for cash)."""
+    return f'SUMIF({dates},"<"&{day},{amounts})'
+
+
+def first_year_cost(dates: str = "LineInvoiceDate", amounts: str = "LineAmount",
+                    order_date: str = "OrderDate") -> str:
+    """First-year cost: invoiced before :func:`first_year_end` (twin of
+    :func:`billing_model.core.invoices.first_year_cost`; ``dates="LineDueDate"`` for
+    first-year cash).
+
+    >>> first_year_cost()
+    'SUMIF(LineInvoiceDate,"<"&EDATE(OrderDate,12),LineAmount)'
+    """
+    return invoiced_before(first_year_end(order_date), dates, amounts)

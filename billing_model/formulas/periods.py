@@ -27,6 +27,10 @@ def period_end(k: int | str, order_date: str = "OrderDate") -> str:
 
 
 def period_of_day(date: str, starts: str = "PeriodStart") -> str:
-    """Period ``k`` a date falls in, from the column of period starts (``BillingCalendar``'s
-    ``period_of``, in whole days)."""
+    """Period ``k`` a date falls in, from the column of period starts (twin of
+    :func:`billing_model.core.periods.period_of_day`; the Storage sheet's daily model).
+
+    >>> period_of_day("O5")
+    'MATCH(O5,PeriodStart,1)-1'
+    """
     return f"MATCH({date},{starts},1)-1"

@@ -31,19 +31,13 @@ import re
 import warnings
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from billing_model.core.concurrency import (
-    DEFAULT_MIN_MINUTES,
-    DEFAULT_PEAK_RULE,
-    check_peak_rule,
-    touched_span,
-)
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import check_currency, to_decimal
 from billing_model.core.periods import (
@@ -57,8 +51,9 @@ from billing_model.core.periods import (
 from billing_model.core.schema import CONTRACT_DEFAULTS
 from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
-from billing_model.core.usage import Window, finalize_usage, partial_usage, to_frame
-from billing_model.io.tables import combine, normalize_table, parse_instants
+from billing_model.core.usage import Window
+from billing_model.io.combine import combine
+from billing_model.io.tables import normalize_table, parse_instants
 
 #: no default: the value is required
 _REQUIRED = object()
@@ -436,21 +431,16 @@ def period_window(sessions: Sessions, period_start: Cell, period_end: Cell,
     return Window(BillingCalendar(first_day, "UTC"), 0, 1, np.array([m0, m1], dtype=np.int64))
 
 
-def window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, period_start: Cell,
-                  period_end: Cell, timezone: Cell, *, rule: str = DEFAULT_PEAK_RULE,
-                  min_minutes: int = DEFAULT_MIN_MINUTES) -> pd.DataFrame | None:
-    """The usage engine's rows for one window (None when there are no sessions)."""
+def window_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
+                    period_start: Cell, period_end: Cell, timezone: Cell
+                    ) -> tuple[Sessions, Window] | None:
+    """One window's sessions and the window, read from cells (None when there are no
+    sessions); :func:`billing_model.service.window_usage` counts them."""
     tz = read_timezone(timezone)
     sessions = read_sessions(user_ids, starts, ends, licenses, SESSION_TIMEZONE)
     if sessions is None:
         return None
-    window = period_window(sessions, period_start, period_end, tz)
-    check_peak_rule(rule, where="rule")
-    first, last = touched_span(sessions.start_ns, sessions.end_ns)
-    if not np.any((last >= window.bounds[0]) & (first < window.bounds[-1])):
-        return None  # no session in the period (partial_usage needs at least one)
-    return to_frame(finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
-                                   min_minutes=min_minutes))
+    return sessions, period_window(sessions, period_start, period_end, tz)
 
 
 def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
@@ -539,8 +529,17 @@ def argument_names():
         raise BillingInputError(re.sub(r"\b(?:contract|usage)\.", "", text)) from None
 
 
+@overload
+def read_numbers(values: Cell, name: str, *, money: Literal[False] = False,
+                 optional: Literal[False] = False) -> list[float]: ...
+@overload
+def read_numbers(values: Cell, name: str, *, money: Literal[True],
+                 optional: Literal[False] = False) -> list[Decimal]: ...
+@overload
 def read_numbers(values: Cell, name: str, *, money: bool = False,
-                 optional: bool = False) -> list | None:
+                 optional: bool) -> list[Decimal] | list[float] | None: ...
+def read_numbers(values: Cell, name: str, *, money: bool = False,
+                 optional: bool = False) -> list[Decimal] | list[float] | None:
     """A column of numbers, trailing blanks dropped (money as exact decimals); None for an
     ``optional`` argument left out."""
     if optional and values is None:
@@ -548,7 +547,7 @@ def read_numbers(values: Cell, name: str, *, money: bool = False,
     cells = trim_trailing({name: read_column(values, name)})[name]
     if not cells:
         raise BillingInputError(f"{name}: no values; accepted: one number per period")
-    out = []
+    out: list[Any] = []  # Decimals (money) or floats
     for i, cell in enumerate(cells):  # a loop over billing periods
         where = f"{name}: row {i + 1}"
         if _is_blank(cell):

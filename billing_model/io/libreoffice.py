@@ -83,30 +83,30 @@ def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
     ``to`` is ``"xlsx"`` (recalculated workbook) or ``"pdf"``. One LibreOffice run converts all
     the files (each start costs seconds). Returns the output paths, in the order of ``paths``.
     """
-    paths = [Path(p).resolve() for p in paths]
-    for path in paths:
+    files = [Path(p).resolve() for p in paths]
+    for path in files:
         if not path.is_file():
             raise BillingInputError(f"{path}: no such workbook to recalculate")
-    outdir = Path(outdir).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    if any(p.parent == outdir for p in paths):
-        raise BillingInputError(f"{outdir}: the output folder must differ from the input's")
-    if not paths:
+    folder = Path(outdir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(p.parent == folder for p in files):
+        raise BillingInputError(f"{folder}: the output folder must differ from the input's")
+    if not files:
         return []
     soffice = find_soffice()
     target = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf"}.get(to, to)
     cmd = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
            f"-env:UserInstallation={_profile_dir().as_uri()}",
-           "--convert-to", target, "--outdir", str(outdir), *map(str, paths)]
+           "--convert-to", target, "--outdir", str(folder), *map(str, files)]
     # LibreOffice's own temporary files go inside the profile, removed with it at exit (an
     # interrupted run left /tmp/lu*.tmp behind)
     scratch = _profile_dir() / "tmp"
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", TMPDIR=str(scratch), TMP=str(scratch),
                TEMP=str(scratch))
-    proc = _run(cmd, env, timeout, len(paths))
+    proc = _run(cmd, env, timeout, len(files))
     suffix = "." + to.split(":")[0]
-    outputs = [outdir / (p.stem + suffix) for p in paths]
+    outputs = [folder / (p.stem + suffix) for p in files]
     missing = [str(o) for o in outputs if not o.is_file()]
     if proc.returncode != 0 or missing:
         detail = " ".join((proc.stderr or proc.stdout or "").split())[:300]
@@ -239,13 +239,13 @@ def recalculate_many(paths: Iterable[str | os.PathLike],
                      outs: Iterable[str | os.PathLike] | None = None, *,
                      timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
     """Recalculate several workbooks in one LibreOffice run (see :func:`recalculate`)."""
-    paths = [Path(p) for p in paths]
-    outs = [Path(o) for o in outs] if outs is not None else list(paths)
-    if len(outs) != len(paths):
+    inputs = [Path(p) for p in paths]
+    targets = [Path(o) for o in outs] if outs is not None else list(inputs)
+    if len(targets) != len(inputs):
         raise ValueError("recalculate_many: one output per input")
     with tempfile.TemporaryDirectory(prefix="billing-model-recalc-") as tmp:
         staged = []
-        for i, path in enumerate(paths):  # distinct names even when two inputs share a stem
+        for i, path in enumerate(inputs):  # distinct names even when two inputs share a stem
             if not path.is_file():
                 raise BillingInputError(f"{path}: no such workbook to recalculate")
             stage = Path(tmp) / "in" / f"{i:03d}-{path.stem}.xlsx"
@@ -253,10 +253,10 @@ def recalculate_many(paths: Iterable[str | os.PathLike],
             shutil.copyfile(path, stage)
             staged.append(stage)
         results = convert(staged, Path(tmp) / "out", to="xlsx", timeout=timeout)
-        for result, out in zip(results, outs, strict=True):
+        for result, out in zip(results, targets, strict=True):
             out.parent.mkdir(parents=True, exist_ok=True)
             _copy_replace(result, out)
-    return outs
+    return targets
 
 
 def _copy_replace(src: Path, dst: Path) -> None:

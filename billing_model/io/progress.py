@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from typing import Any, TextIO
 
 ENV = "BILLING_MODEL_PROGRESS"
@@ -104,7 +104,7 @@ def track(items: Iterable, description: str, total: int | None = None, *,
     >>> list(track([1, 2], "Reading files", enabled=False))
     [1, 2]
     """
-    if total is None and hasattr(items, "__len__"):
+    if total is None and isinstance(items, Sized):
         total = len(items)
     with progress_bar(description, total, enabled=enabled) as bar:
         for item in items:

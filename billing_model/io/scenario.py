@@ -269,8 +269,8 @@ def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
                    "allowed)")
         if len(value) > MAX_QUOTE_TEXT:
             c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
-        if bidi_problem(value):
-            c.fail(where, bidi_problem(value))
+        if problem := bidi_problem(value):
+            c.fail(where, problem)
         return value.strip()
 
     customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
@@ -299,8 +299,8 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
     name = str(t.get("name", default_name)).strip()
     if len(name) > MAX_NAME_TEXT:
         c.fail(f"{where}.name", f"{len(name):,} characters; accepted: at most {MAX_NAME_TEXT}")
-    if bidi_problem(name):
-        c.fail(f"{where}.name", bidi_problem(name))
+    if problem := bidi_problem(name):
+        c.fail(f"{where}.name", problem)
     extra: dict[str, Any] = {}
     given: dict[str, tuple] = {}  # every value the file gives (the engines bill the first n)
     for key in ("telephony", *FAIR_USE_KEYS):
@@ -323,13 +323,13 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
         raw = t["users"]
         if isinstance(raw, Mapping):
             users = {}
-            given: dict[str, str] = {}
+            named_as: dict[str, str] = {}
             for lic_name, values in raw.items():
                 lic = read_license(c, lic_name, f"{where}.users.{lic_name}")
-                if lic in given:  # 'pc2' and 'CX 2': the second list replaced the first
+                if lic in named_as:  # 'pc2' and 'CX 2': the second list replaced the first
                     c.fail(f"{where}.users.{lic_name}", f"{lic_name!r} is {lic}, given already "
-                           f"as {given[lic]!r}; accepted: one list per license")
-                given[lic] = lic_name
+                           f"as {named_as[lic]!r}; accepted: one list per license")
+                named_as[lic] = lic_name
                 users[lic] = c.series(values, f"{where}.users.{lic_name}", n, whole=True)
             users_where = {lic: f"{where}.users.{lic}" for lic in users}
         else:
@@ -389,8 +389,8 @@ def _charge(c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *,
     if len(desc) > MAX_DESCRIPTION_TEXT:
         c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
                f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
-    if bidi_problem(desc):
-        c.fail(f"{where}.description", bidi_problem(desc))
+    if problem := bidi_problem(desc):
+        c.fail(f"{where}.description", problem)
     if "amount" in t:
         if "quantity" in t or "rate" in t:
             c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "

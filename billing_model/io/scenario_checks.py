@@ -24,7 +24,7 @@ from ..core.limits import LIMITS
 #: and chart legends, quoted, beside other text)
 MAX_NAME_TEXT = 255
 #: values of a per-period series kept (the engine's periods limit: the widest workbook grid)
-MAX_GIVEN = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+MAX_GIVEN = LIMITS["periods"].whole("maximum")
 #: bidirectional embeddings, overrides and isolates: invisible, they reorder the text shown
 #: after them (a seller "Evil \u202egnp.exe" prints as "Evil exe.png" on the customer's quote);
 #: right-to-left names need none of them (the marks U+200E/U+200F stay accepted)

@@ -42,11 +42,11 @@ def read_field(c: Checker, field: Field, t: Mapping[str, Any], where: str, *,
         # dates and zones only: a number keeps the digits written (110.0 is not 110)
         memo = ((field.key, type(raw), raw) if parsed is not None and field.kind in
                 ("date", "zone") and isinstance(raw, str | dt.date) else None)
-        if memo is not None and memo in parsed:  # type: ignore[operator]
-            return parsed[memo]  # type: ignore[index]
+        if memo is not None and parsed is not None and memo in parsed:
+            return parsed[memo]
         value = field.parse(raw, f"{c.label}: {where}.{field.key}")
-        if memo is not None:
-            parsed[memo] = value  # type: ignore[index]
+        if memo is not None and parsed is not None:
+            parsed[memo] = value
         return value
     if field.is_required if required is None else required:
         c.fail(f"{where}.{field.key}", f"missing; accepted: {missing or field.missing_text()}")

@@ -24,6 +24,7 @@ from ..core.contract import (
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.periods import BillingCalendar, get_timezone
+from ..core.regions import check_one_region
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
 from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, warn_past_term
@@ -127,6 +128,15 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
                f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")
     for i, org_name in enumerate(org_names):  # a loop over orgs
         rows = frame[frame["org"].astype(str) == org_name]
+        if "region" in rows.columns and any(  # concurrent billing: one region per org
+                by_license.get(normalize_license(lic)) is not None
+                and by_license[normalize_license(lic)].license_model == "concurrent"
+                for lic in rows["license"].astype(str).unique()):
+            try:
+                check_one_region(rows["org"].to_numpy(), rows["region"].to_numpy(),
+                                 where=path.name)
+            except BillingInputError as exc:
+                c.fail(f"{where}.sessions", str(exc))
         users: dict[str, tuple[int, ...]] = {}
         for lic_name in sorted(rows["license"].astype(str).unique()):  # a loop over licenses
             lic = normalize_license(lic_name, where=f"{where}.sessions")

@@ -1,4 +1,4 @@
-"""Contracts and schedules from plain values (the Excel functions' cells), validated like a
+"""Contracts and scenarios from plain values (the Excel functions' cells), validated like a
 scenario file: above :mod:`billing_model.io.scenario`, which does not import it back."""
 
 from __future__ import annotations
@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from ..core.contract import Contract
+from ..core.contract import Contract, Scenario
 from ..core.errors import BillingInputError
-from ..core.invoices import invoice_schedule
 from ..core.money import to_decimal
 from ..core.periods import to_date
 from ..core.schema import CONTRACT_DEFAULTS
@@ -20,7 +18,7 @@ from .scenario import scenario_from_mapping
 from .scenario_checks import Checker
 from .scenario_contract import read_contract
 
-#: the license :func:`schedule_from_values` (and ``BM_INVOICE_SCHEDULE``) bills when none is
+#: the license :func:`scenario_from_values` (and ``BM_INVOICE_SCHEDULE``) bills when none is
 #: given: PureCloud 2, the middle tier (a scenario file always names its license)
 DEFAULT_LICENSE = "pc2"
 
@@ -51,7 +49,7 @@ def _plain(values: object, where: str) -> list | None:
     return out
 
 
-def schedule_from_values(order_date: object, committed_users: int, prepay_rate: object,
+def scenario_from_values(order_date: object, committed_users: int, prepay_rate: object,
                          ramp_months: int, term_months: int, users: Sequence[float], *,
                          overage_rate: object = None,
                          currency: str = CONTRACT_DEFAULTS["currency"],
@@ -63,11 +61,10 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
                          license_model: str = CONTRACT_DEFAULTS["license_model"],
                          channel: str = CONTRACT_DEFAULTS["channel"],
                          months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
-                         month_to_month_rate: object = None) -> pd.DataFrame:
-    """The invoice schedule of a single-license contract from plain values.
-
-    The pure-function form of :func:`invoice_schedule` for Excel UDFs: the same validation
-    (errors name the key, e.g. ``contract.ramp_policy``) and the same lines.
+                         month_to_month_rate: object = None) -> Scenario:
+    """A single-license contract's scenario from plain values, checked as a scenario file is
+    (errors name the key, e.g. ``contract.ramp_policy``). Its invoice schedule is
+    :func:`billing_model.service.schedule_from_values` (the ``BM_INVOICE_SCHEDULE`` UDF).
 
     Parameters
     ----------
@@ -92,11 +89,9 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
 
     Examples
     --------
-    171.115 EUR per user, 55 users above the commitment: the line is 9411.33 EUR.
-
-    >>> s = schedule_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
-    >>> s["amount"].tolist()
-    [Decimal('9411.33')]
+    >>> s = scenario_from_values("2026-01-15", 0, 171.115, 0, 1, [55], currency="EUR")
+    >>> s.contract.currency, s.periods
+    ('EUR', 1)
     """
     contract = {
         "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
@@ -116,5 +111,4 @@ def schedule_from_values(order_date: object, committed_users: int, prepay_rate: 
     usage: dict[str, object] = {"users": _plain(users, "usage.users")}
     if telephony is not None:
         usage["telephony"] = _plain(telephony, "usage.telephony")
-    scenario = scenario_from_mapping({"contract": contract, "usage": usage}, name="values")
-    return invoice_schedule(scenario)
+    return scenario_from_mapping({"contract": contract, "usage": usage}, name="values")

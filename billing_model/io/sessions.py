@@ -23,7 +23,9 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -33,17 +35,19 @@ import pyarrow.parquet as pq
 from ..core.errors import BillingInputError
 from ..core.sessions import (
     PRESENCES,
+    Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
     presence_error,
 )
 from .arrow import call
+from .combine import combine
 from .progress import track
-from .tables import combine, normalize_table, parse_instants, to_arrow
+from .tables import normalize_table, parse_instants, to_arrow
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
-TEXT_COLUMNS = ("user_id", "org", "license", "client")
+TEXT_COLUMNS = ("user_id", "org", "license", "client", "region")
 BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text columns
 #: rows per piece of a Parquet file read and encoded on a thread: consecutive row groups
 PIECE_ROWS = 1 << 20
@@ -56,7 +60,8 @@ CSV_BLOCK = 64 << 20
 def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
                           org: Sequence | None = None, license: Sequence | str | None = None,
                           client: Sequence | None = None, input_timezone: str | None = None,
-                          source: str = "sessions") -> Sessions:
+                          region: Sequence | None = None, source: str = "sessions"
+                          ) -> Sessions:
     """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
 
     ``license`` may be one name for all rows. Naive datetimes are refused unless
@@ -80,6 +85,8 @@ def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
         columns["org"] = to_arrow(org, "org")
     if client is not None:
         columns["client"] = to_arrow(client, "client")
+    if region is not None:
+        columns["region"] = to_arrow(region, "region")
     lengths = {name: len(col) for name, col in columns.items()}
     if len(set(lengths.values())) > 1:
         raise BillingInputError(f"{source}: columns have different lengths {lengths}")
@@ -116,7 +123,7 @@ def session_files(path: str | Path) -> list[Path]:
 def read_sessions(path: str | Path, *, license: str | None = None,
                   input_timezone: str | None = None, org: str | None = None,
                   other_clients: str | None = None, as_of: int | str | None = None,
-                  other_presence: str | None = None) -> Sessions:
+                  other_presence: str | None = None, region: str | None = None) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
     Parameters
@@ -132,15 +139,17 @@ def read_sessions(path: str | Path, *, license: str | None = None,
         one starting later is refused.
     other_presence : ``"logged-in"`` or ``"offline"``: what a ``systemPresence`` of a JSON
         export outside :data:`~billing_model.core.sessions.PRESENCES` is (default: refused).
+    region : region for rows without one (a blank ``region`` cell, a file without the column);
+        default: a blank cell is refused, and data without the column has no region.
     """
     files = session_files(path)
     total = _parquet_rows(files)
-    if len(files) > 1:  # a bar on a terminal for folders of parts; silent when piped
-        files = track(files, "Reading session files")
-    tables = (table for f in files for table in iter_tables(
+    # a bar on a terminal for folders of parts; silent when piped
+    reading = track(files, "Reading session files") if len(files) > 1 else iter(files)
+    tables: Iterator[tuple] = (table for f in reading for table in iter_tables(
         f, license=license, input_timezone=input_timezone, org=org,
-        other_clients=other_clients, as_of=as_of, other_presence=other_presence))
-    columns = None
+        other_clients=other_clients, as_of=as_of, other_presence=other_presence, region=region))
+    columns: dict[str, np.ndarray] | None = None
     if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
         columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
                    "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
@@ -178,7 +187,7 @@ def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[t
 WORKERS = max(1, min(os.cpu_count() or 1, 8))
 
 
-def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
+def _normalized(tables: Iterator[tuple]) -> Iterator[Chunk]:
     """:func:`~billing_model.io.tables.normalize_table` of each ``(table, options)``, in order,
     on a few threads (Arrow and NumPy release the GIL): a Parquet piece is decoded on its thread
     too, a CSV batch is decoded here while the previous ones are encoded. At most
@@ -213,21 +222,20 @@ def _normalized(tables: Iterator[tuple]) -> Iterator[dict]:
                 future.cancel()
 
 
-def _normalize(table, kwargs: dict) -> dict:
+def _normalize(table, kwargs: dict) -> Chunk:
     """The chunk of a table, or of what a piece's reader returns (on a reading thread)."""
     if callable(table):
         table = table()
     opened = kwargs.pop("open", None)
     chunk = normalize_table(table, **kwargs)
-    if opened is not None:
-        chunk["open"] = opened
-    return chunk
+    return chunk if opened is None else replace(chunk, open=opened)
 
 
 def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None) -> Iterator[dict]:
+                other_presence: str | None = None, region: str | None = None
+                ) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
@@ -237,26 +245,32 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
     for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
                                      org=org, row_groups=row_groups,
                                      other_clients=other_clients, as_of=as_of,
-                                     other_presence=other_presence):
+                                     other_presence=other_presence, region=region):
         chunk = _normalize(table, kwargs)
-        for key in ("user_dict", "org_dict"):  # the Dask engine's scan reads them as NumPy
-            chunk[key] = np.asarray(chunk[key].to_pylist(), dtype=object)
-        yield chunk
+        # the Dask engine's scan reads the dictionaries as NumPy
+        arrays: dict[str, Any] = {
+            key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
+            for key in ("user_dict", "org_dict", "region_dict") if getattr(chunk, key) is not None}
+        yield replace(chunk, **arrays)
 
 
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None) -> Iterator[tuple[pa.Table, dict]]:
+                other_presence: str | None = None, region: str | None = None
+                ) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
     records' count, added to the chunk). A piece of a Parquet file comes as a function that
     reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
-    opts = {"default_license": license, "input_timezone": input_timezone,
-            "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
+    opts: dict[str, Any] = {
+        "default_license": license, "input_timezone": input_timezone,
+        "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
         opts["default_org"] = org
+    if region:
+        opts["default_region"] = region
     if suffix == ".json":
         table, places, opened = _user_details(file, input_timezone, opts["as_of"],
                                               check_other_presence(other_presence))
@@ -548,7 +562,10 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             f"{file}: not a user-details export; accepted: the JSON of POST "
             "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
             "'primaryPresence': [...]}]}) or a list of such pages")
-    users, starts, ends, places = [], [], [], []
+    users: list[str] = []
+    starts: list[str] = []
+    ends: list[str | None] = []
+    places: list[str] = []
     stamps, stamp_places = [], []  # every time the export mentions, OFFLINE records included
     odd: list[int] = []  # the sessions whose systemPresence is none of the ten
     odd_values: list = []
@@ -573,13 +590,13 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
                 if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
                     raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'; "
                                             "every presence record needs one")
-                for key in ("startTime", "endTime"):
-                    if rec.get(key) is not None and not isinstance(rec[key], str):
+                for field in ("startTime", "endTime"):
+                    if rec.get(field) is not None and not isinstance(rec[field], str):
                         raise BillingInputError(
-                            f"{where}.primaryPresence[{r}].{key}: {rec[key]!r} is not a "
+                            f"{where}.primaryPresence[{r}].{field}: {rec[field]!r} is not a "
                             "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z")
-                    if rec.get(key) is not None:
-                        stamps.append(rec[key])
+                    if rec.get(field) is not None:
+                        stamps.append(rec[field])
                         stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
                 presence = rec.get("systemPresence")
                 key = presence.strip().upper() if isinstance(presence, str) else None

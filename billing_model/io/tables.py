@@ -1,21 +1,22 @@
 """Arrow tables of sessions (from CSV, Parquet, JSON or Python lists) parsed into chunks.
 
 :func:`normalize_table` validates one table and encodes it as arrays (a *chunk*: int32 codes
-per row, the distinct names as Arrow string arrays) that :func:`combine` joins; every error names
-the source, the row, the column and the value. :func:`parse_instants` reads ISO 8601 text,
-timestamps and dates as UTC nanoseconds.
+per row, the distinct names as Arrow string arrays) that
+:func:`~billing_model.io.combine.combine` joins; every error names the source, the row, the
+column and the value. :func:`parse_instants` reads ISO 8601 text, timestamps and dates as UTC
+nanoseconds.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from ..core.errors import BillingInputError, BillingWarning
+from ..core.errors import BillingInputError
 from ..core.licenses import ACCEPTED as LICENSE_ACCEPTED
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.periods import NS_PER_DAY, get_timezone
@@ -25,17 +26,12 @@ from ..core.sessions import (
     NULL_IDS,
     OPTIONAL,
     REQUIRED,
-    Sessions,
-    check_span,
+    Chunk,
     classify_clients,
     first_rows,
     instant_text,
-    no_billable_message,
-    span_of_chunks,
-    warn_clipped,
-    warn_open,
 )
-from .arrow import EMPTY, call, cast, integers, is_in, nfc, numpy, strings, trim
+from .arrow import EMPTY, call, cast, is_in, nfc, numpy, strings, trim
 
 _OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
 _UTC_WORD = r"\s*(?:UTC|GMT)$"
@@ -59,8 +55,8 @@ def to_arrow(values, name: str) -> pa.Array:
 def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
                     default_license: str | None = None, input_timezone: str | None = None,
                     default_org: str = DEFAULT_ORG, other_clients: str | None = None,
-                    as_of: int | None = None,
-                    out: dict[str, np.ndarray] | None = None) -> dict:
+                    as_of: int | None = None, default_region: str | None = None,
+                    out: dict[str, np.ndarray] | None = None) -> Chunk:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
@@ -71,7 +67,11 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     chunk's ``clipped``), one starting later is refused naming its row. ``out`` holds arrays of
     the table's
     length (``start``, ``end``, ``rank``, ``billable``: slices of the caller's whole columns)
-    that the chunk's columns are written into, so that :func:`combine` need not copy them.
+    that the chunk's columns are written into, so that
+    :func:`~billing_model.io.combine.combine` need not copy them.
+    ``default_region``: the region of rows without one (a blank ``region`` cell, or a table
+    without the column); without it a blank cell is refused and a table without the column
+    has no region.
     """
     names = {name.strip().lower(): name for name in table.column_names}
     if len(names) < len(table.column_names):
@@ -130,6 +130,15 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if len(org_dict) == 1:  # one org (the common case): a code per row without the memory
         org_idx = np.broadcast_to(np.int32(0), (n,))
 
+    region_dict = region_idx = None
+    if "region" in names:
+        region_dict, region_idx = _encode(column("region"), "region", where,
+                                          fill=default_region)
+    elif default_region is not None:
+        region_dict = strings([default_region])
+    if region_dict is not None and len(region_dict) == 1:
+        region_idx = np.broadcast_to(np.int32(0), (n,))
+
     if "license" in names:
         lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
     elif default_license is not None:
@@ -177,20 +186,20 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     if kinds.all() or not kinds.any():  # every client billable, or none: no gather
         out["billable"][:] = kinds.all()
     else:
+        assert cl_idx is not None, "billable and other clients: the table has a client column"
         np.take(kinds, cl_idx, out=out["billable"], mode="clip")
-    chunk = {"user_dict": user_dict, "user_idx": user_idx, "org_dict": org_dict,
-             "org_idx": org_idx, "rank": out["rank"], "start": start, "end": end,
-             "billable": out["billable"], "where": where}
-    if clipped:
-        chunk["clipped"] = (clipped, as_of)
+    found: dict[str, Any] = {}
     if n:  # here, on the reading threads, so that combine has less to do after the last chunk
-        chunk["lo"], chunk["hi"] = int(np.argmin(start)), int(np.argmax(end))
+        found["lo"], found["hi"] = int(np.argmin(start)), int(np.argmax(end))
         # the ids as compared (values are trimmed already); the first row of each value only
         # when folding changes one (mixed case, NFD): else every spelling of an id is the id
-        chunk["user_keys"] = _fold(user_dict)
-        if not chunk["user_keys"].equals(user_dict):
-            chunk["user_first"] = first_rows(user_idx, len(user_dict))
-    return chunk
+        found["user_keys"] = _fold(user_dict)
+        if not found["user_keys"].equals(user_dict):
+            found["user_first"] = first_rows(user_idx, len(user_dict))
+    return Chunk(user_dict=user_dict, user_idx=user_idx, org_dict=org_dict, org_idx=org_idx,
+                 rank=out["rank"], start=start, end=end, billable=out["billable"], where=where,
+                 region_dict=region_dict, region_idx=region_idx,
+                 clipped=(clipped, as_of) if clipped and as_of is not None else None, **found)
 
 
 def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
@@ -243,7 +252,8 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
 
     A column that is already dictionary-encoded (Parquet read with ``read_dictionary``) keeps
     its codes: only its distinct values are trimmed and checked, no string per row is made.
-    The values may repeat after trimming; :func:`combine` maps equal names to one code.
+    The values may repeat after trimming; :func:`~billing_model.io.combine.combine` maps equal
+    names to one code.
     """
     if pa.types.is_dictionary(col.type):
         values = call("utf8_trim_whitespace", cast(col.dictionary, pa.string()))
@@ -462,104 +472,6 @@ def _shown_names(names: list[str], most: int = 12, width: int = 40) -> str:
     return ", ".join(shown) + more if shown else "none"
 
 
-def combine(chunks: list[dict], *, source: str = "sessions",
-            columns: dict[str, np.ndarray] | None = None) -> Sessions:
-    """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
-
-    User ids equal without case and surrounding spaces, in Unicode NFC, are one user, named as
-    first seen.
-    Zero-length sessions (end == start) are kept: each is a login. Records of a JSON export that
-    were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
-    refused naming the file and row of its earliest start and latest end. ``columns``: the
-    whole ``start``, ``end``, ``rank`` and ``billable`` columns the chunks were written into, in
-    order (``normalize_table(out=...)``): taken as they are, not copied.
-    """
-    warn_open(chunks, source)
-    warn_clipped(chunks, source)
-    chunks = [c for c in chunks if len(c["start"])]
-    if not chunks:
-        raise BillingInputError(f"{source}: no sessions found (the input is empty)")
-    check_span(*span_of_chunks(chunks))
-    user_ids, user = _recode(chunks, "user_dict", "user_idx", True, source)
-    org_names, org = _recode(chunks, "org_dict", "org_idx", False, source)
-    if columns is None or len(columns["start"]) != len(user):
-        columns = {key: _joined(chunks, key, dtype) for key, dtype in (
-            ("rank", np.int8), ("start", np.int64), ("end", np.int64), ("billable", np.bool_))}
-    sessions = Sessions(
-        user=user, org=org, rank=columns["rank"], start_ns=columns["start"],
-        end_ns=columns["end"], billable=columns["billable"],
-        user_ids=user_ids, org_names=org_names)
-    if not sessions.billable.any():
-        warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
-    return sessions
-
-
-def _joined(chunks: list[dict], key: str, dtype) -> np.ndarray:
-    """One column of every chunk, copied once into an array of ``dtype``."""
-    out = np.empty(sum(len(c[key]) for c in chunks), dtype=dtype)
-    at = 0
-    for c in chunks:  # a loop over chunks (batches)
-        out[at:at + len(c[key])] = c[key]
-        at += len(c[key])
-    return out
-
-
-def _recode(chunks: list[dict], dict_key: str, idx_key: str, fold: bool, source: str
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted names and global int32 codes of one text column of every chunk.
-
-    Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
-    Python string per row or per chunk value, only the sorted names at the end. With ``fold``,
-    values equal without case and spaces, in NFC, are one name, written as in the earliest row.
-    """
-    dicts = [_text(c[dict_key]) for c in chunks]
-    sizes = np.array([len(d) for d in dicts], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    values = pa.concat_arrays(dicts) if len(dicts) > 1 else dicts[0]
-    if fold and all("user_keys" in c for c in chunks):  # folded on the reading threads
-        keys = pa.concat_arrays([c["user_keys"] for c in chunks])
-    else:
-        keys = _fold(call("utf8_trim_whitespace", values)) if fold else values
-    encoded = call("dictionary_encode", keys)
-    inverse = numpy(encoded.indices)
-    n_keys = len(encoded.dictionary)
-    if n_keys >= 2**31:
-        what = "user ids" if fold else "org names"
-        raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than "
-                                "2**31")
-    if fold and keys.equals(values):  # no id changed by folding: each key is its only spelling
-        display = encoded.dictionary
-    elif fold:  # each user named as first seen: the entry of the earliest row overall
-        rows = np.cumsum([0] + [len(c[idx_key]) for c in chunks])
-        seen = np.concatenate([(c["user_first"] if "user_first" in c
-                                else first_rows(c[idx_key], len(d))) + rows[j]
-                               for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
-        unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
-        seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
-        best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
-        lead = np.flatnonzero(seen == best[inverse])   # one entry per key
-        lead = lead[np.argsort(inverse[lead])]          # in key order
-        display = call("take", values, integers(lead))
-    else:
-        display = encoded.dictionary
-    order = numpy(call("array_sort_indices", display))
-    rank = np.empty(n_keys, dtype=np.int32)
-    rank[order] = np.arange(n_keys, dtype=np.int32)
-    names = np.asarray(call("take", display, integers(order)).to_pylist(), dtype=object)
-    rank = rank[inverse]  # the global code of each chunk's value
-    codes = np.empty(int(sum(len(c[idx_key]) for c in chunks)), dtype=np.int32)
-    at = 0
-    for j, c in enumerate(chunks):  # a loop over chunks (batches)
-        local = rank[offsets[j]:offsets[j + 1]]
-        if len(local) and local.min() == local.max():  # one org (or user) in the chunk
-            codes[at:at + len(c[idx_key])] = local[0]
-        else:
-            np.take(local, c[idx_key], out=codes[at:at + len(c[idx_key])], mode="clip")
-        at += len(c[idx_key])
-    return names, codes
-
-
 def _text(values) -> pa.Array:
     """A chunk's dictionary as an Arrow string array (chunks made elsewhere may hold NumPy)."""
     if isinstance(values, pa.ChunkedArray):
@@ -590,7 +502,8 @@ def _fold(ids: pa.Array) -> pa.Array:
 
 def fold_ids(values) -> np.ndarray:
     """User ids as compared: trimmed, without case, NFC (over distinct ids), the fold
-    :func:`combine` applies (the Dask engine's scan and shuffle use it too)."""
+    :func:`~billing_model.io.combine.combine` applies (the Dask engine's scan and shuffle use it
+    too)."""
     values = np.asarray(values, dtype=object)
     if not len(values):
         return np.zeros(0, dtype=str)

@@ -325,7 +325,7 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
     calls = reads[key]
     n = contract.periods
     billed = voice_telephony(calls, contract.order_date, n)
-    grid = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+    grid = LIMITS["periods"].whole("maximum")
     shown = voice_telephony(calls, contract.order_date, max(n, grid)).charges
     warned = cache.setdefault("warned", set())
     if (key, contract.order_date, n) not in warned:  # once per file and billed cycles

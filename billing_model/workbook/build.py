@@ -32,6 +32,7 @@ from openpyxl.utils.cell import coordinate_from_string
 
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
+from ..core.invoices import contract_figures as scenario_figures
 from .context import BASIS, Ctx, grid_size, money_format, rate_format
 from .excel_limits import check_book
 from .inputs import inputs_sheet
@@ -42,7 +43,7 @@ from .sources import sources_sheet
 from .storage import storage_sheet
 from .summary import summary_sheet
 from .usage import session_data, usage_sheet
-from .variants import scenario_figures, variants_sheet
+from .variants import variants_sheet
 from .writer import write_book
 
 #: the most variants a workbook holds side by side, at the grid's usual 108 billing periods (24
@@ -73,7 +74,7 @@ def check_variants(scenario: Scenario) -> None:
         return
     periods = max(grid_size(scenario)[2], *(v.periods for _n, v in variants))
     if len(variants) * periods > MAX_VARIANT_PERIODS:
-        label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+        label = scenario.source.name if scenario.source is not None else scenario.name
         raise BillingInputError(
             f"{label}: {len(variants):,} [[variant]] tables; a workbook holds at most "
             f"{MAX_VARIANT_PERIODS // periods:,} variants of {periods} billing periods (variants"
@@ -106,7 +107,7 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
 
     if variants is None:
         variants = scenario.variants()
-    label = scenario.source.name if getattr(scenario, "source", None) else scenario.name
+    label = scenario.source.name if scenario.source is not None else scenario.name
     for name, each in variants or [("base", scenario)]:
         currency = each.contract.currency
         decimals = minor_units(currency)

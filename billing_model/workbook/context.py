@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar, overload
 
 from ..core.contract import Scenario
 from ..core.limits import LIMITS
 from ..core.money import minor_units
 from .layout import Book, Sheet
+
+T = TypeVar("T")
 
 DATE = "yyyy-mm-dd"
 INT = "#,##0"
@@ -93,10 +97,10 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     (24, 60, 108)
     """
     c = scenario.contract
-    limit = int(LIMITS["periods"].maximum)  # type: ignore[arg-type]
+    limit = LIMITS["periods"].whole("maximum")
     engine = limit - c.months_after_term  # the scenario's own months after the term fit
-    term_max = max(int(LIMITS["grid_term_months"].maximum), c.term_months)  # type: ignore
-    ramp_max = max(c.ramp_months, min(int(LIMITS["grid_ramp_months"].maximum),  # type: ignore
+    term_max = max(LIMITS["grid_term_months"].whole("maximum"), c.term_months)
+    ramp_max = max(c.ramp_months, min(LIMITS["grid_ramp_months"].whole("maximum"),
                                       engine - term_max))
     term_max = min(term_max, engine - ramp_max)
     after = min(after_max(scenario), limit - ramp_max - term_max)
@@ -106,19 +110,25 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
 def after_max(scenario: Scenario) -> int:
     """The largest ``MonthsAfterTerm`` the workbook accepts: every value the contract accepts
     (0-24), after any ramp and term the grids hold."""
-    return max(int(LIMITS["grid_months_after_term"].maximum),  # type: ignore[arg-type]
+    return max(LIMITS["grid_months_after_term"].whole("maximum"),
                scenario.contract.months_after_term)
 
 
-def extend(values, n: int) -> list | None:
+@overload
+def extend(values: None, n: int) -> None: ...
+@overload
+def extend(values: Iterable[T], n: int) -> list[T]: ...
+@overload
+def extend(values: Iterable[T] | None, n: int) -> list[T] | None: ...
+def extend(values: Iterable[T] | None, n: int) -> list[T] | None:
     """``values`` over ``n`` periods: the periods past them repeat the last value (an
     assumption the Usage sheet states; the engine would need the same list in the scenario)."""
     if values is None:
         return None
-    values = list(values)
-    if not values:
-        return values
-    return (values + [values[-1]] * n)[:n]
+    given = list(values)
+    if not given:
+        return given
+    return (given + [given[-1]] * n)[:n]
 
 
 def given(org, key: str) -> list | None:

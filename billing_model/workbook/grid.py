@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -38,9 +39,11 @@ def grid_scenario(ctx: Ctx) -> Scenario:
                 series = ctx.sessions["series"].get((org.name, lic, column))
             if series is None:
                 series = given(org, "users:" + lic)
+            assert series is not None, "every license of org.users has a series"
             users[lic] = tuple(int(v) for v in extend(series, n))
-        extra = {key: (None if getattr(org, key) is None else tuple(extend(given(org, key), n)))
-                 for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
+        extra: dict[str, Any] = {
+            key: None if getattr(org, key) is None else tuple(extend(given(org, key), n) or ())
+            for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
         orgs.append(replace(org, users=users, **extra))
     # the grid's periods past the term as months after it: no commitment there, as the sheet's
     # allowance formulas (k >= TermEnd) have it

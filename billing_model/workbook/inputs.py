@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.licenses import BY_KEY, LICENSE_KEYS
-from ..core.limits import LIMITS, Limit
+from ..core.limits import LIMITS, Bound, Limit
 from ..core.money import minor_units
 from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
 from ..formulas import money as fm
@@ -27,11 +27,11 @@ from .layout import Sheet, Validation, a1, ref
 from .storage import storage_rate_input, workbook_settings
 
 
-def in_range(cell: str, limit: Limit, maximum: object = None, *, blank: bool = False) -> str:
+def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
     """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
     ``blank``: an empty cell is accepted too), the check a forced value fails. Text in the cell
     makes it FALSE, never an error (IF tests ISNUMBER first)."""
-    top = limit.maximum if maximum is None else min(limit.maximum, maximum)  # type: ignore
+    top = limit.capped(maximum)
     test = f"{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
     test += f",INT({cell})={cell}" if limit.kind in ("whole", "date") else ""
     test = f"IF(ISNUMBER({cell}),AND({test}),FALSE)"
@@ -54,16 +54,16 @@ def shown(cell: str, kind: str | None = None) -> str:
     return f"IF(ISNUMBER({cell}),{number},IF({cell}=\"\",\"empty\",\"'\"&{cell}&\"'\"))"
 
 
-def _bound(value: object) -> float | str:
+def _bound(value: Bound) -> float | str:
     """A validation bound: dates as ``DATE(y,m,d)`` (no serial-number epoch to get wrong)."""
     if isinstance(value, dt.date):
         return f"DATE({value.year},{value.month},{value.day})"
-    return float(value)  # type: ignore[arg-type]
+    return float(value)
 
 
-def validation(cell: str, limit: Limit, prompt: str, maximum: object = None) -> Validation:
+def validation(cell: str, limit: Limit, prompt: str, maximum: float | None = None) -> Validation:
     """The data validation of one input from its limit (``maximum`` narrows it)."""
-    top = limit.maximum if maximum is None else min(limit.maximum, maximum)  # type: ignore
+    top = limit.capped(maximum)
     shown = limit if maximum is None else Limit(limit.key, limit.kind, limit.minimum, top,
                                                 limit.default, limit.unit, limit.source)
     return Validation(cell, kind=limit.kind, minimum=_bound(limit.minimum), maximum=_bound(top),
@@ -115,8 +115,7 @@ class _InputWriter:
                       _quoted("one of " + ", ".join(options)))
         elif limit:
             sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
-            top = LIMITS[limit].maximum if maximum is None else min(LIMITS[limit].maximum,
-                                                                   maximum)  # type: ignore
+            top = LIMITS[limit].capped(maximum)
             accepted = Limit(limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "",
                              "").accepted() + (" or empty" if blank else "")
             self.rule(row, in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank), label,
@@ -228,7 +227,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         kind = "Hardware" if hw else "One-time"
         k = len(ctx.charge_names) + 1
         names = {"description": f"ChargeText_{k}", "quantity": f"ChargeQty_{k}",
-                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}", "hardware": hw}
+                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}"}
         w.add(names["description"], f"{kind} {k}: description", charge.description, text=True,
               note="Invoice line text.")
         w.add(names["quantity"], f"{kind} {k}: quantity", charge.quantity, fmt=NUM,
@@ -273,6 +272,7 @@ QUOTE_INPUTS = (
 def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
     q = ctx.scenario.quote
+    assert q is not None, "quote inputs need the scenario's [quote] table"
     w.section("Quote (the Quote sheet)")
     for name, label, attr, note in QUOTE_INPUTS:
         w.add(name, label, getattr(q, attr), text=True, unit="text", note=note)
@@ -374,7 +374,8 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
                                     "[storage] table)"))
     calls = 0 if st is None else st.calls_per_month
     per_period = isinstance(calls, tuple)
-    w.add("CallsPerMonth", "Calls per month", calls[0] if per_period else calls, fmt=INT,
+    w.add("CallsPerMonth", "Calls per month", calls[0] if isinstance(calls, tuple) else calls,
+          fmt=INT,
           unit="calls", limit="calls_per_month",
           note=("Recorded-call volume per period. The scenario gives one value per period: "
                 "edit them in the Storage sheet's 'calls' column (this is the first)."
@@ -430,7 +431,7 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
           fmt=INT, unit="days", note="Screen retention (or audio's), or until archived.",
           calc=True, result=settings.screen_life_days)
     # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
-    cap = int(LIMITS["screen_retention_days"].maximum)  # type: ignore[arg-type]
+    cap = LIMITS["screen_retention_days"].whole("maximum")
     w.rule(screen_row, f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
            "Screen retention", f'"{cap} days or fewer: blank keeps screen recordings as long as '
            f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"')

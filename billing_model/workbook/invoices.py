@@ -87,7 +87,7 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         day = charge.ship_date or s.contract.order_date
         line(f"={names['date']}", f"={names['description']}", "one-time",
              f"={names['date']}", f"={names['date']}", f"={names['quantity']}",
-             f"={names['rate']}", None, "hardware" if names["hardware"] else "one-time",
+             f"={names['rate']}", None, "hardware" if charge.ship_date is not None else "one-time",
              {1: day, 2: due(day, s.contract.payment_terms_days), 3: charge.description, 5: day,
               6: day, 7: float(charge.quantity), 8: charge.rate})
     # per invoice m = 0..P: the arrears of period m - 1, then the prepay of period m
@@ -118,10 +118,10 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
                       3: f"{p.label} users, month to month (actual usage)",
                       7: values.users(p, "month_to_month", k),
                       8: p.month_to_month_rate or 0})
-            charge = f"INDEX(Telephony,{k + 1})"
+            telephony = f"INDEX(Telephony,{k + 1})"
             phone = values.telephony[k] if k < len(values.telephony) else Decimal(0)
             line("=" + fi.invoice_date("telephony", k), "Telephony", "arrears", start, end,
-                 "=" + fi.telephony_quantity(k, charge), f"={charge}", k, "telephony",
+                 "=" + fi.telephony_quantity(k, telephony), f"={telephony}", k, "telephony",
                  {**values.dates("telephony", k), 7: 1.0 if k < s.periods and phone else 0.0,
                   8: phone}, desc_text=True)
             for key, _short, _label in (FEATURES[1], FEATURES[2], FEATURES[0]):
@@ -180,7 +180,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for m in range(P + 1):
         dates.append((edate(s.contract.order_date, m), "=" + fp.period_start(m), None))
     for names, charge in zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True):
-        if names["hardware"]:
+        if charge.ship_date is not None:  # hardware
             dates.append((charge.ship_date, f"={names['date']}", names["date"]))
     dates.sort(key=lambda d: (d[0], d[2] is not None))
     first = head + 1

@@ -43,15 +43,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 import pandas as pd
 
-from ..core.invoices import FAIR_USE_LABELS, KINDS, invoice_schedule
+from ..core.invoices import FAIR_USE_LABELS, KINDS, first_year_end, invoice_schedule
 from ..core.licenses import BY_KEY
 from ..core.money import minor_units
+from ..formulas import invoices as fi
 from ..formulas import licenses as fl
-from ..formulas import periods as fp
-from .context import DATE, Ctx, edate, header, num
+from .context import DATE, Ctx, header, num
 from .invoices import INVOICE_COLUMNS
 from .layout import Highlight, Sheet, a1, ref
 from .layout import quote_sheet as quote_sheet_name
@@ -183,7 +184,7 @@ def _candidates(ctx: Ctx) -> list[_Row]:
                      "Subtotal: subscription and usage", section="recurring"))
     for k, (names, charge) in enumerate(zip(ctx.charge_names, (*s.one_time, *s.hardware),
                                             strict=True)):
-        hw = bool(names["hardware"])
+        hw = charge.ship_date is not None
         kind = "hardware" if hw else "one-time"
         order = k - len(s.one_time) if hw else k
         rows.append(_Row("item", f"={names['description']}", charge.description, kind, order,
@@ -222,8 +223,9 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     helper.hidden = True
     header(helper, 1, 1, ["Invoices row", "Key", "Rank", "Quote line", "Invoices row of line",
                           "Group", "Kept"])
-    position = {(r.kind, None if pd.isna(r.period) else int(r.period), int(r.order)): i
-                for i, r in enumerate(lines.itertuples())}
+    records = _records(lines)
+    position = {(r["kind"], None if pd.isna(r["period"]) else int(r["period"]), int(r["order"])): i
+                for i, r in enumerate(records)}
     h_first, h_last = 2, 1 + capacity
     keys_ref = ref(helper, h_first, 2, h_last)
     ranks_ref = ref(helper, h_first, 3, h_last)
@@ -237,20 +239,20 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
         inv, start = ref(invoices, g, col["Invoice date"]), ref(invoices, g, col["Service start"])
         qty, amount = ref(invoices, g, col["Quantity"]), ref(invoices, g, col["Amount"])
         static = KINDS.index(kind) * _KIND + order
-        at = position.get((kind, k, order))
-        key = ("" if at is None else
-               line_key(lines.at[at, "invoice_date"], lines.at[at, "service_start"],
+        line = position.get((kind, k, order))
+        key = ("" if line is None else
+               line_key(records[line]["invoice_date"], records[line]["service_start"],
                         c.order_date, kind, order))
         helper.put(r, 2, f'=IF(AND(N({qty})<>0,OR(Channel="partner",N({amount})<>0)),'
                          f"({inv}-OrderDate)*{_DAY}+({start}-{inv}+{_START_OFFSET})*{_START}"
                          f'+{static},"")', result=key)
         helper.put(r, 3, f'=IF({a1(r, 2)}="","",COUNTIF({keys_ref},"<"&{a1(r, 2)})+1)',
-                   result="" if at is None else at + 1)
+                   result="" if line is None else line + 1)
         helper.put(r, 4, i + 1)
         helper.put(r, 5, f'=IFERROR(MATCH({a1(r, 4)},{ranks_ref},0),"")',
                    result=_match(lines, i, position, grid))
         helper.put(r, 6, group_number[_group_of(kind, order)])
-        helper.put(r, 7, f'=IF({a1(r, 2)}="",0,1)', result=0 if at is None else 1)
+        helper.put(r, 7, f'=IF({a1(r, 2)}="",0,1)', result=0 if line is None else 1)
     # scalars: the lines, the print area's last row (set below)
     helper.text(1, 26, "Quote lines")
     helper.put(2, 26, f"=MAX({ranks_ref})", result=n)
@@ -261,7 +263,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     amounts = ref(invoices, first, col["Amount"], last)
     quantities = ref(invoices, first, col["Quantity"], last)
     dates = ref(invoices, first, col["Invoice date"], last)
-    year_end = fp.period_start(12)
+    year_end = fi.first_year_end()
     V = len(candidates)
     v_first, v_last = 2, 1 + len(candidates)
     vc = 10  # first column: type, label, qty, price, unit, billing, monthly, year, total,
@@ -301,16 +303,20 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             e_avg = (e["qty"] / lines_g).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
                 if lines_g else Decimal(0)
             e_monthly = _round(e["amount"] / lines_g, cur) if lines_g else Decimal(0)
-            names = (ctx.product_names[row.index] if row.kind in _GROUP_KIND.values()
-                     else None)
             unit = _UNITS[row.kind]
-            billing = _BILLING.get(row.kind, "")
+            billing: str | tuple[str, str] = _BILLING.get(row.kind, "")
+            price: str
+            e_price: Decimal | int | str | None
+            monthly_price: str | None = monthly
+            e_monthly_price: Decimal | str = e_monthly
             if row.kind in ("committed", "ramp"):
-                price, e_price = names["prepay"], s.products[row.index].prepay_rate or 0
+                price = ctx.product_names[row.index]["prepay"]
+                e_price = s.products[row.index].prepay_rate or 0
             elif row.kind == "overage":
-                price, e_price = names["overage"], s.products[row.index].overage_rate or 0
+                price = ctx.product_names[row.index]["overage"]
+                e_price = s.products[row.index].overage_rate or 0
             elif row.kind == "month_to_month":
-                price = names["month_to_month"]
+                price = ctx.product_names[row.index]["month_to_month"]
                 e_price = s.products[row.index].month_to_month_rate or 0
             elif row.kind == "telephony":
                 price, e_price = monthly, e_monthly
@@ -327,13 +333,14 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 avg_qty, e_avg = charge_names["quantity"], charge.quantity
                 if row.kind == "hardware":
                     billing = (f'="on shipment, "&TEXT({charge_names["date"]},"yyyy-mm-dd")',
-                               f"on shipment, {charge.ship_date.isoformat()}")
-                monthly, e_monthly = None, ""
+                               f"on shipment, {charge.ship_date}")
+                monthly_price, e_monthly_price = None, ""
             fig.update(qty=(f"={avg_qty}", num(e_avg)),
                        price=(_blank_if_partner(price), "" if partner else num(e_price or 0)),
                        unit=unit, billing=billing,
-                       monthly=("" if monthly is None else
-                                (_blank_if_partner(monthly), "" if partner else num(e_monthly))),
+                       monthly=("" if monthly_price is None else
+                                (_blank_if_partner(monthly_price),
+                                 "" if partner else num(e_monthly_price))),
                        year=(_blank_if_partner(year), "" if partner else num(e["year"])),
                        total=(_blank_if_partner(contract),
                               "" if partner else num(e["amount"])),
@@ -406,10 +413,10 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     sheet.put(1, 1, "=QuoteSeller", style="titlewrap", result=quote.seller)
     _wrap_over(sheet, 1, 1, 4, quote.seller, points=16)
     sheet.text(1, 5, "Quote", style="titlewrap")  # at the top of a tall first row
-    for r, name, value in ((2, "QuoteContact", quote.contact), (3, "QuoteEmail", quote.email),
-                           (4, "QuotePhone", quote.phone)):
-        sheet.put(r, 1, f'=IF({name}="","",{name})', style="wrap", result=value)
-        _wrap_over(sheet, r, 1, 4, value)
+    for r, name, text in ((2, "QuoteContact", quote.contact), (3, "QuoteEmail", quote.email),
+                          (4, "QuotePhone", quote.phone)):
+        sheet.put(r, 1, f'=IF({name}="","",{name})', style="wrap", result=text)
+        _wrap_over(sheet, r, 1, 4, text)
     terms = c.payment_terms_days
     facts = (("Quote number", '=IF(QuoteNumber="","",QuoteNumber)', None, quote.number),
              ("Issue date", '=IF(QuoteIssued="","",TEXT(QuoteIssued,"yyyy-mm-dd"))', None,
@@ -418,9 +425,9 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
               quote.valid_until.isoformat()),
              ("Currency", "=Currency", None, cur),
              ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"))
-    for r, (label, formula, fmt, result) in enumerate(facts, start=2):
+    for r, (label, formula, fmt, fact) in enumerate(facts, start=2):
         sheet.text(r, 5, label, bold=True)
-        sheet.put(r, 7, formula, fmt=fmt, style="wrap" if r == 2 else "calc", result=result)
+        sheet.put(r, 7, formula, fmt=fmt, style="wrap" if r == 2 else "calc", result=fact)
     _wrap_over(sheet, 2, 7, 8, quote.number)  # the quote number: any text up to 255
     sheet.text(6, 1, "Prepared for", style="intro")
     sheet.put(7, 1, "=QuoteCustomer", style="subtitlewrap", result=quote.customer)
@@ -525,13 +532,13 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     header(sheet, head, 1, [h for h, *_rest in QUOTE_COLUMNS])
     sheet.put(head, 8, '="Amount ("&Currency&")"', style="header", result=f"Amount ({cur})")
     for j in range(1, capacity + 2):
-        row = head + j
+        line_row = head + j
         if j <= capacity:
             at = ref(helper, h_first + j - 1, 5)
         for q, (_heading, grid_heading, kind) in enumerate(QUOTE_COLUMNS, start=1):
-            result: object = ""
+            result = ""
             if j <= n:
-                value = lines.at[j - 1, _ENGINE_COLUMNS[grid_heading]]
+                value = records[j - 1][_ENGINE_COLUMNS[grid_heading]]
                 result = "" if value is None or (not isinstance(value, str)
                                                   and pd.isna(value)) else num(value)
             total = ""
@@ -551,11 +558,11 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 formula = f'=IF({at}="",{ending},INDEX({source},{at}))'
             else:
                 formula = "=" + ending
-            sheet.put(row, q, formula, fmt=fmts[kind], style=styles.get(kind), result=result)
+            sheet.put(line_row, q, formula, fmt=fmts[kind], style=styles.get(kind), result=result)
         if j <= n:  # wrapped descriptions: spreadsheets do not grow rows of a file on open
-            text = str(lines.at[j - 1, "description"])
+            text = str(records[j - 1]["description"])
             if _lines(text, WIDTHS[0]) > 1:
-                sheet.heights[row] = _height(_lines(text, WIDTHS[0]))
+                sheet.heights[line_row] = _height(_lines(text, WIDTHS[0]))
     l_first, l_last = head + 1, head + capacity + 1
     is_total = f"ROW()-{head}=QuoteLineCount+1"
     _money_decimals(sheet, f"H{l_first}:H{l_last}", decimals, is_total)
@@ -622,21 +629,28 @@ def _money_decimals(sheet: Sheet, cells: str, decimals: int, total: str | None =
     sheet.highlights.append(Highlight(cells, "=" + test, other))
 
 
+def _records(lines: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of the engine's schedule as dicts: a cell's type is its column's (a date, a
+    Decimal, text), which pandas cannot say."""
+    return [{str(name): value for name, value in row.items()}
+            for row in lines.to_dict("records")]
+
+
 def _engine_groups(lines: pd.DataFrame, group_number: dict, order_date: dt.date,
                    currency: str) -> dict[int, dict]:
     """Per price-summary group, from the engine's schedule: lines, quantity, amount, first
     year."""
-    year_end = edate(order_date, 12)
+    year_end = first_year_end(order_date)
     out: dict[int, dict] = {}
-    for r in lines.itertuples():
-        g = group_number[_group_of(r.kind, int(r.order))]
+    for r in _records(lines):
+        g = group_number[_group_of(r["kind"], int(r["order"]))]
         e = out.setdefault(g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0),
                                "year": Decimal(0)})
         e["lines"] += 1
-        e["qty"] += Decimal(repr(float(r.quantity)))
-        amount = r.amount if r.amount is not None else Decimal(0)
+        e["qty"] += Decimal(repr(float(r["quantity"])))
+        amount = r["amount"] if r["amount"] is not None else Decimal(0)
         e["amount"] += amount
-        if r.invoice_date < year_end:
+        if r["invoice_date"] < year_end:
             e["year"] += amount
     return out
 

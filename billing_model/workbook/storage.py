@@ -7,29 +7,36 @@ days, steady state), :mod:`~billing_model.formulas.periods` and
 
 from __future__ import annotations
 
-import dataclasses
 from decimal import Decimal
 
 import numpy as np
 
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, per_user_allowance
+from ..core.contract import Contract
 from ..core.invoices import fair_use_allowances
 from ..core.limits import LIMITS
 from ..core.money import line_amount
-from ..core.periods import BillingCalendar
-from ..core.storage import StorageSettings, _window_sum, storage_daily, storage_forecast
+from ..core.periods import BillingCalendar, period_of_day
+from ..core.storage import StorageSettings, storage_forecast
+from ..core.storage_figures import (
+    calls_per_day,
+    grid_daily,
+    retention_choice,
+    steady_calls_per_day,
+)
 from ..formulas import allowances as fa
 from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from ..formulas import storage as fs
+from ..formulas import storage_figures as fsf
 from .charts import active_only
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
 
 
-def storage_rate_input(contract) -> tuple[object, str]:
+def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
     """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
     published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
     if contract.storage_overage_rate is not None:
@@ -65,26 +72,13 @@ def engine_figures(ctx: Ctx) -> dict:
                                 allowance_gb=allowance, currency=c.currency)
     # the daily formulas give calls only before the end of ramp + term (k < Periods): the
     # engine's daily model over the scenario's own periods, the grid's later days without calls
-    daily = storage_daily(settings, c.order_date, s.periods, timezone=c.billing_timezone)
-    horizon, cap = len(daily), 31 * P
-    calls = np.zeros(cap)
-    calls[:horizon] = daily["calls"].to_numpy()
-    new_audio = calls * settings.audio_gb_per_call
-    new_screen = calls * settings.screen_gb_per_call
+    daily = grid_daily(settings, c.order_date, s.periods, 31 * P, timezone=c.billing_timezone)
     first = BillingCalendar(c.order_date, c.billing_timezone).first_days(np.arange(P))
-    dates = np.datetime64(c.order_date, "D") + np.arange(cap)
-    per = daily.groupby("period")
-    rate = c.storage_overage_rate or 0
-    costs = [line_amount(float(q), rate, c.currency) for q in forecast["overage_gb"]]
+    dates = np.datetime64(c.order_date, "D") + np.arange(31 * P)
     return {
-        "forecast": forecast, "allowance": allowance, "costs": costs,
-        "calls": settings.calls_by_period(P), "largest_day": per["stored_gb"].max().to_numpy(),
-        "new_unrounded": (per["new_audio_gb"].sum() + per["new_screen_gb"].sum()).to_numpy(),
-        "dates": dates.astype(object), "k": np.searchsorted(first, dates, side="right") - 1,
-        "day_calls": calls, "new_audio": new_audio, "new_screen": new_screen,
-        "sum_audio": np.cumsum(new_audio), "sum_screen": np.cumsum(new_screen),
-        "stored_audio": _window_sum(new_audio, settings.audio_life_days),
-        "stored_screen": _window_sum(new_screen, settings.screen_life_days),
+        **daily, "day_calls": daily["calls"], "forecast": forecast, "allowance": allowance,
+        "calls": settings.calls_by_period(P), "dates": dates.astype(object),
+        "k": period_of_day(dates, first),
     }
 
 
@@ -135,15 +129,15 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
         else:
             sheet.put(r, 5, "=CallsPerMonth", fmt=INT, result=float(eng["calls"][0]))
-        sheet.put(r, 6, f"={a1(r, 5)}/{a1(r, 4)}", fmt=NUM,
-                  result=float(eng["calls"][i]) / days)
+        sheet.put(r, 6, "=" + fsf.calls_per_day(a1(r, 5), a1(r, 4)), fmt=NUM,
+                  result=calls_per_day(eng["calls"][i], days))
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
-        live = f"{k}<Periods"
-        sheet.put(r, 12, f"=IF({live},MAX(INDEX(DailyStoredGB,{day0}):"
+        in_term = f"{k}<Periods"
+        sheet.put(r, 12, f"=IF({in_term},MAX(INDEX(DailyStoredGB,{day0}):"
                   f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted",
                   result=float(eng["largest_day"][i]) if i < s.periods else 0)
         billed = i < s.periods  # past ramp + term the daily columns compute 0
-        sheet.put(r, 13, f"=IF({live},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
+        sheet.put(r, 13, f"=IF({in_term},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
                   fmt="0.000000", style="muted",
                   result=float(eng["new_unrounded"][i]) if billed else 0)
         sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB,
@@ -229,7 +223,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         day = a1(r, c_day)
         sheet.put(r, c_day, d, fmt="0")
         sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE, result=eng["dates"][d])
-        sheet.put(r, c_k, f"=MATCH({a1(r, c_date)},PeriodStart,1)-1", fmt="0",
+        sheet.put(r, c_k, "=" + fp.period_of_day(a1(r, c_date)), fmt="0",
                   result=int(eng["k"][d]))
         sheet.put(r, c_calls, f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
                   f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM,
@@ -271,13 +265,6 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
 RETENTION_CHOICES = (30, 90, 180, 365, 730)
 
 
-def _screen_life(settings: StorageSettings, retention_days: int) -> int:
-    """Days a screen recording counts when the audio is kept ``retention_days``."""
-    if settings.screen_retention_days is not None:
-        return settings.screen_life_days
-    return dataclasses.replace(settings, retention_days=retention_days).screen_life_days
-
-
 def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     """Steady-state storage for a few retention choices against the committed allowance."""
     s = ctx.scenario
@@ -301,30 +288,27 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
                          f"{fa.per_user_allowance(n['license'], n['model'], 'storage_gb')}"
                          for n in ctx.product_names)
     c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
-    screen_cap = LIMITS["screen_retention_days"].maximum
+    screen_cap = LIMITS["screen_retention_days"].whole("maximum")
     settings = workbook_settings(ctx)
     c = s.contract
     # the engine's figures for each choice: its settings with that retention
-    calls_per_day = float(settings.calls_by_period(1)[0]) * 12 / 365
+    calls_a_day = steady_calls_per_day(settings.calls_by_period(1)[0])
     allowed = sum(p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
                   for p in s.products)
     first = row + 1
     retention = None if s.storage is None else s.storage.retention_days
     choices = [d for d in RETENTION_CHOICES if d != retention]  # the Inputs' row answers it
-    for i, days in enumerate(("=RetentionDays", *choices)):
+    options: tuple[str | int, ...] = ("=RetentionDays", *choices)
+    for i, days in enumerate(options):
         r = first + i
         ret = a1(r, c_ret)
-        kept = settings.retention_days if i == 0 else days
+        kept = settings.retention_days if isinstance(days, str) else days
         sheet.put(r, c_ret, days, fmt=INT, style="calc" if i == 0 else "input", result=kept)
-        cpd = "(CallsPerMonth*12/365)"
+        cpd = fsf.steady_calls_per_day("CallsPerMonth")
         audio_days = fs.audio_life_days(ret)
         # a screen recording kept "as the audio" stops at the vendor's one-year cap
         screen_days = fs.screen_life_days(f"MIN({ret},{screen_cap})")
-        audio = calls_per_day * dataclasses.replace(
-            settings, retention_days=kept).audio_life_days * settings.audio_gb_per_call
-        screen = calls_per_day * _screen_life(settings, min(kept, screen_cap)) \
-            * settings.screen_gb_per_call
-        over = max(audio + screen - allowed, 0.0)
+        audio, screen, over = retention_choice(settings, kept, calls_a_day, allowed)
         sheet.put(r, c_audio, "=" + fs.steady_state_gb(cpd, audio_days, "AudioGBPerCall"),
                   fmt=GB, result=audio)
         sheet.put(r, c_screen, "=" + fs.steady_state_gb(cpd, screen_days, "ScreenGBPerCall"),
@@ -332,7 +316,8 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
         sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc",
                   result=audio + screen)
         sheet.put(r, c_allow, f"={allowance}", fmt=GB, result=allowed)
-        sheet.put(r, c_over, f"=MAX({a1(r, c_total)}-{a1(r, c_allow)},0)", fmt=GB, result=over)
+        sheet.put(r, c_over, "=" + fsf.over_allowance(a1(r, c_total), a1(r, c_allow)), fmt=GB,
+                  result=over)
         sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
                   fmt=ctx.money, result=line_amount(over, c.storage_overage_rate or 0,
                                                     c.currency))

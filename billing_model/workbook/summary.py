@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ..core.invoices import invoice_totals
+from ..core.compare import break_even_rate
+from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
-from ..core.money import TAX_NOTE
-from ..formulas import periods as fp
-from .context import GB, INT, PCT, Ctx, header, title
+from ..core.money import TAX_NOTE, line_amount
+from ..core.usage_figures import concurrent_share, first_measured_period
+from ..formulas import compare as fc
+from ..formulas import invoices as fi
+from ..formulas import money as fm
+from ..formulas import usage_figures as fu
+from .context import GB, INT, PCT, Ctx, header, num, title
 from .layout import Sheet, a1, ref
-from .variants import scenario_figures
 
 
 def _named_result(ctx: Ctx, name: str) -> object:
@@ -45,7 +49,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         return r
 
     # the engines' figures for the scenario as built
-    figures = scenario_figures(s)
+    figures = contract_figures(s)
     totals = [a for a in invoice_totals(figures["lines"])["amount"] if a is not None]
     storage = {name: _named_result(ctx, name)
                for name in ("StorageMaxGB", "StorageMaxOverageGB", "StorageOverageCost")}
@@ -55,9 +59,9 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                     f"{ramp} + {c.term_months}-month term, "
                     f"{c.currency}, order date {c.order_date.isoformat()} (as built; the "
                     "figures below follow the inputs)", 3)
-    first_year = fig("First-year cost", f"=SUMIF(LineInvoiceDate,\"<\"&{fp.period_start(12)},"
-                     "LineAmount)", ctx.money, "Invoiced in the 12 months from the order date "
-                     "(one-time, hardware, prepay, ramp, overage, telephony, fair use).",
+    first_year = fig("First-year cost", "=" + fi.first_year_cost(), ctx.money,
+                     "Invoiced in the 12 months from the order date (one-time, hardware, "
+                     "prepay, ramp, overage, telephony, fair use).",
                      style="total", result=figures["first_year"])
     fig("Total contract value", "=InvoiceTotal", ctx.money,
         "Every invoice of ramp + term, the arrears invoice after the term included.",
@@ -98,11 +102,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         r += 1
         sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
         r += 1
-        per = sess["pool"].groupby("period")[["named_users", "peak_concurrent"]].sum()
-        measured = per[(per["named_users"] > 0)]
-        k = int(measured.index[0]) if len(measured) else 0
-        named = int(measured["named_users"].iloc[0]) if len(measured) else 0
-        peak = int(measured["peak_concurrent"].iloc[0]) if len(measured) else 0
+        k, named, peak = first_measured_period(sess["usage"])
         # the Usage sheet's session counts of period k (edit them: these follow)
         heads = {cell.value: col for (row, col), cell in ctx.book.sheet("Usage").cells.items()
                  if row == 4}
@@ -122,13 +122,16 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                        f"Highest count reached for {source.min_minutes} minutes {reached} "
                        f"({rule}; the Usage sheet's concurrent counts).", result=peak)
         named_cell, peak_cell = a1(named_row, 2), a1(peak_row, 2)
-        fig("Concurrent / named", f"={peak_cell}/MAX({named_cell},1)", PCT,
+        fig("Concurrent / named", "=" + fu.concurrent_share(named_cell, peak_cell), PCT,
             "A concurrent license pays off when its price is below named price / this ratio.",
-            result=peak / max(named, 1))
-        fig("Break-even concurrent rate", f"=PrepayRate*{named_cell}/MAX({peak_cell},1)",
-            ctx.rate, "Concurrent rate at which both models cost the same for this period, "
-            "from the prepay rate on the Inputs sheet.",
-            result=float(c.prepay_rate or 0) * named / max(peak, 1))
+            result=concurrent_share(named, peak))
+        named_cost = line_amount(named, c.prepay_rate or 0, c.currency)
+        even = break_even_rate(named_cost, peak, c.currency)
+        fig("Break-even concurrent rate",
+            "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"), peak_cell),
+            ctx.rate, "Both models cost the same for this period at this concurrent rate: "
+            "named users x prepay rate / peak (as the compare command).",
+            result="" if even is None else num(even))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")

@@ -16,8 +16,10 @@ from ..core.invoices import fair_use_allowances
 from ..core.licenses import BY_KEY
 from ..core.periods import BillingCalendar
 from ..core.storage import storage_forecast
+from ..core.usage_figures import billed_count, busiest_period
 from ..formulas import allowances as fa
 from ..formulas import periods as fp
+from ..formulas import usage_figures as fu
 from .context import (
     DATE,
     FEATURES,
@@ -38,8 +40,9 @@ from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, r
 def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     """Named and concurrent users per period and license from the scenario's session file(s)
     over ``periods`` (default the scenario's own; the builder passes the workbook's grid: the
-    engine's counts for any ramp + term the Inputs accept), the usage rows of the PureCloud 1-3
-    pool (``pool``), and a concurrency profile of the busiest period (for the chart)."""
+    engine's counts for any ramp + term the Inputs accept), the usage rows (``usage``), and a
+    concurrency profile of the pool's busiest period
+    (:func:`billing_model.core.usage_figures.busiest_period`, for the chart)."""
     sources = [org.sessions for org in scenario.orgs if org.sessions is not None]
     if not sources:
         return None
@@ -65,15 +68,11 @@ def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
         for lic, sub in rows.groupby("license"):  # a loop over licenses
             for column in ("named_users", "concurrent_users"):
                 series[(org.name, str(lic), column)] = src.per_period(sub, n, column, last_k)
-    # astype(bool): an empty object Series would select columns, not rows (KeyError: period)
-    pool = usage[usage["license"].map(lambda k: BY_KEY[k].concurrent).astype(bool)]
-    by_period = pool.groupby("period")["peak_concurrent"].sum()
-    busiest = int(by_period.idxmax()) if len(by_period) else 0
+    busiest, peak = busiest_period(usage)
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
     profile = concurrency_profile(source.records, start, end, step_minutes=15, pool_only=True)
     return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
-            "peak": int(by_period.get(busiest, 0)), "source": source, "series": series,
-            "pool": pool}
+            "peak": peak, "source": source, "series": series}
 
 
 def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
@@ -115,13 +114,12 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             else:
                 values = extend(given(org, "users:" + lic), P)
             for i in range(P):
-                if named is not None and BY_KEY[lic].concurrent:
+                if named is not None and conc is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
                     n_col, c_col = col + 1, col + 2
-                    counted = conc if _model(ctx, lic) == "concurrent" else named
-                    sheet.put(first + i, col, f'=IF({_model_name(ctx, lic)}="concurrent",'
-                              f"{a1(first + i, c_col)},{a1(first + i, n_col)})", fmt=INT,
-                              result=int(counted[i]))
+                    sheet.put(first + i, col, "=" + fu.billed_count(
+                        _model_name(ctx, lic), a1(first + i, n_col), a1(first + i, c_col)),
+                        fmt=INT, result=int(billed_count(_model(ctx, lic), named[i], conc[i])))
                     sheet.put(first + i, n_col, int(named[i]), style="input", fmt=INT)
                     sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
                 else:
@@ -233,6 +231,7 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     """The concurrency profile: data from column ``col``, the chart below the table at ``row``.
     Returns the last row the chart covers."""
     sess = ctx.sessions
+    assert sess is not None, "the concurrency profile needs the scenario's session file"
     tz = ctx.scenario.contract.billing_timezone
     profile = sess["profile"]
     k = sess["busiest"]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
@@ -190,17 +191,18 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
         put(label, base_name, [_contract_value(v.scenario, field) for v in out],
             _contract_value(base, field), check=check, text=isinstance(check, tuple),
             fmt=ctx.rate if fmt == "rate" else formats[fmt])
-    calc = [("MoneyDecimals", "Money decimals (calculated)",
-             [minor_units(v.scenario.contract.currency) for v in out],
-             fm.minor_units("{p}Currency"), "0"),
-            # an input not accepted (the base's, or this variant's): its figures are #N/A
-            ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
-             "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
-             + str(cap) + ",FALSE))", None),
-            ("TermEnd", "Ramp + term (calculated)", [v.scenario.contract.term_end for v in out],
-             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT),
-            ("Periods", "Billed periods (calculated)", [v.scenario.periods for v in out],
-             "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())", INT)]
+    calc: list[tuple[str, str, list[Any], str, str | None]] = [
+        ("MoneyDecimals", "Money decimals (calculated)",
+         [minor_units(v.scenario.contract.currency) for v in out],
+         fm.minor_units("{p}Currency"), "0"),
+        # an input not accepted (the base's, or this variant's): its figures are #N/A
+        ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
+         "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
+         + str(cap) + ",FALSE))", None),
+        ("TermEnd", "Ramp + term (calculated)", [v.scenario.contract.term_end for v in out],
+         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT),
+        ("Periods", "Billed periods (calculated)", [v.scenario.periods for v in out],
+         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())", INT)]
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
@@ -274,11 +276,12 @@ def _grid_series(v: Variant, key: str) -> list:
     return values
 
 
-def _linked_values(book: Book, name: str) -> list:
+def _linked_values(book: Book, name: str) -> list[Any]:
     """The values (or formula results) of the cells of the defined name ``name``."""
     sheet_name, cells = book.names[name].rsplit("!", 1)
     sheet = book.sheet(sheet_name.strip("'"))
     min_col, min_row, _max_col, max_row = range_boundaries(cells.replace("$", ""))
+    assert min_col is not None and min_row is not None and max_row is not None, cells
     out = []
     for r in range(min_row, max_row + 1):
         cell = sheet.cells[(r, min_col)]

@@ -9,11 +9,9 @@ engine's figure for the variant scenario.
 
 from __future__ import annotations
 
-import bisect
-import itertools
-from decimal import Decimal
-
-from ..core.contract import Scenario
+from ..core.invoices import contract_figures as scenario_figures
+from ..core.invoices import invoiced_to_date
+from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from .charts import active_only
@@ -21,38 +19,6 @@ from .context import DATE, INT, Ctx, edate, header, num, title
 from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Chart, Series, Sheet, a1, column_letter, ref
 from .variant_inputs import capacity, prefixed_names, variant_inputs_sheet
-
-
-def scenario_figures(scenario: Scenario) -> dict:
-    """First-year cost, cash due in the first year, total contract value and the invoice lines,
-    from the Python engine.
-
-    First-year cost = the amounts invoiced in the first 12 months from the order date; first-year
-    cash = the amounts due in them.
-    """
-    from ..core.invoices import invoice_schedule
-    lines = invoice_schedule(scenario)
-    year_end = edate(scenario.contract.order_date, 12)
-    amounts = [(d, due, a) for d, due, a in zip(lines["invoice_date"], lines["due_date"],
-                                                lines["amount"], strict=True) if a is not None]
-    return {
-        "lines": lines,
-        "first_year": sum((a for d, _due, a in amounts if d < year_end), Decimal(0)),
-        "first_year_due": sum((a for _d, due, a in amounts if due < year_end), Decimal(0)),
-        "total": sum((a for _d, _due, a in amounts), Decimal(0)),
-    }
-
-
-def invoiced_before(figures: dict):
-    """A function ``day -> Decimal``: the amount of the invoices dated before ``day`` (engine
-    lines). The lines are read once (a column look-up per month and variant took a third of the
-    time of a workbook of 50 variants)."""
-    lines = figures["lines"]
-    dated = sorted((d, a) for d, a in zip(lines["invoice_date"], lines["amount"], strict=True)
-                   if a is not None)
-    days = [d for d, _a in dated]
-    totals = list(itertools.accumulate((a for _d, a in dated), initial=Decimal(0)))
-    return lambda day: totals[bisect.bisect_left(days, day)]
 
 
 def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
@@ -98,10 +64,10 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         ("Prepay rate", "{p}PrepayRate", [num(x.prepay_rate or 0) for x in c], ctx.rate),
         ("Overage rate", "{p}OverageRate", [num(x.overage_rate or 0) for x in c], ctx.rate),
         ("First-year cost (invoiced in 12 months)",
-         f'SUMIF({{p}}LineInvoiceDate,"<"&{fp.period_start(12, "{p}OrderDate")},{{p}}LineAmount)',
+         fi.first_year_cost("{p}LineInvoiceDate", "{p}LineAmount", "{p}OrderDate"),
          [num(f["first_year"]) for f in figures], ctx.money),
         ("First-year cash (due in 12 months)",
-         f'SUMIF({{p}}LineDueDate,"<"&{fp.period_start(12, "{p}OrderDate")},{{p}}LineAmount)',
+         fi.first_year_cost("{p}LineDueDate", "{p}LineAmount", "{p}OrderDate"),
          [num(f["first_year_due"]) for f in figures], ctx.money),
         ("Total contract value", "{p}InvoiceTotal", [num(f["total"]) for f in figures],
          ctx.money),
@@ -136,14 +102,14 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
     for j in range(n):
         sheet.widths[cum + j] = 20
     order = s.contract.order_date
-    upto_day = [invoiced_before(f) for f in figures]
+    upto_day = [invoiced_to_date(f["lines"]) for f in figures]
     for m in range(cap + 1):
         rr = r + 1 + m
         sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=edate(order, m))
         start, end = edate(order, m), edate(order, m + 1)
         for j, (p, upto) in enumerate(zip(prefixes, upto_day, strict=True)):
-            to_date = (f'SUMIF({p}LineInvoiceDate,"<"&{fp.period_start(m + 1)},'
-                       f"{p}LineAmount)")
+            to_date = fi.invoiced_before(fp.period_start(m + 1), f"{p}LineInvoiceDate",
+                                         f"{p}LineAmount")
             sheet.put(rr, cum + j, "=" + to_date, fmt=ctx.money,
                       result=num(upto(end)))
             before = "0" if m == 0 else a1(rr - 1, cum + j)
@@ -161,22 +127,23 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
                style="subtitle")
     sheet.put(chart_head - 1, hx + n, "=MAX(" + ",".join(f"{p}Periods" for p in prefixes)
               + ")", fmt=INT, result=longest)
-    upto = a1(chart_head - 1, hx + n)
+    longest_cell = a1(chart_head - 1, hx + n)
     header(sheet, chart_head, hx, ["Chart: month", *[name for name, _s in variants]])
     sheet.widths[hx] = 12
     for j in range(n):
         sheet.widths[hx + 1 + j] = 20
-    rows = range(chart_head + 1, last + 1)
+    chart_rows = range(chart_head + 1, last + 1)
 
     def live(row: int) -> str:
-        return f"{row - chart_head - 1}<={upto}"
+        return f"{row - chart_head - 1}<={longest_cell}"
 
     def active(row: int) -> bool:
         return row - chart_head - 1 <= longest
 
-    active_only(sheet, ctx.book, "ChartVariantsMonth", rows, 1, hx, live, active, fmt=DATE)
+    active_only(sheet, ctx.book, "ChartVariantsMonth", chart_rows, 1, hx, live, active,
+                fmt=DATE)
     for j in range(n):
-        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", rows, cum + j, hx + 1 + j,
+        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", chart_rows, cum + j, hx + 1 + j,
                     live, active, fmt=ctx.money)
     sheet.charts.append(Chart(
         "scatter", "Invoiced to date by variant", a1(head, hx + n + 1, absolute=False),

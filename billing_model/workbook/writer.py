@@ -286,8 +286,8 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
     for table in sheet.tables:
         columns = []
         for col in range(table.first_col, table.last_col + 1):
-            cell = sheet.cells.get((table.first_row, col))
-            text = "" if cell is None or cell.value is None else str(cell.value)
+            head = sheet.cells.get((table.first_row, col))
+            text = "" if head is None or head.value is None else str(head.value)
             columns.append({"header": text or f"Column{col - table.first_col + 1}",
                             "header_format": formats.get(cell.style if cell else None)})
         ws.add_table(table.first_row - 1, table.first_col - 1, table.last_row - 1,
