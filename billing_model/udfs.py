@@ -292,10 +292,10 @@ def BM_STORAGE_FORECAST(
 def BM_FAIR_USE(
     license: Annotated[Cell, arg_help("License: pc1, pc2, pc3, communicate, collaborate (or "
                                       "'PureCloud 2', 'CX 2').")],
-    license_model: Annotated[Cell, arg_help("named or concurrent.")],
+    license_model: Annotated[Cell, arg_help("named, concurrent or hourly.")],
     feature: Annotated[Cell, arg_help("storage_gb, ivr_minutes or api_requests.")],
-    users: Annotated[Cell, arg_help("Billable users of that license: a number or a column of "
-                                    "numbers.")],
+    users: Annotated[Cell, arg_help("Billable users of that license (hourly: billable hours): a "
+                                    "number or a column of numbers.")],
 ) -> Result:
     ("Fair-use allowance of a month for a number of billable users: storage GB, IVR minutes or"
      " API requests (e.g. 20 pc2 named users: 500 GB).")

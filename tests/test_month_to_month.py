@@ -120,9 +120,35 @@ def test_usage_past_the_term_without_months_after_term_is_named_in_a_warning():
         lines = invoice_schedule(scenario_from_mapping(data))
     messages = [str(w.message) for w in caught if issubclass(w.category, BillingWarning)]
     assert len(messages) == 1
-    assert ("usage data for 2 period(s) after the term, not billed: periods 3-4 (2026-04-15 "
-            "to 2026-06-14); set contract.months_after_term") in messages[0]
+    assert ("scenario: usage: usage data for 2 period(s) past the 3 billed periods, not "
+            "billed: periods 3-4 (2026-04-15 to 2026-06-14); set contract.months_after_term"
+            ) in messages[0]
     assert "month to month" not in " ".join(lines.description)
+
+
+def test_a_variant_that_bills_the_later_periods_silences_the_warning():
+    data = _with(DATA, months_after_term=0)
+    data["variant"] = [{"name": "longer", "term_months": 4}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BillingWarning)
+        assert scenario_from_mapping(data).variant("longer").periods == 5
+
+
+def test_session_data_past_the_term_is_named_too(tmp_path):
+    (tmp_path / "s.csv").write_text(
+        "user_id,org,license,client,start,end\n"
+        "ann,prod,pc2,desktop,2026-01-20T14:00:00Z,2026-01-20T16:00:00Z\n"
+        "ann,prod,pc2,desktop,2026-04-20T14:00:00Z,2026-04-20T16:00:00Z\n")
+    data = _with(DATA, months_after_term=0, ramp_months=0, term_months=1)
+    data["usage"] = {"sessions": "s.csv"}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenario_from_mapping(data, base_dir=tmp_path)
+    messages = [str(w.message) for w in caught if "past the 1 billed" in str(w.message)]
+    assert messages == [
+        "scenario: usage.sessions: s.csv holds logged-in users for 1 period(s) past the 1 billed "
+        "periods, not billed: period 3 (2026-04-15 to 2026-05-14); set "
+        "contract.months_after_term (0-24) to bill them month to month"]
 
 
 def test_zeros_past_the_term_need_no_warning():

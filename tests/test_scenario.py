@@ -105,8 +105,9 @@ def test_longer_series_keep_the_billed_periods():
     (dict(contract__ramp_policy="free"),
      "basic: contract.ramp_policy: 'free' is not accepted; accepted: actual-usage, "
      "no-software-charges"),
-    (dict(contract__license_model="hourly"),
-     "basic: contract.license_model: 'hourly' is not accepted; accepted: named, concurrent"),
+    (dict(contract__license_model="weekly"),
+     "basic: contract.license_model: 'weekly' is not accepted; accepted: named, concurrent, "
+     "hourly"),
     (dict(contract__channel="reseller"),
      "basic: contract.channel: 'reseller' is not accepted; accepted: direct, partner"),
     (dict(contract__license="pc9"),
@@ -148,7 +149,7 @@ def test_longer_series_keep_the_billed_periods():
     (dict(contract__comitted_users=100),
      "basic: contract.comitted_users: unknown key; accepted: order_date, currency, "),
     (dict(usage__user=[1, 2, 3]),
-     "basic: usage.user: unknown key; accepted: name, users, sessions"),
+     "basic: usage.user: unknown key; accepted: name, users, hours, sessions"),
     (dict(usage__ivr_minutes=[1, 2, 3]),
      "basic: contract.ivr_overage_rate: missing while usage gives ivr_minutes; accepted: the "
      "contract's rate"),

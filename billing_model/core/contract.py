@@ -93,6 +93,9 @@ class Contract:
     month_to_month_rate : Decimal or None
         Price per user per month of the main license line in those periods (``None`` only
         without them, or for the partner channel).
+    hourly_rate : Decimal or None
+        Price per billable hour of the main license line under ``license_model = "hourly"``
+        (docs/rules.md#hourly-licensing).
     payment_terms_days : int
         Days from invoice date to due date (default 30: "net 30", docs/rules.md#payment-terms).
     channel : str
@@ -123,6 +126,7 @@ class Contract:
     storage_overage_rate: Decimal | None = None
     months_after_term: int = FIELDS["months_after_term"].default
     month_to_month_rate: Decimal | None = None
+    hourly_rate: Decimal | None = None
 
     @property
     def periods(self) -> int:
@@ -147,7 +151,8 @@ class Product:
     """One license line of the contract: what is committed and at which rates.
 
     ``license_model`` is the model the line is billed under (Communicate and Collaborate are
-    always ``named``); ``month_to_month_rate`` its price per user per month after the term.
+    always ``named``); ``month_to_month_rate`` its price per user per month after the term
+    (per billable hour for an ``hourly`` line), ``hourly_rate`` its price per billable hour.
     The first product comes from ``[contract]``, further ones from ``[[product]]`` tables
     (e.g. Communicate seats beside PureCloud 2 agents).
     """
@@ -158,6 +163,12 @@ class Product:
     prepay_rate: Decimal | None
     overage_rate: Decimal | None
     month_to_month_rate: Decimal | None = None
+    hourly_rate: Decimal | None = None
+
+    @property
+    def hourly(self) -> bool:
+        """Billed per logged-in hour: its ``users`` are billable hours per period."""
+        return self.license_model == "hourly"
 
     @property
     def label(self) -> str:

@@ -16,6 +16,10 @@ The rules, as implemented:
   above the commitment, ``max(0, users[k] - committed_users) x overage_rate``, in arrears on the
   start of period ``k + 1``. So the last ramp invoice carries both the ramp actuals and the first
   prepay, as the FAQ says; the invoice after the term's last period carries its arrears.
+- Hourly lines (``license_model = "hourly"``): the billable hours of every period (the
+  logged-in hours rounded up) x ``hourly_rate`` in arrears on the start of period ``k + 1``, no
+  commitment, no prepay (docs/rules.md#hourly-licensing); ramp periods only under
+  ``actual-usage``.
 - Month to month (``term_end <= k < term_end + months_after_term``): ``users[k] x
   month_to_month_rate`` in arrears on the start of period ``k + 1``, no prepay, no commitment
   (docs/rules.md#month-to-month).
@@ -65,8 +69,8 @@ COLUMNS: tuple[str, ...] = (
 
 #: line kinds in the order they appear within one invoice and service start
 KINDS: tuple[str, ...] = (
-    "one-time", "hardware", "prepay", "ramp", "overage", "month_to_month", "telephony",
-    "ivr_minutes", "api_requests", "storage_gb",
+    "one-time", "hardware", "prepay", "ramp", "overage", "hourly", "month_to_month",
+    "telephony", "ivr_minutes", "api_requests", "storage_gb",
 )
 
 #: descriptions of the fair-use overage lines (unit in the text)
@@ -78,7 +82,8 @@ FAIR_USE_LABELS: dict[str, str] = {
 #: when each kind of line is invoiced (the FAQ's "in advance" / "in arrears")
 TIMING: dict[str, str] = {
     "one-time": "one-time", "hardware": "one-time", "prepay": "advance", "ramp": "arrears",
-    "overage": "arrears", "month_to_month": "arrears", "telephony": "arrears",
+    "overage": "arrears", "hourly": "arrears", "month_to_month": "arrears",
+    "telephony": "arrears",
     "ivr_minutes": "arrears", "api_requests": "arrears", "storage_gb": "arrears",
 }
 #: a line of period k is on the invoice dated the first day of period k + this
@@ -221,6 +226,16 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
         q = user_quantities(scenario.users(product.license), product.committed_users, ramp, end,
                             contract.ramp_policy, contract.months_after_term)
         label = product.label
+        if product.hourly:  # docs/rules.md#hourly-licensing: no commitment, no prepay
+            hours = scenario.users(product.license)
+            first_k = 0 if contract.ramp_policy == "actual-usage" else ramp
+            for k in range(first_k, end):
+                add("hourly", j, k, f"{label}: billable hours (logged in, rounded up)",
+                    Decimal(int(hours[k])), product.hourly_rate)
+            for k in range(end, n):
+                add("month_to_month", j, k, f"{label}: billable hours, month to month",
+                    Decimal(int(q["month_to_month"][k])), product.month_to_month_rate)
+            continue
         if contract.ramp_policy == "actual-usage":
             for k in range(ramp):
                 add("ramp", j, k, f"{label} users, ramp (actual usage)", Decimal(int(q["ramp"][k])),

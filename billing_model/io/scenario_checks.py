@@ -95,18 +95,13 @@ class Checker:
                      for i, v in enumerate(value[:MAX_GIVEN]))
 
 
-def warn_past_term(label: str, where: str, what: str, periods: list[int], contract: Any,
-                   warned: set) -> None:
-    """One warning naming the periods past the term that ``where`` gives usage for while the
-    contract bills none of them (``months_after_term = 0``): that usage is not invoiced, never
-    silently (docs/rules.md#month-to-month). Once per file, table and billed periods (the
-    variants repeat the base's tables)."""
-    n = contract.periods
-    late = sorted({k for k in periods if k >= n})
-    key = (label.split(" (variant", 1)[0], where, what, n, tuple(late))
-    if contract.months_after_term or not late or key in warned:
+def warn_past_term(label: str, where: str, what: str, late: list[int], contract: Any,
+                   billed: int) -> None:
+    """One warning naming the periods ``late`` (sorted) that ``where`` gives usage for while no
+    contract of the file bills them (``billed``: the longest billed periods): that usage is not
+    invoiced, never silently (docs/rules.md#month-to-month)."""
+    if not late:
         return
-    warned.add(key)
     from ..core.periods import anchor_dates
 
     runs: list[list[int]] = []
@@ -119,9 +114,9 @@ def warn_past_term(label: str, where: str, what: str, periods: list[int], contra
     ends = (anchor_dates(contract.order_date, [r[-1] + 1 for r in runs]) - 1).astype(object)
     listed = ", ".join((f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
                        + f" ({a} to {b})" for r, a, b in zip(runs, starts, ends, strict=True))
-    warnings.warn(f"{label}: {where}: {what} for {len(late)} period(s) after the term, not "
-                  f"billed: {listed}; set contract.months_after_term (0-24) to bill them month "
-                  "to month", BillingWarning, stacklevel=3)
+    warnings.warn(f"{label}: {where}: {what} for {len(late)} period(s) past the {billed} "
+                  f"billed periods, not billed: {listed}; set contract.months_after_term (0-24) "
+                  "to bill them month to month", BillingWarning, stacklevel=4)
 
 
 def tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:

@@ -27,7 +27,7 @@ from ..core.periods import BillingCalendar, get_timezone
 from ..core.regions import check_one_region
 from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
 from ..core.usage import compute_usage
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, warn_past_term
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
 from .sessions import read_sessions
 
 
@@ -49,6 +49,13 @@ def check_org_users(c: Checker, by_license: Mapping[str, Product],
                    f"{by_license[second].license_model}); accepted: one model per org")
         c.fail(where[second], f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
                "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
+
+
+def billed_column(license_model: str) -> str:
+    """The usage engine's column a license line bills: the named users, the concurrent peak, or
+    the billable hours of an hourly line (docs/rules.md#hourly-licensing)."""
+    return {"concurrent": "concurrent_users", "hourly": "billable_hours"}.get(license_model,
+                                                                            "named_users")
 
 
 def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
@@ -90,11 +97,6 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
     except BillingInputError as exc:  # say which scenario and key the file came from
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
-    column = "concurrent_users" if contract.license_model == "concurrent" else "named_users"
-    late = frame[(frame["period"] >= n) & (frame[column].fillna(0) > 0)]
-    warn_past_term(c.label, f"{where}.sessions", f"{path.name} holds billable users",
-                   late["period"].astype(int).tolist(), contract,
-                   cache.setdefault("warned", set()))
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
     calendar = BillingCalendar(contract.order_date, contract.billing_timezone)
     share = source.coverage(calendar, n)
@@ -142,8 +144,7 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
             lic = normalize_license(lic_name, where=f"{where}.sessions")
             sub = rows[rows["license"].astype(str) == lic_name]
             product = by_license.get(lic)
-            column = ("concurrent_users" if product is not None
-                      and product.license_model == "concurrent" else "named_users")
+            column = billed_column(product.license_model if product is not None else "named")
             per = source.per_period(sub, n, column, last_measured)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)

@@ -26,6 +26,10 @@ from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 from .storage import storage_rate_input, workbook_settings
 
+#: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
+#: :func:`~billing_model.workbook.build.check_hourly`)
+WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
+
 
 def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
     """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
@@ -147,7 +151,8 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
         if f.key == "license_model" and ctx.sessions:
             note += " With sessions, switching it picks the other user count on the Usage sheet."
         w.add(f.name, f.label, value, fmt=formats.get(f.kind), unit=f.unit, note=note,
-              options=f.choices or None, limit=f.limit, maximum=grid.get(f.key),
+              options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
+              limit=f.limit, maximum=grid.get(f.key),
               text=f.kind == "zone", blank=blank)
 
 
@@ -192,7 +197,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         w.add(names["license"], f"License line {i + 1}: license", p.license,
               options=LICENSE_KEYS, note="A further license line of the contract.")
         w.add(names["model"], f"License line {i + 1}: model", p.license_model,
-              options=LICENSE_MODELS,
+              options=WORKBOOK_MODELS,
               note="Communicate and Collaborate are always named.")
         w.add(names["committed"], f"License line {i + 1}: committed users", p.committed_users,
               fmt=INT, limit="count", unit="users",

@@ -48,7 +48,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import in_range, one_of, validation
+from .inputs import WORKBOOK_MODELS, in_range, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
@@ -106,7 +106,8 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
 #: the contract inputs a variant can override, one per field the formulas read (core/schema.py):
 #: (name, label, Contract field, choices or LIMITS key, format key)
 CONTRACT_INPUTS = tuple(
-    (f.name, f.bare_label or f.label, f.key, f.choices or f.limit,
+    (f.name, f.bare_label or f.label, f.key,
+     (WORKBOOK_MODELS if f.key == "license_model" else f.choices) or f.limit,
      {"date": "date", "whole": "int", "number": "rate"}.get(f.kind))
     for f in CONTRACT_FIELDS if f.in_formulas)
 
