@@ -22,6 +22,7 @@ from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule
 from billing_model.io.scenario import billable_hours, scenario_from_mapping
 from billing_model.workbook import build_layout
+from tests import workbooks
 
 D = Decimal
 #: the article's 222.34 logged-in hours in January, 100 in February; IVR usage to bill above
@@ -169,3 +170,30 @@ def test_the_workbook_refuses_an_hourly_line_in_one_line():
     with pytest.raises(BillingInputError, match=r"license_model 'hourly' for pc2: the workbook "
                                                 r"bills named and concurrent lines only"):
         build_layout(scenario_from_mapping(HOURLY, name="hourly"))
+
+
+# --- the workbook's Summary: named, concurrent and hourly side by side -------------------------
+QUOTE = workbooks.example("sales_quote")
+
+
+@pytest.mark.libreoffice
+def test_the_summary_gives_the_break_even_hourly_rate_of_the_compare_rule(workbook_store,
+                                                                          soffice):
+    from billing_model.core.compare import break_even_rate
+    from billing_model.core.money import line_amount
+    from billing_model.core.usage_figures import first_measured_period, pool_billable_hours
+    from billing_model.io.scenario import load_scenario
+    from billing_model.workbook import SCENARIOS_DIR
+
+    scenario = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
+    usage = scenario.orgs[0].sessions.usage
+    k, named, _peak = first_measured_period(usage)
+    hours = pool_billable_hours(usage, k)
+    assert hours > named  # hours of the month, not users
+    summary = workbook_store.book(QUOTE)["Summary"]
+    by_label = {row[0].value: row[1].value for row in summary.iter_rows(max_col=2)
+                if row[0].value}
+    assert by_label[f"Billable hours, period {k}"] == hours
+    expected = break_even_rate(line_amount(named, scenario.contract.prepay_rate, "USD"), hours,
+                               "USD")
+    assert Decimal(repr(by_label["Break-even hourly rate"])) == expected

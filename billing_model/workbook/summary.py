@@ -8,7 +8,7 @@ from ..core.compare import break_even_rate
 from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
-from ..core.usage_figures import concurrent_share, first_measured_period
+from ..core.usage_figures import concurrent_share, first_measured_period, pool_billable_hours
 from ..formulas import compare as fc
 from ..formulas import invoices as fi
 from ..formulas import money as fm
@@ -100,7 +100,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     sess = ctx.sessions
     if sess is not None:
         r += 1
-        sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
+        sheet.text(r + 1, 1, "Named vs concurrent vs hourly (from the sessions)",
+                   style="subtitle")
         r += 1
         k, named, peak = first_measured_period(sess["usage"])
         # the Usage sheet's session counts of period k (edit them: these follow)
@@ -132,6 +133,17 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
             ctx.rate, "Both models cost the same for this period at this concurrent rate: "
             "named users x prepay rate / peak (as the compare command).",
             result="" if even is None else num(even))
+        hours = pool_billable_hours(sess["usage"], k)
+        hours_row = fig(f"Billable hours, period {k}", str(hours), INT,
+                        "The same users' logged-in hours, rounded up per org and license "
+                        "(docs/rules.md#hourly-licensing).", result=hours)
+        hourly_even = break_even_rate(named_cost, hours, c.currency)
+        fig("Break-even hourly rate",
+            "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"),
+                                     a1(hours_row, 2)),
+            ctx.rate, "Named and hourly cost the same for this period at this rate per "
+            "billable hour: named users x prepay rate / billable hours (as compare "
+            "--hourly-rate).", result="" if hourly_even is None else num(hourly_even))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")
