@@ -255,10 +255,11 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
     Field("hourly_rate", "number", "Hourly rate", "per billable hour",
           "price per billable hour of an `hourly` line (its logged-in hours per period, "
           "rounded up to a whole hour), in arrears",
-          "Per billable hour of an hourly line, billed in arrears (docs/rules.md#hourly-"
-          "licensing).",
+          "Per billable hour of an hourly line (docs/rules.md#hourly-licensing). Not used here: "
+          "this workbook bills named and concurrent lines; billing-model invoices bills hourly "
+          "ones.",
           "docs/rules.md#hourly-licensing", None, limit="price",
-          required="if `hourly` (direct)", product=True),
+          required="if `hourly` (direct)", product=True, in_formulas=False),
     Field("overage_rate", "number", "Overage rate", _RATE,
           "price per user above the commitment per month",
           "Per user above the commitment, invoiced in arrears (defaults to the prepay rate).",

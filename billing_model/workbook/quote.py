@@ -193,8 +193,8 @@ def _candidates(ctx: Ctx) -> list[_Row]:
                      "Subtotal: one-time fees and hardware", section="one-time"))
     rows.append(_Row("total", "First-year total (invoices dated in the first 12 months)",
                      "First-year total (invoices dated in the first 12 months)"))
-    rows.append(_Row("total", "Contract value (every invoice of the ramp and term)",
-                     "Contract value (every invoice of the ramp and term)"))
+    rows.append(_Row("total", "Contract value (every invoice of the contract)",
+                     "Contract value (every invoice of the contract)"))
     return rows
 
 

@@ -64,7 +64,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                      "prepay, ramp, overage, telephony, fair use).",
                      style="total", result=figures["first_year"])
     fig("Total contract value", "=InvoiceTotal", ctx.money,
-        "Every invoice of ramp + term, the arrears invoice after the term included.",
+        "Every invoice of ramp + term (and of the months after it), the last arrears invoice "
+        "included.",
         style="total", result=figures["total"])
     ctx.book.name("FirstYearCost", sheet, first_year, 2)
     fig("Invoices", "=SUMPRODUCT((InvoiceTotals<>0)*1)", INT, "Invoices with a non-zero "
@@ -76,7 +77,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         "Committed users x prepay rate, per term period.",
         result=sum((p.committed_users * Decimal(p.prepay_rate or 0) for p in s.products),
                    Decimal(0)))
-    fig("Billed periods", "=Periods", INT, "Ramp + term.", result=s.periods)
+    fig("Billed periods", "=Periods", INT, "Ramp + term + months after the term.",
+        result=s.periods)
     r += 1
     sheet.text(r, 1, "Grid check")
     sheet.put(r, 2, "=GridOK", style="calc", result=_named_result(ctx, "GridOK"))
