@@ -223,3 +223,21 @@ def test_the_base_workbook_bills_no_month_to_month(workbook_store, soffice):
     wb = workbook_store.book(BASE)
     assert named(wb, "Periods") == 3 and named(wb, "TermEnd") == 3
     assert money(named(wb, "InvoiceTotal")) == Decimal("2750")  # 500+1000+250+1000
+
+
+#: months typed in while the rate stays empty: the loader's refusal, as the workbook's Check
+NO_RATE = workbooks.edited("m2m-no-rate", BASE, {"MonthsAfterTerm": 2})
+
+
+def test_the_cli_refuses_months_without_a_rate_as_the_workbook_does():
+    with pytest.raises(BillingInputError, match="month_to_month_rate: missing"):
+        scenario_from_mapping(_with(DATA, month_to_month_rate=None))
+
+
+@pytest.mark.libreoffice
+def test_months_without_a_rate_leave_no_total_standing(workbook_store, soffice):
+    wb = workbook_store.book(NO_RATE)
+    assert named(wb, "InputsOK") is False
+    assert named(wb, "InputsProblem").startswith("Month-to-month rate: empty is not accepted; "
+                                                 "accepted: the rate per user per month")
+    assert named(wb, "InvoiceTotal") == "#N/A"
