@@ -226,7 +226,7 @@ def test_the_base_workbook_bills_no_month_to_month(workbook_store, soffice):
 
 
 #: months typed in while the rate stays empty: the loader's refusal, as the workbook's Check
-NO_RATE = workbooks.edited("m2m-no-rate", BASE, {"MonthsAfterTerm": 2})
+NO_RATE = workbooks.edited("m2m-no-rate", BASE, {"MonthsAfterTerm": 2, "MonthToMonthRate": None})
 
 
 def test_the_cli_refuses_months_without_a_rate_as_the_workbook_does():
