@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {  # each key its own type: text, or a whole number
     "payment_terms_days": CONTRACT_DEFAULTS["payment_terms_days"],
     "license": DEFAULT_LICENSE,
     "license_model": CONTRACT_DEFAULTS["license_model"],
+    "months_after_term": CONTRACT_DEFAULTS["months_after_term"],
 }
 
 # === the Excel functions =====================================================================
@@ -211,10 +212,16 @@ def BM_INVOICE_SCHEDULE(
     = None,
     license_model: Annotated[Cell, arg_help(f"Optional: {_choices('license_model')}: "
                                             "what the users column counts.")] = None,
+    months_after_term: Annotated[Cell, arg_help("Optional: months billed month to month after "
+                                                "the term, 0-24 (default "
+                                                f"{DEFAULTS['months_after_term']}).")] = None,
+    month_to_month_rate: Annotated[Cell, arg_help("Optional: price per user per month after "
+                                                  "the term (needed with months_after_term)."
+                                                  )] = None,
 ) -> Result:
     ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
      "service period, quantity, rate, amount rounded half up). Prepay in advance; ramp, "
-     "overage and telephony in arrears.")
+     "overage, month to month and telephony in arrears.")
     with cells.argument_names():
         schedule = schedule_from_values(
             cells.read_date(order_date),
@@ -231,7 +238,11 @@ def BM_INVOICE_SCHEDULE(
                                                 DEFAULTS["payment_terms_days"]),
             license=cells.read_text(license, "license", DEFAULTS["license"]),
             license_model=cells.read_text(license_model, "license_model",
-                                          DEFAULTS["license_model"]))
+                                          DEFAULTS["license_model"]),
+            months_after_term=cells.read_whole(months_after_term, "months_after_term",
+                                               DEFAULTS["months_after_term"]),
+            month_to_month_rate=cells.read_money(month_to_month_rate, "month_to_month_rate",
+                                                 None))
     return spill_rows(schedule, INVOICE_COLUMNS)
 
 
@@ -281,10 +292,10 @@ def BM_STORAGE_FORECAST(
 def BM_FAIR_USE(
     license: Annotated[Cell, arg_help("License: pc1, pc2, pc3, communicate, collaborate (or "
                                       "'PureCloud 2', 'CX 2').")],
-    license_model: Annotated[Cell, arg_help("named or concurrent.")],
+    license_model: Annotated[Cell, arg_help("named, concurrent or hourly.")],
     feature: Annotated[Cell, arg_help("storage_gb, ivr_minutes or api_requests.")],
-    users: Annotated[Cell, arg_help("Billable users of that license: a number or a column of "
-                                    "numbers.")],
+    users: Annotated[Cell, arg_help("Billable users of that license (hourly: billable hours): a "
+                                    "number or a column of numbers.")],
 ) -> Result:
     ("Fair-use allowance of a month for a number of billable users: storage GB, IVR minutes or"
      " API requests (e.g. 20 pc2 named users: 500 GB).")

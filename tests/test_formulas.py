@@ -171,22 +171,26 @@ def _invoices(g: Grid) -> None:
     for order, days in itertools.product(ORDER_DATES, terms):
         g.add("invoices", f"due {order} +{days}", (order, days), fi.due_date,
               invoices.due_date(order, days), fmt=DATE)
-    n = 6
-    for users, committed, ramp, periods_, policy in itertools.product(
-            (0, 40, 112), (0, 100), (0, 1, 3), (2, 4), ("actual-usage", "no-software-charges")):
-        q = invoices.user_quantities([users] * n, committed, ramp, periods_, policy)
+    n = 8
+    for users, committed, ramp, end, policy, after in itertools.product(
+            (0, 40, 112), (0, 100), (0, 1, 3), (2, 4), ("actual-usage", "no-software-charges"),
+            (0, 2)):
+        q = invoices.user_quantities([users] * n, committed, ramp, end, policy, after)
         for k in range(n):
-            inputs = (k, users, committed, ramp, periods_, policy)
-            label = f"{users}/{committed} ramp {ramp} of {periods_} {policy} k={k}"
+            inputs = (k, users, committed, ramp, end, policy, end + after)
+            label = f"{users}/{committed} ramp {ramp} to {end} +{after} {policy} k={k}"
             g.add("invoices", "ramp " + label, inputs,
-                  lambda kk, u, c, r, p, pol: fi.ramp_quantity(
-                      kk, u, ramp_months=r, periods=p, ramp_policy=pol), int(q["ramp"][k]))
+                  lambda kk, u, c, r, e, pol, p: fi.ramp_quantity(
+                      kk, u, ramp_months=r, term_end=e, ramp_policy=pol), int(q["ramp"][k]))
             g.add("invoices", "prepay " + label, inputs,
-                  lambda kk, u, c, r, p, pol: fi.prepay_quantity(
-                      kk, c, ramp_months=r, periods=p), int(q["prepay"][k]))
+                  lambda kk, u, c, r, e, pol, p: fi.prepay_quantity(
+                      kk, c, ramp_months=r, term_end=e), int(q["prepay"][k]))
             g.add("invoices", "overage " + label, inputs,
-                  lambda kk, u, c, r, p, pol: fi.overage_quantity(
-                      kk, u, c, ramp_months=r, periods=p), int(q["overage"][k]))
+                  lambda kk, u, c, r, e, pol, p: fi.overage_quantity(
+                      kk, u, c, ramp_months=r, term_end=e), int(q["overage"][k]))
+            g.add("invoices", "month to month " + label, inputs,
+                  lambda kk, u, c, r, e, pol, p: fi.month_to_month_quantity(
+                      kk, u, term_end=e, periods=p), int(q["month_to_month"][k]))
     # usage just above, below and (with float noise: 0.1 + 0.2) at the allowance
     for used, allowance, k in ((250_001, 250_000.0, 0), (10, 25.5, 0), (0.3, 0.1 + 0.2, 1),
                                (1234.567, 1000.0, 1), (1234.567, 1000.0, 3)):

@@ -89,7 +89,8 @@ def test_variant_with_a_longer_ramp_needs_enough_usage():
     data["variant"] = [{"name": "long", "ramp_months": 2}]
     msg = error_of(data)
     assert msg == ("basic (variant 'long'): usage.users: 3 values, but the contract bills 4 "
-                   "periods (ramp_months + term_months); accepted: one value per period")
+                   "periods (ramp_months + term_months + months_after_term); accepted: one value "
+                   "per period")
 
 
 def test_longer_series_keep_the_billed_periods():
@@ -104,8 +105,9 @@ def test_longer_series_keep_the_billed_periods():
     (dict(contract__ramp_policy="free"),
      "basic: contract.ramp_policy: 'free' is not accepted; accepted: actual-usage, "
      "no-software-charges"),
-    (dict(contract__license_model="hourly"),
-     "basic: contract.license_model: 'hourly' is not accepted; accepted: named, concurrent"),
+    (dict(contract__license_model="weekly"),
+     "basic: contract.license_model: 'weekly' is not accepted; accepted: named, concurrent, "
+     "hourly"),
     (dict(contract__channel="reseller"),
      "basic: contract.channel: 'reseller' is not accepted; accepted: direct, partner"),
     (dict(contract__license="pc9"),
@@ -113,7 +115,7 @@ def test_longer_series_keep_the_billed_periods():
      "pc2, pc3 (or 'PureCloud 2', 'CX 2', ...)"),
     (dict(usage__users=[40, 100]),
      "basic: usage.users: 2 values, but the contract bills 3 periods (ramp_months + "
-     "term_months); accepted: one value per period"),
+     "term_months + months_after_term); accepted: one value per period"),
     (dict(usage__users=[40, -1, 100]),
      "basic: usage.users[1]: -1 is not accepted; accepted: a whole number from 0 to "
      "1,000,000,000"),
@@ -147,7 +149,7 @@ def test_longer_series_keep_the_billed_periods():
     (dict(contract__comitted_users=100),
      "basic: contract.comitted_users: unknown key; accepted: order_date, currency, "),
     (dict(usage__user=[1, 2, 3]),
-     "basic: usage.user: unknown key; accepted: name, users, sessions"),
+     "basic: usage.user: unknown key; accepted: name, users, hours, sessions"),
     (dict(usage__ivr_minutes=[1, 2, 3]),
      "basic: contract.ivr_overage_rate: missing while usage gives ivr_minutes; accepted: the "
      "contract's rate"),
@@ -169,7 +171,8 @@ def test_longer_series_keep_the_billed_periods():
      "basic: contract.term_months: 99999999999999999999 is not accepted; accepted: a whole number "
      "from 1 to 240"),
     (dict(contract__ramp_months=200, contract__term_months=100),
-     "basic: contract.term_months: ramp_months + term_months = 300 periods; accepted: at most "
+     "basic: contract.term_months: ramp_months + term_months + months_after_term = 300 "
+     "periods; accepted: at most "
      "240"),
     (dict(usage__users=[40, 10**20, 100]),
      "basic: usage.users[1]: 100000000000000000000 is not accepted; accepted: a whole number from "

@@ -486,13 +486,13 @@ BAD_INPUT = [
     (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
                                      None, "pc9"), "license: 'pc9' is not accepted"),
     (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
-                                     None, None, "hourly"), "license_model: 'hourly' is not"),
+                                     None, None, "weekly"), "license_model: 'weekly' is not"),
     (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, "yesterday"),
      "period_start: 'yesterday' is not a date"),
     (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, dt.datetime(2026, 3, 8, 2, 30), None,
                                 "America/New_York"), "does not exist in America/New_York"),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "disk", 20.0), "unknown fair-use feature 'disk'"),
-    (lambda: udf.BM_FAIR_USE("pc2", "hourly", "storage_gb", 20.0), "unknown license model"),
+    (lambda: udf.BM_FAIR_USE("pc2", "weekly", "storage_gb", 20.0), "unknown license model"),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "storage_gb", -1.0), "negative number of users"),
     (lambda: udf.BM_ROUND_CURRENCY("ten", "USD"), "amount: expected a number, got 'ten'"),
     (lambda: udf.BM_ROUND_CURRENCY(1.0, "XYZ"), "unknown currency 'XYZ'"),
@@ -609,7 +609,8 @@ def _engine_defaults() -> dict:
             "timezone": contract["billing_timezone"], "currency_code": contract["currency"],
             "ramp_policy": contract["ramp_policy"],
             "payment_terms_days": contract["payment_terms_days"], "license": DEFAULT_LICENSE,
-            "license_model": contract["license_model"]}
+            "license_model": contract["license_model"],
+            "months_after_term": contract["months_after_term"]}
 
 
 def test_every_udf_default_equals_the_engines():
@@ -620,7 +621,8 @@ def test_every_udf_default_equals_the_engines():
         "payment_terms_days": udf.DEFAULTS["payment_terms_days"],
         "timezone": udf.DEFAULTS["timezone"], "license": udf.DEFAULTS["license"],
         "license_model": udf.DEFAULTS["license_model"], "channel": "direct",
-        "overage_rate": None, "telephony": None}
+        "overage_rate": None, "telephony": None,
+        "months_after_term": udf.DEFAULTS["months_after_term"], "month_to_month_rate": None}
     assert values["window_usage"] == {"rule": udf.DEFAULTS["rule"],
                                       "min_minutes": udf.DEFAULTS["min_minutes"]}
 

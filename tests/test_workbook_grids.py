@@ -211,8 +211,8 @@ def test_validation_stops_where_the_grid_stops(workbook_store, stem):
         cell = book.names[name].split("!")[1].replace("$", "")
         bounds[name] = (by_cell[cell].minimum, by_cell[cell].maximum)
     assert bounds == {"RampMonths": (0.0, 24.0), "TermMonths": (1.0, 60.0)}
-    assert grid_size(load_scenario(SCENARIOS_DIR / f"{stem}.toml")) == (24, 60, 84)
-    assert LIMITS["grid_periods"].maximum == 84
+    assert grid_size(load_scenario(SCENARIOS_DIR / f"{stem}.toml")) == (24, 60, 108)
+    assert LIMITS["grid_periods"].maximum == 108  # 24 ramp + 60 term + 24 month to month
     formulas = "".join(inputs.formulas().values())
     assert "rebuild" not in formulas
 
@@ -297,7 +297,7 @@ def test_storage_overage_without_the_contracts_rate_is_an_error_not_zero(grid_bo
 
 
 @pytest.mark.parametrize(("ramp", "term", "expected"), [
-    (0, 12, (24, 60, 84)), (3, 120, (24, 120, 144)), (30, 10, (30, 60, 90)),
+    (0, 12, (24, 60, 108)), (3, 120, (24, 120, 168)), (30, 10, (30, 60, 114)),
     (0, 240, (0, 240, 240)), (40, 200, (40, 200, 240))])
 def test_a_longer_scenario_widens_its_grid_up_to_the_engines_limit(ramp, term, expected):
     data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 1,

@@ -180,7 +180,7 @@ def test_quote_sheet_layout():
         if cell.result:
             summary[cell.result] = [quote.cells[(r, q)].result for q in range(2, 9)]
     first_year = summary["First-year total (invoices dated in the first 12 months)"][5]
-    contract = summary["Contract value (every invoice of the ramp and term)"][6]
+    contract = summary["Contract value (every invoice of the contract)"][6]
     assert Decimal(repr(first_year)) == figures["first_year"]
     assert Decimal(repr(contract)) == figures["total"]
     assert summary["PureCloud 2 / CX 2 named users"][:4] == [55, 115, "per user per month",
@@ -210,10 +210,11 @@ def test_charts_start_a_page_and_the_profile_has_a_date_axis():
     chart = usage.charts[0]
     assert chart.kind == "scatter" and chart.x_number_format == "d mmm"
     assert chart.x_major_unit == 7 and chart.x_max - chart.x_min == 31  # March 2026
-    # below the 84-period grids: Usage rows 5-88, the profile's title on 91, its chart on 92;
-    # Cash flow: 85 invoice dates and the hardware ship date (rows 5-90), total 91, chart 93
-    assert usage.row_breaks == [92]
-    assert book.sheet("Cash flow").row_breaks == [93]
+    # below the 108-period grids: Usage rows 5-112, the profile's title on 115, its chart on
+    # 116; Cash flow: 109 invoice dates and the hardware ship date (rows 5-114), total 115,
+    # chart 117
+    assert usage.row_breaks == [116]
+    assert book.sheet("Cash flow").row_breaks == [117]
 
 
 @pytest.mark.parametrize("quote, message", [
@@ -267,7 +268,7 @@ def test_quote_lines_and_totals_equal_the_engine(quotes, case):
     summary = _summary(ws, rows["Price summary"] + 2)
     figures = scenario_figures(scenario)
     first_year = summary["First-year total (invoices dated in the first 12 months)"][5]
-    contract = summary["Contract value (every invoice of the ramp and term)"][6]
+    contract = summary["Contract value (every invoice of the contract)"][6]
     if scenario.contract.partner:
         assert first_year in ("", None) and contract in ("", None)
         assert ws.cell(last, 8).value in ("", None)

@@ -90,8 +90,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     allowance.add_argument("--license", metavar="L",
                            help="license of the billable users (pc1, pc2, pc3, communicate)")
     allowance.add_argument("--license-model", default="named", metavar="MODEL",
-                           help="named or concurrent (default named)")
-    allowance.add_argument("--users", metavar="U", help="billable users per period")
+                           help="named, concurrent or hourly (default named)")
+    allowance.add_argument("--users", metavar="U", help="billable users per period (billable "
+                           "hours with --license-model hourly)")
     allowance.add_argument("--overage-rate", metavar="R",
                            help="price per GB per month above the allowance (default "
                                 f"{STORAGE_OVERAGE_USD_PER_GB} USD, the published example)")

@@ -18,9 +18,11 @@ from .errors import BillingInputError
 from .licenses import BY_KEY, normalize_license
 
 FEATURES: tuple[str, ...] = ("storage_gb", "ivr_minutes", "api_requests")
-MODELS: tuple[str, ...] = ("named", "concurrent")
+MODELS: tuple[str, ...] = ("named", "concurrent", "hourly")
 
-#: (license, model) -> (storage GB, basic routing/IVR minutes, API requests) per user per month
+#: (license, model) -> (storage GB, basic routing/IVR minutes, API requests) per user per month;
+#: for the ``hourly`` model per billable hour (the vendor's "Genesys Cloud hourly user
+#: licenses", https://help.mypurecloud.com/?p=214024; docs/rules.md#hourly-licensing)
 FAIR_USE: dict[tuple[str, str], tuple[float, float, float]] = {
     ("communicate", "named"): (5.0, 500.0, 10_000.0),
     ("pc1", "named"): (17.5, 1_750.0, 75_000.0),
@@ -29,6 +31,9 @@ FAIR_USE: dict[tuple[str, str], tuple[float, float, float]] = {
     ("pc2", "concurrent"): (32.5, 3_250.0, 143_000.0),
     ("pc3", "named"): (32.5, 3_250.0, 140_000.0),
     ("pc3", "concurrent"): (42.25, 4_225.0, 182_000.0),
+    ("pc1", "hourly"): (0.16, 16.0, 675.0),
+    ("pc2", "hourly"): (0.23, 23.0, 990.0),
+    ("pc3", "hourly"): (0.30, 29.0, 1_260.0),
 }
 
 #: the published example overage rate for storage, USD per GB per month
@@ -40,8 +45,8 @@ SOURCE = "docs/rules.md#allowances (vendor fair use policy; data storage usage a
 def check_model(model: object, *, where: str = "license_model") -> str:
     text = str(model).strip().lower()
     if text not in MODELS:
-        raise BillingInputError(f"{where}: unknown license model {model!r}; accepted: named, "
-                                "concurrent")
+        raise BillingInputError(f"{where}: unknown license model {model!r}; accepted: "
+                                f"{', '.join(MODELS)}")
     return text
 
 

@@ -16,8 +16,9 @@ engines take these values as given (they are validated once, where they are read
   ``StorageSettings`` or ``None``), ``source`` (the file), ``quote`` (:class:`Quote`: customer,
   title, validity; or ``None``), and :meth:`Scenario.variants`.
 - Per-period sequences hold one value per calendar period ``k = 0, 1, ...`` from the order date
-  and cover ``ramp_months + term_months`` periods (values past the term are not billed: after
-  the term the contract runs month to month at published rates, which the model does not price).
+  and cover ``ramp_months + term_months + months_after_term`` periods: the ramp, the term and
+  the periods billed month to month after it (docs/rules.md#month-to-month); values past those
+  are not billed.
 
 Sources for the rules: ``docs/invoices.md`` and ``docs/rules.md``.
 
@@ -86,6 +87,15 @@ class Contract:
         One of :data:`RAMP_POLICIES` (default ``actual-usage``).
     term_months : int
         Number of term periods (at least 1).
+    months_after_term : int
+        Periods after the term billed month to month: actual users in arrears at
+        ``month_to_month_rate``, no prepay (default 0, docs/rules.md#month-to-month).
+    month_to_month_rate : Decimal or None
+        Price per user per month of the main license line in those periods (``None`` only
+        without them, or for the partner channel).
+    hourly_rate : Decimal or None
+        Price per billable hour of the main license line under ``license_model = "hourly"``
+        (docs/rules.md#hourly-licensing).
     payment_terms_days : int
         Days from invoice date to due date (default 30: "net 30", docs/rules.md#payment-terms).
     channel : str
@@ -114,10 +124,19 @@ class Contract:
     ivr_overage_rate: Decimal | None = None
     api_overage_rate: Decimal | None = None
     storage_overage_rate: Decimal | None = None
+    months_after_term: int = FIELDS["months_after_term"].default
+    month_to_month_rate: Decimal | None = None
+    hourly_rate: Decimal | None = None
 
     @property
     def periods(self) -> int:
-        """Ramp plus term periods."""
+        """Billed periods: ramp, term and the months after the term."""
+        return self.ramp_months + self.term_months + self.months_after_term
+
+    @property
+    def term_end(self) -> int:
+        """The first period after the term (ramp plus term periods): periods from it on are
+        billed month to month, when ``months_after_term`` says so."""
         return self.ramp_months + self.term_months
 
     @property
@@ -132,8 +151,10 @@ class Product:
     """One license line of the contract: what is committed and at which rates.
 
     ``license_model`` is the model the line is billed under (Communicate and Collaborate are
-    always ``named``). The first product comes from ``[contract]``, further ones from
-    ``[[product]]`` tables (e.g. Communicate seats beside PureCloud 2 agents).
+    always ``named``); ``month_to_month_rate`` its price per user per month after the term
+    (per billable hour for an ``hourly`` line), ``hourly_rate`` its price per billable hour.
+    The first product comes from ``[contract]``, further ones from ``[[product]]`` tables
+    (e.g. Communicate seats beside PureCloud 2 agents).
     """
 
     license: str
@@ -141,6 +162,13 @@ class Product:
     committed_users: int
     prepay_rate: Decimal | None
     overage_rate: Decimal | None
+    month_to_month_rate: Decimal | None = None
+    hourly_rate: Decimal | None = None
+
+    @property
+    def hourly(self) -> bool:
+        """Billed per logged-in hour: its ``users`` are billable hours per period."""
+        return self.license_model == "hourly"
 
     @property
     def label(self) -> str:
@@ -305,7 +333,7 @@ class Scenario:
 
     @property
     def periods(self) -> int:
-        """Number of billed periods: ramp plus term."""
+        """Number of billed periods: ramp, term and months after the term."""
         return self.contract.periods
 
     def variants(self) -> list[tuple[str, Scenario]]:

@@ -16,10 +16,18 @@ The rules, as implemented:
   above the commitment, ``max(0, users[k] - committed_users) x overage_rate``, in arrears on the
   start of period ``k + 1``. So the last ramp invoice carries both the ramp actuals and the first
   prepay, as the FAQ says; the invoice after the term's last period carries its arrears.
+- Hourly lines (``license_model = "hourly"``): the billable hours of every period (the
+  logged-in hours rounded up) x ``hourly_rate`` in arrears on the start of period ``k + 1``, no
+  commitment, no prepay (docs/rules.md#hourly-licensing); ramp periods only under
+  ``actual-usage``.
+- Month to month (``term_end <= k < term_end + months_after_term``): ``users[k] x
+  month_to_month_rate`` in arrears on the start of period ``k + 1``, no prepay, no commitment
+  (docs/rules.md#month-to-month).
 - Telephony (quantity 1, the period's charge as rate) and fair-use overages in arrears on the
   start of period ``k + 1``. Fair-use allowance per period = sum over license lines of
-  ``max(commitment, users[k]) x`` the per-user allowance (no commitment applies during the ramp,
-  so ramp periods use the actual users); overage = usage above it x the contract's rate.
+  ``max(commitment, users[k]) x`` the per-user allowance (no commitment applies during the ramp
+  or month to month, so those periods use the actual users); overage = usage above it x the
+  contract's rate.
 - Lines with a zero quantity or a zero (rounded) charge are left out; for the partner channel,
   which shows quantities only, a line with a quantity stays even without a rate (a hardware
   shipment whose cost comes through the partner).
@@ -61,8 +69,8 @@ COLUMNS: tuple[str, ...] = (
 
 #: line kinds in the order they appear within one invoice and service start
 KINDS: tuple[str, ...] = (
-    "one-time", "hardware", "prepay", "ramp", "overage", "telephony", "ivr_minutes",
-    "api_requests", "storage_gb",
+    "one-time", "hardware", "prepay", "ramp", "overage", "hourly", "month_to_month",
+    "telephony", "ivr_minutes", "api_requests", "storage_gb",
 )
 
 #: descriptions of the fair-use overage lines (unit in the text)
@@ -74,8 +82,9 @@ FAIR_USE_LABELS: dict[str, str] = {
 #: when each kind of line is invoiced (the FAQ's "in advance" / "in arrears")
 TIMING: dict[str, str] = {
     "one-time": "one-time", "hardware": "one-time", "prepay": "advance", "ramp": "arrears",
-    "overage": "arrears", "telephony": "arrears", "ivr_minutes": "arrears",
-    "api_requests": "arrears", "storage_gb": "arrears",
+    "overage": "arrears", "hourly": "arrears", "month_to_month": "arrears",
+    "telephony": "arrears",
+    "ivr_minutes": "arrears", "api_requests": "arrears", "storage_gb": "arrears",
 }
 #: a line of period k is on the invoice dated the first day of period k + this
 INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
@@ -95,29 +104,35 @@ def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
     return invoice_date + dt.timedelta(days=payment_terms_days)
 
 
-def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, periods: int,
-                    ramp_policy: str) -> dict[str, np.ndarray]:
-    """Quantity of the ramp, prepay and overage user lines per period ``k = 0 .. len(users)-1``.
+def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, term_end: int,
+                    ramp_policy: str, months_after_term: int = 0) -> dict[str, np.ndarray]:
+    """Quantity of the ramp, prepay, overage and month-to-month user lines per period
+    ``k = 0 .. len(users)-1``.
 
     Ramp periods (``k < ramp_months``) bill the actual users under ``actual-usage``, nothing
-    under ``no-software-charges``; term periods bill the commitment in advance and the users
-    above it in arrears; periods from ``periods`` on bill nothing.
+    under ``no-software-charges``; term periods (``ramp_months <= k < term_end``) bill the
+    commitment in advance and the users above it in arrears; the ``months_after_term`` periods
+    from ``term_end`` on bill the actual users month to month; later periods bill nothing.
 
     Examples
     --------
-    One ramp month, then two term months of 100 committed users:
+    One ramp month, two term months of 100 committed users, then one month to month:
 
-    >>> q = user_quantities([40, 100, 112, 90], 100, 1, 3, "actual-usage")
+    >>> q = user_quantities([40, 100, 112, 90, 80], 100, 1, 3, "actual-usage", 1)
     >>> q["ramp"].tolist(), q["prepay"].tolist(), q["overage"].tolist()
-    ([40, 0, 0, 0], [0, 100, 100, 0], [0, 0, 12, 0])
+    ([40, 0, 0, 0, 0], [0, 100, 100, 0, 0], [0, 0, 12, 0, 0])
+    >>> q["month_to_month"].tolist()
+    [0, 0, 0, 90, 0]
     """
     users = np.asarray(users, dtype=np.int64)
     k = np.arange(users.size)
-    live = k < periods
+    live = k < term_end
     ramp, term = live & (k < ramp_months), live & (k >= ramp_months)
+    after = (k >= term_end) & (k < term_end + months_after_term)
     return {"ramp": np.where(ramp & (ramp_policy == "actual-usage"), users, 0),
             "prepay": np.where(term, committed_users, 0),
-            "overage": np.where(term, np.maximum(users - committed_users, 0), 0)}
+            "overage": np.where(term, np.maximum(users - committed_users, 0), 0),
+            "month_to_month": np.where(after, users, 0)}
 
 
 def fair_use_overage(used: Decimal, allowance: float) -> Decimal:
@@ -153,7 +168,8 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     """Allowance per period for one fair-use feature (float; units of the feature).
 
     ``sum over license lines of max(commitment, users[k]) x per-user allowance``; during the ramp
-    the commitment is 0 (no minimum commitment applies), so the actual users count.
+    and month to month after the term the commitment is 0 (no minimum commitment applies), so
+    the actual users count.
 
     Examples
     --------
@@ -166,8 +182,9 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     >>> fair_use_allowances(s, "ivr_minutes").tolist()
     [260000.0, 250000.0]
     """
-    ramp = scenario.contract.ramp_months
-    in_term = np.arange(scenario.periods) >= ramp
+    ramp, end = scenario.contract.ramp_months, scenario.contract.term_end
+    k = np.arange(scenario.periods)
+    in_term = (k >= ramp) & (k < end)
     total = np.zeros(scenario.periods)
     for product in scenario.products:  # a loop over license lines
         users = scenario.users(product.license).astype(float)
@@ -205,18 +222,32 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
                       "quantity": item.quantity, "rate": item.rate})
 
     for j, product in enumerate(scenario.products):  # a loop over license lines and periods
-        q = user_quantities(scenario.users(product.license), product.committed_users, ramp, n,
-                            contract.ramp_policy)
+        end = contract.term_end
+        q = user_quantities(scenario.users(product.license), product.committed_users, ramp, end,
+                            contract.ramp_policy, contract.months_after_term)
         label = product.label
+        if product.hourly:  # docs/rules.md#hourly-licensing: no commitment, no prepay
+            hours = scenario.users(product.license)
+            first_k = 0 if contract.ramp_policy == "actual-usage" else ramp
+            for k in range(first_k, end):
+                add("hourly", j, k, f"{label}: billable hours (logged in, rounded up)",
+                    Decimal(int(hours[k])), product.hourly_rate)
+            for k in range(end, n):
+                add("month_to_month", j, k, f"{label}: billable hours, month to month",
+                    Decimal(int(q["month_to_month"][k])), product.month_to_month_rate)
+            continue
         if contract.ramp_policy == "actual-usage":
             for k in range(ramp):
                 add("ramp", j, k, f"{label} users, ramp (actual usage)", Decimal(int(q["ramp"][k])),
                     product.prepay_rate)
-        for k in range(ramp, n):
+        for k in range(ramp, end):
             add("prepay", j, k, f"{label} users, prepay (committed)",
                 Decimal(int(q["prepay"][k])), product.prepay_rate)
             add("overage", j, k, f"{label} users above the commitment",
                 Decimal(int(q["overage"][k])), product.overage_rate)
+        for k in range(end, n):  # docs/rules.md#month-to-month
+            add("month_to_month", j, k, f"{label} users, month to month (actual usage)",
+                Decimal(int(q["month_to_month"][k])), product.month_to_month_rate)
 
     telephony = scenario.usage("telephony") or ()
     for k, charge in enumerate(telephony):  # no charge, no line (even for a partner)

@@ -108,14 +108,21 @@ _ROWS: tuple[Limit, ...] = (
           "an error, not minutes of work and gigabytes"),
     Limit("ramp_months", "whole", 0, 240, 0, "billing periods", "at most the periods limit"),
     Limit("term_months", "whole", 1, 240, None, "billing periods", "at most the periods limit"),
+    Limit("months_after_term", "whole", 0, 24, 0, "billing periods",
+          "periods billed month to month after the term without a renewal "
+          "(docs/rules.md#month-to-month): two years, past which a quote would be a renewal"),
     # --- the workbook's per-period grids (a workbook limit, never wider than the engine's) ----
     Limit("grid_ramp_months", "whole", 0, 24, 24, "billing periods",
           "the workbook's grids hold a ramp of up to 24 months (two years of onboarding)"),
     Limit("grid_term_months", "whole", 1, 60, 60, "billing periods",
           "the workbook's grids hold a term of up to 60 months (five-year agreements)"),
-    Limit("grid_periods", "whole", 1, 84, 84, "billing periods",
+    Limit("grid_months_after_term", "whole", 0, 24, 24, "billing periods",
+          "the workbook's grids hold every months_after_term accepted (0-24) after any ramp "
+          "and term they hold"),
+    Limit("grid_periods", "whole", 1, 108, 108, "billing periods",
           "the workbook's per-period grids (usage, storage, invoices): the longest ramp + the "
-          "longest term the workbook accepts, 24 + 60; a scenario past it widens its grid"),
+          "longest term + the longest month to month the workbook accepts, 24 + 60 + 24; a "
+          "scenario past it widens its grid"),
     Limit("payment_terms_days", "whole", 0, 365, 30, "days",
           "net 30 (billing FAQ); longer than a year is a typo"),
     # --- counts and money -------------------------------------------------------------------

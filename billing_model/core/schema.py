@@ -20,7 +20,7 @@ Adding a contract field is one :class:`Field` here plus its rule (the engine rea
 ``Contract`` attribute, and its Excel formula): see "Adding a contract field" in
 ``docs/invoices.md``.
 
-Why a frozen dataclass and no library (pydantic, msgspec, attrs + cattrs): the fields are 16
+Why a frozen dataclass and no library (pydantic, msgspec, attrs + cattrs): the fields are 19
 rows read by five consumers that are not all validation -- Excel data validations and formulas,
 a Markdown table, UDF defaults -- so the table has to be plain data anyway; the checks already
 exist in :mod:`billing_model.core.validate` with the project's one-line messages (what, where,
@@ -71,8 +71,9 @@ CHANNELS: tuple[str, ...] = ("direct", "partner")
 """``partner``: the billing report shows usage but no cost (FAQ, "Why does my billing report show
 no cost?"): the schedule keeps quantities and leaves rates and amounts empty."""
 
-LICENSE_MODELS: tuple[str, ...] = ("named", "concurrent")
-"""The PureCloud 1-3 license models (docs/rules.md#license-models)."""
+LICENSE_MODELS: tuple[str, ...] = ("named", "concurrent", "hourly")
+"""The PureCloud 1-3 license models (docs/rules.md#license-models; ``hourly``:
+docs/rules.md#hourly-licensing)."""
 
 #: kinds of field and what :meth:`Field.parse` returns for each
 KINDS = {"date": "datetime.date", "whole": "int", "number": "Decimal", "choice": "str",
@@ -229,8 +230,8 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "are counted; the formulas here work in whole days.",
           "docs/rules.md#time-zone", parse_zone(DEFAULT_TIMEZONE), in_formulas=False),
     Field("license_model", "choice", "License model", "",
-          "`named` or `concurrent` (PureCloud 1-3 only; Communicate and Collaborate are always "
-          "named)",
+          "`named`, `concurrent` or `hourly` (PureCloud 1-3 only; Communicate and "
+          "Collaborate are always named)",
           "named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 only). "
           "docs/rules.md#who-is-billable.",
           "docs/rules.md#license-models", "named", choices=LICENSE_MODELS, product=True),
@@ -242,20 +243,37 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
           "docs/rules.md#license-models", REQUIRED, choices=LICENSE_KEYS,
           missing="a license such as pc2", product=True),
     Field("committed_users", "whole", "Committed users", "users",
-          "prepay (committed) quantity, a whole number ≥ 0",
+          "prepay (committed) quantity, a whole number ≥ 0 (0, or left out, for `hourly`)",
           "Prepay quantity, invoiced in advance at the start of each term period.",
-          "docs/rules.md#advance-and-arrears", REQUIRED, limit="count", product=True),
+          "docs/rules.md#advance-and-arrears", REQUIRED, limit="count", product=True,
+          required="yes (not `hourly`)"),
     Field("prepay_rate", "number", "Prepay rate", _RATE,
           "price per committed user per month",
           "Contract rate per committed user per month; ramp actuals are billed at it too (FAQ: "
           "'at the rates contracted').",
-          "docs/rules.md#invoices", None, limit="price", required="yes (direct)",
+          "docs/rules.md#invoices", None, limit="price",
+          required="yes (direct, not `hourly`)",
           missing="a number >= 0 (price per user per month)", product=True),
+    Field("hourly_rate", "number", "Hourly rate", "per billable hour",
+          "price per billable hour of an `hourly` line (its logged-in hours per period, "
+          "rounded up to a whole hour), in arrears",
+          "Per billable hour of an hourly line (docs/rules.md#hourly-licensing). Not used here: "
+          "this workbook bills named and concurrent lines; billing-model invoices bills hourly "
+          "ones.",
+          "docs/rules.md#hourly-licensing", None, limit="price",
+          required="if `hourly` (direct)", product=True, in_formulas=False),
     Field("overage_rate", "number", "Overage rate", _RATE,
           "price per user above the commitment per month",
           "Per user above the commitment, invoiced in arrears (defaults to the prepay rate).",
           "docs/rules.md#invoices", None, limit="price", shown_default="`prepay_rate`",
           product=True),
+    Field("month_to_month_rate", "number", "Month-to-month rate", _RATE,
+          "price per user per month after the term (the published rate the contract names); "
+          "a direct contract with `months_after_term` > 0 needs it",
+          "Per user per month in the months after the term, billed in arrears on actual users "
+          "(the published rate; docs/rules.md#month-to-month).",
+          "docs/rules.md#month-to-month", None, limit="price",
+          required="if `months_after_term` > 0 (direct)", product=True),
     Field("ramp_months", "whole", "Ramp months", "periods",
           "ramp periods before the term",
           "Ramp periods before the term, 0 to {ramp_max}: the grids of this workbook hold "
@@ -272,8 +290,15 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
     Field("term_months", "whole", "Term months", "periods",
           "term periods, ≥ 1; the term begins right after the ramp",
           "Subscription term, 1 to {term_max} months; it begins right after the ramp. After it "
-          "the contract runs month to month at published rates (not modelled).",
+          "the contract runs month to month (Months after term).",
           "docs/rules.md#invoices", REQUIRED, limit="term_months"),
+    Field("months_after_term", "whole", "Months after term", "periods",
+          "periods after the term billed month to month (no renewal): actual users in arrears "
+          "at `month_to_month_rate`, no prepay",
+          "Periods after the term without a renewal, 0 to {after_max}: actual users billed in "
+          "arrears at the month-to-month rate, no commitment (docs/rules.md#month-to-month).",
+          "docs/rules.md#month-to-month", LIMITS["months_after_term"].default,
+          limit="months_after_term"),
     Field("payment_terms_days", "whole", "Payment terms", "days",
           "due date = invoice date + this (\"net 30\")",
           "Due date = invoice date + these days (net 30, billing FAQ).",

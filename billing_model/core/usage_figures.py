@@ -56,6 +56,22 @@ def first_measured_period(usage: pd.DataFrame) -> tuple[int, int, int]:
             int(measured["peak_concurrent"].iloc[0]))
 
 
+def pool_billable_hours(usage: pd.DataFrame, k: int) -> int:
+    """The pool's billable hours in period ``k``, the orgs' and licenses' added up (each
+    rounded up on its own by the usage engine: docs/rules.md#hourly-licensing); 0 without
+    them.
+
+    >>> rows = pd.DataFrame({"org": ["a", "b", "a"], "period": [0, 0, 0],
+    ...     "license": ["pc2", "pc2", "communicate"], "billable_hours": [223, 40, 99]})
+    >>> pool_billable_hours(rows, 0), pool_billable_hours(rows, 1)
+    (263, 0)
+    """
+    pool = pool_usage(usage)
+    if "billable_hours" not in pool.columns:
+        return 0
+    return int(pool.loc[pool["period"] == k, "billable_hours"].fillna(0).sum())
+
+
 def billed_count(license_model: str, named: int, concurrent: int) -> int:
     """The count a license line bills: the concurrent peak under the concurrent model, else the
     named users.

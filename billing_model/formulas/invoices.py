@@ -34,23 +34,31 @@ def due_date(invoice: str, payment_terms_days: str = "PaymentTermsDays") -> str:
 
 
 def ramp_quantity(k: int | str, users: str, *, ramp_months: str = "RampMonths",
-                  periods: str = "Periods", ramp_policy: str = "RampPolicy") -> str:
+                  term_end: str = "TermEnd", ramp_policy: str = "RampPolicy") -> str:
     """Users billed for ramp period ``k`` (``user_quantities(...)["ramp"]``)."""
-    return (f'IF(AND({k}<{ramp_months},{k}<{periods},{ramp_policy}="actual-usage"),'
+    return (f'IF(AND({k}<{ramp_months},{k}<{term_end},{ramp_policy}="actual-usage"),'
             f"{users},0)")
 
 
 def prepay_quantity(k: int | str, committed: str, *, ramp_months: str = "RampMonths",
-                    periods: str = "Periods") -> str:
+                    term_end: str = "TermEnd") -> str:
     """Committed users billed in advance for term period ``k``
-    (``user_quantities(...)["prepay"]``)."""
-    return f"IF(AND({k}>={ramp_months},{k}<{periods}),{committed},0)"
+    (``user_quantities(...)["prepay"]``); ``term_end``: ramp + term."""
+    return f"IF(AND({k}>={ramp_months},{k}<{term_end}),{committed},0)"
 
 
 def overage_quantity(k: int | str, users: str, committed: str, *,
-                     ramp_months: str = "RampMonths", periods: str = "Periods") -> str:
+                     ramp_months: str = "RampMonths", term_end: str = "TermEnd") -> str:
     """Users above the commitment in term period ``k`` (``user_quantities(...)["overage"]``)."""
-    return f"IF(AND({k}>={ramp_months},{k}<{periods}),MAX({users}-{committed},0),0)"
+    return f"IF(AND({k}>={ramp_months},{k}<{term_end}),MAX({users}-{committed},0),0)"
+
+
+def month_to_month_quantity(k: int | str, users: str, *, term_end: str = "TermEnd",
+                            periods: str = "Periods") -> str:
+    """Users billed month to month in period ``k`` after the term
+    (``user_quantities(...)["month_to_month"]``): the actual users from ``term_end`` (ramp +
+    term) to ``periods`` (ramp + term + months after the term), docs/rules.md#month-to-month."""
+    return f"IF(AND({k}>={term_end},{k}<{periods}),{users},0)"
 
 
 def telephony_quantity(k: int | str, charge: str, *, periods: str = "Periods") -> str:

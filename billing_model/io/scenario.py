@@ -27,7 +27,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from ..core.errors import BillingInputError
 from ..core.money import to_decimal
 from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables
+from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables, warn_past_term
 from .scenario_contract import read_contract, read_license, read_products
 from .scenario_sessions import check_org_users, session_orgs, session_usage
 from .voice_report import voice_report_orgs
@@ -46,8 +46,8 @@ from .voice_report import voice_report_orgs
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored);
 #: ``[contract]``'s and ``[[product]]``'s are the schema's (core/schema.py)
 USAGE_KEYS: tuple[str, ...] = (
-    "name", "users", "sessions", "input_timezone", "peak_rule", "min_minutes", "after_data",
-    "other_clients", "other_presence", "region", "telephony",
+    "name", "users", "hours", "sessions", "input_timezone", "peak_rule", "min_minutes",
+    "after_data", "other_clients", "other_presence", "region", "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
@@ -178,7 +178,30 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
         scen = _build(merged, label=f"{label} (variant {vname!r})", base=base, name=name,
                       source=source, cache=cache)
         variants.append((vname, replace(scen, variant_of=name)))
+    _warn_unbilled(label, scenario, [scen for _n, scen in variants])
     return replace(scenario, _variants=tuple(variants))
+
+
+def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario]) -> None:
+    """One warning per org naming the periods whose usage data (typed series or session data)
+    neither the scenario nor any variant bills (docs/rules.md#month-to-month): past the longest
+    ramp + term + months after the term. Data a variant's longer term bills is not named."""
+    longest = max(s.periods for s in (scenario, *variants))
+    seen: set[int] = set()
+    for org in scenario.orgs:  # a loop over orgs
+        late = {k for values in org.given.values() for k in range(longest, len(values))
+                if values[k]}
+        where, what = ("usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",
+                       "usage data")
+        if org.sessions is not None and org.sessions.usage is not None:
+            if id(org.sessions.usage) in seen:
+                continue
+            seen.add(id(org.sessions.usage))
+            rows = org.sessions.usage
+            late = set(rows.loc[(rows["period"] >= longest) & (rows["named_users"].fillna(0) > 0),
+                                "period"].astype(int))
+            where, what = "usage.sessions", f"{org.sessions.path.name} holds logged-in users"
+        warn_past_term(label, where, what, sorted(late), scenario.contract, longest)
 
 
 def _merge_variant(data: Mapping[str, Any], raw: Mapping[str, Any], *, label: str,
@@ -194,7 +217,8 @@ def _merge_variant(data: Mapping[str, Any], raw: Mapping[str, Any], *, label: st
         elif key in USAGE_KEYS and key != "name":
             if key == "sessions":
                 usage.pop("users", None)
-            if key == "users":
+                usage.pop("hours", None)
+            if key in ("users", "hours"):
                 usage.pop("sessions", None)
             usage[key] = value
         else:
@@ -311,31 +335,37 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
     if extra["telephony"] is None:
         extra["telephony"] = tuple(Decimal(0) for _ in range(n))
     extra["given"] = given
-    if "users" in t and "sessions" in t:
-        c.fail(f"{where}.sessions", "given together with users; accepted: either users or "
-               "sessions")
+    for key in ("users", "hours"):
+        if key in t and "sessions" in t:
+            c.fail(f"{where}.sessions", f"given together with {key}; accepted: either {key} or "
+                   "sessions")
     if "sessions" not in t:
         for key in ("input_timezone", "peak_rule", "min_minutes", "after_data",
                     "other_clients", "other_presence", "region"):
             if key in t:
                 c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
                        "give sessions")
-    if "users" in t:
-        raw = t["users"]
-        if isinstance(raw, Mapping):
-            users = {}
-            named_as: dict[str, str] = {}
-            for lic_name, values in raw.items():
-                lic = read_license(c, lic_name, f"{where}.users.{lic_name}")
-                if lic in named_as:  # 'pc2' and 'CX 2': the second list replaced the first
-                    c.fail(f"{where}.users.{lic_name}", f"{lic_name!r} is {lic}, given already "
-                           f"as {named_as[lic]!r}; accepted: one list per license")
-                named_as[lic] = lic_name
-                users[lic] = c.series(values, f"{where}.users.{lic_name}", n, whole=True)
-            users_where = {lic: f"{where}.users.{lic}" for lic in users}
-        else:
-            users = {contract.license: c.series(raw, f"{where}.users", n, whole=True)}
-            users_where = {contract.license: f"{where}.users"}
+    if "users" in t or "hours" in t:
+        users: dict[str, tuple] = {}
+        users_where: dict[str, str] = {}
+        for key in ("users", "hours"):  # hours: the hourly lines' (docs/rules.md#hourly-...)
+            if key not in t:
+                continue
+            series, wheres = _per_license(c, contract, t[key], f"{where}.{key}", n)
+            for lic, values in series.items():
+                product = by_license.get(lic)
+                if lic in users:
+                    c.fail(wheres[lic], f"{lic} is given in users already; accepted: users or "
+                           "hours for each license")
+                if product is not None and product.hourly and key == "users":
+                    c.fail(wheres[lic], f"{lic} is billed hourly (license_model 'hourly'); "
+                           "accepted: its logged-in hours per period under hours")
+                if product is not None and not product.hourly and key == "hours":
+                    c.fail(wheres[lic], f"{lic} is billed {product.license_model}; accepted: "
+                           "hours only for a license line with license_model 'hourly' (users "
+                           "for the others)")
+                users[lic] = values if key == "users" else billable_hours(values)
+                users_where[lic] = wheres[lic]
         given.update({"users:" + lic: values for lic, values in users.items()})
         users = {lic: values[:n] for lic, values in users.items()}
         check_org_users(c, by_license, users, users_where, name)
@@ -344,7 +374,38 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
         return session_orgs(c, contract, by_license, t, where, base, cache, extra,
                              name if "name" in t else None)
     c.fail(f"{where}.users", "missing; accepted: a list with one user count per period, a table "
-           "of such lists per license, or sessions = 'file.csv'")
+           "of such lists per license, hours (logged-in hours per period of an hourly line), "
+           "or sessions = 'file.csv'")
+
+
+def billable_hours(logged_in: tuple) -> tuple[int, ...]:
+    """Logged-in hours per period rounded up to whole billable hours, each period on its own
+    (docs/rules.md#hourly-licensing: 112.23 h + 110.11 h = 222.34 h are billed 223 h).
+
+    >>> billable_hours((Decimal("222.34"), Decimal(0), Decimal(5)))
+    (223, 0, 5)
+    """
+    return tuple(int(v.to_integral_value(rounding=ROUND_CEILING)) for v in logged_in)
+
+
+def _per_license(c: Checker, contract: Contract, raw: Any, where: str,
+                 n: int) -> tuple[dict[str, tuple], dict[str, str]]:
+    """``users`` or ``hours``: one list (the contract's license) or a table of lists per
+    license; every value given (users whole, hours exact decimals) and where it was given."""
+    whole = where.endswith(".users")
+    if not isinstance(raw, Mapping):
+        return ({contract.license: c.series(raw, where, n, whole=whole)},
+                {contract.license: where})
+    series: dict[str, tuple] = {}
+    named_as: dict[str, str] = {}
+    for lic_name, values in raw.items():
+        lic = read_license(c, lic_name, f"{where}.{lic_name}")
+        if lic in named_as:  # 'pc2' and 'CX 2': the second list replaced the first
+            c.fail(f"{where}.{lic_name}", f"{lic_name!r} is {lic}, given already as "
+                   f"{named_as[lic]!r}; accepted: one list per license")
+        named_as[lic] = lic_name
+        series[lic] = c.series(values, f"{where}.{lic_name}", n, whole=whole)
+    return series, {lic: f"{where}.{lic}" for lic in series}
 
 
 def _check_rates(c: Checker, contract: Contract, products: tuple[Product, ...],

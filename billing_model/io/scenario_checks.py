@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..core import validate
-from ..core.errors import BillingInputError
+from ..core.errors import BillingInputError, BillingWarning
 from ..core.limits import LIMITS
 
 #: longest variant or org name: a heading too (a workbook shows it in titles, column headers
@@ -88,10 +89,35 @@ class Checker:
                       f"{validate.shown(value)}")
         if len(value) < periods:
             self.fail(where, f"{len(value)} values, but the contract bills {periods} periods "
-                      "(ramp_months + term_months); accepted: one value per period")
+                      "(ramp_months + term_months + months_after_term); accepted: one value per "
+                      "period")
         check = self.whole if whole else self.money
         return tuple(check(v, f"{where}[{i}]")  # a loop over periods
                      for i, v in enumerate(value[:MAX_GIVEN]))
+
+
+def warn_past_term(label: str, where: str, what: str, late: list[int], contract: Any,
+                   billed: int) -> None:
+    """One warning naming the periods ``late`` (sorted) that ``where`` gives usage for while no
+    contract of the file bills them (``billed``: the longest billed periods): that usage is not
+    invoiced, never silently (docs/rules.md#month-to-month)."""
+    if not late:
+        return
+    from ..core.periods import anchor_dates
+
+    runs: list[list[int]] = []
+    for k in late:  # a loop over periods, to name them in runs
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    starts = anchor_dates(contract.order_date, [r[0] for r in runs]).astype(object)
+    ends = (anchor_dates(contract.order_date, [r[-1] + 1 for r in runs]) - 1).astype(object)
+    listed = ", ".join((f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
+                       + f" ({a} to {b})" for r, a, b in zip(runs, starts, ends, strict=True))
+    warnings.warn(f"{label}: {where}: {what} for {len(late)} period(s) past the {billed} "
+                  f"billed periods, not billed: {listed}; set contract.months_after_term (0-24) "
+                  "to bill them month to month", BillingWarning, stacklevel=4)
 
 
 def tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:

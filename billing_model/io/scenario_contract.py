@@ -59,17 +59,42 @@ def read_contract(c: Checker, t: Mapping[str, Any], parsed: dict | None = None) 
     """The ``[contract]`` table: every key of :data:`~billing_model.core.schema.CONTRACT_FIELDS`
     parsed once (``parsed``: as :func:`read_field`), then the rules between them."""
     c.known(t, CONTRACT_KEYS, "contract")
-    v = {f.key: read_field(c, f, t, "contract", parsed=parsed) for f in CONTRACT_FIELDS}
-    if v["prepay_rate"] is None and v["channel"] == "direct":  # a partner's report has no cost
+    v: dict[str, Any] = {}
+    for f in CONTRACT_FIELDS:  # license_model comes before committed_users
+        if f.key == "committed_users" and v.get("license_model") == "hourly":
+            v[f.key] = read_field(c, f, t, "contract", parsed=parsed, default=0, required=False)
+        else:
+            v[f.key] = read_field(c, f, t, "contract", parsed=parsed)
+    direct = v["channel"] == "direct"
+    if v["license_model"] == "hourly" and BY_KEY[v["license"]].concurrent:
+        _hourly_line(c, t, v, "contract", direct=direct)
+    elif v["prepay_rate"] is None and direct:  # a partner's report has no cost
         read_field(c, FIELDS["prepay_rate"], t, "contract", required=True)
-    if v["ramp_months"] + v["term_months"] > MAX_PERIODS:
-        c.fail("contract.term_months", f"ramp_months + term_months = "
-               f"{v['ramp_months'] + v['term_months']} periods; accepted: at most {MAX_PERIODS}"
-               " (20 years)")
+    if v["months_after_term"] and v["month_to_month_rate"] is None and v["channel"] == "direct":
+        read_field(c, FIELDS["month_to_month_rate"], t, "contract", required=True,
+                   missing="a number >= 0 (price per user per month after the term), or "
+                   "months_after_term = 0")
+    total = v["ramp_months"] + v["term_months"] + v["months_after_term"]
+    if total > MAX_PERIODS:
+        c.fail("contract.term_months", f"ramp_months + term_months + months_after_term = "
+               f"{total} periods; accepted: at most {MAX_PERIODS} (20 years)")
     v["license_model"] = model_for(v["license"], v["license_model"])
     if v["overage_rate"] is None:
         v["overage_rate"] = v["prepay_rate"]
     return Contract(**v)
+
+
+def _hourly_line(c: Checker, t: Mapping[str, Any], v: Mapping[str, Any], where: str, *,
+                 direct: bool) -> None:
+    """An hourly line has no commitment and no prepay (the vendor bills the logged-in hours in
+    arrears, docs/rules.md#hourly-licensing) and, bought directly, needs its hourly rate."""
+    if v["committed_users"]:
+        c.fail(f"{where}.committed_users", f"{v['committed_users']} with license_model 'hourly'; "
+               "accepted: 0 or left out (an hourly line has no commitment or prepay: "
+               "docs/rules.md#hourly-licensing)")
+    if v["hourly_rate"] is None and direct:
+        read_field(c, FIELDS["hourly_rate"], t, where, required=True,
+                   missing="a number >= 0 (price per billable hour)")
 
 
 def model_for(lic: str, model: str) -> str:
@@ -84,7 +109,8 @@ def read_products(c: Checker, contract: Contract,
     :data:`~billing_model.core.schema.PRODUCT_KEYS`; ``license_model`` defaults to the
     contract's, ``committed_users`` to 0)."""
     products = [Product(contract.license, contract.license_model, contract.committed_users,
-                        contract.prepay_rate, contract.overage_rate)]
+                        contract.prepay_rate, contract.overage_rate,
+                        contract.month_to_month_rate, contract.hourly_rate)]
     defaults = {"license_model": contract.license_model, "committed_users": 0}
     for i, t in enumerate(tables):
         where = f"product[{i + 1}]"
@@ -96,15 +122,22 @@ def read_products(c: Checker, contract: Contract,
         if any(p.license == lic for p in products):
             c.fail(f"{where}.license", f"{lic!r} has a license line already; accepted: one line "
                    "per license")
-        if "license_model" in t and v["license_model"] == "concurrent" \
+        if "license_model" in t and v["license_model"] != "named" \
                 and not BY_KEY[lic].concurrent:
-            c.fail(f"{where}.license_model", f"'concurrent' is not accepted for {lic}: "
+            c.fail(f"{where}.license_model", f"{v['license_model']!r} is not accepted for {lic}: "
                    "Communicate and Collaborate users are always named; accepted: named")
-        if v["prepay_rate"] is None and not contract.partner:
+        if v["license_model"] == "hourly" and BY_KEY[lic].concurrent:
+            _hourly_line(c, t, v, where, direct=not contract.partner)
+        elif v["prepay_rate"] is None and not contract.partner:
             read_field(c, FIELDS["prepay_rate"], t, where, required=True)
+        if contract.months_after_term and v["month_to_month_rate"] is None \
+                and not contract.partner:
+            read_field(c, FIELDS["month_to_month_rate"], t, where, required=True,
+                       missing="a number >= 0 (price per user per month after the term)")
         products.append(Product(lic, model_for(lic, v["license_model"]), v["committed_users"],
                                 v["prepay_rate"], v["overage_rate"] if v["overage_rate"]
-                                is not None else v["prepay_rate"]))
+                                is not None else v["prepay_rate"], v["month_to_month_rate"],
+                                v["hourly_rate"]))
     return tuple(products)
 
 

@@ -66,6 +66,13 @@ def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
     return value.strip()
 
 
+def billed_column(license_model: str) -> str:
+    """The usage engine's column a license line bills: the named users, the concurrent peak, or
+    the billable hours of an hourly line (docs/rules.md#hourly-licensing)."""
+    return {"concurrent": "concurrent_users", "hourly": "billable_hours"}.get(license_model,
+                                                                            "named_users")
+
+
 def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
                   t: Mapping[str, Any], where: str, base: Path, cache: dict,
                   extra: dict[str, Any], name: str | None) -> list[Org]:
@@ -153,8 +160,7 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
             lic = normalize_license(lic_name, where=f"{where}.sessions")
             sub = rows[rows["license"].astype(str) == lic_name]
             product = by_license.get(lic)
-            column = ("concurrent_users" if product is not None
-                      and product.license_model == "concurrent" else "named_users")
+            column = billed_column(product.license_model if product is not None else "named")
             per = source.per_period(sub, n, column, last_measured)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)

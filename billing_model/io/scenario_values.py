@@ -59,7 +59,9 @@ def scenario_from_values(order_date: object, committed_users: int, prepay_rate: 
                          timezone: str = CONTRACT_DEFAULTS["billing_timezone"],
                          license: str = DEFAULT_LICENSE,
                          license_model: str = CONTRACT_DEFAULTS["license_model"],
-                         channel: str = CONTRACT_DEFAULTS["channel"]) -> Scenario:
+                         channel: str = CONTRACT_DEFAULTS["channel"],
+                         months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
+                         month_to_month_rate: object = None) -> Scenario:
     """A single-license contract's scenario from plain values, checked as a scenario file is
     (errors name the key, e.g. ``contract.ramp_policy``). Its invoice schedule is
     :func:`billing_model.service.schedule_from_values` (the ``BM_INVOICE_SCHEDULE`` UDF).
@@ -74,13 +76,16 @@ def scenario_from_values(order_date: object, committed_users: int, prepay_rate: 
     ramp_months, term_months : int
     users : sequence of numbers
         Billable users per period (named users or the concurrent peak), at least
-        ``ramp_months + term_months`` values.
+        ``ramp_months + term_months + months_after_term`` values.
     overage_rate : number, optional
         Price per user above the commitment; defaults to ``prepay_rate``.
     currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
         As in the scenario file's ``[contract]`` table.
     telephony : sequence of numbers, optional
         Telephony charge per period in the contract currency.
+    months_after_term, month_to_month_rate : int, number
+        Periods billed month to month after the term and their price per user per month
+        (docs/rules.md#month-to-month).
 
     Examples
     --------
@@ -98,6 +103,10 @@ def scenario_from_values(order_date: object, committed_users: int, prepay_rate: 
     }
     if overage_rate is not None:
         contract["overage_rate"] = overage_rate
+    if months_after_term:
+        contract["months_after_term"] = months_after_term
+    if month_to_month_rate is not None:
+        contract["month_to_month_rate"] = month_to_month_rate
     contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
     usage: dict[str, object] = {"users": _plain(users, "usage.users")}
     if telephony is not None:

@@ -46,13 +46,14 @@ from .usage import session_data, usage_sheet
 from .variants import variants_sheet
 from .writer import write_book
 
-#: the most variants a workbook holds side by side, at the grid's usual 84 billing periods; a
-#: longer grid holds fewer (variants x periods at most :data:`MAX_VARIANT_PERIODS`). Each
-#: variant is its own live model (inputs, invoice grid, cash flow: about 7,000 formulas at 84
-#: periods), so the limit bounds the build's memory (about 0.5 GB) and time (about 20 s), far
-#: below Excel's 255 series in the comparison chart.
+#: the most variants a workbook holds side by side, at the grid's usual 108 billing periods (24
+#: ramp + 60 term + 24 month to month); a longer grid holds fewer (variants x periods at most
+#: :data:`MAX_VARIANT_PERIODS`). Each variant is its own live model (inputs, invoice grid, cash
+#: flow: about 9,000 formulas at 108 periods), so the limit bounds the build's memory and time
+#: (about 0.5 GB and 20 s at the 84-period grid before month to month; the grid's 108 rows scale
+#: both by about 108/84), far below Excel's 255 series in the comparison chart.
 MAX_VARIANTS = 50
-MAX_VARIANT_PERIODS = MAX_VARIANTS * 84
+MAX_VARIANT_PERIODS = MAX_VARIANTS * 108
 
 
 def check_variants(scenario: Scenario) -> None:
@@ -86,6 +87,21 @@ def check_variants(scenario: Scenario) -> None:
 #: computes in binary floating point, 15 significant digits, so a sum of a hundred lines
 #: near 10^15 cents is no longer exact to the cent (the engines are exact at any size)
 MAX_WORKBOOK_MINOR_UNITS = 10**13
+
+
+def check_hourly(scenario: Scenario) -> None:
+    """Refuse, in one line, a scenario (or a variant) with an hourly license line: the
+    workbook's grids bill named and concurrent lines only, and would show other figures than
+    ``billing-model invoices`` (docs/rules.md#hourly-licensing)."""
+    label = scenario.source.name if scenario.source is not None else scenario.name
+    for name, each in scenario.variants():
+        for p in each.products:
+            if p.hourly:
+                where = "" if name == "base" else f" (variant {name!r})"
+                raise BillingInputError(
+                    f"{label}{where}: license_model 'hourly' for {p.license}: the workbook "
+                    "bills named and concurrent lines only; accepted: named or concurrent "
+                    "(`billing-model invoices` bills hourly contracts)")
 
 
 def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
@@ -145,6 +161,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """
     if variants is None:
         check_variants(scenario)
+    check_hourly(scenario)
     check_amounts(scenario, variants)
     currency = scenario.contract.currency
     quote = scenario.quote
@@ -152,7 +169,8 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
                 subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
     ramp_max, term_max, grid = grid_size(scenario)
     ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
-               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max)
+               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max,
+               after_max=grid - ramp_max - term_max)
     ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     quote_page = book.add_sheet("Quote", tab_color="C00000") if quote else None

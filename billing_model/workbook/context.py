@@ -47,6 +47,7 @@ class Ctx:
     periods: int  # capacity of the per-period grids (:func:`grid_size`), not the scenario's
     ramp_max: int = 0  # the largest RampMonths the Inputs accept (the grid's ramp)
     term_max: int = 0  # the largest TermMonths the Inputs accept (the grid's term)
+    after_max: int = 0  # the largest MonthsAfterTerm the Inputs accept
     product_names: list[dict[str, str]] = field(default_factory=list)
     charge_names: list[dict[str, str]] = field(default_factory=list)
     usage_cols: dict[str, str] = field(default_factory=dict)  # series -> defined name
@@ -82,23 +83,35 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     """``(ramp_max, term_max, periods)`` of the workbook's per-period grids.
 
     At least the grid rows of :data:`~billing_model.core.limits.LIMITS` (ramp 0-24, term 1-60,
-    84 periods), wider when the scenario itself is longer, never past the engine's ``periods``
-    limit; ``ramp_max + term_max == periods``, so every ramp and term the Inputs accept fits.
+    month to month 0-24 after it: 108 periods), wider when the scenario itself is longer, never
+    past the engine's ``periods`` limit (a scenario near it leaves fewer months after the term
+    than :func:`after_max`); ``periods - ramp_max - term_max`` is the largest
+    ``MonthsAfterTerm`` the Inputs accept, so every ramp, term and month to month they accept
+    fits.
 
     >>> from billing_model.io.scenario import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 1, "prepay_rate": 1, "term_months": 12},
     ...     "usage": {"users": [1] * 12}})
     >>> grid_size(s)
-    (24, 60, 84)
+    (24, 60, 108)
     """
     c = scenario.contract
-    engine = LIMITS["periods"].whole("maximum")
+    limit = LIMITS["periods"].whole("maximum")
+    engine = limit - c.months_after_term  # the scenario's own months after the term fit
     term_max = max(LIMITS["grid_term_months"].whole("maximum"), c.term_months)
     ramp_max = max(c.ramp_months, min(LIMITS["grid_ramp_months"].whole("maximum"),
                                       engine - term_max))
     term_max = min(term_max, engine - ramp_max)
-    return ramp_max, term_max, ramp_max + term_max
+    after = min(after_max(scenario), limit - ramp_max - term_max)
+    return ramp_max, term_max, ramp_max + term_max + after
+
+
+def after_max(scenario: Scenario) -> int:
+    """The largest ``MonthsAfterTerm`` the workbook accepts: every value the contract accepts
+    (0-24), after any ramp and term the grids hold."""
+    return max(LIMITS["grid_months_after_term"].whole("maximum"),
+               scenario.contract.months_after_term)
 
 
 @overload

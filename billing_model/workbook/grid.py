@@ -24,7 +24,8 @@ from .context import Ctx, extend, given, num
 
 
 def grid_scenario(ctx: Ctx) -> Scenario:
-    """The scenario over ``ctx.periods`` periods: the term stretched, every series extended."""
+    """The scenario over ``ctx.periods`` periods: the periods after its term as months after
+    it, every series extended."""
     s, n = ctx.scenario, ctx.periods
     orgs = []
     for org in s.orgs:  # a loop over orgs
@@ -44,7 +45,9 @@ def grid_scenario(ctx: Ctx) -> Scenario:
             key: None if getattr(org, key) is None else tuple(extend(given(org, key), n) or ())
             for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
         orgs.append(replace(org, users=users, **extra))
-    contract = replace(s.contract, term_months=n - s.contract.ramp_months)
+    # the grid's periods past the term as months after it: no commitment there, as the sheet's
+    # allowance formulas (k >= TermEnd) have it
+    contract = replace(s.contract, months_after_term=n - s.contract.term_end)
     return replace(s, contract=contract, orgs=tuple(orgs), storage=None, _variants=())
 
 
@@ -75,7 +78,8 @@ class GridValues:
 
     def users(self, product, kind: str, k: int) -> float:
         q = ci.user_quantities(self.grid.users(product.license), product.committed_users,
-                               self.contract.ramp_months, self.n, self.contract.ramp_policy)
+                               self.contract.ramp_months, self.contract.term_end,
+                               self.contract.ramp_policy, self.contract.months_after_term)
         return float(q[kind][k])
 
     def fair_use(self, key: str, k: int) -> tuple[str, float]:

@@ -26,6 +26,10 @@ from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 from .storage import storage_rate_input, workbook_settings
 
+#: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
+#: :func:`~billing_model.workbook.build.check_hourly`)
+WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
+
 
 def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
     """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
@@ -130,20 +134,25 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
     """One input per contract field, in the schema's order: its defined name, label, unit,
     note, and its validation and check from its choices or range (core/schema.py)."""
     c = ctx.scenario.contract
-    grid = {"ramp_months": ctx.ramp_max, "term_months": ctx.term_max}  # the grids' limits
+    grid = {"ramp_months": ctx.ramp_max, "term_months": ctx.term_max,  # the grids' limits
+            "months_after_term": ctx.after_max}
     formats = {"date": DATE, "whole": INT, "number": ctx.rate}
     for f in CONTRACT_FIELDS:
         value = getattr(c, f.key)
-        note = f.note.format(ramp_max=ctx.ramp_max, term_max=ctx.term_max, periods=ctx.periods)
-        blank = f.key == "storage_overage_rate"
-        if blank:  # as invoices prices it: the published USD rate, or empty and flagged
-            value, note = storage_rate_input(c)
+        note = f.note.format(ramp_max=ctx.ramp_max, term_max=ctx.term_max,
+                             after_max=ctx.after_max, periods=ctx.periods)
+        blank = f.key in ("storage_overage_rate", "month_to_month_rate")
+        if f.key == "storage_overage_rate":  # as invoices prices it: the published USD rate,
+            value, note = storage_rate_input(c)  # or empty and flagged
+        elif value is None and blank:  # no rate: empty, flagged once months need it
+            value = ""
         elif value is None:
             value = 0  # a rate the scenario leaves out
         if f.key == "license_model" and ctx.sessions:
             note += " With sessions, switching it picks the other user count on the Usage sheet."
         w.add(f.name, f.label, value, fmt=formats.get(f.kind), unit=f.unit, note=note,
-              options=f.choices or None, limit=f.limit, maximum=grid.get(f.key),
+              options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
+              limit=f.limit, maximum=grid.get(f.key),
               text=f.kind == "zone", blank=blank)
 
 
@@ -165,9 +174,10 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
           calc=True)
     w.add("GridPeriods", "Grid periods", ctx.periods, fmt=INT, unit="periods (fixed)",
           text=False, calc=True, note=f"Periods the usage, storage and invoice grids hold: "
-          f"a ramp of up to {ctx.ramp_max} and a term of up to {ctx.term_max} months.")
+          f"a ramp of up to {ctx.ramp_max}, a term of up to {ctx.term_max} and up to "
+          f"{ctx.after_max} months to month after it.")
     periods_row = w.row
-    w.row += 3  # Periods, InputsOK and InputsProblem are written last: they check every
+    w.row += 4  # TermEnd, Periods, InputsOK and InputsProblem are written last: they check every
     # input above and below
 
     w.section("License lines")
@@ -176,15 +186,18 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         if i == 0:
             ctx.product_names.append({"license": "License", "model": "LicenseModel",
                                       "committed": "CommittedUsers", "prepay": "PrepayRate",
-                                      "overage": "OverageRate", "label": BY_KEY[p.license].label})
+                                      "overage": "OverageRate",
+                                      "month_to_month": "MonthToMonthRate",
+                                      "label": BY_KEY[p.license].label})
             continue
         names = {"license": "License" + n, "model": "LicenseModel" + n,
                  "committed": "CommittedUsers" + n, "prepay": "PrepayRate" + n,
-                 "overage": "OverageRate" + n, "label": BY_KEY[p.license].label}
+                 "overage": "OverageRate" + n, "month_to_month": "MonthToMonthRate" + n,
+                 "label": BY_KEY[p.license].label}
         w.add(names["license"], f"License line {i + 1}: license", p.license,
               options=LICENSE_KEYS, note="A further license line of the contract.")
         w.add(names["model"], f"License line {i + 1}: model", p.license_model,
-              options=LICENSE_MODELS,
+              options=WORKBOOK_MODELS,
               note="Communicate and Collaborate are always named.")
         w.add(names["committed"], f"License line {i + 1}: committed users", p.committed_users,
               fmt=INT, limit="count", unit="users",
@@ -195,10 +208,17 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         w.add(names["overage"], f"License line {i + 1}: overage rate", p.overage_rate or 0,
               fmt=ctx.rate, limit="price", unit="per user-month",
               note="Rate per user above the commitment.")
+        mrow = w.row
+        w.add(names["month_to_month"], f"License line {i + 1}: month-to-month rate",
+              "" if p.month_to_month_rate is None else p.month_to_month_rate, fmt=ctx.rate,
+              limit="price", unit="per user-month", blank=True,
+              note="Rate per user per month after the term (docs/rules.md#month-to-month).")
+        _month_to_month_rule(w, mrow, names["month_to_month"],
+                             f"License line {i + 1}: month-to-month rate")
         ctx.product_names.append(names)
     if len(s.products) == 1:
         sheet.text(w.row, 1, "The contract's license line is above (License, CommittedUsers, "
-                   "PrepayRate, OverageRate).", style="intro")
+                   "PrepayRate, OverageRate, MonthToMonthRate).", style="intro")
         w.row += 1
 
     _storage_inputs(ctx, w)
@@ -223,13 +243,15 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             row = w.row
             w.add(names["date"], f"{kind} {k}: ship date", charge.ship_date, fmt=DATE,
                   unit="date", note="Hardware is invoiced when it ships (billing FAQ): from "
-                  "the order date to the last billed day of ramp + term.")
+                  "the order date to the last billed day.")
             _ship_date_rule(w, row, f"{kind} {k}: ship date")
         else:
             w.add(names["date"], f"{kind} {k}: invoice date", "=OrderDate", fmt=DATE,
                   unit="calculated", calc=True, result=c.order_date,
                   note="Enablement packages are invoiced right after the order (billing FAQ).")
         ctx.charge_names.append(names)
+    _month_to_month_rule(w, int(ctx.book.names["MonthToMonthRate"].rsplit("$", 1)[1]),
+                         "MonthToMonthRate", "Month-to-month rate")
     rate_row = int(ctx.book.names["StorageOverageRate"].rsplit("$", 1)[1])
     w.rule(rate_row, 'OR(StorageOverageRate<>"",Currency="USD",Channel="partner",'
            'StorageBilled<>"yes")', "Storage overage rate",
@@ -269,15 +291,22 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
            "Valid until", '"a date on or after the issue date"', kind="date")
 
 
+def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
+    """The loader's rule: a direct contract with months after the term needs the rate."""
+    w.rule(row, f'OR({name}<>"",N(MonthsAfterTerm)=0,Channel="partner")', label,
+           '"the rate per user per month after the term while Months after term is "'
+           "&MonthsAfterTerm")
+
+
 def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
-    """A hardware ship date: from the order date to the last billed day of ramp + term (the
+    """A hardware ship date: from the order date to the last billed day (the
     loader's rule), as a data validation and a check."""
     cell = a1(row, 2)
-    last = "EDATE(OrderDate,RampMonths+TermMonths)-1"
+    last = "EDATE(OrderDate,RampMonths+TermMonths+MonthsAfterTerm)-1"
     w.sheet.validations.append(Validation(
         a1(row, 2, absolute=False), kind="date", minimum="OrderDate", maximum=last,
-        prompt="From the order date to the last billed day of ramp + term.",
-        error="Accepted: a date from the order date to the last billed day of ramp + term."))
+        prompt="From the order date to the last billed day.",
+        error="Accepted: a date from the order date to the last billed day."))
     w.rule(row, f"IF(ISNUMBER({cell}),AND({cell}>=OrderDate,{cell}<={last}),FALSE)", label,
            f'"a date from "&TEXT(OrderDate,"yyyy-mm-dd")&" (the order date) to "&'
            f'TEXT({last},"yyyy-mm-dd")&" (the last billed day)"', kind="date")
@@ -316,17 +345,24 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     first = a1(rows[0], 6)
     w.row = row
     c = ctx.scenario.contract
-    w.add("Periods", "Ramp + term", "=IF(InputsOK,RampMonths+TermMonths,NA())", fmt=INT,
-          unit="calculated", calc=True, result=c.periods,
-          note="Billed periods; #N/A when an input is not accepted (see InputsOK).")
+    w.add("TermEnd", "Ramp + term", "=IF(InputsOK,RampMonths+TermMonths,NA())", fmt=INT,
+          unit="calculated", calc=True, result=c.term_end,
+          note="The first period after the term: from it on, periods are billed month to month "
+          "(Months after term).")
+    w.add("Periods", "Billed periods", "=IF(InputsOK,RampMonths+TermMonths+MonthsAfterTerm,NA())",
+          fmt=INT, unit="calculated", calc=True, result=c.periods,
+          note="Ramp + term + months after the term; #N/A when an input is not accepted (see "
+          "InputsOK).")
     w.add("InputsOK", "Inputs accepted", f'=AND({first}="",'
-          "IFERROR(RampMonths+TermMonths<=GridPeriods,FALSE))", unit="check", calc=True,
-          result=True, note="TRUE while every input is accepted (its Check cell, column E, is "
-          "empty) and ramp + term fits the grids; FALSE: every figure built on the inputs shows "
-          "#N/A, and InputsProblem below names the first input not accepted.")
+          "IFERROR(RampMonths+TermMonths+MonthsAfterTerm<=GridPeriods,FALSE))", unit="check",
+          calc=True, result=True, note="TRUE while every input is accepted (its Check cell, "
+          "column E, is empty) and ramp + term + months after it fit the grids; FALSE: every "
+          "figure built on the inputs shows #N/A, and InputsProblem below names the first input "
+          "not accepted.")
     problem_row = w.row
     w.add("InputsProblem", "First input not accepted",
-          f'=IF(InputsOK,"none",IF({first}="","ramp + term is longer than the grids",{first}))',
+          f'=IF(InputsOK,"none",IF({first}="","ramp + term + months after it are longer '
+          f'than the grids",{first}))',
           unit="check", calc=True, result="none",
           note="What is wrong with the first input not accepted, and what is accepted.")
     sheet.cells[(problem_row, 2)].style = "bad"  # wrapped in red: the whole message shows

@@ -71,7 +71,7 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(r, 6, end, fmt=DATE, result=res[6])
         sheet.put(r, 7, qty, fmt="#,##0.###", result=res[7])
         rate = rate.lstrip("=")
-        if kind == "storage_gb":  # no silent 0 when another currency's rate is missing
+        if kind in ("storage_gb", "month_to_month"):  # no silent 0 when a rate is missing
             rate = fi.required_rate(rate, a1(r, 7))
         sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt, result=res[8])
         # an input not accepted: every amount #N/A, so no sum of lines stands (InputsOK)
@@ -109,6 +109,15 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
                      f"={names['overage']}", k, "overage",
                      {**values.dates("overage", k), 3: f"{p.label} users above the commitment",
                       7: values.users(p, "overage", k), 8: p.overage_rate or 0})
+                # after the term without a renewal (docs/rules.md#month-to-month)
+                line("=" + fi.invoice_date("month_to_month", k),
+                     f'={label}&" users, month to month (actual usage)"', "arrears", start, end,
+                     "=" + fi.month_to_month_quantity(k, users),
+                     f"={names['month_to_month']}", k, "month_to_month",
+                     {**values.dates("month_to_month", k),
+                      3: f"{p.label} users, month to month (actual usage)",
+                      7: values.users(p, "month_to_month", k),
+                      8: p.month_to_month_rate or 0})
             telephony = f"INDEX(Telephony,{k + 1})"
             phone = values.telephony[k] if k < len(values.telephony) else Decimal(0)
             line("=" + fi.invoice_date("telephony", k), "Telephony", "arrears", start, end,
@@ -147,7 +156,7 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         if cc not in (3, 9):
             sheet.put(tot, cc, None, style="total")
     # a value forced past validation: the total is an error, not a sum of a cut-off grid
-    sheet.put(tot, 9, f"=IF(RampMonths+TermMonths>GridPeriods,NA(),"
+    sheet.put(tot, 9, f"=IF(RampMonths+TermMonths+MonthsAfterTerm>GridPeriods,NA(),"
               f"SUM({ref(sheet, first, 9, last)}))", fmt=money, style="total",
               result=num(sum(amounts, Decimal(0))))
     book.name("InvoiceTotal", sheet, tot, 9)

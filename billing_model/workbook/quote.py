@@ -88,15 +88,18 @@ _START_OFFSET = 50  # arrears lines start up to 31 days before their invoice
 
 #: unit and billing of each kind of product line
 _UNITS = {"committed": "per user per month", "ramp": "per user per month",
-          "overage": "per user per month", "telephony": "per month",
+          "overage": "per user per month", "month_to_month": "per user per month",
+          "telephony": "per month",
           "ivr_minutes": "per minute", "api_requests": "per request",
           "storage_gb": "per GB per month", "one-time": "each", "hardware": "each"}
 _BILLING = {"committed": "monthly in advance", "ramp": "monthly in arrears",
-            "overage": "monthly in arrears", "telephony": "monthly in arrears",
+            "overage": "monthly in arrears", "month_to_month": "monthly in arrears",
+            "telephony": "monthly in arrears",
             "ivr_minutes": "monthly in arrears", "api_requests": "monthly in arrears",
             "storage_gb": "monthly in arrears", "one-time": "one-time"}
 #: the grid's line kind -> the price summary's product kind
-_GROUP_KIND = {"prepay": "committed", "ramp": "ramp", "overage": "overage"}
+_GROUP_KIND = {"prepay": "committed", "ramp": "ramp", "overage": "overage",
+               "month_to_month": "month_to_month"}
 
 
 def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str,
@@ -169,6 +172,9 @@ def _candidates(ctx: Ctx) -> list[_Row]:
         rows.append(_Row("item", f'={label}&" users above the commitment (estimate)"',
                          f"{shown} users above the commitment (estimate)", "overage", i,
                          "recurring"))
+        rows.append(_Row("item", f'={label}&" users, month to month after the term (estimate)"',
+                         f"{shown} users, month to month after the term (estimate)",
+                         "month_to_month", i, "recurring"))
     rows.append(_Row("item", "Telephony (estimate)", "Telephony (estimate)", "telephony", 0,
                      "recurring"))
     for key in ("ivr_minutes", "api_requests", "storage_gb"):
@@ -187,8 +193,8 @@ def _candidates(ctx: Ctx) -> list[_Row]:
                      "Subtotal: one-time fees and hardware", section="one-time"))
     rows.append(_Row("total", "First-year total (invoices dated in the first 12 months)",
                      "First-year total (invoices dated in the first 12 months)"))
-    rows.append(_Row("total", "Contract value (every invoice of the ramp and term)",
-                     "Contract value (every invoice of the ramp and term)"))
+    rows.append(_Row("total", "Contract value (every invoice of the contract)",
+                     "Contract value (every invoice of the contract)"))
     return rows
 
 
@@ -310,6 +316,9 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             elif row.kind == "overage":
                 price = ctx.product_names[row.index]["overage"]
                 e_price = s.products[row.index].overage_rate or 0
+            elif row.kind == "month_to_month":
+                price = ctx.product_names[row.index]["month_to_month"]
+                e_price = s.products[row.index].month_to_month_rate or 0
             elif row.kind == "telephony":
                 price, e_price = monthly, e_monthly
             elif row.kind in FAIR_USE_LABELS:

@@ -8,7 +8,7 @@ from ..core.compare import break_even_rate
 from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
-from ..core.usage_figures import concurrent_share, first_measured_period
+from ..core.usage_figures import concurrent_share, first_measured_period, pool_billable_hours
 from ..formulas import compare as fc
 from ..formulas import invoices as fi
 from ..formulas import money as fm
@@ -64,7 +64,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
                      "prepay, ramp, overage, telephony, fair use).",
                      style="total", result=figures["first_year"])
     fig("Total contract value", "=InvoiceTotal", ctx.money,
-        "Every invoice of ramp + term, the arrears invoice after the term included.",
+        "Every invoice of ramp + term (and of the months after it), the last arrears invoice "
+        "included.",
         style="total", result=figures["total"])
     ctx.book.name("FirstYearCost", sheet, first_year, 2)
     fig("Invoices", "=SUMPRODUCT((InvoiceTotals<>0)*1)", INT, "Invoices with a non-zero "
@@ -76,7 +77,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         "Committed users x prepay rate, per term period.",
         result=sum((p.committed_users * Decimal(p.prepay_rate or 0) for p in s.products),
                    Decimal(0)))
-    fig("Billed periods", "=Periods", INT, "Ramp + term.", result=s.periods)
+    fig("Billed periods", "=Periods", INT, "Ramp + term + months after the term.",
+        result=s.periods)
     r += 1
     sheet.text(r, 1, "Grid check")
     sheet.put(r, 2, "=GridOK", style="calc", result=_named_result(ctx, "GridOK"))
@@ -100,7 +102,8 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     sess = ctx.sessions
     if sess is not None:
         r += 1
-        sheet.text(r + 1, 1, "Named vs concurrent (from the sessions)", style="subtitle")
+        sheet.text(r + 1, 1, "Named vs concurrent vs hourly (from the sessions)",
+                   style="subtitle")
         r += 1
         k, named, peak = first_measured_period(sess["usage"])
         # the Usage sheet's session counts of period k (edit them: these follow)
@@ -132,6 +135,17 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
             ctx.rate, "Both models cost the same for this period at this concurrent rate: "
             "named users x prepay rate / peak (as the compare command).",
             result="" if even is None else num(even))
+        hours = pool_billable_hours(sess["usage"], k)
+        hours_row = fig(f"Billable hours, period {k}", str(hours), INT,
+                        "The same users' logged-in hours, rounded up per org and license "
+                        "(docs/rules.md#hourly-licensing).", result=hours)
+        hourly_even = break_even_rate(named_cost, hours, c.currency)
+        fig("Break-even hourly rate",
+            "=" + fc.break_even_rate(fm.line_amount(named_cell, "PrepayRate"),
+                                     a1(hours_row, 2)),
+            ctx.rate, "Named and hourly cost the same for this period at this rate per "
+            "billable hour: named users x prepay rate / billable hours (as compare "
+            "--hourly-rate).", result="" if hourly_even is None else num(hourly_even))
     if has_variants:
         r += 1
         sheet.text(r + 1, 1, "Variants", style="subtitle")

@@ -176,7 +176,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             terms = []
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 users = f"INDEX({ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
-                committed = f"IF({a1(r, 1)}<RampMonths,0,{names['committed']})"
+                committed = (f"IF(OR({a1(r, 1)}<RampMonths,{a1(r, 1)}>=TermEnd),0,"
+                             f"{names['committed']})")
                 terms.append(fa.fair_use_allowance(users, committed, names["license"],
                                                    names["model"], key))
             sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,

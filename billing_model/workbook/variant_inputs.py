@@ -48,7 +48,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import in_range, one_of, validation
+from .inputs import WORKBOOK_MODELS, in_range, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
@@ -106,7 +106,8 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
 #: the contract inputs a variant can override, one per field the formulas read (core/schema.py):
 #: (name, label, Contract field, choices or LIMITS key, format key)
 CONTRACT_INPUTS = tuple(
-    (f.name, f.bare_label or f.label, f.key, f.choices or f.limit,
+    (f.name, f.bare_label or f.label, f.key,
+     (WORKBOOK_MODELS if f.key == "license_model" else f.choices) or f.limit,
      {"date": "date", "whole": "int", "number": "rate"}.get(f.kind))
     for f in CONTRACT_FIELDS if f.in_formulas)
 
@@ -116,6 +117,8 @@ def _contract_value(scenario: Scenario, field: str):
         value = storage_rate_input(scenario.contract)[0]
         return value if value == "" else num(value)
     value = getattr(scenario.contract, field)
+    if field == "month_to_month_rate" and value is None:  # as the Inputs sheet: empty
+        return ""
     if field.endswith("_rate") and value is None:
         return 0  # as the Inputs sheet shows a rate the scenario leaves out
     return num(value)
@@ -175,7 +178,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
                 checks[v.prefix].append(in_range(
                     absolute, LIMITS[check], {"ramp_months": cap - 1,
                                               "term_months": cap}.get(check),
-                    blank=base_name == "StorageOverageRate"))
+                    blank=base_name in ("StorageOverageRate", "MonthToMonthRate")))
             if isinstance(check, tuple):
                 sheet.validations.append(Validation(cell, options=check,
                                                     error="Pick a value from the list."))
@@ -195,9 +198,12 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
          fm.minor_units("{p}Currency"), "0"),
         # an input not accepted (the base's, or this variant's): its figures are #N/A
         ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
-         "AND(InputsOK,{checks})", None),
-        ("Periods", "Ramp + term (calculated)", [v.scenario.periods for v in out],
-         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT)]
+         "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
+         + str(cap) + ",FALSE))", None),
+        ("TermEnd", "Ramp + term (calculated)", [v.scenario.contract.term_end for v in out],
+         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT),
+        ("Periods", "Billed periods (calculated)", [v.scenario.periods for v in out],
+         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())", INT)]
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
@@ -211,14 +217,19 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     for i, names in enumerate(ctx.product_names[1:], start=1):
         for key, label in (("license", "license"), ("model", "model"),
                            ("committed", "committed users"), ("prepay", "prepay rate"),
-                           ("overage", "overage rate")):
+                           ("overage", "overage rate"),
+                           ("month_to_month", "month-to-month rate")):
             field = {"license": "license", "model": "license_model",
                      "committed": "committed_users", "prepay": "prepay_rate",
-                     "overage": "overage_rate"}[key]
-            values = [num(getattr(v.scenario.products[i], field) or 0) for v in out]
-            put(f"License line {i + 1}: {label}", names[key], values,
-                num(getattr(base.products[i], field) or 0),
-                fmt=ctx.rate if key in ("prepay", "overage") else INT if key == "committed"
+                     "overage": "overage_rate", "month_to_month": "month_to_month_rate"}[key]
+            def shown(product, field=field):
+                value = getattr(product, field)
+                return "" if value is None and field == "month_to_month_rate" else num(value or 0)
+
+            values = [shown(v.scenario.products[i]) for v in out]
+            put(f"License line {i + 1}: {label}", names[key], values, shown(base.products[i]),
+                fmt=ctx.rate if key in ("prepay", "overage", "month_to_month")
+                else INT if key == "committed"
                 else None, text=key in ("license", "model"))
     charges = (*base.one_time, *base.hardware)
     for names, charge in zip(ctx.charge_names, charges, strict=True):
@@ -324,7 +335,8 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
                 terms = []
                 for p, names in zip(v.scenario.products, v.ctx.product_names, strict=True):
                     users = f"INDEX({v.ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
-                    committed = f"IF({a1(r, 1)}<{v.prefix}RampMonths,0,{names['committed']})"
+                    committed = (f"IF(OR({a1(r, 1)}<{v.prefix}RampMonths,"
+                                 f"{a1(r, 1)}>={v.prefix}TermEnd),0,{names['committed']})")
                     terms.append(fa.fair_use_allowance(users, committed, names["license"],
                                                        names["model"], key))
                 result = float(engine[i])
