@@ -113,7 +113,8 @@ def _schedule(**given):
     values = {"order_date": "2026-03-01", "committed_users": 20.0, "prepay_rate": 115.0,
               "ramp_months": 0.0, "term_months": 3.0, "users": [20.0, 22.0, 21.0],
               "overage_rate": None, "currency_code": None, "ramp_policy": None,
-              "telephony": None, "payment_terms_days": None, **given}
+              "telephony": None, "payment_terms_days": None, "license": None,
+              "license_model": None, **given}
     return udf.BM_INVOICE_SCHEDULE(*values.values())
 
 
@@ -283,3 +284,17 @@ def test_a_pasted_100000_character_option_is_echoed_cut_short(capsys, flag):
     line, = err.splitlines()
     assert len(line) < 300 and f"'{'x' * 77}...' (100,000 characters)" in line, line[:400]
     assert "accepted: " in line
+
+
+def test_invoice_schedule_udf_says_it_bills_no_hourly_line():
+    """Its help offered 'named, concurrent or hourly', but the function has no hourly_rate
+    argument: 'hourly' could only end in 'hourly_rate: missing', which no cell could fix."""
+    import inspect
+
+    help_text = inspect.signature(udf.BM_INVOICE_SCHEDULE.__wrapped__).parameters[
+        "license_model"].annotation
+    assert "hourly" not in str(help_text).split("what the users column counts")[0]
+    text = _schedule(committed_users=0.0, prepay_rate=0.0, license_model="Hourly ")
+    assert text == ("license_model: 'Hourly' is not accepted here; accepted: named or "
+                    "concurrent (this function bills no hourly line: `billing-model invoices` "
+                    "does, docs/rules.md#hourly-licensing)")
