@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import re
 import signal
 import sys
 import warnings
@@ -20,15 +19,6 @@ from .core.errors import BillingInputError
 
 #: subcommand modules, in the order ``--help`` lists them
 COMMANDS = ("usage", "invoices", "compare", "storage", "build", "quote", "demo")
-#: a quoted value this long in an error is cut (a 100,000-character --timezone was echoed whole)
-_LONG_QUOTED = re.compile(r"'([^'\n]{120,})'")
-
-
-def _short(message: str) -> str:
-    """``message`` with each quoted value of 120 characters or more cut to its first 77,
-    saying how long it was: the error stays one readable line."""
-    return _LONG_QUOTED.sub(lambda m: f"'{m.group(1)[:77]}...' ({len(m.group(1)):,} "
-                            "characters)", message)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -147,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a full stdout shows here, not in Python's flush at exit
         return code
     except BillingInputError as exc:
-        print(f"billing-model: error: {_short(str(exc))}", file=sys.stderr)
+        print(f"billing-model: error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"billing-model: error: {exc.filename}: no such file or directory", file=sys.stderr)

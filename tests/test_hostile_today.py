@@ -277,15 +277,6 @@ def test_a_huge_value_in_a_scenario_is_shown_cut_short(capsys, tmp_path, text, w
     assert "characters)" in line
 
 
-@pytest.mark.parametrize("flag", ["--timezone", "--license", "--order-date", "--as-of"])
-def test_a_pasted_100000_character_option_is_echoed_cut_short(capsys, flag):
-    code, out, err = _run(capsys, "usage", str(SAMPLE), flag, "x" * 100_000)
-    assert code == 2 and out == ""
-    line, = err.splitlines()
-    assert len(line) < 300 and f"'{'x' * 77}...' (100,000 characters)" in line, line[:400]
-    assert "accepted: " in line
-
-
 def test_invoice_schedule_udf_says_it_bills_no_hourly_line():
     """Its help offered 'named, concurrent or hourly', but the function has no hourly_rate
     argument: 'hourly' could only end in 'hourly_rate: missing', which no cell could fix."""
