@@ -338,15 +338,19 @@ def test_too_many_variants_are_refused_before_they_are_validated(tmp_path, capsy
 def test_fifty_variants_are_a_workbook_and_longer_grids_hold_fewer(tmp_path):
     from billing_model.core.errors import BillingInputError
     from billing_model.io.scenario import load_scenario
-    from billing_model.workbook.build import MAX_VARIANTS, check_variants
+    from billing_model.workbook.build import MAX_VARIANT_PERIODS, MAX_VARIANTS, check_variants
+    from billing_model.workbook.context import grid_size
 
     assert MAX_VARIANTS == 50
     check_variants(load_scenario(_with_variants(tmp_path, 50)))  # accepted
-    long = _with_variants(tmp_path, 20)
+    long = _with_variants(tmp_path, 30)
     long.write_text(long.read_text().replace("term_months = 3", "term_months = 200").replace(
         "users = [10, 20, 22, 25, 26]", f"users = {[20] * 201}"), encoding="utf-8")
-    scenario = load_scenario(long)  # 1 + 200 periods: a grid of 24 + 200
-    with pytest.raises(BillingInputError, match=r"at most 18 variants of 224 billing periods"):
+    scenario = load_scenario(long)  # 1 + 200 periods: a grid longer than the default's
+    periods = grid_size(scenario)[2]
+    assert periods > 108 and 30 * periods > MAX_VARIANT_PERIODS
+    with pytest.raises(BillingInputError, match=rf"at most {MAX_VARIANT_PERIODS // periods} "
+                                                rf"variants of {periods} billing periods"):
         check_variants(scenario)
 
 

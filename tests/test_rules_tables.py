@@ -86,7 +86,7 @@ def test_fair_use_published_example_and_commitment():
 def test_fair_use_bad_input():
     with pytest.raises(BillingInputError, match="accepted: storage_gb, ivr_minutes, api_requests"):
         per_user_allowance("pc2", "named", "disk")
-    with pytest.raises(BillingInputError, match="accepted: named, concurrent"):
-        per_user_allowance("pc2", "hourly", "storage_gb")
+    with pytest.raises(BillingInputError, match="accepted: named, concurrent, hourly"):
+        per_user_allowance("pc2", "floating", "storage_gb")
     with pytest.raises(BillingInputError, match="negative"):
         fair_use_allowance("pc2", "named", "storage_gb", -1)

@@ -178,19 +178,23 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
         scen = _build(merged, label=f"{label} (variant {vname!r})", base=base, name=name,
                       source=source, cache=cache)
         variants.append((vname, replace(scen, variant_of=name)))
-    _warn_unbilled(label, scenario, [scen for _n, scen in variants])
+    _warn_unbilled(label, scenario, [scen for _n, scen in variants],
+                   reported=isinstance(data, Mapping) and "telephony" in data)
     return replace(scenario, _variants=tuple(variants))
 
 
-def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario]) -> None:
+def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario], *,
+                   reported: bool = False) -> None:
     """One warning per org naming the periods whose usage data (typed series or session data)
     neither the scenario nor any variant bills (docs/rules.md#month-to-month): past the longest
-    ramp + term + months after the term. Data a variant's longer term bills is not named."""
+    ramp + term + months after the term. Data a variant's longer term bills is not named. The
+    first org's telephony from a voice report (``reported``) is not named: the report's own
+    warning names its calls outside the contract's voice cycles."""
     longest = max(s.periods for s in (scenario, *variants))
     seen: set[int] = set()
-    for org in scenario.orgs:  # a loop over orgs
-        late = {k for values in org.given.values() for k in range(longest, len(values))
-                if values[k]}
+    for i, org in enumerate(scenario.orgs):  # a loop over orgs
+        late = {k for key, values in org.given.items() for k in range(longest, len(values))
+                if values[k] and not (reported and i == 0 and key == "telephony")}
         where, what = ("usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",
                        "usage data")
         if org.sessions is not None and org.sessions.usage is not None:
@@ -348,7 +352,7 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
     if "users" in t or "hours" in t:
         users: dict[str, tuple] = {}
         users_where: dict[str, str] = {}
-        for key in ("users", "hours"):  # hours: the hourly lines' (docs/rules.md#hourly-...)
+        for key in ("users", "hours"):  # hours: the hourly lines' (docs/rules.md#hourly-contracts)
             if key not in t:
                 continue
             series, wheres = _per_license(c, contract, t[key], f"{where}.{key}", n)
