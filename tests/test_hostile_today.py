@@ -289,3 +289,18 @@ def test_invoice_schedule_udf_says_it_bills_no_hourly_line():
     assert text == ("license_model: 'Hourly' is not accepted here; accepted: named or "
                     "concurrent (this function bills no hourly line: `billing-model invoices` "
                     "does, docs/rules.md#hourly-licensing)")
+
+
+@pytest.mark.parametrize("args", [("usage", str(SAMPLE), "--timezone"),
+                                  ("usage", str(SAMPLE), "--license"),
+                                  ("usage", str(SAMPLE), "--order-date"),
+                                  ("usage", str(SAMPLE), "--as-of"),
+                                  ("compare", str(SAMPLE), "--concurrent-rate", "1",
+                                   "--named-rate")])
+def test_a_pasted_100000_character_option_is_echoed_cut_short(capsys, args):
+    """A 100,000-character option value was echoed whole: a 100 KB error line."""
+    code, out, err = _run(capsys, *args, "x" * 100_000)
+    assert code == 2 and out == ""
+    line, = err.splitlines()
+    assert len(line) < 300 and "... (100,002 characters)" in line, line[:400]
+    assert "accepted: " in line

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..core import validate
 from ..core.errors import BillingInputError
 from ..core.sessions import (
     PRESENCES,
@@ -529,10 +530,12 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
                                   lambda _: where, None)[0])
     except BillingInputError as exc:
         if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
-            raise BillingInputError(f"{where}: {value!r} is out of range; accepted: an instant "
-                                    "between the years 1678 and 2261 (check the year)") from None
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
-                                "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
+            raise BillingInputError(f"{where}: {validate.shown(value)} is out of range; "
+                                    "accepted: an instant between the years 1678 and 2261 "
+                                    "(check the year)") from None
+        raise BillingInputError(f"{where}: {validate.shown(value)} is not accepted; "
+                                "accepted: an ISO 8601 instant with an offset, e.g. "
+                                "2026-03-10T18:00:00Z") from None
 
 
 def read_user_details(file: Path, *, input_timezone: str | None = None,
