@@ -24,6 +24,7 @@ import xlwings as xw
 
 from billing_model.core.allowances import STORAGE_OVERAGE_USD_PER_GB, fair_use_allowance
 from billing_model.core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE
+from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.limits import LIMITS
 from billing_model.core.money import round_money
@@ -187,6 +188,18 @@ def BM_BILLING_PERIODS(
                             ["period_start", "last_day"])
 
 
+def _billed_model(value: Cell) -> str:
+    """BM_INVOICE_SCHEDULE's license model: it has no hourly_rate argument and its users column
+    counts users, so 'hourly' is refused saying who bills it (not 'hourly_rate: missing', which
+    no cell could fix)."""
+    model = cells.read_text(value, "license_model", DEFAULTS["license_model"])
+    if model.strip().lower() == "hourly":
+        raise BillingInputError(f"license_model: {model!r} is not accepted here; accepted: named "
+                                "or concurrent (this function bills no hourly line: "
+                                "`billing-model invoices` does, docs/rules.md#hourly-licensing)")
+    return model
+
+
 @xw.func(category=CATEGORY)
 @excel_safe
 def BM_INVOICE_SCHEDULE(
@@ -210,8 +223,9 @@ def BM_INVOICE_SCHEDULE(
     license: Annotated[Cell, arg_help("Optional: license billed: pc1, pc2, pc3, communicate, "
                                       "collaborate (or 'PureCloud 3', 'CX 3'). Default pc2.")]
     = None,
-    license_model: Annotated[Cell, arg_help(f"Optional: {_choices('license_model')}: "
-                                            "what the users column counts.")] = None,
+    license_model: Annotated[Cell, arg_help("Optional: named or concurrent (default "
+                                            f"{DEFAULTS['license_model']}): what the users "
+                                            "column counts.")] = None,
     months_after_term: Annotated[Cell, arg_help("Optional: months billed month to month after "
                                                 "the term, 0-24 (default "
                                                 f"{DEFAULTS['months_after_term']}).")] = None,
@@ -237,8 +251,7 @@ def BM_INVOICE_SCHEDULE(
             payment_terms_days=cells.read_whole(payment_terms_days, "payment_terms_days",
                                                 DEFAULTS["payment_terms_days"]),
             license=cells.read_text(license, "license", DEFAULTS["license"]),
-            license_model=cells.read_text(license_model, "license_model",
-                                          DEFAULTS["license_model"]),
+            license_model=_billed_model(license_model),
             months_after_term=cells.read_whole(months_after_term, "months_after_term",
                                                DEFAULTS["months_after_term"]),
             month_to_month_rate=cells.read_money(month_to_month_rate, "month_to_month_rate",

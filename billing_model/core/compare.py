@@ -27,6 +27,7 @@ from .errors import BillingInputError
 from .licenses import BY_KEY, normalize_license
 from .money import MAX_PRICE, check_currency, line_amount, minor_units, to_decimal
 from .regions import check_one_region
+from .validate import shown
 
 PERIOD_COLUMNS: tuple[str, ...] = (
     "period", "period_start", "period_end", "named_users", "named_cost", "concurrent_users",
@@ -258,6 +259,6 @@ def check_rate(value: object, where: str, *, per: str = "user per month") -> Dec
     except BillingInputError:
         rate = Decimal("NaN")
     if not rate.is_finite() or not 0 <= rate <= MAX_PRICE:
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: a price per {per} "
-                                f"from 0 to {MAX_PRICE:,}")
+        raise BillingInputError(f"{where}: {shown(value)} is not accepted; accepted: a price per "
+                                f"{per} from 0 to {MAX_PRICE:,}")
     return rate

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import BillingInputError
+from .validate import shown
 
 
 @dataclass(frozen=True)
@@ -72,5 +73,5 @@ def normalize_license(value: object, *, where: str = "") -> str:
     except KeyError:
         prefix = f"{where}: " if where else ""
         raise BillingInputError(
-            f"{prefix}unknown license {value!r}; accepted: {ACCEPTED}"
+            f"{prefix}unknown license {shown(value)}; accepted: {ACCEPTED}"
         ) from None

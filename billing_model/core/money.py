@@ -64,14 +64,17 @@ def to_decimal(value: object, *, where: str = "amount") -> Decimal:
 def round_money(amount: object, currency: str) -> Decimal:
     """Round half up to the currency's minor unit.
 
-    >>> round_money("9411.325", "EUR"), round_money(1234.5, "JPY")
-    (Decimal('9411.33'), Decimal('1235'))
+    A zero is never negative (``-0.001`` is ``0.00``, not ``-0.00``), as Excel's ROUND gives it.
+
+    >>> round_money("9411.325", "EUR"), round_money(1234.5, "JPY"), round_money("-0.001", "USD")
+    (Decimal('9411.33'), Decimal('1235'), Decimal('0.00'))
     """
     places = minor_units(currency)
     quantum = Decimal(1).scaleb(-places)
     value = to_decimal(amount)
     try:
-        return value.quantize(quantum, rounding=ROUND_HALF_UP)
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
+        return rounded if rounded else rounded.copy_abs()  # -0.00 printed on a line is 0.00
     except InvalidOperation:  # more digits than exact arithmetic holds: an absurd input
         raise BillingInputError(
             f"amount: {value:.3E} {currency} is too large to bill exactly; accepted: amounts "

@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 
 from .errors import BillingInputError, BillingWarning
 from .limits import LIMITS
-from .validate import iso_date
+from .validate import iso_date, shown
 
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
@@ -91,7 +91,7 @@ def _lookup_zone(name: object, where: str) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # OSError: a name too
         # long for a file name ("file name too long" named tzdata's path, not the user's key)
         raise BillingInputError(
-            f"{where}: unknown time zone {name!r}; accepted: an IANA name such as "
+            f"{where}: unknown time zone {shown(name)}; accepted: an IANA name such as "
             "'America/New_York', 'Europe/Berlin' or 'UTC'"
         ) from None
     if zone.key in _FIXED_US_ZONES and zone.key not in _WARNED:
@@ -133,12 +133,12 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     elif isinstance(value, np.datetime64):
         date = value.astype("datetime64[D]").astype(object)  # an int when beyond years 1-9999
         if not isinstance(date, dt.date):
-            raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
+            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: "
                                     f"{accepted}")
     else:
         parsed = iso_date(str(value), time=True)  # not 20260301, not 2026-W09-7
         if parsed is None:
-            raise BillingInputError(f"{where}: {value!r} is not a date; accepted: "
+            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: "
                                     f"{accepted}")
         date = parsed
     if not MIN_DATE <= date <= MAX_DATE:

@@ -199,7 +199,9 @@ class Field:
                 return parse_zone(value if isinstance(value, str) else str(value))
             except BillingInputError:
                 validate.refuse(where, value, _ZONE_ACCEPTED)
-        if self.kind == "license":
+        if self.kind == "license":  # text only: str(['pc2']) would read as pc2
+            if not isinstance(value, str):
+                validate.refuse(where, value, _LICENSE_ACCEPTED)
             try:
                 return normalize_license(value, where=where)
             except BillingInputError:

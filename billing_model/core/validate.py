@@ -26,15 +26,25 @@ from typing import Any, NoReturn
 from .errors import BillingInputError
 from .limits import LIMITS, Limit
 
+#: longest value a message shows: a list of 100,000 numbers or a 100,000-character text typed
+#: where one value belongs was written out whole, a line of hundreds of kilobytes
+MAX_SHOWN = 80
+
 
 def shown(value: Any) -> str:
     """``value`` as a message shows it: text quoted, a Decimal as its digits (``1E+300``, not
-    ``Decimal('1E+300')``: the user typed a number, not Python).
+    ``Decimal('1E+300')``: the user typed a number, not Python); cut after
+    :data:`MAX_SHOWN` characters, saying how long it was.
 
     >>> shown(Decimal("-5")), shown("abc"), shown(2.5)
     ('-5', "'abc'", '2.5')
+    >>> shown([1] * 1000)[-29:]
+    '1, 1, 1... (3,000 characters)'
     """
-    return str(value) if isinstance(value, Decimal) else repr(value)
+    text = str(value) if isinstance(value, Decimal) else repr(value)
+    if len(text) <= MAX_SHOWN:
+        return text
+    return f"{text[:MAX_SHOWN - 3]}... ({len(text):,} characters)"
 
 
 def refuse(where: str, value: Any, accepted: str) -> NoReturn:

@@ -75,6 +75,8 @@ DEFAULT_LICENSE = "pc1"
 SESSION_TIMEZONE = "UTC"
 #: longest error text returned to a cell
 MAX_ERROR_CHARS = 255
+#: the first whole number Excel cannot hold exactly (it keeps 15 significant digits)
+EXACT_WHOLE = 1e15
 
 #: one Excel cell or range as xlwings hands it: a number, text, a date, blank (None) or a list
 Cell = Any
@@ -199,13 +201,16 @@ def read_whole(value: Cell, name: str, default: int | None = None, minimum: int 
     number = read_number(value, name, None if default is None else float(default), accepted)
     if not number.is_integer() or number < minimum:
         raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}")
+    if number >= EXACT_WHOLE:  # int(1e308) is 309 digits nobody typed: refused as typed
+        raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}"
+                                " of at most 15 digits (as Excel keeps them)")
     return int(number)
 
 
 def _show(value: Cell) -> str:
     value = scalar(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e20:
+        return str(int(value))  # 30.0 as 30; 1e308 stays 1e+308, not its 309 digits
     return repr(value)
 
 
@@ -485,8 +490,13 @@ def amount(value: Cell) -> Decimal:
 
 
 def users_count(value: Cell) -> float:
-    """A number of billable users (BM_FAIR_USE)."""
-    return read_number(value, "users", accepted="a number of users >= 0")
+    """A number of billable users (BM_FAIR_USE): below 10^15, as Excel holds a count exactly
+    (1E+308 users gave an allowance of inf, which a cell cannot show)."""
+    accepted = "a number of users >= 0 of at most 15 digits (as Excel keeps them)"
+    number = read_number(value, "users", accepted=accepted)
+    if abs(number) >= EXACT_WHOLE:
+        raise BillingInputError(f"users: {_show(value)} is not accepted; accepted: {accepted}")
+    return number
 
 
 def map_column(values: Cell, func: Callable[[Any], object],

@@ -31,6 +31,7 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
+from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
 from ..core.contract import FAIR_USE_KEYS, Charge, Contract, Org, Product, Quote, Scenario
 from ..core.errors import BillingInputError
@@ -289,7 +290,7 @@ def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
         if key == "number" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # number = 1042 is the quote number "1042"
         if not isinstance(value, str) or not value.strip():
-            c.fail(where, f"{value!r} is not accepted; accepted: a non-empty text")
+            c.fail(where, f"{validate.shown(value)} is not accepted; accepted: a non-empty text")
         bad = _CONTROL.search(value)
         if bad:
             c.fail(where, f"contains the control character U+{ord(bad.group()):04X} at "

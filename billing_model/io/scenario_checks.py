@@ -52,7 +52,7 @@ class Checker:
 
     def table(self, value: Any, where: str) -> Mapping[str, Any]:
         if not isinstance(value, Mapping):
-            self.fail(where, f"expected a table, got {value!r}")
+            self.fail(where, f"expected a table, got {validate.shown(value)}")
         return value
 
     def known(self, table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
@@ -85,7 +85,8 @@ class Checker:
         ``periods`` of them, checked up to the engine's periods limit (the engines bill the
         first ``periods``; a workbook keeps the rest for a longer ramp or term)."""
         if not isinstance(value, list | tuple):
-            self.fail(where, f"expected a list with one value per period, got {value!r}")
+            self.fail(where, f"expected a list with one value per period, got "
+                      f"{validate.shown(value)}")
         if len(value) < periods:
             self.fail(where, f"{len(value)} values, but the contract bills {periods} periods "
                       "(ramp_months + term_months + months_after_term); accepted: one value per "
@@ -124,7 +125,8 @@ def tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, A
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
-        raise BillingInputError(f"{label}: {key}: expected tables [[{key}]], got {value!r}")
+        raise BillingInputError(f"{label}: {key}: expected tables [[{key}]], got "
+                               f"{validate.shown(value)}")
     return value
 
 

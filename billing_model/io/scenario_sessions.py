@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core import validate
 from ..core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE, PEAK_RULES
 from ..core.contract import (
     AFTER_DATA,
@@ -58,8 +59,8 @@ def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
         return None
     value = t["region"]
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_TEXT:
-        c.fail(f"{where}.region", f"{value!r} is not accepted; accepted: a region's name as "
-               f"text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters")
+        c.fail(f"{where}.region", f"{validate.shown(value)} is not accepted; accepted: a "
+               f"region's name as text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters")
     if problem := bidi_problem(value):
         c.fail(f"{where}.region", problem)
     return value.strip()
@@ -78,8 +79,8 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
     """Users per period from session data through the usage engine, one org per org found."""
     n = contract.periods
     if not isinstance(t["sessions"], str) or not t["sessions"].strip():
-        c.fail(f"{where}.sessions", f"{t['sessions']!r} is not accepted; accepted: the path of a "
-               "session file or folder as text, e.g. 'sessions.csv'")
+        c.fail(f"{where}.sessions", f"{validate.shown(t['sessions'])} is not accepted; "
+               "accepted: the path of a session file or folder as text, e.g. 'sessions.csv'")
     path = Path(t["sessions"])
     if not path.is_absolute():
         path = base / path
@@ -91,8 +92,8 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
         try:
             get_timezone(zone if isinstance(zone, str) else repr(zone))
         except BillingInputError:
-            c.fail(f"{where}.input_timezone", f"{zone!r} is not accepted; accepted: an IANA zone "
-                   "such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
+            c.fail(f"{where}.input_timezone", f"{validate.shown(zone)} is not accepted; "
+                   "accepted: an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
     source = SessionSource(
         path=path, input_timezone=zone,
         peak_rule=c.choice(t.get("peak_rule", DEFAULT_PEAK_RULE), f"{where}.peak_rule", PEAK_RULES),

@@ -32,6 +32,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..core import validate
 from ..core.errors import BillingInputError
 from ..core.sessions import (
     PRESENCES,
@@ -117,6 +118,10 @@ def session_files(path: str | Path) -> list[Path]:
         return files
     if not p.exists():
         raise BillingInputError(f"{p}: no such file or directory")
+    if not p.is_file():  # reading a named pipe waits for a writer, then cannot seek
+        raise BillingInputError(f"{p}: not a regular file (a pipe, a socket or a device); "
+                                f"accepted: a session file ({', '.join(SUFFIXES)}), a folder "
+                                "of them or a glob")
     return [p]
 
 
@@ -254,6 +259,16 @@ def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str |
         yield replace(chunk, **arrays)
 
 
+def _default_name(value: str, flag: str) -> str:
+    """An org or region for rows without one, trimmed as the cells are (``' us-east-1'`` and a
+    cell ``us-east-1`` are one pool, not two); one of spaces only is refused."""
+    name = value.strip()
+    if not name:
+        raise BillingInputError(f"{flag}: {value!r} is blank; accepted: a name that is not "
+                                "only spaces, e.g. us-east-1 (or leave the option out)")
+    return name
+
+
 def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
                 org: str | None = None, row_groups: tuple[int, ...] | None = None,
                 other_clients: str | None = None, as_of: int | str | None = None,
@@ -268,9 +283,9 @@ def iter_tables(file: Path, *, license: str | None = None, input_timezone: str |
         "default_license": license, "input_timezone": input_timezone,
         "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
     if org:
-        opts["default_org"] = org
+        opts["default_org"] = _default_name(org, "--org")
     if region:
-        opts["default_region"] = region
+        opts["default_region"] = _default_name(region, "--region")
     if suffix == ".json":
         table, places, opened = _user_details(file, input_timezone, opts["as_of"],
                                               check_other_presence(other_presence))
@@ -515,10 +530,12 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
                                   lambda _: where, None)[0])
     except BillingInputError as exc:
         if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
-            raise BillingInputError(f"{where}: {value!r} is out of range; accepted: an instant "
-                                    "between the years 1678 and 2261 (check the year)") from None
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: an ISO 8601 "
-                                "instant with an offset, e.g. 2026-03-10T18:00:00Z") from None
+            raise BillingInputError(f"{where}: {validate.shown(value)} is out of range; "
+                                    "accepted: an instant between the years 1678 and 2261 "
+                                    "(check the year)") from None
+        raise BillingInputError(f"{where}: {validate.shown(value)} is not accepted; "
+                                "accepted: an ISO 8601 instant with an offset, e.g. "
+                                "2026-03-10T18:00:00Z") from None
 
 
 def read_user_details(file: Path, *, input_timezone: str | None = None,

@@ -276,6 +276,11 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
         return values, codes
     import pyarrow.compute as pc  # text input (CSV), not Parquet's dictionaries
 
+    if pa.types.is_boolean(col.type):  # true/false is no org, region or license
+        raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
+                                "not text; accepted: text or whole numbers")
+    if pa.types.is_floating(col.type) and not required:  # user_id names 'nan' a null marker
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)  # NaN is blank
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
             col = col.cast(pa.string())
@@ -296,9 +301,12 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
     """Raise for the first blank cell unless blanks take ``fill``."""
     if required or fill is None:
         i = int(np.flatnonzero(blank)[0])
-        what = "is blank" if not required else "is blank; every session needs a user_id"
-        extra = "" if required else " (or pass a default, e.g. --license)"
-        raise BillingInputError(f"{where(i)}, column {name!r}: {what}{extra}")
+        if required:
+            raise BillingInputError(f"{where(i)}, column {name!r}: is blank; every session "
+                                    "needs a user_id")
+        # the flag of this column (--license, --region), not another one's
+        raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
+                                f"every row (or pass --{name} for rows without one)")
 
 
 def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, *,

@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
@@ -52,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..core import validate
 from ..core.contract import Contract, Org
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.limits import LIMITS
@@ -307,16 +309,17 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
     raw = c.required(t, "voice_report", "telephony",
                      "the path of the vendor's voice usage report (CSV), e.g. 'calls.csv'")
     where = "telephony.voice_report"
-    if not isinstance(raw, str) or not raw.strip():
-        c.fail(where, f"{raw!r} is not accepted; accepted: the path of the vendor's voice "
-               "usage report (CSV) as text, relative to the scenario file")
+    if not isinstance(raw, str) or not raw.strip() or "\0" in raw:  # no path holds a NUL
+        c.fail(where, f"{validate.shown(raw)} is not accepted; accepted: the path of the "
+               "vendor's voice usage report (CSV) as text, relative to the scenario file")
     if isinstance(data.get("usage"), Mapping) and "telephony" in data["usage"]:
         c.fail("usage.telephony", "given together with [telephony] voice_report; accepted: "
                "either telephony charges per period in [usage] or a voice report")
     path = Path(raw.strip())
     path = path if path.is_absolute() else base / path
     reads = cache.setdefault("voice_reports", {})
-    key = (str(path.resolve()), contract.currency)
+    # realpath, not Path.resolve(): a symlink loop is left to the read to refuse in one line
+    key = (os.path.realpath(path), contract.currency)
     if key not in reads:
         try:
             reads[key] = read_voice_report(path, currency=contract.currency)

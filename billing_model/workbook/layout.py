@@ -24,7 +24,7 @@ MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 #: style names the writer knows (see ``writer.STYLES``)
 STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
                "link", "check", "muted", "center", "wrap", "sign", "money0", "money2", "top",
-               "topcenter", "total0", "total2", "bad",
+               "topcenter", "topfit", "total0", "total2", "bad",
                "paragraph")
 
 

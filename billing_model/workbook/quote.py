@@ -214,7 +214,8 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     money = "#,##0." + "0" * decimals if decimals else "#,##0"
     fmts = {"date": DATE, "wrap": None, "qty": "#,##0.##", "rate": "#,##0.00###",
             "money": money}
-    styles = {"wrap": "wrap", "date": "topcenter", "qty": "top", "rate": "top", "money": "top"}
+    styles = {"wrap": "wrap", "date": "topcenter", "qty": "topfit", "rate": "topfit",
+              "money": "topfit"}
     candidates = _candidates(ctx)
     group_number = {(r.kind, r.index): g + 1 for g, r in enumerate(candidates)
                     if r.type == "item"}

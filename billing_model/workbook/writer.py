@@ -55,6 +55,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "center": {"align": "center"},
     "wrap": {"text_wrap": True, "valign": "top"},
     "top": {"valign": "top"},
+    # a quote's figures: at the limits (1,000,000,000 users) a number wider than its column
+    # printed as ### on the PDF; it shrinks to fit instead
+    "topfit": {"valign": "top", "shrink": True},
     "topcenter": {"align": "center", "valign": "top"},
     "sign": {"bottom": 1, "bottom_color": "#404040", "valign": "bottom"},
     # conditional number formats (an amount's decimals follow the currency input)
