@@ -38,10 +38,12 @@ test: setup libreoffice poppler
 test-fast: setup poppler
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice and not slow"
 
-# The linter, then the type checker: strict on core, the default checks elsewhere in the
-# package (pyproject.toml [tool.mypy]); its cache in .mypy_cache makes a second run take seconds.
+# The linter, the format (pyproject.toml [tool.ruff.format]), then the type checker: strict on
+# core, the default checks elsewhere in the package (pyproject.toml [tool.mypy]); its cache in
+# .mypy_cache makes a second run take seconds.
 lint: setup
 	$(BIN)/ruff check billing_model udfs tests benchmarks
+	$(BIN)/ruff format --check billing_model udfs tests benchmarks
 	$(BIN)/mypy
 
 # The engine against DuckDB and Polars peers of its rules, fresh processes, at 150k sessions;
