@@ -52,26 +52,35 @@ amount = 30000
 def scenario(variants: int, folder: Path) -> Path:
     """A scenario file with ``variants`` [[variant]] tables."""
     path = folder / f"variants_{variants}.toml"
-    path.write_text(BASE + "".join(
-        f'\n[[variant]]\nname = "variant {i + 1}"\nramp_months = {i % 4}\n'
-        f"prepay_rate = {70 + i % 10}\n" for i in range(variants)), encoding="utf-8")
+    path.write_text(
+        BASE
+        + "".join(
+            f'\n[[variant]]\nname = "variant {i + 1}"\nramp_months = {i % 4}\n'
+            f"prepay_rate = {70 + i % 10}\n"
+            for i in range(variants)
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
 def run_child(command: list[str]) -> tuple[int, float, float, float, str]:
     """Exit code, wall time (s), CPU time (s) and peak RSS (MB) of one fresh process, and its
     stderr."""
-    probe = ("import resource, subprocess, sys, time;"
-             "t = time.perf_counter();"
-             f"r = subprocess.run({command!r}, stdout=subprocess.DEVNULL, "
-             "stderr=subprocess.PIPE, text=True);"
-             "w = time.perf_counter() - t;"
-             "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
-             "print(r.returncode, w, u.ru_utime + u.ru_stime, u.ru_maxrss);"
-             "sys.stderr.write(r.stderr)")
+    probe = (
+        "import resource, subprocess, sys, time;"
+        "t = time.perf_counter();"
+        f"r = subprocess.run({command!r}, stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.PIPE, text=True);"
+        "w = time.perf_counter() - t;"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
+        "print(r.returncode, w, u.ru_utime + u.ru_stime, u.ru_maxrss);"
+        "sys.stderr.write(r.stderr)"
+    )
     env = dict(os.environ, PYTHONPATH=str(ROOT), BILLING_MODEL_PROGRESS="0")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
     code, wall, cpu, rss_kb = done.stdout.split()
     return int(code), float(wall), float(cpu), int(rss_kb) / 1024, done.stderr
 
@@ -79,8 +88,10 @@ def run_child(command: list[str]) -> tuple[int, float, float, float, str]:
 def build(path: Path, repeat: int) -> tuple[int, float, float, float, str]:
     """Best of ``repeat`` builds of ``path`` (by CPU time)."""
     out = path.with_suffix(".xlsx")
-    runs = [run_child([sys.executable, "-m", "billing_model", "build", str(path), "-o",
-                       str(out)]) for _ in range(repeat)]
+    runs = [
+        run_child([sys.executable, "-m", "billing_model", "build", str(path), "-o", str(out)])
+        for _ in range(repeat)
+    ]
     return min(runs, key=lambda r: r[2])
 
 
@@ -88,12 +99,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--refused", type=int, default=1000, metavar="N",
-                        help="also time the refusal of N variants (0: skip)")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="folder for the scenarios and workbooks (default: a temporary one)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="2 variants built, 51 refused: the smoke test (never times)")
+    parser.add_argument(
+        "--refused",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="also time the refusal of N variants (0: skip)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder for the scenarios and workbooks (default: a temporary one)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="2 variants built, 51 refused: the smoke test (never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.variants, args.repeat, args.refused = 2, 1, 51
@@ -106,15 +129,21 @@ def main() -> None:
         if code != 0:
             sys.exit(f"build of {args.variants} variants failed (exit {code}): {err.strip()}")
         size = Path(folder, f"variants_{args.variants}.xlsx").stat().st_size / 1e6
-        print(f"build, {args.variants:,} variants: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS "
-              f"{mb:.0f} MB, workbook {size:.1f} MB")
+        print(
+            f"build, {args.variants:,} variants: wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS "
+            f"{mb:.0f} MB, workbook {size:.1f} MB"
+        )
         if args.refused:
             code, wall, cpu, mb, err = build(scenario(args.refused, Path(folder)), 1)
             if code != 2 or err.count("\n") != 1:
-                sys.exit(f"{args.refused:,} variants: expected one line and exit 2, got exit "
-                         f"{code}: {err}")
-            print(f"build, {args.refused:,} variants: refused in wall {wall:.1f} s, CPU "
-                  f"{cpu:.1f} s, peak RSS {mb:.0f} MB: {err.strip()}")
+                sys.exit(
+                    f"{args.refused:,} variants: expected one line and exit 2, got exit "
+                    f"{code}: {err}"
+                )
+            print(
+                f"build, {args.refused:,} variants: refused in wall {wall:.1f} s, CPU "
+                f"{cpu:.1f} s, peak RSS {mb:.0f} MB: {err.strip()}"
+            )
     print("built, and refused in one line: True")
 
 

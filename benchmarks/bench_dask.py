@@ -31,8 +31,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 
-def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | None = None
-            ) -> Path:
+def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | None = None) -> Path:
     """The folder of monthly Parquet parts (generated when missing, one month at a time)."""
     import pandas as pd
 
@@ -47,9 +46,15 @@ def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | No
         if part.exists():
             continue
         days = ((month + pd.DateOffset(months=1)) - month).days
-        frame = generate_sessions(agents, f"{month:%Y-%m-%d}", days, seed=7 + i,
-                                  orgs=("prod", "dev"), org_weights=(0.95, 0.05),
-                                  upgrades=agents // 100)
+        frame = generate_sessions(
+            agents,
+            f"{month:%Y-%m-%d}",
+            days,
+            seed=7 + i,
+            orgs=("prod", "dev"),
+            org_weights=(0.95, 0.05),
+            upgrades=agents // 100,
+        )
         tmp = folder / f".{part.name}.partial.parquet"  # renamed when complete
         write_sessions(frame, str(tmp))
         os.replace(tmp, part)
@@ -59,8 +64,18 @@ def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | No
 
 
 def cli(path: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "billing_model", "usage", str(path), "--format", "csv",
-            "--order-date", "2026-01-01", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "billing_model",
+        "usage",
+        str(path),
+        "--format",
+        "csv",
+        "--order-date",
+        "2026-01-01",
+        *extra,
+    ]
 
 
 def run_child(command: list[str], out: Path) -> tuple[float, float]:
@@ -69,14 +84,17 @@ def run_child(command: list[str], out: Path) -> tuple[float, float]:
     The peak is measured by ``/usr/bin/time``-style accounting: ``getrusage(RUSAGE_CHILDREN)``
     in a throw-away Python parent, so the runs do not mix.
     """
-    probe = ("import resource, subprocess, sys, time;"
-             "t = time.perf_counter();"
-             f"r = subprocess.run({command!r}, stdout=open({str(out)!r}, 'w'));"
-             "w = time.perf_counter() - t;"
-             "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    probe = (
+        "import resource, subprocess, sys, time;"
+        "t = time.perf_counter();"
+        f"r = subprocess.run({command!r}, stdout=open({str(out)!r}, 'w'));"
+        "w = time.perf_counter() - t;"
+        "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
     env = dict(os.environ, BILLING_MODEL_PROGRESS="0")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
+    )
     code, wall, rss_kb = done.stdout.split()
     if code != "0":
         sys.exit(f"{' '.join(command)} failed with exit code {code}")
@@ -87,10 +105,15 @@ def run_cluster(path: Path, workers: int, out: Path) -> tuple[float, float, list
     """Wall time, client peak RSS and each worker's peak RSS (MB) on a fresh LocalCluster."""
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        wall, client_mb = run_child(cli(path, "--engine", "dask", "--scheduler",
-                                        cluster.scheduler_address), out)
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        wall, client_mb = run_child(
+            cli(path, "--engine", "dask", "--scheduler", cluster.scheduler_address), out
+        )
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return wall, client_mb, sorted(peaks.values())
 
@@ -99,34 +122,51 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=20_000)
     parser.add_argument("--months", type=int, default=12)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="worker processes of the LocalCluster (default: core count)")
-    parser.add_argument("--modes", default="local,cluster",
-                        help="comma-separated: local, cluster")
-    parser.add_argument("--numpy", action="store_true",
-                        help="also run the in-memory engine on the year and compare")
-    parser.add_argument("--data", type=Path, default=HERE / "data",
-                        help="folder of the generated data (default benchmarks/data)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="4 agents, two months, local and --numpy: the smoke test "
-                             "(checks the rows agree, never times)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes of the LocalCluster (default: core count)",
+    )
+    parser.add_argument("--modes", default="local,cluster", help="comma-separated: local, cluster")
+    parser.add_argument(
+        "--numpy", action="store_true", help="also run the in-memory engine on the year and compare"
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=HERE / "data",
+        help="folder of the generated data (default benchmarks/data)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="4 agents, two months, local and --numpy: the smoke test "
+        "(checks the rows agree, never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.agents, args.months, args.modes, args.numpy = 4, 2, "local", True
 
     import pyarrow.parquet as pq
 
-    print(f"machine: {os.cpu_count()} cores (nproc), "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM; "
-          f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
-          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores (nproc), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM; "
+        f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        flush=True,
+    )
     t = time.perf_counter()
     path = dataset(args.agents, args.months, root=args.data)
     parts = sorted(path.glob("*.parquet"))
     rows = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
     size = sum(p.stat().st_size for p in parts) / 1e6
-    print(f"data: {args.agents:,} agents, {len(parts)} monthly parts, {rows:,} sessions, "
-          f"{size:.0f} MB Parquet (ready in {time.perf_counter() - t:.0f} s)", flush=True)
+    print(
+        f"data: {args.agents:,} agents, {len(parts)} monthly parts, {rows:,} sessions, "
+        f"{size:.0f} MB Parquet (ready in {time.perf_counter() - t:.0f} s)",
+        flush=True,
+    )
 
     results = {}
     out_dir = path.parent
@@ -134,27 +174,36 @@ def main() -> None:
         out = out_dir / f"bench_dask_{mode}.csv"
         if mode == "local":
             wall, peak = run_child(cli(path, "--engine", "dask"), out)
-            print(f"dask, local threaded scheduler: {wall:.1f} s, peak RSS {peak:.0f} MB "
-                  f"({rows / wall / 1e6:.2f} M sessions/s)", flush=True)
+            print(
+                f"dask, local threaded scheduler: {wall:.1f} s, peak RSS {peak:.0f} MB "
+                f"({rows / wall / 1e6:.2f} M sessions/s)",
+                flush=True,
+            )
         elif mode == "cluster":
             wall, client_mb, workers = run_cluster(path, args.workers, out)
-            print(f"dask, LocalCluster {args.workers} workers x 1 thread: {wall:.1f} s, peak "
-                  f"RSS per worker {', '.join(f'{w:.0f}' for w in workers)} MB, client "
-                  f"{client_mb:.0f} MB ({rows / wall / 1e6:.2f} M sessions/s)", flush=True)
+            print(
+                f"dask, LocalCluster {args.workers} workers x 1 thread: {wall:.1f} s, peak "
+                f"RSS per worker {', '.join(f'{w:.0f}' for w in workers)} MB, client "
+                f"{client_mb:.0f} MB ({rows / wall / 1e6:.2f} M sessions/s)",
+                flush=True,
+            )
         else:
             sys.exit(f"unknown mode {mode!r}; accepted: local, cluster")
         results[mode] = out.read_text()
     if args.numpy:
         out = out_dir / "bench_dask_numpy.csv"
         wall, peak = run_child(cli(path), out)
-        print(f"numpy (in memory), for comparison: {wall:.1f} s, peak RSS {peak:.0f} MB",
-              flush=True)
+        print(
+            f"numpy (in memory), for comparison: {wall:.1f} s, peak RSS {peak:.0f} MB", flush=True
+        )
         results["numpy"] = out.read_text()
     if not results:
         return
     texts = set(results.values())
-    print(f"rows identical across {', '.join(results)}: {len(texts) == 1} "
-          f"({len(next(iter(results.values())).splitlines()) - 1} rows)")
+    print(
+        f"rows identical across {', '.join(results)}: {len(texts) == 1} "
+        f"({len(next(iter(results.values())).splitlines()) - 1} rows)"
+    )
     if len(texts) != 1:
         sys.exit(1)
 

@@ -39,10 +39,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=20_000)
     parser.add_argument("--days", type=int, default=31)
-    parser.add_argument("--data", type=Path, default=HERE / "data",
-                        help="folder of the generated data (default benchmarks/data)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="4 agents, 31 days: the smoke test (checks the rows, never times)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=HERE / "data",
+        help="folder of the generated data (default benchmarks/data)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="4 agents, 31 days: the smoke test (checks the rows, never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.agents, args.days = 4, 31
@@ -51,22 +58,41 @@ def main() -> None:
 
     path = dataset(args.agents, args.days, root=args.data)
     rows = pq.ParquetFile(path).metadata.num_rows
-    print(f"machine: {os.cpu_count()} cores (nproc), load average {os.getloadavg()[0]:.1f}; "
-          f"data: {args.agents:,} agents, {args.days} days, {rows:,} sessions, "
-          f"{path.stat().st_size / 1e6:.1f} MB Parquet")
-    floor = [sys.executable, "-c", "import numpy, pandas, pyarrow, pyarrow.parquet, "
-             "billing_model.core.usage, billing_model.io.sessions"]
+    print(
+        f"machine: {os.cpu_count()} cores (nproc), load average {os.getloadavg()[0]:.1f}; "
+        f"data: {args.agents:,} agents, {args.days} days, {rows:,} sessions, "
+        f"{path.stat().st_size / 1e6:.1f} MB Parquet"
+    )
+    floor = [
+        sys.executable,
+        "-c",
+        "import numpy, pandas, pyarrow, pyarrow.parquet, "
+        "billing_model.core.usage, billing_model.io.sessions",
+    ]
     out = path.parent / "bench_memory.csv"
     _, floor_mb = run_child(floor, out)
     print(f"imports only (the floor): peak RSS {floor_mb:.0f} MB")
     outputs = {}
     for engine in ("numpy", "dask"):
-        command = [sys.executable, "-m", "billing_model", "usage", str(path), "--format", "csv",
-                   "--order-date", "2026-01-01", "--engine", engine]
+        command = [
+            sys.executable,
+            "-m",
+            "billing_model",
+            "usage",
+            str(path),
+            "--format",
+            "csv",
+            "--order-date",
+            "2026-01-01",
+            "--engine",
+            engine,
+        ]
         wall, peak = run_child(command, out)
         outputs[engine] = out.read_text()
-        print(f"billing-model usage --engine {engine}: {wall:.1f} s, peak RSS {peak:.0f} MB "
-              f"({(peak - floor_mb) * 2**20 / rows:.0f} bytes per session above the floor)")
+        print(
+            f"billing-model usage --engine {engine}: {wall:.1f} s, peak RSS {peak:.0f} MB "
+            f"({(peak - floor_mb) * 2**20 / rows:.0f} bytes per session above the floor)"
+        )
     same = outputs["numpy"] == outputs["dask"]
     print(f"rows identical: {same} ({len(outputs['numpy'].splitlines()) - 1} rows)")
     if not same:

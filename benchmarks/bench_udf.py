@@ -81,32 +81,44 @@ def sheet_columns(rows: int) -> dict[str, tuple[list, list, list]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=FULL_SHEET)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--tiny", action="store_true",
-                        help="300 rows, one run: the smoke test (checks, never times)")
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="300 rows, one run: the smoke test (checks, never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.rows, args.repeat = 300, 1
 
     t = time.perf_counter()
     forms = sheet_columns(args.rows)
-    print(f"{args.rows:,} sessions generated in {time.perf_counter() - t:.1f} s "
-          f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, NumPy {np.__version__})")
+    print(
+        f"{args.rows:,} sessions generated in {time.perf_counter() - t:.1f} s "
+        f"({platform.processor() or platform.machine()}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f}, Python {platform.python_version()}, NumPy {np.__version__})"
+    )
     print(f"{'input form':<12} {'UDF call':>9} {'(CPU)':>9} {'adapter':>9} {'engine':>9}  peak")
     answers = set()
     for name, (users, starts, ends) in forms.items():
         cpu: list[float] = []
-        call, peak = best_of(args.repeat, lambda u=users, s=starts, e=ends:
-                             udf.BM_CONCURRENT_PEAK(u, s, e), cpu)
-        adapter, sessions = best_of(args.repeat, lambda u=users, s=starts, e=ends:
-                                    cells.read_sessions(u, s, e, None, cells.SESSION_TIMEZONE))
+        call, peak = best_of(
+            args.repeat, lambda u=users, s=starts, e=ends: udf.BM_CONCURRENT_PEAK(u, s, e), cpu
+        )
+        adapter, sessions = best_of(
+            args.repeat,
+            lambda u=users, s=starts, e=ends: cells.read_sessions(
+                u, s, e, None, cells.SESSION_TIMEZONE
+            ),
+        )
         window = cells.period_window(sessions, None, None, "UTC")
-        engine, frame = best_of(args.repeat, lambda s=sessions, w=window: finalize_usage(
-            partial_usage(s, w), w))
+        engine, frame = best_of(
+            args.repeat, lambda s=sessions, w=window: finalize_usage(partial_usage(s, w), w)
+        )
         # the engine returns NumPy columns (one row here: one org, one period)
         assert int(frame["peak_concurrent"][0]) == peak, (name, peak)
         answers.add(peak)

@@ -43,11 +43,17 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=31)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-baseline", action="store_true")
-    parser.add_argument("--data", type=Path, default=HERE / "data",
-                        help="folder of the generated data (default benchmarks/data)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="4 agents, 31 days, one run: the smoke test (checks the rows, never "
-                             "times)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=HERE / "data",
+        help="folder of the generated data (default benchmarks/data)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="4 agents, 31 days, one run: the smoke test (checks the rows, never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.agents, args.days, args.repeat = 4, 31, 1
@@ -56,28 +62,41 @@ def main() -> None:
 
     path = dataset(args.agents, args.days, root=args.data)
     rows = pq.ParquetFile(path).metadata.num_rows
-    print(f"machine: {os.cpu_count()} cores; data: {args.agents:,} agents, {rows:,} sessions "
-          f"({path.stat().st_size / 1e6:.1f} MB Parquet)")
+    print(
+        f"machine: {os.cpu_count()} cores; data: {args.agents:,} agents, {rows:,} sessions "
+        f"({path.stat().st_size / 1e6:.1f} MB Parquet)"
+    )
 
-    cli = [sys.executable, "-m", "billing_model", "usage", str(path), "--format", "csv",
-           "--order-date", "2026-01-01"]
+    cli = [
+        sys.executable,
+        "-m",
+        "billing_model",
+        "usage",
+        str(path),
+        "--format",
+        "csv",
+        "--order-date",
+        "2026-01-01",
+    ]
     walls = []
     for _ in range(args.repeat):
         t = time.perf_counter()
         subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
         walls.append(time.perf_counter() - t)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"CLI end to end (fresh process): best {min(walls):.2f} s of {args.repeat}, "
-          f"peak RSS {peak_mb:.0f} MB, {rows / min(walls) / 1e6:.2f} M sessions/s")
+    print(
+        f"CLI end to end (fresh process): best {min(walls):.2f} s of {args.repeat}, "
+        f"peak RSS {peak_mb:.0f} MB, {rows / min(walls) / 1e6:.2f} M sessions/s"
+    )
 
     from billing_model.core.usage import compute_usage
     from billing_model.io.sessions import read_sessions
 
     t_read, sessions = best_of(args.repeat, lambda: read_sessions(path))
-    t_eng, engine = best_of(args.repeat,
-                            lambda: compute_usage(sessions, order_date="2026-01-01"))
-    print(f"in process: read {t_read:.2f} s, compute {t_eng:.2f} s, "
-          f"together {t_read + t_eng:.2f} s")
+    t_eng, engine = best_of(args.repeat, lambda: compute_usage(sessions, order_date="2026-01-01"))
+    print(
+        f"in process: read {t_read:.2f} s, compute {t_eng:.2f} s, together {t_read + t_eng:.2f} s"
+    )
     if args.skip_baseline:
         return
     import pandas as pd
@@ -85,12 +104,18 @@ def main() -> None:
 
     frame = pd.read_parquet(path)
     t_pd, baseline = best_of(1, lambda: pandas_usage(frame, "2026-01-01"))
-    print(f"pandas baseline (compute only, data already in memory): {t_pd:.2f} s -> engine "
-          f"read+compute is {t_pd / (t_read + t_eng):.1f}x faster, compute alone "
-          f"{t_pd / t_eng:.1f}x")
+    print(
+        f"pandas baseline (compute only, data already in memory): {t_pd:.2f} s -> engine "
+        f"read+compute is {t_pd / (t_read + t_eng):.1f}x faster, compute alone "
+        f"{t_pd / t_eng:.1f}x"
+    )
     cols = list(baseline.columns)
-    same = (engine[cols].astype(str).reset_index(drop=True)
-            .equals(baseline[cols].astype(str).reset_index(drop=True)))
+    same = (
+        engine[cols]
+        .astype(str)
+        .reset_index(drop=True)
+        .equals(baseline[cols].astype(str).reset_index(drop=True))
+    )
     print(f"results identical: {same}")
     if not same:
         print(engine[cols].to_string(), baseline.to_string(), sep="\n")

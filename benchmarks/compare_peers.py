@@ -51,9 +51,16 @@ from bench_memory import dataset as month_dataset  # noqa: E402
 
 #: size name -> (kind, agents); a month of the generator is about 88.5 sessions per agent,
 #: a year about 1,040
-SIZES = {"150k": ("month", 1_700), "1.5M": ("month", 17_000), "7.5M": ("month", 85_000),
-         "year": ("year", 19_200), "mixed-150k": ("mixed", 1_700),
-         "mixed-1.5M": ("mixed", 17_000), "mixed-7.5M": ("mixed", 85_000), "tiny": ("mixed", 4)}
+SIZES = {
+    "150k": ("month", 1_700),
+    "1.5M": ("month", 17_000),
+    "7.5M": ("month", 85_000),
+    "year": ("year", 19_200),
+    "mixed-150k": ("mixed", 1_700),
+    "mixed-1.5M": ("mixed", 17_000),
+    "mixed-7.5M": ("mixed", 85_000),
+    "tiny": ("mixed", 4),
+}
 #: the mixed shape: (license, share of the agents) in each org, and the API sessions' share
 MIXED_LICENSES = (("communicate", 0.15), ("pc1", 0.25), ("pc2", 0.4), ("pc3", 0.2))
 MIXED_ORGS = (("north", 0.6), ("south", 0.4))
@@ -69,9 +76,15 @@ def mixed_month(agents: int, days: int = 31, seed: int = 7):
 
     from billing_model.io.synthetic import generate_sessions
 
-    frame = generate_sessions(agents, "2026-01-01", days, seed=seed,
-                              orgs=tuple(o for o, _ in MIXED_ORGS),
-                              org_weights=tuple(w for _, w in MIXED_ORGS), api_users=0)
+    frame = generate_sessions(
+        agents,
+        "2026-01-01",
+        days,
+        seed=seed,
+        orgs=tuple(o for o, _ in MIXED_ORGS),
+        org_weights=tuple(w for _, w in MIXED_ORGS),
+        api_users=0,
+    )
     rng = np.random.default_rng(seed + 1)
     keys = np.array([k for k, _ in MIXED_LICENSES], dtype=object)
     per_agent = rng.choice(len(keys), agents, p=[w for _, w in MIXED_LICENSES])
@@ -93,17 +106,43 @@ def mixed_dataset(agents: int, days: int = 31, root: Path | None = None) -> Path
         write_sessions(mixed_month(agents, days), str(tmp))
         os.replace(tmp, path)
     return path
-SHARED = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-          "peak_concurrent", "raw_peak"]
+
+
+SHARED = [
+    "org",
+    "period_start",
+    "period_end",
+    "license",
+    "named_users",
+    "concurrent_users",
+    "peak_concurrent",
+    "raw_peak",
+]
 
 
 def engine_command(path: Path, tree: Path | None = None) -> list[str]:
     """The CLI on ``path``; ``tree``: the package of another checkout (``--also-engine``)."""
-    start = (["-m", "billing_model"] if tree is None else
-             ["-c", f"import sys; sys.path.insert(0, {str(tree)!r}); "
-                    "from billing_model.cli import main; sys.exit(main())"])
-    return [sys.executable, *start, "usage", str(path), "--timezone", "UTC",
-            "--order-date", "2026-01-01", "--format", "csv"]
+    start = (
+        ["-m", "billing_model"]
+        if tree is None
+        else [
+            "-c",
+            f"import sys; sys.path.insert(0, {str(tree)!r}); "
+            "from billing_model.cli import main; sys.exit(main())",
+        ]
+    )
+    return [
+        sys.executable,
+        *start,
+        "usage",
+        str(path),
+        "--timezone",
+        "UTC",
+        "--order-date",
+        "2026-01-01",
+        "--format",
+        "csv",
+    ]
 
 
 COMMANDS = {
@@ -138,12 +177,16 @@ def run_measured(command: list[str]) -> tuple[float, float, str, float]:
 
     env = dict(os.environ, BILLING_MODEL_PROGRESS="0")
     with tempfile.NamedTemporaryFile("r", suffix=".txt") as metrics:
-        done = subprocess.run([sys.executable, "-S", "-c", PROBE, metrics.name, *command],
-                              capture_output=True, env=env)
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", PROBE, metrics.name, *command],
+            capture_output=True,
+            env=env,
+        )
         code, wall, rss_kb, cpu = metrics.read().split()
     if int(code) or done.returncode:
-        sys.exit(f"{' '.join(command)} failed with exit code {code}: "
-                 f"{done.stderr.decode()[-2000:]}")
+        sys.exit(
+            f"{' '.join(command)} failed with exit code {code}: {done.stderr.decode()[-2000:]}"
+        )
     return float(wall), int(rss_kb) / 1024, done.stdout.decode(), float(cpu)
 
 
@@ -175,54 +218,88 @@ def validate(seeds: int, folder: Path, n: int = 400) -> bool:
         for name, module in (("duckdb", peer_duckdb), ("polars", peer_polars)):
             got = [tuple(str(v) for v in r) for r in module.usage_rows(path)]
             if got != expected:
-                sys.exit(f"validation: {name} differs from the brute-force rules on {path}:\n"
-                         f"{diff(got, expected)}")
+                sys.exit(
+                    f"validation: {name} differs from the brute-force rules on {path}:\n"
+                    f"{diff(got, expected)}"
+                )
         out = run_measured(engine_command(path))[2]
         engine = rows(out)
         if engine == expected:
             engine_ok += 1
             path.unlink()
         else:
-            print(f"validation: the engine differs from the peers and the brute-force rules "
-                  f"on {path} (kept):\n{diff(engine, expected)}", flush=True)
+            print(
+                f"validation: the engine differs from the peers and the brute-force rules "
+                f"on {path} (kept):\n{diff(engine, expected)}",
+                flush=True,
+            )
             # the same input without its zero-length sessions, to tell that case apart
             kept = frame[frame["end"] > frame["start"]]
             nonzero = folder / f"validate_{seed}_nonzero.parquet"
             kept.to_parquet(nonzero, index=False)
             same = rows(run_measured(engine_command(nonzero))[2]) == [
-                tuple(str(v) for v in r) for r in brute.usage_rows(kept)]
+                tuple(str(v) for v in r) for r in brute.usage_rows(kept)
+            ]
             engine_ok_nonzero += same
             if same:
                 nonzero.unlink()
-            print(f"  without its {len(frame) - len(kept)} zero-length sessions the engine "
-                  f"{'agrees' if same else f'still differs ({nonzero} kept)'}", flush=True)
-    print(f"validation on {seeds} random inputs: duckdb = polars = brute force on all; "
-          f"engine agrees on {engine_ok} of {seeds}"
-          + (f" ({engine_ok + engine_ok_nonzero} of {seeds} once zero-length sessions are "
-             "removed)" if engine_ok < seeds else ""), flush=True)
+            print(
+                f"  without its {len(frame) - len(kept)} zero-length sessions the engine "
+                f"{'agrees' if same else f'still differs ({nonzero} kept)'}",
+                flush=True,
+            )
+    print(
+        f"validation on {seeds} random inputs: duckdb = polars = brute force on all; "
+        f"engine agrees on {engine_ok} of {seeds}"
+        + (
+            f" ({engine_ok + engine_ok_nonzero} of {seeds} once zero-length sessions are removed)"
+            if engine_ok < seeds
+            else ""
+        ),
+        flush=True,
+    )
     return engine_ok == seeds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="150k",
-                        help=f"comma-separated, of {', '.join(SIZES)} (default 150k)")
-    parser.add_argument("--seeds", type=int, default=20,
-                        help="random inputs to validate on first (0 skips)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per implementation, interleaved; the best and the median "
-                             "wall times are reported")
-    parser.add_argument("--allow-engine-mismatch", action="store_true",
-                        help="time even when the engine's rows differ from the peers'")
-    parser.add_argument("--also-engine", type=Path, metavar="DIR",
-                        help="also time the engine of another checkout (a folder holding its "
-                             "billing_model package, e.g. from `git archive`): before and after "
-                             "a change, interleaved with the rest")
-    parser.add_argument("--data", type=Path, default=HERE / "data",
-                        help="folder of the generated data (default benchmarks/data)")
-    parser.add_argument("--tiny", action="store_true",
-                        help="--sizes tiny --seeds 1 --repeat 1: the smoke test (checks the "
-                             "rows, never times)")
+    parser.add_argument(
+        "--sizes", default="150k", help=f"comma-separated, of {', '.join(SIZES)} (default 150k)"
+    )
+    parser.add_argument(
+        "--seeds", type=int, default=20, help="random inputs to validate on first (0 skips)"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per implementation, interleaved; the best and the median "
+        "wall times are reported",
+    )
+    parser.add_argument(
+        "--allow-engine-mismatch",
+        action="store_true",
+        help="time even when the engine's rows differ from the peers'",
+    )
+    parser.add_argument(
+        "--also-engine",
+        type=Path,
+        metavar="DIR",
+        help="also time the engine of another checkout (a folder holding its "
+        "billing_model package, e.g. from `git archive`): before and after "
+        "a change, interleaved with the rest",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=HERE / "data",
+        help="folder of the generated data (default benchmarks/data)",
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="--sizes tiny --seeds 1 --repeat 1: the smoke test (checks the rows, never times)",
+    )
     args = parser.parse_args()
     if args.tiny:
         args.sizes, args.seeds, args.repeat = "tiny", 1, 1
@@ -230,14 +307,19 @@ def main() -> None:
     import duckdb
     import polars
 
-    print(f"machine: {os.cpu_count()} cores (nproc), "
-          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM, "
-          f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
-          f"python {sys.version.split()[0]}, duckdb {duckdb.__version__}, "
-          f"polars {polars.__version__}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
-          flush=True)
-    print("rules fixed to --timezone UTC --order-date 2026-01-01: calendar months in UTC, "
-          "cumulative 30-minute rule", flush=True)
+    print(
+        f"machine: {os.cpu_count()} cores (nproc), "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.1f} GiB RAM, "
+        f"load average {os.getloadavg()[0]:.1f} (other work slows the timings); "
+        f"python {sys.version.split()[0]}, duckdb {duckdb.__version__}, "
+        f"polars {polars.__version__}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        flush=True,
+    )
+    print(
+        "rules fixed to --timezone UTC --order-date 2026-01-01: calendar months in UTC, "
+        "cumulative 30-minute rule",
+        flush=True,
+    )
     # the package's bytecode, as `pip install` leaves it: an editable install under
     # PYTHONDONTWRITEBYTECODE would compile every module of the engine in each timed process
     import compileall
@@ -247,21 +329,35 @@ def main() -> None:
         compileall.compile_dir(args.also_engine / "billing_model", quiet=1)
         COMMANDS["billing-model (other)"] = lambda path: engine_command(path, args.also_engine)
     # what `usage` imports (the CLI module alone loads neither NumPy nor Arrow)
-    engine_modules = ("billing_model.cli, billing_model.commands.usage, "
-                      "billing_model.io.sessions, billing_model.core.usage")
+    engine_modules = (
+        "billing_model.cli, billing_model.commands.usage, "
+        "billing_model.io.sessions, billing_model.core.usage"
+    )
     if not args.tiny:  # a timing only: the smoke test skips it
-        floors = {name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
-                  for name, module in (("billing-model", engine_modules), ("duckdb", "duckdb"),
-                                       ("polars", "polars"))}
-        print("start-up floor (a fresh process importing only): " + ", ".join(
-            f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()),
-            flush=True)
+        floors = {
+            name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
+            for name, module in (
+                ("billing-model", engine_modules),
+                ("duckdb", "duckdb"),
+                ("polars", "polars"),
+            )
+        }
+        print(
+            "start-up floor (a fresh process importing only): "
+            + ", ".join(
+                f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()
+            ),
+            flush=True,
+        )
     # the brute force loops over every minute: --tiny validates on 120 random sessions, not 400
-    engine_agrees = (validate(args.seeds, args.data, n=120 if args.tiny else 400) if args.seeds
-                     else True)
+    engine_agrees = (
+        validate(args.seeds, args.data, n=120 if args.tiny else 400) if args.seeds else True
+    )
     if not engine_agrees and not args.allow_engine_mismatch:
-        sys.exit("stopping before timing: the engine's rows differ (--allow-engine-mismatch "
-                 "times anyway)")
+        sys.exit(
+            "stopping before timing: the engine's rows differ (--allow-engine-mismatch "
+            "times anyway)"
+        )
 
     import pyarrow.parquet as pq
 
@@ -275,9 +371,12 @@ def main() -> None:
         parts = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
         n = sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
         mb = sum(p.stat().st_size for p in parts) / 1e6
-        print(f"\n{size}: {n:,} sessions, {agents:,} agents, {len(parts)} Parquet "
-              f"part(s), {mb:.0f} MB (ready in {time.perf_counter() - t:.0f} s); "
-              f"load average {os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"\n{size}: {n:,} sessions, {agents:,} agents, {len(parts)} Parquet "
+            f"part(s), {mb:.0f} MB (ready in {time.perf_counter() - t:.0f} s); "
+            f"load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         runs: dict[str, list] = {name: [] for name in COMMANDS}
         for _ in range(args.repeat):  # interleaved: a busier moment slows every peer alike
             for name, command in COMMANDS.items():
@@ -287,22 +386,37 @@ def main() -> None:
         medians = {name: sorted(run[0] for run in r)[len(r) // 2] for name, r in runs.items()}
         outputs = {name: rows(r[2]) for name, r in results.items()}
         peers_agree = outputs["duckdb"] == outputs["polars"]
-        engine_same = all(outputs[name] == outputs["duckdb"] for name in outputs
-                          if name.startswith("billing-model"))
+        engine_same = all(
+            outputs[name] == outputs["duckdb"]
+            for name in outputs
+            if name.startswith("billing-model")
+        )
         if not peers_agree:
-            sys.exit(f"duckdb and polars differ on {path}:\n"
-                     f"{diff(outputs['duckdb'], outputs['polars'])}")
+            sys.exit(
+                f"duckdb and polars differ on {path}:\n{diff(outputs['duckdb'], outputs['polars'])}"
+            )
         best_peer = min(results["duckdb"][0], results["polars"][0])
         median_peer = min(medians["duckdb"], medians["polars"])
         for name, (wall, peak, _, cpu, load) in results.items():
-            ratio = "" if not name.startswith("billing-model") else (
-                f", {best_peer / wall:.2f}x the best peer (medians: "
-                f"{median_peer / medians[name]:.2f}x)")
-            print(f"  {name:21s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
-                  f"{peak:6.0f} MB  CPU {cpu:5.2f} s  {n / wall / 1e6:5.2f} M sessions/s  (load "
-                  f"{load:.1f} at start of the best){ratio}", flush=True)
-        print(f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
-              f"engine = peers: {engine_same}", flush=True)
+            ratio = (
+                ""
+                if not name.startswith("billing-model")
+                else (
+                    f", {best_peer / wall:.2f}x the best peer (medians: "
+                    f"{median_peer / medians[name]:.2f}x)"
+                )
+            )
+            print(
+                f"  {name:21s} best {wall:6.2f} s  median {medians[name]:6.2f} s  peak RSS "
+                f"{peak:6.0f} MB  CPU {cpu:5.2f} s  {n / wall / 1e6:5.2f} M sessions/s  (load "
+                f"{load:.1f} at start of the best){ratio}",
+                flush=True,
+            )
+        print(
+            f"  rows: {len(outputs['duckdb'])}; duckdb = polars: {peers_agree}; "
+            f"engine = peers: {engine_same}",
+            flush=True,
+        )
         if not engine_same:
             print(diff(outputs["billing-model"], outputs["duckdb"]), flush=True)
             if not args.allow_engine_mismatch:

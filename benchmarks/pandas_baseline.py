@@ -42,11 +42,17 @@ def pandas_usage(df: pd.DataFrame, order_date, timezone="America/New_York", min_
     # merge each user's sessions: a new run starts after a gap
     bill = bill.sort_values(["org", "period", "user_id", "a"])
     prev_end = bill.groupby(["org", "period", "user_id"])["b"].transform(
-        lambda s: s.cummax().shift())
+        lambda s: s.cummax().shift()
+    )
     bill = bill.assign(run=(bill["a"] > prev_end) | prev_end.isna())
     bill["run"] = bill["run"].cumsum()
-    runs = bill.groupby("run").agg(org=("org", "first"), period=("period", "first"),
-                                   user_id=("user_id", "first"), a=("a", "min"), b=("b", "max"))
+    runs = bill.groupby("run").agg(
+        org=("org", "first"),
+        period=("period", "first"),
+        user_id=("user_id", "first"),
+        a=("a", "min"),
+        b=("b", "max"),
+    )
     runs["minutes"] = (runs["b"] - runs["a"]).dt.total_seconds() // 60
     minutes = runs.groupby(["org", "period", "user_id"])["minutes"].sum()
     users = pd.DataFrame({"rank": billed, "minutes": minutes}).reset_index()
@@ -56,8 +62,11 @@ def pandas_usage(df: pd.DataFrame, order_date, timezone="America/New_York", min_
     for (org, period), grp in users.groupby(["org", "period"]):
         pool = grp[grp["pool"]]
         pr = runs.merge(pool[["org", "period", "user_id"]], on=["org", "period", "user_id"])
-        events = pd.concat([pd.DataFrame({"t": pr["a"], "d": 1}),
-                            pd.DataFrame({"t": pr["b"], "d": -1})]).groupby("t")["d"].sum()
+        events = (
+            pd.concat([pd.DataFrame({"t": pr["a"], "d": 1}), pd.DataFrame({"t": pr["b"], "d": -1})])
+            .groupby("t")["d"]
+            .sum()
+        )
         events = events.sort_index()
         level = events.cumsum()
         dur = (events.index.to_series().shift(-1) - events.index.to_series()).dt.total_seconds()
@@ -67,13 +76,33 @@ def pandas_usage(df: pd.DataFrame, order_date, timezone="America/New_York", min_
         hit = seg[seg["cum"] >= min_minutes]
         peak = int(hit["level"].iloc[0]) if len(hit) else 0
         raw = int(seg["level"].max()) if len(seg) else 0
-        chosen = pool.sort_values(["minutes", "rank", "user_id"],
-                                  ascending=[False, False, True]).head(peak)
+        chosen = pool.sort_values(
+            ["minutes", "rank", "user_id"], ascending=[False, False, True]
+        ).head(peak)
         for r in sorted(grp["rank"].unique()):
-            rows.append((org, str(cal.first_day(period + k0)), str(cal.last_day(period + k0)),
-                         KEY_BY_RANK[r], int((grp["rank"] == r).sum()),
-                         int((chosen["rank"] == r).sum()), peak, raw))
-    out = pd.DataFrame(rows, columns=["org", "period_start", "period_end", "license",
-                                      "named_users", "concurrent_users", "peak_concurrent",
-                                      "raw_peak"])
+            rows.append(
+                (
+                    org,
+                    str(cal.first_day(period + k0)),
+                    str(cal.last_day(period + k0)),
+                    KEY_BY_RANK[r],
+                    int((grp["rank"] == r).sum()),
+                    int((chosen["rank"] == r).sum()),
+                    peak,
+                    raw,
+                )
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "org",
+            "period_start",
+            "period_end",
+            "license",
+            "named_users",
+            "concurrent_users",
+            "peak_concurrent",
+            "raw_peak",
+        ],
+    )
     return out.sort_values(["period_start", "org"], kind="stable").reset_index(drop=True)

@@ -27,7 +27,7 @@ US_PER_MIN = 60_000_000
 SQL = f"""
 WITH raw AS (
   SELECT org, user_id,
-         CASE license {' '.join(f"WHEN '{k}' THEN {r}" for r, k in enumerate(LICENSES))} END
+         CASE license {" ".join(f"WHEN '{k}' THEN {r}" for r, k in enumerate(LICENSES))} END
            AS rank,
          client IN {BILLABLE} AS billable,
          epoch_us("start") AS t0, epoch_us("end") AS t1,
@@ -119,8 +119,16 @@ FROM named FULL JOIN billed USING (org, m, rank) LEFT JOIN peaks USING (org, m)
 ORDER BY m, org, rank
 """
 
-HEADER = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-          "peak_concurrent", "raw_peak"]
+HEADER = [
+    "org",
+    "period_start",
+    "period_end",
+    "license",
+    "named_users",
+    "concurrent_users",
+    "peak_concurrent",
+    "raw_peak",
+]
 
 
 def usage_rows(path: str | Path) -> list[tuple]:

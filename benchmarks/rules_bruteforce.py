@@ -48,7 +48,7 @@ def usage_rows(frame: pd.DataFrame, min_minutes: int = 30) -> list[tuple]:
                         m += MIN
             p0 = p1
     rows = []
-    for (org, p0) in sorted(table, key=lambda k: (k[1], k[0])):
+    for org, p0 in sorted(table, key=lambda k: (k[1], k[0])):
         users = table[(org, p0)]
         pool = {u: v for u, v in users.items() if v[0] >= 2}
         count: dict = defaultdict(int)
@@ -81,30 +81,43 @@ def random_sessions(seed: int, n: int = 400, users: int = 40) -> pd.DataFrame:
     length = np.where(rng.random(n) < 0.08, 0, rng.integers(1, 3 * 3600, n))
     # handovers: a session that starts a few seconds after another one ends
     hand = rng.random(n) < 0.2
-    start_s[1:][hand[1:]] = start_s[:-1][hand[1:]] + length[:-1][hand[1:]] + rng.integers(
-        0, 60, hand[1:].sum())
+    start_s[1:][hand[1:]] = (
+        start_s[:-1][hand[1:]] + length[:-1][hand[1:]] + rng.integers(0, 60, hand[1:].sum())
+    )
     long = rng.random(n) < 0.01  # a month-long session now and then
     length[long] = 31 * 86400
     start = base + pd.to_timedelta(start_s, unit="s")
     # orgs and licenses are per user, with a few mid-period upgrades
     org = np.array(["acme", "beta"], dtype=object)[user % 2]
     lic = np.array(LICENSES, dtype=object)[(user * 7 + rng.integers(0, 2, n)) % 5]
-    client = rng.choice(np.array(["desktop", "web", "mobile", "api"], dtype=object), n,
-                        p=[0.45, 0.3, 0.1, 0.15])
-    frame = pd.DataFrame({"user_id": [f"u{u:03d}" for u in user], "org": org, "license": lic,
-                          "client": client, "start": start,
-                          "end": start + pd.to_timedelta(length, unit="s")})
+    client = rng.choice(
+        np.array(["desktop", "web", "mobile", "api"], dtype=object), n, p=[0.45, 0.3, 0.1, 0.15]
+    )
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"u{u:03d}" for u in user],
+            "org": org,
+            "license": lic,
+            "client": client,
+            "start": start,
+            "end": start + pd.to_timedelta(length, unit="s"),
+        }
+    )
     # edges: zero-length at the month boundary, ending exactly on it, a handover 14:00:20 ->
     # 14:00:40 (nobody counted twice), a login holding no minute mark (named, never present)
     b = pd.Timestamp("2026-02-01", tz="UTC")
     h = pd.Timestamp("2026-01-31 22:00:20", tz="UTC")
     sec = pd.Timedelta(seconds=1)
     edges = pd.DataFrame(
-        [("e1", "acme", "pc2", "web", b, b), ("e2", "acme", "pc3", "web", b - 3 * MIN, b),
-         ("e3", "beta", "pc1", "desktop", h - 40 * MIN, h),
-         ("e4", "beta", "pc1", "desktop", h + 20 * sec, h + 50 * MIN),
-         ("e5", "beta", "pc3", "mobile", h + sec, h + 30 * sec)],
-        columns=frame.columns)
+        [
+            ("e1", "acme", "pc2", "web", b, b),
+            ("e2", "acme", "pc3", "web", b - 3 * MIN, b),
+            ("e3", "beta", "pc1", "desktop", h - 40 * MIN, h),
+            ("e4", "beta", "pc1", "desktop", h + 20 * sec, h + 50 * MIN),
+            ("e5", "beta", "pc3", "mobile", h + sec, h + 30 * sec),
+        ],
+        columns=frame.columns,
+    )
     return pd.concat([frame, edges], ignore_index=True)
 
 
@@ -113,8 +126,9 @@ def _check_doc() -> None:  # pragma: no cover - a hand check of the worked examp
     t = pd.Timestamp("2026-01-05 10:00", tz="UTC")
     rows = [(f"a{i:03d}", "o", "pc2", "web", t, t + 31 * MIN) for i in range(500)]
     rows += [(f"b{i}", "o", "pc2", "web", t, t + 6 * MIN) for i in range(3)]
-    got = usage_rows(pd.DataFrame(rows, columns=["user_id", "org", "license", "client",
-                                                 "start", "end"]))
+    got = usage_rows(
+        pd.DataFrame(rows, columns=["user_id", "org", "license", "client", "start", "end"])
+    )
     assert got == [("o", "2026-01-01", "2026-01-31", "pc2", 503, 500, 500, 503)], got
 
 

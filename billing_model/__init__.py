@@ -55,9 +55,19 @@ _API = {
     "BillingInputError": "billing_model.core.errors",
 }
 
-__all__ = ["BillingInputError", "StorageSettings", "__version__", "build_workbook",
-           "compute_usage", "invoice_schedule", "load_scenario", "read_sessions",
-           "read_voice_report", "storage_forecast", "voice_telephony"]
+__all__ = [
+    "BillingInputError",
+    "StorageSettings",
+    "__version__",
+    "build_workbook",
+    "compute_usage",
+    "invoice_schedule",
+    "load_scenario",
+    "read_sessions",
+    "read_voice_report",
+    "storage_forecast",
+    "voice_telephony",
+]
 
 
 def version() -> str:

@@ -37,20 +37,26 @@ class _Parser(argparse.ArgumentParser):
             file.flush()
         except (AttributeError, OSError):
             if file is not sys.stderr:  # stdout's failure is the user's to know; stderr's
-                raise                   # has nowhere to be told
+                raise  # has nowhere to be told
 
 
 class _Version(argparse.Action):
     """``--version``: the installed distribution's version, read only when asked (the metadata
     look-up is not part of every start-up)."""
 
-    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
-                 help="print the installed version and exit"):
+    def __init__(
+        self,
+        option_strings,
+        dest=argparse.SUPPRESS,
+        default=argparse.SUPPRESS,
+        help="print the installed version and exit",
+    ):
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
         from . import version
         from .output import stdout_failed
+
         try:
             sys.stdout.write(f"{parser.prog} {version()}\n")
             sys.stdout.flush()
@@ -58,8 +64,9 @@ class _Version(argparse.Action):
             stdout_failed(exc)
         except OSError as exc:  # `> /dev/full`: one line, as for any command's output
             stdout_failed(exc)
-            parser.exit(1, f"{parser.prog}: error: standard output: "
-                           f"{(exc.strerror or str(exc)).lower()}\n")
+            parser.exit(
+                1, f"{parser.prog}: error: standard output: {(exc.strerror or str(exc)).lower()}\n"
+            )
         parser.exit(0)
 
 
@@ -115,13 +122,17 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError as exc:  # `billing-model --help | head`
         from .output import stdout_failed
+
         stdout_failed(exc)
         return 0
     except OSError as exc:  # `--help > /dev/full` (see _Parser._print_message)
         from .output import stdout_failed
+
         stdout_failed(exc)
-        print(f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}",
-              file=sys.stderr)
+        print(
+            f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}",
+            file=sys.stderr,
+        )
         return 1
     previous, warnings.showwarning = warnings.showwarning, _show_warning
     handlers = {}
@@ -131,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.suppress(ValueError):  # not the main thread: leave it be
                 handlers[signum] = signal.signal(signum, _terminate)
     from .output import GuardedStdout, StdoutError, stdout_failed
+
     stdout, sys.stdout = sys.stdout, GuardedStdout(sys.stdout)
     try:
         code = int(args._run(args) or 0)
@@ -146,23 +158,32 @@ def main(argv: list[str] | None = None) -> int:
         print("billing-model: interrupted", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130
     except MemoryError:  # data larger than this machine's memory: not a traceback either
-        print("billing-model: error: out of memory; for large session data use --engine dask "
-              "(partitioned; see docs/scale.md)", file=sys.stderr)
+        print(
+            "billing-model: error: out of memory; for large session data use --engine dask "
+            "(partitioned; see docs/scale.md)",
+            file=sys.stderr,
+        )
         return 1
     except BrokenPipeError:  # `billing-model usage ... | head`
         stdout_failed(BrokenPipeError(), stdout)  # nothing more for the flush at exit to fail on
         sys.stderr.close()
         return 0
     except StdoutError as exc:  # `> /dev/full`: not bad input, but one line
-        print(f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}; "
-              "the output is incomplete", file=sys.stderr)
+        print(
+            f"billing-model: error: standard output: {(exc.strerror or str(exc)).lower()}; "
+            "the output is incomplete",
+            file=sys.stderr,
+        )
         return 1
     except OSError as exc:  # a path the user gave: a folder for a file, no permission, ...
         if exc.filename is None:
             raise
         reason = (exc.strerror or str(exc)).lower()
-        print(f"billing-model: error: {exc.filename}: {reason}; accepted: a path that can be "
-              "read (input) or written (output)", file=sys.stderr)
+        print(
+            f"billing-model: error: {exc.filename}: {reason}; accepted: a path that can be "
+            "read (input) or written (output)",
+            file=sys.stderr,
+        )
         return 2
     finally:
         for signum, handler in handlers.items():

@@ -81,27 +81,39 @@ FAN_IN = 4
 #: how long to try reaching a distributed scheduler before giving up
 CONNECT_TIMEOUT = "10s"
 
-_META = pd.DataFrame({
-    "user": pd.Series([], dtype=np.int32),
-    "org": pd.Series([], dtype=np.int32),
-    "region": pd.Series([], dtype=np.int16),
-    "rank": pd.Series([], dtype=np.int8),
-    "start": pd.Series([], dtype=np.int64),
-    "end": pd.Series([], dtype=np.int64),
-    "billable": pd.Series([], dtype=bool),
-})
+_META = pd.DataFrame(
+    {
+        "user": pd.Series([], dtype=np.int32),
+        "org": pd.Series([], dtype=np.int32),
+        "region": pd.Series([], dtype=np.int16),
+        "rank": pd.Series([], dtype=np.int8),
+        "start": pd.Series([], dtype=np.int64),
+        "end": pd.Series([], dtype=np.int64),
+        "billable": pd.Series([], dtype=bool),
+    }
+)
 
 
-def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEFAULT_TIMEZONE,
-                       peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                       license: str | None = None, input_timezone: str | None = None,
-                       org: str | None = None, other_clients: str | None = None,
-                       as_of: int | str | None = None, other_presence: str | None = None,
-                       region: str | None = None,
-                       scheduler: Any = None,
-                       partition_rows: int = PARTITION_ROWS,
-                       progress: bool | None = None, by_user: bool = False,
-                       daily: bool = False) -> pd.DataFrame:
+def compute_usage_dask(
+    path: str | Path,
+    *,
+    order_date=None,
+    timezone: str = DEFAULT_TIMEZONE,
+    peak_rule: str = "cumulative",
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+    license: str | None = None,
+    input_timezone: str | None = None,
+    org: str | None = None,
+    other_clients: str | None = None,
+    as_of: int | str | None = None,
+    other_presence: str | None = None,
+    region: str | None = None,
+    scheduler: Any = None,
+    partition_rows: int = PARTITION_ROWS,
+    progress: bool | None = None,
+    by_user: bool = False,
+    daily: bool = False,
+) -> pd.DataFrame:
     """Billable named users and concurrent peaks, computed with Dask over part files.
 
     The same rows (and the same errors and warnings) as
@@ -150,41 +162,78 @@ def compute_usage_dask(path: str | Path, *, order_date=None, timezone: str = DEF
     source = str(path)
     files = session_files(path)
     as_of = parse_as_of(as_of)
-    options = {"license": license, "input_timezone": input_timezone, "org": org,
-               "region": region,
-               "other_clients": check_other_clients(other_clients), "as_of": as_of,
-               "other_presence": check_other_presence(other_presence)}
+    options = {
+        "license": license,
+        "input_timezone": input_timezone,
+        "org": org,
+        "region": region,
+        "other_clients": check_other_clients(other_clients),
+        "as_of": as_of,
+        "other_presence": check_other_presence(other_presence),
+    }
 
     with _connect(scheduler) as client:
-        scans = _run(client, [_delayed(scan_part)(f, options) for f in files],
-                     "Checking session files", progress)
+        scans = _run(
+            client,
+            [_delayed(scan_part)(f, options) for f in files],
+            "Checking session files",
+            progress,
+        )
         summary = summarize_scans(scans, source=source)
-        calendar = BillingCalendar(order_date if order_date is not None else
-                                   order_date_at(summary.start_min, timezone), timezone)
+        calendar = BillingCalendar(
+            order_date if order_date is not None else order_date_at(summary.start_min, timezone),
+            timezone,
+        )
         window = Window.covering(calendar, summary.start_min, summary.touch_max)
         n_parts = max(1, math.ceil(summary.rows / partition_rows))
         pieces = read_pieces(files, scans, partition_rows)
         with _scratch(client) as directory:
             if directory is None:  # a cluster: Dask's peer-to-peer shuffle between workers
-                root = usage_graph(pieces, options, window, summary.user_ids,
-                                   summary.org_names, n_parts, shuffle_method="p2p",
-                                   region_names=summary.region_names)
+                root = usage_graph(
+                    pieces,
+                    options,
+                    window,
+                    summary.user_ids,
+                    summary.org_names,
+                    n_parts,
+                    shuffle_method="p2p",
+                    region_names=summary.region_names,
+                )
             else:  # one machine: each piece's buckets go to files, each partition reads its own
-                root = local_usage_graph(pieces, options, window, summary.user_ids,
-                                         summary.org_names, n_parts, directory,
-                                         region_names=summary.region_names)
+                root = local_usage_graph(
+                    pieces,
+                    options,
+                    window,
+                    summary.user_ids,
+                    summary.org_names,
+                    n_parts,
+                    directory,
+                    region_names=summary.region_names,
+                )
             (partial,) = _run(client, [root], "Computing usage", progress)
     if daily:
         return to_frame(daily_usage(partial, window))
-    columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
-                             by_user=by_user)
-    columns = mark_coverage(columns, calendar, window.k0, window.k1, summary.start_min,
-                            summary.end_max if as_of is None else max(summary.end_max, as_of))
-    return to_frame({name: columns[name]
-                     for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)})
+    columns = finalize_usage(
+        partial, window, peak_rule=peak_rule, min_minutes=min_minutes, by_user=by_user
+    )
+    columns = mark_coverage(
+        columns,
+        calendar,
+        window.k0,
+        window.k1,
+        summary.start_min,
+        summary.end_max if as_of is None else max(summary.end_max, as_of),
+    )
+    return to_frame(
+        {
+            name: columns[name]
+            for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)
+        }
+    )
 
 
 # --- pass 1: scan ---------------------------------------------------------------------------
+
 
 def scan_part(file: Path, options: dict) -> dict:
     """What the run needs to know of one part, reading it as the in-memory engine does.
@@ -239,16 +288,26 @@ def scan_part(file: Path, options: dict) -> dict:
     except BillingInputError as exc:
         return {"error": str(exc)}
     keys = sorted(users)
-    return {"rows": rows, "billable": billable,
-            "start_min": start_min, "end_max": end_max, "touch_max": touch_max,
-            "start_where": start_where, "end_where": end_where,
-            "org_names": sorted(orgs), "region_names": sorted(regions),
-            "no_region": no_region, "user_keys": keys,
-            "user_names": [users[k] for k in keys],
-            "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
-            if opened else None,
-            "clipped": (sum(c[0] for c in clipped), clipped[0][1]) if clipped else None,
-            "row_groups": _row_groups(Path(file)), "error": None}
+    return {
+        "rows": rows,
+        "billable": billable,
+        "start_min": start_min,
+        "end_max": end_max,
+        "touch_max": touch_max,
+        "start_where": start_where,
+        "end_where": end_where,
+        "org_names": sorted(orgs),
+        "region_names": sorted(regions),
+        "no_region": no_region,
+        "user_keys": keys,
+        "user_names": [users[k] for k in keys],
+        "open": (sum(o[0] for o in opened), max(o[1] for o in opened), opened[0][2])
+        if opened
+        else None,
+        "clipped": (sum(c[0] for c in clipped), clipped[0][1]) if clipped else None,
+        "row_groups": _row_groups(Path(file)),
+        "error": None,
+    }
 
 
 def _row_groups(file: Path) -> list[int] | None:
@@ -287,8 +346,10 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     user_ids = np.array(sorted(users.values()), dtype=object)  # in name order, as combine's
     org_names = np.array(sorted(set().union(*(s["org_names"] for s in scans))), dtype=object)
     if len(user_ids) >= 2**31 or len(org_names) >= 2**31:  # the shuffle's int32 codes
-        raise BillingInputError(f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
-                                "accepted: fewer than 2**31 users and 2**31 orgs")
+        raise BillingInputError(
+            f"{source}: {len(user_ids)} users in {len(org_names)} orgs; "
+            "accepted: fewer than 2**31 users and 2**31 orgs"
+        )
     regions = sorted(set().union(*(s["region_names"] for s in scans)))
     region_names = None
     if regions:  # as combine: every row has a region, or none has
@@ -296,21 +357,30 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
         if missing:
             raise BillingInputError(
                 f"{missing[0]}: no 'region' column, where other parts of {source} have one; "
-                "accepted: a region on every row, or --region NAME for rows without one")
+                "accepted: a region on every row, or --region NAME for rows without one"
+            )
         region_names = np.array(regions, dtype=object)
         if len(region_names) >= 2**15:  # the shuffle's int16 codes
-            raise BillingInputError(f"{source}: {len(region_names)} distinct region names; "
-                                    "accepted: fewer than 2**15")
+            raise BillingInputError(
+                f"{source}: {len(region_names)} distinct region names; accepted: fewer than 2**15"
+            )
     return types.SimpleNamespace(
-        rows=rows, start_min=lo["start_min"], end_max=hi["end_max"],
+        rows=rows,
+        start_min=lo["start_min"],
+        end_max=hi["end_max"],
         touch_max=max(s["touch_max"] for s in scans if s["touch_max"] is not None),
-        org_names=org_names, user_ids=user_ids, region_names=region_names)
+        org_names=org_names,
+        user_ids=user_ids,
+        region_names=region_names,
+    )
 
 
 # --- pass 2: shuffle by user, partials, tree reduction ---------------------------------------
 
-def read_pieces(files: Sequence[Path], scans: Sequence[dict], rows_per_piece: int
-                ) -> list[tuple[Path, tuple[int, ...] | None]]:
+
+def read_pieces(
+    files: Sequence[Path], scans: Sequence[dict], rows_per_piece: int
+) -> list[tuple[Path, tuple[int, ...] | None]]:
     """What each read task of the shuffle reads: a whole file, or consecutive row groups of a
     Parquet file adding up to about ``rows_per_piece`` rows (``(file, row_groups)``)."""
     pieces: list[tuple[Path, tuple[int, ...] | None]] = []
@@ -338,8 +408,13 @@ def _piece_chunks(piece: tuple[Path, tuple[int, ...] | None], options: dict) -> 
     yield from iter_chunks(file, **options, row_groups=groups)
 
 
-def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_ids: np.ndarray,
-              org_names: np.ndarray, region_names: np.ndarray | None = None) -> pd.DataFrame:
+def read_part(
+    piece: tuple[Path, tuple[int, ...] | None],
+    options: dict,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    region_names: np.ndarray | None = None,
+) -> pd.DataFrame:
     """One piece (see :func:`read_pieces`) as compact integer columns for the shuffle
     (zero-length sessions kept: each is a login).
 
@@ -360,25 +435,32 @@ def read_part(piece: tuple[Path, tuple[int, ...] | None], options: dict, user_id
         org_code = np.searchsorted(orgs, chunk.org_dict.astype(str))
         region = np.zeros(len(chunk), dtype=np.int16)
         if region_names is not None:
-            region_code = np.searchsorted(region_names.astype(str),
-                                          chunk.region_dict.astype(str))
+            region_code = np.searchsorted(region_names.astype(str), chunk.region_dict.astype(str))
             region[:] = region_code[chunk.region_idx]
-        frames.append(pd.DataFrame({
-            "user": user_code[chunk.user_idx].astype(np.int32),
-            "org": org_code[chunk.org_idx].astype(np.int32),
-            "region": region,
-            "rank": chunk.rank.astype(np.int8),
-            "start": chunk.start,
-            "end": chunk.end,
-            "billable": chunk.billable,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "user": user_code[chunk.user_idx].astype(np.int32),
+                    "org": org_code[chunk.org_idx].astype(np.int32),
+                    "region": region,
+                    "rank": chunk.rank.astype(np.int8),
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "billable": chunk.billable,
+                }
+            )
+        )
     if not frames:
         return _META.copy()
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
-def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np.ndarray,
-                        region_names: np.ndarray | None = None) -> Sessions:
+def sessions_from_frame(
+    frame: pd.DataFrame,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    region_names: np.ndarray | None = None,
+) -> Sessions:
     """:class:`~billing_model.core.sessions.Sessions` from a partition's compact columns."""
     users, user = np.unique(frame["user"].to_numpy(), return_inverse=True)
     orgs, org = np.unique(frame["org"].to_numpy(), return_inverse=True)
@@ -386,22 +468,35 @@ def sessions_from_frame(frame: pd.DataFrame, user_ids: np.ndarray, org_names: np
     if region_names is not None:
         regions, region = np.unique(frame["region"].to_numpy(), return_inverse=True)
         region, names = region.reshape(-1).astype(np.int64), region_names[regions]
-    return Sessions(user=user.reshape(-1).astype(np.int64), org=org.reshape(-1).astype(np.int64),
-                    rank=frame["rank"].to_numpy(np.int8),
-                    start_ns=frame["start"].to_numpy(np.int64),
-                    end_ns=frame["end"].to_numpy(np.int64),
-                    billable=frame["billable"].to_numpy(bool),
-                    user_ids=user_ids[users], org_names=org_names[orgs],
-                    region=region, region_names=names)
+    return Sessions(
+        user=user.reshape(-1).astype(np.int64),
+        org=org.reshape(-1).astype(np.int64),
+        rank=frame["rank"].to_numpy(np.int8),
+        start_ns=frame["start"].to_numpy(np.int64),
+        end_ns=frame["end"].to_numpy(np.int64),
+        billable=frame["billable"].to_numpy(bool),
+        user_ids=user_ids[users],
+        org_names=org_names[orgs],
+        region=region,
+        region_names=names,
+    )
 
 
-def partition_partial(frame: pd.DataFrame, window: Window, user_ids: np.ndarray,
-                      org_names: np.ndarray, region_names: np.ndarray | None = None
-                      ) -> UsagePartial:
+def partition_partial(
+    frame: pd.DataFrame,
+    window: Window,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    region_names: np.ndarray | None = None,
+) -> UsagePartial:
     """:func:`~billing_model.core.usage.partial_usage` of one partition (every session of its
     users)."""
-    return partial_usage(sessions_from_frame(frame, user_ids, org_names, region_names), window,
-                         org_names, region_names)
+    return partial_usage(
+        sessions_from_frame(frame, user_ids, org_names, region_names),
+        window,
+        org_names,
+        region_names,
+    )
 
 
 def add_partials(*partials: UsagePartial) -> UsagePartial:
@@ -412,46 +507,81 @@ def add_partials(*partials: UsagePartial) -> UsagePartial:
     return total
 
 
-def usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
-                window: Window, user_ids: np.ndarray, org_names: np.ndarray, n_parts: int, *,
-                shuffle_method: str = "p2p", fan_in: int = FAN_IN,
-                region_names: np.ndarray | None = None):
+def usage_graph(
+    pieces: Sequence[tuple[Path, tuple[int, ...] | None]],
+    options: dict,
+    window: Window,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    n_parts: int,
+    *,
+    shuffle_method: str = "p2p",
+    fan_in: int = FAN_IN,
+    region_names: np.ndarray | None = None,
+):
     """Passes 2-4 with a ``dask.dataframe`` shuffle (for a cluster): a delayed
     :class:`~billing_model.core.usage.UsagePartial`."""
     import dask.dataframe as dd
     from dask import delayed
 
-    frame = dd.from_map(read_part, list(pieces), options=options,
-                        user_ids=user_ids, org_names=org_names, region_names=region_names,
-                        meta=_META,
-                        label="read-sessions", enforce_metadata=False)
+    frame = dd.from_map(
+        read_part,
+        list(pieces),
+        options=options,
+        user_ids=user_ids,
+        org_names=org_names,
+        region_names=region_names,
+        meta=_META,
+        label="read-sessions",
+        enforce_metadata=False,
+    )
     if n_parts > 1 or frame.npartitions > 1:
-        frame = frame.shuffle(on=["org", "user"], npartitions=n_parts, ignore_index=True,
-                              method=shuffle_method)
+        frame = frame.shuffle(
+            on=["org", "user"], npartitions=n_parts, ignore_index=True, method=shuffle_method
+        )
     window_d = delayed(window, name="usage-window")
     users_d = delayed(user_ids, name="usage-user-ids")  # one key, not a copy per task
     orgs_d = delayed(org_names, name="usage-org-names")
     regions_d = delayed(region_names, name="usage-region-names")
-    level = [delayed(partition_partial, pure=True)(part, window_d, users_d, orgs_d, regions_d)
-             for part in frame.to_delayed()]
+    level = [
+        delayed(partition_partial, pure=True)(part, window_d, users_d, orgs_d, regions_d)
+        for part in frame.to_delayed()
+    ]
     while len(level) > 1:  # a loop over reduction levels (a few), each a set of tasks
-        level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
-                 for i in range(0, len(level), fan_in)]
+        level = [
+            delayed(add_partials, pure=True)(*level[i : i + fan_in])
+            for i in range(0, len(level), fan_in)
+        ]
     return level[0]
 
 
 # --- the local shuffle: through files, no buffer ------------------------------------------------
 
 #: one shuffled session on disk: 28 bytes
-_RECORD = np.dtype([("user", np.int32), ("org", np.int32), ("region", np.int16),
-                    ("rank", np.int8),
-                    ("billable", np.bool_), ("start", np.int64), ("end", np.int64)])
+_RECORD = np.dtype(
+    [
+        ("user", np.int32),
+        ("org", np.int32),
+        ("region", np.int16),
+        ("rank", np.int8),
+        ("billable", np.bool_),
+        ("start", np.int64),
+        ("end", np.int64),
+    ]
+)
 _RECORD_NAMES: tuple[str, ...] = tuple(_RECORD.fields or ())
 
 
-def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, options: dict,
-                  user_ids: np.ndarray, org_names: np.ndarray, n_parts: int,
-                  directory: Path, region_names: np.ndarray | None = None) -> int:
+def write_buckets(
+    piece: tuple[Path, tuple[int, ...] | None],
+    index: int,
+    options: dict,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    n_parts: int,
+    directory: Path,
+    region_names: np.ndarray | None = None,
+) -> int:
     """Read a piece and write its sessions to ``directory/<bucket>/<index>.npy`` by bucket
     ``user % n_parts`` (all of a user's sessions land in one bucket). Returns the rows written."""
     frame = read_part(piece, options, user_ids, org_names, region_names)
@@ -462,26 +592,39 @@ def write_buckets(piece: tuple[Path, tuple[int, ...] | None], index: int, option
     order = np.argsort(bucket, kind="stable")
     cuts = np.searchsorted(bucket[order], np.arange(n_parts + 1))
     for b in np.flatnonzero(np.diff(cuts)):  # a loop over buckets (tens), each one write
-        np.save(directory / str(b) / f"{index}.npy", records[order[cuts[b]:cuts[b + 1]]])
+        np.save(directory / str(b) / f"{index}.npy", records[order[cuts[b] : cuts[b + 1]]])
     return len(records)
 
 
-def bucket_partial(written: list[int], bucket: int, directory: Path, window: Window,
-                   user_ids: np.ndarray, org_names: np.ndarray,
-                   region_names: np.ndarray | None = None) -> UsagePartial:
+def bucket_partial(
+    written: list[int],
+    bucket: int,
+    directory: Path,
+    window: Window,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    region_names: np.ndarray | None = None,
+) -> UsagePartial:
     """:func:`~billing_model.core.usage.partial_usage` of one bucket (after every piece is
     written)."""
     files = sorted((directory / str(bucket)).glob("*.npy"))
-    records = (np.concatenate([np.load(f) for f in files]) if files
-               else np.empty(0, dtype=_RECORD))
+    records = np.concatenate([np.load(f) for f in files]) if files else np.empty(0, dtype=_RECORD)
     frame = pd.DataFrame({name: records[name] for name in _RECORD_NAMES})
     return partition_partial(frame, window, user_ids, org_names, region_names)
 
 
-def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], options: dict,
-                      window: Window, user_ids: np.ndarray, org_names: np.ndarray,
-                      n_parts: int, directory: Path, *, fan_in: int = FAN_IN,
-                      region_names: np.ndarray | None = None):
+def local_usage_graph(
+    pieces: Sequence[tuple[Path, tuple[int, ...] | None]],
+    options: dict,
+    window: Window,
+    user_ids: np.ndarray,
+    org_names: np.ndarray,
+    n_parts: int,
+    directory: Path,
+    *,
+    fan_in: int = FAN_IN,
+    region_names: np.ndarray | None = None,
+):
     """Passes 2-4 for one machine: a delayed :class:`~billing_model.core.usage.UsagePartial`.
 
     The shuffle goes through ``directory`` (one ``.npy`` file per piece and bucket) so that no
@@ -495,15 +638,23 @@ def local_usage_graph(pieces: Sequence[tuple[Path, tuple[int, ...] | None]], opt
     users_d = delayed(user_ids, name="usage-user-ids")
     orgs_d = delayed(org_names, name="usage-org-names")
     regions_d = delayed(region_names, name="usage-region-names")
-    written = [delayed(write_buckets, pure=True)(piece, i, options, users_d, orgs_d, n_parts,
-                                                 directory, regions_d)
-               for i, piece in enumerate(pieces)]
-    level = [delayed(bucket_partial, pure=True)(written, b, directory, window_d, users_d,
-                                                orgs_d, regions_d)
-             for b in range(n_parts)]
+    written = [
+        delayed(write_buckets, pure=True)(
+            piece, i, options, users_d, orgs_d, n_parts, directory, regions_d
+        )
+        for i, piece in enumerate(pieces)
+    ]
+    level = [
+        delayed(bucket_partial, pure=True)(
+            written, b, directory, window_d, users_d, orgs_d, regions_d
+        )
+        for b in range(n_parts)
+    ]
     while len(level) > 1:
-        level = [delayed(add_partials, pure=True)(*level[i:i + fan_in])
-                 for i in range(0, len(level), fan_in)]
+        level = [
+            delayed(add_partials, pure=True)(*level[i : i + fan_in])
+            for i in range(0, len(level), fan_in)
+        ]
     return level[0]
 
 
@@ -515,8 +666,11 @@ def _scratch(client: Any) -> Iterator[Path | None]:
         return
     import dask
 
-    directory = Path(tempfile.mkdtemp(prefix="billing-model-shuffle-",
-                                      dir=dask.config.get("temporary_directory", None)))
+    directory = Path(
+        tempfile.mkdtemp(
+            prefix="billing-model-shuffle-", dir=dask.config.get("temporary_directory", None)
+        )
+    )
     try:
         yield directory
     finally:
@@ -524,6 +678,7 @@ def _scratch(client: Any) -> Iterator[Path | None]:
 
 
 # --- running ----------------------------------------------------------------------------------
+
 
 def _delayed(func):
     from dask import delayed
@@ -550,7 +705,8 @@ def _connect(scheduler: Any) -> Iterator[Any]:
         raise BillingInputError(
             f"--scheduler: cannot reach a Dask scheduler at {address!r} "
             f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); accepted: the "
-            "address `dask scheduler` prints, e.g. tcp://127.0.0.1:8786") from None
+            "address `dask scheduler` prints, e.g. tcp://127.0.0.1:8786"
+        ) from None
     with client:
         yield client
 

@@ -27,7 +27,6 @@ def _numeric(column: pd.Series) -> bool:
     return bool(cells) and all(_NUMBER_TEXT.fullmatch(c) for c in cells)
 
 
-
 #: control characters, and the invisible marks that reorder text on a terminal (bidirectional
 #: embeddings, overrides and isolates: U+202E shows "evil" as "live")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -60,10 +59,13 @@ def csv_text(value: str) -> str:
 
 def add_csv_raw_option(parser) -> None:
     """``--csv-raw``: the CSV's text as it is, without the formula guard (for programs)."""
-    parser.add_argument("--csv-raw", action="store_true",
-                        help="with --format csv: write text cells as they are; by default a "
-                             "text cell beginning with = + - @ tab or CR gets a leading ' so "
-                             "that Excel shows it instead of running it (numbers never do)")
+    parser.add_argument(
+        "--csv-raw",
+        action="store_true",
+        help="with --format csv: write text cells as they are; by default a "
+        "text cell beginning with = + - @ tab or CR gets a leading ' so "
+        "that Excel shows it instead of running it (numbers never do)",
+    )
 
 
 def _escaped_strings(values: np.ndarray) -> np.ndarray:
@@ -72,11 +74,12 @@ def _escaped_strings(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return values
     if values.dtype.kind == "U":  # fixed-width UCS-4: the first code point of each row
-        first = np.ascontiguousarray(values).view(np.uint32)[::values.dtype.itemsize // 4]
+        first = np.ascontiguousarray(values).view(np.uint32)[:: values.dtype.itemsize // 4]
         hit = np.isin(first, [ord(c) for c in FORMULA_TRIGGERS])
     else:  # object: a Python check per value
-        hit = np.fromiter((isinstance(v, str) and v[:1] in FORMULA_TRIGGERS for v in values),
-                          bool, len(values))
+        hit = np.fromiter(
+            (isinstance(v, str) and v[:1] in FORMULA_TRIGGERS for v in values), bool, len(values)
+        )
     if not hit.any():
         return values
     distinct, inverse = np.unique(values[hit].astype(str), return_inverse=True)
@@ -96,17 +99,19 @@ def write_csv(frame: pd.DataFrame, out=None, *, raw: bool = False) -> None:
             if column.dtype == object:
                 distinct = {v: csv_text(v) for v in column.unique() if isinstance(v, str)}
                 if any(k != v for k, v in distinct.items()):
-                    frame[name] = [distinct.get(v, v) if isinstance(v, str) else v
-                                   for v in column]
+                    frame[name] = [distinct.get(v, v) if isinstance(v, str) else v for v in column]
     (out or sys.stdout).write(frame.to_csv(index=False, lineterminator="\n"))
 
 
 def write_columns_csv(columns: dict[str, np.ndarray], out=None, *, raw: bool = False) -> None:
     """:func:`write_csv` of NumPy columns (the engines' own tables), the same text as pandas
     writes (dates YYYY-MM-DD, floats as Python prints them), without loading pandas."""
-    cells = [np.datetime_as_string(values, unit="D").tolist() if values.dtype.kind == "M"
-             else (values if raw or values.dtype.kind not in "UO"
-                   else _escaped_strings(values)).tolist() for values in columns.values()]
+    cells = [
+        np.datetime_as_string(values, unit="D").tolist()
+        if values.dtype.kind == "M"
+        else (values if raw or values.dtype.kind not in "UO" else _escaped_strings(values)).tolist()
+        for values in columns.values()
+    ]
     writer = csv.writer(out or sys.stdout, lineterminator="\n")
     writer.writerow(list(columns))
     writer.writerows(zip(*cells, strict=True))
@@ -176,9 +181,17 @@ def _broken_pipe() -> None:
     raise BrokenPipeError
 
 
-def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | None = None,
-                out=None, justify: dict[str, JustifyMethod] | None = None, bold_rows=(),
-                end_sections=(), width: int | str | None = None) -> None:
+def print_table(
+    frame: pd.DataFrame,
+    title: str | None = None,
+    *,
+    footer: str | None = None,
+    out=None,
+    justify: dict[str, JustifyMethod] | None = None,
+    bold_rows=(),
+    end_sections=(),
+    width: int | str | None = None,
+) -> None:
     """A readable table for a terminal (rich), the one way every command prints a table.
 
     Every text (title, headers, cells, footer) is printed as typed: rich markup in the data
@@ -195,14 +208,20 @@ def print_table(frame: pd.DataFrame, title: str | None = None, *, footer: str | 
 
     justify = justify or {}
     bold, sections = set(bold_rows), set(end_sections)
-    table = Table(title=Text(_visible(title)) if title else None, title_justify="left",
-                  show_lines=False)
+    table = Table(
+        title=Text(_visible(title)) if title else None, title_justify="left", show_lines=False
+    )
     for col in frame.columns:
-        table.add_column(Text(_visible(str(col))), justify=justify.get(
-            col, "right" if _numeric(frame[col]) else "left"))
+        table.add_column(
+            Text(_visible(str(col))),
+            justify=justify.get(col, "right" if _numeric(frame[col]) else "left"),
+        )
     for i, row in enumerate(frame.itertuples(index=False)):
-        table.add_row(*[Text("" if _blank(v) else _visible(str(v))) for v in row],
-                      style="bold" if i in bold else None, end_section=i in sections)
+        table.add_row(
+            *[Text("" if _blank(v) else _visible(str(v))) for v in row],
+            style="bold" if i in bold else None,
+            end_section=i in sections,
+        )
     columns: int | None
     if width == "terminal":
         columns = None if Console(file=out).is_terminal else 150

@@ -39,12 +39,22 @@ def schedule_from_values(*args, **kwargs) -> pd.DataFrame:
 
 #: the arguments and defaults are scenario_from_values' own (one place to change them)
 schedule_from_values.__signature__ = inspect.signature(  # type: ignore[attr-defined]  # inspect reads it
-    scenario_from_values).replace(return_annotation=pd.DataFrame)
+    scenario_from_values
+).replace(return_annotation=pd.DataFrame)
 
 
-def window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, period_start: Cell,
-                 period_end: Cell, timezone: Cell, *, rule: str = DEFAULT_PEAK_RULE,
-                 min_minutes: int = DEFAULT_MIN_MINUTES) -> pd.DataFrame | None:
+def window_usage(
+    user_ids: Cell,
+    starts: Cell,
+    ends: Cell,
+    licenses: Cell,
+    period_start: Cell,
+    period_end: Cell,
+    timezone: Cell,
+    *,
+    rule: str = DEFAULT_PEAK_RULE,
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+) -> pd.DataFrame | None:
     """The usage engine's rows for one window of sessions given as cells (None when there are
     no sessions, or none in the window)."""
     read = window_sessions(user_ids, starts, ends, licenses, period_start, period_end, timezone)
@@ -55,5 +65,8 @@ def window_usage(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, perio
     first, last = touched_span(sessions.start_ns, sessions.end_ns)
     if not np.any((last >= window.bounds[0]) & (first < window.bounds[-1])):
         return None  # no session in the period (partial_usage needs at least one)
-    return to_frame(finalize_usage(partial_usage(sessions, window), window, peak_rule=rule,
-                                   min_minutes=min_minutes))
+    return to_frame(
+        finalize_usage(
+            partial_usage(sessions, window), window, peak_rule=rule, min_minutes=min_minutes
+        )
+    )

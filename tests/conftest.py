@@ -55,4 +55,3 @@ def workbook_store(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # the run's folder, above each worker's own
         base = base.parent
     return Store(base / "workbooks", int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-

@@ -57,8 +57,9 @@ def logged_in(rows, p_start, p_end):
     return total
 
 
-def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=30,
-                    by_user=False, hours=False):
+def reference_usage(
+    rows, order_date, timezone, rule="cumulative", min_minutes=30, by_user=False, hours=False
+):
     """Usage rows as tuples; with ``hours``, each row ends with its logged-in nanoseconds (exact)
     and billable hours."""
     cal = BillingCalendar(order_date, timezone)
@@ -94,17 +95,39 @@ def reference_usage(rows, order_date, timezone, rule="cumulative", min_minutes=3
             chosen = sorted(pool, key=lambda u: (-len(present[u]), -highest[u], u))[:peak]
             # every user with a session here has a by-user row; API-only users: named false
             for u in everyone:
-                per_user.append((org, str(cal.first_day(k)), str(cal.last_day(k)), u,
-                                 KEY[highest[u]], len(present[u]), u in billed, u in chosen))
+                per_user.append(
+                    (
+                        org,
+                        str(cal.first_day(k)),
+                        str(cal.last_day(k)),
+                        u,
+                        KEY[highest[u]],
+                        len(present[u]),
+                        u in billed,
+                        u in chosen,
+                    )
+                )
             for rank in sorted({highest[u] for u in billed}):
                 named = sum(1 for u in billed if highest[u] == rank)
                 conc = sum(1 for u in chosen if highest[u] == rank)
-                row = (org, str(cal.first_day(k)), str(cal.last_day(k)), KEY[rank], named, conc,
-                       peak, raw)
+                row = (
+                    org,
+                    str(cal.first_day(k)),
+                    str(cal.last_day(k)),
+                    KEY[rank],
+                    named,
+                    conc,
+                    peak,
+                    raw,
+                )
                 if hours:
-                    ns = sum(logged_in([r for r in here if r[0] == u and r[3] in BILLABLE],
-                                       p_start, p_end)
-                             for u in billed if highest[u] == rank)
+                    ns = sum(
+                        logged_in(
+                            [r for r in here if r[0] == u and r[3] in BILLABLE], p_start, p_end
+                        )
+                        for u in billed
+                        if highest[u] == rank
+                    )
                     row += (ns, -(-ns // HOUR))
                 out.append(row)
     if by_user:
@@ -141,8 +164,12 @@ def reference_daily(rows, order_date, timezone):
     counts = {}  # (org, minute) -> pool users present
     ks = set()
     for r in rows:
-        ks.update(range(int(cal.period_of_ns([r[4]])[0]),
-                        int(cal.period_of_ns([max(r[5] - 1, r[4])])[0]) + 1))
+        ks.update(
+            range(
+                int(cal.period_of_ns([r[4]])[0]),
+                int(cal.period_of_ns([max(r[5] - 1, r[4])])[0]) + 1,
+            )
+        )
     for k in sorted(ks):
         p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
         for org in sorted({r[1] for r in rows}):

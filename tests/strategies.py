@@ -22,14 +22,20 @@ LICENSES = ["collaborate", "communicate", "pc1", "pc2", "pc3"]
 CLIENTS = ["desktop", "web", "mobile", "api"]
 
 session_rows = st.lists(
-    st.tuples(st.sampled_from(["u1", "u2", "u3", "u4", "u5", "u6"]),
-              st.sampled_from(["a", "b"]),
-              st.sampled_from(LICENSES),
-              st.sampled_from(CLIENTS),
-              st.integers(-3 * 86400, 3 * 86400),   # start, seconds from BASE
-              st.one_of(st.integers(0, 400 * 60),    # duration, seconds
-                        st.integers(0, 130))),       # short: within or across a minute mark
-    min_size=1, max_size=25)
+    st.tuples(
+        st.sampled_from(["u1", "u2", "u3", "u4", "u5", "u6"]),
+        st.sampled_from(["a", "b"]),
+        st.sampled_from(LICENSES),
+        st.sampled_from(CLIENTS),
+        st.integers(-3 * 86400, 3 * 86400),  # start, seconds from BASE
+        st.one_of(
+            st.integers(0, 400 * 60),  # duration, seconds
+            st.integers(0, 130),
+        ),
+    ),  # short: within or across a minute mark
+    min_size=1,
+    max_size=25,
+)
 
 
 BOUNDARY = pd.Timestamp("2026-03-01T05:00Z")  # local midnight, America/New_York, order Feb 1
@@ -43,42 +49,55 @@ def partitioned_sessions(draw):
     user = draw(st.lists(st.integers(0, n_users - 1), min_size=n, max_size=n))
     org = draw(st.lists(st.sampled_from(["east", "west"]), min_size=n, max_size=n))
     lic = draw(st.lists(st.sampled_from(["communicate", "pc1", "pc2"]), min_size=n, max_size=n))
-    client = draw(st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n,
-                           max_size=n))
+    client = draw(
+        st.lists(st.sampled_from(["desktop", "web", "mobile", "api"]), min_size=n, max_size=n)
+    )
     # starts within three hours of the boundary, to the second; lengths 0 to 4 hours (some
     # cross it), some under two minutes (within or across one minute mark)
     start = draw(st.lists(st.integers(-180 * 60, 180 * 60), min_size=n, max_size=n))
-    length = draw(st.lists(st.one_of(st.integers(0, 240 * 60), st.integers(0, 130)),
-                           min_size=n, max_size=n))
+    length = draw(
+        st.lists(st.one_of(st.integers(0, 240 * 60), st.integers(0, 130)), min_size=n, max_size=n)
+    )
     n_parts = draw(st.integers(1, 4))
     part = draw(st.lists(st.integers(0, n_parts - 1), min_size=n, max_size=n))
-    formats = draw(st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts,
-                            max_size=n_parts))
-    frame = pd.DataFrame({
-        "user_id": [f"u{u}" for u in user], "org": org, "license": lic, "client": client,
-        "start": BOUNDARY + pd.to_timedelta(start, unit="s"),
-        "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="s"),
-    })
+    formats = draw(
+        st.lists(st.sampled_from(["csv", "parquet"]), min_size=n_parts, max_size=n_parts)
+    )
+    frame = pd.DataFrame(
+        {
+            "user_id": [f"u{u}" for u in user],
+            "org": org,
+            "license": lic,
+            "client": client,
+            "start": BOUNDARY + pd.to_timedelta(start, unit="s"),
+            "end": BOUNDARY + pd.to_timedelta(np.add(start, length), unit="s"),
+        }
+    )
     return frame, part, formats
 
 
 session_lists = st.lists(
-    st.tuples(st.sampled_from(["ann", "bob", "cy", "dee", "eve"]),
-              st.integers(0, 300), st.integers(1, 200)),  # user, start second/10, length
-    min_size=1, max_size=12)
+    st.tuples(
+        st.sampled_from(["ann", "bob", "cy", "dee", "eve"]),
+        st.integers(0, 300),
+        st.integers(1, 200),
+    ),  # user, start second/10, length
+    min_size=1,
+    max_size=12,
+)
 
 
 # --- money and storage ----------------------------------------------------------------------
 
-money = st.decimals(min_value=0, max_value=500, places=3, allow_nan=False,
-                    allow_infinity=False)
+money = st.decimals(min_value=0, max_value=500, places=3, allow_nan=False, allow_infinity=False)
 
 
 rates = st.decimals(min_value=0, max_value=400, places=3, allow_nan=False, allow_infinity=False)
 
 
 start_dates = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)) | st.sampled_from(
-    [dt.date(2026, 1, 31), dt.date(2024, 1, 29), dt.date(2026, 3, 30), dt.date(2025, 12, 31)])
+    [dt.date(2026, 1, 31), dt.date(2024, 1, 29), dt.date(2026, 3, 30), dt.date(2025, 12, 31)]
+)
 
 
 @st.composite

@@ -59,8 +59,9 @@ def test_demo_folder_options_given_a_file(tmp_path, capsys, option):
     f = tmp_path / "notes.txt"
     f.write_text("mine")
     assert main(["demo", option, str(f)]) == 2
-    assert _one_line_error(capsys) == (f"billing-model: error: {option}: {f} is a file; "
-                                       "accepted: a folder")
+    assert _one_line_error(capsys) == (
+        f"billing-model: error: {option}: {f} is a file; accepted: a folder"
+    )
     assert f.read_text() == "mine"
 
 
@@ -69,8 +70,9 @@ def test_an_empty_variant_name_is_not_the_base(tmp_path, capsys, command):
     # --variant "" (an unset shell variable) silently gave the base scenario
     out = ["-o", str(tmp_path / "x.xlsx")] if command == "build" else []
     assert main([command, "scenarios/basic_contract.toml", "--variant", "", *out]) == 2
-    assert _one_line_error(capsys).endswith("variant '' is not defined; accepted: base, no ramp "
-                                            "charges, 1-month ramp")
+    assert _one_line_error(capsys).endswith(
+        "variant '' is not defined; accepted: base, no ramp charges, 1-month ramp"
+    )
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -82,19 +84,22 @@ def test_out_of_memory_is_one_line(capsys, monkeypatch):
 
     monkeypatch.setattr(usage, "_usage", huge)
     assert main(["usage", "scenarios/sample_sessions.csv"]) == 1
-    assert _one_line_error(capsys) == ("billing-model: error: out of memory; for large session "
-                                       "data use --engine dask (partitioned; see docs/scale.md)")
+    assert _one_line_error(capsys) == (
+        "billing-model: error: out of memory; for large session "
+        "data use --engine dask (partitioned; see docs/scale.md)"
+    )
 
 
 def test_a_schedule_without_lines_says_so(tmp_path, capsys):
     # every rate 0: the table printed empty, without a word
     f = tmp_path / "free.toml"
-    f.write_text('[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 10\n'
-                 'prepay_rate = 0\nterm_months = 3\n[usage]\nusers = [1, 2, 3]\n')
+    f.write_text(
+        '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 10\n'
+        "prepay_rate = 0\nterm_months = 3\n[usage]\nusers = [1, 2, 3]\n"
+    )
     for extra in ([], ["--totals"]):
         assert main(["invoices", str(f), *extra]) == 0
-        assert capsys.readouterr().out.startswith("No invoice lines for free: every charge is "
-                                                  "zero")
+        assert capsys.readouterr().out.startswith("No invoice lines for free: every charge is zero")
     assert main(["invoices", str(f), "--format", "csv"]) == 0  # csv: the header, for machines
     assert capsys.readouterr().out.startswith("invoice_date,due_date,")
 
@@ -105,12 +110,13 @@ def test_a_command_loads_only_its_own_module():
     import subprocess
     import sys
 
-    code = ("import sys; from billing_model.cli import main; "
-            "main(['usage', 'scenarios/sample_sessions.csv', '--format', 'csv']); "
-            "print('LOADED', 'billing_model.workbook' in sys.modules, "
-            "'billing_model.commands.build' in sys.modules, file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys; from billing_model.cli import main; "
+        "main(['usage', 'scenarios/sample_sessions.csv', '--format', 'csv']); "
+        "print('LOADED', 'billing_model.workbook' in sys.modules, "
+        "'billing_model.commands.build' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "LOADED False False" in done.stderr
 
 
@@ -133,13 +139,14 @@ def test_usage_as_csv_loads_no_pandas(tmp_path, suffix, extra):
         for col in ("start", "end"):
             frame[col] = pd.to_datetime(frame[col], utc=True)
         frame.to_parquet(path, index=False)
-    code = ("import sys; from billing_model.cli import main; "
-            f"code = main(['usage', {str(path)!r}, '--format', 'csv', *{extra!r}]); "
-            "print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr); "
-            "print('COMPUTE', 'pyarrow.compute' in sys.modules, file=sys.stderr); "
-            "print('MASKED', 'numpy.ma' in sys.modules, file=sys.stderr)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import sys; from billing_model.cli import main; "
+        f"code = main(['usage', {str(path)!r}, '--format', 'csv', *{extra!r}]); "
+        "print('PANDAS', 'pandas' in sys.modules, code, file=sys.stderr); "
+        "print('COMPUTE', 'pyarrow.compute' in sys.modules, file=sys.stderr); "
+        "print('MASKED', 'numpy.ma' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "PANDAS False 0" in done.stderr
     assert "MASKED False" in done.stderr  # np.unique imports numpy.ma (10-20 ms): distinct()
     if suffix == "parquet":
@@ -157,11 +164,28 @@ def test_a_reader_closing_the_pipe_ends_quietly(tmp_path, fmt):
     import sys
 
     path = tmp_path / "many.csv"
-    path.write_text("user_id,start,end,license\n" + "".join(
-        f"agent{i:05d},2026-01-05T08:00:00Z,2026-01-05T16:00:00Z,pc2\n" for i in range(3000)))
-    done = subprocess.Popen([sys.executable, "-m", "billing_model", "usage", str(path),
-                             "--by-user", "--format", fmt, "--order-date", "2026-01-01"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    path.write_text(
+        "user_id,start,end,license\n"
+        + "".join(
+            f"agent{i:05d},2026-01-05T08:00:00Z,2026-01-05T16:00:00Z,pc2\n" for i in range(3000)
+        )
+    )
+    done = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "billing_model",
+            "usage",
+            str(path),
+            "--by-user",
+            "--format",
+            fmt,
+            "--order-date",
+            "2026-01-01",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     done.stdout.readline()
     done.stdout.close()  # the output (over 64 KB) no longer fits the pipe
     errors = done.stderr.read().decode()

@@ -18,18 +18,30 @@ from tests.strategies import rates
 
 
 def usage(rows):
-    return pd.DataFrame(rows, columns=["org", "period", "period_start", "period_end", "license",
-                                       "named_users", "concurrent_users"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "org",
+            "period",
+            "period_start",
+            "period_end",
+            "license",
+            "named_users",
+            "concurrent_users",
+        ],
+    )
 
 
-TWO_PERIODS = usage([
-    # period 0: prod 45 named / 24 concurrent pc2, 9 Communicate; training 8 / 6
-    ("prod", 0, "2026-01-15", "2026-02-14", "pc2", 45, 24),
-    ("prod", 0, "2026-01-15", "2026-02-14", "communicate", 9, 0),
-    ("training", 0, "2026-01-15", "2026-02-14", "pc2", 8, 6),
-    # period 1: prod only, 20 named / 18 concurrent
-    ("prod", 1, "2026-02-15", "2026-03-14", "pc2", 20, 18),
-])
+TWO_PERIODS = usage(
+    [
+        # period 0: prod 45 named / 24 concurrent pc2, 9 Communicate; training 8 / 6
+        ("prod", 0, "2026-01-15", "2026-02-14", "pc2", 45, 24),
+        ("prod", 0, "2026-01-15", "2026-02-14", "communicate", 9, 0),
+        ("training", 0, "2026-01-15", "2026-02-14", "pc2", 8, 6),
+        # period 1: prod only, 20 named / 18 concurrent
+        ("prod", 1, "2026-02-15", "2026-03-14", "pc2", 20, 18),
+    ]
+)
 
 
 def test_literal_two_periods_two_orgs():
@@ -54,29 +66,39 @@ def test_literal_two_periods_two_orgs():
 
 
 def test_equal_costs_and_no_concurrent_users():
-    c = compare_models(usage([("o", 0, "a", "b", "pc1", 2, 1)]), named_rate=50,
-                       concurrent_rate=100)
+    c = compare_models(usage([("o", 0, "a", "b", "pc1", 2, 1)]), named_rate=50, concurrent_rate=100)
     assert (c.cheaper, c.saving, c.saving_share) == ("equal", Decimal("0.00"), 0.0)
-    c = compare_models(usage([("o", 0, "a", "b", "communicate", 2, 0)]), named_rate=50,
-                       concurrent_rate=100)
+    c = compare_models(
+        usage([("o", 0, "a", "b", "communicate", 2, 0)]), named_rate=50, concurrent_rate=100
+    )
     assert c.break_even_concurrent_rate is None and c.named_cost == 0
 
 
 def test_jpy_rounds_each_period_to_whole_yen():
-    c = compare_models(usage([("o", 0, "a", "b", "pc3", 3, 1), ("o", 1, "c", "d", "pc3", 3, 1)]),
-                       named_rate="1000.5", concurrent_rate="2000.5", currency="JPY")
+    c = compare_models(
+        usage([("o", 0, "a", "b", "pc3", 3, 1), ("o", 1, "c", "d", "pc3", 3, 1)]),
+        named_rate="1000.5",
+        concurrent_rate="2000.5",
+        currency="JPY",
+    )
     # 3 x 1000.5 = 3001.5 -> 3002 per period; 2000.5 -> 2001 per period
     assert c.periods["named_cost"].tolist() == [Decimal("3002"), Decimal("3002")]
     assert (c.named_cost, c.concurrent_cost) == (Decimal("6004"), Decimal("4002"))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(named_rate=-1, concurrent_rate=1), r"named_rate: -1 is not accepted; accepted: a price"),
-    (dict(named_rate=1, concurrent_rate="abc"), r"concurrent_rate: 'abc' is not accepted"),
-    # Python's Decimal reads "1_000" as 1000: a rate typed with underscores is refused
-    (dict(named_rate="1_000", concurrent_rate=1), r"named_rate: '1_000' is not accepted"),
-    (dict(named_rate=1, concurrent_rate=1, currency="XYZ"), r"currency: unknown currency"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            dict(named_rate=-1, concurrent_rate=1),
+            r"named_rate: -1 is not accepted; accepted: a price",
+        ),
+        (dict(named_rate=1, concurrent_rate="abc"), r"concurrent_rate: 'abc' is not accepted"),
+        # Python's Decimal reads "1_000" as 1000: a rate typed with underscores is refused
+        (dict(named_rate="1_000", concurrent_rate=1), r"named_rate: '1_000' is not accepted"),
+        (dict(named_rate=1, concurrent_rate=1, currency="XYZ"), r"currency: unknown currency"),
+    ],
+)
 def test_bad_rates_and_currency(kwargs, match):
     with pytest.raises(BillingInputError, match=match):
         compare_models(TWO_PERIODS, **kwargs)
@@ -87,8 +109,11 @@ def usage_tables(draw):
     rows = []
     for period in range(draw(st.integers(1, 5))):
         for org in draw(st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3)):
-            for lic in draw(st.lists(st.sampled_from(["pc1", "communicate", "collaborate"]),
-                                     unique=True, max_size=3)):
+            for lic in draw(
+                st.lists(
+                    st.sampled_from(["pc1", "communicate", "collaborate"]), unique=True, max_size=3
+                )
+            ):
                 named = draw(st.integers(0, 500))
                 conc = draw(st.integers(0, named)) if lic == "pc1" else 0
                 rows.append((org, period, f"s{period}", f"e{period}", lic, named, conc))
@@ -98,8 +123,9 @@ def usage_tables(draw):
 @settings(max_examples=80, deadline=None)
 @given(usage_tables(), rates, rates, st.sampled_from(sorted(CURRENCIES)))
 def test_compare_matches_a_plain_reference(table, named_rate, concurrent_rate, currency):
-    c = compare_models(table, named_rate=named_rate, concurrent_rate=concurrent_rate,
-                       currency=currency)
+    c = compare_models(
+        table, named_rate=named_rate, concurrent_rate=concurrent_rate, currency=currency
+    )
     quantum = Decimal(1).scaleb(-CURRENCIES[currency])
     periods = sorted(set(table["period"]))
     assert c.periods["period"].tolist() == periods
@@ -112,15 +138,23 @@ def test_compare_matches_a_plain_reference(table, named_rate, concurrent_rate, c
         n_cost = (named * named_rate).quantize(quantum, rounding=ROUND_HALF_UP)
         c_cost = (conc * concurrent_rate).quantize(quantum, rounding=ROUND_HALF_UP)
         assert (row.named_users, row.concurrent_users, row.always_named_users) == (
-            named, conc, always)
+            named,
+            conc,
+            always,
+        )
         assert (row.named_cost, row.concurrent_cost) == (n_cost, c_cost)
         assert row.difference == n_cost - c_cost
         named_total += n_cost
         conc_total += c_cost
     assert (c.named_cost, c.concurrent_cost) == (named_total, conc_total)
     assert c.saving == abs(named_total - conc_total)
-    assert c.cheaper == ("equal" if named_total == conc_total else
-                         "named" if named_total < conc_total else "concurrent")
+    assert c.cheaper == (
+        "equal"
+        if named_total == conc_total
+        else "named"
+        if named_total < conc_total
+        else "concurrent"
+    )
 
 
 SESSIONS = """user_id,org,license,client,start,end
@@ -135,8 +169,23 @@ def test_cli_compare_csv_end_to_end(tmp_path, capsys):
     # ann and bob follow each other, cat works all day: 3 named pc2 users, a peak of 2.
     # named 3 x 100 = 300.00; concurrent 2 x 160 = 320.00 -> named is cheaper by 20.00.
     (tmp_path / "s.csv").write_text(SESSIONS)
-    assert main(["compare", str(tmp_path / "s.csv"), "--order-date", "2026-01-15",
-                 "--named-rate", "100", "--concurrent-rate", "160", "--format", "csv"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "s.csv"),
+                "--order-date",
+                "2026-01-15",
+                "--named-rate",
+                "100",
+                "--concurrent-rate",
+                "160",
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out.splitlines()
     assert out == [
         ",".join([*PERIOD_COLUMNS, "currency"]),
@@ -147,25 +196,47 @@ def test_cli_compare_csv_end_to_end(tmp_path, capsys):
 
 def test_cli_compare_table_states_the_answer(tmp_path, capsys):
     (tmp_path / "s.csv").write_text(SESSIONS)
-    assert main(["compare", str(tmp_path / "s.csv"), "--order-date", "2026-01-15",
-                 "--named-rate", "100", "--concurrent-rate", "140"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "s.csv"),
+                "--order-date",
+                "2026-01-15",
+                "--named-rate",
+                "100",
+                "--concurrent-rate",
+                "140",
+            ]
+        )
+        == 0
+    )
     out = " ".join(capsys.readouterr().out.split())
     assert "Concurrent is cheaper by 20.00 USD over 1 period (6.7% less than named)" in out
     assert "Break-even concurrent rate: 150.00 USD" in out
     assert "Communicate/Collaborate users are always named" in out
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--named-rate", "x", "--concurrent-rate", "1"], "--named-rate: 'x' is not accepted"),
-    (["--named-rate", "1", "--concurrent-rate", "1", "--currency", "EURO"],
-     "--currency: unknown currency 'EURO'"),
-    (["--named-rate", "1", "--concurrent-rate", "1", "--timezone", "Nowhere/City"],
-     "unknown time zone 'Nowhere/City'"),
-    # a rate with a typo of many zeros: it was a decimal.InvalidOperation traceback
-    (["--named-rate", "1e300", "--concurrent-rate", "1"],
-     "--named-rate: '1e300' is not accepted; accepted: a price per user per month from 0 to "
-     "1,000,000,000,000"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--named-rate", "x", "--concurrent-rate", "1"], "--named-rate: 'x' is not accepted"),
+        (
+            ["--named-rate", "1", "--concurrent-rate", "1", "--currency", "EURO"],
+            "--currency: unknown currency 'EURO'",
+        ),
+        (
+            ["--named-rate", "1", "--concurrent-rate", "1", "--timezone", "Nowhere/City"],
+            "unknown time zone 'Nowhere/City'",
+        ),
+        # a rate with a typo of many zeros: it was a decimal.InvalidOperation traceback
+        (
+            ["--named-rate", "1e300", "--concurrent-rate", "1"],
+            "--named-rate: '1e300' is not accepted; accepted: a price per user per month from 0 to "
+            "1,000,000,000,000",
+        ),
+    ],
+)
 def test_cli_compare_errors_are_one_line_exit_2(tmp_path, capsys, extra, message):
     (tmp_path / "s.csv").write_text(SESSIONS)
     assert main(["compare", str(tmp_path / "s.csv"), *extra]) == 2
@@ -198,8 +269,18 @@ def test_hourly_model_beside_the_other_two():
 
 
 def test_cli_hourly_rate(capsys):
-    args = ["compare", "scenarios/sample_sessions.csv", "--order-date", "2026-03-01",
-            "--named-rate", "115", "--concurrent-rate", "160", "--hourly-rate", "0.9"]
+    args = [
+        "compare",
+        "scenarios/sample_sessions.csv",
+        "--order-date",
+        "2026-03-01",
+        "--named-rate",
+        "115",
+        "--concurrent-rate",
+        "160",
+        "--hourly-rate",
+        "0.9",
+    ]
     assert main([*args, "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("always_named_users,hourly_hours,hourly_cost,currency")

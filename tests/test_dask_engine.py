@@ -33,8 +33,17 @@ from billing_model.io.synthetic import generate_sessions, write_sessions
 from tests.reference_usage import reference_usage
 from tests.strategies import partitioned_sessions
 
-COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak", "coverage"]
+COLUMNS = [
+    "org",
+    "period_start",
+    "period_end",
+    "license",
+    "named_users",
+    "concurrent_users",
+    "peak_concurrent",
+    "raw_peak",
+    "coverage",
+]
 
 
 def numpy_usage(path, **kw):
@@ -51,8 +60,12 @@ def both(path, partition_rows=dask_engine.PARTITION_ROWS, **kw):
     with warnings.catch_warnings(record=True) as w_dask:
         warnings.simplefilter("always")
         got = compute_usage_dask(path, progress=False, partition_rows=partition_rows, **kw)
-    return expected, got, sorted(str(w.message) for w in w_np), sorted(str(w.message)
-                                                                      for w in w_dask)
+    return (
+        expected,
+        got,
+        sorted(str(w.message) for w in w_np),
+        sorted(str(w.message) for w in w_dask),
+    )
 
 
 def write_csv_part(path: Path, rows: list[tuple]) -> None:
@@ -62,30 +75,44 @@ def write_csv_part(path: Path, rows: list[tuple]) -> None:
 
 # --- literal ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def literal_parts(tmp_path) -> Path:
     """Worked by hand; order date 2026-01-15 in UTC: period 0 is Jan 15 - Feb 14, period 1
     Feb 15 - Mar 14 (the boundary is 2026-02-15T00:00Z)."""
-    write_csv_part(tmp_path / "a.csv", [
-        # ann: 20:00 -> 02:00 across the period boundary
-        ("ann", "east", "pc1", "desktop", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
-        ("cyd", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:20:00Z"),
-        ("bot", "east", "pc1", "api", "2026-02-14T21:00:00Z", "2026-02-14T23:00:00Z"),
-        ("eve", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:00:00Z"),
-    ])
-    pd.DataFrame({
-        "user_id": ["ann", "bob", "dan"], "org": ["east", "east", "east"],
-        "license": ["pc1", "pc1", "communicate"], "client": ["web", "mobile", "web"],
-        # ann again (inside her other session: counted once), bob for 40 minutes, dan named
-        "start": pd.to_datetime(["2026-02-14T21:00Z", "2026-02-14T21:00Z",
-                                 "2026-02-20T10:00Z"], utc=True),
-        "end": pd.to_datetime(["2026-02-14T22:00Z", "2026-02-14T21:40Z",
-                               "2026-02-20T11:00Z"], utc=True),
-    }).to_parquet(tmp_path / "b.parquet", index=False)
+    write_csv_part(
+        tmp_path / "a.csv",
+        [
+            # ann: 20:00 -> 02:00 across the period boundary
+            ("ann", "east", "pc1", "desktop", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
+            ("cyd", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:20:00Z"),
+            ("bot", "east", "pc1", "api", "2026-02-14T21:00:00Z", "2026-02-14T23:00:00Z"),
+            ("eve", "east", "pc1", "web", "2026-02-14T21:00:00Z", "2026-02-14T21:00:00Z"),
+        ],
+    )
+    pd.DataFrame(
+        {
+            "user_id": ["ann", "bob", "dan"],
+            "org": ["east", "east", "east"],
+            "license": ["pc1", "pc1", "communicate"],
+            "client": ["web", "mobile", "web"],
+            # ann again (inside her other session: counted once), bob for 40 minutes, dan named
+            "start": pd.to_datetime(
+                ["2026-02-14T21:00Z", "2026-02-14T21:00Z", "2026-02-20T10:00Z"], utc=True
+            ),
+            "end": pd.to_datetime(
+                ["2026-02-14T22:00Z", "2026-02-14T21:40Z", "2026-02-20T11:00Z"], utc=True
+            ),
+        }
+    ).to_parquet(tmp_path / "b.parquet", index=False)
     sub = tmp_path / "west"
     sub.mkdir()
-    write_csv_part(sub / "c.csv", [  # fay: 29 minutes, one short of the 30-minute rule
-        ("fay", "west", "pc3", "desktop", "2026-01-20T09:00:00Z", "2026-01-20T09:29:00Z")])
+    write_csv_part(
+        sub / "c.csv",
+        [  # fay: 29 minutes, one short of the 30-minute rule
+            ("fay", "west", "pc3", "desktop", "2026-01-20T09:00:00Z", "2026-01-20T09:29:00Z")
+        ],
+    )
     return tmp_path
 
 
@@ -100,14 +127,22 @@ def test_literal_worked_example(literal_parts):
     # 5 d 11 h of period 1's 28 days (partial: one warning; 5.46 days shown rounded down, 5.4)
     p0, p1 = (25 + 15 / 24) / 31, (5 + 11 / 24) / 28
     expected = pd.DataFrame(
-        [["east", "2026-01-15", "2026-02-14", "pc1", 4, 2, 2, 3, p0],
-         ["west", "2026-01-15", "2026-02-14", "pc3", 1, 0, 0, 1, p0],
-         ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1, p1],
-         ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1, p1]], columns=COLUMNS)
-    with pytest.warns(UserWarning, match=r"less than half of 1 billing period\(s\): 2026-02-15 "
-                      r"to 2026-03-14 \(5\.4 of 28 days\)") as caught:
-        got = compute_usage_dask(literal_parts, order_date="2026-01-15", timezone="UTC",
-                                 partition_rows=2, progress=False)
+        [
+            ["east", "2026-01-15", "2026-02-14", "pc1", 4, 2, 2, 3, p0],
+            ["west", "2026-01-15", "2026-02-14", "pc3", 1, 0, 0, 1, p0],
+            ["east", "2026-02-15", "2026-03-14", "communicate", 1, 0, 1, 1, p1],
+            ["east", "2026-02-15", "2026-03-14", "pc1", 1, 1, 1, 1, p1],
+        ],
+        columns=COLUMNS,
+    )
+    with pytest.warns(
+        UserWarning,
+        match=r"less than half of 1 billing period\(s\): 2026-02-15 "
+        r"to 2026-03-14 \(5\.4 of 28 days\)",
+    ) as caught:
+        got = compute_usage_dask(
+            literal_parts, order_date="2026-01-15", timezone="UTC", partition_rows=2, progress=False
+        )
     assert not [w for w in caught if "zero" in str(w.message)]
     shown = got[COLUMNS].astype({"period_start": str, "period_end": str})
     pd.testing.assert_frame_equal(shown, expected, check_dtype=False)
@@ -126,12 +161,19 @@ def test_literal_default_order_date_is_earliest_session(literal_parts):
 
 # --- Hypothesis: the engines agree on random partitioned inputs -------------------------------
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=partitioned_sessions(), peak_rule=st.sampled_from(["cumulative", "contiguous"]),
-       min_minutes=st.integers(1, 45), partition_rows=st.integers(1, 10))
-def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, min_minutes,
-                                            partition_rows):
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=partitioned_sessions(),
+    peak_rule=st.sampled_from(["cumulative", "contiguous"]),
+    min_minutes=st.integers(1, 45),
+    partition_rows=st.integers(1, 10),
+)
+def test_engines_agree_on_partitioned_parts(
+    tmp_path_factory, data, peak_rule, min_minutes, partition_rows
+):
     frame, part, formats = data
     folder = tmp_path_factory.mktemp("parts")
     for j, fmt in enumerate(formats):
@@ -149,23 +191,31 @@ def test_engines_agree_on_partitioned_parts(tmp_path_factory, data, peak_rule, m
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np
     # and both give the slow reference's rows (docs/rules.md, written independently)
-    ns = frame.assign(start=frame["start"].dt.as_unit("ns").astype("int64"),
-                      end=frame["end"].dt.as_unit("ns").astype("int64"))
-    rows = list(ns[["user_id", "org", "license", "client", "start", "end"]]
-                .itertuples(index=False, name=None))
-    reference = reference_usage(rows, "2026-02-01", "America/New_York", peak_rule, min_minutes,
-                                hours=True)
-    assert [tuple(str(v) if i in (1, 2) else v for i, v in enumerate(r))
-            for r in got[COLUMNS[:8]].itertuples(index=False, name=None)] == [
-                r[:8] for r in reference]
+    ns = frame.assign(
+        start=frame["start"].dt.as_unit("ns").astype("int64"),
+        end=frame["end"].dt.as_unit("ns").astype("int64"),
+    )
+    rows = list(
+        ns[["user_id", "org", "license", "client", "start", "end"]].itertuples(
+            index=False, name=None
+        )
+    )
+    reference = reference_usage(
+        rows, "2026-02-01", "America/New_York", peak_rule, min_minutes, hours=True
+    )
+    assert [
+        tuple(str(v) if i in (1, 2) else v for i, v in enumerate(r))
+        for r in got[COLUMNS[:8]].itertuples(index=False, name=None)
+    ] == [r[:8] for r in reference]
     assert got["billable_hours"].tolist() == [r[9] for r in reference]
 
 
 def test_engines_agree_on_generated_months(tmp_path):
     # two months of 60 agents on three shifts (night shifts cross the day and period
     # boundaries), parts cut by week so that every agent's sessions are in several parts
-    frame = generate_sessions(60, "2026-01-25", days=14, seed=3, orgs=("prod", "dev"),
-                              org_weights=(0.7, 0.3), upgrades=5)
+    frame = generate_sessions(
+        60, "2026-01-25", days=14, seed=3, orgs=("prod", "dev"), org_weights=(0.7, 0.3), upgrades=5
+    )
     week = ((frame["start"] - frame["start"].min()).dt.days // 7).to_numpy()
     for w in np.unique(week):
         if w % 2:
@@ -180,32 +230,59 @@ def test_engines_agree_on_generated_months(tmp_path):
 
 def test_defaults_for_missing_columns_reach_every_part(tmp_path):
     # no license or org column, local times without an offset: the options fill them in
-    (tmp_path / "a.csv").write_text("user_id,start,end\n"
-                                    "ann,2026-03-29 01:30,2026-03-29 04:00\n"
-                                    "bob,2026-03-28 23:00,2026-03-29 03:00\n")
+    (tmp_path / "a.csv").write_text(
+        "user_id,start,end\n"
+        "ann,2026-03-29 01:30,2026-03-29 04:00\n"
+        "bob,2026-03-28 23:00,2026-03-29 03:00\n"
+    )
     (tmp_path / "b.csv").write_text("user_id,start,end\nann,2026-03-29 03:30,2026-03-29 05:00\n")
-    opts = {"license": "CX 1", "org": "acme", "input_timezone": "Europe/Berlin",
-            "timezone": "Europe/Berlin", "order_date": "2026-03-01"}
+    opts = {
+        "license": "CX 1",
+        "org": "acme",
+        "input_timezone": "Europe/Berlin",
+        "timezone": "Europe/Berlin",
+        "order_date": "2026-03-01",
+    }
     expected, got, w_np, w_dask = both(tmp_path, partition_rows=1, **opts)
     pd.testing.assert_frame_equal(got, expected)
     # clocks jump 02:00 -> 03:00 in Berlin on 29 March: ann is present 00:30-03:00 UTC, bob
     # 22:00-01:00 UTC; both present 00:30-01:00 UTC (30 minutes): peak 2
     assert got[["org", "license", "named_users", "peak_concurrent"]].values.tolist() == [
-        ["acme", "pc1", 2, 2]]
+        ["acme", "pc1", 2, 2]
+    ]
 
 
 def test_user_details_json_part(tmp_path):
     # the vendor's export beside a CSV part; OFFLINE records are not logged in
     import json
 
-    (tmp_path / "a.json").write_text(json.dumps({"userDetails": [
-        {"userId": "ann", "primaryPresence": [
-            {"startTime": "2026-01-05T13:00:00Z", "endTime": "2026-01-05T15:00:00Z",
-             "systemPresence": "AVAILABLE"},
-            {"startTime": "2026-01-05T15:00:00Z", "endTime": "2026-01-05T18:00:00Z",
-             "systemPresence": "OFFLINE"}]}]}))
-    (tmp_path / "b.csv").write_text("user_id,start,end\nann,2026-01-05T14:00Z,2026-01-05T16:00Z\n"
-                                    "bob,2026-01-05T14:30Z,2026-01-05T15:30Z\n")
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            {
+                "userDetails": [
+                    {
+                        "userId": "ann",
+                        "primaryPresence": [
+                            {
+                                "startTime": "2026-01-05T13:00:00Z",
+                                "endTime": "2026-01-05T15:00:00Z",
+                                "systemPresence": "AVAILABLE",
+                            },
+                            {
+                                "startTime": "2026-01-05T15:00:00Z",
+                                "endTime": "2026-01-05T18:00:00Z",
+                                "systemPresence": "OFFLINE",
+                            },
+                        ],
+                    }
+                ]
+            }
+        )
+    )
+    (tmp_path / "b.csv").write_text(
+        "user_id,start,end\nann,2026-01-05T14:00Z,2026-01-05T16:00Z\n"
+        "bob,2026-01-05T14:30Z,2026-01-05T15:30Z\n"
+    )
     expected, got, _, _ = both(tmp_path, partition_rows=1, license="pc3", order_date="2026-01-01")
     pd.testing.assert_frame_equal(got, expected)
     # ann 13:00-16:00, bob 14:30-15:30: two users for 60 minutes
@@ -228,8 +305,9 @@ def test_read_pieces_group_parquet_row_groups(tmp_path):
     assert pieces[-1] == (files[1], None)
     # the rows of the pieces are the rows of the file
     users = np.unique(frame["user_id"].to_numpy(str)).astype(object)
-    read = pd.concat([dask_engine.read_part(p, {}, users, np.array(["prod"], object))
-                      for p in pieces[:-1]])
+    read = pd.concat(
+        [dask_engine.read_part(p, {}, users, np.array(["prod"], object)) for p in pieces[:-1]]
+    )
     starts = frame["start"].astype("datetime64[ns, UTC]").astype("int64").to_numpy()
     np.testing.assert_array_equal(np.sort(read["start"].to_numpy()), np.sort(starts))
     assert sorted(users[read["user"]]) == sorted(frame["user_id"])
@@ -237,14 +315,22 @@ def test_read_pieces_group_parquet_row_groups(tmp_path):
 
 # --- errors -----------------------------------------------------------------------------------
 
+
 def test_first_bad_part_gives_the_in_memory_engines_error(tmp_path):
-    write_csv_part(tmp_path / "a.csv", [
-        ("ann", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z")])
-    write_csv_part(tmp_path / "b.csv", [
-        ("bob", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
-        ("cyd", "east", "pc9", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z")])
-    write_csv_part(tmp_path / "c.csv", [
-        ("dan", "east", "pc1", "web", "2026-02-14T20:00:00Z", "yesterday")])
+    write_csv_part(
+        tmp_path / "a.csv",
+        [("ann", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z")],
+    )
+    write_csv_part(
+        tmp_path / "b.csv",
+        [
+            ("bob", "east", "pc1", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
+            ("cyd", "east", "pc9", "web", "2026-02-14T20:00:00Z", "2026-02-15T02:00:00Z"),
+        ],
+    )
+    write_csv_part(
+        tmp_path / "c.csv", [("dan", "east", "pc1", "web", "2026-02-14T20:00:00Z", "yesterday")]
+    )
     with pytest.raises(BillingInputError) as reference:
         numpy_usage(tmp_path)
     with pytest.raises(BillingInputError) as got:
@@ -254,18 +340,23 @@ def test_first_bad_part_gives_the_in_memory_engines_error(tmp_path):
 
 
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
-    write_csv_part(tmp_path / "a.csv", [
-        ("ann", "east", "pc1", "web", "2026-02-14T20:00:00", "2026-02-15T02:00:00Z")])
+    write_csv_part(
+        tmp_path / "a.csv",
+        [("ann", "east", "pc1", "web", "2026-02-14T20:00:00", "2026-02-15T02:00:00Z")],
+    )
     assert main(["usage", str(tmp_path), "--engine", "dask"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a.csv: line 2, column 'start'" in err
 
 
 def test_empty_and_missing_inputs(tmp_path):
-    pd.DataFrame({"user_id": pd.Series([], dtype=str),
-                  "start": pd.Series([], dtype="datetime64[ns, UTC]"),
-                  "end": pd.Series([], dtype="datetime64[ns, UTC]")}).to_parquet(
-        tmp_path / "empty.parquet", index=False)
+    pd.DataFrame(
+        {
+            "user_id": pd.Series([], dtype=str),
+            "start": pd.Series([], dtype="datetime64[ns, UTC]"),
+            "end": pd.Series([], dtype="datetime64[ns, UTC]"),
+        }
+    ).to_parquet(tmp_path / "empty.parquet", index=False)
     with pytest.raises(BillingInputError, match="no sessions found") as got:
         compute_usage_dask(tmp_path, license="pc1", progress=False)
     with pytest.raises(BillingInputError) as reference:
@@ -290,20 +381,23 @@ def test_unreachable_scheduler_is_one_line(tmp_path, monkeypatch, literal_parts)
 
 # --- a distributed cluster --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def cluster():
     import distributed  # the 'scale' extra, installed by make test: fail rather than skip
 
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as local:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as local:
         yield local
 
 
 @pytest.fixture(scope="module")
 def generated_parts(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("generated")
-    frame = generate_sessions(40, "2026-01-20", days=20, seed=11, orgs=("prod", "qa"),
-                              org_weights=(0.5, 0.5))
+    frame = generate_sessions(
+        40, "2026-01-20", days=20, seed=11, orgs=("prod", "qa"), org_weights=(0.5, 0.5)
+    )
     part = np.random.default_rng(1).integers(0, 3, len(frame))  # users split across parts
     for j in range(3):
         write_sessions(frame[part == j], str(folder / f"part{j}.{'csv' if j == 1 else 'parquet'}"))
@@ -312,8 +406,13 @@ def generated_parts(tmp_path_factory) -> Path:
 
 def test_local_cluster_gives_the_same_rows(cluster, generated_parts):
     expected = numpy_usage(generated_parts, order_date="2026-01-20")
-    got = compute_usage_dask(generated_parts, order_date="2026-01-20", partition_rows=300,
-                             scheduler=cluster.scheduler_address, progress=False)
+    got = compute_usage_dask(
+        generated_parts,
+        order_date="2026-01-20",
+        partition_rows=300,
+        scheduler=cluster.scheduler_address,
+        progress=False,
+    )
     pd.testing.assert_frame_equal(got, expected)
 
 
@@ -347,10 +446,14 @@ def test_progress_bar_on_a_terminal(cluster, generated_parts, monkeypatch):
 def test_no_billable_client_warns_in_both_engines(tmp_path):
     # the in-memory engine warned that api logins bill nobody; the Dask engine must say the same
     (tmp_path / "parts").mkdir()
-    write_csv_part(tmp_path / "parts" / "a.csv",
-                   [("bot", "prod", "pc2", "api", "2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z")])
-    write_csv_part(tmp_path / "parts" / "b.csv",
-                   [("bot", "prod", "pc2", "api", "2026-01-06T08:00:00Z", "2026-01-06T09:00:00Z")])
+    write_csv_part(
+        tmp_path / "parts" / "a.csv",
+        [("bot", "prod", "pc2", "api", "2026-01-05T08:00:00Z", "2026-01-05T09:00:00Z")],
+    )
+    write_csv_part(
+        tmp_path / "parts" / "b.csv",
+        [("bot", "prod", "pc2", "api", "2026-01-06T08:00:00Z", "2026-01-06T09:00:00Z")],
+    )
     expected, got, w_np, w_dask = both(tmp_path / "parts", order_date="2026-01-01")
     pd.testing.assert_frame_equal(got, expected)
     assert w_dask == w_np and any("no billable session" in w for w in w_np)
@@ -365,15 +468,19 @@ def test_a_login_at_the_first_instant_of_a_period_opens_it_in_both_engines(tmp_p
     from billing_model.io.sessions import read_sessions
 
     path = tmp_path / "edge.csv"
-    path.write_text("user_id,org,license,client,start,end\n"
-                    "u0,east,pc2,web,2026-03-01T05:00:00Z,2026-03-01T05:00:00Z\n"
-                    "u1,east,pc2,web,2026-03-01T04:59:59Z,2026-03-01T04:59:59Z\n")
+    path.write_text(
+        "user_id,org,license,client,start,end\n"
+        "u0,east,pc2,web,2026-03-01T05:00:00Z,2026-03-01T05:00:00Z\n"
+        "u1,east,pc2,web,2026-03-01T04:59:59Z,2026-03-01T04:59:59Z\n"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         memory = compute_usage(read_sessions(path), order_date="2026-03-01")
         dask = compute_usage_dask(path, order_date="2026-03-01", progress=False)
     assert memory[["period_start", "named_users"]].astype(str).values.tolist() == [
-        ["2026-02-01", "1"], ["2026-03-01", "1"]]
+        ["2026-02-01", "1"],
+        ["2026-03-01", "1"],
+    ]
     pd.testing.assert_frame_equal(dask, memory)
 
 
@@ -385,13 +492,16 @@ def test_a_login_across_a_period_start_in_many_orgs_counts_in_both_periods(tmp_p
     # 1)
     lines = ["user_id,org,license,client,start,end"]
     for i in range(30):
-        for start, end in (("2026-03-01T00:00Z", "2026-03-01T00:10Z"),
-                           ("2026-03-31T12:00Z", "2026-04-01T12:00Z"),
-                           ("2026-05-30T00:00Z", "2026-05-30T00:10Z")):
+        for start, end in (
+            ("2026-03-01T00:00Z", "2026-03-01T00:10Z"),
+            ("2026-03-31T12:00Z", "2026-04-01T12:00Z"),
+            ("2026-05-30T00:00Z", "2026-05-30T00:10Z"),
+        ):
             lines.append(f"u{i},o{i:02d},pc2,web,{start},{end}")
     (tmp_path / "orgs.csv").write_text("\n".join(lines) + "\n")
-    expected, got, _, _ = both(tmp_path / "orgs.csv", order_date="2026-03-01", timezone="UTC",
-                               partition_rows=10)
+    expected, got, _, _ = both(
+        tmp_path / "orgs.csv", order_date="2026-03-01", timezone="UTC", partition_rows=10
+    )
     april = got[got["period_start"].astype(str) == "2026-04-01"]
     assert april["peak_concurrent"].tolist() == [1] * 30
     assert april["concurrent_users"].tolist() == [1] * 30

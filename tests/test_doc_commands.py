@@ -63,8 +63,9 @@ def _commands() -> list[tuple[str, str]]:
 
 
 def _skipped(command: str) -> str | None:
-    return next((why for key, why in NOT_RUN.items()
-                 if command.startswith(key) or key in command), None)
+    return next(
+        (why for key, why in NOT_RUN.items() if command.startswith(key) or key in command), None
+    )
 
 
 COMMANDS = _commands()
@@ -81,8 +82,9 @@ def test_every_command_is_run_or_listed_with_a_reason():
     others = [c for _doc, c in RUN if not c.startswith("billing-model ")]
     assert others == [], "a command that is neither billing-model nor in NOT_RUN"
     # every reason is still used: NOT_RUN lists nothing the docs no longer show
-    assert {key for key in NOT_RUN if any(_skipped(c) == NOT_RUN[key] for _d, c in COMMANDS)} \
-        == set(NOT_RUN)
+    assert {
+        key for key in NOT_RUN if any(_skipped(c) == NOT_RUN[key] for _d, c in COMMANDS)
+    } == set(NOT_RUN)
 
 
 @pytest.fixture
@@ -95,8 +97,12 @@ def folder(tmp_path):
     script = bin_dir / "billing-model"
     script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m billing_model "$@"\n')
     script.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "COLUMNS": "120",
+    }
     return tmp_path, env
 
 
@@ -136,8 +142,9 @@ def _run_in_process(argv: list[str], cwd, monkeypatch) -> tuple[int, str]:
     return code, err.getvalue()
 
 
-@pytest.mark.parametrize("doc,command", [pytest.param(d, c, marks=_marks(c), id=f"{d}: {c}")
-                                         for c, d in UNIQUE.items()])
+@pytest.mark.parametrize(
+    "doc,command", [pytest.param(d, c, marks=_marks(c), id=f"{d}: {c}") for c, d in UNIQUE.items()]
+)
 def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch):
     cwd, env = folder
     if _starts_libreoffice(command):
@@ -148,8 +155,9 @@ def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch)
     if argv is not None:
         returncode, stderr = _run_in_process(argv, cwd, monkeypatch)
     else:
-        done = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True,
-                              text=True, timeout=600)
+        done = subprocess.run(
+            ["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+        )
         returncode, stderr = done.returncode, done.stderr
     assert returncode == 0, f"{doc}: {command}\n{stderr[-2000:]}"
     assert "Traceback" not in stderr
@@ -160,22 +168,40 @@ def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch)
 def test_plain_commands_run_in_process_and_shell_syntax_through_bash():
     """What decides where a command runs: only words and quotes run in-process."""
     assert _in_process('billing-model build a.toml --variant "6-month ramp" -o r.xlsx') == [
-        "build", "a.toml", "--variant", "6-month ramp", "-o", "r.xlsx"]
+        "build",
+        "a.toml",
+        "--variant",
+        "6-month ramp",
+        "-o",
+        "r.xlsx",
+    ]
     assert _in_process("billing-model usage 'scenarios/s/*.parquet' --format csv") == [
-        "usage", "scenarios/s/*.parquet", "--format", "csv"]
-    for shell in ("billing-model usage x.csv > u.csv", "billing-model usage s/*.parquet",
-                  "billing-model usage x.csv | head", "billing-model usage $HOME/x.csv",
-                  'billing-model usage "$HOME/x.csv"', "billing-model demo && ls",
-                  "billing-model usage ~/x.csv"):
+        "usage",
+        "scenarios/s/*.parquet",
+        "--format",
+        "csv",
+    ]
+    for shell in (
+        "billing-model usage x.csv > u.csv",
+        "billing-model usage s/*.parquet",
+        "billing-model usage x.csv | head",
+        "billing-model usage $HOME/x.csv",
+        'billing-model usage "$HOME/x.csv"',
+        "billing-model demo && ls",
+        "billing-model usage ~/x.csv",
+    ):
         assert _in_process(shell) is None, shell
     assert sum(_in_process(c) is not None for _d, c in RUN) >= len(RUN) - 2
 
 
-@pytest.mark.parametrize("doc,block", [(d, b) for d, b in _blocks("python")
-                                       if "tcp://" not in b],
-                         ids=lambda v: v if v.endswith(".md") else "")
+@pytest.mark.parametrize(
+    "doc,block",
+    [(d, b) for d, b in _blocks("python") if "tcp://" not in b],
+    ids=lambda v: v if v.endswith(".md") else "",
+)
 def test_the_python_example_runs(folder, doc, block):
     cwd, env = folder
-    done = subprocess.run([sys.executable, "-c", block], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", block], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, f"{doc}\n{done.stderr[-2000:]}"

@@ -82,8 +82,9 @@ def test_libreoffice_timeout_stops_the_program_the_launcher_started(tmp_path, fa
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(tmp_path, fake_soffice,
-                                                                         signum):
+def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(
+    tmp_path, fake_soffice, signum
+):
     # kill -TERM ended Python at once: LibreOffice ran on and the staging folder
     # (billing-model-quote-*) and the profile (billing-model-lo-*) stayed in /tmp; Ctrl-C
     # removed them while soffice.bin still wrote into them
@@ -93,9 +94,22 @@ def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(tmp_path
     out.write_bytes(b"the quote sent yesterday")
     env = dict(os.environ, TMPDIR=str(scratch), PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "billing_model", "quote", str(SCENARIOS / "sales_quote.toml"),
-         "-o", str(out)], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            sys.executable,
+            "-m",
+            "billing_model",
+            "quote",
+            str(SCENARIOS / "sales_quote.toml"),
+            "-o",
+            str(out),
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     try:
         worker = _worker(fake_soffice, timeout=120)
         proc.send_signal(signum)
@@ -109,7 +123,8 @@ def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(tmp_path
     assert out.read_bytes() == b"the quote sent yesterday"
     assert sorted(p.name for p in scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["quote.pdf", "tmp", "soffice", "worker.pid"])
+        ["quote.pdf", "tmp", "soffice", "worker.pid"]
+    )
 
 
 def _usage_error(capsys, *args) -> str:
@@ -128,21 +143,31 @@ def test_csv_with_a_megabyte_first_line_is_one_short_line(capsys, tmp_path, engi
     file = tmp_path / "export.csv"
     file.write_text("user_id," + "x" * 200_000 + "\nann,1\n")
     err = _usage_error(capsys, file, "--license", "pc2", "--engine", engine)
-    assert err == (f"billing-model: error: {file}: line 1 (the header) is longer than 65,536 "
-                   "characters; accepted: a CSV whose first line names its columns (user_id, "
-                   "start, end, ...)")
+    assert err == (
+        f"billing-model: error: {file}: line 1 (the header) is longer than 65,536 "
+        "characters; accepted: a CSV whose first line names its columns (user_id, "
+        "start, end, ...)"
+    )
 
 
 @pytest.mark.parametrize("engine", ["numpy", "dask"])
 def test_missing_columns_message_names_a_few_columns_cut_short(capsys, tmp_path, engine):
     # the refusal echoed every "column" whole: a 60,000-character line of error
     file = tmp_path / "export.csv"
-    file.write_text("user_id," + "y" * 60_000 + "," + ",".join(f"c{i}" for i in range(30))
-                    + "\nann," + ",".join("1" * 31) + "\n")
+    file.write_text(
+        "user_id,"
+        + "y" * 60_000
+        + ","
+        + ",".join(f"c{i}" for i in range(30))
+        + "\nann,"
+        + ",".join("1" * 31)
+        + "\n"
+    )
     err = _usage_error(capsys, file, "--license", "pc2", "--engine", engine)
     assert len(err) < 600, err[:300]
-    assert err.endswith("(found: user_id, " + "y" * 37 + "..., c0, c1, c2, c3, c4, c5, c6, c7, "
-                        "c8, c9 and 20 more)")
+    assert err.endswith(
+        "(found: user_id, " + "y" * 37 + "..., c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 20 more)"
+    )
 
 
 def _scenario(tmp_path, text: str) -> Path:
@@ -153,15 +178,26 @@ def _scenario(tmp_path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("old", "new", "where"), [
-    ('seller = "Northwind Contact Solutions"', 'seller = "Evil \\u202egnp.exe"', "quote.seller"),
-    ('customer = "Example Retail Ltd"', 'customer = "Example \\u2067Ltd"', "quote.customer"),
-    ('name = "concurrent"', 'name = "con\\u202dcurrent"', "variant[1].name"),
-    ('description = "USB headsets"', 'description = "USB \\u202aheadsets"',
-     "hardware[1].description"),
-])
-def test_bidirectional_controls_in_names_a_customer_sees_are_refused(capsys, tmp_path, old, new,
-                                                                       where):
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        (
+            'seller = "Northwind Contact Solutions"',
+            'seller = "Evil \\u202egnp.exe"',
+            "quote.seller",
+        ),
+        ('customer = "Example Retail Ltd"', 'customer = "Example \\u2067Ltd"', "quote.customer"),
+        ('name = "concurrent"', 'name = "con\\u202dcurrent"', "variant[1].name"),
+        (
+            'description = "USB headsets"',
+            'description = "USB \\u202aheadsets"',
+            "hardware[1].description",
+        ),
+    ],
+)
+def test_bidirectional_controls_in_names_a_customer_sees_are_refused(
+    capsys, tmp_path, old, new, where
+):
     # a seller "Evil \u202egnp.exe" printed as "Evil exe.png" on the quote's PDF (the CLI's
     # tables escape these characters; the workbook and the quote showed them at work)
     from billing_model.cli import main
@@ -181,9 +217,13 @@ def test_right_to_left_names_without_controls_are_accepted(capsys, tmp_path):
     from billing_model.cli import main
 
     path = _scenario(tmp_path, "")
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        'customer = "Example Retail Ltd"', 'customer = "\\u05e9\\u05dc\\u05d5\\u05dd \\u200fLtd"'),
-        encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            'customer = "Example Retail Ltd"',
+            'customer = "\\u05e9\\u05dc\\u05d5\\u05dd \\u200fLtd"',
+        ),
+        encoding="utf-8",
+    )
     assert main(["invoices", str(path), "--format", "csv"]) == 0, capsys.readouterr().err
 
 
@@ -192,29 +232,47 @@ def test_bidirectional_control_in_a_session_files_org_is_refused(capsys, tmp_pat
 
     sessions = tmp_path / "sessions.csv"
     rows = (SCENARIOS / "sample_sessions.csv").read_text(encoding="utf-8").splitlines()
-    sessions.write_text("\n".join([rows[0], *(r.replace(",prod,", ",prod\u202e,")
-                                              for r in rows[1:])]) + "\n", encoding="utf-8")
+    sessions.write_text(
+        "\n".join([rows[0], *(r.replace(",prod,", ",prod\u202e,") for r in rows[1:])]) + "\n",
+        encoding="utf-8",
+    )
     path = _scenario(tmp_path, "")
-    path.write_text(path.read_text(encoding="utf-8").replace(
-        repr(str(SCENARIOS / "sample_sessions.csv")), repr(str(sessions))), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            repr(str(SCENARIOS / "sample_sessions.csv")), repr(str(sessions))
+        ),
+        encoding="utf-8",
+    )
     code = main(["invoices", str(path), "--format", "csv"])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert ": usage.sessions: sessions.csv: the org name 'prod\\u202e' contains the " \
-           "bidirectional control U+202E at position 5" in err, err
+    assert (
+        ": usage.sessions: sessions.csv: the org name 'prod\\u202e' contains the "
+        "bidirectional control U+202E at position 5" in err
+    ), err
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda u: u.BM_CONCURRENT_PEAK(["a"], [2958465.0], [2958465.5]),
-     "starts: row 1: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check the "
-     "year)"),
-    (lambda u: u.BM_NAMED_USERS(["a", "b"], [46000.0, 46000.1], [46000.2, 200000.0]),
-     "ends: row 2: 2447-07-30 is out of range; accepted: dates up to 2199-12-31 (check the "
-     "year)"),
-    (lambda u: u.BM_CONCURRENCY_PROFILE(["a"], [46000.0], [46000.5], 2958465.0),
-     "period_start: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check the "
-     "year)"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda u: u.BM_CONCURRENT_PEAK(["a"], [2958465.0], [2958465.5]),
+            "starts: row 1: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check "
+            "the "
+            "year)",
+        ),
+        (
+            lambda u: u.BM_NAMED_USERS(["a", "b"], [46000.0, 46000.1], [46000.2, 200000.0]),
+            "ends: row 2: 2447-07-30 is out of range; accepted: dates up to 2199-12-31 (check the "
+            "year)",
+        ),
+        (
+            lambda u: u.BM_CONCURRENCY_PROFILE(["a"], [46000.0], [46000.5], 2958465.0),
+            "period_start: 9999-12-31 is out of range; accepted: dates up to 2199-12-31 (check the "
+            "year)",
+        ),
+    ],
+)
 def test_session_udfs_name_a_late_excel_date_as_typed(call, message):
     # the session functions read serials through nanosecond timestamps, which wrapped past
     # 2262: Excel's 9999-12-31 was refused as "1816-03-29 is out of range" (fixed for
@@ -231,9 +289,20 @@ def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_fil
     out.write_bytes(b"the workbook of yesterday")
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "billing_model", "build",
-         str(SCENARIOS / "finance_ramp_study.toml"), "-o", str(out)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "billing_model",
+            "build",
+            str(SCENARIOS / "finance_ramp_study.toml"),
+            "-o",
+            str(out),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not list(tmp_path.glob(".f.xlsx.*.tmp")) and proc.poll() is None:
@@ -255,25 +324,41 @@ def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_fil
 def _big(users: int, rate: float, currency: str = "USD", variant: dict | None = None):
     from billing_model.io.scenario import scenario_from_mapping
 
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "currency": currency,
-                         "committed_users": users, "prepay_rate": rate, "term_months": 12,
-                         "storage_overage_rate": 0.25},
-            "usage": {"users": [1] * 12}}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "currency": currency,
+            "committed_users": users,
+            "prepay_rate": rate,
+            "term_months": 12,
+            "storage_overage_rate": 0.25,
+        },
+        "usage": {"users": [1] * 12},
+    }
     if variant:
         data["variant"] = [variant]
     return scenario_from_mapping(data, name="big")
 
 
-@pytest.mark.parametrize(("scenario", "message"), [
-    (lambda: _big(1_000_000_000, 999_999_999_999.99),
-     "big: the contract value 11,999,999,999,999,880,000,000.00 USD is too large"),
-    (lambda: _big(1_000_000, 10_000_000, "JPY"),
-     "big: the contract value 120,000,000,000,000 JPY is too large"),
-    (lambda: _big(10, 100, variant={"name": "typo", "prepay_rate": 999_999_999_999}),
-     "big: the contract value 119,999,999,999,880.00 USD (variant 'typo') is too large"),
-])
-def test_workbook_refuses_a_contract_value_a_spreadsheet_cannot_add_to_the_cent(scenario,
-                                                                                  message):
+@pytest.mark.parametrize(
+    ("scenario", "message"),
+    [
+        (
+            lambda: _big(1_000_000_000, 999_999_999_999.99),
+            "big: the contract value 11,999,999,999,999,880,000,000.00 USD is too large",
+        ),
+        (
+            lambda: _big(1_000_000, 10_000_000, "JPY"),
+            "big: the contract value 120,000,000,000,000 JPY is too large",
+        ),
+        (
+            lambda: _big(10, 100, variant={"name": "typo", "prepay_rate": 999_999_999_999}),
+            "big: the contract value 119,999,999,999,880.00 USD (variant 'typo') is too large",
+        ),
+    ],
+)
+def test_workbook_refuses_a_contract_value_a_spreadsheet_cannot_add_to_the_cent(scenario, message):
     # 1e9 users at 999,999,999,999.99: `invoices` said 12,000,000,055,999,880,038,510.04 USD,
     # the recalculated workbook (and so the quote PDF) 12,000,000,055,999,899,631,616.00
     from billing_model.core.errors import BillingInputError
@@ -315,21 +400,28 @@ def test_quote_texts_of_255_characters_wrap_instead_of_being_cut(tmp_path):
     from billing_model.workbook.quote_pdf import quote_book
     from billing_model.workbook.writer import STYLES
 
-    sheet = next(s for s in quote_book(load_scenario(_long_quote(tmp_path))).sheets
-                 if s.name == "Quote")
+    sheet = next(
+        s for s in quote_book(load_scenario(_long_quote(tmp_path))).sheets if s.name == "Quote"
+    )
     merged = {(row, first): last for row, first, last in sheet.merges}
     checked = 0
     for (row, col), cell in sheet.cells.items():
         text = cell.result if cell.formula is not None else cell.value
         if not isinstance(text, str) or not any(
-                part in text for part in (LONG_SELLER[:30], LONG_CUSTOMER[:30], "rev-7")):
+            part in text for part in (LONG_SELLER[:30], LONG_CUSTOMER[:30], "rev-7")
+        ):
             continue
         last = merged.get((row, col), col)
         if last == col:  # it overflows to the right up to the next filled cell
-            filled = [c for (r, c) in sheet.cells if r == row and c > col
-                      and (sheet.cells[(r, c)].value or sheet.cells[(r, c)].formula)]
+            filled = [
+                c
+                for (r, c) in sheet.cells
+                if r == row
+                and c > col
+                and (sheet.cells[(r, c)].value or sheet.cells[(r, c)].formula)
+            ]
             last = min(filled, default=len(WIDTHS) + 1) - 1
-        room = sum(WIDTHS[col - 1:last])
+        room = sum(WIDTHS[col - 1 : last])
         if len(text) <= room * 1.1:
             continue
         style = STYLES.get(cell.style or "", {})
@@ -352,8 +444,9 @@ def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
         pytest.skip("pdftotext (poppler-utils) is not installed")
     out = tmp_path / "q.pdf"
     assert main(["quote", str(_long_quote(tmp_path)), "-o", str(out)]) == 0
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     words = " ".join(text.split())
     assert LONG_SELLER in words
     assert words.count(LONG_CUSTOMER) == 2  # "Prepared for" and the acceptance line
@@ -362,17 +455,26 @@ def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
     assert number.replace("-", "") in words.replace(" ", "").replace("-", "")
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("x = " + "[" * 100_000 + "]" * 100_000,
-     "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
-     "(docs/invoices.md)"),
-    ("x = " + "{a=" * 5_000 + "1" + "}" * 5_000,
-     "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
-     "(docs/invoices.md)"),
-    ('[contract]\norder_date = 2026-03-01\ncommitted_users = ' + "9" * 5_000,
-     "s.toml: not readable (Exceeds the limit (4300 digits) for integer string conversion: "
-     "value has 5000 digits); accepted: numbers of a few digits"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "x = " + "[" * 100_000 + "]" * 100_000,
+            "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
+            "(docs/invoices.md)",
+        ),
+        (
+            "x = " + "{a=" * 5_000 + "1" + "}" * 5_000,
+            "s.toml: arrays or tables nested too deeply to read; accepted: a scenario file "
+            "(docs/invoices.md)",
+        ),
+        (
+            "[contract]\norder_date = 2026-03-01\ncommitted_users = " + "9" * 5_000,
+            "s.toml: not readable (Exceeds the limit (4300 digits) for integer string conversion: "
+            "value has 5000 digits); accepted: numbers of a few digits",
+        ),
+    ],
+)
 def test_scenario_python_cannot_parse_is_one_line(capsys, tmp_path, text, message):
     # tomllib's RecursionError and int()'s 4,300-digit ValueError were tracebacks (exit 1)
     from billing_model.cli import main
@@ -390,12 +492,18 @@ def test_scenario_that_is_a_named_pipe_is_refused_not_waited_for(tmp_path):
     # read_bytes() on a FIFO waited for a writer for ever (and /dev/zero filled memory)
     fifo = tmp_path / "s.toml"
     os.mkfifo(fifo)
-    done = subprocess.run([sys.executable, "-m", "billing_model", "invoices", str(fifo)],
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "billing_model", "invoices", str(fifo)],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
-    assert done.stderr == (f"billing-model: error: {fifo}: not a regular file (a pipe or a "
-                           "device); accepted: a scenario file (.toml)\n")
+    assert done.stderr == (
+        f"billing-model: error: {fifo}: not a regular file (a pipe or a "
+        "device); accepted: a scenario file (.toml)\n"
+    )
 
 
 def test_scenario_larger_than_16_mb_is_refused_before_it_is_read(capsys, tmp_path):
@@ -407,7 +515,8 @@ def test_scenario_larger_than_16_mb_is_refused_before_it_is_read(capsys, tmp_pat
     assert main(["invoices", str(path)]) == 2
     assert capsys.readouterr().err == (
         f"billing-model: error: {path}: 16,777,217 bytes; accepted: a scenario file of at most "
-        "16,777,216 bytes (session data belongs in a sessions file)\n")
+        "16,777,216 bytes (session data belongs in a sessions file)\n"
+    )
 
 
 def test_a_killed_libreoffices_socket_is_removed_and_a_live_ones_kept(tmp_path):
@@ -438,5 +547,9 @@ def test_a_killed_libreoffices_socket_is_removed_and_a_live_ones_kept(tmp_path):
         live.close()
     assert [p.name for p in removed] == [f"OSL_PIPE_{uid}_SingleOfficeIPC_dead"]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"OSL_PIPE_{uid}_SingleOfficeIPC_old", f"OSL_PIPE_{uid}_SingleOfficeIPC_live",
-         f"OSL_PIPE_{uid + 1}_SingleOfficeIPC_other"])
+        [
+            f"OSL_PIPE_{uid}_SingleOfficeIPC_old",
+            f"OSL_PIPE_{uid}_SingleOfficeIPC_live",
+            f"OSL_PIPE_{uid + 1}_SingleOfficeIPC_other",
+        ]
+    )

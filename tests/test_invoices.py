@@ -36,8 +36,14 @@ D = dt.date
 
 def scenario(users, *, ramp=0, term=None, committed=100, prepay=110, usage=None, **contract):
     term = term if term is not None else len(users) - ramp
-    c = {"order_date": "2026-01-15", "license": "pc2", "committed_users": committed,
-         "prepay_rate": prepay, "ramp_months": ramp, "term_months": term}
+    c = {
+        "order_date": "2026-01-15",
+        "license": "pc2",
+        "committed_users": committed,
+        "prepay_rate": prepay,
+        "ramp_months": ramp,
+        "term_months": term,
+    }
     c.update(contract)
     c = {k: v for k, v in c.items() if v is not None}
     u = {"users": users}
@@ -46,8 +52,7 @@ def scenario(users, *, ramp=0, term=None, committed=100, prepay=110, usage=None,
 
 
 def rows(schedule, *cols):
-    cols = cols or ("invoice_date", "timing", "service_start", "service_end", "quantity",
-                    "amount")
+    cols = cols or ("invoice_date", "timing", "service_start", "service_end", "quantity", "amount")
     return [tuple(r) for r in schedule[list(cols)].itertuples(index=False)]
 
 
@@ -67,8 +72,7 @@ def test_order_on_the_15th_one_month_ramp_literal_schedule():
         (D(2026, 3, 15), "arrears", D(2026, 2, 15), D(2026, 3, 14), 12.0, Decimal("1560")),
         (D(2026, 3, 15), "advance", D(2026, 3, 15), D(2026, 4, 14), 100.0, Decimal("11000")),
     ]
-    assert list(s["due_date"]) == [D(2026, 3, 17), D(2026, 3, 17), D(2026, 4, 14),
-                                   D(2026, 4, 14)]
+    assert list(s["due_date"]) == [D(2026, 3, 17), D(2026, 3, 17), D(2026, 4, 14), D(2026, 4, 14)]
     assert list(s["rate"]) == [Decimal(110), Decimal(110), Decimal(130), Decimal(110)]
     assert set(s["currency"]) == {"USD"}
 
@@ -93,8 +97,12 @@ def test_invoice_after_the_term_carries_the_last_periods_arrears():
     s = invoice_schedule(scenario([100, 107], usage={"telephony": [10, 20.5]}))
     after = s[s["invoice_date"] == D(2026, 3, 15)]
     assert rows(after, "description", "service_start", "quantity", "amount") == [
-        ("PureCloud 2 / CX 2 named users above the commitment", D(2026, 2, 15), 7.0,
-         Decimal("770")),
+        (
+            "PureCloud 2 / CX 2 named users above the commitment",
+            D(2026, 2, 15),
+            7.0,
+            Decimal("770"),
+        ),
         ("Telephony", D(2026, 2, 15), 1.0, Decimal("20.50")),
     ]
 
@@ -112,22 +120,35 @@ def test_deleted_added_and_upgraded_users_bill_the_full_period_no_proration(tmp_
     # are not prorated"); dan upgrades from Communicate to PureCloud 2 mid-period (FAQ: "billed
     # as a PureCloud contact center user for the full month").
     # period 1: ann only. Named pc2 users: 4, then 1 -> 4 x 110 and 1 x 110, full rate each.
-    _sessions_csv(tmp_path / "s.csv", [
-        ("ann", "prod", "pc2", "desktop", "2026-01-16T14:00:00Z", "2026-01-16T22:00:00Z"),
-        ("ann", "prod", "pc2", "desktop", "2026-02-20T14:00:00Z", "2026-02-20T22:00:00Z"),
-        ("bob", "prod", "pc2", "web", "2026-01-16T14:00:00Z", "2026-01-16T15:00:00Z"),
-        ("cat", "prod", "pc2", "desktop", "2026-02-13T14:00:00Z", "2026-02-13T15:00:00Z"),
-        ("dan", "prod", "communicate", "desktop", "2026-01-20T14:00:00Z",
-         "2026-01-20T15:00:00Z"),
-        ("dan", "prod", "pc2", "desktop", "2026-02-10T14:00:00Z", "2026-02-10T15:00:00Z"),
-        ("api", "prod", "pc2", "api", "2026-02-10T14:00:00Z", "2026-02-10T15:00:00Z"),
-    ])
+    _sessions_csv(
+        tmp_path / "s.csv",
+        [
+            ("ann", "prod", "pc2", "desktop", "2026-01-16T14:00:00Z", "2026-01-16T22:00:00Z"),
+            ("ann", "prod", "pc2", "desktop", "2026-02-20T14:00:00Z", "2026-02-20T22:00:00Z"),
+            ("bob", "prod", "pc2", "web", "2026-01-16T14:00:00Z", "2026-01-16T15:00:00Z"),
+            ("cat", "prod", "pc2", "desktop", "2026-02-13T14:00:00Z", "2026-02-13T15:00:00Z"),
+            (
+                "dan",
+                "prod",
+                "communicate",
+                "desktop",
+                "2026-01-20T14:00:00Z",
+                "2026-01-20T15:00:00Z",
+            ),
+            ("dan", "prod", "pc2", "desktop", "2026-02-10T14:00:00Z", "2026-02-10T15:00:00Z"),
+            ("api", "prod", "pc2", "api", "2026-02-10T14:00:00Z", "2026-02-10T15:00:00Z"),
+        ],
+    )
     (tmp_path / "c.toml").write_text(
         '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 0\n'
-        'prepay_rate = 110\nramp_months = 2\nterm_months = 1\n'
-        '[usage]\nsessions = "s.csv"\n')
-    with pytest.warns(BillingWarning, match=r"holds no data for 1 of the 3 billed periods: "
-                      r"period 2 \(2026-03-15 to 2026-04-14\)"):
+        "prepay_rate = 110\nramp_months = 2\nterm_months = 1\n"
+        '[usage]\nsessions = "s.csv"\n'
+    )
+    with pytest.warns(
+        BillingWarning,
+        match=r"holds no data for 1 of the 3 billed periods: "
+        r"period 2 \(2026-03-15 to 2026-04-14\)",
+    ):
         s = invoice_schedule(load_scenario(tmp_path / "c.toml"))
     assert rows(s, "invoice_date", "service_start", "service_end", "quantity", "amount") == [
         (D(2026, 2, 15), D(2026, 1, 15), D(2026, 2, 14), 4.0, Decimal("440")),
@@ -138,8 +159,9 @@ def test_deleted_added_and_upgraded_users_bill_the_full_period_no_proration(tmp_
 def test_jpy_contract_rounds_half_up_to_whole_yen():
     # 3 users x 12,345.5 JPY = 37,036.5 -> 37,037 (half up, no minor unit);
     # telephony 1,234.5 -> 1,235.
-    s = invoice_schedule(scenario([3], committed=0, prepay=12345.5, currency="JPY",
-                                  usage={"telephony": [1234.5]}))
+    s = invoice_schedule(
+        scenario([3], committed=0, prepay=12345.5, currency="JPY", usage={"telephony": [1234.5]})
+    )
     assert list(s["amount"]) == [Decimal("37037"), Decimal("1235")]
     assert all(a.as_tuple().exponent == 0 for a in s["amount"])
     assert set(s["currency"]) == {"JPY"}
@@ -166,20 +188,23 @@ def test_anchor_day_31_clamps_and_returns():
 def test_no_software_charges_during_the_ramp_but_telephony_still_bills():
     kwargs = dict(ramp=2, usage={"telephony": [50, 60, 70]})
     actual = invoice_schedule(scenario([30, 60, 100], **kwargs))
-    none = invoice_schedule(scenario([30, 60, 100], ramp_policy="no-software-charges",
-                                     **kwargs))
+    none = invoice_schedule(scenario([30, 60, 100], ramp_policy="no-software-charges", **kwargs))
     ramp_lines = actual[actual["description"].str.contains("ramp")]
     assert list(ramp_lines["amount"]) == [Decimal("3300"), Decimal("6600")]
     assert not none["description"].str.contains("ramp").any()
     assert list(none[none["description"] == "Telephony"]["amount"]) == [
-        Decimal("50"), Decimal("60"), Decimal("70")]
+        Decimal("50"),
+        Decimal("60"),
+        Decimal("70"),
+    ]
     # the difference between the policies is exactly the ramp lines
     assert grand_total(actual) - grand_total(none) == Decimal("9900")
 
 
 def test_partner_channel_shows_quantities_only():
-    s = invoice_schedule(scenario([100, 120], channel="partner", prepay=None,
-                                  usage={"telephony": [5, 5]}))
+    s = invoice_schedule(
+        scenario([100, 120], channel="partner", prepay=None, usage={"telephony": [5, 5]})
+    )
     assert s["rate"].isna().all() and s["amount"].isna().all()
     assert list(s["quantity"]) == [100.0, 1.0, 100.0, 20.0, 1.0]
     totals = invoice_totals(s)
@@ -188,23 +213,42 @@ def test_partner_channel_shows_quantities_only():
 
 
 def test_one_time_on_order_date_and_hardware_on_ship_date():
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 10,
-                         "prepay_rate": 10, "term_months": 1},
-            "usage": {"users": [10]},
-            "one_time": [{"description": "Enablement package", "amount": 15000}],
-            "hardware": [{"description": "Desk phones", "quantity": 40, "rate": 105,
-                          "ship_date": "2026-02-03"}]}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "committed_users": 10,
+            "prepay_rate": 10,
+            "term_months": 1,
+        },
+        "usage": {"users": [10]},
+        "one_time": [{"description": "Enablement package", "amount": 15000}],
+        "hardware": [
+            {"description": "Desk phones", "quantity": 40, "rate": 105, "ship_date": "2026-02-03"}
+        ],
+    }
     s = invoice_schedule(scenario_from_mapping(data))
-    assert rows(s, "invoice_date", "description", "timing", "service_start", "service_end",
-                "amount")[:1] == [
-        (D(2026, 1, 15), "Enablement package", "one-time", D(2026, 1, 15), D(2026, 1, 15),
-         Decimal("15000"))]
+    assert rows(
+        s, "invoice_date", "description", "timing", "service_start", "service_end", "amount"
+    )[:1] == [
+        (
+            D(2026, 1, 15),
+            "Enablement package",
+            "one-time",
+            D(2026, 1, 15),
+            D(2026, 1, 15),
+            Decimal("15000"),
+        )
+    ]
     hw = s[s["description"] == "Desk phones"]
     assert rows(hw, "invoice_date", "due_date", "service_start", "quantity", "amount") == [
-        (D(2026, 2, 3), D(2026, 3, 5), D(2026, 2, 3), 40.0, Decimal("4200"))]
+        (D(2026, 2, 3), D(2026, 3, 5), D(2026, 2, 3), 40.0, Decimal("4200"))
+    ]
     # one-time comes before the prepay of the same day
-    assert list(s["description"])[:2] == ["Enablement package",
-                                          "PureCloud 2 / CX 2 named users, prepay (committed)"]
+    assert list(s["description"])[:2] == [
+        "Enablement package",
+        "PureCloud 2 / CX 2 named users, prepay (committed)",
+    ]
 
 
 def test_zero_lines_are_left_out():
@@ -227,11 +271,13 @@ def test_ivr_overage_above_the_allowance():
     # pc2 named: 2,500 IVR minutes per user. Term period 0: 104 users > 100 committed ->
     # 260,000 included; 270,000 used -> 10,000 x 0.012 = 120.00. Period 1: 90 users, commitment
     # 100 -> 250,000 included; 240,000 used -> no line.
-    s = invoice_schedule(scenario([104, 90], ivr_overage_rate=0.012,
-                                  usage={"ivr_minutes": [270000, 240000]}))
+    s = invoice_schedule(
+        scenario([104, 90], ivr_overage_rate=0.012, usage={"ivr_minutes": [270000, 240000]})
+    )
     ivr = s[s["description"].str.startswith("Basic routing/IVR")]
     assert rows(ivr, "invoice_date", "service_start", "quantity", "rate", "amount") == [
-        (D(2026, 2, 15), D(2026, 1, 15), 10000.0, Decimal("0.012"), Decimal("120.00"))]
+        (D(2026, 2, 15), D(2026, 1, 15), 10000.0, Decimal("0.012"), Decimal("120.00"))
+    ]
 
 
 def test_ramp_allowance_counts_actual_users_and_concurrent_allowance_is_larger():
@@ -246,21 +292,38 @@ def test_api_requests_without_a_contract_rate_is_an_error():
 
 
 def test_dev_org_is_billed_exactly_like_production():
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 100,
-                         "prepay_rate": 110, "overage_rate": 130, "term_months": 1},
-            "usage": {"users": [98]},
-            "org": [{"name": "dev", "users": [5]}, {"name": "qa", "users": [2]}]}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "committed_users": 100,
+            "prepay_rate": 110,
+            "overage_rate": 130,
+            "term_months": 1,
+        },
+        "usage": {"users": [98]},
+        "org": [{"name": "dev", "users": [5]}, {"name": "qa", "users": [2]}],
+    }
     s = invoice_schedule(scenario_from_mapping(data))
     over = s[s["timing"] == "arrears"]
     assert rows(over, "quantity", "amount") == [(5.0, Decimal("650"))]  # 98 + 5 + 2 - 100
 
 
 def test_a_communicate_license_line_bills_beside_pc2():
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 10,
-                         "prepay_rate": 110, "license_model": "concurrent", "term_months": 1},
-            "product": [{"license": "communicate", "committed_users": 20, "prepay_rate": 25,
-                         "overage_rate": 30}],
-            "usage": {"users": {"pc2": [10], "communicate": [23]}}}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "committed_users": 10,
+            "prepay_rate": 110,
+            "license_model": "concurrent",
+            "term_months": 1,
+        },
+        "product": [
+            {"license": "communicate", "committed_users": 20, "prepay_rate": 25, "overage_rate": 30}
+        ],
+        "usage": {"users": {"pc2": [10], "communicate": [23]}},
+    }
     s = invoice_schedule(scenario_from_mapping(data))
     assert rows(s, "description", "quantity", "amount") == [
         ("PureCloud 2 / CX 2 concurrent users, prepay (committed)", 10.0, Decimal("1100")),
@@ -273,9 +336,17 @@ def test_storage_forecast_becomes_an_arrears_line():
     from billing_model.core.storage import StorageSettings, storage_forecast
 
     table = {"calls_per_month": 300000, "avg_minutes": 5, "retention_days": 90}
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 20,
-                         "prepay_rate": 110, "term_months": 4},
-            "usage": {"users": [20, 20, 20, 20]}, "storage": table}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "committed_users": 20,
+            "prepay_rate": 110,
+            "term_months": 4,
+        },
+        "usage": {"users": [20, 20, 20, 20]},
+        "storage": table,
+    }
     s = invoice_schedule(scenario_from_mapping(data))
     stored = storage_forecast(StorageSettings.from_mapping(table), "2026-01-15", 4)["stored_gb"]
     expected = [max(Decimal(repr(float(g))) - 500, Decimal(0)) for g in stored]  # 20 x 25 GB
@@ -285,8 +356,7 @@ def test_storage_forecast_becomes_an_arrears_line():
     assert [Decimal(repr(got.get(d, 0.0))) for d in starts] == expected
     assert any(e > 0 for e in expected)
     for q, a in zip(lines["quantity"], lines["amount"], strict=True):
-        assert a == (Decimal(repr(q)) * Decimal("0.25")).quantize(Decimal("0.01"),
-                                                                  ROUND_HALF_UP)
+        assert a == (Decimal(repr(q)) * Decimal("0.25")).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def test_basic_contract_variants_compare_ramp_lengths():
@@ -294,8 +364,10 @@ def test_basic_contract_variants_compare_ramp_lengths():
     names = [n for n, _ in s.variants()]
     assert names == ["base", "no ramp charges", "1-month ramp"]
     base, none, short = (invoice_schedule(v) for _, v in s.variants())
-    ramp_total = sum((a for d, a in zip(base["description"], base["amount"], strict=True)
-                      if "ramp" in d), Decimal(0))
+    ramp_total = sum(
+        (a for d, a in zip(base["description"], base["amount"], strict=True) if "ramp" in d),
+        Decimal(0),
+    )
     assert grand_total(base) - grand_total(none) == ramp_total
     assert short["invoice_date"].max() == D(2027, 2, 15)  # 1 + 12 periods
 
@@ -304,22 +376,33 @@ def test_basic_contract_variants_compare_ramp_lengths():
 # schedule_from_values
 # ------------------------------------------------------------------------------------------
 def test_schedule_from_values_matches_the_scenario_engine():
-    a = schedule_from_values("2026-01-15", 100, 110, 1, 2, [40, 112, 100], overage_rate=130,
-                             telephony=[1, 2, 3])
-    b = invoice_schedule(scenario([40, 112, 100], ramp=1, overage_rate=130,
-                                  usage={"telephony": [1, 2, 3]}))
+    a = schedule_from_values(
+        "2026-01-15", 100, 110, 1, 2, [40, 112, 100], overage_rate=130, telephony=[1, 2, 3]
+    )
+    b = invoice_schedule(
+        scenario([40, 112, 100], ramp=1, overage_rate=130, usage={"telephony": [1, 2, 3]})
+    )
     pd.testing.assert_frame_equal(a, b)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(users=[1, 2]), r"usage\.users: 2 values, but the contract bills 3 periods"),
-    (dict(users=[1, -2, 3]), r"usage\.users\[1\]: -2 is not accepted; accepted: a whole"),
-    (dict(users=[1, 2, 3], currency="XYZ"), r"contract\.currency: 'XYZ' is not accepted; "
-                                            r"accepted: AUD, BRL"),
-    (dict(users=[1, 2, 3], ramp_policy="free"), r"contract\.ramp_policy: 'free' is not "
-                                                r"accepted; accepted: actual-usage, "),
-    (dict(users=[1, 2, 3], telephony=[1, None, 2]), r"usage\.telephony: an empty value"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(users=[1, 2]), r"usage\.users: 2 values, but the contract bills 3 periods"),
+        (dict(users=[1, -2, 3]), r"usage\.users\[1\]: -2 is not accepted; accepted: a whole"),
+        (
+            dict(users=[1, 2, 3], currency="XYZ"),
+            r"contract\.currency: 'XYZ' is not accepted; "
+            r"accepted: AUD, BRL",
+        ),
+        (
+            dict(users=[1, 2, 3], ramp_policy="free"),
+            r"contract\.ramp_policy: 'free' is not "
+            r"accepted; accepted: actual-usage, ",
+        ),
+        (dict(users=[1, 2, 3], telephony=[1, None, 2]), r"usage\.telephony: an empty value"),
+    ],
+)
 def test_schedule_from_values_errors_name_the_key(kwargs, match):
     users = kwargs.pop("users")
     with pytest.raises(BillingInputError, match=match) as err:
@@ -336,8 +419,9 @@ def ref_first_day(order: dt.date, k: int) -> dt.date:
     return dt.date(year, month, min(order.day, calendar.monthrange(year, month)[1]))
 
 
-def reference_lines(order, committed, prepay, overage, ramp, term, users, telephony, policy,
-                    currency):
+def reference_lines(
+    order, committed, prepay, overage, ramp, term, users, telephony, policy, currency
+):
     """Plain slow reference: (kind, k, invoice date, quantity, amount), from the issue's rules."""
     quantum = Decimal(1).scaleb(-CURRENCIES[currency])
 
@@ -351,10 +435,16 @@ def reference_lines(order, committed, prepay, overage, ramp, term, users, teleph
             if policy == "actual-usage":
                 out.append(("ramp", k, nxt, users[k], amount(users[k], prepay)))
         else:
-            out.append(("prepay", k, ref_first_day(order, k), committed,
-                        amount(committed, prepay)))
-            out.append(("overage", k, nxt, max(0, users[k] - committed),
-                        amount(max(0, users[k] - committed), overage)))
+            out.append(("prepay", k, ref_first_day(order, k), committed, amount(committed, prepay)))
+            out.append(
+                (
+                    "overage",
+                    k,
+                    nxt,
+                    max(0, users[k] - committed),
+                    amount(max(0, users[k] - committed), overage),
+                )
+            )
         out.append(("telephony", k, nxt, 1, amount(1, telephony[k])))
     return [line for line in out if line[3] != 0 and line[4] != 0]
 
@@ -374,10 +464,14 @@ def contracts(draw):
     n = ramp + term
     day = draw(st.sampled_from([1, 15, 28, 29, 30, 31]))
     return {
-        "order": dt.date(draw(st.integers(2024, 2027)), draw(st.integers(1, 12)), 1).replace(
-            day=1) + dt.timedelta(days=0), "day": day,
-        "committed": draw(st.integers(0, 60)), "prepay": draw(money), "overage": draw(money),
-        "ramp": ramp, "term": term,
+        "order": dt.date(draw(st.integers(2024, 2027)), draw(st.integers(1, 12)), 1).replace(day=1)
+        + dt.timedelta(days=0),
+        "day": day,
+        "committed": draw(st.integers(0, 60)),
+        "prepay": draw(money),
+        "overage": draw(money),
+        "ramp": ramp,
+        "term": term,
         "users": draw(st.lists(st.integers(0, 120), min_size=n, max_size=n)),
         "telephony": draw(st.lists(money, min_size=n, max_size=n)),
         "policy": draw(st.sampled_from(["actual-usage", "no-software-charges"])),
@@ -390,21 +484,41 @@ def contracts(draw):
 def test_schedule_matches_the_reference(c):
     first = c["order"]
     order = first.replace(day=min(c["day"], calendar.monthrange(first.year, first.month)[1]))
-    s = schedule_from_values(order, c["committed"], c["prepay"], c["ramp"], c["term"],
-                             c["users"], overage_rate=c["overage"], currency=c["currency"],
-                             ramp_policy=c["policy"], telephony=c["telephony"])
-    expected = reference_lines(order, c["committed"], c["prepay"], c["overage"], c["ramp"],
-                               c["term"], c["users"], c["telephony"], c["policy"],
-                               c["currency"])
+    s = schedule_from_values(
+        order,
+        c["committed"],
+        c["prepay"],
+        c["ramp"],
+        c["term"],
+        c["users"],
+        overage_rate=c["overage"],
+        currency=c["currency"],
+        ramp_policy=c["policy"],
+        telephony=c["telephony"],
+    )
+    expected = reference_lines(
+        order,
+        c["committed"],
+        c["prepay"],
+        c["overage"],
+        c["ramp"],
+        c["term"],
+        c["users"],
+        c["telephony"],
+        c["policy"],
+        c["currency"],
+    )
     got = []
     for line in s.itertuples(index=False):
-        k = [j for j in range(c["ramp"] + c["term"])
-             if ref_first_day(order, j) == line.service_start]
+        k = [
+            j for j in range(c["ramp"] + c["term"]) if ref_first_day(order, j) == line.service_start
+        ]
         assert len(k) == 1
         assert line.service_end == ref_first_day(order, k[0] + 1) - dt.timedelta(days=1)
         assert line.due_date == line.invoice_date + dt.timedelta(days=30)
-        got.append((kind_of(line.description), k[0], line.invoice_date, int(line.quantity),
-                    line.amount))
+        got.append(
+            (kind_of(line.description), k[0], line.invoice_date, int(line.quantity), line.amount)
+        )
     assert sorted(got) == sorted(expected)
     # every period billed exactly once per charge
     assert len(set((kind, k) for kind, k, *_ in got)) == len(got)
@@ -424,27 +538,35 @@ def test_cli_csv_has_the_exact_columns_and_exact_decimals(capsys):
     assert main(["invoices", "scenarios/basic_contract.toml", "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == ",".join(COLUMNS)
-    assert out[1] == ("2026-01-15,2026-02-14,Enablement package,one-time,2026-01-15,2026-01-15,"
-                      "1,15000,15000.00,USD")
+    assert out[1] == (
+        "2026-01-15,2026-02-14,Enablement package,one-time,2026-01-15,2026-01-15,"
+        "1,15000,15000.00,USD"
+    )
     # the ramp line of period 0: (40 + 5 dev) x 110
-    assert ('2026-02-15,2026-03-17,"PureCloud 2 / CX 2 named users, ramp (actual usage)",'
-            "arrears,2026-01-15,2026-02-14,45,110.00,4950.00,USD") in out
+    assert (
+        '2026-02-15,2026-03-17,"PureCloud 2 / CX 2 named users, ramp (actual usage)",'
+        "arrears,2026-01-15,2026-02-14,45,110.00,4950.00,USD"
+    ) in out
 
 
 def test_cli_table_shows_invoice_totals_grand_total_and_tax_note(capsys):
-    assert main(["invoices", "scenarios/basic_contract.toml", "--variant",
-                 "no ramp charges"]) == 0
+    assert main(["invoices", "scenarios/basic_contract.toml", "--variant", "no ramp charges"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Invoice 2026-02-15 total (due 2026-03-17)" in out
     assert "Grand total: 177877.15 USD" in out
     assert " ".join(TAX_NOTE.split()) in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["invoices", "missing.toml"], "missing.toml: no such scenario file"),
-    (["invoices", "scenarios/basic_contract.toml", "--variant", "x"],
-     "variant 'x' is not defined; accepted: base, no ramp charges, 1-month ramp"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["invoices", "missing.toml"], "missing.toml: no such scenario file"),
+        (
+            ["invoices", "scenarios/basic_contract.toml", "--variant", "x"],
+            "variant 'x' is not defined; accepted: base, no ramp charges, 1-month ramp",
+        ),
+    ],
+)
 def test_cli_errors_are_one_line_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -454,11 +576,14 @@ def test_cli_errors_are_one_line_exit_2(argv, message, capsys):
 def test_cli_bad_scenario_is_one_line_exit_2(tmp_path, capsys):
     (tmp_path / "bad.toml").write_text(
         '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\ncommitted_users = 1\n'
-        'prepay_rate = 1\nterm_months = 1\ncurrency = "XYZ"\n[usage]\nusers = [1]\n')
+        'prepay_rate = 1\nterm_months = 1\ncurrency = "XYZ"\n[usage]\nusers = [1]\n'
+    )
     assert main(["invoices", str(tmp_path / "bad.toml")]) == 2
     err = capsys.readouterr().err
-    assert err == ("billing-model: error: bad.toml: contract.currency: 'XYZ' is not accepted; "
-                   "accepted: AUD, BRL, CAD, EUR, GBP, JPY, NZD, USD\n")
+    assert err == (
+        "billing-model: error: bad.toml: contract.currency: 'XYZ' is not accepted; "
+        "accepted: AUD, BRL, CAD, EUR, GBP, JPY, NZD, USD\n"
+    )
 
 
 @st.composite
@@ -470,20 +595,35 @@ def multi_org_scenarios(draw):
     def series(elements):
         return draw(st.lists(elements, min_size=n, max_size=n))
 
-    orgs = [{"name": f"org{i}", "users": {"pc2": series(st.integers(0, 40)),
-                                          "communicate": series(st.integers(0, 10))},
-             "ivr_minutes": series(st.integers(0, 200_000))}
-            for i in range(draw(st.integers(1, 3)))]
+    orgs = [
+        {
+            "name": f"org{i}",
+            "users": {"pc2": series(st.integers(0, 40)), "communicate": series(st.integers(0, 10))},
+            "ivr_minutes": series(st.integers(0, 200_000)),
+        }
+        for i in range(draw(st.integers(1, 3)))
+    ]
     return {
-        "contract": {"order_date": "2026-01-30", "license": "pc2",
-                     "committed_users": draw(st.integers(0, 60)), "prepay_rate": draw(money),
-                     "overage_rate": draw(money), "ramp_months": ramp, "term_months": term,
-                     "ivr_overage_rate": draw(money),
-                     "ramp_policy": draw(st.sampled_from(["actual-usage",
-                                                          "no-software-charges"]))},
-        "product": [{"license": "communicate", "committed_users": draw(st.integers(0, 10)),
-                     "prepay_rate": draw(money)}],
-        "usage": orgs[0], "org": orgs[1:],
+        "contract": {
+            "order_date": "2026-01-30",
+            "license": "pc2",
+            "committed_users": draw(st.integers(0, 60)),
+            "prepay_rate": draw(money),
+            "overage_rate": draw(money),
+            "ramp_months": ramp,
+            "term_months": term,
+            "ivr_overage_rate": draw(money),
+            "ramp_policy": draw(st.sampled_from(["actual-usage", "no-software-charges"])),
+        },
+        "product": [
+            {
+                "license": "communicate",
+                "committed_users": draw(st.integers(0, 10)),
+                "prepay_rate": draw(money),
+            }
+        ],
+        "usage": orgs[0],
+        "org": orgs[1:],
     }
 
 
@@ -505,8 +645,9 @@ def test_orgs_license_lines_and_fair_use_match_the_reference(data):
         pc2 = sum(o["users"]["pc2"][k] for o in orgs)
         com = sum(o["users"]["communicate"][k] for o in orgs)
         for key, users, committed, rate, over_rate in (
-                ("pc2", pc2, c["committed_users"], c["prepay_rate"], c["overage_rate"]),
-                ("com", com, comm["committed_users"], comm["prepay_rate"], comm["prepay_rate"])):
+            ("pc2", pc2, c["committed_users"], c["prepay_rate"], c["overage_rate"]),
+            ("com", com, comm["committed_users"], comm["prepay_rate"], comm["prepay_rate"]),
+        ):
             if k < ramp:
                 if c["ramp_policy"] == "actual-usage":
                     expected.append((key + "-ramp", k, users, amount(users, rate)))
@@ -529,9 +670,12 @@ def test_orgs_license_lines_and_fair_use_match_the_reference(data):
     got = []
     for line in s.itertuples(index=False):
         d = line.description
-        key = ("ivr" if d.startswith("Basic routing") else
-               ("pc2" if d.startswith("PureCloud 2") else "com") + (
-                   "-ramp" if "ramp" in d else "-prepay" if "prepay" in d else "-over"))
+        key = (
+            "ivr"
+            if d.startswith("Basic routing")
+            else ("pc2" if d.startswith("PureCloud 2") else "com")
+            + ("-ramp" if "ramp" in d else "-prepay" if "prepay" in d else "-over")
+        )
         got.append((key, starts[line.service_start], int(line.quantity), line.amount))
     assert sorted(got) == expected
     assert len({(key, k) for key, k, *_ in got}) == len(got)  # each charge once per period
@@ -541,8 +685,7 @@ def test_orgs_license_lines_and_fair_use_match_the_reference(data):
 def test_cli_totals_csv_adds_each_invoices_lines(capsys):
     assert main(["invoices", "scenarios/basic_contract.toml", "--format", "csv"]) == 0
     lines = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
-    assert main(["invoices", "scenarios/basic_contract.toml", "--totals", "--format",
-                 "csv"]) == 0
+    assert main(["invoices", "scenarios/basic_contract.toml", "--totals", "--format", "csv"]) == 0
     totals = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str)
     assert list(totals.columns) == ["invoice_date", "due_date", "lines", "amount", "currency"]
     for row in totals.itertuples(index=False):

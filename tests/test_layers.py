@@ -24,15 +24,37 @@ PACKAGE = ROOT / "billing_model"
 
 #: layer -> modules (of billing_model, or third-party top-level names) it must not import
 FORBIDDEN = {
-    "core": ("billing_model.io", "billing_model.workbook", "billing_model.formulas",
-             "billing_model.commands", "billing_model.cli", "billing_model.dask_engine",
-             "billing_model.output", "billing_model.progress", "openpyxl", "xlwings", "rich",
-             "pyarrow", "dask", "distributed"),
-    "io": ("billing_model.workbook", "billing_model.commands", "billing_model.cli",
-           "billing_model.output", "billing_model.dask_engine", "billing_model.service"),
+    "core": (
+        "billing_model.io",
+        "billing_model.workbook",
+        "billing_model.formulas",
+        "billing_model.commands",
+        "billing_model.cli",
+        "billing_model.dask_engine",
+        "billing_model.output",
+        "billing_model.progress",
+        "openpyxl",
+        "xlwings",
+        "rich",
+        "pyarrow",
+        "dask",
+        "distributed",
+    ),
+    "io": (
+        "billing_model.workbook",
+        "billing_model.commands",
+        "billing_model.cli",
+        "billing_model.output",
+        "billing_model.dask_engine",
+        "billing_model.service",
+    ),
     "workbook": ("billing_model.commands", "billing_model.cli"),
-    "service": ("billing_model.workbook", "billing_model.commands", "billing_model.cli",
-                "billing_model.udfs"),
+    "service": (
+        "billing_model.workbook",
+        "billing_model.commands",
+        "billing_model.cli",
+        "billing_model.udfs",
+    ),
 }
 #: formulas import only core (the rule tables) and themselves
 ALLOWED = {"formulas": ("billing_model.core", "billing_model.formulas")}
@@ -52,7 +74,7 @@ def imports(source: str, name: str, *, is_package: bool = False) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             else:
                 module = node.module or ""
@@ -68,58 +90,115 @@ def violations(layer: str, found: set[str]) -> list[str]:
 
     bad = [m for m in found for p in FORBIDDEN.get(layer, ()) if under(m, p)]
     if layer in ALLOWED:
-        bad += [m for m in found if m.startswith("billing_model")
-                and not any(under(m, p) for p in ALLOWED[layer])]
+        bad += [
+            m
+            for m in found
+            if m.startswith("billing_model") and not any(under(m, p) for p in ALLOWED[layer])
+        ]
     return sorted(set(bad))
 
 
-LAYERED = sorted([*(p for layer in ("core", "formulas", "io", "workbook")
-                   for p in (PACKAGE / layer).rglob("*.py")), PACKAGE / "service.py"])
+LAYERED = sorted(
+    [
+        *(
+            p
+            for layer in ("core", "formulas", "io", "workbook")
+            for p in (PACKAGE / layer).rglob("*.py")
+        ),
+        PACKAGE / "service.py",
+    ]
+)
 
 
 def test_every_layer_has_modules():
     assert {p.relative_to(PACKAGE).with_suffix("").parts[0] for p in LAYERED} == {
-        "core", "formulas", "io", "workbook", "service"}
+        "core",
+        "formulas",
+        "io",
+        "workbook",
+        "service",
+    }
     assert len(LAYERED) > 25
 
 
 @pytest.mark.parametrize("path", LAYERED, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_layer_imports_only_what_is_below_it(path):
     layer = path.relative_to(PACKAGE).with_suffix("").parts[0]
-    found = imports(path.read_text(encoding="utf-8"), module_name(path),
-                    is_package=path.name == "__init__.py")
+    found = imports(
+        path.read_text(encoding="utf-8"), module_name(path), is_package=path.name == "__init__.py"
+    )
     assert violations(layer, found) == []
 
 
-@pytest.mark.parametrize(("layer", "module", "line", "caught"), [
-    ("core", "billing_model.core.usage", "from ..io.sessions import read_sessions",
-     "billing_model.io.sessions"),
-    ("core", "billing_model.core.storage", "import openpyxl", "openpyxl"),
-    ("core", "billing_model.core.money", "    from rich.console import Console", "rich.console"),
-    ("core", "billing_model.core.periods", "from ..output import atomic_path",
-     "billing_model.output"),
-    ("core", "billing_model.core.invoices", "from billing_model import cli", "billing_model.cli"),
-    ("formulas", "billing_model.formulas.money", "from ..io.atomic import atomic_path",
-     "billing_model.io.atomic"),
-    ("formulas", "billing_model.formulas.storage", "from ..scenario import Scenario",
-     "billing_model.scenario"),
-    ("io", "billing_model.io.sessions", "from ..workbook import build_workbook",
-     "billing_model.workbook"),
-    ("io", "billing_model.io.libreoffice", "from ..commands import demo",
-     "billing_model.commands"),
-    ("workbook", "billing_model.workbook.build", "from ..cli import main", "billing_model.cli"),
-])
+@pytest.mark.parametrize(
+    ("layer", "module", "line", "caught"),
+    [
+        (
+            "core",
+            "billing_model.core.usage",
+            "from ..io.sessions import read_sessions",
+            "billing_model.io.sessions",
+        ),
+        ("core", "billing_model.core.storage", "import openpyxl", "openpyxl"),
+        (
+            "core",
+            "billing_model.core.money",
+            "    from rich.console import Console",
+            "rich.console",
+        ),
+        (
+            "core",
+            "billing_model.core.periods",
+            "from ..output import atomic_path",
+            "billing_model.output",
+        ),
+        (
+            "core",
+            "billing_model.core.invoices",
+            "from billing_model import cli",
+            "billing_model.cli",
+        ),
+        (
+            "formulas",
+            "billing_model.formulas.money",
+            "from ..io.atomic import atomic_path",
+            "billing_model.io.atomic",
+        ),
+        (
+            "formulas",
+            "billing_model.formulas.storage",
+            "from ..scenario import Scenario",
+            "billing_model.scenario",
+        ),
+        (
+            "io",
+            "billing_model.io.sessions",
+            "from ..workbook import build_workbook",
+            "billing_model.workbook",
+        ),
+        (
+            "io",
+            "billing_model.io.libreoffice",
+            "from ..commands import demo",
+            "billing_model.commands",
+        ),
+        ("workbook", "billing_model.workbook.build", "from ..cli import main", "billing_model.cli"),
+    ],
+)
 def test_a_forbidden_import_is_caught(layer, module, line, caught):
     source = f"def f():\n{line}\n" if line.startswith(" ") else line
     assert caught in violations(layer, imports(source, module))
 
 
-@pytest.mark.parametrize(("layer", "module", "line"), [
-    ("core", "billing_model.core.usage", "from .sessions import Sessions"),
-    ("formulas", "billing_model.formulas.invoices", "from ..core.invoices import TIMING"),
-    ("io", "billing_model.io.sessions", "from ..core.sessions import combine"),
-    ("workbook", "billing_model.workbook.usage", "from ..formulas import periods as fp"),
-])
+@pytest.mark.parametrize(
+    ("layer", "module", "line"),
+    [
+        ("core", "billing_model.core.usage", "from .sessions import Sessions"),
+        ("formulas", "billing_model.formulas.invoices", "from ..core.invoices import TIMING"),
+        ("io", "billing_model.io.sessions", "from ..core.sessions import combine"),
+        ("workbook", "billing_model.workbook.usage", "from ..formulas import periods as fp"),
+    ],
+)
 def test_an_import_from_below_is_allowed(layer, module, line):
     assert violations(layer, imports(line, module)) == []
 
@@ -132,14 +211,20 @@ def test_an_import_from_below_is_allowed(layer, module, line):
 # ``from .usage import Window`` to ``billing_model.core.usage``; a package's ``__init__`` is a
 # node of its own (importing a submodule runs it, but it only re-exports).
 
+
 def _type_checking(node: ast.If) -> bool:
     test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING"
-            or isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (
+        isinstance(test, ast.Name)
+        and test.id == "TYPE_CHECKING"
+        or isinstance(test, ast.Attribute)
+        and test.attr == "TYPE_CHECKING"
+    )
 
 
-def runtime_imports(source: str, name: str, known: set[str], *,
-                    is_package: bool = False) -> set[str]:
+def runtime_imports(
+    source: str, name: str, known: set[str], *, is_package: bool = False
+) -> set[str]:
     """The modules among ``known`` that ``source`` (module ``name``) imports when it runs."""
     package = name if is_package else name.rpartition(".")[0]
     found: set[str] = set()
@@ -155,8 +240,10 @@ def runtime_imports(source: str, name: str, known: set[str], *,
                 module = node.module or ""
                 if node.level:
                     parts = package.split(".")
-                    module = ".".join(parts[:len(parts) - node.level + 1]
-                                      + ([node.module] if node.module else []))
+                    module = ".".join(
+                        parts[: len(parts) - node.level + 1]
+                        + ([node.module] if node.module else [])
+                    )
                 for alias in node.names:
                     sub = f"{module}.{alias.name}"
                     found.add(sub if sub in known else module)
@@ -219,9 +306,12 @@ def cycle_through(graph: dict[str, set[str]], group: list[str]) -> list[str]:
 def package_graph() -> dict[str, set[str]]:
     paths = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     known = set(paths)
-    return {name: runtime_imports(path.read_text(encoding="utf-8"), name, known,
-                                  is_package=path.name == "__init__.py")
-            for name, path in paths.items()}
+    return {
+        name: runtime_imports(
+            path.read_text(encoding="utf-8"), name, known, is_package=path.name == "__init__.py"
+        )
+        for name, path in paths.items()
+    }
 
 
 def test_no_module_imports_itself_through_others():
@@ -229,27 +319,49 @@ def test_no_module_imports_itself_through_others():
     assert len(graph) > 60 and sum(map(len, graph.values())) > 150  # the graph was read
     groups = import_cycles(graph)
     assert groups == [], "import cycles:\n" + "\n".join(
-        " -> ".join(cycle_through(graph, g)) for g in groups)
+        " -> ".join(cycle_through(graph, g)) for g in groups
+    )
 
 
 _A, _B, _C = "billing_model.a", "billing_model.b", "billing_model.c"
 
 
-@pytest.mark.parametrize(("sources", "expected"), [
-    # directly, at module level
-    ({_A: "from . import b", _B: "from .a import f", _C: ""}, [[_A, _B, _A]]),
-    # through a third module, one of the imports inside a function
-    ({_A: "from .b import g", _B: "def g():\n    import billing_model.c",
-      _C: "from billing_model import a"}, [[_A, _B, _C, _A]]),
-    # an import only for the type checker never runs: no cycle
-    ({_A: "from . import b", _B: "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-      "    from .a import A", _C: ""}, []),
-    # ... but its ``else`` does
-    ({_A: "from . import b", _B: "if TYPE_CHECKING:\n    pass\nelse:\n    from . import a",
-      _C: ""}, [[_A, _B, _A]]),
-    # a chain is no cycle
-    ({_A: "from . import b", _B: "from .c import h", _C: "import numpy"}, []),
-])
+@pytest.mark.parametrize(
+    ("sources", "expected"),
+    [
+        # directly, at module level
+        ({_A: "from . import b", _B: "from .a import f", _C: ""}, [[_A, _B, _A]]),
+        # through a third module, one of the imports inside a function
+        (
+            {
+                _A: "from .b import g",
+                _B: "def g():\n    import billing_model.c",
+                _C: "from billing_model import a",
+            },
+            [[_A, _B, _C, _A]],
+        ),
+        # an import only for the type checker never runs: no cycle
+        (
+            {
+                _A: "from . import b",
+                _B: "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import A",
+                _C: "",
+            },
+            [],
+        ),
+        # ... but its ``else`` does
+        (
+            {
+                _A: "from . import b",
+                _B: "if TYPE_CHECKING:\n    pass\nelse:\n    from . import a",
+                _C: "",
+            },
+            [[_A, _B, _A]],
+        ),
+        # a chain is no cycle
+        ({_A: "from . import b", _B: "from .c import h", _C: "import numpy"}, []),
+    ],
+)
 def test_an_import_cycle_is_found(sources, expected):
     known = set(sources)
     graph = {name: runtime_imports(text, name, known) for name, text in sources.items()}
@@ -267,33 +379,51 @@ _REASONED = re.compile(r"#\s*type:\s*ignore\[[a-z0-9-]+(,\s*[a-z0-9-]+)*\]\s+#\s
 def unexplained_ignores(source: str) -> list[int]:
     """Lines of ``source`` with a ``type: ignore`` comment lacking its code or its reason (read
     from the comments only: a string that mentions one is no ignore)."""
-    return [token.start[0]
-            for token in tokenize.generate_tokens(io.StringIO(source).readline)
-            if token.type == tokenize.COMMENT and _IGNORE.search(token.string)
-            and not _REASONED.fullmatch(token.string)]
+    return [
+        token.start[0]
+        for token in tokenize.generate_tokens(io.StringIO(source).readline)
+        if token.type == tokenize.COMMENT
+        and _IGNORE.search(token.string)
+        and not _REASONED.fullmatch(token.string)
+    ]
 
 
-SOURCES = sorted(p for top in ("billing_model", "udfs", "tests", "benchmarks")
-                 for p in (ROOT / top).rglob("*.py"))
+SOURCES = sorted(
+    p
+    for top in ("billing_model", "udfs", "tests", "benchmarks")
+    for p in (ROOT / top).rglob("*.py")
+)
 
 
 def test_every_type_ignore_gives_its_code_and_reason():
-    found = {str(p.relative_to(ROOT)): lines for p in SOURCES
-             if (lines := unexplained_ignores(p.read_text(encoding="utf-8")))}
+    found = {
+        str(p.relative_to(ROOT)): lines
+        for p in SOURCES
+        if (lines := unexplained_ignores(p.read_text(encoding="utf-8")))
+    }
     assert len(SOURCES) > 100
     assert found == {}
 
 
-@pytest.mark.parametrize(("line", "caught"), [
-    ("x = f()  # type: ignore", True),
-    ("x = f()  # type: ignore[arg-type]", True),  # which error, but not why
-    ("x = f()  # type: ignore  # the stubs are wrong", True),  # why, but every error of the line
-    ("x = f()  #type:ignore[assignment]", True),
-    ("x = f()  # type: ignore[arg-type]  # pandas-stubs type .at as any scalar", False),
-    ("x = f()  # type: ignore[arg-type, union-attr]  # openpyxl: a cell or a merged cell", False),
-    ('x = "# type: ignore"', False),  # text, not a comment
-    ("x = f()  # the type: ignored here", False),
-])
+@pytest.mark.parametrize(
+    ("line", "caught"),
+    [
+        ("x = f()  # type: ignore", True),
+        ("x = f()  # type: ignore[arg-type]", True),  # which error, but not why
+        (
+            "x = f()  # type: ignore  # the stubs are wrong",
+            True,
+        ),  # why, but every error of the line
+        ("x = f()  #type:ignore[assignment]", True),
+        ("x = f()  # type: ignore[arg-type]  # pandas-stubs type .at as any scalar", False),
+        (
+            "x = f()  # type: ignore[arg-type, union-attr]  # openpyxl: a cell or a merged cell",
+            False,
+        ),
+        ('x = "# type: ignore"', False),  # text, not a comment
+        ("x = f()  # the type: ignored here", False),
+    ],
+)
 def test_an_unexplained_ignore_is_caught(line, caught):
     assert unexplained_ignores(line + "\n") == ([1] if caught else [])
 
@@ -301,8 +431,12 @@ def test_an_unexplained_ignore_is_caught(line, caught):
 # --- io reads and writes; the engines run in core, called by billing_model.service (issue #22) ----
 #: the engines' entry points: what computes billing figures from read data
 ENGINES = {
-    "billing_model.core.usage": ("compute_usage", "partial_usage", "finalize_usage",
-                                 "concurrency_profile"),
+    "billing_model.core.usage": (
+        "compute_usage",
+        "partial_usage",
+        "finalize_usage",
+        "concurrency_profile",
+    ),
     "billing_model.core.invoices": ("invoice_schedule", "contract_figures", "first_year_cost"),
     "billing_model.core.storage": ("storage_forecast", "storage_daily", "max_retention"),
     "billing_model.core.compare": ("compare_models",),
@@ -322,25 +456,37 @@ def engine_calls(source: str, name: str) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
             if node.level:
-                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
                 module = ".".join(base + ([node.module] if node.module else []))
             found.update(a.name for a in node.names if a.name in ENGINES.get(module, ()))
     return found
 
 
 def test_io_reads_and_writes_and_runs_no_engine():
-    runs = {(path.name, entry) for path in sorted((PACKAGE / "io").rglob("*.py"))
-            for entry in engine_calls(path.read_text(encoding="utf-8"), module_name(path))}
+    runs = {
+        (path.name, entry)
+        for path in sorted((PACKAGE / "io").rglob("*.py"))
+        for entry in engine_calls(path.read_text(encoding="utf-8"), module_name(path))
+    }
     assert runs == IO_RUNS_ENGINE  # a new one fails, and so does a stale exception
 
 
-@pytest.mark.parametrize(("module", "line", "caught"), [
-    ("billing_model.io.cells", "from billing_model.core.usage import Window, finalize_usage",
-     {"finalize_usage"}),
-    ("billing_model.io.scenario_values", "    from ..core.invoices import invoice_schedule",
-     {"invoice_schedule"}),
-    ("billing_model.io.scenario_values", "from ..core.invoices import COLUMNS", set()),
-])
+@pytest.mark.parametrize(
+    ("module", "line", "caught"),
+    [
+        (
+            "billing_model.io.cells",
+            "from billing_model.core.usage import Window, finalize_usage",
+            {"finalize_usage"},
+        ),
+        (
+            "billing_model.io.scenario_values",
+            "    from ..core.invoices import invoice_schedule",
+            {"invoice_schedule"},
+        ),
+        ("billing_model.io.scenario_values", "from ..core.invoices import COLUMNS", set()),
+    ],
+)
 def test_an_engine_call_in_io_is_caught(module, line, caught):
     source = f"def f():\n{line}\n" if line.startswith(" ") else line
     assert engine_calls(source, module) == caught

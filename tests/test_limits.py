@@ -29,14 +29,17 @@ def test_every_bound_reads_as_the_type_of_its_kind(row: Limit):
         assert got == value
 
 
-@pytest.mark.parametrize(("key", "read", "field"), [
-    ("periods", "day", "maximum"),  # a count is not a date
-    ("order_date", "whole", "minimum"),  # nor a date a count
-    ("price", "real", "maximum"),  # money is a Decimal, never a float
-    ("calls_per_month", "exact", "maximum"),  # a quantity is a float
-    ("avg_minutes", "whole", "maximum"),  # a decimal row, even of a whole value
-    ("periods", "whole", "default"),  # no default: None is not a number
-])
+@pytest.mark.parametrize(
+    ("key", "read", "field"),
+    [
+        ("periods", "day", "maximum"),  # a count is not a date
+        ("order_date", "whole", "minimum"),  # nor a date a count
+        ("price", "real", "maximum"),  # money is a Decimal, never a float
+        ("calls_per_month", "exact", "maximum"),  # a quantity is a float
+        ("avg_minutes", "whole", "maximum"),  # a decimal row, even of a whole value
+        ("periods", "whole", "default"),  # no default: None is not a number
+    ],
+)
 def test_a_bound_of_another_kind_is_refused(key, read, field):
     with pytest.raises(TypeError, match=f"{key}.{field} is"):
         getattr(LIMITS[key], read)(field)

@@ -45,16 +45,18 @@ def _error(target) -> str:
 def test_a_folder_as_the_target_names_the_target(tmp_path):
     # was "/…/.out.xlsx.<random>.tmp: is a directory": the temporary file's name
     (tmp_path / "out.xlsx").mkdir()
-    assert _error(tmp_path / "out.xlsx") == (f"{tmp_path / 'out.xlsx'}: is a folder; accepted: "
-                                             "a file name to write")
+    assert _error(tmp_path / "out.xlsx") == (
+        f"{tmp_path / 'out.xlsx'}: is a folder; accepted: a file name to write"
+    )
     assert list((tmp_path / "out.xlsx").iterdir()) == []
 
 
 def test_a_file_where_a_folder_is_needed(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
     target = tmp_path / "notes.txt" / "deeper" / "x.xlsx"
-    assert _error(target) == (f"{target}: {tmp_path / 'notes.txt'} is a file, not a folder; "
-                              "accepted: a file in a folder")
+    assert _error(target) == (
+        f"{target}: {tmp_path / 'notes.txt'} is a file, not a folder; accepted: a file in a folder"
+    )
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
@@ -68,8 +70,10 @@ def test_a_failed_rename_names_the_target_and_keeps_the_old_file(tmp_path, monke
         raise OSError(errno.ENOSPC, "No space left on device", str(src))
 
     monkeypatch.setattr(os, "replace", full)
-    assert _error(target) == (f"{target}: cannot be written (no space left on device); "
-                              "accepted: a file in a folder you can write to")
+    assert _error(target) == (
+        f"{target}: cannot be written (no space left on device); "
+        "accepted: a file in a folder you can write to"
+    )
     assert target.read_text() == "the user's file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["quote.xlsx"]
 
@@ -84,9 +88,16 @@ def test_amounts_formatted_as_text_are_right_aligned():
     from billing_model.output import print_table
 
     out = io.StringIO()
-    print_table(pd.DataFrame({"invoice": ["2026-03-01", "2026-03-10"],
-                              "amount": ["12500.00", "3560.00"],
-                              "cost": ["0.00 USD", "1,250.50 USD"]}), out=out)
+    print_table(
+        pd.DataFrame(
+            {
+                "invoice": ["2026-03-01", "2026-03-10"],
+                "amount": ["12500.00", "3560.00"],
+                "cost": ["0.00 USD", "1,250.50 USD"],
+            }
+        ),
+        out=out,
+    )
     rows = [line for line in out.getvalue().splitlines() if "2026-03-10" in line]
     assert "│  3560.00 │" in rows[0]
     assert "│     0.00 USD │" in out.getvalue()

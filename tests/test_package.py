@@ -44,6 +44,7 @@ API = {
 
 # --- the public API --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(API))
 def test_a_public_name_is_the_engine_itself(name):
     assert getattr(billing_model, name) is getattr(importlib.import_module(API[name]), name)
@@ -52,8 +53,13 @@ def test_a_public_name_is_the_engine_itself(name):
 
 
 def test_the_api_is_what_the_issue_asks_and_nothing_else():
-    assert {"compute_usage", "load_scenario", "invoice_schedule", "storage_forecast",
-            "build_workbook"} <= set(billing_model.__all__)
+    assert {
+        "compute_usage",
+        "load_scenario",
+        "invoice_schedule",
+        "storage_forecast",
+        "build_workbook",
+    } <= set(billing_model.__all__)
     assert set(billing_model.__all__) == {*API, "__version__"}
 
 
@@ -65,16 +71,20 @@ def test_an_unknown_name_is_an_attribute_error():
 
 def test_importing_the_package_loads_no_engine():
     # the CLI imports the package first: `usage --format csv` must start as fast as before
-    code = ("import sys, billing_model; "
-            "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'xlsxwriter', "
-            "'billing_model.core', 'billing_model.io') if m in sys.modules)); "
-            "billing_model.compute_usage; print('numpy' in sys.modules)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
+    code = (
+        "import sys, billing_model; "
+        "print(sorted(m for m in ('numpy', 'pandas', 'pyarrow', 'xlsxwriter', "
+        "'billing_model.core', 'billing_model.io') if m in sys.modules)); "
+        "billing_model.compute_usage; print('numpy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout
 
 
 # --- --version -------------------------------------------------------------------------------
+
 
 def test_version_is_the_installed_metadata(capsys):
     with pytest.raises(SystemExit) as done:
@@ -95,13 +105,19 @@ def test_version_without_metadata_says_so(monkeypatch):
 
 def test_version_into_a_full_stdout_is_one_line():
     with open("/dev/full", "w") as full:
-        done = subprocess.run([sys.executable, "-m", "billing_model", "--version"], cwd=ROOT,
-                              stdout=full, stderr=subprocess.PIPE, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "billing_model", "--version"],
+            cwd=ROOT,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert done.returncode == 1
     assert done.stderr == ("billing-model: error: standard output: no space left on device\n")
 
 
 # --- the demo's folders ------------------------------------------------------------------------
+
 
 def test_a_checkout_builds_the_demo_from_the_repository():
     from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR
@@ -123,16 +139,34 @@ def wheel(tmp_path_factory) -> Path:
     src = work / "src"
     for name in SOURCES:
         if (ROOT / name).is_dir():
-            shutil.copytree(ROOT / name, src / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         else:
             src.mkdir(exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                           "--no-build-isolation", "--no-index", "-w", str(work / "dist"),
-                           str(src)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, ("the wheel did not build (setuptools>=70.1 is in the dev "
-                                  f"extra: make setup)\n{done.stderr[-3000:]}")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(work / "dist"),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (
+        "the wheel did not build (setuptools>=70.1 is in the dev "
+        f"extra: make setup)\n{done.stderr[-3000:]}"
+    )
     (built,) = (work / "dist").glob("billing_model-*.whl")
     return built
 
@@ -143,16 +177,34 @@ def venv(wheel, tmp_path_factory) -> Path:
     its own (a ``.pth`` line: the dependencies, never a second billing_model before the
     wheel's; the editable install's finder is not run, .pth files of that folder are not)."""
     env = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120
+    )
     python = env / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c",
-                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(purelib, "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install",
-                           "--quiet", "--no-deps", "--no-index", str(wheel)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return env
 
@@ -160,19 +212,22 @@ def venv(wheel, tmp_path_factory) -> Path:
 def _run(venv: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
-    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
 def test_the_wheel_holds_the_examples_and_no_udfs_package(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = {f"billing_model/scenarios/{p.relative_to(ROOT / 'scenarios').as_posix()}"
-               for p in (ROOT / "scenarios").rglob("*") if p.is_file()}
+    shipped = {
+        f"billing_model/scenarios/{p.relative_to(ROOT / 'scenarios').as_posix()}"
+        for p in (ROOT / "scenarios").rglob("*")
+        if p.is_file()
+    }
     assert shipped and shipped <= names, sorted(shipped - names)
     assert "billing_model/udfs.py" in names and "billing_model/py.typed" in names
-    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} \
-        == {"billing_model"}
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {
+        "billing_model"
+    }
 
 
 @pytest.mark.slow
@@ -182,25 +237,37 @@ def test_the_installed_package_runs_outside_the_repository(venv, wheel, tmp_path
     assert (done.returncode, done.stdout) == (0, f"billing-model {version}\n"), done.stderr
 
     # the package, the examples and the Excel functions come from the new environment
-    done = _run(venv, tmp_path, "python", "-c",
-                "import billing_model, billing_model.udfs, importlib.util\n"
-                "from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR\n"
-                "print(billing_model.__file__, SCENARIOS_DIR, WORKBOOKS_DIR, "
-                "importlib.util.find_spec('udfs'), billing_model.__version__, "
-                "len(billing_model.udfs.EXCEL_FUNCTIONS))")
+    done = _run(
+        venv,
+        tmp_path,
+        "python",
+        "-c",
+        "import billing_model, billing_model.udfs, importlib.util\n"
+        "from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR\n"
+        "print(billing_model.__file__, SCENARIOS_DIR, WORKBOOKS_DIR, "
+        "importlib.util.find_spec('udfs'), billing_model.__version__, "
+        "len(billing_model.udfs.EXCEL_FUNCTIONS))",
+    )
     assert done.returncode == 0, done.stderr
     package, scenarios, workbooks, udfs, installed, functions = done.stdout.split()
     assert Path(package).is_relative_to(venv) and Path(scenarios).is_relative_to(venv)
     assert Path(scenarios) == Path(package).parent / "scenarios"
     from billing_model.udfs import EXCEL_FUNCTIONS  # this checkout's: the wheel holds them all
 
-    assert (workbooks, udfs, installed, functions) == ("workbooks", "None", version,
-                                                       str(len(EXCEL_FUNCTIONS)))
+    assert (workbooks, udfs, installed, functions) == (
+        "workbooks",
+        "None",
+        version,
+        str(len(EXCEL_FUNCTIONS)),
+    )
 
     done = _run(venv, tmp_path, "billing-model", "demo", "--out-dir", "made")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout.startswith("Built 4 live workbooks in made/")
     assert sorted(p.name for p in (tmp_path / "made").iterdir()) == [
-        "eur_contract.xlsx", "finance_ramp_study.xlsx", "sales_quote.xlsx",
-        "storage_estimate.xlsx"]
+        "eur_contract.xlsx",
+        "finance_ramp_study.xlsx",
+        "sales_quote.xlsx",
+        "storage_estimate.xlsx",
+    ]

@@ -23,8 +23,11 @@ from billing_model.cli import main
 from billing_model.core import periods, validate
 from billing_model.workbook import SCENARIOS_DIR
 
-PARSERS = {periods._lookup_zone.__code__: "zone", periods.to_date.__code__: "date",
-           validate.date.__code__: "date"}
+PARSERS = {
+    periods._lookup_zone.__code__: "zone",
+    periods.to_date.__code__: "date",
+    validate.date.__code__: "date",
+}
 
 
 @contextmanager
@@ -62,8 +65,21 @@ def test_text_is_parsed_each_time_a_parsed_value_never():
 
 def test_one_usage_run_parses_its_zone_and_order_date_once(capsys):
     with counting("Europe/Berlin", dt.date(2026, 3, 1)) as counts:
-        assert main(["usage", str(SCENARIOS_DIR / "sample_sessions.csv"), "--order-date",
-                     "2026-03-01", "--timezone", "Europe/Berlin", "--format", "csv"]) == 0
+        assert (
+            main(
+                [
+                    "usage",
+                    str(SCENARIOS_DIR / "sample_sessions.csv"),
+                    "--order-date",
+                    "2026-03-01",
+                    "--timezone",
+                    "Europe/Berlin",
+                    "--format",
+                    "csv",
+                ]
+            )
+            == 0
+        )
     assert counts == Counter(zone=1, order_date=1)
     assert capsys.readouterr().out.count("\n") > 1  # it did count the sessions
 
@@ -72,7 +88,8 @@ def test_one_invoices_run_parses_its_zone_and_order_date_once(capsys):
     """basic_contract.toml has two variants: they reuse the base's parsed order date and
     zone, and the invoice engine takes both as parsed."""
     with counting("America/New_York", dt.date(2026, 1, 15)) as counts:
-        assert main(["invoices", str(SCENARIOS_DIR / "basic_contract.toml"), "--format",
-                     "csv"]) == 0
+        assert (
+            main(["invoices", str(SCENARIOS_DIR / "basic_contract.toml"), "--format", "csv"]) == 0
+        )
     assert counts == Counter(zone=1, order_date=1)
     assert "2026-01-15" in capsys.readouterr().out

@@ -22,15 +22,21 @@ def test_faq_order_on_the_15th():
     assert cal.last_day(0) == dt.date(2026, 2, 14)
     start, end = cal.starts_ns([0, 1])
     assert start == utc("2026-01-15T05:00:00Z")  # local midnight EST = 05:00 UTC
-    assert end == utc("2026-02-15T05:00:00Z")    # last instant 2026-02-14 23:59:59.999 EST
+    assert end == utc("2026-02-15T05:00:00Z")  # last instant 2026-02-14 23:59:59.999 EST
 
 
 def test_month_end_anchor_clamps_and_returns():
     # docs/rules.md#anchor-days: Jan 31 -> Feb 28 -> Mar 31, computed from the original anchor,
     # never chained
     got = anchor_dates("2026-01-31", range(0, 6)).astype(str).tolist()
-    assert got == ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31",
-                   "2026-06-30"]
+    assert got == [
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+        "2026-05-31",
+        "2026-06-30",
+    ]
 
 
 def test_leap_year_and_day_30_and_29():
@@ -41,7 +47,10 @@ def test_leap_year_and_day_30_and_29():
 def test_periods_go_backwards_from_the_order_date():
     cal = BillingCalendar("2026-03-31")
     assert anchor_dates("2026-03-31", [-1, -2, -3]).astype(str).tolist() == [
-        "2026-02-28", "2026-01-31", "2025-12-31"]
+        "2026-02-28",
+        "2026-01-31",
+        "2025-12-31",
+    ]
     assert cal.last_day(-1) == dt.date(2026, 3, 30)
 
 
@@ -64,8 +73,14 @@ def test_dst_fall_back_weekend_moves_no_boundary():
 
 def test_period_of_instants_near_boundaries():
     cal = BillingCalendar("2026-03-08")
-    t = np.array([utc("2026-03-08T04:59:59Z"), utc("2026-03-08T05:00:00Z"),
-                  utc("2026-04-08T03:59:59Z"), utc("2026-04-08T04:00:00Z")])
+    t = np.array(
+        [
+            utc("2026-03-08T04:59:59Z"),
+            utc("2026-03-08T05:00:00Z"),
+            utc("2026-04-08T03:59:59Z"),
+            utc("2026-04-08T04:00:00Z"),
+        ]
+    )
     assert cal.period_of_ns(t).tolist() == [-1, 0, 0, 1]
 
 
@@ -113,8 +128,9 @@ def test_a_time_after_the_date_is_dropped():
 @pytest.mark.parametrize("far", ["9999-12-15", "0001-01-01", dt.date(2262, 5, 1)])
 def test_dates_outside_the_model_range_are_one_line(far):
     # 9999-12-15 overflowed the calendar (OverflowError) a few periods on
-    with pytest.raises(BillingInputError, match="out of range; accepted: YYYY-MM-DD from "
-                                                "1900-01-01 to 2199-12-31"):
+    with pytest.raises(
+        BillingInputError, match="out of range; accepted: YYYY-MM-DD from 1900-01-01 to 2199-12-31"
+    ):
         to_date(far, where="--order-date")
 
 
@@ -130,8 +146,11 @@ def test_fixed_offset_us_zone_names_warn_once(monkeypatch):
     from billing_model.core.errors import BillingWarning
 
     monkeypatch.setattr(periods, "_WARNED", set())
-    with pytest.warns(BillingWarning, match="--timezone: 'EST' is a fixed UTC offset without "
-                                            "daylight saving time.*'America/New_York'"):
+    with pytest.warns(
+        BillingWarning,
+        match="--timezone: 'EST' is a fixed UTC offset without "
+        "daylight saving time.*'America/New_York'",
+    ):
         assert periods.get_timezone("EST", where="--timezone").key == "EST"
     import warnings
 

@@ -25,8 +25,9 @@ def test_enabled_only_on_a_terminal():
     assert progress_enabled(io.StringIO()) is False
 
 
-@pytest.mark.parametrize(("value", "expected"), [("0", False), ("off", False), ("1", True),
-                                                 ("yes", True)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("0", False), ("off", False), ("1", True), ("yes", True)]
+)
 def test_environment_overrides(monkeypatch, value, expected):
     monkeypatch.setenv("BILLING_MODEL_PROGRESS", value)
     assert progress_enabled(Terminal()) is expected

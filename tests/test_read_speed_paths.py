@@ -18,10 +18,14 @@ def stamps(hours):
 
 def write_groups(path, users, starts, ends, licenses, group_rows):
     """A Parquet file with row groups of ``group_rows`` rows, text as written by pandas."""
-    table = pa.table({"user_id": pa.array(users, pa.large_string()),
-                      "license": pa.array(licenses, pa.large_string()),
-                      "start": pa.array(starts).cast(pa.timestamp("us", tz="UTC")),
-                      "end": pa.array(ends).cast(pa.timestamp("us", tz="UTC"))})
+    table = pa.table(
+        {
+            "user_id": pa.array(users, pa.large_string()),
+            "license": pa.array(licenses, pa.large_string()),
+            "start": pa.array(starts).cast(pa.timestamp("us", tz="UTC")),
+            "end": pa.array(ends).cast(pa.timestamp("us", tz="UTC")),
+        }
+    )
     pq.write_table(table, path, row_group_size=group_rows)
     return path
 
@@ -33,8 +37,14 @@ def ten_rows(tmp_path, *, bad=(), licenses=None):
     end = start + np.timedelta64(30, "m")
     for i in bad:
         end[i] = start[i] - np.timedelta64(5, "m")
-    return write_groups(tmp_path / "s.parquet", [f"u{i % 5}" for i in range(10)], start, end,
-                        licenses or ["pc2"] * 10, 2)
+    return write_groups(
+        tmp_path / "s.parquet",
+        [f"u{i % 5}" for i in range(10)],
+        start,
+        end,
+        licenses or ["pc2"] * 10,
+        2,
+    )
 
 
 @pytest.fixture
@@ -53,9 +63,11 @@ def test_a_bad_row_comes_before_a_later_unreadable_file(tmp_path, threads, later
     (tmp_path / later).write_text("user_id,start,end\nx,2026-01-05T08:00:00Z\n")
     with pytest.raises(BillingInputError) as info:
         read_sessions(tmp_path)
-    assert str(info.value) == (f"{tmp_path / 'a.parquet'}: row 10: end '2026-01-05T08:55:00+00:00'"
-                               " is before start '2026-01-05T09:00:00+00:00'; accepted: end at "
-                               "or after start")
+    assert str(info.value) == (
+        f"{tmp_path / 'a.parquet'}: row 10: end '2026-01-05T08:55:00+00:00'"
+        " is before start '2026-01-05T09:00:00+00:00'; accepted: end at "
+        "or after start"
+    )
 
 
 def test_a_bad_row_in_the_third_row_group_is_named_by_its_file_row(tmp_path, threads):
@@ -63,8 +75,10 @@ def test_a_bad_row_in_the_third_row_group_is_named_by_its_file_row(tmp_path, thr
     f = ten_rows(tmp_path, bad=[5])
     with pytest.raises(BillingInputError) as info:
         read_sessions(f)
-    assert str(info.value) == (f"{f}: row 6: end '2026-01-05T04:55:00+00:00' is before start "
-                               "'2026-01-05T05:00:00+00:00'; accepted: end at or after start")
+    assert str(info.value) == (
+        f"{f}: row 6: end '2026-01-05T04:55:00+00:00' is before start "
+        "'2026-01-05T05:00:00+00:00'; accepted: end at or after start"
+    )
 
 
 def test_the_first_bad_piece_in_file_order_is_reported(tmp_path, threads):
@@ -75,8 +89,11 @@ def test_the_first_bad_piece_in_file_order_is_reported(tmp_path, threads):
     with pytest.raises(BillingInputError, match=r"s\.parquet: row 8: end '2026-01-05T06:55"):
         read_sessions(f)
     f = ten_rows(tmp_path, licenses=licenses)
-    with pytest.raises(BillingInputError, match=r"s\.parquet: row 10, column 'license': "
-                                                r"unknown license 'gold'"):
+    with pytest.raises(
+        BillingInputError,
+        match=r"s\.parquet: row 10, column 'license': "
+        r"unknown license 'gold'",
+    ):
         read_sessions(f)
 
 
@@ -107,25 +124,29 @@ def test_big_row_groups_are_read_in_batches_with_their_rows(tmp_path, monkeypatc
     start = np.array(stamps(range(12)), dtype="datetime64[ns]")
     end = start + np.timedelta64(30, "m")
     end[6] = start[6] - np.timedelta64(5, "m")
-    f = write_groups(tmp_path / "s.parquet", [f"U{i % 3}" for i in range(12)], start, end,
-                     ["pc1"] * 12, 4)
+    f = write_groups(
+        tmp_path / "s.parquet", [f"U{i % 3}" for i in range(12)], start, end, ["pc1"] * 12, 4
+    )
     with pytest.raises(BillingInputError, match=r"s\.parquet: row 7: end"):
         read_sessions(f)
     end[6] = start[6]
-    f = write_groups(tmp_path / "s.parquet", [f"U{i % 3}" for i in range(12)], start, end,
-                     ["pc1"] * 12, 4)
+    f = write_groups(
+        tmp_path / "s.parquet", [f"U{i % 3}" for i in range(12)], start, end, ["pc1"] * 12, 4
+    )
     s = read_sessions(f)
     assert s.user.tolist() == [0, 1, 2] * 4
-    assert (s.end_ns - s.start_ns).tolist() == [1_800_000_000_000] * 6 + [0] + \
-        [1_800_000_000_000] * 5
+    assert (s.end_ns - s.start_ns).tolist() == [1_800_000_000_000] * 6 + [0] + [
+        1_800_000_000_000
+    ] * 5
 
 
 def test_codes_are_int32_and_ids_named_as_first_seen_across_pieces(tmp_path, threads):
     # the same user in other case and spaces in a later piece is one user, named as first seen
     users = ["bob", "Ann", " ANN ", "bob", "ann", "carl"] + ["bob"] * 4
     start = np.array(stamps(range(10)), dtype="datetime64[ns]")
-    f = write_groups(tmp_path / "s.parquet", users, start, start + np.timedelta64(1, "h"),
-                     ["pc2"] * 10, 2)
+    f = write_groups(
+        tmp_path / "s.parquet", users, start, start + np.timedelta64(1, "h"), ["pc2"] * 10, 2
+    )
     s = read_sessions(f)
     assert s.user.dtype == np.int32 and s.org.dtype == np.int32
     assert s.user_ids.tolist() == ["Ann", "bob", "carl"]
@@ -137,13 +158,21 @@ def test_a_corrupt_page_in_a_later_piece_is_one_line(tmp_path, threads):
     # the page is decoded on a reading thread: its error is still the file's one line
     f = tmp_path / "s.parquet"
     n = 6000
-    pq.write_table(pa.table({"user_id": [f"user{i % 97}" for i in range(n)],
-                             "start": ["2026-01-05T08:00:00Z"] * n,
-                             "end": [f"2026-01-05T{9 + i % 10:02d}:00:00Z" for i in range(n)],
-                             "license": ["pc2"] * n}), f, compression="snappy",
-                   row_group_size=2000)
+    pq.write_table(
+        pa.table(
+            {
+                "user_id": [f"user{i % 97}" for i in range(n)],
+                "start": ["2026-01-05T08:00:00Z"] * n,
+                "end": [f"2026-01-05T{9 + i % 10:02d}:00:00Z" for i in range(n)],
+                "license": ["pc2"] * n,
+            }
+        ),
+        f,
+        compression="snappy",
+        row_group_size=2000,
+    )
     data = bytearray(f.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 400] = b"A" * 400
+    data[len(data) // 2 : len(data) // 2 + 400] = b"A" * 400
     f.write_bytes(bytes(data))
     with pytest.raises(BillingInputError) as info:
         read_sessions(f)
@@ -168,18 +197,31 @@ def test_a_folder_of_parquet_parts_is_written_into_one_set_of_columns(tmp_path, 
     folder = tmp_path / "parts"
     folder.mkdir()
     start = np.array(stamps(range(10)), dtype="datetime64[ns]")
-    write_groups(folder / "a.parquet", [f"u{i % 5}" for i in range(10)], start,
-                 start + np.timedelta64(30, "m"), ["pc2"] * 10, 2)
-    write_groups(folder / "b.parquet", ["zed", "u1", "zed"], start[:3],
-                 start[:3] + np.timedelta64(1, "h"), ["pc1", "pc3", "pc1"], 2)
+    write_groups(
+        folder / "a.parquet",
+        [f"u{i % 5}" for i in range(10)],
+        start,
+        start + np.timedelta64(30, "m"),
+        ["pc2"] * 10,
+        2,
+    )
+    write_groups(
+        folder / "b.parquet",
+        ["zed", "u1", "zed"],
+        start[:3],
+        start[:3] + np.timedelta64(1, "h"),
+        ["pc1", "pc3", "pc1"],
+        2,
+    )
     s = read_sessions(folder)
     assert s.user_ids.tolist() == ["u0", "u1", "u2", "u3", "u4", "zed"]
     assert s.user.tolist() == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 5, 1, 5]
     assert s.rank.tolist() == [3] * 10 + [2, 4, 2]
     assert ((s.end_ns - s.start_ns) // 60_000_000_000).tolist() == [30] * 10 + [60] * 3
     assert s.billable.all()
-    (folder / "c.csv").write_text("user_id,start,end,license,client\n"
-                                  "u9,2026-01-05T08:00:00Z,2026-01-05T08:10:00Z,pc2,api\n")
+    (folder / "c.csv").write_text(
+        "user_id,start,end,license,client\nu9,2026-01-05T08:00:00Z,2026-01-05T08:10:00Z,pc2,api\n"
+    )
     s = read_sessions(folder)
     assert s.user_ids.tolist()[-1] == "zed" and s.user.tolist()[-1] == 5
     assert s.user.tolist()[:13] == [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 6, 1, 6]
@@ -192,8 +234,9 @@ def test_an_id_first_seen_in_lower_case_keeps_that_spelling(tmp_path, threads):
     # piece spells one of them in capitals: the earliest spelling still names the user
     users = ["ann", "bob", "BOB", "Cyd", "cyd", "ann"]
     start = np.array(stamps(range(6)), dtype="datetime64[ns]")
-    f = write_groups(tmp_path / "s.parquet", users, start, start + np.timedelta64(1, "h"),
-                     ["pc2"] * 6, 2)
+    f = write_groups(
+        tmp_path / "s.parquet", users, start, start + np.timedelta64(1, "h"), ["pc2"] * 6, 2
+    )
     s = read_sessions(f)
     assert s.user_ids.tolist() == ["Cyd", "ann", "bob"]
     assert s.user.tolist() == [1, 2, 2, 0, 0, 1]

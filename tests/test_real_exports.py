@@ -69,19 +69,31 @@ def api_usage(path, engine, **kw):
 
 # --- 1. open presence records -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_open_records_run_to_the_latest_time_of_the_export(capsys, engine):
     # 40 agents in at 13:00 and lee at 13:30, none with an endTime; sup's OFFLINE record ends
     # at 18:00, the latest time in the export. It gave peak 1 and dropped lee as "zero-length".
-    code, rows, err = usage_csv(capsys, DATA / "open_presence.json", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC",
-                                engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "open_presence.json",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        engine=engine,
+    )
     assert code == 0, err
-    assert rows[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
-                ].values.tolist() == [[42, 41, 41, 41]]
-    assert ("open_presence.json: 41 presence record(s) have no endTime (still logged in): each "
-            "is a login, taken to run until 2026-03-10T18:00:00Z (the latest start or end in "
-            "the export") in err
+    assert rows[
+        ["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+    ].values.tolist() == [[42, 41, 41, 41]]
+    assert (
+        "open_presence.json: 41 presence record(s) have no endTime (still logged in): each "
+        "is a login, taken to run until 2026-03-10T18:00:00Z (the latest start or end in "
+        "the export"
+    ) in err
     assert "zero-length" not in err
 
 
@@ -89,9 +101,19 @@ def test_open_records_run_to_the_latest_time_of_the_export(capsys, engine):
 def test_open_records_run_until_as_of(capsys, engine):
     # --as-of 13:30: lee's login is open from the instant it starts, still a named user;
     # the 40 agents are present 30 minutes: peak 40 (30 minutes at 40 or more)
-    code, rows, err = usage_csv(capsys, DATA / "open_presence.json", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC",
-                                "--as-of", "2026-03-10T13:30:00Z", engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "open_presence.json",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        "--as-of",
+        "2026-03-10T13:30:00Z",
+        engine=engine,
+    )
     assert code == 0, err
     assert rows[["named_users", "peak_concurrent", "raw_peak"]].values.tolist() == [[42, 40, 40]]
     assert "taken to run until 2026-03-10T13:30:00Z (--as-of)" in err
@@ -101,8 +123,14 @@ def test_open_records_run_until_as_of(capsys, engine):
 def test_open_records_through_the_api(engine):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = api_usage(DATA / "open_presence.json", engine, license="pc2",
-                        order_date="2026-03-01", timezone="UTC", as_of="2026-03-10T16:00:00Z")
+        out = api_usage(
+            DATA / "open_presence.json",
+            engine,
+            license="pc2",
+            order_date="2026-03-01",
+            timezone="UTC",
+            as_of="2026-03-10T16:00:00Z",
+        )
     assert out[["named_users", "peak_concurrent"]].values.tolist() == [[42, 41]]
     assert sum("have no endTime" in str(w.message) for w in caught) == 1
 
@@ -111,43 +139,67 @@ def test_open_records_through_the_api(engine):
 def test_zero_length_session_is_a_named_login_in_no_slice(capsys, engine):
     # bob's login has no length: he logged in (FAQ: anyone who logged in), so he is named, but
     # he is present in no minute (needs the event-sweep kernel of issue #10)
-    code, rows, err = usage_csv(capsys, DATA / "zero_length.csv", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC",
-                                engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "zero_length.csv",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        engine=engine,
+    )
     assert code == 0, err
-    assert rows[["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
-                ].values.tolist() == [[2, 1, 1, 1]]
+    assert rows[
+        ["named_users", "concurrent_users", "peak_concurrent", "raw_peak"]
+    ].values.tolist() == [[2, 1, 1, 1]]
     assert "zero" not in err
 
 
 # --- 2. clients ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_unknown_clients_are_refused_in_one_line(capsys, engine):
     err = usage_error(capsys, DATA / "clients.csv", "--license", "pc2", engine=engine)
-    assert err == (f"billing-model: error: {DATA / 'clients.csv'}: line 9, column 'client': "
-                   "unknown client 'dekstop' (1 row), 'Web Browser' (2 rows), 'ios' (1 row); "
-                   "accepted: desktop, mobile, web (billable), api, bot, integration, sdk, "
-                   "service, system, webhook (not billable), blank (desktop), or say what the "
-                   "others are with --other-clients billable|not-billable")
+    assert err == (
+        f"billing-model: error: {DATA / 'clients.csv'}: line 9, column 'client': "
+        "unknown client 'dekstop' (1 row), 'Web Browser' (2 rows), 'ios' (1 row); "
+        "accepted: desktop, mobile, web (billable), api, bot, integration, sdk, "
+        "service, system, webhook (not billable), blank (desktop), or say what the "
+        "others are with --other-clients billable|not-billable"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("other, named", [("billable", 9), ("not-billable", 5),
-                                          (" Not-Billable ", 5)])
+@pytest.mark.parametrize(
+    "other, named", [("billable", 9), ("not-billable", 5), (" Not-Billable ", 5)]
+)
 def test_other_clients_says_what_they_are(capsys, engine, other, named):
     # known: ann bob cyd dan (desktop, ' Desktop ', WEB, Mobile) and eve (blank: desktop) are
     # billable, svc (api) and crm (Integration) are not; fay gus hal ivy follow --other-clients
-    code, rows, err = usage_csv(capsys, DATA / "clients.csv", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC",
-                                "--other-clients", other, engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "clients.csv",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        "--other-clients",
+        other,
+        engine=engine,
+    )
     assert code == 0, err
     assert rows["named_users"].tolist() == [named]
 
 
 def test_other_clients_typo_is_refused(capsys):
-    code = exit_code(["usage", str(DATA / "clients.csv"), "--license", "pc2",
-                      "--other-clients", "billabel"])
+    code = exit_code(
+        ["usage", str(DATA / "clients.csv"), "--license", "pc2", "--other-clients", "billabel"]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "--other-clients: invalid choice: 'billabel'" in err
@@ -155,61 +207,87 @@ def test_other_clients_typo_is_refused(capsys):
 
 def test_other_clients_from_a_scenario_key(tmp_path):
     shutil.copy(DATA / "clients.csv", tmp_path / "clients.csv")
-    text = (DATA / "one_month_quote.toml").read_text().replace(
-        "one_month_night_shift.csv", "clients.csv").replace(
-        'after_data = "repeat-last"', 'after_data = "zero"\nother_clients = "not-billable"')
+    text = (
+        (DATA / "one_month_quote.toml")
+        .read_text()
+        .replace("one_month_night_shift.csv", "clients.csv")
+        .replace(
+            'after_data = "repeat-last"', 'after_data = "zero"\nother_clients = "not-billable"'
+        )
+    )
     (tmp_path / "q.toml").write_text(text)
     with pytest.warns(BillingWarning, match=PARTIAL):  # a day of a month's period
         assert load_scenario(tmp_path / "q.toml").users("pc2").tolist() == [5] + [0] * 11
     (tmp_path / "bad.toml").write_text(text.replace('"not-billable"', '"maybe"'))
-    with pytest.raises(BillingInputError, match=r"usage\.other_clients: 'maybe' is not "
-                                                r"accepted; accepted: billable, not-billable"):
+    with pytest.raises(
+        BillingInputError,
+        match=r"usage\.other_clients: 'maybe' is not "
+        r"accepted; accepted: billable, not-billable",
+    ):
         load_scenario(tmp_path / "bad.toml")
 
 
 # --- 3. user ids --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_user_ids_compare_without_case_and_spaces(engine):
     # the same GUID in two cases (and a trailing space), an e-mail in two cases: 2 users, not 4
     with pytest.warns(BillingWarning, match=PARTIAL):  # a day of a month's period
-        out = api_usage(DATA / "ids.csv", engine, license="pc2", order_date="2026-03-01",
-                        timezone="UTC")
+        out = api_usage(
+            DATA / "ids.csv", engine, license="pc2", order_date="2026-03-01", timezone="UTC"
+        )
     assert out["named_users"].tolist() == [2]
     sessions = read_sessions(DATA / "ids.csv", license="pc2")
-    assert sessions.user_ids.tolist() == ["5f3c1a2e-9b7d-4e61-a0c2-3d4e5f6a7b8c",
-                                          "Ann.Lee@Example.com"]  # as first seen
+    assert sessions.user_ids.tolist() == [
+        "5f3c1a2e-9b7d-4e61-a0c2-3d4e5f6a7b8c",
+        "Ann.Lee@Example.com",
+    ]  # as first seen
 
 
 def test_user_ids_unify_across_dask_parts(tmp_path):
-    (tmp_path / "a.csv").write_text("user_id,start,end\nBOB,2026-03-10T13:00:00Z,"
-                                    "2026-03-10T14:00:00Z\n")
-    (tmp_path / "b.csv").write_text("user_id,start,end\nbob,2026-03-10T14:00:00Z,"
-                                    "2026-03-10T15:00:00Z\nann,2026-03-10T13:00:00Z,"
-                                    "2026-03-10T13:40:00Z\n")
+    (tmp_path / "a.csv").write_text(
+        "user_id,start,end\nBOB,2026-03-10T13:00:00Z,2026-03-10T14:00:00Z\n"
+    )
+    (tmp_path / "b.csv").write_text(
+        "user_id,start,end\nbob,2026-03-10T14:00:00Z,"
+        "2026-03-10T15:00:00Z\nann,2026-03-10T13:00:00Z,"
+        "2026-03-10T13:40:00Z\n"
+    )
     for engine in ENGINES:
         with pytest.warns(BillingWarning, match=PARTIAL):  # two hours of a month's period
-            out = api_usage(tmp_path, engine, license="pc2", order_date="2026-03-01",
-                            timezone="UTC")
+            out = api_usage(
+                tmp_path, engine, license="pc2", order_date="2026-03-01", timezone="UTC"
+            )
         # BOB and bob are one user present 13:00-15:00; ann 13:00-13:40: 2 for 40 minutes
         assert out[["named_users", "peak_concurrent"]].values.tolist() == [[2, 2]], engine
     assert read_sessions(tmp_path, license="pc2").user_ids.tolist() == ["BOB", "ann"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name, expected", [
-    ("ids_null_markers.csv", "ids_null_markers.csv: line 4, column 'user_id': 'NULL' is a null "
-                             "marker, not a user"),
-    ("ids_null.parquet", "ids_null.parquet: row 2, column 'user_id': is blank; every session "
-                         "needs a user_id"),
-    ("ids_nan.parquet", "ids_nan.parquet: row 2, column 'user_id': 'nan' is a null marker, "
-                        "not a user"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "ids_null_markers.csv",
+            "ids_null_markers.csv: line 4, column 'user_id': 'NULL' is a null marker, not a user",
+        ),
+        (
+            "ids_null.parquet",
+            "ids_null.parquet: row 2, column 'user_id': is blank; every session needs a user_id",
+        ),
+        (
+            "ids_nan.parquet",
+            "ids_nan.parquet: row 2, column 'user_id': 'nan' is a null marker, not a user",
+        ),
+    ],
+)
 def test_null_user_ids_are_refused_naming_the_row(capsys, engine, name, expected):
     assert expected in usage_error(capsys, DATA / name, "--license", "pc2", engine=engine)
 
 
 # --- 4. measured and partial periods ------------------------------------------------------------
+
 
 def test_coverage_is_the_share_of_each_period():
     cal = BillingCalendar("2026-03-01", "UTC")
@@ -217,23 +295,51 @@ def test_coverage_is_the_share_of_each_period():
     end = pd.Timestamp("2026-04-01T06:00Z").value
     # March: 31 days less 22 hours; April: 6 hours of 30 days
     assert cal.coverage([0, 1, 2], start, end).tolist() == pytest.approx(
-        [(31 * 24 - 22) / (31 * 24), 6 / (30 * 24), 0.0], abs=1e-12)
+        [(31 * 24 - 22) / (31 * 24), 6 / (30 * 24), 0.0], abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_usage_marks_partial_periods(capsys, engine):
-    code, rows, err = usage_csv(capsys, DATA / "one_month_night_shift.csv", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC",
-                                engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "one_month_night_shift.csv",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+        engine=engine,
+    )
     assert code == 0, err
     assert rows[["period_start", "named_users", "coverage"]].values.tolist() == [
-        ["2026-03-01", 21, pytest.approx(722 / 744)], ["2026-04-01", 1, pytest.approx(6 / 720)]]
-    assert ("warning: sessions: the data runs from 2026-03-01T22:00Z to 2026-04-01T06:00Z, less "
-            "than half of 1 billing period(s): 2026-04-01 to 2026-04-30 (0.2 of 30 days)") in err
+        ["2026-03-01", 21, pytest.approx(722 / 744)],
+        ["2026-04-01", 1, pytest.approx(6 / 720)],
+    ]
+    assert (
+        "warning: sessions: the data runs from 2026-03-01T22:00Z to 2026-04-01T06:00Z, less "
+        "than half of 1 billing period(s): 2026-04-01 to 2026-04-30 (0.2 of 30 days)"
+    ) in err
     assert err.count("less than half") == 1
     # the table marks the partial row
-    assert main(["usage", str(DATA / "one_month_night_shift.csv"), "--license", "pc2",
-                 "--order-date", "2026-03-01", "--timezone", "UTC", "--engine", engine]) == 0
+    assert (
+        main(
+            [
+                "usage",
+                str(DATA / "one_month_night_shift.csv"),
+                "--license",
+                "pc2",
+                "--order-date",
+                "2026-03-01",
+                "--timezone",
+                "UTC",
+                "--engine",
+                engine,
+            ]
+        )
+        == 0
+    )
     table = capsys.readouterr().out
     assert "97%" in table and "<1% partial*" in table  # 0.8%: rounded down
 
@@ -248,23 +354,42 @@ def test_repeat_last_repeats_the_last_measured_period(capsys):
 
 
 def test_repeat_last_needs_a_measured_period(tmp_path):
-    (tmp_path / "s.csv").write_text("user_id,start,end\nann,2026-03-10T13:00:00Z,"
-                                    "2026-03-10T15:00:00Z\n")
-    text = (DATA / "one_month_quote.toml").read_text().replace("one_month_night_shift.csv",
-                                                               "s.csv")
+    (tmp_path / "s.csv").write_text(
+        "user_id,start,end\nann,2026-03-10T13:00:00Z,2026-03-10T15:00:00Z\n"
+    )
+    text = (DATA / "one_month_quote.toml").read_text().replace("one_month_night_shift.csv", "s.csv")
     (tmp_path / "q.toml").write_text(text)
-    with pytest.raises(BillingInputError, match=r"usage\.after_data: 'repeat-last' needs a "
-                                                r"measured period, and s\.csv covers less than "
-                                                r"half of every billing period"), \
-            pytest.warns(BillingWarning, match=PARTIAL):
+    with (
+        pytest.raises(
+            BillingInputError,
+            match=r"usage\.after_data: 'repeat-last' needs a "
+            r"measured period, and s\.csv covers less than "
+            r"half of every billing period",
+        ),
+        pytest.warns(BillingWarning, match=PARTIAL),
+    ):
         load_scenario(tmp_path / "q.toml")
 
 
 # --- 5. text is data ------------------------------------------------------------------------------
 
+
 def test_table_output_prints_markup_as_text(capsys):
-    assert main(["usage", str(DATA / "markup_orgs.csv"), "--license", "pc2",
-                 "--order-date", "2026-03-01", "--timezone", "UTC"]) == 0
+    assert (
+        main(
+            [
+                "usage",
+                str(DATA / "markup_orgs.csv"),
+                "--license",
+                "pc2",
+                "--order-date",
+                "2026-03-01",
+                "--timezone",
+                "UTC",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     # two rows showed as 'prod' and '[/]' crashed with a traceback
     for org in ("prod [EU]", "[bold]prod[/bold]", "[/]"):
@@ -272,8 +397,16 @@ def test_table_output_prints_markup_as_text(capsys):
 
 
 def test_csv_output_keeps_the_text_unchanged(capsys):
-    code, rows, err = usage_csv(capsys, DATA / "markup_orgs.csv", "--license", "pc2",
-                                "--order-date", "2026-03-01", "--timezone", "UTC")
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "markup_orgs.csv",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        "--timezone",
+        "UTC",
+    )
     assert code == 0, err
     assert sorted(rows["org"]) == ["[/]", "[bold]prod[/bold]", "prod [EU]"]
 
@@ -287,10 +420,18 @@ def test_print_table_escapes_title_headers_and_footer():
 
 # --- 6. the other odd inputs ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_json_with_a_byte_order_mark_is_read(capsys, engine):
-    code, rows, err = usage_csv(capsys, DATA / "bom_presence.json", "--license", "pc2",
-                                "--order-date", "2026-03-01", engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "bom_presence.json",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        engine=engine,
+    )
     assert code == 0, err
     assert rows["named_users"].tolist() == [1]
 
@@ -298,14 +439,23 @@ def test_json_with_a_byte_order_mark_is_read(capsys, engine):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_deeply_nested_json_is_one_line(capsys, engine):
     err = usage_error(capsys, DATA / "deep_nesting.json", "--license", "pc2", engine=engine)
-    assert err.endswith("deep_nesting.json: not a user-details export (JSON nested too deeply); "
-                        "accepted: the JSON of POST /api/v2/analytics/users/details/query")
+    assert err.endswith(
+        "deep_nesting.json: not a user-details export (JSON nested too deeply); "
+        "accepted: the JSON of POST /api/v2/analytics/users/details/query"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_file_name_with_a_bracket_is_that_file(capsys, engine):
-    code, rows, err = usage_csv(capsys, DATA / "sessions [march].csv", "--license", "pc2",
-                                "--order-date", "2026-03-01", engine=engine)
+    code, rows, err = usage_csv(
+        capsys,
+        DATA / "sessions [march].csv",
+        "--license",
+        "pc2",
+        "--order-date",
+        "2026-03-01",
+        engine=engine,
+    )
     assert code == 0, err
     assert rows["named_users"].tolist() == [1]
 
@@ -314,27 +464,40 @@ def test_a_file_name_with_a_bracket_is_that_file(capsys, engine):
 def test_a_wrong_year_names_the_file_and_rows(capsys, engine):
     err = usage_error(capsys, DATA / "wrong_year.csv", "--license", "pc2", engine=engine)
     file = DATA / "wrong_year.csv"
-    assert err == (f"billing-model: error: sessions run from 2026-03-10 ({file}: line 2, column "
-                   f"'start') to 2046-03-10 ({file}: line 3, column 'end'): 241 months; accepted: "
-                   "at most 240 months of data, from 1900-01-01 to 2199-12-31 (check the year)")
+    assert err == (
+        f"billing-model: error: sessions run from 2026-03-10 ({file}: line 2, column "
+        f"'start') to 2046-03-10 ({file}: line 3, column 'end'): 241 months; accepted: "
+        "at most 240 months of data, from 1900-01-01 to 2199-12-31 (check the year)"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_year_9999_is_out_of_range_not_malformed(capsys, engine):
     err = usage_error(capsys, DATA / "year_9999.csv", "--license", "pc2", engine=engine)
-    assert err.endswith("year_9999.csv: line 3, column 'end': '9999-12-31T10:00:00Z' is out of "
-                        "range; accepted: timestamps between the years 1678 and 2261 (check the "
-                        "year)")
+    assert err.endswith(
+        "year_9999.csv: line 3, column 'end': '9999-12-31T10:00:00Z' is out of "
+        "range; accepted: timestamps between the years 1678 and 2261 (check the "
+        "year)"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("name, expected", [
-    ("userid_zero.json", "userid_zero.json: userDetails[0].userId: 0 is not text; accepted: the "
-                         "user's id as text (a GUID)"),
-    ("no_primary_presence.json", "no_primary_presence.json: userDetails[1] (userId 'bob'): no "
-                                 "'primaryPresence'; accepted: an export whose query asks for "
-                                 "presence"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        (
+            "userid_zero.json",
+            "userid_zero.json: userDetails[0].userId: 0 is not text; accepted: the "
+            "user's id as text (a GUID)",
+        ),
+        (
+            "no_primary_presence.json",
+            "no_primary_presence.json: userDetails[1] (userId 'bob'): no "
+            "'primaryPresence'; accepted: an export whose query asks for "
+            "presence",
+        ),
+    ],
+)
 def test_json_user_errors(capsys, engine, name, expected):
     assert expected in usage_error(capsys, DATA / name, "--license", "pc2", engine=engine)
 
@@ -342,6 +505,7 @@ def test_json_user_errors(capsys, engine, name, expected):
 def test_ctrl_c_while_the_commands_load_is_one_line(capsys, monkeypatch):
     def interrupted(only=None):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(cli, "build_parser", interrupted)
     assert main(["usage", "x.csv"]) == 130
     assert capsys.readouterr().err == "billing-model: interrupted\n"
@@ -352,19 +516,37 @@ def test_ctrl_c_while_reading_is_one_line(capsys, monkeypatch):
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
+
     monkeypatch.setattr(iotools, "combine", interrupted)
     assert main(["usage", str(DATA / "zero_length.csv"), "--license", "pc2"]) == 130
     assert capsys.readouterr().err == "billing-model: interrupted\n"
 
 
-@pytest.mark.parametrize("args", [
-    ["storage", "--calls-per-month", "100", "--avg-minutes", "5", "--start-date", "2026-01-01",
-     "--months", "2", "--allowance-gb", "10", "--retention-days", "30",
-     "--license-model", "concurent"],
-    ["usage", str(DATA / "zero_length.csv"), "--peak-rule", "cumulativ"],
-    ["usage", str(DATA / "zero_length.csv"), "--engine", "dsak"],
-    ["usage", str(DATA / "zero_length.csv"), "--format", "tabel"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "storage",
+            "--calls-per-month",
+            "100",
+            "--avg-minutes",
+            "5",
+            "--start-date",
+            "2026-01-01",
+            "--months",
+            "2",
+            "--allowance-gb",
+            "10",
+            "--retention-days",
+            "30",
+            "--license-model",
+            "concurent",
+        ],
+        ["usage", str(DATA / "zero_length.csv"), "--peak-rule", "cumulativ"],
+        ["usage", str(DATA / "zero_length.csv"), "--engine", "dsak"],
+        ["usage", str(DATA / "zero_length.csv"), "--format", "tabel"],
+    ],
+)
 def test_choice_typos_are_refused(capsys, args):
     assert exit_code(args) == 2
     err = capsys.readouterr().err
@@ -373,33 +555,55 @@ def test_choice_typos_are_refused(capsys, args):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("as_of, expected", [
-    ("2026-03-10T12:00:00Z", "open_presence.json: userDetails[0].primaryPresence[0]: open record "
-                             "starts at '2026-03-10T13:00:00.000Z', after --as-of; accepted: an "
-                             "--as-of at or after every open record's startTime"),
-    ("yesterday", "error: --as-of: 'yesterday' is not accepted; accepted: an ISO 8601 instant "
-                  "with an offset, e.g. 2026-03-10T18:00:00Z"),
-])
+@pytest.mark.parametrize(
+    "as_of, expected",
+    [
+        (
+            "2026-03-10T12:00:00Z",
+            "open_presence.json: userDetails[0].primaryPresence[0]: open record "
+            "starts at '2026-03-10T13:00:00.000Z', after --as-of; accepted: an "
+            "--as-of at or after every open record's startTime",
+        ),
+        (
+            "yesterday",
+            "error: --as-of: 'yesterday' is not accepted; accepted: an ISO 8601 instant "
+            "with an offset, e.g. 2026-03-10T18:00:00Z",
+        ),
+    ],
+)
 def test_bad_as_of_is_one_line(capsys, engine, as_of, expected):
-    assert expected in usage_error(capsys, DATA / "open_presence.json", "--license", "pc2",
-                                   "--as-of", as_of, engine=engine)
+    assert expected in usage_error(
+        capsys, DATA / "open_presence.json", "--license", "pc2", "--as-of", as_of, engine=engine
+    )
 
 
 def test_sessions_from_columns_unify_ids_and_refuse_null_markers():
     from billing_model.io.sessions import sessions_from_columns
 
-    s = sessions_from_columns([" Bob", "bob ", "ann"], ["2026-03-10T13:00Z"] * 3,
-                              ["2026-03-10T14:00Z"] * 3, license="pc2")
+    s = sessions_from_columns(
+        [" Bob", "bob ", "ann"], ["2026-03-10T13:00Z"] * 3, ["2026-03-10T14:00Z"] * 3, license="pc2"
+    )
     assert s.user_ids.tolist() == ["Bob", "ann"] and s.user.tolist() == [0, 0, 1]
     for marker in ("NaN", "null", "None", "#N/A", "n/a"):
-        with pytest.raises(BillingInputError, match=rf"^sessions: row 2, column 'user_id': "
-                                                    rf"'{marker}' is a null marker"):
-            sessions_from_columns(["ann", marker], ["2026-03-10T13:00Z"] * 2,
-                                  ["2026-03-10T14:00Z"] * 2, license="pc2")
-    with pytest.raises(BillingInputError, match=r"^sessions: row 2, column 'user_id': 'nan' is "
-                                                r"a null marker"):  # a float NaN in a list
-        sessions_from_columns(["ann", float("nan")], ["2026-03-10T13:00Z"] * 2,
-                              ["2026-03-10T14:00Z"] * 2, license="pc2")
+        with pytest.raises(
+            BillingInputError,
+            match=rf"^sessions: row 2, column 'user_id': "
+            rf"'{marker}' is a null marker",
+        ):
+            sessions_from_columns(
+                ["ann", marker], ["2026-03-10T13:00Z"] * 2, ["2026-03-10T14:00Z"] * 2, license="pc2"
+            )
+    with pytest.raises(
+        BillingInputError,
+        match=r"^sessions: row 2, column 'user_id': 'nan' is "
+        r"a null marker",
+    ):  # a float NaN in a list
+        sessions_from_columns(
+            ["ann", float("nan")],
+            ["2026-03-10T13:00Z"] * 2,
+            ["2026-03-10T14:00Z"] * 2,
+            license="pc2",
+        )
 
 
 def test_workbook_usage_series_repeat_the_last_measured_period():

@@ -20,12 +20,20 @@ SKIP_DIRS = {".git", ".venv", "workbooks", "__pycache__", ".hypothesis", ".pytes
 def repository_files() -> list[str]:
     """Tracked and new (not ignored) files, as git sees them; every text file when git is absent."""
     try:
-        out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return sorted(set(out.split()))
     except (OSError, subprocess.CalledProcessError):
-        return sorted(str(p.relative_to(ROOT)) for p in ROOT.rglob("*")
-                      if p.is_file() and not SKIP_DIRS & set(p.relative_to(ROOT).parts))
+        return sorted(
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file() and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+        )
 
 
 def citations(files: list[str]) -> list[str]:
@@ -38,8 +46,11 @@ def citations(files: list[str]) -> list[str]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        hits += [f"{name}:{i}: {line.strip()}" for i, line in enumerate(text.splitlines(), 1)
-                 if FORBIDDEN.search(line)]
+        hits += [
+            f"{name}:{i}: {line.strip()}"
+            for i, line in enumerate(text.splitlines(), 1)
+            if FORBIDDEN.search(line)
+        ]
     return hits
 
 
@@ -54,14 +65,18 @@ def test_a_citation_is_found(tmp_path, monkeypatch):
     (tmp_path / "clean.py").write_text('"""Source: docs/rules.md#invoices."""\n')
     assert citations(["engine.py", "notes.md", "clean.py"]) == [
         'engine.py:1: """Source: ' + "RULES" + '.md ("Invoices")."""',
-        "notes.md:1: see shared/" + "reference/x"]
+        "notes.md:1: see shared/" + "reference/x",
+    ]
 
 
 def test_the_rules_page_has_every_cited_anchor():
     """Every ``docs/rules.md#<anchor>`` cited in the repository is a heading of docs/rules.md."""
     headings = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8").splitlines()
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lstrip("#").strip().lower()).replace(" ", "-")
-               for h in headings if h.startswith("#")}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.lstrip("#").strip().lower()).replace(" ", "-")
+        for h in headings
+        if h.startswith("#")
+    }
     cited = set()
     for name in repository_files():
         path = ROOT / name

@@ -13,11 +13,19 @@ from billing_model.core.licenses import BY_KEY, normalize_license
 from billing_model.core.money import check_currency, line_amount, minor_units, round_money
 
 
-@pytest.mark.parametrize("text, key", [
-    ("PureCloud 2", "pc2"), ("purecloud2", "pc2"), ("CX 2", "pc2"), ("cx-3", "pc3"),
-    ("Genesys Cloud CX 1", "pc1"), (" PC1 ", "pc1"), ("Communicate", "communicate"),
-    ("COLLABORATE", "collaborate"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("PureCloud 2", "pc2"),
+        ("purecloud2", "pc2"),
+        ("CX 2", "pc2"),
+        ("cx-3", "pc3"),
+        ("Genesys Cloud CX 1", "pc1"),
+        (" PC1 ", "pc1"),
+        ("Communicate", "communicate"),
+        ("COLLABORATE", "collaborate"),
+    ],
+)
 def test_license_aliases(text, key):
     assert normalize_license(text) == key
 
@@ -41,13 +49,24 @@ def test_money_is_exact_and_half_up_per_currency():
     assert round_money(1234.5, "JPY") == Decimal("1235")
     assert line_amount(3, "333.335", "JPY") == Decimal("1000")
     assert [minor_units(c) for c in ("AUD", "BRL", "CAD", "EUR", "GBP", "JPY", "NZD", "USD")] == [
-        2, 2, 2, 2, 2, 0, 2, 2]
+        2,
+        2,
+        2,
+        2,
+        2,
+        0,
+        2,
+        2,
+    ]
 
 
 def test_an_amount_too_large_for_exact_rounding_is_one_line():
     # 1e300 x 10 used to raise decimal.InvalidOperation, a traceback in the CLI
-    with pytest.raises(BillingInputError, match=r"amount: 1\.000E\+301 USD is too large to bill "
-                                                "exactly"):
+    with pytest.raises(
+        BillingInputError,
+        match=r"amount: 1\.000E\+301 USD is too large to bill "
+        "exactly",
+    ):
         line_amount(10, "1e300", "USD")
 
 
@@ -57,18 +76,22 @@ def test_unknown_currency():
         check_currency("CHF")
 
 
-@pytest.mark.parametrize("license, model, storage, ivr, api", [
-    ("communicate", "named", 5, 500, 10_000),
-    ("pc1", "named", 17.5, 1_750, 75_000),
-    ("pc1", "concurrent", 22.75, 2_275, 97_500),
-    ("pc2", "named", 25, 2_500, 110_000),
-    ("pc2", "concurrent", 32.5, 3_250, 143_000),
-    ("pc3", "named", 32.5, 3_250, 140_000),
-    ("pc3", "concurrent", 42.25, 4_225, 182_000),
-])
+@pytest.mark.parametrize(
+    "license, model, storage, ivr, api",
+    [
+        ("communicate", "named", 5, 500, 10_000),
+        ("pc1", "named", 17.5, 1_750, 75_000),
+        ("pc1", "concurrent", 22.75, 2_275, 97_500),
+        ("pc2", "named", 25, 2_500, 110_000),
+        ("pc2", "concurrent", 32.5, 3_250, 143_000),
+        ("pc3", "named", 32.5, 3_250, 140_000),
+        ("pc3", "concurrent", 42.25, 4_225, 182_000),
+    ],
+)
 def test_fair_use_table(license, model, storage, ivr, api):
-    got = [per_user_allowance(license, model, f) for f in ("storage_gb", "ivr_minutes",
-                                                           "api_requests")]
+    got = [
+        per_user_allowance(license, model, f) for f in ("storage_gb", "ivr_minutes", "api_requests")
+    ]
     assert got == [storage, ivr, api]
 
 
@@ -77,7 +100,9 @@ def test_fair_use_published_example_and_commitment():
     assert fair_use_allowance("pc2", "named", "storage_gb", 20) == 500
     # the greater of the commitment and the actual usage
     assert fair_use_allowance("pc2", "named", "storage_gb", [10, 30], committed=20).tolist() == [
-        500, 750]
+        500,
+        750,
+    ]
     # Communicate is always named; Collaborate brings no allowance
     assert per_user_allowance("communicate", "concurrent", "storage_gb") == 5
     assert per_user_allowance("collaborate", "named", "storage_gb") == 0

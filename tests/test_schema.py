@@ -37,20 +37,38 @@ SAMPLES = {
     "license": ("CX 3", "pc3", "pc9"),
 }
 
-BASE = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 100,
-                     "prepay_rate": 110, "ramp_months": 1, "term_months": 2},
-        "usage": {"users": [40, 100, 112]}}
+BASE = {
+    "contract": {
+        "order_date": "2026-01-15",
+        "license": "pc2",
+        "committed_users": 100,
+        "prepay_rate": 110,
+        "ramp_months": 1,
+        "term_months": 2,
+    },
+    "usage": {"users": [40, 100, 112]},
+}
 
 
 def test_the_contract_has_exactly_the_schemas_fields():
     assert {f.name for f in dataclasses.fields(Contract)} == set(CONTRACT_KEYS)
-    assert set(PRODUCT_KEYS) == {"license", "license_model", "committed_users", "prepay_rate",
-                                 "overage_rate", "month_to_month_rate", "hourly_rate"}
+    assert set(PRODUCT_KEYS) == {
+        "license",
+        "license_model",
+        "committed_users",
+        "prepay_rate",
+        "overage_rate",
+        "month_to_month_rate",
+        "hourly_rate",
+    }
 
 
 def test_every_default_is_the_schemas_and_is_accepted_by_its_own_field():
-    contract = {f.name: f.default for f in dataclasses.fields(Contract)
-                if f.default is not dataclasses.MISSING}
+    contract = {
+        f.name: f.default
+        for f in dataclasses.fields(Contract)
+        if f.default is not dataclasses.MISSING
+    }
     assert contract == CONTRACT_DEFAULTS
     for f in CONTRACT_FIELDS:
         assert f.kind in KINDS, f.key
@@ -74,20 +92,24 @@ def test_every_field_parses_and_refuses_in_one_line(field):
     assert message.split("accepted: ", 1)[1].startswith(field.accepted()), message
 
 
-@pytest.mark.parametrize("field", [f for f in CONTRACT_FIELDS if f.is_required],
-                         ids=lambda f: f.key)
+@pytest.mark.parametrize(
+    "field", [f for f in CONTRACT_FIELDS if f.is_required], ids=lambda f: f.key
+)
 def test_a_required_field_left_out_names_what_is_accepted(field):
     data = {"contract": dict(BASE["contract"]), "usage": BASE["usage"]}
     del data["contract"][field.key]
     with pytest.raises(BillingInputError) as err:
         scenario_from_mapping(data, name="basic")
-    assert str(err.value) == (f"basic: contract.{field.key}: missing; accepted: "
-                              f"{field.missing_text()}")
+    assert str(err.value) == (
+        f"basic: contract.{field.key}: missing; accepted: {field.missing_text()}"
+    )
 
 
 def test_the_loader_applies_every_optional_default():
-    given = {k: BASE["contract"][k] for k in ("order_date", "license", "committed_users",
-                                              "term_months", "prepay_rate")}
+    given = {
+        k: BASE["contract"][k]
+        for k in ("order_date", "license", "committed_users", "term_months", "prepay_rate")
+    }
     c = scenario_from_mapping({"contract": given, "usage": {"users": [1, 2]}}).contract
     for key, default in CONTRACT_DEFAULTS.items():
         if key not in given and key != "overage_rate":  # which defaults to the prepay rate
@@ -100,8 +122,9 @@ def test_the_docs_key_table_is_the_schemas():
     python -c "from billing_model.core.schema import docs_table; print(docs_table())")."""
     text = (ROOT / "docs" / "invoices.md").read_text(encoding="utf-8")
     assert docs_table() in text
-    listed = re.findall(r"^\| `(\w+)` \|", text.split("### `[contract]`")[1].split("###")[0],
-                        flags=re.M)
+    listed = re.findall(
+        r"^\| `(\w+)` \|", text.split("### `[contract]`")[1].split("###")[0], flags=re.M
+    )
     assert listed == list(CONTRACT_KEYS)
 
 
@@ -109,8 +132,11 @@ def test_the_workbook_has_one_checked_input_per_field():
     """Each contract field is a named input on the Inputs sheet with its label, unit and a
     data validation (a list of its choices, or its range); each field the formulas read has a
     row per variant on the Variant inputs sheet."""
-    data = {**BASE, "variant": [{"name": "long", "term_months": 3}],
-            "usage": {"users": [40, 100, 112, 112]}}
+    data = {
+        **BASE,
+        "variant": [{"name": "long", "term_months": 3}],
+        "usage": {"users": [40, 100, 112, 112]},
+    }
     book = build_layout(scenario_from_mapping(data, name="schema"))
     sheet = book.sheet("Inputs")
     for f in CONTRACT_FIELDS:
@@ -127,7 +153,10 @@ def test_the_workbook_has_one_checked_input_per_field():
             assert tuple(checks[0].options) == f.choices, f.key
         else:
             assert checks[0].error == f"Accepted: {f.range.accepted()}." or f.key in (
-                "ramp_months", "term_months"), f.key  # the grid narrows those two
+                "ramp_months",
+                "term_months",
+            ), f.key  # the grid narrows those two
     assert [key for _name, _label, key, _check, _fmt in CONTRACT_INPUTS] == [
-        f.key for f in CONTRACT_FIELDS if f.in_formulas]
+        f.key for f in CONTRACT_FIELDS if f.in_formulas
+    ]
     assert all(f"V1_{f.name}" in book.names for f in CONTRACT_FIELDS if f.in_formulas)

@@ -52,8 +52,11 @@ def ref_period_firsts(start: dt.date, count: int) -> list[dt.date]:
 def ref_daily(s: StorageSettings, start: dt.date, months: int):
     """Day by day, with loops: (dates, period of each day, stored GB each day, new GB each day)."""
     firsts = ref_period_firsts(start, months)
-    cpm = list(s.calls_per_month) if isinstance(s.calls_per_month, tuple) else \
-        [s.calls_per_month] * months
+    cpm = (
+        list(s.calls_per_month)
+        if isinstance(s.calls_per_month, tuple)
+        else [s.calls_per_month] * months
+    )
     dates, periods, new_audio, new_screen = [], [], [], []
     for k in range(months):
         length = (firsts[k + 1] - firsts[k]).days
@@ -62,10 +65,12 @@ def ref_daily(s: StorageSettings, start: dt.date, months: int):
             calls = cpm[k] / length
             dates.append(day)
             periods.append(k)
-            new_audio.append(calls * s.recorded_share * s.avg_minutes * s.audio_mb_per_minute
-                             / 1000)
-            new_screen.append(calls * s.screen_share * s.avg_minutes * s.screen_mb_per_minute
-                              / 1000)
+            new_audio.append(
+                calls * s.recorded_share * s.avg_minutes * s.audio_mb_per_minute / 1000
+            )
+            new_screen.append(
+                calls * s.screen_share * s.avg_minutes * s.screen_mb_per_minute / 1000
+            )
             day += dt.timedelta(days=1)
     audio_keep = s.retention_days
     screen_keep = s.retention_days if s.screen_retention_days is None else s.screen_retention_days
@@ -114,8 +119,9 @@ def test_daily_matches_reference(case):
     assert daily["period"].tolist() == periods
     # 1e-9 relative (+ 1e-9 GB): a difference of cumulative sums vs a direct sum, float rounding
     np.testing.assert_allclose(daily["stored_gb"], stored, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(daily["new_audio_gb"] + daily["new_screen_gb"], new,
-                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        daily["new_audio_gb"] + daily["new_screen_gb"], new, rtol=1e-12, atol=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -132,32 +138,39 @@ def test_forecast_matches_reference(case, allowance):
     assert forecast["period_end"].tolist() == [d - dt.timedelta(days=1) for d in firsts[1:]]
     # GB are reported to 3 decimals: half a MB of rounding, plus float noise at a tie
     np.testing.assert_allclose(forecast["stored_gb"], billed, rtol=1e-9, atol=0.0005 + 1e-9)
-    per_period_new = [sum(v for v, p in zip(new, periods, strict=True) if p == k)
-                      for k in range(months)]
+    per_period_new = [
+        sum(v for v, p in zip(new, periods, strict=True) if p == k) for k in range(months)
+    ]
     np.testing.assert_allclose(forecast["new_gb"], per_period_new, rtol=1e-9, atol=0.0005 + 1e-9)
     expected_overage = np.maximum(np.asarray(billed) - allowance, 0)
     # overage is computed from the rounded billed GB, so up to one MB apart from the exact figure
-    np.testing.assert_allclose(forecast["overage_gb"], expected_overage, rtol=1e-9,
-                               atol=0.001 + 1e-9)
+    np.testing.assert_allclose(
+        forecast["overage_gb"], expected_overage, rtol=1e-9, atol=0.001 + 1e-9
+    )
     # the cost is exactly the printed overage GB x rate, rounded half up to the cent
     for gb, cost in zip(forecast["overage_gb"], forecast["overage_cost"], strict=True):
-        assert cost == (Decimal(repr(float(gb))) * Decimal("0.25")).quantize(Decimal("0.01"),
-                                                                             "ROUND_HALF_UP")
+        assert cost == (Decimal(repr(float(gb))) * Decimal("0.25")).quantize(
+            Decimal("0.01"), "ROUND_HALF_UP"
+        )
 
 
 @settings(max_examples=25, deadline=None)
 @given(scenarios(max_months=3), st.floats(0, 300))
 def test_max_retention_matches_a_brute_force_search(case, allowance):
     s, start, months = case
-    s = settings_with(s, archive_after_days=None,
-                      screen_retention_days=s.screen_retention_days)  # archive off: it caps
+    s = settings_with(
+        s, archive_after_days=None, screen_retention_days=s.screen_retention_days
+    )  # archive off: it caps
     answer = max_retention(s, allowance, start, months)
     horizon = (ref_period_firsts(start, months)[-1] - start).days
 
     def peak(days: int) -> float:
         screen = s.screen_retention_days
-        trial = settings_with(s, retention_days=days,
-                              screen_retention_days=min(days, 365) if screen is None else screen)
+        trial = settings_with(
+            s,
+            retention_days=days,
+            screen_retention_days=min(days, 365) if screen is None else screen,
+        )
         return max(ref_billed(trial, start, months))
 
     assert 0 <= answer <= horizon
@@ -178,8 +191,9 @@ def test_published_20_agent_example():
     allowance = float(fair_use_allowance("pc2", "named", "storage_gb", 20))
     assert allowance == 500.0
     # 600 GB stored: 20,000 calls/day x 25 days x 2.5 min x 0.48 MB = 600,000 MB
-    s = StorageSettings(calls_per_month=20_000 * 31, avg_minutes=2.5, retention_days=25,
-                        audio_mb_per_minute=0.48)
+    s = StorageSettings(
+        calls_per_month=20_000 * 31, avg_minutes=2.5, retention_days=25, audio_mb_per_minute=0.48
+    )
     row = storage_forecast(s, "2026-01-01", 1, allowance_gb=allowance).iloc[0]
     assert row["stored_gb"] == pytest.approx(600.0, abs=1e-9)
     assert row["allowance_gb"] == 500.0
@@ -188,10 +202,31 @@ def test_published_20_agent_example():
 
 
 def test_published_example_through_the_cli(capsys):
-    code = main(["storage", "--calls-per-month", "620000", "--avg-minutes", "2.5",
-                 "--audio-mb-per-minute", "0.48", "--retention-days", "25",
-                 "--start-date", "2026-01-01", "--months", "1", "--license", "PureCloud 2",
-                 "--license-model", "named", "--users", "20", "--format", "csv"])
+    code = main(
+        [
+            "storage",
+            "--calls-per-month",
+            "620000",
+            "--avg-minutes",
+            "2.5",
+            "--audio-mb-per-minute",
+            "0.48",
+            "--retention-days",
+            "25",
+            "--start-date",
+            "2026-01-01",
+            "--months",
+            "1",
+            "--license",
+            "PureCloud 2",
+            "--license-model",
+            "named",
+            "--users",
+            "20",
+            "--format",
+            "csv",
+        ]
+    )
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     assert out[0] == ",".join(FORECAST_COLUMNS)
@@ -208,8 +243,13 @@ def test_default_sizes_are_the_stated_bitrates():
 def test_steady_state_is_calls_per_day_times_days_times_size(retention):
     # Retention shorter than every period: from day `retention` of a period on, the window holds
     # only that period's days, so storage is calls/day x days x size exactly.
-    s = StorageSettings(calls_per_month=9_000, avg_minutes=4, retention_days=retention,
-                        screen_share=0.1, screen_retention_days=min(retention, 5))
+    s = StorageSettings(
+        calls_per_month=9_000,
+        avg_minutes=4,
+        retention_days=retention,
+        screen_share=0.1,
+        screen_retention_days=min(retention, 5),
+    )
     daily = storage_daily(s, "2026-01-15", 4)
     for _, group in daily.groupby("period"):
         per_day = 9_000 / len(group)
@@ -221,8 +261,9 @@ def test_steady_state_is_calls_per_day_times_days_times_size(retention):
 def test_retention_shorter_than_a_period():
     # 10 days: January peaks at 10 x 3,100/31 calls; February (28 days, more calls a day)
     # peaks once its first 10 days are all February: 10 x 3,100/28 calls; 1 min at 1 MB.
-    s = StorageSettings(calls_per_month=3_100, avg_minutes=1, retention_days=10,
-                        audio_mb_per_minute=1.0)
+    s = StorageSettings(
+        calls_per_month=3_100, avg_minutes=1, retention_days=10, audio_mb_per_minute=1.0
+    )
     f = storage_forecast(s, "2026-01-01", 2)
     assert f["stored_gb"].tolist() == pytest.approx([1.0, round(31_000 / 28 / 1000, 3)])
     assert f["new_gb"].tolist() == pytest.approx([3.1, 3.1])
@@ -231,8 +272,9 @@ def test_retention_shorter_than_a_period():
 def test_retention_longer_than_a_period():
     # 90 days from 1 January 2026: nothing expires before 31 March (day 90), so March peaks at
     # three months of calls; on 30 April the window is 31 Jan .. 30 Apr = 1/31 of January + 3.
-    s = StorageSettings(calls_per_month=31_000, avg_minutes=1, retention_days=90,
-                        audio_mb_per_minute=1.0)
+    s = StorageSettings(
+        calls_per_month=31_000, avg_minutes=1, retention_days=90, audio_mb_per_minute=1.0
+    )
     f = storage_forecast(s, "2026-01-01", 4)
     expected = [31.0, 62.0, 93.0, round(31 * (3 + 1 / 31), 3)]
     assert f["stored_gb"].tolist() == pytest.approx(expected)
@@ -240,8 +282,13 @@ def test_retention_longer_than_a_period():
 
 def test_screen_retention_shorter_than_audio():
     # 31 January: audio of 30 days, screen of 7 days, 100 calls/day of 3 minutes, half with screen
-    s = StorageSettings(calls_per_month=3_100, avg_minutes=3, retention_days=30,
-                        screen_share=0.5, screen_retention_days=7)
+    s = StorageSettings(
+        calls_per_month=3_100,
+        avg_minutes=3,
+        retention_days=30,
+        screen_share=0.5,
+        screen_retention_days=7,
+    )
     day = storage_daily(s, "2026-01-01", 1).iloc[-1]
     assert day["stored_audio_gb"] == pytest.approx(100 * 30 * 3 * 0.48 / 1000, rel=1e-12)
     assert day["stored_screen_gb"] == pytest.approx(100 * 7 * 0.5 * 3 * 3.75 / 1000, rel=1e-12)
@@ -250,17 +297,27 @@ def test_screen_retention_shorter_than_audio():
 
 def test_archive_ends_the_counted_life():
     # kept 365 days but archived after 14: counts like a 14-day retention, audio and screen
-    kept = StorageSettings(calls_per_month=10_000, avg_minutes=3, retention_days=365,
-                           screen_share=0.2, screen_retention_days=60, archive_after_days=14)
-    short = StorageSettings(calls_per_month=10_000, avg_minutes=3, retention_days=14,
-                            screen_share=0.2, screen_retention_days=14)
+    kept = StorageSettings(
+        calls_per_month=10_000,
+        avg_minutes=3,
+        retention_days=365,
+        screen_share=0.2,
+        screen_retention_days=60,
+        archive_after_days=14,
+    )
+    short = StorageSettings(
+        calls_per_month=10_000,
+        avg_minutes=3,
+        retention_days=14,
+        screen_share=0.2,
+        screen_retention_days=14,
+    )
     a = storage_forecast(kept, "2026-01-01", 12)
     b = storage_forecast(short, "2026-01-01", 12)
     assert a["stored_gb"].tolist() == b["stored_gb"].tolist()
     # archiving later than the retention changes nothing
     late = settings_with(short, archive_after_days=100)
-    assert storage_forecast(late, "2026-01-01", 12)["stored_gb"].tolist() == \
-        b["stored_gb"].tolist()
+    assert storage_forecast(late, "2026-01-01", 12)["stored_gb"].tolist() == b["stored_gb"].tolist()
 
 
 def test_month_end_anchor_periods_and_calls():
@@ -277,8 +334,9 @@ def test_month_end_anchor_periods_and_calls():
 
 
 def test_allowance_per_period_and_none():
-    s = StorageSettings(calls_per_month=31_000, avg_minutes=1, retention_days=90,
-                        audio_mb_per_minute=1.0)
+    s = StorageSettings(
+        calls_per_month=31_000, avg_minutes=1, retention_days=90, audio_mb_per_minute=1.0
+    )
     f = storage_forecast(s, "2026-01-01", 3, allowance_gb=[40, 40, 100])
     assert f["overage_gb"].tolist() == pytest.approx([0, 22, 0])
     assert f["overage_cost"].tolist() == [Decimal("0.00"), Decimal("5.50"), Decimal("0.00")]
@@ -288,8 +346,13 @@ def test_allowance_per_period_and_none():
 
 def test_jpy_cost_has_no_minor_unit():
     # 22 GB over at 37 JPY/GB = 814 JPY; 0.5 GB at 37 = 18.5 -> 19 (half up)
-    s = StorageSettings(calls_per_month=31_000, avg_minutes=1, retention_days=59,
-                        audio_mb_per_minute=1.0, overage_rate=Decimal("37"))
+    s = StorageSettings(
+        calls_per_month=31_000,
+        avg_minutes=1,
+        retention_days=59,
+        audio_mb_per_minute=1.0,
+        overage_rate=Decimal("37"),
+    )
     f = storage_forecast(s, "2026-01-01", 2, allowance_gb=[30.5, 40], currency="JPY")
     assert f["overage_cost"].tolist() == [Decimal("19"), Decimal("814")]
     assert f["overage_cost"].tolist() == [line_amount(0.5, 37, "JPY"), line_amount(22, 37, "JPY")]
@@ -305,8 +368,9 @@ def test_growing_volume_from_a_list():
 
 def test_max_retention_literal():
     # 100 calls/day x 1 MB in January: 2.5 GB allows 25 days; nothing at all allows 0
-    s = StorageSettings(calls_per_month=3_100, avg_minutes=1, retention_days=1,
-                        audio_mb_per_minute=1.0)
+    s = StorageSettings(
+        calls_per_month=3_100, avg_minutes=1, retention_days=1, audio_mb_per_minute=1.0
+    )
     assert max_retention(s, 2.5, "2026-01-01", 1) == 25
     assert max_retention(s, 0.05, "2026-01-01", 1) == 0
     assert max_retention(s, 1_000, "2026-01-01", 1) == 31  # the whole horizon fits
@@ -317,30 +381,43 @@ def test_max_retention_literal():
 BASE = {"calls_per_month": 1000, "avg_minutes": 3, "retention_days": 30}
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"calls_per_month": -1}, "storage.calls_per_month: -1 is negative"),
-    ({"calls_per_month": [10, -1]}, r"storage.calls_per_month\[1\]: -1 is negative"),
-    ({"avg_minutes": -2.5}, "storage.avg_minutes: -2.5 is negative"),
-    ({"audio_mb_per_minute": -0.1}, "storage.audio_mb_per_minute: -0.1 is negative"),
-    ({"screen_share": 1.5}, r"storage.screen_share: 1.5 is outside 0..1"),
-    ({"recorded_share": -0.2}, r"storage.recorded_share: -0.2 is outside 0..1"),
-    ({"screen_share": 0.2, "screen_retention_days": 400},
-     "storage.screen_retention_days: 400 days is more than"),
-    ({"screen_share": 0.2, "retention_days": 730}, "storage.screen_retention_days: not given"),
-    ({"retention_days": 30.5}, "storage.retention_days: 30.5 is not accepted"),
-    ({"retention_days": True}, "storage.retention_days: True is not a number"),
-    ({"avg_minutes": "abc"}, "storage.avg_minutes: 'abc' is not a number"),
-    ({"overage_rate": -1}, "storage.overage_rate: -1 is not accepted"),
-    ({"retention_days_typo": 3}, "storage.retention_days_typo: unknown storage setting"),
-    # typos of many digits: 1e308 calls of 1e308 minutes printed 'inf' GB, then a NaN error
-    ({"calls_per_month": 1e308}, "storage.calls_per_month: 1e[+]308 is too large; accepted: a "
-                                 "number from 0 to 1,000,000,000"),
-    ({"calls_per_month": [10, 1e12]}, r"storage.calls_per_month\[1\]: 1000000000000.0 is too "
-                                      "large"),
-    ({"avg_minutes": 1e308}, "storage.avg_minutes: 1e[+]308 is too large; accepted: a number "
-                             "from 0 to 1,440"),
-    ({"screen_mb_per_minute": 5000}, "storage.screen_mb_per_minute: 5000 is too large"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"calls_per_month": -1}, "storage.calls_per_month: -1 is negative"),
+        ({"calls_per_month": [10, -1]}, r"storage.calls_per_month\[1\]: -1 is negative"),
+        ({"avg_minutes": -2.5}, "storage.avg_minutes: -2.5 is negative"),
+        ({"audio_mb_per_minute": -0.1}, "storage.audio_mb_per_minute: -0.1 is negative"),
+        ({"screen_share": 1.5}, r"storage.screen_share: 1.5 is outside 0..1"),
+        ({"recorded_share": -0.2}, r"storage.recorded_share: -0.2 is outside 0..1"),
+        (
+            {"screen_share": 0.2, "screen_retention_days": 400},
+            "storage.screen_retention_days: 400 days is more than",
+        ),
+        ({"screen_share": 0.2, "retention_days": 730}, "storage.screen_retention_days: not given"),
+        ({"retention_days": 30.5}, "storage.retention_days: 30.5 is not accepted"),
+        ({"retention_days": True}, "storage.retention_days: True is not a number"),
+        ({"avg_minutes": "abc"}, "storage.avg_minutes: 'abc' is not a number"),
+        ({"overage_rate": -1}, "storage.overage_rate: -1 is not accepted"),
+        ({"retention_days_typo": 3}, "storage.retention_days_typo: unknown storage setting"),
+        # typos of many digits: 1e308 calls of 1e308 minutes printed 'inf' GB, then a NaN error
+        (
+            {"calls_per_month": 1e308},
+            "storage.calls_per_month: 1e[+]308 is too large; accepted: a "
+            "number from 0 to 1,000,000,000",
+        ),
+        (
+            {"calls_per_month": [10, 1e12]},
+            r"storage.calls_per_month\[1\]: 1000000000000.0 is too "
+            "large",
+        ),
+        (
+            {"avg_minutes": 1e308},
+            "storage.avg_minutes: 1e[+]308 is too large; accepted: a number from 0 to 1,440",
+        ),
+        ({"screen_mb_per_minute": 5000}, "storage.screen_mb_per_minute: 5000 is too large"),
+    ],
+)
 def test_bad_settings_name_the_key(change, message):
     with pytest.raises(BillingInputError, match=message) as info:
         StorageSettings.from_mapping({**BASE, **change})
@@ -349,8 +426,9 @@ def test_bad_settings_name_the_key(change, message):
 
 def test_missing_key_and_where():
     with pytest.raises(BillingInputError, match="scenario.storage.avg_minutes: missing"):
-        StorageSettings.from_mapping({"calls_per_month": 1, "retention_days": 3},
-                                     where="scenario.storage")
+        StorageSettings.from_mapping(
+            {"calls_per_month": 1, "retention_days": 3}, where="scenario.storage"
+        )
 
 
 def test_audio_only_may_be_kept_beyond_a_year():
@@ -371,42 +449,71 @@ def test_list_length_and_allowance_checked():
         storage_forecast(s, "2026-01-01", 0)
 
 
-CLI = ["storage", "--calls-per-month", "3100", "--avg-minutes", "3", "--retention-days", "30",
-       "--start-date", "2026-01-01", "--months", "3"]
+CLI = [
+    "storage",
+    "--calls-per-month",
+    "3100",
+    "--avg-minutes",
+    "3",
+    "--retention-days",
+    "30",
+    "--start-date",
+    "2026-01-01",
+    "--months",
+    "3",
+]
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--screen-share", "1.5"], "--screen-share: '1.5' is outside 0..1"),
-    (["--screen-share", "0.5", "--screen-retention-days", "400"],
-     "--screen-retention-days: 400 days is more than"),
-    (["--recorded-share", "-0.1"], "--recorded-share: '-0.1' is outside 0..1"),
-    (["--avg-minutes", "-3"], "--avg-minutes: '-3' is negative"),
-    (["--calls-per-month", "lots"], "--calls-per-month: 'lots' is not a number"),
-    (["--growth-rate", "-1"], "--growth-rate: '-1' is not accepted"),
-    (["--growth-rate", "10", "--months", "240"], "--growth-rate: '10' grows 3,100 calls to "
-                                                 "2.42e+252 a month by period 240; accepted: "
-                                                 "a rate that keeps the volume within "
-                                                 "1,000,000,000 calls a month"),
-    (["--allowance-gb", "-5"], "--allowance-gb: '-5' is negative"),
-    (["--allowance-gb", "5", "--license", "pc2"], "either --allowance-gb or --license"),
-    (["--license", "pc2"], "--users: missing"),
-    (["--license", "pc9", "--users", "3"], "--license: unknown license 'pc9'"),
-    (["--license", "pc2", "--users", "3", "--license-model", "floating"],
-     "--license-model: unknown license model 'floating'"),
-    (["--timezone", "Mars/Base"], "--timezone: unknown time zone 'Mars/Base'"),
-    (["--users", "-3", "--license", "pc2"], "--users: '-3' is not accepted"),
-    (["--users", "2.5", "--license", "pc2"], "--users: '2.5' is not accepted"),
-    (["--currency", "EUR"], "--overage-rate: missing"),
-    (["--max-retention"], "--max-retention: needs an allowance"),
-    (["--months", "1.5"], "--months: '1.5' is not accepted"),
-    (["--start-date", "2026-13-01"], "--start-date: '2026-13-01' is not a date"),
-    (["--start-date", "9999-12-01"], "--start-date: 9999-12-01 is out of range"),
-    (["--overage-rate", "1e300", "--allowance-gb", "0"], "--overage-rate: '1e300' is too large"),
-    (["--months", "1e9"], "--months: '1e9' is not accepted; accepted: a whole number of billing "
-                          "periods from 1 to 240"),
-    (["--retention-days", "999999999999999999999"], "--retention-days: '999999999999999999999' "
-                                                    "is not accepted"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--screen-share", "1.5"], "--screen-share: '1.5' is outside 0..1"),
+        (
+            ["--screen-share", "0.5", "--screen-retention-days", "400"],
+            "--screen-retention-days: 400 days is more than",
+        ),
+        (["--recorded-share", "-0.1"], "--recorded-share: '-0.1' is outside 0..1"),
+        (["--avg-minutes", "-3"], "--avg-minutes: '-3' is negative"),
+        (["--calls-per-month", "lots"], "--calls-per-month: 'lots' is not a number"),
+        (["--growth-rate", "-1"], "--growth-rate: '-1' is not accepted"),
+        (
+            ["--growth-rate", "10", "--months", "240"],
+            "--growth-rate: '10' grows 3,100 calls to "
+            "2.42e+252 a month by period 240; accepted: "
+            "a rate that keeps the volume within "
+            "1,000,000,000 calls a month",
+        ),
+        (["--allowance-gb", "-5"], "--allowance-gb: '-5' is negative"),
+        (["--allowance-gb", "5", "--license", "pc2"], "either --allowance-gb or --license"),
+        (["--license", "pc2"], "--users: missing"),
+        (["--license", "pc9", "--users", "3"], "--license: unknown license 'pc9'"),
+        (
+            ["--license", "pc2", "--users", "3", "--license-model", "floating"],
+            "--license-model: unknown license model 'floating'",
+        ),
+        (["--timezone", "Mars/Base"], "--timezone: unknown time zone 'Mars/Base'"),
+        (["--users", "-3", "--license", "pc2"], "--users: '-3' is not accepted"),
+        (["--users", "2.5", "--license", "pc2"], "--users: '2.5' is not accepted"),
+        (["--currency", "EUR"], "--overage-rate: missing"),
+        (["--max-retention"], "--max-retention: needs an allowance"),
+        (["--months", "1.5"], "--months: '1.5' is not accepted"),
+        (["--start-date", "2026-13-01"], "--start-date: '2026-13-01' is not a date"),
+        (["--start-date", "9999-12-01"], "--start-date: 9999-12-01 is out of range"),
+        (
+            ["--overage-rate", "1e300", "--allowance-gb", "0"],
+            "--overage-rate: '1e300' is too large",
+        ),
+        (
+            ["--months", "1e9"],
+            "--months: '1e9' is not accepted; accepted: a whole number of billing "
+            "periods from 1 to 240",
+        ),
+        (
+            ["--retention-days", "999999999999999999999"],
+            "--retention-days: '999999999999999999999' is not accepted",
+        ),
+    ],
+)
 def test_cli_bad_input_is_one_line_and_exit_2(capsys, extra, message):
     code = main(CLI + extra)
     captured = capsys.readouterr()
@@ -434,16 +541,31 @@ def test_cli_growth_rate_and_engine_agree(capsys):
     assert code == 0
     s = StorageSettings(calls_per_month=(3100, 3410, 3751), avg_minutes=3, retention_days=30)
     f = storage_forecast(s, "2026-01-01", 3, allowance_gb=4)
-    expected = [f"{r.period_start},{r.period_end},{r.new_gb:.3f},{r.stored_gb:.3f},"
-                f"{r.allowance_gb:.3f},{r.overage_gb:.3f},{r.overage_cost}"
-                for r in f.itertuples()]
+    expected = [
+        f"{r.period_start},{r.period_end},{r.new_gb:.3f},{r.stored_gb:.3f},"
+        f"{r.allowance_gb:.3f},{r.overage_gb:.3f},{r.overage_cost}"
+        for r in f.itertuples()
+    ]
     assert lines[1:] == expected
 
 
 def test_cli_max_retention(capsys):
-    args = ["storage", "--calls-per-month", "3100", "--avg-minutes", "1",
-            "--audio-mb-per-minute", "1", "--start-date", "2026-01-01", "--months", "1",
-            "--allowance-gb", "2.5", "--max-retention"]
+    args = [
+        "storage",
+        "--calls-per-month",
+        "3100",
+        "--avg-minutes",
+        "1",
+        "--audio-mb-per-minute",
+        "1",
+        "--start-date",
+        "2026-01-01",
+        "--months",
+        "1",
+        "--allowance-gb",
+        "2.5",
+        "--max-retention",
+    ]
     assert main(args + ["--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["max_retention_days", "25"]
     assert main(args) == 0
@@ -453,12 +575,14 @@ def test_cli_max_retention(capsys):
     assert main(args[:-3] + ["--allowance-gb", "1e9", "--max-retention"]) == 0
     assert capsys.readouterr().out.strip() == (
         "Longest retention within 1,000,000,000 GB over 1 billing periods: 31 days (the whole "
-        "31-day horizon: any longer retention fits too)")
+        "31-day horizon: any longer retention fits too)"
+    )
 
 
 def test_cli_table_shows_steady_state_and_totals(capsys):
-    code = main(CLI + ["--license", "pc1", "--users", "1", "--overage-rate", "0.30",
-                       "--currency", "EUR"])
+    code = main(
+        CLI + ["--license", "pc1", "--users", "1", "--overage-rate", "0.30", "--currency", "EUR"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     # 100 calls/day x 30 days x 1.44 MB = 4.32 GB; March has 31 days -> 100 calls/day
@@ -469,8 +593,9 @@ def test_cli_table_shows_steady_state_and_totals(capsys):
 def test_cli_daily_csv(capsys):
     assert main(CLI + ["--daily", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("date,period,calls,new_audio_gb,new_screen_gb,stored_audio_gb,"
-                        "stored_screen_gb,stored_gb")
+    assert lines[0] == (
+        "date,period,calls,new_audio_gb,new_screen_gb,stored_audio_gb,stored_screen_gb,stored_gb"
+    )
     assert len(lines) == 1 + 90
 
 
@@ -494,9 +619,16 @@ def test_max_retention_of_the_published_agents_over_a_year():
 
 def test_scenario_table_values_as_toml_gives_them():
     # TOML gives ints, floats, lists and strings; a rate as text stays exact
-    s = StorageSettings.from_mapping({"calls_per_month": [1000, 1100.5], "avg_minutes": 3,
-                                      "retention_days": 30.0, "overage_rate": "0.30",
-                                      "screen_share": 0, "archive_after_days": 10})
+    s = StorageSettings.from_mapping(
+        {
+            "calls_per_month": [1000, 1100.5],
+            "avg_minutes": 3,
+            "retention_days": 30.0,
+            "overage_rate": "0.30",
+            "screen_share": 0,
+            "archive_after_days": 10,
+        }
+    )
     assert s.calls_per_month == (1000.0, 1100.5)
     assert s.retention_days == 30 and isinstance(s.retention_days, int)
     assert s.overage_rate == Decimal("0.30")
@@ -504,10 +636,16 @@ def test_scenario_table_values_as_toml_gives_them():
 
 
 def test_screen_retention_beyond_the_horizon_warns_naming_it():
-    s = StorageSettings(calls_per_month=100, avg_minutes=1, retention_days=10, screen_share=0.5,
-                        screen_retention_days=90)
-    with pytest.warns(BillingWarning, match="screen_retention_days: 90 days is longer than the "
-                                            "31-day horizon"):
+    s = StorageSettings(
+        calls_per_month=100,
+        avg_minutes=1,
+        retention_days=10,
+        screen_share=0.5,
+        screen_retention_days=90,
+    )
+    with pytest.warns(
+        BillingWarning, match="screen_retention_days: 90 days is longer than the 31-day horizon"
+    ):
         storage_daily(s, "2026-01-01", 1)
 
 
@@ -527,11 +665,11 @@ def test_identities(case, days_a, days_b):
     # every period's days share exactly its calls per month
     expected = s.calls_by_period(months)
     # (1e-9 relative: float division and sum; 1e-9 absolute: subnormal volumes underflow to 0)
-    np.testing.assert_allclose(a.groupby("period")["calls"].sum(), expected, rtol=1e-9,
-                               atol=1e-9)
+    np.testing.assert_allclose(a.groupby("period")["calls"].sum(), expected, rtol=1e-9, atol=1e-9)
     # kept the whole horizon and never archived: the last day holds everything recorded
-    keep_all = settings_with(s, retention_days=len(a), screen_retention_days=min(len(a), 365),
-                             archive_after_days=None)
+    keep_all = settings_with(
+        s, retention_days=len(a), screen_retention_days=min(len(a), 365), archive_after_days=None
+    )
     if len(a) <= 365 or s.screen_share == 0:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", BillingWarning)

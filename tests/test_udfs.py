@@ -36,23 +36,120 @@ from billing_model.service import schedule_from_values
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "scenarios" / "sample_sessions.csv"
 ISSUE_FUNCTIONS = {
-    "BM_CONCURRENT_PEAK", "BM_NAMED_USERS", "BM_CONCURRENCY_PROFILE", "BM_BILLING_PERIODS",
-    "BM_INVOICE_SCHEDULE", "BM_STORAGE_FORECAST", "BM_FAIR_USE", "BM_ROUND_CURRENCY",
+    "BM_CONCURRENT_PEAK",
+    "BM_NAMED_USERS",
+    "BM_CONCURRENCY_PROFILE",
+    "BM_BILLING_PERIODS",
+    "BM_INVOICE_SCHEDULE",
+    "BM_STORAGE_FORECAST",
+    "BM_FAIR_USE",
+    "BM_ROUND_CURRENCY",
 }
 # VBA keywords and type names: classic xlwings writes a VBA function whose parameters carry the
 # Python argument names, so none of these may be an argument name (VBA is case-insensitive)
 VBA_RESERVED = {
-    "and", "as", "boolean", "byref", "byte", "byval", "call", "case", "close", "const",
-    "currency", "date", "decimal", "declare", "dim", "do", "double", "each", "else", "elseif",
-    "empty", "end", "enum", "eqv", "erase", "error", "event", "exit", "false", "for", "friend",
-    "function", "get", "global", "gosub", "goto", "if", "imp", "implements", "in", "input",
-    "integer", "is", "let", "like", "line", "lock", "long", "longlong", "longptr", "loop",
-    "lset", "me", "mod", "name", "new", "next", "not", "nothing", "null", "object", "on",
-    "open", "option", "optional", "or", "paramarray", "preserve", "print", "private",
-    "property", "public", "put", "raiseevent", "redim", "rem", "resume", "return", "rset",
-    "seek", "select", "set", "single", "static", "step", "stop", "string", "sub", "then", "to",
-    "true", "type", "typeof", "unlock", "until", "variant", "wend", "while", "with",
-    "withevents", "write", "xor",
+    "and",
+    "as",
+    "boolean",
+    "byref",
+    "byte",
+    "byval",
+    "call",
+    "case",
+    "close",
+    "const",
+    "currency",
+    "date",
+    "decimal",
+    "declare",
+    "dim",
+    "do",
+    "double",
+    "each",
+    "else",
+    "elseif",
+    "empty",
+    "end",
+    "enum",
+    "eqv",
+    "erase",
+    "error",
+    "event",
+    "exit",
+    "false",
+    "for",
+    "friend",
+    "function",
+    "get",
+    "global",
+    "gosub",
+    "goto",
+    "if",
+    "imp",
+    "implements",
+    "in",
+    "input",
+    "integer",
+    "is",
+    "let",
+    "like",
+    "line",
+    "lock",
+    "long",
+    "longlong",
+    "longptr",
+    "loop",
+    "lset",
+    "me",
+    "mod",
+    "name",
+    "new",
+    "next",
+    "not",
+    "nothing",
+    "null",
+    "object",
+    "on",
+    "open",
+    "option",
+    "optional",
+    "or",
+    "paramarray",
+    "preserve",
+    "print",
+    "private",
+    "property",
+    "public",
+    "put",
+    "raiseevent",
+    "redim",
+    "rem",
+    "resume",
+    "return",
+    "rset",
+    "seek",
+    "select",
+    "set",
+    "single",
+    "static",
+    "step",
+    "stop",
+    "string",
+    "sub",
+    "then",
+    "to",
+    "true",
+    "type",
+    "typeof",
+    "unlock",
+    "until",
+    "variant",
+    "wend",
+    "while",
+    "with",
+    "withevents",
+    "write",
+    "xor",
 }
 
 
@@ -92,8 +189,13 @@ METADATA_SCRIPT = textwrap.dedent("""
 
 @pytest.fixture(scope="module")
 def metadata() -> dict:
-    done = subprocess.run([sys.executable, "-c", METADATA_SCRIPT, str(ROOT / "udfs")],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", METADATA_SCRIPT, str(ROOT / "udfs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -101,7 +203,8 @@ def metadata() -> dict:
 def test_every_issue_function_exists():
     assert ISSUE_FUNCTIONS <= {f.__name__ for f in udf.EXCEL_FUNCTIONS}
     assert {f.__name__ for f in udf.EXCEL_FUNCTIONS} == {
-        name for name in dir(udf) if name.startswith("BM_")}
+        name for name in dir(udf) if name.startswith("BM_")
+    }
 
 
 def test_the_xlwings_module_brings_every_function_of_the_package():
@@ -109,8 +212,9 @@ def test_the_xlwings_module_brings_every_function_of_the_package():
     module: every BM_ function, the same objects, nothing of its own."""
     from udfs import billing_udfs
 
-    assert {n: getattr(billing_udfs, n) for n in dir(billing_udfs) if n.startswith("BM_")} \
-        == {f.__name__: f for f in udf.EXCEL_FUNCTIONS}
+    assert {n: getattr(billing_udfs, n) for n in dir(billing_udfs) if n.startswith("BM_")} == {
+        f.__name__: f for f in udf.EXCEL_FUNCTIONS
+    }
     assert billing_udfs.EXCEL_FUNCTIONS is udf.EXCEL_FUNCTIONS
 
 
@@ -132,9 +236,17 @@ def test_every_function_is_decorated_with_help(metadata):
 
 def test_optional_arguments_are_optional_in_excel(metadata):
     peak = {a["name"]: a["optional"] for a in metadata["functions"]["BM_CONCURRENT_PEAK"]["args"]}
-    assert peak == {"user_ids": False, "starts": False, "ends": False, "licenses": True,
-                    "period_start": True, "period_end": True, "rule": True,
-                    "min_minutes": True, "timezone": True}
+    assert peak == {
+        "user_ids": False,
+        "starts": False,
+        "ends": False,
+        "licenses": True,
+        "period_start": True,
+        "period_end": True,
+        "rule": True,
+        "min_minutes": True,
+        "timezone": True,
+    }
 
 
 def test_classic_xlwings_writes_a_vba_wrapper_per_function(metadata):
@@ -146,13 +258,15 @@ def test_classic_xlwings_writes_a_vba_wrapper_per_function(metadata):
 
 # --- sessions in every shape Excel hands them ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
     """Interactive logins of org ``prod`` in the bundled sample (what a sheet would hold)."""
     frame = pd.read_csv(SAMPLE)
     frame = frame[(frame["org"] == "prod") & (frame["client"] != "api")]
-    frame = frame.assign(start=pd.to_datetime(frame["start"], utc=True),
-                         end=pd.to_datetime(frame["end"], utc=True))
+    frame = frame.assign(
+        start=pd.to_datetime(frame["start"], utc=True), end=pd.to_datetime(frame["end"], utc=True)
+    )
     return frame.reset_index(drop=True)
 
 
@@ -173,29 +287,45 @@ def as_rows(values: list, blanks: int = 3) -> list:
 
 SHAPES = {
     "1-D datetimes": lambda s: (s["user_id"].tolist(), naive(s["start"]), naive(s["end"])),
-    "2-D rows with blanks": lambda s: (as_rows(s["user_id"].tolist()),
-                                       as_rows(naive(s["start"])), as_rows(naive(s["end"]))),
-    "serial numbers": lambda s: (s["user_id"].tolist(), serials(s["start"]),
-                                 serials(s["end"])),
-    "ISO text with Z": lambda s: (s["user_id"].tolist(),
-                                  s["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist(),
-                                  s["end"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist()),
-    "aware timestamps": lambda s: (s["user_id"].tolist(),
-                                   s["start"].dt.tz_convert("Europe/Berlin").tolist(),
-                                   s["end"].dt.tz_convert("Asia/Tokyo").tolist()),
-    "naive text": lambda s: (s["user_id"].tolist(),
-                             s["start"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [None],
-                             s["end"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [""]),
+    "2-D rows with blanks": lambda s: (
+        as_rows(s["user_id"].tolist()),
+        as_rows(naive(s["start"])),
+        as_rows(naive(s["end"])),
+    ),
+    "serial numbers": lambda s: (s["user_id"].tolist(), serials(s["start"]), serials(s["end"])),
+    "ISO text with Z": lambda s: (
+        s["user_id"].tolist(),
+        s["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist(),
+        s["end"].dt.strftime("%Y-%m-%dT%H:%M:%SZ").tolist(),
+    ),
+    "aware timestamps": lambda s: (
+        s["user_id"].tolist(),
+        s["start"].dt.tz_convert("Europe/Berlin").tolist(),
+        s["end"].dt.tz_convert("Asia/Tokyo").tolist(),
+    ),
+    "naive text": lambda s: (
+        s["user_id"].tolist(),
+        s["start"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [None],
+        s["end"].dt.strftime("%Y-%m-%d %H:%M:%S").tolist() + [""],
+    ),
 }
 
 
 def engine_month(sample: pd.DataFrame, *, rule: str = "cumulative") -> pd.DataFrame:
     """compute_usage on March 2026 in New York (the sample's billing month)."""
-    sessions = sessions_from_columns(sample["user_id"].tolist(),
-                                     sample["start"].to_numpy(), sample["end"].to_numpy(),
-                                     license=sample["license"].tolist())
-    frame = compute_usage(sessions, order_date="2026-03-01", timezone="America/New_York",
-                          peak_rule=rule, periods=(0, 1))
+    sessions = sessions_from_columns(
+        sample["user_id"].tolist(),
+        sample["start"].to_numpy(),
+        sample["end"].to_numpy(),
+        license=sample["license"].tolist(),
+    )
+    frame = compute_usage(
+        sessions,
+        order_date="2026-03-01",
+        timezone="America/New_York",
+        peak_rule=rule,
+        periods=(0, 1),
+    )
     return frame
 
 
@@ -204,38 +334,71 @@ def engine_month(sample: pd.DataFrame, *, rule: str = "cumulative") -> pd.DataFr
 def test_peak_of_a_billing_period_matches_the_engine(sample, shape, rule):
     users, starts, ends = SHAPES[shape](sample)
     expected = engine_month(sample, rule=rule)
-    got = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist(),
-                                 dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 31), rule, 30.0,
-                                 "America/New_York")
+    got = udf.BM_CONCURRENT_PEAK(
+        users,
+        starts,
+        ends,
+        sample["license"].tolist(),
+        dt.datetime(2026, 3, 1),
+        dt.datetime(2026, 3, 31),
+        rule,
+        30.0,
+        "America/New_York",
+    )
     assert got == int(expected["peak_concurrent"].iloc[0])
-    named = udf.BM_NAMED_USERS(users, starts, ends, sample["license"].tolist(),
-                               "2026-03-01", "2026-03-31", "America/New_York")
+    named = udf.BM_NAMED_USERS(
+        users,
+        starts,
+        ends,
+        sample["license"].tolist(),
+        "2026-03-01",
+        "2026-03-31",
+        "America/New_York",
+    )
     assert named == int(expected["named_users"].sum())
     # hourly licensing: each license's hours rounded up on its own, then added
-    hours = udf.BM_BILLABLE_HOURS(users, starts, ends, sample["license"].tolist(),
-                                  "2026-03-01", "2026-03-31", "America/New_York")
+    hours = udf.BM_BILLABLE_HOURS(
+        users,
+        starts,
+        ends,
+        sample["license"].tolist(),
+        "2026-03-01",
+        "2026-03-31",
+        "America/New_York",
+    )
     assert hours == int(expected["billable_hours"].sum())
 
 
 def test_timezone_moves_the_period_bounds(sample):
     """The same dates read in UTC are another window: 4-5 hours earlier than New York."""
     users, starts, ends = SHAPES["1-D datetimes"](sample)
-    ny = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
-                            dt.datetime(2026, 3, 2), "America/New_York")
-    utc = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
-                             dt.datetime(2026, 3, 2))
-    utc_shifted = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2, 5),
-                                     dt.datetime(2026, 3, 3, 5))
+    ny = udf.BM_NAMED_USERS(
+        users,
+        starts,
+        ends,
+        None,
+        dt.datetime(2026, 3, 2),
+        dt.datetime(2026, 3, 2),
+        "America/New_York",
+    )
+    utc = udf.BM_NAMED_USERS(
+        users, starts, ends, None, dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 2)
+    )
+    utc_shifted = udf.BM_NAMED_USERS(
+        users, starts, ends, None, dt.datetime(2026, 3, 2, 5), dt.datetime(2026, 3, 3, 5)
+    )
     assert ny == utc_shifted  # 2 March in New York (EST, UTC-5) is 05:00-05:00 UTC
     assert isinstance(utc, int)
 
 
 def test_period_end_date_is_the_last_day_included(sample):
     users, starts, ends = SHAPES["1-D datetimes"](sample)
-    by_date = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
-                                 dt.datetime(2026, 3, 2))
-    by_instant = udf.BM_NAMED_USERS(users, starts, ends, None, dt.datetime(2026, 3, 2),
-                                    dt.datetime(2026, 3, 2, 23, 59, 59))
+    by_date = udf.BM_NAMED_USERS(
+        users, starts, ends, None, dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 2)
+    )
+    by_instant = udf.BM_NAMED_USERS(
+        users, starts, ends, None, dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 2, 23, 59, 59)
+    )
     assert by_date == by_instant > 0
 
 
@@ -243,23 +406,34 @@ def test_period_bounds_are_read_like_session_times(sample):
     """Period bounds go through the session reader's parser: text with an offset, the 'UTC'
     word of SQL exports, Excel serials and datetimes are one instant (05:00 UTC on 2 March)."""
     users, starts, ends = SHAPES["1-D datetimes"](sample)
-    bounds = [dt.datetime(2026, 3, 2, 5), "2026-03-02T05:00:00Z", "2026-03-02 00:00:00-05:00",
-              "2026-03-02 05:00:00 UTC", 46083 + 5 / 24]
-    counts = {udf.BM_NAMED_USERS(users, starts, ends, None, b, dt.datetime(2026, 3, 3, 5))
-              for b in bounds}
+    bounds = [
+        dt.datetime(2026, 3, 2, 5),
+        "2026-03-02T05:00:00Z",
+        "2026-03-02 00:00:00-05:00",
+        "2026-03-02 05:00:00 UTC",
+        46083 + 5 / 24,
+    ]
+    counts = {
+        udf.BM_NAMED_USERS(users, starts, ends, None, b, dt.datetime(2026, 3, 3, 5)) for b in bounds
+    }
     assert len(counts) == 1 and counts.pop() > 0
     # a text bound without an offset is in the timezone argument, as a session's would be
-    assert (udf.BM_NAMED_USERS(users, starts, ends, None, "2026-03-02T00:00", "2026-03-02",
-                               "America/New_York")
-            == udf.BM_NAMED_USERS(users, starts, ends, None, "2026-03-02T05:00Z",
-                                  "2026-03-03T05:00Z"))
+    assert udf.BM_NAMED_USERS(
+        users, starts, ends, None, "2026-03-02T00:00", "2026-03-02", "America/New_York"
+    ) == udf.BM_NAMED_USERS(users, starts, ends, None, "2026-03-02T05:00Z", "2026-03-03T05:00Z")
 
 
 def test_without_period_the_whole_data_span(sample):
     users, starts, ends = SHAPES["1-D datetimes"](sample)
     span = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist())
-    wide = udf.BM_CONCURRENT_PEAK(users, starts, ends, sample["license"].tolist(),
-                                  dt.datetime(2026, 2, 1), dt.datetime(2026, 4, 30))
+    wide = udf.BM_CONCURRENT_PEAK(
+        users,
+        starts,
+        ends,
+        sample["license"].tolist(),
+        dt.datetime(2026, 2, 1),
+        dt.datetime(2026, 4, 30),
+    )
     assert span == wide > 0
     assert udf.BM_NAMED_USERS(users, starts, ends) == sample["user_id"].nunique()
 
@@ -306,15 +480,28 @@ def test_no_sessions_in_the_period_is_zero(sample):
 
 # --- profile, periods, invoices, storage, fair use, money -----------------------------------------
 
+
 def test_profile_matches_the_engine(sample):
     users, starts, ends = SHAPES["2-D rows with blanks"](sample)
-    rows = udf.BM_CONCURRENCY_PROFILE(users, starts, ends, dt.datetime(2026, 3, 2),
-                                      dt.datetime(2026, 3, 2), 15.0, "America/New_York")
-    sessions = sessions_from_columns(sample["user_id"].tolist(), sample["start"].to_numpy(),
-                                     sample["end"].to_numpy(), license="pc2")
+    rows = udf.BM_CONCURRENCY_PROFILE(
+        users,
+        starts,
+        ends,
+        dt.datetime(2026, 3, 2),
+        dt.datetime(2026, 3, 2),
+        15.0,
+        "America/New_York",
+    )
+    sessions = sessions_from_columns(
+        sample["user_id"].tolist(),
+        sample["start"].to_numpy(),
+        sample["end"].to_numpy(),
+        license="pc2",
+    )
     t0 = pd.Timestamp("2026-03-02", tz="America/New_York")
-    expected = concurrency_profile(sessions, t0.value, (t0 + pd.Timedelta(days=1)).value,
-                                   step_minutes=15)
+    expected = concurrency_profile(
+        sessions, t0.value, (t0 + pd.Timedelta(days=1)).value, step_minutes=15
+    )
     assert rows[0] == ["time", "users"]
     assert len(rows) - 1 == len(expected) == 96
     assert [r[1] for r in rows[1:]] == expected["users"].tolist()
@@ -322,8 +509,9 @@ def test_profile_matches_the_engine(sample):
     assert rows[2][0] - rows[1][0] == dt.timedelta(minutes=15)
 
 
-@pytest.mark.parametrize("order_date", [dt.datetime(2026, 1, 31), 46053.0, "2026-01-31",
-                                        [[dt.datetime(2026, 1, 31)]]])
+@pytest.mark.parametrize(
+    "order_date", [dt.datetime(2026, 1, 31), 46053.0, "2026-01-31", [[dt.datetime(2026, 1, 31)]]]
+)
 def test_billing_periods_match_the_engine(order_date):
     rows = udf.BM_BILLING_PERIODS(order_date, 13.0, None)
     expected = billing_periods("2026-01-31", 13)
@@ -335,12 +523,31 @@ def test_billing_periods_match_the_engine(order_date):
 
 def test_invoice_schedule_matches_the_engine():
     users = [[20.0], [40.0], [60.0], [55.0], [70.0], [None], [None]]
-    rows = udf.BM_INVOICE_SCHEDULE(dt.datetime(2026, 1, 15), 50.0, 115.0, 2.0, 3.0, users,
-                                   130.0, "EUR", None, [12.5, 0, 0, 0, 7.25], 45.0)
-    expected = schedule_from_values("2026-01-15", 50, 115, 2, 3, [20, 40, 60, 55, 70],
-                                    overage_rate=130, currency="EUR",
-                                    telephony=[Decimal("12.5"), 0, 0, 0, Decimal("7.25")],
-                                    payment_terms_days=45)
+    rows = udf.BM_INVOICE_SCHEDULE(
+        dt.datetime(2026, 1, 15),
+        50.0,
+        115.0,
+        2.0,
+        3.0,
+        users,
+        130.0,
+        "EUR",
+        None,
+        [12.5, 0, 0, 0, 7.25],
+        45.0,
+    )
+    expected = schedule_from_values(
+        "2026-01-15",
+        50,
+        115,
+        2,
+        3,
+        [20, 40, 60, 55, 70],
+        overage_rate=130,
+        currency="EUR",
+        telephony=[Decimal("12.5"), 0, 0, 0, Decimal("7.25")],
+        payment_terms_days=45,
+    )
     assert rows[0] == list(INVOICE_COLUMNS)
     assert len(rows) - 1 == len(expected)
     for row, (_, line) in zip(rows[1:], expected.iterrows(), strict=True):
@@ -352,8 +559,9 @@ def test_invoice_schedule_matches_the_engine():
 
 
 def test_storage_forecast_matches_the_engine_and_blanks_nan():
-    rows = udf.BM_STORAGE_FORECAST(620_000.0, 2.5, 25.0, dt.datetime(2026, 1, 1), 3.0,
-                                   None, None, None, None, None)
+    rows = udf.BM_STORAGE_FORECAST(
+        620_000.0, 2.5, 25.0, dt.datetime(2026, 1, 1), 3.0, None, None, None, None, None
+    )
     settings_ = StorageSettings(calls_per_month=620_000, avg_minutes=2.5, retention_days=25)
     expected = storage_forecast(settings_, "2026-01-01", 3)
     assert rows[0] == list(FORECAST_COLUMNS)
@@ -362,11 +570,24 @@ def test_storage_forecast_matches_the_engine_and_blanks_nan():
     assert all(r[4] is None and r[5] is None and r[6] is None for r in rows[1:])
     assert not any(isinstance(v, float) and math.isnan(v) for r in rows for v in r)
 
-    priced = udf.BM_STORAGE_FORECAST([[600_000.0], [620_000.0], [None]], 2.5, 25.0,
-                                     "2026-01-01", 2.0, 0.48, 0.0, None, None, 500.0)
-    expected = storage_forecast(StorageSettings(calls_per_month=(600_000, 620_000),
-                                                avg_minutes=2.5, retention_days=25),
-                                "2026-01-01", 2, allowance_gb=500)
+    priced = udf.BM_STORAGE_FORECAST(
+        [[600_000.0], [620_000.0], [None]],
+        2.5,
+        25.0,
+        "2026-01-01",
+        2.0,
+        0.48,
+        0.0,
+        None,
+        None,
+        500.0,
+    )
+    expected = storage_forecast(
+        StorageSettings(calls_per_month=(600_000, 620_000), avg_minutes=2.5, retention_days=25),
+        "2026-01-01",
+        2,
+        allowance_gb=500,
+    )
     assert [Decimal(str(r[6])) for r in priced[1:]] == expected["overage_cost"].tolist()
 
 
@@ -374,25 +595,93 @@ def test_invoice_schedule_lines_say_the_license_billed():
     # 10 committed at 100 USD, 1 ramp month then 2 term months, users 5, 12, 8: the ramp bills
     # the 5 used (in arrears), each term month the 10 committed (in advance), and month 2 the
     # 2 above the commitment (in arrears); month 3 (8 users) is within it. Due 30 days later.
-    rows = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 1.0, 2.0, [[5.0], [12.0], [8.0]],
-                                   None, None, None, None, None, "pc3", "concurrent")
+    rows = udf.BM_INVOICE_SCHEDULE(
+        "2026-01-15",
+        10.0,
+        100.0,
+        1.0,
+        2.0,
+        [[5.0], [12.0], [8.0]],
+        None,
+        None,
+        None,
+        None,
+        None,
+        "pc3",
+        "concurrent",
+    )
     d = dt.datetime
     assert rows[1:] == [
-        [d(2026, 2, 15), d(2026, 3, 17), "PureCloud 3 / CX 3 concurrent users, ramp (actual usage)",
-         "arrears", d(2026, 1, 15), d(2026, 2, 14), 5.0, 100.0, 500.0, "USD"],
-        [d(2026, 2, 15), d(2026, 3, 17), "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
-         "advance", d(2026, 2, 15), d(2026, 3, 14), 10.0, 100.0, 1000.0, "USD"],
-        [d(2026, 3, 15), d(2026, 4, 14), "PureCloud 3 / CX 3 concurrent users above the commitment",
-         "arrears", d(2026, 2, 15), d(2026, 3, 14), 2.0, 100.0, 200.0, "USD"],
-        [d(2026, 3, 15), d(2026, 4, 14), "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
-         "advance", d(2026, 3, 15), d(2026, 4, 14), 10.0, 100.0, 1000.0, "USD"],
+        [
+            d(2026, 2, 15),
+            d(2026, 3, 17),
+            "PureCloud 3 / CX 3 concurrent users, ramp (actual usage)",
+            "arrears",
+            d(2026, 1, 15),
+            d(2026, 2, 14),
+            5.0,
+            100.0,
+            500.0,
+            "USD",
+        ],
+        [
+            d(2026, 2, 15),
+            d(2026, 3, 17),
+            "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
+            "advance",
+            d(2026, 2, 15),
+            d(2026, 3, 14),
+            10.0,
+            100.0,
+            1000.0,
+            "USD",
+        ],
+        [
+            d(2026, 3, 15),
+            d(2026, 4, 14),
+            "PureCloud 3 / CX 3 concurrent users above the commitment",
+            "arrears",
+            d(2026, 2, 15),
+            d(2026, 3, 14),
+            2.0,
+            100.0,
+            200.0,
+            "USD",
+        ],
+        [
+            d(2026, 3, 15),
+            d(2026, 4, 14),
+            "PureCloud 3 / CX 3 concurrent users, prepay (committed)",
+            "advance",
+            d(2026, 3, 15),
+            d(2026, 4, 14),
+            10.0,
+            100.0,
+            1000.0,
+            "USD",
+        ],
     ]
     # left out, the license is PureCloud 2 named (the engine's default); names as on the price list
     default = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 1.0, 2.0, [5.0, 12.0, 8.0])
-    assert [r[2] for r in default[1:3]] == ["PureCloud 2 / CX 2 named users, ramp (actual usage)",
-                                           "PureCloud 2 / CX 2 named users, prepay (committed)"]
-    communicate = udf.BM_INVOICE_SCHEDULE("2026-01-15", 10.0, 100.0, 0.0, 1.0, [10.0], None,
-                                          None, None, None, None, "Communicate", "named")
+    assert [r[2] for r in default[1:3]] == [
+        "PureCloud 2 / CX 2 named users, ramp (actual usage)",
+        "PureCloud 2 / CX 2 named users, prepay (committed)",
+    ]
+    communicate = udf.BM_INVOICE_SCHEDULE(
+        "2026-01-15",
+        10.0,
+        100.0,
+        0.0,
+        1.0,
+        [10.0],
+        None,
+        None,
+        None,
+        None,
+        None,
+        "Communicate",
+        "named",
+    )
     assert communicate[1][2].startswith("Communicate") and "named" in communicate[1][2]
 
 
@@ -410,8 +699,10 @@ def test_storage_forecast_prices_the_overage_in_the_currency():
     # refuses it (it priced 100.5 GB at 0.25 GBP, or 25 JPY)
     for code in ("GBP", "JPY"):
         refused = udf.BM_STORAGE_FORECAST(*args, None, code)
-        assert refused == ("overage_rate: missing; the default 0.25 is a USD rate, give the "
-                           f"contract's rate per GB in {code}")
+        assert refused == (
+            "overage_rate: missing; the default 0.25 is a USD rate, give the "
+            f"contract's rate per GB in {code}"
+        )
 
 
 def test_fair_use_published_example_and_columns():
@@ -419,9 +710,11 @@ def test_fair_use_published_example_and_columns():
     assert udf.BM_FAIR_USE("pc2", "named", "storage_gb", 20.0) == 500.0
     assert udf.BM_FAIR_USE("PureCloud 2", "named", "storage_gb", [[20.0]]) == 500.0
     column = udf.BM_FAIR_USE("pc3", "concurrent", "api_requests", [[10.0], [None], [2.0]])
-    assert column == [[float(fair_use_allowance("pc3", "concurrent", "api_requests", 10))],
-                      [None],
-                      [float(fair_use_allowance("pc3", "concurrent", "api_requests", 2))]]
+    assert column == [
+        [float(fair_use_allowance("pc3", "concurrent", "api_requests", 10))],
+        [None],
+        [float(fair_use_allowance("pc3", "concurrent", "api_requests", 2))],
+    ]
 
 
 def test_round_currency_half_up_as_excel_shows_the_amount():
@@ -441,24 +734,40 @@ T = dt.datetime(2026, 3, 2, 8)
 H = dt.timedelta(hours=1)
 BAD_INPUT = [
     (lambda: udf.BM_CONCURRENT_PEAK(["a"], ["yesterday"], [T]), "'yesterday' is not an ISO"),
-    (lambda: udf.BM_CONCURRENT_PEAK(["a", "b"], [T, None], [T + H, T + H]),
-     "row 2: the start is blank"),
+    (
+        lambda: udf.BM_CONCURRENT_PEAK(["a", "b"], [T, None], [T + H, T + H]),
+        "row 2: the start is blank",
+    ),
     (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T + H], [T]), "is before start"),
     (lambda: udf.BM_CONCURRENT_PEAK(["a"], [-2146826246.0], [T]), "Excel error value"),
     (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], "pc9"), "unknown license 'pc9'"),
-    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, "max"),
-     "rule: unknown rule 'max'"),
-    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, None, 30.5),
-     "min_minutes: 30.5 is not accepted"),
-    (lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, None, None,
-                                    "Mars/Olympus"), "unknown time zone 'Mars/Olympus'"),
-    (lambda: udf.BM_CONCURRENT_PEAK([["a", "b"], ["c", "d"]], [T, T], [T + H, T + H]),
-     "user_ids: a range 2 columns wide"),
+    (
+        lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, "max"),
+        "rule: unknown rule 'max'",
+    ),
+    (
+        lambda: udf.BM_CONCURRENT_PEAK(["a"], [T], [T + H], None, None, None, None, 30.5),
+        "min_minutes: 30.5 is not accepted",
+    ),
+    (
+        lambda: udf.BM_CONCURRENT_PEAK(
+            ["a"], [T], [T + H], None, None, None, None, None, "Mars/Olympus"
+        ),
+        "unknown time zone 'Mars/Olympus'",
+    ),
+    (
+        lambda: udf.BM_CONCURRENT_PEAK([["a", "b"], ["c", "d"]], [T, T], [T + H, T + H]),
+        "user_ids: a range 2 columns wide",
+    ),
     (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, T, T - H), "is not after"),
-    (lambda: udf.BM_NAMED_USERS(["a", "b"], [T, T], [T + H, T + H], ["pc1", None, "pc2"]),
-     "licenses: row 2 is blank"),
-    (lambda: udf.BM_CONCURRENCY_PROFILE(["a"], [T], [T + H], None, None, 0.0),
-     "step_minutes: 0 is not accepted"),
+    (
+        lambda: udf.BM_NAMED_USERS(["a", "b"], [T, T], [T + H, T + H], ["pc1", None, "pc2"]),
+        "licenses: row 2 is blank",
+    ),
+    (
+        lambda: udf.BM_CONCURRENCY_PROFILE(["a"], [T], [T + H], None, None, 0.0),
+        "step_minutes: 0 is not accepted",
+    ),
     (lambda: udf.BM_CONCURRENCY_PROFILE([None], [None], [None]), "no sessions"),
     (lambda: udf.BM_BILLING_PERIODS("31/01/2026", 3.0), "is not a date"),
     # Excel's last date: was read through nanosecond timestamps, which wrapped to 1816-03-29
@@ -466,31 +775,67 @@ BAD_INPUT = [
     (lambda: udf.BM_BILLING_PERIODS(2958466.0, 3.0), "order_date: 2958466 is not a date"),
     (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), 2.5), "count: 2.5 is not accepted"),
     (lambda: udf.BM_BILLING_PERIODS(dt.datetime(2026, 1, 31), None), "count: is blank"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 2.0, 3.0, [1.0, 2.0]),
-     "users: 2 values, but the contract bills 5 periods"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 2.0, [1.0, None, 2.0]),
-     "users: row 2 is blank"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, "XXX"),
-     "currency: 'XXX' is not accepted"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, None, "free"),
-     "ramp_policy: 'free' is not accepted"),
-    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 400.0, T, 12.0, None, 0.5),
-     "screen_retention_days: not given"),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 2.0, 3.0, [1.0, 2.0]),
+        "users: 2 values, but the contract bills 5 periods",
+    ),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 2.0, [1.0, None, 2.0]),
+        "users: row 2 is blank",
+    ),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, "XXX"),
+        "currency: 'XXX' is not accepted",
+    ),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(T, 50.0, 115.0, 0.0, 1.0, [1.0], None, None, "free"),
+        "ramp_policy: 'free' is not accepted",
+    ),
+    (
+        lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 400.0, T, 12.0, None, 0.5),
+        "screen_retention_days: not given",
+    ),
     (lambda: udf.BM_STORAGE_FORECAST(1000.0, -3.0, 30.0, T, 12.0), "avg_minutes: -3.0 is"),
-    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
-                                     "free"), "overage_rate: expected a number, got 'free'"),
-    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
-                                     -1.0), "overage_rate: -1.0 is not accepted"),
-    (lambda: udf.BM_STORAGE_FORECAST(1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0,
-                                     None, "XXX"), "currency_code: unknown currency 'XXX'"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
-                                     None, "pc9"), "license: 'pc9' is not accepted"),
-    (lambda: udf.BM_INVOICE_SCHEDULE(T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None,
-                                     None, None, "weekly"), "license_model: 'weekly' is not"),
-    (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, "yesterday"),
-     "period_start: 'yesterday' is not a date"),
-    (lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, dt.datetime(2026, 3, 8, 2, 30), None,
-                                "America/New_York"), "does not exist in America/New_York"),
+    (
+        lambda: udf.BM_STORAGE_FORECAST(
+            1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0, "free"
+        ),
+        "overage_rate: expected a number, got 'free'",
+    ),
+    (
+        lambda: udf.BM_STORAGE_FORECAST(
+            1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0, -1.0
+        ),
+        "overage_rate: -1.0 is not accepted",
+    ),
+    (
+        lambda: udf.BM_STORAGE_FORECAST(
+            1000.0, 3.0, 30.0, T, 1.0, None, None, None, None, 5.0, None, "XXX"
+        ),
+        "currency_code: unknown currency 'XXX'",
+    ),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(
+            T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None, None, "pc9"
+        ),
+        "license: 'pc9' is not accepted",
+    ),
+    (
+        lambda: udf.BM_INVOICE_SCHEDULE(
+            T, 1.0, 10.0, 0.0, 1.0, [1.0], None, None, None, None, None, None, "weekly"
+        ),
+        "license_model: 'weekly' is not",
+    ),
+    (
+        lambda: udf.BM_NAMED_USERS(["a"], [T], [T + H], None, "yesterday"),
+        "period_start: 'yesterday' is not a date",
+    ),
+    (
+        lambda: udf.BM_NAMED_USERS(
+            ["a"], [T], [T + H], None, dt.datetime(2026, 3, 8, 2, 30), None, "America/New_York"
+        ),
+        "does not exist in America/New_York",
+    ),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "disk", 20.0), "unknown fair-use feature 'disk'"),
     (lambda: udf.BM_FAIR_USE("pc2", "weekly", "storage_gb", 20.0), "unknown license model"),
     (lambda: udf.BM_FAIR_USE("pc2", "named", "storage_gb", -1.0), "negative number of users"),
@@ -520,6 +865,7 @@ def test_an_unexpected_failure_is_a_text_too(monkeypatch):
 
 # --- the sample sheet ---------------------------------------------------------------------------
 
+
 def evaluate(formula: str, book) -> object:
     """A BM_ formula of the sample sheet evaluated in Python: defined names become the values
     Excel would pass (a column as a 1-D list, a cell as its value), DATE(y,m,d) a datetime and
@@ -530,10 +876,9 @@ def evaluate(formula: str, book) -> object:
     names: dict[str, object] = {"DATE": lambda y, m, d: dt.datetime(y, m, d)}
     names.update({f.__name__: f for f in udf.EXCEL_FUNCTIONS})
     for label, defined in book.defined_names.items():
-        (sheet, ref), = defined.destinations
+        ((sheet, ref),) = defined.destinations
         cells = book[sheet][ref.replace("$", "")]
-        names[label] = ([row[0].value for row in cells] if isinstance(cells, tuple)
-                        else cells.value)
+        names[label] = [row[0].value for row in cells] if isinstance(cells, tuple) else cells.value
     return eval(text, {"__builtins__": {}}, names)  # noqa: S307 - our own sample's formulas
 
 
@@ -558,8 +903,15 @@ def test_sample_sheet_calls_every_function_on_its_data():
             assert evaluate(formula, book) == row[3].value, formula
 
     for sheet in book.worksheets:
-        label = next((c for r in sheet.iter_rows() for c in r
-                      if c.value == "Expected (Python, when the sheet was built):"), None)
+        label = next(
+            (
+                c
+                for r in sheet.iter_rows()
+                for c in r
+                if c.value == "Expected (Python, when the sheet was built):"
+            ),
+            None,
+        )
         arrays = [c for r in sheet.iter_rows() for c in r if isinstance(c.value, ArrayFormula)]
         if not arrays:
             continue
@@ -569,8 +921,10 @@ def test_sample_sheet_calls_every_function_on_its_data():
         block = sheet[cell.value.ref]
         assert (len(block), len(block[0])) == (len(result), len(result[0]))  # sized to fit
         top, left = label.row + 1, label.column
-        expected = [[sheet.cell(top + i, left + j).value for j in range(len(result[0]))]
-                    for i in range(len(result))]
+        expected = [
+            [sheet.cell(top + i, left + j).value for j in range(len(result[0]))]
+            for i in range(len(result))
+        ]
         assert expected == result, sheet.title
     assert called == ISSUE_FUNCTIONS
 
@@ -581,8 +935,9 @@ def test_sample_sheet_is_up_to_date(tmp_path):
     import importlib.util
     import zipfile
 
-    spec = importlib.util.spec_from_file_location("make_udf_sample",
-                                                  ROOT / "scripts" / "make_udf_sample.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_udf_sample", ROOT / "scripts" / "make_udf_sample.py"
+    )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     fresh = tmp_path / "udf_sample.xlsx"
@@ -591,7 +946,8 @@ def test_sample_sheet_is_up_to_date(tmp_path):
     with zipfile.ZipFile(fresh) as a, zipfile.ZipFile(committed) as b:
         parts = {i.filename: a.read(i.filename) for i in a.infolist()}
         assert parts == {i.filename: b.read(i.filename) for i in b.infolist()}, (
-            "workbooks/udf_sample.xlsx is stale: run python scripts/make_udf_sample.py")
+            "workbooks/udf_sample.xlsx is stale: run python scripts/make_udf_sample.py"
+        )
 
 
 # --- defaults: one owner each ----------------------------------------------------------------
@@ -605,35 +961,54 @@ def _engine_defaults() -> dict:
 
     contract = {f.name: f.default for f in dataclasses.fields(Contract)}
     usage = inspect.signature(compute_usage).parameters
-    return {"rule": usage["peak_rule"].default, "min_minutes": usage["min_minutes"].default,
-            "timezone": contract["billing_timezone"], "currency_code": contract["currency"],
-            "ramp_policy": contract["ramp_policy"],
-            "payment_terms_days": contract["payment_terms_days"], "license": DEFAULT_LICENSE,
-            "license_model": contract["license_model"],
-            "months_after_term": contract["months_after_term"]}
+    return {
+        "rule": usage["peak_rule"].default,
+        "min_minutes": usage["min_minutes"].default,
+        "timezone": contract["billing_timezone"],
+        "currency_code": contract["currency"],
+        "ramp_policy": contract["ramp_policy"],
+        "payment_terms_days": contract["payment_terms_days"],
+        "license": DEFAULT_LICENSE,
+        "license_model": contract["license_model"],
+        "months_after_term": contract["months_after_term"],
+    }
 
 
 def test_every_udf_default_equals_the_engines():
     assert udf.DEFAULTS == _engine_defaults()
     values = inspect_defaults()
     assert values["schedule_from_values"] == {
-        "currency": udf.DEFAULTS["currency_code"], "ramp_policy": udf.DEFAULTS["ramp_policy"],
+        "currency": udf.DEFAULTS["currency_code"],
+        "ramp_policy": udf.DEFAULTS["ramp_policy"],
         "payment_terms_days": udf.DEFAULTS["payment_terms_days"],
-        "timezone": udf.DEFAULTS["timezone"], "license": udf.DEFAULTS["license"],
-        "license_model": udf.DEFAULTS["license_model"], "channel": "direct",
-        "overage_rate": None, "telephony": None,
-        "months_after_term": udf.DEFAULTS["months_after_term"], "month_to_month_rate": None}
-    assert values["window_usage"] == {"rule": udf.DEFAULTS["rule"],
-                                      "min_minutes": udf.DEFAULTS["min_minutes"]}
+        "timezone": udf.DEFAULTS["timezone"],
+        "license": udf.DEFAULTS["license"],
+        "license_model": udf.DEFAULTS["license_model"],
+        "channel": "direct",
+        "overage_rate": None,
+        "telephony": None,
+        "months_after_term": udf.DEFAULTS["months_after_term"],
+        "month_to_month_rate": None,
+    }
+    assert values["window_usage"] == {
+        "rule": udf.DEFAULTS["rule"],
+        "min_minutes": udf.DEFAULTS["min_minutes"],
+    }
 
 
 def inspect_defaults() -> dict:
     import inspect
 
     from billing_model import service
-    return {f.__name__: {n: p.default for n, p in inspect.signature(f).parameters.items()
-                         if p.default is not inspect.Parameter.empty}
-            for f in (schedule_from_values, service.window_usage)}
+
+    return {
+        f.__name__: {
+            n: p.default
+            for n, p in inspect.signature(f).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        for f in (schedule_from_values, service.window_usage)
+    }
 
 
 def test_udf_defaults_are_not_typed_again():
@@ -642,33 +1017,55 @@ def test_udf_defaults_are_not_typed_again():
     import ast
 
     literals = []
-    for path in (ROOT / "billing_model" / "udfs.py", ROOT / "billing_model" / "io" / "cells.py",
-                 ROOT / "billing_model" / "io" / "scenario_values.py",
-                 ROOT / "billing_model" / "service.py"):
+    for path in (
+        ROOT / "billing_model" / "udfs.py",
+        ROOT / "billing_model" / "io" / "cells.py",
+        ROOT / "billing_model" / "io" / "scenario_values.py",
+        ROOT / "billing_model" / "service.py",
+    ):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", None) in (
-                    "read_text", "read_whole", "read_timezone", "read_currency"):
+                "read_text",
+                "read_whole",
+                "read_timezone",
+                "read_currency",
+            ):
                 # the default is the third positional argument (read_timezone: the second)
                 i = 1 if node.func.attr in ("read_timezone", "read_currency") else 2
-                given = [*node.args[i:i + 1], *(k.value for k in node.keywords
-                                                if k.arg == "default")]
-                literals += [(path.name, node.lineno, ast.unparse(v)) for v in given
-                             if isinstance(v, ast.Constant) and v.value is not None]
-            elif isinstance(node, ast.FunctionDef) and node.name in ("scenario_from_values",
-                                                                      "window_usage",
-                                                                      "read_currency"):
+                given = [
+                    *node.args[i : i + 1],
+                    *(k.value for k in node.keywords if k.arg == "default"),
+                ]
+                literals += [
+                    (path.name, node.lineno, ast.unparse(v))
+                    for v in given
+                    if isinstance(v, ast.Constant) and v.value is not None
+                ]
+            elif isinstance(node, ast.FunctionDef) and node.name in (
+                "scenario_from_values",
+                "window_usage",
+                "read_currency",
+            ):
                 defaults = [*node.args.defaults, *node.args.kw_defaults]
-                literals += [(path.name, node.lineno, ast.unparse(v)) for v in defaults
-                             if isinstance(v, ast.Constant) and v.value is not None
-                             and not (node.name == "read_currency" and v.value == "currency_code")]
+                literals += [
+                    (path.name, node.lineno, ast.unparse(v))
+                    for v in defaults
+                    if isinstance(v, ast.Constant)
+                    and v.value is not None
+                    and not (node.name == "read_currency" and v.value == "currency_code")
+                ]
     assert literals == []
 
 
 #: UDF argument -> the contract field it is (the argument names avoid VBA keywords)
-UDF_FIELDS = {"currency_code": "currency", "timezone": "billing_timezone",
-              "ramp_policy": "ramp_policy", "payment_terms_days": "payment_terms_days",
-              "license_model": "license_model"}
+UDF_FIELDS = {
+    "currency_code": "currency",
+    "timezone": "billing_timezone",
+    "ramp_policy": "ramp_policy",
+    "payment_terms_days": "payment_terms_days",
+    "license_model": "license_model",
+}
 
 
 def test_every_contract_default_of_the_udfs_is_the_schemas():
@@ -684,10 +1081,15 @@ def test_every_contract_default_of_the_udfs_is_the_schemas():
     for name, p in params.items():
         key = UDF_FIELDS.get(name, name)
         # a required key's default (license: DEFAULT_LICENSE) is the function's own
-        if key in FIELDS and not FIELDS[key].is_required \
-                and p.default is not inspect.Parameter.empty:
+        if (
+            key in FIELDS
+            and not FIELDS[key].is_required
+            and p.default is not inspect.Parameter.empty
+        ):
             assert p.default == FIELDS[key].default, name
-    invoice = {n: p.annotation.__metadata__[0]["doc"] for n, p in inspect.signature(
-        udf.BM_INVOICE_SCHEDULE, eval_str=True).parameters.items()}
+    invoice = {
+        n: p.annotation.__metadata__[0]["doc"]
+        for n, p in inspect.signature(udf.BM_INVOICE_SCHEDULE, eval_str=True).parameters.items()
+    }
     for arg in ("currency_code", "ramp_policy", "payment_terms_days", "license_model"):
         assert f"default {FIELDS[UDF_FIELDS[arg]].default})" in invoice[arg], arg

@@ -35,26 +35,57 @@ from tests.workbook_cells import money as _money
 from tests.workbook_cells import named as _named
 from tests.workbook_cells import workbook_lines as _workbook_lines
 
-EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
-            "basic_contract")
+EXAMPLES = (
+    "sales_quote",
+    "storage_estimate",
+    "finance_ramp_study",
+    "eur_contract",
+    "basic_contract",
+)
 
 #: input edits made in the recalculated workbooks: (case, example, {defined name: value})
 EDITS = (
-    ("finance-commitment", "finance_ramp_study",
-     {"CommittedUsers": 230, "PrepayRate": 79.99, "OverageRate": 88.125, "RampMonths": 1}),
-    ("finance-policy", "finance_ramp_study",
-     {"RampPolicy": "no-software-charges", "RampMonths": 5, "TermMonths": 20}),
+    (
+        "finance-commitment",
+        "finance_ramp_study",
+        {"CommittedUsers": 230, "PrepayRate": 79.99, "OverageRate": 88.125, "RampMonths": 1},
+    ),
+    (
+        "finance-policy",
+        "finance_ramp_study",
+        {"RampPolicy": "no-software-charges", "RampMonths": 5, "TermMonths": 20},
+    ),
     ("eur-jpy", "eur_contract", {"Currency": "JPY", "CommittedUsers": 48, "PrepayRate": 171.5}),
-    ("eur-rates", "eur_contract",
-     {"PrepayRate": 171.125, "CommittedUsers_2": 12, "IvrOverageRate": 0.0125,
-      "ApiOverageRate": 0.00035, "RampPolicy": "actual-usage", "PaymentTermsDays": 45}),
-    ("storage-retention", "storage_estimate",
-     {"RetentionDays": 60, "ScreenShare": 0.5, "CallsPerMonth": 60000,
-      "ScreenRetentionDays": 30, "ArchiveAfterDays": 45, "CommittedUsers": 35}),
+    (
+        "eur-rates",
+        "eur_contract",
+        {
+            "PrepayRate": 171.125,
+            "CommittedUsers_2": 12,
+            "IvrOverageRate": 0.0125,
+            "ApiOverageRate": 0.00035,
+            "RampPolicy": "actual-usage",
+            "PaymentTermsDays": 45,
+        },
+    ),
+    (
+        "storage-retention",
+        "storage_estimate",
+        {
+            "RetentionDays": 60,
+            "ScreenShare": 0.5,
+            "CallsPerMonth": 60000,
+            "ScreenRetentionDays": 30,
+            "ArchiveAfterDays": 45,
+            "CommittedUsers": 35,
+        },
+    ),
     ("eur-partner", "eur_contract", {"Channel": "partner"}),
-    ("quote-concurrent", "sales_quote",
-     {"LicenseModel": "concurrent", "CommittedUsers": 32, "PrepayRate": 160,
-      "OverageRate": 170}),
+    (
+        "quote-concurrent",
+        "sales_quote",
+        {"LicenseModel": "concurrent", "CommittedUsers": 32, "PrepayRate": 160, "OverageRate": 170},
+    ),
 )
 
 #: defined name -> (TOML table, key) for the edits above: every contract input as the schema
@@ -62,19 +93,42 @@ EDITS = (
 NAME_KEYS = {
     **{f.name: ("contract", f.key) for f in CONTRACT_FIELDS},
     "CommittedUsers_2": ("product", "committed_users"),
-    "RetentionDays": ("storage", "retention_days"), "ScreenShare": ("storage", "screen_share"),
+    "RetentionDays": ("storage", "retention_days"),
+    "ScreenShare": ("storage", "screen_share"),
     "CallsPerMonth": ("storage", "calls_per_month"),
     "ScreenRetentionDays": ("storage", "screen_retention_days"),
     "ArchiveAfterDays": ("storage", "archive_after_days"),
 }
 
 N_RANDOM = 6
-TRICKY = ["=HYPERLINK(\"http://x\",\"click\")", "+49 30 123", "-5% promo", "@SUM(A1)"]
+TRICKY = ['=HYPERLINK("http://x","click")', "+49 30 123", "-5% promo", "@SUM(A1)"]
 
 #: functions every formula may use: computed alike by Excel 2010+ and LibreOffice 7.4
-ALLOWED_FUNCTIONS = {"IF", "AND", "OR", "MAX", "MIN", "SUM", "SUMIF", "SUMPRODUCT", "COUNTIF",
-                     "COUNTIFS", "INDEX", "MATCH", "IFERROR", "ROUND", "EDATE", "TEXT", "INT", "N",
-                     "MOD", "ISNUMBER", "NA", "DATE", "SUMIFS"}
+ALLOWED_FUNCTIONS = {
+    "IF",
+    "AND",
+    "OR",
+    "MAX",
+    "MIN",
+    "SUM",
+    "SUMIF",
+    "SUMPRODUCT",
+    "COUNTIF",
+    "COUNTIFS",
+    "INDEX",
+    "MATCH",
+    "IFERROR",
+    "ROUND",
+    "EDATE",
+    "TEXT",
+    "INT",
+    "N",
+    "MOD",
+    "ISNUMBER",
+    "NA",
+    "DATE",
+    "SUMIFS",
+}
 
 
 def _random_mapping(seed: int) -> dict:
@@ -95,33 +149,50 @@ def _random_mapping(seed: int) -> dict:
     users = [max(0, committed + rng.randint(-8, 10)) for _ in range(n)]
     data = {
         "contract": {
-            "order_date": order.isoformat(), "currency": currency, "license": lic,
-            "license_model": model, "committed_users": committed,
+            "order_date": order.isoformat(),
+            "currency": currency,
+            "license": lic,
+            "license_model": model,
+            "committed_users": committed,
             "prepay_rate": Decimal(repr(rate)),
-            "overage_rate": Decimal(repr(round(rate * 1.1, 3))) if currency != "JPY"
+            "overage_rate": Decimal(repr(round(rate * 1.1, 3)))
+            if currency != "JPY"
             else int(rate * 1.1),
-            "ramp_months": ramp, "ramp_policy": rng.choice(["actual-usage",
-                                                            "no-software-charges"]),
-            "term_months": term, "payment_terms_days": rng.choice([0, 30, 45]),
-            "ivr_overage_rate": Decimal("0.0115"), "storage_overage_rate": Decimal("0.25"),
+            "ramp_months": ramp,
+            "ramp_policy": rng.choice(["actual-usage", "no-software-charges"]),
+            "term_months": term,
+            "payment_terms_days": rng.choice([0, 30, 45]),
+            "ivr_overage_rate": Decimal("0.0115"),
+            "storage_overage_rate": Decimal("0.25"),
         },
-        "usage": {"users": {lic: users},
-                  "telephony": [Decimal(repr(round(rng.uniform(0, 900), 2))) for _ in range(n)],
-                  "ivr_minutes": [rng.randint(0, 3500) * committed for _ in range(n)]},
+        "usage": {
+            "users": {lic: users},
+            "telephony": [Decimal(repr(round(rng.uniform(0, 900), 2))) for _ in range(n)],
+            "ivr_minutes": [rng.randint(0, 3500) * committed for _ in range(n)],
+        },
         "one_time": [{"description": TRICKY[seed % len(TRICKY)], "amount": 1234.565}],
-        "hardware": [{"description": TRICKY[(seed + 1) % len(TRICKY)], "quantity": 3,
-                      "rate": 99.995, "ship_date": (order + dt.timedelta(days=rng.randint(0, 40))
-                                                    ).isoformat()}],
-        "storage": {"calls_per_month": rng.randint(1000, 90000),
-                    "avg_minutes": round(rng.uniform(1, 9), 2),
-                    "retention_days": rng.choice([7, 30, 45, 90, 400]),
-                    "screen_share": rng.choice([0, 0.25]), "screen_retention_days": 30},
+        "hardware": [
+            {
+                "description": TRICKY[(seed + 1) % len(TRICKY)],
+                "quantity": 3,
+                "rate": 99.995,
+                "ship_date": (order + dt.timedelta(days=rng.randint(0, 40))).isoformat(),
+            }
+        ],
+        "storage": {
+            "calls_per_month": rng.randint(1000, 90000),
+            "avg_minutes": round(rng.uniform(1, 9), 2),
+            "retention_days": rng.choice([7, 30, 45, 90, 400]),
+            "screen_share": rng.choice([0, 0.25]),
+            "screen_retention_days": 30,
+        },
     }
     if currency != "USD":
         data["contract"]["storage_overage_rate"] = Decimal("0.2")
     if rng.random() < 0.5:  # a second license line and a dev org
-        data["product"] = [{"license": "communicate", "committed_users": 3,
-                            "prepay_rate": Decimal("25.50")}]
+        data["product"] = [
+            {"license": "communicate", "committed_users": 3, "prepay_rate": Decimal("25.50")}
+        ]
         data["usage"]["users"]["communicate"] = [rng.randint(0, 6) for _ in range(n)]
         data["org"] = [{"name": "dev", "users": {lic: [rng.randint(0, 3) for _ in range(n)]}}]
     return data
@@ -145,15 +216,18 @@ def _edited_scenario(stem: str, edits: dict):
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
 
 
-
 #: the session's workbooks (tests/workbooks.py): the examples, their edited copies, the random
 EXAMPLE_BOOKS = {stem: workbooks.example(stem) for stem in EXAMPLES}
-EDITED_BOOKS = {case: workbooks.edited(case, EXAMPLE_BOOKS[stem], edits)
-                for case, stem, edits in EDITS}
-RANDOM_BOOKS = {f"random{seed}": workbooks.scenario(
-    f"workbook-random{seed}",
-    lambda seed=seed: scenario_from_mapping(_random_mapping(seed), name=f"random{seed}"))
-    for seed in range(N_RANDOM)}
+EDITED_BOOKS = {
+    case: workbooks.edited(case, EXAMPLE_BOOKS[stem], edits) for case, stem, edits in EDITS
+}
+RANDOM_BOOKS = {
+    f"random{seed}": workbooks.scenario(
+        f"workbook-random{seed}",
+        lambda seed=seed: scenario_from_mapping(_random_mapping(seed), name=f"random{seed}"),
+    )
+    for seed in range(N_RANDOM)
+}
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +275,9 @@ def test_totals_equal_the_engine(books, case):
     # per invoice: the Cash flow sheet's non-zero rows are the engine's invoice totals
     ws = wb["Cash flow"]
     rows = list(ws[ws.tables["Invoices"].ref])[1:]
-    got = [(_as_date(r[0].value), _as_date(r[1].value), _money(r[2].value)) for r in rows
-           if r[2].value]
+    got = [
+        (_as_date(r[0].value), _as_date(r[1].value), _money(r[2].value)) for r in rows if r[2].value
+    ]
     totals = invoice_totals(invoice_schedule(scenario))
     want = [(r.invoice_date, r.due_date, r.amount) for r in totals.itertuples() if r.amount]
     assert got == want
@@ -214,16 +289,20 @@ def test_storage_equals_the_engine(books, case):
     scenario, wb = books[case]
     c = scenario.contract
     ws = wb["Storage"]
-    rows = list(ws[ws.tables["StorageByPeriod"].ref])[1:scenario.periods + 1]
+    rows = list(ws[ws.tables["StorageByPeriod"].ref])[1 : scenario.periods + 1]
     billed = np.array([r[7].value for r in rows], dtype=float)
     overage = np.array([r[9].value for r in rows], dtype=float)
     if scenario.storage is None:
         # what-if inputs start at zero calls; the invoices bill measured storage (if any)
         assert _named(wb, "StorageMaxGB") == 0
         return
-    forecast = storage_forecast(scenario.storage, c.order_date, scenario.periods,
-                                timezone=c.billing_timezone,
-                                allowance_gb=fair_use_allowances(scenario, "storage_gb"))
+    forecast = storage_forecast(
+        scenario.storage,
+        c.order_date,
+        scenario.periods,
+        timezone=c.billing_timezone,
+        allowance_gb=fair_use_allowances(scenario, "storage_gb"),
+    )
     # GB are rounded to 3 decimals on both sides; the sums behind them differ only in the
     # last bits of a double, so a tie at half a MB could round apart: 1e-9 GB tolerance
     np.testing.assert_allclose(billed, forecast["stored_gb"].to_numpy(), rtol=0, atol=1e-9)
@@ -236,8 +315,9 @@ def test_changed_inputs_change_the_figures(books):
     """The edits above really moved the results (so the comparisons are not vacuous)."""
     for case, stem, _edits in EDITS:
         assert _named(books[case][1], "InvoiceTotal") != _named(books[stem][1], "InvoiceTotal")
-    assert (_named(books["storage-retention"][1], "StorageMaxGB")
-            != _named(books["storage_estimate"][1], "StorageMaxGB"))
+    assert _named(books["storage-retention"][1], "StorageMaxGB") != _named(
+        books["storage_estimate"][1], "StorageMaxGB"
+    )
 
 
 @pytest.mark.libreoffice
@@ -246,7 +326,8 @@ def test_switching_the_license_model_is_the_concurrent_variant(books):
     bills what the scenario's concurrent variant bills."""
     quote = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
     assert _workbook_lines(books["quote-concurrent"][1]) == _engine_lines(
-        quote.variant("concurrent"))
+        quote.variant("concurrent")
+    )
 
 
 @pytest.mark.libreoffice
@@ -262,9 +343,22 @@ def test_text_from_scenarios_stays_text(books):
 
 
 # --- the layout, without a spreadsheet engine ---------------------------------------------------
-REQUIRED_NAMES = ("OrderDate", "Currency", "LicenseModel", "License", "CommittedUsers",
-                  "PrepayRate", "OverageRate", "RampMonths", "TermMonths", "PaymentTermsDays",
-                  "CallsPerMonth", "AvgMinutes", "RetentionDays", "ScreenShare")
+REQUIRED_NAMES = (
+    "OrderDate",
+    "Currency",
+    "LicenseModel",
+    "License",
+    "CommittedUsers",
+    "PrepayRate",
+    "OverageRate",
+    "RampMonths",
+    "TermMonths",
+    "PaymentTermsDays",
+    "CallsPerMonth",
+    "AvgMinutes",
+    "RetentionDays",
+    "ScreenShare",
+)
 
 
 @pytest.fixture(scope="module")
@@ -285,8 +379,12 @@ def test_inputs_are_named_styled_and_explained(layouts, stem):
         assert found.style == "input" and found.formula is None, name
         assert found.comment, f"{name} has no note"
     lists = {v.cells: v.options for v in inputs.validations if v.options}
-    for name, option in (("Currency", "JPY"), ("LicenseModel", "concurrent"), ("License", "pc3"),
-                         ("RampPolicy", "no-software-charges")):
+    for name, option in (
+        ("Currency", "JPY"),
+        ("LicenseModel", "concurrent"),
+        ("License", "pc3"),
+        ("RampPolicy", "no-software-charges"),
+    ):
         cell = book.names[name].split("!")[1].replace("$", "")
         assert option in lists[cell], name
 
@@ -306,8 +404,11 @@ def test_formulas_use_only_functions_excel_2010_and_libreoffice_share(layouts, s
 @pytest.mark.parametrize("stem", EXAMPLES)
 def test_invoice_amounts_are_rounded_formulas(layouts, stem):
     lines = layouts[stem].sheet("Invoices")
-    amounts = [c.formula for (r, col), c in lines.cells.items() if col == 9 and r > 4
-               and c.formula and "ROUND(" in c.formula]
+    amounts = [
+        c.formula
+        for (r, col), c in lines.cells.items()
+        if col == 9 and r > 4 and c.formula and "ROUND(" in c.formula
+    ]
     assert amounts and all("MoneyDecimals" in f for f in amounts)
 
 
@@ -358,8 +459,11 @@ def test_building_sales_quote_reads_its_session_file_once(monkeypatch):
     assert reads == ["sample_sessions.csv"]
     assert "Usage" in [sheet.name for sheet in book.sheets]
     # the variants share the file's rows: one read, one count per calendar
-    assert all(org.sessions.records is quote.orgs[0].sessions.records
-               for _, scen in quote.variants() for org in scen.orgs)
+    assert all(
+        org.sessions.records is quote.orgs[0].sessions.records
+        for _, scen in quote.variants()
+        for org in scen.orgs
+    )
 
 
 def test_screen_recordings_kept_as_the_audio_build_the_retention_choices():
@@ -371,8 +475,11 @@ def test_screen_recordings_kept_as_the_audio_build_the_retention_choices():
     data["storage"]["retention_days"] = 30
     scenario = scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="screen-as-audio")
     sheet = build_layout(scenario).sheet("Storage")
-    rows = {cell.value: r for (r, c), cell in sheet.cells.items()
-            if c == 1 and isinstance(cell.value, int) and cell.value in (365, 730)}
+    rows = {
+        cell.value: r
+        for (r, c), cell in sheet.cells.items()
+        if c == 1 and isinstance(cell.value, int) and cell.value in (365, 730)
+    }
     audio = {days: sheet.cells[(r, 2)].result for days, r in rows.items()}
     screen = {days: sheet.cells[(r, 3)].result for days, r in rows.items()}
     assert audio[730] == pytest.approx(2 * audio[365])

@@ -48,11 +48,18 @@ EDITS = {13: 40, 60: 10}  # TermMonths typed into each workbook: 1 + 40 and 3 + 
 
 #: the session's workbooks (tests/workbooks.py): each contract as built, and a copy with the
 #: term edited on the Inputs sheet (recalculated in the worker's one LibreOffice run)
-BOOKS = {periods: workbooks.scenario(f"charts{periods}", functools.partial(_scenario, *rt),
-                                     key=f"basic_contract at ramp {rt[0]}, term {rt[1]}")
-         for periods, rt in CASES.items()}
-EDITED = {periods: workbooks.edited(f"charts{periods}-term{term}", BOOKS[periods],
-                                    {"TermMonths": term}) for periods, term in EDITS.items()}
+BOOKS = {
+    periods: workbooks.scenario(
+        f"charts{periods}",
+        functools.partial(_scenario, *rt),
+        key=f"basic_contract at ramp {rt[0]}, term {rt[1]}",
+    )
+    for periods, rt in CASES.items()
+}
+EDITED = {
+    periods: workbooks.edited(f"charts{periods}-term{term}", BOOKS[periods], {"TermMonths": term})
+    for periods, term in EDITS.items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,8 +77,11 @@ def _charts(path) -> list[tuple[str, str]]:
     """(chart title, its chart XML) of every chart of a built workbook."""
     with zipfile.ZipFile(path) as z:
         # LibreOffice writes a sheet name's quotes as &apos; in the files it saves
-        xmls = [z.read(n).decode().replace("&apos;", "'") for n in z.namelist()
-                if re.match(r"xl/charts/chart\d+", n)]
+        xmls = [
+            z.read(n).decode().replace("&apos;", "'")
+            for n in z.namelist()
+            if re.match(r"xl/charts/chart\d+", n)
+        ]
     return [(re.search(r"<a:t>([^<]*)</a:t>", x).group(1), x) for x in xmls]
 
 
@@ -123,8 +133,9 @@ def test_storage_chart_plots_ramp_plus_term(built, periods):
     xml = _chart(path, "Billed storage against the allowance", "Storage")
     assert "<c:scatterChart>" in xml  # its x axis spans the points that are not #N/A
     assert set(_refs(xml, "xVal")) == {_name(path, "ChartStorageStart")}
-    assert _refs(xml, "yVal") == [_name(path, f"ChartStorage{k}")
-                                  for k in ("Billed", "Allowance", "Overage")]
+    assert _refs(xml, "yVal") == [
+        _name(path, f"ChartStorage{k}") for k in ("Billed", "Allowance", "Overage")
+    ]
     # the helper columns span the grid (a longer term edited in is drawn), the cache holds
     # the scenario's periods: dates as numbers (a text cache would make the x axis 1, 2, ...)
     assert "<c:xVal><c:numRef>" in xml and "strCache" not in xml
@@ -149,8 +160,13 @@ def test_cash_flow_chart_plots_ramp_plus_term(built, periods):
     hardware = sum(1 for h in scenario.hardware if h.ship_date <= end)
     assert _points(xml, "xVal") == _points(xml, "yVal") == [periods + 1 + hardware]
     bars = re.search(r"<c:errBars>(.*?)</c:errBars>", xml, flags=re.S).group(1)
-    for part in ('<c:errDir val="y"/>', '<c:errBarType val="minus"/>',
-                 '<c:errValType val="percentage"/>', '<c:val val="100"/>', "<c:noEndCap"):
+    for part in (
+        '<c:errDir val="y"/>',
+        '<c:errBarType val="minus"/>',
+        '<c:errValType val="percentage"/>',
+        '<c:val val="100"/>',
+        "<c:noEndCap",
+    ):
         assert part in bars, part
 
 
@@ -161,13 +177,15 @@ def test_variants_chart_plots_to_the_longest_variants_last_invoice(built, period
     variants = scenario.variants()
     assert "<c:scatterChart>" in xml
     assert set(_refs(xml, "xVal")) == {_name(path, "ChartVariantsMonth")}
-    assert _refs(xml, "yVal") == [_name(path, f"ChartVariantsToDate{j + 1}")
-                                  for j in range(len(variants))]
+    assert _refs(xml, "yVal") == [
+        _name(path, f"ChartVariantsToDate{j + 1}") for j in range(len(variants))
+    ]
     longest = max(v.periods for _n, v in variants)
     assert _points(xml, "xVal") == [longest + 1] * len(variants)
 
 
 # --- after a term edit, recalculated in LibreOffice ---------------------------------------
+
 
 @pytest.fixture(scope="module")
 def edited(workbook_store):
@@ -188,8 +206,9 @@ def test_storage_chart_cells_follow_an_edited_term(edited, built, periods):
     assert now == CASES[periods][0] + EDITS[periods]
     for key, source in (("Billed", "StorageBilledGB"), ("Overage", "StorageOverageGB")):
         chart, figures = _column(wb, f"ChartStorage{key}"), _column(wb, source)
-        assert chart[:now] == figures[:now] and all(isinstance(v, (int, float))
-                                                    for v in chart[:now])
+        assert chart[:now] == figures[:now] and all(
+            isinstance(v, (int, float)) for v in chart[:now]
+        )
         assert chart[now:] == ["#N/A"] * (len(chart) - now), key
     starts = _column(wb, "ChartStorageStart")
     assert all(isinstance(v, dt.datetime) for v in starts[:now])
@@ -214,8 +233,7 @@ def test_cash_flow_chart_follows_an_edited_term(edited, built, workbook_store, p
     scenario = built[periods][0]
     now = named(wb, "Periods")
     assert now == CASES[periods][0] + EDITS[periods]
-    xml = _chart(workbook_store.recalculated(EDITED[periods]), "Cash due by due date",
-                 "Cash flow")
+    xml = _chart(workbook_store.recalculated(EDITED[periods]), "Cash due by due date", "Cash flow")
     (x_ref,), (y_ref,) = _refs(xml, "xVal"), _refs(xml, "yVal")
     xs, ys = _range_values(wb, x_ref), _range_values(wb, y_ref)
     dates = [as_date(d) for d in _column(wb, "InvoiceDates")]
@@ -225,15 +243,19 @@ def test_cash_flow_chart_follows_an_edited_term(edited, built, workbook_store, p
     hardware = sum(1 for h in scenario.hardware if h.ship_date <= end)
     assert sum(live) == now + 1 + hardware
     assert [x for x, keep in zip(xs, live, strict=True) if not keep] == ["#N/A"] * (
-        len(live) - sum(live))
+        len(live) - sum(live)
+    )
     assert [y for y, keep in zip(ys, live, strict=True) if not keep] == ["#N/A"] * (
-        len(live) - sum(live))
+        len(live) - sum(live)
+    )
     terms = scenario.contract.payment_terms_days
-    assert [as_date(x) for x, keep in zip(xs, live, strict=True) if keep] == \
-        [due_date(d, terms) for d, keep in zip(dates, live, strict=True) if keep]
+    assert [as_date(x) for x, keep in zip(xs, live, strict=True) if keep] == [
+        due_date(d, terms) for d, keep in zip(dates, live, strict=True) if keep
+    ]
     totals = _column(wb, "InvoiceTotals")
-    assert [y for y, keep in zip(ys, live, strict=True) if keep] == \
-        [t for t, keep in zip(totals, live, strict=True) if keep]
+    assert [y for y, keep in zip(ys, live, strict=True) if keep] == [
+        t for t, keep in zip(totals, live, strict=True) if keep
+    ]
 
 
 @pytest.mark.libreoffice
@@ -243,12 +265,12 @@ def test_variants_chart_cells_follow_an_edited_term(edited, built, periods):
     prefixes = [""] + [f"V{j}_" for j in range(1, len(built[periods][0].variants()))]
     longest = max(named(wb, f"{p}Periods") for p in prefixes)
     months = _column(wb, "ChartVariantsMonth")
-    assert all(isinstance(v, dt.datetime) for v in months[:longest + 1])
-    assert months[longest + 1:] == ["#N/A"] * (len(months) - longest - 1)
+    assert all(isinstance(v, dt.datetime) for v in months[: longest + 1])
+    assert months[longest + 1 :] == ["#N/A"] * (len(months) - longest - 1)
     for j in range(len(prefixes)):
         to_date = _column(wb, f"ChartVariantsToDate{j + 1}")
-        assert all(isinstance(v, (int, float)) for v in to_date[:longest + 1])
-        assert to_date[longest + 1:] == ["#N/A"] * (len(to_date) - longest - 1)
+        assert all(isinstance(v, (int, float)) for v in to_date[: longest + 1])
+        assert to_date[longest + 1 :] == ["#N/A"] * (len(to_date) - longest - 1)
 
 
 @pytest.mark.libreoffice
@@ -257,6 +279,11 @@ def test_only_the_chart_helpers_hold_errors(edited, periods):
     """The no-error-cell tests leave out the ``Chart...`` ranges, and nothing else."""
     wb = edited[periods]
     helpers = chart_helper_cells(wb)
-    assert {sheet for sheet, _c in helpers} == {"Storage", "Cash flow", "Variants",
-                                                "V1 cash flow", "V2 cash flow"}
+    assert {sheet for sheet, _c in helpers} == {
+        "Storage",
+        "Cash flow",
+        "Variants",
+        "V1 cash flow",
+        "V2 cash flow",
+    }
     assert error_cells(wb) == []

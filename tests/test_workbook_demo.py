@@ -18,12 +18,15 @@ from billing_model.workbook import DEMO_SCENARIOS, SCENARIOS_DIR, WORKBOOKS_DIR
 def _content(path) -> dict:
     """What a workbook says: cells, names, tables, charts, validations (not zip bytes)."""
     wb = openpyxl.load_workbook(path)
-    out = {"sheets": wb.sheetnames,
-           "names": {n: d.attr_text for n, d in wb.defined_names.items()}}
+    out = {"sheets": wb.sheetnames, "names": {n: d.attr_text for n, d in wb.defined_names.items()}}
     for ws in wb:
         out[ws.title] = {
-            "cells": {c.coordinate: (c.value, c.number_format) for row in ws.iter_rows()
-                      for c in row if c.value is not None},
+            "cells": {
+                c.coordinate: (c.value, c.number_format)
+                for row in ws.iter_rows()
+                for c in row
+                if c.value is not None
+            },
             "tables": dict(ws.tables.items()),
             "charts": len(ws._charts),
             "validations": sorted(str(v.sqref) for v in ws.data_validations.dataValidation),
@@ -48,8 +51,10 @@ def demo_run(tmp_path_factory):
         rows.extend(build_demos(*args, **kwargs))
         return rows
 
-    with mock.patch.object(demo, "build_demos", recording), \
-            contextlib.redirect_stdout(io.StringIO()) as out:
+    with (
+        mock.patch.object(demo, "build_demos", recording),
+        contextlib.redirect_stdout(io.StringIO()) as out,
+    ):
         assert main(["demo", "--out-dir", str(folder)]) == 0
     return folder, out.getvalue(), rows
 
@@ -74,7 +79,8 @@ def test_the_same_scenario_gives_the_same_bytes(rebuilt, stem):
     # so `make demo` leaves a clean git tree when nothing changed
     committed = WORKBOOKS_DIR / f"{stem}.xlsx"
     assert rebuilt[f"{stem}.xlsx"]["workbook"].read_bytes() == committed.read_bytes(), (
-        f"{committed} differs byte for byte: run `billing-model demo` and commit workbooks/")
+        f"{committed} differs byte for byte: run `billing-model demo` and commit workbooks/"
+    )
 
 
 def test_demo_figures_come_from_the_engine(rebuilt):
@@ -106,21 +112,41 @@ def test_build_command(tmp_path, capsys):
 
 def test_build_command_variant(tmp_path):
     out = tmp_path / "v.xlsx"
-    assert main(["build", str(SCENARIOS_DIR / "finance_ramp_study.toml"), "--variant",
-                 "6-month ramp", "-o", str(out)]) == 0
+    assert (
+        main(
+            [
+                "build",
+                str(SCENARIOS_DIR / "finance_ramp_study.toml"),
+                "--variant",
+                "6-month ramp",
+                "-o",
+                str(out),
+            ]
+        )
+        == 0
+    )
     wb = openpyxl.load_workbook(out)
     sheet, cell = next(iter(wb.defined_names["RampMonths"].destinations))
     assert wb[sheet][cell.replace("$", "")].value == 6
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["build", "missing.toml"], "missing.toml: no such scenario file"),
-    (["build", "SCEN", "-o", "out.csv"], "must be an .xlsx file"),
-    (["build", "SCEN", "--variant", "nope"], "variant 'nope' is not defined"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["build", "missing.toml"], "missing.toml: no such scenario file"),
+        (["build", "SCEN", "-o", "out.csv"], "must be an .xlsx file"),
+        (["build", "SCEN", "--variant", "nope"], "variant 'nope' is not defined"),
+    ],
+)
 def test_build_errors_are_one_line(tmp_path, capsys, argv, message):
-    argv = [str(SCENARIOS_DIR / "storage_estimate.toml") if a == "SCEN" else
-            str(tmp_path / a) if a == "out.csv" else a for a in argv]
+    argv = [
+        str(SCENARIOS_DIR / "storage_estimate.toml")
+        if a == "SCEN"
+        else str(tmp_path / a)
+        if a == "out.csv"
+        else a
+        for a in argv
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
@@ -132,6 +158,7 @@ def test_a_failed_build_keeps_the_old_workbook(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
+
     monkeypatch.setattr("xlsxwriter.workbook.Workbook.close", broken)
     with pytest.raises(RuntimeError):
         main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target)])
@@ -147,9 +174,12 @@ def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
 
     def broken(*args, **kwargs):
         raise RecalcError("LibreOffice failed (exit 1)")
+
     monkeypatch.setattr("billing_model.io.libreoffice.recalculate", broken)
-    assert main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target),
-                 "--recalc"]) == 1
+    assert (
+        main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(target), "--recalc"])
+        == 1
+    )
     err = capsys.readouterr().err
     assert "LibreOffice failed" in err and "left as it was" in err and err.count("\n") == 1
     assert target.read_bytes() == b"previous"
@@ -159,8 +189,10 @@ def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
 @pytest.mark.libreoffice
 def test_build_recalc_stores_values(tmp_path, soffice):
     out = tmp_path / "r.xlsx"
-    assert main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(out),
-                 "--recalc"]) == 0
+    assert (
+        main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(out), "--recalc"])
+        == 0
+    )
     wb = openpyxl.load_workbook(out, data_only=True)
     sheet, cell = next(iter(wb.defined_names["InvoiceTotal"].destinations))
     assert isinstance(wb[sheet][cell.replace("$", "")].value, float)
@@ -180,7 +212,8 @@ def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, caps
     broken = DEMO_SCENARIOS[2][0]
     text = (scenarios / f"{broken}.toml").read_text(encoding="utf-8")
     (scenarios / f"{broken}.toml").write_text(
-        text.replace("[contract]", "[contract]\nterm_monthz = 12", 1), encoding="utf-8")
+        text.replace("[contract]", "[contract]\nterm_monthz = 12", 1), encoding="utf-8"
+    )
     assert main(["demo", "--scenarios", str(scenarios), "--out-dir", str(out)]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "term_monthz" in err

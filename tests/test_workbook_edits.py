@@ -27,11 +27,19 @@ from tests import workbooks
 from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines
 
 #: item 1: 40 users values, ramp 1 + term 12, a variant with ramp 5 (the issue's scenario)
-USERS_40 = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 10,
-                         "prepay_rate": 100, "overage_rate": 125, "term_months": 12,
-                         "ramp_months": 1},
-            "usage": {"users": list(range(1, 41))},
-            "variant": [{"name": "5-month ramp", "ramp_months": 5}]}
+USERS_40 = {
+    "contract": {
+        "order_date": "2026-01-15",
+        "license": "pc2",
+        "committed_users": 10,
+        "prepay_rate": 100,
+        "overage_rate": 125,
+        "term_months": 12,
+        "ramp_months": 1,
+    },
+    "usage": {"users": list(range(1, 41))},
+    "variant": [{"name": "5-month ramp", "ramp_months": 5}],
+}
 
 
 def _toml(stem: str) -> dict:
@@ -60,10 +68,16 @@ def _with(data: dict, **contract) -> dict:
 def _cases() -> dict:
     finance = _toml("finance_ramp_study")
     return {
-        "users40": (USERS_40, {"RampMonths": 4, "TermMonths": 30},
-                    _with(USERS_40, ramp_months=4, term_months=30)),
-        "finance36": ("finance_ramp_study", {"TermMonths": 36},
-                      _with(_repeat_last(finance, 42), term_months=36)),
+        "users40": (
+            USERS_40,
+            {"RampMonths": 4, "TermMonths": 30},
+            _with(USERS_40, ramp_months=4, term_months=30),
+        ),
+        "finance36": (
+            "finance_ramp_study",
+            {"TermMonths": 36},
+            _with(_repeat_last(finance, 42), term_months=36),
+        ),
         **{case: (stem, edits, None) for case, (stem, edits, _label, _engine) in BAD.items()},
         # a variant's own input not accepted: its figures are errors, the base's stand
         "variant-negative": ("finance_ramp_study", {"V1_CommittedUsers": -1}, None),
@@ -77,32 +91,61 @@ DELETE = object()  # a key the edit removes from the scenario file
 #: invalid edits: case -> (scenario, edits, the input InputsProblem names, the same change in
 #: the scenario file (the CLI refuses it) or None when only the workbook's grid refuses it)
 BAD = {
-    "negative-users": ("sales_quote", {"CommittedUsers": -1}, "Committed users",
-                       ("contract", "committed_users", -1)),
-    "text-users": ("sales_quote", {"CommittedUsers": "abc"}, "Committed users",
-                   ("contract", "committed_users", "abc")),
+    "negative-users": (
+        "sales_quote",
+        {"CommittedUsers": -1},
+        "Committed users",
+        ("contract", "committed_users", -1),
+    ),
+    "text-users": (
+        "sales_quote",
+        {"CommittedUsers": "abc"},
+        "Committed users",
+        ("contract", "committed_users", "abc"),
+    ),
     "ramp-25": ("sales_quote", {"RampMonths": 25}, "Ramp months", None),
-    "currency-xyz": ("sales_quote", {"Currency": "XYZ"}, "Currency",
-                     ("contract", "currency", "XYZ")),
-    "concurrent-communicate": ("sales_quote", {"LicenseModel_2": "concurrent"},
-                               "License line 2: model", ("product", "license_model", "concurrent")),
-    "order-after-ship": ("sales_quote", {"OrderDate": dt.datetime(2026, 3, 15)},
-                         "Hardware 2: ship date", ("contract", "order_date",
-                                                   dt.date(2026, 3, 15))),
-    "ship-after-term": ("sales_quote", {"ChargeDate_2": dt.datetime(2027, 6, 1)},
-                        "Hardware 2: ship date", ("hardware", "ship_date",
-                                                  dt.date(2027, 6, 1))),
-    "screen-400": ("storage_estimate", {"ScreenRetentionDays": 400}, "Screen retention",
-                   ("storage", "screen_retention_days", 400)),
-    "screen-as-audio-400": ("storage_estimate", {"ScreenRetentionDays": None,
-                                                 "RetentionDays": 400}, "Screen retention",
-                            [("storage", "screen_retention_days", DELETE),
-                             ("storage", "retention_days", 400)]),
-    "eur-without-storage-rate": ("storage_estimate", {"Currency": "EUR",
-                                                      "StorageOverageRate": None},
-                                 "Storage overage rate",
-                                 [("contract", "currency", "EUR"),
-                                  ("contract", "storage_overage_rate", DELETE)]),
+    "currency-xyz": (
+        "sales_quote",
+        {"Currency": "XYZ"},
+        "Currency",
+        ("contract", "currency", "XYZ"),
+    ),
+    "concurrent-communicate": (
+        "sales_quote",
+        {"LicenseModel_2": "concurrent"},
+        "License line 2: model",
+        ("product", "license_model", "concurrent"),
+    ),
+    "order-after-ship": (
+        "sales_quote",
+        {"OrderDate": dt.datetime(2026, 3, 15)},
+        "Hardware 2: ship date",
+        ("contract", "order_date", dt.date(2026, 3, 15)),
+    ),
+    "ship-after-term": (
+        "sales_quote",
+        {"ChargeDate_2": dt.datetime(2027, 6, 1)},
+        "Hardware 2: ship date",
+        ("hardware", "ship_date", dt.date(2027, 6, 1)),
+    ),
+    "screen-400": (
+        "storage_estimate",
+        {"ScreenRetentionDays": 400},
+        "Screen retention",
+        ("storage", "screen_retention_days", 400),
+    ),
+    "screen-as-audio-400": (
+        "storage_estimate",
+        {"ScreenRetentionDays": None, "RetentionDays": 400},
+        "Screen retention",
+        [("storage", "screen_retention_days", DELETE), ("storage", "retention_days", 400)],
+    ),
+    "eur-without-storage-rate": (
+        "storage_estimate",
+        {"Currency": "EUR", "StorageOverageRate": None},
+        "Storage overage rate",
+        [("contract", "currency", "EUR"), ("contract", "storage_overage_rate", DELETE)],
+    ),
 }
 
 
@@ -110,13 +153,17 @@ def _base(data) -> workbooks.Case:
     """The shared workbook an edited case starts from: an example, or USERS_40 as built."""
     if isinstance(data, str):
         return workbooks.example(data)
-    return workbooks.scenario("edits-users40-base", lambda: scenario_from_mapping(
-        USERS_40, base_dir=SCENARIOS_DIR, name="users40"))
+    return workbooks.scenario(
+        "edits-users40-base",
+        lambda: scenario_from_mapping(USERS_40, base_dir=SCENARIOS_DIR, name="users40"),
+    )
 
 
 #: case -> (the store's edited copy, the engine's scenario data on the same change or None)
-CASES = {case: (workbooks.edited(f"edits-{case}", _base(data), edits), engine)
-         for case, (data, edits, engine) in _cases().items()}
+CASES = {
+    case: (workbooks.edited(f"edits-{case}", _base(data), edits), engine)
+    for case, (data, edits, engine) in _cases().items()
+}
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +174,12 @@ def books(workbook_store, soffice):
     class Books(dict):
         def __missing__(self, case):
             book, engine = CASES[case]
-            self[case] = (None if engine is None else scenario_from_mapping(
-                engine, base_dir=SCENARIOS_DIR, name=case), workbook_store.book(book))
+            self[case] = (
+                None
+                if engine is None
+                else scenario_from_mapping(engine, base_dir=SCENARIOS_DIR, name=case),
+                workbook_store.book(book),
+            )
             return self[case]
 
     return Books()
@@ -181,9 +232,9 @@ def test_variants_follow_an_edited_term(books):
     scenario, wb = books["finance36"]
     for j, (name, variant) in enumerate(scenario.variants()[1:], start=1):
         assert money(named(wb, f"V{j}_InvoiceTotal")) == scenario_figures(variant)["total"], name
-        assert workbook_lines(wb, f"V{j} invoices", f"V{j}_InvoiceLines") == \
-            engine_lines(variant), name
-
+        assert workbook_lines(wb, f"V{j} invoices", f"V{j}_InvoiceLines") == engine_lines(
+            variant
+        ), name
 
 
 # --- items 3 and 5: an input not accepted leaves no figure standing, and says why ----------------
@@ -213,13 +264,15 @@ def test_an_input_not_accepted_leaves_no_figure_standing(books, case):
     assert named(wb, "InputsOK") is False
     problem = named(wb, "InputsProblem")
     assert problem.startswith(label + ": ") and "accepted: " in problem, problem
-    for name in ("InvoiceTotal", "FirstYearCost", "Periods", "StorageMaxGB",
-                 "StorageOverageCost"):
+    for name in ("InvoiceTotal", "FirstYearCost", "Periods", "StorageMaxGB", "StorageOverageCost"):
         assert _is_error(named(wb, name)), name
     ws = wb["Summary"]
     end = next(r for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value == "Sheets")
-    figures = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(5, end)
-               if ws.cell(r, 2).value is not None and ws.cell(r, 1).value != "Grid check"}
+    figures = {
+        ws.cell(r, 1).value: ws.cell(r, 2).value
+        for r in range(5, end)
+        if ws.cell(r, 2).value is not None and ws.cell(r, 1).value != "Grid check"
+    }
     assert len(figures) >= 8
     assert [f for f, v in figures.items() if not _is_error(v)] == []
     grid = {ws.cell(r, 1).value: ws.cell(r, 3).value for r in range(5, ws.max_row + 1)}
@@ -230,8 +283,11 @@ def test_an_input_not_accepted_leaves_no_figure_standing(books, case):
     assert all(_is_error(v) for v in amounts)
     # the status beside the input says what is wrong and what is accepted
     inputs = wb["Inputs"]
-    statuses = [(inputs.cell(r, 1).value, inputs.cell(r, 5).value)
-                for r in range(5, inputs.max_row + 1) if inputs.cell(r, 5).value]
+    statuses = [
+        (inputs.cell(r, 1).value, inputs.cell(r, 5).value)
+        for r in range(5, inputs.max_row + 1)
+        if inputs.cell(r, 5).value
+    ]
     assert statuses[0][1] == problem and statuses[0][0] == label
 
 
@@ -241,11 +297,30 @@ def test_every_cli_refusal_of_an_input_has_its_workbook_twin():
     inputs = book.sheet("Inputs")
     validated = {v.cells for v in inputs.validations}
     checked = {r for (r, c), cell in inputs.cells.items() if c == 5 and cell.formula}
-    for name in ("OrderDate", "Currency", "LicenseModel", "License", "CommittedUsers",
-                 "PrepayRate", "OverageRate", "RampMonths", "RampPolicy", "TermMonths",
-                 "PaymentTermsDays", "Channel", "IvrOverageRate", "ApiOverageRate",
-                 "StorageOverageRate", "ScreenRetentionDays", "RetentionDays", "ChargeDate_2",
-                 "ChargeQty_1", "ChargeRate_2", "LicenseModel_2", "CommittedUsers_2"):
+    for name in (
+        "OrderDate",
+        "Currency",
+        "LicenseModel",
+        "License",
+        "CommittedUsers",
+        "PrepayRate",
+        "OverageRate",
+        "RampMonths",
+        "RampPolicy",
+        "TermMonths",
+        "PaymentTermsDays",
+        "Channel",
+        "IvrOverageRate",
+        "ApiOverageRate",
+        "StorageOverageRate",
+        "ScreenRetentionDays",
+        "RetentionDays",
+        "ChargeDate_2",
+        "ChargeQty_1",
+        "ChargeRate_2",
+        "LicenseModel_2",
+        "CommittedUsers_2",
+    ):
         cell = book.names[name].split("!")[1]
         row = int(cell.rsplit("$", 1)[1])
         assert cell.replace("$", "") in validated, name
@@ -255,8 +330,11 @@ def test_every_cli_refusal_of_an_input_has_its_workbook_twin():
 # --- item 4: the Summary's named-vs-concurrent block follows the Usage sheet and the scenario -----
 def _summary(wb) -> dict:
     ws = wb["Summary"]
-    return {ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value)
-            for r in range(5, ws.max_row + 1) if ws.cell(r, 1).value}
+    return {
+        ws.cell(r, 1).value: (ws.cell(r, 2).value, ws.cell(r, 3).value)
+        for r in range(5, ws.max_row + 1)
+        if ws.cell(r, 1).value
+    }
 
 
 @pytest.mark.libreoffice
@@ -299,10 +377,13 @@ def test_printed_sheets_fit_the_page_width(stem):
         if sheet.name not in ("Summary", "Inputs", "Variants"):
             continue
         assert sheet.print_area and sheet.fit_width, sheet.name
-        first, last = (openpyxl.utils.cell.coordinate_from_string(x)
-                       for x in sheet.print_area.split(":"))
-        cols = range(openpyxl.utils.column_index_from_string(first[0]),
-                     openpyxl.utils.column_index_from_string(last[0]) + 1)
+        first, last = (
+            openpyxl.utils.cell.coordinate_from_string(x) for x in sheet.print_area.split(":")
+        )
+        cols = range(
+            openpyxl.utils.column_index_from_string(first[0]),
+            openpyxl.utils.column_index_from_string(last[0]) + 1,
+        )
         width = sum(sheet.widths.get(c, 8.43) for c in cols)
         assert width <= PAGE_CHARS[sheet.landscape], (sheet.name, width)
         wrapped = {"note", "paragraph", "bad", "header"}

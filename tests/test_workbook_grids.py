@@ -31,15 +31,21 @@ STEMS = ("sales_quote", "finance_ramp_study")
 N_EDITS = 4  # seeded random edit sets per example
 
 #: defined name -> (TOML table, key)
-KEYS = {"RampMonths": ("contract", "ramp_months"), "TermMonths": ("contract", "term_months"),
-        "RampPolicy": ("contract", "ramp_policy"), "Currency": ("contract", "currency"),
-        "LicenseModel": ("contract", "license_model"),
-        "CommittedUsers": ("contract", "committed_users"),
-        "PrepayRate": ("contract", "prepay_rate"), "OverageRate": ("contract", "overage_rate"),
-        "StorageOverageRate": ("contract", "storage_overage_rate"),
-        "CallsPerMonth": ("storage", "calls_per_month"), "AvgMinutes": ("storage", "avg_minutes"),
-        "RetentionDays": ("storage", "retention_days"),
-        "ScreenShare": ("storage", "screen_share")}
+KEYS = {
+    "RampMonths": ("contract", "ramp_months"),
+    "TermMonths": ("contract", "term_months"),
+    "RampPolicy": ("contract", "ramp_policy"),
+    "Currency": ("contract", "currency"),
+    "LicenseModel": ("contract", "license_model"),
+    "CommittedUsers": ("contract", "committed_users"),
+    "PrepayRate": ("contract", "prepay_rate"),
+    "OverageRate": ("contract", "overage_rate"),
+    "StorageOverageRate": ("contract", "storage_overage_rate"),
+    "CallsPerMonth": ("storage", "calls_per_month"),
+    "AvgMinutes": ("storage", "avg_minutes"),
+    "RetentionDays": ("storage", "retention_days"),
+    "ScreenShare": ("storage", "screen_share"),
+}
 
 
 def _random_edits(seed: int) -> dict:
@@ -48,17 +54,27 @@ def _random_edits(seed: int) -> dict:
     currency = rng.choice(["USD", "EUR", "JPY", "GBP"])
     decimals = 0 if currency == "JPY" else 3
     prepay = round(rng.uniform(20, 200), decimals)
-    edits = {"RampMonths": rng.randint(0, 24), "TermMonths": rng.randint(1, 60),
-             "RampPolicy": rng.choice(["actual-usage", "no-software-charges"]),
-             "Currency": currency, "LicenseModel": rng.choice(["named", "concurrent"]),
-             "CommittedUsers": rng.randint(0, 300), "PrepayRate": prepay,
-             "OverageRate": round(prepay * rng.uniform(1, 1.3), decimals)}
+    edits = {
+        "RampMonths": rng.randint(0, 24),
+        "TermMonths": rng.randint(1, 60),
+        "RampPolicy": rng.choice(["actual-usage", "no-software-charges"]),
+        "Currency": currency,
+        "LicenseModel": rng.choice(["named", "concurrent"]),
+        "CommittedUsers": rng.randint(0, 300),
+        "PrepayRate": prepay,
+        "OverageRate": round(prepay * rng.uniform(1, 1.3), decimals),
+    }
     if seed % 2 == 0:  # storage what-if: the forecast billed at an explicit rate
-        edits.update({"StorageBilled": "yes", "StorageOverageRate": round(rng.uniform(0, 1), 4),
-                      "CallsPerMonth": rng.randint(1000, 400_000),
-                      "AvgMinutes": round(rng.uniform(1, 12), 2),
-                      "RetentionDays": rng.choice([30, 90, 180, 365, 730]),
-                      "ScreenShare": rng.choice([0, 0.2])})
+        edits.update(
+            {
+                "StorageBilled": "yes",
+                "StorageOverageRate": round(rng.uniform(0, 1), 4),
+                "CallsPerMonth": rng.randint(1000, 400_000),
+                "AvgMinutes": round(rng.uniform(1, 12), 2),
+                "RetentionDays": rng.choice([30, 90, 180, 365, 730]),
+                "ScreenShare": rng.choice([0, 0.2]),
+            }
+        )
     return edits
 
 
@@ -103,28 +119,40 @@ BUILT = {stem: workbooks.example(stem) for stem in STEMS}
 STORAGE_ESTIMATE = workbooks.example("storage_estimate")
 EUR = workbooks.example("eur_contract")
 #: (case, example, input edits); each case's engine scenario is made by the fixture
-EDITED = [("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6}),
-          ("quote-term-24", "sales_quote", {"TermMonths": 24})]
-EDITED += [(f"{stem}-random{seed}", stem,
-            _random_edits(seed + (100 if stem == "sales_quote" else 0)))
-           for stem in STEMS for seed in range(N_EDITS)]
-STORAGE_EDITS = {"StorageBilled": "yes", "CallsPerMonth": 150_000, "AvgMinutes": 6.5,
-                 "RetentionDays": 180}  # no rate: 0.25 USD/GB in both
+EDITED = [
+    ("finance-ramp-6", "finance_ramp_study", {"RampMonths": 6}),
+    ("quote-term-24", "sales_quote", {"TermMonths": 24}),
+]
+EDITED += [
+    (f"{stem}-random{seed}", stem, _random_edits(seed + (100 if stem == "sales_quote" else 0)))
+    for stem in STEMS
+    for seed in range(N_EDITS)
+]
+STORAGE_EDITS = {
+    "StorageBilled": "yes",
+    "CallsPerMonth": 150_000,
+    "AvgMinutes": 6.5,
+    "RetentionDays": 180,
+}  # no rate: 0.25 USD/GB in both
 EDITED.append(("quote-storage-default", "sales_quote", STORAGE_EDITS))
-EDITED_BOOKS = {case: workbooks.edited(f"grids-{case}", BUILT[stem], edits)
-                for case, stem, edits in EDITED}
+EDITED_BOOKS = {
+    case: workbooks.edited(f"grids-{case}", BUILT[stem], edits) for case, stem, edits in EDITED
+}
 PARTNER_JPY = workbooks.scenario("grids-partner-jpy", _partner_jpy)
 #: RampMonths + TermMonths past the grid, as a formula (validation does not see it), and a
 #: negative commitment typed with validation off
-FORCED = workbooks.edited("grids-forced", BUILT["finance_ramp_study"],
-                          {"TermMonths": "=GridPeriods"})
-FORCED_NEGATIVE = workbooks.edited("grids-forced-negative", BUILT["sales_quote"],
-                                   {"CommittedUsers": -5})
-EUR_WITHOUT_RATE = workbooks.scenario("grids-eur-without-storage-rate",
-                                      _eur_without_storage_rate)
+FORCED = workbooks.edited(
+    "grids-forced", BUILT["finance_ramp_study"], {"TermMonths": "=GridPeriods"}
+)
+FORCED_NEGATIVE = workbooks.edited(
+    "grids-forced-negative", BUILT["sales_quote"], {"CommittedUsers": -5}
+)
+EUR_WITHOUT_RATE = workbooks.scenario("grids-eur-without-storage-rate", _eur_without_storage_rate)
 EUR_NO_RATE = workbooks.edited(
-    "grids-eur-no-rate", EUR_WITHOUT_RATE,
-    {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10, "RetentionDays": 365})
+    "grids-eur-no-rate",
+    EUR_WITHOUT_RATE,
+    {"StorageBilled": "yes", "CallsPerMonth": 400_000, "AvgMinutes": 10, "RetentionDays": 365},
+)
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +165,11 @@ def grid_books(workbook_store):
         else:
             scenario = _grid_scenario(stem, edits)
         cases[case] = (scenario, workbook_store.book(EDITED_BOOKS[case]))
-    for case, book in (("storage_estimate", STORAGE_ESTIMATE), *BUILT.items(),
-                       ("partner-jpy", PARTNER_JPY)):
+    for case, book in (
+        ("storage_estimate", STORAGE_ESTIMATE),
+        *BUILT.items(),
+        ("partner-jpy", PARTNER_JPY),
+    ):
         cases[case] = (workbook_store.scenario(book), workbook_store.book(book))
     cases["forced"] = (None, workbook_store.book(FORCED))
     cases["forced-negative"] = (None, workbook_store.book(FORCED_NEGATIVE))
@@ -239,8 +270,15 @@ def _storage_lines(scenario) -> Decimal:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize("case", ["quote-storage-default", "storage_estimate",
-                                  "sales_quote-random0", "finance_ramp_study-random2"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "quote-storage-default",
+        "storage_estimate",
+        "sales_quote-random0",
+        "finance_ramp_study-random2",
+    ],
+)
 def test_storage_is_priced_like_invoices(grid_books, case):
     """Storage lines billed at the same rate (0.25 USD/GB by default) and the Storage sheet's
     overage total is the invoiced one (one answer: 22.43 USD for storage_estimate)."""
@@ -262,7 +300,7 @@ def test_storage_estimate_shows_one_steady_answer_per_retention(workbook_store):
     sheet = book.sheet("Storage")
     column = [sheet.value(r, 1) for r in range(1, 200)]
     start = column.index("Retention days") + 1
-    days = column[start:start + 6]
+    days = column[start : start + 6]
     assert days == ["=RetentionDays", 30, 90, 365, 730, None]  # 180 is the Inputs' row
 
 
@@ -296,11 +334,26 @@ def test_storage_overage_without_the_contracts_rate_is_an_error_not_zero(grid_bo
     assert _named(wb, "StorageOverageCost") == "#N/A"
 
 
-@pytest.mark.parametrize(("ramp", "term", "expected"), [
-    (0, 12, (24, 60, 108)), (3, 120, (24, 120, 168)), (30, 10, (30, 60, 114)),
-    (0, 240, (0, 240, 240)), (40, 200, (40, 200, 240))])
+@pytest.mark.parametrize(
+    ("ramp", "term", "expected"),
+    [
+        (0, 12, (24, 60, 108)),
+        (3, 120, (24, 120, 168)),
+        (30, 10, (30, 60, 114)),
+        (0, 240, (0, 240, 240)),
+        (40, 200, (40, 200, 240)),
+    ],
+)
 def test_a_longer_scenario_widens_its_grid_up_to_the_engines_limit(ramp, term, expected):
-    data = {"contract": {"order_date": "2026-01-15", "license": "pc2", "committed_users": 1,
-                         "prepay_rate": 1, "ramp_months": ramp, "term_months": term},
-            "usage": {"users": [1] * (ramp + term)}}
+    data = {
+        "contract": {
+            "order_date": "2026-01-15",
+            "license": "pc2",
+            "committed_users": 1,
+            "prepay_rate": 1,
+            "ramp_months": ramp,
+            "term_months": term,
+        },
+        "usage": {"users": [1] * (ramp + term)},
+    }
     assert grid_size(scenario_from_mapping(data)) == expected

@@ -50,7 +50,7 @@ def _quote_mapping(**contract) -> dict:
     data["usage"]["sessions"] = str(SCENARIOS_DIR / "sample_sessions.csv")
     periods = data["contract"].get("ramp_months", 0) + data["contract"]["term_months"]
     phone = data["usage"]["telephony"]
-    data["usage"]["telephony"] = (phone + [phone[-1]] * periods)[:max(periods, len(phone))]
+    data["usage"]["telephony"] = (phone + [phone[-1]] * periods)[: max(periods, len(phone))]
     return data
 
 
@@ -71,15 +71,34 @@ def _appendix(ws, head: int) -> list[tuple]:
         if row[0] in ("", None) or row[0] == TOTAL_LABEL:
             break
         d = [v.date() if isinstance(v, dt.datetime) else v for v in row]
-        out.append((d[3], d[4], d[0], d[5], d[6], round(float(d[1]), 6),
-                    None if d[7] in ("", None) else Decimal(repr(d[7]))))
+        out.append(
+            (
+                d[3],
+                d[4],
+                d[0],
+                d[5],
+                d[6],
+                round(float(d[1]), 6),
+                None if d[7] in ("", None) else Decimal(repr(d[7])),
+            )
+        )
     return out
 
 
 def _engine(scenario) -> list[tuple]:
     s = invoice_schedule(scenario)
-    return [(r.invoice_date, r.due_date, r.description, r.service_start, r.service_end,
-             round(r.quantity, 6), r.amount) for r in s.itertuples()]
+    return [
+        (
+            r.invoice_date,
+            r.due_date,
+            r.description,
+            r.service_start,
+            r.service_end,
+            round(r.quantity, 6),
+            r.amount,
+        )
+        for r in s.itertuples()
+    ]
 
 
 def _summary(ws, first: int) -> dict[str, tuple]:
@@ -111,9 +130,14 @@ QUOTE_EDITS = {
     "euro": ({"Currency": "EUR", "QuoteCustomer": "Beispiel Handel GmbH"}, None),
     "bad": ({"CommittedUsers": -1}, None),
 }
-QUOTE_BOOKS = {"base": QUOTE, "partner": workbooks.scenario("quote-partner", _partner),
-               **{name: workbooks.edited(f"quote-{name}", QUOTE, typed)
-                  for name, (typed, _changes) in QUOTE_EDITS.items()}}
+QUOTE_BOOKS = {
+    "base": QUOTE,
+    "partner": workbooks.scenario("quote-partner", _partner),
+    **{
+        name: workbooks.edited(f"quote-{name}", QUOTE, typed)
+        for name, (typed, _changes) in QUOTE_EDITS.items()
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +150,11 @@ def quotes(workbook_store, soffice):
             book = QUOTE_BOOKS[name]
             if name in QUOTE_EDITS:
                 changes = QUOTE_EDITS[name][1]
-                scenario = None if changes is None else scenario_from_mapping(
-                    _quote_mapping(**changes), name=name)
+                scenario = (
+                    None
+                    if changes is None
+                    else scenario_from_mapping(_quote_mapping(**changes), name=name)
+                )
             else:
                 scenario = workbook_store.scenario(book)
             self[name] = (scenario, workbook_store.book(book), workbook_store.recalculated(book))
@@ -150,8 +177,17 @@ def test_quote_sheet_layout():
     texts = [c.value for c in quote.cells.values() if c.formula is None and c.value]
     for constant in (s.quote.customer, s.quote.seller, s.quote.title, s.quote.number, "USD"):
         assert not any(constant in str(t) for t in texts), constant
-    for name in ("QuoteCustomer", "QuoteTitle", "QuoteSeller", "QuoteContact", "QuoteEmail",
-                 "QuotePhone", "QuoteNumber", "QuoteIssued", "QuoteValidUntil"):
+    for name in (
+        "QuoteCustomer",
+        "QuoteTitle",
+        "QuoteSeller",
+        "QuoteContact",
+        "QuoteEmail",
+        "QuotePhone",
+        "QuoteNumber",
+        "QuoteIssued",
+        "QuoteValidUntil",
+    ):
         assert book.names[name].startswith("Inputs!"), name
     assert not quote.landscape and quote.fit_width
     assert quote.footer == "&CPage &P of &N"
@@ -183,16 +219,41 @@ def test_quote_sheet_layout():
     contract = summary["Contract value (every invoice of the contract)"][6]
     assert Decimal(repr(first_year)) == figures["first_year"]
     assert Decimal(repr(contract)) == figures["total"]
-    assert summary["PureCloud 2 / CX 2 named users"][:4] == [55, 115, "per user per month",
-                                                             "monthly in advance"]
+    assert summary["PureCloud 2 / CX 2 named users"][:4] == [
+        55,
+        115,
+        "per user per month",
+        "monthly in advance",
+    ]
     assert summary["USB headsets"][3] == "on shipment, 2026-03-10"
     # only the allowed functions, and nothing refers to a file
-    text = " ".join(c.formula or str(c.value) for sh in (quote, book.sheet("Quote rows"))
-                    for c in sh.cells.values())
+    text = " ".join(
+        c.formula or str(c.value)
+        for sh in (quote, book.sheet("Quote rows"))
+        for c in sh.cells.values()
+    )
     used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", text))
-    assert used <= {"IF", "AND", "OR", "N", "COUNTIF", "IFERROR", "MATCH", "INDEX", "SUM",
-                    "SUMIF", "SUMIFS", "MAX", "TEXT", "ROUND", "DATE", "EDATE", "ISNUMBER",
-                    "INT", "ROW"}, used
+    assert used <= {
+        "IF",
+        "AND",
+        "OR",
+        "N",
+        "COUNTIF",
+        "IFERROR",
+        "MATCH",
+        "INDEX",
+        "SUM",
+        "SUMIF",
+        "SUMIFS",
+        "MAX",
+        "TEXT",
+        "ROUND",
+        "DATE",
+        "EDATE",
+        "ISNUMBER",
+        "INT",
+        "ROW",
+    }, used
     for sheet in (quote, book.sheet("Summary")):
         for cell in sheet.cells.values():
             assert not re.search(r"\.(csv|toml|xlsx)\b", str(cell.value or "")), cell.value
@@ -217,23 +278,39 @@ def test_charts_start_a_page_and_the_profile_has_a_date_axis():
     assert book.sheet("Cash flow").row_breaks == [117]
 
 
-@pytest.mark.parametrize("quote, message", [
-    ({"title": "x"}, "quote.customer: missing; accepted: the customer's name"),
-    ({"customer": "A\x07B", "valid_until": "2026-02-27"},
-     "quote.customer: contains the control character U+0007 at position 2"),
-    ({"customer": "A", "valid_until": "someday"}, "quote.valid_until"),
-    ({"customer": "A", "valid_until": "2026-02-27", "titel": "x"},
-     "quote.titel: unknown key; accepted: customer, title, valid_until, seller, contact, "
-     "email, phone, number, issued"),
-    ({"customer": "A", "title": "t" * 256, "valid_until": "2026-02-27"},
-     "quote.title: 256 characters; accepted: at most 255"),
-    ({"customer": "A", "valid_until": "2026-02-27", "email": "sales at example"},
-     "quote.email: 'sales at example' is not accepted; accepted: an e-mail address"),
-    ({"customer": "A", "valid_until": "2026-02-27", "issued": "2026-03-01"},
-     "quote.issued: 2026-03-01 is after valid_until 2026-02-27; accepted: a date on or before"),
-    ({"customer": "A", "valid_until": "2026-02-27", "seller": " "},
-     "quote.seller: ' ' is not accepted; accepted: a non-empty text"),
-])
+@pytest.mark.parametrize(
+    "quote, message",
+    [
+        ({"title": "x"}, "quote.customer: missing; accepted: the customer's name"),
+        (
+            {"customer": "A\x07B", "valid_until": "2026-02-27"},
+            "quote.customer: contains the control character U+0007 at position 2",
+        ),
+        ({"customer": "A", "valid_until": "someday"}, "quote.valid_until"),
+        (
+            {"customer": "A", "valid_until": "2026-02-27", "titel": "x"},
+            "quote.titel: unknown key; accepted: customer, title, valid_until, seller, contact, "
+            "email, phone, number, issued",
+        ),
+        (
+            {"customer": "A", "title": "t" * 256, "valid_until": "2026-02-27"},
+            "quote.title: 256 characters; accepted: at most 255",
+        ),
+        (
+            {"customer": "A", "valid_until": "2026-02-27", "email": "sales at example"},
+            "quote.email: 'sales at example' is not accepted; accepted: an e-mail address",
+        ),
+        (
+            {"customer": "A", "valid_until": "2026-02-27", "issued": "2026-03-01"},
+            "quote.issued: 2026-03-01 is after valid_until 2026-02-27; accepted: a date on or "
+            "before",
+        ),
+        (
+            {"customer": "A", "valid_until": "2026-02-27", "seller": " "},
+            "quote.seller: ' ' is not accepted; accepted: a non-empty text",
+        ),
+    ],
+)
 def test_quote_table_errors_are_one_line(quote, message):
     data = _quote_mapping()
     data["quote"] = quote
@@ -276,8 +353,9 @@ def test_quote_lines_and_totals_equal_the_engine(quotes, case):
     assert _money(ws.cell(last, 8).value) == figures["total"]
     assert _money(first_year) == figures["first_year"]
     assert _money(contract) == figures["total"]
-    items = [v for label, v in summary.items() if not label.startswith(("Subtotal", "First",
-                                                                         "Contract"))]
+    items = [
+        v for label, v in summary.items() if not label.startswith(("Subtotal", "First", "Contract"))
+    ]
     assert sum(_money(v[6]) for v in items) == figures["total"]  # the lines add up
     # no assumed overage: an overage line only where the usage bills one
     overage = any(line[2].endswith("above the commitment") for line in expected)
@@ -307,48 +385,66 @@ def test_a_bad_input_leaves_no_quote_total_standing(quotes):
         found[label] = [ws.cell(r, q).value for q in (6, 7, 8)]
     # while an input is not accepted every line amount is an error (InputsOK gates them all,
     # as the Summary's figures): no total stands, the one-time fees' included
-    totals = [v for label, v in found.items() if isinstance(label, str)
-              and label.startswith(("First-year total", "Contract value", "Subtotal:"))]
+    totals = [
+        v
+        for label, v in found.items()
+        if isinstance(label, str)
+        and label.startswith(("First-year total", "Contract value", "Subtotal:"))
+    ]
     figures = [v for row in totals for v in row if v not in ("", None)]
-    assert len(figures) == 7 and all(isinstance(v, str) and v.startswith("#")
-                                     for v in figures), found
+    assert len(figures) == 7 and all(isinstance(v, str) and v.startswith("#") for v in figures), (
+        found
+    )
     assert "An input is out of range" in ws.cell(11, 1).value
     assert named(quotes["base"][1], "QuoteLastRow") > 0 and quotes["base"][1]["Quote"].cell(
-        11, 1).value in ("", None)
+        11, 1
+    ).value in ("", None)
     last = named(wb, "QuoteLastRow")
     assert isinstance(last, str) and last.startswith("#")
 
 
 # --- the PDF -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def poppler() -> str:
     """``pdftotext`` (Debian poppler-utils); fails (does not skip) when it is missing."""
     found = shutil.which("pdftotext")
     if found is None:
-        pytest.fail("pdftotext was not found -- install poppler-utils (make test runs "
-                    "scripts/ensure-package.sh)", pytrace=False)
+        pytest.fail(
+            "pdftotext was not found -- install poppler-utils (make test runs "
+            "scripts/ensure-package.sh)",
+            pytrace=False,
+        )
     return found
 
 
 #: the PDF cases: name -> contract changes of sales_quote (term 12 is the file as it is)
-PDF_CASES = {"term1": {"ramp_months": 0, "term_months": 1}, "term12": {},
-             "term60": {"term_months": 60}, "ramp24": {"ramp_months": 24, "term_months": 36}}
+PDF_CASES = {
+    "term1": {"ramp_months": 0, "term_months": 1},
+    "term12": {},
+    "term60": {"term_months": 60},
+    "ramp24": {"ramp_months": 24, "term_months": 36},
+}
 
 
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory, soffice, poppler):
     """The quote of each case as a PDF (one LibreOffice run), with its text and page count."""
     folder = tmp_path_factory.mktemp("quote-pdf")
-    scenarios = {name: scenario_from_mapping(_quote_mapping(**changes), name=name)
-                 for name, changes in PDF_CASES.items()}
+    scenarios = {
+        name: scenario_from_mapping(_quote_mapping(**changes), name=name)
+        for name, changes in PDF_CASES.items()
+    }
     targets = write_quote_pdfs([(s, folder / f"{name}.pdf") for name, s in scenarios.items()])
     out = {}
     for (name, scenario), pdf in zip(scenarios.items(), targets, strict=True):
-        layout = subprocess.run([poppler, "-layout", str(pdf), "-"], capture_output=True,
-                                text=True, check=True).stdout
-        raw = subprocess.run([poppler, str(pdf), "-"], capture_output=True, text=True,
-                             check=True).stdout
+        layout = subprocess.run(
+            [poppler, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        raw = subprocess.run(
+            [poppler, str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         out[name] = (scenario, pdf, layout, raw)
     return out
 
@@ -363,23 +459,43 @@ def test_quote_pdf(pdfs, case):
     scenario, pdf, layout, raw = pdfs[case]
     q = scenario.quote
     flat = " ".join(raw.split())
-    for text in (q.customer, q.seller, q.contact, q.email, q.phone, q.number, q.title,
-                 "Taxes excluded", "Acceptance", "Signature"):
+    for text in (
+        q.customer,
+        q.seller,
+        q.contact,
+        q.email,
+        q.phone,
+        q.number,
+        q.title,
+        "Taxes excluded",
+        "Acceptance",
+        "Signature",
+    ):
         assert text in flat, text
-    for label, value in (("Quote number", q.number), ("Issue date", q.issued.isoformat()),
-                         ("Valid until", q.valid_until.isoformat()), ("Currency", "USD"),
-                         ("Payment terms", "Net 30 days")):
+    for label, value in (
+        ("Quote number", q.number),
+        ("Issue date", q.issued.isoformat()),
+        ("Valid until", q.valid_until.isoformat()),
+        ("Currency", "USD"),
+        ("Payment terms", "Net 30 days"),
+    ):
         assert re.search(rf"{label}\s+{re.escape(value)}", layout), label
     figures = scenario_figures(scenario)
     lines = figures["lines"]
     # each product line, with its label whole (a cut label would not be found)
-    products = {"PureCloud 2 / CX 2 named users", "Communicate named users",
-                "Enablement package: contact center quick start", "USB headsets"}
+    products = {
+        "PureCloud 2 / CX 2 named users",
+        "Communicate named users",
+        "Enablement package: contact center quick start",
+        "USB headsets",
+    }
     if scenario.contract.ramp_months:
-        products.add("PureCloud 2 / CX 2 named users, ramp "
-                     f"({scenario.contract.ramp_months} months, actual users)"
-                     if scenario.contract.ramp_months > 1 else
-                     "PureCloud 2 / CX 2 named users, ramp (1 month, actual users)")
+        products.add(
+            "PureCloud 2 / CX 2 named users, ramp "
+            f"({scenario.contract.ramp_months} months, actual users)"
+            if scenario.contract.ramp_months > 1
+            else "PureCloud 2 / CX 2 named users, ramp (1 month, actual users)"
+        )
     if any(d.endswith("above the commitment") for d in lines["description"]):
         products.add("PureCloud 2 / CX 2 named users above the commitment (estimate)")
     if any(d == "Telephony" for d in lines["description"]):
@@ -387,19 +503,33 @@ def test_quote_pdf(pdfs, case):
     for label in products:
         assert label in flat, label
     # the totals, as `billing-model invoices` computes them
-    year = re.search(r"First-year total \(invoices dated in the first 12\s+months\)\s+"
-                     r"([\d,]+\.\d\d)", layout) or re.search(
-        r"First-year total[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
+    year = re.search(
+        r"First-year total \(invoices dated in the first 12\s+months\)\s+"
+        r"([\d,]+\.\d\d)",
+        layout,
+    ) or re.search(r"First-year total[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
     assert year and year.group(1) == _amount(figures["first_year"]), layout[:3000]
     contract = re.search(r"Contract value[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
     assert contract and contract.group(1) == _amount(figures["total"])
     total = re.search(rf"{TOTAL_LABEL}\s+([\d,]+\.\d\d)", layout)
     assert total and total.group(1) == _amount(figures["total"])
     # every appendix line, in the schedule's order: dates and amount
-    rows = re.findall(r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
-                      r"(\d{4}-\d\d-\d\d)\s+([\d,]+\.\d\d)\s*$", layout, re.M)
-    want = [(r.invoice_date.isoformat(), r.due_date.isoformat(), r.service_start.isoformat(),
-             r.service_end.isoformat(), _amount(r.amount)) for r in lines.itertuples()]
+    rows = re.findall(
+        r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
+        r"(\d{4}-\d\d-\d\d)\s+([\d,]+\.\d\d)\s*$",
+        layout,
+        re.M,
+    )
+    want = [
+        (
+            r.invoice_date.isoformat(),
+            r.due_date.isoformat(),
+            r.service_start.isoformat(),
+            r.service_end.isoformat(),
+            _amount(r.amount),
+        )
+        for r in lines.itertuples()
+    ]
     assert rows == want
     for description in set(lines["description"]):
         assert description in flat, description
@@ -434,12 +564,18 @@ def test_quote_pdf_totals_are_those_of_the_invoices_command(pdfs, capsys):
 def test_quote_command_refuses_bad_input_in_one_line(tmp_path, capsys):
     out = tmp_path / "q.pdf"
     cases = [
-        (["quote", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)],
-         "no [quote] table; accepted: a scenario with a [quote] table"),
-        (["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(tmp_path / "q.xlsx")],
-         "-o/--output: "),
-        (["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(out), "--variant", "x"],
-         "variant 'x' is not defined; accepted: base, concurrent"),
+        (
+            ["quote", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)],
+            "no [quote] table; accepted: a scenario with a [quote] table",
+        ),
+        (
+            ["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(tmp_path / "q.xlsx")],
+            "-o/--output: ",
+        ),
+        (
+            ["quote", str(SCENARIOS_DIR / "sales_quote.toml"), "-o", str(out), "--variant", "x"],
+            "variant 'x' is not defined; accepted: base, concurrent",
+        ),
         (["quote", str(tmp_path / "missing.toml"), "-o", str(out)], "no such scenario file"),
     ]
     for argv, message in cases:
@@ -458,8 +594,11 @@ def test_quote_command_writes_the_variant(tmp_path, capsys, soffice, poppler):
     assert main(["quote", str(path), "-o", str(out), "--variant", "concurrent"]) == 0
     printed = capsys.readouterr().out
     assert out.read_bytes().startswith(b"%PDF") and "Example Retail Ltd" in printed
-    text = " ".join(subprocess.run([poppler, str(out), "-"], capture_output=True, text=True,
-                                   check=True).stdout.split())
+    text = " ".join(
+        subprocess.run(
+            [poppler, str(out), "-"], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
     variant = load_scenario(path).variant("concurrent")
     figures = scenario_figures(variant)
     assert "PureCloud 2 / CX 2 concurrent users" in text
@@ -491,9 +630,12 @@ def test_too_many_orgs_are_refused_before_writing(tmp_path, capsys):
     """16,400 orgs need more columns than Excel has: one line, exit 2, no file."""
     orgs = "".join(f'[[org]]\nname = "o{i}"\nusers = [1]\n' for i in range(16_400))
     path = tmp_path / "wide.toml"
-    path.write_text('[contract]\norder_date = 2026-01-15\nlicense = "pc2"\n'
-                    "committed_users = 1\nprepay_rate = 1\nterm_months = 1\n"
-                    "[usage]\nusers = [1]\n" + orgs, encoding="utf-8")
+    path.write_text(
+        '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\n'
+        "committed_users = 1\nprepay_rate = 1\nterm_months = 1\n"
+        "[usage]\nusers = [1]\n" + orgs,
+        encoding="utf-8",
+    )
     out = tmp_path / "wide.xlsx"
     assert main(["build", str(path), "-o", str(out)]) == 2
     err = capsys.readouterr().err.strip()
@@ -506,18 +648,26 @@ def test_control_characters_in_a_description_are_cleaned(tmp_path):
     data["one_time"][0]["description"] = "Enablement\x0b package"
     out = write_book(build_layout(scenario_from_mapping(data, name="c")), tmp_path / "c.xlsx")
     wb = openpyxl.load_workbook(out)
-    texts = [c.value for ws in wb for row in ws.iter_rows() for c in row
-             if isinstance(c.value, str) and "Enablement" in c.value]
+    texts = [
+        c.value
+        for ws in wb
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "Enablement" in c.value
+    ]
     assert texts and all("\x0b" not in t for t in texts)
 
 
 def test_invoices_keeps_partner_quantity_only_lines(tmp_path, capsys):
     """A partner contract's hardware without a cost: in the workbook, and now in `invoices`."""
     path = tmp_path / "partner.toml"
-    path.write_text('[contract]\norder_date = 2026-01-15\nlicense = "pc2"\nchannel = "partner"\n'
-                    "committed_users = 10\nterm_months = 2\n[usage]\nusers = [10, 12]\n"
-                    '[[hardware]]\ndescription = "Desk phones"\nquantity = 40\n'
-                    "ship_date = 2026-01-20\n", encoding="utf-8")
+    path.write_text(
+        '[contract]\norder_date = 2026-01-15\nlicense = "pc2"\nchannel = "partner"\n'
+        "committed_users = 10\nterm_months = 2\n[usage]\nusers = [10, 12]\n"
+        '[[hardware]]\ndescription = "Desk phones"\nquantity = 40\n'
+        "ship_date = 2026-01-20\n",
+        encoding="utf-8",
+    )
     assert main(["invoices", str(path), "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert "2026-01-20,2026-02-19,Desk phones,one-time,2026-01-20,2026-01-20,40,,,USD" in out

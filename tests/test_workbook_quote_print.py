@@ -45,12 +45,21 @@ def _print_only(path: Path, sheet: str) -> str:
     xml = entries["xl/workbook.xml"][1].decode("utf-8")
     names = re.findall(r'<sheet name="([^"]*)"', xml)
     keep = names.index(sheet)
-    xml = re.sub(r"<sheet [^>]*>", lambda m: m.group(0) if f'name="{sheet}"' in m.group(0)
-                 or "state=" in m.group(0) else m.group(0).replace("<sheet ",
-                                                                   '<sheet state="hidden" '), xml)
-    xml = re.sub(r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)"[^>]*>[^<]*'
-                 r"</definedName>",
-                 lambda m: m.group(0) if int(m.group(1)) == keep else "", xml)
+    xml = re.sub(
+        r"<sheet [^>]*>",
+        lambda m: (
+            m.group(0)
+            if f'name="{sheet}"' in m.group(0) or "state=" in m.group(0)
+            else m.group(0).replace("<sheet ", '<sheet state="hidden" ')
+        ),
+        xml,
+    )
+    xml = re.sub(
+        r'<definedName name="_xlnm.Print_Area" localSheetId="(\d+)"[^>]*>[^<]*'
+        r"</definedName>",
+        lambda m: m.group(0) if int(m.group(1)) == keep else "",
+        xml,
+    )
     xml = re.sub(r'activeTab="\d+"', f'activeTab="{keep}"', xml)
     if "activeTab=" not in xml:
         xml = xml.replace("<workbookView ", f'<workbookView activeTab="{keep}" ', 1)
@@ -59,8 +68,11 @@ def _print_only(path: Path, sheet: str) -> str:
         for filename, (info, data) in entries.items():
             out.writestr(info, xml.encode("utf-8") if filename == "xl/workbook.xml" else data)
     part.replace(path)
-    return re.search(rf'<definedName name="_xlnm.Print_Area" localSheetId="{keep}"[^>]*>'
-                     r"([^<]*)</definedName>", xml).group(1)
+    return re.search(
+        rf'<definedName name="_xlnm.Print_Area" localSheetId="{keep}"[^>]*>'
+        r"([^<]*)</definedName>",
+        xml,
+    ).group(1)
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +80,11 @@ def printed(workbook_store, soffice, tmp_path_factory):
     """term -> (scenario, the PDF's pages as ``pdftotext -layout`` reads them)."""
     poppler = shutil.which("pdftotext")
     if poppler is None:
-        pytest.fail("pdftotext was not found -- install poppler-utils (make test runs "
-                    "scripts/ensure-package.sh)", pytrace=False)
+        pytest.fail(
+            "pdftotext was not found -- install poppler-utils (make test runs "
+            "scripts/ensure-package.sh)",
+            pytrace=False,
+        )
     folder = tmp_path_factory.mktemp("quote-print")
     paths = []
     for term in TERMS:  # the built workbook, its print areas as written
@@ -81,13 +96,16 @@ def printed(workbook_store, soffice, tmp_path_factory):
     pdfs = convert(paths, folder / "pdf", to="pdf")
     out = {}
     for term, pdf in zip(TERMS, pdfs, strict=True):
-        text = subprocess.run([poppler, "-layout", str(pdf), "-"], capture_output=True,
-                              text=True, check=True).stdout
+        text = subprocess.run(
+            [poppler, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         pages = text.split("\f")
         if not pages[-1].strip():
             pages.pop()
-        out[term] = (scenario_from_mapping(_quote_mapping(term_months=term),
-                                           name=f"term{term}"), pages)
+        out[term] = (
+            scenario_from_mapping(_quote_mapping(term_months=term), name=f"term{term}"),
+            pages,
+        )
     return out
 
 
@@ -104,11 +122,22 @@ def test_libreoffice_prints_every_line_of_an_edited_term(printed, term):
         assert f"Page {i} of {n}" in page, i
     # every line of the engine's schedule, in its order, each once: dates and amount
     lines = scenario_figures(scenario)["lines"]
-    rows = re.findall(r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
-                      r"(\d{4}-\d\d-\d\d)\s+([\d,]+\.\d\d)\s*$", "\n".join(pages), re.M)
-    assert rows == [(r.invoice_date.isoformat(), r.due_date.isoformat(),
-                     r.service_start.isoformat(), r.service_end.isoformat(), _amount(r.amount))
-                    for r in lines.itertuples()]
+    rows = re.findall(
+        r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
+        r"(\d{4}-\d\d-\d\d)\s+([\d,]+\.\d\d)\s*$",
+        "\n".join(pages),
+        re.M,
+    )
+    assert rows == [
+        (
+            r.invoice_date.isoformat(),
+            r.due_date.isoformat(),
+            r.service_start.isoformat(),
+            r.service_end.isoformat(),
+            _amount(r.amount),
+        )
+        for r in lines.itertuples()
+    ]
     assert len(rows) > (20 if term == 60 else 0)
     # the total once, on the page of the last line; no page before it without a line
     (last,) = [i for i, page in enumerate(pages) if TOTAL_LABEL in page]

@@ -24,9 +24,13 @@ from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR
 from billing_model.workbook.layout import a1
 from tests import workbooks
 
-EXAMPLES = ("sales_quote", "storage_estimate", "finance_ramp_study", "eur_contract",
-            "basic_contract")
-
+EXAMPLES = (
+    "sales_quote",
+    "storage_estimate",
+    "finance_ramp_study",
+    "eur_contract",
+    "basic_contract",
+)
 
 
 #: the session's workbooks (tests/workbooks.py)
@@ -40,12 +44,28 @@ def layouts(workbook_store):
 
 def _missing(book, sheet_name: str) -> list[str]:
     sheet = book.sheet(sheet_name)
-    return [a1(r, c, absolute=False) for (r, c), cell in sorted(sheet.cells.items())
-            if cell.formula is not None and cell.result is None]
+    return [
+        a1(r, c, absolute=False)
+        for (r, c), cell in sorted(sheet.cells.items())
+        if cell.formula is not None and cell.result is None
+    ]
 
 
-SHEETS = ("Summary", "Quote", "Quote rows", "Inputs", "Invoices", "Cash flow", "Usage",
-          "Storage", "Sources", "Variant inputs", "Variants", "V1 invoices", "V1 cash flow")
+SHEETS = (
+    "Summary",
+    "Quote",
+    "Quote rows",
+    "Inputs",
+    "Invoices",
+    "Cash flow",
+    "Usage",
+    "Storage",
+    "Sources",
+    "Variant inputs",
+    "Variants",
+    "V1 invoices",
+    "V1 cash flow",
+)
 
 
 @pytest.mark.parametrize("sheet_name", SHEETS)
@@ -63,8 +83,12 @@ def test_the_writer_stores_results_and_asks_for_a_recalculation(workbook_store):
     wb = openpyxl.load_workbook(path, data_only=True)
     sheet, cell = next(iter(wb.defined_names["StorageMaxGB"].destinations))
     scenario = load_scenario(SCENARIOS_DIR / "storage_estimate.toml")
-    peak = storage_forecast(scenario.storage, scenario.contract.order_date, scenario.periods,
-                            timezone=scenario.contract.billing_timezone)["stored_gb"].max()
+    peak = storage_forecast(
+        scenario.storage,
+        scenario.contract.order_date,
+        scenario.periods,
+        timezone=scenario.contract.billing_timezone,
+    )["stored_gb"].max()
     assert wb[sheet][cell.replace("$", "")].value == float(peak) == 1481.843
     formulas = openpyxl.load_workbook(path)
     assert formulas[sheet][cell.replace("$", "")].value.startswith("=IF(InputsOK,MAX(")
@@ -107,8 +131,9 @@ def test_stored_values_equal_libreoffices_recalculation(layouts, workbook_store)
 
 
 def test_pandas_reads_the_summary_figures_of_a_committed_workbook():
-    frame = pd.read_excel(WORKBOOKS_DIR / "finance_ramp_study.xlsx", sheet_name="Summary",
-                          header=3, usecols="A:B")
+    frame = pd.read_excel(
+        WORKBOOKS_DIR / "finance_ramp_study.xlsx", sheet_name="Summary", header=3, usecols="A:B"
+    )
     figures = dict(zip(frame["Figure"], frame["Value"], strict=True))
     scenario = load_scenario(SCENARIOS_DIR / "finance_ramp_study.toml")
     total = grand_total(invoice_schedule(scenario))

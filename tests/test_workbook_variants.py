@@ -33,15 +33,19 @@ STEM = "finance_ramp_study"
 #: base inputs edited (name -> (contract key, value)); no variant of the study overrides them
 BASE_EDITS = {"PrepayRate": ("prepay_rate", 79.99), "TermMonths": ("term_months", 20)}
 #: variant inputs edited: (defined name, variant index in the file, contract key, value)
-VARIANT_EDITS = (("V3_RampMonths", 2, "ramp_months", 4),
-                 ("V2_OverageRate", 1, "overage_rate", 90.125))
+VARIANT_EDITS = (
+    ("V3_RampMonths", 2, "ramp_months", 4),
+    ("V2_OverageRate", 1, "overage_rate", 90.125),
+)
 
 
 #: sales_quote: the concurrent variant switched back to named (its users follow the switch)
 #: with another commitment, and the base's payment terms (not overridden) changed
 QUOTE_BASE_EDITS = {"PaymentTermsDays": ("payment_terms_days", 45)}
-QUOTE_VARIANT_EDITS = (("V1_LicenseModel", 0, "license_model", "named"),
-                       ("V1_CommittedUsers", 0, "committed_users", 40))
+QUOTE_VARIANT_EDITS = (
+    ("V1_LicenseModel", 0, "license_model", "named"),
+    ("V1_CommittedUsers", 0, "committed_users", 40),
+)
 
 
 def _edited_scenario(stem, base_edits, variant_edits):
@@ -54,32 +58,39 @@ def _edited_scenario(stem, base_edits, variant_edits):
     return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name=stem)
 
 
-
 #: (case, example, base edits, variant edits): the session's workbooks (tests/workbooks.py)
-SPECS = (("built", STEM, {}, ()), ("edited", STEM, BASE_EDITS, VARIANT_EDITS),
-         ("quote", "sales_quote", {}, ()),
-         ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS))
+SPECS = (
+    ("built", STEM, {}, ()),
+    ("edited", STEM, BASE_EDITS, VARIANT_EDITS),
+    ("quote", "sales_quote", {}, ()),
+    ("quote-edited", "sales_quote", QUOTE_BASE_EDITS, QUOTE_VARIANT_EDITS),
+)
 EUR = workbooks.example("eur_contract")
 BOOKS = {}
 for _case, _stem, _base, _variant in SPECS:
     BOOKS[_case] = workbooks.example(_stem)
     if _base or _variant:
-        BOOKS[_case] = workbooks.edited(f"variants-{_case}", BOOKS[_case], {
-            **{n: v for n, (_k, v) in _base.items()}, **{n: v for n, _i, _k, v in _variant}})
+        BOOKS[_case] = workbooks.edited(
+            f"variants-{_case}",
+            BOOKS[_case],
+            {**{n: v for n, (_k, v) in _base.items()}, **{n: v for n, _i, _k, v in _variant}},
+        )
 
 
 @pytest.fixture(scope="module")
 def books(workbook_store):
     """{case: (scenario the engine computes, recalculated workbook with values)}."""
-    return {case: (_edited_scenario(stem, base_edits, variant_edits),
-                   workbook_store.book(BOOKS[case]))
-            for case, stem, base_edits, variant_edits in SPECS}
+    return {
+        case: (_edited_scenario(stem, base_edits, variant_edits), workbook_store.book(BOOKS[case]))
+        for case, stem, base_edits, variant_edits in SPECS
+    }
 
 
 CASES = ("built", "edited", "quote", "quote-edited")
 #: (case, variant number) for every variant of every case
-VARIANT_CASES = [(case, j) for case in CASES
-                 for j in ((1,) if case.startswith("quote") else (1, 2, 3, 4))]
+VARIANT_CASES = [
+    (case, j) for case in CASES for j in ((1,) if case.startswith("quote") else (1, 2, 3, 4))
+]
 
 
 @pytest.mark.libreoffice
@@ -102,10 +113,14 @@ def test_variant_lines_and_totals_equal_the_engine(books, case, j):
     # per invoice: the variant's cash flow sheet's non-zero rows are the engine's totals
     ws = wb[f"V{j} cash flow"]
     rows = list(ws[ws.tables[f"V{j}_Invoices"].ref])[1:]
-    got = [(_as_date(r[0].value), _as_date(r[1].value), _money(r[2].value)) for r in rows
-           if r[2].value]
-    want = [(r.invoice_date, r.due_date, r.amount)
-            for r in invoice_totals(invoice_schedule(variant)).itertuples() if r.amount]
+    got = [
+        (_as_date(r[0].value), _as_date(r[1].value), _money(r[2].value)) for r in rows if r[2].value
+    ]
+    want = [
+        (r.invoice_date, r.due_date, r.amount)
+        for r in invoice_totals(invoice_schedule(variant)).itertuples()
+        if r.amount
+    ]
     assert got == want
     # the Variants sheet's column of this variant
     ws = wb["Variants"]
@@ -130,11 +145,12 @@ def test_variants_sheet_base_column_and_curves(books, case):
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=19)]
     last = [row for row in values if row[0] is not None][-1]
     n = len(scenario.variants())
-    to_date = last[2 + n:2 + 2 * n]
-    assert [_money(v) for v in to_date] == [scenario_figures(sc)["total"]
-                                            for _n, sc in scenario.variants()]
+    to_date = last[2 + n : 2 + 2 * n]
+    assert [_money(v) for v in to_date] == [
+        scenario_figures(sc)["total"] for _n, sc in scenario.variants()
+    ]
     # the months' amounts add up to the same
-    months = [row[1:1 + n] for row in values if isinstance(row[0], dt.datetime)]
+    months = [row[1 : 1 + n] for row in values if isinstance(row[0], dt.datetime)]
     assert [sum(_money(m[j]) for m in months) for j in range(n)] == [_money(v) for v in to_date]
 
 
@@ -146,8 +162,10 @@ def test_a_variant_that_does_not_override_a_base_input_moves_with_it(books):
     assert _named(after, "V1_TermMonths") == 20
     assert _named(after, "V1_RampMonths") == 0  # its own override stays
     assert _named(after, "V1_InvoiceTotal") != _named(before, "V1_InvoiceTotal")
-    assert _money(_named(after, "V1_InvoiceTotal")) == scenario_figures(
-        scenario.variant("no ramp"))["total"]
+    assert (
+        _money(_named(after, "V1_InvoiceTotal"))
+        == scenario_figures(scenario.variant("no ramp"))["total"]
+    )
     # the override typed over V2's link holds; the others keep following the base
     assert _named(after, "V2_OverageRate") == 90.125
     assert _named(after, "V1_OverageRate") == _named(after, "OverageRate") == 82.5
@@ -192,12 +210,19 @@ def _check_results(book, wb) -> None:
 def test_overrides_are_inputs_and_the_rest_links_to_the_base(workbook_store):
     book = workbook_store.layout(BOOKS["built"])
     cells = {}
-    for name in ("V1_RampMonths", "V3_RampMonths", "V4_RampPolicy", "V1_RampPolicy",
-                 "V2_PrepayRate", "V4_TermMonths"):
+    for name in (
+        "V1_RampMonths",
+        "V3_RampMonths",
+        "V4_RampPolicy",
+        "V1_RampPolicy",
+        "V2_PrepayRate",
+        "V4_TermMonths",
+    ):
         sheet, cell = book.names[name].split("!")
         col, row = openpyxl.utils.cell.coordinate_from_string(cell.replace("$", ""))
         cells[name] = book.sheet(sheet.strip("'")).cells[
-            (row, openpyxl.utils.column_index_from_string(col))]
+            (row, openpyxl.utils.column_index_from_string(col))
+        ]
     assert (cells["V1_RampMonths"].value, cells["V1_RampMonths"].style) == (0, "input")
     assert (cells["V3_RampMonths"].value, cells["V3_RampMonths"].style) == (6, "input")
     assert cells["V4_RampPolicy"].value == "no-software-charges"
@@ -207,10 +232,18 @@ def test_overrides_are_inputs_and_the_rest_links_to_the_base(workbook_store):
     # the variant grids read the variant's names only, never the base's inputs
     grid = book.sheet("V3 invoices").formulas()
     assert any("V3_RampMonths" in f for f in grid.values())
-    for base_name in ("RampMonths", "PrepayRate", "OrderDate", "Channel", "Telephony",
-                      "LineAmount"):
-        assert not any(f"({base_name}," in f or f"={base_name}" in f or f",{base_name})" in f
-                       for f in grid.values()), base_name
+    for base_name in (
+        "RampMonths",
+        "PrepayRate",
+        "OrderDate",
+        "Channel",
+        "Telephony",
+        "LineAmount",
+    ):
+        assert not any(
+            f"({base_name}," in f or f"={base_name}" in f or f",{base_name})" in f
+            for f in grid.values()
+        ), base_name
 
 
 def test_a_scenario_without_variants_has_no_variant_sheets(workbook_store):

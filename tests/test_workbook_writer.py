@@ -21,11 +21,25 @@ from tests import workbooks
 # (quantity, rate) pairs whose exact product sits on or next to a half-cent: Excel-style ROUND on
 # binary doubles must give what exact decimal rounding gives (the engine's line_amount)
 ROUNDING_CASES = [
-    (55, 171.115), (1, 0.005), (3, 0.335), (7, 1.105), (1, 1.005), (1, 2.675), (1, 1.115),
-    (10.02, 0.25), (123.458, 0.25), (58, 130.0), (1, 1200.505), (100, 0.125), (33, 1.015),
-    (1, 1234.5), (0.1 + 0.2, 1), (2.5, 1), (12.345, 1),
+    (55, 171.115),
+    (1, 0.005),
+    (3, 0.335),
+    (7, 1.105),
+    (1, 1.005),
+    (1, 2.675),
+    (1, 1.115),
+    (10.02, 0.25),
+    (123.458, 0.25),
+    (58, 130.0),
+    (1, 1200.505),
+    (100, 0.125),
+    (33, 1.015),
+    (1, 1234.5),
+    (0.1 + 0.2, 1),
+    (2.5, 1),
+    (12.345, 1),
 ]
-TRICKY_TEXT = ["=1+1", "+49 30 1234", "-5 users", "@SUM(A1)", "=HYPERLINK(\"x\")", "plain"]
+TRICKY_TEXT = ["=1+1", "+49 30 1234", "-5 users", "@SUM(A1)", '=HYPERLINK("x")', "plain"]
 
 
 def _rounding_book() -> tuple[Book, int]:
@@ -147,10 +161,25 @@ def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, t
 
 # formulas XlsxWriter rewrites (newer functions) or leaves alone, digits and all; the \S of its
 # SINGLE pattern matches any non-blank before "INGLE(" (kept as it does)
-PREPARED = ["=ROUND(G5*H5,2)", "=ROUND(G6*H6,2)", "=SORT(A1:A5)", "=SORT(A2:A6)",
-            "=SUM(A1:A5)", "=XLOOKUP(1,A1:A9,B1:B9)", "=_xlfn.SORT(A1:A5)", "=1SORT(A1)",
-            "=2XINGLE(A1)", "=X0INGLE(A1)", "=IF(A1=1,\"SORT(\",SORT(A1:A3))", "=FILTER(A1:A3,B1)",
-            "=LOG10(A1)", "=T.DIST.2T(A1,2)", "{=SUM(A1:A3*B1:B3)}", "=A1", "=A9"]
+PREPARED = [
+    "=ROUND(G5*H5,2)",
+    "=ROUND(G6*H6,2)",
+    "=SORT(A1:A5)",
+    "=SORT(A2:A6)",
+    "=SUM(A1:A5)",
+    "=XLOOKUP(1,A1:A9,B1:B9)",
+    "=_xlfn.SORT(A1:A5)",
+    "=1SORT(A1)",
+    "=2XINGLE(A1)",
+    "=X0INGLE(A1)",
+    '=IF(A1=1,"SORT(",SORT(A1:A3))',
+    "=FILTER(A1:A3,B1)",
+    "=LOG10(A1)",
+    "=T.DIST.2T(A1,2)",
+    "{=SUM(A1:A3*B1:B3)}",
+    "=A1",
+    "=A9",
+]
 
 
 def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
@@ -161,8 +190,9 @@ def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
     ours = _Worksheet()
     for formula in PREPARED * 2:  # the second round from the cache of shapes
         assert ours._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
-        assert (ours._prepare_formula(formula, True)
-                == Worksheet()._prepare_formula(formula, True)), formula
+        assert ours._prepare_formula(formula, True) == Worksheet()._prepare_formula(
+            formula, True
+        ), formula
 
 
 def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
@@ -186,7 +216,10 @@ def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
     assert len(calls) == 3  # rows 1-9, 10-99, 100-200: one shape each
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
     assert [ws.cell(r, 2).value for r in (1, 57, 200)] == [
-        "=ROUND(A1*2,2)", "=ROUND(A57*2,2)", "=ROUND(A200*2,2)"]
+        "=ROUND(A1*2,2)",
+        "=ROUND(A57*2,2)",
+        "=ROUND(A200*2,2)",
+    ]
 
 
 def test_an_input_edit_changes_the_cells_in_the_saved_file(tmp_path):
@@ -199,15 +232,25 @@ def test_an_input_edit_changes_the_cells_in_the_saved_file(tmp_path):
     sheet.put(1, 1, 1)
     sheet.put(1, 4, 4)
     sheet.put(5, 2, "kept", style="input")
-    for name, (row, col) in {"First": (1, 1), "Second": (1, 2), "Text": (3, 3),
-                             "Far": (9, 26), "Styled": (5, 2)}.items():
+    for name, (row, col) in {
+        "First": (1, 1),
+        "Second": (1, 2),
+        "Text": (3, 3),
+        "Far": (9, 26),
+        "Styled": (5, 2),
+    }.items():
         book.name(name, sheet, row, col)
     path = write_book(book, tmp_path / "e.xlsx")
-    set_cells(path, {"First": "=1+1", "Second": 2.5, "Text": "a<&>b", "Far": True,
-                     "Styled": -5})
+    set_cells(path, {"First": "=1+1", "Second": 2.5, "Text": "a<&>b", "Far": True, "Styled": -5})
     ws = openpyxl.load_workbook(path)["Ramp study"]
     assert [ws[c].value for c in ("A1", "B1", "D1", "C3", "Z9", "B5")] == [
-        "=1+1", 2.5, 4, "a<&>b", True, -5]
+        "=1+1",
+        2.5,
+        4,
+        "a<&>b",
+        True,
+        -5,
+    ]
     assert ws["B5"].fill.fgColor.rgb.endswith("FFF2CC")  # the input's style kept
 
 

@@ -45,9 +45,13 @@ def direct_sessions(rows):
 
     user_ids, user = np.unique([r[0] for r in rows], return_inverse=True)
     org_names, org = np.unique([r[1] for r in rows], return_inverse=True)
-    return Sessions(user=user.astype(np.int64), org=org.astype(np.int64),
-                    rank=np.array([BY_KEY[r[2]].rank for r in rows], np.int8),
-                    start_ns=np.array([r[4] for r in rows], np.int64),
-                    end_ns=np.array([r[5] for r in rows], np.int64),
-                    billable=np.array([r[3] in BILLABLE_CLIENTS for r in rows]),
-                    user_ids=user_ids.astype(object), org_names=org_names.astype(object))
+    return Sessions(
+        user=user.astype(np.int64),
+        org=org.astype(np.int64),
+        rank=np.array([BY_KEY[r[2]].rank for r in rows], np.int8),
+        start_ns=np.array([r[4] for r in rows], np.int64),
+        end_ns=np.array([r[5] for r in rows], np.int64),
+        billable=np.array([r[3] in BILLABLE_CLIENTS for r in rows]),
+        user_ids=user_ids.astype(object),
+        org_names=org_names.astype(object),
+    )

@@ -49,8 +49,11 @@ def chart_helper_cells(wb) -> set[tuple[str, str]]:
             continue
         for sheet, ref in definition.destinations:
             c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
-            cells.update((sheet, f"{get_column_letter(c)}{r}") for r in range(r1, r2 + 1)
-                         for c in range(c1, c2 + 1))
+            cells.update(
+                (sheet, f"{get_column_letter(c)}{r}")
+                for r in range(r1, r2 + 1)
+                for c in range(c1, c2 + 1)
+            )
     return cells
 
 
@@ -58,9 +61,15 @@ def error_cells(wb) -> list[tuple]:
     """Every cell of a recalculated workbook holding an error value: (sheet, cell, value), but
     for the chart helper ranges (:func:`chart_helper_cells`, #N/A past the term by design)."""
     helpers = chart_helper_cells(wb)
-    return [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows()
-            for c in row if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)
-            and (ws.title, c.coordinate) not in helpers]
+    return [
+        (ws.title, c.coordinate, c.value)
+        for ws in wb
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+        and c.value.startswith(ERROR_VALUES)
+        and (ws.title, c.coordinate) not in helpers
+    ]
 
 
 def workbook_lines(wb, sheet: str = "Invoices", table: str = "InvoiceLines") -> list[tuple]:
@@ -73,8 +82,19 @@ def workbook_lines(wb, sheet: str = "Invoices", table: str = "InvoiceLines") -> 
         partner = v[8] in ("", None)  # partner channel: quantities only
         if not v[6] or not (v[8] or partner):  # the engine leaves out zero lines
             continue
-        out.append((as_date(v[0]), as_date(v[1]), v[2], v[3], as_date(v[4]), as_date(v[5]),
-                    round(float(v[6]), 6), None if partner else money(v[8]), v[9]))
+        out.append(
+            (
+                as_date(v[0]),
+                as_date(v[1]),
+                v[2],
+                v[3],
+                as_date(v[4]),
+                as_date(v[5]),
+                round(float(v[6]), 6),
+                None if partner else money(v[8]),
+                v[9],
+            )
+        )
     return sorted(out, key=repr)
 
 
@@ -82,6 +102,20 @@ def engine_lines(scenario) -> list[tuple]:
     """The engine's schedule in the order :func:`workbook_lines` gives."""
     from billing_model.core.invoices import invoice_schedule
 
-    return sorted(((r.invoice_date, r.due_date, r.description, r.timing, r.service_start,
-                    r.service_end, round(r.quantity, 6), r.amount, r.currency)
-                   for r in invoice_schedule(scenario).itertuples()), key=repr)
+    return sorted(
+        (
+            (
+                r.invoice_date,
+                r.due_date,
+                r.description,
+                r.timing,
+                r.service_start,
+                r.service_end,
+                round(r.quantity, 6),
+                r.amount,
+                r.currency,
+            )
+            for r in invoice_schedule(scenario).itertuples()
+        ),
+        key=repr,
+    )

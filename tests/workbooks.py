@@ -67,16 +67,19 @@ def _register(case: Case) -> Case:
     known = _REGISTRY.get(case.name)
     if known is not None:
         if known.key != case.key:
-            raise ValueError(f"two different workbooks named {case.name!r}: {known.key} and "
-                             f"{case.key}")
+            raise ValueError(
+                f"two different workbooks named {case.name!r}: {known.key} and {case.key}"
+            )
         return known
     if case.kind == "edited":  # the same edits of the same base under another name: one file
         for other in _REGISTRY.values():
             if other.kind == "edited" and other.key == case.key:
                 return other
     if _BATCHES:
-        raise RuntimeError(f"workbook {case.name!r} declared while the tests run: declare it at "
-                           "module level, so every worker knows it before the first batch")
+        raise RuntimeError(
+            f"workbook {case.name!r} declared while the tests run: declare it at "
+            "module level, so every worker knows it before the first batch"
+        )
     _REGISTRY[case.name] = case
     return case
 
@@ -85,8 +88,9 @@ def example(stem: str) -> Case:
     """An example scenario ``scenarios/<stem>.toml`` as ``billing-model build`` builds it."""
     from billing_model.io.scenario import load_scenario
 
-    return _register(Case(stem, lambda: load_scenario(SCENARIOS_DIR / f"{stem}.toml"),
-                          key=f"example {stem}"))
+    return _register(
+        Case(stem, lambda: load_scenario(SCENARIOS_DIR / f"{stem}.toml"), key=f"example {stem}")
+    )
 
 
 def scenario(name: str, make: Callable, key: str | None = None) -> Case:
@@ -106,14 +110,17 @@ def edited(name: str, base: Case, edits: dict) -> Case:
     """A copy of ``base`` with input cells changed: ``{defined name: value}`` (see
     :func:`set_cells`); recalculated like every other case."""
     items = tuple(edits.items())
-    return _register(Case(name, kind="edited", base=base.name, edits=items,
-                          key=f"{base.name} edited {items!r}"))
+    return _register(
+        Case(name, kind="edited", base=base.name, edits=items, key=f"{base.name} edited {items!r}")
+    )
 
 
 # --- editing a saved workbook ---------------------------------------------------------------------
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+_NS = {
+    "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+}
 
 
 def _cell_xml(ref: str, attrs: str, value) -> str:
@@ -125,16 +132,22 @@ def _cell_xml(ref: str, attrs: str, value) -> str:
         if not isinstance(value, dt.datetime):
             value = dt.datetime.combine(value, dt.time())
         serial = (value - dt.datetime(1899, 12, 30)) / dt.timedelta(days=1)
-        return f"{head}><v>{serial:g}</v></c>" if serial == int(serial) else (
-            f"{head}><v>{serial!r}</v></c>")
+        return (
+            f"{head}><v>{serial:g}</v></c>"
+            if serial == int(serial)
+            else (f"{head}><v>{serial!r}</v></c>")
+        )
     if isinstance(value, bool):
         return f'{head} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, str) and value.startswith("="):  # a formula, as openpyxl takes it
         return f"{head}><f>{escape(value[1:])}</f></c>"
     if isinstance(value, str):
         return f'{head} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
-    return f"{head}><v>{value!r}</v></c>" if isinstance(value, float) else (
-        f"{head}><v>{value}</v></c>")
+    return (
+        f"{head}><v>{value!r}</v></c>"
+        if isinstance(value, float)
+        else (f"{head}><v>{value}</v></c>")
+    )
 
 
 def _column(ref: str) -> int:
@@ -152,20 +165,21 @@ def _insert_cell(xml: str, ref: str, cell: str) -> str:
     if found is None:  # no such row: a new one before the first row below it
         for later in re.finditer(r'<row r="(\d+)"', xml):
             if int(later.group(1)) > row:
-                return xml[:later.start()] + f'<row r="{row}">{cell}</row>' + xml[later.start():]
+                return xml[: later.start()] + f'<row r="{row}">{cell}</row>' + xml[later.start() :]
         if "<sheetData/>" in xml:
-            return xml.replace("<sheetData/>",
-                               f'<sheetData><row r="{row}">{cell}</row></sheetData>')
+            return xml.replace(
+                "<sheetData/>", f'<sheetData><row r="{row}">{cell}</row></sheetData>'
+            )
         end = xml.index("</sheetData>")
         return xml[:end] + f'<row r="{row}">{cell}</row>' + xml[end:]
     if found.group("cells") is None:  # <row .../>
         opened = found.group(0)[:-2] + ">"
-        return xml[:found.start()] + opened + cell + "</row>" + xml[found.end():]
+        return xml[: found.start()] + opened + cell + "</row>" + xml[found.end() :]
     start = found.start("cells")
     for other in re.finditer(r'<c r="([A-Z]+\d+)"', found.group("cells")):
         if _column(other.group(1)) > _column(ref):
-            return xml[:start + other.start()] + cell + xml[start + other.start():]
-    return xml[:found.end("cells")] + cell + xml[found.end("cells"):]
+            return xml[: start + other.start()] + cell + xml[start + other.start() :]
+    return xml[: found.end("cells")] + cell + xml[found.end("cells") :]
 
 
 def set_cells(path: str | os.PathLike, edits: dict) -> None:
@@ -179,10 +193,15 @@ def set_cells(path: str | os.PathLike, edits: dict) -> None:
     book = ElementTree.fromstring(entries["xl/workbook.xml"][1])
     rels = ElementTree.fromstring(entries["xl/_rels/workbook.xml.rels"][1])
     targets = {r.get("Id"): r.get("Target") for r in rels.findall("rel:Relationship", _NS)}
-    sheets = {s.get("name"): "xl/" + targets[s.get(f"{{{_NS['r']}}}id")].lstrip("/").removeprefix(
-        "xl/") for s in book.findall("m:sheets/m:sheet", _NS)}
-    names = {d.get("name"): d.text for d in book.findall("m:definedNames/m:definedName", _NS)
-             if d.get("localSheetId") is None}
+    sheets = {
+        s.get("name"): "xl/" + targets[s.get(f"{{{_NS['r']}}}id")].lstrip("/").removeprefix("xl/")
+        for s in book.findall("m:sheets/m:sheet", _NS)
+    }
+    names = {
+        d.get("name"): d.text
+        for d in book.findall("m:definedNames/m:definedName", _NS)
+        if d.get("localSheetId") is None
+    }
     changed: dict[str, str] = {}
     for name, value in edits.items():
         if name not in names and "!" not in name:
@@ -198,8 +217,9 @@ def set_cells(path: str | os.PathLike, edits: dict) -> None:
         if found is None:  # an empty cell the writer left out: insert it in its row
             changed[part] = _insert_cell(xml, ref, _cell_xml(ref, "", value))
             continue
-        changed[part] = (xml[:found.start()] + _cell_xml(ref, found.group("attrs"), value)
-                         + xml[found.end():])
+        changed[part] = (
+            xml[: found.start()] + _cell_xml(ref, found.group("attrs"), value) + xml[found.end() :]
+        )
     tmp = path.with_name(path.name + ".tmp")
     with zipfile.ZipFile(tmp, "w") as out:
         for filename, (info, data) in entries.items():
@@ -266,8 +286,9 @@ class Store:
             path = self.recalculated(case) if recalculated else self.built(case)
             with warnings.catch_warnings():  # openpyxl reads no print area ending at INDEX()
                 # (the Quote sheet's, which QuoteLastRow ends); the tests read cells, not it
-                warnings.filterwarnings("ignore", "Print area cannot be set to Defined name",
-                                        UserWarning)
+                warnings.filterwarnings(
+                    "ignore", "Print area cannot be set to Defined name", UserWarning
+                )
                 self._books[key] = openpyxl.load_workbook(path, data_only=True)
         return self._books[key]
 
@@ -333,8 +354,9 @@ class Store:
         """A batch that failed fails every test that needs it at once (not one run each)."""
         failed = self.root / "locks" / f"batch-{index}.failed"
         if failed.is_file():
-            raise RuntimeError(f"workbook batch {index} failed: "
-                               + failed.read_text(encoding="utf-8"))
+            raise RuntimeError(
+                f"workbook batch {index} failed: " + failed.read_text(encoding="utf-8")
+            )
 
     def _run_batch(self, index: int) -> None:
         """Build, edit and recalculate every case of the batch in one LibreOffice run (under the
@@ -345,8 +367,9 @@ class Store:
         if done.is_file():
             return
         families = self._batches()
-        cases = sorted((c for c in _REGISTRY.values() if families[c.family] == index),
-                       key=lambda c: c.name)
+        cases = sorted(
+            (c for c in _REGISTRY.values() if families[c.family] == index), key=lambda c: c.name
+        )
         try:
             paths = [self.built(case) for case in cases]
             outs = [self.root / "recalculated" / f"{case.name}.xlsx" for case in cases]
@@ -354,7 +377,8 @@ class Store:
             recalculate_many(paths, outs, timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)))
         except Exception as exc:
             (self.root / "locks" / f"batch-{index}.failed").write_text(
-                f"{type(exc).__name__}: {exc}", encoding="utf-8")
+                f"{type(exc).__name__}: {exc}", encoding="utf-8"
+            )
             raise
         done.write_text(" ".join(case.name for case in cases), encoding="utf-8")
 

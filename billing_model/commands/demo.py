@@ -10,23 +10,35 @@ def add_parser(sub) -> argparse.ArgumentParser:
     from ..workbook import SCENARIOS_DIR, WORKBOOKS_DIR
 
     parser = sub.add_parser(
-        "demo", help="build every example scenario's workbook into workbooks/",
+        "demo",
+        help="build every example scenario's workbook into workbooks/",
         description="Build the example scenarios (a sales quote, a storage estimate, a finance "
-                    "ramp study, a EUR contract) into live Excel workbooks and say where they "
-                    "are and what each shows.")
-    parser.add_argument("--scenarios", metavar="DIR", default=str(SCENARIOS_DIR),
-                        help="folder of the example scenarios (default: the repository's "
-                             "scenarios/, or those installed with the package)")
-    parser.add_argument("--out-dir", metavar="DIR", default=str(WORKBOOKS_DIR),
-                        help="folder for the workbooks (default: the repository's workbooks/; "
-                             "workbooks/ in the current folder when the package is installed)")
-    parser.add_argument("--recalc", action="store_true",
-                        help="also recalculate them in LibreOffice headless")
+        "ramp study, a EUR contract) into live Excel workbooks and say where they "
+        "are and what each shows.",
+    )
+    parser.add_argument(
+        "--scenarios",
+        metavar="DIR",
+        default=str(SCENARIOS_DIR),
+        help="folder of the example scenarios (default: the repository's "
+        "scenarios/, or those installed with the package)",
+    )
+    parser.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        default=str(WORKBOOKS_DIR),
+        help="folder for the workbooks (default: the repository's workbooks/; "
+        "workbooks/ in the current folder when the package is installed)",
+    )
+    parser.add_argument(
+        "--recalc", action="store_true", help="also recalculate them in LibreOffice headless"
+    )
     return parser
 
 
-def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
-                recalc: bool = False) -> list[dict]:
+def build_demos(
+    scenarios_dir: str | Path, out_dir: str | Path, *, recalc: bool = False
+) -> list[dict]:
     """Build every demo scenario; return one row per workbook (file, what, figures).
 
     All or none: every workbook is built (and recalculated) in a temporary folder inside
@@ -44,22 +56,28 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
     from ..workbook import DEMO_SCENARIOS, build_workbook
 
     # every scenario read first: a missing or broken one must not leave a new empty out_dir
-    scenarios = [(stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
-                 for stem, what in DEMO_SCENARIOS]  # a loop over four example files
+    scenarios = [
+        (stem, what, load_scenario(Path(scenarios_dir) / f"{stem}.toml"))
+        for stem, what in DEMO_SCENARIOS
+    ]  # a loop over four example files
     out_dir = Path(out_dir)
     for stem, _what, _scenario in scenarios:  # checked before any work: all or none
         if (out_dir / f"{stem}.xlsx").is_dir():
-            raise BillingInputError(f"--out-dir {out_dir}: {stem}.xlsx is a folder; accepted: "
-                                    "a folder where the workbooks can be written (the "
-                                    "workbooks there were left as they were)")
+            raise BillingInputError(
+                f"--out-dir {out_dir}: {stem}.xlsx is a folder; accepted: "
+                "a folder where the workbooks can be written (the "
+                "workbooks there were left as they were)"
+            )
     created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=out_dir))  # same file system
     except OSError as exc:
-        raise BillingInputError(f"--out-dir {out_dir}: cannot be written "
-                                f"({(exc.strerror or type(exc).__name__).lower()}); accepted: "
-                                "a folder you can write to") from None
+        raise BillingInputError(
+            f"--out-dir {out_dir}: cannot be written "
+            f"({(exc.strerror or type(exc).__name__).lower()}); accepted: "
+            "a folder you can write to"
+        ) from None
     done = False
     try:
         rows = []
@@ -70,14 +88,23 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                 raise BillingInputError(
                     f"--out-dir {out_dir}: {stem}.xlsx cannot be written ({exc.reason}); the "
                     "workbooks there were left as they were; accepted: a folder you can write "
-                    "to, with room for the workbooks") from None
+                    "to, with room for the workbooks"
+                ) from None
             figures = contract_figures(scenario)
-            rows.append({"workbook": out_dir / built.name, "built": built, "what": what,
-                         "currency": scenario.contract.currency,
-                         "first_year": figures["first_year"], "total": figures["total"],
-                         "variants": len(scenario.variants()) - 1})
+            rows.append(
+                {
+                    "workbook": out_dir / built.name,
+                    "built": built,
+                    "what": what,
+                    "currency": scenario.contract.currency,
+                    "first_year": figures["first_year"],
+                    "total": figures["total"],
+                    "variants": len(scenario.variants()) - 1,
+                }
+            )
         if recalc:
             from ..io.libreoffice import recalculate_many
+
             recalculate_many([row["built"] for row in rows])
         for row in rows:  # every workbook is ready: now replace the set
             try:
@@ -86,7 +113,8 @@ def build_demos(scenarios_dir: str | Path, out_dir: str | Path, *,
                 raise BillingInputError(
                     f"--out-dir {out_dir}: {row['workbook'].name} cannot be written "
                     f"({(exc.strerror or type(exc).__name__).lower()}); accepted: a folder "
-                    "where the workbooks can be written") from None
+                    "where the workbooks can be written"
+                ) from None
         done = True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -108,12 +136,20 @@ def run(args) -> int:
     width = max(len(r["workbook"].name) for r in rows)
     for r in rows:
         print(f"  {r['workbook'].name:<{width}}  {r['what']}")
-        print(f"  {'':<{width}}  first-year cost {r['first_year']:,} {r['currency']}, "
-              f"contract value {r['total']:,} {r['currency']}"
-              + (f", base and {r['variants']} {'variant' if r['variants'] == 1 else 'variants'}"
-                 " side by side" if r["variants"] else ""))
-    print("Edit the yellow cells on a workbook's Inputs sheet: every invoice line recalculates. "
-          "First-year cost = invoiced in the 12 months from the order date. " + TAX_NOTE)
+        print(
+            f"  {'':<{width}}  first-year cost {r['first_year']:,} {r['currency']}, "
+            f"contract value {r['total']:,} {r['currency']}"
+            + (
+                f", base and {r['variants']} {'variant' if r['variants'] == 1 else 'variants'}"
+                " side by side"
+                if r["variants"]
+                else ""
+            )
+        )
+    print(
+        "Edit the yellow cells on a workbook's Inputs sheet: every invoice line recalculates. "
+        "First-year cost = invoiced in the 12 months from the order date. " + TAX_NOTE
+    )
     return 0
 
 

@@ -12,14 +12,20 @@ from ..io.scenario import load_scenario
 
 def add_parser(sub) -> argparse.ArgumentParser:
     parser = sub.add_parser(
-        "quote", help="write a scenario's quote as a PDF (needs LibreOffice)",
+        "quote",
+        help="write a scenario's quote as a PDF (needs LibreOffice)",
         description="Write the quote of a scenario with a [quote] table as a PDF: seller and "
-                    "customer, quote number and dates, the price summary, terms, an acceptance "
-                    "block and the invoice schedule as an appendix. The workbook's Quote sheet, "
-                    "recalculated and printed by LibreOffice headless.")
+        "customer, quote number and dates, the price summary, terms, an acceptance "
+        "block and the invoice schedule as an appendix. The workbook's Quote sheet, "
+        "recalculated and printed by LibreOffice headless.",
+    )
     parser.add_argument("scenario", metavar="SCENARIO.toml", help="scenario file")
-    parser.add_argument("-o", "--output", metavar="OUT.pdf",
-                        help="PDF to write (default: the scenario's name -quote.pdf here)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.pdf",
+        help="PDF to write (default: the scenario's name -quote.pdf here)",
+    )
     parser.add_argument("--variant", metavar="NAME", help="quote one variant of the scenario")
     return parser
 
@@ -29,16 +35,20 @@ def run(args) -> int:
     from ..io.libreoffice import RecalcError, find_soffice
     from ..workbook.quote_pdf import write_quote_pdf
 
-    if args.output is not None and (not args.output.strip()
-                                    or Path(args.output).suffix.lower() != ".pdf"):
-        raise BillingInputError(f"-o/--output: {args.output!r} is not accepted; accepted: a "
-                                "file name ending in .pdf")
+    if args.output is not None and (
+        not args.output.strip() or Path(args.output).suffix.lower() != ".pdf"
+    ):
+        raise BillingInputError(
+            f"-o/--output: {args.output!r} is not accepted; accepted: a file name ending in .pdf"
+        )
     scenario = load_scenario(args.scenario)
     if args.variant is not None:
         scenario = scenario.variant(args.variant)
     if scenario.quote is None:
-        raise BillingInputError(f"{args.scenario}: no [quote] table; accepted: a scenario with "
-                                "a [quote] table (customer, valid_until, ...; docs/invoices.md)")
+        raise BillingInputError(
+            f"{args.scenario}: no [quote] table; accepted: a scenario with "
+            "a [quote] table (customer, valid_until, ...; docs/invoices.md)"
+        )
     out = Path(args.output) if args.output else Path(f"{Path(args.scenario).stem}-quote.pdf")
     try:
         find_soffice()
@@ -52,9 +62,13 @@ def run(args) -> int:
         return 1
     cur = scenario.contract.currency
     variant = "" if args.variant is None else f", variant {args.variant!r}"
-    print(f"{out}: quote {scenario.quote.number or ''} for {scenario.quote.customer} "
-          f"({scenario.name}{variant})".replace("quote  for", "quote for"))
+    print(
+        f"{out}: quote {scenario.quote.number or ''} for {scenario.quote.customer} "
+        f"({scenario.name}{variant})".replace("quote  for", "quote for")
+    )
     if not scenario.contract.partner:
-        print(f"  first-year total {figures['first_year']:,} {cur}; contract value "
-              f"{figures['total']:,} {cur}; taxes excluded")
+        print(
+            f"  first-year total {figures['first_year']:,} {cur}; contract value "
+            f"{figures['total']:,} {cur}; taxes excluded"
+        )
     return 0

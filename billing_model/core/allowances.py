@@ -45,8 +45,9 @@ SOURCE = "docs/rules.md#allowances (vendor fair use policy; data storage usage a
 def check_model(model: object, *, where: str = "license_model") -> str:
     text = str(model).strip().lower()
     if text not in MODELS:
-        raise BillingInputError(f"{where}: unknown license model {model!r}; accepted: "
-                                f"{', '.join(MODELS)}")
+        raise BillingInputError(
+            f"{where}: unknown license model {model!r}; accepted: {', '.join(MODELS)}"
+        )
     return text
 
 
@@ -59,16 +60,18 @@ def per_user_allowance(license: str, license_model: str, feature: str) -> float:
     key = normalize_license(license, where="license")
     model = check_model(license_model)
     if feature not in FEATURES:
-        raise BillingInputError(f"feature: unknown fair-use feature {feature!r}; accepted: "
-                                f"{', '.join(FEATURES)}")
+        raise BillingInputError(
+            f"feature: unknown fair-use feature {feature!r}; accepted: {', '.join(FEATURES)}"
+        )
     if not BY_KEY[key].concurrent:
         model = "named"  # Communicate and Collaborate are always counted as named
     row = FAIR_USE.get((key, model))
     return 0.0 if row is None else row[FEATURES.index(feature)]
 
 
-def fair_use_allowance(license: str, license_model: str, feature: str, users: ArrayLike,
-                       committed: ArrayLike = 0) -> np.ndarray:
+def fair_use_allowance(
+    license: str, license_model: str, feature: str, users: ArrayLike, committed: ArrayLike = 0
+) -> np.ndarray:
     """Allowance for a period: max(committed, users) x the per-user allowance (vectorized).
 
     Examples

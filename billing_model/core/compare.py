@@ -30,8 +30,16 @@ from .regions import check_one_region
 from .validate import shown
 
 PERIOD_COLUMNS: tuple[str, ...] = (
-    "period", "period_start", "period_end", "named_users", "named_cost", "concurrent_users",
-    "concurrent_cost", "cheaper", "difference", "always_named_users",
+    "period",
+    "period_start",
+    "period_end",
+    "named_users",
+    "named_cost",
+    "concurrent_users",
+    "concurrent_cost",
+    "cheaper",
+    "difference",
+    "always_named_users",
 )
 """Columns of :attr:`Comparison.periods`. ``difference`` = named cost - concurrent cost
 (positive: concurrent is cheaper). ``always_named_users``: Communicate/Collaborate users, named
@@ -155,8 +163,14 @@ def _cheapest(named: Decimal, concurrent: Decimal, hourly: Decimal | None) -> st
     return best[0] if len(best) == 1 else "equal"
 
 
-def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: object,
-                   currency: str = "USD", hourly_rate: object = None) -> Comparison:
+def compare_models(
+    usage: pd.DataFrame,
+    *,
+    named_rate: object,
+    concurrent_rate: object,
+    currency: str = "USD",
+    hourly_rate: object = None,
+) -> Comparison:
     """Price the named and the concurrent model on the same usage.
 
     Parameters
@@ -196,36 +210,55 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     concurrent_rate = check_rate(concurrent_rate, "concurrent_rate")
     if hourly_rate is not None:
         hourly_rate = check_rate(hourly_rate, "hourly_rate", per="billable hour")
-    needed = {"period", "period_start", "period_end", "license", "named_users",
-              "concurrent_users", *(["billable_hours"] if hourly_rate is not None else [])}
+    needed = {
+        "period",
+        "period_start",
+        "period_end",
+        "license",
+        "named_users",
+        "concurrent_users",
+        *(["billable_hours"] if hourly_rate is not None else []),
+    }
     missing = sorted(needed - set(usage.columns))
     if missing:
-        raise BillingInputError(f"usage: missing columns {', '.join(missing)}; accepted: the "
-                                "usage engine's output")
+        raise BillingInputError(
+            f"usage: missing columns {', '.join(missing)}; accepted: the usage engine's output"
+        )
     if "region" in usage.columns:  # the concurrent side bills one region per org
         check_one_region(usage["org"].to_numpy(), usage["region"].to_numpy())
     licenses = usage["license"].astype(str).to_numpy()
     uniq, inverse = np.unique(licenses, return_inverse=True)
-    pool_of = np.array([BY_KEY[normalize_license(v, where="usage.license")].concurrent
-                        for v in uniq], dtype=bool)  # a loop over distinct license names
+    pool_of = np.array(
+        [BY_KEY[normalize_license(v, where="usage.license")].concurrent for v in uniq], dtype=bool
+    )  # a loop over distinct license names
     pool = pool_of[inverse.reshape(-1)] if len(uniq) else np.zeros(0, dtype=bool)
-    frame = pd.DataFrame({
-        "period": usage["period"].to_numpy(dtype=np.int64),
-        "period_start": usage["period_start"].astype(object).to_numpy(),
-        "period_end": usage["period_end"].astype(object).to_numpy(),
-        "named_users": np.where(pool, usage["named_users"].to_numpy(dtype=np.int64), 0),
-        "concurrent_users": np.where(pool, usage["concurrent_users"].to_numpy(dtype=np.int64),
-                                     0),
-        "always_named_users": np.where(pool, 0, usage["named_users"].to_numpy(dtype=np.int64)),
-        "hourly_hours": np.where(pool, usage["billable_hours"].to_numpy(dtype=np.int64), 0)
-        if hourly_rate is not None else np.zeros(len(pool), dtype=np.int64),
-    })
-    per = (frame.groupby("period", sort=True)
-           .agg(period_start=("period_start", "first"), period_end=("period_end", "first"),
-                named_users=("named_users", "sum"), concurrent_users=("concurrent_users", "sum"),
-                always_named_users=("always_named_users", "sum"),
-                hourly_hours=("hourly_hours", "sum"))
-           .reset_index())
+    frame = pd.DataFrame(
+        {
+            "period": usage["period"].to_numpy(dtype=np.int64),
+            "period_start": usage["period_start"].astype(object).to_numpy(),
+            "period_end": usage["period_end"].astype(object).to_numpy(),
+            "named_users": np.where(pool, usage["named_users"].to_numpy(dtype=np.int64), 0),
+            "concurrent_users": np.where(
+                pool, usage["concurrent_users"].to_numpy(dtype=np.int64), 0
+            ),
+            "always_named_users": np.where(pool, 0, usage["named_users"].to_numpy(dtype=np.int64)),
+            "hourly_hours": np.where(pool, usage["billable_hours"].to_numpy(dtype=np.int64), 0)
+            if hourly_rate is not None
+            else np.zeros(len(pool), dtype=np.int64),
+        }
+    )
+    per = (
+        frame.groupby("period", sort=True)
+        .agg(
+            period_start=("period_start", "first"),
+            period_end=("period_end", "first"),
+            named_users=("named_users", "sum"),
+            concurrent_users=("concurrent_users", "sum"),
+            always_named_users=("always_named_users", "sum"),
+            hourly_hours=("hourly_hours", "sum"),
+        )
+        .reset_index()
+    )
     # a loop over periods: one exact line per model
     named_cost = [line_amount(int(q), named_rate, currency) for q in per["named_users"]]
     conc_cost = [line_amount(int(q), concurrent_rate, currency) for q in per["concurrent_users"]]
@@ -233,23 +266,32 @@ def compare_models(usage: pd.DataFrame, *, named_rate: object, concurrent_rate: 
     per["concurrent_cost"] = pd.Series(conc_cost, dtype=object)
     hourly_cost: list[Decimal | None] = (
         [line_amount(int(q), hourly_rate, currency) for q in per["hourly_hours"]]
-        if hourly_rate is not None else [None] * len(per))
-    per["cheaper"] = pd.Series([_cheapest(a, b, h) for a, b, h in zip(
-        named_cost, conc_cost, hourly_cost, strict=True)], dtype=object)
-    per["difference"] = pd.Series([a - b for a, b in zip(named_cost, conc_cost, strict=True)],
-                                  dtype=object)
+        if hourly_rate is not None
+        else [None] * len(per)
+    )
+    per["cheaper"] = pd.Series(
+        [_cheapest(a, b, h) for a, b, h in zip(named_cost, conc_cost, hourly_cost, strict=True)],
+        dtype=object,
+    )
+    per["difference"] = pd.Series(
+        [a - b for a, b in zip(named_cost, conc_cost, strict=True)], dtype=object
+    )
     per["hourly_cost"] = pd.Series(hourly_cost, dtype=object)
     per = per[[*PERIOD_COLUMNS, *(HOURLY_COLUMNS if hourly_rate is not None else ())]]
     hourly = hourly_rate is not None
-    return Comparison(periods=per, currency=currency, named_rate=named_rate,
-                      concurrent_rate=concurrent_rate,
-                      named_users=int(per["named_users"].sum()),
-                      concurrent_users=int(per["concurrent_users"].sum()),
-                      named_cost=sum(named_cost, Decimal(0)),
-                      concurrent_cost=sum(conc_cost, Decimal(0)), hourly_rate=hourly_rate,
-                      hourly_hours=int(per["hourly_hours"].sum()) if hourly else None,
-                      hourly_cost=sum((c for c in hourly_cost if c is not None), Decimal(0))
-                      if hourly else None)
+    return Comparison(
+        periods=per,
+        currency=currency,
+        named_rate=named_rate,
+        concurrent_rate=concurrent_rate,
+        named_users=int(per["named_users"].sum()),
+        concurrent_users=int(per["concurrent_users"].sum()),
+        named_cost=sum(named_cost, Decimal(0)),
+        concurrent_cost=sum(conc_cost, Decimal(0)),
+        hourly_rate=hourly_rate,
+        hourly_hours=int(per["hourly_hours"].sum()) if hourly else None,
+        hourly_cost=sum((c for c in hourly_cost if c is not None), Decimal(0)) if hourly else None,
+    )
 
 
 def check_rate(value: object, where: str, *, per: str = "user per month") -> Decimal:
@@ -259,6 +301,8 @@ def check_rate(value: object, where: str, *, per: str = "user per month") -> Dec
     except BillingInputError:
         rate = Decimal("NaN")
     if not rate.is_finite() or not 0 <= rate <= MAX_PRICE:
-        raise BillingInputError(f"{where}: {shown(value)} is not accepted; accepted: a price per "
-                                f"{per} from 0 to {MAX_PRICE:,}")
+        raise BillingInputError(
+            f"{where}: {shown(value)} is not accepted; accepted: a price per "
+            f"{per} from 0 to {MAX_PRICE:,}"
+        )
     return rate

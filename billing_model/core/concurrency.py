@@ -134,8 +134,7 @@ def sort_by_key_and_start(key: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.lexsort((a, key))
 
 
-def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *,
-               presorted: bool = False) -> Runs:
+def merge_runs(key: np.ndarray, a: np.ndarray, b: np.ndarray, *, presorted: bool = False) -> Runs:
     """Union of inclusive minute ranges per group ``key`` (int64 >= 0).
 
     Returns ``(run_key, run_a, run_b)``: disjoint, non-adjacent runs sorted by key then start, so
@@ -204,15 +203,18 @@ def sweep(group: np.ndarray, a: np.ndarray, b: np.ndarray) -> Segments:
     >>> g.tolist(), s.tolist(), level.tolist(), minutes.tolist()
     ([0, 0, 0, 3], [0, 5, 10, 2], [1, 2, 1, 1], [5, 5, 5, 1])
     """
-    return run_segments(np.asarray(group, dtype=np.int64), np.asarray(a, dtype=np.int64),
-                        np.asarray(b, dtype=np.int64) + 1)
+    return run_segments(
+        np.asarray(group, dtype=np.int64),
+        np.asarray(a, dtype=np.int64),
+        np.asarray(b, dtype=np.int64) + 1,
+    )
 
 
 def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray) -> Runs:
     """Runs of minutes ``start .. stop - 1`` per group as events ``(group, minute, delta)``:
     +1 at each start, -1 at each stop."""
     delta = np.ones(2 * len(g), dtype=np.int64)
-    delta[len(g):] = -1
+    delta[len(g) :] = -1
     return np.concatenate([g, g]), np.concatenate([start, stop]), delta
 
 
@@ -221,8 +223,7 @@ def run_events(g: np.ndarray, start: np.ndarray, stop: np.ndarray) -> Runs:
 DENSE_FLOOR = 1 << 20
 
 
-def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray,
-             cuts: ArrayLike = ()) -> Segments:
+def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray, cuts: ArrayLike = ()) -> Segments:
     """Segments from events ``(group, minute, +/-count)`` in any order (see :func:`sweep`).
 
     The events are sorted by group and minute in one of two ways, both linear in the events:
@@ -249,14 +250,16 @@ def segments(g: np.ndarray, t: np.ndarray, delta: np.ndarray,
         cell += t
         cell -= t0
         # exact in float64 below 2**53 users
-        change = np.rint(np.bincount(cell, weights=delta, minlength=n_groups * width)
-                         ).astype(np.int64)
+        change = np.rint(np.bincount(cell, weights=delta, minlength=n_groups * width)).astype(
+            np.int64
+        )
         return _counted(change, n_groups, width, t0, cuts)
     return _cut(*_segments_sorted(g, t, delta, t0, width), cuts)
 
 
-def run_segments(g: np.ndarray, start: np.ndarray, stop: np.ndarray,
-                 cuts: ArrayLike = ()) -> Segments:
+def run_segments(
+    g: np.ndarray, start: np.ndarray, stop: np.ndarray, cuts: ArrayLike = ()
+) -> Segments:
     """:func:`segments` of runs: group ``g`` holds minutes ``start .. stop - 1`` (+1 at the
     start, -1 at the stop, without making those events when they are counted)."""
     if len(g) == 0:
@@ -287,8 +290,7 @@ def _no_segments() -> Segments:
     return empty, empty, empty, empty
 
 
-def _counted(change: np.ndarray, n_groups: int, width: int, t0: int,
-             cuts: ArrayLike) -> Segments:
+def _counted(change: np.ndarray, n_groups: int, width: int, t0: int, cuts: ArrayLike) -> Segments:
     """Segments from the net change of the level at each cell of a ``n_groups x width`` table
     (minute ``t0 + column``): a segment starts wherever the level changes, and at ``cuts``."""
     level = np.cumsum(change)  # each group's events add up to zero, so one sum serves all
@@ -302,8 +304,9 @@ def _counted(change: np.ndarray, n_groups: int, width: int, t0: int,
     return _cut(group, start + t0, seg_level, minutes, cuts)
 
 
-def _cut(group: np.ndarray, start: np.ndarray, level: np.ndarray, minutes: np.ndarray,
-         cuts: ArrayLike) -> Segments:
+def _cut(
+    group: np.ndarray, start: np.ndarray, level: np.ndarray, minutes: np.ndarray, cuts: ArrayLike
+) -> Segments:
     """Segments split at ``cuts``: a sweep ends a segment only where the level changes, and
     at a cut it need not (a period's last run ends where the next period's first run starts:
     counted, or compacted by :func:`compact_events`, the two cancel), leaving one segment that
@@ -320,13 +323,15 @@ def _cut(group: np.ndarray, start: np.ndarray, level: np.ndarray, minutes: np.nd
     nth = np.arange(len(which)) - np.repeat(np.cumsum(parts) - parts, parts)
     cut_at = np.append(cuts, 0)  # the sentinel is never read where it would matter
     first = np.where(nth == 0, start[which], cut_at[np.minimum(lo[which] + nth - 1, len(cuts))])
-    last = np.where(nth == parts[which] - 1, stop[which],
-                    cut_at[np.minimum(lo[which] + nth, len(cuts))])
+    last = np.where(
+        nth == parts[which] - 1, stop[which], cut_at[np.minimum(lo[which] + nth, len(cuts))]
+    )
     return group[which], first, level[which], last - first
 
 
-def _segments_sorted(g: np.ndarray, t: np.ndarray, delta: np.ndarray, t0: int,
-                     width: int) -> Segments:
+def _segments_sorted(
+    g: np.ndarray, t: np.ndarray, delta: np.ndarray, t0: int, width: int
+) -> Segments:
     """:func:`segments` by one value sort of the events (or an argsort when they do not pack)."""
     bits = max(width.bit_length(), 1)
     if np.abs(delta).max() == 1 and int(g.max()) < 2**61 >> bits:
@@ -373,8 +378,13 @@ def compact_events(g: np.ndarray, t: np.ndarray, delta: np.ndarray) -> Runs:
     return g[first][keep], t[first][keep], total[keep]
 
 
-def cumulative_peaks(seg_group: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray,
-                     n_groups: int, min_minutes: int = DEFAULT_MIN_MINUTES) -> np.ndarray:
+def cumulative_peaks(
+    seg_group: np.ndarray,
+    seg_level: np.ndarray,
+    seg_minutes: np.ndarray,
+    n_groups: int,
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+) -> np.ndarray:
     """Per group, the largest level ``k`` such that the minutes at level ``k`` or more add up to
     ``min_minutes``: the vendor's method (the minutes need not be contiguous).
 
@@ -403,9 +413,14 @@ def cumulative_peaks(seg_group: np.ndarray, seg_level: np.ndarray, seg_minutes: 
     return peak
 
 
-def contiguous_peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
-                     seg_minutes: np.ndarray, n_groups: int,
-                     min_minutes: int = DEFAULT_MIN_MINUTES) -> np.ndarray:
+def contiguous_peaks(
+    seg_group: np.ndarray,
+    seg_start: np.ndarray,
+    seg_level: np.ndarray,
+    seg_minutes: np.ndarray,
+    n_groups: int,
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+) -> np.ndarray:
     """Per group, the largest level held for ``min_minutes`` consecutive minutes (the FAQ read
     literally). Segments sorted by group then start, as :func:`sweep` returns them.
 
@@ -425,8 +440,9 @@ def contiguous_peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np
     np.maximum.at(hi, seg_group, seg_level)
     # a segment continues the previous one's stretch when it is of the same group and adjacent
     adjacent = np.zeros(len(seg_group), dtype=bool)
-    adjacent[1:] = ((seg_group[1:] == seg_group[:-1])
-                    & (seg_start[1:] == seg_start[:-1] + seg_minutes[:-1]))
+    adjacent[1:] = (seg_group[1:] == seg_group[:-1]) & (
+        seg_start[1:] == seg_start[:-1] + seg_minutes[:-1]
+    )
     while True:  # about log2(highest level) passes, each vectorized over all segments
         todo = lo < hi
         if not todo.any():
@@ -437,25 +453,33 @@ def contiguous_peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np
         stretch = np.cumsum(begins) - 1
         held = np.zeros(n_groups, dtype=np.int64)
         if begins.any():
-            minutes = np.bincount(stretch[ok], weights=seg_minutes[ok],
-                                  minlength=int(stretch[-1]) + 1)
+            minutes = np.bincount(
+                stretch[ok], weights=seg_minutes[ok], minlength=int(stretch[-1]) + 1
+            )
             np.maximum.at(held, seg_group[begins], minutes[stretch[begins]].astype(np.int64))
         good = held >= m
         lo = np.where(todo & good, mid, lo)
         hi = np.where(todo & ~good, mid - 1, hi)
 
 
-def peaks(seg_group: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
-          seg_minutes: np.ndarray, n_groups: int, min_minutes: int = DEFAULT_MIN_MINUTES,
-          rule: str = "cumulative") -> np.ndarray:
+def peaks(
+    seg_group: np.ndarray,
+    seg_start: np.ndarray,
+    seg_level: np.ndarray,
+    seg_minutes: np.ndarray,
+    n_groups: int,
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+    rule: str = "cumulative",
+) -> np.ndarray:
     """The billable concurrent peak of each group under ``rule``."""
     if check_peak_rule(rule) == "cumulative":
         return cumulative_peaks(seg_group, seg_level, seg_minutes, n_groups, min_minutes)
     return contiguous_peaks(seg_group, seg_start, seg_level, seg_minutes, n_groups, min_minutes)
 
 
-def billable_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES,
-                  rule: str = "cumulative") -> int:
+def billable_peak(
+    counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES, rule: str = "cumulative"
+) -> int:
     """The billable peak of per-minute counts (one level a minute) under ``rule``.
 
     Examples
@@ -468,12 +492,16 @@ def billable_peak(counts: np.ndarray, min_minutes: int = DEFAULT_MIN_MINUTES,
     counts = np.asarray(counts, dtype=np.int64)
     minutes = np.flatnonzero(counts > 0)
     one = np.ones(len(minutes), dtype=np.int64)
-    return int(peaks(np.zeros(len(minutes), np.int64), minutes, counts[minutes], one, 1,
-                     min_minutes, rule)[0])
+    return int(
+        peaks(
+            np.zeros(len(minutes), np.int64), minutes, counts[minutes], one, 1, min_minutes, rule
+        )[0]
+    )
 
 
-def per_minute(seg_start: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray,
-               first: int, n: int) -> np.ndarray:
+def per_minute(
+    seg_start: np.ndarray, seg_level: np.ndarray, seg_minutes: np.ndarray, first: int, n: int
+) -> np.ndarray:
     """The level of each of the minutes ``first .. first + n - 1`` from one group's segments
     (for charts over a requested span; the engines never build per-minute arrays).
 
@@ -490,8 +518,10 @@ def per_minute(seg_start: np.ndarray, seg_level: np.ndarray, seg_minutes: np.nda
 def check_peak_rule(rule: object, *, where: str = "peak rule") -> str:
     text = str(rule).strip().lower()
     if text not in PEAK_RULES:
-        raise BillingInputError(f"{where}: unknown rule {rule!r}; accepted: cumulative (the "
-                                "vendor's published method), contiguous")
+        raise BillingInputError(
+            f"{where}: unknown rule {rule!r}; accepted: cumulative (the "
+            "vendor's published method), contiguous"
+        )
     return text
 
 
@@ -501,8 +531,11 @@ def check_min_minutes(min_minutes: Any, where: str = "min minutes") -> int:
     except (TypeError, ValueError, OverflowError):
         m = float("nan")
     if not (1 <= m <= MAX_MIN_MINUTES and m == int(m)):
-        refuse(where, min_minutes, f"a whole number of minutes from 1 to {MAX_MIN_MINUTES} "
-                               "(a 31-day period)")
+        refuse(
+            where,
+            min_minutes,
+            f"a whole number of minutes from 1 to {MAX_MIN_MINUTES} (a 31-day period)",
+        )
     return int(m)
 
 

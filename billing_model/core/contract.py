@@ -144,8 +144,6 @@ class Contract:
         return self.channel == "partner"
 
 
-
-
 @dataclass(frozen=True)
 class Product:
     """One license line of the contract: what is committed and at which rates.
@@ -222,10 +220,13 @@ class SessionSource:
         partial period's. Periods up to ``last_k`` keep what the data says."""
         per = np.zeros(n, dtype=np.int64)
         rows = rows[(rows["period"] >= 0) & (rows["period"] < n)]
-        np.add.at(per, rows["period"].to_numpy(dtype=np.int64),
-                  rows[column].fillna(0).to_numpy(dtype=np.int64))
+        np.add.at(
+            per,
+            rows["period"].to_numpy(dtype=np.int64),
+            rows[column].fillna(0).to_numpy(dtype=np.int64),
+        )
         if self.after_data == "repeat-last" and 0 <= last_k < n - 1:
-            per[last_k + 1:] = per[last_k]
+            per[last_k + 1 :] = per[last_k]
         return per
 
 
@@ -260,8 +261,9 @@ class Org:
     api_requests: tuple[Decimal, ...] | None = None
     storage_gb: tuple[Decimal, ...] | None = None
     sessions: SessionSource | None = None
-    given: Mapping[str, tuple[int | Decimal, ...]] = field(default_factory=dict, compare=False,
-                                                            repr=False)
+    given: Mapping[str, tuple[int | Decimal, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -350,8 +352,9 @@ class Scenario:
             if vname == name:
                 return scen
         accepted = ", ".join(n for n, _ in self.variants())
-        raise BillingInputError(f"{self.name}: variant {name!r} is not defined; accepted: "
-                                f"{accepted}")
+        raise BillingInputError(
+            f"{self.name}: variant {name!r} is not defined; accepted: {accepted}"
+        )
 
     def users(self, license: str) -> np.ndarray:
         """Billable users of one license per period, summed over orgs (int64)."""
@@ -369,6 +372,18 @@ class Scenario:
         return tuple(sum(vals, Decimal(0)) for vals in zip(*series, strict=True))
 
 
-__all__ = ["AFTER_DATA", "CHANNELS", "CONTRACT_DEFAULTS", "FAIR_USE_KEYS", "PEAK_RULES",
-           "RAMP_POLICIES", "Charge", "Contract", "Org", "Product", "Quote", "Scenario",
-           "SessionSource"]
+__all__ = [
+    "AFTER_DATA",
+    "CHANNELS",
+    "CONTRACT_DEFAULTS",
+    "FAIR_USE_KEYS",
+    "PEAK_RULES",
+    "RAMP_POLICIES",
+    "Charge",
+    "Contract",
+    "Org",
+    "Product",
+    "Quote",
+    "Scenario",
+    "SessionSource",
+]

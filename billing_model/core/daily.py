@@ -23,8 +23,9 @@ from .periods import NS_PER_MINUTE, BillingCalendar, local_midnight_ns
 DAILY_COLUMNS = ["org", "day", "peak_concurrent", "minutes_at_peak"]
 
 
-def day_starts(calendar: BillingCalendar, k0: int, k1: int, first_minute: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+def day_starts(
+    calendar: BillingCalendar, k0: int, k1: int, first_minute: int
+) -> tuple[np.ndarray, np.ndarray]:
     """The local days of billing periods ``k0 .. k1 - 1`` (``datetime64[D]``) and their first
     minutes counted from epoch minute ``first_minute`` (the window's first), plus the end of
     the last period as the last entry."""
@@ -34,9 +35,14 @@ def day_starts(calendar: BillingCalendar, k0: int, k1: int, first_minute: int
     return days[:-1], minutes - first_minute
 
 
-def daily_rows(seg_org: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray,
-               seg_minutes: np.ndarray, days: np.ndarray,
-               starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def daily_rows(
+    seg_org: np.ndarray,
+    seg_start: np.ndarray,
+    seg_level: np.ndarray,
+    seg_minutes: np.ndarray,
+    days: np.ndarray,
+    starts: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per org code and day: ``(org, day, peak, minutes at peak)``, ordered by org, then day,
     from the pool's segments (sorted by org, then start; cut at the days' first minutes
     ``starts``, as :func:`day_starts` gives them with ``days``): the most pool users present at
@@ -62,5 +68,4 @@ def daily_rows(seg_org: np.ndarray, seg_start: np.ndarray, seg_level: np.ndarray
     at_peak = seg_level == np.repeat(peak, np.diff(first, append=len(group)))
     minutes = np.add.reduceat(np.where(at_peak, seg_minutes, 0), first)
     g = group[first]
-    return (g // len(days), days[g % len(days)], peak.astype(np.int64),
-            minutes.astype(np.int64))
+    return (g // len(days), days[g % len(days)], peak.astype(np.int64), minutes.astype(np.int64))

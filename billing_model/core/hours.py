@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 NS_PER_HOUR = 60 * NS_PER_MINUTE
 
 
-def logged_in_ns(sessions: Sessions, bounds: np.ndarray, org_code: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def logged_in_ns(
+    sessions: Sessions, bounds: np.ndarray, org_code: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Each user's logged-in time per org and period: ``(key, ns)``, sorted by key, with
     ``key`` as in the usage pieces (``(org * n_periods + period - k0) * n_users + user``) and
     ``ns`` the length of the union of the user's billable sessions in the period. ``bounds``:
@@ -178,8 +179,7 @@ def segmented_reach(end: np.ndarray, new: np.ndarray) -> np.ndarray:
 _CHAIN = 32
 
 
-def hour_totals(ns: np.ndarray, inverse: np.ndarray, n_rows: int
-                ) -> tuple[np.ndarray, np.ndarray]:
+def hour_totals(ns: np.ndarray, inverse: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """Logged-in hours (float, for showing) and billable hours (the exact total rounded up to a
     whole hour, int64) of ``n_rows`` rows, adding each user's ``ns`` into row ``inverse``.
 

@@ -63,14 +63,31 @@ from .money import line_amount, to_decimal
 from .periods import BillingCalendar
 
 COLUMNS: tuple[str, ...] = (
-    "invoice_date", "due_date", "description", "timing", "service_start", "service_end",
-    "quantity", "rate", "amount", "currency",
+    "invoice_date",
+    "due_date",
+    "description",
+    "timing",
+    "service_start",
+    "service_end",
+    "quantity",
+    "rate",
+    "amount",
+    "currency",
 )
 
 #: line kinds in the order they appear within one invoice and service start
 KINDS: tuple[str, ...] = (
-    "one-time", "hardware", "prepay", "ramp", "overage", "hourly", "month_to_month",
-    "telephony", "ivr_minutes", "api_requests", "storage_gb",
+    "one-time",
+    "hardware",
+    "prepay",
+    "ramp",
+    "overage",
+    "hourly",
+    "month_to_month",
+    "telephony",
+    "ivr_minutes",
+    "api_requests",
+    "storage_gb",
 )
 
 #: descriptions of the fair-use overage lines (unit in the text)
@@ -81,10 +98,17 @@ FAIR_USE_LABELS: dict[str, str] = {
 }
 #: when each kind of line is invoiced (the FAQ's "in advance" / "in arrears")
 TIMING: dict[str, str] = {
-    "one-time": "one-time", "hardware": "one-time", "prepay": "advance", "ramp": "arrears",
-    "overage": "arrears", "hourly": "arrears", "month_to_month": "arrears",
+    "one-time": "one-time",
+    "hardware": "one-time",
+    "prepay": "advance",
+    "ramp": "arrears",
+    "overage": "arrears",
+    "hourly": "arrears",
+    "month_to_month": "arrears",
     "telephony": "arrears",
-    "ivr_minutes": "arrears", "api_requests": "arrears", "storage_gb": "arrears",
+    "ivr_minutes": "arrears",
+    "api_requests": "arrears",
+    "storage_gb": "arrears",
 }
 #: a line of period k is on the invoice dated the first day of period k + this
 INVOICE_OFFSET: dict[str, int] = {"advance": 0, "arrears": 1}
@@ -104,8 +128,14 @@ def due_date(invoice_date: dt.date, payment_terms_days: int) -> dt.date:
     return invoice_date + dt.timedelta(days=payment_terms_days)
 
 
-def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, term_end: int,
-                    ramp_policy: str, months_after_term: int = 0) -> dict[str, np.ndarray]:
+def user_quantities(
+    users: ArrayLike,
+    committed_users: int,
+    ramp_months: int,
+    term_end: int,
+    ramp_policy: str,
+    months_after_term: int = 0,
+) -> dict[str, np.ndarray]:
     """Quantity of the ramp, prepay, overage and month-to-month user lines per period
     ``k = 0 .. len(users)-1``.
 
@@ -129,10 +159,12 @@ def user_quantities(users: ArrayLike, committed_users: int, ramp_months: int, te
     live = k < term_end
     ramp, term = live & (k < ramp_months), live & (k >= ramp_months)
     after = (k >= term_end) & (k < term_end + months_after_term)
-    return {"ramp": np.where(ramp & (ramp_policy == "actual-usage"), users, 0),
-            "prepay": np.where(term, committed_users, 0),
-            "overage": np.where(term, np.maximum(users - committed_users, 0), 0),
-            "month_to_month": np.where(after, users, 0)}
+    return {
+        "ramp": np.where(ramp & (ramp_policy == "actual-usage"), users, 0),
+        "prepay": np.where(term, committed_users, 0),
+        "overage": np.where(term, np.maximum(users - committed_users, 0), 0),
+        "month_to_month": np.where(after, users, 0),
+    }
 
 
 def fair_use_overage(used: Decimal, allowance: float) -> Decimal:
@@ -140,8 +172,11 @@ def fair_use_overage(used: Decimal, allowance: float) -> Decimal:
     return max(to_decimal(used) - to_decimal(float(allowance)), Decimal(0))
 
 
-_RATE_KEYS = {"ivr_minutes": "ivr_overage_rate", "api_requests": "api_overage_rate",
-              "storage_gb": "storage_overage_rate"}
+_RATE_KEYS = {
+    "ivr_minutes": "ivr_overage_rate",
+    "api_requests": "api_overage_rate",
+    "storage_gb": "storage_overage_rate",
+}
 
 
 def _periods(scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
@@ -159,8 +194,12 @@ def storage_usage(scenario: Scenario) -> tuple[Decimal, ...] | None:
         return measured
     from .storage import storage_forecast
 
-    forecast = storage_forecast(scenario.storage, scenario.contract.order_date, scenario.periods,
-                                timezone=scenario.contract.billing_timezone)
+    forecast = storage_forecast(
+        scenario.storage,
+        scenario.contract.order_date,
+        scenario.periods,
+        timezone=scenario.contract.billing_timezone,
+    )
     return tuple(to_decimal(float(v)) for v in forecast["stored_gb"].to_numpy())
 
 
@@ -201,53 +240,115 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
     first, last = _periods(scenario)
     lines: list[dict[str, Any]] = []
 
-    def add(kind: str, order: int, k: int, description: str, quantity: Decimal,
-            rate: Decimal | None) -> None:
-        lines.append({"kind": kind, "order": order, "period": k,
-                      "invoice_date": first[invoice_period(kind, k)],
-                      "timing": TIMING[kind],
-                      "description": description, "service_start": first[k],
-                      "service_end": last[k], "quantity": quantity, "rate": rate})
+    def add(
+        kind: str, order: int, k: int, description: str, quantity: Decimal, rate: Decimal | None
+    ) -> None:
+        lines.append(
+            {
+                "kind": kind,
+                "order": order,
+                "period": k,
+                "invoice_date": first[invoice_period(kind, k)],
+                "timing": TIMING[kind],
+                "description": description,
+                "service_start": first[k],
+                "service_end": last[k],
+                "quantity": quantity,
+                "rate": rate,
+            }
+        )
 
     # one-time fees on the order date, hardware when it ships
     # (docs/rules.md#one-time-fees-and-hardware)
     charges: list[tuple[str, int, Charge, dt.date | None]] = [
-        ("one-time", i, item, contract.order_date)
-               for i, item in enumerate(scenario.one_time)]
+        ("one-time", i, item, contract.order_date) for i, item in enumerate(scenario.one_time)
+    ]
     charges += [("hardware", i, item, item.ship_date) for i, item in enumerate(scenario.hardware)]
     for kind, i, item, when in charges:
-        lines.append({"kind": kind, "order": i, "period": None, "invoice_date": when,
-                      "timing": "one-time", "description": item.description,
-                      "service_start": when, "service_end": when,
-                      "quantity": item.quantity, "rate": item.rate})
+        lines.append(
+            {
+                "kind": kind,
+                "order": i,
+                "period": None,
+                "invoice_date": when,
+                "timing": "one-time",
+                "description": item.description,
+                "service_start": when,
+                "service_end": when,
+                "quantity": item.quantity,
+                "rate": item.rate,
+            }
+        )
 
     for j, product in enumerate(scenario.products):  # a loop over license lines and periods
         end = contract.term_end
-        q = user_quantities(scenario.users(product.license), product.committed_users, ramp, end,
-                            contract.ramp_policy, contract.months_after_term)
+        q = user_quantities(
+            scenario.users(product.license),
+            product.committed_users,
+            ramp,
+            end,
+            contract.ramp_policy,
+            contract.months_after_term,
+        )
         label = product.label
         if product.hourly:  # docs/rules.md#hourly-licensing: no commitment, no prepay
             hours = scenario.users(product.license)
             first_k = 0 if contract.ramp_policy == "actual-usage" else ramp
             for k in range(first_k, end):
-                add("hourly", j, k, f"{label}: billable hours (logged in, rounded up)",
-                    Decimal(int(hours[k])), product.hourly_rate)
+                add(
+                    "hourly",
+                    j,
+                    k,
+                    f"{label}: billable hours (logged in, rounded up)",
+                    Decimal(int(hours[k])),
+                    product.hourly_rate,
+                )
             for k in range(end, n):
-                add("month_to_month", j, k, f"{label}: billable hours, month to month",
-                    Decimal(int(q["month_to_month"][k])), product.month_to_month_rate)
+                add(
+                    "month_to_month",
+                    j,
+                    k,
+                    f"{label}: billable hours, month to month",
+                    Decimal(int(q["month_to_month"][k])),
+                    product.month_to_month_rate,
+                )
             continue
         if contract.ramp_policy == "actual-usage":
             for k in range(ramp):
-                add("ramp", j, k, f"{label} users, ramp (actual usage)", Decimal(int(q["ramp"][k])),
-                    product.prepay_rate)
+                add(
+                    "ramp",
+                    j,
+                    k,
+                    f"{label} users, ramp (actual usage)",
+                    Decimal(int(q["ramp"][k])),
+                    product.prepay_rate,
+                )
         for k in range(ramp, end):
-            add("prepay", j, k, f"{label} users, prepay (committed)",
-                Decimal(int(q["prepay"][k])), product.prepay_rate)
-            add("overage", j, k, f"{label} users above the commitment",
-                Decimal(int(q["overage"][k])), product.overage_rate)
+            add(
+                "prepay",
+                j,
+                k,
+                f"{label} users, prepay (committed)",
+                Decimal(int(q["prepay"][k])),
+                product.prepay_rate,
+            )
+            add(
+                "overage",
+                j,
+                k,
+                f"{label} users above the commitment",
+                Decimal(int(q["overage"][k])),
+                product.overage_rate,
+            )
         for k in range(end, n):  # docs/rules.md#month-to-month
-            add("month_to_month", j, k, f"{label} users, month to month (actual usage)",
-                Decimal(int(q["month_to_month"][k])), product.month_to_month_rate)
+            add(
+                "month_to_month",
+                j,
+                k,
+                f"{label} users, month to month (actual usage)",
+                Decimal(int(q["month_to_month"][k])),
+                product.month_to_month_rate,
+            )
 
     telephony = scenario.usage("telephony") or ()
     for k, charge in enumerate(telephony):  # no charge, no line (even for a partner)
@@ -260,8 +361,14 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
         allowance = fair_use_allowances(scenario, feature)
         rate = getattr(contract, _RATE_KEYS[feature])
         for k in range(n):
-            add(feature, 0, k, f"{label} ({float(allowance[k]):,.10g} included)",
-                fair_use_overage(used[k], allowance[k]), rate)
+            add(
+                feature,
+                0,
+                k,
+                f"{label} ({float(allowance[k]):,.10g} included)",
+                fair_use_overage(used[k], allowance[k]),
+                rate,
+            )
     return lines
 
 
@@ -314,23 +421,45 @@ def invoice_schedule(scenario: Scenario, *, keys: bool = False) -> pd.DataFrame:
                 continue
         if contract.partner:
             rate = amount = None
-        rows.append({
-            "invoice_date": line["invoice_date"],
-            "due_date": due_date(line["invoice_date"], contract.payment_terms_days),
-            "description": line["description"], "timing": line["timing"],
-            "service_start": line["service_start"], "service_end": line["service_end"],
-            "quantity": float(quantity), "rate": rate, "amount": amount,
-            "currency": contract.currency,
-            "kind": line["kind"], "period": line["period"], "order": line["order"],
-            "_key": (line["invoice_date"], line["service_start"], KINDS.index(line["kind"]),
-                     line["order"]),
-        })
+        rows.append(
+            {
+                "invoice_date": line["invoice_date"],
+                "due_date": due_date(line["invoice_date"], contract.payment_terms_days),
+                "description": line["description"],
+                "timing": line["timing"],
+                "service_start": line["service_start"],
+                "service_end": line["service_end"],
+                "quantity": float(quantity),
+                "rate": rate,
+                "amount": amount,
+                "currency": contract.currency,
+                "kind": line["kind"],
+                "period": line["period"],
+                "order": line["order"],
+                "_key": (
+                    line["invoice_date"],
+                    line["service_start"],
+                    KINDS.index(line["kind"]),
+                    line["order"],
+                ),
+            }
+        )
     rows.sort(key=lambda r: r["_key"])
     extra = ["kind", "period", "order"] if keys else []
     frame = pd.DataFrame(rows, columns=[*COLUMNS, *extra, "_key"]).drop(columns="_key")
     frame["quantity"] = frame["quantity"].astype(float)
-    for col in ("description", "timing", "currency", "rate", "amount", "invoice_date",
-                "due_date", "service_start", "service_end", *extra):
+    for col in (
+        "description",
+        "timing",
+        "currency",
+        "rate",
+        "amount",
+        "invoice_date",
+        "due_date",
+        "service_start",
+        "service_end",
+        *extra,
+    ):
         frame[col] = frame[col].astype(object)
     return frame.reset_index(drop=True)
 
@@ -356,13 +485,16 @@ def invoice_totals(schedule: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (invoice, due), group in schedule.groupby(["invoice_date", "due_date"], sort=True):
         amounts = [a for a in group["amount"] if a is not None and not pd.isna(a)]
-        rows.append({
-            "invoice_date": invoice, "due_date": due, "lines": len(group),
-            "amount": sum(amounts, Decimal(0)) if amounts else None,
-            "currency": group["currency"].iloc[0],
-        })
-    frame = pd.DataFrame(rows, columns=["invoice_date", "due_date", "lines", "amount",
-                                        "currency"])
+        rows.append(
+            {
+                "invoice_date": invoice,
+                "due_date": due,
+                "lines": len(group),
+                "amount": sum(amounts, Decimal(0)) if amounts else None,
+                "currency": group["currency"].iloc[0],
+            }
+        )
+    frame = pd.DataFrame(rows, columns=["invoice_date", "due_date", "lines", "amount", "currency"])
     frame["lines"] = frame["lines"].astype(np.int64)
     for col in ("invoice_date", "due_date", "amount", "currency"):
         frame[col] = frame[col].astype(object)
@@ -391,8 +523,9 @@ def first_year_end(order_date: dt.date) -> dt.date:
     return BillingCalendar(order_date).first_day(FIRST_YEAR_MONTHS)
 
 
-def invoiced_to_date(schedule: pd.DataFrame,
-                     by: str = "invoice_date") -> Callable[[dt.date], Decimal]:
+def invoiced_to_date(
+    schedule: pd.DataFrame, by: str = "invoice_date"
+) -> Callable[[dt.date], Decimal]:
     """A function ``day -> Decimal``: the amount of the lines dated (``by``: ``invoice_date``, or
     ``due_date`` for cash) before ``day``; lines without an amount (partner) count 0. The lines
     are sorted once, so a month-by-month table asks it many times cheaply. Excel twin:
@@ -403,16 +536,19 @@ def invoiced_to_date(schedule: pd.DataFrame,
     >>> upto(dt.date(2026, 1, 15)), upto(dt.date(2026, 2, 16)), upto(dt.date(2027, 1, 1))
     (Decimal('0'), Decimal('1999.80'), Decimal('2199.78'))
     """
-    dated = sorted((d, a) for d, a in zip(schedule[by], schedule["amount"], strict=True)
-                   if a is not None and not pd.isna(a))
+    dated = sorted(
+        (d, a)
+        for d, a in zip(schedule[by], schedule["amount"], strict=True)
+        if a is not None and not pd.isna(a)
+    )
     days = [d for d, _a in dated]
-    totals: list[Decimal] = list(itertools.accumulate((a for _d, a in dated),
-                                                      initial=Decimal(0)))
+    totals: list[Decimal] = list(itertools.accumulate((a for _d, a in dated), initial=Decimal(0)))
     return lambda day: totals[bisect.bisect_left(days, day)]
 
 
-def first_year_cost(schedule: pd.DataFrame, order_date: dt.date, *,
-                    by: str = "invoice_date") -> Decimal:
+def first_year_cost(
+    schedule: pd.DataFrame, order_date: dt.date, *, by: str = "invoice_date"
+) -> Decimal:
     """First-year cost: the amounts invoiced before :func:`first_year_end` (``by="due_date"``:
     first-year cash, the amounts due in it). Excel twin:
     :func:`billing_model.formulas.invoices.first_year_cost`."""

@@ -33,16 +33,41 @@ class License:
 
 
 LICENSES: tuple[License, ...] = (
-    License("collaborate", 0, "Collaborate", False,
-            ("collaborate", "purecloudcollaborate", "genesyscloudcollaborate")),
-    License("communicate", 1, "Communicate", False,
-            ("communicate", "purecloudcommunicate", "genesyscloudcommunicate", "cxcommunicate")),
-    License("pc1", 2, "PureCloud 1 / CX 1", True,
-            ("pc1", "purecloud1", "cx1", "gc1", "genesyscloud1", "genesyscloudcx1", "cloudcx1")),
-    License("pc2", 3, "PureCloud 2 / CX 2", True,
-            ("pc2", "purecloud2", "cx2", "gc2", "genesyscloud2", "genesyscloudcx2", "cloudcx2")),
-    License("pc3", 4, "PureCloud 3 / CX 3", True,
-            ("pc3", "purecloud3", "cx3", "gc3", "genesyscloud3", "genesyscloudcx3", "cloudcx3")),
+    License(
+        "collaborate",
+        0,
+        "Collaborate",
+        False,
+        ("collaborate", "purecloudcollaborate", "genesyscloudcollaborate"),
+    ),
+    License(
+        "communicate",
+        1,
+        "Communicate",
+        False,
+        ("communicate", "purecloudcommunicate", "genesyscloudcommunicate", "cxcommunicate"),
+    ),
+    License(
+        "pc1",
+        2,
+        "PureCloud 1 / CX 1",
+        True,
+        ("pc1", "purecloud1", "cx1", "gc1", "genesyscloud1", "genesyscloudcx1", "cloudcx1"),
+    ),
+    License(
+        "pc2",
+        3,
+        "PureCloud 2 / CX 2",
+        True,
+        ("pc2", "purecloud2", "cx2", "gc2", "genesyscloud2", "genesyscloudcx2", "cloudcx2"),
+    ),
+    License(
+        "pc3",
+        4,
+        "PureCloud 3 / CX 3",
+        True,
+        ("pc3", "purecloud3", "cx3", "gc3", "genesyscloud3", "genesyscloudcx3", "cloudcx3"),
+    ),
 )
 
 LICENSE_KEYS: tuple[str, ...] = tuple(lic.key for lic in LICENSES)

@@ -17,7 +17,14 @@ from .limits import LIMITS
 
 #: decimals of each accepted currency's minor unit (ISO 4217)
 CURRENCIES: dict[str, int] = {
-    "AUD": 2, "BRL": 2, "CAD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "NZD": 2, "USD": 2,
+    "AUD": 2,
+    "BRL": 2,
+    "CAD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "JPY": 0,
+    "NZD": 2,
+    "USD": 2,
 }
 
 TAX_NOTE = "All amounts exclude taxes, levies and duties (billing FAQ)."
@@ -78,7 +85,8 @@ def round_money(amount: object, currency: str) -> Decimal:
     except InvalidOperation:  # more digits than exact arithmetic holds: an absurd input
         raise BillingInputError(
             f"amount: {value:.3E} {currency} is too large to bill exactly; accepted: amounts "
-            "below 10^25 (check the rates and quantities for a typo)") from None
+            "below 10^25 (check the rates and quantities for a typo)"
+        ) from None
 
 
 def line_amount(quantity: object, rate: object, currency: str) -> Decimal:
@@ -87,5 +95,6 @@ def line_amount(quantity: object, rate: object, currency: str) -> Decimal:
     >>> line_amount(55, 171.115, "EUR")
     Decimal('9411.33')
     """
-    return round_money(to_decimal(quantity, where="quantity") * to_decimal(rate, where="rate"),
-                       currency)
+    return round_money(
+        to_decimal(quantity, where="quantity") * to_decimal(rate, where="rate"), currency
+    )

@@ -96,9 +96,13 @@ def _lookup_zone(name: object, where: str) -> ZoneInfo:
         ) from None
     if zone.key in _FIXED_US_ZONES and zone.key not in _WARNED:
         _WARNED.add(zone.key)
-        warnings.warn(f"{where}: {zone.key!r} is a fixed UTC offset without daylight saving time, "
-                      f"so summer periods start an hour off; for the region's clock use "
-                      f"{_FIXED_US_ZONES[zone.key]!r}", BillingWarning, stacklevel=3)
+        warnings.warn(
+            f"{where}: {zone.key!r} is a fixed UTC offset without daylight saving time, "
+            f"so summer periods start an hour off; for the region's clock use "
+            f"{_FIXED_US_ZONES[zone.key]!r}",
+            BillingWarning,
+            stacklevel=3,
+        )
     return zone
 
 
@@ -109,8 +113,7 @@ def _zone_info(name: str) -> ZoneInfo:
 
 _WARNED: set[str] = set()
 #: fixed-offset zone names people write for a US region's clock (which has daylight saving)
-_FIXED_US_ZONES = {"EST": "America/New_York", "MST": "America/Denver",
-                   "HST": "Pacific/Honolulu"}
+_FIXED_US_ZONES = {"EST": "America/New_York", "MST": "America/Denver", "HST": "Pacific/Honolulu"}
 
 
 def to_date(value: object, *, where: str = "order_date") -> dt.date:
@@ -133,13 +136,11 @@ def to_date(value: object, *, where: str = "order_date") -> dt.date:
     elif isinstance(value, np.datetime64):
         date = value.astype("datetime64[D]").astype(object)  # an int when beyond years 1-9999
         if not isinstance(date, dt.date):
-            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: "
-                                    f"{accepted}")
+            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: {accepted}")
     else:
         parsed = iso_date(str(value), time=True)  # not 20260301, not 2026-W09-7
         if parsed is None:
-            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: "
-                                    f"{accepted}")
+            raise BillingInputError(f"{where}: {shown(value)} is not a date; accepted: {accepted}")
         date = parsed
     if not MIN_DATE <= date <= MAX_DATE:
         raise BillingInputError(f"{where}: {date} is out of range; accepted: {accepted}")
@@ -172,8 +173,14 @@ def period_of_day(dates: ArrayLike, starts: ArrayLike) -> np.ndarray:
     ...                        dtype="datetime64[D]"), starts).tolist()
     [0, 0, 1, 2]
     """
-    return np.searchsorted(np.asarray(starts, dtype="datetime64[D]"),
-                           np.asarray(dates, dtype="datetime64[D]"), side="right") - 1
+    return (
+        np.searchsorted(
+            np.asarray(starts, dtype="datetime64[D]"),
+            np.asarray(dates, dtype="datetime64[D]"),
+            side="right",
+        )
+        - 1
+    )
 
 
 def local_midnight_ns(dates: ArrayLike, tz: str) -> np.ndarray:
@@ -212,8 +219,9 @@ class BillingCalendar:
 
     def __init__(self, order_date: object, timezone: str = DEFAULT_TIMEZONE):
         # a date and a Zone are taken as parsed (the boundary did it); text is parsed here
-        object.__setattr__(self, "order_date", order_date if type(order_date) is dt.date
-                           else to_date(order_date))
+        object.__setattr__(
+            self, "order_date", order_date if type(order_date) is dt.date else to_date(order_date)
+        )
         object.__setattr__(self, "timezone", parse_zone(timezone))
         object.__setattr__(self, "_cache", {})
 
@@ -290,9 +298,11 @@ class BillingCalendar:
 
     def _span(self, t_min_ns: int, t_max_ns: int) -> tuple[int, int]:
         """Period indices safely around two instants (a month of slack each side)."""
+
         def month_index(t_ns: int) -> int:
             day: dt.date = np.datetime64(t_ns // NS_PER_DAY, "D").astype(object)
             return (day.year - self.order_date.year) * 12 + day.month - self.order_date.month
+
         return month_index(t_min_ns) - 2, month_index(t_max_ns) + 2
 
     def frame(self, count: int, start: int = 0) -> pd.DataFrame:
@@ -307,18 +317,21 @@ class BillingCalendar:
         first = self.first_days(ks)
         nxt = self.first_days(ks + 1)
         bounds = self.starts_ns(np.append(ks, start + count))
-        return pd.DataFrame({
-            "period": ks,
-            "first_day": first.astype(object),
-            "last_day": (nxt - 1).astype(object),
-            "days": (nxt - first).astype(np.int64),
-            "start_utc": pd.to_datetime(bounds[:-1], utc=True),
-            "end_utc": pd.to_datetime(bounds[1:], utc=True),
-        })
+        return pd.DataFrame(
+            {
+                "period": ks,
+                "first_day": first.astype(object),
+                "last_day": (nxt - 1).astype(object),
+                "days": (nxt - first).astype(np.int64),
+                "start_utc": pd.to_datetime(bounds[:-1], utc=True),
+                "end_utc": pd.to_datetime(bounds[1:], utc=True),
+            }
+        )
 
 
-def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIMEZONE,
-                    *, start: int = 0) -> pd.DataFrame:
+def billing_periods(
+    order_date: object, count: int, timezone: str = DEFAULT_TIMEZONE, *, start: int = 0
+) -> pd.DataFrame:
     """The first ``count`` billing periods from an order date (see :meth:`BillingCalendar.frame`).
 
     Examples
@@ -333,8 +346,10 @@ def billing_periods(order_date: object, count: int, timezone: str = DEFAULT_TIME
     2026-03-31 2026-04-29 30
     """
     if int(count) != count or not 0 <= count <= MAX_PERIODS:
-        raise BillingInputError(f"count: {count!r} is not accepted; accepted: a whole number of "
-                                f"periods from 0 to {MAX_PERIODS}")
+        raise BillingInputError(
+            f"count: {count!r} is not accepted; accepted: a whole number of "
+            f"periods from 0 to {MAX_PERIODS}"
+        )
     return BillingCalendar(order_date, timezone).frame(int(count), start)
 
 
@@ -348,7 +363,7 @@ def floor_decimals(values: ArrayLike, decimals: int) -> np.ndarray:
     >>> floor_decimals([0.29, 0.4999999999999996], 2).tolist()
     [0.29, 0.49]
     """
-    scale = 10 ** decimals
+    scale = 10**decimals
     x = np.asarray(values, dtype=float)
     steps = np.floor(x * scale)
     steps += (steps + 1) / scale <= x  # binary undershoot: the next step is still <= x
@@ -356,8 +371,16 @@ def floor_decimals(values: ArrayLike, decimals: int) -> np.ndarray:
     return floored
 
 
-def mark_coverage(columns: dict[str, Any], calendar: BillingCalendar, k0: int, k1: int,
-                  start_ns: int, end_ns: int, *, source: str = "sessions") -> dict[str, Any]:
+def mark_coverage(
+    columns: dict[str, Any],
+    calendar: BillingCalendar,
+    k0: int,
+    k1: int,
+    start_ns: int,
+    end_ns: int,
+    *,
+    source: str = "sessions",
+) -> dict[str, Any]:
     """Usage rows (columns with a ``period`` column of k) with ``coverage`` added: the share of
     each row's period that the data window ``[start_ns, end_ns)`` covers. Warns once naming the
     partial periods among ``k0 .. k1 - 1`` (covered less than :data:`MEASURED_SHARE`) and their
@@ -371,13 +394,19 @@ def mark_coverage(columns: dict[str, Any], calendar: BillingCalendar, k0: int, k
         listed = "; ".join(
             f"{calendar.first_day(int(ks[j]))} to {calendar.last_day(int(ks[j]))} "
             f"({d:.1f} of {int(n)} days)"
-            for j, d, n in zip(partial, days, calendar.days(ks[partial]), strict=True))
-        first, last = (np.datetime_as_string(np.datetime64(int(t), "ns"), unit="m") + "Z"
-                       for t in (start_ns, end_ns))
-        warnings.warn(f"{source}: the data runs from {first} to {last}, less than half of "
-                      f"{len(partial)} billing period(s): {listed}; their users are partial "
-                      f"(coverage column), not a month's", BillingWarning, stacklevel=3)
+            for j, d, n in zip(partial, days, calendar.days(ks[partial]), strict=True)
+        )
+        first, last = (
+            np.datetime_as_string(np.datetime64(int(t), "ns"), unit="m") + "Z"
+            for t in (start_ns, end_ns)
+        )
+        warnings.warn(
+            f"{source}: the data runs from {first} to {last}, less than half of "
+            f"{len(partial)} billing period(s): {listed}; their users are partial "
+            f"(coverage column), not a month's",
+            BillingWarning,
+            stacklevel=3,
+        )
     period = np.asarray(columns["period"], dtype=np.int64)
-    coverage = (calendar.coverage(period, start_ns, end_ns) if len(period)
-                else np.zeros(0))
+    coverage = calendar.coverage(period, start_ns, end_ns) if len(period) else np.zeros(0)
     return {**columns, "coverage": coverage}

@@ -45,8 +45,9 @@ THREADED_ROWS = 1 << 18
 PACKERS = 1 if sys.platform == "emscripten" else max(1, min(os.cpu_count() or 1, 2))
 
 
-def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray,
-                  n_orgs: int) -> Pieces | None:
+def sorted_pieces(
+    sessions: Sessions, window: Window, org_code: np.ndarray, n_orgs: int
+) -> Pieces | None:
     """The pieces of the sessions in ``window``, sorted by key then first mark: ``(key, mark,
     held, rank, billable)``, or ``None`` when no session is in the window.
 
@@ -60,8 +61,11 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray,
     if n == 0:
         return None
     starts = window.bounds - window.bounds[0]  # periods' first minutes in the window, the end
-    layout = _Layout.fit(n_orgs * window.n_periods * len(sessions.user_ids), int(starts[-1]),
-                         int(np.diff(starts).max()))
+    layout = _Layout.fit(
+        n_orgs * window.n_periods * len(sessions.user_ids),
+        int(starts[-1]),
+        int(np.diff(starts).max()),
+    )
     # room for the later pieces of sessions crossing a boundary (a few in a hundred at most in
     # real data); more grows the array
     pieces = layout.empty(n + n // 32 + 1024)
@@ -84,7 +88,7 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray,
         else:
             blocks = (pack(lo) for lo in range(0, n, block))
         for main, extra in blocks:  # a loop over blocks of millions of sessions
-            pieces[filled:filled + len(main)] = main
+            pieces[filled : filled + len(main)] = main
             filled += len(main)
             later += [extra] if len(extra) else []
             del main, extra
@@ -94,13 +98,14 @@ def sorted_pieces(sessions: Sessions, window: Window, org_code: np.ndarray,
     if size > len(pieces):
         pieces.resize(size, refcheck=False)
     for extra in later:
-        pieces[filled:filled + len(extra)] = extra
+        pieces[filled : filled + len(extra)] = extra
         filled += len(extra)
     return layout.sort(pieces[:size])
 
 
-def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: np.ndarray,
-                layout: _Layout) -> tuple[np.ndarray, np.ndarray]:
+def _pack_block(
+    sessions: Sessions, lo: int, hi: int, window: Window, org_code: np.ndarray, layout: _Layout
+) -> tuple[np.ndarray, np.ndarray]:
     """The packed pieces of sessions ``lo .. hi - 1``: their first pieces (clipped to the
     period they start in), and the later pieces of those crossing a period boundary."""
     base = int(window.bounds[0])
@@ -137,8 +142,9 @@ def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: 
     if len(crossing):
         cross_b, cross_per = b[crossing], per[crossing]
         np.minimum(b, starts[1:][per] - 1, out=b)
-    main = layout.pack(keys(whole, per), first, last, b, column("rank", whole),
-                       column("billable", whole))
+    main = layout.pack(
+        keys(whole, per), first, last, b, column("rank", whole), column("billable", whole)
+    )
     del first, last, b, per
     if not len(crossing):
         return main, layout.empty(0)
@@ -150,13 +156,17 @@ def _pack_block(sessions: Sessions, lo: int, hi: int, window: Window, org_code: 
     src, cross_b = src[which], cross_b[which]
     first = starts[period]  # the session started in an earlier period
     last = session_minutes(sessions.start_ns[src], sessions.end_ns[src], base)[1]
-    return main, layout.pack(keys(src, period), first, last,
-                             np.minimum(cross_b, starts[period + 1] - 1),
-                             column("rank", src), column("billable", src))
+    return main, layout.pack(
+        keys(src, period),
+        first,
+        last,
+        np.minimum(cross_b, starts[period + 1] - 1),
+        column("rank", src),
+        column("billable", src),
+    )
 
 
-def _periods_of(a: np.ndarray, b: np.ndarray,
-                starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _periods_of(a: np.ndarray, b: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The period of each minute ``a`` (index into ``starts``, the periods' first minutes and
     the end), and the rows whose ``b`` is in a later period: looked up in a table of the
     window's minutes (16 bits each: 21 MB for the longest window, 240 months)."""
@@ -183,14 +193,20 @@ class _Layout:
         mark_bits = max(span.bit_length(), 1)  # a mark of the window, or its end
         held_bits = max(longest.bit_length(), 1)  # marks held within one period
         key_bits = max(n_keys - 1, 1).bit_length()
-        return cls(mark_bits, held_bits,
-                   key_bits + mark_bits + held_bits + _RANK_BITS + 1 <= 63)
+        return cls(mark_bits, held_bits, key_bits + mark_bits + held_bits + _RANK_BITS + 1 <= 63)
 
     def empty(self, n: int) -> np.ndarray:
         return np.empty(n, dtype=np.int64 if self.packs else _PIECE)
 
-    def pack(self, key: np.ndarray, first: np.ndarray, last: np.ndarray, end: np.ndarray,
-             rank: np.ndarray, billable: np.ndarray) -> np.ndarray:
+    def pack(
+        self,
+        key: np.ndarray,
+        first: np.ndarray,
+        last: np.ndarray,
+        end: np.ndarray,
+        rank: np.ndarray,
+        billable: np.ndarray,
+    ) -> np.ndarray:
         """Pieces of ``key`` holding the marks ``first .. min(last, end)`` (none when that is
         empty). ``key`` is reused."""
         held = np.minimum(last, end)
@@ -218,8 +234,13 @@ class _Layout:
         int64 (``pieces`` itself when packed), mark and held int32, rank int8."""
         if not self.packs:
             pieces.sort(order=["key", "mark"])
-            return (pieces["key"], pieces["mark"].astype(np.int32),
-                    pieces["held"].astype(np.int32), pieces["rank"], pieces["billable"])
+            return (
+                pieces["key"],
+                pieces["mark"].astype(np.int32),
+                pieces["held"].astype(np.int32),
+                pieces["rank"],
+                pieces["billable"],
+            )
         pieces.sort()
 
         def field(bits: int, dtype: DTypeLike) -> np.ndarray:
@@ -236,5 +257,12 @@ class _Layout:
         return pieces, mark, held, rank, billable
 
 
-_PIECE = np.dtype([("key", np.int64), ("mark", np.int32), ("held", np.int32),
-                   ("rank", np.int8), ("billable", np.bool_)])
+_PIECE = np.dtype(
+    [
+        ("key", np.int64),
+        ("mark", np.int32),
+        ("held", np.int32),
+        ("rank", np.int8),
+        ("billable", np.bool_),
+    ]
+)

@@ -46,4 +46,5 @@ docs/rules.md#orgs-and-regions), or named licensing
                 f"{where}: org {name!r} has sessions in {len(regions)} regions "
                 f"({', '.join(regions)}); accepted under the concurrent license model: one "
                 "region per org (the FAQ: concurrent usage is calculated and billed separately "
-                "for each geographic region; docs/rules.md#orgs-and-regions), or named licensing")
+                "for each geographic region; docs/rules.md#orgs-and-regions), or named licensing"
+            )

@@ -76,8 +76,14 @@ LICENSE_MODELS: tuple[str, ...] = ("named", "concurrent", "hourly")
 docs/rules.md#hourly-licensing)."""
 
 #: kinds of field and what :meth:`Field.parse` returns for each
-KINDS = {"date": "datetime.date", "whole": "int", "number": "Decimal", "choice": "str",
-         "license": "str (a license key)", "zone": "periods.Zone (an IANA name, a str)"}
+KINDS = {
+    "date": "datetime.date",
+    "whole": "int",
+    "number": "Decimal",
+    "choice": "str",
+    "license": "str (a license key)",
+    "zone": "periods.Zone (an IANA name, a str)",
+}
 
 _ZONE_ACCEPTED = "an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'"
 _LICENSE_ACCEPTED = f"{', '.join(LICENSE_KEYS)} (or 'PureCloud 2', 'CX 2', ...)"
@@ -213,116 +219,259 @@ _RATE = "per user-month"
 
 #: every ``[contract]`` key, in the order of the docs' table and the Inputs sheet
 CONTRACT_FIELDS: tuple[Field, ...] = (
-    Field("order_date", "date", "Order date", "date",
-          "contract effective date, `2026-01-15`; period k starts on its day k months later "
-          "(days 29-31 clamp to the month's end and come back: Jan 31 → Feb 28 → Mar 31)",
-          "Contract effective date: period k starts on this day k months later (days 29-31 "
-          "clamp to the month's end). docs/rules.md#anchor-days.",
-          "docs/rules.md#anchor-days", REQUIRED, limit="order_date"),
-    Field("currency", "choice", "Currency", "ISO code",
-          "AUD BRL CAD EUR GBP JPY NZD USD (JPY has no minor unit)",
-          "AUD BRL CAD EUR GBP JPY NZD USD (billing FAQ). JPY lines round to whole yen, the "
-          "others to cents. Number formats show the scenario's currency.",
-          "docs/rules.md#currencies", "USD", choices=tuple(CURRENCIES)),
-    Field("billing_timezone", "zone", "Billing time zone", "IANA zone",
-          "IANA zone of the billing periods (the FAQ's \"EST\")",
-          "Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when sessions "
-          "are counted; the formulas here work in whole days.",
-          "docs/rules.md#time-zone", parse_zone(DEFAULT_TIMEZONE), in_formulas=False),
-    Field("license_model", "choice", "License model", "",
-          "`named`, `concurrent` or `hourly` (PureCloud 1-3 only; Communicate and "
-          "Collaborate are always named)",
-          "named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 only). "
-          "docs/rules.md#who-is-billable.",
-          "docs/rules.md#license-models", "named", choices=LICENSE_MODELS, product=True),
-    Field("license", "license", "License", "license key",
-          "license of the main line: `pc1` `pc2` `pc3` `communicate` `collaborate`, or "
-          "`PureCloud 2`, `CX 2`, ...",
-          "pc1/pc2/pc3 = PureCloud 1-3 (CX 1-3), communicate, collaborate. Decides the fair-use "
-          "allowances (Sources sheet).",
-          "docs/rules.md#license-models", REQUIRED, choices=LICENSE_KEYS,
-          missing="a license such as pc2", product=True),
-    Field("committed_users", "whole", "Committed users", "users",
-          "prepay (committed) quantity, a whole number ≥ 0 (0, or left out, for `hourly`)",
-          "Prepay quantity, invoiced in advance at the start of each term period.",
-          "docs/rules.md#advance-and-arrears", REQUIRED, limit="count", product=True,
-          required="yes (not `hourly`)"),
-    Field("prepay_rate", "number", "Prepay rate", _RATE,
-          "price per committed user per month",
-          "Contract rate per committed user per month; ramp actuals are billed at it too (FAQ: "
-          "'at the rates contracted').",
-          "docs/rules.md#invoices", None, limit="price",
-          required="yes (direct, not `hourly`)",
-          missing="a number >= 0 (price per user per month)", product=True),
-    Field("hourly_rate", "number", "Hourly rate", "per billable hour",
-          "price per billable hour of an `hourly` line (its logged-in hours per period, "
-          "rounded up to a whole hour), in arrears",
-          "Per billable hour of an hourly line (docs/rules.md#hourly-licensing). Not used here: "
-          "this workbook bills named and concurrent lines; billing-model invoices bills hourly "
-          "ones.",
-          "docs/rules.md#hourly-licensing", None, limit="price",
-          required="if `hourly` (direct)", product=True, in_formulas=False),
-    Field("overage_rate", "number", "Overage rate", _RATE,
-          "price per user above the commitment per month",
-          "Per user above the commitment, invoiced in arrears (defaults to the prepay rate).",
-          "docs/rules.md#invoices", None, limit="price", shown_default="`prepay_rate`",
-          product=True),
-    Field("month_to_month_rate", "number", "Month-to-month rate", _RATE,
-          "price per user per month after the term (the published rate the contract names); "
-          "a direct contract with `months_after_term` > 0 needs it",
-          "Per user per month in the months after the term, billed in arrears on actual users "
-          "(the published rate; docs/rules.md#month-to-month).",
-          "docs/rules.md#month-to-month", None, limit="price",
-          required="if `months_after_term` > 0 (direct)", product=True),
-    Field("ramp_months", "whole", "Ramp months", "periods",
-          "ramp periods before the term",
-          "Ramp periods before the term, 0 to {ramp_max}: the grids of this workbook hold "
-          "{periods} periods, every ramp + term accepted here.",
-          "docs/rules.md#ramp", LIMITS["ramp_months"].default, limit="ramp_months"),
-    Field("ramp_policy", "choice", "Ramp policy", "",
-          "`actual-usage` (FAQ: ramp billed on actual usage at the contracted rates) or "
-          "`no-software-charges` (the vendor's current FAQ: no user charges during the ramp; "
-          "telephony and fair-use overages still bill)",
-          "actual-usage: users billed on actual usage at the contract rate (the FAQ); "
-          "no-software-charges: no user charges during the ramp (the vendor's current FAQ). "
-          "docs/rules.md#invoices.",
-          "docs/rules.md#ramp", "actual-usage", choices=RAMP_POLICIES),
-    Field("term_months", "whole", "Term months", "periods",
-          "term periods, ≥ 1; the term begins right after the ramp",
-          "Subscription term, 1 to {term_max} months; it begins right after the ramp. After it "
-          "the contract runs month to month (Months after term).",
-          "docs/rules.md#invoices", REQUIRED, limit="term_months"),
-    Field("months_after_term", "whole", "Months after term", "periods",
-          "periods after the term billed month to month (no renewal): actual users in arrears "
-          "at `month_to_month_rate`, no prepay",
-          "Periods after the term without a renewal, 0 to {after_max}: actual users billed in "
-          "arrears at the month-to-month rate, no commitment (docs/rules.md#month-to-month).",
-          "docs/rules.md#month-to-month", LIMITS["months_after_term"].default,
-          limit="months_after_term"),
-    Field("payment_terms_days", "whole", "Payment terms", "days",
-          "due date = invoice date + this (\"net 30\")",
-          "Due date = invoice date + these days (net 30, billing FAQ).",
-          "docs/rules.md#payment-terms", LIMITS["payment_terms_days"].default,
-          limit="payment_terms_days", bare_label="Payment terms (days)"),
-    Field("channel", "choice", "Channel", "",
-          "`partner`: the report shows quantities but no cost (rates optional)",
-          "partner: bought through a partner, whose billing report shows usage but no cost "
-          "(FAQ): amounts are 0 here.",
-          "docs/rules.md#partner-channel", "direct", choices=CHANNELS),
-    Field("ivr_overage_rate", "number", "IVR overage rate", "per minute",
-          "price per basic routing/IVR minute above the allowance (contract-specific, no "
-          "default)",
-          "Per basic routing/IVR minute above the fair-use allowance; contract-specific, no "
-          "published default (docs/rules.md#storage-overage).",
-          "docs/rules.md#ivr-and-api", None, limit="price", required="if `ivr_minutes` given"),
-    Field("api_overage_rate", "number", "API overage rate", "per request",
-          "price per API request above the allowance (contract-specific, no default)",
-          "Per API request above the fair-use allowance; contract-specific, no published "
-          "default (docs/rules.md#invoices).",
-          "docs/rules.md#ivr-and-api", None, limit="price", required="if `api_requests` given"),
-    Field("storage_overage_rate", "number", "Storage overage rate", "per GB-month",
-          "price per GB-month above the allowance", "",
-          "docs/rules.md#storage-overage", None, limit="price", shown_default="see below"),
+    Field(
+        "order_date",
+        "date",
+        "Order date",
+        "date",
+        "contract effective date, `2026-01-15`; period k starts on its day k months later "
+        "(days 29-31 clamp to the month's end and come back: Jan 31 → Feb 28 → Mar 31)",
+        "Contract effective date: period k starts on this day k months later (days 29-31 "
+        "clamp to the month's end). docs/rules.md#anchor-days.",
+        "docs/rules.md#anchor-days",
+        REQUIRED,
+        limit="order_date",
+    ),
+    Field(
+        "currency",
+        "choice",
+        "Currency",
+        "ISO code",
+        "AUD BRL CAD EUR GBP JPY NZD USD (JPY has no minor unit)",
+        "AUD BRL CAD EUR GBP JPY NZD USD (billing FAQ). JPY lines round to whole yen, the "
+        "others to cents. Number formats show the scenario's currency.",
+        "docs/rules.md#currencies",
+        "USD",
+        choices=tuple(CURRENCIES),
+    ),
+    Field(
+        "billing_timezone",
+        "zone",
+        "Billing time zone",
+        "IANA zone",
+        'IANA zone of the billing periods (the FAQ\'s "EST")',
+        "Periods run from local midnight of the anchor day (FAQ: 'EST'). Used when sessions "
+        "are counted; the formulas here work in whole days.",
+        "docs/rules.md#time-zone",
+        parse_zone(DEFAULT_TIMEZONE),
+        in_formulas=False,
+    ),
+    Field(
+        "license_model",
+        "choice",
+        "License model",
+        "",
+        "`named`, `concurrent` or `hourly` (PureCloud 1-3 only; Communicate and "
+        "Collaborate are always named)",
+        "named: everyone who logged in; concurrent: the billable peak (PureCloud 1-3 only). "
+        "docs/rules.md#who-is-billable.",
+        "docs/rules.md#license-models",
+        "named",
+        choices=LICENSE_MODELS,
+        product=True,
+    ),
+    Field(
+        "license",
+        "license",
+        "License",
+        "license key",
+        "license of the main line: `pc1` `pc2` `pc3` `communicate` `collaborate`, or "
+        "`PureCloud 2`, `CX 2`, ...",
+        "pc1/pc2/pc3 = PureCloud 1-3 (CX 1-3), communicate, collaborate. Decides the fair-use "
+        "allowances (Sources sheet).",
+        "docs/rules.md#license-models",
+        REQUIRED,
+        choices=LICENSE_KEYS,
+        missing="a license such as pc2",
+        product=True,
+    ),
+    Field(
+        "committed_users",
+        "whole",
+        "Committed users",
+        "users",
+        "prepay (committed) quantity, a whole number ≥ 0 (0, or left out, for `hourly`)",
+        "Prepay quantity, invoiced in advance at the start of each term period.",
+        "docs/rules.md#advance-and-arrears",
+        REQUIRED,
+        limit="count",
+        product=True,
+        required="yes (not `hourly`)",
+    ),
+    Field(
+        "prepay_rate",
+        "number",
+        "Prepay rate",
+        _RATE,
+        "price per committed user per month",
+        "Contract rate per committed user per month; ramp actuals are billed at it too (FAQ: "
+        "'at the rates contracted').",
+        "docs/rules.md#invoices",
+        None,
+        limit="price",
+        required="yes (direct, not `hourly`)",
+        missing="a number >= 0 (price per user per month)",
+        product=True,
+    ),
+    Field(
+        "hourly_rate",
+        "number",
+        "Hourly rate",
+        "per billable hour",
+        "price per billable hour of an `hourly` line (its logged-in hours per period, "
+        "rounded up to a whole hour), in arrears",
+        "Per billable hour of an hourly line (docs/rules.md#hourly-licensing). Not used here: "
+        "this workbook bills named and concurrent lines; billing-model invoices bills hourly "
+        "ones.",
+        "docs/rules.md#hourly-licensing",
+        None,
+        limit="price",
+        required="if `hourly` (direct)",
+        product=True,
+        in_formulas=False,
+    ),
+    Field(
+        "overage_rate",
+        "number",
+        "Overage rate",
+        _RATE,
+        "price per user above the commitment per month",
+        "Per user above the commitment, invoiced in arrears (defaults to the prepay rate).",
+        "docs/rules.md#invoices",
+        None,
+        limit="price",
+        shown_default="`prepay_rate`",
+        product=True,
+    ),
+    Field(
+        "month_to_month_rate",
+        "number",
+        "Month-to-month rate",
+        _RATE,
+        "price per user per month after the term (the published rate the contract names); "
+        "a direct contract with `months_after_term` > 0 needs it",
+        "Per user per month in the months after the term, billed in arrears on actual users "
+        "(the published rate; docs/rules.md#month-to-month).",
+        "docs/rules.md#month-to-month",
+        None,
+        limit="price",
+        required="if `months_after_term` > 0 (direct)",
+        product=True,
+    ),
+    Field(
+        "ramp_months",
+        "whole",
+        "Ramp months",
+        "periods",
+        "ramp periods before the term",
+        "Ramp periods before the term, 0 to {ramp_max}: the grids of this workbook hold "
+        "{periods} periods, every ramp + term accepted here.",
+        "docs/rules.md#ramp",
+        LIMITS["ramp_months"].default,
+        limit="ramp_months",
+    ),
+    Field(
+        "ramp_policy",
+        "choice",
+        "Ramp policy",
+        "",
+        "`actual-usage` (FAQ: ramp billed on actual usage at the contracted rates) or "
+        "`no-software-charges` (the vendor's current FAQ: no user charges during the ramp; "
+        "telephony and fair-use overages still bill)",
+        "actual-usage: users billed on actual usage at the contract rate (the FAQ); "
+        "no-software-charges: no user charges during the ramp (the vendor's current FAQ). "
+        "docs/rules.md#invoices.",
+        "docs/rules.md#ramp",
+        "actual-usage",
+        choices=RAMP_POLICIES,
+    ),
+    Field(
+        "term_months",
+        "whole",
+        "Term months",
+        "periods",
+        "term periods, ≥ 1; the term begins right after the ramp",
+        "Subscription term, 1 to {term_max} months; it begins right after the ramp. After it "
+        "the contract runs month to month (Months after term).",
+        "docs/rules.md#invoices",
+        REQUIRED,
+        limit="term_months",
+    ),
+    Field(
+        "months_after_term",
+        "whole",
+        "Months after term",
+        "periods",
+        "periods after the term billed month to month (no renewal): actual users in arrears "
+        "at `month_to_month_rate`, no prepay",
+        "Periods after the term without a renewal, 0 to {after_max}: actual users billed in "
+        "arrears at the month-to-month rate, no commitment (docs/rules.md#month-to-month).",
+        "docs/rules.md#month-to-month",
+        LIMITS["months_after_term"].default,
+        limit="months_after_term",
+    ),
+    Field(
+        "payment_terms_days",
+        "whole",
+        "Payment terms",
+        "days",
+        'due date = invoice date + this ("net 30")',
+        "Due date = invoice date + these days (net 30, billing FAQ).",
+        "docs/rules.md#payment-terms",
+        LIMITS["payment_terms_days"].default,
+        limit="payment_terms_days",
+        bare_label="Payment terms (days)",
+    ),
+    Field(
+        "channel",
+        "choice",
+        "Channel",
+        "",
+        "`partner`: the report shows quantities but no cost (rates optional)",
+        "partner: bought through a partner, whose billing report shows usage but no cost "
+        "(FAQ): amounts are 0 here.",
+        "docs/rules.md#partner-channel",
+        "direct",
+        choices=CHANNELS,
+    ),
+    Field(
+        "ivr_overage_rate",
+        "number",
+        "IVR overage rate",
+        "per minute",
+        "price per basic routing/IVR minute above the allowance (contract-specific, no default)",
+        "Per basic routing/IVR minute above the fair-use allowance; contract-specific, no "
+        "published default (docs/rules.md#storage-overage).",
+        "docs/rules.md#ivr-and-api",
+        None,
+        limit="price",
+        required="if `ivr_minutes` given",
+    ),
+    Field(
+        "api_overage_rate",
+        "number",
+        "API overage rate",
+        "per request",
+        "price per API request above the allowance (contract-specific, no default)",
+        "Per API request above the fair-use allowance; contract-specific, no published "
+        "default (docs/rules.md#invoices).",
+        "docs/rules.md#ivr-and-api",
+        None,
+        limit="price",
+        required="if `api_requests` given",
+    ),
+    Field(
+        "storage_overage_rate",
+        "number",
+        "Storage overage rate",
+        "per GB-month",
+        "price per GB-month above the allowance",
+        "",
+        "docs/rules.md#storage-overage",
+        None,
+        limit="price",
+        shown_default="see below",
+    ),
 )
 
 #: key -> :class:`Field`
@@ -334,8 +483,7 @@ PRODUCT_KEYS: tuple[str, ...] = tuple(f.key for f in CONTRACT_FIELDS if f.produc
 #: the defaults of the optional keys (``None``: no value unless given), which the Contract,
 #: the scenario values and the Excel functions read (``CONTRACT_DEFAULTS["payment_terms_days"]
 #: == 30``)
-CONTRACT_DEFAULTS: dict[str, Any] = {f.key: f.default for f in CONTRACT_FIELDS
-                                     if not f.is_required}
+CONTRACT_DEFAULTS: dict[str, Any] = {f.key: f.default for f in CONTRACT_FIELDS if not f.is_required}
 
 
 def docs_table() -> str:
@@ -357,5 +505,16 @@ def docs_table() -> str:
     return "\n".join(rows)
 
 
-__all__ = ["CHANNELS", "CONTRACT_DEFAULTS", "CONTRACT_FIELDS", "CONTRACT_KEYS", "FIELDS",
-           "LICENSE_MODELS", "PRODUCT_KEYS", "RAMP_POLICIES", "REQUIRED", "Field", "docs_table"]
+__all__ = [
+    "CHANNELS",
+    "CONTRACT_DEFAULTS",
+    "CONTRACT_FIELDS",
+    "CONTRACT_KEYS",
+    "FIELDS",
+    "LICENSE_MODELS",
+    "PRODUCT_KEYS",
+    "RAMP_POLICIES",
+    "REQUIRED",
+    "Field",
+    "docs_table",
+]

@@ -62,8 +62,16 @@ OTHER_CLIENTS = ("billable", "not-billable")
 #: trimmed and without case. Any other value (a typo, another tool's export, a missing key) is
 #: refused unless ``other_presence`` says what it is (``--other-presence logged-in|offline``).
 PRESENCES: dict[str, bool] = {
-    "AVAILABLE": True, "AWAY": True, "BUSY": True, "OFFLINE": False, "IDLE": True,
-    "ON_QUEUE": True, "MEAL": True, "TRAINING": True, "MEETING": True, "BREAK": True,
+    "AVAILABLE": True,
+    "AWAY": True,
+    "BUSY": True,
+    "OFFLINE": False,
+    "IDLE": True,
+    "ON_QUEUE": True,
+    "MEAL": True,
+    "TRAINING": True,
+    "MEETING": True,
+    "BREAK": True,
 }
 #: what ``other_presence`` (``--other-presence``) may say of values outside :data:`PRESENCES`
 OTHER_PRESENCE = ("logged-in", "offline")
@@ -87,14 +95,14 @@ class Sessions:
     int64 codes.
     """
 
-    user: np.ndarray        # int32 (or int64) codes into user_ids
-    org: np.ndarray         # int32 (or int64) codes into org_names
-    rank: np.ndarray        # int8 license rank
-    start_ns: np.ndarray    # int64 UTC ns
-    end_ns: np.ndarray      # int64 UTC ns
-    billable: np.ndarray    # bool: client is desktop, web or mobile
-    user_ids: np.ndarray    # sorted unique user ids (str, object array)
-    org_names: np.ndarray   # sorted unique org names (str, object array)
+    user: np.ndarray  # int32 (or int64) codes into user_ids
+    org: np.ndarray  # int32 (or int64) codes into org_names
+    rank: np.ndarray  # int8 license rank
+    start_ns: np.ndarray  # int64 UTC ns
+    end_ns: np.ndarray  # int64 UTC ns
+    billable: np.ndarray  # bool: client is desktop, web or mobile
+    user_ids: np.ndarray  # sorted unique user ids (str, object array)
+    org_names: np.ndarray  # sorted unique org names (str, object array)
     #: int32 codes into ``region_names`` (the data's ``region`` column), or ``None`` when the
     #: data names no region (docs/rules.md#orgs-and-regions)
     region: np.ndarray | None = None
@@ -110,10 +118,18 @@ class Sessions:
 
     def take(self, index: np.ndarray | slice) -> Sessions:
         """A subset of rows (names kept)."""
-        return Sessions(self.user[index], self.org[index], self.rank[index],
-                        self.start_ns[index], self.end_ns[index], self.billable[index],
-                        self.user_ids, self.org_names,
-                        None if self.region is None else self.region[index], self.region_names)
+        return Sessions(
+            self.user[index],
+            self.org[index],
+            self.rank[index],
+            self.start_ns[index],
+            self.end_ns[index],
+            self.billable[index],
+            self.user_ids,
+            self.org_names,
+            None if self.region is None else self.region[index],
+            self.region_names,
+        )
 
 
 @dataclass(frozen=True)
@@ -130,11 +146,11 @@ class Chunk:
     user_idx: np.ndarray
     org_dict: Any
     org_idx: np.ndarray
-    rank: np.ndarray                 # int8 license rank per row
-    start: np.ndarray                # int64 UTC ns
-    end: np.ndarray                  # int64 UTC ns
-    billable: np.ndarray             # bool
-    where: Callable[[int], str]      # names row i in messages
+    rank: np.ndarray  # int8 license rank per row
+    start: np.ndarray  # int64 UTC ns
+    end: np.ndarray  # int64 UTC ns
+    billable: np.ndarray  # bool
+    where: Callable[[int], str]  # names row i in messages
     #: the ``region`` column's values and codes; ``None``: the table has no region
     region_dict: Any = None
     region_idx: np.ndarray | None = None
@@ -159,8 +175,9 @@ def _choice(value: str | None, accepted: tuple[str, ...], where: str) -> str | N
         return None
     text = str(value).strip().lower()
     if text not in accepted:
-        raise BillingInputError(f"{where}: {value!r} is not accepted; accepted: "
-                                f"{', '.join(accepted)}")
+        raise BillingInputError(
+            f"{where}: {value!r} is not accepted; accepted: {', '.join(accepted)}"
+        )
     return text
 
 
@@ -185,18 +202,25 @@ def presence_error(source: str, values: list[str], first: str) -> BillingInputEr
     return BillingInputError(
         f"{source}: {first}.systemPresence: unknown presence {listed}; accepted: "
         f"{', '.join(PRESENCES)} (each but OFFLINE logged in), or say what the others are with "
-        "--other-presence logged-in|offline (scenario key other_presence)")
+        "--other-presence logged-in|offline (scenario key other_presence)"
+    )
 
 
-def classify_clients(values: np.ndarray, codes: np.ndarray, where: Callable[[int], str],
-                     other_clients: str | None, source: str = "sessions") -> np.ndarray:
+def classify_clients(
+    values: np.ndarray,
+    codes: np.ndarray,
+    where: Callable[[int], str],
+    other_clients: str | None,
+    source: str = "sessions",
+) -> np.ndarray:
     """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
     follow ``other_clients``, or are refused in one line naming them, their row counts and the
     first row."""
     keys = [str(c).strip().lower() for c in values]  # distinct values only
     known = np.array([k in CLIENTS for k in keys], dtype=bool)
-    billable = np.array([CLIENTS[k][0] if k in CLIENTS else other_clients == "billable"
-                         for k in keys], dtype=bool)
+    billable = np.array(
+        [CLIENTS[k][0] if k in CLIENTS else other_clients == "billable" for k in keys], dtype=bool
+    )
     if known.all() or other_clients is not None:
         return billable
     counts = np.bincount(codes, minlength=len(values))
@@ -204,22 +228,23 @@ def classify_clients(values: np.ndarray, codes: np.ndarray, where: Callable[[int
     if not len(unknown):
         return billable
     first = int(np.flatnonzero(np.isin(codes, unknown))[0])
-    listed = ", ".join(f"{values[j]!r} ({int(counts[j])} row{'s' if counts[j] != 1 else ''})"
-                       for j in unknown)
+    listed = ", ".join(
+        f"{values[j]!r} ({int(counts[j])} row{'s' if counts[j] != 1 else ''})" for j in unknown
+    )
     raise BillingInputError(
         f"{where(first)}, column 'client': unknown client {listed}; accepted: "
         f"{', '.join(sorted(BILLABLE_CLIENTS))} (billable), "
         f"{', '.join(sorted(NOT_BILLABLE_CLIENTS))} (not billable), blank (desktop), or say what "
-        "the others are with --other-clients billable|not-billable")
-
-
-
+        "the others are with --other-clients billable|not-billable"
+    )
 
 
 def no_billable_message(source: str) -> str:
     """The warning for input in which no session is billable (shared with the Dask engine)."""
-    return (f"{source}: no billable session: every login is from a client other than "
-            f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed")
+    return (
+        f"{source}: no billable session: every login is from a client other than "
+        f"{', '.join(sorted(BILLABLE_CLIENTS))} (such as api), so no user is billed"
+    )
 
 
 def first_rows(codes: np.ndarray, n_values: int) -> np.ndarray:
@@ -236,36 +261,47 @@ def span_of_chunks(chunks: list[Chunk]) -> tuple[int, str, int, str]:
     hi = [c.hi if c.hi is not None else int(np.argmax(c.end)) for c in chunks]
     a = min(range(len(chunks)), key=lambda j: chunks[j].start[lo[j]])
     b = max(range(len(chunks)), key=lambda j: chunks[j].end[hi[j]])
-    return (int(chunks[a].start[lo[a]]), chunks[a].where(lo[a]),
-            int(chunks[b].end[hi[b]]), chunks[b].where(hi[b]))
+    return (
+        int(chunks[a].start[lo[a]]),
+        chunks[a].where(lo[a]),
+        int(chunks[b].end[hi[b]]),
+        chunks[b].where(hi[b]),
+    )
 
 
 def check_span(start_ns: int, start_where: str, end_ns: int, end_where: str) -> None:
     """Refuse data whose dates are out of the calendar's range or span more than
     :data:`~billing_model.core.periods.MAX_PERIODS` months (a wrong year in some row), naming the
     rows of the earliest start and the latest end."""
-    first, last = (np.datetime64(t, "ns").astype("datetime64[D]").astype(object)
-                   for t in (start_ns, end_ns))
-    accepted = (f"accepted: at most {MAX_PERIODS} months of data, from {MIN_DATE} to {MAX_DATE} "
-                "(check the year)")
+    first, last = (
+        np.datetime64(t, "ns").astype("datetime64[D]").astype(object) for t in (start_ns, end_ns)
+    )
+    accepted = (
+        f"accepted: at most {MAX_PERIODS} months of data, from {MIN_DATE} to {MAX_DATE} "
+        "(check the year)"
+    )
     if first < MIN_DATE or first > MAX_DATE:
-        raise BillingInputError(f"{start_where}, column 'start': {first} is out of range; "
-                                + accepted)
+        raise BillingInputError(
+            f"{start_where}, column 'start': {first} is out of range; " + accepted
+        )
     if last > MAX_DATE:
         raise BillingInputError(f"{end_where}, column 'end': {last} is out of range; " + accepted)
     months = (last.year - first.year) * 12 + last.month - first.month + 1
     if months > MAX_PERIODS:
         raise BillingInputError(
             f"sessions run from {first} ({start_where}, column 'start') to {last} ({end_where}, "
-            f"column 'end'): {months} months; " + accepted)
+            f"column 'end'): {months} months; " + accepted
+        )
 
 
 def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
     """The warning for records of a JSON export without ``endTime`` (shared with Dask)."""
     end = np.datetime_as_string(np.datetime64(int(end_ns), "ns"), unit="s") + "Z"
     why = "--as-of" if as_of else "the latest start or end in the export (pass --as-of to say)"
-    return (f"{source}: {count} presence record(s) have no endTime (still logged in): each is "
-            f"a login, taken to run until {end} ({why})")
+    return (
+        f"{source}: {count} presence record(s) have no endTime (still logged in): each is "
+        f"a login, taken to run until {end} ({why})"
+    )
 
 
 def instant_text(t_ns: int) -> str:
@@ -277,8 +313,10 @@ def instant_text(t_ns: int) -> str:
 def clipped_message(source: str, count: int, as_of_ns: int) -> str:
     """The warning for sessions ending after ``--as-of`` (shared with Dask)."""
     at = instant_text(as_of_ns)
-    return (f"{source}: {count} session(s) end after --as-of {at}: each is counted until then "
-            "(the data's window ends at --as-of)")
+    return (
+        f"{source}: {count} session(s) end after --as-of {at}: each is counted until then "
+        "(the data's window ends at --as-of)"
+    )
 
 
 def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
@@ -286,8 +324,11 @@ def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
     ``clipped``)."""
     found = [c for c in clipped if c]
     if found:
-        warnings.warn(clipped_message(source, sum(c[0] for c in found), found[0][1]),
-                      BillingWarning, stacklevel=3)
+        warnings.warn(
+            clipped_message(source, sum(c[0] for c in found), found[0][1]),
+            BillingWarning,
+            stacklevel=3,
+        )
 
 
 def warn_open(opened: list[tuple[int, int, bool] | None], source: str) -> None:
@@ -295,6 +336,8 @@ def warn_open(opened: list[tuple[int, int, bool] | None], source: str) -> None:
     :func:`open_message`)."""
     found = [o for o in opened if o]
     if found:
-        warnings.warn(open_message(source, sum(o[0] for o in found),
-                                   max(o[1] for o in found), found[0][2]),
-                      BillingWarning, stacklevel=3)
+        warnings.warn(
+            open_message(source, sum(o[0] for o in found), max(o[1] for o in found), found[0][2]),
+            BillingWarning,
+            stacklevel=3,
+        )

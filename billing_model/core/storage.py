@@ -64,12 +64,23 @@ MAX_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].real("maximum")
 GB_DECIMALS = 3
 
 FORECAST_COLUMNS: tuple[str, ...] = (
-    "period_start", "period_end", "new_gb", "stored_gb", "allowance_gb", "overage_gb",
+    "period_start",
+    "period_end",
+    "new_gb",
+    "stored_gb",
+    "allowance_gb",
+    "overage_gb",
     "overage_cost",
 )
 DAILY_COLUMNS: tuple[str, ...] = (
-    "date", "period", "calls", "new_audio_gb", "new_screen_gb", "stored_audio_gb",
-    "stored_screen_gb", "stored_gb",
+    "date",
+    "period",
+    "calls",
+    "new_audio_gb",
+    "new_screen_gb",
+    "stored_audio_gb",
+    "stored_screen_gb",
+    "stored_gb",
 )
 
 
@@ -84,7 +95,8 @@ def _number(value: Any, label: str, *, accepted: str = "a number >= 0") -> float
         number = float(value)  # int, float, Decimal, numeric text
     except (TypeError, ValueError):
         raise BillingInputError(
-            f"{label}: {value!r} is not a number; accepted: {accepted}") from None
+            f"{label}: {value!r} is not a number; accepted: {accepted}"
+        ) from None
     if not math.isfinite(number):
         raise BillingInputError(f"{label}: {value!r} is not a finite number; accepted: {accepted}")
     return number
@@ -93,11 +105,14 @@ def _number(value: Any, label: str, *, accepted: str = "a number >= 0") -> float
 def _non_negative(value: object, label: str, maximum: float | None = None) -> float:
     number = _number(value, label)
     if number < 0:
-        raise BillingInputError(f"{label}: {show_value(value)} is negative; accepted: a "
-                                "number >= 0")
+        raise BillingInputError(
+            f"{label}: {show_value(value)} is negative; accepted: a number >= 0"
+        )
     if maximum is not None and number > maximum:  # a typo: the volumes overflow to inf
-        raise BillingInputError(f"{label}: {show_value(value)} is too large; accepted: a "
-                                f"number from 0 to {maximum:,.0f}")
+        raise BillingInputError(
+            f"{label}: {show_value(value)} is too large; accepted: a "
+            f"number from 0 to {maximum:,.0f}"
+        )
     return number
 
 
@@ -105,7 +120,8 @@ def _share(value: object, label: str) -> float:
     number = _number(value, label, accepted="a share from 0 to 1 (0.3 = 30 %)")
     if not 0.0 <= number <= 1.0:
         raise BillingInputError(
-            f"{label}: {value!r} is outside 0..1; accepted: a share from 0 to 1 (0.3 = 30 %)")
+            f"{label}: {value!r} is outside 0..1; accepted: a share from 0 to 1 (0.3 = 30 %)"
+        )
     return number
 
 
@@ -122,9 +138,11 @@ def _calls(value: object, label: str) -> float | tuple[float, ...]:
         values = list(value)
         if not values:
             raise BillingInputError(
-                f"{label}: an empty list; accepted: a number >= 0 or one value per period")
-        return tuple(_non_negative(v, f"{label}[{i}]", MAX_CALLS_PER_MONTH)
-                     for i, v in enumerate(values))
+                f"{label}: an empty list; accepted: a number >= 0 or one value per period"
+            )
+        return tuple(
+            _non_negative(v, f"{label}[{i}]", MAX_CALLS_PER_MONTH) for i, v in enumerate(values)
+        )
     return _non_negative(value, label, MAX_CALLS_PER_MONTH)
 
 
@@ -184,32 +202,43 @@ class StorageSettings:
     overage_rate: Decimal = Decimal(repr(STORAGE_OVERAGE_USD_PER_GB))
 
     def __post_init__(self) -> None:
-        values = _validated({f.name: getattr(self, f.name) for f in fields(self)},
-                            _default_label)
+        values = _validated({f.name: getattr(self, f.name) for f in fields(self)}, _default_label)
         for key, value in values.items():
             object.__setattr__(self, key, value)
 
     @classmethod
-    def from_mapping(cls, table: Mapping[str, object], *, where: str = "storage",
-                     key_label: Callable[[str], str] | None = None) -> StorageSettings:
+    def from_mapping(
+        cls,
+        table: Mapping[str, object],
+        *,
+        where: str = "storage",
+        key_label: Callable[[str], str] | None = None,
+    ) -> StorageSettings:
         """Settings from a scenario's ``[storage]`` table (or any mapping of the field names).
 
         Errors name the key as ``<where>.<key>`` (or ``key_label(key)``, e.g. a CLI option).
         """
         label = key_label or (lambda key: f"{where}.{key}")
         if not isinstance(table, Mapping):
-            raise BillingInputError(f"{where}: expected a table of storage settings, got "
-                                    f"{type(table).__name__}")
+            raise BillingInputError(
+                f"{where}: expected a table of storage settings, got {type(table).__name__}"
+            )
         names = [f.name for f in fields(cls)]
         unknown = [key for key in table if key not in names]
         if unknown:
-            raise BillingInputError(f"{label(str(unknown[0]))}: unknown storage setting; "
-                                    f"accepted: {', '.join(names)}")
-        missing = [key for key in ("calls_per_month", "avg_minutes", "retention_days")
-                   if table.get(key) is None]
+            raise BillingInputError(
+                f"{label(str(unknown[0]))}: unknown storage setting; accepted: {', '.join(names)}"
+            )
+        missing = [
+            key
+            for key in ("calls_per_month", "avg_minutes", "retention_days")
+            if table.get(key) is None
+        ]
         if missing:
-            raise BillingInputError(f"{label(missing[0])}: missing; required: calls_per_month, "
-                                    "avg_minutes, retention_days")
+            raise BillingInputError(
+                f"{label(missing[0])}: missing; required: calls_per_month, "
+                "avg_minutes, retention_days"
+            )
         values = {key: value for key, value in table.items() if value is not None}
         return cls(**_validated(values, label))
 
@@ -234,8 +263,11 @@ class StorageSettings:
     @property
     def screen_life_days(self) -> int:
         """Days a screen recording counts against the allowance."""
-        keep = (self.retention_days if self.screen_retention_days is None
-                else self.screen_retention_days)
+        keep = (
+            self.retention_days
+            if self.screen_retention_days is None
+            else self.screen_retention_days
+        )
         return keep if self.archive_after_days is None else min(keep, self.archive_after_days)
 
     def calls_by_period(self, months: int) -> np.ndarray:
@@ -244,13 +276,19 @@ class StorageSettings:
             if len(self.calls_per_month) != months:
                 raise BillingInputError(
                     f"storage.calls_per_month: {len(self.calls_per_month)} values for {months} "
-                    "periods; accepted: one number, or exactly one value per period")
+                    "periods; accepted: one number, or exactly one value per period"
+                )
             return np.asarray(self.calls_per_month, dtype=float)
         return np.full(months, float(self.calls_per_month))
 
 
-def growing_calls(calls_per_month: Any, growth_rate: object, months: int, *,
-                  label: Callable[[str], str] = _default_label) -> float | tuple[float, ...]:
+def growing_calls(
+    calls_per_month: Any,
+    growth_rate: object,
+    months: int,
+    *,
+    label: Callable[[str], str] = _default_label,
+) -> float | tuple[float, ...]:
     """Call volume growing by ``growth_rate`` a month: period ``k`` gets
     ``calls_per_month x (1 + growth_rate)^k`` (``docs/storage.md``, the ``storage`` command's
     ``--growth-rate``). A rate of 0 returns the volume as given (checked with the other
@@ -277,7 +315,8 @@ def growing_calls(calls_per_month: Any, growth_rate: object, months: int, *,
         raise BillingInputError(
             f"{where}: {growth_rate!r} grows {first:,g} calls to {calls[-1]:,.3g} a month by "
             f"period {months}; accepted: a rate that keeps the volume within "
-            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month")
+            f"{MAX_CALLS_PER_MONTH:,.0f} calls a month"
+        )
     return tuple(float(c) for c in calls)
 
 
@@ -285,9 +324,11 @@ def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str,
     """Checked and converted settings; errors name the key through ``label``."""
     out = dict(values)
     out["calls_per_month"] = _calls(values["calls_per_month"], label("calls_per_month"))
-    for key, maximum in (("avg_minutes", MAX_AVG_MINUTES),
-                         ("audio_mb_per_minute", MAX_MB_PER_MINUTE),
-                         ("screen_mb_per_minute", MAX_MB_PER_MINUTE)):
+    for key, maximum in (
+        ("avg_minutes", MAX_AVG_MINUTES),
+        ("audio_mb_per_minute", MAX_MB_PER_MINUTE),
+        ("screen_mb_per_minute", MAX_MB_PER_MINUTE),
+    ):
         if key in values:
             out[key] = _non_negative(values[key], label(key), maximum)
     for key in ("recorded_share", "screen_share"):
@@ -301,12 +342,17 @@ def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str,
         rate = to_decimal(values["overage_rate"], where=label("overage_rate"))
         if not rate.is_finite() or rate < 0:
             shown = values["overage_rate"]
-            refuse(label("overage_rate"), float(shown) if isinstance(shown, Decimal) else shown,
-                   "a price per GB >= 0")
+            refuse(
+                label("overage_rate"),
+                float(shown) if isinstance(shown, Decimal) else shown,
+                "a price per GB >= 0",
+            )
         if rate > MAX_PRICE:
-            raise BillingInputError(f"{label('overage_rate')}: "
-                                    f"{show_value(values['overage_rate'])} is too large; "
-                                    f"accepted: a price per GB from 0 to {MAX_PRICE:,}")
+            raise BillingInputError(
+                f"{label('overage_rate')}: "
+                f"{show_value(values['overage_rate'])} is too large; "
+                f"accepted: a price per GB from 0 to {MAX_PRICE:,}"
+            )
         out["overage_rate"] = rate
     screen = out.get("screen_retention_days")
     share = out.get("screen_share", 0.0)
@@ -315,11 +361,13 @@ def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str,
             raise BillingInputError(
                 f"{label('screen_retention_days')}: not given, so screen recordings would be kept "
                 f"as long as the audio ({out['retention_days']} days), more than the vendor's "
-                f"one-year cap; accepted: {MAX_SCREEN_RETENTION_DAYS} days or fewer")
+                f"one-year cap; accepted: {MAX_SCREEN_RETENTION_DAYS} days or fewer"
+            )
     if screen is not None and screen > MAX_SCREEN_RETENTION_DAYS:
         raise BillingInputError(
             f"{label('screen_retention_days')}: {screen} days is more than the vendor keeps screen "
-            f"recordings (one year); accepted: {MAX_SCREEN_RETENTION_DAYS} days or fewer")
+            f"recordings (one year); accepted: {MAX_SCREEN_RETENTION_DAYS} days or fewer"
+        )
     return out
 
 
@@ -342,8 +390,9 @@ def _window_sum(new: np.ndarray, life_days: int) -> np.ndarray:
     return total
 
 
-def _daily_arrays(settings: StorageSettings, start_date: object, months: object,
-                  timezone: str, *, warn: bool) -> dict[str, np.ndarray]:
+def _daily_arrays(
+    settings: StorageSettings, start_date: object, months: object, timezone: str, *, warn: bool
+) -> dict[str, np.ndarray]:
     months = _check_months(months)
     calendar = BillingCalendar(to_date(start_date, where="start_date"), timezone)
     ks = np.arange(months)
@@ -351,14 +400,19 @@ def _daily_arrays(settings: StorageSettings, start_date: object, months: object,
     days_in = calendar.days(ks)
     horizon = int(days_in.sum())
     if warn:
-        key, longest = max(("retention_days", settings.retention_days),
-                           ("screen_retention_days", settings.screen_retention_days or 0),
-                           key=lambda item: item[1])
+        key, longest = max(
+            ("retention_days", settings.retention_days),
+            ("screen_retention_days", settings.screen_retention_days or 0),
+            key=lambda item: item[1],
+        )
         if longest > horizon:
             warnings.warn(
                 f"{key}: {longest} days is longer than the {horizon}-day horizon "
                 f"({months} billing periods, the contract term); data may stay only for the "
-                "term of the agreement", BillingWarning, stacklevel=3)
+                "term of the agreement",
+                BillingWarning,
+                stacklevel=3,
+            )
     period = np.repeat(ks, days_in)
     calls = np.repeat(settings.calls_by_period(months) / days_in, days_in)
     new_audio = calls * settings.audio_gb_per_call
@@ -379,8 +433,9 @@ def _daily_arrays(settings: StorageSettings, start_date: object, months: object,
     }
 
 
-def storage_daily(settings: StorageSettings, start_date: object, months: int, *,
-                  timezone: str = DEFAULT_TIMEZONE) -> pd.DataFrame:
+def storage_daily(
+    settings: StorageSettings, start_date: object, months: int, *, timezone: str = DEFAULT_TIMEZONE
+) -> pd.DataFrame:
     """Day by day: calls, new and stored GB over ``months`` billing periods from ``start_date``.
 
     The horizon starts with nothing stored (a new org): recordings made before ``start_date``
@@ -413,8 +468,10 @@ def _per_period(values: object, months: int, where: str) -> np.ndarray:
     if arr.ndim == 0:
         arr = np.full(months, float(arr))
     if arr.shape != (months,):
-        raise BillingInputError(f"{where}: {arr.size} values for {months} periods; accepted: one "
-                                "number or one value per period")
+        raise BillingInputError(
+            f"{where}: {arr.size} values for {months} periods; accepted: one "
+            "number or one value per period"
+        )
     if np.any(~np.isfinite(arr)) or np.any(arr < 0):
         raise BillingInputError(f"{where}: a negative or missing value; accepted: GB >= 0")
     return arr
@@ -432,13 +489,21 @@ def check_rate_currency(currency: str, rate: object, *, where: str) -> None:
 USD rate, give the contract's rate per GB in JPY
     """
     if currency != "USD" and rate is None:
-        raise BillingInputError(f"{where}: missing; the default {STORAGE_OVERAGE_USD_PER_GB} is "
-                                f"a USD rate, give the contract's rate per GB in {currency}")
+        raise BillingInputError(
+            f"{where}: missing; the default {STORAGE_OVERAGE_USD_PER_GB} is "
+            f"a USD rate, give the contract's rate per GB in {currency}"
+        )
 
 
-def storage_forecast(settings: StorageSettings, start_date: object, months: int, *,
-                     timezone: str = DEFAULT_TIMEZONE, allowance_gb: object = None,
-                     currency: str = "USD") -> pd.DataFrame:
+def storage_forecast(
+    settings: StorageSettings,
+    start_date: object,
+    months: int,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+    allowance_gb: object = None,
+    currency: str = "USD",
+) -> pd.DataFrame:
     """Per billing period: new GB, billed (peak) storage, allowance, overage and its cost.
 
     Parameters
@@ -478,13 +543,15 @@ def storage_forecast(settings: StorageSettings, start_date: object, months: int,
     starts = np.concatenate(([0], np.cumsum(arrays["days_in"])[:-1]))
     new = np.add.reduceat(arrays["new_audio_gb"] + arrays["new_screen_gb"], starts)
     stored = np.maximum.reduceat(arrays["stored_gb"], starts)
-    frame = pd.DataFrame({
-        "period": np.arange(months),
-        "period_start": arrays["first"].astype(object),
-        "period_end": (arrays["first"] + arrays["days_in"] - 1).astype(object),
-        "new_gb": np.round(new, GB_DECIMALS),
-        "stored_gb": np.round(stored, GB_DECIMALS),
-    })
+    frame = pd.DataFrame(
+        {
+            "period": np.arange(months),
+            "period_start": arrays["first"].astype(object),
+            "period_end": (arrays["first"] + arrays["days_in"] - 1).astype(object),
+            "new_gb": np.round(new, GB_DECIMALS),
+            "stored_gb": np.round(stored, GB_DECIMALS),
+        }
+    )
     if allowance_gb is None:
         frame["allowance_gb"] = np.nan
         frame["overage_gb"] = np.nan
@@ -495,8 +562,11 @@ def storage_forecast(settings: StorageSettings, start_date: object, months: int,
     frame["allowance_gb"] = allowance
     frame["overage_gb"] = overage
     # a loop over periods: one exact invoice line each
-    frame["overage_cost"] = pd.Series([line_amount(float(q), settings.overage_rate, currency)
-                                       for q in overage], index=frame.index, dtype=object)
+    frame["overage_cost"] = pd.Series(
+        [line_amount(float(q), settings.overage_rate, currency) for q in overage],
+        index=frame.index,
+        dtype=object,
+    )
     return frame
 
 
@@ -514,12 +584,20 @@ def steady_state_gb(settings: StorageSettings, calls_per_day: float) -> float:
     58.95
     """
     per_day = _non_negative(calls_per_day, "calls_per_day")
-    return per_day * (settings.audio_life_days * settings.audio_gb_per_call
-                      + settings.screen_life_days * settings.screen_gb_per_call)
+    return per_day * (
+        settings.audio_life_days * settings.audio_gb_per_call
+        + settings.screen_life_days * settings.screen_gb_per_call
+    )
 
 
-def max_retention(settings: StorageSettings, allowance_gb: object, start_date: object,
-                  months: int, *, timezone: str = DEFAULT_TIMEZONE) -> int:
+def max_retention(
+    settings: StorageSettings,
+    allowance_gb: object,
+    start_date: object,
+    months: int,
+    *,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> int:
     """Longest retention (days) keeping every period's billed storage within the allowance.
 
     Only ``retention_days`` varies; a screen retention left unset follows it up to the one-year
@@ -544,9 +622,13 @@ def max_retention(settings: StorageSettings, allowance_gb: object, start_date: o
         screen = settings.screen_retention_days
         if screen is None:
             screen = min(days, MAX_SCREEN_RETENTION_DAYS)
-        trial = StorageSettings(**{**{f.name: getattr(settings, f.name)
-                                      for f in fields(settings)},
-                                   "retention_days": days, "screen_retention_days": screen})
+        trial = StorageSettings(
+            **{
+                **{f.name: getattr(settings, f.name) for f in fields(settings)},
+                "retention_days": days,
+                "screen_retention_days": screen,
+            }
+        )
         arrays = _daily_arrays(trial, start_date, months, timezone, warn=False)
         starts = np.concatenate(([0], np.cumsum(arrays["days_in"])[:-1]))
         stored = np.round(np.maximum.reduceat(arrays["stored_gb"], starts), GB_DECIMALS)
@@ -569,7 +651,16 @@ def max_retention(settings: StorageSettings, allowance_gb: object, start_date: o
 
 __all__ = [
     "check_rate_currency",
-    "DEFAULT_AUDIO_MB_PER_MINUTE", "DEFAULT_SCREEN_MB_PER_MINUTE", "MAX_SCREEN_RETENTION_DAYS",
-    "MB_PER_GB", "GB_DECIMALS", "FORECAST_COLUMNS", "DAILY_COLUMNS", "StorageSettings",
-    "storage_daily", "storage_forecast", "steady_state_gb", "max_retention",
+    "DEFAULT_AUDIO_MB_PER_MINUTE",
+    "DEFAULT_SCREEN_MB_PER_MINUTE",
+    "MAX_SCREEN_RETENTION_DAYS",
+    "MB_PER_GB",
+    "GB_DECIMALS",
+    "FORECAST_COLUMNS",
+    "DAILY_COLUMNS",
+    "StorageSettings",
+    "storage_daily",
+    "storage_forecast",
+    "steady_state_gb",
+    "max_retention",
 ]

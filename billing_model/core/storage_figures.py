@@ -47,8 +47,9 @@ def steady_calls_per_day(calls_per_month: float) -> float:
     return float(calls_per_month) * MONTHS_PER_YEAR / DAYS_PER_YEAR
 
 
-def retention_choice(settings: StorageSettings, retention_days: int, calls_a_day: float,
-                     allowance_gb: float) -> tuple[float, float, float]:
+def retention_choice(
+    settings: StorageSettings, retention_days: int, calls_a_day: float, allowance_gb: float
+) -> tuple[float, float, float]:
     """Steady-state audio GB, screen GB and GB over ``allowance_gb`` when recordings are kept
     ``retention_days`` (the other settings as given): calls a day x days kept x GB per call
     (:func:`billing_model.core.storage.steady_state_gb` per recording kind). A screen recording
@@ -61,8 +62,9 @@ def retention_choice(settings: StorageSettings, retention_days: int, calls_a_day
     """
     # the audio's life alone: without screen recordings, a retention past the screen cap is
     # not refused (the screen's life is capped below)
-    audio_days = dataclasses.replace(settings, retention_days=retention_days,
-                                     screen_share=0.0).audio_life_days
+    audio_days = dataclasses.replace(
+        settings, retention_days=retention_days, screen_share=0.0
+    ).audio_life_days
     if settings.screen_retention_days is not None:
         screen_days = settings.screen_life_days
     else:
@@ -73,8 +75,9 @@ def retention_choice(settings: StorageSettings, retention_days: int, calls_a_day
     return audio, screen, max(audio + screen - allowance_gb, 0.0)
 
 
-def grid_daily(settings: StorageSettings, order_date: object, periods: int, days: int, *,
-               timezone: str) -> dict[str, np.ndarray]:
+def grid_daily(
+    settings: StorageSettings, order_date: object, periods: int, days: int, *, timezone: str
+) -> dict[str, np.ndarray]:
     """The daily model over ``days`` days from the order date, calls only in the scenario's
     ``periods`` billing periods: per day ``calls``, ``new_audio``, ``new_screen`` (GB), their
     running sums ``sum_audio``, ``sum_screen``, and the GB stored ``stored_audio``,
@@ -82,13 +85,16 @@ def grid_daily(settings: StorageSettings, order_date: object, periods: int, days
     largest daily total) and ``new_unrounded`` (new GB before the forecast's rounding)."""
     daily = storage_daily(settings, order_date, periods, timezone=timezone)
     calls = np.zeros(days)
-    calls[:len(daily)] = daily["calls"].to_numpy()
+    calls[: len(daily)] = daily["calls"].to_numpy()
     new_audio = calls * settings.audio_gb_per_call
     new_screen = calls * settings.screen_gb_per_call
     per = daily.groupby("period")
     return {
-        "calls": calls, "new_audio": new_audio, "new_screen": new_screen,
-        "sum_audio": np.cumsum(new_audio), "sum_screen": np.cumsum(new_screen),
+        "calls": calls,
+        "new_audio": new_audio,
+        "new_screen": new_screen,
+        "sum_audio": np.cumsum(new_audio),
+        "sum_screen": np.cumsum(new_screen),
         "stored_audio": _window_sum(new_audio, settings.audio_life_days),
         "stored_screen": _window_sum(new_screen, settings.screen_life_days),
         "largest_day": per["stored_gb"].max().to_numpy(),

@@ -75,11 +75,30 @@ from .sessions import Sessions
 if TYPE_CHECKING:  # pandas is imported where a DataFrame is made
     import pandas as pd
 
-COLUMNS = ["org", "period_start", "period_end", "license", "named_users", "concurrent_users",
-           "peak_concurrent", "raw_peak", "coverage", "logged_in_hours", "billable_hours"]
+COLUMNS = [
+    "org",
+    "period_start",
+    "period_end",
+    "license",
+    "named_users",
+    "concurrent_users",
+    "peak_concurrent",
+    "raw_peak",
+    "coverage",
+    "logged_in_hours",
+    "billable_hours",
+]
 #: ``usage --by-user``: one row per org, period and user (reconciles the vendor's usage report)
-USER_COLUMNS = ["org", "period_start", "period_end", "user_id", "license", "minutes_present",
-                "named", "billed_concurrent"]
+USER_COLUMNS = [
+    "org",
+    "period_start",
+    "period_end",
+    "user_id",
+    "license",
+    "minutes_present",
+    "named",
+    "billed_concurrent",
+]
 N_RANKS = len(LICENSES)
 
 
@@ -96,13 +115,16 @@ class Window:
     def covering(cls, calendar: BillingCalendar, t_min_ns: int, t_max_ns: int) -> Window:
         # a wrong year in some rows would mean decades of per-minute counts, or dates past
         # the calendar's range: checked on the dates first
-        first, last = (np.datetime64(t, "ns").astype("datetime64[D]").astype(object)
-                       for t in (t_min_ns, t_max_ns))
+        first, last = (
+            np.datetime64(t, "ns").astype("datetime64[D]").astype(object)
+            for t in (t_min_ns, t_max_ns)
+        )
         months = (last.year - first.year) * 12 + last.month - first.month + 1
         if months > MAX_PERIODS or first < MIN_DATE or last > MAX_DATE:
             raise BillingInputError(
                 f"sessions: they run from {first} to {last}; accepted: at most {MAX_PERIODS} "
-                f"months of data, from {MIN_DATE} to {MAX_DATE} (check for a wrong year)")
+                f"months of data, from {MIN_DATE} to {MAX_DATE} (check for a wrong year)"
+            )
         k0, k1 = calendar.covering(t_min_ns, t_max_ns)
         return cls.for_periods(calendar, k0, k1)
 
@@ -153,8 +175,10 @@ class UsagePartial:
         if self.region_names is None:
             return {"org": self.org_names[code].astype(str)}
         n = len(self.region_names)
-        return {"org": self.org_names[code // n].astype(str),
-                "region": self.region_names[code % n].astype(str)}
+        return {
+            "org": self.org_names[code // n].astype(str),
+            "region": self.region_names[code % n].astype(str),
+        }
 
     def event_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.events is not None:
@@ -171,13 +195,24 @@ class UsagePartial:
         return segments(*self.events, cuts=cuts)
 
     def __add__(self, other: UsagePartial) -> UsagePartial:
-        if not (np.array_equal(self.org_names, other.org_names)
-                and _same(self.region_names, other.region_names)):
+        if not (
+            np.array_equal(self.org_names, other.org_names)
+            and _same(self.region_names, other.region_names)
+        ):
             raise ValueError("partials of different org or region lists")
-        events = compact_events(*(np.concatenate([x, y]) for x, y in
-                                  zip(self.event_arrays(), other.event_arrays(), strict=True)))
-        return UsagePartial(None, events, _concat_columns([self.users, other.users]),
-                            self.org_names, self.region_names)
+        events = compact_events(
+            *(
+                np.concatenate([x, y])
+                for x, y in zip(self.event_arrays(), other.event_arrays(), strict=True)
+            )
+        )
+        return UsagePartial(
+            None,
+            events,
+            _concat_columns([self.users, other.users]),
+            self.org_names,
+            self.region_names,
+        )
 
 
 def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -190,8 +225,12 @@ def _concat_columns(tables: list[Columns]) -> Columns:
     return {name: np.concatenate([t[name] for t in tables]) for name in tables[0]}
 
 
-def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | None = None,
-                  region_names: np.ndarray | None = None) -> UsagePartial:
+def partial_usage(
+    sessions: Sessions,
+    window: Window,
+    org_names: np.ndarray | None = None,
+    region_names: np.ndarray | None = None,
+) -> UsagePartial:
     """Pool presence runs and per-user totals of ``sessions`` within ``window``.
 
     Every session of a user must be in the same call (a user's sessions are merged here).
@@ -213,8 +252,7 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     if region_names is not None:  # each region of an org its own pool: codes per org and region
         region_names = np.asarray(region_names, dtype=object)
         assert sessions.region_names is not None, "a region axis needs the sessions' regions"
-        region_code = np.searchsorted(region_names.astype(str),
-                                      sessions.region_names.astype(str))
+        region_code = np.searchsorted(region_names.astype(str), sessions.region_names.astype(str))
         axis = org_code[sessions.org].astype(np.int64)
         axis *= len(region_names)
         axis += region_code[sessions.region]
@@ -225,10 +263,15 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     n_per, n_users = window.n_periods, len(sessions.user_ids)
     pieces = sorted_pieces(sessions, window, org_code, n_axis)
     if pieces is None:
-        empty = {"org": np.zeros(0, np.int64), "period": np.zeros(0, np.int64),
-                 "user_id": np.zeros(0, object), "rank": np.zeros(0, np.int8),
-                 "minutes": np.zeros(0, np.int64), "named": np.zeros(0, bool),
-                 "logged_ns": np.zeros(0, np.int64)}
+        empty = {
+            "org": np.zeros(0, np.int64),
+            "period": np.zeros(0, np.int64),
+            "user_id": np.zeros(0, object),
+            "rank": np.zeros(0, np.int8),
+            "minutes": np.zeros(0, np.int64),
+            "named": np.zeros(0, bool),
+            "logged_ns": np.zeros(0, np.int64),
+        }
         no_runs = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
         return UsagePartial(no_runs, None, empty, org_names, region_names)
     key, mark, held, rank, billable = pieces
@@ -244,8 +287,10 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     g_named = np.logical_or.reduceat(billable, first)
     del rank
     # the group (org, period and user) of each piece
-    index = np.repeat(np.arange(len(first), dtype=np.int32 if len(first) < 2**31 else np.int64),
-                      np.diff(first, append=len(new)))
+    index = np.repeat(
+        np.arange(len(first), dtype=np.int32 if len(first) < 2**31 else np.int64),
+        np.diff(first, append=len(new)),
+    )
     del new, first
 
     holds = billable
@@ -283,9 +328,15 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
     g_logged = np.zeros(len(g_key), dtype=np.int64)
     g_logged[np.searchsorted(g_key, t_key)] = t_ns
     del t_key, t_ns
-    users = {"org": g_org, "period": g_op % n_per + window.k0,
-             "user_id": sessions.user_ids[g_key % n_users], "rank": g_rank,
-             "minutes": g_minutes, "named": g_named, "logged_ns": g_logged}
+    users = {
+        "org": g_org,
+        "period": g_op % n_per + window.k0,
+        "user_id": sessions.user_ids[g_key % n_users],
+        "rank": g_rank,
+        "minutes": g_minutes,
+        "named": g_named,
+        "logged_ns": g_logged,
+    }
     return UsagePartial(runs, None, users, org_names, region_names)
 
 
@@ -293,14 +344,19 @@ def partial_usage(sessions: Sessions, window: Window, org_names: np.ndarray | No
 class Settled:
     """Peaks and billed users of every org and period (:func:`settle`)."""
 
-    group: np.ndarray       # sorted groups (org * n_periods + period - k0) with named users
-    peak: np.ndarray        # billable peak per group
-    raw: np.ndarray         # highest level per group
-    users: Columns          # the partial's users, with ``billed`` (bool) and ``group``
+    group: np.ndarray  # sorted groups (org * n_periods + period - k0) with named users
+    peak: np.ndarray  # billable peak per group
+    raw: np.ndarray  # highest level per group
+    users: Columns  # the partial's users, with ``billed`` (bool) and ``group``
 
 
-def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
-           min_minutes: int = DEFAULT_MIN_MINUTES) -> Settled:
+def settle(
+    partial: UsagePartial,
+    window: Window,
+    *,
+    peak_rule: str = "cumulative",
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+) -> Settled:
     """Sweep the pool's events into levels, take the peaks and pick the billed users."""
     peak_rule = check_peak_rule(peak_rule)
     check_min_minutes(min_minutes)
@@ -337,8 +393,14 @@ def settle(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulativ
     return Settled(groups, peak, raw, {**users, "billed": billed, "group": u_group})
 
 
-def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "cumulative",
-                   min_minutes: int = DEFAULT_MIN_MINUTES, by_user: bool = False) -> Columns:
+def finalize_usage(
+    partial: UsagePartial,
+    window: Window,
+    *,
+    peak_rule: str = "cumulative",
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+    by_user: bool = False,
+) -> Columns:
     """The usage rows from the sum of all partitions' partials (see module docstring), as
     columns: those of :data:`COLUMNS` but ``coverage``, and ``period`` (k); dates are
     ``datetime64[D]``.
@@ -355,8 +417,9 @@ def finalize_usage(partial: UsagePartial, window: Window, *, peak_rule: str = "c
     key = users["group"][named] * N_RANKS + rank
     keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     inverse = inverse.reshape(-1)
-    billed = np.bincount(inverse, weights=users["billed"][named],
-                         minlength=len(keys)).astype(np.int64)
+    billed = np.bincount(inverse, weights=users["billed"][named], minlength=len(keys)).astype(
+        np.int64
+    )
     logged, billable = hour_totals(users["logged_ns"][named], inverse, len(keys))
     group, r_idx = keys // N_RANKS, keys % N_RANKS
     g_index = np.searchsorted(s.group, group)
@@ -391,8 +454,7 @@ def daily_usage(partial: UsagePartial, window: Window) -> Columns:
     regions; ordered by org (and region), then day."""
     days, starts = day_starts(window.calendar, window.k0, window.k1, int(window.bounds[0]))
     code, day, peak, minutes = daily_rows(*partial.segments(starts[1:-1]), days, starts)
-    return {**partial.place(code), "day": day, "peak_concurrent": peak,
-            "minutes_at_peak": minutes}
+    return {**partial.place(code), "day": day, "peak_concurrent": peak, "minutes_at_peak": minutes}
 
 
 def _user_rows(s: Settled, partial: UsagePartial, window: Window) -> Columns:
@@ -423,12 +485,17 @@ def to_frame(columns: Columns) -> pd.DataFrame:
     """A DataFrame of engine columns (dates as ``datetime.date``, as the API has returned)."""
     import pandas as pd
 
-    return pd.DataFrame({name: values.astype(object) if values.dtype.kind == "M" else values
-                         for name, values in columns.items()})
+    return pd.DataFrame(
+        {
+            name: values.astype(object) if values.dtype.kind == "M" else values
+            for name, values in columns.items()
+        }
+    )
 
 
-def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, partial: UsagePartial,
-                      window: Window) -> None:
+def _warn_mixed_tiers(
+    group: np.ndarray, rank: np.ndarray, partial: UsagePartial, window: Window
+) -> None:
     """Warn for each org and period whose named users hold more than one of PureCloud 1-3
     (``group`` and ``rank``: the distinct pairs, sorted)."""
     pool = rank >= POOL_MIN_RANK
@@ -442,7 +509,9 @@ def _warn_mixed_tiers(group: np.ndarray, rank: np.ndarray, partial: UsagePartial
         warnings.warn(
             f"org {name}, period from {window.calendar.first_day(k + window.k0)}: "
             f"mixes {tiers} users; the FAQ says one org cannot mix PureCloud 1, 2 and 3",
-            BillingWarning, stacklevel=3)
+            BillingWarning,
+            stacklevel=3,
+        )
 
 
 def usage_window(sessions: Sessions, calendar: BillingCalendar) -> Window:
@@ -463,17 +532,24 @@ def order_date_at(first_ns: int, timezone: str = DEFAULT_TIMEZONE) -> dt.date:
     """The local date of the UTC instant ``first_ns``, as the default order date (the Dask
     engine knows the earliest start, not the sessions)."""
     first = dt.datetime.fromtimestamp(int(first_ns) // 10**9, dt.UTC).astimezone(
-        get_timezone(timezone))
+        get_timezone(timezone)
+    )
     # checked here, so that a date out of range is not blamed on an order date nobody gave
     return to_date(first.date(), where="sessions: the earliest session (the default order date)")
 
 
-def compute_usage(sessions: Sessions, *, order_date: object = None,
-                  timezone: str = DEFAULT_TIMEZONE,
-                  peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False, daily: bool = False
-                  ) -> pd.DataFrame:
+def compute_usage(
+    sessions: Sessions,
+    *,
+    order_date: object = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    peak_rule: str = "cumulative",
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+    periods: tuple[int, int] | None = None,
+    as_of: int | None = None,
+    by_user: bool = False,
+    daily: bool = False,
+) -> pd.DataFrame:
     """Billable named users and concurrent peaks per org, billing period and license.
 
     Parameters
@@ -516,36 +592,60 @@ def compute_usage(sessions: Sessions, *, order_date: object = None,
       license  named_users  peak_concurrent
     0     pc2            2                2
     """
-    return to_frame(usage_columns(sessions, order_date=order_date, timezone=timezone,
-                                  peak_rule=peak_rule, min_minutes=min_minutes,
-                                  periods=periods, as_of=as_of, by_user=by_user,
-                                  daily=daily))
+    return to_frame(
+        usage_columns(
+            sessions,
+            order_date=order_date,
+            timezone=timezone,
+            peak_rule=peak_rule,
+            min_minutes=min_minutes,
+            periods=periods,
+            as_of=as_of,
+            by_user=by_user,
+            daily=daily,
+        )
+    )
 
 
-def usage_columns(sessions: Sessions, *, order_date: object = None,
-                  timezone: str = DEFAULT_TIMEZONE,
-                  peak_rule: str = "cumulative", min_minutes: int = DEFAULT_MIN_MINUTES,
-                  periods: tuple[int, int] | None = None, as_of: int | None = None,
-                  by_user: bool = False, daily: bool = False) -> Columns:
+def usage_columns(
+    sessions: Sessions,
+    *,
+    order_date: object = None,
+    timezone: str = DEFAULT_TIMEZONE,
+    peak_rule: str = "cumulative",
+    min_minutes: int = DEFAULT_MIN_MINUTES,
+    periods: tuple[int, int] | None = None,
+    as_of: int | None = None,
+    by_user: bool = False,
+    daily: bool = False,
+) -> Columns:
     """:func:`compute_usage` as NumPy columns (dates ``datetime64[D]``), without pandas: what
     the command line writes."""
-    calendar = BillingCalendar(order_date if order_date is not None
-                               else default_order_date(sessions, timezone), timezone)
-    window = (Window.for_periods(calendar, *periods) if periods
-              else usage_window(sessions, calendar))
+    calendar = BillingCalendar(
+        order_date if order_date is not None else default_order_date(sessions, timezone), timezone
+    )
+    window = Window.for_periods(calendar, *periods) if periods else usage_window(sessions, calendar)
     partial = partial_usage(sessions, window)
     if daily:
         check_peak_rule(peak_rule)
         check_min_minutes(min_minutes)
         return daily_usage(partial, window)
-    columns = finalize_usage(partial, window, peak_rule=peak_rule, min_minutes=min_minutes,
-                             by_user=by_user)
+    columns = finalize_usage(
+        partial, window, peak_rule=peak_rule, min_minutes=min_minutes, by_user=by_user
+    )
     del partial
     start, end = sessions.span()
-    columns = mark_coverage(columns, calendar, window.k0, window.k1, start,
-                            end if as_of is None else max(end, int(as_of)))
-    return {name: columns[name]
-            for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)}
+    columns = mark_coverage(
+        columns,
+        calendar,
+        window.k0,
+        window.k1,
+        start,
+        end if as_of is None else max(end, int(as_of)),
+    )
+    return {
+        name: columns[name] for name in output_names(USER_COLUMNS if by_user else COLUMNS, columns)
+    }
 
 
 def output_names(names: list[str], columns: Columns) -> list[str]:
@@ -556,9 +656,14 @@ def output_names(names: list[str], columns: Columns) -> list[str]:
     return [*names, "period"]
 
 
-def concurrency_profile(sessions: Sessions, start_ns: int, end_ns: int, *,
-                        step_minutes: int = 1, pool_only: bool = False
-                        ) -> pd.DataFrame:
+def concurrency_profile(
+    sessions: Sessions,
+    start_ns: int,
+    end_ns: int,
+    *,
+    step_minutes: int = 1,
+    pool_only: bool = False,
+) -> pd.DataFrame:
     """Users present at each minute mark between two instants (for charts): the sampled
     presence the peaks are computed from.
 

@@ -52,8 +52,11 @@ def first_measured_period(usage: pd.DataFrame) -> tuple[int, int, int]:
     measured = per[per["named_users"] > 0]
     if not len(measured):
         return 0, 0, 0
-    return (int(measured.index[0]), int(measured["named_users"].iloc[0]),
-            int(measured["peak_concurrent"].iloc[0]))
+    return (
+        int(measured.index[0]),
+        int(measured["named_users"].iloc[0]),
+        int(measured["peak_concurrent"].iloc[0]),
+    )
 
 
 def pool_billable_hours(usage: pd.DataFrame, k: int) -> int:

@@ -40,11 +40,16 @@ def shown(value: Any) -> str:
     ('-5', "'abc'", '2.5')
     >>> shown([1] * 1000)[-29:]
     '1, 1, 1... (3,000 characters)'
+    >>> shown("x" * 300)[-26:]  # text: quoted to its cut, and its own length
+    "xxxxx...' (300 characters)"
     """
     text = str(value) if isinstance(value, Decimal) else repr(value)
     if len(text) <= MAX_SHOWN:
         return text
-    return f"{text[:MAX_SHOWN - 3]}... ({len(text):,} characters)"
+    if isinstance(value, str):
+        head = repr(value[: MAX_SHOWN - 5])
+        return f"{head[:-1]}...{head[-1]} ({len(value):,} characters)"
+    return f"{text[: MAX_SHOWN - 3]}... ({len(text):,} characters)"
 
 
 def refuse(where: str, value: Any, accepted: str) -> NoReturn:
@@ -60,8 +65,10 @@ def _finite(value: int | float | Decimal) -> bool:
 
 def _bounds(key: str, minimum: int | None, maximum: int | None) -> tuple[Any, Any]:
     limit: Limit = LIMITS[key]
-    return (limit.minimum if minimum is None else minimum,
-            limit.maximum if maximum is None else maximum)
+    return (
+        limit.minimum if minimum is None else minimum,
+        limit.maximum if maximum is None else maximum,
+    )
 
 
 def _range(noun: str, low: Any, high: Any) -> str:
@@ -69,8 +76,14 @@ def _range(noun: str, low: Any, high: Any) -> str:
     return show.replace("a whole number", noun, 1).replace("a number", noun, 1)
 
 
-def whole(value: Any, where: str, key: str = "count", *, minimum: int | None = None,
-          maximum: int | None = None) -> int:
+def whole(
+    value: Any,
+    where: str,
+    key: str = "count",
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
     """A whole number within ``LIMITS[key]`` (``minimum``/``maximum`` narrow it)."""
     low, high = _bounds(key, minimum, maximum)
     ok = not isinstance(value, bool) and isinstance(value, int | Decimal | float)
@@ -88,8 +101,11 @@ def number(value: Any, where: str, key: str = "price") -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         refuse(where, value, _range("a number", low, high))
     try:
-        exact = value if isinstance(value, Decimal) else Decimal(
-            str(value) if isinstance(value, int) else repr(value))
+        exact = (
+            value
+            if isinstance(value, Decimal)
+            else Decimal(str(value) if isinstance(value, int) else repr(value))
+        )
     except (InvalidOperation, ValueError):
         refuse(where, value, _range("a number", low, high))
     if not exact.is_finite() or not low <= exact <= high:

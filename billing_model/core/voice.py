@@ -130,9 +130,16 @@ class VoiceCalls:
         return len(self.start_ns)
 
     @classmethod
-    def from_values(cls, start: Sequence[Any], duration_s: Sequence[int], *,
-                    total_cost: Sequence[Any] | None = None, rate: Sequence[Any] | None = None,
-                    currency: str = "USD", source: str = "voice report") -> VoiceCalls:
+    def from_values(
+        cls,
+        start: Sequence[Any],
+        duration_s: Sequence[int],
+        *,
+        total_cost: Sequence[Any] | None = None,
+        rate: Sequence[Any] | None = None,
+        currency: str = "USD",
+        source: str = "voice report",
+    ) -> VoiceCalls:
         """Calls from Python values (tests, notebooks): ISO instants (UTC when written without
         an offset, as the vendor's report), whole seconds, costs and rates as decimal text or
         numbers (``None``: not given)."""
@@ -155,8 +162,17 @@ class VoiceCalls:
 
         cost, has_cost, cost_scale = units(total_cost)
         rate_units, _has_rate, rate_scale = units(rate)
-        return cls(starts.reshape(n), np.asarray(duration_s, dtype=np.int64), cost, has_cost,
-                   cost_scale, rate_units, rate_scale, currency, source)
+        return cls(
+            starts.reshape(n),
+            np.asarray(duration_s, dtype=np.int64),
+            cost,
+            has_cost,
+            cost_scale,
+            rate_units,
+            rate_scale,
+            currency,
+            source,
+        )
 
     def computed_cost_units(self) -> np.ndarray:
         """Rate x adjusted minutes of every call, in units of ``10**-(rate_scale + 1)`` (the
@@ -230,14 +246,21 @@ def voice_telephony(calls: VoiceCalls, order_date: object, periods: int) -> Voic
     given = calls.has_cost[inside]
     counts = np.bincount(group, minlength=periods)
     cost = _sum_by_group(np.where(given, calls.cost_units[inside], 0), group, periods)
-    computed = _sum_by_group(np.where(given, 0, calls.computed_cost_units()[inside]), group,
-                             periods)
+    computed = _sum_by_group(
+        np.where(given, 0, calls.computed_cost_units()[inside]), group, periods
+    )
     charges = tuple(
-        round_money(Decimal(a).scaleb(-calls.cost_scale)
-                    + Decimal(b).scaleb(-(calls.rate_scale + 1)), calls.currency)
-        for a, b in zip(cost, computed, strict=True))
+        round_money(
+            Decimal(a).scaleb(-calls.cost_scale) + Decimal(b).scaleb(-(calls.rate_scale + 1)),
+            calls.currency,
+        )
+        for a, b in zip(cost, computed, strict=True)
+    )
     outside = calls.start_ns[~inside]
     return VoiceTelephony(
-        charges=charges, calls=tuple(int(c) for c in counts), before=int((k < 0).sum()),
+        charges=charges,
+        calls=tuple(int(c) for c in counts),
+        before=int((k < 0).sum()),
         after=int((k >= periods).sum()),
-        outside_ns=(int(outside.min()), int(outside.max())) if len(outside) else None)
+        outside_ns=(int(outside.min()), int(outside.max())) if len(outside) else None,
+    )

@@ -8,8 +8,7 @@ The Summary sheet prices the named model of one period with
 from __future__ import annotations
 
 
-def break_even_rate(named_cost: str, concurrent_users: str,
-                    decimals: str = "MoneyDecimals") -> str:
+def break_even_rate(named_cost: str, concurrent_users: str, decimals: str = "MoneyDecimals") -> str:
     """named cost / concurrent quantity, rounded half up to the currency's decimals but never
     fewer than 2; empty without concurrent users (twin of
     :func:`billing_model.core.compare.break_even_rate`).
@@ -17,5 +16,4 @@ def break_even_rate(named_cost: str, concurrent_users: str,
     >>> break_even_rate("B5", "B6")
     'IF(B6=0,"",ROUND(B5/B6,MAX(MoneyDecimals,2)))'
     """
-    return (f'IF({concurrent_users}=0,"",'
-            f"ROUND({named_cost}/{concurrent_users},MAX({decimals},2)))")
+    return f'IF({concurrent_users}=0,"",ROUND({named_cost}/{concurrent_users},MAX({decimals},2)))'

@@ -33,28 +33,41 @@ def due_date(invoice: str, payment_terms_days: str = "PaymentTermsDays") -> str:
     return f"{invoice}+{payment_terms_days}"
 
 
-def ramp_quantity(k: int | str, users: str, *, ramp_months: str = "RampMonths",
-                  term_end: str = "TermEnd", ramp_policy: str = "RampPolicy") -> str:
+def ramp_quantity(
+    k: int | str,
+    users: str,
+    *,
+    ramp_months: str = "RampMonths",
+    term_end: str = "TermEnd",
+    ramp_policy: str = "RampPolicy",
+) -> str:
     """Users billed for ramp period ``k`` (``user_quantities(...)["ramp"]``)."""
-    return (f'IF(AND({k}<{ramp_months},{k}<{term_end},{ramp_policy}="actual-usage"),'
-            f"{users},0)")
+    return f'IF(AND({k}<{ramp_months},{k}<{term_end},{ramp_policy}="actual-usage"),{users},0)'
 
 
-def prepay_quantity(k: int | str, committed: str, *, ramp_months: str = "RampMonths",
-                    term_end: str = "TermEnd") -> str:
+def prepay_quantity(
+    k: int | str, committed: str, *, ramp_months: str = "RampMonths", term_end: str = "TermEnd"
+) -> str:
     """Committed users billed in advance for term period ``k``
     (``user_quantities(...)["prepay"]``); ``term_end``: ramp + term."""
     return f"IF(AND({k}>={ramp_months},{k}<{term_end}),{committed},0)"
 
 
-def overage_quantity(k: int | str, users: str, committed: str, *,
-                     ramp_months: str = "RampMonths", term_end: str = "TermEnd") -> str:
+def overage_quantity(
+    k: int | str,
+    users: str,
+    committed: str,
+    *,
+    ramp_months: str = "RampMonths",
+    term_end: str = "TermEnd",
+) -> str:
     """Users above the commitment in term period ``k`` (``user_quantities(...)["overage"]``)."""
     return f"IF(AND({k}>={ramp_months},{k}<{term_end}),MAX({users}-{committed},0),0)"
 
 
-def month_to_month_quantity(k: int | str, users: str, *, term_end: str = "TermEnd",
-                            periods: str = "Periods") -> str:
+def month_to_month_quantity(
+    k: int | str, users: str, *, term_end: str = "TermEnd", periods: str = "Periods"
+) -> str:
     """Users billed month to month in period ``k`` after the term
     (``user_quantities(...)["month_to_month"]``): the actual users from ``term_end`` (ramp +
     term) to ``periods`` (ramp + term + months after the term), docs/rules.md#month-to-month."""
@@ -67,8 +80,7 @@ def telephony_quantity(k: int | str, charge: str, *, periods: str = "Periods") -
     return f"IF(AND({k}<{periods},{charge}<>0),1,0)"
 
 
-def fair_use_overage(k: int | str, used: str, allowance: str, *,
-                     periods: str = "Periods") -> str:
+def fair_use_overage(k: int | str, used: str, allowance: str, *, periods: str = "Periods") -> str:
     """Usage above the allowance in period ``k`` (twin of
     :func:`billing_model.core.invoices.fair_use_overage`); rounded to 9 decimals so float noise of
     the sheet's sums does not bill a line the engine's exact decimals leave out."""
@@ -97,15 +109,15 @@ def first_year_end(order_date: str = "OrderDate") -> str:
     return period_start(FIRST_YEAR_MONTHS, order_date)
 
 
-def invoiced_before(day: str, dates: str = "LineInvoiceDate",
-                    amounts: str = "LineAmount") -> str:
+def invoiced_before(day: str, dates: str = "LineInvoiceDate", amounts: str = "LineAmount") -> str:
     """The amount of the lines dated before ``day`` (twin of
     :func:`billing_model.core.invoices.invoiced_to_date`; ``dates="LineDueDate"`` for cash)."""
     return f'SUMIF({dates},"<"&{day},{amounts})'
 
 
-def first_year_cost(dates: str = "LineInvoiceDate", amounts: str = "LineAmount",
-                    order_date: str = "OrderDate") -> str:
+def first_year_cost(
+    dates: str = "LineInvoiceDate", amounts: str = "LineAmount", order_date: str = "OrderDate"
+) -> str:
     """First-year cost: invoiced before :func:`first_year_end` (twin of
     :func:`billing_model.core.invoices.first_year_cost`; ``dates="LineDueDate"`` for
     first-year cash).

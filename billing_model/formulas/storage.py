@@ -17,16 +17,19 @@ def gb_per_call(share: str, avg_minutes: str, mb_per_minute: str) -> str:
     return f"{share}*{avg_minutes}*{mb_per_minute}/{MB_PER_GB}"
 
 
-def audio_life_days(retention: str = "RetentionDays",
-                    archive_after: str = "ArchiveAfterDays") -> str:
+def audio_life_days(
+    retention: str = "RetentionDays", archive_after: str = "ArchiveAfterDays"
+) -> str:
     """Days audio counts: retention, or until archived (``StorageSettings.audio_life_days``);
     a blank ``archive_after`` means never archived."""
     return f'IF({archive_after}="",{retention},MIN({retention},{archive_after}))'
 
 
-def screen_life_days(retention: str = "RetentionDays",
-                     screen_retention: str = "ScreenRetentionDays",
-                     archive_after: str = "ArchiveAfterDays") -> str:
+def screen_life_days(
+    retention: str = "RetentionDays",
+    screen_retention: str = "ScreenRetentionDays",
+    archive_after: str = "ArchiveAfterDays",
+) -> str:
     """Days a screen recording counts: its retention (blank: the audio's), or until archived
     (``StorageSettings.screen_life_days``)."""
     keep = f'IF({screen_retention}="",{retention},{screen_retention})'
@@ -37,8 +40,10 @@ def window_sum(cumulative: str, day: str, life_days: str, cumulative_column: str
     """Sum of the last ``life_days`` days' values, day ``day`` included (twin of
     ``storage._window_sum``): ``cumulative`` is this day's running sum, ``cumulative_column``
     the whole column of running sums (day 0 in its first row)."""
-    return (f"IF({life_days}<=0,0,MAX({cumulative}-IF({day}-{life_days}>=0,"
-            f"INDEX({cumulative_column},{day}-{life_days}+1),0),0))")
+    return (
+        f"IF({life_days}<=0,0,MAX({cumulative}-IF({day}-{life_days}>=0,"
+        f"INDEX({cumulative_column},{day}-{life_days}+1),0),0))"
+    )
 
 
 def round_gb(x: str) -> str:

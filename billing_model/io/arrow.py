@@ -46,13 +46,14 @@ def numpy(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         if pa.types.is_boolean(arr.type):
             bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
             unpacked = np.unpackbits(bits, count=arr.offset + len(arr), bitorder="little")
-            return unpacked[arr.offset:].view(bool)
+            return unpacked[arr.offset :].view(bool)
         dtype = _fixed_width(arr.type)
         if dtype is not None:
             if len(arr) == 0:
                 return np.zeros(0, dtype=dtype)
-            return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr),
-                                 offset=arr.offset * dtype.itemsize)
+            return np.frombuffer(
+                arr.buffers()[1], dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+            )
     return arr.to_numpy(zero_copy_only=False)
 
 
@@ -97,8 +98,9 @@ def strings(values) -> pa.StringArray:
     encoded = [str(v).encode() for v in values]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return pa.StringArray.from_buffers(len(encoded), pa.py_buffer(offsets),
-                                       pa.py_buffer(b"".join(encoded)))
+    return pa.StringArray.from_buffers(
+        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
+    )
 
 
 #: the empty string as an Arrow scalar (a Python "" passed to a compute function is converted

@@ -16,8 +16,9 @@ class WriteError(BillingInputError):
     (``"no space left on device"``) let a caller name what the user asked for instead."""
 
     def __init__(self, target: Path, reason: str):
-        super().__init__(f"{target}: cannot be written ({reason}); accepted: a file in a "
-                         "folder you can write to")
+        super().__init__(
+            f"{target}: cannot be written ({reason}); accepted: a file in a folder you can write to"
+        )
         self.target, self.reason = target, reason
 
 
@@ -32,8 +33,9 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         raise BillingInputError(f"{target}: is a folder; accepted: a file name to write")
     for parent in target.parents:
         if parent.exists() and not parent.is_dir():
-            raise BillingInputError(f"{target}: {parent} is a file, not a folder; accepted: a "
-                                    "file in a folder")
+            raise BillingInputError(
+                f"{target}: {parent} is a file, not a folder; accepted: a file in a folder"
+            )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

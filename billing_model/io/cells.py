@@ -104,8 +104,7 @@ def excel_safe(func: Callable) -> Callable:
             return _error_text(str(exc))
         except Exception as exc:  # never raise into Excel
             logger.exception("%s failed", func.__name__)
-            return _error_text(f"unexpected error in {func.__name__}: "
-                               f"{type(exc).__name__}: {exc}")
+            return _error_text(f"unexpected error in {func.__name__}: {type(exc).__name__}: {exc}")
 
     return wrapper
 
@@ -140,16 +139,19 @@ def read_column(values: Cell, name: str) -> list:
             return [cell for (cell,) in values]
         except ValueError:
             width = max(len(row) for row in values)
-            raise BillingInputError(f"{name}: a range {width} columns wide; accepted: one "
-                                    "column (or one row) of cells") from None
+            raise BillingInputError(
+                f"{name}: a range {width} columns wide; accepted: one column (or one row) of cells"
+            ) from None
     return list(values)
 
 
 def trim_trailing(columns: dict[str, list]) -> dict[str, list]:
     """Pad the columns to one length, then drop the rows blank in all of them at the end."""
     n = max((len(col) for col in columns.values()), default=0)
-    padded = {name: col if len(col) == n else col + [None] * (n - len(col))
-              for name, col in columns.items()}
+    padded = {
+        name: col if len(col) == n else col + [None] * (n - len(col))
+        for name, col in columns.items()
+    }
     while n and all(_is_blank(col[n - 1]) for col in padded.values()):
         n -= 1
     return {name: col if len(col) == n else col[:n] for name, col in padded.items()}
@@ -175,8 +177,9 @@ def read_text(value: Cell, name: str, default: str | None = None) -> str:
     return str(value).strip()
 
 
-def read_number(value: Cell, name: str, default: float | None = None,
-            accepted: str = "a number") -> float:
+def read_number(
+    value: Cell, name: str, default: float | None = None, accepted: str = "a number"
+) -> float:
     value = scalar(value)
     if value is None:
         if default is None:
@@ -187,11 +190,11 @@ def read_number(value: Cell, name: str, default: float | None = None,
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise BillingInputError(f"{name}: {value!r} is not a number; accepted: "
-                                f"{accepted}") from None
+        raise BillingInputError(
+            f"{name}: {value!r} is not a number; accepted: {accepted}"
+        ) from None
     if not math.isfinite(number):
-        raise BillingInputError(f"{name}: {value!r} is not a finite number; accepted: "
-                                f"{accepted}")
+        raise BillingInputError(f"{name}: {value!r} is not a finite number; accepted: {accepted}")
     return number
 
 
@@ -202,8 +205,10 @@ def read_whole(value: Cell, name: str, default: int | None = None, minimum: int 
     if not number.is_integer() or number < minimum:
         raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}")
     if number >= EXACT_WHOLE:  # int(1e308) is 309 digits nobody typed: refused as typed
-        raise BillingInputError(f"{name}: {_show(value)} is not accepted; accepted: {accepted}"
-                                " of at most 15 digits (as Excel keeps them)")
+        raise BillingInputError(
+            f"{name}: {_show(value)} is not accepted; accepted: {accepted}"
+            " of at most 15 digits (as Excel keeps them)"
+        )
     return int(number)
 
 
@@ -220,6 +225,7 @@ def read_timezone(value: Cell, default: str = "UTC") -> str:
 
 
 # --- dates and times -------------------------------------------------------------------------
+
 
 def _serials_to_ns(serial: np.ndarray) -> np.ndarray:
     """Excel serial day numbers (1900 system) to epoch nanoseconds, rounded to the millisecond."""
@@ -258,8 +264,11 @@ def _instant_column(values: list, name: str) -> tuple[pa.Array, bool]:
             index = index.tz_convert("UTC").tz_localize(None)
         mask = np.asarray(index.isna())
         ns = _round_ms(np.where(mask, 0, index.as_unit("ns").asi8))
-        return pa.array(ns, type=pa.timestamp("ns", tz="UTC" if aware else None),
-                        mask=mask if mask.any() else None), aware
+        return pa.array(
+            ns,
+            type=pa.timestamp("ns", tz="UTC" if aware else None),
+            mask=mask if mask.any() else None,
+        ), aware
     return _mixed_column(values, name), False
 
 
@@ -271,13 +280,16 @@ def _serial_column(values: list, name: str) -> pa.Array:
         i = int(np.flatnonzero(bad)[0])
         raise BillingInputError(
             f"{name}: row {i + 1}: {_show(values[i])} is not a date and time (an Excel error "
-            "value such as #N/A?); accepted: Excel dates and times, or ISO 8601 text")
+            "value such as #N/A?); accepted: Excel dates and times, or ISO 8601 text"
+        )
     late = ~mask & (serial >= _LATEST_SERIAL)
     if late.any():  # past the nanosecond timestamps' year 2262 they wrapped: 9999 said 1816
         i = int(np.flatnonzero(late)[0])
         day = dt.date(1970, 1, 1) + dt.timedelta(days=math.floor(serial[i]) - EXCEL_EPOCH_SERIAL)
-        raise BillingInputError(f"{name}: row {i + 1}: {day.isoformat()} is out of range; "
-                                f"accepted: dates up to {MAX_DATE.isoformat()} (check the year)")
+        raise BillingInputError(
+            f"{name}: row {i + 1}: {day.isoformat()} is out of range; "
+            f"accepted: dates up to {MAX_DATE.isoformat()} (check the year)"
+        )
     ns = _serials_to_ns(np.where(mask, EXCEL_EPOCH_SERIAL, serial))
     return pa.array(ns, type=pa.timestamp("ns"), mask=mask if mask.any() else None)
 
@@ -344,15 +356,20 @@ def read_instant(value: Cell, name: str, timezone: str, *, day_end: bool = False
 
 # --- sessions --------------------------------------------------------------------------------
 
-def read_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
-              timezone: str) -> Sessions | None:
+
+def read_sessions(
+    user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell, timezone: str
+) -> Sessions | None:
     """Sessions from the sheet's columns (None when every row is blank).
 
     Rows are numbered within the ranges given (row 1 is the first cell of each range).
     """
     license_one = None
-    cols = {"user_ids": read_column(user_ids, "user_ids"), "starts": read_column(starts, "starts"),
-            "ends": read_column(ends, "ends")}
+    cols = {
+        "user_ids": read_column(user_ids, "user_ids"),
+        "starts": read_column(starts, "starts"),
+        "ends": read_column(ends, "ends"),
+    }
     if licenses is not None:
         lic = read_column(licenses, "licenses")
         if len(lic) == 1:  # one license for every session
@@ -369,15 +386,19 @@ def read_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
     user = _user_column(trimmed["user_ids"])
     start, start_aware = _instant_column(trimmed["starts"], "starts")
     end, end_aware = _instant_column(trimmed["ends"], "ends")
-    nulls = {name: arr.is_null().to_numpy(zero_copy_only=False)
-             for name, arr in (("user_id", user), ("start", start), ("end", end))}
+    nulls = {
+        name: arr.is_null().to_numpy(zero_copy_only=False)
+        for name, arr in (("user_id", user), ("start", start), ("end", end))
+    }
     empty = nulls["user_id"] & nulls["start"] & nulls["end"]
     partial = (nulls["user_id"] | nulls["start"] | nulls["end"]) & ~empty
     if partial.any():
         i = int(np.flatnonzero(partial)[0])
         missing = next(name for name in ("user_id", "start", "end") if nulls[name][i])
-        raise BillingInputError(f"row {i + 1}: the {missing} is blank; each session needs a "
-                                "user id, a start and an end (or leave the whole row blank)")
+        raise BillingInputError(
+            f"row {i + 1}: the {missing} is blank; each session needs a "
+            "user id, a start and an end (or leave the whole row blank)"
+        )
     kept = np.flatnonzero(~empty)
     columns = {"user_id": user, "start": start, "end": end}
     if "licenses" in cols:
@@ -385,8 +406,10 @@ def read_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
         blank = lic_arr.is_null().to_numpy(zero_copy_only=False) & ~empty
         if blank.any():
             i = int(np.flatnonzero(blank)[0])
-            raise BillingInputError(f"licenses: row {i + 1} is blank; give every session a "
-                                    "license, one license for all (e.g. \"pc2\"), or none")
+            raise BillingInputError(
+                f"licenses: row {i + 1} is blank; give every session a "
+                'license, one license for all (e.g. "pc2"), or none'
+            )
         columns["license"] = lic_arr
     if len(kept) < n:
         index = pa.array(kept)
@@ -397,12 +420,19 @@ def read_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
     for key, aware in (("start", start_aware), ("end", end_aware)):
         col = columns[key]
         if (aware or timezone == "UTC") and pa.types.is_timestamp(col.type):
-            columns[key] = col.cast(pa.int64()).view(pa.timestamp("ns", tz="UTC")) \
-                if col.type.tz is None else col
+            columns[key] = (
+                col.cast(pa.int64()).view(pa.timestamp("ns", tz="UTC"))
+                if col.type.tz is None
+                else col
+            )
     table = pa.table(columns)
-    chunk = normalize_table(table, where=lambda i: f"row {int(kept[i]) + 1}", source="sessions",
-                            default_license=license_one or DEFAULT_LICENSE,
-                            input_timezone=timezone)
+    chunk = normalize_table(
+        table,
+        where=lambda i: f"row {int(kept[i]) + 1}",
+        source="sessions",
+        default_license=license_one or DEFAULT_LICENSE,
+        input_timezone=timezone,
+    )
     return combine([chunk], source="sessions")
 
 
@@ -411,14 +441,16 @@ def _user_column(values: list) -> pa.Array:
     try:
         arr = pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        arr = pa.array([None if _is_blank(v) else read_text(v, "user_ids") for v in values],
-                       type=pa.string())
+        arr = pa.array(
+            [None if _is_blank(v) else read_text(v, "user_ids") for v in values], type=pa.string()
+        )
     arr = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
 
 
-def period_window(sessions: Sessions, period_start: Cell, period_end: Cell,
-                   timezone: str) -> Window:
+def period_window(
+    sessions: Sessions, period_start: Cell, period_end: Cell, timezone: str
+) -> Window:
     """One analysis window on the UTC minute grid: [period_start, period_end), or the data's
     span. A period_end without a time of day is the last day included."""
     if scalar(period_start) is None:
@@ -430,15 +462,23 @@ def period_window(sessions: Sessions, period_start: Cell, period_end: Cell,
     else:
         m1 = -(-read_instant(period_end, "period_end", timezone, day_end=True) // NS_PER_MINUTE)
     if m1 <= m0:
-        raise BillingInputError("period_end: is not after period_start; accepted: a later date "
-                                "(a date alone is the last day included)")
+        raise BillingInputError(
+            "period_end: is not after period_start; accepted: a later date "
+            "(a date alone is the last day included)"
+        )
     first_day = np.datetime64(m0 * NS_PER_MINUTE // NS_PER_DAY, "D").astype(object)
     return Window(BillingCalendar(first_day, "UTC"), 0, 1, np.array([m0, m1], dtype=np.int64))
 
 
-def window_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
-                    period_start: Cell, period_end: Cell, timezone: Cell
-                    ) -> tuple[Sessions, Window] | None:
+def window_sessions(
+    user_ids: Cell,
+    starts: Cell,
+    ends: Cell,
+    licenses: Cell,
+    period_start: Cell,
+    period_end: Cell,
+    timezone: Cell,
+) -> tuple[Sessions, Window] | None:
     """One window's sessions and the window, read from cells (None when there are no
     sessions); :func:`billing_model.service.window_usage` counts them."""
     tz = read_timezone(timezone)
@@ -448,9 +488,15 @@ def window_sessions(user_ids: Cell, starts: Cell, ends: Cell, licenses: Cell,
     return sessions, period_window(sessions, period_start, period_end, tz)
 
 
-def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
-                   period_end: Cell, step_minutes: Cell, timezone: Cell
-                   ) -> tuple[Sessions, int, int, int, str]:
+def profile_inputs(
+    user_ids: Cell,
+    starts: Cell,
+    ends: Cell,
+    period_start: Cell,
+    period_end: Cell,
+    step_minutes: Cell,
+    timezone: Cell,
+) -> tuple[Sessions, int, int, int, str]:
     """BM_CONCURRENCY_PROFILE's arguments: (sessions, start ns, end ns, step, zone), with a
     step that keeps the rows within a sheet."""
     tz = read_timezone(timezone)
@@ -461,8 +507,10 @@ def profile_inputs(user_ids: Cell, starts: Cell, ends: Cell, period_start: Cell,
     window = period_window(sessions, period_start, period_end, tz)
     m0, m1 = (int(b) for b in window.bounds)
     if -(-(m1 - m0) // step) > MAX_SPILL_ROWS - 1:
-        raise BillingInputError(f"step_minutes: {step} gives more rows than a sheet holds; "
-                                "accepted: a larger step or a shorter period")
+        raise BillingInputError(
+            f"step_minutes: {step} gives more rows than a sheet holds; "
+            "accepted: a larger step or a shorter period"
+        )
     # a step past the window gives the same one row; a huge one (1E+308) overflowed numpy
     step = min(step, max(m1 - m0, 1))
     return sessions, m0 * NS_PER_MINUTE, m1 * NS_PER_MINUTE, step, tz
@@ -499,13 +547,14 @@ def users_count(value: Cell) -> float:
     return number
 
 
-def map_column(values: Cell, func: Callable[[Any], object],
-               reader: Callable[[Cell], Any]) -> Result:
+def map_column(
+    values: Cell, func: Callable[[Any], object], reader: Callable[[Cell], Any]
+) -> Result:
     """Apply ``func`` to each cell read by ``reader``: one value, or a range of one row or one
     column, in the same shape (a 1-D list spills as a column); blank cells stay blank."""
     if not isinstance(values, list | tuple | np.ndarray):
         return func(reader(values))
-    row = (len(values) == 1 and isinstance(values[0], list | tuple) and len(values[0]) > 1)
+    row = len(values) == 1 and isinstance(values[0], list | tuple) and len(values[0]) > 1
     cells = read_column(values, "values")
     if len(cells) == 1:
         return None if _is_blank(cells[0]) else func(reader(cells[0]))
@@ -519,8 +568,9 @@ def read_date(value: Cell, name: str = "order_date") -> dt.date:
         raise BillingInputError(f"{name}: is blank; accepted: a date")
     if isinstance(value, int | float) and not isinstance(value, bool):
         if not SERIAL_RANGE[0] <= value < SERIAL_RANGE[1]:
-            raise BillingInputError(f"{name}: {_show(value)} is not a date; accepted: an Excel "
-                                    "date or text YYYY-MM-DD")
+            raise BillingInputError(
+                f"{name}: {_show(value)} is not a date; accepted: an Excel date or text YYYY-MM-DD"
+            )
         # whole days from the serial, no nanosecond timestamp: 9999-12-31 (2958465) is past
         # the timestamps' year 2262 and wrapped around to 1816
         day = dt.date(1970, 1, 1) + dt.timedelta(days=math.floor(value) - EXCEL_EPOCH_SERIAL)
@@ -540,16 +590,20 @@ def argument_names():
 
 
 @overload
-def read_numbers(values: Cell, name: str, *, money: Literal[False] = False,
-                 optional: Literal[False] = False) -> list[float]: ...
+def read_numbers(
+    values: Cell, name: str, *, money: Literal[False] = False, optional: Literal[False] = False
+) -> list[float]: ...
 @overload
-def read_numbers(values: Cell, name: str, *, money: Literal[True],
-                 optional: Literal[False] = False) -> list[Decimal]: ...
+def read_numbers(
+    values: Cell, name: str, *, money: Literal[True], optional: Literal[False] = False
+) -> list[Decimal]: ...
 @overload
-def read_numbers(values: Cell, name: str, *, money: bool = False,
-                 optional: bool) -> list[Decimal] | list[float] | None: ...
-def read_numbers(values: Cell, name: str, *, money: bool = False,
-                 optional: bool = False) -> list[Decimal] | list[float] | None:
+def read_numbers(
+    values: Cell, name: str, *, money: bool = False, optional: bool
+) -> list[Decimal] | list[float] | None: ...
+def read_numbers(
+    values: Cell, name: str, *, money: bool = False, optional: bool = False
+) -> list[Decimal] | list[float] | None:
     """A column of numbers, trailing blanks dropped (money as exact decimals); None for an
     ``optional`` argument left out."""
     if optional and values is None:
@@ -566,10 +620,16 @@ def read_numbers(values: Cell, name: str, *, money: bool = False,
     return out
 
 
-def storage_settings(calls_per_month: Cell, avg_minutes: Cell, retention_days: Cell,
-                     audio_mb_per_minute: Cell = None, screen_share: Cell = None,
-                     screen_mb_per_minute: Cell = None, screen_retention_days: Cell = None,
-                     overage_rate: Cell = None) -> StorageSettings:
+def storage_settings(
+    calls_per_month: Cell,
+    avg_minutes: Cell,
+    retention_days: Cell,
+    audio_mb_per_minute: Cell = None,
+    screen_share: Cell = None,
+    screen_mb_per_minute: Cell = None,
+    screen_retention_days: Cell = None,
+    overage_rate: Cell = None,
+) -> StorageSettings:
     """The storage settings from cells, validated as the scenario file's ``[storage]`` table
     (errors name the argument); blank cells take the documented defaults."""
     calls = trim_trailing({"c": read_column(calls_per_month, "calls_per_month")})["c"]
@@ -597,7 +657,8 @@ def read_allowance(allowance_gb: Cell) -> float | list[float] | None:
     return None if not numbers else numbers[0] if len(numbers) == 1 else numbers
 
 
-def read_currency(value: Cell, name: str = "currency_code",
-                  default: str = CONTRACT_DEFAULTS["currency"]) -> str:
+def read_currency(
+    value: Cell, name: str = "currency_code", default: str = CONTRACT_DEFAULTS["currency"]
+) -> str:
     """An ISO currency code (upper case), checked here so that the message names the argument."""
     return check_currency(read_text(value, name, default), where=name)

@@ -24,8 +24,9 @@ from .arrow import call, integers, numpy
 from .tables import _fold, _text
 
 
-def combine(chunks: list[Chunk], *, source: str = "sessions",
-            columns: dict[str, np.ndarray] | None = None) -> Sessions:
+def combine(
+    chunks: list[Chunk], *, source: str = "sessions", columns: dict[str, np.ndarray] | None = None
+) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
     User ids equal without case and surrounding spaces, in Unicode NFC, are one user, named as
@@ -51,16 +52,33 @@ def combine(chunks: list[Chunk], *, source: str = "sessions",
             c = chunks[with_region.index(False)]
             raise BillingInputError(
                 f"{c.where(0)}: no 'region' column, where other parts of {source} have one; "
-                "accepted: a region on every row, or --region NAME for rows without one")
-        region_names, region = _recode(chunks, "region_dict", "region_idx", False, source,
-                                       what="region names")
+                "accepted: a region on every row, or --region NAME for rows without one"
+            )
+        region_names, region = _recode(
+            chunks, "region_dict", "region_idx", False, source, what="region names"
+        )
     if columns is None or len(columns["start"]) != len(user):
-        columns = {key: _joined(chunks, key, dtype) for key, dtype in (
-            ("rank", np.int8), ("start", np.int64), ("end", np.int64), ("billable", np.bool_))}
+        columns = {
+            key: _joined(chunks, key, dtype)
+            for key, dtype in (
+                ("rank", np.int8),
+                ("start", np.int64),
+                ("end", np.int64),
+                ("billable", np.bool_),
+            )
+        }
     sessions = Sessions(
-        user=user, org=org, rank=columns["rank"], start_ns=columns["start"],
-        end_ns=columns["end"], billable=columns["billable"],
-        user_ids=user_ids, org_names=org_names, region=region, region_names=region_names)
+        user=user,
+        org=org,
+        rank=columns["rank"],
+        start_ns=columns["start"],
+        end_ns=columns["end"],
+        billable=columns["billable"],
+        user_ids=user_ids,
+        org_names=org_names,
+        region=region,
+        region_names=region_names,
+    )
     if not sessions.billable.any():
         warnings.warn(no_billable_message(source), BillingWarning, stacklevel=2)
     return sessions
@@ -71,13 +89,19 @@ def _joined(chunks: list[Chunk], key: str, dtype) -> np.ndarray:
     out = np.empty(sum(len(c) for c in chunks), dtype=dtype)
     at = 0
     for c in chunks:  # a loop over chunks (batches)
-        out[at:at + len(c)] = getattr(c, key)
+        out[at : at + len(c)] = getattr(c, key)
         at += len(c)
     return out
 
 
-def _recode(chunks: list[Chunk], dict_key: str, idx_key: str, fold: bool, source: str,
-            what: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _recode(
+    chunks: list[Chunk],
+    dict_key: str,
+    idx_key: str,
+    fold: bool,
+    source: str,
+    what: str | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Sorted names and global int32 codes of one text column of every chunk.
 
     Every chunk's dictionary is concatenated in one Arrow array and unified by hashing: no
@@ -97,21 +121,28 @@ def _recode(chunks: list[Chunk], dict_key: str, idx_key: str, fold: bool, source
     n_keys = len(encoded.dictionary)
     if n_keys >= 2**31:
         what = what or ("user ids" if fold else "org names")
-        raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than "
-                                "2**31")
+        raise BillingInputError(f"{source}: {n_keys} distinct {what}; accepted: fewer than 2**31")
     if fold and keys.equals(values):  # no id changed by folding: each key is its only spelling
         display = encoded.dictionary
     elif fold:  # each user named as first seen: the entry of the earliest row overall
         rows = np.cumsum([0] + [len(c) for c in chunks])
-        seen = np.concatenate([(c.user_first if c.user_first is not None
-                                else first_rows(getattr(c, idx_key), len(d))) + rows[j]
-                               for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))])
+        seen = np.concatenate(
+            [
+                (
+                    c.user_first
+                    if c.user_first is not None
+                    else first_rows(getattr(c, idx_key), len(d))
+                )
+                + rows[j]
+                for j, (c, d) in enumerate(zip(chunks, dicts, strict=True))
+            ]
+        )
         unused = seen >= np.repeat(rows[1:], sizes)  # a value no row of its chunk holds
         seen[unused] = rows[-1] + np.flatnonzero(unused)  # last, and each its own
         best = np.full(n_keys, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, inverse, seen)  # over distinct values per chunk, not rows
-        lead = np.flatnonzero(seen == best[inverse])   # one entry per key
-        lead = lead[np.argsort(inverse[lead])]          # in key order
+        lead = np.flatnonzero(seen == best[inverse])  # one entry per key
+        lead = lead[np.argsort(inverse[lead])]  # in key order
         display = call("take", values, integers(lead))
     else:
         display = encoded.dictionary
@@ -123,10 +154,10 @@ def _recode(chunks: list[Chunk], dict_key: str, idx_key: str, fold: bool, source
     codes = np.empty(int(sum(len(c) for c in chunks)), dtype=np.int32)
     at = 0
     for j, c in enumerate(chunks):  # a loop over chunks (batches)
-        local = rank[offsets[j]:offsets[j + 1]]
+        local = rank[offsets[j] : offsets[j + 1]]
         if len(local) and local.min() == local.max():  # one org (or user) in the chunk
-            codes[at:at + len(c)] = local[0]
+            codes[at : at + len(c)] = local[0]
         else:
-            np.take(local, getattr(c, idx_key), out=codes[at:at + len(c)], mode="clip")
+            np.take(local, getattr(c, idx_key), out=codes[at : at + len(c)], mode="clip")
         at += len(c)
     return names, codes

@@ -26,23 +26,34 @@ from ..core.errors import BillingInputError
 #: seconds one LibreOffice run may take before it is stopped
 DEFAULT_TIMEOUT = 180.0
 
-SOFFICE_HELP = ("install LibreOffice Calc (Debian package libreoffice-calc; `make libreoffice` "
-                "runs scripts/ensure-package.sh) or set BILLING_MODEL_SOFFICE to its path")
+SOFFICE_HELP = (
+    "install LibreOffice Calc (Debian package libreoffice-calc; `make libreoffice` "
+    "runs scripts/ensure-package.sh) or set BILLING_MODEL_SOFFICE to its path"
+)
 
 # Calc settings for the profile: recalculate always on load (Excel 2007+ files and ODF), so no
 # stale cached value survives a conversion.
-_ITEM = ('<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
-         '<value>{value}</value></prop></item>')
-_REGISTRY = "\n".join([
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<oor:items xmlns:oor="http://openoffice.org/2001/registry"'
-    ' xmlns:xs="http://www.w3.org/2001/XMLSchema"'
-    ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
-    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="OOXMLRecalcMode",
-                 value=0),
-    _ITEM.format(path="/org.openoffice.Office.Calc/Formula/Load", name="ODFRecalcMode", value=0),
-    _ITEM.format(path="/org.openoffice.Office.Common/Misc", name="FirstRun", value="false"),
-    "</oor:items>", ""])
+_ITEM = (
+    '<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
+    "<value>{value}</value></prop></item>"
+)
+_REGISTRY = "\n".join(
+    [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry"'
+        ' xmlns:xs="http://www.w3.org/2001/XMLSchema"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">',
+        _ITEM.format(
+            path="/org.openoffice.Office.Calc/Formula/Load", name="OOXMLRecalcMode", value=0
+        ),
+        _ITEM.format(
+            path="/org.openoffice.Office.Calc/Formula/Load", name="ODFRecalcMode", value=0
+        ),
+        _ITEM.format(path="/org.openoffice.Office.Common/Misc", name="FirstRun", value="false"),
+        "</oor:items>",
+        "",
+    ]
+)
 
 _PROFILES: dict[int, Path] = {}
 
@@ -53,9 +64,13 @@ class RecalcError(RuntimeError):
 
 def find_soffice() -> str:
     """Path of the ``soffice`` program, or a :class:`RecalcError` saying how to install it."""
-    candidates = [os.environ.get("BILLING_MODEL_SOFFICE"), shutil.which("soffice"),
-                  shutil.which("libreoffice"), "/usr/bin/soffice",
-                  "/Applications/LibreOffice.app/Contents/MacOS/soffice"]
+    candidates = [
+        os.environ.get("BILLING_MODEL_SOFFICE"),
+        shutil.which("soffice"),
+        shutil.which("libreoffice"),
+        "/usr/bin/soffice",
+        "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
@@ -76,8 +91,13 @@ def _profile_dir() -> Path:
     return profile
 
 
-def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
-            to: str = "xlsx", timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+def convert(
+    paths: Sequence[str | os.PathLike],
+    outdir: str | os.PathLike,
+    *,
+    to: str = "xlsx",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Path]:
     """Open ``paths`` in LibreOffice headless and save them into ``outdir`` in format ``to``.
 
     ``to`` is ``"xlsx"`` (recalculated workbook) or ``"pdf"``. One LibreOffice run converts all
@@ -95,28 +115,46 @@ def convert(paths: Sequence[str | os.PathLike], outdir: str | os.PathLike, *,
         return []
     soffice = find_soffice()
     target = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf"}.get(to, to)
-    cmd = [soffice, "--headless", "--norestore", "--nolockcheck", "--nodefault",
-           f"-env:UserInstallation={_profile_dir().as_uri()}",
-           "--convert-to", target, "--outdir", str(folder), *map(str, files)]
+    cmd = [
+        soffice,
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--nodefault",
+        f"-env:UserInstallation={_profile_dir().as_uri()}",
+        "--convert-to",
+        target,
+        "--outdir",
+        str(folder),
+        *map(str, files),
+    ]
     # LibreOffice's own temporary files go inside the profile, removed with it at exit (an
     # interrupted run left /tmp/lu*.tmp behind)
     scratch = _profile_dir() / "tmp"
     scratch.mkdir(exist_ok=True)
-    env = dict(os.environ, SAL_USE_VCLPLUGIN="svp", TMPDIR=str(scratch), TMP=str(scratch),
-               TEMP=str(scratch))
+    env = dict(
+        os.environ,
+        SAL_USE_VCLPLUGIN="svp",
+        TMPDIR=str(scratch),
+        TMP=str(scratch),
+        TEMP=str(scratch),
+    )
     proc = _run(cmd, env, timeout, len(files))
     suffix = "." + to.split(":")[0]
     outputs = [folder / (p.stem + suffix) for p in files]
     missing = [str(o) for o in outputs if not o.is_file()]
     if proc.returncode != 0 or missing:
         detail = " ".join((proc.stderr or proc.stdout or "").split())[:300]
-        raise RecalcError(f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
-                          f"missing {', '.join(missing) or 'nothing'}: {detail}")
+        raise RecalcError(
+            f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
+            f"missing {', '.join(missing) or 'nothing'}: {detail}"
+        )
     return outputs
 
 
-def _run(cmd: list[str], env: dict[str, str], timeout: float,
-         count: int) -> subprocess.CompletedProcess:
+def _run(
+    cmd: list[str], env: dict[str, str], timeout: float, count: int
+) -> subprocess.CompletedProcess:
     """Run LibreOffice in a process group of its own; stop the whole group if it takes longer
     than ``timeout`` or this process is interrupted (Ctrl-C, SIGTERM through the CLI).
 
@@ -126,15 +164,24 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float,
     import time
 
     started = time.time()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop_group(proc)
         _remove_stale_pipes(started)
-        raise RecalcError(f"LibreOffice did not finish converting {count} file(s) within "
-                          f"{timeout:.0f} s; is another soffice hanging?") from None
+        raise RecalcError(
+            f"LibreOffice did not finish converting {count} file(s) within "
+            f"{timeout:.0f} s; is another soffice hanging?"
+        ) from None
     except BaseException:
         _stop_group(proc)
         _remove_stale_pipes(started)
@@ -212,8 +259,12 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-def recalculate(path: str | os.PathLike, out: str | os.PathLike | None = None, *,
-                timeout: float = DEFAULT_TIMEOUT) -> Path:
+def recalculate(
+    path: str | os.PathLike,
+    out: str | os.PathLike | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> Path:
     """Recalculate one workbook with LibreOffice and store the results in the file.
 
     Parameters
@@ -235,9 +286,12 @@ def recalculate(path: str | os.PathLike, out: str | os.PathLike | None = None, *
     return recalculate_many([path], [out] if out is not None else None, timeout=timeout)[0]
 
 
-def recalculate_many(paths: Iterable[str | os.PathLike],
-                     outs: Iterable[str | os.PathLike] | None = None, *,
-                     timeout: float = DEFAULT_TIMEOUT) -> list[Path]:
+def recalculate_many(
+    paths: Iterable[str | os.PathLike],
+    outs: Iterable[str | os.PathLike] | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Path]:
     """Recalculate several workbooks in one LibreOffice run (see :func:`recalculate`)."""
     inputs = [Path(p) for p in paths]
     targets = [Path(o) for o in outs] if outs is not None else list(inputs)
@@ -261,12 +315,14 @@ def recalculate_many(paths: Iterable[str | os.PathLike],
 
 def _copy_replace(src: Path, dst: Path) -> None:
     from .atomic import atomic_path
+
     with atomic_path(dst) as tmp:
         shutil.copyfile(src, tmp)
 
 
-def to_pdf(path: str | os.PathLike, outdir: str | os.PathLike, *,
-           timeout: float = DEFAULT_TIMEOUT) -> Path:
+def to_pdf(
+    path: str | os.PathLike, outdir: str | os.PathLike, *, timeout: float = DEFAULT_TIMEOUT
+) -> Path:
     """Render a workbook to PDF with LibreOffice (what a user would print)."""
     with tempfile.TemporaryDirectory(prefix="billing-model-pdf-") as tmp:
         stage = Path(tmp) / Path(path).name

@@ -66,8 +66,13 @@ class Bar:
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: float | None = None, *,
-                 enabled: bool | None = None, stream: TextIO | None = None) -> Iterator[Bar]:
+def progress_bar(
+    description: str,
+    total: float | None = None,
+    *,
+    enabled: bool | None = None,
+    stream: TextIO | None = None,
+) -> Iterator[Bar]:
     """A progress bar on ``stream`` (standard error) for the duration of the ``with`` block.
 
     ``enabled`` defaults to :func:`progress_enabled`; when off, the bar does nothing.
@@ -91,14 +96,20 @@ def progress_bar(description: str, total: float | None = None, *,
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
     with Progress(*columns, console=Console(file=stream), transient=True) as progress:
         yield Bar(progress, progress.add_task(description, total=total))
 
 
-def track(items: Iterable, description: str, total: int | None = None, *,
-          enabled: bool | None = None) -> Iterator:
+def track(
+    items: Iterable, description: str, total: int | None = None, *, enabled: bool | None = None
+) -> Iterator:
     """Yield ``items`` while a bar counts them (``total`` defaults to ``len(items)``).
 
     >>> list(track([1, 2], "Reading files", enabled=False))
@@ -114,9 +125,11 @@ def track(items: Iterable, description: str, total: int | None = None, *,
 
 # --- Dask -----------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
-def dask_progress(description: str, *, enabled: bool | None = None,
-                  stream: TextIO | None = None) -> Iterator[Any]:
+def dask_progress(
+    description: str, *, enabled: bool | None = None, stream: TextIO | None = None
+) -> Iterator[Any]:
     """Show the tasks of Dask computations run on the local scheduler inside the block.
 
     Yields a :class:`Bar`; pass it to :func:`wait_distributed` for work submitted to a
@@ -135,8 +148,9 @@ def dask_progress(description: str, *, enabled: bool | None = None,
 
         class _Callback(Callback):
             def _start_state(self, dsk, state):
-                self._total = sum(len(state[k]) for k in ("ready", "waiting", "running",
-                                                          "finished"))
+                self._total = sum(
+                    len(state[k]) for k in ("ready", "waiting", "running", "finished")
+                )
                 bar.update(len(state["finished"]), self._total)
 
             def _posttask(self, key, result, dsk, state, worker_id):

@@ -46,16 +46,43 @@ from .voice_report import voice_report_orgs
 #: names of the keys each table accepts (unknown keys are errors: a typo is never ignored);
 #: ``[contract]``'s and ``[[product]]``'s are the schema's (core/schema.py)
 USAGE_KEYS: tuple[str, ...] = (
-    "name", "users", "hours", "sessions", "input_timezone", "peak_rule", "min_minutes",
-    "after_data", "other_clients", "other_presence", "region", "telephony",
+    "name",
+    "users",
+    "hours",
+    "sessions",
+    "input_timezone",
+    "peak_rule",
+    "min_minutes",
+    "after_data",
+    "other_clients",
+    "other_presence",
+    "region",
+    "telephony",
     *FAIR_USE_KEYS,
 )
 CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
 HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-QUOTE_KEYS: tuple[str, ...] = ("customer", "title", "valid_until", "seller", "contact",
-                              "email", "phone", "number", "issued")
+QUOTE_KEYS: tuple[str, ...] = (
+    "customer",
+    "title",
+    "valid_until",
+    "seller",
+    "contact",
+    "email",
+    "phone",
+    "number",
+    "issued",
+)
 TOP_KEYS: tuple[str, ...] = (
-    "contract", "product", "usage", "org", "one_time", "hardware", "storage", "variant", "quote",
+    "contract",
+    "product",
+    "usage",
+    "org",
+    "one_time",
+    "hardware",
+    "storage",
+    "variant",
+    "quote",
     "telephony",
 )
 #: longest customer name or quote title (a heading, not a document)
@@ -71,7 +98,6 @@ QUOTE_TITLE = "Genesys Cloud subscription quote"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
 
 
 def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
@@ -106,12 +132,15 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
         raise BillingInputError(f"{path}: no such scenario file") from None
     if not (stat.S_ISREG(mode.st_mode) or stat.S_ISDIR(mode.st_mode)):  # a folder: OSError
         # a named pipe blocked for ever, /dev/zero read until memory ran out
-        raise BillingInputError(f"{path}: not a regular file (a pipe or a device); accepted: "
-                                "a scenario file (.toml)")
+        raise BillingInputError(
+            f"{path}: not a regular file (a pipe or a device); accepted: a scenario file (.toml)"
+        )
     if mode.st_size > MAX_SCENARIO_BYTES:
-        raise BillingInputError(f"{path}: {mode.st_size:,} bytes; accepted: a scenario file of "
-                                f"at most {MAX_SCENARIO_BYTES:,} bytes (session data belongs "
-                                "in a sessions file)")
+        raise BillingInputError(
+            f"{path}: {mode.st_size:,} bytes; accepted: a scenario file of "
+            f"at most {MAX_SCENARIO_BYTES:,} bytes (session data belongs "
+            "in a sessions file)"
+        )
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -120,28 +149,40 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
         # Windows editors (Notepad) may start the file with a byte-order mark: TOML is UTF-8
         text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
+        line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise BillingInputError(f"{path.name}: line {line}, column {column}: byte "
-                                f"0x{raw[exc.start]:02x} is not UTF-8 text; accepted: a TOML "
-                                "file saved as UTF-8") from None
+        raise BillingInputError(
+            f"{path.name}: line {line}, column {column}: byte "
+            f"0x{raw[exc.start]:02x} is not UTF-8 text; accepted: a TOML "
+            "file saved as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise BillingInputError(f"{path.name}: not valid TOML: {exc}") from None
     except RecursionError:  # x = [[[[...]]]]: tomllib reads nesting recursively
-        raise BillingInputError(f"{path.name}: arrays or tables nested too deeply to read; "
-                                "accepted: a scenario file (docs/invoices.md)") from None
+        raise BillingInputError(
+            f"{path.name}: arrays or tables nested too deeply to read; "
+            "accepted: a scenario file (docs/invoices.md)"
+        ) from None
     except ValueError as exc:  # an integer of more than 4,300 digits (Python's limit)
-        raise BillingInputError(f"{path.name}: not readable ({str(exc).split(';')[0]}); "
-                                "accepted: numbers of a few digits") from None
-    return scenario_from_mapping(data, base_dir=path.parent, name=path.stem, source=path,
-                                 max_variants=max_variants)
+        raise BillingInputError(
+            f"{path.name}: not readable ({str(exc).split(';')[0]}); "
+            "accepted: numbers of a few digits"
+        ) from None
+    return scenario_from_mapping(
+        data, base_dir=path.parent, name=path.stem, source=path, max_variants=max_variants
+    )
 
 
-def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | None = None,
-                          name: str = "scenario", source: Path | None = None,
-                          max_variants: int | None = None) -> Scenario:
+def scenario_from_mapping(
+    data: Mapping[str, Any],
+    *,
+    base_dir: str | Path | None = None,
+    name: str = "scenario",
+    source: Path | None = None,
+    max_variants: int | None = None,
+) -> Scenario:
     """Validate a mapping shaped like the TOML file and build a :class:`Scenario`.
 
     ``base_dir`` resolves relative ``sessions`` paths (default: the working directory). Errors
@@ -155,36 +196,54 @@ def scenario_from_mapping(data: Mapping[str, Any], *, base_dir: str | Path | Non
     seen = {"base"}
     found = tables(data, "variant", label)
     if max_variants is not None and len(found) > max_variants:
-        raise BillingInputError(f"{label}: {len(found):,} [[variant]] tables; a workbook holds "
-                                f"at most {max_variants} variants; accepted: fewer variants in "
-                                "one file (split them over several), or build one with --variant"
-                                " NAME (invoices compares any number)")
+        raise BillingInputError(
+            f"{label}: {len(found):,} [[variant]] tables; a workbook holds "
+            f"at most {max_variants} variants; accepted: fewer variants in "
+            "one file (split them over several), or build one with --variant"
+            " NAME (invoices compares any number)"
+        )
     for i, raw in enumerate(found):
         where = f"variant[{i + 1}]"
         if "name" not in raw:
-            raise BillingInputError(f"{label}: {where}.name: missing; accepted: a text naming "
-                                    "the variant")
+            raise BillingInputError(
+                f"{label}: {where}.name: missing; accepted: a text naming the variant"
+            )
         vname = str(raw["name"]).strip()
         if len(vname) > MAX_NAME_TEXT:
-            raise BillingInputError(f"{label}: {where}.name: {len(vname):,} characters; "
-                                    f"accepted: at most {MAX_NAME_TEXT}")
+            raise BillingInputError(
+                f"{label}: {where}.name: {len(vname):,} characters; "
+                f"accepted: at most {MAX_NAME_TEXT}"
+            )
         if bidi_problem(vname):
             raise BillingInputError(f"{label}: {where}.name: {bidi_problem(vname)}")
         if not vname or vname in seen:
-            raise BillingInputError(f"{label}: {where}.name: {raw['name']!r} is empty or used "
-                                    "twice; accepted: a unique name other than 'base'")
+            raise BillingInputError(
+                f"{label}: {where}.name: {raw['name']!r} is empty or used "
+                "twice; accepted: a unique name other than 'base'"
+            )
         seen.add(vname)
         merged = _merge_variant(data, raw, label=label, where=where)
-        scen = _build(merged, label=f"{label} (variant {vname!r})", base=base, name=name,
-                      source=source, cache=cache)
+        scen = _build(
+            merged,
+            label=f"{label} (variant {vname!r})",
+            base=base,
+            name=name,
+            source=source,
+            cache=cache,
+        )
         variants.append((vname, replace(scen, variant_of=name)))
-    _warn_unbilled(label, scenario, [scen for _n, scen in variants],
-                   reported=isinstance(data, Mapping) and "telephony" in data)
+    _warn_unbilled(
+        label,
+        scenario,
+        [scen for _n, scen in variants],
+        reported=isinstance(data, Mapping) and "telephony" in data,
+    )
     return replace(scenario, _variants=tuple(variants))
 
 
-def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario], *,
-                   reported: bool = False) -> None:
+def _warn_unbilled(
+    label: str, scenario: Scenario, variants: list[Scenario], *, reported: bool = False
+) -> None:
     """One warning per org naming the periods whose usage data (typed series or session data)
     neither the scenario nor any variant bills (docs/rules.md#month-to-month): past the longest
     ramp + term + months after the term. Data a variant's longer term bills is not named. The
@@ -193,23 +252,33 @@ def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario], *,
     longest = max(s.periods for s in (scenario, *variants))
     seen: set[int] = set()
     for i, org in enumerate(scenario.orgs):  # a loop over orgs
-        late = {k for key, values in org.given.items() for k in range(longest, len(values))
-                if values[k] and not (reported and i == 0 and key == "telephony")}
-        where, what = ("usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",
-                       "usage data")
+        late = {
+            k
+            for key, values in org.given.items()
+            for k in range(longest, len(values))
+            if values[k] and not (reported and i == 0 and key == "telephony")
+        }
+        where, what = (
+            "usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",
+            "usage data",
+        )
         if org.sessions is not None and org.sessions.usage is not None:
             if id(org.sessions.usage) in seen:
                 continue
             seen.add(id(org.sessions.usage))
             rows = org.sessions.usage
-            late = set(rows.loc[(rows["period"] >= longest) & (rows["named_users"].fillna(0) > 0),
-                                "period"].astype(int))
+            late = set(
+                rows.loc[
+                    (rows["period"] >= longest) & (rows["named_users"].fillna(0) > 0), "period"
+                ].astype(int)
+            )
             where, what = "usage.sessions", f"{org.sessions.path.name} holds logged-in users"
         warn_past_term(label, where, what, sorted(late), scenario.contract, longest)
 
 
-def _merge_variant(data: Mapping[str, Any], raw: Mapping[str, Any], *, label: str,
-                   where: str) -> dict:
+def _merge_variant(
+    data: Mapping[str, Any], raw: Mapping[str, Any], *, label: str, where: str
+) -> dict:
     merged = {k: v for k, v in data.items() if k != "variant"}
     contract = dict(merged.get("contract", {}))
     usage = dict(merged.get("usage", {}))
@@ -228,21 +297,24 @@ def _merge_variant(data: Mapping[str, Any], raw: Mapping[str, Any], *, label: st
         else:
             raise BillingInputError(
                 f"{label}: {where}.{key}: unknown key; accepted: name, "
-                f"{', '.join(CONTRACT_KEYS)}, {', '.join(k for k in USAGE_KEYS if k != 'name')}")
+                f"{', '.join(CONTRACT_KEYS)}, {', '.join(k for k in USAGE_KEYS if k != 'name')}"
+            )
     merged["contract"] = contract
     merged["usage"] = usage
     return merged
 
 
-def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
-           source: Path | None, cache: dict) -> Scenario:
+def _build(
+    data: Mapping[str, Any], *, label: str, base: Path, name: str, source: Path | None, cache: dict
+) -> Scenario:
     c = Checker(label)
     c.table(data, "scenario")
     c.known(data, TOP_KEYS, "")
     if "contract" not in data:
         c.fail("contract", "missing; accepted: a [contract] table")
-    contract = read_contract(c, c.table(data["contract"], "contract"),
-                             cache.setdefault("parsed", {}))
+    contract = read_contract(
+        c, c.table(data["contract"], "contract"), cache.setdefault("parsed", {})
+    )
     products = read_products(c, contract, tables(data, "product", label))
     by_license = {p.license: p for p in products}
     orgs = []
@@ -260,24 +332,38 @@ def _build(data: Mapping[str, Any], *, label: str, base: Path, name: str,
         orgs.extend(new)
     orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
     _check_rates(c, contract, products, orgs)
-    one_time = tuple(_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
-                     for i, t in enumerate(tables(data, "one_time", label)))
-    hardware = tuple(_charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
-                     for i, t in enumerate(tables(data, "hardware", label)))
+    one_time = tuple(
+        _charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
+        for i, t in enumerate(tables(data, "one_time", label))
+    )
+    hardware = tuple(
+        _charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
+        for i, t in enumerate(tables(data, "hardware", label))
+    )
     storage = None
     if "storage" in data:
         from ..core.storage import StorageSettings  # the storage engine (issue 4)
+
         try:
-            storage = StorageSettings.from_mapping(c.table(data["storage"], "storage"),
-                                                   where="storage")
+            storage = StorageSettings.from_mapping(
+                c.table(data["storage"], "storage"), where="storage"
+            )
             storage.calls_by_period(contract.periods)  # a list must match the periods: say so now
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
     contract = _storage_rate(c, contract, data, storage, orgs)
     quote = _quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
-    return Scenario(name=name, contract=contract, products=products, orgs=tuple(orgs),
-                    one_time=one_time, hardware=hardware, storage=storage, source=source,
-                    quote=quote)
+    return Scenario(
+        name=name,
+        contract=contract,
+        products=products,
+        orgs=tuple(orgs),
+        one_time=one_time,
+        hardware=hardware,
+        storage=storage,
+        source=source,
+        quote=quote,
+    )
 
 
 def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
@@ -293,9 +379,12 @@ def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
             c.fail(where, f"{validate.shown(value)} is not accepted; accepted: a non-empty text")
         bad = _CONTROL.search(value)
         if bad:
-            c.fail(where, f"contains the control character U+{ord(bad.group()):04X} at "
-                   f"position {bad.start() + 1}; accepted: printable text (tab and newline "
-                   "allowed)")
+            c.fail(
+                where,
+                f"contains the control character U+{ord(bad.group()):04X} at "
+                f"position {bad.start() + 1}; accepted: printable text (tab and newline "
+                "allowed)",
+            )
         if len(value) > MAX_QUOTE_TEXT:
             c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
         if problem := bidi_problem(value):
@@ -304,22 +393,36 @@ def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
 
     customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
     title = text("title", t.get("title", QUOTE_TITLE))
-    valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"),
-                   "quote.valid_until")
-    optional = {key: text(key, t[key]) if key in t else ""
-                for key in ("seller", "contact", "email", "phone", "number")}
+    valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"), "quote.valid_until")
+    optional = {
+        key: text(key, t[key]) if key in t else ""
+        for key in ("seller", "contact", "email", "phone", "number")
+    }
     if optional["email"] and not _EMAIL.fullmatch(optional["email"]):
-        c.fail("quote.email", f"{optional['email']!r} is not accepted; accepted: an e-mail "
-               "address such as sales@example.com")
+        c.fail(
+            "quote.email",
+            f"{optional['email']!r} is not accepted; accepted: an e-mail "
+            "address such as sales@example.com",
+        )
     issued = c.date(t["issued"], "quote.issued") if "issued" in t else None
     if issued is not None and issued > valid:
-        c.fail("quote.issued", f"{issued.isoformat()} is after valid_until "
-               f"{valid.isoformat()}; accepted: a date on or before valid_until")
+        c.fail(
+            "quote.issued",
+            f"{issued.isoformat()} is after valid_until "
+            f"{valid.isoformat()}; accepted: a date on or before valid_until",
+        )
     return Quote(customer=customer, title=title, valid_until=valid, issued=issued, **optional)
 
 
-def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
-          t: Mapping[str, Any], where: str, base: Path, cache: dict) -> list[Org]:
+def _orgs(
+    c: Checker,
+    contract: Contract,
+    by_license: Mapping[str, Product],
+    t: Mapping[str, Any],
+    where: str,
+    base: Path,
+    cache: dict,
+) -> list[Org]:
     c.known(t, USAGE_KEYS, where)
     n = contract.periods
     default_name = "production" if where == "usage" else None
@@ -341,14 +444,25 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
     extra["given"] = given
     for key in ("users", "hours"):
         if key in t and "sessions" in t:
-            c.fail(f"{where}.sessions", f"given together with {key}; accepted: either {key} or "
-                   "sessions")
+            c.fail(
+                f"{where}.sessions",
+                f"given together with {key}; accepted: either {key} or sessions",
+            )
     if "sessions" not in t:
-        for key in ("input_timezone", "peak_rule", "min_minutes", "after_data",
-                    "other_clients", "other_presence", "region"):
+        for key in (
+            "input_timezone",
+            "peak_rule",
+            "min_minutes",
+            "after_data",
+            "other_clients",
+            "other_presence",
+            "region",
+        ):
             if key in t:
-                c.fail(f"{where}.{key}", "only applies with sessions; accepted: remove it or "
-                       "give sessions")
+                c.fail(
+                    f"{where}.{key}",
+                    "only applies with sessions; accepted: remove it or give sessions",
+                )
     if "users" in t or "hours" in t:
         users: dict[str, tuple] = {}
         users_where: dict[str, str] = {}
@@ -359,15 +473,24 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
             for lic, values in series.items():
                 product = by_license.get(lic)
                 if lic in users:
-                    c.fail(wheres[lic], f"{lic} is given in users already; accepted: users or "
-                           "hours for each license")
+                    c.fail(
+                        wheres[lic],
+                        f"{lic} is given in users already; accepted: users or "
+                        "hours for each license",
+                    )
                 if product is not None and product.hourly and key == "users":
-                    c.fail(wheres[lic], f"{lic} is billed hourly (license_model 'hourly'); "
-                           "accepted: its logged-in hours per period under hours")
+                    c.fail(
+                        wheres[lic],
+                        f"{lic} is billed hourly (license_model 'hourly'); "
+                        "accepted: its logged-in hours per period under hours",
+                    )
                 if product is not None and not product.hourly and key == "hours":
-                    c.fail(wheres[lic], f"{lic} is billed {product.license_model}; accepted: "
-                           "hours only for a license line with license_model 'hourly' (users "
-                           "for the others)")
+                    c.fail(
+                        wheres[lic],
+                        f"{lic} is billed {product.license_model}; accepted: "
+                        "hours only for a license line with license_model 'hourly' (users "
+                        "for the others)",
+                    )
                 users[lic] = values if key == "users" else billable_hours(values)
                 users_where[lic] = wheres[lic]
         given.update({"users:" + lic: values for lic, values in users.items()})
@@ -375,11 +498,15 @@ def _orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
         check_org_users(c, by_license, users, users_where, name)
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:
-        return session_orgs(c, contract, by_license, t, where, base, cache, extra,
-                             name if "name" in t else None)
-    c.fail(f"{where}.users", "missing; accepted: a list with one user count per period, a table "
-           "of such lists per license, hours (logged-in hours per period of an hourly line), "
-           "or sessions = 'file.csv'")
+        return session_orgs(
+            c, contract, by_license, t, where, base, cache, extra, name if "name" in t else None
+        )
+    c.fail(
+        f"{where}.users",
+        "missing; accepted: a list with one user count per period, a table "
+        "of such lists per license, hours (logged-in hours per period of an hourly line), "
+        "or sessions = 'file.csv'",
+    )
 
 
 def billable_hours(logged_in: tuple) -> tuple[int, ...]:
@@ -392,92 +519,127 @@ def billable_hours(logged_in: tuple) -> tuple[int, ...]:
     return tuple(int(v.to_integral_value(rounding=ROUND_CEILING)) for v in logged_in)
 
 
-def _per_license(c: Checker, contract: Contract, raw: Any, where: str,
-                 n: int) -> tuple[dict[str, tuple], dict[str, str]]:
+def _per_license(
+    c: Checker, contract: Contract, raw: Any, where: str, n: int
+) -> tuple[dict[str, tuple], dict[str, str]]:
     """``users`` or ``hours``: one list (the contract's license) or a table of lists per
     license; every value given (users whole, hours exact decimals) and where it was given."""
     whole = where.endswith(".users")
     if not isinstance(raw, Mapping):
-        return ({contract.license: c.series(raw, where, n, whole=whole)},
-                {contract.license: where})
+        return ({contract.license: c.series(raw, where, n, whole=whole)}, {contract.license: where})
     series: dict[str, tuple] = {}
     named_as: dict[str, str] = {}
     for lic_name, values in raw.items():
         lic = read_license(c, lic_name, f"{where}.{lic_name}")
         if lic in named_as:  # 'pc2' and 'CX 2': the second list replaced the first
-            c.fail(f"{where}.{lic_name}", f"{lic_name!r} is {lic}, given already as "
-                   f"{named_as[lic]!r}; accepted: one list per license")
+            c.fail(
+                f"{where}.{lic_name}",
+                f"{lic_name!r} is {lic}, given already as "
+                f"{named_as[lic]!r}; accepted: one list per license",
+            )
         named_as[lic] = lic_name
         series[lic] = c.series(values, f"{where}.{lic_name}", n, whole=whole)
     return series, {lic: f"{where}.{lic}" for lic in series}
 
 
-def _check_rates(c: Checker, contract: Contract, products: tuple[Product, ...],
-                 orgs: list[Org]) -> None:
+def _check_rates(
+    c: Checker, contract: Contract, products: tuple[Product, ...], orgs: list[Org]
+) -> None:
     """Fair-use usage needs the contract's overage rate (no defaults, docs/rules.md#ivr-and-api)."""
     if contract.partner:
         return
-    for key, rate_key in (("ivr_minutes", "ivr_overage_rate"),
-                          ("api_requests", "api_overage_rate")):
+    for key, rate_key in (
+        ("ivr_minutes", "ivr_overage_rate"),
+        ("api_requests", "api_overage_rate"),
+    ):
         if any(getattr(o, key) is not None for o in orgs) and getattr(contract, rate_key) is None:
-            c.fail(f"contract.{rate_key}", f"missing while usage gives {key}; accepted: the "
-                   "contract's rate, a number >= 0 (no published default)")
+            c.fail(
+                f"contract.{rate_key}",
+                f"missing while usage gives {key}; accepted: the "
+                "contract's rate, a number >= 0 (no published default)",
+            )
 
 
-def _storage_rate(c: Checker, contract: Contract, data: Mapping[str, Any], storage: Any,
-                  orgs: list[Org]) -> Contract:
+def _storage_rate(
+    c: Checker, contract: Contract, data: Mapping[str, Any], storage: Any, orgs: list[Org]
+) -> Contract:
     """The storage overage rate: ``contract.storage_overage_rate``, else ``[storage]``'s
     ``overage_rate``, else the published 0.25 per GB, which is a USD figure
     (docs/rules.md#storage-overage)."""
     given = any(o.storage_gb is not None for o in orgs)
     if storage is not None and given:
-        c.fail("storage", "given together with usage storage_gb; accepted: either measured "
-               "storage_gb per period or a [storage] forecast")
+        c.fail(
+            "storage",
+            "given together with usage storage_gb; accepted: either measured "
+            "storage_gb per period or a [storage] forecast",
+        )
     if contract.storage_overage_rate is not None or not (given or storage is not None):
         return contract
     if storage is not None and "overage_rate" in data["storage"]:
         return replace(contract, storage_overage_rate=to_decimal(storage.overage_rate))
     if contract.currency != "USD" and not contract.partner:
-        c.fail("contract.storage_overage_rate", "missing while storage is billed in "
-               f"{contract.currency}; accepted: a number >= 0 (the published "
-               f"{STORAGE_OVERAGE_USD_PER_GB} per GB is in USD)")
+        c.fail(
+            "contract.storage_overage_rate",
+            "missing while storage is billed in "
+            f"{contract.currency}; accepted: a number >= 0 (the published "
+            f"{STORAGE_OVERAGE_USD_PER_GB} per GB is in USD)",
+        )
     return replace(contract, storage_overage_rate=Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)))
 
 
-def _charge(c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *,
-            hardware: bool) -> Charge:
+def _charge(
+    c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *, hardware: bool
+) -> Charge:
     c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
     desc = str(c.required(t, "description", where, "a text")).strip()
     if len(desc) > MAX_DESCRIPTION_TEXT:
-        c.fail(f"{where}.description", f"{len(desc):,} characters; accepted: at most "
-               f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)")
+        c.fail(
+            f"{where}.description",
+            f"{len(desc):,} characters; accepted: at most "
+            f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)",
+        )
     if problem := bidi_problem(desc):
         c.fail(f"{where}.description", problem)
     if "amount" in t:
         if "quantity" in t or "rate" in t:
-            c.fail(f"{where}.amount", "given with quantity/rate; accepted: amount, or quantity "
-                   "and rate")
+            c.fail(
+                f"{where}.amount",
+                "given with quantity/rate; accepted: amount, or quantity and rate",
+            )
         quantity, rate = Decimal(1), c.money(t["amount"], f"{where}.amount")
     else:
         if contract.partner and "rate" not in t:
             rate = Decimal(0)
         else:
-            rate = c.money(c.required(t, "rate", where, "a number >= 0 (or give amount)"),
-                           f"{where}.rate")
+            rate = c.money(
+                c.required(t, "rate", where, "a number >= 0 (or give amount)"), f"{where}.rate"
+            )
         quantity = c.money(t.get("quantity", 1), f"{where}.quantity")
     ship = None
     if hardware:
-        ship = c.date(c.required(t, "ship_date", where, "a date YYYY-MM-DD"),
-                      f"{where}.ship_date")
+        ship = c.date(c.required(t, "ship_date", where, "a date YYYY-MM-DD"), f"{where}.ship_date")
         end = (anchor_dates(contract.order_date, [contract.periods])[0] - 1).astype(object)
         if ship < contract.order_date:
-            c.fail(f"{where}.ship_date", f"{ship} is before the order date "
-                   f"{contract.order_date}; accepted: the order date or later")
+            c.fail(
+                f"{where}.ship_date",
+                f"{ship} is before the order date "
+                f"{contract.order_date}; accepted: the order date or later",
+            )
         if ship > end:  # 2099 for 2026: a typo that put an invoice decades after the contract
-            c.fail(f"{where}.ship_date", f"{ship} is after the contract's last billed day {end}; "
-                   f"accepted: a date from {contract.order_date} to {end}")
+            c.fail(
+                f"{where}.ship_date",
+                f"{ship} is after the contract's last billed day {end}; "
+                f"accepted: a date from {contract.order_date} to {end}",
+            )
     return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 
-__all__ = ["CONTRACT_KEYS", "MAX_NAME_TEXT", "PRODUCT_KEYS", "bidi_problem", "load_scenario",
-           "scenario_from_mapping", "session_usage"]
+__all__ = [
+    "CONTRACT_KEYS",
+    "MAX_NAME_TEXT",
+    "PRODUCT_KEYS",
+    "bidi_problem",
+    "load_scenario",
+    "scenario_from_mapping",
+    "session_usage",
+]

@@ -36,9 +36,11 @@ def bidi_problem(value: str) -> str | None:
     bad = _BIDI.search(value)
     if bad is None:
         return None
-    return (f"contains the bidirectional control U+{ord(bad.group()):04X} at position "
-            f"{bad.start() + 1} (it reorders the text shown after it); accepted: text without "
-            "U+202A-U+202E and U+2066-U+2069 (right-to-left text needs none)")
+    return (
+        f"contains the bidirectional control U+{ord(bad.group()):04X} at position "
+        f"{bad.start() + 1} (it reorders the text shown after it); accepted: text without "
+        "U+202A-U+202E and U+2066-U+2069 (right-to-left text needs none)"
+    )
 
 
 class Checker:
@@ -58,8 +60,9 @@ class Checker:
     def known(self, table: Mapping[str, Any], keys: tuple[str, ...], where: str) -> None:
         for key in table:
             if key not in keys:
-                self.fail(f"{where}.{key}" if where else key,
-                          f"unknown key; accepted: {', '.join(keys)}")
+                self.fail(
+                    f"{where}.{key}" if where else key, f"unknown key; accepted: {', '.join(keys)}"
+                )
 
     def required(self, table: Mapping[str, Any], key: str, where: str, what: str) -> Any:
         if key not in table:
@@ -69,10 +72,18 @@ class Checker:
     def choice(self, value: Any, where: str, accepted: tuple[str, ...]) -> str:
         return validate.choice(value, f"{self.label}: {where}", accepted)
 
-    def whole(self, value: Any, where: str, key: str = "count", *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
-        return validate.whole(value, f"{self.label}: {where}", key, minimum=minimum,
-                              maximum=maximum)
+    def whole(
+        self,
+        value: Any,
+        where: str,
+        key: str = "count",
+        *,
+        minimum: int | None = None,
+        maximum: int | None = None,
+    ) -> int:
+        return validate.whole(
+            value, f"{self.label}: {where}", key, minimum=minimum, maximum=maximum
+        )
 
     def money(self, value: Any, where: str) -> Decimal:
         return validate.number(value, f"{self.label}: {where}")
@@ -85,19 +96,26 @@ class Checker:
         ``periods`` of them, checked up to the engine's periods limit (the engines bill the
         first ``periods``; a workbook keeps the rest for a longer ramp or term)."""
         if not isinstance(value, list | tuple):
-            self.fail(where, f"expected a list with one value per period, got "
-                      f"{validate.shown(value)}")
+            self.fail(
+                where, f"expected a list with one value per period, got {validate.shown(value)}"
+            )
         if len(value) < periods:
-            self.fail(where, f"{len(value)} values, but the contract bills {periods} periods "
-                      "(ramp_months + term_months + months_after_term); accepted: one value per "
-                      "period")
+            self.fail(
+                where,
+                f"{len(value)} values, but the contract bills {periods} periods "
+                "(ramp_months + term_months + months_after_term); accepted: one value per "
+                "period",
+            )
         check = self.whole if whole else self.money
-        return tuple(check(v, f"{where}[{i}]")  # a loop over periods
-                     for i, v in enumerate(value[:MAX_GIVEN]))
+        return tuple(
+            check(v, f"{where}[{i}]")  # a loop over periods
+            for i, v in enumerate(value[:MAX_GIVEN])
+        )
 
 
-def warn_past_term(label: str, where: str, what: str, late: list[int], contract: Any,
-                   billed: int) -> None:
+def warn_past_term(
+    label: str, where: str, what: str, late: list[int], contract: Any, billed: int
+) -> None:
     """One warning naming the periods ``late`` (sorted) that ``where`` gives usage for while no
     contract of the file bills them (``billed``: the longest billed periods): that usage is not
     invoiced, never silently (docs/rules.md#month-to-month)."""
@@ -113,11 +131,17 @@ def warn_past_term(label: str, where: str, what: str, late: list[int], contract:
             runs.append([k])
     starts = anchor_dates(contract.order_date, [r[0] for r in runs]).astype(object)
     ends = (anchor_dates(contract.order_date, [r[-1] + 1 for r in runs]) - 1).astype(object)
-    listed = ", ".join((f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
-                       + f" ({a} to {b})" for r, a, b in zip(runs, starts, ends, strict=True))
-    warnings.warn(f"{label}: {where}: {what} for {len(late)} period(s) past the {billed} "
-                  f"billed periods, not billed: {listed}; set contract.months_after_term (0-24) "
-                  "to bill them month to month", BillingWarning, stacklevel=4)
+    listed = ", ".join(
+        (f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}") + f" ({a} to {b})"
+        for r, a, b in zip(runs, starts, ends, strict=True)
+    )
+    warnings.warn(
+        f"{label}: {where}: {what} for {len(late)} period(s) past the {billed} "
+        f"billed periods, not billed: {listed}; set contract.months_after_term (0-24) "
+        "to bill them month to month",
+        BillingWarning,
+        stacklevel=4,
+    )
 
 
 def tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, Any]]:
@@ -125,8 +149,9 @@ def tables(data: Mapping[str, Any], key: str, label: str) -> list[Mapping[str, A
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, Mapping) for t in value):
-        raise BillingInputError(f"{label}: {key}: expected tables [[{key}]], got "
-                               f"{validate.shown(value)}")
+        raise BillingInputError(
+            f"{label}: {key}: expected tables [[{key}]], got {validate.shown(value)}"
+        )
     return value
 
 

@@ -29,9 +29,17 @@ from .scenario_checks import Checker
 _UNSET: Any = object()
 
 
-def read_field(c: Checker, field: Field, t: Mapping[str, Any], where: str, *,
-               default: Any = _UNSET, required: bool | None = None, missing: str = "",
-               parsed: dict | None = None) -> Any:
+def read_field(
+    c: Checker,
+    field: Field,
+    t: Mapping[str, Any],
+    where: str,
+    *,
+    default: Any = _UNSET,
+    required: bool | None = None,
+    missing: str = "",
+    parsed: dict | None = None,
+) -> Any:
     """``t[field.key]`` parsed by its field, or the default (``default`` overrides the
     field's), or a one-line error when a required key is missing (``required`` overrides the
     field's; ``missing``: what its message accepts, else the field's). ``parsed`` (one per
@@ -40,8 +48,13 @@ def read_field(c: Checker, field: Field, t: Mapping[str, Any], where: str, *,
     if field.key in t:
         raw = t[field.key]
         # dates and zones only: a number keeps the digits written (110.0 is not 110)
-        memo = ((field.key, type(raw), raw) if parsed is not None and field.kind in
-                ("date", "zone") and isinstance(raw, str | dt.date) else None)
+        memo = (
+            (field.key, type(raw), raw)
+            if parsed is not None
+            and field.kind in ("date", "zone")
+            and isinstance(raw, str | dt.date)
+            else None
+        )
         if memo is not None and parsed is not None and memo in parsed:
             return parsed[memo]
         value = field.parse(raw, f"{c.label}: {where}.{field.key}")
@@ -71,30 +84,49 @@ def read_contract(c: Checker, t: Mapping[str, Any], parsed: dict | None = None) 
     elif v["prepay_rate"] is None and direct:  # a partner's report has no cost
         read_field(c, FIELDS["prepay_rate"], t, "contract", required=True)
     if v["months_after_term"] and v["month_to_month_rate"] is None and v["channel"] == "direct":
-        read_field(c, FIELDS["month_to_month_rate"], t, "contract", required=True,
-                   missing="a number >= 0 (price per user per month after the term), or "
-                   "months_after_term = 0")
+        read_field(
+            c,
+            FIELDS["month_to_month_rate"],
+            t,
+            "contract",
+            required=True,
+            missing="a number >= 0 (price per user per month after the term), or "
+            "months_after_term = 0",
+        )
     total = v["ramp_months"] + v["term_months"] + v["months_after_term"]
     if total > MAX_PERIODS:
-        c.fail("contract.term_months", f"ramp_months + term_months + months_after_term = "
-               f"{total} periods; accepted: at most {MAX_PERIODS} (20 years)")
+        c.fail(
+            "contract.term_months",
+            f"ramp_months + term_months + months_after_term = "
+            f"{total} periods; accepted: at most {MAX_PERIODS} (20 years)",
+        )
     v["license_model"] = model_for(v["license"], v["license_model"])
     if v["overage_rate"] is None:
         v["overage_rate"] = v["prepay_rate"]
     return Contract(**v)
 
 
-def _hourly_line(c: Checker, t: Mapping[str, Any], v: Mapping[str, Any], where: str, *,
-                 direct: bool) -> None:
+def _hourly_line(
+    c: Checker, t: Mapping[str, Any], v: Mapping[str, Any], where: str, *, direct: bool
+) -> None:
     """An hourly line has no commitment and no prepay (the vendor bills the logged-in hours in
     arrears, docs/rules.md#hourly-licensing) and, bought directly, needs its hourly rate."""
     if v["committed_users"]:
-        c.fail(f"{where}.committed_users", f"{v['committed_users']} with license_model 'hourly'; "
-               "accepted: 0 or left out (an hourly line has no commitment or prepay: "
-               "docs/rules.md#hourly-licensing)")
+        c.fail(
+            f"{where}.committed_users",
+            f"{v['committed_users']} with license_model 'hourly'; "
+            "accepted: 0 or left out (an hourly line has no commitment or prepay: "
+            "docs/rules.md#hourly-licensing)",
+        )
     if v["hourly_rate"] is None and direct:
-        read_field(c, FIELDS["hourly_rate"], t, where, required=True,
-                   missing="a number >= 0 (price per billable hour)")
+        read_field(
+            c,
+            FIELDS["hourly_rate"],
+            t,
+            where,
+            required=True,
+            missing="a number >= 0 (price per billable hour)",
+        )
 
 
 def model_for(lic: str, model: str) -> str:
@@ -103,41 +135,75 @@ def model_for(lic: str, model: str) -> str:
     return model if BY_KEY[lic].concurrent else "named"
 
 
-def read_products(c: Checker, contract: Contract,
-                  tables: list[Mapping[str, Any]]) -> tuple[Product, ...]:
+def read_products(
+    c: Checker, contract: Contract, tables: list[Mapping[str, Any]]
+) -> tuple[Product, ...]:
     """The contract's license lines: its own first, then each ``[[product]]`` (the keys of
     :data:`~billing_model.core.schema.PRODUCT_KEYS`; ``license_model`` defaults to the
     contract's, ``committed_users`` to 0)."""
-    products = [Product(contract.license, contract.license_model, contract.committed_users,
-                        contract.prepay_rate, contract.overage_rate,
-                        contract.month_to_month_rate, contract.hourly_rate)]
+    products = [
+        Product(
+            contract.license,
+            contract.license_model,
+            contract.committed_users,
+            contract.prepay_rate,
+            contract.overage_rate,
+            contract.month_to_month_rate,
+            contract.hourly_rate,
+        )
+    ]
     defaults = {"license_model": contract.license_model, "committed_users": 0}
     for i, t in enumerate(tables):
         where = f"product[{i + 1}]"
         c.known(t, PRODUCT_KEYS, where)
-        v = {key: read_field(c, FIELDS[key], t, where, default=defaults.get(key),
-                             required=key == "license", missing="a license such as communicate")
-             for key in PRODUCT_KEYS}
+        v = {
+            key: read_field(
+                c,
+                FIELDS[key],
+                t,
+                where,
+                default=defaults.get(key),
+                required=key == "license",
+                missing="a license such as communicate",
+            )
+            for key in PRODUCT_KEYS
+        }
         lic = v["license"]
         if any(p.license == lic for p in products):
-            c.fail(f"{where}.license", f"{lic!r} has a license line already; accepted: one line "
-                   "per license")
-        if "license_model" in t and v["license_model"] != "named" \
-                and not BY_KEY[lic].concurrent:
-            c.fail(f"{where}.license_model", f"{v['license_model']!r} is not accepted for {lic}: "
-                   "Communicate and Collaborate users are always named; accepted: named")
+            c.fail(
+                f"{where}.license",
+                f"{lic!r} has a license line already; accepted: one line per license",
+            )
+        if "license_model" in t and v["license_model"] != "named" and not BY_KEY[lic].concurrent:
+            c.fail(
+                f"{where}.license_model",
+                f"{v['license_model']!r} is not accepted for {lic}: "
+                "Communicate and Collaborate users are always named; accepted: named",
+            )
         if v["license_model"] == "hourly" and BY_KEY[lic].concurrent:
             _hourly_line(c, t, v, where, direct=not contract.partner)
         elif v["prepay_rate"] is None and not contract.partner:
             read_field(c, FIELDS["prepay_rate"], t, where, required=True)
-        if contract.months_after_term and v["month_to_month_rate"] is None \
-                and not contract.partner:
-            read_field(c, FIELDS["month_to_month_rate"], t, where, required=True,
-                       missing="a number >= 0 (price per user per month after the term)")
-        products.append(Product(lic, model_for(lic, v["license_model"]), v["committed_users"],
-                                v["prepay_rate"], v["overage_rate"] if v["overage_rate"]
-                                is not None else v["prepay_rate"], v["month_to_month_rate"],
-                                v["hourly_rate"]))
+        if contract.months_after_term and v["month_to_month_rate"] is None and not contract.partner:
+            read_field(
+                c,
+                FIELDS["month_to_month_rate"],
+                t,
+                where,
+                required=True,
+                missing="a number >= 0 (price per user per month after the term)",
+            )
+        products.append(
+            Product(
+                lic,
+                model_for(lic, v["license_model"]),
+                v["committed_users"],
+                v["prepay_rate"],
+                v["overage_rate"] if v["overage_rate"] is not None else v["prepay_rate"],
+                v["month_to_month_rate"],
+                v["hourly_rate"],
+            )
+        )
     return tuple(products)
 
 

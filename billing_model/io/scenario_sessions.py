@@ -32,24 +32,37 @@ from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
 from .sessions import read_sessions
 
 
-def check_org_users(c: Checker, by_license: Mapping[str, Product],
-                     users: Mapping[str, tuple[int, ...]], where: Mapping[str, str],
-                     org: str) -> None:
+def check_org_users(
+    c: Checker,
+    by_license: Mapping[str, Product],
+    users: Mapping[str, tuple[int, ...]],
+    where: Mapping[str, str],
+    org: str,
+) -> None:
     """Each license must have a license line; one org may not mix PureCloud 1-3 tiers/models."""
     for lic in users:
         if lic not in by_license:
-            c.fail(where[lic], f"no license line for {lic} in the contract; accepted: "
-                   f"{', '.join(by_license)} (add a [[product]] table for {lic})")
+            c.fail(
+                where[lic],
+                f"no license line for {lic} in the contract; accepted: "
+                f"{', '.join(by_license)} (add a [[product]] table for {lic})",
+            )
     pool = [lic for lic in users if BY_KEY[lic].concurrent and any(users[lic])]
     if len(pool) > 1:
         models = {by_license[lic].license_model for lic in pool}
         first, second = pool[0], pool[1]
         if len(models) > 1:
-            c.fail(where[second], f"org {org!r} mixes named and concurrent PureCloud 1-3 users "
-                   f"({first} {by_license[first].license_model}, {second} "
-                   f"{by_license[second].license_model}); accepted: one model per org")
-        c.fail(where[second], f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
-               "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)")
+            c.fail(
+                where[second],
+                f"org {org!r} mixes named and concurrent PureCloud 1-3 users "
+                f"({first} {by_license[first].license_model}, {second} "
+                f"{by_license[second].license_model}); accepted: one model per org",
+            )
+        c.fail(
+            where[second],
+            f"org {org!r} mixes PureCloud tiers ({first} and {second}); "
+            "accepted: one of pc1, pc2, pc3 per org (docs/rules.md#license-models)",
+        )
 
 
 def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
@@ -59,8 +72,11 @@ def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
         return None
     value = t["region"]
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_TEXT:
-        c.fail(f"{where}.region", f"{validate.shown(value)} is not accepted; accepted: a "
-               f"region's name as text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters")
+        c.fail(
+            f"{where}.region",
+            f"{validate.shown(value)} is not accepted; accepted: a "
+            f"region's name as text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters",
+        )
     if problem := bidi_problem(value):
         c.fail(f"{where}.region", problem)
     return value.strip()
@@ -69,45 +85,80 @@ def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
 def billed_column(license_model: str) -> str:
     """The usage engine's column a license line bills: the named users, the concurrent peak, or
     the billable hours of an hourly line (docs/rules.md#hourly-licensing)."""
-    return {"concurrent": "concurrent_users", "hourly": "billable_hours"}.get(license_model,
-                                                                            "named_users")
+    return {"concurrent": "concurrent_users", "hourly": "billable_hours"}.get(
+        license_model, "named_users"
+    )
 
 
-def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Product],
-                  t: Mapping[str, Any], where: str, base: Path, cache: dict,
-                  extra: dict[str, Any], name: str | None) -> list[Org]:
+def session_orgs(
+    c: Checker,
+    contract: Contract,
+    by_license: Mapping[str, Product],
+    t: Mapping[str, Any],
+    where: str,
+    base: Path,
+    cache: dict,
+    extra: dict[str, Any],
+    name: str | None,
+) -> list[Org]:
     """Users per period from session data through the usage engine, one org per org found."""
     n = contract.periods
     if not isinstance(t["sessions"], str) or not t["sessions"].strip():
-        c.fail(f"{where}.sessions", f"{validate.shown(t['sessions'])} is not accepted; "
-               "accepted: the path of a session file or folder as text, e.g. 'sessions.csv'")
+        c.fail(
+            f"{where}.sessions",
+            f"{validate.shown(t['sessions'])} is not accepted; "
+            "accepted: the path of a session file or folder as text, e.g. 'sessions.csv'",
+        )
     path = Path(t["sessions"])
     if not path.is_absolute():
         path = base / path
     if not path.exists():
-        c.fail(f"{where}.sessions", f"{str(path)!r}: no such file; accepted: a session file "
-               "(CSV, Parquet or the analytics API's JSON) relative to the scenario file")
+        c.fail(
+            f"{where}.sessions",
+            f"{str(path)!r}: no such file; accepted: a session file "
+            "(CSV, Parquet or the analytics API's JSON) relative to the scenario file",
+        )
     zone = t.get("input_timezone")
     if zone is not None:
         try:
             get_timezone(zone if isinstance(zone, str) else repr(zone))
         except BillingInputError:
-            c.fail(f"{where}.input_timezone", f"{validate.shown(zone)} is not accepted; "
-                   "accepted: an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'")
+            c.fail(
+                f"{where}.input_timezone",
+                f"{validate.shown(zone)} is not accepted; "
+                "accepted: an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'",
+            )
     source = SessionSource(
-        path=path, input_timezone=zone,
+        path=path,
+        input_timezone=zone,
         peak_rule=c.choice(t.get("peak_rule", DEFAULT_PEAK_RULE), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(t.get("min_minutes", DEFAULT_MIN_MINUTES),
-                            f"{where}.min_minutes", "min_minutes"),
-        after_data=(c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-                    if "after_data" in t else None),
-        other_clients=(c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-                       if "other_clients" in t else None),
-        other_presence=(c.choice(t["other_presence"], f"{where}.other_presence",
-                                 OTHER_PRESENCE) if "other_presence" in t else None),
-        region=_region(c, t, where))
-    key = (str(path.resolve()), source, contract.order_date, contract.billing_timezone,
-           contract.license)
+        min_minutes=c.whole(
+            t.get("min_minutes", DEFAULT_MIN_MINUTES), f"{where}.min_minutes", "min_minutes"
+        ),
+        after_data=(
+            c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
+            if "after_data" in t
+            else None
+        ),
+        other_clients=(
+            c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
+            if "other_clients" in t
+            else None
+        ),
+        other_presence=(
+            c.choice(t["other_presence"], f"{where}.other_presence", OTHER_PRESENCE)
+            if "other_presence" in t
+            else None
+        ),
+        region=_region(c, t, where),
+    )
+    key = (
+        str(path.resolve()),
+        source,
+        contract.order_date,
+        contract.billing_timezone,
+        contract.license,
+    )
     try:
         source = session_usage(source, contract, cache)
     except BillingInputError as exc:  # say which scenario and key the file came from
@@ -118,41 +169,64 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
     share = source.coverage(calendar, n)
     last_measured = source.last_measured(calendar, n)
     if source.after_data == "repeat-last" and last_measured < 0:
-        what = (f"{path.name} covers less than half of every billing period it touches among "
-                f"the {n} billed" if share.any()
-                else f"{path.name} holds no data in any of the {n} billed periods")
+        what = (
+            f"{path.name} covers less than half of every billing period it touches among "
+            f"the {n} billed"
+            if share.any()
+            else f"{path.name} holds no data in any of the {n} billed periods"
+        )
         what += f" ({_span_text(source, calendar, n)})"
-        c.fail(f"{where}.after_data", f"'repeat-last' needs a measured period, and {what}; "
-               "accepted: session data covering at least half a billed period, or 'zero'")
+        c.fail(
+            f"{where}.after_data",
+            f"'repeat-last' needs a measured period, and {what}; "
+            "accepted: session data covering at least half a billed period, or 'zero'",
+        )
     warned = cache.setdefault("warned", set())
     if (key, n, where) not in warned:
         # once per file, table and billed periods: not again for each variant, but a variant
         # billing other periods (a longer term) is told of its own
         warned.add((key, n, where))
         after = calendar.starts_ns(np.arange(n)) >= source.records.span()[1]
-        _warn_no_data(c.label, f"{where}.sessions", path.name, share, after,
-                      source.after_data, calendar, where, _span_text(source, calendar, n))
+        _warn_no_data(
+            c.label,
+            f"{where}.sessions",
+            path.name,
+            share,
+            after,
+            source.after_data,
+            calendar,
+            where,
+            _span_text(source, calendar, n),
+        )
     orgs = []
     org_names = sorted(frame["org"].astype(str).unique())
     for org_name in org_names:  # a workbook shows each org's name in headings and titles
         if len(org_name) > MAX_NAME_TEXT:
-            c.fail(f"{where}.sessions", f"{path.name}: an org name of {len(org_name):,} "
-                   f"characters ({org_name[:20]!r}...); accepted: at most {MAX_NAME_TEXT}")
+            c.fail(
+                f"{where}.sessions",
+                f"{path.name}: an org name of {len(org_name):,} "
+                f"characters ({org_name[:20]!r}...); accepted: at most {MAX_NAME_TEXT}",
+            )
         if bidi_problem(org_name):
-            c.fail(f"{where}.sessions", f"{path.name}: the org name {org_name!r} "
-                   f"{bidi_problem(org_name)}")
+            c.fail(
+                f"{where}.sessions",
+                f"{path.name}: the org name {org_name!r} {bidi_problem(org_name)}",
+            )
     if name is not None and len(org_names) > 1:
-        c.fail(f"{where}.name", f"the session file holds {len(org_names)} orgs "
-               f"({', '.join(org_names)}); accepted: no name (each org keeps its own)")
+        c.fail(
+            f"{where}.name",
+            f"the session file holds {len(org_names)} orgs "
+            f"({', '.join(org_names)}); accepted: no name (each org keeps its own)",
+        )
     for i, org_name in enumerate(org_names):  # a loop over orgs
         rows = frame[frame["org"].astype(str) == org_name]
         if "region" in rows.columns and any(  # concurrent billing: one region per org
-                by_license.get(normalize_license(lic)) is not None
-                and by_license[normalize_license(lic)].license_model == "concurrent"
-                for lic in rows["license"].astype(str).unique()):
+            by_license.get(normalize_license(lic)) is not None
+            and by_license[normalize_license(lic)].license_model == "concurrent"
+            for lic in rows["license"].astype(str).unique()
+        ):
             try:
-                check_one_region(rows["org"].to_numpy(), rows["region"].to_numpy(),
-                                 where=path.name)
+                check_one_region(rows["org"].to_numpy(), rows["region"].to_numpy(), where=path.name)
             except BillingInputError as exc:
                 c.fail(f"{where}.sessions", str(exc))
         users: dict[str, tuple[int, ...]] = {}
@@ -164,12 +238,24 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
             per = source.per_period(sub, n, column, last_measured)
             if per.any():
                 users[lic] = tuple(int(v) for v in per)
-        check_org_users(c, by_license, users,
-                         {lic: f"{where}.sessions ({path.name}, org {org_name!r}, license "
-                               f"{lic})" for lic in users}, org_name)
-        org_extra = extra if i == 0 else {  # telephony and fair use count once, on the first
-            "telephony": tuple(Decimal(0) for _ in range(n)),
-            **{k: None for k in FAIR_USE_KEYS}}
+        check_org_users(
+            c,
+            by_license,
+            users,
+            {
+                lic: f"{where}.sessions ({path.name}, org {org_name!r}, license {lic})"
+                for lic in users
+            },
+            org_name,
+        )
+        org_extra = (
+            extra
+            if i == 0
+            else {  # telephony and fair use count once, on the first
+                "telephony": tuple(Decimal(0) for _ in range(n)),
+                **{k: None for k in FAIR_USE_KEYS},
+            }
+        )
         orgs.append(Org(name=name or org_name, users=users, sessions=source, **org_extra))
     if not orgs:
         orgs.append(Org(name=name or "production", users={}, sessions=source, **extra))
@@ -178,15 +264,26 @@ def session_orgs(c: Checker, contract: Contract, by_license: Mapping[str, Produc
 
 def _span_text(source: SessionSource, calendar: BillingCalendar, n: int) -> str:
     """Where the data lies against the billed periods, for messages."""
-    start, end = (np.datetime_as_string(np.datetime64(t, "ns"), unit="m") + "Z"
-                  for t in source.records.span())
-    return (f"the data runs from {start} to {end}; the billed periods from "
-            f"{calendar.first_day(0)} to {calendar.last_day(n - 1)}")
+    start, end = (
+        np.datetime_as_string(np.datetime64(t, "ns"), unit="m") + "Z" for t in source.records.span()
+    )
+    return (
+        f"the data runs from {start} to {end}; the billed periods from "
+        f"{calendar.first_day(0)} to {calendar.last_day(n - 1)}"
+    )
 
 
-def _warn_no_data(label: str, where: str, name: str, share: np.ndarray,
-                  after: np.ndarray, after_data: str | None, calendar: BillingCalendar,
-                  key: str, span: str) -> None:
+def _warn_no_data(
+    label: str,
+    where: str,
+    name: str,
+    share: np.ndarray,
+    after: np.ndarray,
+    after_data: str | None,
+    calendar: BillingCalendar,
+    key: str,
+    span: str,
+) -> None:
     """One warning naming the billed periods the data does not touch (``share`` 0), which count
     0 users: those before the data always, those ``after`` it unless ``after_data`` says what
     they hold. Never a 0 billed silently."""
@@ -198,16 +295,25 @@ def _warn_no_data(label: str, where: str, name: str, share: np.ndarray,
     listed = ", ".join(
         (f"period {r[0]}" if len(r) == 1 else f"periods {r[0]}-{r[-1]}")
         + f" ({calendar.first_day(int(r[0]))} to {calendar.last_day(int(r[-1]))})"
-        for r in runs)
-    hint = (f" (set {key}.after_data = 'zero' or 'repeat-last' to say what the periods after "
-            "the data hold)" if after_data is None and after[ks].any() else "")
-    warnings.warn(f"{label}: {where}: {name} holds no data for {len(ks)} of the {len(share)} "
-                  f"billed periods: {listed}; they count 0 users ({span}){hint}",
-                  BillingWarning, stacklevel=3)
+        for r in runs
+    )
+    hint = (
+        f" (set {key}.after_data = 'zero' or 'repeat-last' to say what the periods after "
+        "the data hold)"
+        if after_data is None and after[ks].any()
+        else ""
+    )
+    warnings.warn(
+        f"{label}: {where}: {name} holds no data for {len(ks)} of the {len(share)} "
+        f"billed periods: {listed}; they count 0 users ({span}){hint}",
+        BillingWarning,
+        stacklevel=3,
+    )
 
 
-def session_usage(source: SessionSource, contract: Contract,
-                  cache: dict | None = None) -> SessionSource:
+def session_usage(
+    source: SessionSource, contract: Contract, cache: dict | None = None
+) -> SessionSource:
     """``source`` with its file read (``records``) and counted on the contract's calendar
     (``usage``: the usage engine's rows).
 
@@ -218,19 +324,36 @@ def session_usage(source: SessionSource, contract: Contract,
     cache = {} if cache is None else cache
     reads = cache.setdefault("reads", {})
     counts = cache.setdefault("usage", {})
-    read_key = (str(source.path.resolve()), source.input_timezone, source.other_clients,
-                source.other_presence, source.region, contract.license)
+    read_key = (
+        str(source.path.resolve()),
+        source.input_timezone,
+        source.other_clients,
+        source.other_presence,
+        source.region,
+        contract.license,
+    )
     if read_key not in reads:
-        reads[read_key] = read_sessions(source.path, license=contract.license,
-                                        input_timezone=source.input_timezone,
-                                        other_clients=source.other_clients,
-                                        other_presence=source.other_presence,
-                                        region=source.region)
-    count_key = (read_key, contract.order_date, contract.billing_timezone, source.peak_rule,
-                 source.min_minutes)
+        reads[read_key] = read_sessions(
+            source.path,
+            license=contract.license,
+            input_timezone=source.input_timezone,
+            other_clients=source.other_clients,
+            other_presence=source.other_presence,
+            region=source.region,
+        )
+    count_key = (
+        read_key,
+        contract.order_date,
+        contract.billing_timezone,
+        source.peak_rule,
+        source.min_minutes,
+    )
     if count_key not in counts:
-        counts[count_key] = compute_usage(reads[read_key], order_date=contract.order_date,
-                                          timezone=contract.billing_timezone,
-                                          peak_rule=source.peak_rule,
-                                          min_minutes=source.min_minutes)
+        counts[count_key] = compute_usage(
+            reads[read_key],
+            order_date=contract.order_date,
+            timezone=contract.billing_timezone,
+            peak_rule=source.peak_rule,
+            min_minutes=source.min_minutes,
+        )
     return replace(source, records=reads[read_key], usage=counts[count_key])

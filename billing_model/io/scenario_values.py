@@ -23,14 +23,29 @@ from .scenario_contract import read_contract
 DEFAULT_LICENSE = "pc2"
 
 
-def contract_from_values(order_date: object, license: str, committed_users: int,
-                         prepay_rate: object, term_months: int, **kwargs: Any) -> Contract:
+def contract_from_values(
+    order_date: object,
+    license: str,
+    committed_users: int,
+    prepay_rate: object,
+    term_months: int,
+    **kwargs: Any,
+) -> Contract:
     """A validated :class:`Contract` from plain values (for UDFs and tests)."""
-    raw = {"order_date": str(to_date(order_date)), "license": license,
-           "committed_users": committed_users, "prepay_rate": to_decimal(prepay_rate),
-           "term_months": term_months}
-    raw.update({k: (to_decimal(v) if isinstance(v, float) else v)
-                for k, v in kwargs.items() if v is not None})
+    raw = {
+        "order_date": str(to_date(order_date)),
+        "license": license,
+        "committed_users": committed_users,
+        "prepay_rate": to_decimal(prepay_rate),
+        "term_months": term_months,
+    }
+    raw.update(
+        {
+            k: (to_decimal(v) if isinstance(v, float) else v)
+            for k, v in kwargs.items()
+            if v is not None
+        }
+    )
     return read_contract(Checker("contract"), raw)
 
 
@@ -49,19 +64,26 @@ def _plain(values: object, where: str) -> list | None:
     return out
 
 
-def scenario_from_values(order_date: object, committed_users: int, prepay_rate: object,
-                         ramp_months: int, term_months: int, users: Sequence[float], *,
-                         overage_rate: object = None,
-                         currency: str = CONTRACT_DEFAULTS["currency"],
-                         ramp_policy: str = CONTRACT_DEFAULTS["ramp_policy"],
-                         telephony: Sequence[object] | None = None,
-                         payment_terms_days: int = CONTRACT_DEFAULTS["payment_terms_days"],
-                         timezone: str = CONTRACT_DEFAULTS["billing_timezone"],
-                         license: str = DEFAULT_LICENSE,
-                         license_model: str = CONTRACT_DEFAULTS["license_model"],
-                         channel: str = CONTRACT_DEFAULTS["channel"],
-                         months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
-                         month_to_month_rate: object = None) -> Scenario:
+def scenario_from_values(
+    order_date: object,
+    committed_users: int,
+    prepay_rate: object,
+    ramp_months: int,
+    term_months: int,
+    users: Sequence[float],
+    *,
+    overage_rate: object = None,
+    currency: str = CONTRACT_DEFAULTS["currency"],
+    ramp_policy: str = CONTRACT_DEFAULTS["ramp_policy"],
+    telephony: Sequence[object] | None = None,
+    payment_terms_days: int = CONTRACT_DEFAULTS["payment_terms_days"],
+    timezone: str = CONTRACT_DEFAULTS["billing_timezone"],
+    license: str = DEFAULT_LICENSE,
+    license_model: str = CONTRACT_DEFAULTS["license_model"],
+    channel: str = CONTRACT_DEFAULTS["channel"],
+    months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
+    month_to_month_rate: object = None,
+) -> Scenario:
     """A single-license contract's scenario from plain values, checked as a scenario file is
     (errors name the key, e.g. ``contract.ramp_policy``). Its invoice schedule is
     :func:`billing_model.service.schedule_from_values` (the ``BM_INVOICE_SCHEDULE`` UDF).
@@ -95,10 +117,16 @@ def scenario_from_values(order_date: object, committed_users: int, prepay_rate: 
     """
     contract = {
         "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
-        "committed_users": committed_users, "prepay_rate": prepay_rate,
-        "ramp_months": ramp_months, "term_months": term_months, "currency": currency,
-        "ramp_policy": ramp_policy, "payment_terms_days": payment_terms_days,
-        "billing_timezone": timezone, "license": license, "license_model": license_model,
+        "committed_users": committed_users,
+        "prepay_rate": prepay_rate,
+        "ramp_months": ramp_months,
+        "term_months": term_months,
+        "currency": currency,
+        "ramp_policy": ramp_policy,
+        "payment_terms_days": payment_terms_days,
+        "billing_timezone": timezone,
+        "license": license,
+        "license_model": license_model,
         "channel": channel,
     }
     if overage_rate is not None:

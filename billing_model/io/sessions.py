@@ -58,11 +58,18 @@ MAX_GROUP_ROWS = 1 << 22
 CSV_BLOCK = 64 << 20
 
 
-def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
-                          org: Sequence | None = None, license: Sequence | str | None = None,
-                          client: Sequence | None = None, input_timezone: str | None = None,
-                          region: Sequence | None = None, source: str = "sessions"
-                          ) -> Sessions:
+def sessions_from_columns(
+    user_id: Sequence,
+    start: Sequence,
+    end: Sequence,
+    *,
+    org: Sequence | None = None,
+    license: Sequence | str | None = None,
+    client: Sequence | None = None,
+    input_timezone: str | None = None,
+    region: Sequence | None = None,
+    source: str = "sessions",
+) -> Sessions:
     """Sessions from Python or NumPy columns (lists of text, datetimes or ISO strings).
 
     ``license`` may be one name for all rows. Naive datetimes are refused unless
@@ -75,8 +82,11 @@ def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
     >>> len(s), s.user_ids.tolist()
     (2, ['ann', 'bob'])
     """
-    columns = {"user_id": to_arrow(user_id, "user_id"), "start": to_arrow(start, "start"),
-               "end": to_arrow(end, "end")}
+    columns = {
+        "user_id": to_arrow(user_id, "user_id"),
+        "start": to_arrow(start, "start"),
+        "end": to_arrow(end, "end"),
+    }
     default_license = None
     if isinstance(license, str):
         default_license = license
@@ -92,43 +102,58 @@ def sessions_from_columns(user_id: Sequence, start: Sequence, end: Sequence, *,
     if len(set(lengths.values())) > 1:
         raise BillingInputError(f"{source}: columns have different lengths {lengths}")
     table = pa.table(columns)
-    chunk = normalize_table(table, where=lambda i: f"{source}: row {i + 1}",
-                            source=source, default_license=default_license,
-                            input_timezone=input_timezone)
+    chunk = normalize_table(
+        table,
+        where=lambda i: f"{source}: row {i + 1}",
+        source=source,
+        default_license=default_license,
+        input_timezone=input_timezone,
+    )
     return combine([chunk])
-
 
 
 def session_files(path: str | Path) -> list[Path]:
     """The files a path names: a file, every session file in a folder (sorted), or a glob."""
     text = str(path)
     if any(ch in text for ch in "*?[") and not Path(text).exists():  # 'sessions [v2].csv'
-
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
         if not files:
             raise BillingInputError(f"{text}: no file matches this pattern")
         return files
     p = Path(text)
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                       and not f.name.startswith((".", "_")))
+        files = sorted(
+            f
+            for f in p.rglob("*")
+            if f.is_file() and f.suffix.lower() in SUFFIXES and not f.name.startswith((".", "_"))
+        )
         if not files:
-            raise BillingInputError(f"{p}: folder holds no session files; accepted: "
-                                    f"{', '.join(SUFFIXES)}")
+            raise BillingInputError(
+                f"{p}: folder holds no session files; accepted: {', '.join(SUFFIXES)}"
+            )
         return files
     if not p.exists():
         raise BillingInputError(f"{p}: no such file or directory")
     if not p.is_file():  # reading a named pipe waits for a writer, then cannot seek
-        raise BillingInputError(f"{p}: not a regular file (a pipe, a socket or a device); "
-                                f"accepted: a session file ({', '.join(SUFFIXES)}), a folder "
-                                "of them or a glob")
+        raise BillingInputError(
+            f"{p}: not a regular file (a pipe, a socket or a device); "
+            f"accepted: a session file ({', '.join(SUFFIXES)}), a folder "
+            "of them or a glob"
+        )
     return [p]
 
 
-def read_sessions(path: str | Path, *, license: str | None = None,
-                  input_timezone: str | None = None, org: str | None = None,
-                  other_clients: str | None = None, as_of: int | str | None = None,
-                  other_presence: str | None = None, region: str | None = None) -> Sessions:
+def read_sessions(
+    path: str | Path,
+    *,
+    license: str | None = None,
+    input_timezone: str | None = None,
+    org: str | None = None,
+    other_clients: str | None = None,
+    as_of: int | str | None = None,
+    other_presence: str | None = None,
+    region: str | None = None,
+) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
     Parameters
@@ -151,13 +176,28 @@ def read_sessions(path: str | Path, *, license: str | None = None,
     total = _parquet_rows(files)
     # a bar on a terminal for folders of parts; silent when piped
     reading = track(files, "Reading session files") if len(files) > 1 else iter(files)
-    tables: Iterator[tuple] = (table for f in reading for table in iter_tables(
-        f, license=license, input_timezone=input_timezone, org=org,
-        other_clients=other_clients, as_of=as_of, other_presence=other_presence, region=region))
+    tables: Iterator[tuple] = (
+        table
+        for f in reading
+        for table in iter_tables(
+            f,
+            license=license,
+            input_timezone=input_timezone,
+            org=org,
+            other_clients=other_clients,
+            as_of=as_of,
+            other_presence=other_presence,
+            region=region,
+        )
+    )
     columns: dict[str, np.ndarray] | None = None
     if total is not None:  # Parquet only: each chunk writes its rows into the whole columns
-        columns = {"start": np.empty(total, np.int64), "end": np.empty(total, np.int64),
-                   "rank": np.empty(total, np.int8), "billable": np.empty(total, np.bool_)}
+        columns = {
+            "start": np.empty(total, np.int64),
+            "end": np.empty(total, np.int64),
+            "rank": np.empty(total, np.int8),
+            "billable": np.empty(total, np.bool_),
+        }
         tables = _into(tables, columns)
     sessions = combine(list(_normalized(tables)), source=str(path), columns=columns)
     # Arrow's allocator keeps the decoded batches' memory for reuse; the engine allocates with
@@ -183,7 +223,7 @@ def _into(tables: Iterator[tuple], columns: dict[str, np.ndarray]) -> Iterator[t
     for table, kwargs in tables:
         rows = table.num_rows
         if at + rows <= len(columns["start"]):
-            kwargs = {**kwargs, "out": {k: v[at:at + rows] for k, v in columns.items()}}
+            kwargs = {**kwargs, "out": {k: v[at : at + rows] for k, v in columns.items()}}
         at += rows
         yield table, kwargs
 
@@ -236,26 +276,42 @@ def _normalize(table, kwargs: dict) -> Chunk:
     return chunk if opened is None else replace(chunk, open=opened)
 
 
-def iter_chunks(file: Path, *, license: str | None = None, input_timezone: str | None = None,
-                org: str | None = None, row_groups: tuple[int, ...] | None = None,
-                other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None, region: str | None = None
-                ) -> Iterator[Chunk]:
+def iter_chunks(
+    file: Path,
+    *,
+    license: str | None = None,
+    input_timezone: str | None = None,
+    org: str | None = None,
+    row_groups: tuple[int, ...] | None = None,
+    other_clients: str | None = None,
+    as_of: int | str | None = None,
+    other_presence: str | None = None,
+    region: str | None = None,
+) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
 
     ``row_groups`` reads only those consecutive row groups of a Parquet file (a piece of a large
     file read in parallel); row numbers in messages still count from the file's first row.
     """
-    for table, kwargs in iter_tables(file, license=license, input_timezone=input_timezone,
-                                     org=org, row_groups=row_groups,
-                                     other_clients=other_clients, as_of=as_of,
-                                     other_presence=other_presence, region=region):
+    for table, kwargs in iter_tables(
+        file,
+        license=license,
+        input_timezone=input_timezone,
+        org=org,
+        row_groups=row_groups,
+        other_clients=other_clients,
+        as_of=as_of,
+        other_presence=other_presence,
+        region=region,
+    ):
         chunk = _normalize(table, kwargs)
         # the Dask engine's scan reads the dictionaries as NumPy
         arrays: dict[str, Any] = {
             key: np.asarray(getattr(chunk, key).to_pylist(), dtype=object)
-            for key in ("user_dict", "org_dict", "region_dict") if getattr(chunk, key) is not None}
+            for key in ("user_dict", "org_dict", "region_dict")
+            if getattr(chunk, key) is not None
+        }
         yield replace(chunk, **arrays)
 
 
@@ -264,47 +320,68 @@ def _default_name(value: str, flag: str) -> str:
     cell ``us-east-1`` are one pool, not two); one of spaces only is refused."""
     name = value.strip()
     if not name:
-        raise BillingInputError(f"{flag}: {value!r} is blank; accepted: a name that is not "
-                                "only spaces, e.g. us-east-1 (or leave the option out)")
+        raise BillingInputError(
+            f"{flag}: {value!r} is blank; accepted: a name that is not "
+            "only spaces, e.g. us-east-1 (or leave the option out)"
+        )
     return name
 
 
-def iter_tables(file: Path, *, license: str | None = None, input_timezone: str | None = None,
-                org: str | None = None, row_groups: tuple[int, ...] | None = None,
-                other_clients: str | None = None, as_of: int | str | None = None,
-                other_presence: str | None = None, region: str | None = None
-                ) -> Iterator[tuple[pa.Table, dict]]:
+def iter_tables(
+    file: Path,
+    *,
+    license: str | None = None,
+    input_timezone: str | None = None,
+    org: str | None = None,
+    row_groups: tuple[int, ...] | None = None,
+    other_clients: str | None = None,
+    as_of: int | str | None = None,
+    other_presence: str | None = None,
+    region: str | None = None,
+) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
     records' count, added to the chunk). A piece of a Parquet file comes as a function that
     reads it, so that the reading threads of :func:`read_sessions` decode it too."""
     suffix = file.suffix.lower()
     opts: dict[str, Any] = {
-        "default_license": license, "input_timezone": input_timezone,
-        "other_clients": check_other_clients(other_clients), "as_of": parse_as_of(as_of)}
+        "default_license": license,
+        "input_timezone": input_timezone,
+        "other_clients": check_other_clients(other_clients),
+        "as_of": parse_as_of(as_of),
+    }
     if org:
         opts["default_org"] = _default_name(org, "--org")
     if region:
         opts["default_region"] = _default_name(region, "--region")
     if suffix == ".json":
-        table, places, opened = _user_details(file, input_timezone, opts["as_of"],
-                                              check_other_presence(other_presence))
-        yield table, {"where": lambda i: f"{file}: {places[i]}", "source": str(file),
-                      "open": opened, **opts}
+        table, places, opened = _user_details(
+            file, input_timezone, opts["as_of"], check_other_presence(other_presence)
+        )
+        yield (
+            table,
+            {
+                "where": lambda i: f"{file}: {places[i]}",
+                "source": str(file),
+                "open": opened,
+                **opts,
+            },
+        )
         return
     if suffix in (".parquet", ".pq"):
         yield from _parquet_pieces(file, row_groups, opts)
         return
     offset = 0
     for batch in _batches(file, suffix):
+
         def where(i, base=offset):
             return f"{file}: line {base + i + 2}"
+
         yield pa.Table.from_batches([batch]), {"where": where, "source": str(file), **opts}
         offset += batch.num_rows
 
 
-def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
-                    ) -> Iterator[tuple]:
+def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict) -> Iterator[tuple]:
     """The pieces of a Parquet file for :func:`iter_tables`: consecutive row groups of up to
     :data:`PIECE_ROWS` rows, each as a function that reads it (run on the reading threads, so
     pieces decode at once); a row group of more than :data:`MAX_GROUP_ROWS` rows is read here in
@@ -312,32 +389,34 @@ def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
     try:
         pf = pq.ParquetFile(file)
         # text columns straight to dictionary arrays: codes, not a string per row
-        text = [f.name for f in pf.schema_arrow
-                if f.name.strip().lower() in TEXT_COLUMNS
-                and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))]
+        text = [
+            f.name
+            for f in pf.schema_arrow
+            if f.name.strip().lower() in TEXT_COLUMNS
+            and (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+        ]
         meta = pf.metadata
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                ) from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
 
     def where_from(base):
         return lambda i: f"{file}: row {base + i + 1}"
 
     kwargs = {"source": str(file), **opts}
     if meta.num_rows == 0:  # columns still checked
-        yield pa.Table.from_batches([], schema=pf.schema_arrow), {"where": where_from(0),
-                                                                 **kwargs}
+        yield pa.Table.from_batches([], schema=pf.schema_arrow), {"where": where_from(0), **kwargs}
         return
     groups = range(meta.num_row_groups) if row_groups is None else row_groups
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
-    offset = sum(sizes[:groups[0]]) if len(groups) else 0
+    offset = sum(sizes[: groups[0]]) if len(groups) else 0
     piece: list[int] = []
     rows = 0
     for i in [*groups, None]:  # a loop over row groups (metadata), not rows
-        if piece and (i is None or rows + sizes[i] > PIECE_ROWS
-                      or sizes[i] > MAX_GROUP_ROWS):
-            yield (_Piece(file, meta, text, tuple(piece), rows),
-                   {"where": where_from(offset), **kwargs})
+        if piece and (i is None or rows + sizes[i] > PIECE_ROWS or sizes[i] > MAX_GROUP_ROWS):
+            yield (
+                _Piece(file, meta, text, tuple(piece), rows),
+                {"where": where_from(offset), **kwargs},
+            )
             offset += rows
             piece, rows = [], 0
         if i is None:
@@ -354,8 +433,7 @@ def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict
 class _Piece:
     """Row groups of a Parquet file, read when called (on a reading thread)."""
 
-    def __init__(self, file: Path, meta, text: list[str], groups: tuple[int, ...],
-                 num_rows: int):
+    def __init__(self, file: Path, meta, text: list[str], groups: tuple[int, ...], num_rows: int):
         self.file, self.meta, self.text, self.groups = file, meta, text, groups
         self.num_rows = num_rows
 
@@ -364,7 +442,8 @@ class _Piece:
         if table.num_rows != self.num_rows:  # its rows go to the slice the footer sized
             raise BillingInputError(
                 f"{self.file}: not a readable Parquet file (row groups {list(self.groups)} "
-                f"hold {table.num_rows} rows, the footer says {self.num_rows})")
+                f"hold {table.num_rows} rows, the footer says {self.num_rows})"
+            )
         return table
 
 
@@ -377,8 +456,7 @@ def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> p
             table = pf.read_row_groups(list(groups))  # Arrow threads balance few pieces
         _validate(table)  # a corrupt page can decode to codes past the values
     except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                ) from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
     return table
 
 
@@ -398,8 +476,10 @@ def _validate(table: pa.Table) -> None:
             low, high = (v.as_py() for v in call("min_max", arr.indices).values())
             if low < 0 or high >= len(arr.dictionary):
                 bad = high if high >= len(arr.dictionary) else low
-                raise pa.ArrowInvalid(f"Dictionary indices invalid: a value out of bounds: "
-                                      f"{bad} (should be in [0, {len(arr.dictionary) - 1}])")
+                raise pa.ArrowInvalid(
+                    f"Dictionary indices invalid: a value out of bounds: "
+                    f"{bad} (should be in [0, {len(arr.dictionary) - 1}])"
+                )
 
 
 def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.RecordBatch]:
@@ -410,8 +490,7 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
             _validate(pa.Table.from_batches([batch]))
             yield batch
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})"
-                                ) from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
 
 
 #: longest header line read (csv's own field limit is 131,072; a header naming a few columns
@@ -422,8 +501,9 @@ MAX_HEADER_CHARS = 65_536
 def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
-        raise BillingInputError(f"{file}: unknown file type {suffix!r}; accepted: "
-                                f"{', '.join(SUFFIXES)}")
+        raise BillingInputError(
+            f"{file}: unknown file type {suffix!r}; accepted: {', '.join(SUFFIXES)}"
+        )
     try:
         with open(file, newline="", encoding="utf-8-sig") as fh:
             first = fh.readline(MAX_HEADER_CHARS + 1)
@@ -431,32 +511,42 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     except UnicodeDecodeError:
         _raise_not_utf8(file)
     if len(first) > MAX_HEADER_CHARS:  # a log or a JSON export saved as .csv, on one line
-        raise BillingInputError(f"{file}: line 1 (the header) is longer than "
-                                f"{MAX_HEADER_CHARS:,} characters; accepted: a CSV whose first "
-                                "line names its columns (user_id, start, end, ...)")
+        raise BillingInputError(
+            f"{file}: line 1 (the header) is longer than "
+            f"{MAX_HEADER_CHARS:,} characters; accepted: a CSV whose first "
+            "line names its columns (user_id, start, end, ...)"
+        )
     delimiter = _delimiter(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:  # a stray quote, a NUL, ...
-        raise BillingInputError(f"{file}: line 1 (the header) is not readable as CSV ({exc}); "
-                                "accepted: a first line naming the columns (user_id, start, "
-                                "end, ...)") from None
+        raise BillingInputError(
+            f"{file}: line 1 (the header) is not readable as CSV ({exc}); "
+            "accepted: a first line naming the columns (user_id, start, "
+            "end, ...)"
+        ) from None
     if not header:
         return  # empty file: combine() reports it
     if not more:  # a header and no rows: its columns are still checked
         yield pa.RecordBatch.from_pydict({name: pa.array([], pa.string()) for name in header})
         return
     # every column as text: the engine parses and validates them itself, naming the row
-    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8")
     try:
         # a quoted value may hold a line break (a multi-line cell saved by Excel): without
         # newlines_in_values, Arrow cut a block at such a break and refused a valid file whose
         # break fell near a block's end (no measurable cost on the stream reader)
-        reader = pacsv.open_csv(file, read_options=read, convert_options=convert,
-                                parse_options=pacsv.ParseOptions(delimiter=delimiter,
-                                                                 newlines_in_values=True))
+        reader = pacsv.open_csv(
+            file,
+            read_options=read,
+            convert_options=convert,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        )
         for batch in reader:
             if batch.num_rows:
                 yield batch
@@ -482,14 +572,17 @@ def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
                     raise BillingInputError(
                         f"{file}: line {start}: {len(row)} field(s), the header has {expected}; "
                         f"accepted: one value per column (a value holding {delimiter!r} in "
-                        "quotes)") from None
+                        "quotes)"
+                    ) from None
                 start = reader.line_num + 1
     except csv.Error:
         pass
     finally:
         csv.field_size_limit(limit)
-    raise BillingInputError(f"{file}: not a readable CSV file (rows with a different number of "
-                            f"fields than the header's {expected})")
+    raise BillingInputError(
+        f"{file}: not a readable CSV file (rows with a different number of "
+        f"fields than the header's {expected})"
+    )
 
 
 def _one_line(exc: BaseException) -> str:
@@ -517,7 +610,8 @@ def _raise_not_utf8(file: Path) -> None:
                 raise BillingInputError(
                     f"{file}: line {number}, column {exc.start + 1}: byte "
                     f"0x{line[exc.start]:02x} is not UTF-8 text; accepted: a CSV saved as "
-                    "UTF-8 (Excel: 'CSV UTF-8')") from None
+                    "UTF-8 (Excel: 'CSV UTF-8')"
+                ) from None
     raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")
 
 
@@ -526,34 +620,49 @@ def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | Non
     if value is None or isinstance(value, int | np.integer):
         return None if value is None else int(value)
     try:
-        return int(parse_instants(pa.array([str(value).strip()], pa.string()), "as-of",
-                                  lambda _: where, None)[0])
+        return int(
+            parse_instants(
+                pa.array([str(value).strip()], pa.string()), "as-of", lambda _: where, None
+            )[0]
+        )
     except BillingInputError as exc:
         if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
-            raise BillingInputError(f"{where}: {validate.shown(value)} is out of range; "
-                                    "accepted: an instant between the years 1678 and 2261 "
-                                    "(check the year)") from None
-        raise BillingInputError(f"{where}: {validate.shown(value)} is not accepted; "
-                                "accepted: an ISO 8601 instant with an offset, e.g. "
-                                "2026-03-10T18:00:00Z") from None
+            raise BillingInputError(
+                f"{where}: {validate.shown(value)} is out of range; "
+                "accepted: an instant between the years 1678 and 2261 "
+                "(check the year)"
+            ) from None
+        raise BillingInputError(
+            f"{where}: {validate.shown(value)} is not accepted; "
+            "accepted: an ISO 8601 instant with an offset, e.g. "
+            "2026-03-10T18:00:00Z"
+        ) from None
 
 
-def read_user_details(file: Path, *, input_timezone: str | None = None,
-                      as_of: int | str | None = None, other_presence: str | None = None
-                      ) -> pa.Table:
+def read_user_details(
+    file: Path,
+    *,
+    input_timezone: str | None = None,
+    as_of: int | str | None = None,
+    other_presence: str | None = None,
+) -> pa.Table:
     """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
 
     Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
     ``endTime`` is still open: it ends at ``as_of``, else at the latest start or end in the
     export.
     """
-    return _user_details(file, input_timezone, parse_as_of(as_of),
-                         check_other_presence(other_presence))[0]
+    return _user_details(
+        file, input_timezone, parse_as_of(as_of), check_other_presence(other_presence)
+    )[0]
 
 
-def _user_details(file: Path, input_timezone: str | None, as_of: int | None = None,
-                  other_presence: str | None = None
-                  ) -> tuple[pa.Table, list[str], tuple | None]:
+def _user_details(
+    file: Path,
+    input_timezone: str | None,
+    as_of: int | None = None,
+    other_presence: str | None = None,
+) -> tuple[pa.Table, list[str], tuple | None]:
     """The table of :func:`read_user_details`, where each of its rows is in the file
     (``userDetails[0].primaryPresence[3]``), for messages, and the open records
     (``(count, end_ns, as_of given)``, or ``None`` when every record has an end)."""
@@ -565,20 +674,25 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BillingInputError(f"{file}: not valid JSON ({_one_line(exc)})") from None
     except ValueError:  # Python refuses integers of more than 4300 digits (CVE-2020-10735)
-        raise BillingInputError(f"{file}: not a user-details export (a number of more than "
-                                "4300 digits); accepted: the JSON of POST "
-                                "/api/v2/analytics/users/details/query") from None
+        raise BillingInputError(
+            f"{file}: not a user-details export (a number of more than "
+            "4300 digits); accepted: the JSON of POST "
+            "/api/v2/analytics/users/details/query"
+        ) from None
     except RecursionError:
-        raise BillingInputError(f"{file}: not a user-details export (JSON nested too deeply); "
-                                "accepted: the JSON of POST /api/v2/analytics/users/details/query"
-                                ) from None
+        raise BillingInputError(
+            f"{file}: not a user-details export (JSON nested too deeply); "
+            "accepted: the JSON of POST /api/v2/analytics/users/details/query"
+        ) from None
     pages = data if isinstance(data, list) else [data]
-    if not pages or not all(isinstance(p, dict) and isinstance(p.get("userDetails"), list)
-                            for p in pages):
+    if not pages or not all(
+        isinstance(p, dict) and isinstance(p.get("userDetails"), list) for p in pages
+    ):
         raise BillingInputError(
             f"{file}: not a user-details export; accepted: the JSON of POST "
             "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
-            "'primaryPresence': [...]}]}) or a list of such pages")
+            "'primaryPresence': [...]}]}) or a list of such pages"
+        )
     users: list[str] = []
     starts: list[str] = []
     ends: list[str | None] = []
@@ -593,25 +707,31 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
             if not isinstance(detail, dict) or detail.get("userId") in (None, ""):
                 raise BillingInputError(f"{where}: no 'userId'; every user detail needs one")
             if not isinstance(detail["userId"], str):
-                raise BillingInputError(f"{where}.userId: {detail['userId']!r} is not text; "
-                                        "accepted: the user's id as text (a GUID)")
+                raise BillingInputError(
+                    f"{where}.userId: {detail['userId']!r} is not text; "
+                    "accepted: the user's id as text (a GUID)"
+                )
             if "primaryPresence" not in detail:
                 raise BillingInputError(
                     f"{where} (userId {detail['userId']!r}): no 'primaryPresence'; accepted: "
                     "an export whose query asks for presence (a list, empty for a user who "
-                    "never logged in)")
+                    "never logged in)"
+                )
             records = detail["primaryPresence"]
             if not isinstance(records, list):
                 raise BillingInputError(f"{where}.primaryPresence: is not a list")
             for r, rec in enumerate(records):
                 if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
-                    raise BillingInputError(f"{where}.primaryPresence[{r}]: no 'startTime'; "
-                                            "every presence record needs one")
+                    raise BillingInputError(
+                        f"{where}.primaryPresence[{r}]: no 'startTime'; "
+                        "every presence record needs one"
+                    )
                 for field in ("startTime", "endTime"):
                     if rec.get(field) is not None and not isinstance(rec[field], str):
                         raise BillingInputError(
                             f"{where}.primaryPresence[{r}].{field}: {rec[field]!r} is not a "
-                            "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z")
+                            "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z"
+                        )
                     if rec.get(field) is not None:
                         stamps.append(rec[field])
                         stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
@@ -634,27 +754,40 @@ def _user_details(file: Path, input_timezone: str | None, as_of: int | None = No
         if as_of is None:
             # the latest time the export mentions: the stamps are checked here, so a bad one
             # is named like any other (the engine checks them again)
-            end = int(parse_instants(pa.array(stamps, pa.string()), "startTime/endTime",
-                                     lambda i: f"{file}: {stamp_places[i]}",
-                                     input_timezone).max())
+            end = int(
+                parse_instants(
+                    pa.array(stamps, pa.string()),
+                    "startTime/endTime",
+                    lambda i: f"{file}: {stamp_places[i]}",
+                    input_timezone,
+                ).max()
+            )
         else:
             end = as_of
             opened_at = [i for i, e in enumerate(ends) if e is None]
-            begins = parse_instants(pa.array([starts[i] for i in opened_at], pa.string()),
-                                    "startTime", lambda j: f"{file}: {places[opened_at[j]]}",
-                                    input_timezone)
+            begins = parse_instants(
+                pa.array([starts[i] for i in opened_at], pa.string()),
+                "startTime",
+                lambda j: f"{file}: {places[opened_at[j]]}",
+                input_timezone,
+            )
             late = np.flatnonzero(begins > as_of)
             if len(late):
                 i = opened_at[int(late[0])]
                 raise BillingInputError(
                     f"{file}: {places[i]}: open record starts at {starts[i]!r}, after --as-of; "
-                    "accepted: an --as-of at or after every open record's startTime")
+                    "accepted: an --as-of at or after every open record's startTime"
+                )
         last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
         ends = [last if e is None else e for e in ends]
         opened = (n_open, end, as_of is not None)
     if odd and other_presence is None:  # as unknown client values are: the first record named
         raise presence_error(str(file), odd_values, places[odd[0]])
-    table = pa.table({"user_id": pa.array(users, pa.string()),
-                      "start": pa.array(starts, pa.string()),
-                      "end": pa.array(ends, pa.string())})
+    table = pa.table(
+        {
+            "user_id": pa.array(users, pa.string()),
+            "start": pa.array(starts, pa.string()),
+            "end": pa.array(ends, pa.string()),
+        }
+    )
     return table, places, opened

@@ -15,8 +15,9 @@ import pandas as pd
 def spill_profile(profile: pd.DataFrame, timezone: str) -> list[list]:
     """A concurrency profile as rows (local wall times, whole users) under a header."""
     local = profile["time"].dt.tz_convert(timezone).dt.tz_localize(None)
-    return [["time", "users"]] + [[t, int(u)] for t, u in
-                                  zip(local.dt.to_pydatetime(), profile["users"], strict=True)]
+    return [["time", "users"]] + [
+        [t, int(u)] for t, u in zip(local.dt.to_pydatetime(), profile["users"], strict=True)
+    ]
 
 
 def _cell(value: object) -> object:

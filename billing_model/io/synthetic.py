@@ -23,11 +23,21 @@ SHIFT_HOURS = 8.5
 PAUSES = ((2.0, 15), (4.0, 30), (6.25, 15))
 
 
-def generate_sessions(n_agents: int, start_date: str = "2026-01-01", days: int = 31, *,
-                      seed: int = 7, timezone: str = "America/New_York",
-                      orgs: tuple[str, ...] = ("prod",), org_weights: tuple[float, ...] = (1.0,),
-                      license: str = "pc2", mobile_share: float = 0.03, upgrades: int = 0,
-                      api_users: int = 1, shuffle: bool = True) -> pd.DataFrame:
+def generate_sessions(
+    n_agents: int,
+    start_date: str = "2026-01-01",
+    days: int = 31,
+    *,
+    seed: int = 7,
+    timezone: str = "America/New_York",
+    orgs: tuple[str, ...] = ("prod",),
+    org_weights: tuple[float, ...] = (1.0,),
+    license: str = "pc2",
+    mobile_share: float = 0.03,
+    upgrades: int = 0,
+    api_users: int = 1,
+    shuffle: bool = True,
+) -> pd.DataFrame:
     """Sessions of ``n_agents`` agents over ``days`` days from ``start_date``.
 
     Returns columns ``user_id, org, license, client, start, end`` (UTC timestamps), about
@@ -45,13 +55,14 @@ def generate_sessions(n_agents: int, start_date: str = "2026-01-01", days: int =
     # five working days out of seven, a personal pattern per agent
     off = rng.integers(0, 7, n_agents)
     day = np.arange(days)
-    works = ((day[None, :] - off[:, None]) % 7 < 5)
+    works = (day[None, :] - off[:, None]) % 7 < 5
     a_idx, d_idx = np.nonzero(works)
     n_days = len(a_idx)
 
     # local shift start and end in minutes since the first local midnight, with jitter
-    start_min = (d_idx * 1440 + SHIFT_STARTS_H[shift[a_idx]] * 60
-                 + rng.normal(-4, 4, n_days)).round()
+    start_min = (
+        d_idx * 1440 + SHIFT_STARTS_H[shift[a_idx]] * 60 + rng.normal(-4, 4, n_days)
+    ).round()
     end_min = start_min + SHIFT_HOURS * 60 + rng.normal(3, 5, n_days).round()
     cuts = [start_min]
     for offset_h, length in PAUSES:
@@ -62,8 +73,11 @@ def generate_sessions(n_agents: int, start_date: str = "2026-01-01", days: int =
     s_min = bounds[:, 0::2].reshape(-1)
     e_min = bounds[:, 1::2].reshape(-1)
     agent = np.repeat(a_idx, len(PAUSES) + 1)
-    client = np.where(rng.random(len(agent)) < mobile_share, "mobile",
-                      np.where(rng.random(len(agent)) < 0.5, "desktop", "web"))
+    client = np.where(
+        rng.random(len(agent)) < mobile_share,
+        "mobile",
+        np.where(rng.random(len(agent)) < 0.5, "desktop", "web"),
+    )
 
     lic = np.full(len(agent), license, dtype=object)
     if upgrades:
@@ -88,11 +102,22 @@ def generate_sessions(n_agents: int, start_date: str = "2026-01-01", days: int =
     local = origin + pd.to_timedelta(np.concatenate([s_min, e_min]), unit="min")
     zone = get_timezone(timezone).key
     # the repeated autumn hour is taken as its first (daylight-time) occurrence
-    utc = pd.DatetimeIndex(local).tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool),
-                                              nonexistent="shift_forward").tz_convert("UTC")
+    utc = (
+        pd.DatetimeIndex(local)
+        .tz_localize(zone, ambiguous=np.ones(len(local), dtype=bool), nonexistent="shift_forward")
+        .tz_convert("UTC")
+    )
     n = len(s_min)
-    frame = pd.DataFrame({"user_id": user_id, "org": org_name, "license": lic,
-                          "client": client, "start": utc[:n], "end": utc[n:]})
+    frame = pd.DataFrame(
+        {
+            "user_id": user_id,
+            "org": org_name,
+            "license": lic,
+            "client": client,
+            "start": utc[:n],
+            "end": utc[n:],
+        }
+    )
     frame = frame[frame["end"] > frame["start"]]
     if shuffle:
         frame = frame.sample(frac=1.0, random_state=seed)

@@ -52,11 +52,20 @@ def to_arrow(values, name: str) -> pa.Array:
 
 # --- normalizing one table ------------------------------------------------------------------
 
-def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str,
-                    default_license: str | None = None, input_timezone: str | None = None,
-                    default_org: str = DEFAULT_ORG, other_clients: str | None = None,
-                    as_of: int | None = None, default_region: str | None = None,
-                    out: dict[str, np.ndarray] | None = None) -> Chunk:
+
+def normalize_table(
+    table: pa.Table,
+    *,
+    where: Callable[[int], str],
+    source: str,
+    default_license: str | None = None,
+    input_timezone: str | None = None,
+    default_org: str = DEFAULT_ORG,
+    other_clients: str | None = None,
+    as_of: int | None = None,
+    default_region: str | None = None,
+    out: dict[str, np.ndarray] | None = None,
+) -> Chunk:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
     ``where(i)`` names row ``i`` in messages (``"sessions.csv: line 7"``). Rows whose user id is
@@ -79,17 +88,22 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         for name in table.column_names:  # a loop over columns
             key = name.strip().lower()
             if key in seen:
-                also = "" if seen[key] == name else (f" (also as {seen[key]!r}: names are read "
-                                                     "without case and spaces)")
-                raise BillingInputError(f"{source}: column {name!r} appears twice{also}; "
-                                        "accepted: each column once")
+                also = (
+                    ""
+                    if seen[key] == name
+                    else (f" (also as {seen[key]!r}: names are read without case and spaces)")
+                )
+                raise BillingInputError(
+                    f"{source}: column {name!r} appears twice{also}; accepted: each column once"
+                )
             seen[key] = name
     missing = [c for c in REQUIRED if c not in names]
     if missing:
         raise BillingInputError(
             f"{source}: missing column {', '.join(repr(m) for m in missing)}; required: "
             f"{', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)} (found: "
-            f"{_shown_names(table.column_names)})")
+            f"{_shown_names(table.column_names)})"
+        )
     n = table.num_rows
 
     def column(name):
@@ -100,28 +114,31 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
     user_dict, user_idx = _encode(column("user_id"), "user_id", where, required=True)
     _check_null_ids(user_dict, user_idx, where)
-    start = parse_instants(column("start"), "start", where, input_timezone,
-                           out=None if out is None else out["start"])
-    end = parse_instants(column("end"), "end", where, input_timezone,
-                         out=None if out is None else out["end"])
+    start = parse_instants(
+        column("start"), "start", where, input_timezone, out=None if out is None else out["start"]
+    )
+    end = parse_instants(
+        column("end"), "end", where, input_timezone, out=None if out is None else out["end"]
+    )
     length = end - start  # one pass for both checks; the rows are found on the error path
     longest = MAX_SESSION_DAYS * NS_PER_DAY
     if n and length.min() < 0:
         i = int(np.flatnonzero(length < 0)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is before start "
-            f"{_show(column('start'), i)}; accepted: end at or after start")
+            f"{_show(column('start'), i)}; accepted: end at or after start"
+        )
     if n and length.max() > longest:
         # a typo in a year: the engine would count every minute of the decades between
         i = int(np.flatnonzero(length > longest)[0])
         raise BillingInputError(
             f"{where(i)}: end {_show(column('end'), i)} is more than {MAX_SESSION_DAYS} days "
             f"after start {_show(column('start'), i)}; accepted: sessions of up to "
-            f"{MAX_SESSION_DAYS} days (check the year)")
+            f"{MAX_SESSION_DAYS} days (check the year)"
+        )
     clipped = 0
     if as_of is not None and n:
-        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i),
-                                      where)
+        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i), where)
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -132,8 +149,7 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
 
     region_dict = region_idx = None
     if "region" in names:
-        region_dict, region_idx = _encode(column("region"), "region", where,
-                                          fill=default_region)
+        region_dict, region_idx = _encode(column("region"), "region", where, fill=default_region)
     elif default_region is not None:
         region_dict = strings([default_region])
     if region_dict is not None and len(region_dict) == 1:
@@ -146,7 +162,8 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
     else:
         raise BillingInputError(
             f"{source}: no 'license' column; add one or pass --license (accepted: "
-            f"{LICENSE_ACCEPTED})")
+            f"{LICENSE_ACCEPTED})"
+        )
     lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
     unknown = []
     for j, name in enumerate(lic_dict.to_pylist()):  # distinct license names only
@@ -162,19 +179,25 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
             i = int(rows[0])
             raise BillingInputError(
                 f"{where(i)}, column 'license': unknown license {lic_dict[j].as_py()!r}; "
-                f"accepted: {LICENSE_ACCEPTED}")
+                f"accepted: {LICENSE_ACCEPTED}"
+            )
 
     if "client" in names:
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
-        kinds = classify_clients(np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx,
-                                 where, other_clients, source)
+        kinds = classify_clients(
+            np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx, where, other_clients, source
+        )
     else:
         kinds, cl_idx = np.ones(1, dtype=bool), None
 
     if out is None:
-        out = {"start": start, "end": end, "rank": np.empty(n, np.int8),
-               "billable": np.empty(n, bool)}
+        out = {
+            "start": start,
+            "end": end,
+            "rank": np.empty(n, np.int8),
+            "billable": np.empty(n, bool),
+        }
     else:  # the caller's columns (parse_instants wrote timestamps there already)
         for key, values in (("start", start), ("end", end)):
             if values is not out[key]:
@@ -196,14 +219,26 @@ def normalize_table(table: pa.Table, *, where: Callable[[int], str], source: str
         found["user_keys"] = _fold(user_dict)
         if not found["user_keys"].equals(user_dict):
             found["user_first"] = first_rows(user_idx, len(user_dict))
-    return Chunk(user_dict=user_dict, user_idx=user_idx, org_dict=org_dict, org_idx=org_idx,
-                 rank=out["rank"], start=start, end=end, billable=out["billable"], where=where,
-                 region_dict=region_dict, region_idx=region_idx,
-                 clipped=(clipped, as_of) if clipped and as_of is not None else None, **found)
+    return Chunk(
+        user_dict=user_dict,
+        user_idx=user_idx,
+        org_dict=org_dict,
+        org_idx=org_idx,
+        rank=out["rank"],
+        start=start,
+        end=end,
+        billable=out["billable"],
+        where=where,
+        region_dict=region_dict,
+        region_idx=region_idx,
+        clipped=(clipped, as_of) if clipped and as_of is not None else None,
+        **found,
+    )
 
 
-def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
-                   ) -> tuple[np.ndarray, int]:
+def _clip_at_as_of(
+    start: np.ndarray, end: np.ndarray, as_of: int, shown, where
+) -> tuple[np.ndarray, int]:
     """``end`` clipped at ``as_of`` (the window ends there, as ``--help`` says) and how many
     sessions were clipped; a session starting after ``as_of`` is refused naming its row (the
     export cannot hold what began after it was taken; an ``--as-of`` before every session is
@@ -213,7 +248,8 @@ def _clip_at_as_of(start: np.ndarray, end: np.ndarray, as_of: int, shown, where
         i = int(late[0])
         raise BillingInputError(
             f"{where(i)}, column 'start': {shown(i)} is after --as-of {instant_text(as_of)} (when "
-            "the export was taken); accepted: an --as-of at or after every session's start")
+            "the export was taken); accepted: an --as-of at or after every session's start"
+        )
     over = end > as_of
     clipped = int(np.count_nonzero(over))
     if clipped:
@@ -235,7 +271,8 @@ def _check_null_ids(values: pa.Array, codes: np.ndarray, where) -> None:
         raise BillingInputError(
             f"{where(i)}, column 'user_id': {values[int(codes[i])].as_py()!r} is a null marker, "
             "not a user; every session needs a user_id (blank, NaN, NULL, None, NA, N/A, #N/A "
-            "are refused)")
+            "are refused)"
+        )
 
 
 def _show(col: pa.Array, i: int) -> str:
@@ -246,8 +283,9 @@ def _show(col: pa.Array, i: int) -> str:
     return repr(value)
 
 
-def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=None
-            ) -> tuple[pa.Array, np.ndarray]:
+def _encode(
+    col: pa.Array, name: str, where, *, required: bool = False, fill=None
+) -> tuple[pa.Array, np.ndarray]:
     """Dictionary-encode a text column: (trimmed values as an Arrow string array, int32 codes).
 
     A column that is already dictionary-encoded (Parquet read with ``read_dictionary``) keeps
@@ -262,8 +300,9 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
         if codes.dtype != np.int32:
             codes = codes.astype(np.int32)
         # never null: a null value is blank (or_kleene(true, null) is true)
-        blank_value = numpy(call("or_kleene", call("is_null", values),
-                                 call("equal", values, EMPTY)))
+        blank_value = numpy(
+            call("or_kleene", call("is_null", values), call("equal", values, EMPTY))
+        )
         if col.null_count or blank_value.any():
             blank = numpy(col.is_null())
             if len(values):
@@ -277,24 +316,27 @@ def _encode(col: pa.Array, name: str, where, *, required: bool = False, fill=Non
     import pyarrow.compute as pc  # text input (CSV), not Parquet's dictionaries
 
     if pa.types.is_boolean(col.type):  # true/false is no org, region or license
-        raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
-                                "not text; accepted: text or whole numbers")
+        raise BillingInputError(
+            f"{where(0)}, column {name!r}: values of type {col.type} are "
+            "not text; accepted: text or whole numbers"
+        )
     if pa.types.is_floating(col.type) and not required:  # user_id names 'nan' a null marker
         col = pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col)  # NaN is blank
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         try:
             col = col.cast(pa.string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise BillingInputError(f"{where(0)}, column {name!r}: values of type {col.type} are "
-                                    "not text; accepted: text or whole numbers") from None
+            raise BillingInputError(
+                f"{where(0)}, column {name!r}: values of type {col.type} are "
+                "not text; accepted: text or whole numbers"
+            ) from None
     col = pc.utf8_trim_whitespace(col)
     blank = pc.or_kleene(pc.is_null(col), pc.equal(col, EMPTY))  # never null (see above)
     if pc.any(blank).as_py():
         _blank_error(numpy(blank), name, where, required, fill)
         col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
-    return (enc.dictionary.cast(pa.string()),
-            numpy(enc.indices).astype(np.int32, copy=False))
+    return (enc.dictionary.cast(pa.string()), numpy(enc.indices).astype(np.int32, copy=False))
 
 
 def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
@@ -302,15 +344,19 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
     if required or fill is None:
         i = int(np.flatnonzero(blank)[0])
         if required:
-            raise BillingInputError(f"{where(i)}, column {name!r}: is blank; every session "
-                                    "needs a user_id")
+            raise BillingInputError(
+                f"{where(i)}, column {name!r}: is blank; every session needs a user_id"
+            )
         # the flag of this column (--license, --region), not another one's
-        raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
-                                f"every row (or pass --{name} for rows without one)")
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
+            f"every row (or pass --{name} for rows without one)"
+        )
 
 
-def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, *,
-                   out: np.ndarray | None = None) -> np.ndarray:
+def parse_instants(
+    col: pa.Array, name: str, where, input_timezone: str | None, *, out: np.ndarray | None = None
+) -> np.ndarray:
     """UTC nanoseconds from ISO 8601 text with an offset or ``Z``, or tz-aware timestamps.
 
     Text or timestamps without an offset are refused unless ``input_timezone`` names their zone.
@@ -325,8 +371,10 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
         return np.zeros(0, dtype=np.int64)
     if col.null_count:
         i = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
-        raise BillingInputError(f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
-                                "timestamp with an offset, e.g. 2026-01-05T08:00:00Z")
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
+            "timestamp with an offset, e.g. 2026-01-05T08:00:00Z"
+        )
     if pa.types.is_timestamp(t):
         if t.tz is None:
             col = _localize(col, name, where, input_timezone)
@@ -345,16 +393,19 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
             i = int(np.flatnonzero((raw > limit) | (raw < -limit))[0])
             raise BillingInputError(
                 f"{where(i)}, column {name!r}: {int(raw[i])} {t.unit} since 1970 is out of range;"
-                " accepted: timestamps between the years 1678 and 2261") from None
+                " accepted: timestamps between the years 1678 and 2261"
+            ) from None
     if pa.types.is_date(t):
         col = col.cast(pa.timestamp("ns"))
         col = _localize(col, name, where, input_timezone)
         return numpy(col)
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         i = 0
-        raise BillingInputError(f"{where(i)}, column {name!r}: values of type {t} are not "
-                                "timestamps; accepted: ISO 8601 text with an offset or "
-                                "timezone-aware timestamps")
+        raise BillingInputError(
+            f"{where(i)}, column {name!r}: values of type {t} are not "
+            "timestamps; accepted: ISO 8601 text with an offset or "
+            "timezone-aware timestamps"
+        )
     import pyarrow.compute as pc  # text input (CSV, JSON), not Parquet's timestamps
 
     col = pc.utf8_trim_whitespace(col)
@@ -370,8 +421,9 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
             if pc.any(pc.match_substring_regex(col, "z$")).as_py():
                 # ISO 8601 (RFC 3339) allows a lowercase 'z', which Arrow refuses: read it as
                 # 'Z' (here, on the error path, so the common case pays no extra pass)
-                return parse_instants(pc.replace_substring_regex(col, "z$", "Z"), name, where,
-                                      input_timezone)
+                return parse_instants(
+                    pc.replace_substring_regex(col, "z$", "Z"), name, where, input_timezone
+                )
             _raise_unparseable(col, name, where)
     # some or all values lack an offset
     if input_timezone is None:
@@ -381,7 +433,8 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {col[i].as_py()!r} has no UTC offset; accepted: "
             "ISO 8601 with an offset or 'Z' (2026-01-05T08:00:00Z), or say the zone with "
-            "--input-timezone ZONE")
+            "--input-timezone ZONE"
+        )
     out = np.empty(len(col), dtype=np.int64)
     mask = numpy(has_offset)
     for sel, keep, aware in ((mask, has_offset, True), (~mask, pc.invert(has_offset), False)):
@@ -392,8 +445,9 @@ def parse_instants(col: pa.Array, name: str, where, input_timezone: str | None, 
             if aware:
                 ts = part.cast(pa.timestamp("ns", tz="UTC"))
             else:
-                ts = _localize(part.cast(pa.timestamp("ns")), name,
-                               _subset_where(where, sel), input_timezone)
+                ts = _localize(
+                    part.cast(pa.timestamp("ns")), name, _subset_where(where, sel), input_timezone
+                )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             _raise_unparseable(col, name, where)
         out[sel] = numpy(ts)
@@ -409,7 +463,8 @@ def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa
     if input_timezone is None:
         raise BillingInputError(
             f"{where(0)}, column {name!r}: timestamps have no time zone; accepted: "
-            "timezone-aware timestamps, or say the zone with --input-timezone ZONE")
+            "timezone-aware timestamps, or say the zone with --input-timezone ZONE"
+        )
     zone = get_timezone(input_timezone).key
     import pyarrow.compute as pc  # timestamps without a zone only
 
@@ -419,16 +474,18 @@ def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa
         # error path: a time that happens twice or never reads differently as the earliest and
         # the latest instant it could be; the first such row is named (two passes, not a call
         # per row: a million rows took 14 s)
-        early, late = (numpy(pc.assume_timezone(col, timezone=zone, ambiguous=pick,
-                                                nonexistent=pick))
-                       for pick in ("earliest", "latest"))
+        early, late = (
+            numpy(pc.assume_timezone(col, timezone=zone, ambiguous=pick, nonexistent=pick))
+            for pick in ("earliest", "latest")
+        )
         bad = np.flatnonzero(early != late)
         if not len(bad):
             raise
         i = int(bad[0])
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {str(col[i].as_py())!r} is ambiguous or does "
-            f"not exist in {zone} (a DST change); write it with a UTC offset") from None
+            f"not exist in {zone} (a DST change); write it with a UTC offset"
+        ) from None
 
 
 def _raise_unparseable(col: pa.Array, name: str, where):
@@ -439,8 +496,7 @@ def _raise_unparseable(col: pa.Array, name: str, where):
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
     # pandas also takes a bare date ('2026-03-08', whose '-08' looks like an offset): Arrow
     # does not, so a value without a time is bad too
-    timed = pc.match_substring_regex(col, "^" + _LOOKS_ISO.pattern).to_numpy(
-        zero_copy_only=False)
+    timed = pc.match_substring_regex(col, "^" + _LOOKS_ISO.pattern).to_numpy(zero_copy_only=False)
     # a date pandas reads (to the microsecond) but nanosecond timestamps cannot hold
     years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
     beyond = (years < 1678) | (years > 2261)
@@ -449,14 +505,17 @@ def _raise_unparseable(col: pa.Array, name: str, where):
     if timed[i] and not beyond[i] and not pd.isna(parsed.iloc[i]):  # read, but not by Arrow
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not accepted; accepted: "
-            "ISO 8601 with at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z")
+            "ISO 8601 with at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z"
+        )
     if timed[i] and (beyond[i] or _valid_iso(str(values.iloc[i]))):  # a real date, out of range
         raise BillingInputError(
             f"{where(i)}, column {name!r}: {values.iloc[i]!r} is out of range; accepted: "
-            "timestamps between the years 1678 and 2261 (check the year)")
+            "timestamps between the years 1678 and 2261 (check the year)"
+        )
     raise BillingInputError(
         f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not an ISO 8601 timestamp; "
-        "accepted: e.g. 2026-01-05T08:00:00Z or 2026-01-05T09:00:00+01:00")
+        "accepted: e.g. 2026-01-05T08:00:00Z or 2026-01-05T09:00:00+01:00"
+    )
 
 
 def _valid_iso(text: str) -> bool:
@@ -472,10 +531,11 @@ def _valid_iso(text: str) -> bool:
 
 # --- combining chunks ------------------------------------------------------------------------
 
+
 def _shown_names(names: list[str], most: int = 12, width: int = 40) -> str:
     """Column names for a message: at most ``most``, each cut at ``width`` characters (a file
     that is not a session table has a 'header' of any length: the message stays one line)."""
-    shown = [n if len(n) <= width else n[:width - 3] + "..." for n in names[:most]]
+    shown = [n if len(n) <= width else n[: width - 3] + "..." for n in names[:most]]
     more = f" and {len(names) - most:,} more" if len(names) > most else ""
     return ", ".join(shown) + more if shown else "none"
 

@@ -80,8 +80,14 @@ if TYPE_CHECKING:
 
 #: the report's columns the model reads, as the vendor writes them
 START, END, DURATION, ADJUSTED, RATE, COST, CURRENCY = (
-    "Start time", "End Time", "Duration (Seconds)", "Adjusted Duration (seconds)",
-    "Usage Rate Per Minute", "Total cost", "Currency")
+    "Start time",
+    "End Time",
+    "Duration (Seconds)",
+    "Adjusted Duration (seconds)",
+    "Usage Rate Per Minute",
+    "Total cost",
+    "Currency",
+)
 REQUIRED: tuple[str, ...] = (START, DURATION, RATE, COST, CURRENCY)
 OPTIONAL: tuple[str, ...] = (ADJUSTED,)
 #: decimals kept of costs and rates (units of 10**-9), and most digits before the point
@@ -126,8 +132,7 @@ def read_voice_report(path: str | Path, *, currency: str | None = None) -> Voice
     path = Path(path)
     if not path.is_file():  # a folder or a named pipe is no report (a pipe would block)
         what = "not a regular file" if path.exists() else "no such file"
-        raise BillingInputError(f"{path}: {what}; accepted: the vendor's voice usage report "
-                                "(CSV)")
+        raise BillingInputError(f"{path}: {what}; accepted: the vendor's voice usage report (CSV)")
     parts: list[dict[str, np.ndarray]] = []
     offset = 0
     expected = None if currency is None else currency.strip().upper()
@@ -136,11 +141,17 @@ def read_voice_report(path: str | Path, *, currency: str | None = None) -> Voice
         expected = part.pop("currency_seen", None) or expected
         parts.append(part)
         offset += batch.num_rows
-    columns = {key: (np.concatenate([p[key] for p in parts]) if parts
-                     else np.zeros(0, dtype=bool if key == "has_cost" else np.int64))
-               for key in ("start_ns", "duration_s", "cost_units", "has_cost", "rate_units")}
-    return VoiceCalls(**columns, cost_scale=SCALE, rate_scale=SCALE,
-                      currency=expected or "USD", source=path.name)
+    columns = {
+        key: (
+            np.concatenate([p[key] for p in parts])
+            if parts
+            else np.zeros(0, dtype=bool if key == "has_cost" else np.int64)
+        )
+        for key in ("start_ns", "duration_s", "cost_units", "has_cost", "rate_units")
+    }
+    return VoiceCalls(
+        **columns, cost_scale=SCALE, rate_scale=SCALE, currency=expected or "USD", source=path.name
+    )
 
 
 def _batches(path: Path) -> Iterator[pa.RecordBatch]:
@@ -153,39 +164,51 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
         _raise_not_utf8(path)
     accepted = f"a header naming the columns {', '.join(REQUIRED)}"
     if len(first) > MAX_HEADER_CHARS:
-        raise BillingInputError(f"{path}: line 1 (the header) is longer than "
-                                f"{MAX_HEADER_CHARS:,} characters; accepted: {accepted}")
+        raise BillingInputError(
+            f"{path}: line 1 (the header) is longer than "
+            f"{MAX_HEADER_CHARS:,} characters; accepted: {accepted}"
+        )
     delimiter = _delimiter(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:
-        raise BillingInputError(f"{path}: line 1 (the header) is not readable as CSV ({exc}); "
-                                f"accepted: {accepted}") from None
+        raise BillingInputError(
+            f"{path}: line 1 (the header) is not readable as CSV ({exc}); accepted: {accepted}"
+        ) from None
     if not header:
-        raise BillingInputError(f"{path}: the file is empty; accepted: the vendor's voice "
-                                f"usage report, {accepted}")
+        raise BillingInputError(
+            f"{path}: the file is empty; accepted: the vendor's voice usage report, {accepted}"
+        )
     keys: dict[str, str] = {}
     for name in header:  # a loop over columns
         if _key(name) in keys:
-            raise BillingInputError(f"{path}: column {name!r} appears twice (names are read "
-                                    "without case and spaces); accepted: each column once")
+            raise BillingInputError(
+                f"{path}: column {name!r} appears twice (names are read "
+                "without case and spaces); accepted: each column once"
+            )
         keys[_key(name)] = name
     missing = [c for c in REQUIRED if _key(c) not in keys]
     if missing:
         found = ", ".join(repr(h) for h in header[:12]) + (", ..." if len(header) > 12 else "")
-        raise BillingInputError(f"{path}: missing column {', '.join(repr(m) for m in missing)}"
-                                f"; required: {', '.join(REQUIRED)}; optional: "
-                                f"{', '.join(OPTIONAL)} (found: {found})")
+        raise BillingInputError(
+            f"{path}: missing column {', '.join(repr(m) for m in missing)}"
+            f"; required: {', '.join(REQUIRED)}; optional: "
+            f"{', '.join(OPTIONAL)} (found: {found})"
+        )
     if not more:  # a header only: no calls
         return
-    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in header},
-                                   strings_can_be_null=False, quoted_strings_can_be_null=False)
+    convert = pacsv.ConvertOptions(
+        column_types={name: pa.string() for name in header},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     try:
-        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=CSV_BLOCK,
-                                                                     encoding="utf8"),
-                                convert_options=convert,
-                                parse_options=pacsv.ParseOptions(delimiter=delimiter,
-                                                                 newlines_in_values=True))
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8"),
+            convert_options=convert,
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        )
         for batch in reader:
             if batch.num_rows:
                 yield batch
@@ -197,8 +220,7 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
         raise BillingInputError(f"{path}: not a readable CSV file ({_one_line(exc)})") from None
 
 
-def _parse(batch: pa.RecordBatch, path: Path, offset: int,
-           currency: str | None) -> dict[str, Any]:
+def _parse(batch: pa.RecordBatch, path: Path, offset: int, currency: str | None) -> dict[str, Any]:
     """One batch's calls as arrays; every bad value refused naming its line and column."""
     names = {_key(n): n for n in batch.schema.names}
 
@@ -213,29 +235,37 @@ def _parse(batch: pa.RecordBatch, path: Path, offset: int,
             i = int(np.flatnonzero(mask)[0])
             value = batch.column(names[_key(name)])[i].as_py()
             shown = "is blank" if not value.strip() else f"{value!r} is not accepted"
-            raise BillingInputError(f"{where(i)}, column {name!r}: {shown}; accepted: "
-                                    f"{accepted}")
+            raise BillingInputError(f"{where(i)}, column {name!r}: {shown}; accepted: {accepted}")
 
     start = parse_instants(column(START), START, where, "UTC")
     text = column(DURATION)
     whole = pc.match_substring_regex(text, "^" + _WHOLE.pattern + "$").to_numpy(
-        zero_copy_only=False)
+        zero_copy_only=False
+    )
     refuse(~whole, DURATION, "whole seconds >= 0, e.g. 34")
     digits = pc.extract_regex(text, r"^(?P<s>\d+)").field("s")
-    refuse(pc.utf8_length(digits).to_numpy(zero_copy_only=False) > 8, DURATION,
-           f"at most {MAX_CALL_SECONDS:,} seconds (31 days)")
+    refuse(
+        pc.utf8_length(digits).to_numpy(zero_copy_only=False) > 8,
+        DURATION,
+        f"at most {MAX_CALL_SECONDS:,} seconds (31 days)",
+    )
     duration = digits.cast(pa.int64()).to_numpy(zero_copy_only=False)
-    refuse(duration > MAX_CALL_SECONDS, DURATION,
-           f"at most {MAX_CALL_SECONDS:,} seconds (31 days)")
+    refuse(duration > MAX_CALL_SECONDS, DURATION, f"at most {MAX_CALL_SECONDS:,} seconds (31 days)")
     cost, has_cost = _decimal(column(COST), COST, refuse)
     rate, has_rate = _decimal(column(RATE), RATE, refuse)
-    refuse(~has_cost & ~has_rate, COST, f"a cost, or a rate in {RATE!r} to compute it from "
-           "(neither is given)")
+    refuse(
+        ~has_cost & ~has_rate,
+        COST,
+        f"a cost, or a rate in {RATE!r} to compute it from (neither is given)",
+    )
     increments = adjusted_seconds(duration) // INCREMENT_SECONDS
     computed = ~has_cost
-    refuse(computed & (rate > _INT64_MAX // np.maximum(increments, 1)), RATE,
-           "a rate whose product with the call's adjusted duration can be billed exactly "
-           "(check the rate's digits)")
+    refuse(
+        computed & (rate > _INT64_MAX // np.maximum(increments, 1)),
+        RATE,
+        "a rate whose product with the call's adjusted duration can be billed exactly "
+        "(check the rate's digits)",
+    )
     if _key(ADJUSTED) in names:
         _check_adjusted(column(ADJUSTED), duration, computed, refuse)
     codes = pc.utf8_upper(column(CURRENCY))
@@ -249,11 +279,19 @@ def _parse(batch: pa.RecordBatch, path: Path, offset: int,
         i = int(np.flatnonzero(other)[0])
         got = repr(codes[i].as_py()) if codes[i].as_py() else "blank"
         whose = "the contract's currency" if currency else "the report's first currency"
-        raise BillingInputError(f"{where(i)}, column {CURRENCY!r}: {got} is not {whose} "
-                                f"{want}; accepted: calls billed in {want} (one currency per "
-                                "report)")
-    return {"start_ns": start, "duration_s": duration, "cost_units": cost,
-            "has_cost": has_cost, "rate_units": rate, "currency_seen": want}
+        raise BillingInputError(
+            f"{where(i)}, column {CURRENCY!r}: {got} is not {whose} "
+            f"{want}; accepted: calls billed in {want} (one currency per "
+            "report)"
+        )
+    return {
+        "start_ns": start,
+        "duration_s": duration,
+        "cost_units": cost,
+        "has_cost": has_cost,
+        "rate_units": rate,
+        "currency_seen": want,
+    }
 
 
 def _decimal(text: pa.Array, name: str, refuse) -> tuple[np.ndarray, np.ndarray]:
@@ -261,26 +299,28 @@ def _decimal(text: pa.Array, name: str, refuse) -> tuple[np.ndarray, np.ndarray]
     given = pc.not_equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
     parts = pc.extract_regex(text, _DECIMAL)
     ok = parts.is_valid().to_numpy(zero_copy_only=False)
-    accepted = (f"a plain decimal >= 0 with at most {MAX_INTEGER_DIGITS} digits before and "
-                f"{SCALE} after the point, e.g. 0.0119, or blank")
+    accepted = (
+        f"a plain decimal >= 0 with at most {MAX_INTEGER_DIGITS} digits before and "
+        f"{SCALE} after the point, e.g. 0.0119, or blank"
+    )
     refuse(given & ~ok, name, accepted)
     whole, frac = parts.field("i"), parts.field("f")
-    too_long = ((pc.utf8_length(whole).to_numpy(zero_copy_only=False) > MAX_INTEGER_DIGITS)
-                | (pc.utf8_length(frac).to_numpy(zero_copy_only=False) > SCALE))
+    too_long = (pc.utf8_length(whole).to_numpy(zero_copy_only=False) > MAX_INTEGER_DIGITS) | (
+        pc.utf8_length(frac).to_numpy(zero_copy_only=False) > SCALE
+    )
     refuse(given & too_long, name, accepted)
-    digits = pc.binary_join_element_wise(pc.fill_null(whole, "0"),
-                                         pc.utf8_rpad(pc.fill_null(frac, ""), SCALE, "0"), "")
+    digits = pc.binary_join_element_wise(
+        pc.fill_null(whole, "0"), pc.utf8_rpad(pc.fill_null(frac, ""), SCALE, "0"), ""
+    )
     digits = pc.if_else(pa.array(given & ok), digits, "0")
     return digits.cast(pa.int64()).to_numpy(zero_copy_only=False), given
 
 
-def _check_adjusted(text: pa.Array, duration: np.ndarray, computed: np.ndarray,
-                    refuse) -> None:
+def _check_adjusted(text: pa.Array, duration: np.ndarray, computed: np.ndarray, refuse) -> None:
     """Where a cost is computed, the report's adjusted duration (if written) must be the
     duration rounded up to 6 seconds: else the file and the rule disagree, said in one line."""
     given = pc.not_equal(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False)
-    ok = pc.match_substring_regex(text, "^" + _WHOLE.pattern + "$").to_numpy(
-        zero_copy_only=False)
+    ok = pc.match_substring_regex(text, "^" + _WHOLE.pattern + "$").to_numpy(zero_copy_only=False)
     refuse(computed & given & ~ok, ADJUSTED, "whole seconds >= 0, or blank")
     parts = pc.extract_regex(text, r"^(?P<s>\d{1,12})")
     digits = pc.if_else(parts.is_valid(), parts.field("s"), "0")
@@ -288,16 +328,26 @@ def _check_adjusted(text: pa.Array, duration: np.ndarray, computed: np.ndarray,
     bad = computed & given & (values != adjusted_seconds(duration))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        refuse(bad & (np.arange(len(bad)) == i), ADJUSTED,
-               f"the duration {int(duration[i])} s rounded up to 6 seconds "
-               f"({int(adjusted_seconds(duration[i:i + 1])[0])}), the cost being computed "
-               "from the rate (no Total cost)")
+        refuse(
+            bad & (np.arange(len(bad)) == i),
+            ADJUSTED,
+            f"the duration {int(duration[i])} s rounded up to 6 seconds "
+            f"({int(adjusted_seconds(duration[i : i + 1])[0])}), the cost being computed "
+            "from the rate (no Total cost)",
+        )
 
 
 # --- the scenario's [telephony] table ----------------------------------------------------------
 
-def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
-                      orgs: list[Org], base: Path, cache: dict) -> list[Org]:
+
+def voice_report_orgs(
+    c: Checker,
+    contract: Contract,
+    data: Mapping[str, Any],
+    orgs: list[Org],
+    base: Path,
+    cache: dict,
+) -> list[Org]:
     """``[telephony] voice_report = "calls.csv"``: the first org of ``[usage]`` gets the
     report's telephony per voice cycle (its ``given`` series up to the periods limit, for the
     workbook's grid); ``orgs`` unchanged without the table. A ``telephony`` list in ``[usage]``
@@ -306,15 +356,25 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
         return orgs
     t = c.table(data["telephony"], "telephony")
     c.known(t, TELEPHONY_KEYS, "telephony")
-    raw = c.required(t, "voice_report", "telephony",
-                     "the path of the vendor's voice usage report (CSV), e.g. 'calls.csv'")
+    raw = c.required(
+        t,
+        "voice_report",
+        "telephony",
+        "the path of the vendor's voice usage report (CSV), e.g. 'calls.csv'",
+    )
     where = "telephony.voice_report"
     if not isinstance(raw, str) or not raw.strip() or "\0" in raw:  # no path holds a NUL
-        c.fail(where, f"{validate.shown(raw)} is not accepted; accepted: the path of the "
-               "vendor's voice usage report (CSV) as text, relative to the scenario file")
+        c.fail(
+            where,
+            f"{validate.shown(raw)} is not accepted; accepted: the path of the "
+            "vendor's voice usage report (CSV) as text, relative to the scenario file",
+        )
     if isinstance(data.get("usage"), Mapping) and "telephony" in data["usage"]:
-        c.fail("usage.telephony", "given together with [telephony] voice_report; accepted: "
-               "either telephony charges per period in [usage] or a voice report")
+        c.fail(
+            "usage.telephony",
+            "given together with [telephony] voice_report; accepted: "
+            "either telephony charges per period in [usage] or a voice report",
+        )
     path = Path(raw.strip())
     path = path if path.is_absolute() else base / path
     reads = cache.setdefault("voice_reports", {})
@@ -336,32 +396,38 @@ def voice_report_orgs(c: Checker, contract: Contract, data: Mapping[str, Any],
         _warn_outside(c.label, where, path.name, calls, billed, contract)
     first = orgs[0]
     orgs = list(orgs)
-    orgs[0] = replace(first, telephony=billed.charges,
-                      given={**first.given, "telephony": shown})
+    orgs[0] = replace(first, telephony=billed.charges, given={**first.given, "telephony": shown})
     return orgs
 
 
-def _warn_outside(label: str, where: str, name: str, calls: VoiceCalls, billed,
-                  contract: Contract) -> None:
+def _warn_outside(
+    label: str, where: str, name: str, calls: VoiceCalls, billed, contract: Contract
+) -> None:
     """One warning for a report without calls, or naming how many calls lie outside the
     contract's voice cycles and when (they are not billed): never dropped silently."""
     n = contract.periods
     bounds = voice_cycle_starts_ns(contract.order_date, [0, n])
     span = " to ".join(_instant(b) for b in bounds)
     if not len(calls):
-        warnings.warn(f"{label}: {where}: {name} holds no calls; telephony is 0 in every "
-                      f"period", BillingWarning, stacklevel=3)
+        warnings.warn(
+            f"{label}: {where}: {name} holds no calls; telephony is 0 in every period",
+            BillingWarning,
+            stacklevel=3,
+        )
         return
     outside = billed.before + billed.after
     if not outside:
         return
     low, high = billed.outside_ns
-    warnings.warn(f"{label}: {where}: {name} holds {outside:,} call(s) outside the contract's "
-                  f"{n} voice cycles ({span}): {billed.before:,} before, {billed.after:,} "
-                  f"after, their starts running from {_instant(low)} to {_instant(high)}; they "
-                  "are not billed", BillingWarning, stacklevel=3)
+    warnings.warn(
+        f"{label}: {where}: {name} holds {outside:,} call(s) outside the contract's "
+        f"{n} voice cycles ({span}): {billed.before:,} before, {billed.after:,} "
+        f"after, their starts running from {_instant(low)} to {_instant(high)}; they "
+        "are not billed",
+        BillingWarning,
+        stacklevel=3,
+    )
 
 
 def _instant(ns: int) -> str:
-    return np.datetime_as_string(np.datetime64(int(ns), "ns"), unit="s").replace("T", " ") + \
-        " UTC"
+    return np.datetime_as_string(np.datetime64(int(ns), "ns"), unit="s").replace("T", " ") + " UTC"

@@ -36,5 +36,17 @@ if isinstance(SHIPPED, Path) and SHIPPED.is_dir():
 else:
     SCENARIOS_DIR, WORKBOOKS_DIR = REPO / "scenarios", REPO / "workbooks"
 
-__all__ = ["Book", "Cell", "Chart", "Sheet", "DEMO_SCENARIOS", "SCENARIOS_DIR", "WORKBOOKS_DIR",
-           "build_layout", "build_workbook", "money_format", "scenario_figures", "write_book"]
+__all__ = [
+    "Book",
+    "Cell",
+    "Chart",
+    "Sheet",
+    "DEMO_SCENARIOS",
+    "SCENARIOS_DIR",
+    "WORKBOOKS_DIR",
+    "build_layout",
+    "build_workbook",
+    "money_format",
+    "scenario_figures",
+    "write_book",
+]

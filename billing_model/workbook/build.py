@@ -80,7 +80,8 @@ def check_variants(scenario: Scenario) -> None:
             f"{MAX_VARIANT_PERIODS // periods:,} variants of {periods} billing periods (variants"
             f" x periods at most {MAX_VARIANT_PERIODS:,}; here {len(variants):,} x {periods} = "
             f"{len(variants) * periods:,}); accepted: fewer variants in one file (split them "
-            "over several), or build one with --variant NAME (invoices compares any number)")
+            "over several), or build one with --variant NAME (invoices compares any number)"
+        )
 
 
 #: largest contract value a workbook is built for, in minor units (cents; yen): a spreadsheet
@@ -101,7 +102,8 @@ def check_hourly(scenario: Scenario) -> None:
                 raise BillingInputError(
                     f"{label}{where}: license_model 'hourly' for {p.license}: the workbook "
                     "bills named and concurrent lines only; accepted: named or concurrent "
-                    "(`billing-model invoices` bills hourly contracts)")
+                    "(`billing-model invoices` bills hourly contracts)"
+                )
 
 
 def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
@@ -135,7 +137,8 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
             f"{label}: the contract value {total:,.{decimals}f} {currency}{which} is too large "
             "for a workbook to add up to the cent (a spreadsheet counts 15 significant digits);"
             f" accepted: a contract value below {limit:,} {currency} (check the committed users"
-            " and rates for a typo); billing-model invoices computes any size exactly")
+            " and rates for a typo); billing-model invoices computes any size exactly"
+        )
 
 
 def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
@@ -165,12 +168,23 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     check_amounts(scenario, variants)
     currency = scenario.contract.currency
     quote = scenario.quote
-    book = Book(sheets=[], title=quote.title if quote else f"Billing model: {scenario.name}",
-                subject="Genesys Cloud (PureCloud) subscription billing", created=BASIS)
+    book = Book(
+        sheets=[],
+        title=quote.title if quote else f"Billing model: {scenario.name}",
+        subject="Genesys Cloud (PureCloud) subscription billing",
+        created=BASIS,
+    )
     ramp_max, term_max, grid = grid_size(scenario)
-    ctx = Ctx(scenario=scenario, book=book, money=money_format(currency),
-               rate=rate_format(currency), periods=grid, ramp_max=ramp_max, term_max=term_max,
-               after_max=grid - ramp_max - term_max)
+    ctx = Ctx(
+        scenario=scenario,
+        book=book,
+        money=money_format(currency),
+        rate=rate_format(currency),
+        periods=grid,
+        ramp_max=ramp_max,
+        term_max=term_max,
+        after_max=grid - ramp_max - term_max,
+    )
     ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")
     quote_page = book.add_sheet("Quote", tab_color="C00000") if quote else None
@@ -206,8 +220,7 @@ def keep_charts_whole(book: Book) -> None:
                 sheet.row_breaks.append(row)
 
 
-def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
-                   recalc: bool = False) -> Path:
+def build_workbook(scenario: Scenario, target: str | os.PathLike, *, recalc: bool = False) -> Path:
     """Build the workbook of ``scenario`` into ``target`` (written to a temp name, renamed).
 
     Parameters
@@ -241,11 +254,11 @@ def build_workbook(scenario: Scenario, target: str | os.PathLike, *,
         return target
     from ..io.atomic import atomic_path
     from ..io.libreoffice import recalculate
+
     with atomic_path(target) as tmp:  # the user's file stays until LibreOffice has succeeded
         write_book(layout, tmp)
         recalculate(tmp)
     return target
-
 
 
 __all__ = ["build_layout", "build_workbook", "money_format", "scenario_figures"]

@@ -25,17 +25,36 @@ from .layout import Book, Sheet, a1
 CHART_NAME_PREFIX = "Chart"
 
 
-def active_only(sheet: Sheet, book: Book, name: str, rows: range, src_col: int, dst_col: int,
-                live: Callable[[int], str], active: Callable[[int], bool],
-                fmt: str | None = None) -> str:
+def active_only(
+    sheet: Sheet,
+    book: Book,
+    name: str,
+    rows: range,
+    src_col: int,
+    dst_col: int,
+    live: Callable[[int], str],
+    active: Callable[[int], bool],
+    fmt: str | None = None,
+) -> str:
     """Column ``dst_col`` over ``rows``: the value of ``src_col`` where the formula ``live(row)``
     holds, else #N/A. ``active(row)`` says whether it holds for the built scenario (the cached
     result). Defines ``name`` (``Chart...``) over the column and returns it."""
     assert name.startswith(CHART_NAME_PREFIX), name
     for r in rows:
         source = sheet.cells.get((r, src_col))
-        result = (source.result if source is not None and source.formula is not None
-                  else source.value if source is not None else None)
-        sheet.put(r, dst_col, f"=IF({live(r)},{a1(r, src_col)},NA())", fmt=fmt, style="muted",
-                  result=result if active(r) else "#N/A")
+        result = (
+            source.result
+            if source is not None and source.formula is not None
+            else source.value
+            if source is not None
+            else None
+        )
+        sheet.put(
+            r,
+            dst_col,
+            f"=IF({live(r)},{a1(r, src_col)},NA())",
+            fmt=fmt,
+            style="muted",
+            result=result if active(r) else "#N/A",
+        )
     return book.name(name, sheet, rows.start, dst_col, rows.stop - 1, dst_col)

@@ -22,20 +22,21 @@ NUM = "#,##0.00"
 PCT = "0%"
 BASIS = dt.datetime(2026, 1, 1)  # fixed workbook timestamps: builds are reproducible
 
-FEATURES = (("storage_gb", "StorageGB", "storage GB"),
-            ("ivr_minutes", "IvrMinutes", "basic routing/IVR minutes"),
-            ("api_requests", "ApiRequests", "API requests"))
+FEATURES = (
+    ("storage_gb", "StorageGB", "storage GB"),
+    ("ivr_minutes", "IvrMinutes", "basic routing/IVR minutes"),
+    ("api_requests", "ApiRequests", "API requests"),
+)
 
 
 def money_format(currency: str) -> str:
     """Number format of amounts in ``currency`` (``#,##0.00 "EUR"``; JPY without decimals)."""
     decimals = minor_units(currency)
-    return (f'#,##0.{"0" * decimals} "{currency}"' if decimals else f'#,##0 "{currency}"')
+    return f'#,##0.{"0" * decimals} "{currency}"' if decimals else f'#,##0 "{currency}"'
 
 
 def rate_format(currency: str) -> str:
     return f'#,##0.00### "{currency}"'
-
 
 
 @dataclass
@@ -52,7 +53,6 @@ class Ctx:
     charge_names: list[dict[str, str]] = field(default_factory=list)
     usage_cols: dict[str, str] = field(default_factory=dict)  # series -> defined name
     sessions: dict | None = None
-
 
 
 def num(value):
@@ -75,8 +75,8 @@ def header(sheet: Sheet, row: int, col: int, labels: list[str]) -> None:
 
 def edate(date: dt.date, months: int) -> dt.date:
     from ..core.periods import anchor_dates
-    return anchor_dates(date, [months])[0].astype(object)
 
+    return anchor_dates(date, [months])[0].astype(object)
 
 
 def grid_size(scenario: Scenario) -> tuple[int, int, int]:
@@ -100,8 +100,9 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     limit = LIMITS["periods"].whole("maximum")
     engine = limit - c.months_after_term  # the scenario's own months after the term fit
     term_max = max(LIMITS["grid_term_months"].whole("maximum"), c.term_months)
-    ramp_max = max(c.ramp_months, min(LIMITS["grid_ramp_months"].whole("maximum"),
-                                      engine - term_max))
+    ramp_max = max(
+        c.ramp_months, min(LIMITS["grid_ramp_months"].whole("maximum"), engine - term_max)
+    )
     term_max = min(term_max, engine - ramp_max)
     after = min(after_max(scenario), limit - ramp_max - term_max)
     return ramp_max, term_max, ramp_max + term_max + after
@@ -110,8 +111,9 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
 def after_max(scenario: Scenario) -> int:
     """The largest ``MonthsAfterTerm`` the workbook accepts: every value the contract accepts
     (0-24), after any ramp and term the grids hold."""
-    return max(LIMITS["grid_months_after_term"].whole("maximum"),
-               scenario.contract.months_after_term)
+    return max(
+        LIMITS["grid_months_after_term"].whole("maximum"), scenario.contract.months_after_term
+    )
 
 
 @overload
@@ -144,8 +146,7 @@ def given(org, key: str) -> list | None:
 def given_total(scenario: Scenario, key: str, n: int) -> list | None:
     """The orgs' series ``key`` over ``n`` periods (each as the file gives it, extended by its
     last value), summed per period; ``None`` when no org gives it."""
-    parts = [extend(values, n) for org in scenario.orgs
-             if (values := given(org, key)) is not None]
+    parts = [extend(values, n) for org in scenario.orgs if (values := given(org, key)) is not None]
     if not parts:
         return None
     return [sum(values, Decimal(0)) for values in zip(*parts, strict=True)]

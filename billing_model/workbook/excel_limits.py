@@ -46,8 +46,9 @@ def sheet_name(text: str) -> str:
         name = name.replace(ch, "-")
     name = name.strip().strip("'").strip()[:MAX_SHEET_NAME].strip()
     if not name:
-        raise BillingInputError(f"{text!r}: no usable sheet name; accepted: text with letters "
-                                "or digits")
+        raise BillingInputError(
+            f"{text!r}: no usable sheet name; accepted: text with letters or digits"
+        )
     return name
 
 
@@ -63,12 +64,19 @@ def check_book(book: Book) -> Book:
     for sheet in book.sheets:
         name = sheet.name
         bad = [ch for ch in SHEET_NAME_FORBIDDEN if ch in name]
-        if (not name or len(name) > MAX_SHEET_NAME or bad or CONTROL.search(name)
-                or name.startswith("'") or name.endswith("'")):
+        if (
+            not name
+            or len(name) > MAX_SHEET_NAME
+            or bad
+            or CONTROL.search(name)
+            or name.startswith("'")
+            or name.endswith("'")
+        ):
             raise BillingInputError(
                 f"sheet name {name!r}: not accepted by Excel; accepted: 1-{MAX_SHEET_NAME} "
                 f"characters without {SHEET_NAME_FORBIDDEN} and control characters, not "
-                "starting or ending with an apostrophe")
+                "starting or ending with an apostrophe"
+            )
         if name.lower() in seen:
             raise BillingInputError(f"sheet name {name!r}: used twice; accepted: unique names")
         seen.add(name.lower())
@@ -80,7 +88,8 @@ def check_book(book: Book) -> Book:
             raise BillingInputError(
                 f"sheet {name!r} needs {last_row:,} rows and {last_col:,} columns; Excel holds "
                 f"{MAX_ROWS:,} rows and {MAX_COLS:,} columns; accepted: a scenario whose sheets "
-                "fit (fewer orgs, license lines or periods)")
+                "fit (fewer orgs, license lines or periods)"
+            )
         for (row, col), cell in sheet.cells.items():
             where = f"{name}!R{row}C{col}"
             if isinstance(cell.value, str):
@@ -88,13 +97,15 @@ def check_book(book: Book) -> Book:
                 if len(cell.value) > MAX_CELL_TEXT:
                     raise BillingInputError(
                         f"{where}: text of {len(cell.value):,} characters; Excel holds at "
-                        f"most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text")
+                        f"most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text"
+                    )
             if cell.formula is not None:
                 cell.formula = clean_text(cell.formula)
                 if len(cell.formula) > MAX_FORMULA:
                     raise BillingInputError(
                         f"{where}: a formula of {len(cell.formula):,} characters; Excel holds "
-                        f"at most {MAX_FORMULA:,}; accepted: a smaller scenario")
+                        f"at most {MAX_FORMULA:,}; accepted: a smaller scenario"
+                    )
             if isinstance(cell.result, str):
                 cell.result = clean_text(cell.result)[:MAX_CELL_TEXT]
             if cell.comment:

@@ -34,8 +34,9 @@ def grid_scenario(ctx: Ctx) -> Scenario:
             series = None
             if ctx.sessions is not None and org.sessions is not None:
                 product = next(p for p in s.products if p.license == lic)
-                column = ("concurrent_users" if product.license_model == "concurrent"
-                          else "named_users")
+                column = (
+                    "concurrent_users" if product.license_model == "concurrent" else "named_users"
+                )
                 series = ctx.sessions["series"].get((org.name, lic, column))
             if series is None:
                 series = given(org, "users:" + lic)
@@ -43,7 +44,8 @@ def grid_scenario(ctx: Ctx) -> Scenario:
             users[lic] = tuple(int(v) for v in extend(series, n))
         extra: dict[str, Any] = {
             key: None if getattr(org, key) is None else tuple(extend(given(org, key), n) or ())
-            for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")}
+            for key in ("telephony", "ivr_minutes", "api_requests", "storage_gb")
+        }
         orgs.append(replace(org, users=users, **extra))
     # the grid's periods past the term as months after it: no commitment there, as the sheet's
     # allowance formulas (k >= TermEnd) have it
@@ -60,36 +62,52 @@ class GridValues:
         self.grid = grid_scenario(ctx)
         cal = BillingCalendar(s.contract.order_date, s.contract.billing_timezone)
         self.first = cal.first_days(np.arange(ctx.periods + 2)).astype(object)
-        self.allowance = {key: ci.fair_use_allowances(self.grid, key)
-                          for key in ci.FAIR_USE_LABELS}
+        self.allowance = {key: ci.fair_use_allowances(self.grid, key) for key in ci.FAIR_USE_LABELS}
         used = {key: s.usage(key) for key in ("ivr_minutes", "api_requests")}
         used["storage_gb"] = ci.storage_usage(s)
         self.used = used
         self.telephony = self.grid.usage("telephony") or ()
-        self.rates = {"ivr_minutes": self.contract.ivr_overage_rate or 0,
-                      "api_requests": self.contract.api_overage_rate or 0,
-                      "storage_gb": storage_rate}
+        self.rates = {
+            "ivr_minutes": self.contract.ivr_overage_rate or 0,
+            "api_requests": self.contract.api_overage_rate or 0,
+            "storage_gb": storage_rate,
+        }
 
     def dates(self, kind: str, k: int) -> dict[int, dt.date]:
         """Columns 1, 2, 5, 6: invoice date, due date, service start and end of period ``k``."""
         invoice = self.first[ci.invoice_period(kind, k)]
-        return {1: invoice, 2: ci.due_date(invoice, self.contract.payment_terms_days),
-                5: self.first[k], 6: self.first[k + 1] - dt.timedelta(days=1)}
+        return {
+            1: invoice,
+            2: ci.due_date(invoice, self.contract.payment_terms_days),
+            5: self.first[k],
+            6: self.first[k + 1] - dt.timedelta(days=1),
+        }
 
     def users(self, product, kind: str, k: int) -> float:
-        q = ci.user_quantities(self.grid.users(product.license), product.committed_users,
-                               self.contract.ramp_months, self.contract.term_end,
-                               self.contract.ramp_policy, self.contract.months_after_term)
+        q = ci.user_quantities(
+            self.grid.users(product.license),
+            product.committed_users,
+            self.contract.ramp_months,
+            self.contract.term_end,
+            self.contract.ramp_policy,
+            self.contract.months_after_term,
+        )
         return float(q[kind][k])
 
     def fair_use(self, key: str, k: int) -> tuple[str, float]:
         """Description text (as the sheet's TEXT formats show the allowance) and quantity."""
         allowance = float(self.allowance[key][k])
-        shown = (f"{allowance:,.0f}" if allowance == int(allowance)
-                 else f"{allowance:,.3f}".rstrip("0").rstrip("."))
+        shown = (
+            f"{allowance:,.0f}"
+            if allowance == int(allowance)
+            else f"{allowance:,.3f}".rstrip("0").rstrip(".")
+        )
         used = self.used[key]
-        qty = (0.0 if k >= self.n or used is None
-               else round(float(ci.fair_use_overage(used[k], allowance)), 9))
+        qty = (
+            0.0
+            if k >= self.n or used is None
+            else round(float(ci.fair_use_overage(used[k], allowance)), 9)
+        )
         return f"{ci.FAIR_USE_LABELS[key]} ({shown} included)", qty
 
     def money(self, quantity: float, rate: object) -> tuple[object, object]:
@@ -98,6 +116,9 @@ class GridValues:
             return "", ""
         if rate == "":  # the flagged empty storage rate: 0 while nothing needs it
             rate = 0
-        amount = line_amount(to_decimal(quantity) if isinstance(quantity, float)
-                             else Decimal(quantity), to_decimal(rate), self.contract.currency)
+        amount = line_amount(
+            to_decimal(quantity) if isinstance(quantity, float) else Decimal(quantity),
+            to_decimal(rate),
+            self.contract.currency,
+        )
         return num(rate if isinstance(rate, Decimal) else to_decimal(rate)), num(amount)

@@ -44,7 +44,7 @@ def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bo
 
 def one_of(cell: str, options: tuple[str, ...]) -> str:
     """A formula true when ``cell`` is one of ``options`` (as the formulas' MATCH finds it)."""
-    return f'ISNUMBER(MATCH({cell},{{{",".join(_quoted(o) for o in options)}}},0))'
+    return f"ISNUMBER(MATCH({cell},{{{','.join(_quoted(o) for o in options)}}},0))"
 
 
 def _quoted(text: str) -> str:
@@ -55,7 +55,7 @@ def shown(cell: str, kind: str | None = None) -> str:
     """A formula showing the value of ``cell`` in a message: a date as yyyy-mm-dd, text in
     quotes, ``empty``."""
     number = f'TEXT({cell},"yyyy-mm-dd")' if kind == "date" else f'""&{cell}'
-    return f"IF(ISNUMBER({cell}),{number},IF({cell}=\"\",\"empty\",\"'\"&{cell}&\"'\"))"
+    return f'IF(ISNUMBER({cell}),{number},IF({cell}="","empty","\'"&{cell}&"\'"))'
 
 
 def _bound(value: Bound) -> float | str:
@@ -68,11 +68,21 @@ def _bound(value: Bound) -> float | str:
 def validation(cell: str, limit: Limit, prompt: str, maximum: float | None = None) -> Validation:
     """The data validation of one input from its limit (``maximum`` narrows it)."""
     top = limit.capped(maximum)
-    shown = limit if maximum is None else Limit(limit.key, limit.kind, limit.minimum, top,
-                                                limit.default, limit.unit, limit.source)
-    return Validation(cell, kind=limit.kind, minimum=_bound(limit.minimum), maximum=_bound(top),
-                      prompt=prompt, error=f"Accepted: {shown.accepted()}.")
-
+    shown = (
+        limit
+        if maximum is None
+        else Limit(
+            limit.key, limit.kind, limit.minimum, top, limit.default, limit.unit, limit.source
+        )
+    )
+    return Validation(
+        cell,
+        kind=limit.kind,
+        minimum=_bound(limit.minimum),
+        maximum=_bound(top),
+        prompt=prompt,
+        error=f"Accepted: {shown.accepted()}.",
+    )
 
 
 class _InputWriter:
@@ -86,20 +96,35 @@ class _InputWriter:
         self.sheet.text(self.row, 1, title, style="subtitle")
         self.row += 1
 
-    def rule(self, row: int, check: str, label: str, accepted: str, *,
-             kind: str | None = None) -> None:
+    def rule(
+        self, row: int, check: str, label: str, accepted: str, *, kind: str | None = None
+    ) -> None:
         """A check of the input in ``row``: ``check`` is a formula true when it is accepted;
         the status beside it says ``label: <value> is not accepted; accepted: <accepted>``
         (``accepted``: a formula giving text)."""
         cell = a1(row, 2)
-        message = (f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "'
-                   f"&{accepted}")
+        message = (
+            f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "&{accepted}'
+        )
         self.checks.setdefault(row, []).append((check, message))
 
-    def add(self, name: str | None, label: str, value, *, fmt: str | None = None,
-            unit: str = "", note: str = "", options: tuple[str, ...] | None = None,
-            limit: str | None = None, maximum: float | None = None, text: bool = False,
-            calc: bool = False, blank: bool = False, result=None) -> str:
+    def add(
+        self,
+        name: str | None,
+        label: str,
+        value,
+        *,
+        fmt: str | None = None,
+        unit: str = "",
+        note: str = "",
+        options: tuple[str, ...] | None = None,
+        limit: str | None = None,
+        maximum: float | None = None,
+        text: bool = False,
+        calc: bool = False,
+        blank: bool = False,
+        result=None,
+    ) -> str:
         """``result``: a calculated input's value as the engines compute it."""
         sheet, row = self.sheet, self.row
         sheet.text(row, 1, label, style="label")
@@ -113,17 +138,25 @@ class _InputWriter:
         sheet.text(row, 4, note, style="note")
         cell = a1(row, 2, absolute=False)
         if options:
-            sheet.validations.append(Validation(cell, options=options, prompt=note,
-                                                error="Pick a value from the list."))
-            self.rule(row, one_of(a1(row, 2), options), label,
-                      _quoted("one of " + ", ".join(options)))
+            sheet.validations.append(
+                Validation(cell, options=options, prompt=note, error="Pick a value from the list.")
+            )
+            self.rule(
+                row, one_of(a1(row, 2), options), label, _quoted("one of " + ", ".join(options))
+            )
         elif limit:
             sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
             top = LIMITS[limit].capped(maximum)
-            accepted = Limit(limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "",
-                             "").accepted() + (" or empty" if blank else "")
-            self.rule(row, in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank), label,
-                      _quoted(accepted), kind=LIMITS[limit].kind)
+            accepted = Limit(
+                limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "", ""
+            ).accepted() + (" or empty" if blank else "")
+            self.rule(
+                row,
+                in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank),
+                label,
+                _quoted(accepted),
+                kind=LIMITS[limit].kind,
+            )
         self.row += 1
         if name:
             self.ctx.book.name(name, sheet, row, 2)
@@ -134,13 +167,20 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
     """One input per contract field, in the schema's order: its defined name, label, unit,
     note, and its validation and check from its choices or range (core/schema.py)."""
     c = ctx.scenario.contract
-    grid = {"ramp_months": ctx.ramp_max, "term_months": ctx.term_max,  # the grids' limits
-            "months_after_term": ctx.after_max}
+    grid = {
+        "ramp_months": ctx.ramp_max,
+        "term_months": ctx.term_max,  # the grids' limits
+        "months_after_term": ctx.after_max,
+    }
     formats = {"date": DATE, "whole": INT, "number": ctx.rate}
     for f in CONTRACT_FIELDS:
         value = getattr(c, f.key)
-        note = f.note.format(ramp_max=ctx.ramp_max, term_max=ctx.term_max,
-                             after_max=ctx.after_max, periods=ctx.periods)
+        note = f.note.format(
+            ramp_max=ctx.ramp_max,
+            term_max=ctx.term_max,
+            after_max=ctx.after_max,
+            periods=ctx.periods,
+        )
         blank = f.key in ("storage_overage_rate", "month_to_month_rate")
         if f.key == "storage_overage_rate":  # as invoices prices it: the published USD rate,
             value, note = storage_rate_input(c)  # or empty and flagged
@@ -150,32 +190,59 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
             value = 0  # a rate the scenario leaves out
         if f.key == "license_model" and ctx.sessions:
             note += " With sessions, switching it picks the other user count on the Usage sheet."
-        w.add(f.name, f.label, value, fmt=formats.get(f.kind), unit=f.unit, note=note,
-              options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
-              limit=f.limit, maximum=grid.get(f.key),
-              text=f.kind == "zone", blank=blank)
+        w.add(
+            f.name,
+            f.label,
+            value,
+            fmt=formats.get(f.kind),
+            unit=f.unit,
+            note=note,
+            options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
+            limit=f.limit,
+            maximum=grid.get(f.key),
+            text=f.kind == "zone",
+            blank=blank,
+        )
 
 
 def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     s, c = ctx.scenario, ctx.scenario.contract
     cur = c.currency
-    title(sheet, "Inputs",
-           "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
-           "(Formulas > Name Manager) make the formulas readable.")
+    title(
+        sheet,
+        "Inputs",
+        "Yellow cells are inputs: change them and every sheet recalculates. Defined names "
+        "(Formulas > Name Manager) make the formulas readable.",
+    )
     sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
     w = _InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
     w.section("Contract")
     _contract_inputs(ctx, w)
-    w.add("MoneyDecimals", "Money decimals", "=" + fm.minor_units("Currency"), fmt="0",
-          unit="calculated", result=minor_units(cur), note="Decimals each line is rounded to, "
-          "half up: the currency's row of the currency table (Sources sheet).",
-          calc=True)
-    w.add("GridPeriods", "Grid periods", ctx.periods, fmt=INT, unit="periods (fixed)",
-          text=False, calc=True, note=f"Periods the usage, storage and invoice grids hold: "
-          f"a ramp of up to {ctx.ramp_max}, a term of up to {ctx.term_max} and up to "
-          f"{ctx.after_max} months to month after it.")
+    w.add(
+        "MoneyDecimals",
+        "Money decimals",
+        "=" + fm.minor_units("Currency"),
+        fmt="0",
+        unit="calculated",
+        result=minor_units(cur),
+        note="Decimals each line is rounded to, "
+        "half up: the currency's row of the currency table (Sources sheet).",
+        calc=True,
+    )
+    w.add(
+        "GridPeriods",
+        "Grid periods",
+        ctx.periods,
+        fmt=INT,
+        unit="periods (fixed)",
+        text=False,
+        calc=True,
+        note=f"Periods the usage, storage and invoice grids hold: "
+        f"a ramp of up to {ctx.ramp_max}, a term of up to {ctx.term_max} and up to "
+        f"{ctx.after_max} months to month after it.",
+    )
     periods_row = w.row
     w.row += 4  # TermEnd, Periods, InputsOK and InputsProblem are written last: they check every
     # input above and below
@@ -184,41 +251,91 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for i, p in enumerate(s.products):
         n = "" if i == 0 else f"_{i + 1}"
         if i == 0:
-            ctx.product_names.append({"license": "License", "model": "LicenseModel",
-                                      "committed": "CommittedUsers", "prepay": "PrepayRate",
-                                      "overage": "OverageRate",
-                                      "month_to_month": "MonthToMonthRate",
-                                      "label": BY_KEY[p.license].label})
+            ctx.product_names.append(
+                {
+                    "license": "License",
+                    "model": "LicenseModel",
+                    "committed": "CommittedUsers",
+                    "prepay": "PrepayRate",
+                    "overage": "OverageRate",
+                    "month_to_month": "MonthToMonthRate",
+                    "label": BY_KEY[p.license].label,
+                }
+            )
             continue
-        names = {"license": "License" + n, "model": "LicenseModel" + n,
-                 "committed": "CommittedUsers" + n, "prepay": "PrepayRate" + n,
-                 "overage": "OverageRate" + n, "month_to_month": "MonthToMonthRate" + n,
-                 "label": BY_KEY[p.license].label}
-        w.add(names["license"], f"License line {i + 1}: license", p.license,
-              options=LICENSE_KEYS, note="A further license line of the contract.")
-        w.add(names["model"], f"License line {i + 1}: model", p.license_model,
-              options=WORKBOOK_MODELS,
-              note="Communicate and Collaborate are always named.")
-        w.add(names["committed"], f"License line {i + 1}: committed users", p.committed_users,
-              fmt=INT, limit="count", unit="users",
-              note="Prepay quantity of this line.")
-        w.add(names["prepay"], f"License line {i + 1}: prepay rate", p.prepay_rate or 0,
-              fmt=ctx.rate, limit="price", unit="per user-month",
-              note="Rate per committed user per month.")
-        w.add(names["overage"], f"License line {i + 1}: overage rate", p.overage_rate or 0,
-              fmt=ctx.rate, limit="price", unit="per user-month",
-              note="Rate per user above the commitment.")
+        names = {
+            "license": "License" + n,
+            "model": "LicenseModel" + n,
+            "committed": "CommittedUsers" + n,
+            "prepay": "PrepayRate" + n,
+            "overage": "OverageRate" + n,
+            "month_to_month": "MonthToMonthRate" + n,
+            "label": BY_KEY[p.license].label,
+        }
+        w.add(
+            names["license"],
+            f"License line {i + 1}: license",
+            p.license,
+            options=LICENSE_KEYS,
+            note="A further license line of the contract.",
+        )
+        w.add(
+            names["model"],
+            f"License line {i + 1}: model",
+            p.license_model,
+            options=WORKBOOK_MODELS,
+            note="Communicate and Collaborate are always named.",
+        )
+        w.add(
+            names["committed"],
+            f"License line {i + 1}: committed users",
+            p.committed_users,
+            fmt=INT,
+            limit="count",
+            unit="users",
+            note="Prepay quantity of this line.",
+        )
+        w.add(
+            names["prepay"],
+            f"License line {i + 1}: prepay rate",
+            p.prepay_rate or 0,
+            fmt=ctx.rate,
+            limit="price",
+            unit="per user-month",
+            note="Rate per committed user per month.",
+        )
+        w.add(
+            names["overage"],
+            f"License line {i + 1}: overage rate",
+            p.overage_rate or 0,
+            fmt=ctx.rate,
+            limit="price",
+            unit="per user-month",
+            note="Rate per user above the commitment.",
+        )
         mrow = w.row
-        w.add(names["month_to_month"], f"License line {i + 1}: month-to-month rate",
-              "" if p.month_to_month_rate is None else p.month_to_month_rate, fmt=ctx.rate,
-              limit="price", unit="per user-month", blank=True,
-              note="Rate per user per month after the term (docs/rules.md#month-to-month).")
-        _month_to_month_rule(w, mrow, names["month_to_month"],
-                             f"License line {i + 1}: month-to-month rate")
+        w.add(
+            names["month_to_month"],
+            f"License line {i + 1}: month-to-month rate",
+            "" if p.month_to_month_rate is None else p.month_to_month_rate,
+            fmt=ctx.rate,
+            limit="price",
+            unit="per user-month",
+            blank=True,
+            note="Rate per user per month after the term (docs/rules.md#month-to-month).",
+        )
+        _month_to_month_rule(
+            w, mrow, names["month_to_month"], f"License line {i + 1}: month-to-month rate"
+        )
         ctx.product_names.append(names)
     if len(s.products) == 1:
-        sheet.text(w.row, 1, "The contract's license line is above (License, CommittedUsers, "
-                   "PrepayRate, OverageRate, MonthToMonthRate).", style="intro")
+        sheet.text(
+            w.row,
+            1,
+            "The contract's license line is above (License, CommittedUsers, "
+            "PrepayRate, OverageRate, MonthToMonthRate).",
+            style="intro",
+        )
         w.row += 1
 
     _storage_inputs(ctx, w)
@@ -231,32 +348,74 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         hw = charge.ship_date is not None
         kind = "Hardware" if hw else "One-time"
         k = len(ctx.charge_names) + 1
-        names = {"description": f"ChargeText_{k}", "quantity": f"ChargeQty_{k}",
-                 "rate": f"ChargeRate_{k}", "date": f"ChargeDate_{k}"}
-        w.add(names["description"], f"{kind} {k}: description", charge.description, text=True,
-              note="Invoice line text.")
-        w.add(names["quantity"], f"{kind} {k}: quantity", charge.quantity, fmt=NUM,
-              limit="price", note="Quantity.")
-        w.add(names["rate"], f"{kind} {k}: rate", charge.rate, fmt=ctx.rate, limit="price",
-              unit=cur, note="Price per unit.")
+        names = {
+            "description": f"ChargeText_{k}",
+            "quantity": f"ChargeQty_{k}",
+            "rate": f"ChargeRate_{k}",
+            "date": f"ChargeDate_{k}",
+        }
+        w.add(
+            names["description"],
+            f"{kind} {k}: description",
+            charge.description,
+            text=True,
+            note="Invoice line text.",
+        )
+        w.add(
+            names["quantity"],
+            f"{kind} {k}: quantity",
+            charge.quantity,
+            fmt=NUM,
+            limit="price",
+            note="Quantity.",
+        )
+        w.add(
+            names["rate"],
+            f"{kind} {k}: rate",
+            charge.rate,
+            fmt=ctx.rate,
+            limit="price",
+            unit=cur,
+            note="Price per unit.",
+        )
         if hw:
             row = w.row
-            w.add(names["date"], f"{kind} {k}: ship date", charge.ship_date, fmt=DATE,
-                  unit="date", note="Hardware is invoiced when it ships (billing FAQ): from "
-                  "the order date to the last billed day.")
+            w.add(
+                names["date"],
+                f"{kind} {k}: ship date",
+                charge.ship_date,
+                fmt=DATE,
+                unit="date",
+                note="Hardware is invoiced when it ships (billing FAQ): from "
+                "the order date to the last billed day.",
+            )
             _ship_date_rule(w, row, f"{kind} {k}: ship date")
         else:
-            w.add(names["date"], f"{kind} {k}: invoice date", "=OrderDate", fmt=DATE,
-                  unit="calculated", calc=True, result=c.order_date,
-                  note="Enablement packages are invoiced right after the order (billing FAQ).")
+            w.add(
+                names["date"],
+                f"{kind} {k}: invoice date",
+                "=OrderDate",
+                fmt=DATE,
+                unit="calculated",
+                calc=True,
+                result=c.order_date,
+                note="Enablement packages are invoiced right after the order (billing FAQ).",
+            )
         ctx.charge_names.append(names)
-    _month_to_month_rule(w, int(ctx.book.names["MonthToMonthRate"].rsplit("$", 1)[1]),
-                         "MonthToMonthRate", "Month-to-month rate")
+    _month_to_month_rule(
+        w,
+        int(ctx.book.names["MonthToMonthRate"].rsplit("$", 1)[1]),
+        "MonthToMonthRate",
+        "Month-to-month rate",
+    )
     rate_row = int(ctx.book.names["StorageOverageRate"].rsplit("$", 1)[1])
-    w.rule(rate_row, 'OR(StorageOverageRate<>"",Currency="USD",Channel="partner",'
-           'StorageBilled<>"yes")', "Storage overage rate",
-           '"the contract\'s rate per GB in "&Currency&" while the storage forecast is billed '
-           '(the published 0.25 per GB is a USD figure)"')
+    w.rule(
+        rate_row,
+        'OR(StorageOverageRate<>"",Currency="USD",Channel="partner",StorageBilled<>"yes")',
+        "Storage overage rate",
+        '"the contract\'s rate per GB in "&Currency&" while the storage forecast is billed '
+        '(the published 0.25 per GB is a USD figure)"',
+    )
     if s.quote is not None:
         _quote_inputs(ctx, w)
     _checks(ctx, w, periods_row)
@@ -281,21 +440,42 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     w.section("Quote (the Quote sheet)")
     for name, label, attr, note in QUOTE_INPUTS:
         w.add(name, label, getattr(q, attr), text=True, unit="text", note=note)
-    w.add("QuoteIssued", "Issue date", q.issued or "", fmt=DATE, unit="date (blank = none)",
-          limit="order_date", blank=True, note="The day the quote is issued, on or before "
-          "'Valid until'.")
-    w.add("QuoteValidUntil", "Valid until", q.valid_until, fmt=DATE, unit="date",
-          limit="order_date", note="The last day the offer holds.")
-    w.rule(int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
-           'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
-           "Valid until", '"a date on or after the issue date"', kind="date")
+    w.add(
+        "QuoteIssued",
+        "Issue date",
+        q.issued or "",
+        fmt=DATE,
+        unit="date (blank = none)",
+        limit="order_date",
+        blank=True,
+        note="The day the quote is issued, on or before 'Valid until'.",
+    )
+    w.add(
+        "QuoteValidUntil",
+        "Valid until",
+        q.valid_until,
+        fmt=DATE,
+        unit="date",
+        limit="order_date",
+        note="The last day the offer holds.",
+    )
+    w.rule(
+        int(ctx.book.names["QuoteValidUntil"].rsplit("$", 1)[1]),
+        'OR(QuoteIssued="",QuoteValidUntil>=QuoteIssued)',
+        "Valid until",
+        '"a date on or after the issue date"',
+        kind="date",
+    )
 
 
 def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
     """The loader's rule: a direct contract with months after the term needs the rate."""
-    w.rule(row, f'OR({name}<>"",N(MonthsAfterTerm)=0,Channel="partner")', label,
-           '"the rate per user per month after the term while Months after term is "'
-           "&MonthsAfterTerm")
+    w.rule(
+        row,
+        f'OR({name}<>"",N(MonthsAfterTerm)=0,Channel="partner")',
+        label,
+        '"the rate per user per month after the term while Months after term is "&MonthsAfterTerm',
+    )
 
 
 def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
@@ -303,13 +483,24 @@ def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
     loader's rule), as a data validation and a check."""
     cell = a1(row, 2)
     last = "EDATE(OrderDate,RampMonths+TermMonths+MonthsAfterTerm)-1"
-    w.sheet.validations.append(Validation(
-        a1(row, 2, absolute=False), kind="date", minimum="OrderDate", maximum=last,
-        prompt="From the order date to the last billed day.",
-        error="Accepted: a date from the order date to the last billed day."))
-    w.rule(row, f"IF(ISNUMBER({cell}),AND({cell}>=OrderDate,{cell}<={last}),FALSE)", label,
-           f'"a date from "&TEXT(OrderDate,"yyyy-mm-dd")&" (the order date) to "&'
-           f'TEXT({last},"yyyy-mm-dd")&" (the last billed day)"', kind="date")
+    w.sheet.validations.append(
+        Validation(
+            a1(row, 2, absolute=False),
+            kind="date",
+            minimum="OrderDate",
+            maximum=last,
+            prompt="From the order date to the last billed day.",
+            error="Accepted: a date from the order date to the last billed day.",
+        )
+    )
+    w.rule(
+        row,
+        f"IF(ISNUMBER({cell}),AND({cell}>=OrderDate,{cell}<={last}),FALSE)",
+        label,
+        f'"a date from "&TEXT(OrderDate,"yyyy-mm-dd")&" (the order date) to "&'
+        f'TEXT({last},"yyyy-mm-dd")&" (the last billed day)"',
+        kind="date",
+    )
 
 
 def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
@@ -317,9 +508,12 @@ def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
     concurrent = tuple(key for key in LICENSE_KEYS if BY_KEY[key].concurrent)
     for names in ctx.product_names:
         row = int(ctx.book.names[names["model"]].rsplit("$", 1)[1])
-        w.rule(row, f'OR({names["model"]}<>"concurrent",{one_of(names["license"], concurrent)})',
-               str(w.sheet.value(row, 1)),
-               f'"named (concurrent is for {", ".join(concurrent)} only)"')
+        w.rule(
+            row,
+            f'OR({names["model"]}<>"concurrent",{one_of(names["license"], concurrent)})',
+            str(w.sheet.value(row, 1)),
+            f'"named (concurrent is for {", ".join(concurrent)} only)"',
+        )
 
 
 def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
@@ -345,26 +539,51 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     first = a1(rows[0], 6)
     w.row = row
     c = ctx.scenario.contract
-    w.add("TermEnd", "Ramp + term", "=IF(InputsOK,RampMonths+TermMonths,NA())", fmt=INT,
-          unit="calculated", calc=True, result=c.term_end,
-          note="The first period after the term: from it on, periods are billed month to month "
-          "(Months after term).")
-    w.add("Periods", "Billed periods", "=IF(InputsOK,RampMonths+TermMonths+MonthsAfterTerm,NA())",
-          fmt=INT, unit="calculated", calc=True, result=c.periods,
-          note="Ramp + term + months after the term; #N/A when an input is not accepted (see "
-          "InputsOK).")
-    w.add("InputsOK", "Inputs accepted", f'=AND({first}="",'
-          "IFERROR(RampMonths+TermMonths+MonthsAfterTerm<=GridPeriods,FALSE))", unit="check",
-          calc=True, result=True, note="TRUE while every input is accepted (its Check cell, "
-          "column E, is empty) and ramp + term + months after it fit the grids; FALSE: every "
-          "figure built on the inputs shows #N/A, and InputsProblem below names the first input "
-          "not accepted.")
+    w.add(
+        "TermEnd",
+        "Ramp + term",
+        "=IF(InputsOK,RampMonths+TermMonths,NA())",
+        fmt=INT,
+        unit="calculated",
+        calc=True,
+        result=c.term_end,
+        note="The first period after the term: from it on, periods are billed month to month "
+        "(Months after term).",
+    )
+    w.add(
+        "Periods",
+        "Billed periods",
+        "=IF(InputsOK,RampMonths+TermMonths+MonthsAfterTerm,NA())",
+        fmt=INT,
+        unit="calculated",
+        calc=True,
+        result=c.periods,
+        note="Ramp + term + months after the term; #N/A when an input is not accepted (see "
+        "InputsOK).",
+    )
+    w.add(
+        "InputsOK",
+        "Inputs accepted",
+        f'=AND({first}="",IFERROR(RampMonths+TermMonths+MonthsAfterTerm<=GridPeriods,FALSE))',
+        unit="check",
+        calc=True,
+        result=True,
+        note="TRUE while every input is accepted (its Check cell, "
+        "column E, is empty) and ramp + term + months after it fit the grids; FALSE: every "
+        "figure built on the inputs shows #N/A, and InputsProblem below names the first input "
+        "not accepted.",
+    )
     problem_row = w.row
-    w.add("InputsProblem", "First input not accepted",
-          f'=IF(InputsOK,"none",IF({first}="","ramp + term + months after it are longer '
-          f'than the grids",{first}))',
-          unit="check", calc=True, result="none",
-          note="What is wrong with the first input not accepted, and what is accepted.")
+    w.add(
+        "InputsProblem",
+        "First input not accepted",
+        f'=IF(InputsOK,"none",IF({first}="","ramp + term + months after it are longer '
+        f'than the grids",{first}))',
+        unit="check",
+        calc=True,
+        result="none",
+        note="What is wrong with the first input not accepted, and what is accepted.",
+    )
     sheet.cells[(problem_row, 2)].style = "bad"  # wrapped in red: the whole message shows
     sheet.heights[problem_row] = 58.0
     ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
@@ -375,73 +594,160 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     st = ctx.scenario.storage
     settings = workbook_settings(ctx)
-    w.section("Storage forecast" + ("" if st is not None else " (what-if: the scenario has no "
-                                    "[storage] table)"))
+    w.section(
+        "Storage forecast"
+        + ("" if st is not None else " (what-if: the scenario has no [storage] table)")
+    )
     calls = 0 if st is None else st.calls_per_month
     per_period = isinstance(calls, tuple)
-    w.add("CallsPerMonth", "Calls per month", calls[0] if isinstance(calls, tuple) else calls,
-          fmt=INT,
-          unit="calls", limit="calls_per_month",
-          note=("Recorded-call volume per period. The scenario gives one value per period: "
-                "edit them in the Storage sheet's 'calls' column (this is the first)."
-                if per_period else "Recorded-call volume per billing period."))
-    w.add("AvgMinutes", "Average call minutes", 0 if st is None else st.avg_minutes, fmt=NUM,
-          unit="minutes", limit="avg_minutes", note="Average call duration.")
-    w.add("RetentionDays", "Retention", 0 if st is None else st.retention_days, fmt=INT,
-          unit="days", limit="retention_days",
-          note="Days a call's audio is kept, the day of the call included. Data may stay for the "
-               "term of the agreement (FAQ).")
-    w.add("RecordedShare", "Recorded share", 1 if st is None else st.recorded_share, fmt=PCT,
-          unit="share", limit="recorded_share", note="Share of calls recorded.")
-    w.add("AudioMBPerMinute", "Audio MB per minute",
-          LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
-          fmt="0.000", unit="MB/minute", limit="audio_mb_per_minute",
-          note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
-               "Override with your measured size.")
-    w.add("ScreenShare", "Screen-recorded share", 0 if st is None else st.screen_share, fmt=PCT,
-          unit="share", limit="screen_share",
-          note="Share of calls with a screen recording.")
-    w.add("ScreenMBPerMinute", "Screen MB per minute",
-          LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
-          fmt="0.000", unit="MB/minute", limit="screen_mb_per_minute",
-          note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 "
-               "MB/minute.")
+    w.add(
+        "CallsPerMonth",
+        "Calls per month",
+        calls[0] if isinstance(calls, tuple) else calls,
+        fmt=INT,
+        unit="calls",
+        limit="calls_per_month",
+        note=(
+            "Recorded-call volume per period. The scenario gives one value per period: "
+            "edit them in the Storage sheet's 'calls' column (this is the first)."
+            if per_period
+            else "Recorded-call volume per billing period."
+        ),
+    )
+    w.add(
+        "AvgMinutes",
+        "Average call minutes",
+        0 if st is None else st.avg_minutes,
+        fmt=NUM,
+        unit="minutes",
+        limit="avg_minutes",
+        note="Average call duration.",
+    )
+    w.add(
+        "RetentionDays",
+        "Retention",
+        0 if st is None else st.retention_days,
+        fmt=INT,
+        unit="days",
+        limit="retention_days",
+        note="Days a call's audio is kept, the day of the call included. Data may stay for the "
+        "term of the agreement (FAQ).",
+    )
+    w.add(
+        "RecordedShare",
+        "Recorded share",
+        1 if st is None else st.recorded_share,
+        fmt=PCT,
+        unit="share",
+        limit="recorded_share",
+        note="Share of calls recorded.",
+    )
+    w.add(
+        "AudioMBPerMinute",
+        "Audio MB per minute",
+        LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
+        fmt="0.000",
+        unit="MB/minute",
+        limit="audio_mb_per_minute",
+        note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
+        "Override with your measured size.",
+    )
+    w.add(
+        "ScreenShare",
+        "Screen-recorded share",
+        0 if st is None else st.screen_share,
+        fmt=PCT,
+        unit="share",
+        limit="screen_share",
+        note="Share of calls with a screen recording.",
+    )
+    w.add(
+        "ScreenMBPerMinute",
+        "Screen MB per minute",
+        LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
+        fmt="0.000",
+        unit="MB/minute",
+        limit="screen_mb_per_minute",
+        note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 MB/minute.",
+    )
     screen_days = None if st is None else st.screen_retention_days
     screen_row = w.row
-    w.add("ScreenRetentionDays", "Screen retention", "" if screen_days is None else screen_days,
-          fmt=INT, unit="days (blank = as audio)",
-          limit="screen_retention_days", blank=True,
-          note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
-               "blank keeps them as long as the audio.")
+    w.add(
+        "ScreenRetentionDays",
+        "Screen retention",
+        "" if screen_days is None else screen_days,
+        fmt=INT,
+        unit="days (blank = as audio)",
+        limit="screen_retention_days",
+        blank=True,
+        note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
+        "blank keeps them as long as the audio.",
+    )
     archive = None if st is None else st.archive_after_days
-    w.add("ArchiveAfterDays", "Archive after", "" if archive is None else archive, fmt=INT,
-          unit="days (blank = never)", limit="archive_after_days", blank=True,
-          note="Archived recordings do not count against the allowance (FAQ).")
-    w.add("AudioGBPerCall", "Audio GB per call",
-          "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
-          fmt="0.000000", unit="calculated",
-          note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).", calc=True,
-          result=settings.audio_gb_per_call)
-    w.add("ScreenGBPerCall", "Screen GB per call",
-          "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
-          fmt="0.000000", unit="calculated",
-          note="screen share x minutes x MB/minute / 1000.", calc=True,
-          result=settings.screen_gb_per_call)
-    w.add("AudioLifeDays", "Audio counted for",
-          "=" + fs.audio_life_days(),
-          fmt=INT, unit="days", note="Retention, or until archived.", calc=True,
-          result=settings.audio_life_days)
-    w.add("ScreenLifeDays", "Screen counted for",
-          "=" + fs.screen_life_days(),
-          fmt=INT, unit="days", note="Screen retention (or audio's), or until archived.",
-          calc=True, result=settings.screen_life_days)
+    w.add(
+        "ArchiveAfterDays",
+        "Archive after",
+        "" if archive is None else archive,
+        fmt=INT,
+        unit="days (blank = never)",
+        limit="archive_after_days",
+        blank=True,
+        note="Archived recordings do not count against the allowance (FAQ).",
+    )
+    w.add(
+        "AudioGBPerCall",
+        "Audio GB per call",
+        "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
+        fmt="0.000000",
+        unit="calculated",
+        note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).",
+        calc=True,
+        result=settings.audio_gb_per_call,
+    )
+    w.add(
+        "ScreenGBPerCall",
+        "Screen GB per call",
+        "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
+        fmt="0.000000",
+        unit="calculated",
+        note="screen share x minutes x MB/minute / 1000.",
+        calc=True,
+        result=settings.screen_gb_per_call,
+    )
+    w.add(
+        "AudioLifeDays",
+        "Audio counted for",
+        "=" + fs.audio_life_days(),
+        fmt=INT,
+        unit="days",
+        note="Retention, or until archived.",
+        calc=True,
+        result=settings.audio_life_days,
+    )
+    w.add(
+        "ScreenLifeDays",
+        "Screen counted for",
+        "=" + fs.screen_life_days(),
+        fmt=INT,
+        unit="days",
+        note="Screen retention (or audio's), or until archived.",
+        calc=True,
+        result=settings.screen_life_days,
+    )
     # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
     cap = LIMITS["screen_retention_days"].whole("maximum")
-    w.rule(screen_row, f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
-           "Screen retention", f'"{cap} days or fewer: blank keeps screen recordings as long as '
-           f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"')
-    w.add("StorageBilled", "Storage forecast billed", "yes" if st is not None else "no",
-          options=("yes", "no"),
-          note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "
-               "the measured storage_gb of the Usage sheet (if any) is billed.")
-
+    w.rule(
+        screen_row,
+        f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
+        "Screen retention",
+        f'"{cap} days or fewer: blank keeps screen recordings as long as '
+        f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"',
+    )
+    w.add(
+        "StorageBilled",
+        "Storage forecast billed",
+        "yes" if st is not None else "no",
+        options=("yes", "no"),
+        note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "
+        "the measured storage_gb of the Usage sheet (if any) is billed.",
+    )

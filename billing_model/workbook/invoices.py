@@ -24,20 +24,38 @@ from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, r
 from .storage import storage_rate_input
 
 #: the overage rate input of each fair-use feature
-FAIR_USE_RATES = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
-                  "storage_gb": "StorageOverageRate"}
+FAIR_USE_RATES = {
+    "ivr_minutes": "IvrOverageRate",
+    "api_requests": "ApiOverageRate",
+    "storage_gb": "StorageOverageRate",
+}
 
-INVOICE_COLUMNS = ["Invoice date", "Due date", "Description", "Timing", "Service start",
-                   "Service end", "Quantity", "Rate", "Amount", "Currency", "Period k", "Kind"]
+INVOICE_COLUMNS = [
+    "Invoice date",
+    "Due date",
+    "Description",
+    "Timing",
+    "Service start",
+    "Service end",
+    "Quantity",
+    "Rate",
+    "Amount",
+    "Currency",
+    "Period k",
+    "Kind",
+]
 
 
 def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     """A fixed grid: every charge that can occur gets a row whose formulas give 0 when it does
     not apply, so changing any input (commitment, rates, ramp, term, usage) recomputes it."""
     s, book, P = ctx.scenario, ctx.book, ctx.periods
-    title(sheet, "Invoice schedule",
-           "Every possible line; lines that do not apply compute 0 and are greyed. Amounts = "
-           "ROUND(quantity x rate, currency decimals), half up. " + TAX_NOTE)
+    title(
+        sheet,
+        "Invoice schedule",
+        "Every possible line; lines that do not apply compute 0 and are greyed. Amounts = "
+        "ROUND(quantity x rate, currency decimals), half up. " + TAX_NOTE,
+    )
     head = 4
     header(sheet, head, 1, INVOICE_COLUMNS)
     widths = [12, 12, 74, 10, 12, 12, 12, 11, 14, 9, 9, 12]
@@ -50,8 +68,20 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     values = GridValues(ctx, storage_rate_input(s.contract)[0])
     amounts: list = []
 
-    def line(invoice: str, desc: str, timing: str, start: str, end: str, qty: str, rate: str,
-             k: int | None, kind: str, res: dict, *, desc_text: bool = False) -> None:
+    def line(
+        invoice: str,
+        desc: str,
+        timing: str,
+        start: str,
+        end: str,
+        qty: str,
+        rate: str,
+        k: int | None,
+        kind: str,
+        res: dict,
+        *,
+        desc_text: bool = False,
+    ) -> None:
         """One row; ``res``: the engines' values of columns 1-3 and 5-8 (dates, description,
         quantity and the rate before the partner rule)."""
         nonlocal row
@@ -75,8 +105,13 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
             rate = fi.required_rate(rate, a1(r, 7))
         sheet.put(r, 8, "=" + fi.partner_blank(rate), fmt=rate_fmt, result=res[8])
         # an input not accepted: every amount #N/A, so no sum of lines stands (InputsOK)
-        sheet.put(r, 9, "=IF(InputsOK," + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8)))
-                  + ",NA())", fmt=money, result=res[9])
+        sheet.put(
+            r,
+            9,
+            "=IF(InputsOK," + fi.partner_blank(fm.line_amount(a1(r, 7), a1(r, 8))) + ",NA())",
+            fmt=money,
+            result=res[9],
+        )
         sheet.put(r, 10, "=Currency", result=s.contract.currency)
         if k is not None:
             sheet.put(r, 11, k, fmt="0", style="center")
@@ -85,11 +120,26 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # one-time charges and hardware: static rows
     for names, charge in zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True):
         day = charge.ship_date or s.contract.order_date
-        line(f"={names['date']}", f"={names['description']}", "one-time",
-             f"={names['date']}", f"={names['date']}", f"={names['quantity']}",
-             f"={names['rate']}", None, "hardware" if charge.ship_date is not None else "one-time",
-             {1: day, 2: due(day, s.contract.payment_terms_days), 3: charge.description, 5: day,
-              6: day, 7: float(charge.quantity), 8: charge.rate})
+        line(
+            f"={names['date']}",
+            f"={names['description']}",
+            "one-time",
+            f"={names['date']}",
+            f"={names['date']}",
+            f"={names['quantity']}",
+            f"={names['rate']}",
+            None,
+            "hardware" if charge.ship_date is not None else "one-time",
+            {
+                1: day,
+                2: due(day, s.contract.payment_terms_days),
+                3: charge.description,
+                5: day,
+                6: day,
+                7: float(charge.quantity),
+                8: charge.rate,
+            },
+        )
     # per invoice m = 0..P: the arrears of period m - 1, then the prepay of period m
     for m in range(P + 1):
         k = m - 1
@@ -98,56 +148,127 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 users = f"INDEX({ctx.usage_cols['users:' + p.license]},{k + 1})"
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
-                line("=" + fi.invoice_date("ramp", k), f'={label}&" users, ramp (actual usage)"',
-                     "arrears", start, end, "=" + fi.ramp_quantity(k, users),
-                     f"={names['prepay']}", k, "ramp",
-                     {**values.dates("ramp", k), 3: f"{p.label} users, ramp (actual usage)",
-                      7: values.users(p, "ramp", k), 8: p.prepay_rate or 0})
-                line("=" + fi.invoice_date("overage", k),
-                     f'={label}&" users above the commitment"', "arrears", start, end,
-                     "=" + fi.overage_quantity(k, users, names["committed"]),
-                     f"={names['overage']}", k, "overage",
-                     {**values.dates("overage", k), 3: f"{p.label} users above the commitment",
-                      7: values.users(p, "overage", k), 8: p.overage_rate or 0})
+                line(
+                    "=" + fi.invoice_date("ramp", k),
+                    f'={label}&" users, ramp (actual usage)"',
+                    "arrears",
+                    start,
+                    end,
+                    "=" + fi.ramp_quantity(k, users),
+                    f"={names['prepay']}",
+                    k,
+                    "ramp",
+                    {
+                        **values.dates("ramp", k),
+                        3: f"{p.label} users, ramp (actual usage)",
+                        7: values.users(p, "ramp", k),
+                        8: p.prepay_rate or 0,
+                    },
+                )
+                line(
+                    "=" + fi.invoice_date("overage", k),
+                    f'={label}&" users above the commitment"',
+                    "arrears",
+                    start,
+                    end,
+                    "=" + fi.overage_quantity(k, users, names["committed"]),
+                    f"={names['overage']}",
+                    k,
+                    "overage",
+                    {
+                        **values.dates("overage", k),
+                        3: f"{p.label} users above the commitment",
+                        7: values.users(p, "overage", k),
+                        8: p.overage_rate or 0,
+                    },
+                )
                 # after the term without a renewal (docs/rules.md#month-to-month)
-                line("=" + fi.invoice_date("month_to_month", k),
-                     f'={label}&" users, month to month (actual usage)"', "arrears", start, end,
-                     "=" + fi.month_to_month_quantity(k, users),
-                     f"={names['month_to_month']}", k, "month_to_month",
-                     {**values.dates("month_to_month", k),
-                      3: f"{p.label} users, month to month (actual usage)",
-                      7: values.users(p, "month_to_month", k),
-                      8: p.month_to_month_rate or 0})
+                line(
+                    "=" + fi.invoice_date("month_to_month", k),
+                    f'={label}&" users, month to month (actual usage)"',
+                    "arrears",
+                    start,
+                    end,
+                    "=" + fi.month_to_month_quantity(k, users),
+                    f"={names['month_to_month']}",
+                    k,
+                    "month_to_month",
+                    {
+                        **values.dates("month_to_month", k),
+                        3: f"{p.label} users, month to month (actual usage)",
+                        7: values.users(p, "month_to_month", k),
+                        8: p.month_to_month_rate or 0,
+                    },
+                )
             telephony = f"INDEX(Telephony,{k + 1})"
             phone = values.telephony[k] if k < len(values.telephony) else Decimal(0)
-            line("=" + fi.invoice_date("telephony", k), "Telephony", "arrears", start, end,
-                 "=" + fi.telephony_quantity(k, telephony), f"={telephony}", k, "telephony",
-                 {**values.dates("telephony", k), 7: 1.0 if k < s.periods and phone else 0.0,
-                  8: phone}, desc_text=True)
+            line(
+                "=" + fi.invoice_date("telephony", k),
+                "Telephony",
+                "arrears",
+                start,
+                end,
+                "=" + fi.telephony_quantity(k, telephony),
+                f"={telephony}",
+                k,
+                "telephony",
+                {
+                    **values.dates("telephony", k),
+                    7: 1.0 if k < s.periods and phone else 0.0,
+                    8: phone,
+                },
+                desc_text=True,
+            )
             for key, _short, _label in (FEATURES[1], FEATURES[2], FEATURES[0]):
                 used = f"INDEX({ctx.usage_cols[key]},{k + 1})"
                 allowance = f"INDEX({ctx.usage_cols['allowance:' + key]},{k + 1})"
-                shown = (f'IF({allowance}=INT({allowance}),TEXT({allowance},"#,##0"),'
-                         f'TEXT({allowance},"#,##0.###"))')
+                shown = (
+                    f'IF({allowance}=INT({allowance}),TEXT({allowance},"#,##0"),'
+                    f'TEXT({allowance},"#,##0.###"))'
+                )
                 text, qty = values.fair_use(key, k)
-                line("=" + fi.invoice_date(key, k),
-                     f'="{FAIR_USE_LABELS[key]} ("&{shown}&" included)"', "arrears", start, end,
-                     "=" + fi.fair_use_overage(k, used, allowance), f"={FAIR_USE_RATES[key]}",
-                     k, key, {**values.dates(key, k), 3: text, 7: qty, 8: values.rates[key]})
+                line(
+                    "=" + fi.invoice_date(key, k),
+                    f'="{FAIR_USE_LABELS[key]} ("&{shown}&" included)"',
+                    "arrears",
+                    start,
+                    end,
+                    "=" + fi.fair_use_overage(k, used, allowance),
+                    f"={FAIR_USE_RATES[key]}",
+                    k,
+                    key,
+                    {**values.dates(key, k), 3: text, 7: qty, 8: values.rates[key]},
+                )
         if m < P:
             inv = "=" + fi.invoice_date("prepay", m)
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
-                line(inv, f'={label}&" users, prepay (committed)"', "advance",
-                     "=" + fp.period_start(m), "=" + fp.period_end(m),
-                     "=" + fi.prepay_quantity(m, names["committed"]),
-                     f"={names['prepay']}", m, "prepay",
-                     {**values.dates("prepay", m), 3: f"{p.label} users, prepay (committed)",
-                      7: values.users(p, "prepay", m), 8: p.prepay_rate or 0})
+                line(
+                    inv,
+                    f'={label}&" users, prepay (committed)"',
+                    "advance",
+                    "=" + fp.period_start(m),
+                    "=" + fp.period_end(m),
+                    "=" + fi.prepay_quantity(m, names["committed"]),
+                    f"={names['prepay']}",
+                    m,
+                    "prepay",
+                    {
+                        **values.dates("prepay", m),
+                        3: f"{p.label} users, prepay (committed)",
+                        7: values.users(p, "prepay", m),
+                        8: p.prepay_rate or 0,
+                    },
+                )
     first, last = head + 1, row
     sheet.tables.append(Table("InvoiceLines", head, 1, last, len(INVOICE_COLUMNS)))
-    for col, name in ((1, "LineInvoiceDate"), (2, "LineDueDate"), (7, "LineQuantity"),
-                      (9, "LineAmount"), (12, "LineKind")):
+    for col, name in (
+        (1, "LineInvoiceDate"),
+        (2, "LineDueDate"),
+        (7, "LineQuantity"),
+        (9, "LineAmount"),
+        (12, "LineKind"),
+    ):
         book.name(name, sheet, first, col, last, col)
     sheet.highlights.append(Highlight(f"A{first}:L{last}", f"=N($I{first})=0", "muted"))
     tot = last + 1
@@ -156,9 +277,15 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         if cc not in (3, 9):
             sheet.put(tot, cc, None, style="total")
     # a value forced past validation: the total is an error, not a sum of a cut-off grid
-    sheet.put(tot, 9, f"=IF(RampMonths+TermMonths+MonthsAfterTerm>GridPeriods,NA(),"
-              f"SUM({ref(sheet, first, 9, last)}))", fmt=money, style="total",
-              result=num(sum(amounts, Decimal(0))))
+    sheet.put(
+        tot,
+        9,
+        f"=IF(RampMonths+TermMonths+MonthsAfterTerm>GridPeriods,NA(),"
+        f"SUM({ref(sheet, first, 9, last)}))",
+        fmt=money,
+        style="total",
+        result=num(sum(amounts, Decimal(0))),
+    )
     book.name("InvoiceTotal", sheet, tot, 9)
     sheet.freeze = a1(head + 1, 1, absolute=False)
 
@@ -167,13 +294,15 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     """Per-invoice totals and the cash flow by due date."""
     s, book, P = ctx.scenario, ctx.book, ctx.periods
     col = 1
-    title(sheet, "Invoices and cash flow by due date",
-           "One row per invoice: the total of its lines (Invoices sheet) and when it is due. "
-           + TAX_NOTE)
+    title(
+        sheet,
+        "Invoices and cash flow by due date",
+        "One row per invoice: the total of its lines (Invoices sheet) and when it is due. "
+        + TAX_NOTE,
+    )
     head = 4
     # (the chart reads the due dates themselves: no text copy of them for its labels)
-    header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date",
-                               "Kind"])
+    header(sheet, head, col, ["Invoice date", "Due date", "Invoice total", "Paid to date", "Kind"])
     for j, w in enumerate([13, 13, 18, 18, 11]):
         sheet.widths[col + j] = w
     dates: list[tuple[dt.date, str, str | None]] = []  # (build-time date, formula, hardware)
@@ -187,6 +316,7 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     last = first + len(dates) - 1
     all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 4, last)
     from ..core.invoices import invoice_schedule, invoice_totals
+
     engine = invoice_totals(invoice_schedule(s))
     by_date = {d: a for d, a in zip(engine["invoice_date"], engine["amount"], strict=True)}
     periodic = {when for when, _f, hw in dates if hw is None}
@@ -195,8 +325,11 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     terms = s.contract.payment_terms_days
     for i, (when, formula, hardware) in enumerate(dates):
         # the engine's invoice total, once per date (hardware on a periodic date is on it)
-        amount = Decimal(0) if hardware and (when in periodic or when in seen) else (
-            by_date.get(when) or Decimal(0))
+        amount = (
+            Decimal(0)
+            if hardware and (when in periodic or when in seen)
+            else (by_date.get(when) or Decimal(0))
+        )
         if hardware:
             seen.add(when)
         paid += amount
@@ -207,10 +340,15 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
         total = f"SUMIF(LineInvoiceDate,{a1(r, col)},LineAmount)"
         if hardware:
             # hardware shipped on the day of another invoice is on that invoice: count it once
-            above = (f"+COUNTIFS({ref(sheet, first, col + 4, r - 1)},\"hardware\","
-                     f"{ref(sheet, first, col, r - 1)},{a1(r, col)})" if i else "")
-            total = (f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)})'
-                     f"{above}>0,0,{total})")
+            above = (
+                f'+COUNTIFS({ref(sheet, first, col + 4, r - 1)},"hardware",'
+                f"{ref(sheet, first, col, r - 1)},{a1(r, col)})"
+                if i
+                else ""
+            )
+            total = (
+                f'IF(COUNTIFS({all_kinds},"periodic",{all_dates},{a1(r, col)}){above}>0,0,{total})'
+            )
         sheet.put(r, col + 2, "=" + total, fmt=ctx.money, result=num(amount))
         prev = "0" if i == 0 else a1(r - 1, col + 3)
         sheet.put(r, col + 3, f"={prev}+{a1(r, col + 2)}", fmt=ctx.money, result=num(paid))
@@ -218,9 +356,13 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     book.name("InvoiceTotals", sheet, first, col + 2, last, col + 2)
     sheet.tables.append(Table("Invoices", head, col, last, col + 4, style="TableStyleLight11"))
     total_col = column_letter(col + 2)
-    sheet.highlights.append(Highlight(f"{a1(first, col, absolute=False)}:"
-                                      f"{a1(last, col + 3, absolute=False)}",
-                                      f"=N(${total_col}{first})=0", "muted"))
+    sheet.highlights.append(
+        Highlight(
+            f"{a1(first, col, absolute=False)}:{a1(last, col + 3, absolute=False)}",
+            f"=N(${total_col}{first})=0",
+            "muted",
+        )
+    )
     sheet.text(last + 1, col, "Total", style="total")
     sheet.put(last + 1, col + 1, None, style="total")
     sheet.put(last + 1, col + 2, "=InvoiceTotal", fmt=ctx.money, style="total", result=num(paid))
@@ -231,8 +373,12 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # over the whole table: its x axis spans the points that are not #N/A, so it follows an
     # edited ramp or term, as the storage chart does (a bar chart keeps a slot per row)
     hc = col + 6
-    sheet.text(head - 1, hc, "For the chart: ramp + term only (#N/A past it, which charts skip)",
-               style="subtitle")
+    sheet.text(
+        head - 1,
+        hc,
+        "For the chart: ramp + term only (#N/A past it, which charts skip)",
+        style="subtitle",
+    )
     header(sheet, head, hc, ["Chart: due date", "Chart: total"])
     sheet.widths[hc], sheet.widths[hc + 1] = 15, 18
     end = edate(s.contract.order_date, s.periods)
@@ -246,9 +392,25 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
 
     active_only(sheet, book, "ChartCashDueDate", rows, col + 1, hc, live, active, fmt=DATE)
     active_only(sheet, book, "ChartCashDue", rows, col + 2, hc + 1, live, active, fmt=ctx.money)
-    sheet.charts.append(Chart(
-        "scatter", "Cash due by due date", a1(last + 3, col, absolute=False),
-        [Series("Invoice total", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
-                color="1F4E79", bar_width_pt=6)],
-        y_title=s.contract.currency, width_cm=24, height_cm=9, x_number_format="yyyy-mm",
-        y_number_format="#,##0", legend=False))
+    sheet.charts.append(
+        Chart(
+            "scatter",
+            "Cash due by due date",
+            a1(last + 3, col, absolute=False),
+            [
+                Series(
+                    "Invoice total",
+                    ref(sheet, first, hc + 1, last),
+                    ref(sheet, first, hc, last),
+                    color="1F4E79",
+                    bar_width_pt=6,
+                )
+            ],
+            y_title=s.contract.currency,
+            width_cm=24,
+            height_cm=9,
+            x_number_format="yyyy-mm",
+            y_number_format="#,##0",
+            legend=False,
+        )
+    )

@@ -22,10 +22,32 @@ from ..core.errors import BillingInputError
 MAX_ROWS, MAX_COLS = 1_048_576, 16_384
 
 #: style names the writer knows (see ``writer.STYLES``)
-STYLE_NAMES = ("title", "subtitle", "intro", "header", "label", "input", "calc", "total", "note",
-               "link", "check", "muted", "center", "wrap", "sign", "money0", "money2", "top",
-               "topcenter", "topfit", "total0", "total2", "bad",
-               "paragraph")
+STYLE_NAMES = (
+    "title",
+    "subtitle",
+    "intro",
+    "header",
+    "label",
+    "input",
+    "calc",
+    "total",
+    "note",
+    "link",
+    "check",
+    "muted",
+    "center",
+    "wrap",
+    "sign",
+    "money0",
+    "money2",
+    "top",
+    "topcenter",
+    "topfit",
+    "total0",
+    "total2",
+    "bad",
+    "paragraph",
+)
 
 
 @dataclass
@@ -97,8 +119,10 @@ class Table:
 
     @property
     def ref(self) -> str:
-        return f"{a1(self.first_row, self.first_col, absolute=False)}:" \
-               f"{a1(self.last_row, self.last_col, absolute=False)}"
+        return (
+            f"{a1(self.first_row, self.first_col, absolute=False)}:"
+            f"{a1(self.last_row, self.last_col, absolute=False)}"
+        )
 
 
 @dataclass
@@ -154,24 +178,52 @@ class Sheet:
     merges: list[tuple[int, int, int]] = field(default_factory=list)
 
     # --- helpers the builder uses -------------------------------------------------------------
-    def put(self, row: int, col: int, value: Any = None, *, style: str | None = None,
-            fmt: str | None = None, comment: str | None = None, bold: bool = False,
-            result: Any = None) -> Cell:
+    def put(
+        self,
+        row: int,
+        col: int,
+        value: Any = None,
+        *,
+        style: str | None = None,
+        fmt: str | None = None,
+        comment: str | None = None,
+        bold: bool = False,
+        result: Any = None,
+    ) -> Cell:
         """Set a value or, when ``value`` is text starting with ``=``, a formula (``result``:
         its value as the engines compute it)."""
         if isinstance(value, str) and value.startswith("="):
-            cell = Cell(formula=value, style=style, number_format=fmt, comment=comment, bold=bold,
-                        result=result)
+            cell = Cell(
+                formula=value,
+                style=style,
+                number_format=fmt,
+                comment=comment,
+                bold=bold,
+                result=result,
+            )
         else:
             cell = Cell(value=value, style=style, number_format=fmt, comment=comment, bold=bold)
         self.cells[(row, col)] = cell
         return cell
 
-    def text(self, row: int, col: int, value: object, *, style: str | None = None,
-             comment: str | None = None, bold: bool = False) -> Cell:
+    def text(
+        self,
+        row: int,
+        col: int,
+        value: object,
+        *,
+        style: str | None = None,
+        comment: str | None = None,
+        bold: bool = False,
+    ) -> Cell:
         """Set text that is never read as a formula (data from scenarios and files)."""
-        cell = Cell(value="" if value is None else str(value), style=style, comment=comment,
-                    text=True, bold=bold)
+        cell = Cell(
+            value="" if value is None else str(value),
+            style=style,
+            comment=comment,
+            text=True,
+            bold=bold,
+        )
         self.cells[(row, col)] = cell
         return cell
 
@@ -190,8 +242,11 @@ class Sheet:
 
     def formulas(self) -> dict[str, str]:
         """``{"B4": "=..."}`` for every formula cell (handy in tests)."""
-        return {a1(r, c, absolute=False): cell.formula
-                for (r, c), cell in sorted(self.cells.items()) if cell.formula is not None}
+        return {
+            a1(r, c, absolute=False): cell.formula
+            for (r, c), cell in sorted(self.cells.items())
+            if cell.formula is not None
+        }
 
 
 @dataclass
@@ -214,8 +269,15 @@ class Book:
         self.sheets.append(sheet)
         return sheet
 
-    def name(self, name: str, sheet: Sheet | str, row: int, col: int,
-             last_row: int | None = None, last_col: int | None = None) -> str:
+    def name(
+        self,
+        name: str,
+        sheet: Sheet | str,
+        row: int,
+        col: int,
+        last_row: int | None = None,
+        last_col: int | None = None,
+    ) -> str:
         """Define ``name`` over a cell (or a range) and return it for use in formulas."""
         self.names[name] = ref(sheet, row, col, last_row, last_col)
         return name
@@ -232,7 +294,8 @@ def a1(row: int, col: int, *, absolute: bool = True) -> str:
         raise BillingInputError(
             f"the workbook needs cell (row {row:,}, column {col:,}), past Excel's limits "
             f"({MAX_ROWS:,} rows, {MAX_COLS:,} columns); accepted: a scenario whose sheets fit "
-            "(fewer orgs, license lines or periods)")
+            "(fewer orgs, license lines or periods)"
+        )
     letter = column_letter(col)
     return f"${letter}${row}" if absolute else f"{letter}{row}"
 
@@ -241,8 +304,9 @@ def quote_sheet(name: str) -> str:
     return f"'{name}'" if not name.replace("_", "").isalnum() else name
 
 
-def ref(sheet: Sheet | str, row: int, col: int, last_row: int | None = None,
-        last_col: int | None = None) -> str:
+def ref(
+    sheet: Sheet | str, row: int, col: int, last_row: int | None = None, last_col: int | None = None
+) -> str:
     """``Sheet!$B$4`` or ``Sheet!$B$4:$B$9``."""
     name = sheet.name if isinstance(sheet, Sheet) else sheet
     text = f"{quote_sheet(name)}!{a1(row, col)}"

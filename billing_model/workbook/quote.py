@@ -64,22 +64,37 @@ ROWS_SHEET = "Quote rows"
 #: column widths A-H: the price summary and the appendix share the columns
 WIDTHS = (44, 8, 10, 11, 11, 11, 12, 13)
 #: price summary columns (heading, number format key)
-SUMMARY_COLUMNS = (("Product", "wrap"), ("Quantity", "qty"), ("Unit price", "rate"),
-                   ("Unit", "wrap"), ("Billing", "wrap"), ("Monthly", "money"),
-                   ("First year", "money"), ("Contract total", "money"))
+SUMMARY_COLUMNS = (
+    ("Product", "wrap"),
+    ("Quantity", "qty"),
+    ("Unit price", "rate"),
+    ("Unit", "wrap"),
+    ("Billing", "wrap"),
+    ("Monthly", "money"),
+    ("First year", "money"),
+    ("Contract total", "money"),
+)
 #: appendix columns: (heading, Invoices grid column heading, number format key)
-QUOTE_COLUMNS = (("Description", "Description", "wrap"),
-                 ("Quantity", "Quantity", "qty"),
-                 ("Rate", "Rate", "rate"),
-                 ("Invoice date", "Invoice date", "date"),
-                 ("Due date", "Due date", "date"),
-                 ("Service from", "Service start", "date"),
-                 ("Service to", "Service end", "date"),
-                 ("Amount", "Amount", "money"))
-_ENGINE_COLUMNS = {"Invoice date": "invoice_date", "Due date": "due_date",
-                   "Description": "description", "Service start": "service_start",
-                   "Service end": "service_end", "Quantity": "quantity", "Rate": "rate",
-                   "Amount": "amount"}
+QUOTE_COLUMNS = (
+    ("Description", "Description", "wrap"),
+    ("Quantity", "Quantity", "qty"),
+    ("Rate", "Rate", "rate"),
+    ("Invoice date", "Invoice date", "date"),
+    ("Due date", "Due date", "date"),
+    ("Service from", "Service start", "date"),
+    ("Service to", "Service end", "date"),
+    ("Amount", "Amount", "money"),
+)
+_ENGINE_COLUMNS = {
+    "Invoice date": "invoice_date",
+    "Due date": "due_date",
+    "Description": "description",
+    "Service start": "service_start",
+    "Service end": "service_end",
+    "Quantity": "quantity",
+    "Rate": "rate",
+    "Amount": "amount",
+}
 TOTAL_LABEL = "Total of the invoices"
 
 #: sort key weights: days from the order date, service start - invoice date (+ 50), kind, order
@@ -87,30 +102,50 @@ _DAY, _START, _KIND = 1_000_000, 10_000, 1_000
 _START_OFFSET = 50  # arrears lines start up to 31 days before their invoice
 
 #: unit and billing of each kind of product line
-_UNITS = {"committed": "per user per month", "ramp": "per user per month",
-          "overage": "per user per month", "month_to_month": "per user per month",
-          "telephony": "per month",
-          "ivr_minutes": "per minute", "api_requests": "per request",
-          "storage_gb": "per GB per month", "one-time": "each", "hardware": "each"}
-_BILLING = {"committed": "monthly in advance", "ramp": "monthly in arrears",
-            "overage": "monthly in arrears", "month_to_month": "monthly in arrears",
-            "telephony": "monthly in arrears",
-            "ivr_minutes": "monthly in arrears", "api_requests": "monthly in arrears",
-            "storage_gb": "monthly in arrears", "one-time": "one-time"}
+_UNITS = {
+    "committed": "per user per month",
+    "ramp": "per user per month",
+    "overage": "per user per month",
+    "month_to_month": "per user per month",
+    "telephony": "per month",
+    "ivr_minutes": "per minute",
+    "api_requests": "per request",
+    "storage_gb": "per GB per month",
+    "one-time": "each",
+    "hardware": "each",
+}
+_BILLING = {
+    "committed": "monthly in advance",
+    "ramp": "monthly in arrears",
+    "overage": "monthly in arrears",
+    "month_to_month": "monthly in arrears",
+    "telephony": "monthly in arrears",
+    "ivr_minutes": "monthly in arrears",
+    "api_requests": "monthly in arrears",
+    "storage_gb": "monthly in arrears",
+    "one-time": "one-time",
+}
 #: the grid's line kind -> the price summary's product kind
-_GROUP_KIND = {"prepay": "committed", "ramp": "ramp", "overage": "overage",
-               "month_to_month": "month_to_month"}
+_GROUP_KIND = {
+    "prepay": "committed",
+    "ramp": "ramp",
+    "overage": "overage",
+    "month_to_month": "month_to_month",
+}
 
 
-def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str,
-             order: int) -> int:
+def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str, order: int) -> int:
     """The whole number the sheet sorts lines by (same order as the engine's schedule).
 
     >>> line_key(dt.date(2026, 4, 1), dt.date(2026, 3, 1), dt.date(2026, 3, 1), "ramp", 1)
     31193001
     """
-    return ((invoice - order_date).days * _DAY + ((start - invoice).days + _START_OFFSET) * _START
-            + KINDS.index(kind) * _KIND + order)
+    return (
+        (invoice - order_date).days * _DAY
+        + ((start - invoice).days + _START_OFFSET) * _START
+        + KINDS.index(kind) * _KIND
+        + order
+    )
 
 
 def _grid_rows(invoices: Sheet) -> tuple[int, int, list[tuple[str, int | None, int]]]:
@@ -162,39 +197,86 @@ def _candidates(ctx: Ctx) -> list[_Row]:
     for i, (p, names) in enumerate(zip(s.products, ctx.product_names, strict=True)):
         label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
         shown = f"{BY_KEY[p.license].label} {p.license_model}"
-        rows.append(_Row("item", f'={label}&" users"', f"{shown} users", "committed", i,
-                         "recurring"))
-        rows.append(_Row("item", f'={label}&" users, ramp ("&RampMonths&IF(RampMonths=1,'
-                                 '" month"," months")&", actual users)"',
-                         f"{shown} users, ramp ({s.contract.ramp_months} month"
-                         f"{'' if s.contract.ramp_months == 1 else 's'}, actual users)",
-                         "ramp", i, "recurring"))
-        rows.append(_Row("item", f'={label}&" users above the commitment (estimate)"',
-                         f"{shown} users above the commitment (estimate)", "overage", i,
-                         "recurring"))
-        rows.append(_Row("item", f'={label}&" users, month to month after the term (estimate)"',
-                         f"{shown} users, month to month after the term (estimate)",
-                         "month_to_month", i, "recurring"))
-    rows.append(_Row("item", "Telephony (estimate)", "Telephony (estimate)", "telephony", 0,
-                     "recurring"))
+        rows.append(
+            _Row("item", f'={label}&" users"', f"{shown} users", "committed", i, "recurring")
+        )
+        rows.append(
+            _Row(
+                "item",
+                f'={label}&" users, ramp ("&RampMonths&IF(RampMonths=1,'
+                '" month"," months")&", actual users)"',
+                f"{shown} users, ramp ({s.contract.ramp_months} month"
+                f"{'' if s.contract.ramp_months == 1 else 's'}, actual users)",
+                "ramp",
+                i,
+                "recurring",
+            )
+        )
+        rows.append(
+            _Row(
+                "item",
+                f'={label}&" users above the commitment (estimate)"',
+                f"{shown} users above the commitment (estimate)",
+                "overage",
+                i,
+                "recurring",
+            )
+        )
+        rows.append(
+            _Row(
+                "item",
+                f'={label}&" users, month to month after the term (estimate)"',
+                f"{shown} users, month to month after the term (estimate)",
+                "month_to_month",
+                i,
+                "recurring",
+            )
+        )
+    rows.append(
+        _Row("item", "Telephony (estimate)", "Telephony (estimate)", "telephony", 0, "recurring")
+    )
     for key in ("ivr_minutes", "api_requests", "storage_gb"):
         text = FAIR_USE_LABELS[key] + " (estimate)"
         rows.append(_Row("item", text, text, key, 0, "recurring"))
-    rows.append(_Row("subtotal", "Subtotal: subscription and usage",
-                     "Subtotal: subscription and usage", section="recurring"))
-    for k, (names, charge) in enumerate(zip(ctx.charge_names, (*s.one_time, *s.hardware),
-                                            strict=True)):
+    rows.append(
+        _Row(
+            "subtotal",
+            "Subtotal: subscription and usage",
+            "Subtotal: subscription and usage",
+            section="recurring",
+        )
+    )
+    for k, (names, charge) in enumerate(
+        zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True)
+    ):
         hw = charge.ship_date is not None
         kind = "hardware" if hw else "one-time"
         order = k - len(s.one_time) if hw else k
-        rows.append(_Row("item", f"={names['description']}", charge.description, kind, order,
-                         "one-time"))
-    rows.append(_Row("subtotal", "Subtotal: one-time fees and hardware",
-                     "Subtotal: one-time fees and hardware", section="one-time"))
-    rows.append(_Row("total", "First-year total (invoices dated in the first 12 months)",
-                     "First-year total (invoices dated in the first 12 months)"))
-    rows.append(_Row("total", "Contract value (every invoice of the contract)",
-                     "Contract value (every invoice of the contract)"))
+        rows.append(
+            _Row("item", f"={names['description']}", charge.description, kind, order, "one-time")
+        )
+    rows.append(
+        _Row(
+            "subtotal",
+            "Subtotal: one-time fees and hardware",
+            "Subtotal: one-time fees and hardware",
+            section="one-time",
+        )
+    )
+    rows.append(
+        _Row(
+            "total",
+            "First-year total (invoices dated in the first 12 months)",
+            "First-year total (invoices dated in the first 12 months)",
+        )
+    )
+    rows.append(
+        _Row(
+            "total",
+            "Contract value (every invoice of the contract)",
+            "Contract value (every invoice of the contract)",
+        )
+    )
     return rows
 
 
@@ -212,21 +294,30 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     cur = c.currency
     decimals = minor_units(cur)
     money = "#,##0." + "0" * decimals if decimals else "#,##0"
-    fmts = {"date": DATE, "wrap": None, "qty": "#,##0.##", "rate": "#,##0.00###",
-            "money": money}
-    styles = {"wrap": "wrap", "date": "topcenter", "qty": "topfit", "rate": "topfit",
-              "money": "topfit"}
+    fmts = {"date": DATE, "wrap": None, "qty": "#,##0.##", "rate": "#,##0.00###", "money": money}
+    styles = {
+        "wrap": "wrap",
+        "date": "topcenter",
+        "qty": "topfit",
+        "rate": "topfit",
+        "money": "topfit",
+    }
     candidates = _candidates(ctx)
-    group_number = {(r.kind, r.index): g + 1 for g, r in enumerate(candidates)
-                    if r.type == "item"}
+    group_number = {(r.kind, r.index): g + 1 for g, r in enumerate(candidates) if r.type == "item"}
 
     # --- the helper sheet: one row per grid row -----------------------------------------------
     helper.hidden = True
-    header(helper, 1, 1, ["Invoices row", "Key", "Rank", "Quote line", "Invoices row of line",
-                          "Group", "Kept"])
+    header(
+        helper,
+        1,
+        1,
+        ["Invoices row", "Key", "Rank", "Quote line", "Invoices row of line", "Group", "Kept"],
+    )
     records = _records(lines)
-    position = {(r["kind"], None if pd.isna(r["period"]) else int(r["period"]), int(r["order"])): i
-                for i, r in enumerate(records)}
+    position = {
+        (r["kind"], None if pd.isna(r["period"]) else int(r["period"]), int(r["order"])): i
+        for i, r in enumerate(records)
+    }
     h_first, h_last = 2, 1 + capacity
     keys_ref = ref(helper, h_first, 2, h_last)
     ranks_ref = ref(helper, h_first, 3, h_last)
@@ -241,17 +332,38 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
         qty, amount = ref(invoices, g, col["Quantity"]), ref(invoices, g, col["Amount"])
         static = KINDS.index(kind) * _KIND + order
         line = position.get((kind, k, order))
-        key = ("" if line is None else
-               line_key(records[line]["invoice_date"], records[line]["service_start"],
-                        c.order_date, kind, order))
-        helper.put(r, 2, f'=IF(AND(N({qty})<>0,OR(Channel="partner",N({amount})<>0)),'
-                         f"({inv}-OrderDate)*{_DAY}+({start}-{inv}+{_START_OFFSET})*{_START}"
-                         f'+{static},"")', result=key)
-        helper.put(r, 3, f'=IF({a1(r, 2)}="","",COUNTIF({keys_ref},"<"&{a1(r, 2)})+1)',
-                   result="" if line is None else line + 1)
+        key = (
+            ""
+            if line is None
+            else line_key(
+                records[line]["invoice_date"],
+                records[line]["service_start"],
+                c.order_date,
+                kind,
+                order,
+            )
+        )
+        helper.put(
+            r,
+            2,
+            f'=IF(AND(N({qty})<>0,OR(Channel="partner",N({amount})<>0)),'
+            f"({inv}-OrderDate)*{_DAY}+({start}-{inv}+{_START_OFFSET})*{_START}"
+            f'+{static},"")',
+            result=key,
+        )
+        helper.put(
+            r,
+            3,
+            f'=IF({a1(r, 2)}="","",COUNTIF({keys_ref},"<"&{a1(r, 2)})+1)',
+            result="" if line is None else line + 1,
+        )
         helper.put(r, 4, i + 1)
-        helper.put(r, 5, f'=IFERROR(MATCH({a1(r, 4)},{ranks_ref},0),"")',
-                   result=_match(lines, i, position, grid))
+        helper.put(
+            r,
+            5,
+            f'=IFERROR(MATCH({a1(r, 4)},{ranks_ref},0),"")',
+            result=_match(lines, i, position, grid),
+        )
         helper.put(r, 6, group_number[_group_of(kind, order)])
         helper.put(r, 7, f'=IF({a1(r, 2)}="",0,1)', result=0 if line is None else 1)
     # scalars: the lines, the print area's last row (set below)
@@ -269,18 +381,34 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     v_first, v_last = 2, 1 + len(candidates)
     vc = 10  # first column: type, label, qty, price, unit, billing, monthly, year, total,
     #          visible, running count
-    header(helper, 1, vc, ["Type", "Label", "Quantity", "Unit price", "Unit", "Billing",
-                           "Monthly", "First year", "Contract total", "Visible", "Count"])
+    header(
+        helper,
+        1,
+        vc,
+        [
+            "Type",
+            "Label",
+            "Quantity",
+            "Unit price",
+            "Unit",
+            "Billing",
+            "Monthly",
+            "First year",
+            "Contract total",
+            "Visible",
+            "Count",
+        ],
+    )
 
     def vref(c_off: int, r1: int = v_first, r2: int = v_last) -> str:
         return ref(helper, r1, vc + c_off, r2)
 
     visible_results: list[int] = []
     figures_by_row: list[dict] = []
-    recurring = [g for g, r in enumerate(candidates) if r.type == "item"
-                 and r.section == "recurring"]
-    one_time = [g for g, r in enumerate(candidates) if r.type == "item"
-                and r.section == "one-time"]
+    recurring = [
+        g for g, r in enumerate(candidates) if r.type == "item" and r.section == "recurring"
+    ]
+    one_time = [g for g, r in enumerate(candidates) if r.type == "item" and r.section == "one-time"]
     for v, row in enumerate(candidates):
         r = v_first + v
         helper.text(r, vc, row.type)
@@ -288,21 +416,34 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             helper.put(r, vc + 1, row.label, result=row.label_result)
         else:
             helper.text(r, vc + 1, row.label)
-        fig: dict = {"qty": "", "price": "", "unit": "", "billing": "", "monthly": "",
-                     "year": "", "total": "", "visible": 0}
+        fig: dict = {
+            "qty": "",
+            "price": "",
+            "unit": "",
+            "billing": "",
+            "monthly": "",
+            "year": "",
+            "total": "",
+            "visible": 0,
+        }
         if row.type == "item":
             g = v + 1
-            e = engine.get(g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0),
-                               "year": Decimal(0)})
+            e = engine.get(
+                g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0), "year": Decimal(0)}
+            )
             cnt = f"SUMIF({groups_ref},{g},{kept_ref})"
             contract = f"SUMIF({groups_ref},{g},{amounts})"
             year = f'SUMIFS({amounts},{groups_ref},{g},{dates},"<"&{year_end})'
-            avg_qty = (f"IF({cnt}=0,0,ROUND(SUMIFS({quantities},{groups_ref},{g},{kept_ref},1)"
-                       f"/{cnt},2))")
+            avg_qty = (
+                f"IF({cnt}=0,0,ROUND(SUMIFS({quantities},{groups_ref},{g},{kept_ref},1)/{cnt},2))"
+            )
             monthly = f"IF({cnt}=0,0,ROUND({contract}/{cnt},MoneyDecimals))"
             lines_g = e["lines"]
-            e_avg = (e["qty"] / lines_g).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
-                if lines_g else Decimal(0)
+            e_avg = (
+                (e["qty"] / lines_g).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                if lines_g
+                else Decimal(0)
+            )
             e_monthly = _round(e["amount"] / lines_g, cur) if lines_g else Decimal(0)
             unit = _UNITS[row.kind]
             billing: str | tuple[str, str] = _BILLING.get(row.kind, "")
@@ -322,10 +463,16 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             elif row.kind == "telephony":
                 price, e_price = monthly, e_monthly
             elif row.kind in FAIR_USE_LABELS:
-                price = {"ivr_minutes": "IvrOverageRate", "api_requests": "ApiOverageRate",
-                         "storage_gb": "StorageOverageRate"}[row.kind]
-                e_price = {"ivr_minutes": c.ivr_overage_rate, "api_requests":
-                           c.api_overage_rate, "storage_gb": storage_rate_input(c)[0]}[row.kind]
+                price = {
+                    "ivr_minutes": "IvrOverageRate",
+                    "api_requests": "ApiOverageRate",
+                    "storage_gb": "StorageOverageRate",
+                }[row.kind]
+                e_price = {
+                    "ivr_minutes": c.ivr_overage_rate,
+                    "api_requests": c.api_overage_rate,
+                    "storage_gb": storage_rate_input(c)[0],
+                }[row.kind]
             else:  # one-time fee or hardware
                 k = row.index + (len(s.one_time) if row.kind == "hardware" else 0)
                 charge_names = ctx.charge_names[k]
@@ -333,20 +480,26 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 price, e_price = charge_names["rate"], charge.rate
                 avg_qty, e_avg = charge_names["quantity"], charge.quantity
                 if row.kind == "hardware":
-                    billing = (f'="on shipment, "&TEXT({charge_names["date"]},"yyyy-mm-dd")',
-                               f"on shipment, {charge.ship_date}")
+                    billing = (
+                        f'="on shipment, "&TEXT({charge_names["date"]},"yyyy-mm-dd")',
+                        f"on shipment, {charge.ship_date}",
+                    )
                 monthly_price, e_monthly_price = None, ""
-            fig.update(qty=(f"={avg_qty}", num(e_avg)),
-                       price=(_blank_if_partner(price), "" if partner else num(e_price or 0)),
-                       unit=unit, billing=billing,
-                       monthly=("" if monthly_price is None else
-                                (_blank_if_partner(monthly_price),
-                                 "" if partner else num(e_monthly_price))),
-                       year=(_blank_if_partner(year), "" if partner else num(e["year"])),
-                       total=(_blank_if_partner(contract),
-                              "" if partner else num(e["amount"])),
-                       # a line whose figures are errors (a bad input) is shown
-                       visible=(f"=IFERROR(IF({cnt}>0,1,0),1)", 1 if lines_g else 0))
+            fig.update(
+                qty=(f"={avg_qty}", num(e_avg)),
+                price=(_blank_if_partner(price), "" if partner else num(e_price or 0)),
+                unit=unit,
+                billing=billing,
+                monthly=(
+                    ""
+                    if monthly_price is None
+                    else (_blank_if_partner(monthly_price), "" if partner else num(e_monthly_price))
+                ),
+                year=(_blank_if_partner(year), "" if partner else num(e["year"])),
+                total=(_blank_if_partner(contract), "" if partner else num(e["amount"])),
+                # a line whose figures are errors (a bad input) is shown
+                visible=(f"=IFERROR(IF({cnt}>0,1,0),1)", 1 if lines_g else 0),
+            )
         elif row.type == "subtotal":
             members = recurring if row.section == "recurring" else one_time
             rows = [v_first + m for m in members]
@@ -355,29 +508,57 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
 
             def total_of(c_off: int, key: str, members=members, rows=rows) -> tuple:
                 cells = ",".join(a1(x, vc + c_off) for x in rows) or "0"
-                value = sum((Decimal(str(figures_by_row[m][key][1] or 0)) for m in members
-                             if isinstance(figures_by_row[m][key], tuple)), Decimal(0))
+                value = sum(
+                    (
+                        Decimal(str(figures_by_row[m][key][1] or 0))
+                        for m in members
+                        if isinstance(figures_by_row[m][key], tuple)
+                    ),
+                    Decimal(0),
+                )
                 return _blank_if_partner(f"SUM({cells})"), "" if partner else num(value)
 
             if row.section == "recurring":  # a term month: the ramp's lines are not in it
                 term = [m for m in members if candidates[m].kind != "ramp"]
                 cells = ",".join(a1(v_first + m, vc + 6) for m in term) or "0"
-                value = sum((Decimal(str(figures_by_row[m]["monthly"][1] or 0)) for m in term
-                             if isinstance(figures_by_row[m]["monthly"], tuple)), Decimal(0))
-                fig["monthly"] = (_blank_if_partner(f"SUM({cells})"),
-                                  "" if partner else num(value))
-            fig.update(year=total_of(7, "year"), total=total_of(8, "total"),
-                       visible=(f"=IFERROR(IF({vis}>0,1,0),1)", e_vis))
+                value = sum(
+                    (
+                        Decimal(str(figures_by_row[m]["monthly"][1] or 0))
+                        for m in term
+                        if isinstance(figures_by_row[m]["monthly"], tuple)
+                    ),
+                    Decimal(0),
+                )
+                fig["monthly"] = (_blank_if_partner(f"SUM({cells})"), "" if partner else num(value))
+            fig.update(
+                year=total_of(7, "year"),
+                total=total_of(8, "total"),
+                visible=(f"=IFERROR(IF({vis}>0,1,0),1)", e_vis),
+            )
         else:  # the totals: always shown
             items = [m for m, x in enumerate(candidates) if x.type == "item"]
-            key, c_off = (("year", 7) if row.label.startswith("First") else ("total", 8))
+            key, c_off = ("year", 7) if row.label.startswith("First") else ("total", 8)
             cells = ",".join(a1(v_first + m, vc + c_off) for m in items)
-            value = sum((Decimal(str(figures_by_row[m][key][1] or 0)) for m in items
-                         if isinstance(figures_by_row[m][key], tuple)), Decimal(0))
+            value = sum(
+                (
+                    Decimal(str(figures_by_row[m][key][1] or 0))
+                    for m in items
+                    if isinstance(figures_by_row[m][key], tuple)
+                ),
+                Decimal(0),
+            )
             fig[key] = (_blank_if_partner(f"SUM({cells})"), "" if partner else num(value))
             fig["visible"] = 1
-        for off, key in ((2, "qty"), (3, "price"), (4, "unit"), (5, "billing"),
-                         (6, "monthly"), (7, "year"), (8, "total"), (9, "visible")):
+        for off, key in (
+            (2, "qty"),
+            (3, "price"),
+            (4, "unit"),
+            (5, "billing"),
+            (6, "monthly"),
+            (7, "year"),
+            (8, "total"),
+            (9, "visible"),
+        ):
             value = fig[key]
             if isinstance(value, tuple):
                 helper.put(r, vc + off, value[0], result=value[1])
@@ -385,23 +566,35 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 helper.put(r, vc + off, f'="{value}"' if value else '=""', result=value)
             else:
                 helper.put(r, vc + off, value)
-        visible_results.append(fig["visible"][1] if isinstance(fig["visible"], tuple)
-                               else fig["visible"])
+        visible_results.append(
+            fig["visible"][1] if isinstance(fig["visible"], tuple) else fig["visible"]
+        )
         figures_by_row.append(fig)
         running = sum(visible_results)
-        helper.put(r, vc + 10, f'=IF({a1(r, vc + 9)}=0,"",SUM({a1(v_first, vc + 9)}:'
-                               f'{a1(r, vc + 9)}))',
-                   result=running if visible_results[-1] else "")
+        helper.put(
+            r,
+            vc + 10,
+            f'=IF({a1(r, vc + 9)}=0,"",SUM({a1(v_first, vc + 9)}:{a1(r, vc + 9)}))',
+            result=running if visible_results[-1] else "",
+        )
     shown = [v for v, x in enumerate(visible_results) if x]
     # per summary row j: the candidate shown there, and its type
     header(helper, 1, vc + 12, ["Summary row", "Candidate", "Type"])
     for j in range(1, V + 1):
         r = v_first + j - 1
         helper.put(r, vc + 12, j)
-        helper.put(r, vc + 13, f'=IFERROR(MATCH({a1(r, vc + 12)},{vref(10)},0),"")',
-                   result=shown[j - 1] + 1 if j <= len(shown) else "")
-        helper.put(r, vc + 14, f'=IF({a1(r, vc + 13)}="","",INDEX({vref(0)},{a1(r, vc + 13)}))',
-                   result=candidates[shown[j - 1]].type if j <= len(shown) else "")
+        helper.put(
+            r,
+            vc + 13,
+            f'=IFERROR(MATCH({a1(r, vc + 12)},{vref(10)},0),"")',
+            result=shown[j - 1] + 1 if j <= len(shown) else "",
+        )
+        helper.put(
+            r,
+            vc + 14,
+            f'=IF({a1(r, vc + 13)}="","",INDEX({vref(0)},{a1(r, vc + 13)}))',
+            result=candidates[shown[j - 1]].type if j <= len(shown) else "",
+        )
     book.name("QuoteSummaryType", helper, v_first, vc + 14, v_last, vc + 14)
 
     # --- the quote: header ----------------------------------------------------------------------
@@ -414,18 +607,26 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     sheet.put(1, 1, "=QuoteSeller", style="titlewrap", result=quote.seller)
     _wrap_over(sheet, 1, 1, 4, quote.seller, points=16)
     sheet.text(1, 5, "Quote", style="titlewrap")  # at the top of a tall first row
-    for r, name, text in ((2, "QuoteContact", quote.contact), (3, "QuoteEmail", quote.email),
-                          (4, "QuotePhone", quote.phone)):
+    for r, name, text in (
+        (2, "QuoteContact", quote.contact),
+        (3, "QuoteEmail", quote.email),
+        (4, "QuotePhone", quote.phone),
+    ):
         sheet.put(r, 1, f'=IF({name}="","",{name})', style="wrap", result=text)
         _wrap_over(sheet, r, 1, 4, text)
     terms = c.payment_terms_days
-    facts = (("Quote number", '=IF(QuoteNumber="","",QuoteNumber)', None, quote.number),
-             ("Issue date", '=IF(QuoteIssued="","",TEXT(QuoteIssued,"yyyy-mm-dd"))', None,
-              quote.issued.isoformat() if quote.issued else ""),
-             ("Valid until", '=TEXT(QuoteValidUntil,"yyyy-mm-dd")', None,
-              quote.valid_until.isoformat()),
-             ("Currency", "=Currency", None, cur),
-             ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"))
+    facts = (
+        ("Quote number", '=IF(QuoteNumber="","",QuoteNumber)', None, quote.number),
+        (
+            "Issue date",
+            '=IF(QuoteIssued="","",TEXT(QuoteIssued,"yyyy-mm-dd"))',
+            None,
+            quote.issued.isoformat() if quote.issued else "",
+        ),
+        ("Valid until", '=TEXT(QuoteValidUntil,"yyyy-mm-dd")', None, quote.valid_until.isoformat()),
+        ("Currency", "=Currency", None, cur),
+        ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"),
+    )
     for r, (label, formula, fmt, fact) in enumerate(facts, start=2):
         sheet.text(r, 5, label, bold=True)
         sheet.put(r, 7, formula, fmt=fmt, style="wrap" if r == 2 else "calc", result=fact)
@@ -435,26 +636,42 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     _wrap_over(sheet, 7, 1, 8, quote.customer, points=12)
     sheet.put(9, 1, "=QuoteTitle", style="subtitlewrap", result=quote.title)
     _wrap_over(sheet, 9, 1, 8, quote.title, points=12)
-    ramp = ("" if c.ramp_months == 0 else
-            f"a {c.ramp_months}-month ramp ({_ramp_text(c.ramp_policy)}), then ")
-    sheet.put(10, 1, '="Subscription from "&TEXT(OrderDate,"yyyy-mm-dd")&": "&'
-                     'IF(RampMonths=0,"","a "&RampMonths&"-month ramp ("&'
-                     'IF(RampPolicy="actual-usage","billed on actual users",'
-                     '"no software charges")&"), then ")&"a "&TermMonths&"-month term."',
-              result=f"Subscription from {c.order_date.isoformat()}: {ramp}a {c.term_months}"
-                     "-month term.")
+    ramp = (
+        ""
+        if c.ramp_months == 0
+        else f"a {c.ramp_months}-month ramp ({_ramp_text(c.ramp_policy)}), then "
+    )
+    sheet.put(
+        10,
+        1,
+        '="Subscription from "&TEXT(OrderDate,"yyyy-mm-dd")&": "&'
+        'IF(RampMonths=0,"","a "&RampMonths&"-month ramp ("&'
+        'IF(RampPolicy="actual-usage","billed on actual users",'
+        '"no software charges")&"), then ")&"a "&TermMonths&"-month term."',
+        result=f"Subscription from {c.order_date.isoformat()}: {ramp}a {c.term_months}-month term.",
+    )
 
-    sheet.put(11, 1, '=IF(IFERROR(InputsOK,FALSE),"","An input is out of range (Inputs sheet, '
-                     'InputsOK): the figures it moves show #N/A until it is corrected.")',
-              style="note", result="")
+    sheet.put(
+        11,
+        1,
+        '=IF(IFERROR(InputsOK,FALSE),"","An input is out of range (Inputs sheet, '
+        'InputsOK): the figures it moves show #N/A until it is corrected.")',
+        style="note",
+        result="",
+    )
 
     # --- the price summary ----------------------------------------------------------------------
     sheet.text(12, 1, "Price summary", style="subtitle")
     s_head = 13
     for q, (heading, kind) in enumerate(SUMMARY_COLUMNS, start=1):
         if kind == "money":
-            sheet.put(s_head, q, f'="{heading} ("&Currency&")"', style="header",
-                      result=f"{heading} ({cur})")
+            sheet.put(
+                s_head,
+                q,
+                f'="{heading} ("&Currency&")"',
+                style="header",
+                result=f"{heading} ({cur})",
+            )
         else:
             sheet.text(s_head, q, heading, style="header")
     sheet.heights[s_head] = 30
@@ -473,13 +690,21 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                     key = ("qty", "price", "unit", "billing", "monthly", "year", "total")[q - 2]
                     value = figures_by_row[pick][key]
                     result = value[1] if isinstance(value, tuple) else value
-            sheet.put(r, q, f'=IF({at}="","",INDEX({source},{at}))', fmt=fmts[kind],
-                      style=styles.get(kind), result=result)
+            sheet.put(
+                r,
+                q,
+                f'=IF({at}="","",INDEX({source},{at}))',
+                fmt=fmts[kind],
+                style=styles.get(kind),
+                result=result,
+            )
         label = candidates[pick].label_result if pick is not None else ""
         sheet.heights[r] = _height(max(2, _lines(label, WIDTHS[0])))
     p_last = p_first + V - 1
-    is_total = (f'OR(INDEX(QuoteSummaryType,ROW()-{p_first - 1})="subtotal",'
-                f'INDEX(QuoteSummaryType,ROW()-{p_first - 1})="total")')
+    is_total = (
+        f'OR(INDEX(QuoteSummaryType,ROW()-{p_first - 1})="subtotal",'
+        f'INDEX(QuoteSummaryType,ROW()-{p_first - 1})="total")'
+    )
     _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals, is_total)
     sheet.highlights.append(Highlight(f"A{p_first}:H{p_last}", "=" + is_total, "total"))
     _money_decimals(sheet, f"F{p_first}:H{p_last}", decimals)
@@ -488,21 +713,32 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     # --- terms and acceptance -------------------------------------------------------------------
     r = p_last + 2
     notes = (
-        ('="Prices in "&Currency&". Taxes excluded: all amounts exclude taxes, levies and '
-         'duties."', f"Prices in {cur}. Taxes excluded: all amounts exclude taxes, levies and "
-         "duties."),
-        ('="Lines marked (estimate) average the usage this quote assumes per month; invoices '
-         'bill the actual usage."', "Lines marked (estimate) average the usage this quote "
-         "assumes per month; invoices bill the actual usage."),
-        ('=IF(Channel="partner","Partner channel: quantities only; rates and amounts come '
-         'through the partner.","")', "Partner channel: quantities only; rates and amounts "
-         "come through the partner." if partner else ""),
-        ('="Terms: net "&PaymentTermsDays&" days from each invoice date. This offer is valid '
-         'until "&TEXT(QuoteValidUntil,"yyyy-mm-dd")&". After the term the subscription '
-         'continues month to month at published rates."',
-         f"Terms: net {terms} days from each invoice date. This offer is valid until "
-         f"{quote.valid_until.isoformat()}. After the term the subscription continues month "
-         "to month at published rates."),
+        (
+            '="Prices in "&Currency&". Taxes excluded: all amounts exclude taxes, levies and '
+            'duties."',
+            f"Prices in {cur}. Taxes excluded: all amounts exclude taxes, levies and duties.",
+        ),
+        (
+            '="Lines marked (estimate) average the usage this quote assumes per month; invoices '
+            'bill the actual usage."',
+            "Lines marked (estimate) average the usage this quote "
+            "assumes per month; invoices bill the actual usage.",
+        ),
+        (
+            '=IF(Channel="partner","Partner channel: quantities only; rates and amounts come '
+            'through the partner.","")',
+            "Partner channel: quantities only; rates and amounts come through the partner."
+            if partner
+            else "",
+        ),
+        (
+            '="Terms: net "&PaymentTermsDays&" days from each invoice date. This offer is valid '
+            'until "&TEXT(QuoteValidUntil,"yyyy-mm-dd")&". After the term the subscription '
+            'continues month to month at published rates."',
+            f"Terms: net {terms} days from each invoice date. This offer is valid until "
+            f"{quote.valid_until.isoformat()}. After the term the subscription continues month "
+            "to month at published rates.",
+        ),
     )
     for formula, result in notes:
         sheet.put(r, 1, formula, style="intro", result=result)
@@ -511,8 +747,13 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     sheet.text(r, 1, "Acceptance", style="subtitle")
     r += 1
     signed = f"Signed for {quote.customer}, accepting quote {quote.number} and its terms:"
-    sheet.put(r, 1, '="Signed for "&QuoteCustomer&", accepting quote "&QuoteNumber&'
-                    '" and its terms:"', style="wrap", result=signed)
+    sheet.put(
+        r,
+        1,
+        '="Signed for "&QuoteCustomer&", accepting quote "&QuoteNumber&" and its terms:"',
+        style="wrap",
+        result=signed,
+    )
     _wrap_over(sheet, r, 1, 8, signed)
     for label in ("Name", "Title", "Signature", "Date"):
         r += 1
@@ -525,10 +766,15 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     a_title = r + 2
     sheet.row_breaks.append(a_title)
     sheet.text(a_title, 1, "Appendix: invoice schedule", style="subtitle")
-    sheet.put(a_title + 1, 1, '="Every invoice line of the contract in date order; lines that '
-                              'bill nothing are left out. Amounts in "&Currency&"."',
-              style="intro", result="Every invoice line of the contract in date order; lines "
-                                    f"that bill nothing are left out. Amounts in {cur}.")
+    sheet.put(
+        a_title + 1,
+        1,
+        '="Every invoice line of the contract in date order; lines that '
+        'bill nothing are left out. Amounts in "&Currency&"."',
+        style="intro",
+        result="Every invoice line of the contract in date order; lines "
+        f"that bill nothing are left out. Amounts in {cur}.",
+    )
     head = a_title + 2
     header(sheet, head, 1, [h for h, *_rest in QUOTE_COLUMNS])
     sheet.put(head, 8, '="Amount ("&Currency&")"', style="header", result=f"Amount ({cur})")
@@ -540,8 +786,11 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             result = ""
             if j <= n:
                 value = records[j - 1][_ENGINE_COLUMNS[grid_heading]]
-                result = "" if value is None or (not isinstance(value, str)
-                                                  and pd.isna(value)) else num(value)
+                result = (
+                    ""
+                    if value is None or (not isinstance(value, str) and pd.isna(value))
+                    else num(value)
+                )
             total = ""
             if q == 1:
                 total = f'"{TOTAL_LABEL}"'
@@ -549,11 +798,14 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
             elif q == len(QUOTE_COLUMNS):
                 total = 'IF(Channel="partner","",InvoiceTotal)'
                 if j == n + 1:
-                    result = "" if partner else num(sum(
-                        (a for a in lines["amount"] if a is not None), Decimal(0)))
+                    result = (
+                        ""
+                        if partner
+                        else num(sum((a for a in lines["amount"] if a is not None), Decimal(0)))
+                    )
             else:
                 total = '""'
-            ending = f"IF({j}=QuoteLineCount+1,{total},\"\")"
+            ending = f'IF({j}=QuoteLineCount+1,{total},"")'
             if j <= capacity:
                 source = ref(invoices, first, col[grid_heading], last)
                 formula = f'=IF({at}="",{ending},INDEX({source},{at}))'
@@ -591,12 +843,13 @@ def _height(lines: int) -> float:
     return 13.0 * lines + 3
 
 
-def _wrap_over(sheet: Sheet, row: int, first: int, last: int, text: str, *,
-               points: float = 10) -> None:
+def _wrap_over(
+    sheet: Sheet, row: int, first: int, last: int, text: str, *, points: float = 10
+) -> None:
     """Merge ``row``'s columns ``first`` to ``last`` (its cell's style wraps) and make the row
     high enough for ``text`` in a bold font of ``points`` (10: the body text)."""
     sheet.merges.append((row, first, last))
-    width = sum(WIDTHS[first - 1:last])
+    width = sum(WIDTHS[first - 1 : last])
     per_line = max(int(width * 1.2 * 10 / points / (1.1 if points > 10 else 1)), 1)
     lines = max(1, -(-len(text) // per_line))
     line = max(13.0, points * 1.3)
@@ -614,8 +867,13 @@ def _ramp_text(policy: str) -> str:
 def _whole_quantities(sheet: Sheet, column: str, first: int, last: int) -> None:
     """A whole quantity shows no decimal point (``#,##0.##`` would show "55.")."""
     cell = f"{column}{first}"
-    sheet.highlights.append(Highlight(f"{column}{first}:{column}{last}",
-                                      f"=AND(ISNUMBER({cell}),{cell}=INT({cell}))", "money0"))
+    sheet.highlights.append(
+        Highlight(
+            f"{column}{first}:{column}{last}",
+            f"=AND(ISNUMBER({cell}),{cell}=INT({cell}))",
+            "money0",
+        )
+    )
 
 
 def _money_decimals(sheet: Sheet, cells: str, decimals: int, total: str | None = None) -> None:
@@ -633,20 +891,21 @@ def _money_decimals(sheet: Sheet, cells: str, decimals: int, total: str | None =
 def _records(lines: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of the engine's schedule as dicts: a cell's type is its column's (a date, a
     Decimal, text), which pandas cannot say."""
-    return [{str(name): value for name, value in row.items()}
-            for row in lines.to_dict("records")]
+    return [{str(name): value for name, value in row.items()} for row in lines.to_dict("records")]
 
 
-def _engine_groups(lines: pd.DataFrame, group_number: dict, order_date: dt.date,
-                   currency: str) -> dict[int, dict]:
+def _engine_groups(
+    lines: pd.DataFrame, group_number: dict, order_date: dt.date, currency: str
+) -> dict[int, dict]:
     """Per price-summary group, from the engine's schedule: lines, quantity, amount, first
     year."""
     year_end = first_year_end(order_date)
     out: dict[int, dict] = {}
     for r in _records(lines):
         g = group_number[_group_of(r["kind"], int(r["order"]))]
-        e = out.setdefault(g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0),
-                               "year": Decimal(0)})
+        e = out.setdefault(
+            g, {"lines": 0, "qty": Decimal(0), "amount": Decimal(0), "year": Decimal(0)}
+        )
         e["lines"] += 1
         e["qty"] += Decimal(repr(float(r["quantity"])))
         amount = r["amount"] if r["amount"] is not None else Decimal(0)

@@ -25,8 +25,10 @@ def quote_book(scenario):
 
     if scenario.quote is None:
         where = scenario.source or scenario.name
-        raise BillingInputError(f"{where}: no [quote] table; accepted: a scenario with a "
-                                "[quote] table (customer, valid_until, ...; docs/invoices.md)")
+        raise BillingInputError(
+            f"{where}: no [quote] table; accepted: a scenario with a "
+            "[quote] table (customer, valid_until, ...; docs/invoices.md)"
+        )
     book = build_layout(scenario)
     book.active = [sheet.name for sheet in book.sheets].index("Quote")
     for sheet in book.sheets:
@@ -62,8 +64,9 @@ def write_quote_pdfs(items) -> list[Path]:
             raise BillingInputError(f"{target}: the output must be a .pdf file")
     books = [quote_book(scenario) for scenario, _target in items]
     with tempfile.TemporaryDirectory(prefix="billing-model-quote-") as tmp:
-        sources = [write_book(book, Path(tmp) / f"quote-{i:03d}.xlsx")
-                   for i, book in enumerate(books)]
+        sources = [
+            write_book(book, Path(tmp) / f"quote-{i:03d}.xlsx") for i, book in enumerate(books)
+        ]
         pdfs = convert(sources, Path(tmp) / "out", to="pdf")
         for pdf, (_scenario, target) in zip(pdfs, items, strict=True):
             with atomic_path(target) as part:

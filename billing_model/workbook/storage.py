@@ -40,23 +40,31 @@ def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
     """The storage overage rate input as ``invoices`` prices it: the contract's rate, else the
     published 0.25 USD/GB in USD, else empty and flagged (never a silent 0)."""
     if contract.storage_overage_rate is not None:
-        return contract.storage_overage_rate, ("Per GB-month of storage above the allowance: the "
-                                               "contract's rate (published example 0.25 USD/GB, "
-                                               "docs/rules.md#storage-overage).")
+        return contract.storage_overage_rate, (
+            "Per GB-month of storage above the allowance: the "
+            "contract's rate (published example 0.25 USD/GB, "
+            "docs/rules.md#storage-overage)."
+        )
     if contract.currency == "USD":
         return Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)), (
             "Per GB-month of storage above the allowance: the published example 0.25 USD/GB, "
-            "as billing-model invoices defaults it (docs/rules.md#storage-overage).")
-    return "", (f"REQUIRED when storage goes over the allowance: the contract's rate in "
-                f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
-                "shows #N/A instead of a silent 0.")
+            "as billing-model invoices defaults it (docs/rules.md#storage-overage)."
+        )
+    return "", (
+        f"REQUIRED when storage goes over the allowance: the contract's rate in "
+        f"{contract.currency} (0.25 per GB is a USD figure). Empty: an overage line "
+        "shows #N/A instead of a silent 0."
+    )
 
 
 def workbook_settings(ctx: Ctx) -> StorageSettings:
     """The storage settings the Inputs sheet holds: the scenario's, or the what-if zeros."""
     st = ctx.scenario.storage
-    return st if st is not None else StorageSettings(calls_per_month=0, avg_minutes=0,
-                                                      retention_days=0)
+    return (
+        st
+        if st is not None
+        else StorageSettings(calls_per_month=0, avg_minutes=0, retention_days=0)
+    )
 
 
 def engine_figures(ctx: Ctx) -> dict:
@@ -68,36 +76,66 @@ def engine_figures(ctx: Ctx) -> dict:
     c = s.contract
     settings = workbook_settings(ctx)
     allowance = fair_use_allowances(grid_scenario(ctx), "storage_gb")  # the whole grid
-    forecast = storage_forecast(settings, c.order_date, P, timezone=c.billing_timezone,
-                                allowance_gb=allowance, currency=c.currency)
+    forecast = storage_forecast(
+        settings,
+        c.order_date,
+        P,
+        timezone=c.billing_timezone,
+        allowance_gb=allowance,
+        currency=c.currency,
+    )
     # the daily formulas give calls only before the end of ramp + term (k < Periods): the
     # engine's daily model over the scenario's own periods, the grid's later days without calls
     daily = grid_daily(settings, c.order_date, s.periods, 31 * P, timezone=c.billing_timezone)
     first = BillingCalendar(c.order_date, c.billing_timezone).first_days(np.arange(P))
     dates = np.datetime64(c.order_date, "D") + np.arange(31 * P)
     return {
-        **daily, "day_calls": daily["calls"], "forecast": forecast, "allowance": allowance,
-        "calls": settings.calls_by_period(P), "dates": dates.astype(object),
+        **daily,
+        "day_calls": daily["calls"],
+        "forecast": forecast,
+        "allowance": allowance,
+        "calls": settings.calls_by_period(P),
+        "dates": dates.astype(object),
         "k": period_of_day(dates, first),
     }
 
 
 def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     s, book, P = ctx.scenario, ctx.book, ctx.periods
-    title(sheet, "Storage forecast",
-           "Daily model (columns N onwards) as formulas over the Inputs: each day of period k "
-           "gets calls / days calls;")
-    sheet.text(3, 1, "a day's recordings count for the retention (or until archived); a period "
-               "bills its largest daily total.", style="intro")
+    title(
+        sheet,
+        "Storage forecast",
+        "Daily model (columns N onwards) as formulas over the Inputs: each day of period k "
+        "gets calls / days calls;",
+    )
+    sheet.text(
+        3,
+        1,
+        "a day's recordings count for the retention (or until archived); a period "
+        "bills its largest daily total.",
+        style="intro",
+    )
     head = 4
     first, last = head + 1, head + P
     days_cap = 31 * P
     d_head = head
     d_first, d_last = d_head + 1, d_head + days_cap
     DC = 14  # first column of the daily model
-    cols = ["Period k", "Start", "End", "Days", "Calls", "Calls per day", "New GB",
-            "Billed GB", "Allowance GB", "Overage GB", "Overage invoiced", "Largest day GB",
-            "New GB, unrounded"]
+    cols = [
+        "Period k",
+        "Start",
+        "End",
+        "Days",
+        "Calls",
+        "Calls per day",
+        "New GB",
+        "Billed GB",
+        "Allowance GB",
+        "Overage GB",
+        "Overage invoiced",
+        "Largest day GB",
+        "New GB, unrounded",
+    ]
     header(sheet, head, 1, cols)
     widths = [9, 12, 12, 7, 12, 12, 11, 12, 13, 12, 14, 13, 13]
     sheet.widths.update({i + 1: w for i, w in enumerate(widths)})
@@ -109,13 +147,17 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # the engines' overage and its cost per period (the Invoices' storage lines), as results
     from ..core.invoices import fair_use_overage, storage_usage
     from ..core.money import line_amount, to_decimal
+
     rate = storage_rate_input(s.contract)[0]
     used = storage_usage(s) if s.storage is not None else None
     allowance = GridValues(ctx, rate).allowance["storage_gb"]
-    overage = [round(float(fair_use_overage(used[i], allowance[i])), 9)
-               if used is not None and i < s.periods else 0.0 for i in range(P)]
-    cost = [line_amount(to_decimal(q), to_decimal(rate or 0), s.contract.currency)
-            for q in overage]
+    overage = [
+        round(float(fair_use_overage(used[i], allowance[i])), 9)
+        if used is not None and i < s.periods
+        else 0.0
+        for i in range(P)
+    ]
+    cost = [line_amount(to_decimal(q), to_decimal(rate or 0), s.contract.currency) for q in overage]
     for i in range(P):
         r = first + i
         k = a1(r, 1)
@@ -129,29 +171,61 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.put(r, 5, num(calls[i]), style="input", fmt=INT)
         else:
             sheet.put(r, 5, "=CallsPerMonth", fmt=INT, result=float(eng["calls"][0]))
-        sheet.put(r, 6, "=" + fsf.calls_per_day(a1(r, 5), a1(r, 4)), fmt=NUM,
-                  result=calls_per_day(eng["calls"][i], days))
+        sheet.put(
+            r,
+            6,
+            "=" + fsf.calls_per_day(a1(r, 5), a1(r, 4)),
+            fmt=NUM,
+            result=calls_per_day(eng["calls"][i], days),
+        )
         day0, day1 = f"({a1(r, 2)}-OrderDate+1)", f"({a1(r, 3)}-OrderDate+1)"
         in_term = f"{k}<Periods"
-        sheet.put(r, 12, f"=IF({in_term},MAX(INDEX(DailyStoredGB,{day0}):"
-                  f"INDEX(DailyStoredGB,{day1})),0)", fmt="0.000000", style="muted",
-                  result=float(eng["largest_day"][i]) if i < s.periods else 0)
+        sheet.put(
+            r,
+            12,
+            f"=IF({in_term},MAX(INDEX(DailyStoredGB,{day0}):INDEX(DailyStoredGB,{day1})),0)",
+            fmt="0.000000",
+            style="muted",
+            result=float(eng["largest_day"][i]) if i < s.periods else 0,
+        )
         billed = i < s.periods  # past ramp + term the daily columns compute 0
-        sheet.put(r, 13, f"=IF({in_term},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
-                  fmt="0.000000", style="muted",
-                  result=float(eng["new_unrounded"][i]) if billed else 0)
-        sheet.put(r, 7, "=" + fs.round_gb(a1(r, 13)), fmt=GB,
-                  result=float(fc["new_gb"].iloc[i]) if billed else 0)
-        sheet.put(r, 8, "=" + fs.round_gb(a1(r, 12)), fmt=GB, style="calc",
-                  result=float(fc["stored_gb"].iloc[i]) if billed else 0)
-        sheet.put(r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB,
-                  result=float(eng["allowance"][i]))
+        sheet.put(
+            r,
+            13,
+            f"=IF({in_term},SUM(INDEX(DailyNewGB,{day0}):INDEX(DailyNewGB,{day1})),0)",
+            fmt="0.000000",
+            style="muted",
+            result=float(eng["new_unrounded"][i]) if billed else 0,
+        )
+        sheet.put(
+            r,
+            7,
+            "=" + fs.round_gb(a1(r, 13)),
+            fmt=GB,
+            result=float(fc["new_gb"].iloc[i]) if billed else 0,
+        )
+        sheet.put(
+            r,
+            8,
+            "=" + fs.round_gb(a1(r, 12)),
+            fmt=GB,
+            style="calc",
+            result=float(fc["stored_gb"].iloc[i]) if billed else 0,
+        )
+        sheet.put(
+            r, 9, f"=INDEX(AllowanceStorageGB,{k}+1)", fmt=GB, result=float(eng["allowance"][i])
+        )
         # the invoice's own rule (formulas.invoices): one overage answer, the invoiced one
-        sheet.put(r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB,
-                  result=overage[i])
-        sheet.put(r, 11, "=" + fm.line_amount(
-            a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))), fmt=ctx.money,
-            result=num(cost[i]))
+        sheet.put(
+            r, 10, "=" + fi.fair_use_overage(k, a1(r, 8), a1(r, 9)), fmt=GB, result=overage[i]
+        )
+        sheet.put(
+            r,
+            11,
+            "=" + fm.line_amount(a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))),
+            fmt=ctx.money,
+            result=num(cost[i]),
+        )
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
     book.name("StorageCallsPerPeriod", sheet, first, 5, last, 5)
@@ -163,25 +237,52 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for cc in range(2, 12):
         sheet.put(tot, cc, None, style="total")
     # an input not accepted: the totals are #N/A (InputsOK), never a figure of a bad input
-    sheet.put(tot, 8, f"=IF(InputsOK,MAX({ref(sheet, first, 8, last)}),NA())", fmt=GB,
-              style="total", result=float(fc["stored_gb"].iloc[:s.periods].max()))
-    sheet.put(tot, 10, f"=IF(InputsOK,MAX({ref(sheet, first, 10, last)}),NA())", fmt=GB,
-              style="total", result=max(overage))
-    sheet.put(tot, 11, f"=IF(InputsOK,SUM({ref(sheet, first, 11, last)}),NA())",
-              fmt=ctx.money, style="total", result=num(sum(cost, Decimal(0))))
+    sheet.put(
+        tot,
+        8,
+        f"=IF(InputsOK,MAX({ref(sheet, first, 8, last)}),NA())",
+        fmt=GB,
+        style="total",
+        result=float(fc["stored_gb"].iloc[: s.periods].max()),
+    )
+    sheet.put(
+        tot,
+        10,
+        f"=IF(InputsOK,MAX({ref(sheet, first, 10, last)}),NA())",
+        fmt=GB,
+        style="total",
+        result=max(overage),
+    )
+    sheet.put(
+        tot,
+        11,
+        f"=IF(InputsOK,SUM({ref(sheet, first, 11, last)}),NA())",
+        fmt=ctx.money,
+        style="total",
+        result=num(sum(cost, Decimal(0))),
+    )
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)
     book.name("StorageOverageCost", sheet, tot, 11)
-    sheet.text(tot + 1, 1, "Overage invoiced: what the storage lines of the Invoices sheet bill, "
-               "period by period, as the storage builds up and the allowance follows the users. "
-               "The retention choices below answer another question: a month once storage is "
-               "steady, against the committed users' allowance.", style="intro")
+    sheet.text(
+        tot + 1,
+        1,
+        "Overage invoiced: what the storage lines of the Invoices sheet bill, "
+        "period by period, as the storage builds up and the allowance follows the users. "
+        "The retention choices below answer another question: a month once storage is "
+        "steady, against the committed users' allowance.",
+        style="intro",
+    )
     # the chart plots ramp + term: helper columns, right of the daily model, repeat the
     # period's start and figures while k < Periods and hold #N/A past it (charts.py); a scatter
     # chart's x axis spans the points that are not #N/A, so it follows an edited ramp or term
     hc = DC + 12
-    sheet.text(head - 1, hc, "For the chart: ramp + term only (#N/A past it, which charts skip)",
-               style="subtitle")
+    sheet.text(
+        head - 1,
+        hc,
+        "For the chart: ramp + term only (#N/A past it, which charts skip)",
+        style="subtitle",
+    )
     header(sheet, head, hc, ["Chart: start", "Billed GB", "Allowance GB", "Overage GB"])
     rows = range(first, last + 1)
 
@@ -196,24 +297,61 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         active_only(sheet, book, f"ChartStorage{key}", rows, src, hc + j, live, active, fmt=GB)
     for j, w_ in enumerate([12, 12, 13, 12]):
         sheet.widths[hc + j] = w_
-    sheet.charts.append(Chart(
-        "scatter", "Billed storage against the allowance", a1(tot + 2, 1, absolute=False),
-        [Series("Billed GB", ref(sheet, first, hc + 1, last), ref(sheet, first, hc, last),
-                color="5B9BD5"),
-         Series("Allowance GB", ref(sheet, first, hc + 2, last), ref(sheet, first, hc, last),
-                color="70AD47", dash=True),
-         Series("Overage GB", ref(sheet, first, hc + 3, last), ref(sheet, first, hc, last),
-                color="C00000")],
-        y_title="GB", width_cm=22, height_cm=9, x_number_format="yyyy-mm",
-        y_number_format="#,##0"))
+    sheet.charts.append(
+        Chart(
+            "scatter",
+            "Billed storage against the allowance",
+            a1(tot + 2, 1, absolute=False),
+            [
+                Series(
+                    "Billed GB",
+                    ref(sheet, first, hc + 1, last),
+                    ref(sheet, first, hc, last),
+                    color="5B9BD5",
+                ),
+                Series(
+                    "Allowance GB",
+                    ref(sheet, first, hc + 2, last),
+                    ref(sheet, first, hc, last),
+                    color="70AD47",
+                    dash=True,
+                ),
+                Series(
+                    "Overage GB",
+                    ref(sheet, first, hc + 3, last),
+                    ref(sheet, first, hc, last),
+                    color="C00000",
+                ),
+            ],
+            y_title="GB",
+            width_cm=22,
+            height_cm=9,
+            x_number_format="yyyy-mm",
+            y_number_format="#,##0",
+        )
+    )
     bottom = _retention_choices(ctx, sheet, tot + 24)
     sheet.print_area = f"A1:K{bottom}"
     # the daily model, to the right
-    dcols = ["Day", "Date", "Period k", "Calls", "New audio GB", "New screen GB",
-             "Audio sum GB", "Screen sum GB", "Stored audio GB", "Stored screen GB",
-             "Stored GB"]
-    sheet.text(d_head - 1, DC, "Daily model (one row per day from the order date; rows after "
-               "the last period stay 0)", style="subtitle")
+    dcols = [
+        "Day",
+        "Date",
+        "Period k",
+        "Calls",
+        "New audio GB",
+        "New screen GB",
+        "Audio sum GB",
+        "Screen sum GB",
+        "Stored audio GB",
+        "Stored screen GB",
+        "Stored GB",
+    ]
+    sheet.text(
+        d_head - 1,
+        DC,
+        "Daily model (one row per day from the order date; rows after the last period stay 0)",
+        style="subtitle",
+    )
     header(sheet, d_head, DC, dcols)
     for j, w_ in enumerate([7, 12, 9, 10, 12, 12, 12, 12, 12, 12, 12]):
         sheet.widths[DC + j] = w_
@@ -223,30 +361,59 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         day = a1(r, c_day)
         sheet.put(r, c_day, d, fmt="0")
         sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE, result=eng["dates"][d])
-        sheet.put(r, c_k, "=" + fp.period_of_day(a1(r, c_date)), fmt="0",
-                  result=int(eng["k"][d]))
-        sheet.put(r, c_calls, f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
-                  f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)", fmt=NUM,
-                  result=float(eng["day_calls"][d]))
-        sheet.put(r, c_na, f"={a1(r, c_calls)}*AudioGBPerCall", fmt="0.0000",
-                  result=float(eng["new_audio"][d]))
-        sheet.put(r, c_ns, f"={a1(r, c_calls)}*ScreenGBPerCall", fmt="0.0000",
-                  result=float(eng["new_screen"][d]))
+        sheet.put(r, c_k, "=" + fp.period_of_day(a1(r, c_date)), fmt="0", result=int(eng["k"][d]))
+        sheet.put(
+            r,
+            c_calls,
+            f"=IF({a1(r, c_date)}<{fp.period_start('Periods')},"
+            f"INDEX(StorageCallsPerDay,{a1(r, c_k)}+1),0)",
+            fmt=NUM,
+            result=float(eng["day_calls"][d]),
+        )
+        sheet.put(
+            r,
+            c_na,
+            f"={a1(r, c_calls)}*AudioGBPerCall",
+            fmt="0.0000",
+            result=float(eng["new_audio"][d]),
+        )
+        sheet.put(
+            r,
+            c_ns,
+            f"={a1(r, c_calls)}*ScreenGBPerCall",
+            fmt="0.0000",
+            result=float(eng["new_screen"][d]),
+        )
         prev_a = "0" if d == 0 else a1(r - 1, c_ca)
         prev_s = "0" if d == 0 else a1(r - 1, c_cs)
-        sheet.put(r, c_ca, f"={prev_a}+{a1(r, c_na)}", fmt="0.000",
-                  result=float(eng["sum_audio"][d]))
-        sheet.put(r, c_cs, f"={prev_s}+{a1(r, c_ns)}", fmt="0.000",
-                  result=float(eng["sum_screen"][d]))
+        sheet.put(
+            r, c_ca, f"={prev_a}+{a1(r, c_na)}", fmt="0.000", result=float(eng["sum_audio"][d])
+        )
+        sheet.put(
+            r, c_cs, f"={prev_s}+{a1(r, c_ns)}", fmt="0.000", result=float(eng["sum_screen"][d])
+        )
         # sum over the last `life` days, this one included: cumulative(d) - cumulative(d - life)
-        sheet.put(r, c_sa, "=" + fs.window_sum(a1(r, c_ca), day, "AudioLifeDays",
-                                               "DailyAudioSum"), fmt="0.000",
-                  result=float(eng["stored_audio"][d]))
-        sheet.put(r, c_ss, "=" + fs.window_sum(a1(r, c_cs), day, "ScreenLifeDays",
-                                               "DailyScreenSum"), fmt="0.000",
-                  result=float(eng["stored_screen"][d]))
-        sheet.put(r, c_st, f"={a1(r, c_sa)}+{a1(r, c_ss)}", fmt="0.000",
-                  result=float(eng["stored_audio"][d] + eng["stored_screen"][d]))
+        sheet.put(
+            r,
+            c_sa,
+            "=" + fs.window_sum(a1(r, c_ca), day, "AudioLifeDays", "DailyAudioSum"),
+            fmt="0.000",
+            result=float(eng["stored_audio"][d]),
+        )
+        sheet.put(
+            r,
+            c_ss,
+            "=" + fs.window_sum(a1(r, c_cs), day, "ScreenLifeDays", "DailyScreenSum"),
+            fmt="0.000",
+            result=float(eng["stored_screen"][d]),
+        )
+        sheet.put(
+            r,
+            c_st,
+            f"={a1(r, c_sa)}+{a1(r, c_ss)}",
+            fmt="0.000",
+            result=float(eng["stored_audio"][d] + eng["stored_screen"][d]),
+        )
     book.name("DailyAudioSum", sheet, d_first, c_ca, d_last, c_ca)
     book.name("DailyScreenSum", sheet, d_first, c_cs, d_last, c_cs)
     book.name("DailyStoredGB", sheet, d_first, c_st, d_last, c_st)
@@ -256,8 +423,13 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.widths[c_new] = 10
     for d in range(days_cap):
         r = d_first + d
-        sheet.put(r, c_new, f"={a1(r, c_na)}+{a1(r, c_ns)}", fmt="0.0000",
-                  result=float(eng["new_audio"][d] + eng["new_screen"][d]))
+        sheet.put(
+            r,
+            c_new,
+            f"={a1(r, c_na)}+{a1(r, c_ns)}",
+            fmt="0.0000",
+            result=float(eng["new_audio"][d] + eng["new_screen"][d]),
+        )
     book.names["DailyNewGB"] = ref(sheet, d_first, c_new, d_last, c_new)
     sheet.freeze = a1(head + 1, 1, absolute=False)
 
@@ -268,33 +440,56 @@ RETENTION_CHOICES = (30, 90, 180, 365, 730)
 def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     """Steady-state storage for a few retention choices against the committed allowance."""
     s = ctx.scenario
-    sheet.text(row, 1, "Retention choices: overage per month once storage is steady (a volume "
-               "run longer than the retention), not an invoiced figure", style="subtitle")
+    sheet.text(
+        row,
+        1,
+        "Retention choices: overage per month once storage is steady (a volume "
+        "run longer than the retention), not an invoiced figure",
+        style="subtitle",
+    )
     row += 1
-    sheet.text(row, 1, "Calls per day = CallsPerMonth x 12 / 365; stored GB = calls per day x "
-               "days kept x GB per call; allowance = the committed users' only. It differs from "
-               "the overage invoiced above, which follows the build-up of storage and the users "
-               "of each period. Edit the yellow retention days to try others.", style="intro")
+    sheet.text(
+        row,
+        1,
+        "Calls per day = CallsPerMonth x 12 / 365; stored GB = calls per day x "
+        "days kept x GB per call; allowance = the committed users' only. It differs from "
+        "the overage invoiced above, which follows the build-up of storage and the users "
+        "of each period. Edit the yellow retention days to try others.",
+        style="intro",
+    )
     row += 1
     cols = (1, 2, 3, 5, 6, 8, 9)  # beside the per-period table: skip its narrow Days column
-    for col, label in zip(cols, ["Retention days", "Audio GB", "Screen GB", "Stored GB",
-                                 "Allowance GB", "Over by GB", "Steady overage per month"],
-                                strict=True):
+    for col, label in zip(
+        cols,
+        [
+            "Retention days",
+            "Audio GB",
+            "Screen GB",
+            "Stored GB",
+            "Allowance GB",
+            "Over by GB",
+            "Steady overage per month",
+        ],
+        strict=True,
+    ):
         sheet.text(row, col, label, style="header")
     for col in (4, 7):
         sheet.put(row, col, None, style="header")
     sheet.heights[row] = 30
-    allowance = "+".join(f"{n['committed']}*"
-                         f"{fa.per_user_allowance(n['license'], n['model'], 'storage_gb')}"
-                         for n in ctx.product_names)
+    allowance = "+".join(
+        f"{n['committed']}*{fa.per_user_allowance(n['license'], n['model'], 'storage_gb')}"
+        for n in ctx.product_names
+    )
     c_ret, c_audio, c_screen, c_total, c_allow, c_over, c_cost = cols
     screen_cap = LIMITS["screen_retention_days"].whole("maximum")
     settings = workbook_settings(ctx)
     c = s.contract
     # the engine's figures for each choice: its settings with that retention
     calls_a_day = steady_calls_per_day(settings.calls_by_period(1)[0])
-    allowed = sum(p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
-                  for p in s.products)
+    allowed = sum(
+        p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
+        for p in s.products
+    )
     first = row + 1
     retention = None if s.storage is None else s.storage.retention_days
     choices = [d for d in RETENTION_CHOICES if d != retention]  # the Inputs' row answers it
@@ -309,33 +504,66 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
         # a screen recording kept "as the audio" stops at the vendor's one-year cap
         screen_days = fs.screen_life_days(f"MIN({ret},{screen_cap})")
         audio, screen, over = retention_choice(settings, kept, calls_a_day, allowed)
-        sheet.put(r, c_audio, "=" + fs.steady_state_gb(cpd, audio_days, "AudioGBPerCall"),
-                  fmt=GB, result=audio)
-        sheet.put(r, c_screen, "=" + fs.steady_state_gb(cpd, screen_days, "ScreenGBPerCall"),
-                  fmt=GB, result=screen)
-        sheet.put(r, c_total, f"={a1(r, c_audio)}+{a1(r, c_screen)}", fmt=GB, style="calc",
-                  result=audio + screen)
+        sheet.put(
+            r,
+            c_audio,
+            "=" + fs.steady_state_gb(cpd, audio_days, "AudioGBPerCall"),
+            fmt=GB,
+            result=audio,
+        )
+        sheet.put(
+            r,
+            c_screen,
+            "=" + fs.steady_state_gb(cpd, screen_days, "ScreenGBPerCall"),
+            fmt=GB,
+            result=screen,
+        )
+        sheet.put(
+            r,
+            c_total,
+            f"={a1(r, c_audio)}+{a1(r, c_screen)}",
+            fmt=GB,
+            style="calc",
+            result=audio + screen,
+        )
         sheet.put(r, c_allow, f"={allowance}", fmt=GB, result=allowed)
-        sheet.put(r, c_over, "=" + fsf.over_allowance(a1(r, c_total), a1(r, c_allow)), fmt=GB,
-                  result=over)
-        sheet.put(r, c_cost, "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
-                  fmt=ctx.money, result=line_amount(over, c.storage_overage_rate or 0,
-                                                    c.currency))
+        sheet.put(
+            r, c_over, "=" + fsf.over_allowance(a1(r, c_total), a1(r, c_allow)), fmt=GB, result=over
+        )
+        sheet.put(
+            r,
+            c_cost,
+            "=" + fm.line_amount(a1(r, c_over), "StorageOverageRate"),
+            fmt=ctx.money,
+            result=line_amount(over, c.storage_overage_rate or 0, c.currency),
+        )
     sheet.text(first, 10, "(the Inputs' retention)", style="intro")
     row = first + len(choices) + 1
     if s.storage is not None:
         from ..core.invoices import fair_use_allowances
         from ..core.storage import max_retention
-        longest = max_retention(s.storage, fair_use_allowances(s, "storage_gb"),
-                                s.contract.order_date, s.periods,
-                                timezone=s.contract.billing_timezone)
+
+        longest = max_retention(
+            s.storage,
+            fair_use_allowances(s, "storage_gb"),
+            s.contract.order_date,
+            s.periods,
+            timezone=s.contract.billing_timezone,
+        )
         row += 1
-        sheet.text(row, 1, "Longest retention that stays within every period's allowance over "
-                   "ramp + term:", bold=True)
+        sheet.text(
+            row,
+            1,
+            "Longest retention that stays within every period's allowance over ramp + term:",
+            bold=True,
+        )
         sheet.put(row, 9, longest, fmt='#,##0 "days"', style="total")
         row += 1
-        sheet.text(row, 1, "Computed by billing_model (storage.max_retention) when the workbook "
-                   "was built, for the scenario's inputs; it does not follow edits.",
-                   style="intro")
+        sheet.text(
+            row,
+            1,
+            "Computed by billing_model (storage.max_retention) when the workbook "
+            "was built, for the scenario's inputs; it does not follow edits.",
+            style="intro",
+        )
     return row
-

@@ -47,6 +47,7 @@ def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     if not sources:
         return None
     from ..core.usage import concurrency_profile
+
     c = scenario.contract
     source = sources[0]  # read and counted once, by the loader
     usage = source.usage
@@ -71,15 +72,25 @@ def session_data(scenario: Scenario, periods: int | None = None) -> dict | None:
     busiest, peak = busiest_period(usage)
     start, end = (int(v) for v in cal.bounds_ns(busiest, busiest + 1))
     profile = concurrency_profile(source.records, start, end, step_minutes=15, pool_only=True)
-    return {"usage": usage, "busiest": busiest, "profile": profile, "path": source.path,
-            "peak": peak, "source": source, "series": series}
+    return {
+        "usage": usage,
+        "busiest": busiest,
+        "profile": profile,
+        "path": source.path,
+        "peak": peak,
+        "source": source,
+        "series": series,
+    }
 
 
 def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     s, book, P = ctx.scenario, ctx.book, ctx.periods
-    title(sheet, "Usage per billing period",
-           "Billable users per org and license (inputs: edit them to try other volumes), "
-           "usage, and the fair-use allowances the formulas compute from them.")
+    title(
+        sheet,
+        "Usage per billing period",
+        "Billable users per org and license (inputs: edit them to try other volumes), "
+        "usage, and the fair-use allowances the formulas compute from them.",
+    )
     head = 4
     first = head + 1
     last = head + P
@@ -90,10 +101,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for i in range(P):
         r = first + i
         sheet.put(r, 1, i, fmt="0")
-        sheet.put(r, 2, "=" + fp.period_start(a1(r, 1)), fmt=DATE,
-                  result=starts[i].astype(object))
-        sheet.put(r, 3, "=" + fp.period_end(a1(r, 1)), fmt=DATE,
-                  result=(starts[i + 1] - 1).astype(object))
+        sheet.put(r, 2, "=" + fp.period_start(a1(r, 1)), fmt=DATE, result=starts[i].astype(object))
+        sheet.put(
+            r, 3, "=" + fp.period_end(a1(r, 1)), fmt=DATE, result=(starts[i + 1] - 1).astype(object)
+        )
     book.name("PeriodK", sheet, first, 1, last, 1)
     book.name("PeriodStart", sheet, first, 2, last, 2)
     col = 4
@@ -117,9 +128,16 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 if named is not None and conc is not None and BY_KEY[lic].concurrent:
                     # the session file gives both counts: the License model input picks one
                     n_col, c_col = col + 1, col + 2
-                    sheet.put(first + i, col, "=" + fu.billed_count(
-                        _model_name(ctx, lic), a1(first + i, n_col), a1(first + i, c_col)),
-                        fmt=INT, result=int(billed_count(_model(ctx, lic), named[i], conc[i])))
+                    sheet.put(
+                        first + i,
+                        col,
+                        "="
+                        + fu.billed_count(
+                            _model_name(ctx, lic), a1(first + i, n_col), a1(first + i, c_col)
+                        ),
+                        fmt=INT,
+                        result=int(billed_count(_model(ctx, lic), named[i], conc[i])),
+                    )
                     sheet.put(first + i, n_col, int(named[i]), style="input", fmt=INT)
                     sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
                 else:
@@ -128,8 +146,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.widths[col] = 14
             col += 1
             if named is not None and BY_KEY[lic].concurrent:
-                cols += [f"{org.name} {lic} named (sessions)",
-                         f"{org.name} {lic} concurrent (sessions)"]
+                cols += [
+                    f"{org.name} {lic} named (sessions)",
+                    f"{org.name} {lic} concurrent (sessions)",
+                ]
                 sheet.widths[col] = sheet.widths[col + 1] = 14
                 col += 2
     for _j, lic in enumerate(licenses):
@@ -149,8 +169,9 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     billed_gb = None  # with a [storage] table the forecast's billed GB (StorageBilled "yes")
     if s.storage is not None:
         # the Storage sheet bills its periods before ramp + term only (0 after): so does this
-        billed_gb = storage_forecast(s.storage, s.contract.order_date, s.periods,
-                                     timezone=s.contract.billing_timezone)["stored_gb"].tolist()
+        billed_gb = storage_forecast(
+            s.storage, s.contract.order_date, s.periods, timezone=s.contract.billing_timezone
+        )["stored_gb"].tolist()
         billed_gb += [0] * (P - len(billed_gb))
     for key, name, label, fmt in series:
         cols.append(label)
@@ -158,12 +179,18 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         for i in range(P):
             if key == "storage_gb":
                 measured = 0 if values is None else num(values[i])
-                sheet.put(first + i, col, f'=IF(StorageBilled="yes",INDEX(StorageBilledGB,'
-                          f'{a1(first + i, 1)}+1),{measured})', fmt=fmt,
-                          result=measured if billed_gb is None else num(billed_gb[i]))
+                sheet.put(
+                    first + i,
+                    col,
+                    f'=IF(StorageBilled="yes",INDEX(StorageBilledGB,'
+                    f"{a1(first + i, 1)}+1),{measured})",
+                    fmt=fmt,
+                    result=measured if billed_gb is None else num(billed_gb[i]),
+                )
             else:
-                sheet.put(first + i, col, 0 if values is None else num(values[i]),
-                          style="input", fmt=fmt)
+                sheet.put(
+                    first + i, col, 0 if values is None else num(values[i]), style="input", fmt=fmt
+                )
         book.name(name, sheet, first, col, last, col)
         ctx.usage_cols[key] = name
         sheet.widths[col] = 14
@@ -176,23 +203,35 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             terms = []
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 users = f"INDEX({ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
-                committed = (f"IF(OR({a1(r, 1)}<RampMonths,{a1(r, 1)}>=TermEnd),0,"
-                             f"{names['committed']})")
-                terms.append(fa.fair_use_allowance(users, committed, names["license"],
-                                                   names["model"], key))
-            sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,
-                      result=float(allowances[i]))
+                committed = (
+                    f"IF(OR({a1(r, 1)}<RampMonths,{a1(r, 1)}>=TermEnd),0,{names['committed']})"
+                )
+                terms.append(
+                    fa.fair_use_allowance(users, committed, names["license"], names["model"], key)
+                )
+            sheet.put(
+                r,
+                col,
+                "=" + "+".join(terms),
+                fmt=GB if key == "storage_gb" else INT,
+                result=float(allowances[i]),
+            )
         book.name("Allowance" + short, sheet, first, col, last, col)
         ctx.usage_cols["allowance:" + key] = "Allowance" + short
         sheet.widths[col] = 14
         col += 1
     header(sheet, head, 1, cols)
     # periods past ramp + term are not billed: greyed (the invoice lines check k < Periods)
-    sheet.highlights.append(Highlight(f"A{first}:{column_letter(col - 1)}{last}",
-                                      f"=$A{first}>=Periods", "muted"))
-    sheet.text(3, 1, "Rows past ramp + term (greyed) are not billed. Past the scenario's own "
-               "values each series repeats its last value (an assumption: edit the yellow cells).",
-               style="intro")
+    sheet.highlights.append(
+        Highlight(f"A{first}:{column_letter(col - 1)}{last}", f"=$A{first}>=Periods", "muted")
+    )
+    sheet.text(
+        3,
+        1,
+        "Rows past ramp + term (greyed) are not billed. Past the scenario's own "
+        "values each series repeats its last value (an assumption: edit the yellow cells).",
+        style="intro",
+    )
     sheet.freeze = a1(first, 4, absolute=False)
     sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
     bottom = last
@@ -237,10 +276,14 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     k = sess["busiest"]
     source = sess["source"]
     reached = "in total" if source.peak_rule == "cumulative" else "in a row"
-    sheet.text(row, 1, f"Concurrency profile of period {k}, the busiest: PureCloud 1-3 users "
-               "logged in (the most in any minute of each 15 minutes) and the billable peak "
-               f"({source.peak_rule} rule: reached for {source.min_minutes} minutes {reached}).",
-               style="subtitle")
+    sheet.text(
+        row,
+        1,
+        f"Concurrency profile of period {k}, the busiest: PureCloud 1-3 users "
+        "logged in (the most in any minute of each 15 minutes) and the billable peak "
+        f"({source.peak_rule} rule: reached for {source.min_minutes} minutes {reached}).",
+        style="subtitle",
+    )
     head = 4
     header(sheet, head, col, [f"Time ({tz})", "Users logged in", "Billable peak"])
     sheet.widths.update({col: 17, col + 1: 10, col + 2: 10})
@@ -254,14 +297,33 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     # a scatter chart on a date axis: one label a week (a line chart's category axis would label
     # each of the ~3,000 quarter hours)
     start, end = (_serial(t) for t in (times.iloc[0], times.iloc[-1])) if len(times) else (0, 1)
-    sheet.charts.append(Chart(
-        "scatter", f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
-        a1(row + 1, 1, absolute=False),
-        [Series("Users logged in", ref(sheet, first, col + 1, last),
-                ref(sheet, first, col, last), color="5B9BD5"),
-         Series("Billable peak", ref(sheet, first, col + 2, last),
-                ref(sheet, first, col, last), color="C00000", dash=True)],
-        y_title="users", width_cm=32, height_cm=11, x_number_format="d mmm",
-        x_major_unit=7, x_min=float(int(start)), x_max=float(int(end) + 1)))
+    sheet.charts.append(
+        Chart(
+            "scatter",
+            f"Users logged in, period {k}, and the billable peak (sum of the orgs' peaks)",
+            a1(row + 1, 1, absolute=False),
+            [
+                Series(
+                    "Users logged in",
+                    ref(sheet, first, col + 1, last),
+                    ref(sheet, first, col, last),
+                    color="5B9BD5",
+                ),
+                Series(
+                    "Billable peak",
+                    ref(sheet, first, col + 2, last),
+                    ref(sheet, first, col, last),
+                    color="C00000",
+                    dash=True,
+                ),
+            ],
+            y_title="users",
+            width_cm=32,
+            height_cm=11,
+            x_number_format="d mmm",
+            x_major_unit=7,
+            x_min=float(int(start)),
+            x_max=float(int(end) + 1),
+        )
+    )
     return row + 24
-

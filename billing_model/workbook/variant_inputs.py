@@ -95,7 +95,7 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
         book.names[prefix + n] = book.names.pop(n)
         if n in before:
             book.names[n] = before[n]
-    names = {n[len(prefix):] for n in book.names if n.startswith(prefix)}
+    names = {n[len(prefix) :] for n in book.names if n.startswith(prefix)}
     for cell in sheet.cells.values():
         if cell.formula is not None:
             cell.formula = rename(cell.formula, names, prefix)
@@ -106,10 +106,16 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
 #: the contract inputs a variant can override, one per field the formulas read (core/schema.py):
 #: (name, label, Contract field, choices or LIMITS key, format key)
 CONTRACT_INPUTS = tuple(
-    (f.name, f.bare_label or f.label, f.key,
-     (WORKBOOK_MODELS if f.key == "license_model" else f.choices) or f.limit,
-     {"date": "date", "whole": "int", "number": "rate"}.get(f.kind))
-    for f in CONTRACT_FIELDS if f.in_formulas)
+    (
+        f.name,
+        f.bare_label or f.label,
+        f.key,
+        (WORKBOOK_MODELS if f.key == "license_model" else f.choices) or f.limit,
+        {"date": "date", "whole": "int", "number": "rate"}.get(f.kind),
+    )
+    for f in CONTRACT_FIELDS
+    if f.in_formulas
+)
 
 
 def _contract_value(scenario: Scenario, field: str):
@@ -136,18 +142,26 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     """
     base, book = ctx.scenario, ctx.book
     cap = capacity(ctx, variants)
-    title(sheet, "Variant inputs",
-          "One column per variant. Yellow cells are the variant's overrides; the other cells "
-          "link to the base input on the Inputs sheet (edit the base and the variants that do "
-          "not override it follow; type a value over a link to override it). Names: V1_... "
-          "for the first variant, V2_... for the second, ...")
+    title(
+        sheet,
+        "Variant inputs",
+        "One column per variant. Yellow cells are the variant's overrides; the other cells "
+        "link to the base input on the Inputs sheet (edit the base and the variants that do "
+        "not override it follow; type a value over a link to override it). Names: V1_... "
+        "for the first variant, V2_... for the second, ...",
+    )
     sheet.widths[1] = 34
     out: list[Variant] = []
     for j, (name, scen) in enumerate(variants[1:], start=1):
         prefix = f"V{j}_"
-        vctx = Ctx(scenario=scen, book=book, money=money_format(scen.contract.currency),
-                   rate=rate_format(scen.contract.currency), periods=cap,
-                   sessions=ctx.sessions)
+        vctx = Ctx(
+            scenario=scen,
+            book=book,
+            money=money_format(scen.contract.currency),
+            rate=rate_format(scen.contract.currency),
+            periods=cap,
+            sessions=ctx.sessions,
+        )
         out.append(Variant(name, scen, prefix, vctx, 1 + j))
         sheet.widths[1 + j] = 22
     head = 4
@@ -156,8 +170,9 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     #: per variant prefix: what each of its contract inputs must hold (as the base's Checks)
     checks: dict[str, list[str]] = {v.prefix: [] for v in out}
 
-    def put(label: str, base_name: str, values: list, base_value, *, fmt=None, check=None,
-            text=False) -> None:
+    def put(
+        label: str, base_name: str, values: list, base_value, *, fmt=None, check=None, text=False
+    ) -> None:
         """One input row: per variant its override (differs from the base) or a link."""
         nonlocal row
         row += 1
@@ -165,8 +180,14 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
         for v, value in zip(out, values, strict=True):
             cell = a1(row, v.column, absolute=False)
             if value == base_value:  # a link to an empty input computes 0
-                sheet.put(row, v.column, "=" + base_name, fmt=fmt, style="calc",
-                          result=0 if value == "" else value)
+                sheet.put(
+                    row,
+                    v.column,
+                    "=" + base_name,
+                    fmt=fmt,
+                    style="calc",
+                    result=0 if value == "" else value,
+                )
             elif text:
                 sheet.text(row, v.column, value, style="input")
             else:
@@ -175,13 +196,18 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             if isinstance(check, tuple):
                 checks[v.prefix].append(one_of(absolute, check))
             elif check is not None:
-                checks[v.prefix].append(in_range(
-                    absolute, LIMITS[check], {"ramp_months": cap - 1,
-                                              "term_months": cap}.get(check),
-                    blank=base_name in ("StorageOverageRate", "MonthToMonthRate")))
+                checks[v.prefix].append(
+                    in_range(
+                        absolute,
+                        LIMITS[check],
+                        {"ramp_months": cap - 1, "term_months": cap}.get(check),
+                        blank=base_name in ("StorageOverageRate", "MonthToMonthRate"),
+                    )
+                )
             if isinstance(check, tuple):
-                sheet.validations.append(Validation(cell, options=check,
-                                                    error="Pick a value from the list."))
+                sheet.validations.append(
+                    Validation(cell, options=check, error="Pick a value from the list.")
+                )
             elif check is not None:
                 maximum = {"ramp_months": cap - 1, "term_months": cap}.get(check)
                 sheet.validations.append(validation(cell, LIMITS[check], label, maximum))
@@ -189,72 +215,147 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
 
     formats = {"date": DATE, "int": INT, None: None}
     for base_name, label, field, check, fmt in CONTRACT_INPUTS:
-        put(label, base_name, [_contract_value(v.scenario, field) for v in out],
-            _contract_value(base, field), check=check, text=isinstance(check, tuple),
-            fmt=ctx.rate if fmt == "rate" else formats[fmt])
+        put(
+            label,
+            base_name,
+            [_contract_value(v.scenario, field) for v in out],
+            _contract_value(base, field),
+            check=check,
+            text=isinstance(check, tuple),
+            fmt=ctx.rate if fmt == "rate" else formats[fmt],
+        )
     calc: list[tuple[str, str, list[Any], str, str | None]] = [
-        ("MoneyDecimals", "Money decimals (calculated)",
-         [minor_units(v.scenario.contract.currency) for v in out],
-         fm.minor_units("{p}Currency"), "0"),
+        (
+            "MoneyDecimals",
+            "Money decimals (calculated)",
+            [minor_units(v.scenario.contract.currency) for v in out],
+            fm.minor_units("{p}Currency"),
+            "0",
+        ),
         # an input not accepted (the base's, or this variant's): its figures are #N/A
-        ("InputsOK", "Inputs accepted (calculated)", [True] * len(out),
-         "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
-         + str(cap) + ",FALSE))", None),
-        ("TermEnd", "Ramp + term (calculated)", [v.scenario.contract.term_end for v in out],
-         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())", INT),
-        ("Periods", "Billed periods (calculated)", [v.scenario.periods for v in out],
-         "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())", INT)]
+        (
+            "InputsOK",
+            "Inputs accepted (calculated)",
+            [True] * len(out),
+            "AND(InputsOK,{checks},IFERROR({p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm<="
+            + str(cap)
+            + ",FALSE))",
+            None,
+        ),
+        (
+            "TermEnd",
+            "Ramp + term (calculated)",
+            [v.scenario.contract.term_end for v in out],
+            "IF({p}InputsOK,{p}RampMonths+{p}TermMonths,NA())",
+            INT,
+        ),
+        (
+            "Periods",
+            "Billed periods (calculated)",
+            [v.scenario.periods for v in out],
+            "IF({p}InputsOK,{p}RampMonths+{p}TermMonths+{p}MonthsAfterTerm,NA())",
+            INT,
+        ),
+    ]
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
         for v, value in zip(out, values, strict=True):
-            text = formula.format(p=v.prefix, checks=",".join(
-                f"IFERROR({c},FALSE)" for c in checks[v.prefix]))
+            text = formula.format(
+                p=v.prefix, checks=",".join(f"IFERROR({c},FALSE)" for c in checks[v.prefix])
+            )
             sheet.put(row, v.column, "=" + text, fmt=fmt, style="calc", result=value)
             book.name(v.prefix + base_name, sheet, row, v.column)
     # further license lines and the one-time charges: variants cannot override them (they are
     # tables of their own in the scenario file), so they link to the base
     for i, names in enumerate(ctx.product_names[1:], start=1):
-        for key, label in (("license", "license"), ("model", "model"),
-                           ("committed", "committed users"), ("prepay", "prepay rate"),
-                           ("overage", "overage rate"),
-                           ("month_to_month", "month-to-month rate")):
-            field = {"license": "license", "model": "license_model",
-                     "committed": "committed_users", "prepay": "prepay_rate",
-                     "overage": "overage_rate", "month_to_month": "month_to_month_rate"}[key]
+        for key, label in (
+            ("license", "license"),
+            ("model", "model"),
+            ("committed", "committed users"),
+            ("prepay", "prepay rate"),
+            ("overage", "overage rate"),
+            ("month_to_month", "month-to-month rate"),
+        ):
+            field = {
+                "license": "license",
+                "model": "license_model",
+                "committed": "committed_users",
+                "prepay": "prepay_rate",
+                "overage": "overage_rate",
+                "month_to_month": "month_to_month_rate",
+            }[key]
+
             def shown(product, field=field):
                 value = getattr(product, field)
                 return "" if value is None and field == "month_to_month_rate" else num(value or 0)
 
             values = [shown(v.scenario.products[i]) for v in out]
-            put(f"License line {i + 1}: {label}", names[key], values, shown(base.products[i]),
-                fmt=ctx.rate if key in ("prepay", "overage", "month_to_month")
-                else INT if key == "committed"
-                else None, text=key in ("license", "model"))
+            put(
+                f"License line {i + 1}: {label}",
+                names[key],
+                values,
+                shown(base.products[i]),
+                fmt=ctx.rate
+                if key in ("prepay", "overage", "month_to_month")
+                else INT
+                if key == "committed"
+                else None,
+                text=key in ("license", "model"),
+            )
     charges = (*base.one_time, *base.hardware)
     for names, charge in zip(ctx.charge_names, charges, strict=True):
         k = names["quantity"].rsplit("_", 1)[1]
-        put(f"Charge {k}: quantity", names["quantity"], [num(charge.quantity)] * len(out),
-            num(charge.quantity), fmt=NUM)
-        put(f"Charge {k}: rate", names["rate"], [num(charge.rate)] * len(out), num(charge.rate),
-            fmt=ctx.rate)
+        put(
+            f"Charge {k}: quantity",
+            names["quantity"],
+            [num(charge.quantity)] * len(out),
+            num(charge.quantity),
+            fmt=NUM,
+        )
+        put(
+            f"Charge {k}: rate",
+            names["rate"],
+            [num(charge.rate)] * len(out),
+            num(charge.rate),
+            fmt=ctx.rate,
+        )
         if charge.ship_date is not None:  # hardware: invoiced when it ships
-            put(f"Charge {k}: ship date", names["date"], [charge.ship_date] * len(out),
-                charge.ship_date, fmt=DATE)
+            put(
+                f"Charge {k}: ship date",
+                names["date"],
+                [charge.ship_date] * len(out),
+                charge.ship_date,
+                fmt=DATE,
+            )
         else:  # one-time: invoiced on the variant's own order date
             row += 1
             sheet.text(row, 1, f"Charge {k}: invoice date (calculated)", style="label")
             for v in out:
-                sheet.put(row, v.column, f"={v.prefix}OrderDate", fmt=DATE, style="calc",
-                          result=v.scenario.contract.order_date)
+                sheet.put(
+                    row,
+                    v.column,
+                    f"={v.prefix}OrderDate",
+                    fmt=DATE,
+                    style="calc",
+                    result=v.scenario.contract.order_date,
+                )
                 book.name(v.prefix + names["date"], sheet, row, v.column)
-        put(f"Charge {k}: description", names["description"], [charge.description] * len(out),
-            charge.description)
+        put(
+            f"Charge {k}: description",
+            names["description"],
+            [charge.description] * len(out),
+            charge.description,
+        )
     for v in out:
-        v.ctx.product_names = [{k: (x if k == "label" else v.prefix + x) for k, x in n.items()}
-                               for n in ctx.product_names]
-        v.ctx.charge_names = [{k: (v.prefix + x if isinstance(x, str) else x)
-                               for k, x in n.items()} for n in ctx.charge_names]
+        v.ctx.product_names = [
+            {k: (x if k == "label" else v.prefix + x) for k, x in n.items()}
+            for n in ctx.product_names
+        ]
+        v.ctx.charge_names = [
+            {k: (v.prefix + x if isinstance(x, str) else x) for k, x in n.items()}
+            for n in ctx.charge_names
+        ]
     _usage_block(ctx, sheet, out, row + 3, cap, variants)
     sheet.freeze = a1(head + 1, 2, absolute=False)
     return out
@@ -273,7 +374,7 @@ def _grid_series(v: Variant, key: str) -> list:
     if key == "storage_gb":  # billed storage over the variant's own periods (its forecast)
         billed = storage_usage(v.scenario)
         if billed is not None:
-            values[:v.scenario.periods] = [num(x) for x in billed[:v.scenario.periods]]
+            values[: v.scenario.periods] = [num(x) for x in billed[: v.scenario.periods]]
     return values
 
 
@@ -290,15 +391,20 @@ def _linked_values(book: Book, name: str) -> list[Any]:
     return out
 
 
-def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int,
-                 variants: list) -> None:
+def _usage_block(
+    ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int, variants: list
+) -> None:
     """Per period and variant: users, telephony, usage (linked to the base Usage sheet where
     it holds the period and the variant does not override it) and the fair-use allowances."""
     base, book = ctx.scenario, ctx.book
     first, last = head + 2, head + 1 + cap
-    sheet.text(head, 1, "Usage per period, by variant (linked to the Usage sheet unless the "
-               "variant overrides it; periods past the base grid are the variant's values)",
-               style="subtitle")
+    sheet.text(
+        head,
+        1,
+        "Usage per period, by variant (linked to the Usage sheet unless the "
+        "variant overrides it; periods past the base grid are the variant's values)",
+        style="subtitle",
+    )
     sheet.text(head + 1, 1, "Period k", style="header")
     for i in range(cap):
         sheet.put(first + i, 1, i, fmt="0")
@@ -306,8 +412,10 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
     licenses = list(dict.fromkeys(p.license for p in base.products))
     series = [("users:" + lic, "Users_" + lic, f"{lic} users", INT) for lic in licenses]
     series += [("telephony", "Telephony", "telephony", ctx.money)]
-    series += [(key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
-               for key, short, label in FEATURES]
+    series += [
+        (key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
+        for key, short, label in FEATURES
+    ]
     for v in out:
         for key, base_name, label, fmt in series:
             mine = _grid_series(v, key)
@@ -316,11 +424,23 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
             switch = _session_switch(ctx, v, key)
             for i in range(cap):
                 if switch is not None and i < ctx.periods and mine[i] == switch[1][i]:
-                    sheet.put(first + i, col, switch[0].format(row=USAGE_FIRST_ROW + i),
-                              fmt=fmt, style="calc", result=mine[i])
+                    sheet.put(
+                        first + i,
+                        col,
+                        switch[0].format(row=USAGE_FIRST_ROW + i),
+                        fmt=fmt,
+                        style="calc",
+                        result=mine[i],
+                    )
                 elif i < len(based) and mine[i] == based[i]:
-                    sheet.put(first + i, col, f"=INDEX({base_name},{a1(first + i, 1)}+1)",
-                              fmt=fmt, style="calc", result=based[i])
+                    sheet.put(
+                        first + i,
+                        col,
+                        f"=INDEX({base_name},{a1(first + i, 1)}+1)",
+                        fmt=fmt,
+                        style="calc",
+                        result=based[i],
+                    )
                 else:
                     sheet.put(first + i, col, mine[i], fmt=fmt, style="input")
             book.name(v.prefix + base_name, sheet, first, col, last, col)
@@ -335,13 +455,23 @@ def _usage_block(ctx: Ctx, sheet: Sheet, out: list[Variant], head: int, cap: int
                 terms = []
                 for p, names in zip(v.scenario.products, v.ctx.product_names, strict=True):
                     users = f"INDEX({v.ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
-                    committed = (f"IF(OR({a1(r, 1)}<{v.prefix}RampMonths,"
-                                 f"{a1(r, 1)}>={v.prefix}TermEnd),0,{names['committed']})")
-                    terms.append(fa.fair_use_allowance(users, committed, names["license"],
-                                                       names["model"], key))
+                    committed = (
+                        f"IF(OR({a1(r, 1)}<{v.prefix}RampMonths,"
+                        f"{a1(r, 1)}>={v.prefix}TermEnd),0,{names['committed']})"
+                    )
+                    terms.append(
+                        fa.fair_use_allowance(
+                            users, committed, names["license"], names["model"], key
+                        )
+                    )
                 result = float(engine[i])
-                sheet.put(r, col, "=" + "+".join(terms), fmt=GB if key == "storage_gb" else INT,
-                          result=num(result))
+                sheet.put(
+                    r,
+                    col,
+                    "=" + "+".join(terms),
+                    fmt=GB if key == "storage_gb" else INT,
+                    result=num(result),
+                )
             book.name(f"{v.prefix}Allowance{short}", sheet, first, col, last, col)
             v.ctx.usage_cols["allowance:" + key] = f"{v.prefix}Allowance{short}"
             sheet.widths[col] = 16
@@ -357,10 +487,15 @@ def _session_switch(ctx: Ctx, v: Variant, key: str) -> tuple[str, list] | None:
     if not key.startswith("users:") or ctx.sessions is None or not BY_KEY[key[6:]].concurrent:
         return None
     lic, usage = key[6:], ctx.book.sheet("Usage")
-    model = next(n["model"] for p, n in zip(v.scenario.products, v.ctx.product_names,
-                                            strict=True) if p.license == lic)
-    concurrent = v.scenario.products[[p.license for p in v.scenario.products].index(lic)] \
-        .license_model == "concurrent"
+    model = next(
+        n["model"]
+        for p, n in zip(v.scenario.products, v.ctx.product_names, strict=True)
+        if p.license == lic
+    )
+    concurrent = (
+        v.scenario.products[[p.license for p in v.scenario.products].index(lic)].license_model
+        == "concurrent"
+    )
     heads = {cell.value: c for (r, c), cell in usage.cells.items() if r == 4}
     parts, counts = [], [0] * ctx.periods
     for org in ctx.scenario.orgs:
@@ -368,11 +503,13 @@ def _session_switch(ctx: Ctx, v: Variant, key: str) -> tuple[str, list] | None:
             continue
         named = heads.get(f"{org.name} {lic} named (sessions)")
         series = ctx.sessions["series"].get(
-            (org.name, lic, "concurrent_users" if concurrent else "named_users"))
+            (org.name, lic, "concurrent_users" if concurrent else "named_users")
+        )
         if named is None or series is None:
             return None  # an org without session counts: no switch to mirror
-        cells = [f"{quote_sheet('Usage')}!{get_column_letter(c)}{{row}}"
-                 for c in (named + 1, named)]  # concurrent, named
+        cells = [
+            f"{quote_sheet('Usage')}!{get_column_letter(c)}{{row}}" for c in (named + 1, named)
+        ]  # concurrent, named
         parts.append(f'IF({model}="concurrent",{cells[0]},{cells[1]})')
         counts = [a + int(b) for a, b in zip(counts, series, strict=False)]
     if not parts:

@@ -35,19 +35,28 @@ def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
         with prefixed_names(book, cash, v.prefix):
             cash_flow_sheet(v.ctx, cash)
         for target, what in ((grid, "Invoice schedule"), (cash, "Invoices and cash flow")):
-            target.text(1, 1, f"{what}: variant {v.name!r} ({v.prefix}... names, inputs on the "
-                        "Variant inputs sheet)", style="title")
+            target.text(
+                1,
+                1,
+                f"{what}: variant {v.name!r} ({v.prefix}... names, inputs on the "
+                "Variant inputs sheet)",
+                style="title",
+            )
     _comparison(ctx, sheet, variants, [""] + [v.prefix for v in built], capacity(ctx, variants))
 
 
 def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap: int) -> None:
     s = ctx.scenario
     title(sheet, "Variants side by side")
-    sheet.paragraph(2, "Live: each column reads its variant's own inputs (Variant inputs sheet, "
-                    "linked to the base unless overridden), invoice grid and cash flow (V1 "
-                    "invoices, V1 cash flow, ...). The base column is the live model of the "
-                    "Inputs sheet. Printed: this comparison; the months below and the chart are "
-                    "on screen.", 1 + len(variants))
+    sheet.paragraph(
+        2,
+        "Live: each column reads its variant's own inputs (Variant inputs sheet, "
+        "linked to the base unless overridden), invoice grid and cash flow (V1 "
+        "invoices, V1 cash flow, ...). The base column is the live model of the "
+        "Inputs sheet. Printed: this comparison; the months below and the chart are "
+        "on screen.",
+        1 + len(variants),
+    )
     head = 4
     figures = [scenario_figures(scen) for _n, scen in variants]
     header(sheet, head, 1, ["", *[name for name, _s in variants]])
@@ -63,14 +72,19 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         ("Committed users", "{p}CommittedUsers", [x.committed_users for x in c], INT),
         ("Prepay rate", "{p}PrepayRate", [num(x.prepay_rate or 0) for x in c], ctx.rate),
         ("Overage rate", "{p}OverageRate", [num(x.overage_rate or 0) for x in c], ctx.rate),
-        ("First-year cost (invoiced in 12 months)",
-         fi.first_year_cost("{p}LineInvoiceDate", "{p}LineAmount", "{p}OrderDate"),
-         [num(f["first_year"]) for f in figures], ctx.money),
-        ("First-year cash (due in 12 months)",
-         fi.first_year_cost("{p}LineDueDate", "{p}LineAmount", "{p}OrderDate"),
-         [num(f["first_year_due"]) for f in figures], ctx.money),
-        ("Total contract value", "{p}InvoiceTotal", [num(f["total"]) for f in figures],
-         ctx.money),
+        (
+            "First-year cost (invoiced in 12 months)",
+            fi.first_year_cost("{p}LineInvoiceDate", "{p}LineAmount", "{p}OrderDate"),
+            [num(f["first_year"]) for f in figures],
+            ctx.money,
+        ),
+        (
+            "First-year cash (due in 12 months)",
+            fi.first_year_cost("{p}LineDueDate", "{p}LineAmount", "{p}OrderDate"),
+            [num(f["first_year_due"]) for f in figures],
+            ctx.money,
+        ),
+        ("Total contract value", "{p}InvoiceTotal", [num(f["total"]) for f in figures], ctx.money),
     ]
     r = head
     for label, formula, results, fmt in rows:
@@ -78,26 +92,47 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         bold = label.startswith(("First", "Total"))
         sheet.text(r, 1, label, bold=bold)
         for j, (p, result) in enumerate(zip(prefixes, results, strict=True)):
-            sheet.put(r, 2 + j, "=" + formula.format(p=p), fmt=fmt, result=result,
-                      style="total" if bold else None)
+            sheet.put(
+                r,
+                2 + j,
+                "=" + formula.format(p=p),
+                fmt=fmt,
+                result=result,
+                style="total" if bold else None,
+            )
     total_row = r
     r += 1
     sheet.text(r, 1, "Contract value minus the base's")
     for j, f in enumerate(figures):
-        sheet.put(r, 2 + j, f"={a1(total_row, 2 + j)}-{a1(total_row, 2)}", fmt=ctx.money,
-                  result=num(f["total"] - figures[0]["total"]))
+        sheet.put(
+            r,
+            2 + j,
+            f"={a1(total_row, 2 + j)}-{a1(total_row, 2)}",
+            fmt=ctx.money,
+            result=num(f["total"] - figures[0]["total"]),
+        )
     # printed: the comparison, one page wide at a readable size (the 85 months x 2 blocks of
     # the table below and the chart beside it would shrink it to a fraction)
     sheet.print_area = f"A1:{column_letter(1 + len(variants))}{r}"
     # per month from the order date: invoiced in it, and invoiced to its end (the chart)
     r += 2
     n = len(variants)
-    sheet.text(r, 1, "Invoiced per month from the order date (left) and to date (right)",
-               style="subtitle")
+    sheet.text(
+        r, 1, "Invoiced per month from the order date (left) and to date (right)", style="subtitle"
+    )
     r += 1
     chart_head = r
-    header(sheet, r, 1, ["Month from", *[f"{name}: in month" for name, _s in variants], "",
-                         *[name for name, _s in variants]])
+    header(
+        sheet,
+        r,
+        1,
+        [
+            "Month from",
+            *[f"{name}: in month" for name, _s in variants],
+            "",
+            *[name for name, _s in variants],
+        ],
+    )
     cum = 3 + n  # first column of the to-date block
     for j in range(n):
         sheet.widths[cum + j] = 20
@@ -108,14 +143,13 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=edate(order, m))
         start, end = edate(order, m), edate(order, m + 1)
         for j, (p, upto) in enumerate(zip(prefixes, upto_day, strict=True)):
-            to_date = fi.invoiced_before(fp.period_start(m + 1), f"{p}LineInvoiceDate",
-                                         f"{p}LineAmount")
-            sheet.put(rr, cum + j, "=" + to_date, fmt=ctx.money,
-                      result=num(upto(end)))
+            to_date = fi.invoiced_before(
+                fp.period_start(m + 1), f"{p}LineInvoiceDate", f"{p}LineAmount"
+            )
+            sheet.put(rr, cum + j, "=" + to_date, fmt=ctx.money, result=num(upto(end)))
             before = "0" if m == 0 else a1(rr - 1, cum + j)
             month = fm.round_money(f"{a1(rr, cum + j)}-{before}", f"{p}MoneyDecimals")
-            sheet.put(rr, 2 + j, "=" + month, fmt=ctx.money,
-                      result=num(upto(end) - upto(start)))
+            sheet.put(rr, 2 + j, "=" + month, fmt=ctx.money, result=num(upto(end) - upto(start)))
     last = r + cap + 1
     # the chart plots the months to the last invoice of the longest variant (charts.py): helper
     # columns repeat the month and the to-date figures while the month is at most the longest
@@ -123,10 +157,16 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
     # the points that are not #N/A, so it follows an edited ramp or term
     hx = cum + n + 1
     longest = max(scen.periods for _n, scen in variants)
-    sheet.text(chart_head - 1, hx, "For the chart: months to the last invoice, up to",
-               style="subtitle")
-    sheet.put(chart_head - 1, hx + n, "=MAX(" + ",".join(f"{p}Periods" for p in prefixes)
-              + ")", fmt=INT, result=longest)
+    sheet.text(
+        chart_head - 1, hx, "For the chart: months to the last invoice, up to", style="subtitle"
+    )
+    sheet.put(
+        chart_head - 1,
+        hx + n,
+        "=MAX(" + ",".join(f"{p}Periods" for p in prefixes) + ")",
+        fmt=INT,
+        result=longest,
+    )
     longest_cell = a1(chart_head - 1, hx + n)
     header(sheet, chart_head, hx, ["Chart: month", *[name for name, _s in variants]])
     sheet.widths[hx] = 12
@@ -140,14 +180,36 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
     def active(row: int) -> bool:
         return row - chart_head - 1 <= longest
 
-    active_only(sheet, ctx.book, "ChartVariantsMonth", chart_rows, 1, hx, live, active,
-                fmt=DATE)
+    active_only(sheet, ctx.book, "ChartVariantsMonth", chart_rows, 1, hx, live, active, fmt=DATE)
     for j in range(n):
-        active_only(sheet, ctx.book, f"ChartVariantsToDate{j + 1}", chart_rows, cum + j, hx + 1 + j,
-                    live, active, fmt=ctx.money)
-    sheet.charts.append(Chart(
-        "scatter", "Invoiced to date by variant", a1(head, hx + n + 1, absolute=False),
-        [Series(name, ref(sheet, chart_head + 1, hx + 1 + j, last),
-                ref(sheet, chart_head + 1, hx, last)) for j, (name, _s) in enumerate(variants)],
-        y_title=s.contract.currency, width_cm=24, height_cm=12, x_number_format="yyyy-mm",
-        y_number_format="#,##0"))
+        active_only(
+            sheet,
+            ctx.book,
+            f"ChartVariantsToDate{j + 1}",
+            chart_rows,
+            cum + j,
+            hx + 1 + j,
+            live,
+            active,
+            fmt=ctx.money,
+        )
+    sheet.charts.append(
+        Chart(
+            "scatter",
+            "Invoiced to date by variant",
+            a1(head, hx + n + 1, absolute=False),
+            [
+                Series(
+                    name,
+                    ref(sheet, chart_head + 1, hx + 1 + j, last),
+                    ref(sheet, chart_head + 1, hx, last),
+                )
+                for j, (name, _s) in enumerate(variants)
+            ],
+            y_title=s.contract.currency,
+            width_cm=24,
+            height_cm=12,
+            x_number_format="yyyy-mm",
+            y_number_format="#,##0",
+        )
+    )

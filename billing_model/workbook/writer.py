@@ -39,14 +39,30 @@ _THIN = "#B7B7B7"
 STYLES: dict[str, dict[str, Any]] = {
     "title": {"bold": True, "font_size": 16, "font_color": "#1F4E79"},
     "subtitle": {"bold": True, "font_size": 12, "font_color": "#1F4E79"},
-    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79", "text_wrap": True,
-               "valign": "vcenter"},
+    "header": {
+        "bold": True,
+        "font_color": "#FFFFFF",
+        "bg_color": "#1F4E79",
+        "text_wrap": True,
+        "valign": "vcenter",
+    },
     "label": {"valign": "vcenter"},
-    "input": {"font_color": "#0000CC", "bg_color": "#FFF2CC", "border": 1,
-              "border_color": _THIN, "locked": False, "valign": "vcenter"},  # "edit me" yellow
+    "input": {
+        "font_color": "#0000CC",
+        "bg_color": "#FFF2CC",
+        "border": 1,
+        "border_color": _THIN,
+        "locked": False,
+        "valign": "vcenter",
+    },  # "edit me" yellow
     "calc": {"valign": "vcenter"},
-    "total": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
-              "valign": "vcenter"},
+    "total": {
+        "bold": True,
+        "bg_color": "#DDEBF7",
+        "top": 1,
+        "top_color": _THIN,
+        "valign": "vcenter",
+    },
     "intro": {"italic": True, "font_color": "#595959", "valign": "vcenter"},
     "note": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "vcenter"},
     "link": {"font_color": "#0563C1", "underline": 1},
@@ -63,18 +79,38 @@ STYLES: dict[str, dict[str, Any]] = {
     # conditional number formats (an amount's decimals follow the currency input)
     "money0": {"num_format": "#,##0"},
     "money2": {"num_format": "#,##0.00"},
-    "total0": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
-               "num_format": "#,##0"},
-    "total2": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": _THIN,
-               "num_format": "#,##0.00"},
+    "total0": {
+        "bold": True,
+        "bg_color": "#DDEBF7",
+        "top": 1,
+        "top_color": _THIN,
+        "num_format": "#,##0",
+    },
+    "total2": {
+        "bold": True,
+        "bg_color": "#DDEBF7",
+        "top": 1,
+        "top_color": _THIN,
+        "num_format": "#,##0.00",
+    },
     "paragraph": {"italic": True, "font_color": "#595959", "text_wrap": True, "valign": "top"},
     "bad": {"bold": True, "font_color": "#C00000", "text_wrap": True, "valign": "vcenter"},
     # headings that wrap over merged columns (a quote's seller and customer, up to 255
     # characters, were cut at the next filled cell or the page edge)
-    "titlewrap": {"bold": True, "font_size": 16, "font_color": "#1F4E79", "text_wrap": True,
-                  "valign": "top"},
-    "subtitlewrap": {"bold": True, "font_size": 12, "font_color": "#1F4E79", "text_wrap": True,
-                     "valign": "top"},
+    "titlewrap": {
+        "bold": True,
+        "font_size": 16,
+        "font_color": "#1F4E79",
+        "text_wrap": True,
+        "valign": "top",
+    },
+    "subtitlewrap": {
+        "bold": True,
+        "font_size": 12,
+        "font_color": "#1F4E79",
+        "text_wrap": True,
+        "valign": "top",
+    },
 }
 
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
@@ -107,14 +143,24 @@ def _write(book: Book) -> bytes:
     live in a folder of their own, removed whatever happens."""
     with tempfile.TemporaryDirectory(prefix="billing_model-xlsx-") as parts:
         buffer = io.BytesIO()
-        error = _fill(book, xlsxwriter.Workbook(buffer, {
-            "strings_to_numbers": False, "strings_to_formulas": False,
-            "strings_to_urls": False, "tmpdir": parts}))
+        error = _fill(
+            book,
+            xlsxwriter.Workbook(
+                buffer,
+                {
+                    "strings_to_numbers": False,
+                    "strings_to_formulas": False,
+                    "strings_to_urls": False,
+                    "tmpdir": parts,
+                },
+            ),
+        )
         if error is not None:
             # XlsxWriter's half-made ZipFile (held in a cycle by the failure's traceback) is
             # collected now, while ``buffer`` is still open: closing it then does not fail a
             # second time ("Exception ignored in ZipFile.__del__")
             import gc
+
             gc.collect()
             raise error
         return buffer.getvalue()
@@ -125,15 +171,23 @@ def _fill(book: Book, wb: xlsxwriter.Workbook) -> OSError | None:
     ``OSError`` (XlsxWriter wraps it in its ``FileCreateError``)."""
     try:
         formats = _Formats(wb)
-        sheets = {sheet.name: wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
-                  for sheet in book.sheets}
+        sheets = {
+            sheet.name: wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
+            for sheet in book.sheets
+        }
         for sheet in book.sheets:
             _write_sheet(wb, sheets[sheet.name], sheet, formats)
         for name, target in sorted(book.names.items()):
             wb.define_name(name, "=" + target)
         sheets[book.sheets[book.active].name].activate()
-        wb.set_properties({"title": book.title, "subject": book.subject,
-                           "author": "billing_model", "created": book.created})
+        wb.set_properties(
+            {
+                "title": book.title,
+                "subject": book.subject,
+                "author": "billing_model",
+                "created": book.created,
+            }
+        )
         wb.set_calc_mode("auto")  # with fullCalcOnLoad: Excel computes every formula on open
     except BaseException:
         wb.fileclosed = True  # nothing to save: do not let XlsxWriter write on garbage collection
@@ -169,8 +223,12 @@ class _Worksheet(xlsxwriter.worksheet.Worksheet):
         self._plain_shapes: dict[str, bool] = {}
 
     def _prepare_formula(self, formula, expand_future_functions=False):
-        if (expand_future_functions or self.use_future_functions
-                or not formula.startswith("=") or formula.endswith("}")):
+        if (
+            expand_future_functions
+            or self.use_future_functions
+            or not formula.startswith("=")
+            or formula.endswith("}")
+        ):
             return super()._prepare_formula(formula, expand_future_functions)
         shape = formula.translate(_SHAPE)
         plain = self._plain_shapes.get(shape)
@@ -186,8 +244,14 @@ class _Formats:
         self.wb = wb
         self.cache: dict[tuple, Any] = {}
 
-    def get(self, style: str | None, number_format: str | None = None, *, bold: bool = False,
-            quote: bool = False):
+    def get(
+        self,
+        style: str | None,
+        number_format: str | None = None,
+        *,
+        bold: bool = False,
+        quote: bool = False,
+    ):
         key = (style, number_format, bold, quote)
         if key not in self.cache:
             props = dict(STYLES.get(style or "", {}))
@@ -203,9 +267,12 @@ class _Formats:
     def highlight(self, style: str):
         key = ("dxf", style)
         if key not in self.cache:
-            props = {k: v for k, v in STYLES[style].items()
-                     if k in ("font_color", "bg_color", "bold", "italic", "top", "top_color",
-                              "num_format")}
+            props = {
+                k: v
+                for k, v in STYLES[style].items()
+                if k
+                in ("font_color", "bg_color", "bold", "italic", "top", "top_color", "num_format")
+            }
             self.cache[key] = self.wb.add_format(props)
         return self.cache[key]
 
@@ -225,8 +292,10 @@ def excel_value(value: Any) -> Any:
         return value
     if hasattr(value, "item"):  # a NumPy scalar
         return excel_value(value.item())
-    raise ValueError(f"cannot store {type(value).__name__} {value!r} in a cell; accepted: a "
-                     "number, a date, text or a boolean")
+    raise ValueError(
+        f"cannot store {type(value).__name__} {value!r} in a cell; accepted: a "
+        "number, a date, text or a boolean"
+    )
 
 
 def _write_cell(ws, row: int, col: int, cell: Cell, formats: _Formats) -> None:
@@ -258,11 +327,11 @@ def _write_cell(ws, row: int, col: int, cell: Cell, formats: _Formats) -> None:
         number = excel_value(value)
         if isinstance(number, float) and not math.isfinite(number):
             raise ValueError(f"cannot store {number} in a cell; accepted: a finite number")
-        ws.write_number(r, c, number, formats.get(cell.style, cell.number_format,
-                                                  bold=cell.bold))
+        ws.write_number(r, c, number, formats.get(cell.style, cell.number_format, bold=cell.bold))
     if cell.comment:
-        ws.write_comment(r, c, cell.comment, {"author": "billing_model", "width": 320,
-                                              "height": 110})
+        ws.write_comment(
+            r, c, cell.comment, {"author": "billing_model", "width": 320, "height": 110}
+        )
 
 
 def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -> None:
@@ -278,8 +347,9 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         ws.merge_range(row - 1, first - 1, row - 1, last - 1, "", fmt)
         if cell.formula is not None:  # merge_range wrote a blank over it
             result = excel_value(cell.result)
-            ws.write_formula(row - 1, first - 1, cell.formula, fmt,
-                             "" if result is None else result)
+            ws.write_formula(
+                row - 1, first - 1, cell.formula, fmt, "" if result is None else result
+            )
         else:
             ws.write_string(row - 1, first - 1, str(cell.value or ""), fmt)
     for col in sorted(sheet.hidden_columns):
@@ -291,28 +361,44 @@ def _write_sheet(wb: xlsxwriter.Workbook, ws, sheet: Sheet, formats: _Formats) -
         for col in range(table.first_col, table.last_col + 1):
             head = sheet.cells.get((table.first_row, col))
             text = "" if head is None or head.value is None else str(head.value)
-            columns.append({"header": text or f"Column{col - table.first_col + 1}",
-                            "header_format": formats.get(cell.style if cell else None)})
-        ws.add_table(table.first_row - 1, table.first_col - 1, table.last_row - 1,
-                     table.last_col - 1, {"name": table.name, "style": table.style,
-                                          "columns": columns, "autofilter": False})
+            columns.append(
+                {
+                    "header": text or f"Column{col - table.first_col + 1}",
+                    "header_format": formats.get(cell.style if cell else None),
+                }
+            )
+        ws.add_table(
+            table.first_row - 1,
+            table.first_col - 1,
+            table.last_row - 1,
+            table.last_col - 1,
+            {"name": table.name, "style": table.style, "columns": columns, "autofilter": False},
+        )
     for validation in sheet.validations:
         options: dict[str, Any] = {"ignore_blank": False, "show_error": True}
         if validation.kind == "list":
             options.update(validate="list", source=list(validation.options or ()))
         else:
-            options.update(validate=_VALIDATION_KINDS[validation.kind], criteria="between",
-                           minimum=_bound(validation.minimum, validation.kind),
-                           maximum=_bound(validation.maximum, validation.kind))
+            options.update(
+                validate=_VALIDATION_KINDS[validation.kind],
+                criteria="between",
+                minimum=_bound(validation.minimum, validation.kind),
+                maximum=_bound(validation.maximum, validation.kind),
+            )
         if validation.prompt:
             options.update(input_title="Input", input_message=validation.prompt[:255])
         if validation.error:
             options.update(error_title="Not accepted", error_message=validation.error[:255])
         ws.data_validation(validation.cells, options)
     for highlight in sheet.highlights:
-        ws.conditional_format(highlight.cells, {
-            "type": "formula", "criteria": "=" + highlight.formula.lstrip("="),
-            "format": formats.highlight(highlight.style)})
+        ws.conditional_format(
+            highlight.cells,
+            {
+                "type": "formula",
+                "criteria": "=" + highlight.formula.lstrip("="),
+                "format": formats.highlight(highlight.style),
+            },
+        )
     for chart in sheet.charts:
         ws.insert_chart(chart.anchor, _chart(wb, chart, sheet))
     if sheet.freeze:
@@ -358,8 +444,7 @@ def _row_heights(sheet: Sheet) -> dict[int, float]:
             continue
         width = sum(sheet.widths.get(c, 8.43) for c in range(col, merged.get((row, col), col) + 1))
         per_line = max(width * (1.2 if cell.style == "note" else 1.0) - 2, 1)  # italic is narrow
-        lines = sum(max(1, math.ceil(len(part) / per_line))
-                    for part in cell.value.split("\n"))
+        lines = sum(max(1, math.ceil(len(part) / per_line)) for part in cell.value.split("\n"))
         if lines > 1:
             heights[row] = max(heights.get(row, 15.0), 13.0 * lines + 3)
     return heights
@@ -379,8 +464,11 @@ def _series_cache(sheet: Sheet, reference: str) -> list | None:
     for r in range(r1 + 1, r2 + 2):
         for c in range(c1 + 1, c2 + 2):
             cell = sheet.cells.get((r, c))
-            value = None if cell is None else excel_value(
-                cell.result if cell.formula is not None else cell.value)
+            value = (
+                None
+                if cell is None
+                else excel_value(cell.result if cell.formula is not None else cell.value)
+            )
             data.append(None if isinstance(value, str) and value.startswith("#") else value)
     return data
 
@@ -393,8 +481,10 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
         options["subtype"] = "stacked"
     chart = wb.add_chart(options)
     for series in spec.series:
-        entry: dict[str, Any] = {"values": "=" + series.values,
-                                 "values_data": _series_cache(sheet, series.values)}
+        entry: dict[str, Any] = {
+            "values": "=" + series.values,
+            "values_data": _series_cache(sheet, series.values),
+        }
         if series.categories:
             entry["categories"] = "=" + series.categories
             entry["categories_data"] = _series_cache(sheet, series.categories)
@@ -415,10 +505,17 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
             if spec.stacked:
                 entry["overlap"] = 100
         elif series.bar_width_pt:  # bars at their x values: Layout's Series.bar_width_pt
-            entry.update(line={"none": True}, marker={"type": "none"}, y_error_bars={
-                "type": "percentage", "value": 100, "direction": "minus", "end_style": 0,
-                "line": {"color": line.get("color", "#1F4E79"),
-                         "width": series.bar_width_pt}})
+            entry.update(
+                line={"none": True},
+                marker={"type": "none"},
+                y_error_bars={
+                    "type": "percentage",
+                    "value": 100,
+                    "direction": "minus",
+                    "end_style": 0,
+                    "line": {"color": line.get("color", "#1F4E79"), "width": series.bar_width_pt},
+                },
+            )
         else:
             entry["smooth"] = False
             entry["marker"] = {"type": "none"}
@@ -446,8 +543,12 @@ def _chart(wb: xlsxwriter.Workbook, spec: Chart, sheet: Sheet):
         _literal(chart.y_axis["title"], spec.y_title)
     chart.set_legend({"position": "bottom"} if spec.legend else {"none": True})
     _blanks_as_gaps(chart)
-    chart.set_size({"width": round(spec.width_cm * _PIXELS_PER_CM),
-                    "height": round(spec.height_cm * _PIXELS_PER_CM)})
+    chart.set_size(
+        {
+            "width": round(spec.width_cm * _PIXELS_PER_CM),
+            "height": round(spec.height_cm * _PIXELS_PER_CM),
+        }
+    )
     return chart
 
 
@@ -457,8 +558,7 @@ def _blanks_as_gaps(chart) -> None:
     any case; LibreOffice skips them only when the file says "gap", and reads the element's
     absence as the schema's default, "zero" (its lines dropped to 0 past the term). XlsxWriter
     leaves out the value Excel assumes, "gap", so it is written here."""
-    chart._write_disp_blanks_as = lambda: chart._xml_empty_tag("c:dispBlanksAs",
-                                                               [("val", "gap")])
+    chart._write_disp_blanks_as = lambda: chart._xml_empty_tag("c:dispBlanksAs", [("val", "gap")])
 
 
 def _literal(target, text: str) -> None:
