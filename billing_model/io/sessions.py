@@ -531,6 +531,14 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
         yield pa.RecordBatch.from_pydict({name: pa.array([], pa.string()) for name in header})
         return
     # every column as text: the engine parses and validates them itself, naming the row
+    yield from text_batches(file, header, delimiter)
+
+
+def text_batches(file: Path, header: list[str], delimiter: str) -> Iterator[pa.RecordBatch]:
+    """The rows of a CSV file whose ``header`` was read, every column as text, in Arrow batches
+    of :data:`CSV_BLOCK` bytes (empty batches skipped); a file Arrow cannot read is refused in
+    one line (not UTF-8, a line with another count of fields, ...). Shared by the session and
+    the voice-report readers."""
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
         strings_can_be_null=False,

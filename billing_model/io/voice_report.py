@@ -51,7 +51,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from ..core import validate
 from ..core.contract import Contract, Org
@@ -66,12 +65,10 @@ from ..core.voice import (
     voice_telephony,
 )
 from .sessions import (
-    CSV_BLOCK,
     MAX_HEADER_CHARS,
     _delimiter,
-    _one_line,
     _raise_not_utf8,
-    _raise_wrong_field_count,
+    text_batches,
 )
 from .tables import parse_instants
 
@@ -197,27 +194,7 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
         )
     if not more:  # a header only: no calls
         return
-    convert = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8"),
-            convert_options=convert,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        )
-        for batch in reader:
-            if batch.num_rows:
-                yield batch
-    except pa.ArrowInvalid as exc:
-        if "invalid UTF8" in str(exc):
-            _raise_not_utf8(path)
-        if "Expected" in str(exc) and "columns, got" in str(exc):
-            _raise_wrong_field_count(path, delimiter, len(header))
-        raise BillingInputError(f"{path}: not a readable CSV file ({_one_line(exc)})") from None
+    yield from text_batches(path, header, delimiter)
 
 
 def _parse(batch: pa.RecordBatch, path: Path, offset: int, currency: str | None) -> dict[str, Any]:
