@@ -111,12 +111,20 @@ def test_data_after_the_billed_periods_warns_even_with_after_data_zero(tmp_path)
     path = scenario_file(
         tmp_path, ONE_IN_MARCH, order="2025-10-01", term=3, extra='after_data = "zero"\n'
     )
-    with pytest.warns(
-        BillingWarning,
-        match=r"s\.csv holds no data for 3 of the 3 billed "
-        r"periods: periods 0-2 \(2025-10-01 to 2025-12-31\); they count 0 users "
-        r"\(the data runs from 2026-03-01T14:00Z to 2026-03-20T22:00Z; the billed "
-        r"periods from 2025-10-01 to 2025-12-31\)$",
+    with (
+        pytest.warns(
+            BillingWarning,
+            match=r"s\.csv holds no data for 3 of the 3 billed "
+            r"periods: periods 0-2 \(2025-10-01 to 2025-12-31\); they count 0 users "
+            r"\(the data runs from 2026-03-01T14:00Z to 2026-03-20T22:00Z; the billed "
+            r"periods from 2025-10-01 to 2025-12-31\)$",
+        ),
+        # and the March data no period bills is named too (docs/rules.md#month-to-month)
+        pytest.warns(
+            BillingWarning,
+            match=r"s\.csv holds logged-in users for 1 period\(s\) past the 3 billed "
+            r"periods, not billed: period 5 \(2026-03-01 to 2026-03-31\)",
+        ),
     ):
         assert load_scenario(path).users("pc2").tolist() == [0, 0, 0]
 
