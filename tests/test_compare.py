@@ -290,3 +290,14 @@ def test_cli_hourly_rate(capsys):
     assert "break-even hourly rate 0.70 USD" in capsys.readouterr().out
     assert main([*args[:-1], "an hour"]) == 2
     assert "--hourly-rate: 'an hour' is not accepted" in capsys.readouterr().err
+
+
+def test_a_tie_of_two_of_three_models_names_them_not_equal():
+    # the hostile review: concurrent and hourly tying below a dearer named said "equal"
+    from billing_model.core.compare import _cheapest
+
+    three = (Decimal("300.00"), Decimal("200.00"), Decimal("200.00"))
+    assert _cheapest(*three) == "concurrent = hourly"
+    assert _cheapest(Decimal("200.00"), Decimal("300.00"), Decimal("200.00")) == "named = hourly"
+    assert _cheapest(Decimal(1), Decimal(1), Decimal(1)) == "equal"
+    assert _cheapest(Decimal(1), Decimal(2), Decimal(3)) == "named"

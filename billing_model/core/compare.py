@@ -82,8 +82,8 @@ class Comparison:
 
     @property
     def cheapest(self) -> str:
-        """``named``, ``concurrent``, ``hourly`` (with an hourly rate) or ``equal`` (a tie for
-        the lowest cost)."""
+        """``named``, ``concurrent``, ``hourly`` (with an hourly rate), two of them joined by
+        `` = `` when they tie for the lowest cost, or ``equal`` when all cost the same."""
         return _cheapest(self.named_cost, self.concurrent_cost, self.hourly_cost)
 
     @property
@@ -154,13 +154,18 @@ def _cheaper(named: Decimal, concurrent: Decimal) -> str:
 
 
 def _cheapest(named: Decimal, concurrent: Decimal, hourly: Decimal | None) -> str:
-    """The model with the lowest cost, or ``equal`` when two or more share it."""
+    """The model with the lowest cost; two that share it are named together
+    (``concurrent = hourly``: "equal" said named cost the same too); ``equal`` when all do.
+
+    >>> _cheapest(Decimal(3), Decimal(2), Decimal(2)), _cheapest(Decimal(1), Decimal(1), None)
+    ('concurrent = hourly', 'equal')
+    """
     if hourly is None:
         return _cheaper(named, concurrent)
     costs = {"named": named, "concurrent": concurrent, "hourly": hourly}
     low = min(costs.values())
     best = [k for k, v in costs.items() if v == low]
-    return best[0] if len(best) == 1 else "equal"
+    return best[0] if len(best) == 1 else ("equal" if len(best) == 3 else " = ".join(best))
 
 
 def compare_models(
