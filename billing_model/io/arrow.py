@@ -112,3 +112,8 @@ def integers(values: np.ndarray) -> pa.Array:
     """NumPy integers as an Arrow int64 array (indices for ``take``)."""
     values = np.ascontiguousarray(values, dtype=np.int64)
     return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's text on one line (Arrow's messages can span several)."""
+    return " ".join(str(exc).split())

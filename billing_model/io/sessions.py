@@ -32,20 +32,20 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..core import validate
 from ..core.errors import BillingInputError
 from ..core.sessions import (
-    PRESENCES,
     Chunk,
     Sessions,
     check_other_clients,
     check_other_presence,
-    presence_error,
 )
-from .arrow import call
+from .arrow import call, one_line
 from .combine import combine
 from .progress import track
-from .tables import normalize_table, parse_instants, to_arrow
+from .tables import normalize_table, to_arrow
+from .user_details import _user_details
+from .user_details import parse_as_of as parse_as_of  # re-exported (dask, commands)
+from .user_details import read_user_details as read_user_details  # re-exported (API)
 
 SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 TEXT_COLUMNS = ("user_id", "org", "license", "client", "region")
@@ -397,7 +397,7 @@ def _parquet_pieces(file: Path, row_groups: tuple[int, ...] | None, opts: dict) 
         ]
         meta = pf.metadata
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({one_line(exc)})") from None
 
     def where_from(base):
         return lambda i: f"{file}: row {base + i + 1}"
@@ -456,7 +456,7 @@ def _read_piece(file: Path, meta, text: list[str], groups: tuple[int, ...]) -> p
             table = pf.read_row_groups(list(groups))  # Arrow threads balance few pieces
         _validate(table)  # a corrupt page can decode to codes past the values
     except (pa.ArrowInvalid, OSError) as exc:  # a corrupt page, found while reading
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({one_line(exc)})") from None
     return table
 
 
@@ -490,7 +490,7 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
             _validate(pa.Table.from_batches([batch]))
             yield batch
     except (pa.ArrowInvalid, OSError) as exc:
-        raise BillingInputError(f"{file}: not a readable Parquet file ({_one_line(exc)})") from None
+        raise BillingInputError(f"{file}: not a readable Parquet file ({one_line(exc)})") from None
 
 
 #: longest header line read (csv's own field limit is 131,072; a header naming a few columns
@@ -563,7 +563,7 @@ def text_batches(file: Path, header: list[str], delimiter: str) -> Iterator[pa.R
             _raise_not_utf8(file)
         if "Expected" in str(exc) and "columns, got" in str(exc):
             _raise_wrong_field_count(file, delimiter, len(header))
-        raise BillingInputError(f"{file}: not a readable CSV file ({_one_line(exc)})") from None
+        raise BillingInputError(f"{file}: not a readable CSV file ({one_line(exc)})") from None
 
 
 def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
@@ -593,11 +593,6 @@ def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
     )
 
 
-def _one_line(exc: BaseException) -> str:
-    """An exception's text on one line (Arrow's messages can span several)."""
-    return " ".join(str(exc).split())
-
-
 def _delimiter(header: str) -> str:
     """The header line's separator: a comma, or a semicolon or tab when the header has no comma
     (Excel writes semicolons where the decimal separator is a comma)."""
@@ -621,181 +616,3 @@ def _raise_not_utf8(file: Path) -> None:
                     "UTF-8 (Excel: 'CSV UTF-8')"
                 ) from None
     raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")
-
-
-def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | None:
-    """``--as-of``: an ISO 8601 instant with an offset (or UTC ns) as UTC ns, or ``None``."""
-    if value is None or isinstance(value, int | np.integer):
-        return None if value is None else int(value)
-    try:
-        return int(
-            parse_instants(
-                pa.array([str(value).strip()], pa.string()), "as-of", lambda _: where, None
-            )[0]
-        )
-    except BillingInputError as exc:
-        if "out of range" in str(exc):  # a valid instant, but a year pandas cannot hold
-            raise BillingInputError(
-                f"{where}: {validate.shown(value)} is out of range; "
-                "accepted: an instant between the years 1678 and 2261 "
-                "(check the year)"
-            ) from None
-        raise BillingInputError(
-            f"{where}: {validate.shown(value)} is not accepted; "
-            "accepted: an ISO 8601 instant with an offset, e.g. "
-            "2026-03-10T18:00:00Z"
-        ) from None
-
-
-def read_user_details(
-    file: Path,
-    *,
-    input_timezone: str | None = None,
-    as_of: int | str | None = None,
-    other_presence: str | None = None,
-) -> pa.Table:
-    """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
-
-    Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
-    ``endTime`` is still open: it ends at ``as_of``, else at the latest start or end in the
-    export.
-    """
-    return _user_details(
-        file, input_timezone, parse_as_of(as_of), check_other_presence(other_presence)
-    )[0]
-
-
-def _user_details(
-    file: Path,
-    input_timezone: str | None,
-    as_of: int | None = None,
-    other_presence: str | None = None,
-) -> tuple[pa.Table, list[str], tuple | None]:
-    """The table of :func:`read_user_details`, where each of its rows is in the file
-    (``userDetails[0].primaryPresence[3]``), for messages, and the open records
-    (``(count, end_ns, as_of given)``, or ``None`` when every record has an end)."""
-    import json  # for this export only (pyarrow.parquet imports it too, as it happens)
-
-    try:
-        with open(file, encoding="utf-8-sig") as fh:  # a byte-order mark (Windows tools) too
-            data = json.load(fh)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BillingInputError(f"{file}: not valid JSON ({_one_line(exc)})") from None
-    except ValueError:  # Python refuses integers of more than 4300 digits (CVE-2020-10735)
-        raise BillingInputError(
-            f"{file}: not a user-details export (a number of more than "
-            "4300 digits); accepted: the JSON of POST "
-            "/api/v2/analytics/users/details/query"
-        ) from None
-    except RecursionError:
-        raise BillingInputError(
-            f"{file}: not a user-details export (JSON nested too deeply); "
-            "accepted: the JSON of POST /api/v2/analytics/users/details/query"
-        ) from None
-    pages = data if isinstance(data, list) else [data]
-    if not pages or not all(
-        isinstance(p, dict) and isinstance(p.get("userDetails"), list) for p in pages
-    ):
-        raise BillingInputError(
-            f"{file}: not a user-details export; accepted: the JSON of POST "
-            "/api/v2/analytics/users/details/query ({'userDetails': [{'userId': ..., "
-            "'primaryPresence': [...]}]}) or a list of such pages"
-        )
-    users: list[str] = []
-    starts: list[str] = []
-    ends: list[str | None] = []
-    places: list[str] = []
-    stamps, stamp_places = [], []  # every time the export mentions, OFFLINE records included
-    odd: list[int] = []  # the sessions whose systemPresence is none of the ten
-    odd_values: list = []
-    for p, page in enumerate(pages):
-        for u, detail in enumerate(page["userDetails"]):
-            page_name = f" of page {p + 1}" if len(pages) > 1 else ""
-            where = f"{file}: userDetails[{u}]" + page_name
-            if not isinstance(detail, dict) or detail.get("userId") in (None, ""):
-                raise BillingInputError(f"{where}: no 'userId'; every user detail needs one")
-            if not isinstance(detail["userId"], str):
-                raise BillingInputError(
-                    f"{where}.userId: {detail['userId']!r} is not text; "
-                    "accepted: the user's id as text (a GUID)"
-                )
-            if "primaryPresence" not in detail:
-                raise BillingInputError(
-                    f"{where} (userId {detail['userId']!r}): no 'primaryPresence'; accepted: "
-                    "an export whose query asks for presence (a list, empty for a user who "
-                    "never logged in)"
-                )
-            records = detail["primaryPresence"]
-            if not isinstance(records, list):
-                raise BillingInputError(f"{where}.primaryPresence: is not a list")
-            for r, rec in enumerate(records):
-                if not isinstance(rec, dict) or rec.get("startTime") in (None, ""):
-                    raise BillingInputError(
-                        f"{where}.primaryPresence[{r}]: no 'startTime'; "
-                        "every presence record needs one"
-                    )
-                for field in ("startTime", "endTime"):
-                    if rec.get(field) is not None and not isinstance(rec[field], str):
-                        raise BillingInputError(
-                            f"{where}.primaryPresence[{r}].{field}: {rec[field]!r} is not a "
-                            "timestamp; accepted: ISO 8601 text such as 2026-01-05T08:00:00Z"
-                        )
-                    if rec.get(field) is not None:
-                        stamps.append(rec[field])
-                        stamp_places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
-                presence = rec.get("systemPresence")
-                key = presence.strip().upper() if isinstance(presence, str) else None
-                if key in PRESENCES and not PRESENCES[key]:  # OFFLINE
-                    continue
-                if key not in PRESENCES:
-                    if other_presence == "offline":
-                        continue
-                    odd.append(len(users))
-                    odd_values.append(presence)
-                users.append(detail["userId"])
-                starts.append(rec["startTime"])
-                ends.append(rec.get("endTime"))
-                places.append(f"userDetails[{u}].primaryPresence[{r}]{page_name}")
-    opened = None
-    n_open = sum(e is None for e in ends)
-    if n_open:
-        if as_of is None:
-            # the latest time the export mentions: the stamps are checked here, so a bad one
-            # is named like any other (the engine checks them again)
-            end = int(
-                parse_instants(
-                    pa.array(stamps, pa.string()),
-                    "startTime/endTime",
-                    lambda i: f"{file}: {stamp_places[i]}",
-                    input_timezone,
-                ).max()
-            )
-        else:
-            end = as_of
-            opened_at = [i for i, e in enumerate(ends) if e is None]
-            begins = parse_instants(
-                pa.array([starts[i] for i in opened_at], pa.string()),
-                "startTime",
-                lambda j: f"{file}: {places[opened_at[j]]}",
-                input_timezone,
-            )
-            late = np.flatnonzero(begins > as_of)
-            if len(late):
-                i = opened_at[int(late[0])]
-                raise BillingInputError(
-                    f"{file}: {places[i]}: open record starts at {starts[i]!r}, after --as-of; "
-                    "accepted: an --as-of at or after every open record's startTime"
-                )
-        last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
-        ends = [last if e is None else e for e in ends]
-        opened = (n_open, end, as_of is not None)
-    if odd and other_presence is None:  # as unknown client values are: the first record named
-        raise presence_error(str(file), odd_values, places[odd[0]])
-    table = pa.table(
-        {
-            "user_id": pa.array(users, pa.string()),
-            "start": pa.array(starts, pa.string()),
-            "end": pa.array(ends, pa.string()),
-        }
-    )
-    return table, places, opened
