@@ -91,18 +91,19 @@ MAX_WORKBOOK_MINOR_UNITS = 10**13
 
 
 def check_hourly(scenario: Scenario) -> None:
-    """Refuse, in one line, a scenario (or a variant) with an hourly license line: the
-    workbook's grids bill named and concurrent lines only, and would show other figures than
-    ``billing-model invoices`` (docs/rules.md#hourly-licensing)."""
+    """Refuse, in one line, a variant whose license line is hourly where the base's is not (or
+    the other way round): the variant's grid rows and usage column would bill hours where the
+    base holds users (``billing-model invoices`` bills it, docs/rules.md#hourly-licensing)."""
     label = scenario.source.name if scenario.source is not None else scenario.name
-    for name, each in scenario.variants():
+    base = {p.license: p.hourly for p in scenario.products}
+    for name, each in scenario.variants()[1:]:
         for p in each.products:
-            if p.hourly:
-                where = "" if name == "base" else f" (variant {name!r})"
+            if p.hourly != base.get(p.license, p.hourly):
                 raise BillingInputError(
-                    f"{label}{where}: license_model 'hourly' for {p.license}: the workbook "
-                    "bills named and concurrent lines only; accepted: named or concurrent "
-                    "(`billing-model invoices` bills hourly contracts)"
+                    f"{label} (variant {name!r}): license_model {p.license_model!r} for "
+                    f"{p.license}: the workbook's variants keep each line's hourly or per-user "
+                    "billing of the base; accepted: the base's model "
+                    "(`billing-model invoices` bills the variant)"
                 )
 
 

@@ -26,9 +26,16 @@ from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
 from .layout import Sheet, Validation, a1, ref
 from .storage import storage_rate_input, workbook_settings
 
-#: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
-#: :func:`~billing_model.workbook.build.check_hourly`)
+#: the license models a named or concurrent line can switch to in the workbook; an hourly line
+#: stays hourly (its grid rows bill hours, not users: :func:`models_of`)
 WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
+
+
+def models_of(product) -> tuple[str, ...]:
+    """The choices of a license line's model input: an hourly line's grid rows and usage
+    column hold hours, so it keeps ``hourly``; the others switch between named and
+    concurrent."""
+    return ("hourly",) if product.hourly else WORKBOOK_MODELS
 
 
 def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
@@ -197,7 +204,8 @@ def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
             fmt=formats.get(f.kind),
             unit=f.unit,
             note=note,
-            options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
+            options=(models_of(ctx.scenario.products[0]) if f.key == "license_model" else f.choices)
+            or None,
             limit=f.limit,
             maximum=grid.get(f.key),
             text=f.kind == "zone",
@@ -259,6 +267,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                     "prepay": "PrepayRate",
                     "overage": "OverageRate",
                     "month_to_month": "MonthToMonthRate",
+                    "hourly": "HourlyRate",
                     "label": BY_KEY[p.license].label,
                 }
             )
@@ -270,6 +279,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             "prepay": "PrepayRate" + n,
             "overage": "OverageRate" + n,
             "month_to_month": "MonthToMonthRate" + n,
+            "hourly": "HourlyRate" + n,
             "label": BY_KEY[p.license].label,
         }
         w.add(
@@ -283,9 +293,13 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             names["model"],
             f"License line {i + 1}: model",
             p.license_model,
-            options=WORKBOOK_MODELS,
+            options=models_of(p),
             note="Communicate and Collaborate are always named.",
         )
+        if p.hourly:  # billable hours x the hourly rate, in arrears: no commitment, no prepay
+            _hourly_inputs(ctx, w, p, names, i)
+            ctx.product_names.append(names)
+            continue
         w.add(
             names["committed"],
             f"License line {i + 1}: committed users",
@@ -465,6 +479,36 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
         "Valid until",
         '"a date on or after the issue date"',
         kind="date",
+    )
+
+
+def _hourly_inputs(ctx: Ctx, w: _InputWriter, p, names: dict[str, str], i: int) -> None:
+    """A further hourly line's rates (docs/rules.md#hourly-licensing); its committed users,
+    prepay and overage rates are fixed at 0 (an hourly line has none)."""
+    for key in ("committed", "prepay", "overage"):
+        names[key] = "0"
+    w.add(
+        names["hourly"],
+        f"License line {i + 1}: hourly rate",
+        p.hourly_rate or 0,
+        fmt=ctx.rate,
+        limit="price",
+        unit="per billable hour",
+        note="Rate per billable hour (logged-in hours per period, rounded up), in arrears.",
+    )
+    mrow = w.row
+    w.add(
+        names["month_to_month"],
+        f"License line {i + 1}: month-to-month rate",
+        "" if p.month_to_month_rate is None else p.month_to_month_rate,
+        fmt=ctx.rate,
+        limit="price",
+        unit="per billable hour",
+        blank=True,
+        note="Rate per billable hour after the term (docs/rules.md#month-to-month).",
+    )
+    _month_to_month_rule(
+        w, mrow, names["month_to_month"], f"License line {i + 1}: month-to-month rate"
     )
 
 

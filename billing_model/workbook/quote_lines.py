@@ -53,6 +53,7 @@ _UNITS = {
     "ramp": "per user per month",
     "overage": "per user per month",
     "month_to_month": "per user per month",
+    "hourly": "per billable hour",
     "telephony": "per month",
     "ivr_minutes": "per minute",
     "api_requests": "per request",
@@ -65,6 +66,7 @@ _BILLING = {
     "ramp": "monthly in arrears",
     "overage": "monthly in arrears",
     "month_to_month": "monthly in arrears",
+    "hourly": "monthly in arrears",
     "telephony": "monthly in arrears",
     "ivr_minutes": "monthly in arrears",
     "api_requests": "monthly in arrears",
@@ -77,7 +79,18 @@ _GROUP_KIND = {
     "ramp": "ramp",
     "overage": "overage",
     "month_to_month": "month_to_month",
+    "hourly": "hourly",
 }
+
+
+#: a price-summary candidate's figures (helper columns ``vc + 2`` on) and its helper columns
+_FIGURES = ("qty", "price", "unit", "billing", "monthly", "year", "total")
+_CANDIDATE_COLUMNS = (
+    *("Type", "Label", "Quantity", "Unit price", "Unit", "Billing", "Monthly", "First year"),
+    *("Contract total", "Visible", "Count"),
+)
+#: the kinds of a license line's rows
+_PRODUCT_KINDS = ("committed", "ramp", "overage", "month_to_month", "hourly")
 
 
 def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str, order: int) -> int:
@@ -94,8 +107,16 @@ def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str, o
     )
 
 
-def _grid_rows(invoices: Sheet) -> tuple[int, int, list[tuple[str, int | None, int]]]:
-    """First and last row of the Invoices grid and each row's (kind, period, order)."""
+def _grid_rows(
+    invoices: Sheet, products: tuple = ()
+) -> tuple[int, int, list[tuple[str, int | None, int]]]:
+    """First and last row of the Invoices grid and each row's (kind, period, order); a
+    license line's rows are ordered by its index in ``products``, as the engine's lines (an
+    hourly line has hourly rows, the others ramp, prepay and overage rows)."""
+    lines = {
+        kind: [j for j, p in enumerate(products) if p.hourly == (kind == "hourly")]
+        for kind in ("ramp", "prepay", "overage", "hourly")
+    }
     table = next(t for t in invoices.tables if t.name == "InvoiceLines")
     kind_col = INVOICE_COLUMNS.index("Kind") + 1
     k_col = INVOICE_COLUMNS.index("Period k") + 1
@@ -106,7 +127,7 @@ def _grid_rows(invoices: Sheet) -> tuple[int, int, list[tuple[str, int | None, i
         k = invoices.value(r, k_col)
         order = seen.get((kind, k), 0)
         seen[(kind, k)] = order + 1
-        rows.append((kind, k, order))
+        rows.append((kind, k, lines[kind][order] if kind in lines else order))
     return table.first_row + 1, table.last_row, rows
 
 
@@ -157,6 +178,16 @@ _PRODUCT_ROWS = (
     ),
 )
 
+#: an hourly line's rows (docs/rules.md#hourly-licensing: no commitment, no ramp of its own)
+_HOURLY_ROWS = (
+    ("hourly", '" billable hours (estimate)"', " billable hours (estimate)"),
+    (
+        "month_to_month",
+        '" billable hours, month to month after the term (estimate)"',
+        " billable hours, month to month after the term (estimate)",
+    ),
+)
+
 
 def _fixed(type_: str, text: str, section: str = "") -> _Row:
     """A row whose label is a fixed text (a subtotal, a total, a usage line)."""
@@ -172,7 +203,7 @@ def _candidates(ctx: Ctx) -> list[_Row]:
     for i, (p, names) in enumerate(zip(s.products, ctx.product_names, strict=True)):
         label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
         shown = f"{BY_KEY[p.license].label} {p.license_model}"
-        for kind, formula, text in _PRODUCT_ROWS:
+        for kind, formula, text in _HOURLY_ROWS if p.hourly else _PRODUCT_ROWS:
             text = shown + text.format(months=months)
             rows.append(_Row("item", f"={label}&{formula}", text, kind, i, "recurring"))
     rows.append(
@@ -266,7 +297,7 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
     s, book = ctx.scenario, ctx.book
     c = s.contract
     n = len(lines)
-    first, last, grid = _grid_rows(invoices)
+    first, last, grid = _grid_rows(invoices, s.products)
     capacity = len(grid)
     col = {h: INVOICE_COLUMNS.index(h) + 1 for h in INVOICE_COLUMNS}
     partner = c.partner
@@ -350,24 +381,7 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
     v_first, v_last = 2, 1 + len(candidates)
     vc = 10  # first column: type, label, qty, price, unit, billing, monthly, year, total,
     #          visible, running count
-    header(
-        helper,
-        1,
-        vc,
-        [
-            "Type",
-            "Label",
-            "Quantity",
-            "Unit price",
-            "Unit",
-            "Billing",
-            "Monthly",
-            "First year",
-            "Contract total",
-            "Visible",
-            "Count",
-        ],
-    )
+    header(helper, 1, vc, list(_CANDIDATE_COLUMNS))
 
     def vref(c_off: int, r1: int = v_first, r2: int = v_last) -> str:
         return ref(helper, r1, vc + c_off, r2)
@@ -385,16 +399,7 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
             helper.put(r, vc + 1, row.label, result=row.label_result)
         else:
             helper.text(r, vc + 1, row.label)
-        fig: dict = {
-            "qty": "",
-            "price": "",
-            "unit": "",
-            "billing": "",
-            "monthly": "",
-            "year": "",
-            "total": "",
-            "visible": 0,
-        }
+        fig: dict = {**dict.fromkeys(_FIGURES, ""), "visible": 0}
         if row.type == "item":
             g = v + 1
             e = engine.get(
@@ -414,7 +419,8 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
                 else Decimal(0)
             )
             e_monthly = _round(e["amount"] / lines_g, cur) if lines_g else Decimal(0)
-            unit = _UNITS[row.kind]
+            hourly = row.kind in _PRODUCT_KINDS and s.products[row.index].hourly
+            unit = _UNITS["hourly" if hourly else row.kind]
             billing: str | tuple[str, str] = _BILLING.get(row.kind, "")
             price: str
             e_price: Decimal | int | str | None
@@ -426,6 +432,9 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
             elif row.kind == "overage":
                 price = ctx.product_names[row.index]["overage"]
                 e_price = s.products[row.index].overage_rate or 0
+            elif row.kind == "hourly":
+                price = ctx.product_names[row.index]["hourly"]
+                e_price = s.products[row.index].hourly_rate or 0
             elif row.kind == "month_to_month":
                 price = ctx.product_names[row.index]["month_to_month"]
                 e_price = s.products[row.index].month_to_month_rate or 0

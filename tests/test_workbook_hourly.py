@@ -1,0 +1,170 @@
+"""Hourly lines in the workbook (issue #19, its last gap; docs/workbooks.md#hourly-lines).
+
+An ``hourly`` license line bills each period's billable hours x ``hourly_rate`` in arrears
+(docs/rules.md#hourly-licensing). The workbook holds the hours per period as input cells of
+the Usage sheet, and its Invoices grid, recalculated in LibreOffice, must bill exactly the
+engine's schedule: for the scenario as built and after a user types other hours over a cell.
+Workbooks come from the session's shared store (``tests/workbooks.py``); the structural tests
+read the layout only.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+
+import pytest
+
+from billing_model.core.invoices import grand_total, invoice_schedule
+from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.workbook import SCENARIOS_DIR, build_layout
+from tests import workbooks
+from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines
+
+D = Decimal
+
+#: a named Communicate line first, the hourly PureCloud 2 line second (its grid rows are
+#: ordered after the named line's, as the engine orders them), ramp periods not charged, two
+#: months to month after the term
+SECOND_LINE = {
+    "contract": {
+        "order_date": "2026-01-31",
+        "license": "communicate",
+        "committed_users": 20,
+        "prepay_rate": 150,
+        "overage_rate": 170,
+        "ramp_months": 2,
+        "ramp_policy": "no-software-charges",
+        "term_months": 3,
+        "months_after_term": 2,
+        "month_to_month_rate": 180,
+        "api_overage_rate": D("0.0001"),
+    },
+    "product": [
+        {
+            "license": "pc2",
+            "license_model": "hourly",
+            "hourly_rate": D("0.95"),
+            "month_to_month_rate": D("1.05"),
+        }
+    ],
+    "usage": {
+        "users": {"communicate": [5, 12, 20, 24, 19, 22, 18]},
+        "hours": {"pc2": [100.5, 220, 3100.25, 2999, 3333.01, 1500, 0]},
+        "api_requests": [0, 0, 9_000_000, 0, 0, 0, 0],
+    },
+}
+
+EXAMPLE = workbooks.example("hourly_contract")
+SECOND = workbooks.scenario(
+    "hourly-second-line", lambda: scenario_from_mapping(SECOND_LINE, name="hourly-second-line")
+)
+#: the user types other hours: period 0 (the ramp) 0 hours, period 2 5,000 hours (the Usage
+#: sheet's first org column, D, holds the pc2 hours; row 5 is period 0)
+EDITED = workbooks.edited("hourly-hours-typed", EXAMPLE, {"Usage!D5": 0, "Usage!D7": 5000})
+
+
+def _example_data() -> dict:
+    with open(SCENARIOS_DIR / "hourly_contract.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def _edited_scenario():
+    """The engine's scenario for the edited workbook: the same hours typed into the file."""
+    data = _example_data()
+    hours = data["usage"]["hours"]["pc2"]
+    hours[0], hours[2] = 0, 5000
+    return scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="hourly_contract")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("case", "make"),
+    [
+        (EXAMPLE, lambda: load_scenario(SCENARIOS_DIR / "hourly_contract.toml")),
+        (SECOND, lambda: scenario_from_mapping(SECOND_LINE, name="hourly-second-line")),
+        (EDITED, _edited_scenario),
+    ],
+    ids=["example", "second-line", "hours-typed"],
+)
+def test_the_recalculated_grid_bills_the_engines_schedule(workbook_store, soffice, case, make):
+    scenario = make()
+    wb = workbook_store.book(case)
+    lines = workbook_lines(wb)
+    assert lines == engine_lines(scenario)
+    assert any("billable hours" in line[2] for line in lines)
+    assert error_cells(wb) == []
+    assert money(named(wb, "InvoiceTotal")) == grand_total(invoice_schedule(scenario))
+
+
+def test_the_edit_changes_what_is_billed():
+    """The edited case checks something: its engine schedule is not the example's."""
+    example = load_scenario(SCENARIOS_DIR / "hourly_contract.toml")
+    assert engine_lines(_edited_scenario()) != engine_lines(example)
+
+
+@pytest.mark.libreoffice
+def test_the_quote_lists_the_hourly_line_at_the_engines_average(workbook_store, soffice):
+    scenario = load_scenario(SCENARIOS_DIR / "hourly_contract.toml")
+    wb = workbook_store.book(EXAMPLE)
+    rows = [
+        [c.value for c in row[:8]]
+        for row in wb["Quote"].iter_rows(min_row=14, max_row=40)
+        if isinstance(row[0].value, str) and "billable hours (estimate)" in row[0].value
+    ]
+    hourly = [
+        line for line in invoice_schedule(scenario).itertuples() if "logged in" in line.description
+    ]
+    average = sum(D(repr(h.quantity)) for h in hourly) / len(hourly)
+    total = sum(h.amount for h in hourly)
+    assert len(rows) == 1
+    label, qty, price, unit, billing, _monthly, _year, contract_total = rows[0]
+    assert label == "PureCloud 2 / CX 2 hourly billable hours (estimate)"
+    assert (unit, billing) == ("per billable hour", "monthly in arrears")
+    assert qty == pytest.approx(float(average.quantize(D("0.01"))))
+    assert price == pytest.approx(1.10)
+    assert money(contract_total) == total
+
+
+@pytest.mark.libreoffice
+def test_stored_values_equal_the_recalculation(workbook_store, soffice):
+    """Every formula's stored value (the engine's) is what LibreOffice computes."""
+    layout = workbook_store.layout(SECOND)
+    stored = workbook_store.book(SECOND, recalculated=False)
+    computed = workbook_store.book(SECOND)
+    wrong = []
+    for sheet in layout.sheets:
+        for (r, c), cell in sheet.cells.items():
+            if cell.formula is None:
+                continue
+            mine, theirs = (
+                stored[sheet.name].cell(r, c).value,
+                computed[sheet.name].cell(r, c).value,
+            )
+            if isinstance(theirs, int | float) and not isinstance(theirs, bool):
+                same = isinstance(mine, int | float) and abs(mine - theirs) < 1e-6
+            else:
+                same = (mine or "") == (theirs or "")
+            if not same:
+                wrong.append((sheet.name, r, c, mine, theirs))
+    assert wrong == []
+
+
+def test_the_hours_are_input_cells_and_the_line_stays_hourly():
+    book = build_layout(load_scenario(SCENARIOS_DIR / "hourly_contract.toml"))
+    usage = book.sheet("Usage")
+    assert usage.value(4, 4) == "production pc2 hours"
+    assert usage.cells[(5, 4)].style == "input" and usage.value(5, 4) == 2211  # 2210.5 rounded up
+    inputs = book.sheet("Inputs")
+    row = int(book.names["LicenseModel"].rsplit("$", 1)[1])
+    (check,) = [v for v in inputs.validations if v.cells == f"B{row}"]
+    assert tuple(check.options) == ("hourly",)
+    kinds = {cell.value for (r, c), cell in book.sheet("Invoices").cells.items() if c == 12}
+    assert {"hourly", "month_to_month", "prepay"} <= kinds
+
+
+def test_a_scenario_without_hourly_lines_builds_no_hourly_row():
+    book = build_layout(load_scenario(SCENARIOS_DIR / "basic_contract.toml"))
+    kinds = {cell.value for (r, c), cell in book.sheet("Invoices").cells.items() if c == 12}
+    assert "hourly" not in kinds
+    assert not any(name.startswith("HourlyRate_") for name in book.names)
