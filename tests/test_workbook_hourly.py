@@ -10,11 +10,13 @@ read the layout only.
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from decimal import Decimal
 
 import pytest
 
+from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
@@ -53,9 +55,37 @@ SECOND_LINE = {
         "hours": {"pc2": [100.5, 220, 3100.25, 2999, 3333.01, 1500, 0]},
         "api_requests": [0, 0, 9_000_000, 0, 0, 0, 0],
     },
+    # a variant of a workbook with a further hourly line: its grid reads the line's fixed 0s
+    "variant": [{"name": "ramp on actual usage", "ramp_policy": "actual-usage"}],
+}
+
+#: a named base whose [[variant]] bills the same license hourly: the license's users and its
+#: logged-in hours are both given, each line bills the list of its model (issue #19, item 4)
+SWITCH = {
+    "contract": {
+        "order_date": "2026-01-15",
+        "license": "pc2",
+        "committed_users": 10,
+        "prepay_rate": 110,
+        "overage_rate": 125,
+        "ramp_months": 1,
+        "term_months": 3,
+        "ivr_overage_rate": D("0.01"),
+    },
+    "usage": {
+        "users": [8, 12, 10, 11],
+        "hours": [900.5, 1500, 1200.25, 1300],
+        "ivr_minutes": [20_000, 40_000, 30_000, 31_000],
+    },
+    "variant": [
+        {"name": "hourly", "license_model": "hourly", "hourly_rate": 0.95, "committed_users": 0}
+    ],
 }
 
 EXAMPLE = workbooks.example("hourly_contract")
+SWITCHED = workbooks.scenario(
+    "hourly-variant-switch", lambda: scenario_from_mapping(SWITCH, name="hourly-variant-switch")
+)
 SECOND = workbooks.scenario(
     "hourly-second-line", lambda: scenario_from_mapping(SECOND_LINE, name="hourly-second-line")
 )
@@ -95,6 +125,68 @@ def test_the_recalculated_grid_bills_the_engines_schedule(workbook_store, soffic
     assert any("billable hours" in line[2] for line in lines)
     assert error_cells(wb) == []
     assert money(named(wb, "InvoiceTotal")) == grand_total(invoice_schedule(scenario))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize(
+    ("case", "data"), [(SECOND, SECOND_LINE), (SWITCHED, SWITCH)], ids=["second-line", "switch"]
+)
+def test_each_variants_grid_bills_the_engines_schedule(workbook_store, soffice, case, data):
+    scenario = scenario_from_mapping(data, name=case.name)
+    wb = workbook_store.book(case)
+    assert workbook_lines(wb) == engine_lines(scenario)
+    for j, (_name, variant) in enumerate(scenario.variants()[1:], start=1):
+        lines = workbook_lines(wb, f"V{j} invoices", f"V{j}_InvoiceLines")
+        assert lines == engine_lines(variant)
+    assert error_cells(wb) == []
+
+
+def test_a_variant_switching_to_hourly_reads_the_licenses_hours():
+    base = scenario_from_mapping(SWITCH, name="switch")
+    hourly = base.variant("hourly")
+    assert base.users("pc2").tolist() == [8, 12, 10, 11]
+    assert hourly.users("pc2").tolist() == [901, 1500, 1201, 1300]  # rounded up per period
+    descriptions = set(invoice_schedule(hourly)["description"])
+    assert "PureCloud 2 / CX 2 hourly: billable hours (logged in, rounded up)" in descriptions
+    assert not any("prepay" in d for d in descriptions)
+
+
+def test_the_cli_bills_the_hourly_variant(tmp_path, capsys):
+    from billing_model.cli import main
+
+    path = tmp_path / "switch.toml"
+    path.write_text(_toml(SWITCH))
+    assert main(["invoices", str(path), "--variant", "hourly", "--format", "csv"]) == 0
+    rows = list(csv.reader(capsys.readouterr().out.splitlines()))
+    assert [row[6:9] for row in rows if "billable hours" in row[2]] == [
+        ["901", "0.95", "855.95"],
+        ["1500", "0.95", "1425.00"],
+        ["1201", "0.95", "1140.95"],
+        ["1300", "0.95", "1235.00"],
+    ]
+
+
+def test_hours_alone_for_a_named_line_are_still_refused():
+    data = {**SWITCH, "usage": {"hours": SWITCH["usage"]["hours"]}, "variant": []}
+    with pytest.raises(BillingInputError, match=r"usage.hours: pc2 is billed named; accepted"):
+        scenario_from_mapping(data, name="named-hours")
+
+
+def _toml(data: dict) -> str:
+    """The scenario tables as TOML text (plain values only)."""
+
+    def value(v) -> str:
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, str):
+            return f'"{v}"'
+        return str(v)
+
+    text = ["[contract]", *(f"{k} = {value(v)}" for k, v in data["contract"].items())]
+    text += ["", "[usage]", *(f"{k} = {value(v)}" for k, v in data["usage"].items())]
+    for variant in data["variant"]:
+        text += ["", "[[variant]]", *(f"{k} = {value(v)}" for k, v in variant.items())]
+    return "\n".join(text) + "\n"
 
 
 def test_the_edit_changes_what_is_billed():

@@ -90,23 +90,6 @@ def check_variants(scenario: Scenario) -> None:
 MAX_WORKBOOK_MINOR_UNITS = 10**13
 
 
-def check_hourly(scenario: Scenario) -> None:
-    """Refuse, in one line, a variant whose license line is hourly where the base's is not (or
-    the other way round): the variant's grid rows and usage column would bill hours where the
-    base holds users (``billing-model invoices`` bills it, docs/rules.md#hourly-licensing)."""
-    label = scenario.source.name if scenario.source is not None else scenario.name
-    base = {p.license: p.hourly for p in scenario.products}
-    for name, each in scenario.variants()[1:]:
-        for p in each.products:
-            if p.hourly != base.get(p.license, p.hourly):
-                raise BillingInputError(
-                    f"{label} (variant {name!r}): license_model {p.license_model!r} for "
-                    f"{p.license}: the workbook's variants keep each line's hourly or per-user "
-                    "billing of the base; accepted: the base's model "
-                    "(`billing-model invoices` bills the variant)"
-                )
-
-
 def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
     """Refuse, before any work, a scenario (or a variant) whose contract value a spreadsheet
     cannot add up to the cent: the workbook and the quote would show other figures than
@@ -165,7 +148,6 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """
     if variants is None:
         check_variants(scenario)
-    check_hourly(scenario)
     check_amounts(scenario, variants)
     currency = scenario.contract.currency
     quote = scenario.quote
