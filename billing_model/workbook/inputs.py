@@ -7,6 +7,10 @@ what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMo
 so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
 ``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
 
+The rows are written by :class:`~billing_model.workbook.input_writer.InputWriter` (with the check
+formulas the Variant inputs sheet shares); the storage forecast's section is
+:mod:`billing_model.workbook.storage_inputs`.
+
 A value forced past the validation (typed with validation off, pasted, set by a formula) makes
 ``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
 too, never a silently wrong figure.
@@ -14,163 +18,23 @@ too, never a silently wrong figure.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ..core.licenses import BY_KEY, LICENSE_KEYS
-from ..core.limits import LIMITS, Bound, Limit
 from ..core.money import minor_units
-from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
+from ..core.schema import CONTRACT_FIELDS
 from ..formulas import money as fm
-from ..formulas import storage as fs
-from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
-from .layout import Sheet, Validation, a1, ref
-from .storage import storage_rate_input, workbook_settings
-
-#: the license models a named or concurrent line can switch to in the workbook; an hourly line
-#: stays hourly (its grid rows bill hours, not users: :func:`models_of`)
-WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
-
-
-def models_of(product) -> tuple[str, ...]:
-    """The choices of a license line's model input: an hourly line's grid rows and usage
-    column hold hours, so it keeps ``hourly``; the others switch between named and
-    concurrent."""
-    return ("hourly",) if product.hourly else WORKBOOK_MODELS
+from .context import DATE, INT, NUM, Ctx, header, title
+from .input_writer import (
+    InputWriter,
+    models_of,
+    one_of,
+    quoted,
+)
+from .layout import Sheet, Validation, a1
+from .storage import storage_rate_input
+from .storage_inputs import storage_inputs
 
 
-def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
-    """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
-    ``blank``: an empty cell is accepted too), the check a forced value fails. Text in the cell
-    makes it FALSE, never an error (IF tests ISNUMBER first)."""
-    top = limit.capped(maximum)
-    test = f"{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
-    test += f",INT({cell})={cell}" if limit.kind in ("whole", "date") else ""
-    test = f"IF(ISNUMBER({cell}),AND({test}),FALSE)"
-    return f'OR({cell}="",{test})' if blank else test
-
-
-def one_of(cell: str, options: tuple[str, ...]) -> str:
-    """A formula true when ``cell`` is one of ``options`` (as the formulas' MATCH finds it)."""
-    return f"ISNUMBER(MATCH({cell},{{{','.join(_quoted(o) for o in options)}}},0))"
-
-
-def _quoted(text: str) -> str:
-    return '"' + str(text).replace('"', '""') + '"'
-
-
-def shown(cell: str, kind: str | None = None) -> str:
-    """A formula showing the value of ``cell`` in a message: a date as yyyy-mm-dd, text in
-    quotes, ``empty``."""
-    number = f'TEXT({cell},"yyyy-mm-dd")' if kind == "date" else f'""&{cell}'
-    return f'IF(ISNUMBER({cell}),{number},IF({cell}="","empty","\'"&{cell}&"\'"))'
-
-
-def _bound(value: Bound) -> float | str:
-    """A validation bound: dates as ``DATE(y,m,d)`` (no serial-number epoch to get wrong)."""
-    if isinstance(value, dt.date):
-        return f"DATE({value.year},{value.month},{value.day})"
-    return float(value)
-
-
-def validation(cell: str, limit: Limit, prompt: str, maximum: float | None = None) -> Validation:
-    """The data validation of one input from its limit (``maximum`` narrows it)."""
-    top = limit.capped(maximum)
-    shown = (
-        limit
-        if maximum is None
-        else Limit(
-            limit.key, limit.kind, limit.minimum, top, limit.default, limit.unit, limit.source
-        )
-    )
-    return Validation(
-        cell,
-        kind=limit.kind,
-        minimum=_bound(limit.minimum),
-        maximum=_bound(top),
-        prompt=prompt,
-        error=f"Accepted: {shown.accepted()}.",
-    )
-
-
-class _InputWriter:
-    def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
-        self.ctx, self.sheet, self.row = ctx, sheet, row
-        #: row -> [(check formula, message formula)]: what each input's status cell tests
-        self.checks: dict[int, list[tuple[str, str]]] = {}
-
-    def section(self, title: str) -> None:
-        self.row += 1
-        self.sheet.text(self.row, 1, title, style="subtitle")
-        self.row += 1
-
-    def rule(
-        self, row: int, check: str, label: str, accepted: str, *, kind: str | None = None
-    ) -> None:
-        """A check of the input in ``row``: ``check`` is a formula true when it is accepted;
-        the status beside it says ``label: <value> is not accepted; accepted: <accepted>``
-        (``accepted``: a formula giving text)."""
-        cell = a1(row, 2)
-        message = (
-            f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "&{accepted}'
-        )
-        self.checks.setdefault(row, []).append((check, message))
-
-    def add(
-        self,
-        name: str | None,
-        label: str,
-        value,
-        *,
-        fmt: str | None = None,
-        unit: str = "",
-        note: str = "",
-        options: tuple[str, ...] | None = None,
-        limit: str | None = None,
-        maximum: float | None = None,
-        text: bool = False,
-        calc: bool = False,
-        blank: bool = False,
-        result=None,
-    ) -> str:
-        """``result``: a calculated input's value as the engines compute it."""
-        sheet, row = self.sheet, self.row
-        sheet.text(row, 1, label, style="label")
-        if calc:
-            sheet.put(row, 2, value, style="calc", fmt=fmt, result=result)
-        elif text or isinstance(value, str) and not str(value).startswith("="):
-            sheet.text(row, 2, value, style="input", comment=note or None)
-        else:
-            sheet.put(row, 2, num(value), style="input", fmt=fmt, comment=note or None)
-        sheet.text(row, 3, unit, style="intro")
-        sheet.text(row, 4, note, style="note")
-        cell = a1(row, 2, absolute=False)
-        if options:
-            sheet.validations.append(
-                Validation(cell, options=options, prompt=note, error="Pick a value from the list.")
-            )
-            self.rule(
-                row, one_of(a1(row, 2), options), label, _quoted("one of " + ", ".join(options))
-            )
-        elif limit:
-            sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
-            top = LIMITS[limit].capped(maximum)
-            accepted = Limit(
-                limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "", ""
-            ).accepted() + (" or empty" if blank else "")
-            self.rule(
-                row,
-                in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank),
-                label,
-                _quoted(accepted),
-                kind=LIMITS[limit].kind,
-            )
-        self.row += 1
-        if name:
-            self.ctx.book.name(name, sheet, row, 2)
-        return name or ref(sheet, row, 2)
-
-
-def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
     """One input per contract field, in the schema's order: its defined name, label, unit,
     note, and its validation and check from its choices or range (core/schema.py)."""
     c = ctx.scenario.contract
@@ -223,7 +87,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         "(Formulas > Name Manager) make the formulas readable.",
     )
     sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
-    w = _InputWriter(ctx, sheet, 3)
+    w = InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
     w.section("Contract")
@@ -352,7 +216,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         )
         w.row += 1
 
-    _storage_inputs(ctx, w)
+    storage_inputs(ctx, w)
 
     w.section("One-time charges and hardware")
     if not s.one_time and not s.hardware:
@@ -447,7 +311,7 @@ QUOTE_INPUTS = (
 )
 
 
-def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _quote_inputs(ctx: Ctx, w: InputWriter) -> None:
     """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
     q = ctx.scenario.quote
     assert q is not None, "quote inputs need the scenario's [quote] table"
@@ -482,7 +346,7 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     )
 
 
-def _hourly_inputs(ctx: Ctx, w: _InputWriter, p, names: dict[str, str], i: int) -> None:
+def _hourly_inputs(ctx: Ctx, w: InputWriter, p, names: dict[str, str], i: int) -> None:
     """A further hourly line's rates (docs/rules.md#hourly-licensing); its committed users,
     prepay and overage rates are fixed at 0 (an hourly line has none)."""
     for key in ("committed", "prepay", "overage"):
@@ -512,7 +376,7 @@ def _hourly_inputs(ctx: Ctx, w: _InputWriter, p, names: dict[str, str], i: int) 
     )
 
 
-def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
+def _month_to_month_rule(w: InputWriter, row: int, name: str, label: str) -> None:
     """The loader's rule: a direct contract with months after the term needs the rate."""
     w.rule(
         row,
@@ -522,7 +386,7 @@ def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> No
     )
 
 
-def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
+def _ship_date_rule(w: InputWriter, row: int, label: str) -> None:
     """A hardware ship date: from the order date to the last billed day (the
     loader's rule), as a data validation and a check."""
     cell = a1(row, 2)
@@ -547,7 +411,7 @@ def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
     )
 
 
-def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
+def _model_rules(ctx: Ctx, w: InputWriter) -> None:
     """The concurrent model is for PureCloud 1-3 only (the loader's rule), on each model row."""
     concurrent = tuple(key for key in LICENSE_KEYS if BY_KEY[key].concurrent)
     for names in ctx.product_names:
@@ -560,7 +424,7 @@ def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
         )
 
 
-def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
+def _checks(ctx: Ctx, w: InputWriter, row: int) -> None:
     """Beside each checked input its status (column E: empty, or what is wrong and what is
     accepted); ``InputsOK`` (no status set, ramp + term within the grids), ``InputsProblem``
     (the first status set, top to bottom) and ``Periods`` (ramp + term): a value forced past
@@ -574,7 +438,7 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     rows = sorted(w.checks)
     for i, r in enumerate(rows):
         status = '""'
-        fallback = _quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
+        fallback = quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
         for check, message in reversed(w.checks[r]):
             status = f"IF(IFERROR({check},FALSE),{status},IFERROR({message},{fallback}))"
         sheet.put(r, 5, "=" + status, style="bad", result="")
@@ -633,165 +497,3 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
     w.row = end
     sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
-
-
-def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
-    st = ctx.scenario.storage
-    settings = workbook_settings(ctx)
-    w.section(
-        "Storage forecast"
-        + ("" if st is not None else " (what-if: the scenario has no [storage] table)")
-    )
-    calls = 0 if st is None else st.calls_per_month
-    per_period = isinstance(calls, tuple)
-    w.add(
-        "CallsPerMonth",
-        "Calls per month",
-        calls[0] if isinstance(calls, tuple) else calls,
-        fmt=INT,
-        unit="calls",
-        limit="calls_per_month",
-        note=(
-            "Recorded-call volume per period. The scenario gives one value per period: "
-            "edit them in the Storage sheet's 'calls' column (this is the first)."
-            if per_period
-            else "Recorded-call volume per billing period."
-        ),
-    )
-    w.add(
-        "AvgMinutes",
-        "Average call minutes",
-        0 if st is None else st.avg_minutes,
-        fmt=NUM,
-        unit="minutes",
-        limit="avg_minutes",
-        note="Average call duration.",
-    )
-    w.add(
-        "RetentionDays",
-        "Retention",
-        0 if st is None else st.retention_days,
-        fmt=INT,
-        unit="days",
-        limit="retention_days",
-        note="Days a call's audio is kept, the day of the call included. Data may stay for the "
-        "term of the agreement (FAQ).",
-    )
-    w.add(
-        "RecordedShare",
-        "Recorded share",
-        1 if st is None else st.recorded_share,
-        fmt=PCT,
-        unit="share",
-        limit="recorded_share",
-        note="Share of calls recorded.",
-    )
-    w.add(
-        "AudioMBPerMinute",
-        "Audio MB per minute",
-        LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="audio_mb_per_minute",
-        note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
-        "Override with your measured size.",
-    )
-    w.add(
-        "ScreenShare",
-        "Screen-recorded share",
-        0 if st is None else st.screen_share,
-        fmt=PCT,
-        unit="share",
-        limit="screen_share",
-        note="Share of calls with a screen recording.",
-    )
-    w.add(
-        "ScreenMBPerMinute",
-        "Screen MB per minute",
-        LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="screen_mb_per_minute",
-        note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 MB/minute.",
-    )
-    screen_days = None if st is None else st.screen_retention_days
-    screen_row = w.row
-    w.add(
-        "ScreenRetentionDays",
-        "Screen retention",
-        "" if screen_days is None else screen_days,
-        fmt=INT,
-        unit="days (blank = as audio)",
-        limit="screen_retention_days",
-        blank=True,
-        note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
-        "blank keeps them as long as the audio.",
-    )
-    archive = None if st is None else st.archive_after_days
-    w.add(
-        "ArchiveAfterDays",
-        "Archive after",
-        "" if archive is None else archive,
-        fmt=INT,
-        unit="days (blank = never)",
-        limit="archive_after_days",
-        blank=True,
-        note="Archived recordings do not count against the allowance (FAQ).",
-    )
-    w.add(
-        "AudioGBPerCall",
-        "Audio GB per call",
-        "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
-        fmt="0.000000",
-        unit="calculated",
-        note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).",
-        calc=True,
-        result=settings.audio_gb_per_call,
-    )
-    w.add(
-        "ScreenGBPerCall",
-        "Screen GB per call",
-        "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
-        fmt="0.000000",
-        unit="calculated",
-        note="screen share x minutes x MB/minute / 1000.",
-        calc=True,
-        result=settings.screen_gb_per_call,
-    )
-    w.add(
-        "AudioLifeDays",
-        "Audio counted for",
-        "=" + fs.audio_life_days(),
-        fmt=INT,
-        unit="days",
-        note="Retention, or until archived.",
-        calc=True,
-        result=settings.audio_life_days,
-    )
-    w.add(
-        "ScreenLifeDays",
-        "Screen counted for",
-        "=" + fs.screen_life_days(),
-        fmt=INT,
-        unit="days",
-        note="Screen retention (or audio's), or until archived.",
-        calc=True,
-        result=settings.screen_life_days,
-    )
-    # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
-    cap = LIMITS["screen_retention_days"].whole("maximum")
-    w.rule(
-        screen_row,
-        f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
-        "Screen retention",
-        f'"{cap} days or fewer: blank keeps screen recordings as long as '
-        f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"',
-    )
-    w.add(
-        "StorageBilled",
-        "Storage forecast billed",
-        "yes" if st is not None else "no",
-        options=("yes", "no"),
-        note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "
-        "the measured storage_gb of the Usage sheet (if any) is billed.",
-    )

@@ -48,7 +48,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import WORKBOOK_MODELS, in_range, models_of, one_of, validation
+from .input_writer import WORKBOOK_MODELS, in_range, models_of, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
