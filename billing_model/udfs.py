@@ -229,7 +229,7 @@ def BM_INVOICE_SCHEDULE(
      "overage, hourly, month to month and telephony in arrears.")
     model = cells.read_text(license_model, "license_model", DEFAULTS["license_model"])
     hourly = model.strip().lower() == "hourly"  # users holds hours; no prepay needed
-    with cells.argument_names():
+    with cells.argument_names({"hours": "users"} if hourly else None):
         schedule = schedule_from_values(
             cells.read_date(order_date),
             cells.read_whole(committed_users, "committed_users", 0 if hourly else None),
