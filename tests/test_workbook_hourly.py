@@ -266,3 +266,28 @@ def test_a_scenario_without_hourly_lines_builds_no_hourly_row():
     kinds = {cell.value for (r, c), cell in book.sheet("Invoices").cells.items() if c == 12}
     assert "hourly" not in kinds
     assert not any(name.startswith("HourlyRate_") for name in book.names)
+
+
+def test_hours_from_sessions_are_the_usage_sheets_input_cells():
+    """An hourly line counted from sessions: each org's column holds the usage engine's
+    billable hours per period as input cells (no named/concurrent switch beside it)."""
+    data = {
+        "contract": {
+            "order_date": "2026-03-01",
+            "license": "pc2",
+            "license_model": "hourly",
+            "hourly_rate": D("0.9"),
+            "term_months": 2,
+        },
+        "product": [{"license": "communicate", "committed_users": 2, "prepay_rate": 25}],
+        "usage": {"sessions": "sample_sessions.csv", "after_data": "repeat-last"},
+    }
+    scenario = scenario_from_mapping(data, base_dir=SCENARIOS_DIR, name="sessions-hourly")
+    usage = build_layout(scenario).sheet("Usage")
+    heads = {cell.value: c for (r, c), cell in usage.cells.items() if r == 4}
+    columns = [c for head, c in heads.items() if str(head).endswith(" pc2 hours")]
+    assert len(columns) == len([o for o in scenario.orgs if "pc2" in o.users]) >= 1
+    assert not any("(sessions)" in str(head) and "pc2" in str(head) for head in heads)
+    per_period = [sum(usage.value(5 + k, c) for c in columns) for k in range(scenario.periods)]
+    assert per_period == scenario.users("pc2").tolist()
+    assert all(usage.cells[(5, c)].style == "input" for c in columns)
