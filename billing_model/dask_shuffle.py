@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .core.sessions import Chunk, Sessions
-from .core.usage import UsagePartial, Window, partial_usage
+from .core.usage_partial import UsagePartial, Window, partial_usage
 from .io.sessions import iter_chunks
 from .io.tables import fold_ids
 
