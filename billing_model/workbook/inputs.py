@@ -5,7 +5,9 @@ Each number's data validation is formatted from its row of
 what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMonths`` and
 ``TermMonths`` stop at the grid's ramp and term, :func:`~billing_model.workbook.context.grid_size`,
 so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
-``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
+``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`. The contract's inputs
+follow its schema (:data:`~billing_model.core.schema.CONTRACT_FIELDS`), the storage forecast's its
+declared settings (:data:`~billing_model.core.storage_settings.STORAGE_FIELDS`).
 
 A value forced past the validation (typed with validation off, pasted, set by a formula) makes
 ``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
@@ -20,6 +22,7 @@ from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS, Bound, Limit
 from ..core.money import minor_units
 from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
+from ..core.storage_settings import STORAGE_FIELDS
 from ..formulas import money as fm
 from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
@@ -591,109 +594,44 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
 
 
+#: the input cell's number format of each kind of storage setting (a field's ``decimals``
+#: overrides it)
+_STORAGE_FORMATS = {"calls": INT, "number": NUM, "share": PCT, "days": INT}
+_PER_PERIOD_CALLS = (
+    "Recorded-call volume per period. The scenario gives one value per period: "
+    "edit them in the Storage sheet's 'calls' column (this is the first)."
+)
+
+
 def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
+    """The storage settings, one input each as declared (:data:`~billing_model.core.
+    storage_settings.STORAGE_FIELDS`: name, label, unit, note, range), the figures calculated
+    from them, the screen-retention rule and whether the forecast is billed."""
     st = ctx.scenario.storage
     settings = workbook_settings(ctx)
     w.section(
         "Storage forecast"
         + ("" if st is not None else " (what-if: the scenario has no [storage] table)")
     )
-    calls = 0 if st is None else st.calls_per_month
-    per_period = isinstance(calls, tuple)
-    w.add(
-        "CallsPerMonth",
-        "Calls per month",
-        calls[0] if isinstance(calls, tuple) else calls,
-        fmt=INT,
-        unit="calls",
-        limit="calls_per_month",
-        note=(
-            "Recorded-call volume per period. The scenario gives one value per period: "
-            "edit them in the Storage sheet's 'calls' column (this is the first)."
-            if per_period
-            else "Recorded-call volume per billing period."
-        ),
-    )
-    w.add(
-        "AvgMinutes",
-        "Average call minutes",
-        0 if st is None else st.avg_minutes,
-        fmt=NUM,
-        unit="minutes",
-        limit="avg_minutes",
-        note="Average call duration.",
-    )
-    w.add(
-        "RetentionDays",
-        "Retention",
-        0 if st is None else st.retention_days,
-        fmt=INT,
-        unit="days",
-        limit="retention_days",
-        note="Days a call's audio is kept, the day of the call included. Data may stay for the "
-        "term of the agreement (FAQ).",
-    )
-    w.add(
-        "RecordedShare",
-        "Recorded share",
-        1 if st is None else st.recorded_share,
-        fmt=PCT,
-        unit="share",
-        limit="recorded_share",
-        note="Share of calls recorded.",
-    )
-    w.add(
-        "AudioMBPerMinute",
-        "Audio MB per minute",
-        LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="audio_mb_per_minute",
-        note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
-        "Override with your measured size.",
-    )
-    w.add(
-        "ScreenShare",
-        "Screen-recorded share",
-        0 if st is None else st.screen_share,
-        fmt=PCT,
-        unit="share",
-        limit="screen_share",
-        note="Share of calls with a screen recording.",
-    )
-    w.add(
-        "ScreenMBPerMinute",
-        "Screen MB per minute",
-        LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="screen_mb_per_minute",
-        note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 MB/minute.",
-    )
-    screen_days = None if st is None else st.screen_retention_days
-    screen_row = w.row
-    w.add(
-        "ScreenRetentionDays",
-        "Screen retention",
-        "" if screen_days is None else screen_days,
-        fmt=INT,
-        unit="days (blank = as audio)",
-        limit="screen_retention_days",
-        blank=True,
-        note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
-        "blank keeps them as long as the audio.",
-    )
-    archive = None if st is None else st.archive_after_days
-    w.add(
-        "ArchiveAfterDays",
-        "Archive after",
-        "" if archive is None else archive,
-        fmt=INT,
-        unit="days (blank = never)",
-        limit="archive_after_days",
-        blank=True,
-        note="Archived recordings do not count against the allowance (FAQ).",
-    )
+    rows = {}
+    for f in STORAGE_FIELDS:  # the declared settings, in order (core/storage_settings.py)
+        if not f.name:
+            continue  # the overage rate: the contract's StorageOverageRate
+        value = (0 if f.required else f.default) if st is None else getattr(st, f.key)
+        note = f.help
+        if isinstance(value, tuple):  # calls per period: the first here, all on the Storage sheet
+            value, note = value[0], _PER_PERIOD_CALLS
+        rows[f.key] = w.row
+        w.add(
+            f.name,
+            f.label,
+            "" if value is None else value,
+            fmt=_STORAGE_FORMATS[f.kind] if f.decimals is None else f"0.{'0' * f.decimals}",
+            unit=f.unit,
+            limit=f.limit,
+            blank=f.blank,
+            note=note,
+        )
     w.add(
         "AudioGBPerCall",
         "Audio GB per call",
@@ -737,7 +675,7 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
     cap = LIMITS["screen_retention_days"].whole("maximum")
     w.rule(
-        screen_row,
+        rows["screen_retention_days"],
         f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
         "Screen retention",
         f'"{cap} days or fewer: blank keeps screen recordings as long as '
