@@ -7,7 +7,8 @@ what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMo
 so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
 ``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`. The contract's inputs
 follow its schema (:data:`~billing_model.core.schema.CONTRACT_FIELDS`), the storage forecast's its
-declared settings (:data:`~billing_model.core.storage_settings.STORAGE_FIELDS`).
+declared settings (:data:`~billing_model.core.storage_settings.STORAGE_FIELDS`); one input's cell,
+validation and check are written by :class:`~billing_model.workbook.input_cells.InputWriter`.
 
 A value forced past the validation (typed with validation off, pasted, set by a formula) makes
 ``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
@@ -16,17 +17,16 @@ too, never a silently wrong figure.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ..core.licenses import BY_KEY, LICENSE_KEYS
-from ..core.limits import LIMITS, Bound, Limit
+from ..core.limits import LIMITS
 from ..core.money import minor_units
 from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
 from ..core.storage_settings import STORAGE_FIELDS
 from ..formulas import money as fm
 from ..formulas import storage as fs
-from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
-from .layout import Sheet, Validation, a1, ref
+from .context import DATE, INT, NUM, PCT, Ctx, header, title
+from .input_cells import InputWriter, one_of, quoted
+from .layout import Sheet, Validation, a1
 from .storage import storage_rate_input, workbook_settings
 
 #: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
@@ -34,139 +34,7 @@ from .storage import storage_rate_input, workbook_settings
 WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
 
 
-def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
-    """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
-    ``blank``: an empty cell is accepted too), the check a forced value fails. Text in the cell
-    makes it FALSE, never an error (IF tests ISNUMBER first)."""
-    top = limit.capped(maximum)
-    test = f"{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
-    test += f",INT({cell})={cell}" if limit.kind in ("whole", "date") else ""
-    test = f"IF(ISNUMBER({cell}),AND({test}),FALSE)"
-    return f'OR({cell}="",{test})' if blank else test
-
-
-def one_of(cell: str, options: tuple[str, ...]) -> str:
-    """A formula true when ``cell`` is one of ``options`` (as the formulas' MATCH finds it)."""
-    return f"ISNUMBER(MATCH({cell},{{{','.join(_quoted(o) for o in options)}}},0))"
-
-
-def _quoted(text: str) -> str:
-    return '"' + str(text).replace('"', '""') + '"'
-
-
-def shown(cell: str, kind: str | None = None) -> str:
-    """A formula showing the value of ``cell`` in a message: a date as yyyy-mm-dd, text in
-    quotes, ``empty``."""
-    number = f'TEXT({cell},"yyyy-mm-dd")' if kind == "date" else f'""&{cell}'
-    return f'IF(ISNUMBER({cell}),{number},IF({cell}="","empty","\'"&{cell}&"\'"))'
-
-
-def _bound(value: Bound) -> float | str:
-    """A validation bound: dates as ``DATE(y,m,d)`` (no serial-number epoch to get wrong)."""
-    if isinstance(value, dt.date):
-        return f"DATE({value.year},{value.month},{value.day})"
-    return float(value)
-
-
-def validation(cell: str, limit: Limit, prompt: str, maximum: float | None = None) -> Validation:
-    """The data validation of one input from its limit (``maximum`` narrows it)."""
-    top = limit.capped(maximum)
-    shown = (
-        limit
-        if maximum is None
-        else Limit(
-            limit.key, limit.kind, limit.minimum, top, limit.default, limit.unit, limit.source
-        )
-    )
-    return Validation(
-        cell,
-        kind=limit.kind,
-        minimum=_bound(limit.minimum),
-        maximum=_bound(top),
-        prompt=prompt,
-        error=f"Accepted: {shown.accepted()}.",
-    )
-
-
-class _InputWriter:
-    def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
-        self.ctx, self.sheet, self.row = ctx, sheet, row
-        #: row -> [(check formula, message formula)]: what each input's status cell tests
-        self.checks: dict[int, list[tuple[str, str]]] = {}
-
-    def section(self, title: str) -> None:
-        self.row += 1
-        self.sheet.text(self.row, 1, title, style="subtitle")
-        self.row += 1
-
-    def rule(
-        self, row: int, check: str, label: str, accepted: str, *, kind: str | None = None
-    ) -> None:
-        """A check of the input in ``row``: ``check`` is a formula true when it is accepted;
-        the status beside it says ``label: <value> is not accepted; accepted: <accepted>``
-        (``accepted``: a formula giving text)."""
-        cell = a1(row, 2)
-        message = (
-            f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "&{accepted}'
-        )
-        self.checks.setdefault(row, []).append((check, message))
-
-    def add(
-        self,
-        name: str | None,
-        label: str,
-        value,
-        *,
-        fmt: str | None = None,
-        unit: str = "",
-        note: str = "",
-        options: tuple[str, ...] | None = None,
-        limit: str | None = None,
-        maximum: float | None = None,
-        text: bool = False,
-        calc: bool = False,
-        blank: bool = False,
-        result=None,
-    ) -> str:
-        """``result``: a calculated input's value as the engines compute it."""
-        sheet, row = self.sheet, self.row
-        sheet.text(row, 1, label, style="label")
-        if calc:
-            sheet.put(row, 2, value, style="calc", fmt=fmt, result=result)
-        elif text or isinstance(value, str) and not str(value).startswith("="):
-            sheet.text(row, 2, value, style="input", comment=note or None)
-        else:
-            sheet.put(row, 2, num(value), style="input", fmt=fmt, comment=note or None)
-        sheet.text(row, 3, unit, style="intro")
-        sheet.text(row, 4, note, style="note")
-        cell = a1(row, 2, absolute=False)
-        if options:
-            sheet.validations.append(
-                Validation(cell, options=options, prompt=note, error="Pick a value from the list.")
-            )
-            self.rule(
-                row, one_of(a1(row, 2), options), label, _quoted("one of " + ", ".join(options))
-            )
-        elif limit:
-            sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
-            top = LIMITS[limit].capped(maximum)
-            accepted = Limit(
-                limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "", ""
-            ).accepted() + (" or empty" if blank else "")
-            self.rule(
-                row,
-                in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank),
-                label,
-                _quoted(accepted),
-                kind=LIMITS[limit].kind,
-            )
-        self.row += 1
-        if name:
-            self.ctx.book.name(name, sheet, row, 2)
-        return name or ref(sheet, row, 2)
-
-
-def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
     """One input per contract field, in the schema's order: its defined name, label, unit,
     note, and its validation and check from its choices or range (core/schema.py)."""
     c = ctx.scenario.contract
@@ -218,7 +86,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         "(Formulas > Name Manager) make the formulas readable.",
     )
     sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
-    w = _InputWriter(ctx, sheet, 3)
+    w = InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
     w.section("Contract")
@@ -436,7 +304,7 @@ QUOTE_INPUTS = (
 )
 
 
-def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _quote_inputs(ctx: Ctx, w: InputWriter) -> None:
     """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
     q = ctx.scenario.quote
     assert q is not None, "quote inputs need the scenario's [quote] table"
@@ -471,7 +339,7 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     )
 
 
-def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
+def _month_to_month_rule(w: InputWriter, row: int, name: str, label: str) -> None:
     """The loader's rule: a direct contract with months after the term needs the rate."""
     w.rule(
         row,
@@ -481,7 +349,7 @@ def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> No
     )
 
 
-def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
+def _ship_date_rule(w: InputWriter, row: int, label: str) -> None:
     """A hardware ship date: from the order date to the last billed day (the
     loader's rule), as a data validation and a check."""
     cell = a1(row, 2)
@@ -506,7 +374,7 @@ def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
     )
 
 
-def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
+def _model_rules(ctx: Ctx, w: InputWriter) -> None:
     """The concurrent model is for PureCloud 1-3 only (the loader's rule), on each model row."""
     concurrent = tuple(key for key in LICENSE_KEYS if BY_KEY[key].concurrent)
     for names in ctx.product_names:
@@ -519,7 +387,7 @@ def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
         )
 
 
-def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
+def _checks(ctx: Ctx, w: InputWriter, row: int) -> None:
     """Beside each checked input its status (column E: empty, or what is wrong and what is
     accepted); ``InputsOK`` (no status set, ramp + term within the grids), ``InputsProblem``
     (the first status set, top to bottom) and ``Periods`` (ramp + term): a value forced past
@@ -533,7 +401,7 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     rows = sorted(w.checks)
     for i, r in enumerate(rows):
         status = '""'
-        fallback = _quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
+        fallback = quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
         for check, message in reversed(w.checks[r]):
             status = f"IF(IFERROR({check},FALSE),{status},IFERROR({message},{fallback}))"
         sheet.put(r, 5, "=" + status, style="bad", result="")
@@ -603,7 +471,7 @@ _PER_PERIOD_CALLS = (
 )
 
 
-def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _storage_inputs(ctx: Ctx, w: InputWriter) -> None:
     """The storage settings, one input each as declared (:data:`~billing_model.core.
     storage_settings.STORAGE_FIELDS`: name, label, unit, note, range), the figures calculated
     from them, the screen-retention rule and whether the forecast is billed."""
