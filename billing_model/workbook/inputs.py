@@ -5,7 +5,10 @@ Each number's data validation is formatted from its row of
 what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMonths`` and
 ``TermMonths`` stop at the grid's ramp and term, :func:`~billing_model.workbook.context.grid_size`,
 so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
-``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
+``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`. The contract's inputs
+follow its schema (:data:`~billing_model.core.schema.CONTRACT_FIELDS`), the storage forecast's its
+declared settings (:data:`~billing_model.core.storage_settings.STORAGE_FIELDS`); one input's cell,
+validation and check are written by :class:`~billing_model.workbook.input_cells.InputWriter`.
 
 A value forced past the validation (typed with validation off, pasted, set by a formula) makes
 ``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
@@ -14,16 +17,16 @@ too, never a silently wrong figure.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from ..core.licenses import BY_KEY, LICENSE_KEYS
-from ..core.limits import LIMITS, Bound, Limit
+from ..core.limits import LIMITS
 from ..core.money import minor_units
 from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
+from ..core.storage_settings import STORAGE_FIELDS
 from ..formulas import money as fm
 from ..formulas import storage as fs
-from .context import DATE, INT, NUM, PCT, Ctx, header, num, title
-from .layout import Sheet, Validation, a1, ref
+from .context import DATE, INT, NUM, PCT, Ctx, header, title
+from .input_cells import InputWriter, one_of, quoted
+from .layout import Sheet, Validation, a1
 from .storage import storage_rate_input, workbook_settings
 
 #: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
@@ -31,139 +34,7 @@ from .storage import storage_rate_input, workbook_settings
 WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
 
 
-def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:
-    """A formula true when ``cell`` holds a value ``limit`` accepts (``maximum`` narrows it;
-    ``blank``: an empty cell is accepted too), the check a forced value fails. Text in the cell
-    makes it FALSE, never an error (IF tests ISNUMBER first)."""
-    top = limit.capped(maximum)
-    test = f"{cell}>={_bound(limit.minimum)},{cell}<={_bound(top)}"
-    test += f",INT({cell})={cell}" if limit.kind in ("whole", "date") else ""
-    test = f"IF(ISNUMBER({cell}),AND({test}),FALSE)"
-    return f'OR({cell}="",{test})' if blank else test
-
-
-def one_of(cell: str, options: tuple[str, ...]) -> str:
-    """A formula true when ``cell`` is one of ``options`` (as the formulas' MATCH finds it)."""
-    return f"ISNUMBER(MATCH({cell},{{{','.join(_quoted(o) for o in options)}}},0))"
-
-
-def _quoted(text: str) -> str:
-    return '"' + str(text).replace('"', '""') + '"'
-
-
-def shown(cell: str, kind: str | None = None) -> str:
-    """A formula showing the value of ``cell`` in a message: a date as yyyy-mm-dd, text in
-    quotes, ``empty``."""
-    number = f'TEXT({cell},"yyyy-mm-dd")' if kind == "date" else f'""&{cell}'
-    return f'IF(ISNUMBER({cell}),{number},IF({cell}="","empty","\'"&{cell}&"\'"))'
-
-
-def _bound(value: Bound) -> float | str:
-    """A validation bound: dates as ``DATE(y,m,d)`` (no serial-number epoch to get wrong)."""
-    if isinstance(value, dt.date):
-        return f"DATE({value.year},{value.month},{value.day})"
-    return float(value)
-
-
-def validation(cell: str, limit: Limit, prompt: str, maximum: float | None = None) -> Validation:
-    """The data validation of one input from its limit (``maximum`` narrows it)."""
-    top = limit.capped(maximum)
-    shown = (
-        limit
-        if maximum is None
-        else Limit(
-            limit.key, limit.kind, limit.minimum, top, limit.default, limit.unit, limit.source
-        )
-    )
-    return Validation(
-        cell,
-        kind=limit.kind,
-        minimum=_bound(limit.minimum),
-        maximum=_bound(top),
-        prompt=prompt,
-        error=f"Accepted: {shown.accepted()}.",
-    )
-
-
-class _InputWriter:
-    def __init__(self, ctx: Ctx, sheet: Sheet, row: int):
-        self.ctx, self.sheet, self.row = ctx, sheet, row
-        #: row -> [(check formula, message formula)]: what each input's status cell tests
-        self.checks: dict[int, list[tuple[str, str]]] = {}
-
-    def section(self, title: str) -> None:
-        self.row += 1
-        self.sheet.text(self.row, 1, title, style="subtitle")
-        self.row += 1
-
-    def rule(
-        self, row: int, check: str, label: str, accepted: str, *, kind: str | None = None
-    ) -> None:
-        """A check of the input in ``row``: ``check`` is a formula true when it is accepted;
-        the status beside it says ``label: <value> is not accepted; accepted: <accepted>``
-        (``accepted``: a formula giving text)."""
-        cell = a1(row, 2)
-        message = (
-            f'{_quoted(label + ": ")}&{shown(cell, kind)}&" is not accepted; accepted: "&{accepted}'
-        )
-        self.checks.setdefault(row, []).append((check, message))
-
-    def add(
-        self,
-        name: str | None,
-        label: str,
-        value,
-        *,
-        fmt: str | None = None,
-        unit: str = "",
-        note: str = "",
-        options: tuple[str, ...] | None = None,
-        limit: str | None = None,
-        maximum: float | None = None,
-        text: bool = False,
-        calc: bool = False,
-        blank: bool = False,
-        result=None,
-    ) -> str:
-        """``result``: a calculated input's value as the engines compute it."""
-        sheet, row = self.sheet, self.row
-        sheet.text(row, 1, label, style="label")
-        if calc:
-            sheet.put(row, 2, value, style="calc", fmt=fmt, result=result)
-        elif text or isinstance(value, str) and not str(value).startswith("="):
-            sheet.text(row, 2, value, style="input", comment=note or None)
-        else:
-            sheet.put(row, 2, num(value), style="input", fmt=fmt, comment=note or None)
-        sheet.text(row, 3, unit, style="intro")
-        sheet.text(row, 4, note, style="note")
-        cell = a1(row, 2, absolute=False)
-        if options:
-            sheet.validations.append(
-                Validation(cell, options=options, prompt=note, error="Pick a value from the list.")
-            )
-            self.rule(
-                row, one_of(a1(row, 2), options), label, _quoted("one of " + ", ".join(options))
-            )
-        elif limit:
-            sheet.validations.append(validation(cell, LIMITS[limit], note, maximum))
-            top = LIMITS[limit].capped(maximum)
-            accepted = Limit(
-                limit, LIMITS[limit].kind, LIMITS[limit].minimum, top, None, "", ""
-            ).accepted() + (" or empty" if blank else "")
-            self.rule(
-                row,
-                in_range(a1(row, 2), LIMITS[limit], maximum, blank=blank),
-                label,
-                _quoted(accepted),
-                kind=LIMITS[limit].kind,
-            )
-        self.row += 1
-        if name:
-            self.ctx.book.name(name, sheet, row, 2)
-        return name or ref(sheet, row, 2)
-
-
-def _contract_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
     """One input per contract field, in the schema's order: its defined name, label, unit,
     note, and its validation and check from its choices or range (core/schema.py)."""
     c = ctx.scenario.contract
@@ -215,7 +86,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         "(Formulas > Name Manager) make the formulas readable.",
     )
     sheet.widths.update({1: 34, 2: 22, 3: 22, 4: 70})
-    w = _InputWriter(ctx, sheet, 3)
+    w = InputWriter(ctx, sheet, 3)
     header(sheet, w.row, 1, ["Input", "Value", "Unit", "Note (and source)"])
     w.row += 1
     w.section("Contract")
@@ -433,7 +304,7 @@ QUOTE_INPUTS = (
 )
 
 
-def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
+def _quote_inputs(ctx: Ctx, w: InputWriter) -> None:
     """The ``[quote]`` table as inputs: the Quote sheet reads each from here, once."""
     q = ctx.scenario.quote
     assert q is not None, "quote inputs need the scenario's [quote] table"
@@ -468,7 +339,7 @@ def _quote_inputs(ctx: Ctx, w: _InputWriter) -> None:
     )
 
 
-def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> None:
+def _month_to_month_rule(w: InputWriter, row: int, name: str, label: str) -> None:
     """The loader's rule: a direct contract with months after the term needs the rate."""
     w.rule(
         row,
@@ -478,7 +349,7 @@ def _month_to_month_rule(w: _InputWriter, row: int, name: str, label: str) -> No
     )
 
 
-def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
+def _ship_date_rule(w: InputWriter, row: int, label: str) -> None:
     """A hardware ship date: from the order date to the last billed day (the
     loader's rule), as a data validation and a check."""
     cell = a1(row, 2)
@@ -503,7 +374,7 @@ def _ship_date_rule(w: _InputWriter, row: int, label: str) -> None:
     )
 
 
-def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
+def _model_rules(ctx: Ctx, w: InputWriter) -> None:
     """The concurrent model is for PureCloud 1-3 only (the loader's rule), on each model row."""
     concurrent = tuple(key for key in LICENSE_KEYS if BY_KEY[key].concurrent)
     for names in ctx.product_names:
@@ -516,7 +387,7 @@ def _model_rules(ctx: Ctx, w: _InputWriter) -> None:
         )
 
 
-def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
+def _checks(ctx: Ctx, w: InputWriter, row: int) -> None:
     """Beside each checked input its status (column E: empty, or what is wrong and what is
     accepted); ``InputsOK`` (no status set, ramp + term within the grids), ``InputsProblem``
     (the first status set, top to bottom) and ``Periods`` (ramp + term): a value forced past
@@ -530,7 +401,7 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     rows = sorted(w.checks)
     for i, r in enumerate(rows):
         status = '""'
-        fallback = _quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
+        fallback = quoted(f"{sheet.value(r, 1)}: not accepted")  # the value is an error
         for check, message in reversed(w.checks[r]):
             status = f"IF(IFERROR({check},FALSE),{status},IFERROR({message},{fallback}))"
         sheet.put(r, 5, "=" + status, style="bad", result="")
@@ -591,109 +462,44 @@ def _checks(ctx: Ctx, w: _InputWriter, row: int) -> None:
     sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
 
 
-def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
+#: the input cell's number format of each kind of storage setting (a field's ``decimals``
+#: overrides it)
+_STORAGE_FORMATS = {"calls": INT, "number": NUM, "share": PCT, "days": INT}
+_PER_PERIOD_CALLS = (
+    "Recorded-call volume per period. The scenario gives one value per period: "
+    "edit them in the Storage sheet's 'calls' column (this is the first)."
+)
+
+
+def _storage_inputs(ctx: Ctx, w: InputWriter) -> None:
+    """The storage settings, one input each as declared (:data:`~billing_model.core.
+    storage_settings.STORAGE_FIELDS`: name, label, unit, note, range), the figures calculated
+    from them, the screen-retention rule and whether the forecast is billed."""
     st = ctx.scenario.storage
     settings = workbook_settings(ctx)
     w.section(
         "Storage forecast"
         + ("" if st is not None else " (what-if: the scenario has no [storage] table)")
     )
-    calls = 0 if st is None else st.calls_per_month
-    per_period = isinstance(calls, tuple)
-    w.add(
-        "CallsPerMonth",
-        "Calls per month",
-        calls[0] if isinstance(calls, tuple) else calls,
-        fmt=INT,
-        unit="calls",
-        limit="calls_per_month",
-        note=(
-            "Recorded-call volume per period. The scenario gives one value per period: "
-            "edit them in the Storage sheet's 'calls' column (this is the first)."
-            if per_period
-            else "Recorded-call volume per billing period."
-        ),
-    )
-    w.add(
-        "AvgMinutes",
-        "Average call minutes",
-        0 if st is None else st.avg_minutes,
-        fmt=NUM,
-        unit="minutes",
-        limit="avg_minutes",
-        note="Average call duration.",
-    )
-    w.add(
-        "RetentionDays",
-        "Retention",
-        0 if st is None else st.retention_days,
-        fmt=INT,
-        unit="days",
-        limit="retention_days",
-        note="Days a call's audio is kept, the day of the call included. Data may stay for the "
-        "term of the agreement (FAQ).",
-    )
-    w.add(
-        "RecordedShare",
-        "Recorded share",
-        1 if st is None else st.recorded_share,
-        fmt=PCT,
-        unit="share",
-        limit="recorded_share",
-        note="Share of calls recorded.",
-    )
-    w.add(
-        "AudioMBPerMinute",
-        "Audio MB per minute",
-        LIMITS["audio_mb_per_minute"].default if st is None else st.audio_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="audio_mb_per_minute",
-        note="Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
-        "Override with your measured size.",
-    )
-    w.add(
-        "ScreenShare",
-        "Screen-recorded share",
-        0 if st is None else st.screen_share,
-        fmt=PCT,
-        unit="share",
-        limit="screen_share",
-        note="Share of calls with a screen recording.",
-    )
-    w.add(
-        "ScreenMBPerMinute",
-        "Screen MB per minute",
-        LIMITS["screen_mb_per_minute"].default if st is None else st.screen_mb_per_minute,
-        fmt="0.000",
-        unit="MB/minute",
-        limit="screen_mb_per_minute",
-        note="Assumption (no published size): 500 kbit/s video of one desktop = 3.75 MB/minute.",
-    )
-    screen_days = None if st is None else st.screen_retention_days
-    screen_row = w.row
-    w.add(
-        "ScreenRetentionDays",
-        "Screen retention",
-        "" if screen_days is None else screen_days,
-        fmt=INT,
-        unit="days (blank = as audio)",
-        limit="screen_retention_days",
-        blank=True,
-        note="Screen recordings can be kept at most one year (docs/rules.md#retention); "
-        "blank keeps them as long as the audio.",
-    )
-    archive = None if st is None else st.archive_after_days
-    w.add(
-        "ArchiveAfterDays",
-        "Archive after",
-        "" if archive is None else archive,
-        fmt=INT,
-        unit="days (blank = never)",
-        limit="archive_after_days",
-        blank=True,
-        note="Archived recordings do not count against the allowance (FAQ).",
-    )
+    rows = {}
+    for f in STORAGE_FIELDS:  # the declared settings, in order (core/storage_settings.py)
+        if not f.name:
+            continue  # the overage rate: the contract's StorageOverageRate
+        value = (0 if f.required else f.default) if st is None else getattr(st, f.key)
+        note = f.help
+        if isinstance(value, tuple):  # calls per period: the first here, all on the Storage sheet
+            value, note = value[0], _PER_PERIOD_CALLS
+        rows[f.key] = w.row
+        w.add(
+            f.name,
+            f.label,
+            "" if value is None else value,
+            fmt=_STORAGE_FORMATS[f.kind] if f.decimals is None else f"0.{'0' * f.decimals}",
+            unit=f.unit,
+            limit=f.limit,
+            blank=f.blank,
+            note=note,
+        )
     w.add(
         "AudioGBPerCall",
         "Audio GB per call",
@@ -737,7 +543,7 @@ def _storage_inputs(ctx: Ctx, w: _InputWriter) -> None:
     # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
     cap = LIMITS["screen_retention_days"].whole("maximum")
     w.rule(
-        screen_row,
+        rows["screen_retention_days"],
         f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
         "Screen retention",
         f'"{cap} days or fewer: blank keeps screen recordings as long as '

@@ -48,7 +48,8 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .inputs import WORKBOOK_MODELS, in_range, one_of, validation
+from .input_cells import in_range, one_of, validation
+from .inputs import WORKBOOK_MODELS
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
