@@ -6,9 +6,9 @@ build must succeed and the refusal be one line, exit 2; never a time). Writes a 
 ``scenarios/finance_ramp_study.toml`` (250 users, a 3-month ramp, a 12-month term) with ``N``
 variants that change the ramp and the rate, then runs the CLI in a fresh process and reports,
 best of ``--repeat`` runs: wall time, CPU time (user + system) and peak resident memory of the
-process (``getrusage(RUSAGE_CHILDREN)`` of a throw-away parent, what ``/usr/bin/time -v`` calls
-"Maximum resident set size"). The CPU time is the figure to compare on a shared machine (the
-wall time grows with the load average, printed with it).
+process (``_timing.measure``: what ``/usr/bin/time -v`` calls "Maximum resident set size"). The
+CPU time is the figure to compare on a shared machine (the wall time grows with the load
+average, printed with it).
 
 Targets: 50 variants (the most a workbook holds at the usual 84-period grid) in at most 20 s and
 1 GB; 1,000 variants refused in one line before any work (``--refused`` runs that case too).
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _timing import Measured, measure
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -64,35 +65,14 @@ def scenario(variants: int, folder: Path) -> Path:
     return path
 
 
-def run_child(command: list[str]) -> tuple[int, float, float, float, str]:
-    """Exit code, wall time (s), CPU time (s) and peak RSS (MB) of one fresh process, and its
-    stderr."""
-    probe = (
-        "import resource, subprocess, sys, time;"
-        "t = time.perf_counter();"
-        f"r = subprocess.run({command!r}, stdout=subprocess.DEVNULL, "
-        "stderr=subprocess.PIPE, text=True);"
-        "w = time.perf_counter() - t;"
-        "u = resource.getrusage(resource.RUSAGE_CHILDREN);"
-        "print(r.returncode, w, u.ru_utime + u.ru_stime, u.ru_maxrss);"
-        "sys.stderr.write(r.stderr)"
-    )
-    env = dict(os.environ, PYTHONPATH=str(ROOT), BILLING_MODEL_PROGRESS="0")
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
-    )
-    code, wall, cpu, rss_kb = done.stdout.split()
-    return int(code), float(wall), float(cpu), int(rss_kb) / 1024, done.stderr
-
-
-def build(path: Path, repeat: int) -> tuple[int, float, float, float, str]:
+def build(path: Path, repeat: int) -> Measured:
     """Best of ``repeat`` builds of ``path`` (by CPU time)."""
     out = path.with_suffix(".xlsx")
     runs = [
-        run_child([sys.executable, "-m", "billing_model", "build", str(path), "-o", str(out)])
+        measure([sys.executable, "-m", "billing_model", "build", str(path), "-o", str(out)])
         for _ in range(repeat)
     ]
-    return min(runs, key=lambda r: r[2])
+    return min(runs, key=lambda r: r.cpu)
 
 
 def main() -> None:
@@ -125,7 +105,7 @@ def main() -> None:
     if args.data is not None:
         args.data.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bench-variants-", dir=args.data) as folder:
-        code, wall, cpu, mb, err = build(scenario(args.variants, Path(folder)), args.repeat)
+        code, wall, cpu, mb, _, err = build(scenario(args.variants, Path(folder)), args.repeat)
         if code != 0:
             sys.exit(f"build of {args.variants} variants failed (exit {code}): {err.strip()}")
         size = Path(folder, f"variants_{args.variants}.xlsx").stat().st_size / 1e6
@@ -134,7 +114,7 @@ def main() -> None:
             f"{mb:.0f} MB, workbook {size:.1f} MB"
         )
         if args.refused:
-            code, wall, cpu, mb, err = build(scenario(args.refused, Path(folder)), 1)
+            code, wall, cpu, mb, _, err = build(scenario(args.refused, Path(folder)), 1)
             if code != 2 or err.count("\n") != 1:
                 sys.exit(
                     f"{args.refused:,} variants: expected one line and exit 2, got exit "

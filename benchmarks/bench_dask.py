@@ -22,13 +22,15 @@ import argparse
 import datetime as dt
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from _timing import measure_ok  # noqa: E402
 
 
 def dataset(agents: int, months: int, start: str = "2026-01-01", root: Path | None = None) -> Path:
@@ -78,29 +80,6 @@ def cli(path: Path, *extra: str) -> list[str]:
     ]
 
 
-def run_child(command: list[str], out: Path) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one fresh process writing its CSV to ``out``.
-
-    The peak is measured by ``/usr/bin/time``-style accounting: ``getrusage(RUSAGE_CHILDREN)``
-    in a throw-away Python parent, so the runs do not mix.
-    """
-    probe = (
-        "import resource, subprocess, sys, time;"
-        "t = time.perf_counter();"
-        f"r = subprocess.run({command!r}, stdout=open({str(out)!r}, 'w'));"
-        "w = time.perf_counter() - t;"
-        "print(r.returncode, w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    env = dict(os.environ, BILLING_MODEL_PROGRESS="0")
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True
-    )
-    code, wall, rss_kb = done.stdout.split()
-    if code != "0":
-        sys.exit(f"{' '.join(command)} failed with exit code {code}")
-    return float(wall), int(rss_kb) / 1024
-
-
 def run_cluster(path: Path, workers: int, out: Path) -> tuple[float, float, list[float]]:
     """Wall time, client peak RSS and each worker's peak RSS (MB) on a fresh LocalCluster."""
     from distributed import Client, LocalCluster
@@ -111,11 +90,11 @@ def run_cluster(path: Path, workers: int, out: Path) -> tuple[float, float, list
         ) as cluster,
         Client(cluster) as client,
     ):
-        wall, client_mb = run_child(
-            cli(path, "--engine", "dask", "--scheduler", cluster.scheduler_address), out
+        run = measure_ok(
+            cli(path, "--engine", "dask", "--scheduler", cluster.scheduler_address), stdout=out
         )
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    return wall, client_mb, sorted(peaks.values())
+    return run.wall, run.peak_mb, sorted(peaks.values())
 
 
 def main() -> None:
@@ -173,7 +152,8 @@ def main() -> None:
     for mode in [m.strip() for m in args.modes.split(",") if m.strip()]:
         out = out_dir / f"bench_dask_{mode}.csv"
         if mode == "local":
-            wall, peak = run_child(cli(path, "--engine", "dask"), out)
+            run = measure_ok(cli(path, "--engine", "dask"), stdout=out)
+            wall, peak = run.wall, run.peak_mb
             print(
                 f"dask, local threaded scheduler: {wall:.1f} s, peak RSS {peak:.0f} MB "
                 f"({rows / wall / 1e6:.2f} M sessions/s)",
@@ -192,7 +172,8 @@ def main() -> None:
         results[mode] = out.read_text()
     if args.numpy:
         out = out_dir / "bench_dask_numpy.csv"
-        wall, peak = run_child(cli(path), out)
+        run = measure_ok(cli(path), stdout=out)
+        wall, peak = run.wall, run.peak_mb
         print(
             f"numpy (in memory), for comparison: {wall:.1f} s, peak RSS {peak:.0f} MB", flush=True
         )

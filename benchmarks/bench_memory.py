@@ -4,9 +4,9 @@ Run by hand (`python benchmarks/bench_memory.py`); ``--tiny`` (4 agents, 31 days
 test ``tests/test_benchmarks.py`` runs (the rows of both engines must agree). Generates
 ``generate_sessions(20000, "2026-01-01", 31, seed=7)`` as one Parquet file once (the file
 ``bench_usage.py`` uses too; ``--data`` moves it), then runs the CLI in a fresh process for each
-engine and reports its wall time and peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss``
-of a throw-away parent, what ``/usr/bin/time -v`` calls "Maximum resident set size"), next to the
-peak of a process that only imports the libraries (the floor).
+engine and reports its wall time and peak resident memory (``_timing.measure``: what
+``/usr/bin/time -v`` calls "Maximum resident set size"), next to the peak of a process that only
+imports the libraries (the floor).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_dask import run_child  # noqa: E402
+from _timing import measure_ok  # noqa: E402
 
 
 def dataset(agents: int, days: int, root: Path | None = None) -> Path:
@@ -70,7 +70,7 @@ def main() -> None:
         "billing_model.core.usage, billing_model.io.sessions",
     ]
     out = path.parent / "bench_memory.csv"
-    _, floor_mb = run_child(floor, out)
+    floor_mb = measure_ok(floor, stdout=out).peak_mb
     print(f"imports only (the floor): peak RSS {floor_mb:.0f} MB")
     outputs = {}
     for engine in ("numpy", "dask"):
@@ -87,7 +87,8 @@ def main() -> None:
             "--engine",
             engine,
         ]
-        wall, peak = run_child(command, out)
+        run = measure_ok(command, stdout=out)
+        wall, peak = run.wall, run.peak_mb
         outputs[engine] = out.read_text()
         print(
             f"billing-model usage --engine {engine}: {wall:.1f} s, peak RSS {peak:.0f} MB "

@@ -32,26 +32,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _timing import best_of  # noqa: E402
+
 from billing_model.core.usage import finalize_usage, partial_usage  # noqa: E402
 from billing_model.io import cells  # noqa: E402
 from billing_model.io.synthetic import generate_sessions  # noqa: E402
 from udfs import billing_udfs as udf  # noqa: E402
 
 FULL_SHEET = 1_048_575
-
-
-def best_of(repeat: int, fn, cpu: list | None = None):
-    """The best wall time of ``repeat`` calls and the result; with ``cpu``, the best CPU time
-    (this process, all threads) is appended to it: on a busy machine it moves less."""
-    times, cpus, result = [], [], None
-    for _ in range(repeat):
-        c, t = time.process_time(), time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-        cpus.append(time.process_time() - c)
-    if cpu is not None:
-        cpu.append(min(cpus))
-    return min(times), result
 
 
 def sheet_columns(rows: int) -> dict[str, tuple[list, list, list]]:

@@ -15,26 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _timing import best_of, measure_ok  # noqa: E402
 from bench_memory import dataset  # noqa: E402  (the same generated month, written atomically)
-
-
-def best_of(n, fn):
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
 
 
 def main() -> None:
@@ -78,12 +67,9 @@ def main() -> None:
         "--order-date",
         "2026-01-01",
     ]
-    walls = []
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        subprocess.run(cli, check=True, stdout=subprocess.DEVNULL)
-        walls.append(time.perf_counter() - t)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    runs = [measure_ok(cli) for _ in range(args.repeat)]
+    walls = [run.wall for run in runs]
+    peak_mb = max(run.peak_mb for run in runs)
     print(
         f"CLI end to end (fresh process): best {min(walls):.2f} s of {args.repeat}, "
         f"peak RSS {peak_mb:.0f} MB, {rows / min(walls) / 1e6:.2f} M sessions/s"

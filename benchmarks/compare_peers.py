@@ -10,7 +10,8 @@ Every timed run is a fresh process, Parquet in, CSV out: the CLI
 `peer_duckdb.py PATH` and `peer_polars.py PATH`. The peers only implement calendar months in UTC
 and the cumulative 30-minute rule, so the CLI is run fixed to ``--timezone UTC`` and an order
 date on the 1st of a month: its periods are then calendar months in UTC too. Reported per
-process: wall time and peak RSS (``os.wait4`` resource usage of that child alone). With
+process: wall time and peak RSS (``os.wait4`` resource usage of that child alone, through the
+launcher of ``_timing.py``). With
 ``--repeat N`` the runs are interleaved (engine, DuckDB, Polars, engine, ...), so that a change in
 the machine's load hits every implementation alike; the best and the median are reported.
 
@@ -46,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _timing import measure_ok  # noqa: E402
 from bench_dask import dataset as year_dataset  # noqa: E402
 from bench_memory import dataset as month_dataset  # noqa: E402
 
@@ -152,44 +154,6 @@ COMMANDS = {
 }
 
 
-#: a small launcher: forks and execs the command, reaps it with os.wait4 and prints its wall time
-#: and peak RSS. The runner itself holds DuckDB, Polars and pandas; a child spawned straight
-#: from it would inherit that high-water mark (Linux keeps the parent's peak across exec).
-PROBE = """
-import os, sys, time
-t = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-with open(sys.argv[1], "w") as f:
-    f.write(f"{os.waitstatus_to_exitcode(status)} {time.perf_counter() - t} {usage.ru_maxrss} "
-            f"{usage.ru_utime + usage.ru_stime}")
-"""
-
-
-def run_measured(command: list[str]) -> tuple[float, float, str, float]:
-    """Wall time (s), peak RSS (MB), standard output and CPU time (user + system, s, all its
-    threads) of one fresh process (its own peak, through the launcher). On a busy machine the
-    CPU time moves less than the wall time: it says what work each implementation does."""
-    import subprocess
-    import tempfile
-
-    env = dict(os.environ, BILLING_MODEL_PROGRESS="0")
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as metrics:
-        done = subprocess.run(
-            [sys.executable, "-S", "-c", PROBE, metrics.name, *command],
-            capture_output=True,
-            env=env,
-        )
-        code, wall, rss_kb, cpu = metrics.read().split()
-    if int(code) or done.returncode:
-        sys.exit(
-            f"{' '.join(command)} failed with exit code {code}: {done.stderr.decode()[-2000:]}"
-        )
-    return float(wall), int(rss_kb) / 1024, done.stdout.decode(), float(cpu)
-
-
 def rows(csv_text: str) -> list[tuple[str, ...]]:
     """The rows on the columns every implementation writes (the engine may add more)."""
     reader = csv.DictReader(io.StringIO(csv_text))
@@ -222,7 +186,7 @@ def validate(seeds: int, folder: Path, n: int = 400) -> bool:
                     f"validation: {name} differs from the brute-force rules on {path}:\n"
                     f"{diff(got, expected)}"
                 )
-        out = run_measured(engine_command(path))[2]
+        out = measure_ok(engine_command(path)).stdout
         engine = rows(out)
         if engine == expected:
             engine_ok += 1
@@ -237,7 +201,7 @@ def validate(seeds: int, folder: Path, n: int = 400) -> bool:
             kept = frame[frame["end"] > frame["start"]]
             nonzero = folder / f"validate_{seed}_nonzero.parquet"
             kept.to_parquet(nonzero, index=False)
-            same = rows(run_measured(engine_command(nonzero))[2]) == [
+            same = rows(measure_ok(engine_command(nonzero)).stdout) == [
                 tuple(str(v) for v in r) for r in brute.usage_rows(kept)
             ]
             engine_ok_nonzero += same
@@ -335,7 +299,7 @@ def main() -> None:
     )
     if not args.tiny:  # a timing only: the smoke test skips it
         floors = {
-            name: run_measured([sys.executable, "-c", f"import {module}"])[:2]
+            name: measure_ok([sys.executable, "-c", f"import {module}"])
             for name, module in (
                 ("billing-model", engine_modules),
                 ("duckdb", "duckdb"),
@@ -345,7 +309,7 @@ def main() -> None:
         print(
             "start-up floor (a fresh process importing only): "
             + ", ".join(
-                f"{name} {wall:.2f} s / {peak:.0f} MB" for name, (wall, peak) in floors.items()
+                f"{name} {run.wall:.2f} s / {run.peak_mb:.0f} MB" for name, run in floors.items()
             ),
             flush=True,
         )
@@ -381,10 +345,10 @@ def main() -> None:
         for _ in range(args.repeat):  # interleaved: a busier moment slows every peer alike
             for name, command in COMMANDS.items():
                 load = os.getloadavg()[0]  # the machine is shared: say how busy it was
-                runs[name].append((*run_measured(command(path)), load))
-        results = {name: min(r, key=lambda run: run[0]) for name, r in runs.items()}
-        medians = {name: sorted(run[0] for run in r)[len(r) // 2] for name, r in runs.items()}
-        outputs = {name: rows(r[2]) for name, r in results.items()}
+                runs[name].append((measure_ok(command(path)), load))
+        results = {name: min(r, key=lambda run: run[0].wall) for name, r in runs.items()}
+        medians = {name: sorted(run[0].wall for run in r)[len(r) // 2] for name, r in runs.items()}
+        outputs = {name: rows(r[0].stdout) for name, r in results.items()}
         peers_agree = outputs["duckdb"] == outputs["polars"]
         engine_same = all(
             outputs[name] == outputs["duckdb"]
@@ -395,9 +359,10 @@ def main() -> None:
             sys.exit(
                 f"duckdb and polars differ on {path}:\n{diff(outputs['duckdb'], outputs['polars'])}"
             )
-        best_peer = min(results["duckdb"][0], results["polars"][0])
+        best_peer = min(results["duckdb"][0].wall, results["polars"][0].wall)
         median_peer = min(medians["duckdb"], medians["polars"])
-        for name, (wall, peak, _, cpu, load) in results.items():
+        for name, (run, load) in results.items():
+            wall, peak, cpu = run.wall, run.peak_mb, run.cpu
             ratio = (
                 ""
                 if not name.startswith("billing-model")

@@ -109,9 +109,23 @@ def _rows(reference: str) -> tuple[int, int]:
     return r1, r2
 
 
+@functools.cache
+def _names(path) -> dict:
+    """The file's defined names, read once per file (a whole openpyxl load of an 80,000-cell
+    workbook for each name was most of this module's time); read-only mode reads
+    ``xl/workbook.xml`` and no sheet."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return {
+            name: next(iter(definition.destinations))
+            for name, definition in wb.defined_names.items()
+        }
+    finally:
+        wb.close()
+
+
 def _name(path, name: str) -> str:
-    wb = openpyxl.load_workbook(path)
-    sheet, cells = next(iter(wb.defined_names[name].destinations))
+    sheet, cells = _names(path)[name]
     return f"{sheet if ' ' not in sheet else repr(sheet)}!{cells}"
 
 

@@ -26,7 +26,7 @@ from .licenses import LICENSES
 from .sessions import Sessions
 
 if TYPE_CHECKING:
-    from .usage import Window
+    from .usage_partial import Window
 
 #: sorted pieces: ``(key, mark, held, rank, billable)``, one array each (:meth:`_Layout.sort`)
 Pieces = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
 from .errors import BillingInputError
-from .limits import LIMITS
+from .limits import LIMITS, Limit
 from .money import MAX_PRICE, to_decimal
 from .periods import MAX_PERIODS
 from .validate import refuse
@@ -37,6 +37,187 @@ MAX_MB_PER_MINUTE: float = LIMITS["audio_mb_per_minute"].real("maximum")
 
 #: decimals of the GB figures in the per-period forecast (3 = whole MB)
 GB_DECIMALS = 3
+
+
+@dataclass(frozen=True)
+class StorageField:
+    """One storage setting: a key of a scenario's ``[storage]`` table, a field of
+    :class:`StorageSettings` and (with a ``name``) an input of the workbook's Inputs sheet.
+
+    Attributes
+    ----------
+    key : str
+        The TOML key and the :class:`StorageSettings` attribute.
+    kind : str
+        The check the loader applies (:func:`_validated`): ``calls`` (a number >= 0, or one per
+        period), ``number`` (>= 0, at most the limit's maximum), ``share`` (0..1), ``days``
+        (whole days) or ``price`` (a Decimal per GB >= 0).
+    name : str
+        The workbook's defined name of its input; empty when the Inputs sheet has none (the
+        overage rate is the contract's ``StorageOverageRate``).
+    label, unit, help : str
+        What the Inputs sheet shows: the label, the unit beside the value, the note.
+    source : str
+        Where its rule or assumption is documented.
+    limit : str
+        Its row of :data:`~billing_model.core.limits.LIMITS`: the accepted range the workbook's
+        data validation and check read.
+    default : object
+        The value when the key is absent (``None``: none, a blank input); a required key's is
+        ``None`` too.
+    required : bool
+        The table cannot do without it.
+    decimals : int or None
+        Decimals the Inputs sheet shows when not its kind's usual format.
+    """
+
+    key: str
+    kind: str
+    name: str
+    label: str
+    unit: str
+    help: str
+    source: str
+    limit: str
+    default: object = None
+    required: bool = False
+    decimals: int | None = None
+
+    @property
+    def range(self) -> Limit:
+        """The accepted range (:data:`~billing_model.core.limits.LIMITS`)."""
+        return LIMITS[self.limit]
+
+    @property
+    def blank(self) -> bool:
+        """An optional setting without a value: its input may be left empty."""
+        return not self.required and self.default is None
+
+
+_RETENTION = "docs/rules.md#retention"
+_SIZES = "docs/rules.md#recording-sizes"
+
+#: every ``[storage]`` key, in the order of the Inputs sheet's Storage forecast section
+STORAGE_FIELDS: tuple[StorageField, ...] = (
+    StorageField(
+        "calls_per_month",
+        "calls",
+        "CallsPerMonth",
+        "Calls per month",
+        "calls",
+        "Recorded-call volume per billing period.",
+        "docs/storage.md",
+        "calls_per_month",
+        required=True,
+    ),
+    StorageField(
+        "avg_minutes",
+        "number",
+        "AvgMinutes",
+        "Average call minutes",
+        "minutes",
+        "Average call duration.",
+        "docs/storage.md",
+        "avg_minutes",
+        required=True,
+    ),
+    StorageField(
+        "retention_days",
+        "days",
+        "RetentionDays",
+        "Retention",
+        "days",
+        "Days a call's audio is kept, the day of the call included. Data may stay for the "
+        "term of the agreement (FAQ).",
+        _RETENTION,
+        "retention_days",
+        required=True,
+    ),
+    StorageField(
+        "recorded_share",
+        "share",
+        "RecordedShare",
+        "Recorded share",
+        "share",
+        "Share of calls recorded.",
+        "docs/storage.md",
+        "recorded_share",
+        LIMITS["recorded_share"].default,
+    ),
+    StorageField(
+        "audio_mb_per_minute",
+        "number",
+        "AudioMBPerMinute",
+        "Audio MB per minute",
+        "MB/minute",
+        "Assumption (no published size): 64 kbit/s, G.711 as stored = 0.48 MB/minute. "
+        "Override with your measured size.",
+        _SIZES,
+        "audio_mb_per_minute",
+        DEFAULT_AUDIO_MB_PER_MINUTE,
+        decimals=3,
+    ),
+    StorageField(
+        "screen_share",
+        "share",
+        "ScreenShare",
+        "Screen-recorded share",
+        "share",
+        "Share of calls with a screen recording.",
+        "docs/storage.md",
+        "screen_share",
+        LIMITS["screen_share"].default,
+    ),
+    StorageField(
+        "screen_mb_per_minute",
+        "number",
+        "ScreenMBPerMinute",
+        "Screen MB per minute",
+        "MB/minute",
+        "Assumption (no published size): 500 kbit/s video of one desktop = 3.75 MB/minute.",
+        _SIZES,
+        "screen_mb_per_minute",
+        DEFAULT_SCREEN_MB_PER_MINUTE,
+        decimals=3,
+    ),
+    StorageField(
+        "screen_retention_days",
+        "days",
+        "ScreenRetentionDays",
+        "Screen retention",
+        "days (blank = as audio)",
+        "Screen recordings can be kept at most one year (docs/rules.md#retention); "
+        "blank keeps them as long as the audio.",
+        _RETENTION,
+        "screen_retention_days",
+    ),
+    StorageField(
+        "archive_after_days",
+        "days",
+        "ArchiveAfterDays",
+        "Archive after",
+        "days (blank = never)",
+        "Archived recordings do not count against the allowance (FAQ).",
+        _RETENTION,
+        "archive_after_days",
+    ),
+    StorageField(
+        "overage_rate",
+        "price",
+        "",
+        "Storage overage rate",
+        "per GB-month",
+        "Price per GB per month above the allowance (USD: the published rate; another "
+        "currency: the contract's).",
+        "docs/rules.md#storage-overage",
+        "price",
+        Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)),
+    ),
+)
+#: the settings by key
+STORAGE_BY_KEY: dict[str, StorageField] = {f.key: f for f in STORAGE_FIELDS}
+#: the keys a ``[storage]`` table cannot leave out
+REQUIRED_STORAGE_KEYS: tuple[str, ...] = tuple(f.key for f in STORAGE_FIELDS if f.required)
 
 
 def _default_label(key: str) -> str:
@@ -178,21 +359,16 @@ class StorageSettings:
             raise BillingInputError(
                 f"{where}: expected a table of storage settings, got {type(table).__name__}"
             )
-        names = [f.name for f in fields(cls)]
-        unknown = [key for key in table if key not in names]
+        unknown = [key for key in table if key not in STORAGE_BY_KEY]
         if unknown:
             raise BillingInputError(
-                f"{label(str(unknown[0]))}: unknown storage setting; accepted: {', '.join(names)}"
+                f"{label(str(unknown[0]))}: unknown storage setting; accepted: "
+                f"{', '.join(STORAGE_BY_KEY)}"
             )
-        missing = [
-            key
-            for key in ("calls_per_month", "avg_minutes", "retention_days")
-            if table.get(key) is None
-        ]
+        missing = [key for key in REQUIRED_STORAGE_KEYS if table.get(key) is None]
         if missing:
             raise BillingInputError(
-                f"{label(missing[0])}: missing; required: calls_per_month, "
-                "avg_minutes, retention_days"
+                f"{label(missing[0])}: missing; required: {', '.join(REQUIRED_STORAGE_KEYS)}"
             )
         values = {key: value for key, value in table.items() if value is not None}
         return cls(**_validated(values, label))
@@ -275,40 +451,36 @@ def growing_calls(
     return tuple(float(c) for c in calls)
 
 
+def _price(value: object, where: str) -> Decimal:
+    rate = to_decimal(value, where=where)
+    if not rate.is_finite() or rate < 0:
+        refuse(where, float(value) if isinstance(value, Decimal) else value, "a price per GB >= 0")
+    if rate > MAX_PRICE:
+        raise BillingInputError(
+            f"{where}: {show_value(value)} is too large; "
+            f"accepted: a price per GB from 0 to {MAX_PRICE:,}"
+        )
+    return rate
+
+
+#: the loader's check of each kind of :class:`StorageField`: (value, label, field) -> value
+_CHECKS: dict[str, Callable[[Any, str, StorageField], Any]] = {
+    "calls": lambda value, where, f: _calls(value, where),
+    "number": lambda value, where, f: _non_negative(value, where, f.range.real("maximum")),
+    "share": lambda value, where, f: _share(value, where),
+    "days": lambda value, where, f: _days(value, where),
+    "price": lambda value, where, f: _price(value, where),
+}
+
+
 def _validated(values: dict[str, Any], label: Callable[[str], str]) -> dict[str, Any]:
-    """Checked and converted settings; errors name the key through ``label``."""
+    """Checked and converted settings, each by its kind (:data:`STORAGE_FIELDS`, in its order);
+    errors name the key through ``label``."""
     out = dict(values)
-    out["calls_per_month"] = _calls(values["calls_per_month"], label("calls_per_month"))
-    for key, maximum in (
-        ("avg_minutes", MAX_AVG_MINUTES),
-        ("audio_mb_per_minute", MAX_MB_PER_MINUTE),
-        ("screen_mb_per_minute", MAX_MB_PER_MINUTE),
-    ):
-        if key in values:
-            out[key] = _non_negative(values[key], label(key), maximum)
-    for key in ("recorded_share", "screen_share"):
-        if key in values:
-            out[key] = _share(values[key], label(key))
-    out["retention_days"] = _days(values["retention_days"], label("retention_days"))
-    for key in ("screen_retention_days", "archive_after_days"):
-        if values.get(key) is not None:
-            out[key] = _days(values[key], label(key))
-    if "overage_rate" in values:
-        rate = to_decimal(values["overage_rate"], where=label("overage_rate"))
-        if not rate.is_finite() or rate < 0:
-            shown = values["overage_rate"]
-            refuse(
-                label("overage_rate"),
-                float(shown) if isinstance(shown, Decimal) else shown,
-                "a price per GB >= 0",
-            )
-        if rate > MAX_PRICE:
-            raise BillingInputError(
-                f"{label('overage_rate')}: "
-                f"{show_value(values['overage_rate'])} is too large; "
-                f"accepted: a price per GB from 0 to {MAX_PRICE:,}"
-            )
-        out["overage_rate"] = rate
+    for f in STORAGE_FIELDS:
+        if f.key not in values or values[f.key] is None and f.kind == "days" and not f.required:
+            continue  # an optional number of days left out: none
+        out[f.key] = _CHECKS[f.kind](values[f.key], label(f.key), f)
     screen = out.get("screen_retention_days")
     share = out.get("screen_share", 0.0)
     if share > 0:

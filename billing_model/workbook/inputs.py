@@ -5,11 +5,10 @@ Each number's data validation is formatted from its row of
 what the CLI accepts (a grid limit of this workbook can only narrow it: ``RampMonths`` and
 ``TermMonths`` stop at the grid's ramp and term, :func:`~billing_model.workbook.context.grid_size`,
 so every accepted value fits the grids). Calculated inputs (``MoneyDecimals``,
-``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`.
-
-The rows are written by :class:`~billing_model.workbook.input_writer.InputWriter` (with the check
-formulas the Variant inputs sheet shares); the storage forecast's section is
-:mod:`billing_model.workbook.storage_inputs`.
+``AudioGBPerCall``, ...) are formulas of :mod:`billing_model.formulas`. The contract's inputs
+follow its schema (:data:`~billing_model.core.schema.CONTRACT_FIELDS`), the storage forecast's its
+declared settings (:data:`~billing_model.core.storage_settings.STORAGE_FIELDS`); one input's cell,
+validation and check are written by :class:`~billing_model.workbook.input_cells.InputWriter`.
 
 A value forced past the validation (typed with validation off, pasted, set by a formula) makes
 ``InputsOK`` false and ``Periods`` the error ``#N/A``, so every total built on them is an error
@@ -19,19 +18,16 @@ too, never a silently wrong figure.
 from __future__ import annotations
 
 from ..core.licenses import BY_KEY, LICENSE_KEYS
+from ..core.limits import LIMITS
 from ..core.money import minor_units
 from ..core.schema import CONTRACT_FIELDS
+from ..core.storage_settings import STORAGE_FIELDS
 from ..formulas import money as fm
-from .context import DATE, INT, NUM, Ctx, header, title
-from .input_writer import (
-    InputWriter,
-    models_of,
-    one_of,
-    quoted,
-)
+from ..formulas import storage as fs
+from .context import DATE, INT, NUM, PCT, Ctx, header, title
+from .input_cells import InputWriter, models_of, one_of, quoted
 from .layout import Sheet, Validation, a1
-from .storage import storage_rate_input
-from .storage_inputs import storage_inputs
+from .storage import storage_rate_input, workbook_settings
 
 
 def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
@@ -216,7 +212,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
         )
         w.row += 1
 
-    storage_inputs(ctx, w)
+    _storage_inputs(ctx, w)
 
     w.section("One-time charges and hardware")
     if not s.one_time and not s.hardware:
@@ -497,3 +493,100 @@ def _checks(ctx: Ctx, w: InputWriter, row: int) -> None:
     ctx.book.names["GridOK"] = ctx.book.names["InputsOK"]  # the Summary's former check
     w.row = end
     sheet.print_area = f"A1:E{end}"  # not the hidden helper column F
+
+
+#: the input cell's number format of each kind of storage setting (a field's ``decimals``
+#: overrides it)
+_STORAGE_FORMATS = {"calls": INT, "number": NUM, "share": PCT, "days": INT}
+_PER_PERIOD_CALLS = (
+    "Recorded-call volume per period. The scenario gives one value per period: "
+    "edit them in the Storage sheet's 'calls' column (this is the first)."
+)
+
+
+def _storage_inputs(ctx: Ctx, w: InputWriter) -> None:
+    """The storage settings, one input each as declared (:data:`~billing_model.core.
+    storage_settings.STORAGE_FIELDS`: name, label, unit, note, range), the figures calculated
+    from them, the screen-retention rule and whether the forecast is billed."""
+    st = ctx.scenario.storage
+    settings = workbook_settings(ctx)
+    w.section(
+        "Storage forecast"
+        + ("" if st is not None else " (what-if: the scenario has no [storage] table)")
+    )
+    rows = {}
+    for f in STORAGE_FIELDS:  # the declared settings, in order (core/storage_settings.py)
+        if not f.name:
+            continue  # the overage rate: the contract's StorageOverageRate
+        value = (0 if f.required else f.default) if st is None else getattr(st, f.key)
+        note = f.help
+        if isinstance(value, tuple):  # calls per period: the first here, all on the Storage sheet
+            value, note = value[0], _PER_PERIOD_CALLS
+        rows[f.key] = w.row
+        w.add(
+            f.name,
+            f.label,
+            "" if value is None else value,
+            fmt=_STORAGE_FORMATS[f.kind] if f.decimals is None else f"0.{'0' * f.decimals}",
+            unit=f.unit,
+            limit=f.limit,
+            blank=f.blank,
+            note=note,
+        )
+    w.add(
+        "AudioGBPerCall",
+        "Audio GB per call",
+        "=" + fs.gb_per_call("RecordedShare", "AvgMinutes", "AudioMBPerMinute"),
+        fmt="0.000000",
+        unit="calculated",
+        note="recorded share x minutes x MB/minute / 1000 (GB = 1000 MB).",
+        calc=True,
+        result=settings.audio_gb_per_call,
+    )
+    w.add(
+        "ScreenGBPerCall",
+        "Screen GB per call",
+        "=" + fs.gb_per_call("ScreenShare", "AvgMinutes", "ScreenMBPerMinute"),
+        fmt="0.000000",
+        unit="calculated",
+        note="screen share x minutes x MB/minute / 1000.",
+        calc=True,
+        result=settings.screen_gb_per_call,
+    )
+    w.add(
+        "AudioLifeDays",
+        "Audio counted for",
+        "=" + fs.audio_life_days(),
+        fmt=INT,
+        unit="days",
+        note="Retention, or until archived.",
+        calc=True,
+        result=settings.audio_life_days,
+    )
+    w.add(
+        "ScreenLifeDays",
+        "Screen counted for",
+        "=" + fs.screen_life_days(),
+        fmt=INT,
+        unit="days",
+        note="Screen retention (or audio's), or until archived.",
+        calc=True,
+        result=settings.screen_life_days,
+    )
+    # the loader's rule: blank keeps screen recordings as long as the audio, at most a year
+    cap = LIMITS["screen_retention_days"].whole("maximum")
+    w.rule(
+        rows["screen_retention_days"],
+        f'OR(ScreenRetentionDays<>"",N(ScreenShare)=0,N(RetentionDays)<={cap})',
+        "Screen retention",
+        f'"{cap} days or fewer: blank keeps screen recordings as long as '
+        f'the audio ("&RetentionDays&" days), more than the vendor\'s one-year cap"',
+    )
+    w.add(
+        "StorageBilled",
+        "Storage forecast billed",
+        "yes" if st is not None else "no",
+        options=("yes", "no"),
+        note="yes: the forecast's billed storage is the storage usage the invoices bill; no: "
+        "the measured storage_gb of the Usage sheet (if any) is billed.",
+    )

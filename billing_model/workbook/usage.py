@@ -109,6 +109,9 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     book.name("PeriodStart", sheet, first, 2, last, 2)
     col = 4
     licenses = [p.license for p in s.products]
+    # one column at least per org and license: a scenario that cannot fit is refused before
+    # its columns are laid out (16,400 orgs took 15 s to reach the limit)
+    a1(first, col - 1 + sum(lic in org.users for org in s.orgs for lic in licenses))
     org_cols: dict[str, list[int]] = {lic: [] for lic in licenses}
     sess = ctx.sessions
     for org in s.orgs:

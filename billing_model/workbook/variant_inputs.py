@@ -48,7 +48,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .input_writer import WORKBOOK_MODELS, in_range, models_of, one_of, validation
+from .input_cells import WORKBOOK_MODELS, in_range, models_of, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
@@ -226,7 +226,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     formats = {"date": DATE, "int": INT, None: None}
     hourly = any(scen.products[0].hourly for _n, scen in variants)
     for base_name, label, field, check, fmt in _contract_inputs(hourly):
-        if field == "license_model":  # an hourly line stays hourly (inputs.models_of)
+        if field == "license_model":  # an hourly line stays hourly (input_cells.models_of)
             check = [models_of(v.scenario.products[0]) for v in out]
         put(
             label,

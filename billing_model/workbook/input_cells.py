@@ -1,6 +1,11 @@
-"""Building blocks of the Inputs and Variant inputs sheets: the input row writer (label,
-value, unit, note, its data validation and its check) and the check formulas (:func:`in_range`,
-:func:`one_of`) a forced value fails (:mod:`billing_model.workbook.inputs`)."""
+"""One input of the Inputs sheet: its cell, its data validation and its check.
+
+:class:`InputWriter` places an input (label, value, unit, note, defined name) and, from its
+choices or its row of :data:`billing_model.core.limits.LIMITS`, the data validation Excel applies
+while typing and the check formula a value forced past it fails (the status beside the input,
+which :mod:`billing_model.workbook.inputs` gathers into ``InputsOK``). The formula helpers
+(:func:`in_range`, :func:`one_of`, :func:`validation`) serve the Variant inputs sheet too.
+"""
 
 from __future__ import annotations
 
