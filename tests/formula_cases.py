@@ -252,6 +252,8 @@ def _invoices(g: Grid) -> None:
                 ),
                 int(q["month_to_month"][k]),
             )
+            if committed:  # an hourly line commits nothing: its rule never reads it
+                continue
             g.add(
                 "invoices",
                 "hourly " + label,
