@@ -24,7 +24,6 @@ import xlwings as xw
 
 from billing_model.core.allowances import STORAGE_OVERAGE_USD_PER_GB, fair_use_allowance
 from billing_model.core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE
-from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.limits import LIMITS
 from billing_model.core.money import round_money
@@ -188,18 +187,6 @@ def BM_BILLING_PERIODS(
                             ["period_start", "last_day"])
 
 
-def _billed_model(value: Cell) -> str:
-    """BM_INVOICE_SCHEDULE's license model: it has no hourly_rate argument and its users column
-    counts users, so 'hourly' is refused saying who bills it (not 'hourly_rate: missing', which
-    no cell could fix)."""
-    model = cells.read_text(value, "license_model", DEFAULTS["license_model"])
-    if model.strip().lower() == "hourly":
-        raise BillingInputError(f"license_model: {model!r} is not accepted here; accepted: named "
-                                "or concurrent (this function bills no hourly line: "
-                                "`billing-model invoices` does, docs/rules.md#hourly-licensing)")
-    return model
-
-
 @xw.func(category=CATEGORY)
 @excel_safe
 def BM_INVOICE_SCHEDULE(
@@ -210,7 +197,8 @@ def BM_INVOICE_SCHEDULE(
     ramp_months: Annotated[Cell, arg_help("Months of ramp before the term (0 for none).")],
     term_months: Annotated[Cell, arg_help("Months of the subscription term.")],
     users: Annotated[Cell, arg_help("Column of billable users per period (named users or the "
-                                    "concurrent peak), ramp and term periods.")],
+                                    "concurrent peak; hourly: logged-in hours), ramp and term "
+                                    "periods.")],
     overage_rate: Annotated[Cell, arg_help("Optional: price per user above the commitment "
                                            "(default: the prepay rate).")] = None,
     currency_code: CurrencyCode = None,
@@ -223,7 +211,7 @@ def BM_INVOICE_SCHEDULE(
     license: Annotated[Cell, arg_help("Optional: license billed: pc1, pc2, pc3, communicate, "
                                       "collaborate (or 'PureCloud 3', 'CX 3'). Default pc2.")]
     = None,
-    license_model: Annotated[Cell, arg_help("Optional: named or concurrent (default "
+    license_model: Annotated[Cell, arg_help("Optional: named, concurrent or hourly (default "
                                             f"{DEFAULTS['license_model']}): what the users "
                                             "column counts.")] = None,
     months_after_term: Annotated[Cell, arg_help("Optional: months billed month to month after "
@@ -232,18 +220,24 @@ def BM_INVOICE_SCHEDULE(
     month_to_month_rate: Annotated[Cell, arg_help("Optional: price per user per month after "
                                                   "the term (needed with months_after_term)."
                                                   )] = None,
+    hourly_rate: Annotated[Cell, arg_help("Optional: price per billable hour (hourly: each "
+                                          "period's hours rounded up, in arrears; committed "
+                                          "users 0, prepay rate may be blank).")] = None,
 ) -> Result:
     ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
      "service period, quantity, rate, amount rounded half up). Prepay in advance; ramp, "
-     "overage, month to month and telephony in arrears.")
-    with cells.argument_names():
+     "overage, hourly, month to month and telephony in arrears.")
+    model = cells.read_text(license_model, "license_model", DEFAULTS["license_model"])
+    hourly = model.strip().lower() == "hourly"  # users holds hours; no prepay needed
+    with cells.argument_names({"hours": "users"} if hourly else None):
         schedule = schedule_from_values(
             cells.read_date(order_date),
-            cells.read_whole(committed_users, "committed_users"),
-            cells.read_money(prepay_rate, "prepay_rate"),
+            cells.read_whole(committed_users, "committed_users", 0 if hourly else None),
+            cells.read_money(prepay_rate, "prepay_rate", *((None,) if hourly else ())),
             cells.read_whole(ramp_months, "ramp_months"),
             cells.read_whole(term_months, "term_months"),
-            cells.read_numbers(users, "users"),
+            cells.read_numbers(users, "users", money=True) if hourly
+            else cells.read_numbers(users, "users"),
             overage_rate=cells.read_money(overage_rate, "overage_rate", None),
             currency=cells.read_text(currency_code, "currency_code", DEFAULTS["currency_code"]),
             ramp_policy=cells.read_text(ramp_policy, "ramp_policy", DEFAULTS["ramp_policy"]),
@@ -251,11 +245,12 @@ def BM_INVOICE_SCHEDULE(
             payment_terms_days=cells.read_whole(payment_terms_days, "payment_terms_days",
                                                 DEFAULTS["payment_terms_days"]),
             license=cells.read_text(license, "license", DEFAULTS["license"]),
-            license_model=_billed_model(license_model),
+            license_model=model,
             months_after_term=cells.read_whole(months_after_term, "months_after_term",
                                                DEFAULTS["months_after_term"]),
             month_to_month_rate=cells.read_money(month_to_month_rate, "month_to_month_rate",
-                                                 None))
+                                                 None),
+            hourly_rate=cells.read_money(hourly_rate, "hourly_rate", None))
     return spill_rows(schedule, INVOICE_COLUMNS)
 
 

@@ -252,6 +252,17 @@ def _invoices(g: Grid) -> None:
                 ),
                 int(q["month_to_month"][k]),
             )
+            if committed:  # an hourly line commits nothing: its rule never reads it
+                continue
+            g.add(
+                "invoices",
+                "hourly " + label,
+                inputs,
+                lambda kk, u, c, r, e, pol, p: fi.hourly_quantity(
+                    kk, u, ramp_months=r, term_end=e, ramp_policy=pol
+                ),
+                int(q["hourly"][k]),
+            )
     # usage just above, below and (with float noise: 0.1 + 0.2) at the allowance
     for used, allowance, k in (
         (250_001, 250_000.0, 0),

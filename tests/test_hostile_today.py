@@ -364,23 +364,17 @@ def test_a_huge_value_in_a_scenario_is_shown_cut_short(capsys, tmp_path, text, w
     assert "characters)" in line
 
 
-def test_invoice_schedule_udf_says_it_bills_no_hourly_line():
-    """Its help offered 'named, concurrent or hourly', but the function has no hourly_rate
-    argument: 'hourly' could only end in 'hourly_rate: missing', which no cell could fix."""
+def test_invoice_schedule_udf_names_the_hourly_rate_argument_it_needs():
+    """Its help offers 'named, concurrent or hourly'; 'hourly' without a rate ends in
+    'hourly_rate: missing', which the function's own hourly_rate argument fixes (issue #19:
+    tests/test_udfs_hourly.py bills it)."""
     import inspect
 
-    help_text = (
-        inspect.signature(udf.BM_INVOICE_SCHEDULE.__wrapped__)
-        .parameters["license_model"]
-        .annotation
-    )
-    assert "hourly" not in str(help_text).split("what the users column counts")[0]
+    parameters = inspect.signature(udf.BM_INVOICE_SCHEDULE.__wrapped__).parameters
+    assert "hourly" in str(parameters["license_model"].annotation)
+    assert "hourly_rate" in parameters
     text = _schedule(committed_users=0.0, prepay_rate=0.0, license_model="Hourly ")
-    assert text == (
-        "license_model: 'Hourly' is not accepted here; accepted: named or "
-        "concurrent (this function bills no hourly line: `billing-model invoices` "
-        "does, docs/rules.md#hourly-licensing)"
-    )
+    assert text == "hourly_rate: missing; accepted: a number >= 0 (price per billable hour)"
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ from billing_model.core.allowances import per_user_allowance
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule
 from billing_model.io.scenario import billable_hours, scenario_from_mapping
-from billing_model.workbook import build_layout
 from tests import workbooks
 
 D = Decimal
@@ -234,15 +233,6 @@ def test_the_cli_bills_an_hourly_contract(tmp_path):
         'hourly: billable hours (logged in, rounded up)",arrears,2026-01-01,2026-01-31,223,'
         "1.10,245.30,USD"
     ) in out
-
-
-def test_the_workbook_refuses_an_hourly_line_in_one_line():
-    with pytest.raises(
-        BillingInputError,
-        match=r"license_model 'hourly' for pc2: the workbook "
-        r"bills named and concurrent lines only",
-    ):
-        build_layout(scenario_from_mapping(HOURLY, name="hourly"))
 
 
 # --- the workbook's Summary: named, concurrent and hourly side by side -------------------------

@@ -147,7 +147,7 @@ def test_the_workbook_has_one_checked_input_per_field():
             assert checks == []
             continue
         assert len(checks) == 1, f.key
-        if f.key == "license_model":  # the workbook bills no hourly line (check_hourly)
+        if f.key == "license_model":  # a named line switches to concurrent, not to hourly
             assert tuple(checks[0].options) == ("named", "concurrent")
         elif f.choices:
             assert tuple(checks[0].options) == f.choices, f.key

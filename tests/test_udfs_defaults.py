@@ -52,6 +52,7 @@ def test_every_udf_default_equals_the_engines():
         "telephony": None,
         "months_after_term": udf.DEFAULTS["months_after_term"],
         "month_to_month_rate": None,
+        "hourly_rate": None,
     }
     assert values["window_usage"] == {
         "rule": udf.DEFAULTS["rule"],

@@ -136,13 +136,16 @@ def user_quantities(
     ramp_policy: str,
     months_after_term: int = 0,
 ) -> dict[str, np.ndarray]:
-    """Quantity of the ramp, prepay, overage and month-to-month user lines per period
+    """Quantity of the ramp, prepay, overage, hourly and month-to-month user lines per period
     ``k = 0 .. len(users)-1``.
 
     Ramp periods (``k < ramp_months``) bill the actual users under ``actual-usage``, nothing
     under ``no-software-charges``; term periods (``ramp_months <= k < term_end``) bill the
     commitment in advance and the users above it in arrears; the ``months_after_term`` periods
     from ``term_end`` on bill the actual users month to month; later periods bill nothing.
+    ``hourly``: an hourly line's quantity when ``users`` are its billable hours, every period
+    before ``term_end`` that is not a ramp period under ``no-software-charges``
+    (docs/rules.md#hourly-licensing).
 
     Examples
     --------
@@ -151,8 +154,8 @@ def user_quantities(
     >>> q = user_quantities([40, 100, 112, 90, 80], 100, 1, 3, "actual-usage", 1)
     >>> q["ramp"].tolist(), q["prepay"].tolist(), q["overage"].tolist()
     ([40, 0, 0, 0, 0], [0, 100, 100, 0, 0], [0, 0, 12, 0, 0])
-    >>> q["month_to_month"].tolist()
-    [0, 0, 0, 90, 0]
+    >>> q["month_to_month"].tolist(), q["hourly"].tolist()
+    ([0, 0, 0, 90, 0], [40, 100, 112, 0, 0])
     """
     users = np.asarray(users, dtype=np.int64)
     k = np.arange(users.size)
@@ -164,6 +167,7 @@ def user_quantities(
         "prepay": np.where(term, committed_users, 0),
         "overage": np.where(term, np.maximum(users - committed_users, 0), 0),
         "month_to_month": np.where(after, users, 0),
+        "hourly": np.where(live & ((k >= ramp_months) | (ramp_policy == "actual-usage")), users, 0),
     }
 
 
@@ -292,7 +296,6 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
         )
         label = product.label
         if product.hourly:  # docs/rules.md#hourly-licensing: no commitment, no prepay
-            hours = scenario.users(product.license)
             first_k = 0 if contract.ramp_policy == "actual-usage" else ramp
             for k in range(first_k, end):
                 add(
@@ -300,7 +303,7 @@ def _charges(scenario: Scenario) -> list[dict[str, Any]]:
                     j,
                     k,
                     f"{label}: billable hours (logged in, rounded up)",
-                    Decimal(int(hours[k])),
+                    Decimal(int(q["hourly"][k])),
                     product.hourly_rate,
                 )
             for k in range(end, n):

@@ -320,9 +320,8 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
         "per billable hour",
         "price per billable hour of an `hourly` line (its logged-in hours per period, "
         "rounded up to a whole hour), in arrears",
-        "Per billable hour of an hourly line (docs/rules.md#hourly-licensing). Not used here: "
-        "this workbook bills named and concurrent lines; billing-model invoices bills hourly "
-        "ones.",
+        "Per billable hour of an hourly line (docs/rules.md#hourly-licensing): its billable "
+        "hours (Usage sheet) x this rate, in arrears each period; no commitment, no prepay.",
         "docs/rules.md#hourly-licensing",
         None,
         limit="price",

@@ -74,6 +74,20 @@ def month_to_month_quantity(
     return f"IF(AND({k}>={term_end},{k}<{periods}),{users},0)"
 
 
+def hourly_quantity(
+    k: int | str,
+    hours: str,
+    *,
+    ramp_months: str = "RampMonths",
+    term_end: str = "TermEnd",
+    ramp_policy: str = "RampPolicy",
+) -> str:
+    """Billable hours of an hourly line billed for period ``k`` (``user_quantities(...)
+    ["hourly"]``): every period before ``term_end`` (ramp + term), ramp periods only under
+    ``actual-usage``; no commitment (docs/rules.md#hourly-licensing)."""
+    return f'IF(AND({k}<{term_end},OR({k}>={ramp_months},{ramp_policy}="actual-usage")),{hours},0)'
+
+
 def telephony_quantity(k: int | str, charge: str, *, periods: str = "Periods") -> str:
     """1 when period ``k`` has a telephony charge (the engine's telephony line: quantity 1,
     the charge as the rate)."""

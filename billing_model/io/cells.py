@@ -579,14 +579,18 @@ def read_date(value: Cell, name: str = "order_date") -> dt.date:
 
 
 @contextlib.contextmanager
-def argument_names():
+def argument_names(renamed: dict[str, str] | None = None):
     """Engine messages name scenario keys (``values: contract.ramp_policy``); in a cell the
-    argument's name reads better (``ramp_policy``)."""
+    argument's name reads better (``ramp_policy``). ``renamed``: a key the argument fills
+    under another name (an hourly line's ``hours`` come from the ``users`` column)."""
     try:
         yield
     except BillingInputError as exc:
         text = re.sub(r"^values: ", "", str(exc))
-        raise BillingInputError(re.sub(r"\b(?:contract|usage)\.", "", text)) from None
+        text = re.sub(r"\b(?:contract|usage)\.", "", text)
+        for key, argument in (renamed or {}).items():
+            text = re.sub(rf"^{key}\b", argument, text)
+        raise BillingInputError(text) from None
 
 
 @overload

@@ -466,30 +466,32 @@ def _orgs(
     if "users" in t or "hours" in t:
         users: dict[str, tuple] = {}
         users_where: dict[str, str] = {}
-        for key in ("users", "hours"):  # hours: the hourly lines' (docs/rules.md#hourly-contracts)
-            if key not in t:
-                continue
-            series, wheres = _per_license(c, contract, t[key], f"{where}.{key}", n)
+        # hours: the hourly lines' (docs/rules.md#hourly-contracts); a license given in both
+        # bills the list of its line's model, so a [[variant]] switching the model reads the other
+        lists = {
+            key: _per_license(c, contract, t[key], f"{where}.{key}", n)
+            for key in ("users", "hours")
+            if key in t
+        }
+        for key, (series, wheres) in lists.items():
+            other = lists.get("hours" if key == "users" else "users", ({}, {}))[0]
             for lic, values in series.items():
                 product = by_license.get(lic)
-                if lic in users:
-                    c.fail(
-                        wheres[lic],
-                        f"{lic} is given in users already; accepted: users or "
-                        "hours for each license",
-                    )
-                if product is not None and product.hourly and key == "users":
+                hourly = product is not None and product.hourly
+                if lic in other and hourly != (key == "hours"):
+                    continue  # the other list is this line's
+                if hourly and key == "users":
                     c.fail(
                         wheres[lic],
                         f"{lic} is billed hourly (license_model 'hourly'); "
                         "accepted: its logged-in hours per period under hours",
                     )
-                if product is not None and not product.hourly and key == "hours":
+                if product is not None and not hourly and key == "hours":
                     c.fail(
                         wheres[lic],
                         f"{lic} is billed {product.license_model}; accepted: "
                         "hours only for a license line with license_model 'hourly' (users "
-                        "for the others)",
+                        "for the others; hours beside them for a [[variant]] billing it hourly)",
                     )
                 users[lic] = values if key == "users" else billable_hours(values)
                 users_where[lic] = wheres[lic]

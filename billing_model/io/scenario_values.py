@@ -83,6 +83,7 @@ def scenario_from_values(
     channel: str = CONTRACT_DEFAULTS["channel"],
     months_after_term: int = CONTRACT_DEFAULTS["months_after_term"],
     month_to_month_rate: object = None,
+    hourly_rate: object = None,
 ) -> Scenario:
     """A single-license contract's scenario from plain values, checked as a scenario file is
     (errors name the key, e.g. ``contract.ramp_policy``). Its invoice schedule is
@@ -98,7 +99,9 @@ def scenario_from_values(
     ramp_months, term_months : int
     users : sequence of numbers
         Billable users per period (named users or the concurrent peak), at least
-        ``ramp_months + term_months + months_after_term`` values.
+        ``ramp_months + term_months + months_after_term`` values; under
+        ``license_model = "hourly"`` the logged-in hours per period (the file's ``[usage]
+        hours``), each period billed rounded up to a whole hour.
     overage_rate : number, optional
         Price per user above the commitment; defaults to ``prepay_rate``.
     currency, ramp_policy, payment_terms_days, timezone, license, license_model, channel
@@ -108,6 +111,9 @@ def scenario_from_values(
     months_after_term, month_to_month_rate : int, number
         Periods billed month to month after the term and their price per user per month
         (docs/rules.md#month-to-month).
+    hourly_rate : number, optional
+        Price per billable hour of an ``hourly`` line (docs/rules.md#hourly-licensing); its
+        ``committed_users`` is 0 and ``prepay_rate`` may be ``None``.
 
     Examples
     --------
@@ -115,6 +121,7 @@ def scenario_from_values(
     >>> s.contract.currency, s.periods
     ('EUR', 1)
     """
+    hourly = isinstance(license_model, str) and license_model.strip().lower() == "hourly"
     contract = {
         "order_date": str(order_date) if not isinstance(order_date, dt.date) else order_date,
         "committed_users": committed_users,
@@ -135,8 +142,13 @@ def scenario_from_values(
         contract["months_after_term"] = months_after_term
     if month_to_month_rate is not None:
         contract["month_to_month_rate"] = month_to_month_rate
+    if hourly_rate is not None:
+        contract["hourly_rate"] = hourly_rate
+    if prepay_rate is None:  # an hourly line has no prepay (the loader says when one is needed)
+        del contract["prepay_rate"]
     contract = {k: (v.item() if isinstance(v, np.generic) else v) for k, v in contract.items()}
-    usage: dict[str, object] = {"users": _plain(users, "usage.users")}
+    key = "hours" if hourly else "users"
+    usage: dict[str, object] = {key: _plain(users, "usage." + key)}
     if telephony is not None:
         usage["telephony"] = _plain(telephony, "usage.telephony")
     return scenario_from_mapping({"contract": contract, "usage": usage}, name="values")

@@ -90,22 +90,6 @@ def check_variants(scenario: Scenario) -> None:
 MAX_WORKBOOK_MINOR_UNITS = 10**13
 
 
-def check_hourly(scenario: Scenario) -> None:
-    """Refuse, in one line, a scenario (or a variant) with an hourly license line: the
-    workbook's grids bill named and concurrent lines only, and would show other figures than
-    ``billing-model invoices`` (docs/rules.md#hourly-licensing)."""
-    label = scenario.source.name if scenario.source is not None else scenario.name
-    for name, each in scenario.variants():
-        for p in each.products:
-            if p.hourly:
-                where = "" if name == "base" else f" (variant {name!r})"
-                raise BillingInputError(
-                    f"{label}{where}: license_model 'hourly' for {p.license}: the workbook "
-                    "bills named and concurrent lines only; accepted: named or concurrent "
-                    "(`billing-model invoices` bills hourly contracts)"
-                )
-
-
 def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
     """Refuse, before any work, a scenario (or a variant) whose contract value a spreadsheet
     cannot add up to the cent: the workbook and the quote would show other figures than
@@ -164,7 +148,6 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """
     if variants is None:
         check_variants(scenario)
-    check_hourly(scenario)
     check_amounts(scenario, variants)
     currency = scenario.contract.currency
     quote = scenario.quote

@@ -32,7 +32,8 @@ def grid_scenario(ctx: Ctx) -> Scenario:
         users = {}
         for lic in org.users:
             series = None
-            if ctx.sessions is not None and org.sessions is not None:
+            hourly = any(p.hourly for p in s.products if p.license == lic)  # hours as given
+            if ctx.sessions is not None and org.sessions is not None and not hourly:
                 product = next(p for p in s.products if p.license == lic)
                 column = (
                     "concurrent_users" if product.license_model == "concurrent" else "named_users"

@@ -12,8 +12,20 @@ from __future__ import annotations
 import datetime as dt
 
 from ..core.limits import LIMITS, Bound, Limit
+from ..core.schema import LICENSE_MODELS
 from .context import Ctx, num
 from .layout import Sheet, Validation, a1, ref
+
+#: the license models a named or concurrent line can switch to in the workbook; an hourly line
+#: stays hourly (its grid rows bill hours, not users: :func:`models_of`)
+WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
+
+
+def models_of(product) -> tuple[str, ...]:
+    """The choices of a license line's model input: an hourly line's grid rows and usage
+    column hold hours, so it keeps ``hourly``; the others switch between named and
+    concurrent."""
+    return ("hourly",) if product.hourly else WORKBOOK_MODELS
 
 
 def in_range(cell: str, limit: Limit, maximum: float | None = None, *, blank: bool = False) -> str:

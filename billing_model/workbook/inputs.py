@@ -20,18 +20,14 @@ from __future__ import annotations
 from ..core.licenses import BY_KEY, LICENSE_KEYS
 from ..core.limits import LIMITS
 from ..core.money import minor_units
-from ..core.schema import CONTRACT_FIELDS, LICENSE_MODELS
+from ..core.schema import CONTRACT_FIELDS
 from ..core.storage_settings import STORAGE_FIELDS
 from ..formulas import money as fm
 from ..formulas import storage as fs
 from .context import DATE, INT, NUM, PCT, Ctx, header, title
-from .input_cells import InputWriter, one_of, quoted
+from .input_cells import InputWriter, models_of, one_of, quoted
 from .layout import Sheet, Validation, a1
 from .storage import storage_rate_input, workbook_settings
-
-#: the license models the workbook's grids bill (hourly lines: `billing-model invoices` only,
-#: :func:`~billing_model.workbook.build.check_hourly`)
-WORKBOOK_MODELS: tuple[str, ...] = tuple(m for m in LICENSE_MODELS if m != "hourly")
 
 
 def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
@@ -68,7 +64,8 @@ def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
             fmt=formats.get(f.kind),
             unit=f.unit,
             note=note,
-            options=(WORKBOOK_MODELS if f.key == "license_model" else f.choices) or None,
+            options=(models_of(ctx.scenario.products[0]) if f.key == "license_model" else f.choices)
+            or None,
             limit=f.limit,
             maximum=grid.get(f.key),
             text=f.kind == "zone",
@@ -130,6 +127,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
                     "prepay": "PrepayRate",
                     "overage": "OverageRate",
                     "month_to_month": "MonthToMonthRate",
+                    "hourly": "HourlyRate",
                     "label": BY_KEY[p.license].label,
                 }
             )
@@ -141,6 +139,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             "prepay": "PrepayRate" + n,
             "overage": "OverageRate" + n,
             "month_to_month": "MonthToMonthRate" + n,
+            "hourly": "HourlyRate" + n,
             "label": BY_KEY[p.license].label,
         }
         w.add(
@@ -154,9 +153,13 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             names["model"],
             f"License line {i + 1}: model",
             p.license_model,
-            options=WORKBOOK_MODELS,
+            options=models_of(p),
             note="Communicate and Collaborate are always named.",
         )
+        if p.hourly:  # billable hours x the hourly rate, in arrears: no commitment, no prepay
+            _hourly_inputs(ctx, w, p, names, i)
+            ctx.product_names.append(names)
+            continue
         w.add(
             names["committed"],
             f"License line {i + 1}: committed users",
@@ -336,6 +339,36 @@ def _quote_inputs(ctx: Ctx, w: InputWriter) -> None:
         "Valid until",
         '"a date on or after the issue date"',
         kind="date",
+    )
+
+
+def _hourly_inputs(ctx: Ctx, w: InputWriter, p, names: dict[str, str], i: int) -> None:
+    """A further hourly line's rates (docs/rules.md#hourly-licensing); its committed users,
+    prepay and overage rates are fixed at 0 (an hourly line has none)."""
+    for key in ("committed", "prepay", "overage"):
+        names[key] = "0"
+    w.add(
+        names["hourly"],
+        f"License line {i + 1}: hourly rate",
+        p.hourly_rate or 0,
+        fmt=ctx.rate,
+        limit="price",
+        unit="per billable hour",
+        note="Rate per billable hour (logged-in hours per period, rounded up), in arrears.",
+    )
+    mrow = w.row
+    w.add(
+        names["month_to_month"],
+        f"License line {i + 1}: month-to-month rate",
+        "" if p.month_to_month_rate is None else p.month_to_month_rate,
+        fmt=ctx.rate,
+        limit="price",
+        unit="per billable hour",
+        blank=True,
+        note="Rate per billable hour after the term (docs/rules.md#month-to-month).",
+    )
+    _month_to_month_rule(
+        w, mrow, names["month_to_month"], f"License line {i + 1}: month-to-month rate"
     )
 
 

@@ -148,6 +148,9 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 users = f"INDEX({ctx.usage_cols['users:' + p.license]},{k + 1})"
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
+                if p.hourly:  # billable hours in arrears (docs/rules.md#hourly-licensing)
+                    _hourly_rows(line, values, p, names, k, label, users, start, end)
+                    continue
                 line(
                     "=" + fi.invoice_date("ramp", k),
                     f'={label}&" users, ramp (actual usage)"',
@@ -242,6 +245,8 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
         if m < P:
             inv = "=" + fi.invoice_date("prepay", m)
             for p, names in zip(s.products, ctx.product_names, strict=True):
+                if p.hourly:  # no commitment, no prepay
+                    continue
                 label = f'{fl.license_label(names["license"])}&" "&{names["model"]}'
                 line(
                     inv,
@@ -288,6 +293,48 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
     )
     book.name("InvoiceTotal", sheet, tot, 9)
     sheet.freeze = a1(head + 1, 1, absolute=False)
+
+
+def _hourly_rows(
+    line, values: GridValues, p, names: dict, k: int, label: str, hours: str, start: str, end: str
+) -> None:
+    """An hourly line's rows of period ``k``: its billable hours x the hourly rate through the
+    term, then x the month-to-month rate (the engine's ``hourly`` and ``month_to_month``
+    lines; ``hours``: the period's cell of its Usage column)."""
+    line(
+        "=" + fi.invoice_date("hourly", k),
+        f'={label}&": billable hours (logged in, rounded up)"',
+        "arrears",
+        start,
+        end,
+        "=" + fi.hourly_quantity(k, hours),
+        f"={names['hourly']}",
+        k,
+        "hourly",
+        {
+            **values.dates("hourly", k),
+            3: f"{p.label}: billable hours (logged in, rounded up)",
+            7: values.users(p, "hourly", k),
+            8: p.hourly_rate or 0,
+        },
+    )
+    line(
+        "=" + fi.invoice_date("month_to_month", k),
+        f'={label}&": billable hours, month to month"',
+        "arrears",
+        start,
+        end,
+        "=" + fi.month_to_month_quantity(k, hours),
+        f"={names['month_to_month']}",
+        k,
+        "month_to_month",
+        {
+            **values.dates("month_to_month", k),
+            3: f"{p.label}: billable hours, month to month",
+            7: values.users(p, "month_to_month", k),
+            8: p.month_to_month_rate or 0,
+        },
+    )
 
 
 def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:

@@ -68,9 +68,16 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     }
     lic = BY_KEY[c.license].label
     ramp = f"{c.ramp_months}-month ramp ({c.ramp_policy})" if c.ramp_months else "no ramp"
+    main = s.products[0]
+    quantity = (  # an hourly line commits nothing: its hours are billed in arrears
+        "billable hours in arrears"
+        + ("" if main.hourly_rate is None else f" x {main.hourly_rate} {c.currency} per hour")
+        if main.hourly
+        else f"{c.committed_users} committed users"
+    )
     sheet.paragraph(
         3,
-        f"{lic} {c.license_model}, {c.committed_users} committed users, "
+        f"{lic} {c.license_model}, {quantity}, "
         f"{ramp} + {c.term_months}-month term, "
         f"{c.currency}, order date {c.order_date.isoformat()} (as built; the "
         "figures below follow the inputs)",

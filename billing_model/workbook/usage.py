@@ -118,10 +118,11 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         for lic in licenses:
             if lic not in org.users:
                 continue
-            label = f"{org.name} {lic} users"
+            hourly = _product(ctx, lic).hourly  # its column holds billable hours
+            label = f"{org.name} {lic} {'hours' if hourly else 'users'}"
             cols.append(label)
             named = conc = None
-            if sess is not None and org.sessions is not None:
+            if sess is not None and org.sessions is not None and not hourly:
                 named = sess["series"].get((org.name, lic, "named_users"))
                 conc = sess["series"].get((org.name, lic, "concurrent_users"))
                 values = named  # Communicate and Collaborate: always named
@@ -157,7 +158,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 col += 2
     for _j, lic in enumerate(licenses):
         name = "Users_" + lic
-        cols.append(f"Billable {lic} users (all orgs)")
+        unit = "hours" if _product(ctx, lic).hourly else "users"
+        cols.append(f"Billable {lic} {unit} (all orgs)")
         for i in range(P):
             parts = "+".join(a1(first + i, cc) for cc in org_cols[lic]) or "0"
             billable = sum(_number(sheet, first + i, cc) for cc in org_cols[lic])
@@ -207,7 +209,9 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             for p, names in zip(s.products, ctx.product_names, strict=True):
                 users = f"INDEX({ctx.usage_cols['users:' + p.license]},{a1(r, 1)}+1)"
                 committed = (
-                    f"IF(OR({a1(r, 1)}<RampMonths,{a1(r, 1)}>=TermEnd),0,{names['committed']})"
+                    "0"  # an hourly line commits nothing
+                    if p.hourly
+                    else f"IF(OR({a1(r, 1)}<RampMonths,{a1(r, 1)}>=TermEnd),0,{names['committed']})"
                 )
                 terms.append(
                     fa.fair_use_allowance(users, committed, names["license"], names["model"], key)
@@ -247,6 +251,11 @@ def _number(sheet: Sheet, row: int, col: int) -> float:
     """A cell's number: its value, or its formula's engine result."""
     cell = sheet.cells[(row, col)]
     return cell.result if cell.formula is not None else cell.value
+
+
+def _product(ctx: Ctx, lic: str):
+    """The license line that bills ``lic``."""
+    return next(p for p in ctx.scenario.products if p.license == lic)
 
 
 def _model(ctx: Ctx, lic: str) -> str:

@@ -31,7 +31,7 @@ from ..core.invoices import fair_use_allowances, storage_usage
 from ..core.licenses import BY_KEY
 from ..core.limits import LIMITS
 from ..core.money import minor_units
-from ..core.schema import CONTRACT_FIELDS
+from ..core.schema import CONTRACT_FIELDS, FIELDS
 from ..formulas import allowances as fa
 from ..formulas import money as fm
 from .context import (
@@ -48,8 +48,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .input_cells import in_range, one_of, validation
-from .inputs import WORKBOOK_MODELS
+from .input_cells import WORKBOOK_MODELS, in_range, models_of, one_of, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
 
@@ -119,6 +118,15 @@ CONTRACT_INPUTS = tuple(
 )
 
 
+def _contract_inputs(hourly: bool) -> tuple:
+    """:data:`CONTRACT_INPUTS`, and the main line's hourly rate when the base or a variant
+    bills it hourly (only then: the variants of other workbooks gain no cell)."""
+    if not hourly:
+        return CONTRACT_INPUTS
+    f = FIELDS["hourly_rate"]
+    return (*CONTRACT_INPUTS, (f.name, f.label, f.key, f.limit, "rate"))
+
+
 def _contract_value(scenario: Scenario, field: str):
     if field == "storage_overage_rate":  # as the Inputs sheet holds it (0.25 USD/GB default)
         value = storage_rate_input(scenario.contract)[0]
@@ -178,7 +186,8 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
         nonlocal row
         row += 1
         sheet.text(row, 1, label, style="label")
-        for v, value in zip(out, values, strict=True):
+        for j, (v, value) in enumerate(zip(out, values, strict=True)):
+            each = check[j] if isinstance(check, list) else check  # per variant
             cell = a1(row, v.column, absolute=False)
             if value == base_value:  # a link to an empty input computes 0
                 sheet.put(
@@ -194,35 +203,38 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             else:
                 sheet.put(row, v.column, value, fmt=fmt, style="input")
             absolute = a1(row, v.column)
-            if isinstance(check, tuple):
-                checks[v.prefix].append(one_of(absolute, check))
-            elif check is not None:
+            if isinstance(each, tuple):
+                checks[v.prefix].append(one_of(absolute, each))
+            elif each is not None:
                 checks[v.prefix].append(
                     in_range(
                         absolute,
-                        LIMITS[check],
-                        {"ramp_months": cap - 1, "term_months": cap}.get(check),
+                        LIMITS[each],
+                        {"ramp_months": cap - 1, "term_months": cap}.get(each),
                         blank=base_name in ("StorageOverageRate", "MonthToMonthRate"),
                     )
                 )
-            if isinstance(check, tuple):
+            if isinstance(each, tuple):
                 sheet.validations.append(
-                    Validation(cell, options=check, error="Pick a value from the list.")
+                    Validation(cell, options=each, error="Pick a value from the list.")
                 )
-            elif check is not None:
-                maximum = {"ramp_months": cap - 1, "term_months": cap}.get(check)
-                sheet.validations.append(validation(cell, LIMITS[check], label, maximum))
+            elif each is not None:
+                maximum = {"ramp_months": cap - 1, "term_months": cap}.get(each)
+                sheet.validations.append(validation(cell, LIMITS[each], label, maximum))
             book.name(v.prefix + base_name, sheet, row, v.column)
 
     formats = {"date": DATE, "int": INT, None: None}
-    for base_name, label, field, check, fmt in CONTRACT_INPUTS:
+    hourly = any(scen.products[0].hourly for _n, scen in variants)
+    for base_name, label, field, check, fmt in _contract_inputs(hourly):
+        if field == "license_model":  # an hourly line stays hourly (input_cells.models_of)
+            check = [models_of(v.scenario.products[0]) for v in out]
         put(
             label,
             base_name,
             [_contract_value(v.scenario, field) for v in out],
             _contract_value(base, field),
             check=check,
-            text=isinstance(check, tuple),
+            text=field == "license_model" or isinstance(check, tuple),
             fmt=ctx.rate if fmt == "rate" else formats[fmt],
         )
     calc: list[tuple[str, str, list[Any], str, str | None]] = [
@@ -270,20 +282,28 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
     # further license lines and the one-time charges: variants cannot override them (they are
     # tables of their own in the scenario file), so they link to the base
     for i, names in enumerate(ctx.product_names[1:], start=1):
-        for key, label in (
+        rows = (
             ("license", "license"),
             ("model", "model"),
-            ("committed", "committed users"),
-            ("prepay", "prepay rate"),
-            ("overage", "overage rate"),
+            *(
+                (("hourly", "hourly rate"),)
+                if base.products[i].hourly  # its committed, prepay and overage are 0
+                else (
+                    ("committed", "committed users"),
+                    ("prepay", "prepay rate"),
+                    ("overage", "overage rate"),
+                )
+            ),
             ("month_to_month", "month-to-month rate"),
-        ):
+        )
+        for key, label in rows:
             field = {
                 "license": "license",
                 "model": "license_model",
                 "committed": "committed_users",
                 "prepay": "prepay_rate",
                 "overage": "overage_rate",
+                "hourly": "hourly_rate",
                 "month_to_month": "month_to_month_rate",
             }[key]
 
@@ -298,7 +318,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
                 values,
                 shown(base.products[i]),
                 fmt=ctx.rate
-                if key in ("prepay", "overage", "month_to_month")
+                if key in ("prepay", "overage", "hourly", "month_to_month")
                 else INT
                 if key == "committed"
                 else None,
@@ -349,8 +369,8 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             charge.description,
         )
     for v in out:
-        v.ctx.product_names = [
-            {k: (x if k == "label" else v.prefix + x) for k, x in n.items()}
+        v.ctx.product_names = [  # an hourly line's fixed 0s stay 0
+            {k: (x if k == "label" or x == "0" else v.prefix + x) for k, x in n.items()}
             for n in ctx.product_names
         ]
         v.ctx.charge_names = [
@@ -412,6 +432,7 @@ def _usage_block(
     col = max(v.column for v in out) + 2
     licenses = list(dict.fromkeys(p.license for p in base.products))
     series = [("users:" + lic, "Users_" + lic, f"{lic} users", INT) for lic in licenses]
+    hourly_lines = {p.license for _n, scen in variants for p in scen.products if p.hourly}
     series += [("telephony", "Telephony", "telephony", ctx.money)]
     series += [
         (key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
@@ -421,6 +442,10 @@ def _usage_block(
         for key, base_name, label, fmt in series:
             mine = _grid_series(v, key)
             based = _linked_values(book, base_name)  # the Usage sheet's column, as built
+            if key[6:] in hourly_lines and any(
+                p.hourly and p.license == key[6:] for p in v.scenario.products
+            ):
+                label = label.replace(" users", " hours")
             sheet.text(head + 1, col, f"{v.name}: {label}", style="header")
             switch = _session_switch(ctx, v, key)
             for i in range(cap):

@@ -72,6 +72,11 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         ("Committed users", "{p}CommittedUsers", [x.committed_users for x in c], INT),
         ("Prepay rate", "{p}PrepayRate", [num(x.prepay_rate or 0) for x in c], ctx.rate),
         ("Overage rate", "{p}OverageRate", [num(x.overage_rate or 0) for x in c], ctx.rate),
+        *(  # only when a main line bills hours (variant_inputs builds {p}HourlyRate then)
+            [("Hourly rate", "{p}HourlyRate", [num(x.hourly_rate or 0) for x in c], ctx.rate)]
+            if any(scen.products[0].hourly for _n, scen in variants)
+            else []
+        ),
         (
             "First-year cost (invoiced in 12 months)",
             fi.first_year_cost("{p}LineInvoiceDate", "{p}LineAmount", "{p}OrderDate"),
