@@ -26,7 +26,13 @@ from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
 from ..core.periods import BillingCalendar, get_timezone
 from ..core.regions import check_one_region
-from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
+from ..core.sessions import (
+    OTHER_CLIENTS,
+    OTHER_PRESENCE,
+    PARAMETERS,
+    OptionNames,
+    scenario_keys,
+)
 from ..core.usage import compute_usage
 from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
 from .sessions import read_sessions
@@ -160,7 +166,7 @@ def session_orgs(
         contract.license,
     )
     try:
-        source = session_usage(source, contract, cache)
+        source = session_usage(source, contract, cache, option_names=scenario_keys(where))
     except BillingInputError as exc:  # say which scenario and key the file came from
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
@@ -312,14 +318,19 @@ def _warn_no_data(
 
 
 def session_usage(
-    source: SessionSource, contract: Contract, cache: dict | None = None
+    source: SessionSource,
+    contract: Contract,
+    cache: dict | None = None,
+    *,
+    option_names: OptionNames = PARAMETERS,
 ) -> SessionSource:
     """``source`` with its file read (``records``) and counted on the contract's calendar
     (``usage``: the usage engine's rows).
 
     ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
     calendar's usage, so a scenario and its variants read a session file once; the workbook
-    takes both from the loaded scenario instead of reading the file again.
+    takes both from the loaded scenario instead of reading the file again. ``option_names``:
+    how the file's messages name the options (the scenario table's keys).
     """
     cache = {} if cache is None else cache
     reads = cache.setdefault("reads", {})
@@ -340,6 +351,7 @@ def session_usage(
             other_clients=source.other_clients,
             other_presence=source.other_presence,
             region=source.region,
+            option_names=option_names,
         )
     count_key = (
         read_key,

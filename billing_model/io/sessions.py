@@ -34,7 +34,9 @@ import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
 from ..core.sessions import (
+    PARAMETERS,
     Chunk,
+    OptionNames,
     Sessions,
     check_other_clients,
     check_other_presence,
@@ -153,6 +155,7 @@ def read_sessions(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
@@ -171,6 +174,9 @@ def read_sessions(
         export outside :data:`~billing_model.core.sessions.PRESENCES` is (default: refused).
     region : region for rows without one (a blank ``region`` cell, a file without the column);
         default: a blank cell is refused, and data without the column has no region.
+    option_names : how messages name these options: as the parameters here (the default), the
+        command line's flags (:data:`~billing_model.core.sessions.FLAGS`) or a scenario's keys
+        (:func:`~billing_model.core.sessions.scenario_keys`), so each names what its user typed.
     """
     files = session_files(path)
     total = _parquet_rows(files)
@@ -188,6 +194,7 @@ def read_sessions(
             as_of=as_of,
             other_presence=other_presence,
             region=region,
+            option_names=option_names,
         )
     )
     columns: dict[str, np.ndarray] | None = None
@@ -199,7 +206,9 @@ def read_sessions(
             "billable": np.empty(total, np.bool_),
         }
         tables = _into(tables, columns)
-    sessions = combine(list(_normalized(tables)), source=str(path), columns=columns)
+    sessions = combine(
+        list(_normalized(tables)), source=str(path), columns=columns, option_names=option_names
+    )
     # Arrow's allocator keeps the decoded batches' memory for reuse; the engine allocates with
     # NumPy's: give it back (a year of parts held 500 MB more at the engine's peak)
     pa.default_memory_pool().release_unused()
@@ -287,6 +296,7 @@ def iter_chunks(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
@@ -304,6 +314,7 @@ def iter_chunks(
         as_of=as_of,
         other_presence=other_presence,
         region=region,
+        option_names=option_names,
     ):
         chunk = _normalize(table, kwargs)
         # the Dask engine's scan reads the dictionaries as NumPy
@@ -338,6 +349,7 @@ def iter_tables(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
@@ -347,16 +359,21 @@ def iter_tables(
     opts: dict[str, Any] = {
         "default_license": license,
         "input_timezone": input_timezone,
-        "other_clients": check_other_clients(other_clients),
-        "as_of": parse_as_of(as_of),
+        "other_clients": check_other_clients(other_clients, option_names),
+        "as_of": parse_as_of(as_of, option_names),
+        "option_names": option_names,
     }
     if org:
-        opts["default_org"] = _default_name(org, "--org")
+        opts["default_org"] = _default_name(org, option_names.name("org"))
     if region:
-        opts["default_region"] = _default_name(region, "--region")
+        opts["default_region"] = _default_name(region, option_names.name("region"))
     if suffix == ".json":
         table, places, opened = _user_details(
-            file, input_timezone, opts["as_of"], check_other_presence(other_presence)
+            file,
+            input_timezone,
+            opts["as_of"],
+            check_other_presence(other_presence, option_names),
+            option_names,
         )
         yield (
             table,

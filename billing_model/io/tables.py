@@ -25,8 +25,10 @@ from ..core.sessions import (
     MAX_SESSION_DAYS,
     NULL_IDS,
     OPTIONAL,
+    PARAMETERS,
     REQUIRED,
     Chunk,
+    OptionNames,
     classify_clients,
     first_rows,
     instant_text,
@@ -65,6 +67,7 @@ def normalize_table(
     as_of: int | None = None,
     default_region: str | None = None,
     out: dict[str, np.ndarray] | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Chunk:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
@@ -80,7 +83,8 @@ def normalize_table(
     :func:`~billing_model.io.combine.combine` need not copy them.
     ``default_region``: the region of rows without one (a blank ``region`` cell, or a table
     without the column); without it a blank cell is refused and a table without the column
-    has no region.
+    has no region. ``option_names``: how messages name the options (the flag, the scenario key
+    or the parameter the user gave; :class:`~billing_model.core.sessions.OptionNames`).
     """
     names = {name.strip().lower(): name for name in table.column_names}
     if len(names) < len(table.column_names):
@@ -138,7 +142,14 @@ def normalize_table(
         )
     clipped = 0
     if as_of is not None and n:
-        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i), where)
+        end, clipped = _clip_at_as_of(
+            start,
+            end,
+            as_of,
+            lambda i: _show(column("start"), i),
+            where,
+            option_names.name("as_of"),
+        )
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -149,20 +160,24 @@ def normalize_table(
 
     region_dict = region_idx = None
     if "region" in names:
-        region_dict, region_idx = _encode(column("region"), "region", where, fill=default_region)
+        region_dict, region_idx = _encode(
+            column("region"), "region", where, fill=default_region, option_names=option_names
+        )
     elif default_region is not None:
         region_dict = strings([default_region])
     if region_dict is not None and len(region_dict) == 1:
         region_idx = np.broadcast_to(np.int32(0), (n,))
 
     if "license" in names:
-        lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
+        lic_dict, lic_idx = _encode(
+            column("license"), "license", where, fill=default_license, option_names=option_names
+        )
     elif default_license is not None:
         lic_dict, lic_idx = strings([default_license]), np.zeros(n, np.int32)
     else:
         raise BillingInputError(
-            f"{source}: no 'license' column; add one or pass --license (accepted: "
-            f"{LICENSE_ACCEPTED})"
+            f"{source}: no 'license' column; add one or give {option_names.name('license')} "
+            f"(accepted: {LICENSE_ACCEPTED})"
         )
     lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
     unknown = []
@@ -186,7 +201,12 @@ def normalize_table(
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
         kinds = classify_clients(
-            np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx, where, other_clients, source
+            np.asarray(cl_dict.to_pylist(), dtype=object),
+            cl_idx,
+            where,
+            other_clients,
+            source,
+            option_names,
         )
     else:
         kinds, cl_idx = np.ones(1, dtype=bool), None
@@ -237,18 +257,19 @@ def normalize_table(
 
 
 def _clip_at_as_of(
-    start: np.ndarray, end: np.ndarray, as_of: int, shown, where
+    start: np.ndarray, end: np.ndarray, as_of: int, shown, where, option: str
 ) -> tuple[np.ndarray, int]:
     """``end`` clipped at ``as_of`` (the window ends there, as ``--help`` says) and how many
     sessions were clipped; a session starting after ``as_of`` is refused naming its row (the
-    export cannot hold what began after it was taken; an ``--as-of`` before every session is
-    refused so)."""
+    export cannot hold what began after it was taken; an ``as_of`` before every session is
+    refused so). ``option``: ``as_of`` as its user wrote it (``--as-of``)."""
     late = np.flatnonzero(start > as_of)
     if len(late):
         i = int(late[0])
         raise BillingInputError(
-            f"{where(i)}, column 'start': {shown(i)} is after --as-of {instant_text(as_of)} (when "
-            "the export was taken); accepted: an --as-of at or after every session's start"
+            f"{where(i)}, column 'start': {shown(i)} is after {option} {instant_text(as_of)} "
+            f"(when the export was taken); accepted: an {option} at or after every session's "
+            "start"
         )
     over = end > as_of
     clipped = int(np.count_nonzero(over))
@@ -284,7 +305,13 @@ def _show(col: pa.Array, i: int) -> str:
 
 
 def _encode(
-    col: pa.Array, name: str, where, *, required: bool = False, fill=None
+    col: pa.Array,
+    name: str,
+    where,
+    *,
+    required: bool = False,
+    fill=None,
+    option_names: OptionNames = PARAMETERS,
 ) -> tuple[pa.Array, np.ndarray]:
     """Dictionary-encode a text column: (trimmed values as an Arrow string array, int32 codes).
 
@@ -308,7 +335,7 @@ def _encode(
             if len(values):
                 blank = blank | blank_value[codes]
             if blank.any():
-                _blank_error(blank, name, where, required, fill)
+                _blank_error(blank, name, where, required, fill, option_names)
                 values = pa.concat_arrays([values, strings([fill])])
                 codes = codes.copy()  # the reader's buffer is read-only
                 codes[blank] = len(values) - 1
@@ -333,13 +360,20 @@ def _encode(
     col = pc.utf8_trim_whitespace(col)
     blank = pc.or_kleene(pc.is_null(col), pc.equal(col, EMPTY))  # never null (see above)
     if pc.any(blank).as_py():
-        _blank_error(numpy(blank), name, where, required, fill)
+        _blank_error(numpy(blank), name, where, required, fill, option_names)
         col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
     return (enc.dictionary.cast(pa.string()), numpy(enc.indices).astype(np.int32, copy=False))
 
 
-def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
+def _blank_error(
+    blank: np.ndarray,
+    name: str,
+    where,
+    required: bool,
+    fill,
+    option_names: OptionNames = PARAMETERS,
+) -> None:
     """Raise for the first blank cell unless blanks take ``fill``."""
     if required or fill is None:
         i = int(np.flatnonzero(blank)[0])
@@ -347,10 +381,14 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
             raise BillingInputError(
                 f"{where(i)}, column {name!r}: is blank; every session needs a user_id"
             )
-        # the flag of this column (--license, --region), not another one's
+        # the option of this column (--license, usage.region), not another one's
+        option = (
+            f" (or give {option_names.name(name)} for rows without one)"
+            if option_names.takes(name)
+            else ""
+        )
         raise BillingInputError(
-            f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
-            f"every row (or pass --{name} for rows without one)"
+            f"{where(i)}, column {name!r}: is blank; accepted: a {name} on every row{option}"
         )
 
 
