@@ -14,8 +14,8 @@ import pytest
 
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
-from billing_model.io.scenario import load_scenario
 from billing_model.io.sessions import read_sessions
+from billing_model.service import load_scenario
 
 CORE = Path(__file__).resolve().parents[1] / "billing_model" / "core"
 

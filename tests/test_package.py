@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API = {
     "read_sessions": "billing_model.io.sessions",
     "compute_usage": "billing_model.core.usage",
-    "load_scenario": "billing_model.io.scenario",
+    "load_scenario": "billing_model.service",
     "invoice_schedule": "billing_model.core.invoices",
     "read_voice_report": "billing_model.io.voice_report",
     "voice_telephony": "billing_model.core.voice",

@@ -21,7 +21,7 @@ from billing_model.core.schema import (
     PRODUCT_KEYS,
     docs_table,
 )
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import build_layout
 from billing_model.workbook.variant_inputs import CONTRACT_INPUTS
 

@@ -31,8 +31,8 @@ from billing_model.core.voice import (
     voice_cycle_of,
     voice_telephony,
 )
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.io.voice_report import read_voice_report
+from billing_model.service import load_scenario, scenario_from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "voice" / "voice_contract.toml"

@@ -183,7 +183,8 @@ class SessionSource:
 
     ``records`` (the file's :class:`~billing_model.core.sessions.Sessions`) and ``usage`` (the usage
     engine's rows on the contract's calendar) are filled once by the loader
-    (:func:`billing_model.io.scenario.session_usage`), so a build reads each file once.
+    (:func:`billing_model.io.scenario.session_usage`, counting with the usage engine that
+    :mod:`billing_model.service` gives it), so a build reads each file once.
     """
 
     path: Path

@@ -2,10 +2,12 @@
 
 Everything the boundary does happens here, once: the file's bytes (a byte-order mark is
 skipped; bad UTF-8 and bad TOML are one-line errors), unknown keys (a typo is never ignored),
-every value through :mod:`billing_model.core.validate`, and each session file read and run
-through the usage engine once per load (:func:`session_usage`), its rows kept on the
-scenario's :class:`~billing_model.core.contract.SessionSource` for the workbook. Everything the
-loader accepts is documented in ``docs/invoices.md``.
+every value through :mod:`billing_model.core.validate`, and each session file and voice report
+read once per load (:func:`session_usage`), the sessions and their usage rows kept on the
+scenario's :class:`~billing_model.core.contract.SessionSource` for the workbook. The figures
+come from the engines the caller gives (:class:`~billing_model.io.scenario_checks.Engines`):
+io runs none, :func:`billing_model.service.load_scenario` passes them. Everything the loader
+accepts is documented in ``docs/invoices.md``.
 
 Examples
 --------
@@ -38,7 +40,14 @@ from ..core.errors import BillingInputError
 from ..core.money import to_decimal
 from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables, warn_past_term
+from .scenario_checks import (
+    MAX_NAME_TEXT,
+    Checker,
+    Engines,
+    bidi_problem,
+    tables,
+    warn_past_term,
+)
 from .scenario_contract import read_contract, read_license, read_products
 from .scenario_sessions import check_org_users, session_orgs, session_usage
 from .voice_report import voice_report_orgs
@@ -100,7 +109,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, *, max_variants: int | None = None, engines: Engines | None = None
+) -> Scenario:
     """Read and validate a scenario TOML file.
 
     Numbers keep the digits written in the file (floats are parsed as exact decimals). A
@@ -113,6 +124,10 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
     max_variants : int, optional
         Refuse more ``[[variant]]`` tables than that before validating any (the workbook's
         limit: ``build`` of 100,000 variants must not validate them all first).
+    engines : Engines, optional
+        The usage and voice engines that count a session file and price a voice report (io
+        runs none itself): :func:`billing_model.service.load_scenario` gives them. Without
+        them only a scenario of typed figures loads.
 
     Returns
     -------
@@ -171,7 +186,12 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
             "accepted: numbers of a few digits"
         ) from None
     return scenario_from_mapping(
-        data, base_dir=path.parent, name=path.stem, source=path, max_variants=max_variants
+        data,
+        base_dir=path.parent,
+        name=path.stem,
+        source=path,
+        max_variants=max_variants,
+        engines=engines,
     )
 
 
@@ -182,16 +202,20 @@ def scenario_from_mapping(
     name: str = "scenario",
     source: Path | None = None,
     max_variants: int | None = None,
+    engines: Engines | None = None,
 ) -> Scenario:
     """Validate a mapping shaped like the TOML file and build a :class:`Scenario`.
 
     ``base_dir`` resolves relative ``sessions`` paths (default: the working directory). Errors
-    start with ``<name>.toml`` when ``source`` is given, else with ``name``.
+    start with ``<name>.toml`` when ``source`` is given, else with ``name``. ``engines``: as
+    :func:`load_scenario` (:func:`billing_model.service.scenario_from_mapping` gives them).
     """
     label = source.name if source is not None else name
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     cache: dict = {}
-    scenario = _build(data, label=label, base=base, name=name, source=source, cache=cache)
+    scenario = _build(
+        data, label=label, base=base, name=name, source=source, cache=cache, engines=engines
+    )
     variants = []
     seen = {"base"}
     found = tables(data, "variant", label)
@@ -230,6 +254,7 @@ def scenario_from_mapping(
             name=name,
             source=source,
             cache=cache,
+            engines=engines,
         )
         variants.append((vname, replace(scen, variant_of=name)))
     _warn_unbilled(
@@ -305,7 +330,14 @@ def _merge_variant(
 
 
 def _build(
-    data: Mapping[str, Any], *, label: str, base: Path, name: str, source: Path | None, cache: dict
+    data: Mapping[str, Any],
+    *,
+    label: str,
+    base: Path,
+    name: str,
+    source: Path | None,
+    cache: dict,
+    engines: Engines | None,
 ) -> Scenario:
     c = Checker(label)
     c.table(data, "scenario")
@@ -324,13 +356,14 @@ def _build(
     org_tables += [(f"org[{i + 1}]", t) for i, t in enumerate(tables(data, "org", label))]
     names: set[str] = set()
     for where, table in org_tables:
-        new = _orgs(c, contract, by_license, table, where, base, cache)
+        new = _orgs(c, contract, by_license, table, where, base, cache, engines)
         for org in new:
             if org.name in names:
                 c.fail(f"{where}.name", f"org {org.name!r} appears twice; accepted: unique names")
             names.add(org.name)
         orgs.extend(new)
-    orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
+    # [telephony] voice_report
+    orgs = voice_report_orgs(c, contract, data, orgs, base, cache, engines)
     _check_rates(c, contract, products, orgs)
     one_time = tuple(
         _charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
@@ -422,6 +455,7 @@ def _orgs(
     where: str,
     base: Path,
     cache: dict,
+    engines: Engines | None,
 ) -> list[Org]:
     c.known(t, USAGE_KEYS, where)
     n = contract.periods
@@ -501,7 +535,16 @@ def _orgs(
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:
         return session_orgs(
-            c, contract, by_license, t, where, base, cache, extra, name if "name" in t else None
+            c,
+            contract,
+            by_license,
+            t,
+            where,
+            base,
+            cache,
+            extra,
+            name if "name" in t else None,
+            engines,
         )
     c.fail(
         f"{where}.users",

@@ -4,13 +4,14 @@ load) and the users they bill (split from :mod:`billing_model.io.scenario`)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..core import validate
 from ..core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE, PEAK_RULES
@@ -33,8 +34,7 @@ from ..core.sessions import (
     OptionNames,
     scenario_keys,
 )
-from ..core.usage import compute_usage
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
+from .scenario_checks import MAX_NAME_TEXT, Checker, Engines, bidi_problem, need_engines
 from .sessions import read_sessions
 
 
@@ -106,8 +106,10 @@ def session_orgs(
     cache: dict,
     extra: dict[str, Any],
     name: str | None,
+    engines: Engines | None = None,
 ) -> list[Org]:
-    """Users per period from session data through the usage engine, one org per org found."""
+    """Users per period from session data through the usage engine (``engines.usage``, run by
+    the caller), one org per org found."""
     n = contract.periods
     if not isinstance(t["sessions"], str) or not t["sessions"].strip():
         c.fail(
@@ -166,7 +168,13 @@ def session_orgs(
         contract.license,
     )
     try:
-        source = session_usage(source, contract, cache, option_names=scenario_keys(where))
+        source = session_usage(
+            source,
+            contract,
+            cache,
+            count=need_engines(engines, f"{where}.sessions").usage,
+            option_names=scenario_keys(where),
+        )
     except BillingInputError as exc:  # say which scenario and key the file came from
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
@@ -322,10 +330,12 @@ def session_usage(
     contract: Contract,
     cache: dict | None = None,
     *,
+    count: Callable[..., pd.DataFrame],
     option_names: OptionNames = PARAMETERS,
 ) -> SessionSource:
     """``source`` with its file read (``records``) and counted on the contract's calendar
-    (``usage``: the usage engine's rows).
+    (``usage``: the rows of ``count``, the usage engine
+    :func:`~billing_model.core.usage.compute_usage` that the caller gives: io runs no engine).
 
     ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
     calendar's usage, so a scenario and its variants read a session file once; the workbook
@@ -361,7 +371,7 @@ def session_usage(
         source.min_minutes,
     )
     if count_key not in counts:
-        counts[count_key] = compute_usage(
+        counts[count_key] = count(
             reads[read_key],
             order_date=contract.order_date,
             timezone=contract.billing_timezone,

@@ -62,8 +62,8 @@ from ..core.voice import (
     VoiceCalls,
     adjusted_seconds,
     voice_cycle_starts_ns,
-    voice_telephony,
 )
+from .scenario_checks import need_engines
 from .sessions import (
     MAX_HEADER_CHARS,
     _delimiter,
@@ -73,7 +73,7 @@ from .sessions import (
 from .tables import parse_instants
 
 if TYPE_CHECKING:
-    from .scenario_checks import Checker
+    from .scenario_checks import Checker, Engines
 
 #: the report's columns the model reads, as the vendor writes them
 START, END, DURATION, ADJUSTED, RATE, COST, CURRENCY = (
@@ -324,11 +324,13 @@ def voice_report_orgs(
     orgs: list[Org],
     base: Path,
     cache: dict,
+    engines: Engines | None = None,
 ) -> list[Org]:
     """``[telephony] voice_report = "calls.csv"``: the first org of ``[usage]`` gets the
     report's telephony per voice cycle (its ``given`` series up to the periods limit, for the
-    workbook's grid); ``orgs`` unchanged without the table. A ``telephony`` list in ``[usage]``
-    as well is refused; calls outside the billed cycles are named in one warning."""
+    workbook's grid), priced by ``engines.telephony`` (the caller's voice engine); ``orgs``
+    unchanged without the table. A ``telephony`` list in ``[usage]`` as well is refused; calls
+    outside the billed cycles are named in one warning."""
     if "telephony" not in data:
         return orgs
     t = c.table(data["telephony"], "telephony")
@@ -364,9 +366,10 @@ def voice_report_orgs(
             c.fail(where, str(exc))
     calls = reads[key]
     n = contract.periods
-    billed = voice_telephony(calls, contract.order_date, n)
+    price = need_engines(engines, where).telephony
+    billed = price(calls, contract.order_date, n)
     grid = LIMITS["periods"].whole("maximum")
-    shown = voice_telephony(calls, contract.order_date, max(n, grid)).charges
+    shown = price(calls, contract.order_date, max(n, grid)).charges
     warned = cache.setdefault("warned", set())
     if (key, contract.order_date, n) not in warned:  # once per file and billed cycles
         warned.add((key, contract.order_date, n))
