@@ -257,31 +257,24 @@ def scenario_from_mapping(
             engines=engines,
         )
         variants.append((vname, replace(scen, variant_of=name)))
-    _warn_unbilled(
-        label,
-        scenario,
-        [scen for _n, scen in variants],
-        reported=isinstance(data, Mapping) and "telephony" in data,
-    )
+    _warn_unbilled(label, scenario, [scen for _n, scen in variants])
     return replace(scenario, _variants=tuple(variants))
 
 
-def _warn_unbilled(
-    label: str, scenario: Scenario, variants: list[Scenario], *, reported: bool = False
-) -> None:
+def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario]) -> None:
     """One warning per org naming the periods whose usage data (typed series or session data)
     neither the scenario nor any variant bills (docs/rules.md#month-to-month): past the longest
-    ramp + term + months after the term. Data a variant's longer term bills is not named. The
-    first org's telephony from a voice report (``reported``) is not named: the report's own
-    warning names its calls outside the contract's voice cycles."""
+    ramp + term + months after the term. Data a variant's longer term bills is not named. An
+    org's telephony from a voice report (``Org.telephony_reported``) is not named: the report's
+    own warning names its calls outside the contract's voice cycles."""
     longest = max(s.periods for s in (scenario, *variants))
     seen: set[int] = set()
-    for i, org in enumerate(scenario.orgs):  # a loop over orgs
+    for org in scenario.orgs:  # a loop over orgs
         late = {
             k
             for key, values in org.given.items()
             for k in range(longest, len(values))
-            if values[k] and not (reported and i == 0 and key == "telephony")
+            if values[k] and not (org.telephony_reported and key == "telephony")
         }
         where, what = (
             "usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",

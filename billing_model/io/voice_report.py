@@ -376,7 +376,12 @@ def voice_report_orgs(
         _warn_outside(c.label, where, path.name, calls, billed, contract)
     first = orgs[0]
     orgs = list(orgs)
-    orgs[0] = replace(first, telephony=billed.charges, given={**first.given, "telephony": shown})
+    orgs[0] = replace(
+        first,
+        telephony=billed.charges,
+        given={**first.given, "telephony": shown},
+        telephony_reported=True,
+    )
     return orgs
 
 
