@@ -148,6 +148,19 @@ def test_a_blank_region_cell_offers_the_scenario_key(tmp_path):
     )
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_region_is_refused_once_by_the_reader_naming_the_flag_or_the_key(
+    capsys, tmp_path, kiosk, blank
+):
+    """The scenario checks the key's type and passes the value on; the session reader trims
+    it and refuses a blank one, for the command line and the scenario alike."""
+    accepted = "is blank; accepted: a name that is not only spaces, e.g. us-east-1"
+    cli = _cli_error(capsys, str(kiosk), "--region", blank)
+    assert cli == f"billing-model: error: --region: {blank!r} {accepted} (or leave --region out)"
+    usage = _scenario_error(tmp_path, f'[usage]\nsessions = "{kiosk.name}"\nregion = "{blank}"\n')
+    assert usage == f"s.toml: usage.region: {blank!r} {accepted} (or leave usage.region out)"
+
+
 #: a command-line flag inside a string: ``--as-of``, not ``a -- b`` nor the ``"--"`` prefix
 FLAG = re.compile(r"(?<![\w-])--[a-z]")
 

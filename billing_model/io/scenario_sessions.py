@@ -72,12 +72,14 @@ def check_org_users(
 
 
 def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
-    """``region``: the region of the session rows without one (a file without the column), as
-    text; ``None`` when not given."""
+    """``region``: the region of the session rows without one (a file without the column) as
+    written, or ``None`` when not given. Checked here as a name shown to people (text, its
+    length, no bidirectional controls); the session reader trims it and refuses a blank one,
+    naming the key (:func:`billing_model.io.sessions.read_sessions`), as it does ``--region``."""
     if "region" not in t:
         return None
     value = t["region"]
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_TEXT:
+    if not isinstance(value, str) or len(value) > MAX_NAME_TEXT:
         c.fail(
             f"{where}.region",
             f"{validate.shown(value)} is not accepted; accepted: a "
@@ -85,7 +87,7 @@ def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
         )
     if problem := bidi_problem(value):
         c.fail(f"{where}.region", problem)
-    return value.strip()
+    return value
 
 
 def billed_column(license_model: str) -> str:
@@ -176,6 +178,9 @@ def session_orgs(
             option_names=scenario_keys(where),
         )
     except BillingInputError as exc:  # say which scenario and key the file came from
+        option, _, rest = str(exc).partition(": ")
+        if option.startswith(f"{where}."):  # an option of the table the reader names (region)
+            c.fail(option, rest)
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]

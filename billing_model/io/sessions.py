@@ -333,7 +333,7 @@ def _default_name(value: str, flag: str) -> str:
     if not name:
         raise BillingInputError(
             f"{flag}: {value!r} is blank; accepted: a name that is not "
-            "only spaces, e.g. us-east-1 (or leave the option out)"
+            f"only spaces, e.g. us-east-1 (or leave {flag} out)"
         )
     return name
 
@@ -363,9 +363,9 @@ def iter_tables(
         "as_of": parse_as_of(as_of, option_names),
         "option_names": option_names,
     }
-    if org:
+    if org is not None:
         opts["default_org"] = _default_name(org, option_names.name("org"))
-    if region:
+    if region is not None:
         opts["default_region"] = _default_name(region, option_names.name("region"))
     if suffix == ".json":
         table, places, opened = _user_details(
