@@ -9,7 +9,7 @@
   amount over the workbook's grid (:func:`storage_overage_invoiced`: the Storage sheet).
 
 Money is exact: Decimal lines rounded half up to the currency's minor unit, totals as sums of
-rounded lines (docs/rules.md#money). Excel twin: :mod:`billing_model.formulas.invoice_figures`,
+rounded lines (docs/rules.md#rounding). Excel twin: :mod:`billing_model.formulas.invoice_figures`,
 tested against this module in ``tests/test_formulas.py``.
 """
 
