@@ -83,6 +83,7 @@ KINDS = {
     "choice": "str",
     "license": "str (a license key)",
     "zone": "periods.Zone (an IANA name, a str)",
+    "text": "str (as written)",
 }
 
 _ZONE_ACCEPTED = "an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'"
@@ -176,6 +177,8 @@ class Field:
             return _LICENSE_ACCEPTED
         if self.kind == "choice":
             return ", ".join(self.choices)
+        if self.kind == "text":
+            return self.missing or "text"
         limit = self.range
         assert limit is not None, f"{self.key}: a {self.kind} field names its limit"
         return limit.accepted()
@@ -200,6 +203,10 @@ class Field:
             if text not in by_text:
                 validate.refuse(where, value, self.accepted())
             return by_text[text]
+        if self.kind == "text":  # as written: its reader trims it (a session option's name)
+            if not isinstance(value, str):
+                validate.refuse(where, value, self.accepted())
+            return value
         if self.kind == "zone":  # a Zone: the name, with its ZoneInfo for the engines
             try:
                 return parse_zone(value if isinstance(value, str) else str(value))

@@ -93,13 +93,13 @@ class OptionNames:
     ``style`` is ``"parameter"``, ``"flag"`` or ``"key"``; ``table`` is the scenario table of
     the keys (``usage``, ``org[2]``); ``given``: the options this boundary takes (a scenario
     has no ``as_of``), ``None`` for all. Made at the boundary: :data:`PARAMETERS`,
-    :data:`FLAGS`, :func:`scenario_keys`.
+    :data:`FLAGS`, :func:`billing_model.core.usage_schema.scenario_keys`.
 
     Examples
     --------
     >>> FLAGS.setting("other_clients", OTHER_CLIENTS)
     '--other-clients billable|not-billable'
-    >>> scenario_keys("usage").setting("other_clients", OTHER_CLIENTS)
+    >>> OptionNames("key", "usage").setting("other_clients", OTHER_CLIENTS)
     "usage.other_clients = 'billable' or 'not-billable'"
     """
 
@@ -130,15 +130,6 @@ class OptionNames:
 PARAMETERS = OptionNames()
 #: the command line's flags (``billing-model usage``, ``compare``)
 FLAGS = OptionNames("flag")
-#: the session options a scenario's ``[usage]`` or ``[[org]]`` table takes
-SCENARIO_OPTIONS = frozenset(
-    {"other_clients", "other_presence", "region", "input_timezone", "peak_rule", "min_minutes"}
-)
-
-
-def scenario_keys(table: str) -> OptionNames:
-    """The keys of the scenario table ``table`` (``"usage"``, ``"org[2]"``)."""
-    return OptionNames("key", table, SCENARIO_OPTIONS)
 
 
 @dataclass

@@ -40,6 +40,7 @@ from ..core.errors import BillingInputError
 from ..core.money import to_decimal
 from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
+from ..core.usage_schema import SESSION_KEYS
 from .scenario_checks import (
     MAX_NAME_TEXT,
     Checker,
@@ -59,13 +60,7 @@ USAGE_KEYS: tuple[str, ...] = (
     "users",
     "hours",
     "sessions",
-    "input_timezone",
-    "peak_rule",
-    "min_minutes",
-    "after_data",
-    "other_clients",
-    "other_presence",
-    "region",
+    *SESSION_KEYS,  # the session options (core/usage_schema.py)
     "telephony",
     *FAIR_USE_KEYS,
 )
@@ -476,15 +471,7 @@ def _orgs(
                 f"given together with {key}; accepted: either {key} or sessions",
             )
     if "sessions" not in t:
-        for key in (
-            "input_timezone",
-            "peak_rule",
-            "min_minutes",
-            "after_data",
-            "other_clients",
-            "other_presence",
-            "region",
-        ):
+        for key in SESSION_KEYS:
             if key in t:
                 c.fail(
                     f"{where}.{key}",

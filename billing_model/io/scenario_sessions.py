@@ -14,9 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import validate
-from ..core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE, PEAK_RULES
 from ..core.contract import (
-    AFTER_DATA,
     FAIR_USE_KEYS,
     Contract,
     Org,
@@ -25,16 +23,12 @@ from ..core.contract import (
 )
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
-from ..core.periods import BillingCalendar, get_timezone
+from ..core.periods import BillingCalendar
 from ..core.regions import check_one_region
-from ..core.sessions import (
-    OTHER_CLIENTS,
-    OTHER_PRESENCE,
-    PARAMETERS,
-    OptionNames,
-    scenario_keys,
-)
+from ..core.sessions import PARAMETERS, OptionNames
+from ..core.usage_schema import SESSION_FIELDS, scenario_keys
 from .scenario_checks import MAX_NAME_TEXT, Checker, Engines, bidi_problem, need_engines
+from .scenario_contract import read_field
 from .sessions import read_sessions
 
 
@@ -71,23 +65,20 @@ def check_org_users(
         )
 
 
-def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
-    """``region``: the region of the session rows without one (a file without the column) as
-    written, or ``None`` when not given. Checked here as a name shown to people (text, its
-    length, no bidirectional controls); the session reader trims it and refuses a blank one,
-    naming the key (:func:`billing_model.io.sessions.read_sessions`), as it does ``--region``."""
-    if "region" not in t:
-        return None
-    value = t["region"]
-    if not isinstance(value, str) or len(value) > MAX_NAME_TEXT:
+def _check_region(c: Checker, value: str | None, where: str) -> None:
+    """``region`` (text, as its field parsed it) as a name shown to people: its length, no
+    bidirectional controls. The session reader trims it and refuses a blank one, naming the
+    key (:func:`billing_model.io.sessions.read_sessions`), as it does ``--region``."""
+    if value is None:
+        return
+    if len(value) > MAX_NAME_TEXT:
         c.fail(
             f"{where}.region",
-            f"{validate.shown(value)} is not accepted; accepted: a "
-            f"region's name as text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters",
+            f"{len(value):,} characters; accepted: a region's name as text "
+            f"(e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters",
         )
     if problem := bidi_problem(value):
         c.fail(f"{where}.region", problem)
-    return value
 
 
 def billed_column(license_model: str) -> str:
@@ -128,40 +119,10 @@ def session_orgs(
             f"{str(path)!r}: no such file; accepted: a session file "
             "(CSV, Parquet or the analytics API's JSON) relative to the scenario file",
         )
-    zone = t.get("input_timezone")
-    if zone is not None:
-        try:
-            get_timezone(zone if isinstance(zone, str) else repr(zone))
-        except BillingInputError:
-            c.fail(
-                f"{where}.input_timezone",
-                f"{validate.shown(zone)} is not accepted; "
-                "accepted: an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'",
-            )
-    source = SessionSource(
-        path=path,
-        input_timezone=zone,
-        peak_rule=c.choice(t.get("peak_rule", DEFAULT_PEAK_RULE), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(
-            t.get("min_minutes", DEFAULT_MIN_MINUTES), f"{where}.min_minutes", "min_minutes"
-        ),
-        after_data=(
-            c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-            if "after_data" in t
-            else None
-        ),
-        other_clients=(
-            c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-            if "other_clients" in t
-            else None
-        ),
-        other_presence=(
-            c.choice(t["other_presence"], f"{where}.other_presence", OTHER_PRESENCE)
-            if "other_presence" in t
-            else None
-        ),
-        region=_region(c, t, where),
-    )
+    # the session options, as core/usage_schema.py declares them
+    options = {f.key: read_field(c, f, t, where) for f in SESSION_FIELDS}
+    _check_region(c, options["region"], where)
+    source = SessionSource(path=path, **options)
     key = (
         str(path.resolve()),
         source,

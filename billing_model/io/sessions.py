@@ -176,7 +176,7 @@ def read_sessions(
         default: a blank cell is refused, and data without the column has no region.
     option_names : how messages name these options: as the parameters here (the default), the
         command line's flags (:data:`~billing_model.core.sessions.FLAGS`) or a scenario's keys
-        (:func:`~billing_model.core.sessions.scenario_keys`), so each names what its user typed.
+        (:func:`~billing_model.core.usage_schema.scenario_keys`), so each names what its user typed.
     """
     files = session_files(path)
     total = _parquet_rows(files)
