@@ -29,7 +29,6 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
@@ -43,6 +42,7 @@ from ..core.sessions import (
 )
 from .arrow import call, one_line
 from .combine import combine
+from .csv_text import MAX_HEADER_CHARS, delimiter_of, raise_not_utf8, text_batches
 from .progress import track
 from .tables import normalize_table, to_arrow
 from .user_details import _user_details
@@ -56,8 +56,6 @@ BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text colu
 PIECE_ROWS = 1 << 20
 #: a row group larger than this is read in batches of BATCH_ROWS (memory), not as one piece
 MAX_GROUP_ROWS = 1 << 22
-#: bytes of a CSV file Arrow parses at a time
-CSV_BLOCK = 64 << 20
 
 
 def sessions_from_columns(
@@ -510,11 +508,6 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
         raise BillingInputError(f"{file}: not a readable Parquet file ({one_line(exc)})") from None
 
 
-#: longest header line read (csv's own field limit is 131,072; a header naming a few columns
-#: is far shorter): a one-line file of megabytes is refused, not read whole nor echoed back
-MAX_HEADER_CHARS = 65_536
-
-
 def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
@@ -526,14 +519,14 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
             first = fh.readline(MAX_HEADER_CHARS + 1)
             more = fh.read(1) != ""
     except UnicodeDecodeError:
-        _raise_not_utf8(file)
+        raise_not_utf8(file)
     if len(first) > MAX_HEADER_CHARS:  # a log or a JSON export saved as .csv, on one line
         raise BillingInputError(
             f"{file}: line 1 (the header) is longer than "
             f"{MAX_HEADER_CHARS:,} characters; accepted: a CSV whose first "
             "line names its columns (user_id, start, end, ...)"
         )
-    delimiter = _delimiter(first)
+    delimiter = delimiter_of(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:  # a stray quote, a NUL, ...
@@ -549,87 +542,3 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
         return
     # every column as text: the engine parses and validates them itself, naming the row
     yield from text_batches(file, header, delimiter)
-
-
-def text_batches(file: Path, header: list[str], delimiter: str) -> Iterator[pa.RecordBatch]:
-    """The rows of a CSV file whose ``header`` was read, every column as text, in Arrow batches
-    of :data:`CSV_BLOCK` bytes (empty batches skipped); a file Arrow cannot read is refused in
-    one line (not UTF-8, a line with another count of fields, ...). Shared by the session and
-    the voice-report readers."""
-    convert = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8")
-    try:
-        # a quoted value may hold a line break (a multi-line cell saved by Excel): without
-        # newlines_in_values, Arrow cut a block at such a break and refused a valid file whose
-        # break fell near a block's end (no measurable cost on the stream reader)
-        reader = pacsv.open_csv(
-            file,
-            read_options=read,
-            convert_options=convert,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        )
-        for batch in reader:
-            if batch.num_rows:
-                yield batch
-    except pa.ArrowInvalid as exc:
-        if "invalid UTF8" in str(exc):
-            _raise_not_utf8(file)
-        if "Expected" in str(exc) and "columns, got" in str(exc):
-            _raise_wrong_field_count(file, delimiter, len(header))
-        raise BillingInputError(f"{file}: not a readable CSV file ({one_line(exc)})") from None
-
-
-def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
-    """Name the first line whose number of fields differs from the header's (error path only:
-    Arrow's message quotes the row but not its line)."""
-    limit = csv.field_size_limit(1 << 30)  # a value of a megabyte is still a value
-    try:
-        with open(file, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            next(reader, None)
-            start = reader.line_num + 1
-            for row in reader:
-                if row and len(row) != expected:
-                    raise BillingInputError(
-                        f"{file}: line {start}: {len(row)} field(s), the header has {expected}; "
-                        f"accepted: one value per column (a value holding {delimiter!r} in "
-                        "quotes)"
-                    ) from None
-                start = reader.line_num + 1
-    except csv.Error:
-        pass
-    finally:
-        csv.field_size_limit(limit)
-    raise BillingInputError(
-        f"{file}: not a readable CSV file (rows with a different number of "
-        f"fields than the header's {expected})"
-    )
-
-
-def _delimiter(header: str) -> str:
-    """The header line's separator: a comma, or a semicolon or tab when the header has no comma
-    (Excel writes semicolons where the decimal separator is a comma)."""
-    if "," not in header:
-        for candidate in (";", "\t"):
-            if candidate in header:
-                return candidate
-    return ","
-
-
-def _raise_not_utf8(file: Path) -> None:
-    """Name the first line that is not UTF-8 (error path only: a loop over the file's lines)."""
-    with open(file, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise BillingInputError(
-                    f"{file}: line {number}, column {exc.start + 1}: byte "
-                    f"0x{line[exc.start]:02x} is not UTF-8 text; accepted: a CSV saved as "
-                    "UTF-8 (Excel: 'CSV UTF-8')"
-                ) from None
-    raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")

@@ -63,13 +63,8 @@ from ..core.voice import (
     adjusted_seconds,
     voice_cycle_starts_ns,
 )
+from .csv_text import MAX_HEADER_CHARS, delimiter_of, raise_not_utf8, text_batches
 from .scenario_checks import need_engines
-from .sessions import (
-    MAX_HEADER_CHARS,
-    _delimiter,
-    _raise_not_utf8,
-    text_batches,
-)
 from .tables import parse_instants
 
 if TYPE_CHECKING:
@@ -158,14 +153,14 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
             first = fh.readline(MAX_HEADER_CHARS + 1)
             more = fh.read(1) != ""
     except UnicodeDecodeError:
-        _raise_not_utf8(path)
+        raise_not_utf8(path)
     accepted = f"a header naming the columns {', '.join(REQUIRED)}"
     if len(first) > MAX_HEADER_CHARS:
         raise BillingInputError(
             f"{path}: line 1 (the header) is longer than "
             f"{MAX_HEADER_CHARS:,} characters; accepted: {accepted}"
         )
-    delimiter = _delimiter(first)
+    delimiter = delimiter_of(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:
