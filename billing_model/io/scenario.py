@@ -24,7 +24,6 @@ A 100-user PureCloud 2 named contract with a 3-month ramp: how many periods does
 
 from __future__ import annotations
 
-import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -33,12 +32,10 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
-from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
-from ..core.contract import FAIR_USE_KEYS, Charge, Contract, Org, Product, Quote, Scenario
+from ..core.contract import FAIR_USE_KEYS, Contract, Org, Product, Scenario
 from ..core.errors import BillingInputError
 from ..core.money import to_decimal
-from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
 from ..core.usage_schema import SESSION_KEYS
 from .scenario_checks import (
@@ -50,6 +47,7 @@ from .scenario_checks import (
     warn_past_term,
 )
 from .scenario_contract import read_contract, read_license, read_products
+from .scenario_quote import read_charge, read_quote
 from .scenario_sessions import check_org_users, session_orgs, session_usage
 from .voice_report import voice_report_orgs
 
@@ -64,19 +62,6 @@ USAGE_KEYS: tuple[str, ...] = (
     "telephony",
     *FAIR_USE_KEYS,
 )
-CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
-HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-QUOTE_KEYS: tuple[str, ...] = (
-    "customer",
-    "title",
-    "valid_until",
-    "seller",
-    "contact",
-    "email",
-    "phone",
-    "number",
-    "issued",
-)
 TOP_KEYS: tuple[str, ...] = (
     "contract",
     "product",
@@ -89,19 +74,8 @@ TOP_KEYS: tuple[str, ...] = (
     "quote",
     "telephony",
 )
-#: longest customer name or quote title (a heading, not a document)
-MAX_QUOTE_TEXT = 255
-#: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
-#: specifications and limits"); refused here, naming the key, not later naming a cell
-MAX_DESCRIPTION_TEXT = 32_767
 #: largest scenario file read (50 variants of 240 values each are a few hundred KB)
 MAX_SCENARIO_BYTES = 16 * 2**20
-#: default title of a quote without ``title``
-QUOTE_TITLE = "Genesys Cloud subscription quote"
-#: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def load_scenario(
@@ -354,11 +328,11 @@ def _build(
     orgs = voice_report_orgs(c, contract, data, orgs, base, cache, engines)
     _check_rates(c, contract, products, orgs)
     one_time = tuple(
-        _charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
+        read_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
         for i, t in enumerate(tables(data, "one_time", label))
     )
     hardware = tuple(
-        _charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
+        read_charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
         for i, t in enumerate(tables(data, "hardware", label))
     )
     storage = None
@@ -373,7 +347,7 @@ def _build(
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
     contract = _storage_rate(c, contract, data, storage, orgs)
-    quote = _quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
+    quote = read_quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
     return Scenario(
         name=name,
         contract=contract,
@@ -385,54 +359,6 @@ def _build(
         source=source,
         quote=quote,
     )
-
-
-def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
-    """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until
-    (required); seller, contact, email, phone, number and issued (optional)."""
-    c.known(t, QUOTE_KEYS, "quote")
-
-    def text(key: str, value: Any) -> str:
-        where = f"quote.{key}"
-        if key == "number" and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # number = 1042 is the quote number "1042"
-        if not isinstance(value, str) or not value.strip():
-            c.fail(where, f"{validate.shown(value)} is not accepted; accepted: a non-empty text")
-        bad = _CONTROL.search(value)
-        if bad:
-            c.fail(
-                where,
-                f"contains the control character U+{ord(bad.group()):04X} at "
-                f"position {bad.start() + 1}; accepted: printable text (tab and newline "
-                "allowed)",
-            )
-        if len(value) > MAX_QUOTE_TEXT:
-            c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
-        if problem := bidi_problem(value):
-            c.fail(where, problem)
-        return value.strip()
-
-    customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
-    title = text("title", t.get("title", QUOTE_TITLE))
-    valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"), "quote.valid_until")
-    optional = {
-        key: text(key, t[key]) if key in t else ""
-        for key in ("seller", "contact", "email", "phone", "number")
-    }
-    if optional["email"] and not _EMAIL.fullmatch(optional["email"]):
-        c.fail(
-            "quote.email",
-            f"{optional['email']!r} is not accepted; accepted: an e-mail "
-            "address such as sales@example.com",
-        )
-    issued = c.date(t["issued"], "quote.issued") if "issued" in t else None
-    if issued is not None and issued > valid:
-        c.fail(
-            "quote.issued",
-            f"{issued.isoformat()} is after valid_until "
-            f"{valid.isoformat()}; accepted: a date on or before valid_until",
-        )
-    return Quote(customer=customer, title=title, valid_until=valid, issued=issued, **optional)
 
 
 def _orgs(
@@ -610,53 +536,6 @@ def _storage_rate(
             f"{STORAGE_OVERAGE_USD_PER_GB} per GB is in USD)",
         )
     return replace(contract, storage_overage_rate=Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)))
-
-
-def _charge(
-    c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *, hardware: bool
-) -> Charge:
-    c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
-    desc = str(c.required(t, "description", where, "a text")).strip()
-    if len(desc) > MAX_DESCRIPTION_TEXT:
-        c.fail(
-            f"{where}.description",
-            f"{len(desc):,} characters; accepted: at most "
-            f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)",
-        )
-    if problem := bidi_problem(desc):
-        c.fail(f"{where}.description", problem)
-    if "amount" in t:
-        if "quantity" in t or "rate" in t:
-            c.fail(
-                f"{where}.amount",
-                "given with quantity/rate; accepted: amount, or quantity and rate",
-            )
-        quantity, rate = Decimal(1), c.money(t["amount"], f"{where}.amount")
-    else:
-        if contract.partner and "rate" not in t:
-            rate = Decimal(0)
-        else:
-            rate = c.money(
-                c.required(t, "rate", where, "a number >= 0 (or give amount)"), f"{where}.rate"
-            )
-        quantity = c.money(t.get("quantity", 1), f"{where}.quantity")
-    ship = None
-    if hardware:
-        ship = c.date(c.required(t, "ship_date", where, "a date YYYY-MM-DD"), f"{where}.ship_date")
-        end = (anchor_dates(contract.order_date, [contract.periods])[0] - 1).astype(object)
-        if ship < contract.order_date:
-            c.fail(
-                f"{where}.ship_date",
-                f"{ship} is before the order date "
-                f"{contract.order_date}; accepted: the order date or later",
-            )
-        if ship > end:  # 2099 for 2026: a typo that put an invoice decades after the contract
-            c.fail(
-                f"{where}.ship_date",
-                f"{ship} is after the contract's last billed day {end}; "
-                f"accepted: a date from {contract.order_date} to {end}",
-            )
-    return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 
 __all__ = [
