@@ -19,7 +19,7 @@ from ..core.sessions import (
     presence_error,
 )
 from .arrow import one_line
-from .tables import parse_instants
+from .instants import parse_instants
 
 
 def parse_as_of(value: int | str | None, option_names: OptionNames = PARAMETERS) -> int | None:

@@ -64,8 +64,8 @@ from ..core.voice import (
     voice_cycle_starts_ns,
 )
 from .csv_text import MAX_HEADER_CHARS, delimiter_of, raise_not_utf8, text_batches
+from .instants import parse_instants
 from .scenario_checks import need_engines
-from .tables import parse_instants
 
 if TYPE_CHECKING:
     from .scenario_checks import Checker, Engines
