@@ -36,16 +36,16 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from .core.storage import StorageSettings, storage_forecast
     from .core.usage import compute_usage
     from .core.voice import voice_telephony
-    from .io.scenario import load_scenario
     from .io.sessions import read_sessions
     from .io.voice_report import read_voice_report
+    from .service import load_scenario
     from .workbook.build import build_workbook
 
 #: public name -> the module that defines it (one implementation: these are re-exports)
 _API = {
     "read_sessions": "billing_model.io.sessions",
     "compute_usage": "billing_model.core.usage",
-    "load_scenario": "billing_model.io.scenario",
+    "load_scenario": "billing_model.service",
     "invoice_schedule": "billing_model.core.invoices",
     "read_voice_report": "billing_model.io.voice_report",
     "voice_telephony": "billing_model.core.voice",

@@ -51,6 +51,8 @@ from .core.concurrency import DEFAULT_MIN_MINUTES, billable_peak, check_peak_rul
 from .core.errors import BillingInputError, BillingWarning
 from .core.periods import DEFAULT_TIMEZONE, BillingCalendar, get_timezone, mark_coverage
 from .core.sessions import (
+    PARAMETERS,
+    OptionNames,
     check_other_clients,
     check_other_presence,
     check_span,
@@ -119,6 +121,7 @@ def compute_usage_dask(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
     scheduler: Any = None,
     partition_rows: int = PARTITION_ROWS,
     progress: bool | None = None,
@@ -139,6 +142,8 @@ def compute_usage_dask(
     license, input_timezone, org, other_clients, as_of, other_presence, region : as
         :func:`billing_model.io.sessions.read_sessions` (``as_of`` also ends the data's window, as
         :func:`billing_model.core.usage.compute_usage`).
+    option_names : how messages name those options (the parameters, the command line's flags:
+        :class:`~billing_model.core.sessions.OptionNames`).
     scheduler : address of a Dask distributed scheduler (``"tcp://host:8786"``) or a
         ``distributed.Client``; default ``None``: Dask's local threaded scheduler.
     partition_rows : about how many sessions each shuffled partition holds (memory per task).
@@ -172,15 +177,16 @@ def compute_usage_dask(
         raise BillingInputError(f"partition rows: {partition_rows!r} is not a whole number >= 1")
     source = str(path)
     files = session_files(path)
-    as_of = parse_as_of(as_of)
+    as_of = parse_as_of(as_of, option_names)
     options = {
         "license": license,
         "input_timezone": input_timezone,
         "org": org,
         "region": region,
-        "other_clients": check_other_clients(other_clients),
+        "other_clients": check_other_clients(other_clients, option_names),
         "as_of": as_of,
-        "other_presence": check_other_presence(other_presence),
+        "other_presence": check_other_presence(other_presence, option_names),
+        "option_names": option_names,
     }
 
     with _connect(scheduler) as client:
@@ -190,7 +196,7 @@ def compute_usage_dask(
             "Checking session files",
             progress,
         )
-        summary = summarize_scans(scans, source=source)
+        summary = summarize_scans(scans, source=source, option_names=option_names)
         calendar = BillingCalendar(
             order_date if order_date is not None else order_date_at(summary.start_min, timezone),
             timezone,
@@ -266,7 +272,7 @@ def scan_part(file: Path, options: dict) -> dict:
     no_region = None  # the first row of a chunk without a region
     users: dict[str, str] = {}  # key -> name as first seen
     opened: list[tuple] = []
-    clipped: list[tuple] = []  # sessions ending after --as-of: (count, as_of) per chunk
+    clipped: list[tuple] = []  # sessions ending after as_of: (count, as_of) per chunk
     try:
         for chunk in iter_chunks(Path(file), **options):
             if chunk.open:
@@ -329,7 +335,9 @@ def _row_groups(file: Path) -> list[int] | None:
     return [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
 
 
-def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamespace:
+def summarize_scans(
+    scans: Sequence[dict], *, source: str, option_names: OptionNames = PARAMETERS
+) -> types.SimpleNamespace:
     """Totals of the scans; raises the first part's error, warns about open JSON records.
 
     Messages are those of :func:`billing_model.core.sessions.combine` for the same input. User ids
@@ -339,8 +347,8 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
     for scan in scans:
         if scan["error"] is not None:
             raise BillingInputError(scan["error"])
-    warn_open([s["open"] for s in scans], source)
-    warn_clipped([s.get("clipped") for s in scans], source)
+    warn_open([s["open"] for s in scans], source, option_names)
+    warn_clipped([s.get("clipped") for s in scans], source, option_names)
     rows = sum(s["rows"] for s in scans)
     if rows == 0:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
@@ -368,7 +376,8 @@ def summarize_scans(scans: Sequence[dict], *, source: str) -> types.SimpleNamesp
         if missing:
             raise BillingInputError(
                 f"{missing[0]}: no 'region' column, where other parts of {source} have one; "
-                "accepted: a region on every row, or --region NAME for rows without one"
+                f"accepted: a region on every row, or {option_names.setting('region', ['NAME'])} "
+                "for rows without one"
             )
         region_names = np.array(regions, dtype=object)
         if len(region_names) >= 2**15:  # the shuffle's int16 codes

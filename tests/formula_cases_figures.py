@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 import numpy as np
 
 from billing_model.core import (
     compare,
+    invoice_figures,
     invoices,
     money,
     periods,
@@ -19,8 +21,10 @@ from billing_model.core import (
     storage_figures,
     usage_figures,
 )
+from billing_model.core.contract import Product
 from billing_model.core.limits import LIMITS
 from billing_model.formulas import compare as fc
+from billing_model.formulas import invoice_figures as fif
 from billing_model.formulas import invoices as fi
 from billing_model.formulas import money as fm
 from billing_model.formulas import periods as fp
@@ -324,5 +328,36 @@ def _usage_figures(g: Grid) -> None:
         )
 
 
+def _invoice_figures(g: Grid) -> None:
+    """The Summary's monthly prepay (each line rounded, summed) and the Storage sheet's overage
+    invoiced (the overage at its rate, rounded; no rate and no overage is 0), in every
+    currency (JPY: no decimals)."""
+    lines = ((55, "171.115"), (3, "333.335"), (7, "0.0115"), (0, "99.99"), (250, "79.99"))
+    for code in money.CURRENCIES:  # every row of the currency table
+        for n in (1, 2, len(lines)):
+            products = [
+                Product("pc2", "named", users, Decimal(rate), None) for users, rate in lines[:n]
+            ]
+            g.add(
+                "invoice figures",
+                f"prepay {lines[:n]} {code}",
+                (code, *(v for users, rate in lines[:n] for v in (users, float(rate)))),
+                lambda c, *x: fif.monthly_prepay(
+                    list(zip(x[::2], x[1::2], strict=True)), fm.minor_units(c)
+                ),
+                invoice_figures.monthly_prepay(products, code),
+            )
+        for overage, rate in ((0.0, None), (0.0, "0.25"), (12.5, "0.25"), (0.004, "0.125")):
+            g.add(
+                "invoice figures",
+                f"overage {overage} x {rate} {code}",
+                (code, overage, None if rate is None else float(rate)),
+                lambda c, q, r: fif.fair_use_amount(q, r, fm.minor_units(c)),
+                invoice_figures.fair_use_amount(
+                    money.to_decimal(overage), None if rate is None else Decimal(rate), code
+                ),
+            )
+
+
 #: the figure twins' cases, in the case workbook's order
-FIGURE_CASES = (_storage, _compare, _first_year, _usage_figures)
+FIGURE_CASES = (_storage, _compare, _first_year, _usage_figures, _invoice_figures)

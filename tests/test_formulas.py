@@ -82,6 +82,7 @@ def _same(value: object, expected: object) -> bool:
         "compare",
         "first year",
         "usage figures",
+        "invoice figures",
     ],
 )
 def test_twin_equals_its_engine(results, twin):

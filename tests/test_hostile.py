@@ -218,9 +218,9 @@ def test_a_quoted_line_break_at_the_end_of_a_csv_block_is_read(capsys, tmp_path,
     # Arrow parses a CSV in blocks (64 MB) cut at line breaks; told that values hold none, it
     # cut inside a quoted multi-line value and the valid file was refused ("rows with a
     # different number of fields") when such a value fell near a block's end
-    from billing_model.io import sessions as io_sessions
+    from billing_model.io import csv_text
 
-    monkeypatch.setattr(io_sessions, "CSV_BLOCK", 256)
+    monkeypatch.setattr(csv_text, "CSV_BLOCK", 256)
     rows = [f'u{i},2026-03-01T08:00:00Z,2026-03-01T09:00:00Z,"line\nbreak {i}"' for i in range(40)]
     file = tmp_path / "multi.csv"
     file.write_text("user_id,start,end,org\n" + "\n".join(rows) + "\n")

@@ -218,7 +218,7 @@ def test_csv_text_guards_text_never_numbers():
 
 @pytest.fixture(scope="module")
 def chart_xml(scenario, tmp_path_factory) -> str:
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook import build_layout
     from billing_model.workbook.writer import write_book
 
@@ -414,7 +414,7 @@ def test_too_many_variants_are_refused_before_they_are_validated(tmp_path, capsy
 
 def test_fifty_variants_are_a_workbook_and_longer_grids_hold_fewer(tmp_path):
     from billing_model.core.errors import BillingInputError
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook.build import MAX_VARIANT_PERIODS, MAX_VARIANTS, check_variants
     from billing_model.workbook.context import grid_size
 
@@ -478,7 +478,7 @@ def test_text_too_long_for_a_cell_names_the_scenario_key(
 
 
 def test_a_description_of_32767_characters_is_a_workbook(tmp_path):
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook import build_layout
 
     path = tmp_path / "full.toml"
@@ -525,7 +525,7 @@ def test_a_closed_stdout_is_one_line(scenario):
 
 def test_control_characters_in_chart_names_are_spaces_as_in_cells(tmp_path):
     # a variant named "bell\u0007x" reached the legend as "bell_x0007_x" (the cells had a space)
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook import build_layout
 
     path = tmp_path / "bell.toml"

@@ -322,7 +322,7 @@ def test_build_killed_while_writing_leaves_the_old_workbook_and_no_temporary_fil
 
 
 def _big(users: int, rate: float, currency: str = "USD", variant: dict | None = None):
-    from billing_model.io.scenario import scenario_from_mapping
+    from billing_model.service import scenario_from_mapping
 
     data = {
         "contract": {
@@ -395,7 +395,7 @@ def test_quote_texts_of_255_characters_wrap_instead_of_being_cut(tmp_path):
     # a 255-character seller printed "Northwind Contact Solutions and Partners Northwind Cont"
     # under the word "Quote", a customer as long was cut at the page edge (twice: "Prepared
     # for" and the acceptance line), and a long quote number ran off the page
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook.quote import WIDTHS
     from billing_model.workbook.quote_pdf import quote_book
     from billing_model.workbook.writer import STYLES

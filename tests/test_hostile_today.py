@@ -106,7 +106,7 @@ def test_a_blank_cell_names_the_flag_of_its_own_column(capsys, tmp_path, column,
     assert code == 2
     (line,) = err.splitlines()
     assert f"line 3, column {column!r}: is blank" in line
-    assert f"pass {flag}" in line
+    assert f"give {flag}" in line
     others = {"--region", "--license"} - {flag}
     assert not any(other in line for other in others), line
 
@@ -276,7 +276,7 @@ def test_a_nan_region_in_parquet_is_blank_not_a_region_named_nan(capsys, tmp_pat
     assert code == 2
     assert err.splitlines() == [
         f"billing-model: error: {path}: row 1, column 'region': is "
-        "blank; accepted: a region on every row (or pass --region for "
+        "blank; accepted: a region on every row (or give --region for "
         "rows without one)"
     ]
     code, out, _ = _run(capsys, "usage", str(path), "--region", "1", "--format", "csv")

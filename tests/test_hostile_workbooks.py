@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 
 

@@ -20,7 +20,8 @@ import pytest
 from billing_model.core.allowances import per_user_allowance
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule
-from billing_model.io.scenario import billable_hours, scenario_from_mapping
+from billing_model.io.scenario import billable_hours
+from billing_model.service import scenario_from_mapping
 from tests import workbooks
 
 D = Decimal
@@ -244,7 +245,7 @@ def test_the_summary_gives_the_break_even_hourly_rate_of_the_compare_rule(workbo
     from billing_model.core.compare import break_even_rate
     from billing_model.core.money import line_amount
     from billing_model.core.usage_figures import first_measured_period, pool_billable_hours
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
     from billing_model.workbook import SCENARIOS_DIR
 
     scenario = load_scenario(SCENARIOS_DIR / "sales_quote.toml")

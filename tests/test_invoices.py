@@ -25,8 +25,7 @@ from billing_model.core.invoices import (
     invoice_totals,
 )
 from billing_model.core.money import TAX_NOTE
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
-from billing_model.service import schedule_from_values
+from billing_model.service import load_scenario, scenario_from_mapping, schedule_from_values
 
 D = dt.date
 

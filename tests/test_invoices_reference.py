@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from billing_model.core.invoices import invoice_schedule, invoice_totals
 from billing_model.core.money import CURRENCIES
-from billing_model.io.scenario import scenario_from_mapping
-from billing_model.service import schedule_from_values
+from billing_model.service import scenario_from_mapping, schedule_from_values
 from tests.strategies import money
 
 D = dt.date

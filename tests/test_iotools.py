@@ -52,7 +52,7 @@ def test_missing_column_names_what_is_required(tmp_path):
 
 def test_no_license_column_and_no_option(tmp_path):
     f = write(tmp_path / "s.csv", "user_id,start,end\nann,2026-01-05T08:00Z,2026-01-05T09:00Z\n")
-    with pytest.raises(BillingInputError, match="no 'license' column; add one or pass --license"):
+    with pytest.raises(BillingInputError, match="no 'license' column; add one or give license "):
         read_sessions(f)
 
 

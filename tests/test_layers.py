@@ -444,10 +444,6 @@ ENGINES = {
     "billing_model.core.compare": ("compare_models",),
     "billing_model.core.voice": ("voice_telephony",),
 }
-#: where io still runs an engine, and why: loading a scenario counts the users of its session
-#: file and prices its voice report (the scenario's figures are those counts); moving them out
-#: of the loader is the rest of issue #22's "io reads and writes"
-IO_RUNS_ENGINE = {("scenario_sessions.py", "compute_usage"), ("voice_report.py", "voice_telephony")}
 
 
 def engine_calls(source: str, name: str) -> set[str]:
@@ -470,7 +466,45 @@ def test_io_reads_and_writes_and_runs_no_engine():
         for path in sorted((PACKAGE / "io").rglob("*.py"))
         for entry in engine_calls(path.read_text(encoding="utf-8"), module_name(path))
     }
-    assert runs == IO_RUNS_ENGINE  # a new one fails, and so does a stale exception
+    # none, a scenario's included: the loader reads its session file and voice report, and
+    # billing_model.service gives it the engines that count and price them (io.scenario_checks.
+    # Engines)
+    assert runs == set()
+
+
+def test_the_scenario_loader_computes_with_the_engines_its_caller_gives():
+    """io reads a scenario's session file and voice report; what counts and prices them is the
+    caller's (billing_model.service.ENGINES): without engines such a scenario is refused."""
+    from billing_model.core.usage import compute_usage
+    from billing_model.core.voice import voice_telephony
+    from billing_model.io import scenario as scenario_io
+    from billing_model.io.scenario_checks import Engines
+    from billing_model.service import ENGINES
+    from billing_model.workbook import SCENARIOS_DIR
+
+    assert ENGINES == Engines(usage=compute_usage, telephony=voice_telephony)
+    asked: list[str] = []
+
+    def usage(*args, **kwargs):
+        asked.append("usage")
+        return compute_usage(*args, **kwargs)
+
+    def telephony(*args):
+        asked.append("telephony")
+        return voice_telephony(*args)
+
+    engines = Engines(usage=usage, telephony=telephony)
+    quote = scenario_io.load_scenario(SCENARIOS_DIR / "sales_quote.toml", engines=engines)
+    assert asked == ["usage"]  # once: the variant bills on the same calendar (cached)
+    assert quote.orgs[0].users["pc2"][0] == 48
+    with pytest.warns(UserWarning, match="outside the contract's 3 voice cycles"):
+        scenario_io.load_scenario(SCENARIOS_DIR / "voice" / "voice_contract.toml", engines=engines)
+    assert asked[1:] == ["telephony", "telephony"]  # the billed cycles and the workbook's grid
+    for name, key in (("sales_quote.toml", "usage.sessions"), ("voice", "telephony.voice_report")):
+        path = SCENARIOS_DIR / name
+        path = path / "voice_contract.toml" if path.is_dir() else path
+        with pytest.raises(TypeError, match=rf"^{re.escape(key)}: figures from data need"):
+            scenario_io.load_scenario(path)
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,7 @@ import pytest
 
 from billing_model.core.errors import BillingInputError, BillingWarning
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule
-from billing_model.io.scenario import scenario_from_mapping
-from billing_model.service import schedule_from_values
+from billing_model.service import scenario_from_mapping, schedule_from_values
 from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures
 from tests import workbooks
 from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 API = {
     "read_sessions": "billing_model.io.sessions",
     "compute_usage": "billing_model.core.usage",
-    "load_scenario": "billing_model.io.scenario",
+    "load_scenario": "billing_model.service",
     "invoice_schedule": "billing_model.core.invoices",
     "read_voice_report": "billing_model.io.voice_report",
     "voice_telephony": "billing_model.core.voice",
@@ -271,3 +271,17 @@ def test_the_installed_package_runs_outside_the_repository(venv, wheel, tmp_path
         "sales_quote.xlsx",
         "storage_estimate.xlsx",
     ]
+
+
+def test_core_storage_re_exports_the_settings_by_their_own_list():
+    """core/storage.py re-exports core/storage_settings.py's ``__all__`` (one list, not an import
+    per name): every name, each the settings module's own object (mypy's strict re-export
+    check reads the same list)."""
+    from billing_model.core import storage, storage_settings
+
+    assert len(storage_settings.__all__) > 8
+    assert set(storage_settings.__all__) <= set(storage.__all__)
+    assert all(
+        getattr(storage, n) is getattr(storage_settings, n) for n in storage_settings.__all__
+    )
+    assert {"StorageSettings", "growing_calls", "GB_DECIMALS"} <= set(storage_settings.__all__)

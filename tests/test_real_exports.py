@@ -15,8 +15,8 @@ import pytest
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError, BillingWarning
 from billing_model.core.periods import BillingCalendar
-from billing_model.io.scenario import load_scenario
 from billing_model.io.sessions import read_sessions
+from billing_model.service import load_scenario
 from tests.real_exports_data import (
     DATA,
     ENGINES,

@@ -14,8 +14,8 @@ import pytest
 from billing_model import cli
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError, BillingWarning
-from billing_model.io.scenario import load_scenario
 from billing_model.output import print_table
+from billing_model.service import load_scenario
 from tests.real_exports_data import (
     DATA,
     ENGINES,

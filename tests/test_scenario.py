@@ -13,8 +13,8 @@ import pytest
 
 from billing_model.core.contract import Contract, Scenario
 from billing_model.core.errors import BillingInputError
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.io.scenario_values import contract_from_values
+from billing_model.service import load_scenario, scenario_from_mapping
 
 BASE = {
     "contract": {

@@ -17,11 +17,15 @@ from billing_model.core.schema import (
     CONTRACT_DEFAULTS,
     CONTRACT_FIELDS,
     CONTRACT_KEYS,
+    FIELDS,
     KINDS,
     PRODUCT_KEYS,
+    REQUIRED,
+    THE_CONTRACTS,
     docs_table,
+    product_docs_table,
 )
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import build_layout
 from billing_model.workbook.variant_inputs import CONTRACT_INPUTS
 
@@ -115,6 +119,27 @@ def test_the_loader_applies_every_optional_default():
         if key not in given and key != "overage_rate":  # which defaults to the prepay rate
             assert getattr(c, key) == default, key
     assert c.overage_rate == c.prepay_rate
+
+
+def test_a_product_takes_the_defaults_the_schema_declares_for_it():
+    """[[product]] keys: license required (the declared message), license_model the
+    contract's, committed_users 0, the others none unless given (docs/invoices.md's table)."""
+    text = (ROOT / "docs" / "invoices.md").read_text(encoding="utf-8")
+    assert product_docs_table() in text
+    declared = {k: FIELDS[k].product_default for k in PRODUCT_KEYS}
+    assert declared["license"] is REQUIRED and declared["license_model"] is THE_CONTRACTS
+    assert declared["committed_users"] == 0
+    contract = dict(BASE["contract"], license_model="concurrent", months_after_term=0)
+    data = {"contract": contract, "usage": {"users": {"pc2": [1, 2, 3], "pc3": [0, 0, 0]}}}
+    one = scenario_from_mapping({**data, "product": [{"license": "pc3", "prepay_rate": 9}]})
+    line = one.products[1]
+    assert (line.license_model, line.committed_users) == ("concurrent", 0)
+    assert (line.overage_rate, line.month_to_month_rate, line.hourly_rate) == (9, None, None)
+    with pytest.raises(BillingInputError) as caught:
+        scenario_from_mapping({**data, "product": [{"prepay_rate": 9}]}, name="s")
+    assert str(caught.value) == (
+        f"s: product[1].license: missing; accepted: {FIELDS['license'].product_missing}"
+    )
 
 
 def test_the_docs_key_table_is_the_schemas():

@@ -11,7 +11,7 @@ import pytest
 
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError, BillingWarning
-from billing_model.io.scenario import load_scenario
+from billing_model.service import load_scenario
 from billing_model.workbook import build_layout
 from tests.silent_answers_data import (
     ENGINES,

@@ -11,7 +11,7 @@ import pytest
 
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
-from billing_model.io.scenario import load_scenario
+from billing_model.service import load_scenario
 from tests.silent_answers_data import (
     CONTRACT,
     ENGINES,
@@ -324,7 +324,7 @@ def test_an_odd_system_presence_is_refused_unless_other_presence_says(tmp_path, 
         "systemPresence: unknown presence 'AVAILIBLE' (2 records), missing (1 record);"
         " accepted: AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, "
         "MEETING, BREAK (each but OFFLINE logged in), or say what the others are with "
-        "--other-presence logged-in|offline (scenario key other_presence)\n"
+        "--other-presence logged-in|offline\n"
     )
     for said, named in (("offline", "1"), ("logged-in", "3")):
         assert main([*args, "--other-presence", said]) == 0

@@ -13,7 +13,7 @@ from billing_model.core.storage_settings import (
     STORAGE_FIELDS,
     StorageSettings,
 )
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import build_layout
 
 BASE = {

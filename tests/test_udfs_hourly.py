@@ -17,7 +17,7 @@ import pytest
 from billing_model import udfs as udf
 from billing_model.core.invoices import COLUMNS as INVOICE_COLUMNS
 from billing_model.core.invoices import invoice_schedule
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 
 D = Decimal
 ORDER = dt.datetime(2026, 1, 1)

@@ -31,8 +31,8 @@ from billing_model.core.voice import (
     voice_cycle_of,
     voice_telephony,
 )
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
 from billing_model.io.voice_report import read_voice_report
+from billing_model.service import load_scenario, scenario_from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "scenarios" / "voice" / "voice_contract.toml"
@@ -560,3 +560,32 @@ def test_the_workbooks_telephony_column_holds_the_sums_as_inputs(tmp_path):
     # the invoice lines bill them: the stored grand total is the command line's
     stored = openpyxl.load_workbook(path, data_only=True)
     assert Decimal(repr(named(stored, "InvoiceTotal"))) == Decimal("7245.95")
+
+
+def test_a_voice_reports_telephony_is_named_once_past_the_term():
+    """The report's own warning names its call after the contract's voice cycles; the warning of
+    usage past the term does not name that telephony again (Org.telephony_reported). Telephony
+    typed past the term is still named."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scenario = load_scenario(ROOT / "scenarios" / "voice" / "voice_contract.toml")
+    assert [o.telephony_reported for o in scenario.orgs] == [True]
+    assert scenario.orgs[0].given["telephony"][scenario.periods :].count(0) < len(
+        scenario.orgs[0].given["telephony"][scenario.periods :]
+    )  # the report holds a charge past the term
+    said = [str(w.message) for w in caught if issubclass(w.category, BillingWarning)]
+    assert len(said) == 1 and "telephony.voice_report: calls.csv holds 2 call(s)" in said[0]
+
+    typed = {
+        "contract": {
+            "order_date": "2026-03-01",
+            "license": "pc2",
+            "committed_users": 1,
+            "prepay_rate": 1,
+            "term_months": 1,
+        },
+        "usage": {"users": [1], "telephony": [1, 2]},
+    }
+    with pytest.warns(BillingWarning, match=r"usage: usage data for 1 period\(s\) past the 1"):
+        typed_scenario = scenario_from_mapping(typed, name="typed")
+    assert [o.telephony_reported for o in typed_scenario.orgs] == [False]

@@ -25,7 +25,7 @@ import pytest
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule, invoice_totals
 from billing_model.core.schema import CONTRACT_FIELDS
 from billing_model.core.storage import storage_forecast
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests import workbooks
 from tests.workbook_cells import as_date as _as_date

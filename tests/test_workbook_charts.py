@@ -22,7 +22,7 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from billing_model.core.invoices import due_date
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import edate, extend
 from tests import workbooks

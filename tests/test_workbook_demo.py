@@ -88,7 +88,7 @@ def test_the_same_scenario_gives_the_same_bytes(rebuilt, stem):
 
 def test_demo_figures_come_from_the_engine(rebuilt):
     from billing_model.core.invoices import grand_total, invoice_schedule
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
 
     for stem, _what in DEMO_SCENARIOS:
         scenario = load_scenario(SCENARIOS_DIR / f"{stem}.toml")

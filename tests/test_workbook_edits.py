@@ -21,7 +21,7 @@ import pytest
 from billing_model.core.compare import break_even_rate
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import line_amount
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures
 from tests import workbooks
 from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines

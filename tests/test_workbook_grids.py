@@ -22,7 +22,7 @@ from test_workbook import _engine_lines, _named, _raw, _workbook_lines
 
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.core.limits import LIMITS
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import extend, grid_size
 from tests import workbooks

@@ -18,7 +18,7 @@ import pytest
 
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import grand_total, invoice_schedule
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 from tests import workbooks
 from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines

@@ -30,7 +30,7 @@ import pytest
 from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import invoice_schedule
-from billing_model.io.scenario import load_scenario, scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from billing_model.workbook.excel_limits import check_book, sheet_name
 from billing_model.workbook.layout import Book

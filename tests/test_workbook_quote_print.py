@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from billing_model.io.libreoffice import convert
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook.quote import QUOTE_COLUMNS, TOTAL_LABEL
 from billing_model.workbook.variants import scenario_figures
 from tests import workbooks

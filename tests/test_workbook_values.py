@@ -19,7 +19,7 @@ import pytest
 
 from billing_model.core.invoices import grand_total, invoice_schedule
 from billing_model.core.storage import storage_forecast
-from billing_model.io.scenario import load_scenario
+from billing_model.service import load_scenario
 from billing_model.workbook import SCENARIOS_DIR, WORKBOOKS_DIR
 from billing_model.workbook.layout import a1
 from tests import workbooks

@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from billing_model.core.invoices import invoice_schedule, invoice_totals
-from billing_model.io.scenario import scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, scenario_figures
 from tests import workbooks
 from tests.workbook_cells import as_date as _as_date

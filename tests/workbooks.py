@@ -86,7 +86,7 @@ def _register(case: Case) -> Case:
 
 def example(stem: str) -> Case:
     """An example scenario ``scenarios/<stem>.toml`` as ``billing-model build`` builds it."""
-    from billing_model.io.scenario import load_scenario
+    from billing_model.service import load_scenario
 
     return _register(
         Case(stem, lambda: load_scenario(SCENARIOS_DIR / f"{stem}.toml"), key=f"example {stem}")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..io.scenario import load_scenario
+from ..service import load_scenario
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -52,7 +52,7 @@ def build_demos(
     from ..core.errors import BillingInputError
     from ..core.invoices import contract_figures
     from ..io.atomic import WriteError
-    from ..io.scenario import load_scenario
+    from ..service import load_scenario
     from ..workbook import DEMO_SCENARIOS, build_workbook
 
     # every scenario read first: a missing or broken one must not leave a new empty out_dir

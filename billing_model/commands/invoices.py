@@ -10,8 +10,8 @@ import pandas as pd
 from ..core.contract import Scenario
 from ..core.invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
 from ..core.money import TAX_NOTE
-from ..io.scenario import load_scenario
 from ..output import add_csv_raw_option, print_table, write_csv
+from ..service import load_scenario
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

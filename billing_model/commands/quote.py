@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..core.errors import BillingInputError
-from ..io.scenario import load_scenario
+from ..service import load_scenario
 
 
 def add_parser(sub) -> argparse.ArgumentParser:

@@ -175,9 +175,10 @@ def _usage(args):
         normalize_license(args.license, where="--license")
     order_date = to_date(args.order_date, where="--order-date") if args.order_date else None
     _check_min_minutes(args.min_minutes, where="--min-minutes")
+    from ..core.sessions import FLAGS
     from ..io.sessions import parse_as_of
 
-    as_of = parse_as_of(args.as_of, where="--as-of")
+    as_of = parse_as_of(args.as_of, FLAGS)
     if args.engine == "dask":
         try:
             import dask  # noqa: F401
@@ -204,6 +205,7 @@ def _usage(args):
             region=args.region,
             as_of=as_of,
             other_presence=args.other_presence,
+            option_names=FLAGS,
             scheduler=args.scheduler,
             by_user=getattr(args, "by_user", False),
             daily=getattr(args, "daily", False),
@@ -224,6 +226,7 @@ def _usage(args):
         as_of=as_of,
         other_presence=args.other_presence,
         region=args.region,
+        option_names=FLAGS,
     )
     return usage_columns(
         sessions,

@@ -183,7 +183,8 @@ class SessionSource:
 
     ``records`` (the file's :class:`~billing_model.core.sessions.Sessions`) and ``usage`` (the usage
     engine's rows on the contract's calendar) are filled once by the loader
-    (:func:`billing_model.io.scenario.session_usage`), so a build reads each file once.
+    (:func:`billing_model.io.scenario.session_usage`, counting with the usage engine that
+    :mod:`billing_model.service` gives it), so a build reads each file once.
     """
 
     path: Path
@@ -252,6 +253,10 @@ class Org:
         Every value the scenario file gives for each series (``users:<license>``,
         ``telephony``, a fair-use key), also those past ramp + term, which the engines do not
         bill: the workbook keeps them for a longer ramp or term typed into it.
+    telephony_reported : bool
+        Its telephony came from a voice report (``[telephony] voice_report``), priced per voice
+        cycle: the report's own warning names its calls outside the contract's cycles, so the
+        warning of data past the term does not name its telephony again.
     """
 
     name: str
@@ -264,6 +269,7 @@ class Org:
     given: Mapping[str, tuple[int | Decimal, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    telephony_reported: bool = False
 
 
 @dataclass(frozen=True)

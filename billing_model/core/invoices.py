@@ -218,7 +218,7 @@ def fair_use_allowances(scenario: Scenario, feature: str) -> np.ndarray:
     --------
     100 committed PureCloud 2 named users, 104 active: how many IVR minutes are included?
 
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "term_months": 2},
     ...     "usage": {"users": [104, 90]}})
@@ -399,7 +399,7 @@ def invoice_schedule(scenario: Scenario, *, keys: bool = False) -> pd.DataFrame:
     --------
     An order on January 15 with a one-month ramp: what does the second invoice hold?
 
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "ramp_months": 1, "term_months": 2},
     ...     "usage": {"users": [40, 100, 112]}})

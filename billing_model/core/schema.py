@@ -62,6 +62,17 @@ class _Required:
 #: the ``default`` of a required key
 REQUIRED: Any = _Required()
 
+
+class _TheContracts:
+    """The default of a ``[[product]]`` key that takes the contract's value."""
+
+    def __repr__(self) -> str:
+        return "THE_CONTRACTS"
+
+
+#: the ``product_default`` of a ``[[product]]`` key that defaults to the contract's value
+THE_CONTRACTS: Any = _TheContracts()
+
 RAMP_POLICIES: tuple[str, ...] = ("actual-usage", "no-software-charges")
 """``actual-usage``: the FAQ ("billed based on actual usage during the ramp and at the rates
 contracted"); ``no-software-charges``: the vendor's current FAQ (no user charges during the ramp;
@@ -83,6 +94,7 @@ KINDS = {
     "choice": "str",
     "license": "str (a license key)",
     "zone": "periods.Zone (an IANA name, a str)",
+    "text": "str (as written)",
 }
 
 _ZONE_ACCEPTED = "an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'"
@@ -126,6 +138,11 @@ class Field:
         What the message for a missing value accepts, when not :meth:`accepted`.
     product : bool
         Also a key of ``[[product]]`` (a further license line).
+    product_default : object
+        Its default in a ``[[product]]``: :data:`REQUIRED`, :data:`THE_CONTRACTS` (the
+        contract's value), or a value (``None``: no value unless given).
+    product_missing : str
+        What the message for a ``[[product]]`` leaving out a required key accepts.
     in_formulas : bool
         The workbook's formulas read it, so each variant has its own input (the billing time
         zone only places sessions, which are counted when the workbook is built).
@@ -148,6 +165,8 @@ class Field:
     shown_default: str = ""
     missing: str = ""
     product: bool = False
+    product_default: Any = None
+    product_missing: str = ""
     in_formulas: bool = True
     bare_label: str = ""
 
@@ -176,6 +195,8 @@ class Field:
             return _LICENSE_ACCEPTED
         if self.kind == "choice":
             return ", ".join(self.choices)
+        if self.kind == "text":
+            return self.missing or "text"
         limit = self.range
         assert limit is not None, f"{self.key}: a {self.kind} field names its limit"
         return limit.accepted()
@@ -200,6 +221,10 @@ class Field:
             if text not in by_text:
                 validate.refuse(where, value, self.accepted())
             return by_text[text]
+        if self.kind == "text":  # as written: its reader trims it (a session option's name)
+            if not isinstance(value, str):
+                validate.refuse(where, value, self.accepted())
+            return value
         if self.kind == "zone":  # a Zone: the name, with its ZoneInfo for the engines
             try:
                 return parse_zone(value if isinstance(value, str) else str(value))
@@ -269,6 +294,7 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
         "named",
         choices=LICENSE_MODELS,
         product=True,
+        product_default=THE_CONTRACTS,
     ),
     Field(
         "license",
@@ -284,6 +310,8 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
         choices=LICENSE_KEYS,
         missing="a license such as pc2",
         product=True,
+        product_default=REQUIRED,
+        product_missing="a license such as communicate",
     ),
     Field(
         "committed_users",
@@ -296,6 +324,7 @@ CONTRACT_FIELDS: tuple[Field, ...] = (
         REQUIRED,
         limit="count",
         product=True,
+        product_default=0,
         required="yes (not `hourly`)",
     ),
     Field(
@@ -485,6 +514,27 @@ PRODUCT_KEYS: tuple[str, ...] = tuple(f.key for f in CONTRACT_FIELDS if f.produc
 CONTRACT_DEFAULTS: dict[str, Any] = {f.key: f.default for f in CONTRACT_FIELDS if not f.is_required}
 
 
+def product_docs_table() -> str:
+    """The Markdown table of ``[[product]]`` keys in ``docs/invoices.md``: each key a further
+    license line takes, when it is required and its default there (a test keeps the docs equal
+    to it)."""
+    rows = ["| key | required | default |", "|---|---|---|"]
+    for f in CONTRACT_FIELDS:
+        if not f.product:
+            continue
+        required = "yes" if f.product_default is REQUIRED else ""
+        default = ""
+        if f.product_default is THE_CONTRACTS:
+            default = "the contract's"
+        elif f.product_default is None:
+            required, default = f.required, f.shown_default
+        elif f.product_default is not REQUIRED:
+            default = f"`{f.product_default}`"
+        cells = (f"`{f.key}`", required, default)
+        rows.append("|" + "|".join(f" {c} " if c else " " for c in cells) + "|")
+    return "\n".join(rows)
+
+
 def docs_table() -> str:
     """The Markdown table of ``[contract]`` keys in ``docs/invoices.md`` (a test keeps the docs
     equal to it)."""
@@ -514,6 +564,8 @@ __all__ = [
     "PRODUCT_KEYS",
     "RAMP_POLICIES",
     "REQUIRED",
+    "THE_CONTRACTS",
     "Field",
     "docs_table",
+    "product_docs_table",
 ]

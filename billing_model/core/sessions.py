@@ -21,7 +21,7 @@ one :class:`Sessions`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -82,6 +82,54 @@ DEFAULT_ORG = "default"
 #: longest session taken: a login cannot last longer; a longer one is a typo in a year
 #: (core/limits.py)
 MAX_SESSION_DAYS: int = LIMITS["session_days"].whole("maximum")
+
+
+@dataclass(frozen=True)
+class OptionNames:
+    """How the person who gave the session options writes them, for messages (issue #22): each
+    message names what its reader typed, a flag on the command line (``--other-clients``), a key
+    of a scenario table (``usage.other_clients``), a parameter in Python (``other_clients``).
+
+    ``style`` is ``"parameter"``, ``"flag"`` or ``"key"``; ``table`` is the scenario table of
+    the keys (``usage``, ``org[2]``); ``given``: the options this boundary takes (a scenario
+    has no ``as_of``), ``None`` for all. Made at the boundary: :data:`PARAMETERS`,
+    :data:`FLAGS`, :func:`billing_model.core.usage_schema.scenario_keys`.
+
+    Examples
+    --------
+    >>> FLAGS.setting("other_clients", OTHER_CLIENTS)
+    '--other-clients billable|not-billable'
+    >>> OptionNames("key", "usage").setting("other_clients", OTHER_CLIENTS)
+    "usage.other_clients = 'billable' or 'not-billable'"
+    """
+
+    style: Literal["parameter", "flag", "key"] = "parameter"
+    table: str = ""
+    given: frozenset[str] | None = None
+
+    def name(self, option: str) -> str:
+        """The option as its user writes it (``"--as-of"``, ``"usage.region"``, ``"as_of"``)."""
+        if self.style == "flag":
+            return "--" + option.replace("_", "-")
+        if self.style == "key":
+            return f"{self.table}.{option}"
+        return option
+
+    def takes(self, option: str) -> bool:
+        """Whether this user can give ``option`` at all (a message offers only those)."""
+        return self.given is None or option in self.given
+
+    def setting(self, option: str, accepted: Sequence[str]) -> str:
+        """The option set to one of ``accepted``, as its user would write it."""
+        if self.style == "flag":
+            return f"{self.name(option)} {'|'.join(accepted)}"
+        return f"{self.name(option)} = {' or '.join(repr(a) for a in accepted)}"
+
+
+#: the Python API's parameters (:func:`billing_model.io.sessions.read_sessions`)
+PARAMETERS = OptionNames()
+#: the command line's flags (``billing-model usage``, ``compare``)
+FLAGS = OptionNames("flag")
 
 
 @dataclass
@@ -154,7 +202,7 @@ class Chunk:
     #: the ``region`` column's values and codes; ``None``: the table has no region
     region_dict: Any = None
     region_idx: np.ndarray | None = None
-    #: sessions clipped at ``--as-of``: ``(count, as_of ns)``
+    #: sessions clipped at ``as_of``: ``(count, as_of ns)``
     clipped: tuple[int, int] | None = None
     #: open records of a JSON export: ``(count, end ns, as_of given)``
     open: tuple[int, int, bool] | None = None
@@ -181,17 +229,19 @@ def _choice(value: str | None, accepted: tuple[str, ...], where: str) -> str | N
     return text
 
 
-def check_other_clients(value: str | None, *, where: str = "--other-clients") -> str | None:
+def check_other_clients(value: str | None, option_names: OptionNames = PARAMETERS) -> str | None:
     """``None``, or one of :data:`OTHER_CLIENTS` (trimmed, without case)."""
-    return _choice(value, OTHER_CLIENTS, where)
+    return _choice(value, OTHER_CLIENTS, option_names.name("other_clients"))
 
 
-def check_other_presence(value: str | None, *, where: str = "--other-presence") -> str | None:
+def check_other_presence(value: str | None, option_names: OptionNames = PARAMETERS) -> str | None:
     """``None``, or one of :data:`OTHER_PRESENCE` (trimmed, without case)."""
-    return _choice(value, OTHER_PRESENCE, where)
+    return _choice(value, OTHER_PRESENCE, option_names.name("other_presence"))
 
 
-def presence_error(source: str, values: list[str], first: str) -> BillingInputError:
+def presence_error(
+    source: str, values: list[str], first: str, option_names: OptionNames = PARAMETERS
+) -> BillingInputError:
     """The one line refusing ``systemPresence`` values outside :data:`PRESENCES`: each value
     with its record count, and the first record holding one."""
     counts: dict[str, int] = {}
@@ -202,7 +252,7 @@ def presence_error(source: str, values: list[str], first: str) -> BillingInputEr
     return BillingInputError(
         f"{source}: {first}.systemPresence: unknown presence {listed}; accepted: "
         f"{', '.join(PRESENCES)} (each but OFFLINE logged in), or say what the others are with "
-        "--other-presence logged-in|offline (scenario key other_presence)"
+        + option_names.setting("other_presence", OTHER_PRESENCE)
     )
 
 
@@ -212,6 +262,7 @@ def classify_clients(
     where: Callable[[int], str],
     other_clients: str | None,
     source: str = "sessions",
+    option_names: OptionNames = PARAMETERS,
 ) -> np.ndarray:
     """Whether each distinct client value is billable (:data:`CLIENTS`); values in neither list
     follow ``other_clients``, or are refused in one line naming them, their row counts and the
@@ -235,7 +286,7 @@ def classify_clients(
         f"{where(first)}, column 'client': unknown client {listed}; accepted: "
         f"{', '.join(sorted(BILLABLE_CLIENTS))} (billable), "
         f"{', '.join(sorted(NOT_BILLABLE_CLIENTS))} (not billable), blank (desktop), or say what "
-        "the others are with --other-clients billable|not-billable"
+        "the others are with " + option_names.setting("other_clients", OTHER_CLIENTS)
     )
 
 
@@ -294,10 +345,17 @@ def check_span(start_ns: int, start_where: str, end_ns: int, end_where: str) -> 
         )
 
 
-def open_message(source: str, count: int, end_ns: int, as_of: bool) -> str:
+def open_message(
+    source: str, count: int, end_ns: int, as_of: bool, option_names: OptionNames = PARAMETERS
+) -> str:
     """The warning for records of a JSON export without ``endTime`` (shared with Dask)."""
     end = np.datetime_as_string(np.datetime64(int(end_ns), "ns"), unit="s") + "Z"
-    why = "--as-of" if as_of else "the latest start or end in the export (pass --as-of to say)"
+    why = (
+        option_names.name("as_of")
+        if as_of
+        else "the latest start or end in the export"
+        + (f" (give {option_names.name('as_of')} to say)" if option_names.takes("as_of") else "")
+    )
     return (
         f"{source}: {count} presence record(s) have no endTime (still logged in): each is "
         f"a login, taken to run until {end} ({why})"
@@ -310,34 +368,46 @@ def instant_text(t_ns: int) -> str:
     return str(np.datetime_as_string(np.datetime64(int(t_ns), "ns"), unit=unit)) + "Z"
 
 
-def clipped_message(source: str, count: int, as_of_ns: int) -> str:
-    """The warning for sessions ending after ``--as-of`` (shared with Dask)."""
-    at = instant_text(as_of_ns)
+def clipped_message(
+    source: str, count: int, as_of_ns: int, option_names: OptionNames = PARAMETERS
+) -> str:
+    """The warning for sessions ending after ``as_of`` (shared with Dask)."""
+    at, as_of = instant_text(as_of_ns), option_names.name("as_of")
     return (
-        f"{source}: {count} session(s) end after --as-of {at}: each is counted until then "
-        "(the data's window ends at --as-of)"
+        f"{source}: {count} session(s) end after {as_of} {at}: each is counted until then "
+        f"(the data's window ends at {as_of})"
     )
 
 
-def warn_clipped(clipped: list[tuple[int, int] | None], source: str) -> None:
-    """One warning for the sessions clipped at ``--as-of`` (each chunk's or part's
+def warn_clipped(
+    clipped: list[tuple[int, int] | None], source: str, option_names: OptionNames = PARAMETERS
+) -> None:
+    """One warning for the sessions clipped at ``as_of`` (each chunk's or part's
     ``clipped``)."""
     found = [c for c in clipped if c]
     if found:
         warnings.warn(
-            clipped_message(source, sum(c[0] for c in found), found[0][1]),
+            clipped_message(source, sum(c[0] for c in found), found[0][1], option_names),
             BillingWarning,
             stacklevel=3,
         )
 
 
-def warn_open(opened: list[tuple[int, int, bool] | None], source: str) -> None:
+def warn_open(
+    opened: list[tuple[int, int, bool] | None], source: str, option_names: OptionNames = PARAMETERS
+) -> None:
     """One warning for the open records (each chunk's or part's ``open``, see
     :func:`open_message`)."""
     found = [o for o in opened if o]
     if found:
         warnings.warn(
-            open_message(source, sum(o[0] for o in found), max(o[1] for o in found), found[0][2]),
+            open_message(
+                source,
+                sum(o[0] for o in found),
+                max(o[1] for o in found),
+                found[0][2],
+                option_names,
+            ),
             BillingWarning,
             stacklevel=3,
         )

@@ -34,66 +34,18 @@ from dataclasses import fields
 import numpy as np
 import pandas as pd
 
+from . import storage_settings
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
 from .errors import BillingInputError, BillingWarning
 from .money import check_currency, line_amount
 from .periods import DEFAULT_TIMEZONE, BillingCalendar, to_date
-from .storage_settings import (
-    DEFAULT_AUDIO_MB_PER_MINUTE as DEFAULT_AUDIO_MB_PER_MINUTE,
-)
-from .storage_settings import (
-    DEFAULT_SCREEN_MB_PER_MINUTE as DEFAULT_SCREEN_MB_PER_MINUTE,
-)
-from .storage_settings import (
-    GB_DECIMALS as GB_DECIMALS,
-)
-from .storage_settings import (
-    MAX_AVG_MINUTES as MAX_AVG_MINUTES,
-)
-from .storage_settings import (
-    MAX_CALLS_PER_MONTH as MAX_CALLS_PER_MONTH,
-)
-from .storage_settings import (
-    MAX_MB_PER_MINUTE as MAX_MB_PER_MINUTE,
-)
-from .storage_settings import (
-    MAX_RETENTION_DAYS as MAX_RETENTION_DAYS,
-)
-from .storage_settings import (
-    MAX_SCREEN_RETENTION_DAYS as MAX_SCREEN_RETENTION_DAYS,
-)
-from .storage_settings import (  # re-exported: the engines' settings and checks
-    MB_PER_GB as MB_PER_GB,
-)
-from .storage_settings import (
-    StorageSettings as StorageSettings,
-)
-from .storage_settings import (
-    _calls as _calls,
-)
-from .storage_settings import (
-    _check_months as _check_months,
-)
-from .storage_settings import (
-    _days as _days,
-)
-from .storage_settings import (
-    _default_label as _default_label,
-)
-from .storage_settings import (
-    _non_negative as _non_negative,
-)
-from .storage_settings import (
-    _number as _number,
-)
-from .storage_settings import (
-    _share as _share,
-)
-from .storage_settings import (
-    _validated as _validated,
-)
-from .storage_settings import (
-    growing_calls as growing_calls,
+from .storage_settings import *  # noqa: F403  (re-exported: the settings, their checks and limits)
+from .storage_settings import (  # used here
+    GB_DECIMALS,
+    MAX_SCREEN_RETENTION_DAYS,
+    StorageSettings,
+    _check_months,
+    _non_negative,
 )
 
 FORECAST_COLUMNS: tuple[str, ...] = (
@@ -389,16 +341,11 @@ def max_retention(
 
 __all__ = [
     "check_rate_currency",
-    "DEFAULT_AUDIO_MB_PER_MINUTE",
-    "DEFAULT_SCREEN_MB_PER_MINUTE",
-    "MAX_SCREEN_RETENTION_DAYS",
-    "MB_PER_GB",
-    "GB_DECIMALS",
     "FORECAST_COLUMNS",
     "DAILY_COLUMNS",
-    "StorageSettings",
     "storage_daily",
     "storage_forecast",
     "steady_state_gb",
     "max_retention",
 ]
+__all__ += storage_settings.__all__

@@ -504,3 +504,19 @@ def _check_months(months: object) -> int:
     if number != int(number) or not 1 <= number <= MAX_PERIODS:
         raise BillingInputError(f"months: {months!r} is not accepted; accepted: {accepted}")
     return int(number)
+
+
+#: what :mod:`billing_model.core.storage` re-exports (the engines' settings and their limits)
+__all__ = [
+    "DEFAULT_AUDIO_MB_PER_MINUTE",
+    "DEFAULT_SCREEN_MB_PER_MINUTE",
+    "GB_DECIMALS",
+    "MAX_AVG_MINUTES",
+    "MAX_CALLS_PER_MONTH",
+    "MAX_MB_PER_MINUTE",
+    "MAX_RETENTION_DAYS",
+    "MAX_SCREEN_RETENTION_DAYS",
+    "MB_PER_GB",
+    "StorageSettings",
+    "growing_calls",
+]

@@ -8,7 +8,7 @@ Every ``BM_`` function hands its arguments here once; the engines get typed, val
 * **dates and times**: naive datetimes, Excel serial numbers (1900 date system) or ISO 8601 text.
   Serial numbers and datetimes become Arrow timestamps (rounded to the millisecond, so that
   Excel's floating-point times, 08:00 stored as 0.33333..., land on the exact minute); then the
-  session reader's own parser (:func:`billing_model.io.tables.parse_instants`, through
+  session reader's own parser (:func:`billing_model.io.instants.parse_instants`, through
   :func:`~billing_model.io.tables.normalize_table` for sessions) reads them and any text. Session
   starts and ends without an offset are UTC (the vendor's exports are UTC); period bounds are
   read in the zone of the ``timezone`` argument (UTC when there is none), the billing time zone.
@@ -53,7 +53,8 @@ from billing_model.core.sessions import Sessions
 from billing_model.core.storage import StorageSettings
 from billing_model.core.usage import Window
 from billing_model.io.combine import combine
-from billing_model.io.tables import normalize_table, parse_instants
+from billing_model.io.instants import parse_instants
+from billing_model.io.tables import normalize_table
 
 #: no default: the value is required
 _REQUIRED = object()

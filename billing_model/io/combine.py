@@ -11,7 +11,9 @@ import pyarrow as pa
 
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.sessions import (
+    PARAMETERS,
     Chunk,
+    OptionNames,
     Sessions,
     check_span,
     first_rows,
@@ -25,7 +27,11 @@ from .tables import _fold, _text
 
 
 def combine(
-    chunks: list[Chunk], *, source: str = "sessions", columns: dict[str, np.ndarray] | None = None
+    chunks: list[Chunk],
+    *,
+    source: str = "sessions",
+    columns: dict[str, np.ndarray] | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Sessions:
     """Join chunks into one :class:`Sessions` with global, sorted user and org codes.
 
@@ -35,10 +41,11 @@ def combine(
     were still open (no ``endTime``) are named in one warning. Data spanning a wrong year is
     refused naming the file and row of its earliest start and latest end. ``columns``: the
     whole ``start``, ``end``, ``rank`` and ``billable`` columns the chunks were written into, in
-    order (``normalize_table(out=...)``): taken as they are, not copied.
+    order (``normalize_table(out=...)``): taken as they are, not copied. ``option_names``: how
+    messages name the options (:class:`~billing_model.core.sessions.OptionNames`).
     """
-    warn_open([c.open for c in chunks], source)
-    warn_clipped([c.clipped for c in chunks], source)
+    warn_open([c.open for c in chunks], source, option_names)
+    warn_clipped([c.clipped for c in chunks], source, option_names)
     chunks = [c for c in chunks if len(c)]
     if not chunks:
         raise BillingInputError(f"{source}: no sessions found (the input is empty)")
@@ -52,7 +59,8 @@ def combine(
             c = chunks[with_region.index(False)]
             raise BillingInputError(
                 f"{c.where(0)}: no 'region' column, where other parts of {source} have one; "
-                "accepted: a region on every row, or --region NAME for rows without one"
+                f"accepted: a region on every row, or {option_names.setting('region', ['NAME'])} "
+                "for rows without one"
             )
         region_names, region = _recode(
             chunks, "region_dict", "region_idx", False, source, what="region names"

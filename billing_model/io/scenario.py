@@ -2,10 +2,12 @@
 
 Everything the boundary does happens here, once: the file's bytes (a byte-order mark is
 skipped; bad UTF-8 and bad TOML are one-line errors), unknown keys (a typo is never ignored),
-every value through :mod:`billing_model.core.validate`, and each session file read and run
-through the usage engine once per load (:func:`session_usage`), its rows kept on the
-scenario's :class:`~billing_model.core.contract.SessionSource` for the workbook. Everything the
-loader accepts is documented in ``docs/invoices.md``.
+every value through :mod:`billing_model.core.validate`, and each session file and voice report
+read once per load (:func:`session_usage`), the sessions and their usage rows kept on the
+scenario's :class:`~billing_model.core.contract.SessionSource` for the workbook. The figures
+come from the engines the caller gives (:class:`~billing_model.io.scenario_checks.Engines`):
+io runs none, :func:`billing_model.service.load_scenario` passes them. Everything the loader
+accepts is documented in ``docs/invoices.md``.
 
 Examples
 --------
@@ -22,7 +24,6 @@ A 100-user PureCloud 2 named contract with a 3-month ramp: how many periods does
 
 from __future__ import annotations
 
-import re
 import stat
 import tomllib
 from collections.abc import Mapping
@@ -31,15 +32,22 @@ from decimal import ROUND_CEILING, Decimal
 from pathlib import Path
 from typing import Any
 
-from ..core import validate
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB
-from ..core.contract import FAIR_USE_KEYS, Charge, Contract, Org, Product, Quote, Scenario
+from ..core.contract import FAIR_USE_KEYS, Contract, Org, Product, Scenario
 from ..core.errors import BillingInputError
 from ..core.money import to_decimal
-from ..core.periods import anchor_dates
 from ..core.schema import CONTRACT_KEYS, PRODUCT_KEYS
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem, tables, warn_past_term
+from ..core.usage_schema import SESSION_KEYS
+from .scenario_checks import (
+    MAX_NAME_TEXT,
+    Checker,
+    Engines,
+    bidi_problem,
+    tables,
+    warn_past_term,
+)
 from .scenario_contract import read_contract, read_license, read_products
+from .scenario_quote import read_charge, read_quote
 from .scenario_sessions import check_org_users, session_orgs, session_usage
 from .voice_report import voice_report_orgs
 
@@ -50,28 +58,9 @@ USAGE_KEYS: tuple[str, ...] = (
     "users",
     "hours",
     "sessions",
-    "input_timezone",
-    "peak_rule",
-    "min_minutes",
-    "after_data",
-    "other_clients",
-    "other_presence",
-    "region",
+    *SESSION_KEYS,  # the session options (core/usage_schema.py)
     "telephony",
     *FAIR_USE_KEYS,
-)
-CHARGE_KEYS: tuple[str, ...] = ("description", "amount", "quantity", "rate")
-HARDWARE_KEYS: tuple[str, ...] = (*CHARGE_KEYS, "ship_date")
-QUOTE_KEYS: tuple[str, ...] = (
-    "customer",
-    "title",
-    "valid_until",
-    "seller",
-    "contact",
-    "email",
-    "phone",
-    "number",
-    "issued",
 )
 TOP_KEYS: tuple[str, ...] = (
     "contract",
@@ -85,22 +74,13 @@ TOP_KEYS: tuple[str, ...] = (
     "quote",
     "telephony",
 )
-#: longest customer name or quote title (a heading, not a document)
-MAX_QUOTE_TEXT = 255
-#: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
-#: specifications and limits"); refused here, naming the key, not later naming a cell
-MAX_DESCRIPTION_TEXT = 32_767
 #: largest scenario file read (50 variants of 240 values each are a few hundred KB)
 MAX_SCENARIO_BYTES = 16 * 2**20
-#: default title of a quote without ``title``
-QUOTE_TITLE = "Genesys Cloud subscription quote"
-#: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-#: an e-mail address as a quote shows it (one "@", a dot in the domain, no spaces)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
-def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, *, max_variants: int | None = None, engines: Engines | None = None
+) -> Scenario:
     """Read and validate a scenario TOML file.
 
     Numbers keep the digits written in the file (floats are parsed as exact decimals). A
@@ -113,6 +93,10 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
     max_variants : int, optional
         Refuse more ``[[variant]]`` tables than that before validating any (the workbook's
         limit: ``build`` of 100,000 variants must not validate them all first).
+    engines : Engines, optional
+        The usage and voice engines that count a session file and price a voice report (io
+        runs none itself): :func:`billing_model.service.load_scenario` gives them. Without
+        them only a scenario of typed figures loads.
 
     Returns
     -------
@@ -171,7 +155,12 @@ def load_scenario(path: str | Path, *, max_variants: int | None = None) -> Scena
             "accepted: numbers of a few digits"
         ) from None
     return scenario_from_mapping(
-        data, base_dir=path.parent, name=path.stem, source=path, max_variants=max_variants
+        data,
+        base_dir=path.parent,
+        name=path.stem,
+        source=path,
+        max_variants=max_variants,
+        engines=engines,
     )
 
 
@@ -182,16 +171,20 @@ def scenario_from_mapping(
     name: str = "scenario",
     source: Path | None = None,
     max_variants: int | None = None,
+    engines: Engines | None = None,
 ) -> Scenario:
     """Validate a mapping shaped like the TOML file and build a :class:`Scenario`.
 
     ``base_dir`` resolves relative ``sessions`` paths (default: the working directory). Errors
-    start with ``<name>.toml`` when ``source`` is given, else with ``name``.
+    start with ``<name>.toml`` when ``source`` is given, else with ``name``. ``engines``: as
+    :func:`load_scenario` (:func:`billing_model.service.scenario_from_mapping` gives them).
     """
     label = source.name if source is not None else name
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     cache: dict = {}
-    scenario = _build(data, label=label, base=base, name=name, source=source, cache=cache)
+    scenario = _build(
+        data, label=label, base=base, name=name, source=source, cache=cache, engines=engines
+    )
     variants = []
     seen = {"base"}
     found = tables(data, "variant", label)
@@ -230,33 +223,27 @@ def scenario_from_mapping(
             name=name,
             source=source,
             cache=cache,
+            engines=engines,
         )
         variants.append((vname, replace(scen, variant_of=name)))
-    _warn_unbilled(
-        label,
-        scenario,
-        [scen for _n, scen in variants],
-        reported=isinstance(data, Mapping) and "telephony" in data,
-    )
+    _warn_unbilled(label, scenario, [scen for _n, scen in variants])
     return replace(scenario, _variants=tuple(variants))
 
 
-def _warn_unbilled(
-    label: str, scenario: Scenario, variants: list[Scenario], *, reported: bool = False
-) -> None:
+def _warn_unbilled(label: str, scenario: Scenario, variants: list[Scenario]) -> None:
     """One warning per org naming the periods whose usage data (typed series or session data)
     neither the scenario nor any variant bills (docs/rules.md#month-to-month): past the longest
-    ramp + term + months after the term. Data a variant's longer term bills is not named. The
-    first org's telephony from a voice report (``reported``) is not named: the report's own
-    warning names its calls outside the contract's voice cycles."""
+    ramp + term + months after the term. Data a variant's longer term bills is not named. An
+    org's telephony from a voice report (``Org.telephony_reported``) is not named: the report's
+    own warning names its calls outside the contract's voice cycles."""
     longest = max(s.periods for s in (scenario, *variants))
     seen: set[int] = set()
-    for i, org in enumerate(scenario.orgs):  # a loop over orgs
+    for org in scenario.orgs:  # a loop over orgs
         late = {
             k
             for key, values in org.given.items()
             for k in range(longest, len(values))
-            if values[k] and not (reported and i == 0 and key == "telephony")
+            if values[k] and not (org.telephony_reported and key == "telephony")
         }
         where, what = (
             "usage" if org.name == scenario.orgs[0].name else f"org {org.name!r}",
@@ -305,7 +292,14 @@ def _merge_variant(
 
 
 def _build(
-    data: Mapping[str, Any], *, label: str, base: Path, name: str, source: Path | None, cache: dict
+    data: Mapping[str, Any],
+    *,
+    label: str,
+    base: Path,
+    name: str,
+    source: Path | None,
+    cache: dict,
+    engines: Engines | None,
 ) -> Scenario:
     c = Checker(label)
     c.table(data, "scenario")
@@ -324,20 +318,21 @@ def _build(
     org_tables += [(f"org[{i + 1}]", t) for i, t in enumerate(tables(data, "org", label))]
     names: set[str] = set()
     for where, table in org_tables:
-        new = _orgs(c, contract, by_license, table, where, base, cache)
+        new = _orgs(c, contract, by_license, table, where, base, cache, engines)
         for org in new:
             if org.name in names:
                 c.fail(f"{where}.name", f"org {org.name!r} appears twice; accepted: unique names")
             names.add(org.name)
         orgs.extend(new)
-    orgs = voice_report_orgs(c, contract, data, orgs, base, cache)  # [telephony] voice_report
+    # [telephony] voice_report
+    orgs = voice_report_orgs(c, contract, data, orgs, base, cache, engines)
     _check_rates(c, contract, products, orgs)
     one_time = tuple(
-        _charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
+        read_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
         for i, t in enumerate(tables(data, "one_time", label))
     )
     hardware = tuple(
-        _charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
+        read_charge(c, t, f"hardware[{i + 1}]", contract, hardware=True)
         for i, t in enumerate(tables(data, "hardware", label))
     )
     storage = None
@@ -352,7 +347,7 @@ def _build(
         except BillingInputError as exc:
             raise BillingInputError(f"{label}: {exc}") from None
     contract = _storage_rate(c, contract, data, storage, orgs)
-    quote = _quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
+    quote = read_quote(c, c.table(data["quote"], "quote")) if "quote" in data else None
     return Scenario(
         name=name,
         contract=contract,
@@ -366,54 +361,6 @@ def _build(
     )
 
 
-def _quote(c: Checker, t: Mapping[str, Any]) -> Quote:
-    """``[quote]``: customer (required), title (default :data:`QUOTE_TITLE`), valid_until
-    (required); seller, contact, email, phone, number and issued (optional)."""
-    c.known(t, QUOTE_KEYS, "quote")
-
-    def text(key: str, value: Any) -> str:
-        where = f"quote.{key}"
-        if key == "number" and isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)  # number = 1042 is the quote number "1042"
-        if not isinstance(value, str) or not value.strip():
-            c.fail(where, f"{validate.shown(value)} is not accepted; accepted: a non-empty text")
-        bad = _CONTROL.search(value)
-        if bad:
-            c.fail(
-                where,
-                f"contains the control character U+{ord(bad.group()):04X} at "
-                f"position {bad.start() + 1}; accepted: printable text (tab and newline "
-                "allowed)",
-            )
-        if len(value) > MAX_QUOTE_TEXT:
-            c.fail(where, f"{len(value):,} characters; accepted: at most {MAX_QUOTE_TEXT}")
-        if problem := bidi_problem(value):
-            c.fail(where, problem)
-        return value.strip()
-
-    customer = text("customer", c.required(t, "customer", "quote", "the customer's name"))
-    title = text("title", t.get("title", QUOTE_TITLE))
-    valid = c.date(c.required(t, "valid_until", "quote", "a date YYYY-MM-DD"), "quote.valid_until")
-    optional = {
-        key: text(key, t[key]) if key in t else ""
-        for key in ("seller", "contact", "email", "phone", "number")
-    }
-    if optional["email"] and not _EMAIL.fullmatch(optional["email"]):
-        c.fail(
-            "quote.email",
-            f"{optional['email']!r} is not accepted; accepted: an e-mail "
-            "address such as sales@example.com",
-        )
-    issued = c.date(t["issued"], "quote.issued") if "issued" in t else None
-    if issued is not None and issued > valid:
-        c.fail(
-            "quote.issued",
-            f"{issued.isoformat()} is after valid_until "
-            f"{valid.isoformat()}; accepted: a date on or before valid_until",
-        )
-    return Quote(customer=customer, title=title, valid_until=valid, issued=issued, **optional)
-
-
 def _orgs(
     c: Checker,
     contract: Contract,
@@ -422,6 +369,7 @@ def _orgs(
     where: str,
     base: Path,
     cache: dict,
+    engines: Engines | None,
 ) -> list[Org]:
     c.known(t, USAGE_KEYS, where)
     n = contract.periods
@@ -449,15 +397,7 @@ def _orgs(
                 f"given together with {key}; accepted: either {key} or sessions",
             )
     if "sessions" not in t:
-        for key in (
-            "input_timezone",
-            "peak_rule",
-            "min_minutes",
-            "after_data",
-            "other_clients",
-            "other_presence",
-            "region",
-        ):
+        for key in SESSION_KEYS:
             if key in t:
                 c.fail(
                     f"{where}.{key}",
@@ -501,7 +441,16 @@ def _orgs(
         return [Org(name=name, users=users, **extra)]
     if "sessions" in t:
         return session_orgs(
-            c, contract, by_license, t, where, base, cache, extra, name if "name" in t else None
+            c,
+            contract,
+            by_license,
+            t,
+            where,
+            base,
+            cache,
+            extra,
+            name if "name" in t else None,
+            engines,
         )
     c.fail(
         f"{where}.users",
@@ -587,53 +536,6 @@ def _storage_rate(
             f"{STORAGE_OVERAGE_USD_PER_GB} per GB is in USD)",
         )
     return replace(contract, storage_overage_rate=Decimal(repr(STORAGE_OVERAGE_USD_PER_GB)))
-
-
-def _charge(
-    c: Checker, t: Mapping[str, Any], where: str, contract: Contract, *, hardware: bool
-) -> Charge:
-    c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
-    desc = str(c.required(t, "description", where, "a text")).strip()
-    if len(desc) > MAX_DESCRIPTION_TEXT:
-        c.fail(
-            f"{where}.description",
-            f"{len(desc):,} characters; accepted: at most "
-            f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)",
-        )
-    if problem := bidi_problem(desc):
-        c.fail(f"{where}.description", problem)
-    if "amount" in t:
-        if "quantity" in t or "rate" in t:
-            c.fail(
-                f"{where}.amount",
-                "given with quantity/rate; accepted: amount, or quantity and rate",
-            )
-        quantity, rate = Decimal(1), c.money(t["amount"], f"{where}.amount")
-    else:
-        if contract.partner and "rate" not in t:
-            rate = Decimal(0)
-        else:
-            rate = c.money(
-                c.required(t, "rate", where, "a number >= 0 (or give amount)"), f"{where}.rate"
-            )
-        quantity = c.money(t.get("quantity", 1), f"{where}.quantity")
-    ship = None
-    if hardware:
-        ship = c.date(c.required(t, "ship_date", where, "a date YYYY-MM-DD"), f"{where}.ship_date")
-        end = (anchor_dates(contract.order_date, [contract.periods])[0] - 1).astype(object)
-        if ship < contract.order_date:
-            c.fail(
-                f"{where}.ship_date",
-                f"{ship} is before the order date "
-                f"{contract.order_date}; accepted: the order date or later",
-            )
-        if ship > end:  # 2099 for 2026: a typo that put an invoice decades after the contract
-            c.fail(
-                f"{where}.ship_date",
-                f"{ship} is after the contract's last billed day {end}; "
-                f"accepted: a date from {contract.order_date} to {end}",
-            )
-    return Charge(description=desc, quantity=quantity, rate=rate, ship_date=ship)
 
 
 __all__ = [

@@ -1,6 +1,7 @@
 """The scenario loader's checks shared by its modules: :class:`Checker` (typed values out of
-TOML tables, one-line errors naming the file and the key), :func:`tables` and the checks of
-names shown to people (:func:`bidi_problem`, :data:`MAX_NAME_TEXT`).
+TOML tables, one-line errors naming the file and the key), :func:`tables`, the checks of
+names shown to people (:func:`bidi_problem`, :data:`MAX_NAME_TEXT`), and :class:`Engines`, the
+figures the loader asks of the engines that its caller (:mod:`billing_model.service`) runs.
 
 Below :mod:`billing_model.io.scenario` and its helpers (:mod:`.scenario_contract`,
 :mod:`.scenario_sessions`, :mod:`.scenario_values`), which all import it: none of them imports
@@ -12,13 +13,43 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn
 
 from ..core import validate
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.limits import LIMITS
+
+
+@dataclass(frozen=True)
+class Engines:
+    """The engines a scenario's figures come from, given by the caller (issue #22: io reads and
+    writes, the engines run in :mod:`billing_model.service`, which passes
+    ``Engines(compute_usage, voice_telephony)``).
+
+    ``usage(sessions, order_date=, timezone=, peak_rule=, min_minutes=)``: the usage engine's
+    rows of a session file read by the loader (``[usage] sessions``);
+    ``telephony(calls, order_date, periods)``: the charges per voice cycle of a voice report
+    it read (``[telephony] voice_report``). A scenario of typed figures needs neither.
+    """
+
+    usage: Callable[..., Any]
+    telephony: Callable[..., Any]
+
+
+def need_engines(engines: Engines | None, key: str) -> Engines:
+    """``engines``, or the refusal of a loader called without them for a scenario whose ``key``
+    names data to compute figures from (a caller's mistake: the loader reads, it counts
+    nothing itself)."""
+    if engines is None:
+        raise TypeError(
+            f"{key}: figures from data need the engines; load the scenario with "
+            "billing_model.service.load_scenario (or pass engines=)"
+        )
+    return engines
+
 
 #: longest variant or org name: a heading too (a workbook shows it in titles, column headers
 #: and chart legends, quoted, beside other text)

@@ -23,7 +23,15 @@ from ..core.allowances import check_model
 from ..core.contract import Contract, Product
 from ..core.licenses import BY_KEY
 from ..core.periods import MAX_PERIODS
-from ..core.schema import CONTRACT_FIELDS, CONTRACT_KEYS, FIELDS, PRODUCT_KEYS, Field
+from ..core.schema import (
+    CONTRACT_FIELDS,
+    CONTRACT_KEYS,
+    FIELDS,
+    PRODUCT_KEYS,
+    REQUIRED,
+    THE_CONTRACTS,
+    Field,
+)
 from .scenario_checks import Checker
 
 _UNSET: Any = object()
@@ -135,12 +143,20 @@ def model_for(lic: str, model: str) -> str:
     return model if BY_KEY[lic].concurrent else "named"
 
 
+def _product_default(field: Field, contract: Contract) -> Any:
+    """A ``[[product]]`` key's default as the schema declares it (``field.product_default``):
+    the contract's value, a value, or ``None`` (required keys have none)."""
+    if field.product_default is THE_CONTRACTS:
+        return getattr(contract, field.key)
+    return None if field.product_default is REQUIRED else field.product_default
+
+
 def read_products(
     c: Checker, contract: Contract, tables: list[Mapping[str, Any]]
 ) -> tuple[Product, ...]:
     """The contract's license lines: its own first, then each ``[[product]]`` (the keys of
-    :data:`~billing_model.core.schema.PRODUCT_KEYS`; ``license_model`` defaults to the
-    contract's, ``committed_users`` to 0)."""
+    :data:`~billing_model.core.schema.PRODUCT_KEYS`, each with its ``product_default``:
+    ``license_model`` the contract's, ``committed_users`` 0, ``license`` required)."""
     products = [
         Product(
             contract.license,
@@ -152,7 +168,6 @@ def read_products(
             contract.hourly_rate,
         )
     ]
-    defaults = {"license_model": contract.license_model, "committed_users": 0}
     for i, t in enumerate(tables):
         where = f"product[{i + 1}]"
         c.known(t, PRODUCT_KEYS, where)
@@ -162,9 +177,9 @@ def read_products(
                 FIELDS[key],
                 t,
                 where,
-                default=defaults.get(key),
-                required=key == "license",
-                missing="a license such as communicate",
+                default=_product_default(FIELDS[key], contract),
+                required=FIELDS[key].product_default is REQUIRED,
+                missing=FIELDS[key].product_missing,
             )
             for key in PRODUCT_KEYS
         }

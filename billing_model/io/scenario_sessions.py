@@ -4,18 +4,17 @@ load) and the users they bill (split from :mod:`billing_model.io.scenario`)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..core import validate
-from ..core.concurrency import DEFAULT_MIN_MINUTES, DEFAULT_PEAK_RULE, PEAK_RULES
 from ..core.contract import (
-    AFTER_DATA,
     FAIR_USE_KEYS,
     Contract,
     Org,
@@ -24,11 +23,12 @@ from ..core.contract import (
 )
 from ..core.errors import BillingInputError, BillingWarning
 from ..core.licenses import BY_KEY, normalize_license
-from ..core.periods import BillingCalendar, get_timezone
+from ..core.periods import BillingCalendar
 from ..core.regions import check_one_region
-from ..core.sessions import OTHER_CLIENTS, OTHER_PRESENCE
-from ..core.usage import compute_usage
-from .scenario_checks import MAX_NAME_TEXT, Checker, bidi_problem
+from ..core.sessions import PARAMETERS, OptionNames
+from ..core.usage_schema import SESSION_FIELDS, scenario_keys
+from .scenario_checks import MAX_NAME_TEXT, Checker, Engines, bidi_problem, need_engines
+from .scenario_contract import read_field
 from .sessions import read_sessions
 
 
@@ -65,21 +65,20 @@ def check_org_users(
         )
 
 
-def _region(c: Checker, t: Mapping[str, Any], where: str) -> str | None:
-    """``region``: the region of the session rows without one (a file without the column), as
-    text; ``None`` when not given."""
-    if "region" not in t:
-        return None
-    value = t["region"]
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_NAME_TEXT:
+def _check_region(c: Checker, value: str | None, where: str) -> None:
+    """``region`` (text, as its field parsed it) as a name shown to people: its length, no
+    bidirectional controls. The session reader trims it and refuses a blank one, naming the
+    key (:func:`billing_model.io.sessions.read_sessions`), as it does ``--region``."""
+    if value is None:
+        return
+    if len(value) > MAX_NAME_TEXT:
         c.fail(
             f"{where}.region",
-            f"{validate.shown(value)} is not accepted; accepted: a "
-            f"region's name as text (e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters",
+            f"{len(value):,} characters; accepted: a region's name as text "
+            f"(e.g. 'us-east-1'), at most {MAX_NAME_TEXT} characters",
         )
     if problem := bidi_problem(value):
         c.fail(f"{where}.region", problem)
-    return value.strip()
 
 
 def billed_column(license_model: str) -> str:
@@ -100,8 +99,10 @@ def session_orgs(
     cache: dict,
     extra: dict[str, Any],
     name: str | None,
+    engines: Engines | None = None,
 ) -> list[Org]:
-    """Users per period from session data through the usage engine, one org per org found."""
+    """Users per period from session data through the usage engine (``engines.usage``, run by
+    the caller), one org per org found."""
     n = contract.periods
     if not isinstance(t["sessions"], str) or not t["sessions"].strip():
         c.fail(
@@ -118,40 +119,10 @@ def session_orgs(
             f"{str(path)!r}: no such file; accepted: a session file "
             "(CSV, Parquet or the analytics API's JSON) relative to the scenario file",
         )
-    zone = t.get("input_timezone")
-    if zone is not None:
-        try:
-            get_timezone(zone if isinstance(zone, str) else repr(zone))
-        except BillingInputError:
-            c.fail(
-                f"{where}.input_timezone",
-                f"{validate.shown(zone)} is not accepted; "
-                "accepted: an IANA zone such as 'America/New_York', 'Europe/Berlin' or 'UTC'",
-            )
-    source = SessionSource(
-        path=path,
-        input_timezone=zone,
-        peak_rule=c.choice(t.get("peak_rule", DEFAULT_PEAK_RULE), f"{where}.peak_rule", PEAK_RULES),
-        min_minutes=c.whole(
-            t.get("min_minutes", DEFAULT_MIN_MINUTES), f"{where}.min_minutes", "min_minutes"
-        ),
-        after_data=(
-            c.choice(t["after_data"], f"{where}.after_data", AFTER_DATA)
-            if "after_data" in t
-            else None
-        ),
-        other_clients=(
-            c.choice(t["other_clients"], f"{where}.other_clients", OTHER_CLIENTS)
-            if "other_clients" in t
-            else None
-        ),
-        other_presence=(
-            c.choice(t["other_presence"], f"{where}.other_presence", OTHER_PRESENCE)
-            if "other_presence" in t
-            else None
-        ),
-        region=_region(c, t, where),
-    )
+    # the session options, as core/usage_schema.py declares them
+    options = {f.key: read_field(c, f, t, where) for f in SESSION_FIELDS}
+    _check_region(c, options["region"], where)
+    source = SessionSource(path=path, **options)
     key = (
         str(path.resolve()),
         source,
@@ -160,8 +131,17 @@ def session_orgs(
         contract.license,
     )
     try:
-        source = session_usage(source, contract, cache)
+        source = session_usage(
+            source,
+            contract,
+            cache,
+            count=need_engines(engines, f"{where}.sessions").usage,
+            option_names=scenario_keys(where),
+        )
     except BillingInputError as exc:  # say which scenario and key the file came from
+        option, _, rest = str(exc).partition(": ")
+        if option.startswith(f"{where}."):  # an option of the table the reader names (region)
+            c.fail(option, rest)
         c.fail(f"{where}.sessions", str(exc))
     frame = source.usage
     frame = frame[(frame["period"] >= 0) & (frame["period"] < n)]
@@ -312,14 +292,21 @@ def _warn_no_data(
 
 
 def session_usage(
-    source: SessionSource, contract: Contract, cache: dict | None = None
+    source: SessionSource,
+    contract: Contract,
+    cache: dict | None = None,
+    *,
+    count: Callable[..., pd.DataFrame],
+    option_names: OptionNames = PARAMETERS,
 ) -> SessionSource:
     """``source`` with its file read (``records``) and counted on the contract's calendar
-    (``usage``: the usage engine's rows).
+    (``usage``: the rows of ``count``, the usage engine
+    :func:`~billing_model.core.usage.compute_usage` that the caller gives: io runs no engine).
 
     ``cache`` (one per load, shared by the variants) keeps each file's sessions and each
     calendar's usage, so a scenario and its variants read a session file once; the workbook
-    takes both from the loaded scenario instead of reading the file again.
+    takes both from the loaded scenario instead of reading the file again. ``option_names``:
+    how the file's messages name the options (the scenario table's keys).
     """
     cache = {} if cache is None else cache
     reads = cache.setdefault("reads", {})
@@ -340,6 +327,7 @@ def session_usage(
             other_clients=source.other_clients,
             other_presence=source.other_presence,
             region=source.region,
+            option_names=option_names,
         )
     count_key = (
         read_key,
@@ -349,7 +337,7 @@ def session_usage(
         source.min_minutes,
     )
     if count_key not in counts:
-        counts[count_key] = compute_usage(
+        counts[count_key] = count(
             reads[read_key],
             order_date=contract.order_date,
             timezone=contract.billing_timezone,

@@ -29,18 +29,20 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..core.errors import BillingInputError
 from ..core.sessions import (
+    PARAMETERS,
     Chunk,
+    OptionNames,
     Sessions,
     check_other_clients,
     check_other_presence,
 )
 from .arrow import call, one_line
 from .combine import combine
+from .csv_text import MAX_HEADER_CHARS, delimiter_of, raise_not_utf8, text_batches
 from .progress import track
 from .tables import normalize_table, to_arrow
 from .user_details import _user_details
@@ -54,8 +56,6 @@ BATCH_ROWS = 1 << 18  # rows per Arrow batch: bounds the memory of the text colu
 PIECE_ROWS = 1 << 20
 #: a row group larger than this is read in batches of BATCH_ROWS (memory), not as one piece
 MAX_GROUP_ROWS = 1 << 22
-#: bytes of a CSV file Arrow parses at a time
-CSV_BLOCK = 64 << 20
 
 
 def sessions_from_columns(
@@ -153,6 +153,7 @@ def read_sessions(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Sessions:
     """Read sessions from a file, a folder of parts, or a glob.
 
@@ -171,6 +172,9 @@ def read_sessions(
         export outside :data:`~billing_model.core.sessions.PRESENCES` is (default: refused).
     region : region for rows without one (a blank ``region`` cell, a file without the column);
         default: a blank cell is refused, and data without the column has no region.
+    option_names : how messages name these options: as the parameters here (the default), the
+        command line's flags (:data:`~billing_model.core.sessions.FLAGS`) or a scenario's keys
+        (:func:`~billing_model.core.usage_schema.scenario_keys`), so each names what its user typed.
     """
     files = session_files(path)
     total = _parquet_rows(files)
@@ -188,6 +192,7 @@ def read_sessions(
             as_of=as_of,
             other_presence=other_presence,
             region=region,
+            option_names=option_names,
         )
     )
     columns: dict[str, np.ndarray] | None = None
@@ -199,7 +204,9 @@ def read_sessions(
             "billable": np.empty(total, np.bool_),
         }
         tables = _into(tables, columns)
-    sessions = combine(list(_normalized(tables)), source=str(path), columns=columns)
+    sessions = combine(
+        list(_normalized(tables)), source=str(path), columns=columns, option_names=option_names
+    )
     # Arrow's allocator keeps the decoded batches' memory for reuse; the engine allocates with
     # NumPy's: give it back (a year of parts held 500 MB more at the engine's peak)
     pa.default_memory_pool().release_unused()
@@ -287,6 +294,7 @@ def iter_chunks(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Iterator[Chunk]:
     """Encoded chunks (see :func:`billing_model.io.tables.normalize_table`) of one file, their
     ``user_dict`` and ``org_dict`` as NumPy object arrays.
@@ -304,6 +312,7 @@ def iter_chunks(
         as_of=as_of,
         other_presence=other_presence,
         region=region,
+        option_names=option_names,
     ):
         chunk = _normalize(table, kwargs)
         # the Dask engine's scan reads the dictionaries as NumPy
@@ -322,7 +331,7 @@ def _default_name(value: str, flag: str) -> str:
     if not name:
         raise BillingInputError(
             f"{flag}: {value!r} is blank; accepted: a name that is not "
-            "only spaces, e.g. us-east-1 (or leave the option out)"
+            f"only spaces, e.g. us-east-1 (or leave {flag} out)"
         )
     return name
 
@@ -338,6 +347,7 @@ def iter_tables(
     as_of: int | str | None = None,
     other_presence: str | None = None,
     region: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Iterator[tuple[pa.Table, dict]]:
     """The Arrow tables of one file (one per batch or piece), each with the keyword arguments
     that :func:`~billing_model.io.tables.normalize_table` takes for it (``open``: the open JSON
@@ -347,16 +357,21 @@ def iter_tables(
     opts: dict[str, Any] = {
         "default_license": license,
         "input_timezone": input_timezone,
-        "other_clients": check_other_clients(other_clients),
-        "as_of": parse_as_of(as_of),
+        "other_clients": check_other_clients(other_clients, option_names),
+        "as_of": parse_as_of(as_of, option_names),
+        "option_names": option_names,
     }
-    if org:
-        opts["default_org"] = _default_name(org, "--org")
-    if region:
-        opts["default_region"] = _default_name(region, "--region")
+    if org is not None:
+        opts["default_org"] = _default_name(org, option_names.name("org"))
+    if region is not None:
+        opts["default_region"] = _default_name(region, option_names.name("region"))
     if suffix == ".json":
         table, places, opened = _user_details(
-            file, input_timezone, opts["as_of"], check_other_presence(other_presence)
+            file,
+            input_timezone,
+            opts["as_of"],
+            check_other_presence(other_presence, option_names),
+            option_names,
         )
         yield (
             table,
@@ -493,11 +508,6 @@ def _big_group(file: Path, meta, text: list[str], group: int) -> Iterator[pa.Rec
         raise BillingInputError(f"{file}: not a readable Parquet file ({one_line(exc)})") from None
 
 
-#: longest header line read (csv's own field limit is 131,072; a header naming a few columns
-#: is far shorter): a one-line file of megabytes is refused, not read whole nor echoed back
-MAX_HEADER_CHARS = 65_536
-
-
 def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
     """The record batches of a CSV file, every column as text."""
     if suffix != ".csv":
@@ -509,14 +519,14 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
             first = fh.readline(MAX_HEADER_CHARS + 1)
             more = fh.read(1) != ""
     except UnicodeDecodeError:
-        _raise_not_utf8(file)
+        raise_not_utf8(file)
     if len(first) > MAX_HEADER_CHARS:  # a log or a JSON export saved as .csv, on one line
         raise BillingInputError(
             f"{file}: line 1 (the header) is longer than "
             f"{MAX_HEADER_CHARS:,} characters; accepted: a CSV whose first "
             "line names its columns (user_id, start, end, ...)"
         )
-    delimiter = _delimiter(first)
+    delimiter = delimiter_of(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:  # a stray quote, a NUL, ...
@@ -532,87 +542,3 @@ def _batches(file: Path, suffix: str) -> Iterator[pa.RecordBatch]:
         return
     # every column as text: the engine parses and validates them itself, naming the row
     yield from text_batches(file, header, delimiter)
-
-
-def text_batches(file: Path, header: list[str], delimiter: str) -> Iterator[pa.RecordBatch]:
-    """The rows of a CSV file whose ``header`` was read, every column as text, in Arrow batches
-    of :data:`CSV_BLOCK` bytes (empty batches skipped); a file Arrow cannot read is refused in
-    one line (not UTF-8, a line with another count of fields, ...). Shared by the session and
-    the voice-report readers."""
-    convert = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in header},
-        strings_can_be_null=False,
-        quoted_strings_can_be_null=False,
-    )
-    read = pacsv.ReadOptions(block_size=CSV_BLOCK, encoding="utf8")
-    try:
-        # a quoted value may hold a line break (a multi-line cell saved by Excel): without
-        # newlines_in_values, Arrow cut a block at such a break and refused a valid file whose
-        # break fell near a block's end (no measurable cost on the stream reader)
-        reader = pacsv.open_csv(
-            file,
-            read_options=read,
-            convert_options=convert,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-        )
-        for batch in reader:
-            if batch.num_rows:
-                yield batch
-    except pa.ArrowInvalid as exc:
-        if "invalid UTF8" in str(exc):
-            _raise_not_utf8(file)
-        if "Expected" in str(exc) and "columns, got" in str(exc):
-            _raise_wrong_field_count(file, delimiter, len(header))
-        raise BillingInputError(f"{file}: not a readable CSV file ({one_line(exc)})") from None
-
-
-def _raise_wrong_field_count(file: Path, delimiter: str, expected: int) -> None:
-    """Name the first line whose number of fields differs from the header's (error path only:
-    Arrow's message quotes the row but not its line)."""
-    limit = csv.field_size_limit(1 << 30)  # a value of a megabyte is still a value
-    try:
-        with open(file, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            next(reader, None)
-            start = reader.line_num + 1
-            for row in reader:
-                if row and len(row) != expected:
-                    raise BillingInputError(
-                        f"{file}: line {start}: {len(row)} field(s), the header has {expected}; "
-                        f"accepted: one value per column (a value holding {delimiter!r} in "
-                        "quotes)"
-                    ) from None
-                start = reader.line_num + 1
-    except csv.Error:
-        pass
-    finally:
-        csv.field_size_limit(limit)
-    raise BillingInputError(
-        f"{file}: not a readable CSV file (rows with a different number of "
-        f"fields than the header's {expected})"
-    )
-
-
-def _delimiter(header: str) -> str:
-    """The header line's separator: a comma, or a semicolon or tab when the header has no comma
-    (Excel writes semicolons where the decimal separator is a comma)."""
-    if "," not in header:
-        for candidate in (";", "\t"):
-            if candidate in header:
-                return candidate
-    return ","
-
-
-def _raise_not_utf8(file: Path) -> None:
-    """Name the first line that is not UTF-8 (error path only: a loop over the file's lines)."""
-    with open(file, "rb") as fh:
-        for number, line in enumerate(fh, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise BillingInputError(
-                    f"{file}: line {number}, column {exc.start + 1}: byte "
-                    f"0x{line[exc.start]:02x} is not UTF-8 text; accepted: a CSV saved as "
-                    "UTF-8 (Excel: 'CSV UTF-8')"
-                ) from None
-    raise BillingInputError(f"{file}: not UTF-8 text; accepted: a CSV saved as UTF-8")

@@ -3,13 +3,11 @@
 :func:`normalize_table` validates one table and encodes it as arrays (a *chunk*: int32 codes
 per row, the distinct names as Arrow string arrays) that
 :func:`~billing_model.io.combine.combine` joins; every error names the source, the row, the
-column and the value. :func:`parse_instants` reads ISO 8601 text, timestamps and dates as UTC
-nanoseconds.
+column and the value. Its timestamps are read by :func:`billing_model.io.instants.parse_instants`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,23 +17,22 @@ import pyarrow as pa
 from ..core.errors import BillingInputError
 from ..core.licenses import ACCEPTED as LICENSE_ACCEPTED
 from ..core.licenses import BY_KEY, normalize_license
-from ..core.periods import NS_PER_DAY, get_timezone
+from ..core.periods import NS_PER_DAY
 from ..core.sessions import (
     DEFAULT_ORG,
     MAX_SESSION_DAYS,
     NULL_IDS,
     OPTIONAL,
+    PARAMETERS,
     REQUIRED,
     Chunk,
+    OptionNames,
     classify_clients,
     first_rows,
     instant_text,
 )
 from .arrow import EMPTY, call, cast, is_in, nfc, numpy, strings, trim
-
-_OFFSET = r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$"
-_UTC_WORD = r"\s*(?:UTC|GMT)$"
-_LOOKS_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a date and a time, offset or not
+from .instants import parse_instants
 
 
 def to_arrow(values, name: str) -> pa.Array:
@@ -65,6 +62,7 @@ def normalize_table(
     as_of: int | None = None,
     default_region: str | None = None,
     out: dict[str, np.ndarray] | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> Chunk:
     """Validate one Arrow table of sessions and encode it as arrays (a *chunk*).
 
@@ -80,7 +78,8 @@ def normalize_table(
     :func:`~billing_model.io.combine.combine` need not copy them.
     ``default_region``: the region of rows without one (a blank ``region`` cell, or a table
     without the column); without it a blank cell is refused and a table without the column
-    has no region.
+    has no region. ``option_names``: how messages name the options (the flag, the scenario key
+    or the parameter the user gave; :class:`~billing_model.core.sessions.OptionNames`).
     """
     names = {name.strip().lower(): name for name in table.column_names}
     if len(names) < len(table.column_names):
@@ -138,7 +137,14 @@ def normalize_table(
         )
     clipped = 0
     if as_of is not None and n:
-        end, clipped = _clip_at_as_of(start, end, as_of, lambda i: _show(column("start"), i), where)
+        end, clipped = _clip_at_as_of(
+            start,
+            end,
+            as_of,
+            lambda i: _show(column("start"), i),
+            where,
+            option_names.name("as_of"),
+        )
 
     if "org" in names:
         org_dict, org_idx = _encode(column("org"), "org", where, fill=default_org)
@@ -149,20 +155,24 @@ def normalize_table(
 
     region_dict = region_idx = None
     if "region" in names:
-        region_dict, region_idx = _encode(column("region"), "region", where, fill=default_region)
+        region_dict, region_idx = _encode(
+            column("region"), "region", where, fill=default_region, option_names=option_names
+        )
     elif default_region is not None:
         region_dict = strings([default_region])
     if region_dict is not None and len(region_dict) == 1:
         region_idx = np.broadcast_to(np.int32(0), (n,))
 
     if "license" in names:
-        lic_dict, lic_idx = _encode(column("license"), "license", where, fill=default_license)
+        lic_dict, lic_idx = _encode(
+            column("license"), "license", where, fill=default_license, option_names=option_names
+        )
     elif default_license is not None:
         lic_dict, lic_idx = strings([default_license]), np.zeros(n, np.int32)
     else:
         raise BillingInputError(
-            f"{source}: no 'license' column; add one or pass --license (accepted: "
-            f"{LICENSE_ACCEPTED})"
+            f"{source}: no 'license' column; add one or give {option_names.name('license')} "
+            f"(accepted: {LICENSE_ACCEPTED})"
         )
     lic_rank = np.zeros(len(lic_dict), dtype=np.int8)
     unknown = []
@@ -186,7 +196,12 @@ def normalize_table(
         # a blank client is taken as a user-interface login (billable): it is the safe estimate
         cl_dict, cl_idx = _encode(column("client"), "client", where, fill="desktop")
         kinds = classify_clients(
-            np.asarray(cl_dict.to_pylist(), dtype=object), cl_idx, where, other_clients, source
+            np.asarray(cl_dict.to_pylist(), dtype=object),
+            cl_idx,
+            where,
+            other_clients,
+            source,
+            option_names,
         )
     else:
         kinds, cl_idx = np.ones(1, dtype=bool), None
@@ -237,18 +252,19 @@ def normalize_table(
 
 
 def _clip_at_as_of(
-    start: np.ndarray, end: np.ndarray, as_of: int, shown, where
+    start: np.ndarray, end: np.ndarray, as_of: int, shown, where, option: str
 ) -> tuple[np.ndarray, int]:
     """``end`` clipped at ``as_of`` (the window ends there, as ``--help`` says) and how many
     sessions were clipped; a session starting after ``as_of`` is refused naming its row (the
-    export cannot hold what began after it was taken; an ``--as-of`` before every session is
-    refused so)."""
+    export cannot hold what began after it was taken; an ``as_of`` before every session is
+    refused so). ``option``: ``as_of`` as its user wrote it (``--as-of``)."""
     late = np.flatnonzero(start > as_of)
     if len(late):
         i = int(late[0])
         raise BillingInputError(
-            f"{where(i)}, column 'start': {shown(i)} is after --as-of {instant_text(as_of)} (when "
-            "the export was taken); accepted: an --as-of at or after every session's start"
+            f"{where(i)}, column 'start': {shown(i)} is after {option} {instant_text(as_of)} "
+            f"(when the export was taken); accepted: an {option} at or after every session's "
+            "start"
         )
     over = end > as_of
     clipped = int(np.count_nonzero(over))
@@ -284,7 +300,13 @@ def _show(col: pa.Array, i: int) -> str:
 
 
 def _encode(
-    col: pa.Array, name: str, where, *, required: bool = False, fill=None
+    col: pa.Array,
+    name: str,
+    where,
+    *,
+    required: bool = False,
+    fill=None,
+    option_names: OptionNames = PARAMETERS,
 ) -> tuple[pa.Array, np.ndarray]:
     """Dictionary-encode a text column: (trimmed values as an Arrow string array, int32 codes).
 
@@ -308,7 +330,7 @@ def _encode(
             if len(values):
                 blank = blank | blank_value[codes]
             if blank.any():
-                _blank_error(blank, name, where, required, fill)
+                _blank_error(blank, name, where, required, fill, option_names)
                 values = pa.concat_arrays([values, strings([fill])])
                 codes = codes.copy()  # the reader's buffer is read-only
                 codes[blank] = len(values) - 1
@@ -333,13 +355,20 @@ def _encode(
     col = pc.utf8_trim_whitespace(col)
     blank = pc.or_kleene(pc.is_null(col), pc.equal(col, EMPTY))  # never null (see above)
     if pc.any(blank).as_py():
-        _blank_error(numpy(blank), name, where, required, fill)
+        _blank_error(numpy(blank), name, where, required, fill, option_names)
         col = pc.if_else(blank, pa.scalar(fill, col.type), col)
     enc = pc.dictionary_encode(col)
     return (enc.dictionary.cast(pa.string()), numpy(enc.indices).astype(np.int32, copy=False))
 
 
-def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> None:
+def _blank_error(
+    blank: np.ndarray,
+    name: str,
+    where,
+    required: bool,
+    fill,
+    option_names: OptionNames = PARAMETERS,
+) -> None:
     """Raise for the first blank cell unless blanks take ``fill``."""
     if required or fill is None:
         i = int(np.flatnonzero(blank)[0])
@@ -347,186 +376,15 @@ def _blank_error(blank: np.ndarray, name: str, where, required: bool, fill) -> N
             raise BillingInputError(
                 f"{where(i)}, column {name!r}: is blank; every session needs a user_id"
             )
-        # the flag of this column (--license, --region), not another one's
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: is blank; accepted: a {name} on "
-            f"every row (or pass --{name} for rows without one)"
+        # the option of this column (--license, usage.region), not another one's
+        option = (
+            f" (or give {option_names.name(name)} for rows without one)"
+            if option_names.takes(name)
+            else ""
         )
-
-
-def parse_instants(
-    col: pa.Array, name: str, where, input_timezone: str | None, *, out: np.ndarray | None = None
-) -> np.ndarray:
-    """UTC nanoseconds from ISO 8601 text with an offset or ``Z``, or tz-aware timestamps.
-
-    Text or timestamps without an offset are refused unless ``input_timezone`` names their zone.
-    ``out``: an int64 array of the column's length that tz-aware timestamps are written into
-    (one pass from Arrow's buffer; other inputs return an array of their own).
-    """
-    t = col.type
-    if pa.types.is_dictionary(t):
-        col = col.cast(t.value_type)
-        t = col.type
-    if len(col) == 0:  # a header without rows, a JSON export without presence
-        return np.zeros(0, dtype=np.int64)
-    if col.null_count:
-        i = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
         raise BillingInputError(
-            f"{where(i)}, column {name!r}: is blank; accepted: an ISO 8601 "
-            "timestamp with an offset, e.g. 2026-01-05T08:00:00Z"
+            f"{where(i)}, column {name!r}: is blank; accepted: a {name} on every row{option}"
         )
-    if pa.types.is_timestamp(t):
-        if t.tz is None:
-            col = _localize(col, name, where, input_timezone)
-        if out is not None and col.type.tz is not None:
-            per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[col.type.unit]
-            raw = numpy(col)  # a view of the counts: no nulls
-            limit = np.iinfo(np.int64).max // per
-            if raw.min() >= -limit and raw.max() <= limit:  # else Arrow's cast names the row
-                return np.multiply(raw, per, out=out)
-        try:
-            return numpy(col.cast(pa.timestamp("ns", tz="UTC")))
-        except pa.ArrowInvalid:  # beyond the years 1677-2262 of nanosecond timestamps
-            per = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}[t.unit]
-            raw = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
-            limit = np.iinfo(np.int64).max // per
-            i = int(np.flatnonzero((raw > limit) | (raw < -limit))[0])
-            raise BillingInputError(
-                f"{where(i)}, column {name!r}: {int(raw[i])} {t.unit} since 1970 is out of range;"
-                " accepted: timestamps between the years 1678 and 2261"
-            ) from None
-    if pa.types.is_date(t):
-        col = col.cast(pa.timestamp("ns"))
-        col = _localize(col, name, where, input_timezone)
-        return numpy(col)
-    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        i = 0
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: values of type {t} are not "
-            "timestamps; accepted: ISO 8601 text with an offset or "
-            "timezone-aware timestamps"
-        )
-    import pyarrow.compute as pc  # text input (CSV, JSON), not Parquet's timestamps
-
-    col = pc.utf8_trim_whitespace(col)
-    has_offset = pc.match_substring_regex(col, _OFFSET)
-    if not pc.all(has_offset).as_py() and pc.any(pc.match_substring_regex(col, _UTC_WORD)).as_py():
-        # '2026-03-01 10:00:00 UTC' (SQL and BI exports): the zone written as a word is 'Z'
-        col = pc.replace_substring_regex(col, _UTC_WORD, "Z")
-        has_offset = pc.match_substring_regex(col, _OFFSET)
-    if pc.all(has_offset).as_py():
-        try:
-            return numpy(col.cast(pa.timestamp("ns", tz="UTC")))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            if pc.any(pc.match_substring_regex(col, "z$")).as_py():
-                # ISO 8601 (RFC 3339) allows a lowercase 'z', which Arrow refuses: read it as
-                # 'Z' (here, on the error path, so the common case pays no extra pass)
-                return parse_instants(
-                    pc.replace_substring_regex(col, "z$", "Z"), name, where, input_timezone
-                )
-            _raise_unparseable(col, name, where)
-    # some or all values lack an offset
-    if input_timezone is None:
-        i = int(np.flatnonzero(~has_offset.to_numpy(zero_copy_only=False))[0])
-        if not _LOOKS_ISO.match(str(col[i].as_py())):  # 'yesterday', '03/08/2026 10:00'
-            _raise_unparseable(col.slice(i, 1), name, lambda _: where(i))
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: {col[i].as_py()!r} has no UTC offset; accepted: "
-            "ISO 8601 with an offset or 'Z' (2026-01-05T08:00:00Z), or say the zone with "
-            "--input-timezone ZONE"
-        )
-    out = np.empty(len(col), dtype=np.int64)
-    mask = numpy(has_offset)
-    for sel, keep, aware in ((mask, has_offset, True), (~mask, pc.invert(has_offset), False)):
-        if not sel.any():
-            continue
-        part = col.filter(keep)
-        try:
-            if aware:
-                ts = part.cast(pa.timestamp("ns", tz="UTC"))
-            else:
-                ts = _localize(
-                    part.cast(pa.timestamp("ns")), name, _subset_where(where, sel), input_timezone
-                )
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            _raise_unparseable(col, name, where)
-        out[sel] = numpy(ts)
-    return out
-
-
-def _subset_where(where, sel: np.ndarray):
-    rows = np.flatnonzero(sel)
-    return lambda i: where(int(rows[i]))
-
-
-def _localize(col: pa.Array, name: str, where, input_timezone: str | None) -> pa.Array:
-    if input_timezone is None:
-        raise BillingInputError(
-            f"{where(0)}, column {name!r}: timestamps have no time zone; accepted: "
-            "timezone-aware timestamps, or say the zone with --input-timezone ZONE"
-        )
-    zone = get_timezone(input_timezone).key
-    import pyarrow.compute as pc  # timestamps without a zone only
-
-    try:
-        return pc.assume_timezone(col, timezone=zone, ambiguous="raise", nonexistent="raise")
-    except pa.ArrowInvalid:
-        # error path: a time that happens twice or never reads differently as the earliest and
-        # the latest instant it could be; the first such row is named (two passes, not a call
-        # per row: a million rows took 14 s)
-        early, late = (
-            numpy(pc.assume_timezone(col, timezone=zone, ambiguous=pick, nonexistent=pick))
-            for pick in ("earliest", "latest")
-        )
-        bad = np.flatnonzero(early != late)
-        if not len(bad):
-            raise
-        i = int(bad[0])
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: {str(col[i].as_py())!r} is ambiguous or does "
-            f"not exist in {zone} (a DST change); write it with a UTC offset"
-        ) from None
-
-
-def _raise_unparseable(col: pa.Array, name: str, where):
-    import pandas as pd  # error path only
-    import pyarrow.compute as pc
-
-    values = col.to_pandas()
-    parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
-    # pandas also takes a bare date ('2026-03-08', whose '-08' looks like an offset): Arrow
-    # does not, so a value without a time is bad too
-    timed = pc.match_substring_regex(col, "^" + _LOOKS_ISO.pattern).to_numpy(zero_copy_only=False)
-    # a date pandas reads (to the microsecond) but nanosecond timestamps cannot hold
-    years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
-    beyond = (years < 1678) | (years > 2261)
-    bad = np.flatnonzero(parsed.isna().to_numpy() | ~timed | beyond)
-    i = int(bad[0]) if len(bad) else 0
-    if timed[i] and not beyond[i] and not pd.isna(parsed.iloc[i]):  # read, but not by Arrow
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not accepted; accepted: "
-            "ISO 8601 with at most 9 digits after the seconds, e.g. 2026-01-05T08:00:00.25Z"
-        )
-    if timed[i] and (beyond[i] or _valid_iso(str(values.iloc[i]))):  # a real date, out of range
-        raise BillingInputError(
-            f"{where(i)}, column {name!r}: {values.iloc[i]!r} is out of range; accepted: "
-            "timestamps between the years 1678 and 2261 (check the year)"
-        )
-    raise BillingInputError(
-        f"{where(i)}, column {name!r}: {values.iloc[i]!r} is not an ISO 8601 timestamp; "
-        "accepted: e.g. 2026-01-05T08:00:00Z or 2026-01-05T09:00:00+01:00"
-    )
-
-
-def _valid_iso(text: str) -> bool:
-    """Whether Python reads ``text`` as an ISO 8601 date and time (any year 1-9999)."""
-    import datetime as dt
-
-    try:
-        dt.datetime.fromisoformat(text.strip().replace(" UTC", "Z").replace(" GMT", "Z"))
-    except ValueError:
-        return False
-    return True
 
 
 # --- combining chunks ------------------------------------------------------------------------

@@ -12,16 +12,20 @@ import pyarrow as pa
 from ..core import validate
 from ..core.errors import BillingInputError
 from ..core.sessions import (
+    PARAMETERS,
     PRESENCES,
+    OptionNames,
     check_other_presence,
     presence_error,
 )
 from .arrow import one_line
-from .tables import parse_instants
+from .instants import parse_instants
 
 
-def parse_as_of(value: int | str | None, *, where: str = "--as-of") -> int | None:
-    """``--as-of``: an ISO 8601 instant with an offset (or UTC ns) as UTC ns, or ``None``."""
+def parse_as_of(value: int | str | None, option_names: OptionNames = PARAMETERS) -> int | None:
+    """``as_of`` (``--as-of``): an ISO 8601 instant with an offset (or UTC ns) as UTC ns, or
+    ``None``; a refusal names the option as ``names`` spell it."""
+    where = option_names.name("as_of")
     if value is None or isinstance(value, int | np.integer):
         return None if value is None else int(value)
     try:
@@ -50,15 +54,20 @@ def read_user_details(
     input_timezone: str | None = None,
     as_of: int | str | None = None,
     other_presence: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> pa.Table:
     """Logged-in intervals (``user_id``, ``start``, ``end``) from a user-details JSON export.
 
     Accepts one query response (``{"userDetails": [...]}``) or a list of pages. A record without
     ``endTime`` is still open: it ends at ``as_of``, else at the latest start or end in the
-    export.
+    export. ``option_names``: how messages name the options (:class:`OptionNames`).
     """
     return _user_details(
-        file, input_timezone, parse_as_of(as_of), check_other_presence(other_presence)
+        file,
+        input_timezone,
+        parse_as_of(as_of, option_names),
+        check_other_presence(other_presence, option_names),
+        option_names,
     )[0]
 
 
@@ -67,6 +76,7 @@ def _user_details(
     input_timezone: str | None,
     as_of: int | None = None,
     other_presence: str | None = None,
+    option_names: OptionNames = PARAMETERS,
 ) -> tuple[pa.Table, list[str], tuple | None]:
     """The table of :func:`read_user_details`, where each of its rows is in the file
     (``userDetails[0].primaryPresence[3]``), for messages, and the open records
@@ -179,15 +189,16 @@ def _user_details(
             late = np.flatnonzero(begins > as_of)
             if len(late):
                 i = opened_at[int(late[0])]
+                option = option_names.name("as_of")
                 raise BillingInputError(
-                    f"{file}: {places[i]}: open record starts at {starts[i]!r}, after --as-of; "
-                    "accepted: an --as-of at or after every open record's startTime"
+                    f"{file}: {places[i]}: open record starts at {starts[i]!r}, after {option}; "
+                    f"accepted: an {option} at or after every open record's startTime"
                 )
         last = np.datetime_as_string(np.datetime64(end, "ns"), unit="ns") + "Z"
         ends = [last if e is None else e for e in ends]
         opened = (n_open, end, as_of is not None)
     if odd and other_presence is None:  # as unknown client values are: the first record named
-        raise presence_error(str(file), odd_values, places[odd[0]])
+        raise presence_error(str(file), odd_values, places[odd[0]], option_names)
     table = pa.table(
         {
             "user_id": pa.array(users, pa.string()),

@@ -62,18 +62,13 @@ from ..core.voice import (
     VoiceCalls,
     adjusted_seconds,
     voice_cycle_starts_ns,
-    voice_telephony,
 )
-from .sessions import (
-    MAX_HEADER_CHARS,
-    _delimiter,
-    _raise_not_utf8,
-    text_batches,
-)
-from .tables import parse_instants
+from .csv_text import MAX_HEADER_CHARS, delimiter_of, raise_not_utf8, text_batches
+from .instants import parse_instants
+from .scenario_checks import need_engines
 
 if TYPE_CHECKING:
-    from .scenario_checks import Checker
+    from .scenario_checks import Checker, Engines
 
 #: the report's columns the model reads, as the vendor writes them
 START, END, DURATION, ADJUSTED, RATE, COST, CURRENCY = (
@@ -158,14 +153,14 @@ def _batches(path: Path) -> Iterator[pa.RecordBatch]:
             first = fh.readline(MAX_HEADER_CHARS + 1)
             more = fh.read(1) != ""
     except UnicodeDecodeError:
-        _raise_not_utf8(path)
+        raise_not_utf8(path)
     accepted = f"a header naming the columns {', '.join(REQUIRED)}"
     if len(first) > MAX_HEADER_CHARS:
         raise BillingInputError(
             f"{path}: line 1 (the header) is longer than "
             f"{MAX_HEADER_CHARS:,} characters; accepted: {accepted}"
         )
-    delimiter = _delimiter(first)
+    delimiter = delimiter_of(first)
     try:
         header = next(csv.reader([first], delimiter=delimiter), None)
     except csv.Error as exc:
@@ -324,11 +319,13 @@ def voice_report_orgs(
     orgs: list[Org],
     base: Path,
     cache: dict,
+    engines: Engines | None = None,
 ) -> list[Org]:
     """``[telephony] voice_report = "calls.csv"``: the first org of ``[usage]`` gets the
     report's telephony per voice cycle (its ``given`` series up to the periods limit, for the
-    workbook's grid); ``orgs`` unchanged without the table. A ``telephony`` list in ``[usage]``
-    as well is refused; calls outside the billed cycles are named in one warning."""
+    workbook's grid), priced by ``engines.telephony`` (the caller's voice engine); ``orgs``
+    unchanged without the table. A ``telephony`` list in ``[usage]`` as well is refused; calls
+    outside the billed cycles are named in one warning."""
     if "telephony" not in data:
         return orgs
     t = c.table(data["telephony"], "telephony")
@@ -364,16 +361,22 @@ def voice_report_orgs(
             c.fail(where, str(exc))
     calls = reads[key]
     n = contract.periods
-    billed = voice_telephony(calls, contract.order_date, n)
+    price = need_engines(engines, where).telephony
+    billed = price(calls, contract.order_date, n)
     grid = LIMITS["periods"].whole("maximum")
-    shown = voice_telephony(calls, contract.order_date, max(n, grid)).charges
+    shown = price(calls, contract.order_date, max(n, grid)).charges
     warned = cache.setdefault("warned", set())
     if (key, contract.order_date, n) not in warned:  # once per file and billed cycles
         warned.add((key, contract.order_date, n))
         _warn_outside(c.label, where, path.name, calls, billed, contract)
     first = orgs[0]
     orgs = list(orgs)
-    orgs[0] = replace(first, telephony=billed.charges, given={**first.given, "telephony": shown})
+    orgs[0] = replace(
+        first,
+        telephony=billed.charges,
+        given={**first.given, "telephony": shown},
+        telephony_reported=True,
+    )
     return orgs
 
 

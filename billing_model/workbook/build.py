@@ -59,7 +59,7 @@ MAX_VARIANT_PERIODS = MAX_VARIANTS * 108
 def check_variants(scenario: Scenario) -> None:
     """Refuse, before any work, a scenario with more variants than a workbook holds.
 
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 1, "prepay_rate": 1, "term_months": 12},
     ...     "usage": {"users": [1] * 12},
@@ -95,7 +95,7 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
     cannot add up to the cent: the workbook and the quote would show other figures than
     ``billing-model invoices``.
 
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 1_000_000_000, "prepay_rate": 999_999, "term_months": 12},
     ...     "usage": {"users": [1] * 12}}, name="big")
@@ -136,7 +136,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
 
     Examples
     --------
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 100, "prepay_rate": 110, "term_months": 12},
     ...     "usage": {"users": [100] * 12}}, name="quote")

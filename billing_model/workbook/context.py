@@ -89,7 +89,7 @@ def grid_size(scenario: Scenario) -> tuple[int, int, int]:
     ``MonthsAfterTerm`` the Inputs accept, so every ramp, term and month to month they accept
     fits.
 
-    >>> from billing_model.io.scenario import scenario_from_mapping
+    >>> from billing_model.service import scenario_from_mapping
     >>> s = scenario_from_mapping({"contract": {"order_date": "2026-01-15", "license": "pc2",
     ...     "committed_users": 1, "prepay_rate": 1, "term_months": 12},
     ...     "usage": {"users": [1] * 12}})

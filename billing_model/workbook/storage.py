@@ -13,7 +13,8 @@ import numpy as np
 
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, per_user_allowance
 from ..core.contract import Contract
-from ..core.invoices import fair_use_allowances
+from ..core.invoice_figures import storage_overage_invoiced
+from ..core.invoices import fair_use_allowances, storage_usage
 from ..core.limits import LIMITS
 from ..core.money import line_amount
 from ..core.periods import BillingCalendar, period_of_day
@@ -25,6 +26,7 @@ from ..core.storage_figures import (
     steady_calls_per_day,
 )
 from ..formulas import allowances as fa
+from ..formulas import invoice_figures as fif
 from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
@@ -144,20 +146,17 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     fc = eng["forecast"]
     if isinstance(calls, tuple):  # over the whole grid: past the scenario's, the last repeated
         calls = tuple(extend(calls, P))
-    # the engines' overage and its cost per period (the Invoices' storage lines), as results
-    from ..core.invoices import fair_use_overage, storage_usage
-    from ..core.money import line_amount, to_decimal
-
+    # the engines' overage and what it bills per period (the Invoices' storage lines), as results
     rate = storage_rate_input(s.contract)[0]
-    used = storage_usage(s) if s.storage is not None else None
     allowance = GridValues(ctx, rate).allowance["storage_gb"]
-    overage = [
-        round(float(fair_use_overage(used[i], allowance[i])), 9)
-        if used is not None and i < s.periods
-        else 0.0
-        for i in range(P)
-    ]
-    cost = [line_amount(to_decimal(q), to_decimal(rate or 0), s.contract.currency) for q in overage]
+    overage, cost = storage_overage_invoiced(
+        storage_usage(s) if s.storage is not None else None,  # the daily model's: [storage]
+        allowance,
+        rate if isinstance(rate, Decimal) else None,
+        s.contract.currency,
+        billed=s.periods,
+        periods=P,
+    )
     for i in range(P):
         r = first + i
         k = a1(r, 1)
@@ -222,9 +221,9 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.put(
             r,
             11,
-            "=" + fm.line_amount(a1(r, 10), fi.required_rate("StorageOverageRate", a1(r, 10))),
+            "=" + fif.fair_use_amount(a1(r, 10), "StorageOverageRate"),
             fmt=ctx.money,
-            result=num(cost[i]),
+            result=num(cost[i]) if cost[i] is not None else "#N/A",
         )
     book.name("StorageBilledGB", sheet, first, 8, last, 8)
     book.name("StorageOverageGB", sheet, first, 10, last, 10)
@@ -259,7 +258,9 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         f"=IF(InputsOK,SUM({ref(sheet, first, 11, last)}),NA())",
         fmt=ctx.money,
         style="total",
-        result=num(sum(cost, Decimal(0))),
+        result=(
+            "#N/A" if None in cost else num(sum((c for c in cost if c is not None), Decimal(0)))
+        ),
     )
     book.name("StorageMaxGB", sheet, tot, 8)
     book.name("StorageMaxOverageGB", sheet, tot, 10)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..core.compare import break_even_rate
+from ..core.invoice_figures import monthly_prepay
 from ..core.invoices import contract_figures, invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
 from ..core.usage_figures import concurrent_share, first_measured_period, pool_billable_hours
 from ..formulas import compare as fc
+from ..formulas import invoice_figures as fif
 from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import usage_figures as fu
@@ -112,13 +114,14 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
     fig("Largest invoice", "=MAX(InvoiceTotals)", ctx.money, "", result=max([Decimal(0), *totals]))
     fig(
         "Monthly prepay (term)",
-        "=CommittedUsers*PrepayRate"
-        + "".join(f"+{n['committed']}*{n['prepay']}" for n in ctx.product_names[1:]),
-        ctx.money,
-        "Committed users x prepay rate, per term period.",
-        result=sum(
-            (p.committed_users * Decimal(p.prepay_rate or 0) for p in s.products), Decimal(0)
+        "="
+        + fif.monthly_prepay(
+            [("CommittedUsers", "PrepayRate")]
+            + [(n["committed"], n["prepay"]) for n in ctx.product_names[1:]]
         ),
+        ctx.money,
+        "Committed users x prepay rate per license line, rounded as invoiced, per term period.",
+        result=monthly_prepay(s.products, s.contract.currency),
     )
     fig("Billed periods", "=Periods", INT, "Ramp + term + months after the term.", result=s.periods)
     r += 1
