@@ -17,7 +17,6 @@ import re
 import tomllib
 import zipfile
 
-import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
@@ -27,6 +26,7 @@ from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import edate, extend
 from tests import workbooks
 from tests.workbook_cells import as_date, chart_helper_cells, error_cells, named
+from tests.xlsx_values import load_values
 
 SERIES = ("users", "telephony", "ivr_minutes", "storage_gb")
 
@@ -110,7 +110,7 @@ def _rows(reference: str) -> tuple[int, int]:
 
 
 def _name(path, name: str) -> str:
-    wb = openpyxl.load_workbook(path)
+    wb = load_values(path)  # its defined names, as openpyxl reads them
     sheet, cells = next(iter(wb.defined_names[name].destinations))
     return f"{sheet if ' ' not in sheet else repr(sheet)}!{cells}"
 
