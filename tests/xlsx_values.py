@@ -252,7 +252,6 @@ class Workbook:
         with open(path, "rb") as fh:  # the whole file: later changes to it do not matter
             self._zip = zipfile.ZipFile(io.BytesIO(fh.read()))
         self._names = set(self._zip.namelist())
-        self._texts: dict[str, str] = {}
         self._strings: list[str] | None = None
         self._dates: tuple[set[int], set[int]] | None = None
         self.defined_names = DefinedNameDict()
@@ -264,9 +263,9 @@ class Workbook:
         return self._zip.read(name)
 
     def _part_text(self, name: str) -> str:
-        if name not in self._texts:
-            self._texts[name] = self._zip.read(name).decode("utf-8")
-        return self._texts[name]
+        """A part's text, read each time: a sheet's is read once and dropped (sales_quote's
+        sheets are 13 MB of text; the store keeps every workbook of the session)."""
+        return self._zip.read(name).decode("utf-8")
 
     def _rels(self, part: str) -> dict[str, tuple[str, str]]:
         """Id -> (Type, target part) of a part's relations (openpyxl's ``get_dependents``)."""
