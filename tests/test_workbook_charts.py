@@ -17,7 +17,6 @@ import re
 import tomllib
 import zipfile
 
-import openpyxl
 import pytest
 from openpyxl.utils.cell import range_boundaries
 
@@ -27,6 +26,7 @@ from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.context import edate, extend
 from tests import workbooks
 from tests.workbook_cells import as_date, chart_helper_cells, error_cells, named
+from tests.xlsx_values import load_values
 
 SERIES = ("users", "telephony", "ivr_minutes", "storage_gb")
 
@@ -112,16 +112,9 @@ def _rows(reference: str) -> tuple[int, int]:
 @functools.cache
 def _names(path) -> dict:
     """The file's defined names, read once per file (a whole openpyxl load of an 80,000-cell
-    workbook for each name was most of this module's time); read-only mode reads
-    ``xl/workbook.xml`` and no sheet."""
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {
-            name: next(iter(definition.destinations))
-            for name, definition in wb.defined_names.items()
-        }
-    finally:
-        wb.close()
+    workbook for each name was most of this module's time)."""
+    wb = load_values(path)  # its defined names, as openpyxl reads them; no sheet is parsed
+    return {name: next(iter(d.destinations)) for name, d in wb.defined_names.items()}
 
 
 def _name(path, name: str) -> str:

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 
 def named(wb, name: str):
-    """The value of the cell a defined name points to (openpyxl, ``data_only``)."""
+    """The value of the cell a defined name points to (a workbook read with values: openpyxl
+    ``data_only`` or :mod:`tests.xlsx_values`)."""
     sheet, cell = next(iter(wb.defined_names[name].destinations))
     return wb[sheet][cell.replace("$", "")].value
 
