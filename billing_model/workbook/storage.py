@@ -105,13 +105,13 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet,
         "Storage forecast",
         "Daily model (columns N-R) as formulas over the Inputs: each day of period k gets "
-        "calls / days calls; a day's recordings count for the retention (or until archived);",
+        "calls / days calls (none after the last period);",
     )
     sheet.text(
         3,
         1,
-        "stored GB = GB per call x the calls of the last life days (calls to date now less "
-        "life days ago), audio + screen; a period bills its largest daily total.",
+        "a day stores GB per call x the calls of the last life days (retention, or until "
+        "archived), audio + screen; a period bills its largest daily total.",
         style="intro",
     )
     head = 4
@@ -275,7 +275,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # the chart plots ramp + term: helper columns, right of the daily model, repeat the
     # period's start and figures while k < Periods and hold #N/A past it (charts.py); a scatter
     # chart's x axis spans the points that are not #N/A, so it follows an edited ramp or term
-    hc = DC + 6
+    hc = DC + 7  # two empty columns after the daily model's
     sheet.text(
         head - 1,
         hc,
@@ -337,11 +337,11 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.text(
         d_head - 1,
         DC,
-        "Daily model (one row per day from the order date; days after the last period: 0 calls)",
+        "Daily model: one row per day from the order date",
         style="subtitle",
     )
     header(sheet, d_head, DC, dcols)
-    for j, w_ in enumerate([7, 12, 10, 13, 12]):
+    for j, w_ in enumerate([7, 12, 11, 15, 13]):
         sheet.widths[DC + j] = w_
     c_day, c_date, c_calls, c_cum, c_st = range(DC, DC + len(dcols))
     for d in range(days_cap):
@@ -373,7 +373,7 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             r,
             c_st,
             f"={audio}+{screen}",
-            fmt="0.000",
+            fmt=GB,
             result=float(eng["stored_audio"][d] + eng["stored_screen"][d]),
         )
     book.name("DailyCallsToDate", sheet, d_first, c_cum, d_last, c_cum)
