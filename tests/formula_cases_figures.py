@@ -121,6 +121,32 @@ def _storage(g: Grid) -> None:
                 lambda day, lf, d=d: fs.window_sum(f"INDEX(WinCum,{day}+1)", day, lf, "WinCum"),
                 float(expected[d]),
             )
+    # a day's stored GB of one recording kind: GB per call x the window sum of the calls (the
+    # series above read as calls, WinCum their running count)
+    for life, gb in itertools.product((0, 3, 12), (0.00144, 0.0375, 0.0)):
+        expected = storage.window_stored_gb(new, gb, life)
+        for d in range(new.size):
+            g.add(
+                "storage",
+                f"stored GB {gb}/call {life} days, day {d}",
+                (d, gb, life),
+                lambda day, gpc, lf: fs.stored_gb(f"INDEX(WinCum,{day}+1)", day, "WinCum", gpc, lf),
+                float(expected[d]),
+            )
+    # a period's new GB, in closed form
+    for per_day, days, audio_gb, screen_gb in (
+        (100.0, 31, 0.00144, 0.0),
+        (3100.5 / 28, 28, 0.0036, 0.009375),
+        (0.0, 30, 0.00144, 0.2),
+        (1479.45 / 29, 29, 0.0, 0.0375),
+    ):
+        g.add(
+            "storage",
+            f"period new GB {per_day:.4f}/day x {days}",
+            (per_day, days, audio_gb, screen_gb),
+            fs.period_new_gb,
+            float(storage.period_new_gb([per_day], [days], audio_gb, screen_gb)[0]),
+        )
     # the Storage sheet's figures: calls per day of a period, the retention choices
     for calls, days in ((3100, 31), (1000.5, 28), (0, 30), (1479.45, 29)):
         g.add(

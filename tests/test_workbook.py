@@ -15,16 +15,20 @@ import datetime as dt
 import random
 import re
 import tomllib
+import warnings
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.utils.cell import range_boundaries
 
+from billing_model.core.errors import BillingWarning
 from billing_model.core.invoices import fair_use_allowances, invoice_schedule, invoice_totals
 from billing_model.core.schema import CONTRACT_FIELDS
-from billing_model.core.storage import storage_forecast
+from billing_model.core.storage import StorageSettings, storage_daily, storage_forecast
+from billing_model.core.storage_figures import grid_daily
 from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, build_workbook, scenario_figures
 from tests import workbooks
@@ -308,6 +312,63 @@ def test_storage_equals_the_engine(books, case):
     np.testing.assert_allclose(billed, forecast["stored_gb"].to_numpy(), rtol=0, atol=1e-9)
     np.testing.assert_allclose(overage, forecast["overage_gb"].to_numpy(), rtol=0, atol=1e-9)
     assert _named(wb, "StorageMaxGB") == pytest.approx(forecast["stored_gb"].max(), abs=1e-9)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("case", CASES)
+def test_storage_daily_model_equals_the_engine(books, case):
+    """The daily model's columns (Date, Calls, Calls to date, Stored GB) and each period's new
+    GB, recalculated, against the engine's daily model over ramp + term (``storage_daily``)
+    and its grid of 31 days a period after it (``grid_daily``: no calls, storage ageing out).
+    Without a ``[storage]`` table the what-if inputs start at zero calls: all zeros."""
+    scenario, wb = books[case]
+    c = scenario.contract
+    settings = scenario.storage or StorageSettings(
+        calls_per_month=0, avg_minutes=0, retention_days=0
+    )
+    sheet, cells = next(iter(wb.defined_names["DailyCallsToDate"].destinations))
+    col, top, _c, bottom = range_boundaries(cells.replace("$", ""))
+    ws = wb[sheet]
+    assert [ws.cell(top - 1, col + j).value for j in range(-3, 2)] == [
+        "Day",
+        "Date",
+        "Calls",
+        "Calls to date",
+        "Stored GB",
+    ]
+    rows = list(ws.iter_rows(top, bottom, col - 3, col + 1, values_only=True))
+    day, date, calls, to_date, stored = (np.array(v, dtype=object) for v in zip(*rows, strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BillingWarning)  # a retention longer than the term
+        daily = storage_daily(settings, c.order_date, scenario.periods, timezone=c.billing_timezone)
+        grid = grid_daily(
+            settings,
+            c.order_date,
+            scenario.periods,
+            len(rows),
+            timezone=c.billing_timezone,
+        )
+    n = len(daily)
+    assert day.tolist() == list(range(len(rows)))
+    assert [_as_date(v) for v in date[:n]] == daily["date"].tolist()
+    # the sheet's additions are the engine's, in the same order: 1e-9 for LibreOffice's own
+    # arithmetic (it rounds a difference of nearly equal values to 0)
+    tol = {"rtol": 1e-9, "atol": 1e-9}
+    np.testing.assert_allclose(calls[:n].astype(float), daily["calls"], **tol)
+    np.testing.assert_allclose(stored[:n].astype(float), daily["stored_gb"], **tol)
+    np.testing.assert_allclose(to_date.astype(float), np.cumsum(grid["calls"]), **tol)
+    assert not calls[n:].astype(float).any()  # no calls after ramp + term
+    np.testing.assert_allclose(
+        stored.astype(float), grid["stored_audio"] + grid["stored_screen"], **tol
+    )
+    forecast = storage_forecast(
+        settings, c.order_date, scenario.periods, timezone=c.billing_timezone
+    )
+    table = list(ws[ws.tables["StorageByPeriod"].ref])[1 : scenario.periods + 1]
+    new_gb = np.array([r[6].value for r in table], dtype=float)
+    np.testing.assert_allclose(new_gb, forecast["new_gb"].to_numpy(), rtol=0, atol=1e-9)
+    if scenario.storage is not None:  # not vacuous
+        assert forecast["new_gb"].sum() > 0 and stored.astype(float).max() > 0
 
 
 @pytest.mark.libreoffice

@@ -14,16 +14,20 @@ The model is daily and vectorized (cumulative sums, no loop over days):
   New audio GB = calls x recorded_share x avg_minutes x audio_mb_per_minute / 1000 (GB = 1000 MB);
   new screen GB = calls x screen_share x avg_minutes x screen_mb_per_minute / 1000.
 * A day's recordings count for ``retention_days`` days, that day included (screen recordings for
-  ``screen_retention_days``); ``archive_after_days`` ends the counted life earlier.
+  ``screen_retention_days``); ``archive_after_days`` ends the counted life earlier. Both kinds
+  are proportional to the calls, so a day's stored GB = audio GB per call x the calls of the
+  audio's last life days + screen GB per call x those of the screen's (one cumulative count of
+  calls serves both windows); a period's new GB = calls per day x its days x GB per call.
 * A period's billed storage is its largest daily total; overage GB = max(0, billed - allowance),
   priced per GB with exact decimals rounded half up per currency.
 
 GB figures of the per-period forecast are rounded to 3 decimals (whole MB), and overage is priced
 on that rounded quantity, so ``overage_cost == overage_gb x rate`` can be checked from the output.
 
-Excel twin: :mod:`billing_model.formulas.storage` (GB per call, life days, window sums, GB
-rounding, steady state), tested against this module in ``tests/test_formulas.py``. Limits and
-defaults of the settings: rows of :data:`billing_model.core.limits.LIMITS`.
+Excel twin: :mod:`billing_model.formulas.storage` (GB per call, life days, window sums, stored
+GB of a day, new GB of a period, GB rounding, steady state), tested against this module in
+``tests/test_formulas.py``. Limits and defaults of the settings: rows of
+:data:`billing_model.core.limits.LIMITS`.
 """
 
 from __future__ import annotations
@@ -80,6 +84,38 @@ def _window_sum(new: np.ndarray, life_days: int) -> np.ndarray:
     return total
 
 
+def window_stored_gb(calls: np.ndarray, gb_per_call: float, life_days: int) -> np.ndarray:
+    """One recording kind's GB stored each day: ``gb_per_call`` x the calls of the last
+    ``life_days`` days, that day included (a difference of two cumulative call counts).
+
+    Audio and screen GB are both proportional to the calls, so one running count of calls serves
+    both kinds' windows (Excel twin: :func:`billing_model.formulas.storage.stored_gb`).
+
+    >>> window_stored_gb(np.array([100.0, 100.0, 50.0, 0.0]), 0.00144, 2).round(6).tolist()
+    [0.144, 0.288, 0.216, 0.072]
+    """
+    stored: np.ndarray = gb_per_call * _window_sum(calls, life_days)
+    return stored
+
+
+def period_new_gb(
+    calls_per_day: object, days: object, audio_gb_per_call: float, screen_gb_per_call: float
+) -> np.ndarray:
+    """New GB of a period, before rounding: calls per day x its days x GB per call (audio +
+    screen), the sum of its days' new GB in closed form (Excel twin:
+    :func:`billing_model.formulas.storage.period_new_gb`).
+
+    >>> period_new_gb([100.0], [31], 0.00144, 0.0).round(6).tolist()
+    [4.464]
+    """
+    new: np.ndarray = (
+        np.asarray(calls_per_day, dtype=float)
+        * np.asarray(days, dtype=float)
+        * (audio_gb_per_call + screen_gb_per_call)
+    )
+    return new
+
+
 def _daily_arrays(
     settings: StorageSettings, start_date: object, months: object, timezone: str, *, warn: bool
 ) -> dict[str, np.ndarray]:
@@ -104,11 +140,12 @@ def _daily_arrays(
                 stacklevel=3,
             )
     period = np.repeat(ks, days_in)
-    calls = np.repeat(settings.calls_by_period(months) / days_in, days_in)
+    per_day = settings.calls_by_period(months) / days_in
+    calls = np.repeat(per_day, days_in)
     new_audio = calls * settings.audio_gb_per_call
     new_screen = calls * settings.screen_gb_per_call
-    stored_audio = _window_sum(new_audio, settings.audio_life_days)
-    stored_screen = _window_sum(new_screen, settings.screen_life_days)
+    stored_audio = window_stored_gb(calls, settings.audio_gb_per_call, settings.audio_life_days)
+    stored_screen = window_stored_gb(calls, settings.screen_gb_per_call, settings.screen_life_days)
     return {
         "date": first[0] + np.arange(horizon),
         "period": period,
@@ -120,6 +157,9 @@ def _daily_arrays(
         "stored_gb": stored_audio + stored_screen,
         "first": first,
         "days_in": days_in,
+        "new_by_period": period_new_gb(
+            per_day, days_in, settings.audio_gb_per_call, settings.screen_gb_per_call
+        ),
     }
 
 
@@ -231,7 +271,7 @@ def storage_forecast(
     arrays = _daily_arrays(settings, start_date, months, timezone, warn=True)
     months = arrays["first"].size
     starts = np.concatenate(([0], np.cumsum(arrays["days_in"])[:-1]))
-    new = np.add.reduceat(arrays["new_audio_gb"] + arrays["new_screen_gb"], starts)
+    new = arrays["new_by_period"]
     stored = np.maximum.reduceat(arrays["stored_gb"], starts)
     frame = pd.DataFrame(
         {
@@ -347,5 +387,7 @@ __all__ = [
     "storage_forecast",
     "steady_state_gb",
     "max_retention",
+    "window_stored_gb",
+    "period_new_gb",
 ]
 __all__ += storage_settings.__all__

@@ -13,7 +13,8 @@ edited ramp or term still fits. These functions give the engine's value of each 
   cap (``docs/rules.md#retention``).
 
 Excel twin: :mod:`billing_model.formulas.storage_figures` (with the daily model's
-:func:`billing_model.formulas.storage.window_sum`), tested against this module in
+:func:`billing_model.formulas.storage.stored_gb` and
+:func:`~billing_model.formulas.storage.period_new_gb`), tested against this module in
 ``tests/test_formulas.py``.
 """
 
@@ -23,7 +24,12 @@ import dataclasses
 
 import numpy as np
 
-from .storage import MAX_SCREEN_RETENTION_DAYS, StorageSettings, _window_sum, storage_daily
+from .storage import (
+    MAX_SCREEN_RETENTION_DAYS,
+    StorageSettings,
+    _daily_arrays,
+    window_stored_gb,
+)
 
 #: a steady month: a year's calls over its days
 MONTHS_PER_YEAR, DAYS_PER_YEAR = 12, 365
@@ -79,24 +85,24 @@ def grid_daily(
     settings: StorageSettings, order_date: object, periods: int, days: int, *, timezone: str
 ) -> dict[str, np.ndarray]:
     """The daily model over ``days`` days from the order date, calls only in the scenario's
-    ``periods`` billing periods: per day ``calls``, ``new_audio``, ``new_screen`` (GB), their
-    running sums ``sum_audio``, ``sum_screen``, and the GB stored ``stored_audio``,
-    ``stored_screen`` (the trailing-window sums); per billing period ``largest_day`` (the
-    largest daily total) and ``new_unrounded`` (new GB before the forecast's rounding)."""
-    daily = storage_daily(settings, order_date, periods, timezone=timezone)
+    ``periods`` billing periods, as the Storage sheet lays it out: per day ``calls``, their
+    running count ``calls_to_date``, and the GB stored ``stored_audio``, ``stored_screen``
+    (GB per call x the calls of each kind's last life days); per billing period
+    ``largest_day`` (the largest daily total) and ``new_unrounded`` (new GB before the
+    forecast's rounding: calls per day x days x GB per call)."""
+    arrays = _daily_arrays(settings, order_date, periods, timezone, warn=True)
     calls = np.zeros(days)
-    calls[: len(daily)] = daily["calls"].to_numpy()
-    new_audio = calls * settings.audio_gb_per_call
-    new_screen = calls * settings.screen_gb_per_call
-    per = daily.groupby("period")
+    calls[: arrays["calls"].size] = arrays["calls"]
+    starts = np.concatenate(([0], np.cumsum(arrays["days_in"])[:-1]))
     return {
         "calls": calls,
-        "new_audio": new_audio,
-        "new_screen": new_screen,
-        "sum_audio": np.cumsum(new_audio),
-        "sum_screen": np.cumsum(new_screen),
-        "stored_audio": _window_sum(new_audio, settings.audio_life_days),
-        "stored_screen": _window_sum(new_screen, settings.screen_life_days),
-        "largest_day": per["stored_gb"].max().to_numpy(),
-        "new_unrounded": (per["new_audio_gb"].sum() + per["new_screen_gb"].sum()).to_numpy(),
+        "calls_to_date": np.cumsum(calls),
+        "stored_audio": window_stored_gb(
+            calls, settings.audio_gb_per_call, settings.audio_life_days
+        ),
+        "stored_screen": window_stored_gb(
+            calls, settings.screen_gb_per_call, settings.screen_life_days
+        ),
+        "largest_day": np.maximum.reduceat(arrays["stored_gb"], starts),
+        "new_unrounded": arrays["new_by_period"],
     }

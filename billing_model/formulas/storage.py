@@ -1,7 +1,8 @@
 """Excel twin of :mod:`billing_model.core.storage`: the storage forecast's rules as formulas.
 
-GB per call, how long a recording counts, the trailing-window sum of a daily model, the GB
-rounding of the forecast and the steady state of a retention choice. Every function names the
+GB per call, how long a recording counts, the trailing-window sum of a daily model, a day's
+stored GB and a period's new GB, the GB rounding of the forecast and the steady state of a
+retention choice. Every function names the
 engine figure it computes.
 """
 
@@ -44,6 +45,34 @@ def window_sum(cumulative: str, day: str, life_days: str, cumulative_column: str
         f"IF({life_days}<=0,0,MAX({cumulative}-IF({day}-{life_days}>=0,"
         f"INDEX({cumulative_column},{day}-{life_days}+1),0),0))"
     )
+
+
+def stored_gb(
+    calls_to_date: str, day: str, calls_to_date_column: str, gb_per_call: str, life_days: str
+) -> str:
+    """One recording kind's GB stored on day ``day``: GB per call x the calls of its last
+    ``life_days`` days (twin of :func:`billing_model.core.storage.window_stored_gb`), a
+    :func:`window_sum` of the running count of calls; audio's plus screen's is a day's total.
+
+    >>> stored_gb("Q5", "N5", "DailyCallsToDate", "AudioGBPerCall", "AudioLifeDays")[:33]
+    'AudioGBPerCall*IF(AudioLifeDays<='
+    """
+    return f"{gb_per_call}*{window_sum(calls_to_date, day, life_days, calls_to_date_column)}"
+
+
+def period_new_gb(
+    calls_per_day: str,
+    days: str,
+    audio_gb_per_call: str = "AudioGBPerCall",
+    screen_gb_per_call: str = "ScreenGBPerCall",
+) -> str:
+    """New GB of a period before rounding: calls per day x days x GB per call (twin of
+    :func:`billing_model.core.storage.period_new_gb`).
+
+    >>> period_new_gb("F5", "D5")
+    'F5*D5*(AudioGBPerCall+ScreenGBPerCall)'
+    """
+    return f"{calls_per_day}*{days}*({audio_gb_per_call}+{screen_gb_per_call})"
 
 
 def round_gb(x: str) -> str:
