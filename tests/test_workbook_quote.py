@@ -673,3 +673,17 @@ def test_invoices_keeps_partner_quantity_only_lines(tmp_path, capsys):
     assert "2026-01-20,2026-02-19,Desk phones,one-time,2026-01-20,2026-01-20,40,,,USD" in out
     lines = invoice_schedule(load_scenario(path))
     assert list(lines["quantity"]) == [10.0, 40.0, 10.0, 2.0]
+
+
+@pytest.mark.parametrize("issued", [True, False])
+def test_no_issue_date_label_stands_over_an_empty_issue_date(issued):
+    # a quote without `issued` printed "Issue date" over an empty cell (hourly_contract's)
+    data = _quote_mapping()
+    if not issued:
+        del data["quote"]["issued"]
+    layout = build_layout(scenario_from_mapping(data, name="issued"))
+    (cell,) = [
+        c for c in layout.sheet("Quote").cells.values() if c.formula and "Issue date" in c.formula
+    ]
+    assert cell.formula == '=IF(QuoteIssued="","","Issue date")'
+    assert cell.result == ("Issue date" if issued else "")

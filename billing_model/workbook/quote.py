@@ -136,7 +136,12 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
         ("Payment terms", '="Net "&PaymentTermsDays&" days"', None, f"Net {terms} days"),
     )
     for r, (label, formula, fmt, fact) in enumerate(facts, start=2):
-        sheet.text(r, 5, label, bold=True)
+        if label == "Issue date":  # no issue date given: no label standing over an empty cell
+            sheet.put(
+                r, 5, f'=IF(QuoteIssued="","","{label}")', bold=True, result=label * bool(fact)
+            )
+        else:
+            sheet.text(r, 5, label, bold=True)
         sheet.put(r, 7, formula, fmt=fmt, style="wrap" if r == 2 else "calc", result=fact)
     _wrap_over(sheet, 2, 7, 8, quote.number)  # the quote number: any text up to 255
     sheet.text(6, 1, "Prepared for", style="intro")
