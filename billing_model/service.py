@@ -25,7 +25,8 @@ from .core.invoices import invoice_schedule
 from .core.usage import compute_usage, finalize_usage, partial_usage, to_frame
 from .core.voice import voice_telephony
 from .io import scenario as scenario_io
-from .io.cells import Cell, window_sessions
+from .io.cell_sessions import window_sessions
+from .io.cells import Cell
 from .io.scenario_checks import Engines
 from .io.scenario_values import scenario_from_values
 

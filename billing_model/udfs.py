@@ -36,7 +36,7 @@ from billing_model.core.storage import (
     storage_forecast,
 )
 from billing_model.core.usage import concurrency_profile
-from billing_model.io import cells
+from billing_model.io import cell_sessions, cells
 from billing_model.io.cells import MAX_ERROR_CHARS, Cell, Result, arg_help, excel_safe
 from billing_model.io.scenario_values import DEFAULT_LICENSE
 from billing_model.io.spill import spill_profile, spill_rows
@@ -163,7 +163,7 @@ def BM_CONCURRENCY_PROFILE(
 ) -> Result:
     ("Users logged in over time, for a chart: spills a header and one row per step (time, "
      "users).")
-    sessions, start_ns, end_ns, step, tz = cells.profile_inputs(
+    sessions, start_ns, end_ns, step, tz = cell_sessions.profile_inputs(
         user_ids, starts, ends, period_start, period_end, step_minutes, timezone)
     profile = concurrency_profile(sessions, start_ns, end_ns, step_minutes=step)
     return spill_profile(profile, tz)

@@ -9,7 +9,7 @@ which Excel follows): it prints the sheet's used area, so every appendix line th
 (never a line cut) and, after the schedule's total, pages that hold only the repeated heading
 and the page number (docs/workbooks.md, Printing). These tests pin both: every line of the
 engine's schedule printed in order with its total, and nothing but the heading after it.
-``billing-model quote`` prints exactly the schedule (tests/test_workbook_quote.py).
+``billing-model quote`` prints exactly the schedule (tests/test_workbook_quote_pdf.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,22 @@
+"""The quote tests' scenario: sales_quote.toml as a mapping to change (shared by
+``test_workbook_quote.py`` and ``test_workbook_quote_pdf.py``)."""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+
+from billing_model.workbook import SCENARIOS_DIR
+
+
+def quote_mapping(**contract) -> dict:
+    """sales_quote.toml as a mapping with ``contract`` keys changed (telephony extended to
+    the periods, as the workbook repeats its last value)."""
+    with open(SCENARIOS_DIR / "sales_quote.toml", "rb") as f:
+        data = tomllib.load(f, parse_float=Decimal)
+    data["contract"].update(contract)
+    data["usage"]["sessions"] = str(SCENARIOS_DIR / "sample_sessions.csv")
+    periods = data["contract"].get("ramp_months", 0) + data["contract"]["term_months"]
+    phone = data["usage"]["telephony"]
+    data["usage"]["telephony"] = (phone + [phone[-1]] * periods)[: max(periods, len(phone))]
+    return data
