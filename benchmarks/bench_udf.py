@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _timing import best_of  # noqa: E402
 
 from billing_model.core.usage import finalize_usage, partial_usage  # noqa: E402
-from billing_model.io import cells  # noqa: E402
+from billing_model.io import cell_sessions, cells  # noqa: E402
 from billing_model.io.synthetic import generate_sessions  # noqa: E402
 from udfs import billing_udfs as udf  # noqa: E402
 
@@ -99,11 +99,11 @@ def main() -> None:
         )
         adapter, sessions = best_of(
             args.repeat,
-            lambda u=users, s=starts, e=ends: cells.read_sessions(
+            lambda u=users, s=starts, e=ends: cell_sessions.read_sessions(
                 u, s, e, None, cells.SESSION_TIMEZONE
             ),
         )
-        window = cells.period_window(sessions, None, None, "UTC")
+        window = cell_sessions.period_window(sessions, None, None, "UTC")
         engine, frame = best_of(
             args.repeat, lambda s=sessions, w=window: finalize_usage(partial_usage(s, w), w)
         )

@@ -56,3 +56,24 @@ def workbook_store(tmp_path_factory):
     if os.environ.get("PYTEST_XDIST_WORKER"):  # the run's folder, above each worker's own
         base = base.parent
     return Store(base / "workbooks", int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _workbook_batch_early(request):
+    """When the run recalculates the session's workbooks, each worker starts its batch at once,
+    in a thread (:meth:`tests.workbooks.Store.start`): LibreOffice then recalculates on one core
+    while the worker's other tests run, instead of the worker waiting for it when its first
+    workbook test comes (which left a core idle at the end of the run)."""
+    needs = any(
+        "workbook_store" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("libreoffice") is not None
+        for item in request.session.items
+    )
+    if not needs:
+        yield
+        return
+    store = request.getfixturevalue("workbook_store")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    store.start(int(worker.removeprefix("gw")) if worker.removeprefix("gw").isdigit() else 0)
+    yield
+    store.join()

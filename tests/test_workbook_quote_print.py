@@ -27,7 +27,7 @@ from billing_model.service import scenario_from_mapping
 from billing_model.workbook.quote import QUOTE_COLUMNS, TOTAL_LABEL
 from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
-from tests.test_workbook_quote import _quote_mapping
+from tests.quote_data import quote_mapping
 from tests.workbooks import set_cells
 
 QUOTE = workbooks.example("sales_quote")
@@ -103,7 +103,7 @@ def printed(workbook_store, soffice, tmp_path_factory):
         if not pages[-1].strip():
             pages.pop()
         out[term] = (
-            scenario_from_mapping(_quote_mapping(term_months=term), name=f"term{term}"),
+            scenario_from_mapping(quote_mapping(term_months=term), name=f"term{term}"),
             pages,
         )
     return out

@@ -32,6 +32,7 @@ import fcntl
 import os
 import re
 import shutil
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -231,6 +232,11 @@ def set_cells(path: str | os.PathLike, edits: dict) -> None:
     os.replace(tmp, path)
 
 
+#: the name of the thread that runs a batch early (the root conftest lets it start LibreOffice
+#: while an unmarked test runs)
+BATCH_THREAD = "workbook-batch"
+
+
 # --- the session's store --------------------------------------------------------------------------
 @contextlib.contextmanager
 def _locked(path: Path, *, wait: bool = True):
@@ -258,6 +264,52 @@ class Store:
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._books: dict[tuple[str, bool, bool], object] = {}
         self._layouts: dict[str, object] = {}
+        self._early: threading.Thread | None = None
+
+    # started with the session (tests/conftest.py), so LibreOffice works beside the tests
+    def start(self, index: int) -> None:
+        """Build batch ``index`` now and recalculate it in a thread while the worker runs its
+        tests: the LibreOffice run is a process of its own, so it recalculates on one core while
+        the worker's tests go on; a test that needs a case of the batch waits for it (its lock).
+        The builds run here, in the worker's own thread: building a scenario may warn, and
+        Python's warning filters are one state for all threads (a test's ``pytest.warns`` would
+        catch a thread's warning)."""
+        if self._early is not None or not 0 <= index < self.batches:
+            return
+        lock = open(self.root / "locks" / f"batch-{index}", "a+")  # noqa: SIM115 (the thread closes it)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another worker runs it already
+            lock.close()
+            return
+        try:
+            job = self._build_batch(index)
+        except BaseException:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+            raise
+        self._early = threading.Thread(
+            target=self._recalculate_early,
+            args=(index, job, lock),
+            name=f"{BATCH_THREAD}-{index}",
+            daemon=True,
+        )
+        self._early.start()
+
+    def join(self) -> None:
+        """Wait for the batch started early (a session that ends before it must not leave
+        LibreOffice running)."""
+        if self._early is not None:
+            self._early.join()
+
+    def _recalculate_early(self, index: int, job, lock) -> None:
+        try:
+            with contextlib.suppress(Exception):  # a failure is recorded in batch-N.failed,
+                # and every test that needs the batch fails with it (_raise_if_failed)
+                self._recalculate_batch(index, *job)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
 
     # what a test asks for
     def built(self, case: Case) -> Path:
@@ -361,26 +413,41 @@ class Store:
     def _run_batch(self, index: int) -> None:
         """Build, edit and recalculate every case of the batch in one LibreOffice run (under the
         batch's lock)."""
-        from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many
+        job = self._build_batch(index)
+        if job is not None:
+            self._recalculate_batch(index, *job)
 
-        done = self.root / "locks" / f"batch-{index}.done"
-        if done.is_file():
-            return
+    def _build_batch(self, index: int):
+        """The batch's cases and their built files (built now), or None when it is done."""
+        if (self.root / "locks" / f"batch-{index}.done").is_file():
+            return None
         families = self._batches()
         cases = sorted(
             (c for c in _REGISTRY.values() if families[c.family] == index), key=lambda c: c.name
         )
         try:
-            paths = [self.built(case) for case in cases]
-            outs = [self.root / "recalculated" / f"{case.name}.xlsx" for case in cases]
+            return cases, [self.built(case) for case in cases]
+        except Exception as exc:
+            self._failed(index, exc)
+            raise
+
+    def _recalculate_batch(self, index: int, cases: list[Case], paths: list[Path]) -> None:
+        from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many
+
+        outs = [self.root / "recalculated" / f"{case.name}.xlsx" for case in cases]
+        try:
             # a batch is long: the default timeout is for one run of a few files
             recalculate_many(paths, outs, timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)))
         except Exception as exc:
-            (self.root / "locks" / f"batch-{index}.failed").write_text(
-                f"{type(exc).__name__}: {exc}", encoding="utf-8"
-            )
+            self._failed(index, exc)
             raise
+        done = self.root / "locks" / f"batch-{index}.done"
         done.write_text(" ".join(case.name for case in cases), encoding="utf-8")
+
+    def _failed(self, index: int, exc: Exception) -> None:
+        (self.root / "locks" / f"batch-{index}.failed").write_text(
+            f"{type(exc).__name__}: {exc}", encoding="utf-8"
+        )
 
     def _make(self, case: Case, path: Path) -> None:
         from billing_model.workbook import write_book
