@@ -187,20 +187,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
             unit="per user-month",
             note="Rate per user above the commitment.",
         )
-        mrow = w.row
-        w.add(
-            names["month_to_month"],
-            f"License line {i + 1}: month-to-month rate",
-            "" if p.month_to_month_rate is None else p.month_to_month_rate,
-            fmt=ctx.rate,
-            limit="price",
-            unit="per user-month",
-            blank=True,
-            note="Rate per user per month after the term (docs/rules.md#month-to-month).",
-        )
-        _month_to_month_rule(
-            w, mrow, names["month_to_month"], f"License line {i + 1}: month-to-month rate"
-        )
+        _month_to_month_input(w, ctx, names, i, p, "user", "per user-month")
         ctx.product_names.append(names)
     if len(s.products) == 1:
         sheet.text(
@@ -356,20 +343,29 @@ def _hourly_inputs(ctx: Ctx, w: InputWriter, p, names: dict[str, str], i: int) -
         unit="per billable hour",
         note="Rate per billable hour (logged-in hours per period, rounded up), in arrears.",
     )
+    _month_to_month_input(w, ctx, names, i, p, "billable hour", "per billable hour")
+
+
+def _month_to_month_input(w, ctx, names: dict, i: int, p, per: str, unit: str) -> None:
+    """A license line's month-to-month rate input (blank: no month-to-month months billed) and
+    its check; ``per``/``unit`` say what it prices (a user-month or a billable hour)."""
     mrow = w.row
+    label = f"License line {i + 1}: month-to-month rate"
     w.add(
         names["month_to_month"],
-        f"License line {i + 1}: month-to-month rate",
+        label,
         "" if p.month_to_month_rate is None else p.month_to_month_rate,
         fmt=ctx.rate,
         limit="price",
-        unit="per billable hour",
+        unit=unit,
         blank=True,
-        note="Rate per billable hour after the term (docs/rules.md#month-to-month).",
+        note=(
+            f"Rate per {per} after the term (docs/rules.md#month-to-month)."
+            if per != "user"
+            else "Rate per user per month after the term (docs/rules.md#month-to-month)."
+        ),
     )
-    _month_to_month_rule(
-        w, mrow, names["month_to_month"], f"License line {i + 1}: month-to-month rate"
-    )
+    _month_to_month_rule(w, mrow, names["month_to_month"], label)
 
 
 def _month_to_month_rule(w: InputWriter, row: int, name: str, label: str) -> None:
