@@ -10,10 +10,12 @@ How the work is shared (``make test`` runs two pytest-xdist workers):
 
 - every worker imports every test module, so all know the same cases; the cases are cut into one
   batch per worker, a base workbook together with its edited copies;
-- the first test that needs a recalculated case runs its batch: the workbooks are built (each
-  base once for the session, across workers, under a file lock), the edits made on copies, and
-  the whole batch recalculated in ONE LibreOffice run; a worker whose batch is being run by the
-  other runs another batch meanwhile, so each worker starts LibreOffice once;
+- when the run has workbook tests, each worker builds its batch as the session starts (each
+  base once for the session, across workers, under a file lock; the edits made on copies) and
+  recalculates the whole batch in ONE LibreOffice run in a thread, while it runs its other tests
+  (:meth:`Store.start`, from ``tests/conftest.py``); a test that needs a case waits for its
+  batch, and a batch nobody started is run by the first test that needs it; a worker whose batch
+  is being run by the other runs another batch meanwhile, so each worker starts LibreOffice once;
 - the files live in the session's shared temporary folder; each worker reads a recalculated
   workbook once and keeps it (with :mod:`tests.xlsx_values`, each sheet on first use: about 6x
   faster than openpyxl, which a test asks for with ``styles=True`` when it needs more than
