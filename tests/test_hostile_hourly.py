@@ -1,0 +1,74 @@
+"""Today's changes attacked as a hostile user would (hourly lines in the workbook and the UDFs,
+the Storage sheet's daily model, storage settings, session option names): each test here was
+a defect first, failing, then fixed; docs/workbooks.md and docs/storage.md say what a user may
+give. Workbooks come from the session's shared store (``tests/workbooks.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+import numpy as np
+import pytest
+
+from billing_model import udfs as udf
+from billing_model.core.storage import storage_forecast
+from billing_model.service import scenario_from_mapping
+from billing_model.workbook import SCENARIOS_DIR, build_layout
+from tests import workbooks
+
+#: one value per period of the contract (12, no ramp, no month to month): the storage command
+#: and the loader accept it; the workbook's grid holds more periods than the contract
+CALLS = [45_000 + 1_000 * k for k in range(12)]
+
+
+def _calls_list_scenario():
+    data = tomllib.loads((SCENARIOS_DIR / "storage_estimate.toml").read_text())
+    data["storage"]["calls_per_month"] = CALLS
+    return scenario_from_mapping(data)
+
+
+CALLS_LIST = workbooks.scenario("hostile-calls-list", _calls_list_scenario)
+
+
+def test_calls_per_month_list_builds_a_workbook():
+    """A known bug: ``calls_per_month`` as one value per contract period was refused by the
+    build ('12 values for 108 periods'), the grid's periods, though the loader accepts it."""
+    book = build_layout(_calls_list_scenario())
+    assert "Storage" in [s.name for s in book.sheets]
+
+
+@pytest.mark.libreoffice
+def test_calls_per_month_list_recalculates_to_the_engine(workbook_store):
+    """Each contract period's calls and new GB, recalculated, are the engine's for the list."""
+    scenario = workbook_store.scenario(CALLS_LIST)
+    wb = workbook_store.book(CALLS_LIST)
+    c = scenario.contract
+    forecast = storage_forecast(
+        scenario.storage, c.order_date, scenario.periods, timezone=c.billing_timezone
+    )
+    ws = wb["Storage"]
+    table = list(ws[ws.tables["StorageByPeriod"].ref])[1 : scenario.periods + 1]
+    calls = [r[4].value for r in table]
+    new_gb = np.array([r[6].value for r in table], dtype=float)
+    assert calls == CALLS
+    np.testing.assert_allclose(new_gb, forecast["new_gb"].to_numpy(), rtol=0, atol=1e-9)
+
+
+# --- BM_INVOICE_SCHEDULE called as Excel calls it ----------------------------------------------
+def _schedule(hours, *, committed=None, prepay=None, model="hourly", rate=1.1):
+    """BM_INVOICE_SCHEDULE by position (None: a blank cell), two term periods, no ramp."""
+    optional = [None] * 6 + [model, None, None, rate]  # overage_rate .. hourly_rate
+    return udf.BM_INVOICE_SCHEDULE(
+        dt.datetime(2026, 1, 1), committed, prepay, 0.0, 2.0, hours, *optional
+    )
+
+
+@pytest.mark.parametrize("model", ["hourley", True, "named hourly"])
+def test_udf_license_model_typo_is_named_not_committed_users(model):
+    """A typo in license_model with the hourly line's blank committed users and prepay said
+    'committed_users: is blank', sending the user to the wrong cell: the model is read first."""
+    text = _schedule([[10.0], [1.0]], model=model)
+    assert isinstance(text, str)
+    assert text.startswith("license_model: ") and "named, concurrent, hourly" in text
