@@ -227,8 +227,13 @@ def BM_INVOICE_SCHEDULE(
     ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
      "service period, quantity, rate, amount rounded half up). Prepay in advance; ramp, "
      "overage, hourly, month to month and telephony in arrears.")
-    model = cells.read_text(license_model, "license_model", DEFAULTS["license_model"])
-    hourly = model.strip().lower() == "hourly"  # users holds hours; no prepay needed
+    # the model first: the defaults of committed_users and prepay_rate depend on it, so a typo
+    # is named as such, not as a blank committed_users
+    model = FIELDS["license_model"].parse(
+        cells.read_text(license_model, "license_model", DEFAULTS["license_model"]),
+        "license_model",
+    )
+    hourly = model == "hourly"  # users holds hours; no prepay needed
     with cells.argument_names({"hours": "users"} if hourly else None):
         schedule = schedule_from_values(
             cells.read_date(order_date),
