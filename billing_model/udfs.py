@@ -290,7 +290,8 @@ def BM_STORAGE_FORECAST(
     ("Storage forecast per billing period: spills a header and per period the new GB, stored "
      "(billed) GB, allowance, overage GB and overage cost (default USD 0.25/GB).")
     currency = cells.read_currency(currency_code, default=DEFAULTS["currency_code"])
-    check_rate_currency(currency, cells.scalar(overage_rate), where="overage_rate")  # as the CLI
+    rate = cells.scalar(overage_rate, "overage_rate")
+    check_rate_currency(currency, rate, where="overage_rate")  # as the CLI
     forecast = storage_forecast(
         cells.storage_settings(calls_per_month, avg_minutes, retention_days,
                                audio_mb_per_minute, screen_share, screen_mb_per_minute,

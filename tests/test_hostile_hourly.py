@@ -72,3 +72,15 @@ def test_udf_license_model_typo_is_named_not_committed_users(model):
     text = _schedule([[10.0], [1.0]], model=model)
     assert isinstance(text, str)
     assert text.startswith("license_model: ") and "named, concurrent, hourly" in text
+
+
+@pytest.mark.parametrize(
+    ("given", "name"),
+    [({"rate": [[1.0, 2.0]]}, "hourly_rate"), ({"model": [["hourly", "named"]]}, "license_model")],
+)
+def test_udf_range_for_one_cell_names_the_argument(given, name):
+    """A 2-D range where one cell is expected said 'expected one cell, got a range of 2 cells'
+    without saying which argument."""
+    text = _schedule([[10.0], [1.0]], **given)
+    assert isinstance(text, str)
+    assert text.startswith(f"{name}: ") and "one cell" in text
