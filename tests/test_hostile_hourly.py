@@ -7,7 +7,11 @@ give. Workbooks come from the session's shared store (``tests/workbooks.py``).
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +21,8 @@ from billing_model.core.storage import storage_forecast
 from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 from tests import workbooks
+
+ROOT = Path(__file__).resolve().parent.parent
 
 #: one value per period of the contract (12, no ramp, no month to month): the storage command
 #: and the loader accept it; the workbook's grid holds more periods than the contract
@@ -84,3 +90,41 @@ def test_udf_range_for_one_cell_names_the_argument(given, name):
     text = _schedule([[10.0], [1.0]], **given)
     assert isinstance(text, str)
     assert text.startswith(f"{name}: ") and "one cell" in text
+
+
+# --- scenario files ---------------------------------------------------------------------------
+def _hourly_toml(tmp_path, old: str, new: str):
+    """scenarios/hourly_contract.toml with one piece of text replaced (it must be there)."""
+    text = (SCENARIOS_DIR / "hourly_contract.toml").read_text()
+    assert old in text
+    path = tmp_path / "edited.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def _cli(*args):
+    """The CLI in a child process: its exit code, stdout, stderr (Python warnings shown)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "billing_model", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_hourly_line_without_hours_or_sessions_is_refused(tmp_path):
+    """An hourly line that no org gives hours (nor sessions) for billed nothing, silently: the
+    line vanished from every invoice while the contract names its rate."""
+    text = (SCENARIOS_DIR / "hourly_contract.toml").read_text()
+    start = text.index("hours.pc2 = [")
+    end = text.index("]", start) + 1
+    path = tmp_path / "no-hours.toml"
+    path.write_text(text[:start] + text[end:])
+    code, out, err = _cli("invoices", path)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err
+    assert "usage.hours.pc2" in lines[0] and "hourly" in lines[0] and "accepted:" in lines[0]
