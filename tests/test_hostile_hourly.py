@@ -17,10 +17,12 @@ import numpy as np
 import pytest
 
 from billing_model import udfs as udf
+from billing_model.core.errors import BillingInputError
 from billing_model.core.storage import storage_forecast
-from billing_model.service import scenario_from_mapping
+from billing_model.service import load_scenario, scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
 from tests import workbooks
+from tests.workbook_cells import named
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,3 +130,70 @@ def test_hourly_line_without_hours_or_sessions_is_refused(tmp_path):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
     assert "usage.hours.pc2" in lines[0] and "hourly" in lines[0] and "accepted:" in lines[0]
+
+
+# --- the hourly workbook edited in LibreOffice -------------------------------------------------
+HOURLY = workbooks.example("hourly_contract")
+#: the Usage sheet's input cells typed over: D holds the pc2 hours, E the Communicate users
+#: (row 7 is period 2); each went through with InputsOK TRUE: -5,000 hours billed a credit,
+#: 4,402.5 hours billed 0.5 h (the engine bills whole hours), '4402' as text left the IVR
+#: allowance out (+1,050.00), 'abc' and 1e308 showed #VALUE! / #NUM! without a reason
+USAGE_EDITS = {
+    "negative-hours": ({"Usage!D7": -5000}, "hours"),
+    "fractional-hours": ({"Usage!D7": 4402.5}, "hours"),
+    "text-hours": ({"Usage!D7": "abc"}, "hours"),
+    "number-as-text-hours": ({"Usage!D7": "4402"}, "hours"),
+    "huge-hours": ({"Usage!D7": 1e308}, "hours"),
+    "negative-users": ({"Usage!E7": -3}, "users"),
+}
+USAGE_CASES = {
+    key: workbooks.edited(f"hostile-usage-{key}", HOURLY, edits)
+    for key, (edits, _unit) in USAGE_EDITS.items()
+}
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("key", sorted(USAGE_EDITS))
+def test_usage_input_not_accepted_leaves_no_total(workbook_store, key):
+    """A Usage cell typed as text, negative, fractional or absurd: InputsOK FALSE, the first
+    problem names the sheet, the column and what is accepted, and no total stands."""
+    wb = workbook_store.book(USAGE_CASES[key])
+    unit = USAGE_EDITS[key][1]
+    assert named(wb, "InputsOK") is False
+    problem = named(wb, "InputsProblem")
+    assert problem.startswith("Usage sheet, ") and f" {unit} " in problem, problem
+    assert "accepted: " in problem
+    total = named(wb, "InvoiceTotal")
+    assert isinstance(total, str) and total.startswith("#"), total
+
+
+@pytest.mark.libreoffice
+def test_usage_inputs_as_built_are_accepted(workbook_store):
+    """The check is no blanket refusal: the example as built passes it."""
+    wb = workbook_store.book(HOURLY)
+    assert named(wb, "InputsOK") is True
+    assert named(wb, "UsageCheck_pc2") in ("", None)
+    assert named(wb, "UsageCheck_communicate") in ("", None)
+
+
+# --- storage settings from a scenario file ------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("retention_days = 1.5", "storage.retention_days: 1.5 is not accepted"),
+        ("retention_days = nan", "storage.retention_days: NaN is not a finite number"),
+        ("screen_share = 1.5", "storage.screen_share: 1.5 is outside 0..1"),
+    ],
+)
+def test_storage_refusal_shows_the_value_as_typed(tmp_path, line, shown):
+    """The file's numbers are read as exact decimals: a refusal showed 'Decimal('1.5')' (Python,
+    not what the user typed) for retention days, a share, NaN."""
+    text = (SCENARIOS_DIR / "storage_estimate.toml").read_text()
+    key = line.split(" = ")[0]
+    start = text.index(f"\n{key} = ") + 1
+    end = text.index("\n", start)
+    path = tmp_path / "storage.toml"
+    path.write_text(text[:start] + line + text[end:])
+    with pytest.raises(BillingInputError) as info:
+        load_scenario(path)
+    assert shown in str(info.value) and "Decimal(" not in str(info.value)
