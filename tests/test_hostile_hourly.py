@@ -197,3 +197,15 @@ def test_storage_refusal_shows_the_value_as_typed(tmp_path, line, shown):
     with pytest.raises(BillingInputError) as info:
         load_scenario(path)
     assert shown in str(info.value) and "Decimal(" not in str(info.value)
+
+
+def test_hourly_month_to_month_rate_missing_names_the_hour(tmp_path):
+    """A variant switching the line to hourly with months after the term and no
+    month_to_month_rate was told to give a 'price per user per month': an hourly line's
+    month-to-month rate is per billable hour (docs/invoices.md)."""
+    path = _hourly_toml(tmp_path, "month_to_month_rate = 1.25 ", "# no month_to_month_rate ")
+    with pytest.raises(BillingInputError) as info:
+        load_scenario(path)
+    text = str(info.value)
+    assert "contract.month_to_month_rate: missing" in text and "per billable hour" in text
+    assert "per user" not in text
