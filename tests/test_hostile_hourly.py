@@ -209,3 +209,13 @@ def test_hourly_month_to_month_rate_missing_names_the_hour(tmp_path):
     text = str(info.value)
     assert "contract.month_to_month_rate: missing" in text and "per billable hour" in text
     assert "per user" not in text
+
+
+@pytest.mark.parametrize("model", ["hourly", "named"])
+def test_udf_bad_period_value_names_the_row_as_excel_counts(model):
+    """'users[1]: -1' named the second row of the column by Python's index: the other refusals
+    of the same column say 'row 2' (and telephony's too)."""
+    given = {"committed": 1.0, "prepay": 10.0, "rate": None} if model == "named" else {}
+    text = _schedule([[1.0], [-1.0]], model=model, **given)
+    assert isinstance(text, str) and text.startswith("users: row 2: -1"), text
+    assert "is not accepted; accepted: " in text

@@ -595,6 +595,8 @@ def argument_names(renamed: dict[str, str] | None = None):
         text = re.sub(r"\b(?:contract|usage)\.", "", text)
         for key, argument in (renamed or {}).items():
             text = re.sub(rf"^{key}\b", argument, text)
+        # a column's value by the row a user sees (users[1] is row 2), as read_numbers says
+        text = re.sub(r"^(\w+)\[(\d+)\]:", lambda m: f"{m[1]}: row {int(m[2]) + 1}:", text)
         raise BillingInputError(text) from None
 
 
