@@ -292,12 +292,14 @@ def BM_STORAGE_FORECAST(
     currency = cells.read_currency(currency_code, default=DEFAULTS["currency_code"])
     rate = cells.scalar(overage_rate, "overage_rate")
     check_rate_currency(currency, rate, where="overage_rate")  # as the CLI
-    forecast = storage_forecast(
-        cells.storage_settings(calls_per_month, avg_minutes, retention_days,
-                               audio_mb_per_minute, screen_share, screen_mb_per_minute,
-                               screen_retention_days, overage_rate),
-        cells.read_date(start_date, "start_date"), cells.read_whole(months, "months", minimum=1),
-        allowance_gb=cells.read_allowance(allowance_gb), currency=currency)
+    with cells.argument_names():  # the engine's 'storage.calls_per_month' is an argument here
+        forecast = storage_forecast(
+            cells.storage_settings(calls_per_month, avg_minutes, retention_days,
+                                   audio_mb_per_minute, screen_share, screen_mb_per_minute,
+                                   screen_retention_days, overage_rate),
+            cells.read_date(start_date, "start_date"),
+            cells.read_whole(months, "months", minimum=1),
+            allowance_gb=cells.read_allowance(allowance_gb), currency=currency)
     return spill_rows(forecast, FORECAST_COLUMNS)
 
 

@@ -219,3 +219,11 @@ def test_udf_bad_period_value_names_the_row_as_excel_counts(model):
     text = _schedule([[1.0], [-1.0]], model=model, **given)
     assert isinstance(text, str) and text.startswith("users: row 2: -1"), text
     assert "is not accepted; accepted: " in text
+
+
+def test_udf_storage_calls_list_of_the_wrong_length_names_the_argument():
+    """BM_STORAGE_FORECAST with 2 calls for 3 months named the scenario key
+    'storage.calls_per_month', not the function's argument."""
+    text = udf.BM_STORAGE_FORECAST([[100.0], [200.0]], 3.0, 30.0, dt.datetime(2026, 1, 1), 3.0)
+    assert isinstance(text, str)
+    assert text.startswith("calls_per_month: 2 values for 3 periods"), text

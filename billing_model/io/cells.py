@@ -592,7 +592,7 @@ def argument_names(renamed: dict[str, str] | None = None):
         yield
     except BillingInputError as exc:
         text = re.sub(r"^values: ", "", str(exc))
-        text = re.sub(r"\b(?:contract|usage)\.", "", text)
+        text = re.sub(r"\b(?:contract|usage|storage)\.", "", text)
         for key, argument in (renamed or {}).items():
             text = re.sub(rf"^{key}\b", argument, text)
         # a column's value by the row a user sees (users[1] is row 2), as read_numbers says
