@@ -164,7 +164,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 ]
                 sheet.widths[col] = sheet.widths[col + 1] = 14
                 col += 2
-    for _j, lic in enumerate(licenses):
+    for j, lic in enumerate(licenses):
         name = "Users_" + lic
         unit = "hours" if _product(ctx, lic).hourly else "users"
         cols.append(f"Billable {lic} {unit} (all orgs)")
@@ -174,7 +174,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc", result=billable)
         book.name(name, sheet, first, col, last, col)
         ctx.usage_cols["users:" + lic] = name
-        _input_check(ctx, sheet, lic, input_cols[lic], (first, last), (last + 2, col))
+        _input_check(ctx, sheet, lic, input_cols[lic], (first, last), last + 2 + j)
         sheet.widths[col] = 14
         col += 1
     series = [("telephony", "Telephony", "Telephony charges", ctx.money)]
@@ -252,9 +252,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
     bottom = last
     if sess is not None:
-        bottom = _profile(ctx, sheet, last + 3, col + 1)
-    sheet.text(last + 2, 1, "Check of the inputs above (empty: accepted)", style="note")
-    sheet.print_area = f"A1:{column_letter(col - 1)}{max(bottom, last + 2)}"
+        bottom = _profile(ctx, sheet, last + 3 + len(licenses), col + 1)
+    sheet.print_area = f"A1:{column_letter(col - 1)}{max(bottom, last + 1 + len(licenses))}"
 
 
 def usage_check_name(lic: str) -> str:
@@ -276,10 +275,11 @@ def usage_input_checks(ctx: Ctx, w) -> None:
 
 
 def _input_check(
-    ctx: Ctx, sheet: Sheet, lic: str, cols: list[tuple[int, str]], rows: tuple, at: tuple
+    ctx: Ctx, sheet: Sheet, lic: str, cols: list[tuple[int, str]], rows: tuple, at: int
 ) -> None:
-    """The check cell ``at`` (row, col) of license ``lic``'s input columns over the grid's
-    ``rows``: empty, or the first column not accepted, what is wrong and what is accepted."""
+    """The check in row ``at`` (below the table, column D, its label in A) of license
+    ``lic``'s input columns over the grid's ``rows``: empty, or the first column not accepted
+    and what is accepted (unwrapped: it reads across the empty cells to its right)."""
     hourly = _product(ctx, lic).hourly
     unit = "hours" if hourly else "users"
     # the scenario file's limits: hours as money amounts, users as counts
@@ -292,15 +292,14 @@ def _input_check(
             f"MAX({cells})<={top:.0f},"
             f"SUMPRODUCT(--({cells}<>INT({cells})))=0)"
         )
-        message = quoted(
-            f"Usage sheet, {label} (column {column_letter(col)}): a cell is not accepted "
-            f"(text, blank, negative, fractional or above {top:,.0f}); accepted: a whole "
-            f"number of {unit} from 0 to {top:,.0f} in every period"
-            + (" (logged-in hours rounded up)" if hourly else "")
+        message = quoted(  # short: the Inputs' Check column and the Summary show it
+            f"Usage sheet, column {column_letter(col)} ({label}): a cell is not accepted; "
+            f"accepted: whole {unit} from 0 to {top:,.0f}"
         )
         status = f"IF(IFERROR({ok},FALSE),{status},{message})"
-    sheet.put(at[0], at[1], "=" + status, style="bad", result="")
-    ctx.book.name(usage_check_name(lic), sheet, at[0], at[1])
+    sheet.text(at, 1, f"Check: {lic} {unit}", style="intro")  # empty: accepted
+    sheet.put(at, 4, "=" + status, style="label", result="")
+    ctx.book.name(usage_check_name(lic), sheet, at, 4)
 
 
 def _number(sheet: Sheet, row: int, col: int) -> float:
