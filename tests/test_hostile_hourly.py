@@ -172,8 +172,8 @@ def test_usage_inputs_as_built_are_accepted(workbook_store):
     """The check is no blanket refusal: the example as built passes it."""
     wb = workbook_store.book(HOURLY)
     assert named(wb, "InputsOK") is True
-    assert named(wb, "UsageCheck_pc2") in ("", None)
-    assert named(wb, "UsageCheck_communicate") in ("", None)
+    assert named(wb, "UsageCheck_pc2") == "accepted"
+    assert named(wb, "UsageCheck_communicate") == "accepted"
 
 
 # --- storage settings from a scenario file ------------------------------------------------------
@@ -227,3 +227,36 @@ def test_udf_storage_calls_list_of_the_wrong_length_names_the_argument():
     text = udf.BM_STORAGE_FORECAST([[100.0], [200.0]], 3.0, 30.0, dt.datetime(2026, 1, 1), 3.0)
     assert isinstance(text, str)
     assert text.startswith("calls_per_month: 2 values for 3 periods"), text
+
+
+# --- a variant switching the line to hourly: its own hours typed over --------------------------
+def _second_line():
+    from tests.test_workbook_hourly import SECOND_LINE
+
+    return scenario_from_mapping(SECOND_LINE, name="hourly-second-line")
+
+
+SECOND = workbooks.scenario("hourly-second-line", _second_line)
+#: the variant 'hourly' bills the pc2 line hourly: its hours per period are inputs of the
+#: Variant inputs sheet (column D from row 35, period 0); -3,100 there billed a credit
+V1_HOURS = "'Variant inputs'!D37"
+V1_NEGATIVE = workbooks.edited("hostile-v1-negative-hours", SECOND, {V1_HOURS: -3100})
+
+
+def test_the_variant_hours_cell_is_an_hours_input():
+    """The edited cell is what the case says (no silent drift of the layout)."""
+    sheet = build_layout(_second_line()).sheet("Variant inputs")
+    assert sheet.cells[(34, 4)].value == "hourly: pc2 hours"
+    assert sheet.cells[(37, 4)].style == "input" and sheet.cells[(37, 4)].value == 3100
+
+
+@pytest.mark.libreoffice
+def test_variant_hours_not_accepted_leave_no_variant_total(workbook_store):
+    wb = workbook_store.book(V1_NEGATIVE)
+    assert named(wb, "InputsOK") is True  # the base is untouched
+    assert named(wb, "V1_InputsOK") is False
+    problem = named(wb, "V1_UsageCheck")
+    assert problem.startswith("Variant inputs sheet, column D (hourly: pc2 hours)"), problem
+    assert "accepted: whole hours" in problem
+    total = named(wb, "V1_InvoiceTotal")
+    assert isinstance(total, str) and total.startswith("#"), total

@@ -256,6 +256,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.print_area = f"A1:{column_letter(col - 1)}{max(bottom, last + 1 + len(licenses))}"
 
 
+#: what a Usage check shows while its cells are accepted (else what is wrong)
+ACCEPTED = "accepted"
+
+
 def usage_check_name(lic: str) -> str:
     """The defined name of the Usage sheet's check of license ``lic``'s input cells."""
     return "UsageCheck_" + lic
@@ -271,7 +275,7 @@ def usage_input_checks(ctx: Ctx, w) -> None:
         ref = next(ctx.book.names[n] for k in keys if (n := names.get(k)) in ctx.book.names)
         row = int(ref.rsplit("$", 1)[1])
         check = usage_check_name(p.license)
-        w.checks.setdefault(row, []).append((f'{check}=""', check))
+        w.checks.setdefault(row, []).append((f"{check}={quoted(ACCEPTED)}", check))
 
 
 def _input_check(
@@ -282,10 +286,20 @@ def _input_check(
     and what is accepted (unwrapped: it reads across the empty cells to its right)."""
     hourly = _product(ctx, lic).hourly
     unit = "hours" if hourly else "users"
-    # the scenario file's limits: hours as money amounts, users as counts
-    top = LIMITS["price"].exact("maximum") if hourly else LIMITS["count"].whole("maximum")
-    status = '""'
-    for col, label in reversed(cols):
+    status = columns_status(sheet.name, [(col, label, hourly) for col, label in cols], rows)
+    sheet.text(at, 1, f"Check: {lic} {unit}", style="intro")
+    sheet.put(at, 4, "=" + status, style="label", result=ACCEPTED)
+    ctx.book.name(usage_check_name(lic), sheet, at, 4)
+
+
+def columns_status(where: str, cols: list[tuple[int, str, bool]], rows: tuple) -> str:
+    """A formula: empty while every cell of the columns ``cols`` ((column, label, hourly))
+    over ``rows`` (first, last) is a whole number of users or hours within the scenario
+    file's limits (hours as amounts, users as counts), else the first column not accepted."""
+    status = quoted(ACCEPTED)
+    for col, label, hourly in reversed(cols):
+        unit = "hours" if hourly else "users"
+        top = LIMITS["price"].exact("maximum") if hourly else LIMITS["count"].whole("maximum")
         cells = f"{a1(rows[0], col)}:{a1(rows[1], col)}"
         ok = (
             f"AND(SUMPRODUCT(--ISNUMBER({cells}))={rows[1] - rows[0] + 1},MIN({cells})>=0,"
@@ -293,13 +307,11 @@ def _input_check(
             f"SUMPRODUCT(--({cells}<>INT({cells})))=0)"
         )
         message = quoted(  # short: the Inputs' Check column and the Summary show it
-            f"Usage sheet, column {column_letter(col)} ({label}): a cell is not accepted; "
+            f"{where} sheet, column {column_letter(col)} ({label}): a cell is not accepted; "
             f"accepted: whole {unit} from 0 to {top:,.0f}"
         )
         status = f"IF(IFERROR({ok},FALSE),{status},{message})"
-    sheet.text(at, 1, f"Check: {lic} {unit}", style="intro")  # empty: accepted
-    sheet.put(at, 4, "=" + status, style="label", result="")
-    ctx.book.name(usage_check_name(lic), sheet, at, 4)
+    return status
 
 
 def _number(sheet: Sheet, row: int, col: int) -> float:
