@@ -227,8 +227,13 @@ def BM_INVOICE_SCHEDULE(
     ("Invoice schedule of a contract: spills a header and one row per invoice line (dates, "
      "service period, quantity, rate, amount rounded half up). Prepay in advance; ramp, "
      "overage, hourly, month to month and telephony in arrears.")
-    model = cells.read_text(license_model, "license_model", DEFAULTS["license_model"])
-    hourly = model.strip().lower() == "hourly"  # users holds hours; no prepay needed
+    # the model first: the defaults of committed_users and prepay_rate depend on it, so a typo
+    # is named as such, not as a blank committed_users
+    model = FIELDS["license_model"].parse(
+        cells.read_text(license_model, "license_model", DEFAULTS["license_model"]),
+        "license_model",
+    )
+    hourly = model == "hourly"  # users holds hours; no prepay needed
     with cells.argument_names({"hours": "users"} if hourly else None):
         schedule = schedule_from_values(
             cells.read_date(order_date),
@@ -285,13 +290,16 @@ def BM_STORAGE_FORECAST(
     ("Storage forecast per billing period: spills a header and per period the new GB, stored "
      "(billed) GB, allowance, overage GB and overage cost (default USD 0.25/GB).")
     currency = cells.read_currency(currency_code, default=DEFAULTS["currency_code"])
-    check_rate_currency(currency, cells.scalar(overage_rate), where="overage_rate")  # as the CLI
-    forecast = storage_forecast(
-        cells.storage_settings(calls_per_month, avg_minutes, retention_days,
-                               audio_mb_per_minute, screen_share, screen_mb_per_minute,
-                               screen_retention_days, overage_rate),
-        cells.read_date(start_date, "start_date"), cells.read_whole(months, "months", minimum=1),
-        allowance_gb=cells.read_allowance(allowance_gb), currency=currency)
+    rate = cells.scalar(overage_rate, "overage_rate")
+    check_rate_currency(currency, rate, where="overage_rate")  # as the CLI
+    with cells.argument_names():  # the engine's 'storage.calls_per_month' is an argument here
+        forecast = storage_forecast(
+            cells.storage_settings(calls_per_month, avg_minutes, retention_days,
+                                   audio_mb_per_minute, screen_share, screen_mb_per_minute,
+                                   screen_retention_days, overage_rate),
+            cells.read_date(start_date, "start_date"),
+            cells.read_whole(months, "months", minimum=1),
+            allowance_gb=cells.read_allowance(allowance_gb), currency=currency)
     return spill_rows(forecast, FORECAST_COLUMNS)
 
 

@@ -129,7 +129,7 @@ def test_the_schedule_is_the_engines(given, contract):
             "hourly_rate: expected a number, got 'abc'",
         ),
         (lambda: _schedule([[1.0], ["x"]]), "users: row 2: expected a number, got 'x'"),
-        (lambda: _schedule([[1.0], [-1.0]]), "users[1]: -1 is not accepted"),
+        (lambda: _schedule([[1.0], [-1.0]]), "users: row 2: -1 is not accepted"),
         (
             lambda: _schedule([[1.0], [2.0]], committed=5.0),
             "committed_users: 5 with license_model 'hourly'; accepted: 0 or left out",

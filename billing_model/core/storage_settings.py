@@ -226,15 +226,19 @@ def _default_label(key: str) -> str:
 
 def _number(value: Any, label: str, *, accepted: str = "a number >= 0") -> float:
     if isinstance(value, bool) or value is None:
-        raise BillingInputError(f"{label}: {value!r} is not a number; accepted: {accepted}")
+        raise BillingInputError(
+            f"{label}: {show_value(value)} is not a number; accepted: {accepted}"
+        )
     try:
         number = float(value)  # int, float, Decimal, numeric text
     except (TypeError, ValueError):
         raise BillingInputError(
-            f"{label}: {value!r} is not a number; accepted: {accepted}"
+            f"{label}: {show_value(value)} is not a number; accepted: {accepted}"
         ) from None
     if not math.isfinite(number):
-        raise BillingInputError(f"{label}: {value!r} is not a finite number; accepted: {accepted}")
+        raise BillingInputError(
+            f"{label}: {show_value(value)} is not a finite number; accepted: {accepted}"
+        )
     return number
 
 
@@ -256,7 +260,8 @@ def _share(value: object, label: str) -> float:
     number = _number(value, label, accepted="a share from 0 to 1 (0.3 = 30 %)")
     if not 0.0 <= number <= 1.0:
         raise BillingInputError(
-            f"{label}: {value!r} is outside 0..1; accepted: a share from 0 to 1 (0.3 = 30 %)"
+            f"{label}: {show_value(value)} is outside 0..1; "
+            "accepted: a share from 0 to 1 (0.3 = 30 %)"
         )
     return number
 
@@ -265,7 +270,9 @@ def _days(value: object, label: str) -> int:
     accepted = f"a whole number of days from 0 to {MAX_RETENTION_DAYS}"
     number = _number(value, label, accepted=accepted)
     if number != int(number) or not 0 <= number <= MAX_RETENTION_DAYS:
-        raise BillingInputError(f"{label}: {value!r} is not accepted; accepted: {accepted}")
+        raise BillingInputError(
+            f"{label}: {show_value(value)} is not accepted; accepted: {accepted}"
+        )
     return int(number)
 
 

@@ -129,11 +129,11 @@ def period_window(
 ) -> Window:
     """One analysis window on the UTC minute grid: [period_start, period_end), or the data's
     span. A period_end without a time of day is the last day included."""
-    if scalar(period_start) is None:
+    if scalar(period_start, "period_start") is None:
         m0 = int(sessions.start_ns.min()) // NS_PER_MINUTE
     else:
         m0 = read_instant(period_start, "period_start", timezone) // NS_PER_MINUTE
-    if scalar(period_end) is None:
+    if scalar(period_end, "period_end") is None:
         m1 = -(-int(sessions.end_ns.max()) // NS_PER_MINUTE)
     else:
         m1 = -(-read_instant(period_end, "period_end", timezone, day_end=True) // NS_PER_MINUTE)

@@ -152,17 +152,21 @@ def trim_trailing(columns: dict[str, list]) -> dict[str, list]:
     return {name: col if len(col) == n else col[:n] for name, col in padded.items()}
 
 
-def scalar(value: Cell) -> Cell:
-    """A single cell's value (a 1x1 range may arrive as ``[[x]]`` or ``[x]``)."""
+def scalar(value: Cell, name: str | None = None) -> Cell:
+    """A single cell's value (a 1x1 range may arrive as ``[[x]]`` or ``[x]``); a larger range
+    is refused naming the argument ``name``."""
     while isinstance(value, list | tuple) and len(value) == 1:
         value = value[0]
     if isinstance(value, list | tuple):
-        raise BillingInputError(f"expected one cell, got a range of {len(value)} cells")
+        where = f"{name}: " if name else ""
+        raise BillingInputError(
+            f"{where}a range of {len(value)} cells; accepted: one cell (expected one value)"
+        )
     return None if _is_blank(value) else value
 
 
 def read_text(value: Cell, name: str, default: str | None = None) -> str:
-    value = scalar(value)
+    value = scalar(value, name)
     if value is None:
         if default is None:
             raise BillingInputError(f"{name}: is blank; a value is required")
@@ -175,7 +179,7 @@ def read_text(value: Cell, name: str, default: str | None = None) -> str:
 def read_number(
     value: Cell, name: str, default: float | None = None, accepted: str = "a number"
 ) -> float:
-    value = scalar(value)
+    value = scalar(value, name)
     if value is None:
         if default is None:
             raise BillingInputError(f"{name}: is blank; accepted: {accepted}")
@@ -315,7 +319,7 @@ def read_instant(value: Cell, name: str, timezone: str, *, day_end: bool = False
     """One date or time as UTC nanoseconds, read by the session parser in ``timezone`` (when
     it has no offset); with ``day_end`` a date without a time of day is the last day included:
     the instant is the next midnight."""
-    value = scalar(value)
+    value = scalar(value, name)
     accepted = "accepted: an Excel date (and time) or ISO 8601 text such as 2026-03-01"
     if isinstance(value, str) and _DATE_ONLY.match(value.strip()):
         value = to_date(value.strip(), where=name)
@@ -353,7 +357,7 @@ def read_money(value: Cell, name: str, default: Any = _REQUIRED) -> Decimal:
     """A cell's number as Excel shows it: floats at 15 significant digits (Excel's precision),
     so 55 * 171.115 computed in a cell is 9411.325, not 9411.324999999999. A blank cell is
     ``default`` when one is given."""
-    value = scalar(value)
+    value = scalar(value, name)
     if value is None and default is not _REQUIRED:
         return default
     if isinstance(value, float):
@@ -396,7 +400,7 @@ def map_column(
 
 
 def read_date(value: Cell, name: str = "order_date") -> dt.date:
-    value = scalar(value)
+    value = scalar(value, name)
     if value is None:
         raise BillingInputError(f"{name}: is blank; accepted: a date")
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -420,9 +424,11 @@ def argument_names(renamed: dict[str, str] | None = None):
         yield
     except BillingInputError as exc:
         text = re.sub(r"^values: ", "", str(exc))
-        text = re.sub(r"\b(?:contract|usage)\.", "", text)
+        text = re.sub(r"\b(?:contract|usage|storage)\.", "", text)
         for key, argument in (renamed or {}).items():
             text = re.sub(rf"^{key}\b", argument, text)
+        # a column's value by the row a user sees (users[1] is row 2), as read_numbers says
+        text = re.sub(r"^(\w+)\[(\d+)\]:", lambda m: f"{m[1]}: row {int(m[2]) + 1}:", text)
         raise BillingInputError(text) from None
 
 
@@ -472,14 +478,14 @@ def storage_settings(
     calls = trim_trailing({"c": read_column(calls_per_month, "calls_per_month")})["c"]
     table = {
         "calls_per_month": (calls[0] if len(calls) == 1 else tuple(calls)) if calls else None,
-        "avg_minutes": scalar(avg_minutes),
-        "retention_days": scalar(retention_days),
-        "audio_mb_per_minute": scalar(audio_mb_per_minute),
-        "screen_share": scalar(screen_share),
-        "screen_mb_per_minute": scalar(screen_mb_per_minute),
-        "screen_retention_days": scalar(screen_retention_days),
+        "avg_minutes": scalar(avg_minutes, "avg_minutes"),
+        "retention_days": scalar(retention_days, "retention_days"),
+        "audio_mb_per_minute": scalar(audio_mb_per_minute, "audio_mb_per_minute"),
+        "screen_share": scalar(screen_share, "screen_share"),
+        "screen_mb_per_minute": scalar(screen_mb_per_minute, "screen_mb_per_minute"),
+        "screen_retention_days": scalar(screen_retention_days, "screen_retention_days"),
     }
-    rate = scalar(overage_rate)
+    rate = scalar(overage_rate, "overage_rate")
     if rate is not None:
         table["overage_rate"] = read_money(rate, "overage_rate")
     return StorageSettings.from_mapping(table, key_label=lambda key: key)

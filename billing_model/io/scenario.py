@@ -327,6 +327,7 @@ def _build(
     # [telephony] voice_report
     orgs = voice_report_orgs(c, contract, data, orgs, base, cache, engines)
     _check_rates(c, contract, products, orgs)
+    _check_hourly_usage(c, products, orgs)
     one_time = tuple(
         read_charge(c, t, f"one_time[{i + 1}]", contract, hardware=False)
         for i, t in enumerate(tables(data, "one_time", label))
@@ -508,6 +509,21 @@ def _check_rates(
                 f"contract.{rate_key}",
                 f"missing while usage gives {key}; accepted: the "
                 "contract's rate, a number >= 0 (no published default)",
+            )
+
+
+def _check_hourly_usage(c: Checker, products: tuple[Product, ...], orgs: list[Org]) -> None:
+    """An hourly line bills its logged-in hours only (no commitment, no prepay): without hours
+    in any org, nor sessions to count them from, it would bill nothing, silently."""
+    if any(o.sessions is not None for o in orgs):
+        return  # the session data's hours (none is a figure the usage engine counted)
+    for p in products:
+        if p.hourly and not any(p.license in o.users for o in orgs):
+            c.fail(
+                f"usage.hours.{p.license}",
+                f"missing for the hourly line {p.license} (license_model 'hourly': it bills "
+                "logged-in hours only); accepted: its logged-in hours per period under "
+                f"usage.hours.{p.license} (or an [[org]]'s hours), or sessions = 'file.csv'",
             )
 
 

@@ -37,6 +37,11 @@ from .scenario_checks import Checker
 _UNSET: Any = object()
 
 
+def _per(values: dict) -> str:
+    """What a month-to-month rate prices: a billable hour of an hourly line, else a user."""
+    return "billable hour" if values.get("license_model") == "hourly" else "user per month"
+
+
 def read_field(
     c: Checker,
     field: Field,
@@ -98,8 +103,7 @@ def read_contract(c: Checker, t: Mapping[str, Any], parsed: dict | None = None) 
             t,
             "contract",
             required=True,
-            missing="a number >= 0 (price per user per month after the term), or "
-            "months_after_term = 0",
+            missing=f"a number >= 0 (price per {_per(v)} after the term), or months_after_term = 0",
         )
     total = v["ramp_months"] + v["term_months"] + v["months_after_term"]
     if total > MAX_PERIODS:
@@ -206,7 +210,7 @@ def read_products(
                 t,
                 where,
                 required=True,
-                missing="a number >= 0 (price per user per month after the term)",
+                missing=f"a number >= 0 (price per {_per(v)} after the term)",
             )
         products.append(
             Product(

@@ -28,6 +28,7 @@ from .context import DATE, INT, NUM, PCT, Ctx, header, title
 from .input_cells import InputWriter, models_of, one_of, quoted
 from .layout import Sheet, Validation, a1
 from .storage import storage_rate_input, workbook_settings
+from .usage import usage_input_checks
 
 
 def _contract_inputs(ctx: Ctx, w: InputWriter) -> None:
@@ -279,6 +280,7 @@ def inputs_sheet(ctx: Ctx, sheet: Sheet) -> None:
     )
     if s.quote is not None:
         _quote_inputs(ctx, w)
+    usage_input_checks(ctx, w)  # the Usage sheet's input cells, checked there
     _checks(ctx, w, periods_row)
 
 

@@ -7,6 +7,7 @@ days, steady state), :mod:`~billing_model.formulas.periods` and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -68,6 +69,17 @@ def workbook_settings(ctx: Ctx) -> StorageSettings:
     )
 
 
+def grid_settings(ctx: Ctx) -> StorageSettings:
+    """:func:`workbook_settings` over the grid's periods: a ``calls_per_month`` list gives one
+    value per period of the contract (as the loader checks), the grid holds more periods, each
+    past the list repeating its last value as the Storage sheet's calls column does."""
+    settings = workbook_settings(ctx)
+    calls = settings.calls_per_month
+    if not isinstance(calls, tuple):
+        return settings
+    return replace(settings, calls_per_month=tuple(extend(calls, ctx.periods)))
+
+
 def engine_figures(ctx: Ctx) -> dict:
     """The storage engine's figures for every cell of the sheet, as built: the forecast per
     period (:func:`~billing_model.core.storage.storage_forecast`) and the daily model
@@ -78,7 +90,7 @@ def engine_figures(ctx: Ctx) -> dict:
     settings = workbook_settings(ctx)
     allowance = fair_use_allowances(grid_scenario(ctx), "storage_gb")  # the whole grid
     forecast = storage_forecast(
-        settings,
+        grid_settings(ctx),
         c.order_date,
         P,
         timezone=c.billing_timezone,
@@ -94,7 +106,7 @@ def engine_figures(ctx: Ctx) -> dict:
         "day_calls": daily["calls"],
         "forecast": forecast,
         "allowance": allowance,
-        "calls": settings.calls_by_period(P),
+        "calls": grid_settings(ctx).calls_by_period(P),
         "dates": dates.astype(object),
     }
 
@@ -438,7 +450,7 @@ def _retention_choices(ctx: Ctx, sheet: Sheet, row: int) -> int:
     settings = workbook_settings(ctx)
     c = s.contract
     # the engine's figures for each choice: its settings with that retention
-    calls_a_day = steady_calls_per_day(settings.calls_by_period(1)[0])
+    calls_a_day = steady_calls_per_day(settings.calls_by_period(s.periods)[0])  # CallsPerMonth
     allowed = sum(
         p.committed_users * per_user_allowance(p.license, p.license_model, "storage_gb")
         for p in s.products

@@ -14,6 +14,7 @@ import numpy as np
 from ..core.contract import Scenario
 from ..core.invoices import fair_use_allowances
 from ..core.licenses import BY_KEY
+from ..core.limits import LIMITS
 from ..core.periods import BillingCalendar
 from ..core.storage import storage_forecast
 from ..core.usage_figures import billed_count, busiest_period
@@ -34,6 +35,7 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
+from .input_cells import quoted
 from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
 
 
@@ -113,6 +115,8 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     # its columns are laid out (16,400 orgs took 15 s to reach the limit)
     a1(first, col - 1 + sum(lic in org.users for org in s.orgs for lic in licenses))
     org_cols: dict[str, list[int]] = {lic: [] for lic in licenses}
+    #: each license's input columns (the cells a user types over) and what each holds
+    input_cols: dict[str, list[tuple[int, str]]] = {lic: [] for lic in licenses}
     sess = ctx.sessions
     for org in s.orgs:
         for lic in licenses:
@@ -146,6 +150,10 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                     sheet.put(first + i, c_col, int(conc[i]), style="input", fmt=INT)
                 else:
                     sheet.put(first + i, col, int(values[i]), style="input", fmt=INT)
+            if named is not None and conc is not None and BY_KEY[lic].concurrent:
+                input_cols[lic] += [(col + 1, f"{label} named"), (col + 2, f"{label} concurrent")]
+            else:
+                input_cols[lic].append((col, label))
             org_cols[lic].append(col)
             sheet.widths[col] = 14
             col += 1
@@ -156,7 +164,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
                 ]
                 sheet.widths[col] = sheet.widths[col + 1] = 14
                 col += 2
-    for _j, lic in enumerate(licenses):
+    for j, lic in enumerate(licenses):
         name = "Users_" + lic
         unit = "hours" if _product(ctx, lic).hourly else "users"
         cols.append(f"Billable {lic} {unit} (all orgs)")
@@ -166,6 +174,7 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
             sheet.put(first + i, col, f"={parts}", fmt=INT, style="calc", result=billable)
         book.name(name, sheet, first, col, last, col)
         ctx.usage_cols["users:" + lic] = name
+        _input_check(ctx, sheet, lic, input_cols[lic], (first, last), last + 2 + j)
         sheet.widths[col] = 14
         col += 1
     series = [("telephony", "Telephony", "Telephony charges", ctx.money)]
@@ -243,8 +252,66 @@ def usage_sheet(ctx: Ctx, sheet: Sheet) -> None:
     sheet.tables.append(Table("UsageByPeriod", head, 1, last, col - 1))
     bottom = last
     if sess is not None:
-        bottom = _profile(ctx, sheet, last + 3, col + 1)
-    sheet.print_area = f"A1:{column_letter(col - 1)}{bottom}"
+        bottom = _profile(ctx, sheet, last + 3 + len(licenses), col + 1)
+    sheet.print_area = f"A1:{column_letter(col - 1)}{max(bottom, last + 1 + len(licenses))}"
+
+
+#: what a Usage check shows while its cells are accepted (else what is wrong)
+ACCEPTED = "accepted"
+
+
+def usage_check_name(lic: str) -> str:
+    """The defined name of the Usage sheet's check of license ``lic``'s input cells."""
+    return "UsageCheck_" + lic
+
+
+def usage_input_checks(ctx: Ctx, w) -> None:
+    """Beside each license line on the Inputs sheet (its hourly rate, else its committed users,
+    else its license) the Usage sheet's check of that license's input cells: a Usage cell typed
+    as text, negative, fractional or past the limit sets InputsOK FALSE and says where, so no
+    total stands on it (it billed a credit for negative hours, half an hour, or #VALUE!)."""
+    for p, names in zip(ctx.scenario.products, ctx.product_names, strict=True):
+        keys = ("hourly", "committed", "license") if p.hourly else ("committed", "license")
+        ref = next(ctx.book.names[n] for k in keys if (n := names.get(k)) in ctx.book.names)
+        row = int(ref.rsplit("$", 1)[1])
+        check = usage_check_name(p.license)
+        w.checks.setdefault(row, []).append((f"{check}={quoted(ACCEPTED)}", check))
+
+
+def _input_check(
+    ctx: Ctx, sheet: Sheet, lic: str, cols: list[tuple[int, str]], rows: tuple, at: int
+) -> None:
+    """The check in row ``at`` (below the table, column D, its label in A) of license
+    ``lic``'s input columns over the grid's ``rows``: empty, or the first column not accepted
+    and what is accepted (unwrapped: it reads across the empty cells to its right)."""
+    hourly = _product(ctx, lic).hourly
+    unit = "hours" if hourly else "users"
+    status = columns_status(sheet.name, [(col, label, hourly) for col, label in cols], rows)
+    sheet.text(at, 1, f"Check: {lic} {unit}", style="intro")
+    sheet.put(at, 4, "=" + status, style="label", result=ACCEPTED)
+    ctx.book.name(usage_check_name(lic), sheet, at, 4)
+
+
+def columns_status(where: str, cols: list[tuple[int, str, bool]], rows: tuple) -> str:
+    """A formula: empty while every cell of the columns ``cols`` ((column, label, hourly))
+    over ``rows`` (first, last) is a whole number of users or hours within the scenario
+    file's limits (hours as amounts, users as counts), else the first column not accepted."""
+    status = quoted(ACCEPTED)
+    for col, label, hourly in reversed(cols):
+        unit = "hours" if hourly else "users"
+        top = LIMITS["price"].exact("maximum") if hourly else LIMITS["count"].whole("maximum")
+        cells = f"{a1(rows[0], col)}:{a1(rows[1], col)}"
+        ok = (
+            f"AND(SUMPRODUCT(--ISNUMBER({cells}))={rows[1] - rows[0] + 1},MIN({cells})>=0,"
+            f"MAX({cells})<={top:.0f},"
+            f"SUMPRODUCT(--({cells}<>INT({cells})))=0)"
+        )
+        message = quoted(  # short: the Inputs' Check column and the Summary show it
+            f"{where} sheet, column {column_letter(col)} ({label}): a cell is not accepted; "
+            f"accepted: whole {unit} from 0 to {top:,.0f}"
+        )
+        status = f"IF(IFERROR({ok},FALSE),{status},{message})"
+    return status
 
 
 def _number(sheet: Sheet, row: int, col: int) -> float:

@@ -48,9 +48,10 @@ from .context import (
     title,
 )
 from .grid import grid_scenario
-from .input_cells import WORKBOOK_MODELS, in_range, models_of, one_of, validation
+from .input_cells import WORKBOOK_MODELS, in_range, models_of, one_of, quoted, validation
 from .layout import Book, Sheet, Validation, a1, quote_sheet
 from .storage import storage_rate_input
+from .usage import ACCEPTED, columns_status
 
 #: the Usage sheet's row of period 0 (its header is row 4)
 USAGE_FIRST_ROW = 5
@@ -270,6 +271,8 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             INT,
         ),
     ]
+    for v in out:  # its users and hours per period (_usage_block): typed over, checked
+        checks[v.prefix].append(f"{v.prefix}UsageCheck={quoted(ACCEPTED)}")
     for base_name, label, values, formula, fmt in calc:
         row += 1
         sheet.text(row, 1, label, style="label")
@@ -438,6 +441,7 @@ def _usage_block(
         (key, short + "Used", "used " + label, GB if key == "storage_gb" else INT)
         for key, short, label in FEATURES
     ]
+    checked: dict[str, list[tuple[int, str, bool]]] = {v.prefix: [] for v in out}
     for v in out:
         for key, base_name, label, fmt in series:
             mine = _grid_series(v, key)
@@ -470,6 +474,8 @@ def _usage_block(
                 else:
                     sheet.put(first + i, col, mine[i], fmt=fmt, style="input")
             book.name(v.prefix + base_name, sheet, first, col, last, col)
+            if key.startswith("users:"):
+                checked[v.prefix].append((col, f"{v.name}: {label}", label.endswith(" hours")))
             v.ctx.usage_cols[key] = v.prefix + base_name
             sheet.widths[col] = 16
             col += 1
@@ -503,6 +509,12 @@ def _usage_block(
             sheet.widths[col] = 16
             col += 1
         col += 1
+    for j, v in enumerate(out):  # below the block: each variant's check (its InputsOK)
+        at = last + 2 + j
+        sheet.text(at, 1, f"Check: {v.name} users and hours", style="intro")
+        status = columns_status(sheet.name, checked[v.prefix], (first, last))
+        sheet.put(at, 3, "=" + status, style="label", result=ACCEPTED)
+        book.name(v.prefix + "UsageCheck", sheet, at, 3)
 
 
 def _session_switch(ctx: Ctx, v: Variant, key: str) -> tuple[str, list] | None:
