@@ -251,10 +251,10 @@ def test_charts_start_a_page_and_the_profile_has_a_date_axis():
     chart = usage.charts[0]
     assert chart.kind == "scatter" and chart.x_number_format == "d mmm"
     assert chart.x_major_unit == 7 and chart.x_max - chart.x_min == 31  # March 2026
-    # below the 108-period grids: Usage rows 5-112, the profile's title on 115, its chart on
-    # 116; Cash flow: 109 invoice dates and the hardware ship date (rows 5-114), total 115,
-    # chart 117
-    assert usage.row_breaks == [116]
+    # below the 108-period grids: Usage rows 5-112, a check row per license (114-115), the
+    # profile's title on 117, its chart on 118; Cash flow: 109 invoice dates and the hardware
+    # ship date (rows 5-114), total 115, chart 117
+    assert usage.row_breaks == [118] and chart.anchor == "A118"
     assert book.sheet("Cash flow").row_breaks == [117]
 
 
