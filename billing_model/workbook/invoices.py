@@ -186,22 +186,17 @@ def invoices_sheet(ctx: Ctx, sheet: Sheet) -> None:
                     },
                 )
                 # after the term without a renewal (docs/rules.md#month-to-month)
-                line(
-                    "=" + fi.invoice_date("month_to_month", k),
-                    f'={label}&" users, month to month (actual usage)"',
-                    "arrears",
+                _month_to_month_row(
+                    line,
+                    values,
+                    p,
+                    names,
+                    k,
+                    label,
+                    users,
                     start,
                     end,
-                    "=" + fi.month_to_month_quantity(k, users),
-                    f"={names['month_to_month']}",
-                    k,
-                    "month_to_month",
-                    {
-                        **values.dates("month_to_month", k),
-                        3: f"{p.label} users, month to month (actual usage)",
-                        7: values.users(p, "month_to_month", k),
-                        8: p.month_to_month_rate or 0,
-                    },
+                    " users, month to month (actual usage)",
                 )
             telephony = f"INDEX(Telephony,{k + 1})"
             phone = values.telephony[k] if k < len(values.telephony) else Decimal(0)
@@ -318,19 +313,38 @@ def _hourly_rows(
             8: p.hourly_rate or 0,
         },
     )
+    _month_to_month_row(
+        line, values, p, names, k, label, hours, start, end, ": billable hours, month to month"
+    )
+
+
+def _month_to_month_row(
+    line,
+    values: GridValues,
+    p,
+    names: dict,
+    k: int,
+    label: str,
+    quantity: str,
+    start: str,
+    end: str,
+    suffix: str,
+) -> None:
+    """Period ``k``'s month-to-month line of a license (users or billable hours, in arrears at
+    the month-to-month rate); ``suffix`` follows the line's label in its description."""
     line(
         "=" + fi.invoice_date("month_to_month", k),
-        f'={label}&": billable hours, month to month"',
+        f'={label}&"{suffix}"',
         "arrears",
         start,
         end,
-        "=" + fi.month_to_month_quantity(k, hours),
+        "=" + fi.month_to_month_quantity(k, quantity),
         f"={names['month_to_month']}",
         k,
         "month_to_month",
         {
             **values.dates("month_to_month", k),
-            3: f"{p.label}: billable hours, month to month",
+            3: f"{p.label}{suffix}",
             7: values.users(p, "month_to_month", k),
             8: p.month_to_month_rate or 0,
         },
