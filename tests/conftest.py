@@ -17,6 +17,7 @@ How a test gets a built and recalculated workbook (``tests/workbooks.py``)::
     @pytest.mark.libreoffice
     def test_something(workbook_store):
         wb = workbook_store.book(QUOTE_40)            # recalculated values (tests/xlsx_values.py)
+        # LibreOffice's saved xlsx, for a case declared with workbooks.needs_file(QUOTE_40):
         styled = workbook_store.book(QUOTE_40, styles=True)  # openpyxl's, styles and all
         path = workbook_store.recalculated(QUOTE_40)  # the recalculated file
         stored = workbook_store.built(QUOTE)          # the file as written (stored values)

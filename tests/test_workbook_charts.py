@@ -60,6 +60,7 @@ EDITED = {
     periods: workbooks.edited(f"charts{periods}-term{term}", BOOKS[periods], {"TermMonths": term})
     for periods, term in EDITS.items()
 }
+workbooks.needs_file(*EDITED.values())  # the charts of the file LibreOffice saves
 
 
 @pytest.fixture(scope="module")

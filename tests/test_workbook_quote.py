@@ -122,7 +122,7 @@ QUOTE_BOOKS = {
 
 @pytest.fixture(scope="module")
 def quotes(workbook_store, soffice):
-    """case -> (its scenario or None, the recalculated workbook, its file), read on first use
+    """case -> (its scenario or None, the recalculated workbook), read on first use
     from the session's store (recalculated in the worker's one LibreOffice run)."""
 
     class Quotes(dict):
@@ -137,7 +137,7 @@ def quotes(workbook_store, soffice):
                 )
             else:
                 scenario = workbook_store.scenario(book)
-            self[name] = (scenario, workbook_store.book(book), workbook_store.recalculated(book))
+            self[name] = (scenario, workbook_store.book(book))
             return self[name]
 
     return Quotes()
@@ -308,7 +308,7 @@ def test_quote_number_may_be_a_whole_number():
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", ["base", "partner", "edited", "longest"])
 def test_quote_lines_and_totals_equal_the_engine(quotes, case):
-    scenario, wb, _path = quotes[case]
+    scenario, wb = quotes[case]
     ws = wb["Quote"]
     rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
     head = rows["Appendix: invoice schedule"] + 2
@@ -344,7 +344,7 @@ def test_quote_lines_and_totals_equal_the_engine(quotes, case):
 
 @pytest.mark.libreoffice
 def test_quote_follows_the_currency_and_customer_inputs(quotes):
-    _scenario, wb, _path = quotes["euro"]
+    _scenario, wb = quotes["euro"]
     ws = wb["Quote"]
     values = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
     assert "Beispiel Handel GmbH" in values and "Example Retail Ltd" not in " ".join(values)
@@ -356,7 +356,7 @@ def test_quote_follows_the_currency_and_customer_inputs(quotes):
 @pytest.mark.libreoffice
 def test_a_bad_input_leaves_no_quote_total_standing(quotes):
     """Committed users -1 (forced past validation): every total is an error, never a figure."""
-    _scenario, wb, _path = quotes["bad"]
+    _scenario, wb = quotes["bad"]
     ws = wb["Quote"]
     rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
     found = {}

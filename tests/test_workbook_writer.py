@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from billing_model.core.money import line_amount
-from billing_model.io.libreoffice import RecalcError, convert, find_soffice
+from billing_model.io.libreoffice import RecalcError, convert, find_soffice, sheet_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.writer import write_book
 from tests import workbooks
@@ -134,6 +134,29 @@ def test_convert_refuses_writing_over_its_input(tmp_path):
     (tmp_path / "a.xlsx").write_bytes(b"")
     with pytest.raises(BillingInputError, match="must differ"):
         convert([tmp_path / "a.xlsx"], tmp_path)
+
+
+def test_sheet_values_refuses_a_missing_workbook_and_unpaired_folders(tmp_path):
+    from billing_model.core.errors import BillingInputError
+
+    with pytest.raises(BillingInputError, match="no such workbook"):
+        sheet_values([tmp_path / "none.xlsx"], [tmp_path / "out"])
+    with pytest.raises(ValueError, match="one output folder per input"):
+        sheet_values([tmp_path / "none.xlsx"], [])
+
+
+@pytest.mark.libreoffice
+def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkeypatch, tmp_path):
+    """A LibreOffice run that writes nothing (a stand-in that exits 1) names the input."""
+    fake = tmp_path / "soffice"
+    fake.write_text("#!/bin/sh\necho cannot open >&2\nexit 1\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(fake))
+    book = tmp_path / "a.xlsx"
+    book.write_bytes(b"")
+    with pytest.raises(RecalcError, match=r"exit 1\) converting to csv; missing .*a\.xlsx"):
+        sheet_values([book], [tmp_path / "out"])
+    assert not (tmp_path / "out").exists()
 
 
 def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, tmp_path):

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from tests import workbooks
+from tests.csv_values import read_sheet
 from tests.xlsx_values import load_values
 
 QUOTE = workbooks.example("sales_quote")  # dates, booleans, #N/A, strings, a Quote with merges
@@ -32,17 +33,19 @@ def _names(names) -> dict:
         name: (
             d.attr_text,
             d.localSheetId,
-            d.hidden,
+            d.hidden or None,  # LibreOffice writes hidden="false" on every name, XlsxWriter none
             list(d.destinations) if d.type == "RANGE" else None,
         )
         for name, d in names.items()
     }
 
 
-def _differences(path) -> tuple[list, int]:
-    """Where the reader and openpyxl ``data_only`` disagree on ``path`` (each cell: its value and
-    type), and how many cells were compared."""
-    theirs, mine = _openpyxl(path), load_values(path)
+def _differences(path, mine=None, theirs=None) -> tuple[list, int]:
+    """Where the reader (or ``mine``, another reading of the same workbook) and openpyxl
+    ``data_only`` (``theirs``, read from ``path`` when not given) disagree on ``path`` (each
+    cell: its value and type), and how many cells were compared."""
+    theirs = theirs if theirs is not None else _openpyxl(path)
+    mine = mine if mine is not None else load_values(path)
     wrong: list = []
     if theirs.sheetnames != mine.sheetnames:
         return [("sheets", theirs.sheetnames, mine.sheetnames)], 0
@@ -70,10 +73,18 @@ def _differences(path) -> tuple[list, int]:
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", [QUOTE, STUDY, TEXT_USERS], ids=lambda c: c.name)
 def test_the_reader_reads_a_recalculated_workbook_as_openpyxl_does(workbook_store, case):
+    """Both readings the workbook tests use equal openpyxl's on the xlsx LibreOffice saves: the
+    reader on that file, and the store's recalculated values (LibreOffice's CSV of each sheet in
+    the built file's sheets, names and tables, tests/csv_values.py), which the tests read
+    instead of the saved file."""
     path = workbook_store.recalculated(case)
-    wrong, compared = _differences(path)
+    theirs = _openpyxl(path)
+    wrong, compared = _differences(path, theirs=theirs)
     assert wrong == [], wrong[:5]
     assert compared > 40_000  # the whole workbook, not an empty sheet
+    wrong, compared = _differences(path, workbook_store.book(case), theirs)
+    assert wrong == [], wrong[:5]
+    assert compared > 40_000
     book = load_values(path)  # and it holds what the test says it holds
     values = {type(v) for ws in book for row in ws.values for v in row}
     assert {int, float, str, bool, dt.datetime, type(None)} <= values
@@ -115,6 +126,15 @@ def _write_with_xlsxwriter(path) -> None:
     data.write_comment("F20", "a note past the data")
     data.write_url("G1", "https://help.mypurecloud.com/", string="help")
     data.add_table("A14:B16", {"name": "Small", "data": [[1, "x"], [2, "y"]]})
+    data.write_number("H1", 0.125, book.add_format({"num_format": "0.0%"}))
+    data.write_number("H2", 1, book.add_format({"num_format": "0%"}))
+    data.write_string("H3", "TRUE")  # text that reads as a boolean, a number, a date
+    data.write_string("H4", "0042")
+    data.write_string("H5", "2026-03-01")
+    data.write_string("H6", 'say "hi", twice')
+    data.write_number("H7", 0, dates)  # a date cell holding 0: openpyxl makes a time of it
+    data.write_datetime("H8", dt.datetime(1900, 1, 1), dates)  # where Excel's and LibreOffice's
+    # day numbers part (Excel's 1900 has a 29 February): read as openpyxl reads LibreOffice's file
     other = book.add_worksheet("Other sheet")
     other.write_number("B2", 7)
     book.define_name("Everything", "=Data!$A$1:$A$11")
@@ -122,6 +142,51 @@ def _write_with_xlsxwriter(path) -> None:
     book.define_name("Rate", "=0.5")  # a constant: no destinations
     other.print_area("A1:B2")
     book.close()
+
+
+WRITTEN = workbooks.custom("xlsx-values-written", _write_with_xlsxwriter)
+workbooks.needs_file(QUOTE, STUDY, TEXT_USERS, WRITTEN)
+
+
+@pytest.mark.libreoffice
+def test_libreoffices_values_of_every_kind_read_as_openpyxl_reads_its_saved_file(workbook_store):
+    """The store's recalculated values (LibreOffice's CSV) on a file with a value of every kind:
+    times, durations, percentages, text that looks like a number, a date or a boolean, quotes
+    and commas, line breaks, merged cells, a date of 0."""
+    path = workbook_store.recalculated(WRITTEN)
+    book = workbook_store.book(WRITTEN)
+    wrong, compared = _differences(path, book)
+    assert wrong == [], wrong[:5]
+    data = book["Data"]
+    assert (data["A8"].value, data["A9"].value) == (dt.time(7, 45), dt.timedelta(hours=30))
+    assert (data["H1"].value, data["H2"].value) == (0.125, 1) and type(data["H2"].value) is int
+    assert [data[f"H{r}"].value for r in range(3, 7)] == [
+        "TRUE",
+        "0042",
+        "2026-03-01",
+        'say "hi", twice',
+    ]
+    assert data["H7"].value == dt.time(0)
+    assert data["A6"].value is True  # recalculated: XlsxWriter stored False
+
+
+def test_the_csv_reader_refuses_a_field_it_does_not_know(tmp_path):
+    """A value LibreOffice writes in a form the reader does not know stops the test reading it,
+    naming the place, rather than passing as text."""
+    path = tmp_path / "Sheet.csv"
+    path.write_text('"a",1\n,3 apples\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 2, column 2: '3 apples'"):
+        read_sheet(path)
+    path.write_text('"a",1,TRUE,2.5E-3\n"x ""y""",,07:45:00 PM,25%\n', encoding="utf-8")
+    assert read_sheet(path) == {
+        (1, 1): "a",
+        (1, 2): 1,
+        (1, 3): True,
+        (1, 4): 0.0025,
+        (2, 1): 'x "y"',
+        (2, 3): dt.time(19, 45),
+        (2, 4): 0.25,
+    }
 
 
 def test_the_reader_reads_a_file_xlsxwriter_writes_as_openpyxl_does(tmp_path):

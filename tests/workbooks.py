@@ -2,9 +2,8 @@
 
 A test module declares, at import, the workbooks it needs (:func:`example`, :func:`scenario`,
 :func:`custom`, :func:`edited`); the session fixture ``workbook_store`` (``tests/conftest.py``)
-then gives each one's built file, its recalculated file and the recalculated values
-(:mod:`tests.xlsx_values`, the values ``openpyxl`` ``data_only`` reads; ``styles=True`` for
-openpyxl's own workbook). The same declaration in two modules is one workbook.
+then gives each one's built file and the recalculated values (:mod:`tests.xlsx_values`, the values
+``openpyxl`` ``data_only`` reads). The same declaration in two modules is one workbook.
 
 How the work is shared (``make test`` runs two pytest-xdist workers):
 
@@ -16,10 +15,16 @@ How the work is shared (``make test`` runs two pytest-xdist workers):
   (:meth:`Store.start`, from ``tests/conftest.py``); a test that needs a case waits for its
   batch, and a batch nobody started is run by the first test that needs it; a worker whose batch
   is being run by the other runs another batch meanwhile, so each worker starts LibreOffice once;
+- LibreOffice saves each recalculated workbook's values as CSV, one file per sheet
+  (:func:`billing_model.io.libreoffice.sheet_values`), not as xlsx: saving sales_quote as xlsx
+  costs LibreOffice as much as loading and recalculating it, and the 68 workbooks' xlsx saves
+  were about 120 s of CPU per run. The store reads those values into the built file's sheets,
+  names and tables, as openpyxl reads the xlsx LibreOffice would have saved
+  (:mod:`tests.csv_values`; ``tests/test_xlsx_values.py`` proves the two readings equal, cell
+  by cell). A test that needs the saved file itself (its charts, its styles) declares its cases
+  with :func:`needs_file`, and the batch saves those as xlsx too, in a second run;
 - the files live in the session's shared temporary folder; each worker reads a recalculated
-  workbook once and keeps it (with :mod:`tests.xlsx_values`, each sheet on first use: about 6x
-  faster than openpyxl, which a test asks for with ``styles=True`` when it needs more than
-  values).
+  workbook once and keeps it (each sheet on first use).
 
 An input edit changes the one cell in the saved file (:func:`set_cells`, the sheet's XML in the
 zip) instead of an openpyxl load and save: LibreOffice recalculates every formula on load with
@@ -66,6 +71,8 @@ class Case:
 
 
 _REGISTRY: dict[str, Case] = {}
+#: the cases a test needs LibreOffice's saved xlsx of (:func:`needs_file`), not only its values
+_FILES: set[str] = set()
 #: the batches, fixed when the first one runs (every worker must cut the same)
 _BATCHES: dict[str, int] = {}
 
@@ -120,6 +127,16 @@ def edited(name: str, base: Case, edits: dict) -> Case:
     return _register(
         Case(name, kind="edited", base=base.name, edits=items, key=f"{base.name} edited {items!r}")
     )
+
+
+def needs_file(*cases: Case) -> None:
+    """Declare that a test reads LibreOffice's saved xlsx of ``cases``
+    (:meth:`Store.recalculated`), e.g. its charts: the batch then saves those as xlsx too. The
+    other cases' values come from LibreOffice's CSV of each sheet, saved in a fraction of the
+    time (:mod:`tests.csv_values`)."""
+    if _BATCHES:
+        raise RuntimeError("needs_file() called while the tests run: call it at module level")
+    _FILES.update(case.name for case in cases)
 
 
 # --- editing a saved workbook ---------------------------------------------------------------------
@@ -262,7 +279,7 @@ class Store:
     def __init__(self, root: Path, batches: int) -> None:
         self.root = root
         self.batches = max(1, batches)
-        for sub in ("built", "recalculated", "locks"):
+        for sub in ("built", "recalculated", "values", "locks"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._books: dict[tuple[str, bool, bool], object] = {}
         self._layouts: dict[str, object] = {}
@@ -326,8 +343,14 @@ class Store:
         return path
 
     def recalculated(self, case: Case) -> Path:
-        """The file as LibreOffice recalculated it (its batch runs on first need)."""
+        """The file as LibreOffice recalculated and saved it (its batch runs on first need), for
+        a case declared with :func:`needs_file`."""
         case = _REGISTRY[case.name]
+        if case.name not in _FILES:
+            raise RuntimeError(
+                f"{case.name}: LibreOffice saves only the values of this case; declare "
+                "workbooks.needs_file(...) at module level for its saved xlsx"
+            )
         path = self.root / "recalculated" / f"{case.name}.xlsx"
         if not path.is_file():
             self._run_batches(self.batch_of(case))
@@ -335,15 +358,33 @@ class Store:
             raise RuntimeError(f"{case.name}: its batch ran without recalculating it")
         return path
 
+    def values(self, case: Case) -> Path:
+        """The folder of LibreOffice's recalculated values of each sheet, ``<sheet>.csv`` (its
+        batch runs on first need)."""
+        case = _REGISTRY[case.name]
+        folder = self.root / "values" / case.name
+        self._run_batches(self.batch_of(case))
+        if not folder.is_dir():
+            raise RuntimeError(f"{case.name}: its batch ran without recalculating it")
+        return folder
+
     def book(self, case: Case, *, recalculated: bool = True, styles: bool = False):
-        """The workbook's values, read once per worker: by default with the values reader
+        """The workbook's values, read once per worker with the values reader
         (:mod:`tests.xlsx_values`: openpyxl's ``data_only`` values, cells, defined names and
-        tables, about 6x faster); ``styles=True`` gives openpyxl's ``data_only`` workbook, for a
-        test that reads styles, number formats, charts, validations or comments."""
+        tables): recalculated, the values LibreOffice computed (its CSV of each sheet, read as
+        openpyxl reads the xlsx LibreOffice would save) in the built file's sheets, names and
+        tables; else the built file's stored values. ``styles=True`` gives openpyxl's
+        ``data_only`` workbook of LibreOffice's saved file (:func:`needs_file`), for a test that
+        reads styles, number formats, charts, validations or comments."""
         key = (case.name, recalculated, styles)
         if key not in self._books:
-            path = self.recalculated(case) if recalculated else self.built(case)
-            self._books[key] = _openpyxl_values(path) if styles else load_values(path)
+            if styles:
+                path = self.recalculated(case) if recalculated else self.built(case)
+                self._books[key] = _openpyxl_values(path)
+            elif recalculated:
+                self._books[key] = load_values(self.built(case), self.values(case))
+            else:
+                self._books[key] = load_values(self.built(case))
         return self._books[key]
 
     def scenario(self, case: Case):
@@ -434,12 +475,24 @@ class Store:
             raise
 
     def _recalculate_batch(self, index: int, cases: list[Case], paths: list[Path]) -> None:
-        from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many
+        """Every case's values as CSV in one LibreOffice run; then, in a second, the saved xlsx
+        of the few cases declared with :func:`needs_file`."""
+        from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many, sheet_values
 
-        outs = [self.root / "recalculated" / f"{case.name}.xlsx" for case in cases]
+        files = [(c, p) for c, p in zip(cases, paths, strict=True) if c.name in _FILES]
         try:
             # a batch is long: the default timeout is for one run of a few files
-            recalculate_many(paths, outs, timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)))
+            sheet_values(
+                paths,
+                [self.root / "values" / case.name for case in cases],
+                timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)),
+            )
+            if files:
+                recalculate_many(
+                    [p for _c, p in files],
+                    [self.root / "recalculated" / f"{c.name}.xlsx" for c, _p in files],
+                    timeout=max(DEFAULT_TIMEOUT, 30.0 * len(files)),
+                )
         except Exception as exc:
             self._failed(index, exc)
             raise

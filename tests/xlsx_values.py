@@ -35,6 +35,7 @@ import io
 import os
 import posixpath
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree
 
 from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
@@ -43,6 +44,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH
 from openpyxl.workbook.defined_name import DefinedNameDict, DefinedNameList
 from openpyxl.worksheet.table import Table, TableList
 
+from tests.csv_values import read_sheet
 from tests.xlsx_xml import bind_extras, comment_cells, read_cells, shared_strings, table_parts
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -109,7 +111,15 @@ class Worksheet:
             if kind == _COMMENTS and target in book._names:
                 for place in comment_cells(book._part_text(target)):
                     cells.setdefault(place, None)
-        return cells
+        if book.values is None:
+            return cells
+        csv = book.values / f"{self.title}.csv"  # LibreOffice's values (tests/csv_values.py)
+        if not csv.is_file():
+            raise FileNotFoundError(f"{csv}: LibreOffice wrote no values for sheet {self.title!r}")
+        recalculated = dict.fromkeys(cells)
+        recalculated.update(read_sheet(csv, cells, book.epoch))
+        bind_extras(tail, recalculated)  # a merged range's cells but its top left stay None
+        return recalculated
 
     @property
     def tables(self) -> TableList:
@@ -248,7 +258,9 @@ class Workbook:
     """A saved workbook's values (openpyxl's ``Workbook`` API for values: ``wb[sheet]``,
     ``wb.sheetnames``, ``wb.worksheets``, ``wb.defined_names``, ``for ws in wb``)."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, values: str | os.PathLike | None = None) -> None:
+        #: the folder of LibreOffice's CSV values of each sheet, or None (the file's own values)
+        self.values = None if values is None else Path(values)
         with open(path, "rb") as fh:  # the whole file: later changes to it do not matter
             self._zip = zipfile.ZipFile(io.BytesIO(fh.read()))
         self._names = set(self._zip.namelist())
@@ -394,7 +406,12 @@ class Workbook:
         """Nothing to close (the file was read whole); as openpyxl's, for the same code."""
 
 
-def load_values(path: str | os.PathLike) -> Workbook:
+def load_values(path: str | os.PathLike, values: str | os.PathLike | None = None) -> Workbook:
     """The values of the workbook at ``path``, as ``openpyxl.load_workbook(path,
-    data_only=True)`` reads them (each sheet read on first use)."""
-    return Workbook(path)
+    data_only=True)`` reads them (each sheet read on first use).
+
+    ``values``: a folder of LibreOffice's CSV values of each sheet of this file, recalculated
+    (:func:`billing_model.io.libreoffice.sheet_values`): the values are then those, as openpyxl
+    reads them from the workbook LibreOffice would have saved (:mod:`tests.csv_values`); the
+    sheets, names and tables are the file's (LibreOffice keeps them as they are)."""
+    return Workbook(path, values)

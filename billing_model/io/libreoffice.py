@@ -113,8 +113,29 @@ def convert(
         raise BillingInputError(f"{folder}: the output folder must differ from the input's")
     if not files:
         return []
-    soffice = find_soffice()
     target = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf"}.get(to, to)
+    proc = _soffice(files, folder, target, timeout)
+    suffix = "." + to.split(":")[0]
+    outputs = [folder / (p.stem + suffix) for p in files]
+    missing = [str(o) for o in outputs if not o.is_file()]
+    if proc.returncode != 0 or missing:
+        raise RecalcError(_failure(proc, to, ", ".join(missing) or "nothing"))
+    return outputs
+
+
+def _failure(proc: subprocess.CompletedProcess, to: str, missing: str) -> str:
+    detail = " ".join((proc.stderr or proc.stdout or "").split())[:300]
+    return (
+        f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
+        f"missing {missing}: {detail}"
+    )
+
+
+def _soffice(
+    files: Sequence[Path], folder: Path, target: str, timeout: float
+) -> subprocess.CompletedProcess:
+    """One LibreOffice run converting ``files`` into ``folder`` with the filter ``target``."""
+    soffice = find_soffice()
     cmd = [
         soffice,
         "--headless",
@@ -139,17 +160,7 @@ def convert(
         TMP=str(scratch),
         TEMP=str(scratch),
     )
-    proc = _run(cmd, env, timeout, len(files))
-    suffix = "." + to.split(":")[0]
-    outputs = [folder / (p.stem + suffix) for p in files]
-    missing = [str(o) for o in outputs if not o.is_file()]
-    if proc.returncode != 0 or missing:
-        detail = " ".join((proc.stderr or proc.stdout or "").split())[:300]
-        raise RecalcError(
-            f"LibreOffice failed (exit {proc.returncode}) converting to {to}; "
-            f"missing {', '.join(missing) or 'nothing'}: {detail}"
-        )
-    return outputs
+    return _run(cmd, env, timeout, len(files))
 
 
 def _run(
@@ -310,6 +321,53 @@ def recalculate_many(
         for result, out in zip(results, targets, strict=True):
             out.parent.mkdir(parents=True, exist_ok=True)
             _copy_replace(result, out)
+    return targets
+
+
+#: LibreOffice's CSV export of every sheet to a file of its own (``<stem>-<sheet>.csv``, LibreOffice
+#: 7.2+). The tokens: comma, double quote, UTF-8, (import only), (import only), system language,
+#: every text cell quoted (so text and numbers differ), (import only), values not as shown (raw
+#: numbers, full precision; dates stay ISO text, percentages keep their %), values not formulas,
+#: spaces kept, -1 = each sheet.
+CSV_EACH_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,-1"
+
+
+def sheet_values(
+    paths: Iterable[str | os.PathLike],
+    outdirs: Iterable[str | os.PathLike],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[Path]:
+    """Recalculate workbooks in one LibreOffice run and write each sheet's computed values as
+    CSV, ``<outdir>/<sheet name>.csv``, instead of saving the workbook: what a reader needs who
+    wants the figures, not the file (saving a large workbook as xlsx costs LibreOffice as much
+    as loading and recalculating it; the CSV costs a fraction). Returns the folders."""
+    inputs = [Path(p) for p in paths]
+    targets = [Path(o) for o in outdirs]
+    if len(targets) != len(inputs):
+        raise ValueError("sheet_values: one output folder per input")
+    with tempfile.TemporaryDirectory(prefix="billing-model-values-") as tmp:
+        staged = []
+        for i, path in enumerate(inputs):  # the stem is the index: the sheet follows its '-'
+            if not path.is_file():
+                raise BillingInputError(f"{path}: no such workbook to recalculate")
+            stage = Path(tmp) / "in" / f"{i:03d}.xlsx"
+            stage.parent.mkdir(exist_ok=True)
+            shutil.copyfile(path, stage)
+            staged.append(stage.resolve())
+        out = (Path(tmp) / "out").resolve()
+        out.mkdir()
+        proc = _soffice(staged, out, CSV_EACH_SHEET, timeout)
+        made: dict[int, list[Path]] = {}
+        for csv in out.glob("*.csv"):
+            made.setdefault(int(csv.name[:3]), []).append(csv)
+        missing = [str(p) for i, p in enumerate(inputs) if i not in made]
+        if proc.returncode != 0 or missing:
+            raise RecalcError(_failure(proc, "csv", ", ".join(missing) or "nothing"))
+        for i, target in enumerate(targets):
+            target.mkdir(parents=True, exist_ok=True)
+            for csv in made[i]:
+                shutil.move(csv, target / csv.name[4:])  # "007-Invoices.csv" -> "Invoices.csv"
     return targets
 
 
