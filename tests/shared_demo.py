@@ -1,0 +1,164 @@
+"""One ``billing-model demo`` run for the whole test session, shared by the modules that need it.
+
+The README's ``billing-model demo`` (``tests/test_doc_commands.py``, with ``--out-dir
+workbooks`` so that it writes into a temporary folder) and the committed-workbooks check
+(``tests/test_workbook_demo.py``) ran the same command each: four workbooks built twice, about
+8 s of CPU each time (issue #17). :func:`demo_run` runs a command once per session and per
+argument list, under a file lock in the session's shared temporary folder (the xdist workers run
+different modules), and gives every caller what it did: exit code, output, the rows
+:func:`~billing_model.commands.demo.build_demos` returned and the workbooks it wrote.
+
+The command runs as ``tests/test_doc_commands.py`` runs a plain command: ``billing_model.cli.main``
+on its words, in this process, from a folder that links the repository's ``scenarios/``, with
+``COLUMNS=120`` and stdout and stderr captured. Its ``--out-dir`` holds a previous set first (a
+placeholder file named like each workbook), as a checkout holds the committed ``workbooks/``: the
+run must replace the whole set (:data:`PREVIOUS`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from unittest import mock
+
+from billing_model.workbook import DEMO_SCENARIOS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: the README's ``billing-model demo`` as tests/test_doc_commands.py runs it
+README_DEMO = ("demo", "--out-dir", "workbooks")
+
+
+def previous(stem: str) -> bytes:
+    """What the out-dir holds as ``{stem}.xlsx`` before the run: not a workbook."""
+    return f"previous {stem}".encode()
+
+
+#: the previous set: file name -> bytes
+PREVIOUS = {f"{stem}.xlsx": previous(stem) for stem, _what in DEMO_SCENARIOS}
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """What one ``billing-model ARGV`` run did (see :func:`demo_run`)."""
+
+    argv: tuple[str, ...]
+    folder: Path  # the working folder it ran from
+    out_dir: Path  # its --out-dir, absolute
+    code: int
+    stdout: str
+    stderr: str
+    #: build_demos' rows: workbook (absolute path), what, currency, first_year, total, variants
+    rows: tuple[dict, ...]
+
+
+def session_folder(tmp_path_factory) -> Path:
+    """The session's temporary folder shared by the xdist workers (each has its own below)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def demo_run(tmp_path_factory, argv=README_DEMO) -> DemoRun:
+    """``billing-model ARGV`` (a ``demo`` command with ``--out-dir``), run once per session."""
+    argv = tuple(argv)
+    if argv[0] != "demo" or "--out-dir" not in argv:
+        raise ValueError(f"a demo command with --out-dir, not {argv!r}")
+    key = hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:12]
+    base = session_folder(tmp_path_factory)
+    folder = base / f"demo-{key}"
+    result = base / f"demo-{key}.json"
+    with open(base / f"demo-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits for the run, then reads it
+        if not result.exists():
+            run = _run(folder, argv)
+            staged = result.with_suffix(".tmp")
+            staged.write_text(json.dumps(_to_json(run)), encoding="utf-8")
+            staged.replace(result)  # whole or absent: a run that raised is run again
+    return _from_json(json.loads(result.read_text(encoding="utf-8")))
+
+
+def _run(folder: Path, argv: tuple[str, ...]) -> DemoRun:
+    from billing_model.cli import main
+    from billing_model.commands import demo
+    from billing_model.commands.demo import build_demos
+
+    folder.mkdir()
+    (folder / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
+    out_dir = folder / argv[len(argv) - 1 - argv[::-1].index("--out-dir") + 1]
+    out_dir.mkdir(parents=True)
+    for name, data in PREVIOUS.items():
+        (out_dir / name).write_bytes(data)
+    rows: list[dict] = []
+
+    def recording(*args, **kwargs):
+        rows.extend(build_demos(*args, **kwargs))
+        return rows
+
+    cwd, columns = Path.cwd(), os.environ.get("COLUMNS")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.chdir(folder)
+        os.environ["COLUMNS"] = "120"
+        with (
+            mock.patch.object(demo, "build_demos", recording),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        os.chdir(cwd)
+        if columns is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = columns
+    for row in rows:  # build_demos names them as given: relative to the folder it ran from
+        row["workbook"] = folder / row["workbook"]
+    return DemoRun(argv, folder, out_dir, code, out.getvalue(), err.getvalue(), tuple(rows))
+
+
+def _to_json(run: DemoRun) -> dict:
+    def value(v):
+        if isinstance(v, Decimal):
+            return {"decimal": str(v)}
+        if isinstance(v, Path):
+            return {"path": str(v)}
+        return v
+
+    return {
+        "argv": list(run.argv),
+        "folder": str(run.folder),
+        "out_dir": str(run.out_dir),
+        "code": run.code,
+        "stdout": run.stdout,
+        "stderr": run.stderr,
+        "rows": [{k: value(v) for k, v in row.items()} for row in run.rows],
+    }
+
+
+def _from_json(data: dict) -> DemoRun:
+    def value(v):
+        if isinstance(v, dict) and "decimal" in v:
+            return Decimal(v["decimal"])
+        if isinstance(v, dict) and "path" in v:
+            return Path(v["path"])
+        return v
+
+    return DemoRun(
+        tuple(data["argv"]),
+        Path(data["folder"]),
+        Path(data["out_dir"]),
+        data["code"],
+        data["stdout"],
+        data["stderr"],
+        tuple({k: value(v) for k, v in row.items()} for row in data["rows"]),
+    )
