@@ -111,13 +111,20 @@ def test_a_command_loads_only_its_own_module():
     import sys
 
     code = (
-        "import sys; from billing_model.cli import main; "
+        "import sys; from billing_model.cli import build_parser, main; "
         "main(['usage', 'scenarios/sample_sessions.csv', '--format', 'csv']); "
         "print('LOADED', 'billing_model.workbook' in sys.modules, "
-        "'billing_model.commands.build' in sys.modules, file=sys.stderr)"
+        "'billing_model.commands.build' in sys.modules, file=sys.stderr); "
+        # then every command's parser, as --help and --version build them (the same process)
+        "build_parser(); "
+        "print('PARSERS', 'pandas' in sys.modules, 'billing_model.workbook' in sys.modules, "
+        "'billing_model.service' in sys.modules, file=sys.stderr)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "LOADED False False" in done.stderr
+    # `billing-model --help` imported pandas and the workbook builder for the commands' parsers:
+    # a second of CPU before the help was printed (issue #17)
+    assert "PARSERS False False False" in done.stderr
 
 
 @pytest.mark.parametrize("suffix", ["csv", "parquet"])
