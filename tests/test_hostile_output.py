@@ -342,13 +342,26 @@ def test_demo_on_a_full_disk_names_the_out_dir_and_keeps_the_old_set(tmp_path):
             "--allowance-gb",
             "5",
         ],
-        ["build", "SCEN", "-o", "OUT"],
+        ["build", "SMALL", "-o", "OUT"],
     ],
     ids=["invoices", "invoices-csv", "usage-csv", "compare", "storage-print", "build-print"],
 )
 def test_a_full_stdout_is_one_line_on_stderr(scenario, tmp_path, argv):
     # `... > /dev/full` was an OSError traceback (Errno 28)
-    argv = [scenario if a == "SCEN" else tmp_path / "o.xlsx" if a == "OUT" else a for a in argv]
+    if "SMALL" in argv:  # the build prints after the workbook: the contract without its five
+        # variants builds it in half the CPU (the Variants sheet is the larger part)
+        small = tmp_path / "small.toml"
+        small.write_text(SCENARIO.split("[[variant]]")[0], encoding="utf-8")
+    argv = [
+        scenario
+        if a == "SCEN"
+        else small
+        if a == "SMALL"
+        else tmp_path / "o.xlsx"
+        if a == "OUT"
+        else a
+        for a in argv
+    ]
     with open("/dev/full", "w") as full:
         done = subprocess.run(
             [sys.executable, "-m", "billing_model", *map(str, argv)],
