@@ -296,10 +296,22 @@ def test_build_on_a_full_disk_is_one_line_and_keeps_the_old_workbook(tmp_path):
     reason="RLIMIT_FSIZE and SIGXFSZ as on Linux",
 )
 def test_demo_on_a_full_disk_names_the_out_dir_and_keeps_the_old_set(tmp_path):
+    from billing_model.workbook import DEMO_SCENARIOS
+
     out = tmp_path / "workbooks"
     out.mkdir()
     (out / "sales_quote.xlsx").write_bytes(b"previous")
-    done = _limited("demo", "--out-dir", out)
+    # the demo's four names, each the small hostile contract (its usage cut to the 4 billed
+    # periods: no warning): the first workbook's write fails all the same, after a fraction of
+    # the CPU of building sales_quote (3.3 s)
+    small = SCENARIO.split("[[variant]]")[0].replace(
+        "users = [10, 20, 22, 25, 26]", "users = [10, 20, 22, 25]"
+    )
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    for stem, _what in DEMO_SCENARIOS:
+        (scenarios / f"{stem}.toml").write_text(small, encoding="utf-8")
+    done = _limited("demo", "--scenarios", scenarios, "--out-dir", out)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith(f"billing-model: error: --out-dir {out}: ")
