@@ -12,7 +12,7 @@ import pytest
 
 from billing_model.cli import main
 from billing_model.workbook import DEMO_SCENARIOS, SCENARIOS_DIR, WORKBOOKS_DIR
-from tests import shared_demo
+from tests import shared_runs
 from tests.xlsx_values import load_values
 
 
@@ -37,11 +37,11 @@ def _content(path) -> dict:
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """The session's ``billing-model demo --out-dir workbooks`` run (:mod:`tests.shared_demo`:
+    """The session's ``billing-model demo --out-dir workbooks`` run (:mod:`tests.shared_runs`:
     the README's command, run once for this module and tests/test_doc_commands.py): its
     out-dir, what it printed and the rows
     :func:`~billing_model.commands.demo.build_demos` returned to it."""
-    run = shared_demo.demo_run(tmp_path_factory)
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.README_DEMO)
     assert run.code == 0, run.stderr
     return run.out_dir, run.stdout, list(run.rows)
 
@@ -177,12 +177,12 @@ def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.libreoffice
-def test_build_recalc_stores_values(tmp_path, soffice):
-    out = tmp_path / "r.xlsx"
-    assert (
-        main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(out), "--recalc"])
-        == 0
-    )
+def test_build_recalc_stores_values(tmp_path_factory, soffice):
+    # docs/workbooks.md's command, run once for the session (tests/shared_runs.py): the same
+    # `build --recalc` tests/test_doc_commands.py runs, one LibreOffice run for both
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RECALC)
+    assert run.code == 0, run.stderr
+    out = run.folder / "storage.xlsx"
     wb = load_values(out)
     sheet, cell = next(iter(wb.defined_names["InvoiceTotal"].destinations))
     assert isinstance(wb[sheet][cell.replace("$", "")].value, float)
@@ -197,8 +197,8 @@ def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, caps
     out.mkdir()
     before = {}
     for stem, _what in DEMO_SCENARIOS:
-        (out / f"{stem}.xlsx").write_bytes(shared_demo.previous(stem))
-        before[stem] = shared_demo.previous(stem)
+        (out / f"{stem}.xlsx").write_bytes(shared_runs.previous(stem))
+        before[stem] = shared_runs.previous(stem)
     broken = DEMO_SCENARIOS[2][0]
     text = (scenarios / f"{broken}.toml").read_text(encoding="utf-8")
     (scenarios / f"{broken}.toml").write_text(
@@ -214,7 +214,7 @@ def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, caps
     # (asserted above), the same previous set the session's demo run starts from; that run
     # (four workbooks, shared with the committed-workbooks check) is the good run
     folder, _out, _rows = demo_run
-    assert shared_demo.PREVIOUS == {f"{stem}.xlsx": before[stem] for stem, _ in DEMO_SCENARIOS}
+    assert shared_runs.PREVIOUS == {f"{stem}.xlsx": before[stem] for stem, _ in DEMO_SCENARIOS}
     for stem, _what in DEMO_SCENARIOS:
         assert (folder / f"{stem}.xlsx").read_bytes()[:2] == b"PK"
     assert {p.name for p in folder.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}

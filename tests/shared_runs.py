@@ -1,18 +1,20 @@
-"""One ``billing-model demo`` run for the whole test session, shared by the modules that need it.
+"""``billing-model`` commands that two test modules run alike, run once for the whole session.
 
 The README's ``billing-model demo`` (``tests/test_doc_commands.py``, with ``--out-dir
 workbooks`` so that it writes into a temporary folder) and the committed-workbooks check
 (``tests/test_workbook_demo.py``) ran the same command each: four workbooks built twice, about
-8 s of CPU each time (issue #17). :func:`demo_run` runs a command once per session and per
-argument list, under a file lock in the session's shared temporary folder (the xdist workers run
-different modules), and gives every caller what it did: exit code, output, the rows
-:func:`~billing_model.commands.demo.build_demos` returned and the workbooks it wrote.
+8 s of CPU each time; docs/workbooks.md's ``build ... --recalc`` and ``test_workbook_demo``'s
+``--recalc`` test each started LibreOffice on the same workbook (issue #17). :func:`command_run`
+runs a command once per session and per argument list, under a file lock in the session's
+shared temporary folder (the xdist workers run different modules), and gives every caller what
+it did: exit code, output, the folder it wrote in and, for ``demo``, the rows
+:func:`~billing_model.commands.demo.build_demos` returned.
 
 The command runs as ``tests/test_doc_commands.py`` runs a plain command: ``billing_model.cli.main``
 on its words, in this process, from a folder that links the repository's ``scenarios/``, with
-``COLUMNS=120`` and stdout and stderr captured. Its ``--out-dir`` holds a previous set first (a
-placeholder file named like each workbook), as a checkout holds the committed ``workbooks/``: the
-run must replace the whole set (:data:`PREVIOUS`).
+``COLUMNS=120`` and stdout and stderr captured. A ``demo``'s ``--out-dir`` holds a previous set
+first (a placeholder file named like each workbook), as a checkout holds the committed
+``workbooks/``: the run must replace the whole set (:data:`PREVIOUS`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: the README's ``billing-model demo`` as tests/test_doc_commands.py runs it
 README_DEMO = ("demo", "--out-dir", "workbooks")
+#: docs/workbooks.md's ``build --recalc`` (tests/test_doc_commands.py)
+DOCS_RECALC = ("build", "scenarios/storage_estimate.toml", "-o", "storage.xlsx", "--recalc")
 
 
 def previous(stem: str) -> bytes:
@@ -46,17 +50,23 @@ PREVIOUS = {f"{stem}.xlsx": previous(stem) for stem, _what in DEMO_SCENARIOS}
 
 
 @dataclass(frozen=True)
-class DemoRun:
-    """What one ``billing-model ARGV`` run did (see :func:`demo_run`)."""
+class CommandRun:
+    """What one ``billing-model ARGV`` run did (see :func:`command_run`)."""
 
     argv: tuple[str, ...]
-    folder: Path  # the working folder it ran from
-    out_dir: Path  # its --out-dir, absolute
+    folder: Path  # the working folder it ran from (its relative paths are below it)
     code: int
     stdout: str
     stderr: str
-    #: build_demos' rows: workbook (absolute path), what, currency, first_year, total, variants
-    rows: tuple[dict, ...]
+    #: a demo's: build_demos' rows: workbook (absolute path), what, currency, first_year,
+    #: total, variants
+    rows: tuple[dict, ...] = ()
+
+    @property
+    def out_dir(self) -> Path:
+        """A demo's ``--out-dir``, absolute (the last one given, as argparse reads them)."""
+        argv = list(self.argv)
+        return self.folder / argv[len(argv) - argv[::-1].index("--out-dir")]
 
 
 def session_folder(tmp_path_factory) -> Path:
@@ -65,10 +75,10 @@ def session_folder(tmp_path_factory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-def demo_run(tmp_path_factory, argv=README_DEMO) -> DemoRun:
-    """``billing-model ARGV`` (a ``demo`` command with ``--out-dir``), run once per session."""
+def command_run(tmp_path_factory, argv) -> CommandRun:
+    """``billing-model ARGV``, run once per session (a ``demo`` needs ``--out-dir``)."""
     argv = tuple(argv)
-    if argv[0] != "demo" or "--out-dir" not in argv:
+    if argv[0] == "demo" and "--out-dir" not in argv:
         raise ValueError(f"a demo command with --out-dir, not {argv!r}")
     key = hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:12]
     base = session_folder(tmp_path_factory)
@@ -84,17 +94,18 @@ def demo_run(tmp_path_factory, argv=README_DEMO) -> DemoRun:
     return _from_json(json.loads(result.read_text(encoding="utf-8")))
 
 
-def _run(folder: Path, argv: tuple[str, ...]) -> DemoRun:
+def _run(folder: Path, argv: tuple[str, ...]) -> CommandRun:
     from billing_model.cli import main
     from billing_model.commands import demo
     from billing_model.commands.demo import build_demos
 
     folder.mkdir()
     (folder / "scenarios").symlink_to(ROOT / "scenarios", target_is_directory=True)
-    out_dir = folder / argv[len(argv) - 1 - argv[::-1].index("--out-dir") + 1]
-    out_dir.mkdir(parents=True)
-    for name, data in PREVIOUS.items():
-        (out_dir / name).write_bytes(data)
+    if argv[0] == "demo":
+        out_dir = CommandRun(argv, folder, 0, "", "").out_dir
+        out_dir.mkdir(parents=True)
+        for name, data in PREVIOUS.items():
+            (out_dir / name).write_bytes(data)
     rows: list[dict] = []
 
     def recording(*args, **kwargs):
@@ -123,10 +134,10 @@ def _run(folder: Path, argv: tuple[str, ...]) -> DemoRun:
             os.environ["COLUMNS"] = columns
     for row in rows:  # build_demos names them as given: relative to the folder it ran from
         row["workbook"] = folder / row["workbook"]
-    return DemoRun(argv, folder, out_dir, code, out.getvalue(), err.getvalue(), tuple(rows))
+    return CommandRun(argv, folder, code, out.getvalue(), err.getvalue(), tuple(rows))
 
 
-def _to_json(run: DemoRun) -> dict:
+def _to_json(run: CommandRun) -> dict:
     def value(v):
         if isinstance(v, Decimal):
             return {"decimal": str(v)}
@@ -137,7 +148,6 @@ def _to_json(run: DemoRun) -> dict:
     return {
         "argv": list(run.argv),
         "folder": str(run.folder),
-        "out_dir": str(run.out_dir),
         "code": run.code,
         "stdout": run.stdout,
         "stderr": run.stderr,
@@ -145,7 +155,7 @@ def _to_json(run: DemoRun) -> dict:
     }
 
 
-def _from_json(data: dict) -> DemoRun:
+def _from_json(data: dict) -> CommandRun:
     def value(v):
         if isinstance(v, dict) and "decimal" in v:
             return Decimal(v["decimal"])
@@ -153,10 +163,9 @@ def _from_json(data: dict) -> DemoRun:
             return Path(v["path"])
         return v
 
-    return DemoRun(
+    return CommandRun(
         tuple(data["argv"]),
         Path(data["folder"]),
-        Path(data["out_dir"]),
         data["code"],
         data["stdout"],
         data["stderr"],
