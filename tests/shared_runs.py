@@ -3,8 +3,8 @@
 The README's ``billing-model demo`` (``tests/test_doc_commands.py``, with ``--out-dir
 workbooks`` so that it writes into a temporary folder) and the committed-workbooks check
 (``tests/test_workbook_demo.py``) ran the same command each: four workbooks built twice, about
-8 s of CPU each time; docs/workbooks.md's ``build ... --recalc`` and ``test_workbook_demo``'s
-``--recalc`` test each started LibreOffice on the same workbook (issue #17). :func:`command_run`
+8 s of CPU each time; docs/workbooks.md's three ``build`` commands are ``test_workbook_demo``'s
+build tests' (one of them starting LibreOffice) (issue #17). :func:`command_run`
 runs a command once per session and per argument list, under a file lock in the session's
 shared temporary folder (the xdist workers run different modules), and gives every caller what
 it did: exit code, output, the folder it wrote in and, for ``demo``, the rows
@@ -36,8 +36,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: the README's ``billing-model demo`` as tests/test_doc_commands.py runs it
 README_DEMO = ("demo", "--out-dir", "workbooks")
-#: docs/workbooks.md's ``build --recalc`` (tests/test_doc_commands.py)
+#: docs/workbooks.md's ``build`` commands (tests/test_doc_commands.py)
+DOCS_EUR = ("build", "scenarios/eur_contract.toml", "-o", "eur.xlsx")
+DOCS_RAMP6 = (
+    "build",
+    "scenarios/finance_ramp_study.toml",
+    "--variant",
+    "6-month ramp",
+    "-o",
+    "ramp6.xlsx",
+)
 DOCS_RECALC = ("build", "scenarios/storage_estimate.toml", "-o", "storage.xlsx", "--recalc")
+#: the commands test_workbook_demo runs too: the doc test takes these from :func:`command_run`
+SHARED = (README_DEMO, DOCS_EUR, DOCS_RAMP6, DOCS_RECALC)
 
 
 def previous(stem: str) -> bytes:

@@ -8,11 +8,11 @@ lands in the temporary folder. A plain command (no redirection, pipe, variable o
 shell to expand) runs in the test's own process: ``billing_model.cli.main`` on the command's
 words (``shlex``), from that folder, with its output captured, as ``python -m billing_model``
 runs it, without a fresh interpreter and imports for each of the commands; a command that needs
-the shell runs through bash and the ``billing-model`` launcher. ``billing-model demo`` and ``build
-... --recalc`` run once for the session, shared with ``tests/test_workbook_demo.py``
-(:mod:`tests.shared_runs`). The few commands that cannot run here are listed in
-:data:`NOT_RUN`, each with its reason; a command that is neither run nor listed fails the test.
-Each ```python block runs too (from the same kind of folder).
+the shell runs through bash and the ``billing-model`` launcher. ``billing-model demo`` and
+docs/workbooks.md's ``build`` commands run once for the session, shared with
+``tests/test_workbook_demo.py`` (:mod:`tests.shared_runs`). The few commands that cannot run
+here are listed in :data:`NOT_RUN`, each with its reason; a command that is neither run nor
+listed fails the test. Each ```python block runs too (from the same kind of folder).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch)
     if command.startswith("billing-model demo"):
         command += " --out-dir workbooks"  # into the temporary folder, not the repository's
     argv = _in_process(command)
-    if argv is not None and tuple(argv) in (shared_runs.README_DEMO, shared_runs.DOCS_RECALC):
+    if argv is not None and tuple(argv) in shared_runs.SHARED:
         # the session's one run of it, shared with tests/test_workbook_demo.py: the same words,
         # in-process as below, from a folder like this one (tests/shared_runs.py)
         run = shared_runs.command_run(request.getfixturevalue("tmp_path_factory"), argv)
@@ -202,7 +202,7 @@ def test_plain_commands_run_in_process_and_shell_syntax_through_bash():
     assert sum(_in_process(c) is not None for _d, c in RUN) >= len(RUN) - 2
     # the commands run once for the session (tests/shared_runs.py) are the docs' own words
     shown = {tuple(_in_process(c) or ()) for c in UNIQUE}
-    assert shared_runs.DOCS_RECALC in shown
+    assert set(shared_runs.SHARED) - {shared_runs.README_DEMO} <= shown
     assert shared_runs.README_DEMO[:1] in shown  # `billing-model demo`, given --out-dir here
 
 

@@ -92,30 +92,21 @@ def test_demo_command_says_where_the_workbooks_are(demo_run):
     assert "first-year cost" in out and "exclude taxes" in out
 
 
-def test_build_command(tmp_path, capsys):
-    out = tmp_path / "quote.xlsx"
-    assert main(["build", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)]) == 0
-    assert load_values(out).sheetnames[:3] == ["Summary", "Inputs", "Invoices"]
-    printed = capsys.readouterr().out
-    assert str(out) in printed and "EUR" in printed
+# the build commands below are docs/workbooks.md's, run once for the session (tests/shared_runs.py,
+# shared with tests/test_doc_commands.py)
 
 
-def test_build_command_variant(tmp_path):
-    out = tmp_path / "v.xlsx"
-    assert (
-        main(
-            [
-                "build",
-                str(SCENARIOS_DIR / "finance_ramp_study.toml"),
-                "--variant",
-                "6-month ramp",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    wb = load_values(out)  # RampMonths is an input: a value, no formula
+def test_build_command(tmp_path_factory):
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_EUR)
+    assert run.code == 0, run.stderr
+    assert load_values(run.folder / "eur.xlsx").sheetnames[:3] == ["Summary", "Inputs", "Invoices"]
+    assert "eur.xlsx" in run.stdout and "EUR" in run.stdout  # the -o path as given
+
+
+def test_build_command_variant(tmp_path_factory):
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RAMP6)
+    assert run.code == 0, run.stderr
+    wb = load_values(run.folder / "ramp6.xlsx")  # RampMonths is an input: a value, no formula
     sheet, cell = next(iter(wb.defined_names["RampMonths"].destinations))
     assert wb[sheet][cell.replace("$", "")].value == 6
 
@@ -178,8 +169,7 @@ def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.libreoffice
 def test_build_recalc_stores_values(tmp_path_factory, soffice):
-    # docs/workbooks.md's command, run once for the session (tests/shared_runs.py): the same
-    # `build --recalc` tests/test_doc_commands.py runs, one LibreOffice run for both
+    # one LibreOffice run for this test and the docs' command
     run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RECALC)
     assert run.code == 0, run.stderr
     out = run.folder / "storage.xlsx"
