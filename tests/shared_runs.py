@@ -93,9 +93,9 @@ def command_run(tmp_path_factory, argv) -> CommandRun:
         raise ValueError(f"a demo command with --out-dir, not {argv!r}")
     key = hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:12]
     base = session_folder(tmp_path_factory)
-    folder = base / f"demo-{key}"
-    result = base / f"demo-{key}.json"
-    with open(base / f"demo-{key}.lock", "w") as lock:
+    folder = base / f"run-{key}"
+    result = base / f"run-{key}.json"
+    with open(base / f"run-{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the other worker waits for the run, then reads it
         if not result.exists():
             run = _run(folder, argv)
