@@ -8,10 +8,11 @@ lands in the temporary folder. A plain command (no redirection, pipe, variable o
 shell to expand) runs in the test's own process: ``billing_model.cli.main`` on the command's
 words (``shlex``), from that folder, with its output captured, as ``python -m billing_model``
 runs it, without a fresh interpreter and imports for each of the commands; a command that needs
-the shell runs through bash and the ``billing-model`` launcher. The few commands that cannot run
-here are listed in
-:data:`NOT_RUN`, each with its reason; a command that is neither run nor listed fails the test.
-Each ```python block runs too (from the same kind of folder).
+the shell runs through bash and the ``billing-model`` launcher. ``billing-model demo`` and
+docs/workbooks.md's ``build`` commands run once for the session, shared with
+``tests/test_workbook_demo.py`` (:mod:`tests.shared_runs`). The few commands that cannot run
+here are listed in :data:`NOT_RUN`, each with its reason; a command that is neither run nor
+listed fails the test. Each ```python block runs too (from the same kind of folder).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests import shared_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -152,7 +155,12 @@ def test_the_command_runs_as_written(folder, doc, command, request, monkeypatch)
     if command.startswith("billing-model demo"):
         command += " --out-dir workbooks"  # into the temporary folder, not the repository's
     argv = _in_process(command)
-    if argv is not None:
+    if argv is not None and tuple(argv) in shared_runs.SHARED:
+        # the session's one run of it, shared with tests/test_workbook_demo.py: the same words,
+        # in-process as below, from a folder like this one (tests/shared_runs.py)
+        run = shared_runs.command_run(request.getfixturevalue("tmp_path_factory"), argv)
+        cwd, returncode, stderr = run.folder, run.code, run.stderr
+    elif argv is not None:
         returncode, stderr = _run_in_process(argv, cwd, monkeypatch)
     else:
         done = subprocess.run(
@@ -192,6 +200,10 @@ def test_plain_commands_run_in_process_and_shell_syntax_through_bash():
     ):
         assert _in_process(shell) is None, shell
     assert sum(_in_process(c) is not None for _d, c in RUN) >= len(RUN) - 2
+    # the commands run once for the session (tests/shared_runs.py) are the docs' own words
+    shown = {tuple(_in_process(c) or ()) for c in UNIQUE}
+    assert set(shared_runs.SHARED) - {shared_runs.README_DEMO} <= shown
+    assert shared_runs.README_DEMO[:1] in shown  # `billing-model demo`, given --out-dir here
 
 
 @pytest.mark.parametrize(

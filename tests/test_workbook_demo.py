@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 
 from billing_model.cli import main
-from billing_model.commands.demo import build_demos
 from billing_model.workbook import DEMO_SCENARIOS, SCENARIOS_DIR, WORKBOOKS_DIR
+from tests import shared_runs
 from tests.xlsx_values import load_values
 
 
@@ -37,27 +37,13 @@ def _content(path) -> dict:
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """One ``billing-model demo --out-dir`` run for the module: its folder, what it printed and
-    the rows :func:`build_demos` returned to it (the demo builds five workbooks: once is enough)."""
-    import contextlib
-    import io
-    from unittest import mock
-
-    from billing_model.commands import demo
-
-    folder = tmp_path_factory.mktemp("demo")
-    rows: list[dict] = []
-
-    def recording(*args, **kwargs):
-        rows.extend(build_demos(*args, **kwargs))
-        return rows
-
-    with (
-        mock.patch.object(demo, "build_demos", recording),
-        contextlib.redirect_stdout(io.StringIO()) as out,
-    ):
-        assert main(["demo", "--out-dir", str(folder)]) == 0
-    return folder, out.getvalue(), rows
+    """The session's ``billing-model demo --out-dir workbooks`` run (:mod:`tests.shared_runs`:
+    the README's command, run once for this module and tests/test_doc_commands.py): its
+    out-dir, what it printed and the rows
+    :func:`~billing_model.commands.demo.build_demos` returned to it."""
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.README_DEMO)
+    assert run.code == 0, run.stderr
+    return run.out_dir, run.stdout, list(run.rows)
 
 
 @pytest.fixture(scope="module")
@@ -106,30 +92,21 @@ def test_demo_command_says_where_the_workbooks_are(demo_run):
     assert "first-year cost" in out and "exclude taxes" in out
 
 
-def test_build_command(tmp_path, capsys):
-    out = tmp_path / "quote.xlsx"
-    assert main(["build", str(SCENARIOS_DIR / "eur_contract.toml"), "-o", str(out)]) == 0
-    assert load_values(out).sheetnames[:3] == ["Summary", "Inputs", "Invoices"]
-    printed = capsys.readouterr().out
-    assert str(out) in printed and "EUR" in printed
+# the build commands below are docs/workbooks.md's, run once for the session (tests/shared_runs.py,
+# shared with tests/test_doc_commands.py)
 
 
-def test_build_command_variant(tmp_path):
-    out = tmp_path / "v.xlsx"
-    assert (
-        main(
-            [
-                "build",
-                str(SCENARIOS_DIR / "finance_ramp_study.toml"),
-                "--variant",
-                "6-month ramp",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    wb = load_values(out)  # RampMonths is an input: a value, no formula
+def test_build_command(tmp_path_factory):
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_EUR)
+    assert run.code == 0, run.stderr
+    assert load_values(run.folder / "eur.xlsx").sheetnames[:3] == ["Summary", "Inputs", "Invoices"]
+    assert "eur.xlsx" in run.stdout and "EUR" in run.stdout  # the -o path as given
+
+
+def test_build_command_variant(tmp_path_factory):
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RAMP6)
+    assert run.code == 0, run.stderr
+    wb = load_values(run.folder / "ramp6.xlsx")  # RampMonths is an input: a value, no formula
     sheet, cell = next(iter(wb.defined_names["RampMonths"].destinations))
     assert wb[sheet][cell.replace("$", "")].value == 6
 
@@ -191,18 +168,17 @@ def test_a_failed_recalc_keeps_the_old_workbook(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.libreoffice
-def test_build_recalc_stores_values(tmp_path, soffice):
-    out = tmp_path / "r.xlsx"
-    assert (
-        main(["build", str(SCENARIOS_DIR / "storage_estimate.toml"), "-o", str(out), "--recalc"])
-        == 0
-    )
+def test_build_recalc_stores_values(tmp_path_factory, soffice):
+    # one LibreOffice run for this test and the docs' command
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RECALC)
+    assert run.code == 0, run.stderr
+    out = run.folder / "storage.xlsx"
     wb = load_values(out)
     sheet, cell = next(iter(wb.defined_names["InvoiceTotal"].destinations))
     assert isinstance(wb[sheet][cell.replace("$", "")].value, float)
 
 
-def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, capsys):
+def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, capsys, demo_run):
     """All or none: the third scenario is broken, so no workbook of the set is replaced."""
     import shutil
 
@@ -211,8 +187,8 @@ def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, caps
     out.mkdir()
     before = {}
     for stem, _what in DEMO_SCENARIOS:
-        (out / f"{stem}.xlsx").write_bytes(f"previous {stem}".encode())
-        before[stem] = f"previous {stem}".encode()
+        (out / f"{stem}.xlsx").write_bytes(shared_runs.previous(stem))
+        before[stem] = shared_runs.previous(stem)
     broken = DEMO_SCENARIOS[2][0]
     text = (scenarios / f"{broken}.toml").read_text(encoding="utf-8")
     (scenarios / f"{broken}.toml").write_text(
@@ -224,9 +200,11 @@ def test_a_demo_failing_mid_set_leaves_the_previous_set_untouched(tmp_path, caps
     assert {p.name for p in out.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}
     for stem, _what in DEMO_SCENARIOS:
         assert (out / f"{stem}.xlsx").read_bytes() == before[stem]
-    # and a good run replaces the whole set
-    shutil.copyfile(SCENARIOS_DIR / f"{broken}.toml", scenarios / f"{broken}.toml")
-    assert main(["demo", "--scenarios", str(scenarios), "--out-dir", str(out)]) == 0
+    # and a good run replaces the whole set: the failed run left the folder as it found it
+    # (asserted above), the same previous set the session's demo run starts from; that run
+    # (four workbooks, shared with the committed-workbooks check) is the good run
+    folder, _out, _rows = demo_run
+    assert shared_runs.PREVIOUS == {f"{stem}.xlsx": before[stem] for stem, _ in DEMO_SCENARIOS}
     for stem, _what in DEMO_SCENARIOS:
-        assert (out / f"{stem}.xlsx").read_bytes()[:2] == b"PK"
-    assert {p.name for p in out.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}
+        assert (folder / f"{stem}.xlsx").read_bytes()[:2] == b"PK"
+    assert {p.name for p in folder.iterdir()} == {f"{stem}.xlsx" for stem, _ in DEMO_SCENARIOS}

@@ -424,7 +424,8 @@ def test_control_characters_in_a_description_are_cleaned(tmp_path):
     data = quote_mapping()
     data["one_time"][0]["description"] = "Enablement\x0b package"
     out = write_book(build_layout(scenario_from_mapping(data, name="c")), tmp_path / "c.xlsx")
-    wb = openpyxl.load_workbook(out)
+    # read-only: the same cell values (formulas as text), streamed: half the CPU of a full load
+    wb = openpyxl.load_workbook(out, read_only=True)
     texts = [
         c.value
         for ws in wb
@@ -432,7 +433,8 @@ def test_control_characters_in_a_description_are_cleaned(tmp_path):
         for c in row
         if isinstance(c.value, str) and "Enablement" in c.value
     ]
-    assert texts and all("\x0b" not in t for t in texts)
+    # openpyxl (either reader) leaves XlsxWriter's escape of the character as the text _x000B_
+    assert texts and all("\x0b" not in t and "_x000B_" not in t for t in texts)
 
 
 def test_invoices_keeps_partner_quantity_only_lines(tmp_path, capsys):

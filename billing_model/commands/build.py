@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..service import load_scenario
-
 
 def add_parser(sub) -> argparse.ArgumentParser:
     parser = sub.add_parser(
@@ -39,6 +37,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..core.invoices import contract_figures
     from ..core.money import TAX_NOTE
+    from ..service import load_scenario  # pandas: not for --help (issue #17)
     from ..workbook import build_workbook
 
     if args.output is not None and not args.output.strip():  # not the default in silence

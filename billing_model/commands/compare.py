@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..core.compare import (
-    HOURLY_COLUMNS,
-    PERIOD_COLUMNS,
-    Comparison,
-    check_rate,
-    compare_models,
-)
 from ..core.money import TAX_NOTE, check_currency
 from ..output import add_csv_raw_option, print_table, write_csv
 from .usage import add_session_options, usage_from_args
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..core.compare import Comparison
+
+# pandas and the comparison engine are imported by the functions that run the command:
+# `billing-model --help` and `--version` build this parser without them (issue #17)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -63,6 +63,10 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 def comparison_csv(result: Comparison) -> pd.DataFrame:
     """Per-period rows and a ``total`` row, all as text (exact decimals, ISO dates)."""
+    import pandas as pd
+
+    from ..core.compare import HOURLY_COLUMNS, PERIOD_COLUMNS
+
     rows = result.periods.astype(object).map(lambda v: "" if v is None else str(v))
     total = {
         "period": "total",
@@ -126,6 +130,10 @@ def verdict(result: Comparison) -> str:
 
 
 def run(args) -> int:
+    import pandas as pd
+
+    from ..core.compare import check_rate, compare_models
+
     named_rate = check_rate(args.named_rate, "--named-rate")
     concurrent_rate = check_rate(args.concurrent_rate, "--concurrent-rate")
     hourly_rate = (

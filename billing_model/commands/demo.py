@@ -7,8 +7,8 @@ from pathlib import Path
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
-    from ..workbook import SCENARIOS_DIR, WORKBOOKS_DIR
-
+    # the defaults (..workbook's folders) are read by run(): importing the workbook builder
+    # (pandas, xlsxwriter) is not part of `billing-model --help` (issue #17)
     parser = sub.add_parser(
         "demo",
         help="build every example scenario's workbook into workbooks/",
@@ -19,14 +19,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
     parser.add_argument(
         "--scenarios",
         metavar="DIR",
-        default=str(SCENARIOS_DIR),
+        default=None,
         help="folder of the example scenarios (default: the repository's "
         "scenarios/, or those installed with the package)",
     )
     parser.add_argument(
         "--out-dir",
         metavar="DIR",
-        default=str(WORKBOOKS_DIR),
+        default=None,
         help="folder for the workbooks (default: the repository's workbooks/; "
         "workbooks/ in the current folder when the package is installed)",
     )
@@ -126,7 +126,12 @@ def build_demos(
 def run(args) -> int:
     from ..core.errors import BillingInputError
     from ..core.money import TAX_NOTE
+    from ..workbook import SCENARIOS_DIR, WORKBOOKS_DIR
 
+    if args.scenarios is None:
+        args.scenarios = str(SCENARIOS_DIR)
+    if args.out_dir is None:
+        args.out_dir = str(WORKBOOKS_DIR)
     for option, folder in (("--scenarios", args.scenarios), ("--out-dir", args.out_dir)):
         if Path(folder).exists() and not Path(folder).is_dir():
             raise BillingInputError(f"{option}: {folder} is a file; accepted: a folder")

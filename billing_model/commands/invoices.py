@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from ..core.contract import Scenario
-from ..core.invoices import COLUMNS, grand_total, invoice_schedule, invoice_totals
 from ..core.money import TAX_NOTE
 from ..output import add_csv_raw_option, print_table, write_csv
-from ..service import load_scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..core.contract import Scenario
+
+# pandas and the engine are imported by the functions that run the command: `billing-model
+# --help` and `--version` build this parser without them (issue #17)
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -49,11 +54,13 @@ def format_quantity(value: float) -> str:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def schedule_csv(schedule: pd.DataFrame) -> pd.DataFrame:
     """The schedule as text columns for CSV: ISO dates, exact decimals, empty for no amount."""
+    from ..core.invoices import COLUMNS
+
     out = schedule[list(COLUMNS)].copy()
     for col in ("invoice_date", "due_date", "service_start", "service_end", "rate", "amount"):
         out[col] = [_text(v) for v in out[col]]
@@ -64,6 +71,10 @@ def schedule_csv(schedule: pd.DataFrame) -> pd.DataFrame:
 def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> None:
     """One section per invoice (its lines, then its total and due date), a grand total and the
     tax note."""
+    import pandas as pd
+
+    from ..core.invoices import grand_total, invoice_totals
+
     contract = scenario.contract
     totals = invoice_totals(schedule).set_index("invoice_date").to_dict("index")
     rows, bold = [], []
@@ -121,6 +132,10 @@ def _table(schedule: pd.DataFrame, scenario: Scenario, name: str, out=None) -> N
 
 def _variants_summary(scenario: Scenario, out=None) -> None:
     """Side by side: each variant's ramp, policy and totals (a finance ramp study)."""
+    import pandas as pd
+
+    from ..core.invoices import grand_total, invoice_schedule
+
     rows = []
     for name, variant in scenario.variants():  # a loop over variants
         schedule = invoice_schedule(variant)
@@ -146,6 +161,9 @@ def _variants_summary(scenario: Scenario, out=None) -> None:
 
 
 def run(args) -> int:
+    from ..core.invoices import grand_total, invoice_schedule, invoice_totals
+    from ..service import load_scenario
+
     scenario = load_scenario(args.scenario)
     # --variant "" is an unknown variant, not the base
     chosen = scenario.variant(args.variant) if args.variant is not None else scenario

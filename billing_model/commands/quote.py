@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..core.errors import BillingInputError
-from ..service import load_scenario
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -33,6 +32,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args) -> int:
     from ..core.invoices import contract_figures
     from ..io.libreoffice import RecalcError, find_soffice
+    from ..service import load_scenario  # pandas: not for --help (issue #17)
     from ..workbook.quote_pdf import write_quote_pdf
 
     if args.output is not None and (

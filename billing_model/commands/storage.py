@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import math
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ..core.allowances import STORAGE_OVERAGE_USD_PER_GB, check_model, fair_use_allowance
 from ..core.errors import BillingInputError
@@ -15,20 +15,20 @@ from ..core.licenses import normalize_license
 from ..core.limits import LIMITS
 from ..core.money import check_currency, round_money
 from ..core.periods import DEFAULT_TIMEZONE, MAX_PERIODS, BillingCalendar, get_timezone, to_date
-from ..core.storage import (
+from ..core.storage_settings import (
     DEFAULT_AUDIO_MB_PER_MINUTE,
     DEFAULT_SCREEN_MB_PER_MINUTE,
-    FORECAST_COLUMNS,
     GB_DECIMALS,
     StorageSettings,
-    check_rate_currency,
     growing_calls,
-    max_retention,
-    steady_state_gb,
-    storage_daily,
-    storage_forecast,
 )
 from ..output import add_csv_raw_option, print_table, write_csv
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and the forecast (core.storage) are imported by the functions that run the command:
+# `billing-model --help` and `--version` build this parser without them (issue #17)
 
 #: scenario key -> CLI option, so that errors name what the user typed
 OPTIONS = {
@@ -225,10 +225,22 @@ def _allowance(args: argparse.Namespace) -> float | None:
 
 
 def _gb(values) -> list[str]:
+    import pandas as pd
+
     return ["" if pd.isna(v) else f"{v:.{GB_DECIMALS}f}" for v in values]
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ..core.storage import (
+        FORECAST_COLUMNS,
+        check_rate_currency,
+        max_retention,
+        storage_daily,
+        storage_forecast,
+    )
+
     currency = check_currency(args.currency, where="--currency")
     check_rate_currency(currency, args.overage_rate, where="--overage-rate")
     check_model(args.license_model, where="--license-model")  # a typo, even when unused
@@ -306,6 +318,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _footer(settings: StorageSettings, forecast: pd.DataFrame, months: int, currency: str) -> str:
+    from ..core.storage import steady_state_gb
+
     last = forecast.iloc[-1]
     days_last = (last["period_end"] - last["period_start"]).days + 1
     per_day = settings.calls_by_period(months)[-1] / days_last

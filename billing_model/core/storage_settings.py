@@ -5,13 +5,13 @@ settings; sources there and in ``docs/rules.md#storage``)."""
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from .allowances import STORAGE_OVERAGE_USD_PER_GB
 from .errors import BillingInputError
@@ -277,7 +277,12 @@ def _days(value: object, label: str) -> int:
 
 
 def _calls(value: object, label: str) -> float | tuple[float, ...]:
-    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+    # a pandas Series only when pandas is loaded: the settings' checks do not load it (the
+    # storage command's parser reads their defaults and limits; issue #17)
+    pandas = sys.modules.get("pandas")
+    if isinstance(value, (list, tuple, np.ndarray)) or (
+        pandas is not None and isinstance(value, pandas.Series)
+    ):
         values = list(value)
         if not values:
             raise BillingInputError(
