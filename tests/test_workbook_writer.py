@@ -12,6 +12,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from billing_model.core.errors import BillingInputError
 from billing_model.core.money import line_amount
 from billing_model.io.libreoffice import RecalcError, convert, find_soffice
 from billing_model.workbook.layout import Book, a1, ref
@@ -118,6 +119,19 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
 def test_ref_quotes_sheet_names_with_spaces():
     assert ref("Ramp study", 2, 3, 9) == "'Ramp study'!$C$2:$C$9"
     assert ref("Inputs", 4, 2) == "Inputs!$B$4"
+
+
+def test_a1_names_cells_and_refuses_one_past_the_grid_each_time():
+    """a1 keeps its answers: the same cell twice is the same text, and a cell past Excel's
+    grid is refused on every call (a refusal is never kept as an answer)."""
+    assert [a1(4, 2), a1(4, 2, absolute=False), a1(4, 2)] == ["$B$4", "B4", "$B$4"]
+    assert a1(1_048_576, 16_384) == "$XFD$1048576"
+    assert a1(7, 28, absolute=False) == "AB7"
+    for _ in range(2):
+        with pytest.raises(BillingInputError, match=r"cell \(row 1,048,577, column 1\)"):
+            a1(1_048_577, 1)
+        with pytest.raises(BillingInputError, match=r"column 16,385\), past Excel's limits"):
+            a1(1, 16_385, absolute=False)
 
 
 def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
