@@ -184,6 +184,12 @@ PREPARED = [
     "=SUM(A1:A5)",
     "=XLOOKUP(1,A1:A9,B1:B9)",
     "=_xlfn.SORT(A1:A5)",
+    # sheet names in other scripts (their UTF-8 bytes are never digits), digits of other
+    # scripts (left as they are), a lone surrogate (a file name decoded with surrogateescape)
+    "='Zählung 3'!B7+SORT('Ωμέγα'!A1:A5)",
+    "='Zählung 4'!B8+SORT('Ωμέγα'!A2:A6)",
+    "=SUM('٣ 日本'!C3:C9)+SORT(D٣:D9)",
+    "='bad\udcff 1'!A1",
     "=1SORT(A1)",
     "=2XINGLE(A1)",
     "=X0INGLE(A1)",
