@@ -414,7 +414,9 @@ def test_control_characters_are_cleaned_in_every_text_a_cell_holds():
     sheet.put(50, 1, '="a\x01b"', result="a\x02b", comment="note\x03")
     clean = book.add_sheet("Clean")
     clean.text(1, 1, "tab\tand\nnewline")
+    clean.put(2, 1, '=REPT("x",40000)', result="x" * 40_000)  # a text result is cut to fit
     check_book(book)
+    assert clean.cells[(2, 1)].result == "x" * 32_767
     cell = sheet.cells[(50, 1)]
     assert (cell.formula, cell.result, cell.comment) == ('="a b"', "a b", "note ")
     assert sheet.value(7, 1) == "line 7\ttabbed"
