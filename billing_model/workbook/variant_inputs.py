@@ -18,7 +18,7 @@ the fixed input names they read (``RampMonths``, ``Channel``, ...) to the varian
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -56,10 +56,8 @@ from .usage import ACCEPTED, columns_status
 #: the Usage sheet's row of period 0 (its header is row 4)
 USAGE_FIRST_ROW = 5
 
-# A name token outside string literals: a whole run of word characters and dots, starting with a
-# letter or "_", not a function (``(``), sheet (``!``) or cell part (``$``)
-_TOKEN = re.compile(r"[A-Za-z_][\w.]*")
-_BEFORE_TOKEN, _AFTER_TOKEN = r"(?<![\w.$!'])", r"(?![\w.(!'])"
+# A name token outside string literals: not a function (``(``), sheet (``!``) or cell part.
+_TOKEN = re.compile(r"(?<![\w.$!'])([A-Za-z_][\w.]*)(?![\w.(!'])")
 
 
 @dataclass
@@ -80,34 +78,10 @@ def rename(formula: str, names: set[str], prefix: str) -> str:
     ...        {"RampMonths", "OrderDate", "RampPolicy"}, "V1_")
     '=IF(V1_RampPolicy="RampMonths",V1_RampMonths,EDATE(V1_OrderDate,2))'
     """
-    return _renamer(names, prefix)(formula)
-
-
-def _renamer(names: set[str], prefix: str) -> Callable[[str], str]:
-    """:func:`rename` for one set of names: the names as one regular expression, made once.
-
-    A name matches where it is a whole token (the look-behind and look-ahead around it) and is
-    prefixed by the replacement template, in C: a variant's grid holds some 8,000 formulas,
-    each of whose tokens was a Python call before (a token regular expression with a callback
-    that looked the token up in ``names``). Names that are no token (none of the workbook's)
-    are left out, as they were never matched.
-    """
-    tokens = sorted((n for n in names if _TOKEN.fullmatch(n)), key=len, reverse=True)
-    if not tokens:
-        return lambda formula: formula
-    alternatives = "|".join(map(re.escape, tokens))
-    pattern = re.compile(f"{_BEFORE_TOKEN}({alternatives}){_AFTER_TOKEN}")
-    template = prefix.replace("\\", "\\\\") + r"\1"
-
-    def renamed(formula: str) -> str:
-        if '"' not in formula:
-            return pattern.sub(template, formula)
-        parts = formula.split('"')
-        for i in range(0, len(parts), 2):
-            parts[i] = pattern.sub(template, parts[i])
-        return '"'.join(parts)
-
-    return renamed
+    parts = formula.split('"')
+    for i in range(0, len(parts), 2):
+        parts[i] = _TOKEN.sub(lambda m: prefix + m[1] if m[1] in names else m[1], parts[i])
+    return '"'.join(parts)
 
 
 @contextmanager
@@ -123,10 +97,9 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
         if n in before:
             book.names[n] = before[n]
     names = {n[len(prefix) :] for n in book.names if n.startswith(prefix)}
-    renamed = _renamer(names, prefix)
     for cell in sheet.cells.values():
         if cell.formula is not None:
-            cell.formula = renamed(cell.formula)
+            cell.formula = rename(cell.formula, names, prefix)
     for table in sheet.tables:
         table.name = prefix + table.name
 
