@@ -116,6 +116,51 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
 
 
+def test_the_collector_is_paused_while_building_and_on_again_after(tmp_path, monkeypatch):
+    """build_layout and write_book hold the cyclic collector off while they run (issue #17),
+    turn it on again after, also after a failure, and leave it off when it was off."""
+    import gc
+
+    from billing_model.service import scenario_from_mapping
+    from billing_model.workbook import build, writer
+
+    seen = []
+    for module, name in ((writer, "_write_sheet"), (build, "check_book")):
+        original = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _f=original: seen.append(gc.isenabled()) or _f(*a)
+        )
+    scenario = scenario_from_mapping(
+        {
+            "contract": {
+                "order_date": "2026-01-15",
+                "license": "pc2",
+                "committed_users": 10,
+                "prepay_rate": 110,
+                "term_months": 12,
+            },
+            "usage": {"users": [10] * 12},
+        },
+        name="gc",
+    )
+    assert gc.isenabled()
+    layout = build.build_layout(scenario)
+    write_book(layout, tmp_path / "a.xlsx")
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    bad = Book(sheets=[])
+    bad.add_sheet("S").put(1, 1, object())
+    with pytest.raises(ValueError):
+        write_book(bad, tmp_path / "b.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write_book(layout, tmp_path / "c.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_ref_quotes_sheet_names_with_spaces():
     assert ref("Ramp study", 2, 3, 9) == "'Ramp study'!$C$2:$C$9"
     assert ref("Inputs", 4, 2) == "Inputs!$B$4"

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -281,6 +284,27 @@ class Book:
         """Define ``name`` over a cell (or a range) and return it for use in formulas."""
         self.names[name] = ref(sheet, row, col, last_row, last_col)
         return name
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off while a workbook is laid out or written
+    (usable as a decorator), and turn it back on after, if it was on.
+
+    A layout makes some 170,000 objects (cells and their keys), and XlsxWriter as many again;
+    each allocation counts towards the collector's next pass, and each full pass walks every
+    object the process holds (NumPy, pandas, the cells so far): 4-5 full passes in a build of
+    sales_quote, none of which found anything to free: 0.3-0.4 s of CPU. Reference counting
+    still frees every object that is not in a cycle meanwhile; cycles made during the build
+    wait for the collector's next pass after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @functools.cache  # at most 16,384 columns; a layout asks for the same few letters all along

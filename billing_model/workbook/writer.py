@@ -31,7 +31,7 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..io.atomic import atomic_path
-from .layout import Book, Cell, Chart, Sheet, quote_sheet
+from .layout import Book, Cell, Chart, Sheet, collector_paused, quote_sheet
 
 _THIN = "#B7B7B7"
 
@@ -141,6 +141,7 @@ def write_book(book: Book, target: str | os.PathLike) -> Path:
     return target
 
 
+@collector_paused()
 def _write(book: Book) -> bytes:
     """The ``.xlsx`` file of ``book``, as bytes. XlsxWriter's temporary files (one per part)
     live in a folder of their own, removed whatever happens."""
