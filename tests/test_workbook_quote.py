@@ -403,6 +403,26 @@ def test_excel_limits_are_refused_in_one_line():
         check_book(wide)
 
 
+def test_control_characters_are_cleaned_in_every_text_a_cell_holds():
+    """check_book looks for control characters once per sheet: one in a formula, a formula's
+    text result or a comment is still cleaned, on a sheet whose other cells are clean, and a
+    sheet without any keeps its text as it was."""
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Data")
+    for row in range(1, 50):
+        sheet.text(row, 1, f"line {row}\ttabbed")
+    sheet.put(50, 1, '="a\x01b"', result="a\x02b", comment="note\x03")
+    clean = book.add_sheet("Clean")
+    clean.text(1, 1, "tab\tand\nnewline")
+    clean.put(2, 1, '=REPT("x",40000)', result="x" * 40_000)  # a text result is cut to fit
+    check_book(book)
+    assert clean.cells[(2, 1)].result == "x" * 32_767
+    cell = sheet.cells[(50, 1)]
+    assert (cell.formula, cell.result, cell.comment) == ('="a b"', "a b", "note ")
+    assert sheet.value(7, 1) == "line 7\ttabbed"
+    assert clean.value(1, 1) == "tab\tand\nnewline"
+
+
 def test_too_many_orgs_are_refused_before_writing(tmp_path, capsys):
     """16,400 orgs need more columns than Excel has: one line, exit 2, no file."""
     orgs = "".join(f'[[org]]\nname = "o{i}"\nusers = [1]\n' for i in range(16_400))

@@ -12,6 +12,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from billing_model.core.errors import BillingInputError
 from billing_model.core.money import line_amount
 from billing_model.io.libreoffice import RecalcError, convert, find_soffice, sheet_values
 from billing_model.workbook.layout import Book, a1, ref
@@ -115,9 +116,67 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.xlsx"]
 
 
+def test_the_collector_is_paused_while_building_and_on_again_after(tmp_path, monkeypatch):
+    """build_layout and write_book hold the cyclic collector off while they run (issue #17),
+    turn it on again after, also after a failure, and leave it off when it was off."""
+    import gc
+
+    from billing_model.service import scenario_from_mapping
+    from billing_model.workbook import build, writer
+
+    seen = []
+    for module, name in ((writer, "_write_sheet"), (build, "check_book")):
+        original = getattr(module, name)
+        monkeypatch.setattr(
+            module, name, lambda *a, _f=original: seen.append(gc.isenabled()) or _f(*a)
+        )
+    scenario = scenario_from_mapping(
+        {
+            "contract": {
+                "order_date": "2026-01-15",
+                "license": "pc2",
+                "committed_users": 10,
+                "prepay_rate": 110,
+                "term_months": 12,
+            },
+            "usage": {"users": [10] * 12},
+        },
+        name="gc",
+    )
+    assert gc.isenabled()
+    layout = build.build_layout(scenario)
+    write_book(layout, tmp_path / "a.xlsx")
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    bad = Book(sheets=[])
+    bad.add_sheet("S").put(1, 1, object())
+    with pytest.raises(ValueError):
+        write_book(bad, tmp_path / "b.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        write_book(layout, tmp_path / "c.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_ref_quotes_sheet_names_with_spaces():
     assert ref("Ramp study", 2, 3, 9) == "'Ramp study'!$C$2:$C$9"
     assert ref("Inputs", 4, 2) == "Inputs!$B$4"
+
+
+def test_a1_names_cells_and_refuses_one_past_the_grid_each_time():
+    """a1 keeps its answers: the same cell twice is the same text, and a cell past Excel's
+    grid is refused on every call (a refusal is never kept as an answer)."""
+    assert [a1(4, 2), a1(4, 2, absolute=False), a1(4, 2)] == ["$B$4", "B4", "$B$4"]
+    assert a1(1_048_576, 16_384) == "$XFD$1048576"
+    assert a1(7, 28, absolute=False) == "AB7"
+    for _ in range(2):
+        with pytest.raises(BillingInputError, match=r"cell \(row 1,048,577, column 1\)"):
+            a1(1_048_577, 1)
+        with pytest.raises(BillingInputError, match=r"column 16,385\), past Excel's limits"):
+            a1(1, 16_385, absolute=False)
 
 
 def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
@@ -193,6 +252,12 @@ PREPARED = [
     "=SUM(A1:A5)",
     "=XLOOKUP(1,A1:A9,B1:B9)",
     "=_xlfn.SORT(A1:A5)",
+    # sheet names in other scripts (their UTF-8 bytes are never digits), digits of other
+    # scripts (left as they are), a lone surrogate (a file name decoded with surrogateescape)
+    "='Zählung 3'!B7+SORT('Ωμέγα'!A1:A5)",
+    "='Zählung 4'!B8+SORT('Ωμέγα'!A2:A6)",
+    "=SUM('٣ 日本'!C3:C9)+SORT(D٣:D9)",
+    "='bad\udcff 1'!A1",
     "=1SORT(A1)",
     "=2XINGLE(A1)",
     "=X0INGLE(A1)",

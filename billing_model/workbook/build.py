@@ -37,7 +37,7 @@ from .context import BASIS, Ctx, grid_size, money_format, rate_format
 from .excel_limits import check_book
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
-from .layout import Book
+from .layout import Book, collector_paused
 from .quote import ROWS_SHEET, quote_sheet
 from .sources import sources_sheet
 from .storage import storage_sheet
@@ -125,6 +125,7 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
         )
 
 
+@collector_paused()
 def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """The workbook for ``scenario`` as plain data (see :mod:`billing_model.workbook.layout`).
 
