@@ -22,7 +22,8 @@ How the work is shared (``make test`` runs two pytest-xdist workers):
   names and tables, as openpyxl reads the xlsx LibreOffice would have saved
   (:mod:`tests.csv_values`; ``tests/test_xlsx_values.py`` proves the two readings equal, cell
   by cell). A test that needs the saved file itself (its charts, its styles) declares its cases
-  with :func:`needs_file`, and the batch saves those as xlsx too, in a second run;
+  with :func:`needs_file`: the batch saves those as xlsx instead, in a second LibreOffice run
+  (and as CSV too for the test that compares the two readings);
 - the files live in the session's shared temporary folder; each worker reads a recalculated
   workbook once and keeps it (each sheet on first use).
 
@@ -71,8 +72,9 @@ class Case:
 
 
 _REGISTRY: dict[str, Case] = {}
-#: the cases a test needs LibreOffice's saved xlsx of (:func:`needs_file`), not only its values
-_FILES: set[str] = set()
+#: the cases a test needs LibreOffice's saved xlsx of (:func:`needs_file`) -> whether their CSV
+#: values are needed too
+_FILES: dict[str, bool] = {}
 #: the batches, fixed when the first one runs (every worker must cut the same)
 _BATCHES: dict[str, int] = {}
 
@@ -129,14 +131,16 @@ def edited(name: str, base: Case, edits: dict) -> Case:
     )
 
 
-def needs_file(*cases: Case) -> None:
+def needs_file(*cases: Case, values: bool = False) -> None:
     """Declare that a test reads LibreOffice's saved xlsx of ``cases``
-    (:meth:`Store.recalculated`), e.g. its charts: the batch then saves those as xlsx too. The
-    other cases' values come from LibreOffice's CSV of each sheet, saved in a fraction of the
-    time (:mod:`tests.csv_values`)."""
+    (:meth:`Store.recalculated`), e.g. its charts: the batch saves those as xlsx (in a second
+    LibreOffice run) and the store reads their values from that file. The other cases' values
+    come from LibreOffice's CSV of each sheet, saved in a fraction of the time
+    (:mod:`tests.csv_values`); ``values=True`` saves both, for a test comparing the two."""
     if _BATCHES:
         raise RuntimeError("needs_file() called while the tests run: call it at module level")
-    _FILES.update(case.name for case in cases)
+    for case in cases:
+        _FILES[case.name] = _FILES.get(case.name, False) or values
 
 
 # --- editing a saved workbook ---------------------------------------------------------------------
@@ -381,6 +385,8 @@ class Store:
             if styles:
                 path = self.recalculated(case) if recalculated else self.built(case)
                 self._books[key] = _openpyxl_values(path)
+            elif recalculated and _FILES.get(case.name) is False:  # saved as xlsx only
+                self._books[key] = load_values(self.recalculated(case))
             elif recalculated:
                 self._books[key] = load_values(self.built(case), self.values(case))
             else:
@@ -475,17 +481,19 @@ class Store:
             raise
 
     def _recalculate_batch(self, index: int, cases: list[Case], paths: list[Path]) -> None:
-        """Every case's values as CSV in one LibreOffice run; then, in a second, the saved xlsx
+        """The cases' values as CSV in one LibreOffice run; then, in a second, the saved xlsx
         of the few cases declared with :func:`needs_file`."""
         from billing_model.io.libreoffice import DEFAULT_TIMEOUT, recalculate_many, sheet_values
 
-        files = [(c, p) for c, p in zip(cases, paths, strict=True) if c.name in _FILES]
+        pairs = list(zip(cases, paths, strict=True))
+        files = [(c, p) for c, p in pairs if c.name in _FILES]
+        csv = [(c, p) for c, p in pairs if _FILES.get(c.name, True)]
         try:
             # a batch is long: the default timeout is for one run of a few files
             sheet_values(
-                paths,
-                [self.root / "values" / case.name for case in cases],
-                timeout=max(DEFAULT_TIMEOUT, 30.0 * len(paths)),
+                [p for _c, p in csv],
+                [self.root / "values" / c.name for c, _p in csv],
+                timeout=max(DEFAULT_TIMEOUT, 30.0 * len(csv)),
             )
             if files:
                 recalculate_many(
