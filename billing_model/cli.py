@@ -14,6 +14,7 @@ import importlib
 import signal
 import sys
 import warnings
+from pathlib import Path
 
 from .core.errors import BillingInputError
 
@@ -89,6 +90,29 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     print(f"billing-model: warning: {message}", file=sys.stderr)
 
 
+def _import_failure(exc: ImportError) -> str:
+    """One line for a package that could not be loaded: the commands import pandas, the engines
+    and the workbook builder only when they run (issue #17), so a broken or missing install
+    shows there, not at start-up. A failure inside billing_model itself is a bug: raised."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    # the module that failed: the one named, else the first file outside billing_model
+    package = (exc.name or "").partition(".")[0]
+    if not package:
+        for frame in frames:
+            if "billing_model" not in Path(frame.filename).parts:
+                package = Path(frame.filename).stem
+                break
+    if not package or package == "billing_model":
+        raise exc
+    detail = " ".join(str(exc).split())[:200]
+    return (
+        f"the package {package!r} could not be loaded ({detail}); accepted: an installation "
+        "with its dependencies (pip install billing_model, or pip install -e . in the repository)"
+    )
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser of every subcommand, or of ``only`` that one (the others' modules, and what
     they import, such as openpyxl for ``build``, are then never loaded: faster start-up)."""
@@ -120,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:  # numpy, which the storage command's parser reads, broken
+        print(f"billing-model: error: {_import_failure(exc)}", file=sys.stderr)
+        return 1
     except BrokenPipeError as exc:  # `billing-model --help | head`
         from .output import stdout_failed
 
@@ -157,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print("billing-model: interrupted", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130
+    except ImportError as exc:  # a package the command loads when it runs, broken or missing
+        print(f"billing-model: error: {_import_failure(exc)}", file=sys.stderr)
+        return 1
     except MemoryError:  # data larger than this machine's memory: not a traceback either
         print(
             "billing-model: error: out of memory; for large session data use --engine dask "
