@@ -156,7 +156,13 @@ class GuardedStdout:
             raise stdout_failed(exc, self._stream) from None
 
     def write(self, text: str) -> int:
-        return self._guarded("write", text)
+        try:
+            return self._guarded("write", text)
+        except UnicodeEncodeError:  # a character the stream's encoding cannot hold (a file
+            # name's undecodable byte, a lone surrogate; a name in another script on a
+            # Latin-1 console): shown as "?", the rest as written, not a traceback
+            encoding = getattr(self._stream, "encoding", None) or "utf-8"
+            return self._guarded("write", text.encode(encoding, "replace").decode(encoding))
 
     def writelines(self, lines) -> None:
         return self._guarded("writelines", lines)

@@ -228,6 +228,39 @@ def test_the_collector_is_on_again_after_an_interrupt_even_right_after_pausing(m
         gc.enable()
 
 
+def test_a_scenario_file_name_with_an_undecodable_byte_builds_with_a_replacement_character(
+    tmp_path, capsys
+):
+    """Python reads a file name's byte that is not UTF-8 as a lone surrogate; the workbook shows
+    the scenario's file name, and XlsxWriter could not encode it: a traceback, no workbook.
+    Now the character is U+FFFD, and nothing a file cannot hold is written."""
+    import os
+    import re
+    import shutil
+
+    from billing_model.cli import main
+
+    scenario = tmp_path / os.fsdecode(b"bad\xffname.toml")
+    shutil.copyfile("scenarios/basic_contract.toml", scenario)
+    out = tmp_path / "out.xlsx"
+    assert main(["build", str(scenario), "-o", str(out)]) == 0, capsys.readouterr().err
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [
+        v
+        for ws in wb.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str)
+    ]
+    assert any("bad\ufffdname" in t for t in texts)
+    assert not any(re.search(r"[\ud800-\udfff]", t) for t in texts)
+    assert (
+        wb.properties.title is None
+        or "\ufffd" in wb.properties.title
+        or "bad" not in (wb.properties.title)
+    )
+
+
 def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", "")
     monkeypatch.setenv("PATH", str(tmp_path))
