@@ -294,7 +294,7 @@ def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkey
     fake.chmod(0o755)
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(fake))
     book = tmp_path / "a.xlsx"
-    book.write_bytes(b"")
+    openpyxl.Workbook().save(book)  # a workbook: an empty file is refused before the run
     with pytest.raises(RecalcError, match=r"exit 1\) converting to csv; missing .*a\.xlsx"):
         sheet_values([book], [tmp_path / "out"])
     assert not (tmp_path / "out").exists()
