@@ -86,8 +86,22 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
+#: control characters as escapes: a message quoting the user's text (a variant named
+#: "ramp\nstudy") stays one line, and a terminal is never sent a control sequence
+_ESCAPES = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def one_line(text: object) -> str:
+    r"""``text`` as one line: control characters written as escapes.
+
+    >>> one_line("accepted: base, ramp\nstudy")
+    'accepted: base, ramp\\nstudy'
+    """
+    return str(text).translate(_ESCAPES)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"billing-model: warning: {message}", file=sys.stderr)
+    print(f"billing-model: warning: {one_line(message)}", file=sys.stderr)
 
 
 def _import_failure(exc: ImportError) -> str:
@@ -176,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a full stdout shows here, not in Python's flush at exit
         return code
     except BillingInputError as exc:
-        print(f"billing-model: error: {exc}", file=sys.stderr)
+        print(f"billing-model: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"billing-model: error: {exc.filename}: no such file or directory", file=sys.stderr)

@@ -271,3 +271,17 @@ def test_a_broken_pandas_is_one_line_for_every_command(tmp_path):
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (argv, err)
         assert "'pandas' could not be loaded (this pandas is broken)" in err, (argv, err)
     assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob("*.pdf"))
+
+
+def test_an_error_quoting_a_name_with_a_newline_stays_one_line(tmp_path, capsys):
+    """A variant named with a tab, a newline and DEL (TOML's escapes allow them) was quoted raw
+    in the error naming the variants: two lines, and control characters sent to the terminal."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        open("scenarios/basic_contract.toml", encoding="utf-8").read()
+        + '\n[[variant]]\nname = "ramp\\tstudy\\nb\\u007f"\ncommitted_users = 5\n',
+        encoding="utf-8",
+    )
+    assert main(["invoices", str(scenario), "--variant", "nope"]) == 2
+    line = _one_line_error(capsys)
+    assert line.endswith("1-month ramp, ramp\\tstudy\\nb\\x7f"), line
