@@ -160,3 +160,24 @@ def test_a_sigterm_mid_run_stops_libreoffice_and_leaves_no_temporary_folder(tmp_
     assert not _alive(child)
     assert list(scratch.iterdir()) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.libreoffice  # the stand-in runs where LibreOffice would
+def test_a_thousand_and_one_workbooks_keep_their_own_sheets(tmp_path, monkeypatch):
+    """The staged names are the input's index, "000" to "999" and then "1000": the index was
+    read as the first three characters, so workbook 1000's sheets went to workbook 100's folder
+    (named "0-Sheet.csv")."""
+    _fake_soffice(
+        tmp_path,
+        monkeypatch,
+        "#!/bin/sh\n"
+        'while [ $# -gt 0 ]; do case "$1" in --outdir) out="$2"; shift;;\n'
+        '  *.xlsx) n=$(basename "$1" .xlsx); printf "%s" "$n" > "$out/$n-Sheet.csv";; esac\n'
+        "  shift\ndone\n",
+    )
+    book = _workbook(tmp_path / "a.xlsx")
+    outs = [tmp_path / "out" / str(i) for i in range(1001)]
+    sheet_values([book] * 1001, outs)
+    for i in (0, 100, 1000):
+        assert [p.name for p in outs[i].iterdir()] == ["Sheet.csv"]
+        assert (outs[i] / "Sheet.csv").read_text() == f"{i:03d}"

@@ -405,7 +405,7 @@ def sheet_values(
         proc = _soffice(staged, out, CSV_EACH_SHEET, timeout)
         made: dict[int, list[Path]] = {}
         for csv in out.glob("*.csv"):
-            made.setdefault(int(csv.name[:3]), []).append(csv)
+            made.setdefault(int(csv.name.partition("-")[0]), []).append(csv)
         missing = [str(p) for i, p in enumerate(inputs) if i not in made]
         if proc.returncode != 0 or missing:
             raise RecalcError(_failure(proc, "csv", ", ".join(missing) or "nothing"))
@@ -452,7 +452,7 @@ def _place_values(csvs: list[Path], target: Path) -> None:
     part = Path(tempfile.mkdtemp(prefix=f".{target.name}.part-", dir=target.parent))
     try:
         for csv in csvs:
-            shutil.move(csv, part / csv.name[4:])
+            shutil.move(csv, part / csv.name.partition("-")[2])
         if not target.exists():
             part.rename(target)
             return
