@@ -430,9 +430,11 @@ def _check_values_args(inputs: list[Path], targets: list[Path]) -> None:
             )
     seen: dict[Path, int] = {}
     for i, target in enumerate(targets):
-        if target.exists() and not target.is_dir():
+        existing = next((p for p in (target, *target.parents) if p.exists()), target)
+        if existing.exists() and not existing.is_dir():
+            where = "is a file" if existing == target else f"is under {existing}, a file"
             raise BillingInputError(
-                f"{target}: is a file; accepted: a folder for the sheets' CSV files"
+                f"{target}: {where}; accepted: a folder for the sheets' CSV files"
             )
         first = seen.setdefault(target.resolve(), i)
         if first != i:
