@@ -86,18 +86,17 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
-#: control characters as escapes: a message quoting the user's text (a variant named
-#: "ramp\nstudy") stays one line, and a terminal is never sent a control sequence
-_ESCAPES = {i: f"\\x{i:02x}" for i in (*range(0x20), 0x7F)} | {9: "\\t", 10: "\\n", 13: "\\r"}
-
-
 def one_line(text: object) -> str:
-    r"""``text`` as one line: control characters written as escapes.
+    r"""``text`` as one line: control characters (and the marks that reorder text on a
+    terminal) written as escapes, so that a message quoting the user's text (a variant named
+    "ramp\nstudy", which TOML's escapes allow) stays one line (:func:`.output.visible`).
 
     >>> one_line("accepted: base, ramp\nstudy")
     'accepted: base, ramp\\nstudy'
     """
-    return str(text).translate(_ESCAPES)
+    from .output import visible
+
+    return visible(str(text))
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
