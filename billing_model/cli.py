@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import signal
 import sys
 import warnings
@@ -109,13 +110,13 @@ def _import_failure(exc: ImportError) -> str:
     shows there, not at start-up. A failure inside billing_model itself is a bug: raised."""
     import traceback
 
-    frames = traceback.extract_tb(exc.__traceback__)
-    # the module that failed: the one named, else the first file outside billing_model
     package = (exc.name or "").partition(".")[0]
-    if not package:
-        for frame in frames:
-            if "billing_model" not in Path(frame.filename).parts:
-                package = Path(frame.filename).stem
+    if not package:  # raised by the package itself: the top-level package of where it was raised
+        roots = sorted((os.path.join(p, "") for p in sys.path if p), key=len, reverse=True)
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            root = next((r for r in roots if frame.filename.startswith(r)), None)
+            if root is not None:
+                package = Path(frame.filename[len(root) :]).parts[0].removesuffix(".py")
                 break
     if not package or package == "billing_model":
         raise exc

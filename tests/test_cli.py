@@ -271,6 +271,21 @@ def test_a_broken_pandas_is_one_line_for_every_command(tmp_path):
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (argv, err)
         assert "'pandas' could not be loaded (this pandas is broken)" in err, (argv, err)
     assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob("*.pdf"))
+    # numpy, which the storage command's parser reads: --help itself is the one line
+    (fake / "pandas.py").unlink()
+    (fake / "numpy.py").write_text("raise ImportError('this numpy is broken')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "billing_model", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stderr == (
+        "billing-model: error: the package 'numpy' could not be loaded (this numpy is broken); "
+        "accepted: an installation with its dependencies (pip install billing_model, or pip "
+        "install -e . in the repository)\n"
+    ), done.stderr
 
 
 def test_an_error_quoting_a_name_with_a_newline_stays_one_line(tmp_path, capsys):
