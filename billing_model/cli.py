@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import signal
 import sys
 import warnings
+from pathlib import Path
 
 from .core.errors import BillingInputError
 
@@ -85,8 +87,44 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
+def one_line(text: object) -> str:
+    r"""``text`` as one line: control characters (and the marks that reorder text on a
+    terminal) written as escapes, so that a message quoting the user's text (a variant named
+    "ramp\nstudy", which TOML's escapes allow) stays one line (:func:`.output.visible`).
+
+    >>> one_line("accepted: base, ramp\nstudy")
+    'accepted: base, ramp\\nstudy'
+    """
+    from .output import visible
+
+    return visible(str(text))
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None):
-    print(f"billing-model: warning: {message}", file=sys.stderr)
+    print(f"billing-model: warning: {one_line(message)}", file=sys.stderr)
+
+
+def _import_failure(exc: ImportError) -> str:
+    """One line for a package that could not be loaded: the commands import pandas, the engines
+    and the workbook builder only when they run (issue #17), so a broken or missing install
+    shows there, not at start-up. A failure inside billing_model itself is a bug: raised."""
+    import traceback
+
+    package = (exc.name or "").partition(".")[0]
+    if not package:  # raised by the package itself: the top-level package of where it was raised
+        roots = sorted((os.path.join(p, "") for p in sys.path if p), key=len, reverse=True)
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            root = next((r for r in roots if frame.filename.startswith(r)), None)
+            if root is not None:
+                package = Path(frame.filename[len(root) :]).parts[0].removesuffix(".py")
+                break
+    if not package or package == "billing_model":
+        raise exc
+    detail = " ".join(str(exc).split())[:200]
+    return (
+        f"the package {package!r} could not be loaded ({detail}); accepted: an installation "
+        "with its dependencies (pip install billing_model, or pip install -e . in the repository)"
+    )
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -120,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("billing-model: interrupted", file=sys.stderr)
         return 130
+    except ImportError as exc:  # numpy, which the storage command's parser reads, broken
+        print(f"billing-model: error: {_import_failure(exc)}", file=sys.stderr)
+        return 1
     except BrokenPipeError as exc:  # `billing-model --help | head`
         from .output import stdout_failed
 
@@ -149,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a full stdout shows here, not in Python's flush at exit
         return code
     except BillingInputError as exc:
-        print(f"billing-model: error: {exc}", file=sys.stderr)
+        print(f"billing-model: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"billing-model: error: {exc.filename}: no such file or directory", file=sys.stderr)
@@ -157,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print("billing-model: interrupted", file=sys.stderr)
         return 128 + exc.signum if isinstance(exc, Terminated) else 130
+    except ImportError as exc:  # a package the command loads when it runs, broken or missing
+        print(f"billing-model: error: {_import_failure(exc)}", file=sys.stderr)
+        return 1
     except MemoryError:  # data larger than this machine's memory: not a traceback either
         print(
             "billing-model: error: out of memory; for large session data use --engine dask "

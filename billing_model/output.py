@@ -32,7 +32,7 @@ def _numeric(column: pd.Series) -> bool:
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def _visible(text: str) -> str:
+def visible(text: str) -> str:
     """Control characters as escapes: a newline in an org name must not split its table row, an
     escape sequence (``\\x1b[31m``) in the data must not reach the terminal, and a
     right-to-left override must not reorder the row (``\\u202e``)."""
@@ -156,7 +156,13 @@ class GuardedStdout:
             raise stdout_failed(exc, self._stream) from None
 
     def write(self, text: str) -> int:
-        return self._guarded("write", text)
+        try:
+            return self._guarded("write", text)
+        except UnicodeEncodeError:  # a character the stream's encoding cannot hold (a file
+            # name's undecodable byte, a lone surrogate; a name in another script on a
+            # Latin-1 console): shown as "?", the rest as written, not a traceback
+            encoding = getattr(self._stream, "encoding", None) or "utf-8"
+            return self._guarded("write", text.encode(encoding, "replace").decode(encoding))
 
     def writelines(self, lines) -> None:
         return self._guarded("writelines", lines)
@@ -209,16 +215,16 @@ def print_table(
     justify = justify or {}
     bold, sections = set(bold_rows), set(end_sections)
     table = Table(
-        title=Text(_visible(title)) if title else None, title_justify="left", show_lines=False
+        title=Text(visible(title)) if title else None, title_justify="left", show_lines=False
     )
     for col in frame.columns:
         table.add_column(
-            Text(_visible(str(col))),
+            Text(visible(str(col))),
             justify=justify.get(col, "right" if _numeric(frame[col]) else "left"),
         )
     for i, row in enumerate(frame.itertuples(index=False)):
         table.add_row(
-            *[Text("" if _blank(v) else _visible(str(v))) for v in row],
+            *[Text("" if _blank(v) else visible(str(v))) for v in row],
             style="bold" if i in bold else None,
             end_section=i in sections,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from billing_model.cli import main
@@ -218,3 +220,83 @@ def test_a_reader_closing_the_pipe_ends_quietly(tmp_path, fmt):
     errors = done.stderr.read().decode()
     assert done.wait() == 0
     assert "Traceback" not in errors and "error" not in errors
+
+
+def test_a_broken_pandas_is_one_line_for_every_command(tmp_path):
+    """The commands import pandas when they run (issue #17): a broken install (here a
+    ``pandas.py`` that raises) was a traceback from each command's run, now one line and exit 1."""
+    import json
+    import subprocess
+    import sys
+
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    (fake / "pandas.py").write_text("raise ImportError('this pandas is broken')\n")
+    commands = [
+        ["usage", "scenarios/sample_sessions.csv"],
+        ["invoices", "scenarios/sales_quote.toml"],
+        ["compare", "scenarios/sample_sessions.csv", "--named-rate", "1", "--concurrent-rate", "2"],
+        [
+            "storage",
+            "--calls-per-month",
+            "10",
+            "--avg-minutes",
+            "1",
+            "--start-date",
+            "2026-01-01",
+            "--months",
+            "1",
+        ],
+        ["build", "scenarios/basic_contract.toml", "-o", str(tmp_path / "b.xlsx")],
+        ["quote", "scenarios/sales_quote.toml", "-o", str(tmp_path / "q.pdf")],
+        ["demo", "--out-dir", str(tmp_path / "demo")],
+    ]
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from billing_model.cli import main\n"
+        "answers = []\n"
+        f"for argv in {commands!r}:\n"
+        "    err = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(err):\n"
+        "        answers.append((main(argv), err.getvalue()))\n"
+        "print(json.dumps(answers))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(fake), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    for argv, (status, err) in zip(commands, json.loads(done.stdout), strict=True):
+        assert status == 1, (argv, err)
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, (argv, err)
+        assert "'pandas' could not be loaded (this pandas is broken)" in err, (argv, err)
+    assert not list(tmp_path.glob("*.xlsx")) and not list(tmp_path.glob("*.pdf"))
+    # numpy, which the storage command's parser reads: --help itself is the one line
+    (fake / "pandas.py").unlink()
+    (fake / "numpy.py").write_text("raise ImportError('this numpy is broken')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "billing_model", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stderr == (
+        "billing-model: error: the package 'numpy' could not be loaded (this numpy is broken); "
+        "accepted: an installation with its dependencies (pip install billing_model, or pip "
+        "install -e . in the repository)\n"
+    ), done.stderr
+
+
+def test_an_error_quoting_a_name_with_a_newline_stays_one_line(tmp_path, capsys):
+    """A variant named with a tab, a newline and DEL (TOML's escapes allow them) was quoted raw
+    in the error naming the variants: two lines, and control characters sent to the terminal."""
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(
+        open("scenarios/basic_contract.toml", encoding="utf-8").read()
+        + '\n[[variant]]\nname = "ramp\\tstudy\\nb\\u007f"\ncommitted_users = 5\n',
+        encoding="utf-8",
+    )
+    assert main(["invoices", str(scenario), "--variant", "nope"]) == 2
+    line = _one_line_error(capsys)
+    assert line.endswith("1-month ramp, ramp\\tstudy\\nb\\x7f"), line

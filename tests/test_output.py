@@ -102,3 +102,21 @@ def test_amounts_formatted_as_text_are_right_aligned():
     assert "│  3560.00 │" in rows[0]
     assert "│     0.00 USD │" in out.getvalue()
     assert "│ 2026-03-10 │" in rows[0]  # dates stay left-aligned
+
+
+def test_guarded_stdout_shows_a_character_its_encoding_cannot_hold_as_a_question_mark():
+    """A file name's undecodable byte (a lone surrogate) printed to a strict UTF-8 stdout, or a
+    name in another script on a Latin-1 one, was a UnicodeEncodeError traceback."""
+    import io
+
+    from billing_model.output import GuardedStdout
+
+    for encoding, text, shown in (
+        ("utf-8", "bad\udcffname.xlsx: workbook\n", "bad?name.xlsx: workbook\n"),
+        ("latin-1", "Kunde: 東京 Ltd\n", "Kunde: ?? Ltd\n"),
+    ):
+        raw = io.BytesIO()
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict")
+        GuardedStdout(stream).write(text)
+        stream.flush()
+        assert raw.getvalue().decode(encoding) == shown

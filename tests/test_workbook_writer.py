@@ -179,6 +179,88 @@ def test_a1_names_cells_and_refuses_one_past_the_grid_each_time():
             a1(1, 16_385, absolute=False)
 
 
+def test_a1_answers_each_argument_type_apart_and_column_letter_refuses_past_the_grid():
+    """The kept answers are keyed by type: 1 and True (or 1.0) are equal keys, and
+    ``a1(True, True)`` once kept "$A$True" as the answer to ``a1(1, 1)`` for the whole
+    process; a column past XFD was a letter (XFE), never refused."""
+    from billing_model.workbook.layout import column_letter
+
+    a1.cache_clear()
+    column_letter.cache_clear()
+    a1(True, True)
+    a1(2.0, 3)
+    assert [a1(1, 1), a1(2, 3), a1(2, 3, absolute=False)] == ["$A$1", "$C$2", "C2"]
+    assert column_letter(16_384) == "XFD"
+    for _ in range(2):
+        for col in (0, 16_385):
+            with pytest.raises(BillingInputError, match=rf"column {col:,}, past Excel's limit"):
+                column_letter(col)
+
+
+def test_the_collector_is_on_again_after_an_interrupt_even_right_after_pausing(monkeypatch):
+    """Ctrl-C while a workbook is laid out, and one arriving between turning the collector off
+    and the clean-up taking hold, both leave it on again."""
+    import gc
+
+    from billing_model.service import load_scenario
+    from billing_model.workbook import build, layout
+
+    def interrupted(*_a):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build, "check_amounts", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build.build_layout(load_scenario("scenarios/basic_contract.toml"))
+    assert gc.isenabled()
+    disable = gc.disable
+
+    def disable_then_interrupt():
+        disable()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(layout.gc, "disable", disable_then_interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt), layout.collector_paused():
+            pass
+        assert gc.isenabled()
+    finally:
+        monkeypatch.undo()
+        gc.enable()
+
+
+def test_a_scenario_file_name_with_an_undecodable_byte_builds_with_a_replacement_character(
+    tmp_path, capsys
+):
+    """Python reads a file name's byte that is not UTF-8 as a lone surrogate; the workbook shows
+    the scenario's file name, and XlsxWriter could not encode it: a traceback, no workbook.
+    Now the character is U+FFFD, and nothing a file cannot hold is written."""
+    import os
+    import re
+    import shutil
+
+    from billing_model.cli import main
+
+    scenario = tmp_path / os.fsdecode(b"bad\xffname.toml")
+    shutil.copyfile("scenarios/basic_contract.toml", scenario)
+    out = tmp_path / "out.xlsx"
+    assert main(["build", str(scenario), "-o", str(out)]) == 0, capsys.readouterr().err
+    wb = openpyxl.load_workbook(out, read_only=True)
+    texts = [
+        v
+        for ws in wb.worksheets
+        for row in ws.iter_rows(values_only=True)
+        for v in row
+        if isinstance(v, str)
+    ]
+    assert any("bad\ufffdname" in t for t in texts)
+    assert not any(re.search(r"[\ud800-\udfff]", t) for t in texts)
+    assert (
+        wb.properties.title is None
+        or "\ufffd" in wb.properties.title
+        or "bad" not in (wb.properties.title)
+    )
+
+
 def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", "")
     monkeypatch.setenv("PATH", str(tmp_path))
@@ -212,7 +294,7 @@ def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkey
     fake.chmod(0o755)
     monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(fake))
     book = tmp_path / "a.xlsx"
-    book.write_bytes(b"")
+    openpyxl.Workbook().save(book)  # a workbook: an empty file is refused before the run
     with pytest.raises(RecalcError, match=r"exit 1\) converting to csv; missing .*a\.xlsx"):
         sheet_values([book], [tmp_path / "out"])
     assert not (tmp_path / "out").exists()

@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -175,15 +176,57 @@ def _run(
     import time
 
     started = time.time()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    handlers = _catch_termination()
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        return _wait(proc, cmd, timeout, count, started)
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while LibreOffice runs, in a program that left them to Python's
+    default (which ended the process at once: LibreOffice, in a session of its own, ran on, and
+    the temporary folders and the profile stayed in /tmp). Raised like Ctrl-C's
+    KeyboardInterrupt, so that both are stopped and removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    signal.signal(signum, signal.SIG_IGN)  # a second kill must not cut the clean-up short
+    raise Terminated(signum)
+
+
+def _catch_termination() -> dict:
+    """Install :func:`_terminate` for SIGTERM and SIGHUP where Python's default is in place
+    (the command line has its own); return the handlers to put back."""
+    import threading
+
+    handlers = {}
+    if threading.current_thread() is not threading.main_thread():
+        return handlers
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) == signal.SIG_DFL:
+            handlers[signum] = signal.signal(signum, _terminate)
+    return handlers
+
+
+def _wait(
+    proc: subprocess.Popen, cmd: list[str], timeout: float, count: int, started: float
+) -> subprocess.CompletedProcess:
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -230,7 +273,6 @@ def _remove_stale_pipes(since: float, folder: str = "/tmp") -> list[Path]:
 def _stop_group(proc: subprocess.Popen, grace: float = 5.0) -> None:
     """Kill ``proc``'s process group (LibreOffice and the children it started) and wait until
     none of them runs any more (at most ``grace`` seconds), so nothing writes after we return."""
-    import signal
     import time
 
     # SIGTERM first: LibreOffice then removes its /tmp/OSL_PIPE_* socket (SIGKILL left it)
@@ -341,16 +383,19 @@ def sheet_values(
     """Recalculate workbooks in one LibreOffice run and write each sheet's computed values as
     CSV, ``<outdir>/<sheet name>.csv``, instead of saving the workbook: what a reader needs who
     wants the figures, not the file (saving a large workbook as xlsx costs LibreOffice as much
-    as loading and recalculating it; the CSV costs a fraction). Returns the folders."""
+    as loading and recalculating it; the CSV costs a fraction). Returns the folders.
+
+    An input that is not a workbook (not a zip archive: an empty file, a CSV) and an output
+    folder that is a file or serves two inputs are refused in one line before LibreOffice
+    runs; a folder gets its sheets whole or not at all (see :func:`_place_values`)."""
     inputs = [Path(p) for p in paths]
     targets = [Path(o) for o in outdirs]
     if len(targets) != len(inputs):
         raise ValueError("sheet_values: one output folder per input")
+    _check_values_args(inputs, targets)  # before LibreOffice's run, not after it
     with tempfile.TemporaryDirectory(prefix="billing-model-values-") as tmp:
         staged = []
         for i, path in enumerate(inputs):  # the stem is the index: the sheet follows its '-'
-            if not path.is_file():
-                raise BillingInputError(f"{path}: no such workbook to recalculate")
             stage = Path(tmp) / "in" / f"{i:03d}.xlsx"
             stage.parent.mkdir(exist_ok=True)
             shutil.copyfile(path, stage)
@@ -360,15 +405,63 @@ def sheet_values(
         proc = _soffice(staged, out, CSV_EACH_SHEET, timeout)
         made: dict[int, list[Path]] = {}
         for csv in out.glob("*.csv"):
-            made.setdefault(int(csv.name[:3]), []).append(csv)
+            made.setdefault(int(csv.name.partition("-")[0]), []).append(csv)
         missing = [str(p) for i, p in enumerate(inputs) if i not in made]
         if proc.returncode != 0 or missing:
             raise RecalcError(_failure(proc, "csv", ", ".join(missing) or "nothing"))
         for i, target in enumerate(targets):
-            target.mkdir(parents=True, exist_ok=True)
-            for csv in made[i]:
-                shutil.move(csv, target / csv.name[4:])  # "007-Invoices.csv" -> "Invoices.csv"
+            _place_values(made[i], target)
     return targets
+
+
+def _check_values_args(inputs: list[Path], targets: list[Path]) -> None:
+    """One line for what :func:`sheet_values` cannot do, before LibreOffice runs: an input that
+    is not a workbook (LibreOffice read an empty file as an empty sheet, values that looked
+    complete), an output folder that is a file or given twice (two workbooks' sheets mixed)."""
+    import zipfile
+
+    for path in inputs:
+        if not path.is_file():
+            raise BillingInputError(f"{path}: no such workbook to recalculate")
+        if not zipfile.is_zipfile(path):
+            what = "an empty file" if path.stat().st_size == 0 else "not a zip archive"
+            raise BillingInputError(
+                f"{path}: {what}, not a workbook; accepted: an .xlsx (or .ods) workbook"
+            )
+    seen: dict[Path, int] = {}
+    for i, target in enumerate(targets):
+        existing = next((p for p in (target, *target.parents) if p.exists()), target)
+        if existing.exists() and not existing.is_dir():
+            where = "is a file" if existing == target else f"is under {existing}, a file"
+            raise BillingInputError(
+                f"{target}: {where}; accepted: a folder for the sheets' CSV files"
+            )
+        first = seen.setdefault(target.resolve(), i)
+        if first != i:
+            raise BillingInputError(
+                f"{target}: the output folder of workbooks {first + 1} and {i + 1} "
+                f"({inputs[first].name}, {inputs[i].name}); accepted: one folder per workbook"
+            )
+
+
+def _place_values(csvs: list[Path], target: Path) -> None:
+    """Move one workbook's sheet files (``007-Invoices.csv``) into ``target`` (``Invoices.csv``)
+    so that no half-written file ever has its final name: they are copied into a folder beside
+    ``target`` (the same file system) first, which becomes ``target``, or whose files each
+    replace their namesake in an existing ``target``. A failure leaves ``target`` as it was
+    (or each file whole), and no partial folder behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = Path(tempfile.mkdtemp(prefix=f".{target.name}.part-", dir=target.parent))
+    try:
+        for csv in csvs:
+            shutil.move(csv, part / csv.name.partition("-")[2])
+        if not target.exists():
+            part.rename(target)
+            return
+        for csv in sorted(part.iterdir()):
+            os.replace(csv, target / csv.name)
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
 
 
 def _copy_replace(src: Path, dst: Path) -> None:

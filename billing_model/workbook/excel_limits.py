@@ -21,17 +21,25 @@ from .layout import MAX_COLS, MAX_ROWS, Book, Sheet
 MAX_CELL_TEXT, MAX_FORMULA = 32_767, 8_192
 #: characters of a sheet name, and the characters a sheet name cannot hold
 MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
-#: control characters a cell cannot hold (tab, newline and carriage return can)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: control characters a cell cannot hold (tab, newline and carriage return can), and lone
+#: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+def _replacement(match: re.Match) -> str:
+    return " " if match.group() < "\x20" else "\ufffd"
 
 
 def clean_text(text: str) -> str:
-    """``text`` with each control character a cell cannot hold replaced by a space.
+    """``text`` with each control character a cell cannot hold replaced by a space, and each
+    lone surrogate by U+FFFD (the replacement character); the length stays.
 
     >>> clean_text("USB\\x07 headsets\\tx2")
     'USB  headsets\\tx2'
+    >>> clean_text("bad\\udcffname")
+    'bad\\ufffdname'
     """
-    return CONTROL.sub(" ", text)
+    return CONTROL.sub(_replacement, text)
 
 
 def sheet_name(text: str) -> str:
@@ -104,6 +112,7 @@ def check_book(book: Book) -> Book:
     BillingInputError
         One line: the sheet (and cell) and the limit it breaks.
     """
+    book.title, book.subject = clean_text(book.title), clean_text(book.subject)
     seen: set[str] = set()
     for sheet in book.sheets:
         name = sheet.name

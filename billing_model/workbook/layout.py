@@ -299,23 +299,31 @@ def collector_paused() -> Iterator[None]:
     wait for the collector's next pass after it.
     """
     enabled = gc.isenabled()
-    gc.disable()
-    try:
+    try:  # disabled inside: a Ctrl-C right after disable() still turns it back on
+        gc.disable()
         yield
     finally:
         if enabled:
             gc.enable()
 
 
-@functools.cache  # at most 16,384 columns; a layout asks for the same few letters all along
+# at most 16,384 columns; a layout asks for the same few letters all along. Typed: 1 and True
+# (or 1.0) are equal keys, and an answer kept for one was given for the other
+@functools.lru_cache(maxsize=None, typed=True)
 def column_letter(col: int) -> str:
-    """``column_letter(28) == "AB"`` (1-based)."""
+    """``column_letter(28) == "AB"`` (1-based); a column past Excel's last is a one-line error."""
+    if not 1 <= col <= MAX_COLS:
+        raise BillingInputError(
+            f"the workbook needs column {col:,}, past Excel's limit ({MAX_COLS:,} columns); "
+            "accepted: a scenario whose sheets fit (fewer orgs, license lines or periods)"
+        )
     return xl_col_to_name(col - 1)
 
 
 # a layout asks for the same cell about three times (sales_quote: 69,000 calls, 23,000 cells):
-# each answer is kept (bounded; a refusal is raised again each time, never kept)
-@functools.lru_cache(maxsize=1 << 16)
+# each answer is kept (bounded; a refusal is raised again each time, never kept). Typed, as
+# column_letter: a1(True, True) once kept "$A$True" as the answer to a1(1, 1)
+@functools.lru_cache(maxsize=1 << 16, typed=True)
 def a1(row: int, col: int, *, absolute: bool = True) -> str:
     """``a1(4, 2) == "$B$4"``; a cell past Excel's last row or column is a one-line error."""
     if not (1 <= row <= MAX_ROWS and 1 <= col <= MAX_COLS):
