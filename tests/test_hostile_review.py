@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.stand_in import stand_in_soffice
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 
@@ -34,7 +36,9 @@ def _alive(pid: int) -> bool:
 
 @pytest.fixture
 def fake_soffice(tmp_path, monkeypatch):
-    """``BILLING_MODEL_SOFFICE`` pointing at :data:`FAKE_SOFFICE`; yields the pid file."""
+    """:data:`FAKE_SOFFICE` as LibreOffice: in this test's thread (``tests/stand_in.py``; the
+    session's workbook batch runs the real one beside it) and, through
+    ``FAKE_SOFFICE_SCRIPT``, for the command a test starts; yields the pid file."""
     if not Path("/proc").is_dir():
         pytest.skip("needs /proc to see the launcher's child")
     script = tmp_path / "soffice"
@@ -46,7 +50,8 @@ def fake_soffice(tmp_path, monkeypatch):
     # a stand-in, not LibreOffice: the root conftest's guard against unmarked LibreOffice runs
     # does not apply
     monkeypatch.setattr(libreoffice, "subprocess", subprocess)
-    monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(script))
+    stand_in_soffice(monkeypatch, script)
+    monkeypatch.setenv("FAKE_SOFFICE_SCRIPT", str(script))
     monkeypatch.setenv("FAKE_SOFFICE_PID", str(pid_file))
     yield pid_file
     if pid_file.exists():  # never leave the stand-in running, whatever the test did
@@ -113,7 +118,12 @@ def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(
     out.write_bytes(b"the quote sent yesterday")
     scenario = tmp_path_factory.mktemp("small-quote") / "small_quote.toml"
     scenario.write_text(SMALL_QUOTE, encoding="utf-8")
-    env = dict(os.environ, TMPDIR=str(scratch), PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        TMPDIR=str(scratch),
+        PYTHONPATH=str(ROOT),
+        BILLING_MODEL_SOFFICE=os.environ["FAKE_SOFFICE_SCRIPT"],
+    )
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -21,6 +21,7 @@ import pytest
 from billing_model.core.errors import BillingInputError
 from billing_model.io import libreoffice
 from billing_model.io.libreoffice import sheet_values
+from tests.stand_in import stand_in_soffice
 
 #: writes two sheets' CSV files for workbook 000, as LibreOffice's CSV export names them
 _WRITES_TWO_SHEETS = """#!/bin/sh
@@ -39,14 +40,7 @@ def _fake_soffice(tmp_path: Path, monkeypatch, script: str) -> Path:
     fake = tmp_path / "soffice"
     fake.write_text(script, encoding="utf-8")
     fake.chmod(0o755)
-    real = libreoffice.find_soffice
-    here = threading.current_thread()
-    monkeypatch.setattr(
-        libreoffice,
-        "find_soffice",
-        lambda: str(fake) if threading.current_thread() is here else real(),
-    )
-    return fake
+    return stand_in_soffice(monkeypatch, fake)
 
 
 def _workbook(path: Path) -> Path:

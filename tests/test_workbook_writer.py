@@ -7,6 +7,8 @@ and read back with openpyxl.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -14,10 +16,11 @@ import pytest
 
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import line_amount
-from billing_model.io.libreoffice import RecalcError, convert, find_soffice, sheet_values
+from billing_model.io.libreoffice import RecalcError, convert, sheet_values
 from billing_model.workbook.layout import Book, a1, ref
 from billing_model.workbook.writer import write_book
 from tests import workbooks
+from tests.stand_in import stand_in_soffice
 from tests.xlsx_values import load_values
 
 # (quantity, rate) pairs whose exact product sits on or next to a half-cent: Excel-style ROUND on
@@ -261,12 +264,23 @@ def test_a_scenario_file_name_with_an_undecodable_byte_builds_with_a_replacement
     )
 
 
-def test_missing_soffice_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setenv("BILLING_MODEL_SOFFICE", "")
-    monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("billing_model.io.libreoffice.Path.is_file", lambda self: False)
-    with pytest.raises(RecalcError, match="LibreOffice .soffice. was not found; install"):
-        find_soffice()
+def test_missing_soffice_is_a_clear_error(tmp_path):
+    """In a process of its own that sees no soffice anywhere: hiding it in this one (the
+    environment, ``Path.is_file``) would hide it from the session's workbook batch too, which
+    runs LibreOffice in a thread beside the tests."""
+    import subprocess
+    import sys
+
+    code = (
+        "import pathlib; pathlib.Path.is_file = lambda self: False\n"
+        "from billing_model.io.libreoffice import RecalcError, find_soffice\n"
+        "try:\n    find_soffice()\nexcept RecalcError as exc:\n    print(exc)\n"
+    )
+    env = {**os.environ, "BILLING_MODEL_SOFFICE": "", "PATH": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert re.match(r"LibreOffice \(soffice\) was not found; install", done.stdout), done
 
 
 def test_convert_refuses_writing_over_its_input(tmp_path):
@@ -292,7 +306,7 @@ def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkey
     fake = tmp_path / "soffice"
     fake.write_text("#!/bin/sh\necho cannot open >&2\nexit 1\n", encoding="utf-8")
     fake.chmod(0o755)
-    monkeypatch.setenv("BILLING_MODEL_SOFFICE", str(fake))
+    stand_in_soffice(monkeypatch, fake)  # this thread's: the session's batch runs beside it
     book = tmp_path / "a.xlsx"
     openpyxl.Workbook().save(book)  # a workbook: an empty file is refused before the run
     with pytest.raises(RecalcError, match=r"exit 1\) converting to csv; missing .*a\.xlsx"):
