@@ -209,12 +209,12 @@ def _terminate(signum, frame):
     raise Terminated(signum)
 
 
-def _catch_termination() -> dict:
+def _catch_termination() -> dict[int, signal._HANDLER]:
     """Install :func:`_terminate` for SIGTERM and SIGHUP where Python's default is in place
     (the command line has its own); return the handlers to put back."""
     import threading
 
-    handlers = {}
+    handlers: dict[int, signal._HANDLER] = {}
     if threading.current_thread() is not threading.main_thread():
         return handlers
     for name in ("SIGTERM", "SIGHUP"):
