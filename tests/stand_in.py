@@ -24,3 +24,13 @@ def stand_in_soffice(monkeypatch, script: Path) -> Path:
         lambda: str(script) if threading.current_thread() is here else real(),
     )
     return script
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not reaped, does not): what a test
+    checks of the stand-in's child after LibreOffice's runner stopped it (reads /proc)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"

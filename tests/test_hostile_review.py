@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.stand_in import stand_in_soffice
+from tests.stand_in import alive, stand_in_soffice
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -24,14 +24,6 @@ sleep 300 &
 echo $! > "$FAKE_SOFFICE_PID"
 wait
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def fake_soffice(tmp_path, monkeypatch):
     yield pid_file
     if pid_file.exists():  # never leave the stand-in running, whatever the test did
         pid = int(pid_file.read_text())
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
 
 
@@ -81,9 +73,9 @@ def test_libreoffice_timeout_stops_the_program_the_launcher_started(tmp_path, fa
         convert([book], tmp_path / "out", timeout=1)
     worker = _worker(fake_soffice)
     deadline = time.monotonic() + 5
-    while _alive(worker) and time.monotonic() < deadline:
+    while alive(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _alive(worker)
+    assert not alive(worker)
 
 
 #: the smallest scenario with a quote: the kill comes once LibreOffice runs, and what comes
@@ -150,7 +142,7 @@ def test_quote_killed_mid_way_leaves_no_file_no_temp_and_no_libreoffice(
             proc.kill()
     assert proc.returncode == 128 + signum, err
     assert err == "billing-model: interrupted\n"
-    assert not _alive(worker)
+    assert not alive(worker)
     assert out.read_bytes() == b"the quote sent yesterday"
     assert sorted(p.name for p in scratch.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(

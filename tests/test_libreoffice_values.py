@@ -21,7 +21,7 @@ import pytest
 from billing_model.core.errors import BillingInputError
 from billing_model.io import libreoffice
 from billing_model.io.libreoffice import sheet_values
-from tests.stand_in import stand_in_soffice
+from tests.stand_in import alive, stand_in_soffice
 
 #: writes two sheets' CSV files for workbook 000, as LibreOffice's CSV export names them
 _WRITES_TWO_SHEETS = """#!/bin/sh
@@ -121,14 +121,6 @@ def test_a_failure_half_way_leaves_no_sheet_file_that_looks_complete(
     }
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 @pytest.mark.libreoffice  # the stand-in runs where LibreOffice would
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc for the stand-in's child")
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
@@ -163,7 +155,7 @@ def test_a_sigterm_mid_run_stops_libreoffice_and_leaves_no_temporary_folder(tmp_
     finally:
         proc.kill()
     assert f"terminated by signal {getattr(signal, signame)}" in err, err
-    assert not _alive(child)
+    assert not alive(child)
     assert list(scratch.iterdir()) == []
     assert not (tmp_path / "out").exists()
 
