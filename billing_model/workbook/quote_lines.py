@@ -91,6 +91,15 @@ _CANDIDATE_COLUMNS = (
 )
 #: the kinds of a license line's rows
 _PRODUCT_KINDS = ("committed", "ramp", "overage", "month_to_month", "hourly")
+#: a license line's rate by its kind: the key of its input in ``product_names`` and, with
+#: ``_rate``, the product's attribute (``prepay`` -> ``prepay_rate``)
+_LINE_RATES = {
+    "committed": "prepay",
+    "ramp": "prepay",
+    "overage": "overage",
+    "hourly": "hourly",
+    "month_to_month": "month_to_month",
+}
 
 
 def line_key(invoice: dt.date, start: dt.date, order_date: dt.date, kind: str, order: int) -> int:
@@ -426,18 +435,10 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
             e_price: Decimal | int | str | None
             monthly_price: str | None = monthly
             e_monthly_price: Decimal | str = e_monthly
-            if row.kind in ("committed", "ramp"):
-                price = ctx.product_names[row.index]["prepay"]
-                e_price = s.products[row.index].prepay_rate or 0
-            elif row.kind == "overage":
-                price = ctx.product_names[row.index]["overage"]
-                e_price = s.products[row.index].overage_rate or 0
-            elif row.kind == "hourly":
-                price = ctx.product_names[row.index]["hourly"]
-                e_price = s.products[row.index].hourly_rate or 0
-            elif row.kind == "month_to_month":
-                price = ctx.product_names[row.index]["month_to_month"]
-                e_price = s.products[row.index].month_to_month_rate or 0
+            if row.kind in _LINE_RATES:  # a license line's rate: its input's name and value
+                rate = _LINE_RATES[row.kind]
+                price = ctx.product_names[row.index][rate]
+                e_price = getattr(s.products[row.index], f"{rate}_rate") or 0
             elif row.kind == "telephony":
                 price, e_price = monthly, e_monthly
             elif row.kind in FAIR_USE_LABELS:
