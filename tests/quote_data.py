@@ -20,3 +20,23 @@ def quote_mapping(**contract) -> dict:
     phone = data["usage"]["telephony"]
     data["usage"]["telephony"] = (phone + [phone[-1]] * periods)[: max(periods, len(phone))]
     return data
+
+
+def amount(value: Decimal) -> str:
+    """An amount as the quote prints it: thousands separated, two decimals."""
+    return f"{value:,.2f}"
+
+
+def printed_lines(lines) -> list[tuple[str, ...]]:
+    """The appendix rows the quote prints for a schedule (``invoice_schedule``'s frame):
+    invoice date, due date, service start and end, amount."""
+    return [
+        (
+            r.invoice_date.isoformat(),
+            r.due_date.isoformat(),
+            r.service_start.isoformat(),
+            r.service_end.isoformat(),
+            amount(r.amount),
+        )
+        for r in lines.itertuples()
+    ]

@@ -19,7 +19,7 @@ from billing_model.workbook import SCENARIOS_DIR
 from billing_model.workbook.quote import TOTAL_LABEL
 from billing_model.workbook.quote_pdf import write_quote_pdfs
 from billing_model.workbook.variants import scenario_figures
-from tests.quote_data import quote_mapping
+from tests.quote_data import amount, printed_lines, quote_mapping
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +63,6 @@ def pdfs(tmp_path_factory, soffice, poppler):
         ).stdout
         out[name] = (scenario, pdf, layout, raw)
     return out
-
-
-def _amount(value: Decimal) -> str:
-    return f"{value:,.2f}"
 
 
 @pytest.mark.libreoffice
@@ -124,11 +120,11 @@ def test_quote_pdf(pdfs, case):
         r"([\d,]+\.\d\d)",
         layout,
     ) or re.search(r"First-year total[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
-    assert year and year.group(1) == _amount(figures["first_year"]), layout[:3000]
+    assert year and year.group(1) == amount(figures["first_year"]), layout[:3000]
     contract = re.search(r"Contract value[^\n]*?([\d,]+\.\d\d)\s*$", layout, re.M)
-    assert contract and contract.group(1) == _amount(figures["total"])
+    assert contract and contract.group(1) == amount(figures["total"])
     total = re.search(rf"{TOTAL_LABEL}\s+([\d,]+\.\d\d)", layout)
-    assert total and total.group(1) == _amount(figures["total"])
+    assert total and total.group(1) == amount(figures["total"])
     # every appendix line, in the schedule's order: dates and amount
     rows = re.findall(
         r"(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+(\d{4}-\d\d-\d\d)\s+"
@@ -136,16 +132,7 @@ def test_quote_pdf(pdfs, case):
         layout,
         re.M,
     )
-    want = [
-        (
-            r.invoice_date.isoformat(),
-            r.due_date.isoformat(),
-            r.service_start.isoformat(),
-            r.service_end.isoformat(),
-            _amount(r.amount),
-        )
-        for r in lines.itertuples()
-    ]
+    want = printed_lines(lines)
     assert rows == want
     for description in set(lines["description"]):
         assert description in flat, description
@@ -172,9 +159,9 @@ def test_quote_pdf_totals_are_those_of_the_invoices_command(pdfs, capsys):
     amounts = [(r["invoice_date"], Decimal(r["amount"])) for r in rows if r["amount"]]
     total = sum((a for _d, a in amounts), Decimal(0))
     first_year = sum((a for d, a in amounts if d < "2027-03-01"), Decimal(0))
-    assert re.search(rf"Contract value[^\n]*?{re.escape(_amount(total))}\s*$", layout, re.M)
-    assert re.search(rf"{TOTAL_LABEL}\s+{re.escape(_amount(total))}", layout)
-    assert re.search(rf"First-year total[^\n]*?{re.escape(_amount(first_year))}", layout)
+    assert re.search(rf"Contract value[^\n]*?{re.escape(amount(total))}\s*$", layout, re.M)
+    assert re.search(rf"{TOTAL_LABEL}\s+{re.escape(amount(total))}", layout)
+    assert re.search(rf"First-year total[^\n]*?{re.escape(amount(first_year))}", layout)
 
 
 def test_quote_command_refuses_bad_input_in_one_line(tmp_path, capsys):
@@ -218,5 +205,5 @@ def test_quote_command_writes_the_variant(tmp_path, capsys, soffice, poppler):
     variant = load_scenario(path).variant("concurrent")
     figures = scenario_figures(variant)
     assert "PureCloud 2 / CX 2 concurrent users" in text
-    assert _amount(figures["total"]) in text and _amount(figures["first_year"]) in text
+    assert amount(figures["total"]) in text and amount(figures["first_year"]) in text
     assert [p.name for p in tmp_path.iterdir()] == ["quote.pdf"]  # no temporary file left

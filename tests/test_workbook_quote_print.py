@@ -27,7 +27,7 @@ from billing_model.service import scenario_from_mapping
 from billing_model.workbook.quote import QUOTE_COLUMNS, TOTAL_LABEL
 from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
-from tests.quote_data import quote_mapping
+from tests.quote_data import amount, printed_lines, quote_mapping
 from tests.workbooks import set_cells
 
 QUOTE = workbooks.example("sales_quote")
@@ -109,10 +109,6 @@ def printed(workbook_store, soffice, tmp_path_factory):
     return out
 
 
-def _amount(value) -> str:
-    return f"{value:,.2f}"
-
-
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("term", TERMS)
 def test_libreoffice_prints_every_line_of_an_edited_term(printed, term):
@@ -128,21 +124,12 @@ def test_libreoffice_prints_every_line_of_an_edited_term(printed, term):
         "\n".join(pages),
         re.M,
     )
-    assert rows == [
-        (
-            r.invoice_date.isoformat(),
-            r.due_date.isoformat(),
-            r.service_start.isoformat(),
-            r.service_end.isoformat(),
-            _amount(r.amount),
-        )
-        for r in lines.itertuples()
-    ]
+    assert rows == printed_lines(lines)
     assert len(rows) > (20 if term == 60 else 0)
     # the total once, on the page of the last line; no page before it without a line
     (last,) = [i for i, page in enumerate(pages) if TOTAL_LABEL in page]
     total = re.search(rf"{TOTAL_LABEL}\s+([\d,]+\.\d\d)", pages[last])
-    assert total and total.group(1) == _amount(scenario_figures(scenario)["total"])
+    assert total and total.group(1) == amount(scenario_figures(scenario)["total"])
     appendix = next(i for i, page in enumerate(pages) if "Appendix: invoice schedule" in page)
     assert 0 < appendix <= last
     for i in range(appendix, last + 1):
