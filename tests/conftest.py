@@ -49,6 +49,22 @@ def soffice() -> str:
 
 
 @pytest.fixture(scope="session")
+def poppler() -> str:
+    """Path of ``pdftotext`` (Debian poppler-utils), which the quote tests read PDFs with; fails
+    (does not skip) when it is missing."""
+    import shutil
+
+    found = shutil.which("pdftotext")
+    if found is None:
+        pytest.fail(
+            "pdftotext was not found -- install poppler-utils (make test runs "
+            "scripts/ensure-package.sh)",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
 def workbook_store(tmp_path_factory):
     """The session's workbooks (:class:`tests.workbooks.Store`), shared by the xdist workers."""
     from tests.workbooks import Store

@@ -458,13 +458,9 @@ def test_quote_texts_of_255_characters_wrap_instead_of_being_cut(tmp_path):
 
 
 @pytest.mark.libreoffice
-def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
-    import shutil
-
+def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path, poppler):
     from billing_model.cli import main
 
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
     out = tmp_path / "q.pdf"
     # the header's texts on the smallest quote: sales_quote's lines and appendix pages were
     # most of the 6.5 s of CPU (building its workbook and LibreOffice printing them)
@@ -474,7 +470,7 @@ def test_quote_pdf_prints_a_255_character_customer_whole(tmp_path):
     path.write_text(text + f'seller = "{LONG_SELLER}"\nnumber = "{number}"\n', encoding="utf-8")
     assert main(["quote", str(path), "-o", str(out)]) == 0
     text = subprocess.run(
-        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+        [poppler, str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     words = " ".join(text.split())
     assert LONG_SELLER in words

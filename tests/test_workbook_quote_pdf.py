@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 from decimal import Decimal
 
@@ -20,20 +19,6 @@ from billing_model.workbook.quote import TOTAL_LABEL
 from billing_model.workbook.quote_pdf import write_quote_pdfs
 from billing_model.workbook.variants import scenario_figures
 from tests.quote_data import amount, printed_lines, quote_mapping
-
-
-@pytest.fixture(scope="module")
-def poppler() -> str:
-    """``pdftotext`` (Debian poppler-utils); fails (does not skip) when it is missing."""
-    found = shutil.which("pdftotext")
-    if found is None:
-        pytest.fail(
-            "pdftotext was not found -- install poppler-utils (make test runs "
-            "scripts/ensure-package.sh)",
-            pytrace=False,
-        )
-    return found
-
 
 #: the PDF cases: name -> contract changes of sales_quote (term 12 is the file as it is)
 PDF_CASES = {

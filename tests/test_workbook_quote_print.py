@@ -76,15 +76,8 @@ def _print_only(path: Path, sheet: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def printed(workbook_store, soffice, tmp_path_factory):
+def printed(workbook_store, soffice, poppler, tmp_path_factory):
     """term -> (scenario, the PDF's pages as ``pdftotext -layout`` reads them)."""
-    poppler = shutil.which("pdftotext")
-    if poppler is None:
-        pytest.fail(
-            "pdftotext was not found -- install poppler-utils (make test runs "
-            "scripts/ensure-package.sh)",
-            pytrace=False,
-        )
     folder = tmp_path_factory.mktemp("quote-print")
     paths = []
     for term in TERMS:  # the built workbook, its print areas as written
