@@ -370,9 +370,9 @@ PREPARED = [
 def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
     from xlsxwriter.worksheet import Worksheet
 
-    from billing_model.workbook.writer import _Worksheet
+    from billing_model.workbook.sheet_xml import Worksheet as Ours
 
-    ours = _Worksheet()
+    ours = Ours()
     for formula in PREPARED * 2:  # the second round from the cache of shapes
         assert ours._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
         assert ours._prepare_formula(formula, True) == Worksheet()._prepare_formula(
