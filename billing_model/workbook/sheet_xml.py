@@ -96,50 +96,54 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             )
         return plain
 
-    def write_formula(self, row, col, formula, cell_format=None, value=0):
-        """XlsxWriter's ``write_formula`` for the writer's cells (integer row and column, a
-        plain "=" formula in the grid): what ``_write_formula`` stores, without the A1
-        conversion, the dynamic-array search and the preparation of each formula (about 1.3 s
-        of cProfile's 3.4 s for sales_quote). Anything else goes the usual way."""
-        if (
-            row.__class__ is int
-            and col.__class__ is int
-            and 0 <= row < self.xls_rowmax
-            and 0 <= col < self.xls_colmax
-            and not self.constant_memory
-            and not self.use_future_functions
-            and formula.__class__ is str
-            and formula.startswith("=")
-            and not formula.endswith("}")
-            and self._plain(formula)
-        ):
-            self._grow(row, col)
-            self.table[row][col] = CellFormulaTuple(formula[1:], cell_format, value)
-            return 0
-        return super().write_formula(row, col, formula, cell_format, value)
+    def write_formula(self, *args, **kwargs):
+        """XlsxWriter's ``write_formula`` for the writer's cells (row, column, a plain "="
+        formula, format, value; integers in the grid): what ``_write_formula`` stores, without
+        the A1 conversion, the dynamic-array search and the preparation of each formula (about
+        1.3 s of cProfile's 3.4 s for sales_quote). Anything else goes the usual way."""
+        if not kwargs and 3 <= len(args) <= 5:
+            row, col, formula = args[:3]
+            if (
+                row.__class__ is int
+                and col.__class__ is int
+                and 0 <= row < self.xls_rowmax
+                and 0 <= col < self.xls_colmax
+                and not self.constant_memory
+                and not self.use_future_functions
+                and formula.__class__ is str
+                and formula.startswith("=")
+                and not formula.endswith("}")
+                and self._plain(formula)
+            ):
+                cell_format = args[3] if len(args) > 3 else None
+                value = args[4] if len(args) > 4 else 0
+                self._grow(row, col)
+                self.table[row][col] = CellFormulaTuple(formula[1:], cell_format, value)
+                return 0
+        return super().write_formula(*args, **kwargs)
 
     # XlsxWriter's public write_* methods convert A1 arguments first (a decorator trying
-    # ``int(row)``, about 1 microsecond a cell): the writer passes integers, which go straight
-    # to the undecorated method XlsxWriter calls next
-    def write_number(self, row, col, number, cell_format=None):
-        if row.__class__ is int and col.__class__ is int:
-            return self._write_number(row, col, number, cell_format)
-        return super().write_number(row, col, number, cell_format)
+    # ``int(row)``, about 1 microsecond a cell), then call the undecorated method with the same
+    # arguments: a call whose row is an integer (all of the writer's) goes straight to it
+    def write_number(self, *args, **kwargs):
+        if args and args[0].__class__ is int:
+            return self._write_number(*args, **kwargs)
+        return super().write_number(*args, **kwargs)
 
-    def write_string(self, row, col, string, cell_format=None):
-        if row.__class__ is int and col.__class__ is int:
-            return self._write_string(row, col, string, cell_format)
-        return super().write_string(row, col, string, cell_format)
+    def write_string(self, *args, **kwargs):
+        if args and args[0].__class__ is int:
+            return self._write_string(*args, **kwargs)
+        return super().write_string(*args, **kwargs)
 
-    def write_blank(self, row, col, blank, cell_format=None):
-        if row.__class__ is int and col.__class__ is int:
-            return self._write_blank(row, col, blank, cell_format)
-        return super().write_blank(row, col, blank, cell_format)
+    def write_blank(self, *args, **kwargs):
+        if args and not kwargs and args[0].__class__ is int:  # its "blank" is "_" in there
+            return self._write_blank(*args)
+        return super().write_blank(*args, **kwargs)
 
-    def write_boolean(self, row, col, boolean, cell_format=None):
-        if row.__class__ is int and col.__class__ is int:
-            return self._write_boolean(row, col, boolean, cell_format)
-        return super().write_boolean(row, col, boolean, cell_format)
+    def write_boolean(self, *args, **kwargs):
+        if args and args[0].__class__ is int:
+            return self._write_boolean(*args, **kwargs)
+        return super().write_boolean(*args, **kwargs)
 
     def _grow(self, row: int, col: int) -> None:
         """``_check_dimensions`` of a cell inside the grid (checked by the caller): the sheet's
@@ -163,13 +167,12 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         if dims is None:
             super()._calculate_spans()
             return
-        rowmin, rowmax, colmin, colmax = dims
+        rowmin, rowmax = dims
         spans = {}
         span: tuple[int, int] | None = None  # first and last column of the block so far
         for row_num in range(rowmin, rowmax + 1):
             for cells in (self.table, self.comments):
-                # XlsxWriter looks in the sheet's columns only (a comment may lie outside)
-                cols = [c for c in cells.get(row_num, ()) if colmin <= c <= colmax]
+                cols = cells.get(row_num)
                 if cols:
                     low, high = min(cols), max(cols)
                     span = (low, high) if span is None else (min(span[0], low), max(span[1], high))
@@ -179,20 +182,17 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                     span = None
         self.row_spans = spans
 
-    def _dims(self) -> tuple[int, int, int, int] | None:
-        """The sheet's first and last row and column holding a cell, when the shortcuts of
-        :meth:`_write_rows` apply (not in ``constant_memory`` mode, cells stored)."""
-        rowmin, rowmax, colmin, colmax = (
-            self.dim_rowmin,
-            self.dim_rowmax,
-            self.dim_colmin,
-            self.dim_colmax,
-        )
+    def _dims(self) -> tuple[int, int] | None:
+        """The sheet's first and last row holding a cell, when the shortcuts of
+        :meth:`_write_rows` apply (not in ``constant_memory`` mode, cells stored).
+
+        XlsxWriter tests every column from the first to the last of the sheet's; each cell and
+        comment it stores widens those (``_check_dimensions``), so a row's own columns are the
+        ones it finds."""
+        rowmin, rowmax = self.dim_rowmin, self.dim_rowmax
         if self.constant_memory or rowmin is None or rowmax is None:
             return None
-        if colmin is None or colmax is None:
-            return None
-        return rowmin, rowmax, colmin, colmax
+        return rowmin, rowmax
 
     def _write_rows(self) -> None:
         """XlsxWriter's rows, each row's cells taken in column order from the row's own
@@ -203,7 +203,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             super()._write_rows()
             return
         self._calculate_spans()
-        rowmin, rowmax, colmin, colmax = dims
+        rowmin, rowmax = dims
         for row_num in range(rowmin, rowmax + 1):
             cells = self.table.get(row_num)
             info = self.row_info.get(row_num)
@@ -213,8 +213,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             if cells:
                 self._write_row(row_num, span, info)
                 for col_num in sorted(cells):
-                    if colmin <= col_num <= colmax:
-                        self._write_cell(row_num, col_num, cells[col_num])
+                    self._write_cell(row_num, col_num, cells[col_num])
                 self._xml_end_tag("row")
             else:  # a row with comments or attributes only
                 self._write_empty_row(row_num, span, info)
@@ -222,10 +221,11 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     # -- writing a cell's XML at close() ----------------------------------------------------
 
     def _write_cell(self, row, col, cell) -> None:
-        """The ``<c>`` element of a number, date, shared string, formula, blank or boolean with
-        a format, as XlsxWriter writes it, from the cell's letters and style attribute cached
-        (the same column and format repeat down a sheet) and without a list of attributes
-        escaped one by one (1.7 s of cProfile's 3.4 s for sales_quote, with the escapes)."""
+        """The ``<c>`` element of a number, date, shared string, formula, blank or boolean (its
+        own format, or none over a row or column without one) as XlsxWriter writes it, from the
+        column's letters and the format's style attribute cached (the same ones repeat down a
+        sheet), without a list of attributes escaped one by one (1.7 s of cProfile's 3.4 s for
+        sales_quote, with the escapes)."""
         kind = cell.__class__.__name__
         fmt = cell.format
         if self.constant_memory or kind not in _FAST_KINDS:
@@ -248,7 +248,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         head = f'<c r="{letters}{row + 1}"{style}'
         if kind == "Formula":
             value = cell.value
-            if value.__class__ is bool:
+            if isinstance(value, bool):
                 head += ' t="b"'
                 value = 1 if value else 0
             elif isinstance(value, str):
