@@ -132,19 +132,19 @@ def test_every_kind_of_cell_is_written_as_xlsxwriter_writes_it(tmp_path, monkeyp
     assert writer.WORKSHEET_CLASS is sheet_xml.Worksheet
     kinds, general = set(), []
     quick_cell, general_cell = (
-        sheet_xml.Worksheet._write_cell,
+        sheet_xml.Worksheet._cell_xml,
         xlsxwriter.worksheet.Worksheet._write_cell,
     )
 
     def seen(self, row, col, cell):
         kinds.add((cell.__class__.__name__, cell.format is not None))
-        quick_cell(self, row, col, cell)
+        return quick_cell(self, row, col, cell)
 
     def by_xlsxwriter(self, row, col, cell):
         general.append(cell.__class__.__name__)
         general_cell(self, row, col, cell)
 
-    monkeypatch.setattr(sheet_xml.Worksheet, "_write_cell", seen)
+    monkeypatch.setattr(sheet_xml.Worksheet, "_cell_xml", seen)
     monkeypatch.setattr(xlsxwriter.worksheet.Worksheet, "_write_cell", by_xlsxwriter)
     book = _every_kind()
     quick = write_book(book, tmp_path / "quick.xlsx").read_bytes()
