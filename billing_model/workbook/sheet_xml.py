@@ -21,6 +21,8 @@ changes what these shortcuts copy fails there.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellFormulaTuple, re_dynamic_function
@@ -31,6 +33,9 @@ from xlsxwriter.worksheet import CellFormulaTuple, re_dynamic_function
 #: in sales_quote); a formula's UTF-8 keeps every digit a byte of its own, and a byte >= 0x80
 #: (of a sheet name in another script) is never a digit, so the shape is the same
 _SHAPE = bytes.maketrans(b"123456789", b"000000000")
+
+#: the most formula shapes kept (a few MB; sales_quote has 676, finance_ramp_study 445)
+_MAX_SHAPES = 100_000
 
 #: the cached values XlsxWriter marks as errors (``t="e"``), as in its ``_write_cell``
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
@@ -55,9 +60,16 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     dim_colmin: int | None
     dim_colmax: int | None
 
+    #: formula shape -> whether XlsxWriter stores it as it is (:meth:`_plain`). One for every
+    #: sheet and workbook of the process: the answer depends on the shape alone, and the shapes
+    #: repeat from sheet to sheet (a variant's names differ by a digit: "V1_Users", "V2_Users")
+    #: and from build to build. Each new shape costs some 30 regular expressions: kept sheet by
+    #: sheet, finance_ramp_study prepared 816 shapes, now 445, and none when built again in the
+    #: same process (the tests build some 60 workbooks). Emptied past :data:`_MAX_SHAPES`.
+    _plain_shapes: ClassVar[dict[bytes, bool]] = {}
+
     def __init__(self) -> None:
         super().__init__()
-        self._plain_shapes: dict[bytes, bool] = {}
         self._columns: dict[int, str] = {}  # column number -> letters
         self._styles: dict[object, str] = {}  # Format -> ' s="<xf index>"', at close
 
@@ -89,6 +101,8 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         shape = formula.encode("utf-8", "surrogatepass").translate(_SHAPE)
         plain = self._plain_shapes.get(shape)
         if plain is None:
+            if len(self._plain_shapes) >= _MAX_SHAPES:
+                self._plain_shapes.clear()
             text = shape.decode("utf-8", "surrogatepass")
             plain = self._plain_shapes[shape] = (
                 re_dynamic_function.search(text) is None
