@@ -171,6 +171,19 @@ def test_a_scenario_workbook_is_written_as_xlsxwriter_writes_it(tmp_path, monkey
     assert quick == plain
 
 
+def test_the_cache_of_formula_shapes_is_bounded(tmp_path, monkeypatch):
+    """Past its size the process's cache of shapes starts again; the file is the same."""
+    monkeypatch.setattr(sheet_xml, "_MAX_SHAPES", 2)
+    monkeypatch.setattr(sheet_xml.Worksheet, "_plain_shapes", {})
+    book = Book(sheets=[])
+    sheet = book.add_sheet("S")
+    for col, formula in enumerate(["=A1", "=A1+1", "=SUM(A1:A2)", "=MAX(A1,2)", '=A1&"<"'], 2):
+        sheet.put(1, col, formula, result=1)
+    quick, plain = _both(book, tmp_path, monkeypatch)
+    assert quick == plain
+    assert 1 <= len(sheet_xml.Worksheet._plain_shapes) <= 2
+
+
 def test_xlsxwriter_calls_the_shortcuts_leave_alone_write_the_same_file(tmp_path):
     """What the writer never does goes XlsxWriter's way with the quick class too: A1 notation,
     row and column formats over cells without one, rich strings, future functions, a comment
