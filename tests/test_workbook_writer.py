@@ -370,9 +370,9 @@ PREPARED = [
 def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
     from xlsxwriter.worksheet import Worksheet
 
-    from billing_model.workbook.writer import _Worksheet
+    from billing_model.workbook.sheet_xml import Worksheet as Ours
 
-    ours = _Worksheet()
+    ours = Ours()
     for formula in PREPARED * 2:  # the second round from the cache of shapes
         assert ours._prepare_formula(formula) == Worksheet()._prepare_formula(formula), formula
         assert ours._prepare_formula(formula, True) == Worksheet()._prepare_formula(
@@ -381,8 +381,11 @@ def test_formulas_are_prepared_as_xlsxwriter_prepares_them():
 
 
 def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
-    """A column of one formula shape costs XlsxWriter's regular expressions once."""
+    """A column of one formula shape costs XlsxWriter's regular expressions once, for every
+    sheet and every workbook written in the process."""
     from xlsxwriter.worksheet import Worksheet
+
+    from billing_model.workbook import sheet_xml
 
     calls = []
     original = Worksheet._prepare_formula
@@ -392,13 +395,17 @@ def test_a_formula_shape_is_prepared_once(tmp_path, monkeypatch):
         return original(self, formula, expand_future_functions)
 
     monkeypatch.setattr(Worksheet, "_prepare_formula", counting)
+    monkeypatch.setattr(sheet_xml.Worksheet, "_plain_shapes", {})  # none from other tests
     book = Book(sheets=[])
-    sheet = book.add_sheet("S")
-    for row in range(1, 201):
-        sheet.put(row, 1, row)
-        sheet.put(row, 2, f"=ROUND({a1(row, 1, absolute=False)}*2,2)")
+    for name in ("S", "T"):
+        sheet = book.add_sheet(name)
+        for row in range(1, 201):
+            sheet.put(row, 1, row)
+            sheet.put(row, 2, f"=ROUND({a1(row, 1, absolute=False)}*2,2)")
     write_book(book, tmp_path / "s.xlsx")
-    assert len(calls) == 3  # rows 1-9, 10-99, 100-200: one shape each
+    assert len(calls) == 3  # rows 1-9, 10-99, 100-200: one shape each, for both sheets
+    write_book(book, tmp_path / "again.xlsx")
+    assert len(calls) == 3
     ws = openpyxl.load_workbook(tmp_path / "s.xlsx")["S"]
     assert [ws.cell(r, 2).value for r in (1, 57, 200)] == [
         "=ROUND(A1*2,2)",

@@ -9,9 +9,10 @@ default). openpyxl only reads workbooks (tests, the xlwings side).
 The output is byte-reproducible: XlsxWriter stamps every zip entry with a fixed date, and the
 document properties carry the book's ``created`` date instead of the time of the build.
 
-XlsxWriter prepares every formula with some 30 regular-expression passes (future and dynamic
-array functions get their ``_xlfn.`` prefix), about two thirds of a workbook's write time: the
-grids repeat one formula shape down a column, so :class:`_Worksheet` pays that once per shape.
+XlsxWriter's per-cell code (each formula searched and prepared with some 30 regular
+expressions, each cell's XML escaped attribute by attribute) was most of a workbook's write time:
+the sheets are written with :class:`.sheet_xml.Worksheet`, which takes shortcuts for the cells
+this writer stores and writes the same bytes (:data:`WORKSHEET_CLASS`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from ..io.atomic import atomic_path
 from .layout import Book, Cell, Chart, Sheet, collector_paused, quote_sheet
+from .sheet_xml import Worksheet
 
 _THIN = "#B7B7B7"
 
@@ -121,6 +123,9 @@ _EPOCH_DAY = _EPOCH.date()
 _AS_IS = frozenset({float, int, str, bool, type(None)})
 _CHART_TYPES = {"line": "line", "bar": "column", "scatter": "scatter"}
 _VALIDATION_KINDS = {"whole": "integer", "decimal": "decimal", "date": "date"}
+#: the worksheet class the sheets are written with; ``xlsxwriter.worksheet.Worksheet`` writes
+#: the same bytes more slowly (the test of :mod:`.sheet_xml` compares the two)
+WORKSHEET_CLASS: type[xlsxwriter.worksheet.Worksheet] = Worksheet
 
 
 def write_book(book: Book, target: str | os.PathLike) -> Path:
@@ -176,7 +181,7 @@ def _fill(book: Book, wb: xlsxwriter.Workbook) -> OSError | None:
     try:
         formats = _Formats(wb)
         sheets = {
-            sheet.name: wb.add_worksheet(sheet.name, worksheet_class=_Worksheet)
+            sheet.name: wb.add_worksheet(sheet.name, worksheet_class=WORKSHEET_CLASS)
             for sheet in book.sheets
         }
         for sheet in book.sheets:
@@ -204,46 +209,6 @@ def _fill(book: Book, wb: xlsxwriter.Workbook) -> OSError | None:
             return OSError(cause.errno, cause.strerror)
         return OSError(str(exc))
     return None
-
-
-#: every digit as "0": the shape of a formula, the same down a column ("=G5*H5", "=G6*H6").
-#: Bytes, not text: ``bytes.translate`` is a table lookup in C, some 35 times quicker than
-#: ``str.translate`` on a formula of 100 characters (0.15 against 5 microseconds, 58,000 formulas
-#: in sales_quote); a formula's UTF-8 keeps every digit a byte of its own, and a byte >= 0x80
-#: (of a sheet name in another script) is never a digit, so the shape is the same
-_SHAPE = bytes.maketrans(b"123456789", b"000000000")
-
-
-class _Worksheet(xlsxwriter.worksheet.Worksheet):
-    """XlsxWriter's worksheet, preparing each formula shape once.
-
-    ``_prepare_formula`` rewrites the names of newer functions (``SORT(`` becomes
-    ``_xlfn._xlws.SORT(``); none of the names it looks for (without future functions) has a
-    digit, and a digit stays a word character when it becomes "0", so a formula changes exactly
-    when its shape (every digit "0") does. A shape XlsxWriter leaves alone (all of this
-    project's: it writes no such function) leaves every formula of that shape alone but for the
-    leading "=", which is dropped here without the regular expressions; any other formula goes
-    through XlsxWriter's own preparation. The file is byte for byte the same.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._plain_shapes: dict[bytes, bool] = {}
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        if (
-            expand_future_functions
-            or self.use_future_functions
-            or not formula.startswith("=")
-            or formula.endswith("}")
-        ):
-            return super()._prepare_formula(formula, expand_future_functions)
-        shape = formula.encode("utf-8", "surrogatepass").translate(_SHAPE)
-        plain = self._plain_shapes.get(shape)
-        if plain is None:
-            text = shape.decode("utf-8", "surrogatepass")
-            plain = self._plain_shapes[shape] = super()._prepare_formula(text) == text[1:]
-        return formula[1:] if plain else super()._prepare_formula(formula)
 
 
 class _Formats:
