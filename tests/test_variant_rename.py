@@ -21,6 +21,7 @@ CASES = [
     ("=Ramp.Months+_Term+A1x", "=V1_Ramp.Months+V1__Term+V1_A1x"),
     ('="a""Rate"""&Rate', '="a""Rate"""&V1_Rate'),  # doubled quotes inside text
     ("=SUM(Rate:RateCap)", "=SUM(V1_Rate:V1_RateCap)"),
+    ("=IFERROR(RateCap,Rate.x)+RateCapital", "=IFERROR(V1_RateCap,Rate.x)+RateCapital"),  # whole
 ]
 
 
