@@ -182,6 +182,7 @@ def variant_inputs_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> list[Variant
             rate=rate_format(scen.contract.currency),
             periods=cap,
             sessions=ctx.sessions,
+            figures=ctx.figures,
         )
         out.append(Variant(name, scen, prefix, vctx, 1 + j))
         sheet.widths[1 + j] = 22

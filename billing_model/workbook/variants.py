@@ -9,7 +9,6 @@ engine's figure for the variant scenario.
 
 from __future__ import annotations
 
-from ..core.invoices import contract_figures as scenario_figures
 from ..core.invoices import invoiced_to_date
 from ..formulas import invoices as fi
 from ..formulas import money as fm
@@ -58,7 +57,7 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         1 + len(variants),
     )
     head = 4
-    figures = [scenario_figures(scen) for _n, scen in variants]
+    figures = [ctx.figures(scen) for _n, scen in variants]
     header(sheet, head, 1, ["", *[name for name, _s in variants]])
     sheet.widths[1] = 40
     for j in range(len(variants)):
