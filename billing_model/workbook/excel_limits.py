@@ -27,6 +27,28 @@ MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 
+#: every byte but the control characters of :data:`CONTROL` (a UTF-8 byte below 0x20 is that
+#: character: the bytes of a longer character are all 0x80 or above)
+_NOT_CONTROL = bytes(b for b in range(256) if not CONTROL.match(chr(b)))
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :data:`CONTROL` matches, as ``CONTROL.search`` says.
+
+    ``bytes.translate`` deletes every other byte of the UTF-8 text in one C pass: a fifth of the
+    regular expression's time over a sheet's 4.7 MB of text (sales_quote: 0.005 s against 0.023
+    s). A lone surrogate cannot be encoded, so its text is one that has one.
+
+    >>> has_control("tab\\tnewline\\n"), has_control("bell\\x07"), has_control("bad\\udcffname")
+    (False, True, True)
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return bool(data.translate(None, _NOT_CONTROL))
+
+
 def _replacement(match: re.Match) -> str:
     return " " if match.group() < "\x20" else "\ufffd"
 
@@ -86,9 +108,9 @@ def _check_cells(sheet: Sheet) -> None:
     in a large workbook, 0.05-0.07 s of a layout); a text or formula too long is then looked
     for cell by cell (:func:`_refuse_long`), so the message names the same first cell as
     before. A control character becomes one space (the length stays), so all of the sheet's
-    text is then searched at once, joined by tabs (which a cell may hold): nearly every sheet
-    has none, and one search is quicker than a substitution per text. A sheet that has one is
-    cleaned cell by cell.
+    text is then searched at once (:func:`has_control`), joined by tabs (which a cell may hold):
+    nearly every sheet has none, and one search is quicker than a substitution per text. A
+    sheet that has one is cleaned cell by cell.
     """
     cells = list(sheet.cells.values())
     values = [cell.value for cell in cells if isinstance(cell.value, str)]
@@ -102,7 +124,7 @@ def _check_cells(sheet: Sheet) -> None:
         cell.result = cell.result[:MAX_CELL_TEXT]
         results.append(cell.result)
     comments = [cell.comment for cell in cells if cell.comment]
-    if not CONTROL.search("\t".join(values + formulas + results + comments)):
+    if not has_control("\t".join(values + formulas + results + comments)):
         return
     for cell in cells:
         if isinstance(cell.value, str):
