@@ -13,6 +13,7 @@ from decimal import Decimal
 from ..core.invoices import FAIR_USE_LABELS
 from ..core.invoices import due_date as due
 from ..core.money import TAX_NOTE, minor_units
+from ..core.periods import anchor_dates
 from ..formulas import invoices as fi
 from ..formulas import licenses as fl
 from ..formulas import money as fm
@@ -374,8 +375,10 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     for j, w in enumerate([13, 13, 18, 18, 11]):
         sheet.widths[col + j] = w
     dates: list[tuple[dt.date, str, str | None]] = []  # (build-time date, formula, hardware)
+    # every period's first day in one vectorized call, not an edate per period
+    starts = anchor_dates(s.contract.order_date, range(P + 1)).astype(object)
     for m in range(P + 1):
-        dates.append((edate(s.contract.order_date, m), "=" + fp.period_start(m), None))
+        dates.append((starts[m], "=" + fp.period_start(m), None))
     for names, charge in zip(ctx.charge_names, (*s.one_time, *s.hardware), strict=True):
         if charge.ship_date is not None:  # hardware
             dates.append((charge.ship_date, f"={names['date']}", names["date"]))
@@ -383,9 +386,9 @@ def cash_flow_sheet(ctx: Ctx, sheet: Sheet) -> None:
     first = head + 1
     last = first + len(dates) - 1
     all_dates, all_kinds = ref(sheet, first, col, last), ref(sheet, first, col + 4, last)
-    from ..core.invoices import invoice_schedule, invoice_totals
+    from ..core.invoices import invoice_totals
 
-    engine = invoice_totals(invoice_schedule(s))
+    engine = invoice_totals(ctx.figures(s)["lines"])  # the schedule the figures were made of
     by_date = {d: a for d, a in zip(engine["invoice_date"], engine["amount"], strict=True)}
     periodic = {when for when, _f, hw in dates if hw is None}
     seen: set = set()

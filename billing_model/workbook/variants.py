@@ -10,11 +10,12 @@ engine's figure for the variant scenario.
 from __future__ import annotations
 
 from ..core.invoices import invoiced_to_date
+from ..core.periods import anchor_dates
 from ..formulas import invoices as fi
 from ..formulas import money as fm
 from ..formulas import periods as fp
 from .charts import active_only
-from .context import DATE, INT, Ctx, edate, header, num, title
+from .context import DATE, INT, Ctx, header, num, title
 from .invoices import cash_flow_sheet, invoices_sheet
 from .layout import Chart, Series, Sheet, a1, column_letter, ref
 from .variant_inputs import capacity, prefixed_names, variant_inputs_sheet
@@ -142,10 +143,12 @@ def _comparison(ctx: Ctx, sheet: Sheet, variants: list, prefixes: list[str], cap
         sheet.widths[cum + j] = 20
     order = s.contract.order_date
     upto_day = [invoiced_to_date(f["lines"]) for f in figures]
+    # every month's first day in one vectorized call, not three calls of edate per month
+    starts = anchor_dates(order, range(cap + 2)).astype(object)
     for m in range(cap + 1):
         rr = r + 1 + m
-        sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=edate(order, m))
-        start, end = edate(order, m), edate(order, m + 1)
+        sheet.put(rr, 1, "=" + fp.period_start(m), fmt=DATE, result=starts[m])
+        start, end = starts[m], starts[m + 1]
         for j, (p, upto) in enumerate(zip(prefixes, upto_day, strict=True)):
             to_date = fi.invoiced_before(
                 fp.period_start(m + 1), f"{p}LineInvoiceDate", f"{p}LineAmount"
