@@ -88,11 +88,21 @@ def rename(formula: str, names: set[str], prefix: str) -> str:
     return '"'.join(parts)
 
 
+#: a formula's answers from :func:`rename` with this in place of the prefix: one answer serves
+#: every variant (no formula holds the character: it is a control character a cell cannot hold)
+_ANY_PREFIX = "\0"
+
+
 @contextmanager
-def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
+def prefixed_names(
+    book: Book, sheet: Sheet, prefix: str, renamed: dict | None = None
+) -> Iterator[None]:
     """Run a base sheet builder on ``sheet`` as a variant's: the names it defines are stored
     under ``prefix`` (the base's stay as they were), and its formulas read the variant's names
-    (every name ``N`` for which ``prefix + N`` is defined) and its own prefixed names."""
+    (every name ``N`` for which ``prefix + N`` is defined) and its own prefixed names.
+
+    ``renamed``: the formulas renamed so far, for the next variant sheets of the same book
+    (a dict that this fills; each variant's grid repeats the others' formulas)."""
     before = dict(book.names)
     yield
     defined = {n for n, target in book.names.items() if before.get(n) != target}
@@ -101,16 +111,22 @@ def prefixed_names(book: Book, sheet: Sheet, prefix: str) -> Iterator[None]:
         if n in before:
             book.names[n] = before[n]
     names = {n[len(prefix) :] for n in book.names if n.startswith(prefix)}
-    # each formula renamed once: half of a variant's grid formulas repeat one already seen
-    # ("=Currency", the same date or rate on every line of a period): 33,000 -> 15,600 renames
-    renamed: dict[str, str] = {}
+    # each formula renamed once, for every variant with the same names: a variant's grid repeats
+    # its own formulas ("=Currency", a period's dates and rates on each of its lines) and the
+    # other variants' (the same builder on the same grid); rename's answer with _ANY_PREFIX
+    # holds any prefix (it only puts the prefix before tokens it finds whatever the prefix is).
+    # finance_ramp_study: 33,000 formulas of 4 variants, ~4,800 renames; 0.17 s -> ~0.04 s
+    known: dict[str, str] = ({} if renamed is None else renamed).setdefault(frozenset(names), {})
     for cell in sheet.cells.values():
         formula = cell.formula
         if formula is not None:
-            new = renamed.get(formula)
+            new = known.get(formula)
             if new is None:
-                new = renamed[formula] = rename(formula, names, prefix)
-            cell.formula = new
+                if _ANY_PREFIX in formula:  # never, as said; renamed for this variant only
+                    cell.formula = rename(formula, names, prefix)
+                    continue
+                new = known[formula] = rename(formula, names, _ANY_PREFIX)
+            cell.formula = new.replace(_ANY_PREFIX, prefix)
     for table in sheet.tables:
         table.name = prefix + table.name
 

@@ -27,12 +27,13 @@ def variants_sheet(ctx: Ctx, sheet: Sheet, variants: list) -> None:
     book = ctx.book
     inputs = book.add_sheet("Variant inputs", tab_color="7030A0")
     built = variant_inputs_sheet(ctx, inputs, variants)
+    renamed: dict = {}  # each formula renamed once for all variants (prefixed_names)
     for j, v in enumerate(built, start=1):
         grid = book.add_sheet(f"V{j} invoices", tab_color="B4A7D6")
         cash = book.add_sheet(f"V{j} cash flow", tab_color="B4A7D6", landscape=False)
-        with prefixed_names(book, grid, v.prefix):
+        with prefixed_names(book, grid, v.prefix, renamed):
             invoices_sheet(v.ctx, grid)
-        with prefixed_names(book, cash, v.prefix):
+        with prefixed_names(book, cash, v.prefix, renamed):
             cash_flow_sheet(v.ctx, cash)
         for target, what in ((grid, "Invoice schedule"), (cash, "Invoices and cash flow")):
             target.text(
