@@ -323,8 +323,8 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
     # each line's MATCH. A list.index per line searched the grid (1,300 x 1,300 rows in
     # sales_quote) and read the line with lines.iloc: 0.03 s of the layout
     grid_row: dict[tuple, int] = {}
-    for g_index, key in enumerate(grid):
-        grid_row.setdefault(key, g_index + 1)
+    for g_index, grid_key in enumerate(grid):
+        grid_row.setdefault(grid_key, g_index + 1)
     h_first, h_last = 2, 1 + capacity
     keys_ref = ref(helper, h_first, 2, h_last)
     ranks_ref = ref(helper, h_first, 3, h_last)
