@@ -115,7 +115,7 @@ def prefixed_names(
     # its own formulas ("=Currency", a period's dates and rates on each of its lines) and the
     # other variants' (the same builder on the same grid); rename's answer with _ANY_PREFIX
     # holds any prefix (it only puts the prefix before tokens it finds whatever the prefix is).
-    # finance_ramp_study: 33,000 formulas of 4 variants, ~4,800 renames; 0.17 s -> ~0.04 s
+    # finance_ramp_study: 33,000 formulas of 4 variants, 7,700 renames; 0.17 s -> ~0.05 s
     known: dict[str, str] = ({} if renamed is None else renamed).setdefault(frozenset(names), {})
     for cell in sheet.cells.values():
         formula = cell.formula
