@@ -366,18 +366,9 @@ def quote_rows(ctx: Ctx, invoices: Sheet, helper: Sheet, lines: pd.DataFrame) ->
                 order,
             )
         )
-        helper.put(
-            r,
-            2,
-            key_formula.replace(G, str(g)).replace(S, str(static)),
-            result=key,
-        )
-        helper.put(
-            r,
-            3,
-            rank_formula.replace(R, r_text),
-            result="" if line is None else line + 1,
-        )
+        helper.put(r, 2, key_formula.replace(G, str(g)).replace(S, str(static)), result=key)
+        rank = "" if line is None else line + 1
+        helper.put(r, 3, rank_formula.replace(R, r_text), result=rank)
         helper.put(r, 4, i + 1)
         helper.put(
             r,
