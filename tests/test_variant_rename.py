@@ -21,6 +21,7 @@ CASES = [
     ("=Ramp.Months+_Term+A1x", "=V1_Ramp.Months+V1__Term+V1_A1x"),
     ('="a""Rate"""&Rate', '="a""Rate"""&V1_Rate'),  # doubled quotes inside text
     ("=SUM(Rate:RateCap)", "=SUM(V1_Rate:V1_RateCap)"),
+    ("=IFERROR(RateCap,Rate.x)+RateCapital", "=IFERROR(V1_RateCap,Rate.x)+RateCapital"),  # whole
 ]
 
 
@@ -29,3 +30,29 @@ def test_rename_prefixes_whole_name_tokens_outside_text():
         assert rename(formula, NAMES, "V1_") == expected, formula
     assert rename("=Rate+1", set(), "V1_") == "=Rate+1"
     assert rename("=Rate+1", {"Rate", "no name"}, "V\\2_") == "=V\\2_Rate+1"
+
+
+def test_prefixed_names_shares_renamed_formulas_between_variants():
+    """prefixed_names keeps each formula's renaming for the next variant (a shared dict): each
+    variant's sheet reads its own names, as rename gives them one by one."""
+    from billing_model.workbook.layout import Book
+    from billing_model.workbook.variant_inputs import prefixed_names
+
+    book = Book(sheets=[])
+    base = book.add_sheet("Inputs")
+    for name in ("Rate", "Channel", "V1_Rate", "V1_Channel", "V2_Rate", "V2_Channel"):
+        book.name(name, base, 1, 1)
+    formulas = [f for f, _expected in CASES] + ["=Rate*$B$4", "=Rate*$B$4", '="x"&Channel']
+    renamed: dict = {}
+    for prefix in ("V1_", "V2_"):
+        sheet = book.add_sheet(prefix + "grid")
+        with prefixed_names(book, sheet, prefix, renamed):
+            for row, formula in enumerate(formulas, start=1):
+                sheet.put(row, 1, formula)
+            book.name("Total", sheet, 1, 1)  # defined by the builder: read as the variant's
+        sheet.put(len(formulas) + 1, 1, "=Total")  # after the block: not renamed
+        names = {"Rate", "Channel", "Total"}
+        for row, formula in enumerate(formulas, start=1):
+            assert sheet.value(row, 1) == rename(formula, names, prefix), (prefix, formula)
+        assert prefix + "Total" in book.names
+    assert len(renamed) == 1  # one set of names, one table of formulas for both variants

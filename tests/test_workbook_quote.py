@@ -24,11 +24,10 @@ from billing_model.cli import main
 from billing_model.core.errors import BillingInputError
 from billing_model.core.invoices import invoice_schedule
 from billing_model.service import load_scenario, scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
-from billing_model.workbook.excel_limits import check_book, sheet_name
+from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures, write_book
+from billing_model.workbook.excel_limits import CONTROL, check_book, has_control, sheet_name
 from billing_model.workbook.layout import Book
 from billing_model.workbook.quote import TOTAL_LABEL
-from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
 from tests.quote_data import quote_mapping
 from tests.workbook_cells import named
@@ -401,6 +400,28 @@ def test_excel_limits_are_refused_in_one_line():
     wide.add_sheet("Wide").put(1, 16_385, 1)
     with pytest.raises(BillingInputError, match="16,385 columns; Excel holds"):
         check_book(wide)
+
+
+def test_the_first_cell_too_long_is_named_whatever_kind_it_is():
+    """check_book measures a sheet's texts and formulas in bulk, then names the first cell (in
+    the order the cells were placed) that is too long, a formula or a text."""
+    book = Book(sheets=[])
+    sheet = book.add_sheet("Data")
+    sheet.text(1, 1, "fine")
+    sheet.put(3, 2, "=" + "1+" * 4_096 + "1")  # 8,194 characters
+    sheet.text(2, 1, "x" * 32_768)
+    with pytest.raises(BillingInputError, match=r"^Data!R3C2: a formula of 8,194 characters;"):
+        check_book(book)
+
+
+def test_has_control_answers_as_the_control_pattern_for_every_character():
+    """excel_limits.has_control (a bytes.translate of the UTF-8 text) finds what CONTROL finds:
+    every character of the first planes, lone surrogates included, alone and amid text."""
+    for code in range(0x11000):
+        ch = chr(code)
+        expected = CONTROL.search(ch) is not None
+        assert has_control(ch) is expected, hex(code)
+        assert has_control(f"ab€{ch}\tc") is expected, hex(code)
 
 
 def test_control_characters_are_cleaned_in_every_text_a_cell_holds():

@@ -14,10 +14,9 @@ import pytest
 
 from billing_model.cli import main
 from billing_model.service import load_scenario, scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR
+from billing_model.workbook import SCENARIOS_DIR, scenario_figures
 from billing_model.workbook.quote import TOTAL_LABEL
 from billing_model.workbook.quote_pdf import write_quote_pdfs
-from billing_model.workbook.variants import scenario_figures
 from tests.quote_data import amount, printed_lines, quote_mapping
 
 #: the PDF cases: name -> contract changes of sales_quote (term 12 is the file as it is)

@@ -24,8 +24,8 @@ import pytest
 
 from billing_model.io.libreoffice import convert
 from billing_model.service import scenario_from_mapping
+from billing_model.workbook import scenario_figures
 from billing_model.workbook.quote import QUOTE_COLUMNS, TOTAL_LABEL
-from billing_model.workbook.variants import scenario_figures
 from tests import workbooks
 from tests.quote_data import amount, printed_lines, quote_mapping
 from tests.workbooks import set_cells

@@ -33,7 +33,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from ..core.contract import Scenario
 from ..core.errors import BillingInputError
 from ..core.invoices import contract_figures as scenario_figures
-from .context import BASIS, Ctx, grid_size, money_format, rate_format
+from .context import BASIS, Ctx, Figures, grid_size, money_format, rate_format
 from .excel_limits import check_book
 from .inputs import inputs_sheet
 from .invoices import cash_flow_sheet, invoices_sheet
@@ -90,7 +90,9 @@ def check_variants(scenario: Scenario) -> None:
 MAX_WORKBOOK_MINOR_UNITS = 10**13
 
 
-def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
+def check_amounts(
+    scenario: Scenario, variants: list | None = None, figures=scenario_figures
+) -> None:
     """Refuse, before any work, a scenario (or a variant) whose contract value a spreadsheet
     cannot add up to the cent: the workbook and the quote would show other figures than
     ``billing-model invoices``.
@@ -112,7 +114,7 @@ def check_amounts(scenario: Scenario, variants: list | None = None) -> None:
     for name, each in variants or [("base", scenario)]:
         currency = each.contract.currency
         decimals = minor_units(currency)
-        total = scenario_figures(each)["total"]
+        total = figures(each)["total"]
         if abs(total) * 10**decimals < MAX_WORKBOOK_MINOR_UNITS:
             continue
         limit = MAX_WORKBOOK_MINOR_UNITS // 10**decimals
@@ -149,7 +151,8 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
     """
     if variants is None:
         check_variants(scenario)
-    check_amounts(scenario, variants)
+    figures = Figures()  # each scenario's figures computed once (also read by the sheets)
+    check_amounts(scenario, variants, figures)
     currency = scenario.contract.currency
     quote = scenario.quote
     book = Book(
@@ -168,6 +171,7 @@ def build_layout(scenario: Scenario, *, variants: list | None = None) -> Book:
         ramp_max=ramp_max,
         term_max=term_max,
         after_max=grid - ramp_max - term_max,
+        figures=figures,
     )
     ctx.sessions = session_data(scenario, grid)
     summary = book.add_sheet("Summary", tab_color="1F4E79")

@@ -13,6 +13,7 @@ formula length, sheet names).
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from ..core.errors import BillingInputError
 from .layout import MAX_COLS, MAX_ROWS, Book, Sheet
@@ -24,6 +25,28 @@ MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
 #: control characters a cell cannot hold (tab, newline and carriage return can), and lone
 #: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+
+
+#: every byte but the control characters of :data:`CONTROL` (a UTF-8 byte below 0x20 is that
+#: character: the bytes of a longer character are all 0x80 or above)
+_NOT_CONTROL = bytes(b for b in range(256) if not CONTROL.match(chr(b)))
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character :data:`CONTROL` matches, as ``CONTROL.search`` says.
+
+    ``bytes.translate`` deletes every other byte of the UTF-8 text in one C pass: a fifth of the
+    regular expression's time over a sheet's 4.7 MB of text (sales_quote: 0.005 s against 0.023
+    s). A lone surrogate cannot be encoded, so its text is one that has one.
+
+    >>> has_control("tab\\tnewline\\n"), has_control("bell\\x07"), has_control("bad\\udcffname")
+    (False, True, True)
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return bool(data.translate(None, _NOT_CONTROL))
 
 
 def _replacement(match: re.Match) -> str:
@@ -60,40 +83,50 @@ def sheet_name(text: str) -> str:
     return name
 
 
+def _refuse_long(sheet: Sheet) -> None:
+    """Raise for the first cell (in the sheet's order) whose text or formula is longer than
+    Excel holds; the slow walk, run only once the quick pass has found one."""
+    for (row, col), cell in sheet.cells.items():
+        if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT:
+            raise BillingInputError(
+                f"{sheet.name}!R{row}C{col}: text of {len(cell.value):,} characters; Excel "
+                f"holds at most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text"
+            )
+        if cell.formula is not None and len(cell.formula) > MAX_FORMULA:
+            raise BillingInputError(
+                f"{sheet.name}!R{row}C{col}: a formula of {len(cell.formula):,} characters;"
+                f" Excel holds at most {MAX_FORMULA:,}; accepted: a smaller scenario"
+            )
+
+
 def _check_cells(sheet: Sheet) -> None:
     """Refuse a cell's text or formula longer than Excel holds, cut a text result to it, and
     replace the control characters of the sheet's cells.
 
-    The lengths are checked first (a control character becomes one space: the length stays),
-    then all of the sheet's text is searched at once, joined by tabs (which a cell may hold):
-    nearly every sheet has no control character, and one search of its text is quicker than a
-    substitution per text (some 85,000 in a large workbook). A sheet that has one is cleaned
-    cell by cell.
+    The texts are gathered by kind in list comprehensions and their lengths checked with
+    ``max(map(len, ...))``: one C loop each instead of a Python loop over every cell (85,000
+    in a large workbook, 0.05-0.07 s of a layout); a text or formula too long is then looked
+    for cell by cell (:func:`_refuse_long`), so the message names the same first cell as
+    before. A control character becomes one space (the length stays), so all of the sheet's
+    text is then searched at once (:func:`has_control`), joined by tabs (which a cell may hold):
+    nearly every sheet has none, and one search is quicker than a substitution per text. A
+    sheet that has one is cleaned cell by cell.
     """
-    texts: list[str] = []
-    for (row, col), cell in sheet.cells.items():
-        if isinstance(cell.value, str):
-            if len(cell.value) > MAX_CELL_TEXT:
-                raise BillingInputError(
-                    f"{sheet.name}!R{row}C{col}: text of {len(cell.value):,} characters; Excel "
-                    f"holds at most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text"
-                )
-            texts.append(cell.value)
-        if cell.formula is not None:
-            if len(cell.formula) > MAX_FORMULA:
-                raise BillingInputError(
-                    f"{sheet.name}!R{row}C{col}: a formula of {len(cell.formula):,} characters;"
-                    f" Excel holds at most {MAX_FORMULA:,}; accepted: a smaller scenario"
-                )
-            texts.append(cell.formula)
-        if isinstance(cell.result, str):
-            cell.result = cell.result[:MAX_CELL_TEXT]
-            texts.append(cell.result)
-        if cell.comment:
-            texts.append(cell.comment)
-    if not CONTROL.search("\t".join(texts)):
+    cells = list(sheet.cells.values())
+    values = [cell.value for cell in cells if isinstance(cell.value, str)]
+    formulas = [cell.formula for cell in cells if cell.formula is not None]
+    if (values and max(map(len, values)) > MAX_CELL_TEXT) or (
+        formulas and max(map(len, formulas)) > MAX_FORMULA
+    ):
+        _refuse_long(sheet)
+    results = []
+    for cell in [cell for cell in cells if isinstance(cell.result, str)]:
+        cell.result = cell.result[:MAX_CELL_TEXT]
+        results.append(cell.result)
+    comments = [cell.comment for cell in cells if cell.comment]
+    if not has_control("\t".join(values + formulas + results + comments)):
         return
-    for cell in sheet.cells.values():
+    for cell in cells:
         if isinstance(cell.value, str):
             cell.value = clean_text(cell.value)
         if cell.formula is not None:
@@ -136,7 +169,8 @@ def check_book(book: Book) -> Book:
         if not sheet.cells:
             continue
         last_row = max(sheet.cells)[0]  # (row, col) keys: the greatest has the last row
-        last_col = max(c for _r, c in sheet.cells)
+        # the columns by itemgetter, not a generator: one C loop over 85,000 keys
+        last_col = max(map(itemgetter(1), sheet.cells))
         if last_row > MAX_ROWS or last_col > MAX_COLS:
             raise BillingInputError(
                 f"sheet {name!r} needs {last_row:,} rows and {last_col:,} columns; Excel holds "

@@ -291,6 +291,12 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
     head = a_title + 2
     header(sheet, head, 1, [h for h, *_rest in QUOTE_COLUMNS])
     sheet.put(head, 8, '="Amount ("&Currency&")"', style="header", result=f"Amount ({cur})")
+    # each column's range on the Invoices grid, made once, not once per line and column (11,700
+    # calls of ref in sales_quote)
+    sources = {
+        grid_heading: ref(invoices, first, col[grid_heading], last)
+        for _heading, grid_heading, _kind in QUOTE_COLUMNS
+    }
     for j in range(1, capacity + 2):
         line_row = head + j
         if j <= capacity:
@@ -320,8 +326,7 @@ def quote_sheet(ctx: Ctx, sheet: Sheet, invoices: Sheet, helper: Sheet) -> None:
                 total = '""'
             ending = f'IF({j}=QuoteLineCount+1,{total},"")'
             if j <= capacity:
-                source = ref(invoices, first, col[grid_heading], last)
-                formula = f'=IF({at}="",{ending},INDEX({source},{at}))'
+                formula = f'=IF({at}="",{ending},INDEX({sources[grid_heading]},{at}))'
             else:
                 formula = "=" + ending
             sheet.put(line_row, q, formula, fmt=fmts[kind], style=styles.get(kind), result=result)

@@ -35,7 +35,7 @@ from ..formulas import storage_figures as fsf
 from .charts import active_only
 from .context import DATE, GB, INT, NUM, Ctx, extend, header, num, title
 from .grid import GridValues, grid_scenario
-from .layout import Chart, Highlight, Series, Sheet, Table, a1, ref
+from .layout import Chart, Highlight, Series, Sheet, Table, a1, column_letter, ref
 
 
 def storage_rate_input(contract: Contract) -> tuple[Decimal | str, str]:
@@ -357,42 +357,52 @@ def storage_sheet(ctx: Ctx, sheet: Sheet) -> None:
         sheet.widths[DC + j] = w_
     c_day, c_date, c_calls, c_cum, c_st = range(DC, DC + len(dcols))
 
-    def cell(row: int, col: int) -> str:
-        # relative references: every row's formula has one shape, which LibreOffice shares as a
-        # formula group (measured: the sheet recalculates ~0.7 s faster than with $-references)
-        return a1(row, col, absolute=False)
-
+    # relative references: every row's formula has one shape, which LibreOffice shares as a
+    # formula group (measured: the sheet recalculates ~0.7 s faster than with $-references).
+    # One shape, so each column's formula is made once with the row number left as ROW and
+    # filled in per day: the formula builders and a1 ran 3,348 days x 5 times (~0.03 s)
+    ROW = "\0"
+    day, date, calls, cum = (column_letter(c) + ROW for c in (c_day, c_date, c_calls, c_cum))
+    date_formula = f"=OrderDate+{day}"
+    calls_formula = (
+        f"=IF({date}<{fp.period_start('Periods')},"
+        f"INDEX(StorageCallsPerDay,{fp.period_of_day(date)}+1),0)"
+    )
+    audio = fs.stored_gb(cum, day, "DailyCallsToDate", "AudioGBPerCall", "AudioLifeDays")
+    screen = fs.stored_gb(cum, day, "DailyCallsToDate", "ScreenGBPerCall", "ScreenLifeDays")
+    stored_formula = f"={audio}+{screen}"
+    cum_letter, calls_letter = column_letter(c_cum), column_letter(c_calls)
+    # the engine's arrays as lists: a list item is read in a tenth of a NumPy scalar's time
+    dates, day_calls = eng["dates"], eng["day_calls"].tolist()
+    to_date = eng["calls_to_date"].tolist()
+    stored = (eng["stored_audio"] + eng["stored_screen"]).tolist()
     for d in range(days_cap):
         r = d_first + d
-        day, date = cell(r, c_day), cell(r, c_date)
+        row = str(r)
         sheet.put(r, c_day, d, fmt="0")
-        sheet.put(r, c_date, f"=OrderDate+{day}", fmt=DATE, result=eng["dates"][d])
+        sheet.put(r, c_date, date_formula.replace(ROW, row), fmt=DATE, result=dates[d])
         # the day's period k (MATCH on the period starts) picks its calls per day
         sheet.put(
             r,
             c_calls,
-            f"=IF({date}<{fp.period_start('Periods')},"
-            f"INDEX(StorageCallsPerDay,{fp.period_of_day(date)}+1),0)",
+            calls_formula.replace(ROW, row),
             fmt=NUM,
-            result=float(eng["day_calls"][d]),
+            result=float(day_calls[d]),
         )
-        prev = "0" if d == 0 else cell(r - 1, c_cum)
+        prev = "0" if d == 0 else f"{cum_letter}{r - 1}"
         sheet.put(
             r,
             c_cum,
-            f"={prev}+{cell(r, c_calls)}",
+            f"={prev}+{calls_letter}{row}",
             fmt=NUM,
-            result=float(eng["calls_to_date"][d]),
+            result=float(to_date[d]),
         )
-        cum = cell(r, c_cum)
-        audio = fs.stored_gb(cum, day, "DailyCallsToDate", "AudioGBPerCall", "AudioLifeDays")
-        screen = fs.stored_gb(cum, day, "DailyCallsToDate", "ScreenGBPerCall", "ScreenLifeDays")
         sheet.put(
             r,
             c_st,
-            f"={audio}+{screen}",
+            stored_formula.replace(ROW, row),
             fmt=GB,
-            result=float(eng["stored_audio"][d] + eng["stored_screen"][d]),
+            result=float(stored[d]),
         )
     book.name("DailyCallsToDate", sheet, d_first, c_cum, d_last, c_cum)
     book.name("DailyStoredGB", sheet, d_first, c_st, d_last, c_st)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from ..core.compare import break_even_rate
 from ..core.invoice_figures import monthly_prepay
-from ..core.invoices import contract_figures, invoice_totals
+from ..core.invoices import invoice_totals
 from ..core.licenses import BY_KEY
 from ..core.money import TAX_NOTE, line_amount
 from ..core.usage_figures import concurrent_share, first_measured_period, pool_billable_hours
@@ -62,7 +62,7 @@ def summary_sheet(ctx: Ctx, sheet: Sheet, has_variants: bool) -> None:
         return r
 
     # the engines' figures for the scenario as built
-    figures = contract_figures(s)
+    figures = ctx.figures(s)
     totals = [a for a in invoice_totals(figures["lines"])["amount"] if a is not None]
     storage = {
         name: _named_result(ctx, name)

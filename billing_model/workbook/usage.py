@@ -368,8 +368,12 @@ def _profile(ctx: Ctx, sheet: Sheet, row: int, col: int) -> int:
     sheet.widths.update({col: 17, col + 1: 10, col + 2: 10})
     first = head + 1
     times = profile["time"].dt.tz_convert(tz).dt.tz_localize(None)
-    for i, (t, users) in enumerate(zip(times, profile["users"], strict=True)):
-        sheet.put(first + i, col, t.to_pydatetime(), fmt="yyyy-mm-dd hh:mm")
+    # the quarter hours as datetimes in one NumPy conversion (to microseconds, as to_pydatetime
+    # gives them), the users as a list: a pandas Timestamp and a NumPy scalar per row, 3,000 rows
+    # in sales_quote, took ~0.02 s
+    stamps = times.to_numpy().astype("datetime64[us]").astype(object)
+    for i, (t, users) in enumerate(zip(stamps, profile["users"].tolist(), strict=True)):
+        sheet.put(first + i, col, t, fmt="yyyy-mm-dd hh:mm")
         sheet.put(first + i, col + 1, int(users), fmt=INT)
         sheet.put(first + i, col + 2, sess["peak"], fmt=INT)
     last = first + len(profile) - 1
