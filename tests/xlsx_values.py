@@ -105,7 +105,10 @@ class Worksheet:
         start = xml.find("sheetData")
         end = xml.rfind("sheetData")
         data, tail = (xml[start:end], xml[end:]) if start >= 0 else ("", xml)
-        cells = read_cells(data, book._shared_strings, *book._date_styles, book.epoch)
+        dates, durations = book._date_styles
+        if book.values is not None:  # LibreOffice's values replace these: only which cells
+            dates = dates & durations  # exist and which hold a duration matter (read_sheet)
+        cells = read_cells(data, book._shared_strings, dates, durations, book.epoch)
         bind_extras(tail, cells)
         for kind, target in self._rels.values():  # openpyxl creates a comment's cell
             if kind == _COMMENTS and target in book._names:
@@ -193,6 +196,17 @@ class Worksheet:
         return tuple(
             self.iter_rows(min_row=min_row, min_col=min_col, max_row=max_row, max_col=max_col)
         )
+
+    def texts_starting(self, prefixes: tuple[str, ...]) -> list[Cell]:
+        """The cells holding text that starts with one of ``prefixes``, in the order
+        ``iter_rows()`` gives them (not an openpyxl call: it looks at the cells the sheet holds,
+        not at every cell of the range)."""
+        found = sorted(
+            (place, value)
+            for place, value in self._values.items()
+            if isinstance(value, str) and value.startswith(prefixes)
+        )
+        return [Cell(r, c, value) for (r, c), value in found if r >= 1 and c >= 1]
 
     def iter_rows(
         self, min_row=None, max_row=None, min_col=None, max_col=None, values_only: bool = False
