@@ -29,14 +29,24 @@ proves the whole reading equal to openpyxl's on LibreOffice's xlsx, cell by cell
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
-#: one field: quoted (group 1, "" for a quote inside) or bare (group 2)
-_FIELD = re.compile(r'"((?:[^"]|"")*)"|([^,\n"]*)')
+#: one field and what ends it, as findall() tuples: the field quoted (1, "" for a quote inside),
+#: an integer (2), another number (3) or any other unquoted text (4: dates, TRUE, 20%...), then
+#: commas (5: one, or more past empty fields), line ends (6: one, or more past empty rows), the
+#: end of the text, or anything else (7: refused)
+_FIELDS = re.compile(
+    r'(?:"([^"]*(?:""[^"]*)*)"'
+    r"|(-?\d+)(?=[,\n]|\Z)"
+    r"|(-?(?:\d+\.?\d*|\.\d+)(?:[Ee][+-]?\d+)?)(?=[,\n]|\Z)"
+    r'|([^,\n"]*))'
+    r"(?:(,+)|(\n+)|\Z|([^,\n]))"
+)
 _DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?: (\d\d):(\d\d):(\d\d))?")
 _TIME = re.compile(r"(\d+):(\d\d):(\d\d)(?: ([AP]M))?")
 #: LibreOffice's day 0 (serial numbers count days from it)
@@ -48,35 +58,49 @@ def read_sheet(
     path: str | Path, built: dict | None = None, epoch: dt.datetime = WINDOWS_EPOCH
 ) -> dict[tuple[int, int], object]:
     """``(row, column) -> value`` of every field of the CSV that holds a value; ``built`` the
-    built file's cells (a ``timedelta`` there marks a duration), ``epoch`` the workbook's."""
+    built file's cells (a ``timedelta`` there marks a duration), ``epoch`` the workbook's.
+
+    One regular expression splits the text and sorts each field (text, integer, other number)
+    and steps over runs of empty fields; the other unquoted fields (dates, times, percentages,
+    booleans) are read by :func:`_bare`, each distinct one once (the sheets repeat the same
+    few thousand dates)."""
     built = built or {}
     text = Path(path).read_text(encoding="utf-8")
     cells: dict[tuple[int, int], object] = {}
-    row, column, pos, end = 1, 1, 0, len(text)
-    while pos < end:
-        found = _FIELD.match(text, pos)
-        quoted, bare = found.group(1), found.group(2)
-        if quoted is not None:
-            if quoted:
-                cells[(row, column)] = quoted.replace('""', '"')
-        elif bare:
+    row = column = 1
+    for quoted, integer, number, other, comma, newline, junk in _FIELDS.findall(text):
+        if quoted:
+            cells[(row, column)] = quoted.replace('""', '"')
+        elif integer:
+            cells[(row, column)] = int(integer)
+        elif number:
+            cells[(row, column)] = float(number)
+        elif other:
             duration = isinstance(built.get((row, column)), dt.timedelta)
-            cells[(row, column)] = _bare(bare, duration, epoch, path, row, column)
-        pos = found.end()
-        if pos >= end:
-            break
-        if text[pos] == ",":
-            column += 1
-        elif text[pos] == "\n":
-            row, column = row + 1, 1
-        else:
-            raise ValueError(f"{path}: row {row}, column {column}: {text[pos : pos + 20]!r}")
-        pos += 1
+            value = _bare(other, duration, epoch)
+            if value is _UNKNOWN:
+                raise ValueError(
+                    f"{path}: row {row}, column {column}: {other!r} is no value this reader "
+                    "knows (text is quoted; numbers, TRUE/FALSE, dates, times and percentages "
+                    "are not)"
+                )
+            cells[(row, column)] = value
+        if comma:
+            column += len(comma)
+        elif newline:
+            row, column = row + len(newline), 1
+        elif junk:
+            at = next(m.start(7) for m in _FIELDS.finditer(text) if m.group(7))
+            raise ValueError(f"{path}: row {row}, column {column}: {text[at : at + 20]!r}")
     return cells
 
 
-def _bare(token: str, duration: bool, epoch: dt.datetime, path, row: int, column: int):
-    """The value of an unquoted field (see the module's docstring)."""
+_UNKNOWN = object()
+
+
+@functools.lru_cache(maxsize=100_000)
+def _bare(token: str, duration: bool, epoch: dt.datetime):
+    """The value of an unquoted field (see the module's docstring), or ``_UNKNOWN``."""
     if token in ("TRUE", "FALSE"):
         return token == "TRUE"
     if _NUMBER.fullmatch(token):
@@ -95,10 +119,7 @@ def _bare(token: str, duration: bool, epoch: dt.datetime, path, row: int, column
             hour = hour % 12 + (12 if time.group(4) == "PM" else 0)
         serial = (hour * 3600 + minute * 60 + second) / 86400
     else:
-        raise ValueError(
-            f"{path}: row {row}, column {column}: {token!r} is no value this reader knows "
-            "(text is quoted; numbers, TRUE/FALSE, dates, times and percentages are not)"
-        )
+        return _UNKNOWN
     if epoch != WINDOWS_EPOCH and not duration:  # a 1904 workbook counts from its own day 0
         serial -= (epoch - _DAY_ZERO) / dt.timedelta(days=1)
     return from_excel(serial, epoch, timedelta=duration)

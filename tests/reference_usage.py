@@ -57,17 +57,24 @@ def logged_in(rows, p_start, p_end):
     return total
 
 
+def periods_touched(cal, rows):
+    """The periods from each session's first instant to its last (its start for a zero-length
+    one): the calendar asked once for every row's two instants."""
+    firsts = cal.period_of_ns([r[4] for r in rows])
+    lasts = cal.period_of_ns([max(r[5] - 1, r[4]) for r in rows])
+    ks = set()
+    for first, last in zip(firsts, lasts, strict=True):
+        ks.update(range(int(first), int(last) + 1))
+    return ks
+
+
 def reference_usage(
     rows, order_date, timezone, rule="cumulative", min_minutes=30, by_user=False, hours=False
 ):
     """Usage rows as tuples; with ``hours``, each row ends with its logged-in nanoseconds (exact)
     and billable hours."""
     cal = BillingCalendar(order_date, timezone)
-    ks = set()
-    for r in rows:
-        first = int(cal.period_of_ns([r[4]])[0])
-        last = int(cal.period_of_ns([max(r[5] - 1, r[4])])[0])
-        ks.update(range(first, last + 1))
+    ks = periods_touched(cal, rows)
     out, per_user = [], []
     for k in sorted(ks):
         p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
@@ -88,10 +95,11 @@ def reference_usage(
             for u in pool:
                 for m in present[u]:
                     counts[m] = counts.get(m, 0) + 1
-            all_minutes = range(p_start // MINUTE, p_end // MINUTE)
-            c = [counts.get(m, 0) for m in all_minutes]
-            raw = max(c) if pool else 0
-            peak = reference_peak(c, rule, min_minutes) if pool else 0
+            # the period's marks someone holds; every other mark of the period holds 0
+            first_mark, end_mark = p_start // MINUTE, p_end // MINUTE
+            counts = {m: n for m, n in counts.items() if first_mark <= m < end_mark}
+            raw = max(counts.values(), default=0) if pool else 0
+            peak = reference_peak(counts, rule, min_minutes) if pool else 0
             chosen = sorted(pool, key=lambda u: (-len(present[u]), -highest[u], u))[:peak]
             # every user with a session here has a by-user row; API-only users: named false
             for u in everyone:
@@ -137,15 +145,25 @@ def reference_usage(
 
 
 def reference_peak(counts, rule="cumulative", min_minutes=30):
-    """The billable peak of per-minute counts, by trying every level from the top."""
-    for level in range(max(counts, default=0), 0, -1):
+    """The billable peak of per-minute counts, by trying every level from the top.
+
+    ``counts``: users present at each minute mark, a list of every mark in order, or a mapping
+    {minute mark: users} of the marks someone holds (a mark left out holds 0: it reaches no
+    level, and it breaks a contiguous run)."""
+    if not isinstance(counts, dict):
+        counts = dict(enumerate(counts))
+    marks = sorted(counts)
+    for level in range(max(counts.values(), default=0), 0, -1):
         if rule == "cumulative":
-            held = sum(1 for x in counts if x >= level) >= min_minutes
+            held = sum(1 for m in marks if counts[m] >= level) >= min_minutes
         else:
             run = longest = 0
-            for x in counts:
-                run = run + 1 if x >= level else 0
-                longest = max(longest, run)
+            last = None  # the last mark at the level so far
+            for m in marks:
+                if counts[m] >= level:
+                    run = run + 1 if last == m - 1 else 1  # a gap (a 0) ended the run
+                    last = m
+                    longest = max(longest, run)
             held = longest >= min_minutes
         if held:
             return level
@@ -162,14 +180,7 @@ def reference_daily(rows, order_date, timezone):
     cal = BillingCalendar(order_date, timezone)
     zone = ZoneInfo(timezone)
     counts = {}  # (org, minute) -> pool users present
-    ks = set()
-    for r in rows:
-        ks.update(
-            range(
-                int(cal.period_of_ns([r[4]])[0]),
-                int(cal.period_of_ns([max(r[5] - 1, r[4])])[0]) + 1,
-            )
-        )
+    ks = periods_touched(cal, rows)
     for k in sorted(ks):
         p_start, p_end = (int(x) for x in cal.starts_ns([k, k + 1]))
         for org in sorted({r[1] for r in rows}):

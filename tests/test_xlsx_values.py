@@ -14,6 +14,7 @@ import pytest
 
 from tests import workbooks
 from tests.csv_values import read_sheet
+from tests.workbook_cells import error_cells
 from tests.xlsx_values import load_values
 
 QUOTE = workbooks.example("sales_quote")  # dates, booleans, #N/A, strings, a Quote with merges
@@ -79,7 +80,9 @@ def test_the_reader_reads_a_recalculated_workbook_as_openpyxl_does(workbook_stor
     """Both readings the workbook tests use equal openpyxl's on the xlsx LibreOffice saves: the
     reader on that file, and (on sales_quote and its edit) the store's recalculated values,
     LibreOffice's CSV of each sheet in the built file's sheets, names and tables
-    (tests/csv_values.py), which the tests read instead of the saved file."""
+    (tests/csv_values.py), which the tests read instead of the saved file. On the bad input's
+    workbook (errors everywhere), the no-error-cell tests' scan, which on these readings looks
+    only at the cells a sheet holds, finds the error cells it finds on openpyxl's reading."""
     path = workbook_store.recalculated(case)
     theirs = _openpyxl(path)
     readings = [load_values(path)] + ([workbook_store.book(case)] if case in BOTH else [])
@@ -87,7 +90,10 @@ def test_the_reader_reads_a_recalculated_workbook_as_openpyxl_does(workbook_stor
         wrong, compared = _differences(path, mine, theirs)
         assert wrong == [], wrong[:5]
         assert compared > 40_000  # the whole workbook, not an empty sheet
-    book = load_values(path)  # and it holds what the test says it holds
+    if case == TEXT_USERS:
+        errors = error_cells(theirs)  # openpyxl's sheets: every cell of every range
+        assert errors and all(error_cells(mine) == errors for mine in readings)
+    book = readings[0]  # the reader on LibreOffice's file holds what the test says it holds
     values = {type(v) for ws in book for row in ws.values for v in row}
     assert {int, float, str, bool, dt.datetime, type(None)} <= values
     assert any(str(v).startswith(("#", "Err:")) for ws in book for row in ws.values for v in row)

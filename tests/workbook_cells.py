@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from tests.xlsx_values import Worksheet as ValuesSheet
+
 
 def named(wb, name: str):
     """The value of the cell a defined name points to (a workbook read with values: openpyxl
@@ -60,17 +62,27 @@ def chart_helper_cells(wb) -> set[tuple[str, str]]:
 
 def error_cells(wb) -> list[tuple]:
     """Every cell of a recalculated workbook holding an error value: (sheet, cell, value), but
-    for the chart helper ranges (:func:`chart_helper_cells`, #N/A past the term by design)."""
+    for the chart helper ranges (:func:`chart_helper_cells`, #N/A past the term by design).
+    On :mod:`tests.xlsx_values`' sheets only the cells the sheet holds are looked at (the rest
+    are empty), in the order of ``iter_rows``; other sheets (openpyxl's) cell by cell."""
     helpers = chart_helper_cells(wb)
-    return [
-        (ws.title, c.coordinate, c.value)
-        for ws in wb
-        for row in ws.iter_rows()
-        for c in row
-        if isinstance(c.value, str)
-        and c.value.startswith(ERROR_VALUES)
-        and (ws.title, c.coordinate) not in helpers
-    ]
+    found = []
+    for ws in wb:
+        if isinstance(ws, ValuesSheet):
+            cells = ws.texts_starting(ERROR_VALUES)
+        else:
+            cells = [
+                c
+                for row in ws.iter_rows()
+                for c in row
+                if isinstance(c.value, str) and c.value.startswith(ERROR_VALUES)
+            ]
+        found += [
+            (ws.title, c.coordinate, c.value)
+            for c in cells
+            if (ws.title, c.coordinate) not in helpers
+        ]
+    return found
 
 
 def workbook_lines(wb, sheet: str = "Invoices", table: str = "InvoiceLines") -> list[tuple]:

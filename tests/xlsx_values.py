@@ -26,15 +26,19 @@ Read-only: no styles, number formats, charts, validations or comments (load thos
 and asking for a cell the file does not list creates nothing (openpyxl creates it, which grows
 ``max_row``). The sheets and the shared strings are read with regular expressions
 (:mod:`tests.xlsx_xml`, about 4x faster than ElementTree's ``iterparse`` on these files), the small
-parts (workbook, relations, styles, tables) with ElementTree and openpyxl's own classes.
+parts (workbook, relations, styles, tables) with ElementTree and openpyxl's own classes. A
+sheet's cells are read once per process for all the files holding the same sheet (an edited
+copy of a workbook holds all its base's sheets but one).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import posixpath
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -52,6 +56,35 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = f"{{{_MAIN}}}"
 _COMMENTS = f"{_REL}/comments"
+
+
+class _Sheets:
+    """:func:`~tests.xlsx_xml.read_cells`' answers by all they depend on (the sheet part's
+    bytes, the shared strings, the date styles, the epoch), the most recent ``kept`` cells of
+    them: an edited copy of a workbook (``tests/workbooks.py``) has every sheet but the edited
+    one as its base has, and the tests read both (in a test run, 56 of 194 MB of the built
+    files' sheets are distinct)."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept, self.size = kept, 0
+        self._answers: OrderedDict[tuple, dict] = OrderedDict()
+
+    def get(self, key: tuple) -> dict | None:
+        found = self._answers.get(key)
+        if found is not None:
+            self._answers.move_to_end(key)
+        return found
+
+    def put(self, key: tuple, cells: dict) -> dict:
+        self._answers[key] = cells
+        self.size += len(cells)
+        while self.size > self.kept and len(self._answers) > 1:
+            self.size -= len(self._answers.popitem(last=False)[1])
+        return cells
+
+
+#: about 120 MB of a worker's memory
+_READ = _Sheets(kept=1_000_000)
 
 
 # --- the facade -----------------------------------------------------------------------------------
@@ -101,11 +134,26 @@ class Worksheet:
 
     def _read(self) -> dict[tuple[int, int], object]:
         book = self.parent
-        xml = book._part_text(self._part)
+        raw = book._part(self._part)
+        xml = raw.decode("utf-8")
         start = xml.find("sheetData")
         end = xml.rfind("sheetData")
         data, tail = (xml[start:end], xml[end:]) if start >= 0 else ("", xml)
-        cells = read_cells(data, book._shared_strings, *book._date_styles, book.epoch)
+        dates, durations = book._date_styles
+        if book.values is not None:  # LibreOffice's values replace these: only which cells
+            dates = dates & durations  # exist and which hold a duration matter (read_sheet)
+        strings = book._shared_strings
+        key = (
+            hashlib.blake2b(raw).digest(),
+            tuple(strings),
+            frozenset(dates),
+            frozenset(durations),
+            book.epoch,
+        )
+        cells = _READ.get(key)
+        if cells is None:
+            cells = _READ.put(key, read_cells(data, strings, dates, durations, book.epoch))
+        cells = dict(cells)  # a copy: what follows adds cells
         bind_extras(tail, cells)
         for kind, target in self._rels.values():  # openpyxl creates a comment's cell
             if kind == _COMMENTS and target in book._names:
@@ -193,6 +241,17 @@ class Worksheet:
         return tuple(
             self.iter_rows(min_row=min_row, min_col=min_col, max_row=max_row, max_col=max_col)
         )
+
+    def texts_starting(self, prefixes: tuple[str, ...]) -> list[Cell]:
+        """The cells holding text that starts with one of ``prefixes``, in the order
+        ``iter_rows()`` gives them (not an openpyxl call: it looks at the cells the sheet holds,
+        not at every cell of the range)."""
+        found = sorted(
+            (place, value)
+            for place, value in self._values.items()
+            if isinstance(value, str) and value.startswith(prefixes)
+        )
+        return [Cell(r, c, value) for (r, c), value in found if r >= 1 and c >= 1]
 
     def iter_rows(
         self, min_row=None, max_row=None, min_col=None, max_col=None, values_only: bool = False
