@@ -316,7 +316,7 @@ def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkey
 
 @pytest.mark.libreoffice
 def test_libreoffice_skips_its_graphics_self_tests_in_the_projects_profile(tmp_path):
-    """LibreOffice ran its graphics self-tests (4096-pixel bitmaps, about 0.75 s of CPU) at
+    """LibreOffice ran its graphics self-tests (4096-pixel bitmaps, about 0.9 s of CPU) at
     every start, headless never recording the version they were run for; the profile says they
     were, and LibreOffice then writes no GraphicsRenderTests.log into it. In a process of its
     own, with a fresh profile (the session's batch may be using this process's)."""

@@ -36,7 +36,7 @@ SOFFICE_HELP = (
 # stale cached value survives a conversion. And a last-run version no LibreOffice reaches:
 # LibreOffice 7.2+ runs its graphics self-tests (GraphicsRenderTests, drawing into 4096-pixel
 # bitmaps) whenever the profile's last version is older than itself, and headless runs never
-# record it, so every start paid them: about 0.75 s of the 1.2 s of CPU a start costs (the
+# record it, so every start paid them: about 0.9 s of the 1.36 s of CPU a start cost (the
 # values are the same; docs/workbooks.md, "LibreOffice's cost").
 #: the profile's "last version run" (major.minor): above every LibreOffice's, so none upgrades
 _NO_SELF_TESTS = "999.9"
