@@ -314,6 +314,36 @@ def test_sheet_values_says_which_workbook_libreoffice_left_without_values(monkey
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.libreoffice
+def test_libreoffice_skips_its_graphics_self_tests_in_the_projects_profile(tmp_path):
+    """LibreOffice ran its graphics self-tests (4096-pixel bitmaps, about 0.9 s of CPU) at
+    every start, headless never recording the version they were run for; the profile says they
+    were, and LibreOffice then writes no GraphicsRenderTests.log into it. In a process of its
+    own, with a fresh profile (the session's batch may be using this process's)."""
+    import subprocess
+    import sys
+
+    book = tmp_path / "a.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "=ROUND(55*171.115,2)"
+    wb.save(book)
+    code = (
+        "import sys; from billing_model.io import libreoffice as lo\n"
+        "lo.sheet_values([sys.argv[1]], [sys.argv[2]])\n"
+        "print(*sorted(p.name for p in (lo._profile_dir() / 'user').iterdir()))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(book), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    profile = done.stdout.split()
+    assert "registrymodifications.xcu" in profile and "extensions" in profile, done  # it ran
+    assert "GraphicsRenderTests.log" not in profile, done
+    assert (tmp_path / "out" / "Sheet.csv").read_text(encoding="utf-8") == "9411.33\n"
+
+
 def test_libreoffice_keeps_its_temporary_files_in_its_own_profile(monkeypatch, tmp_path):
     # an interrupted build --recalc left LibreOffice's /tmp/lu*.tmp behind; its temporary
     # folder is now inside the per-process profile, which is removed at exit

@@ -33,7 +33,13 @@ SOFFICE_HELP = (
 )
 
 # Calc settings for the profile: recalculate always on load (Excel 2007+ files and ODF), so no
-# stale cached value survives a conversion.
+# stale cached value survives a conversion. And a last-run version no LibreOffice reaches:
+# LibreOffice 7.2+ runs its graphics self-tests (GraphicsRenderTests, drawing into 4096-pixel
+# bitmaps) whenever the profile's last version is older than itself, and headless runs never
+# record it, so every start paid them: about 0.9 s of the 1.36 s of CPU a start cost (the
+# values are the same; docs/workbooks.md, "LibreOffice's cost").
+#: the profile's "last version run" (major.minor): above every LibreOffice's, so none upgrades
+_NO_SELF_TESTS = "999.9"
 _ITEM = (
     '<item oor:path="{path}"><prop oor:name="{name}" oor:op="fuse">'
     "<value>{value}</value></prop></item>"
@@ -51,6 +57,9 @@ _REGISTRY = "\n".join(
             path="/org.openoffice.Office.Calc/Formula/Load", name="ODFRecalcMode", value=0
         ),
         _ITEM.format(path="/org.openoffice.Office.Common/Misc", name="FirstRun", value="false"),
+        _ITEM.format(
+            path="/org.openoffice.Setup/Product", name="ooSetupLastVersion", value=_NO_SELF_TESTS
+        ),
         "</oor:items>",
         "",
     ]
