@@ -55,8 +55,8 @@ DOCS_RAMP6 = (
     "ramp6.xlsx",
 )
 DOCS_RECALC = ("build", "scenarios/storage_estimate.toml", "-o", "storage.xlsx", "--recalc")
-#: the commands test_workbook_demo or the workbook store run too: the doc test takes these
-#: from :func:`command_run`
+#: the commands other tests run too (test_workbook_demo, test_hostile_workbooks, the workbook
+#: store): the doc test takes these from :func:`command_run`
 SHARED = (README_DEMO, README_QUOTE, DOCS_EUR, DOCS_RAMP6, DOCS_RECALC)
 #: example scenario (``scenarios/<stem>.toml``) -> the plain ``build`` of it whose file the
 #: workbook store copies as the example's built workbook (:func:`built_example`)

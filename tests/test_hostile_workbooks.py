@@ -12,6 +12,7 @@ import pytest
 
 from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout
+from tests import shared_runs
 
 
 def _quote_mapping(**quote) -> dict:
@@ -124,25 +125,12 @@ def test_concurrency_profile_with_a_huge_step_gives_one_row_or_says_what_is_acce
     )
 
 
-def test_build_of_a_variant_says_which_variant_it_built(tmp_path, capsys):
+def test_build_of_a_variant_says_which_variant_it_built(tmp_path_factory):
     # `build sales_quote.toml --variant concurrent` printed "workbook of sales_quote", as for
-    # the base, with the variant's (different) figures under it
-    from billing_model.cli import main
-
-    out = tmp_path / "v.xlsx"
-    assert (
-        main(
-            [
-                "build",
-                str(SCENARIOS_DIR / "sales_quote.toml"),
-                "--variant",
-                "concurrent",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
-    assert capsys.readouterr().out.splitlines()[0] == (
-        f"{out}: workbook of sales_quote, variant 'concurrent'"
+    # the base, with the variant's (different) figures under it; docs/workbooks.md's build of a
+    # variant, run once for the session (tests/shared_runs.py, the doc test runs it too)
+    run = shared_runs.command_run(tmp_path_factory, shared_runs.DOCS_RAMP6)
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines()[0] == (
+        "ramp6.xlsx: workbook of finance_ramp_study, variant '6-month ramp'"
     )
