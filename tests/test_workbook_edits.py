@@ -21,7 +21,7 @@ import pytest
 from billing_model.core.compare import break_even_rate
 from billing_model.core.errors import BillingInputError
 from billing_model.core.money import line_amount
-from billing_model.service import load_scenario, scenario_from_mapping
+from billing_model.service import scenario_from_mapping
 from billing_model.workbook import SCENARIOS_DIR, build_layout, scenario_figures
 from tests import workbooks
 from tests.workbook_cells import engine_lines, error_cells, money, named, workbook_lines
@@ -149,6 +149,14 @@ BAD = {
 }
 
 
+#: the examples whose layouts tests read: the store lays each out once per worker (two tests
+#: here read sales_quote's and finance_ramp_study's; each was built twice, issue #17)
+LAID_OUT = {
+    stem: workbooks.example(stem)
+    for stem in ("finance_ramp_study", "sales_quote", "storage_estimate")
+}
+
+
 def _base(data) -> workbooks.Case:
     """The shared workbook an edited case starts from: an example, or USERS_40 as built."""
     if isinstance(data, str):
@@ -215,8 +223,8 @@ def test_an_edited_ramp_and_term_give_the_engines_lines(books, case):
 
 
 # --- item 2: a variant links to the base unless the scenario overrides the value -----------------
-def test_variant_usage_links_to_the_base_where_the_variant_does_not_override_it():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "finance_ramp_study.toml"))
+def test_variant_usage_links_to_the_base_where_the_variant_does_not_override_it(workbook_store):
+    book = workbook_store.layout(LAID_OUT["finance_ramp_study"])
     for j in range(1, 5):
         for base in ("Users_pc1", "Telephony"):
             sheet, cells = book.names[f"V{j}_{base}"].split("!")
@@ -291,9 +299,9 @@ def test_an_input_not_accepted_leaves_no_figure_standing(books, case):
     assert statuses[0][1] == problem and statuses[0][0] == label
 
 
-def test_every_cli_refusal_of_an_input_has_its_workbook_twin():
+def test_every_cli_refusal_of_an_input_has_its_workbook_twin(workbook_store):
     """Each validated input and rule has a data validation and a status check (InputsOK)."""
-    book = build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml"))
+    book = workbook_store.layout(LAID_OUT["sales_quote"])
     inputs = book.sheet("Inputs")
     validated = {v.cells for v in inputs.validations}
     checked = {r for (r, c), cell in inputs.cells.items() if c == 5 and cell.formula}
@@ -369,9 +377,9 @@ def test_the_summary_states_the_scenarios_peak_threshold():
 PAGE_CHARS = {False: 130, True: 200}
 
 
-@pytest.mark.parametrize("stem", ["sales_quote", "finance_ramp_study", "storage_estimate"])
-def test_printed_sheets_fit_the_page_width(stem):
-    book = build_layout(load_scenario(SCENARIOS_DIR / f"{stem}.toml"))
+@pytest.mark.parametrize("stem", sorted(LAID_OUT))
+def test_printed_sheets_fit_the_page_width(workbook_store, stem):
+    book = workbook_store.layout(LAID_OUT[stem])
     checked = 0
     for sheet in book.sheets:
         if sheet.name not in ("Summary", "Inputs", "Variants"):

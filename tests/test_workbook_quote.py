@@ -142,9 +142,9 @@ def quotes(workbook_store, soffice):
     return Quotes()
 
 
-def test_quote_sheet_layout():
-    s = load_scenario(SCENARIOS_DIR / "sales_quote.toml")
-    book = build_layout(s)
+def test_quote_sheet_layout(workbook_store):
+    # the store's layout of sales_quote, laid out once per worker (read, never changed)
+    s, book = workbook_store.scenario(QUOTE), workbook_store.layout(QUOTE)
     names = [sh.name for sh in book.sheets]
     assert names[:2] == ["Summary", "Quote"]
     quote = book.sheet("Quote")
@@ -244,8 +244,8 @@ def test_no_quote_table_no_quote_sheet():
     assert "QuoteCustomer" not in book.names
 
 
-def test_charts_start_a_page_and_the_profile_has_a_date_axis():
-    book = build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml"))
+def test_charts_start_a_page_and_the_profile_has_a_date_axis(workbook_store):
+    book = workbook_store.layout(QUOTE)
     usage = book.sheet("Usage")
     chart = usage.charts[0]
     assert chart.kind == "scatter" and chart.x_number_format == "d mmm"
@@ -306,10 +306,10 @@ def test_quote_number_may_be_a_whole_number():
 
 @pytest.mark.libreoffice
 @pytest.mark.parametrize("case", ["base", "partner", "edited", "longest"])
-def test_quote_lines_and_totals_equal_the_engine(quotes, case):
+def test_quote_lines_and_totals_equal_the_engine(quotes, workbook_store, case):
     scenario, wb = quotes[case]
     ws = wb["Quote"]
-    rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
+    rows = _layout_rows(workbook_store.layout(QUOTE))
     head = rows["Appendix: invoice schedule"] + 2
     expected = _engine(scenario)
     assert len(expected) > 40
@@ -353,11 +353,11 @@ def test_quote_follows_the_currency_and_customer_inputs(quotes):
 
 
 @pytest.mark.libreoffice
-def test_a_bad_input_leaves_no_quote_total_standing(quotes):
+def test_a_bad_input_leaves_no_quote_total_standing(quotes, workbook_store):
     """Committed users -1 (forced past validation): every total is an error, never a figure."""
     _scenario, wb = quotes["bad"]
     ws = wb["Quote"]
-    rows = _layout_rows(build_layout(load_scenario(SCENARIOS_DIR / "sales_quote.toml")))
+    rows = _layout_rows(workbook_store.layout(QUOTE))
     found = {}
     for r in range(rows["Price summary"] + 2, rows["Acceptance"]):
         label = ws.cell(r, 1).value

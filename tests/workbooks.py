@@ -25,7 +25,10 @@ How the work is shared (``make test`` runs two pytest-xdist workers):
   with :func:`needs_file`: the batch saves those as xlsx instead, in a second LibreOffice run
   (and as CSV too for the test that compares the two readings);
 - the files live in the session's shared temporary folder; each worker reads a recalculated
-  workbook once and keeps it (each sheet on first use).
+  workbook once and keeps it (each sheet on first use);
+- an example the docs build with a plain ``billing-model build`` (sales_quote, eur_contract:
+  :data:`tests.shared_runs.EXAMPLE_BUILDS`) is that command's file, copied from its one run of
+  the session, which ``tests/test_doc_commands.py`` checks too: not built a second time.
 
 An input edit changes the one cell in the saved file (:func:`set_cells`, the sheet's XML in the
 zip) instead of an openpyxl load and save: LibreOffice recalculates every formula on load with
@@ -50,6 +53,7 @@ from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 from billing_model.workbook import SCENARIOS_DIR
+from tests import shared_runs
 from tests.xlsx_values import load_values
 
 
@@ -521,6 +525,9 @@ class Store:
             set_cells(tmp, dict(case.edits))
         elif case.kind == "custom":
             case.make(tmp)
+        elif case.key.startswith("example ") and case.name in shared_runs.EXAMPLE_BUILDS:
+            # the docs' `billing-model build` of it, which a doc test runs anyway: its file
+            shutil.copyfile(shared_runs.built_example(self.root.parent, case.name), tmp)
         else:
             write_book(self.layout(case), tmp)
         os.replace(tmp, path)
