@@ -23,12 +23,14 @@ MAX_CELL_TEXT, MAX_FORMULA = 32_767, 8_192
 #: characters of a sheet name, and the characters a sheet name cannot hold
 MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
 #: control characters a cell cannot hold (tab, newline and carriage return can), and lone
-#: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+#: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it), and
+#: U+FFFE, U+FFFF (not XML characters: a file holding one does not open)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 #: every byte but the control characters of :data:`CONTROL` (a UTF-8 byte below 0x20 is that
-#: character: the bytes of a longer character are all 0x80 or above)
+#: character: the bytes of a longer character are all 0x80 or above); U+FFFE and U+FFFF are
+#: searched for apart (:func:`has_control`)
 _NOT_CONTROL = bytes(b for b in range(256) if not CONTROL.match(chr(b)))
 
 
@@ -46,7 +48,11 @@ def has_control(text: str) -> bool:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return True
-    return bool(data.translate(None, _NOT_CONTROL))
+    return (
+        bool(data.translate(None, _NOT_CONTROL))
+        or b"\xef\xbf\xbe" in data  # U+FFFE
+        or b"\xef\xbf\xbf" in data  # U+FFFF
+    )
 
 
 def _replacement(match: re.Match) -> str:
@@ -55,7 +61,7 @@ def _replacement(match: re.Match) -> str:
 
 def clean_text(text: str) -> str:
     """``text`` with each control character a cell cannot hold replaced by a space, and each
-    lone surrogate by U+FFFD (the replacement character); the length stays.
+    lone surrogate, U+FFFE and U+FFFF by U+FFFD (the replacement character); the length stays.
 
     >>> clean_text("USB\\x07 headsets\\tx2")
     'USB  headsets\\tx2'
