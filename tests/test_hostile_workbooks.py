@@ -147,3 +147,22 @@ def test_noncharacters_fffe_ffff_in_a_quote_give_a_file_whose_xml_parses(tmp_pat
         for name in z.namelist():
             if name.endswith((".xml", ".rels")):
                 ET.fromstring(z.read(name))  # raises on a character XML cannot hold
+
+
+def test_text_past_excels_limit_in_utf16_is_refused_not_cut_silently():
+    # a hardware description of 32,767 emoji (65,534 characters as Excel counts them) was
+    # accepted and written cut to 16,383 emoji by XlsxWriter, exit 0: data lost without a word
+    from billing_model.core.errors import BillingInputError
+    from billing_model.workbook.excel_limits import check_book
+    from billing_model.workbook.layout import Book
+
+    data = _quote_mapping()
+    data["hardware"][0]["description"] = "\U0001f600" * 16_384
+    with pytest.raises(BillingInputError, match=r"description: 32,768 characters; accepted"):
+        scenario_from_mapping(data)
+    data["hardware"][0]["description"] = "\U0001f600" * 16_383 + "a"  # 32,767: fits
+    scenario_from_mapping(data)
+    book = Book(sheets=[])
+    book.add_sheet("Data").text(2, 1, "\U0001f600" * 16_384)
+    with pytest.raises(BillingInputError, match=r"^Data!R2C1: text of 32,768 characters;"):
+        check_book(book)

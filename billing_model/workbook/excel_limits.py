@@ -55,6 +55,16 @@ def has_control(text: str) -> bool:
     )
 
 
+def excel_len(text: str) -> int:
+    """The length of ``text`` as Excel counts it (UTF-16 units: an emoji is 2); XlsxWriter cuts a
+    cell's text longer than :data:`MAX_CELL_TEXT` so counted, silently.
+
+    >>> len("\U0001f600" * 3), excel_len("\U0001f600" * 3)
+    (3, 6)
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def _replacement(match: re.Match) -> str:
     return " " if match.group() < "\x20" else "\ufffd"
 
@@ -93,9 +103,9 @@ def _refuse_long(sheet: Sheet) -> None:
     """Raise for the first cell (in the sheet's order) whose text or formula is longer than
     Excel holds; the slow walk, run only once the quick pass has found one."""
     for (row, col), cell in sheet.cells.items():
-        if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT:
+        if isinstance(cell.value, str) and excel_len(cell.value) > MAX_CELL_TEXT:
             raise BillingInputError(
-                f"{sheet.name}!R{row}C{col}: text of {len(cell.value):,} characters; Excel "
+                f"{sheet.name}!R{row}C{col}: text of {excel_len(cell.value):,} characters; Excel "
                 f"holds at most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text"
             )
         if cell.formula is not None and len(cell.formula) > MAX_FORMULA:
@@ -121,7 +131,8 @@ def _check_cells(sheet: Sheet) -> None:
     cells = list(sheet.cells.values())
     values = [cell.value for cell in cells if isinstance(cell.value, str)]
     formulas = [cell.formula for cell in cells if cell.formula is not None]
-    if (values and max(map(len, values)) > MAX_CELL_TEXT) or (
+    # a text of more than half the limit may pass it in Excel's count (UTF-16: an emoji is 2)
+    if (values and max(map(len, values)) > MAX_CELL_TEXT // 2) or (
         formulas and max(map(len, formulas)) > MAX_FORMULA
     ):
         _refuse_long(sheet)
