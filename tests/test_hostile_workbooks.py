@@ -6,12 +6,14 @@ Each test is a repro of a problem found by a hostile QA pass: it failed before i
 from __future__ import annotations
 
 import tomllib
+import xml.etree.ElementTree as ET
+import zipfile
 from decimal import Decimal
 
 import pytest
 
 from billing_model.service import scenario_from_mapping
-from billing_model.workbook import SCENARIOS_DIR, build_layout
+from billing_model.workbook import SCENARIOS_DIR, build_layout, write_book
 from tests import shared_runs
 
 
@@ -134,3 +136,33 @@ def test_build_of_a_variant_says_which_variant_it_built(tmp_path_factory):
     assert run.stdout.splitlines()[0] == (
         "ramp6.xlsx: workbook of finance_ramp_study, variant '6-month ramp'"
     )
+
+
+def test_noncharacters_fffe_ffff_in_a_quote_give_a_file_whose_xml_parses(tmp_path):
+    # customer = "a\ufffe\uffff" was written as it is (into a formula's cached text): not an XML
+    # character, so the file did not open (openpyxl: "not well-formed (invalid token)")
+    book = build_layout(scenario_from_mapping(_quote_mapping(customer="a\ufffe\uffffb")))
+    path = write_book(book, tmp_path / "q.xlsx")
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".rels")):
+                ET.fromstring(z.read(name))  # raises on a character XML cannot hold
+
+
+def test_text_past_excels_limit_in_utf16_is_refused_not_cut_silently():
+    # a hardware description of 32,767 emoji (65,534 characters as Excel counts them) was
+    # accepted and written cut to 16,383 emoji by XlsxWriter, exit 0: data lost without a word
+    from billing_model.core.errors import BillingInputError
+    from billing_model.workbook.excel_limits import check_book
+    from billing_model.workbook.layout import Book
+
+    data = _quote_mapping()
+    data["hardware"][0]["description"] = "\U0001f600" * 16_384
+    with pytest.raises(BillingInputError, match=r"description: 32,768 characters; accepted"):
+        scenario_from_mapping(data)
+    data["hardware"][0]["description"] = "\U0001f600" * 16_383 + "a"  # 32,767: fits
+    scenario_from_mapping(data)
+    book = Book(sheets=[])
+    book.add_sheet("Data").text(2, 1, "\U0001f600" * 16_384)
+    with pytest.raises(BillingInputError, match=r"^Data!R2C1: text of 32,768 characters;"):
+        check_book(book)

@@ -34,6 +34,13 @@ MAX_QUOTE_TEXT = 255
 #: longest description of a charge: what one Excel cell holds (Microsoft, "Excel
 #: specifications and limits"); refused here, naming the key, not later naming a cell
 MAX_DESCRIPTION_TEXT = 32_767
+
+
+def _excel_len(text: str) -> int:
+    """``text``'s length as Excel counts it (UTF-16 units: an emoji is 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 #: default title of a quote without ``title``
 QUOTE_TITLE = "Genesys Cloud subscription quote"
 #: characters a spreadsheet cell cannot hold (control characters other than tab, newline, CR)
@@ -98,10 +105,10 @@ def read_charge(
     within the contract's billed days)."""
     c.known(t, HARDWARE_KEYS if hardware else CHARGE_KEYS, where)
     desc = str(c.required(t, "description", where, "a text")).strip()
-    if len(desc) > MAX_DESCRIPTION_TEXT:
+    if _excel_len(desc) > MAX_DESCRIPTION_TEXT:  # as Excel counts: an emoji is 2
         c.fail(
             f"{where}.description",
-            f"{len(desc):,} characters; accepted: at most "
+            f"{_excel_len(desc):,} characters; accepted: at most "
             f"{MAX_DESCRIPTION_TEXT:,} (what one Excel cell holds)",
         )
     if problem := bidi_problem(desc):

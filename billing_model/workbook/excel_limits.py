@@ -23,12 +23,14 @@ MAX_CELL_TEXT, MAX_FORMULA = 32_767, 8_192
 #: characters of a sheet name, and the characters a sheet name cannot hold
 MAX_SHEET_NAME, SHEET_NAME_FORBIDDEN = 31, "[]:*?/\\"
 #: control characters a cell cannot hold (tab, newline and carriage return can), and lone
-#: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it)
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+#: surrogates, which no file can hold (a file name's undecodable byte, as Python reads it), and
+#: U+FFFE, U+FFFF (not XML characters: a file holding one does not open)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 #: every byte but the control characters of :data:`CONTROL` (a UTF-8 byte below 0x20 is that
-#: character: the bytes of a longer character are all 0x80 or above)
+#: character: the bytes of a longer character are all 0x80 or above); U+FFFE and U+FFFF are
+#: searched for apart (:func:`has_control`)
 _NOT_CONTROL = bytes(b for b in range(256) if not CONTROL.match(chr(b)))
 
 
@@ -46,7 +48,21 @@ def has_control(text: str) -> bool:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return True
-    return bool(data.translate(None, _NOT_CONTROL))
+    return (
+        bool(data.translate(None, _NOT_CONTROL))
+        or b"\xef\xbf\xbe" in data  # U+FFFE
+        or b"\xef\xbf\xbf" in data  # U+FFFF
+    )
+
+
+def excel_len(text: str) -> int:
+    """The length of ``text`` as Excel counts it (UTF-16 units: an emoji is 2); XlsxWriter cuts a
+    cell's text longer than :data:`MAX_CELL_TEXT` so counted, silently.
+
+    >>> len("\U0001f600" * 3), excel_len("\U0001f600" * 3)
+    (3, 6)
+    """
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _replacement(match: re.Match) -> str:
@@ -55,7 +71,7 @@ def _replacement(match: re.Match) -> str:
 
 def clean_text(text: str) -> str:
     """``text`` with each control character a cell cannot hold replaced by a space, and each
-    lone surrogate by U+FFFD (the replacement character); the length stays.
+    lone surrogate, U+FFFE and U+FFFF by U+FFFD (the replacement character); the length stays.
 
     >>> clean_text("USB\\x07 headsets\\tx2")
     'USB  headsets\\tx2'
@@ -87,9 +103,9 @@ def _refuse_long(sheet: Sheet) -> None:
     """Raise for the first cell (in the sheet's order) whose text or formula is longer than
     Excel holds; the slow walk, run only once the quick pass has found one."""
     for (row, col), cell in sheet.cells.items():
-        if isinstance(cell.value, str) and len(cell.value) > MAX_CELL_TEXT:
+        if isinstance(cell.value, str) and excel_len(cell.value) > MAX_CELL_TEXT:
             raise BillingInputError(
-                f"{sheet.name}!R{row}C{col}: text of {len(cell.value):,} characters; Excel "
+                f"{sheet.name}!R{row}C{col}: text of {excel_len(cell.value):,} characters; Excel "
                 f"holds at most {MAX_CELL_TEXT:,} in a cell; accepted: shorter text"
             )
         if cell.formula is not None and len(cell.formula) > MAX_FORMULA:
@@ -115,7 +131,8 @@ def _check_cells(sheet: Sheet) -> None:
     cells = list(sheet.cells.values())
     values = [cell.value for cell in cells if isinstance(cell.value, str)]
     formulas = [cell.formula for cell in cells if cell.formula is not None]
-    if (values and max(map(len, values)) > MAX_CELL_TEXT) or (
+    # a text of more than half the limit may pass it in Excel's count (UTF-16: an emoji is 2)
+    if (values and max(map(len, values)) > MAX_CELL_TEXT // 2) or (
         formulas and max(map(len, formulas)) > MAX_FORMULA
     ):
         _refuse_long(sheet)
