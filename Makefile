@@ -33,7 +33,7 @@ demo: setup
 test: setup libreoffice poppler
 	$(BIN)/python -m pytest -n auto --dist loadfile
 
-# The inner loop: every test that needs no LibreOffice (about 1.5 minutes on 2 cores), without the slow one
+# The inner loop: every test that needs no LibreOffice (about 50 s on 2 cores), without the slow one
 # that builds the wheel and installs it in a fresh environment (tests/test_package.py).
 test-fast: setup poppler
 	$(BIN)/python -m pytest -n auto --dist loadfile -m "not libreoffice and not slow"
